@@ -1,0 +1,303 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// reduce computes the kernel's reduction into n outputs.
+func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
+	c := p.k.Core
+	e := p.core[0]
+	total := graph.NumElements(c.InShape)
+	r := 0
+	if n > 0 {
+		r = total / n
+	}
+	var accF []float64
+	var accI []int64
+	fl := isF(e.dt)
+	if fl {
+		accF = make([]float64, n)
+		idF := identityF(c.Op)
+		for i := range accF {
+			accF[i] = idF
+		}
+	} else {
+		accI = make([]int64, n)
+		idI := identityI(c.Op)
+		for i := range accI {
+			accI[i] = idI
+		}
+	}
+	if r == 0 {
+		return p.finishReduce(accF, accI)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	// reduceRange folds domain elements [lo, hi) into acc, where element d belongs to output
+	// d/r - base.
+	reduceRange := func(cx *ctx, lo, hi int, accF []float64, accI []int64, base int) {
+		for s := lo; s < hi; s += blockSize {
+			m := min(blockSize, hi-s)
+			o, left := s/r, r-s%r
+			if fl {
+				vals := e.evalF(cx, s, m)
+				for j := 0; j < m; {
+					run := min(left, m-j)
+					accF[o-base] = foldF(c.Op, accF[o-base], vals[j:j+run])
+					j += run
+					o++
+					left = r
+				}
+			} else {
+				vals := e.evalI(cx, s, m)
+				for j := 0; j < m; {
+					run := min(left, m-j)
+					accI[o-base] = foldI(c.Op, accI[o-base], vals[j:j+run])
+					j += run
+					o++
+					left = r
+				}
+			}
+		}
+	}
+	if n >= workers || r < 4*blockSize {
+		// Enough outputs to share out: each worker owns whole outputs, so results do not depend
+		// on the number of workers.
+		parallelFor(n, max(1, 4*blockSize/r), func(_, lo, hi int) {
+			reduceRange(newCtx(p.slots, ins), lo*r, hi*r, accF, accI, 0)
+		})
+		return p.finishReduce(accF, accI)
+	}
+	// Few long reductions: split each one across the workers, then combine the partials in
+	// order.
+	for o := range n {
+		partF := make([]float64, workers)
+		partI := make([]int64, workers)
+		for w := range workers {
+			if fl {
+				partF[w] = accF[o]
+			} else {
+				partI[w] = accI[o]
+			}
+		}
+		parallelFor(r, blockSize, func(w, lo, hi int) {
+			var pf []float64
+			var pi []int64
+			if fl {
+				pf = partF[w : w+1]
+			} else {
+				pi = partI[w : w+1]
+			}
+			reduceRange(newCtx(p.slots, ins), o*r+lo, o*r+hi, pf, pi, o)
+		})
+		if fl {
+			accF[o] = foldF(c.Op, accF[o], partF)
+		} else {
+			accI[o] = foldI(c.Op, accI[o], partI)
+		}
+	}
+	return p.finishReduce(accF, accI)
+}
+
+func (p *program) finishReduce(accF []float64, accI []int64) ([]float64, []int64) {
+	dt := p.k.Core.DType
+	if accF != nil {
+		roundSliceF(dt, accF)
+	} else {
+		wrapSliceI(dt, accI)
+	}
+	return accF, accI
+}
+
+func identityF(op graph.Op) float64 {
+	switch op {
+	case graph.OpProd:
+		return 1
+	case graph.OpReduceMax:
+		return math.Inf(-1)
+	case graph.OpReduceMin:
+		return math.Inf(1)
+	}
+	return 0
+}
+
+func identityI(op graph.Op) int64 {
+	switch op {
+	case graph.OpProd:
+		return 1
+	case graph.OpReduceMax:
+		return math.MinInt64
+	case graph.OpReduceMin:
+		return math.MaxInt64
+	}
+	return 0
+}
+
+func foldF(op graph.Op, acc float64, vals []float64) float64 {
+	switch op {
+	case graph.OpSum:
+		for _, v := range vals {
+			acc += v
+		}
+	case graph.OpProd:
+		for _, v := range vals {
+			acc *= v
+		}
+	case graph.OpReduceMax:
+		for _, v := range vals {
+			if v > acc || v != v {
+				acc = v
+			}
+			if acc != acc {
+				break
+			}
+		}
+	case graph.OpReduceMin:
+		for _, v := range vals {
+			if v < acc || v != v {
+				acc = v
+			}
+			if acc != acc {
+				break
+			}
+		}
+	}
+	return acc
+}
+
+func foldI(op graph.Op, acc int64, vals []int64) int64 {
+	switch op {
+	case graph.OpSum:
+		for _, v := range vals {
+			acc += v
+		}
+	case graph.OpProd:
+		for _, v := range vals {
+			acc *= v
+		}
+	case graph.OpReduceMax:
+		for _, v := range vals {
+			acc = max(acc, v)
+		}
+	case graph.OpReduceMin:
+		for _, v := range vals {
+			acc = min(acc, v)
+		}
+	}
+	return acc
+}
+
+// contract computes the batched matrix product of the kernel's two operands.
+func (p *program) contract(ins []*Buffer) ([]float64, []int64) {
+	c := p.k.Core
+	ea, eb := p.core[0], p.core[1]
+	r := len(c.Shape)
+	m, nn := c.Shape[r-2], c.Shape[r-1]
+	batch := graph.NumElements(c.Shape[:r-2])
+	kk := 0
+	if m > 0 && batch > 0 {
+		kk = graph.NumElements(p.k.Core.Src[0].View.Shape) / (batch * m)
+	}
+	af, ai := p.evalAll(ea, ins, batch*m*kk)
+	bf, bi := p.evalAll(eb, ins, batch*kk*nn)
+	rows := batch * m
+	if af != nil {
+		out := make([]float64, rows*nn)
+		parallelFor(rows, max(1, 16384/max(1, kk*nn)), func(_, lo, hi int) {
+			gemmF(af, bf, out, lo, hi, m, kk, nn)
+		})
+		roundSliceF(c.DType, out)
+		return out, nil
+	}
+	out := make([]int64, rows*nn)
+	parallelFor(rows, max(1, 16384/max(1, kk*nn)), func(_, lo, hi int) {
+		gemmI(ai, bi, out, lo, hi, m, kk, nn)
+	})
+	wrapSliceI(c.DType, out)
+	return nil, out
+}
+
+// gemmF computes rows [lo, hi) of the stacked batch of products (row i belongs to batch i/m).
+// The k loop is blocked so that a panel of B stays in cache while rows of A stream by.
+func gemmF(a, b, out []float64, lo, hi, m, k, n int) {
+	const kb = 256
+	for k0 := 0; k0 < k; k0 += kb {
+		k1 := min(k, k0+kb)
+		for i := lo; i < hi; i++ {
+			bat := i / m
+			arow := a[i*k : i*k+k]
+			crow := out[i*n : i*n+n]
+			bm := b[bat*k*n : (bat+1)*k*n]
+			for l := k0; l < k1; l++ {
+				av := arow[l]
+				brow := bm[l*n : l*n+n]
+				for j, bv := range brow {
+					crow[j] += av * bv
+				}
+			}
+		}
+	}
+}
+
+func gemmI(a, b, out []int64, lo, hi, m, k, n int) {
+	for i := lo; i < hi; i++ {
+		bat := i / m
+		arow := a[i*k : i*k+k]
+		crow := out[i*n : i*n+n]
+		bm := b[bat*k*n : (bat+1)*k*n]
+		for l, av := range arow {
+			brow := bm[l*n : l*n+n]
+			for j, bv := range brow {
+				crow[j] += av * bv
+			}
+		}
+	}
+}
+
+// gather takes the elements of the source at the indices along the core's axis.
+func (p *program) gather(ins []*Buffer) ([]float64, []int64, error) {
+	c := p.k.Core
+	axis := c.Axes[0]
+	srcShape := p.k.Core.Src[0].View.Shape
+	idxShape := p.k.Core.Src[1].View.Shape
+	sf, si := p.evalAll(p.core[0], ins, graph.NumElements(srcShape))
+	_, idx := p.evalAll(p.core[1], ins, graph.NumElements(idxShape))
+	a := srcShape[axis]
+	post := graph.NumElements(srcShape[axis+1:])
+	pre := graph.NumElements(srcShape[:axis])
+	ni := len(idx)
+	for _, v := range idx {
+		if v < -int64(a) || v >= int64(a) {
+			return nil, nil, fmt.Errorf("gather: index %d out of range for axis %d of size %d in %v: %w",
+				v, axis, a, srcShape, graph.ErrShape)
+		}
+	}
+	n := pre * ni * post
+	var of []float64
+	var oi []int64
+	if sf != nil {
+		of = make([]float64, n)
+	} else {
+		oi = make([]int64, n)
+	}
+	parallelFor(pre*ni, 1024, func(_, lo, hi int) {
+		for q := lo; q < hi; q++ {
+			pr, ii := q/ni, q%ni
+			j := int(idx[ii])
+			if j < 0 {
+				j += a
+			}
+			src := (pr*a + j) * post
+			if of != nil {
+				copy(of[q*post:(q+1)*post], sf[src:src+post])
+			} else {
+				copy(oi[q*post:(q+1)*post], si[src:src+post])
+			}
+		}
+	})
+	return of, oi, nil
+}

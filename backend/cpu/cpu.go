@@ -1,0 +1,164 @@
+// Package cpu is crossbar's built-in device: every primitive op on every dtype, multithreaded
+// over all cores. It is always present, it is the device that others fall back to for what
+// they cannot do, and it is the reference that every other backend is tested against.
+//
+// Kernels are evaluated block by block: each node of a kernel's expression computes a block of
+// elements into a small scratch slice that stays in L1, so a fused chain makes one pass over
+// memory. Floating-point values are computed in float64 and rounded to the node's dtype after
+// every operation (Float16 and BFloat16 are stored as such), integers in int64 and wrapped to
+// the node's width.
+package cpu
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+	"unsafe"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+func init() { backend.Register(cpuBackend{}) }
+
+type cpuBackend struct{}
+
+func (cpuBackend) Name() string  { return "cpu" }
+func (cpuBackend) Priority() int { return 0 }
+func (cpuBackend) Devices() ([]backend.Device, error) {
+	return []backend.Device{theDevice}, nil
+}
+
+var theDevice = &Device{}
+
+// Device is the CPU device. Its name is "cpu".
+type Device struct{}
+
+// New returns the CPU device (there is one).
+func New() *Device { return theDevice }
+
+// Name implements backend.Device.
+func (*Device) Name() string { return "cpu" }
+
+// Capabilities implements backend.Device.
+func (*Device) Capabilities() backend.Capabilities {
+	return backend.Capabilities{DTypes: graph.DTypes, UnifiedMemory: true, Cores: runtime.GOMAXPROCS(0), WarpWidth: 1}
+}
+
+// Buffer is host memory, 8-byte aligned so that any element type can be viewed in place.
+type Buffer struct {
+	dt    graph.DType
+	n     int
+	words []uint64
+	freed bool
+}
+
+// DType implements backend.Buffer.
+func (b *Buffer) DType() graph.DType { return b.dt }
+
+// Len implements backend.Buffer.
+func (b *Buffer) Len() int { return b.n }
+
+// Bytes returns the buffer's memory.
+func (b *Buffer) Bytes() []byte {
+	if len(b.words) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&b.words[0])), b.n*b.dt.Size())
+}
+
+func view[T any](b *Buffer) []T {
+	if b.n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b.words[0])), b.n)
+}
+
+// Alloc implements backend.Device.
+func (*Device) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
+	if !dt.Valid() || n < 0 {
+		return nil, fmt.Errorf("cpu: alloc %d of %v: %w", n, dt, backend.ErrUnsupported)
+	}
+	bytes := n * dt.Size()
+	return &Buffer{dt: dt, n: n, words: make([]uint64, (bytes+7)/8)}, nil
+}
+
+func (*Device) buffer(b backend.Buffer) (*Buffer, error) {
+	cb, ok := b.(*Buffer)
+	if !ok || cb == nil {
+		return nil, fmt.Errorf("cpu: buffer %T is not a cpu buffer: %w", b, backend.ErrUnsupported)
+	}
+	if cb.freed {
+		return nil, fmt.Errorf("cpu: %w", backend.ErrFreed)
+	}
+	return cb, nil
+}
+
+// Free implements backend.Device.
+func (d *Device) Free(b backend.Buffer) error {
+	cb, err := d.buffer(b)
+	if err != nil {
+		return err
+	}
+	cb.freed = true
+	cb.words = nil
+	return nil
+}
+
+// CopyIn implements backend.Device.
+func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
+	cb, err := d.buffer(dst)
+	if err != nil {
+		return err
+	}
+	if len(src) != cb.n*cb.dt.Size() {
+		return fmt.Errorf("cpu: copy in %d bytes to %d x %v", len(src), cb.n, cb.dt)
+	}
+	copy(cb.Bytes(), src)
+	return nil
+}
+
+// CopyOut implements backend.Device.
+func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
+	cb, err := d.buffer(src)
+	if err != nil {
+		return err
+	}
+	if len(dst) != cb.n*cb.dt.Size() {
+		return fmt.Errorf("cpu: copy out %d x %v to %d bytes", cb.n, cb.dt, len(dst))
+	}
+	copy(dst, cb.Bytes())
+	return nil
+}
+
+// Synchronize implements backend.Device; CPU kernels finish before Launch returns.
+func (*Device) Synchronize() error { return nil }
+
+// Time implements backend.Device with the wall clock.
+func (*Device) Time(fn func() error) (time.Duration, error) {
+	t0 := time.Now()
+	err := fn()
+	return time.Since(t0), err
+}
+
+// Compile implements backend.Device.
+func (*Device) Compile(k *graph.Kernel) (backend.Program, error) { return compile(k) }
+
+// Launch implements backend.Device.
+func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.Buffer) error {
+	prog, ok := p.(*program)
+	if !ok {
+		return fmt.Errorf("cpu: program %T: %w", p, backend.ErrLaunch)
+	}
+	ob, err := d.buffer(out)
+	if err != nil {
+		return err
+	}
+	ins := make([]*Buffer, len(inputs))
+	for i, in := range inputs {
+		if ins[i], err = d.buffer(in); err != nil {
+			return err
+		}
+	}
+	return prog.run(ob, ins)
+}

@@ -1,0 +1,492 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/internal/half"
+)
+
+// blockSize is the number of elements each expression node computes at a time: small enough
+// that a fused chain's scratch slices stay in L1, large enough to amortize the dispatch.
+const blockSize = 512
+
+// isF reports whether values of dt are computed as float64 (else as int64).
+func isF(dt graph.DType) bool { return dt.IsFloat() }
+
+// enode is a compiled expression node.
+type enode struct {
+	op    graph.Op
+	dt    graph.DType
+	src   []*enode
+	slot  int
+	input int
+	view  viewIter
+	cval  graph.Scalar
+}
+
+// viewIter walks a view in row-major order of its shape.
+type viewIter struct {
+	shape, strides []int
+	offset         int
+	mask           [][2]int
+	contiguous     bool // offsets are offset+i, all valid
+	constant       bool // every offset is offset, all valid
+}
+
+func newViewIter(v graph.View) viewIter {
+	it := viewIter{shape: v.Shape, strides: v.Strides, offset: v.Offset, mask: v.Mask}
+	it.contiguous = v.IsContiguous()
+	it.constant = v.Mask == nil
+	for _, s := range v.Strides {
+		if s != 0 {
+			it.constant = false
+		}
+	}
+	return it
+}
+
+// fill writes the buffer offsets of domain elements [start, start+n) and whether each is
+// inside the mask; it reports whether all are valid.
+func (v *viewIter) fill(start, n int, off []int, valid []bool, idx []int) bool {
+	if v.contiguous {
+		for j := range n {
+			off[j] = v.offset + start + j
+		}
+		return true
+	}
+	if v.constant {
+		for j := range n {
+			off[j] = v.offset
+		}
+		return true
+	}
+	r := len(v.shape)
+	idx = idx[:r]
+	rem := start
+	o := v.offset
+	for d := r - 1; d >= 0; d-- {
+		idx[d] = rem % v.shape[d]
+		rem /= v.shape[d]
+		o += idx[d] * v.strides[d]
+	}
+	all := true
+	for j := range n {
+		off[j] = o
+		if v.mask != nil {
+			ok := true
+			for d, m := range v.mask {
+				if idx[d] < m[0] || idx[d] >= m[1] {
+					ok = false
+					break
+				}
+			}
+			valid[j] = ok
+			all = all && ok
+		}
+		if r == 0 {
+			continue
+		}
+		d := r - 1
+		idx[d]++
+		o += v.strides[d]
+		for idx[d] == v.shape[d] && d > 0 {
+			o -= v.shape[d] * v.strides[d]
+			idx[d] = 0
+			d--
+			idx[d]++
+			o += v.strides[d]
+		}
+	}
+	return all
+}
+
+// ctx is one worker's scratch space.
+type ctx struct {
+	ins   []*Buffer
+	f     [][]float64
+	i     [][]int64
+	off   []int
+	valid []bool
+	idx   []int
+	coreF []float64
+	coreI []int64
+}
+
+func newCtx(slots int, ins []*Buffer) *ctx {
+	c := &ctx{ins: ins, f: make([][]float64, slots), i: make([][]int64, slots),
+		off: make([]int, blockSize), valid: make([]bool, blockSize), idx: make([]int, 64)}
+	return c
+}
+
+func (c *ctx) fslot(s int) []float64 {
+	if c.f[s] == nil {
+		c.f[s] = make([]float64, blockSize)
+	}
+	return c.f[s]
+}
+
+func (c *ctx) islot(s int) []int64 {
+	if c.i[s] == nil {
+		c.i[s] = make([]int64, blockSize)
+	}
+	return c.i[s]
+}
+
+// roundF rounds a computed value to the precision of dt.
+func roundF(dt graph.DType, v float64) float64 {
+	switch dt {
+	case graph.Float32:
+		return float64(float32(v))
+	case graph.Float16:
+		return float64(half.Float16To(half.Float16From(float32(v))))
+	case graph.BFloat16:
+		return float64(half.BFloat16To(half.BFloat16From(float32(v))))
+	}
+	return v
+}
+
+func roundSliceF(dt graph.DType, out []float64) {
+	switch dt {
+	case graph.Float32:
+		for j, v := range out {
+			out[j] = float64(float32(v))
+		}
+	case graph.Float16, graph.BFloat16:
+		for j, v := range out {
+			out[j] = roundF(dt, v)
+		}
+	}
+}
+
+// wrapI wraps an integer to the width of dt (Bool: nonzero is 1).
+func wrapI(dt graph.DType, v int64) int64 {
+	switch dt {
+	case graph.Int32:
+		return int64(int32(v))
+	case graph.Uint8:
+		return int64(uint8(v))
+	case graph.Bool:
+		if v != 0 {
+			return 1
+		}
+		return 0
+	}
+	return v
+}
+
+func wrapSliceI(dt graph.DType, out []int64) {
+	if dt == graph.Int64 {
+		return
+	}
+	for j, v := range out {
+		out[j] = wrapI(dt, v)
+	}
+}
+
+// floatToInt converts like a C cast where that is defined: truncation toward zero. NaN is 0
+// and out-of-range values saturate, so that every platform gives the same answer.
+func floatToInt(v float64) int64 {
+	switch {
+	case v != v:
+		return 0
+	case v >= 9.223372036854775807e18:
+		return math.MaxInt64
+	case v <= -9.223372036854775808e18:
+		return math.MinInt64
+	}
+	return int64(v)
+}
+
+// evalF computes the float node e over domain elements [start, start+n).
+func (e *enode) evalF(c *ctx, start, n int) []float64 {
+	out := c.fslot(e.slot)[:n]
+	switch e.op {
+	case graph.OpLoad:
+		e.loadF(c, start, out)
+		return out
+	case graph.OpConst:
+		e.constF(c, start, out)
+		return out
+	case graph.OpCoreValue:
+		copy(out, c.coreF[start:start+n])
+		return out
+	case graph.OpCast:
+		s := e.src[0]
+		if isF(s.dt) {
+			copy(out, s.evalF(c, start, n))
+		} else {
+			for j, v := range s.evalI(c, start, n) {
+				out[j] = float64(v)
+			}
+		}
+		roundSliceF(e.dt, out)
+		return out
+	case graph.OpWhere:
+		cond := e.src[0].evalI(c, start, n)
+		a := e.src[1].evalF(c, start, n)
+		b := e.src[2].evalF(c, start, n)
+		for j := range out {
+			if cond[j] != 0 {
+				out[j] = a[j]
+			} else {
+				out[j] = b[j]
+			}
+		}
+		return out
+	}
+	switch {
+	case e.op.IsUnary():
+		copy(out, e.src[0].evalF(c, start, n))
+		unaryF(e.op, out)
+	case e.op == graph.OpMulAdd:
+		a := e.src[0].evalF(c, start, n)
+		b := e.src[1].evalF(c, start, n)
+		cc := e.src[2].evalF(c, start, n)
+		for j := range out {
+			out[j] = math.FMA(a[j], b[j], cc[j])
+		}
+	default:
+		copy(out, e.src[0].evalF(c, start, n))
+		binaryF(e.op, out, e.src[1].evalF(c, start, n))
+	}
+	roundSliceF(e.dt, out)
+	return out
+}
+
+// evalI computes the integer or Bool node e over domain elements [start, start+n).
+func (e *enode) evalI(c *ctx, start, n int) []int64 {
+	out := c.islot(e.slot)[:n]
+	switch e.op {
+	case graph.OpLoad:
+		e.loadI(c, start, out)
+		return out
+	case graph.OpConst:
+		e.constI(c, start, out)
+		return out
+	case graph.OpCoreValue:
+		copy(out, c.coreI[start:start+n])
+		return out
+	case graph.OpCast:
+		s := e.src[0]
+		if isF(s.dt) {
+			for j, v := range s.evalF(c, start, n) {
+				if e.dt == graph.Bool {
+					out[j] = b2i(v != 0)
+				} else {
+					out[j] = floatToInt(v)
+				}
+			}
+		} else {
+			copy(out, s.evalI(c, start, n))
+		}
+		wrapSliceI(e.dt, out)
+		return out
+	case graph.OpWhere:
+		cond := e.src[0].evalI(c, start, n)
+		a := e.src[1].evalI(c, start, n)
+		b := e.src[2].evalI(c, start, n)
+		for j := range out {
+			if cond[j] != 0 {
+				out[j] = a[j]
+			} else {
+				out[j] = b[j]
+			}
+		}
+		return out
+	}
+	if e.op.IsCompare() {
+		if isF(e.src[0].dt) {
+			a := e.src[0].evalF(c, start, n)
+			b := e.src[1].evalF(c, start, n)
+			compareF(e.op, out, a, b)
+		} else {
+			a := e.src[0].evalI(c, start, n)
+			b := e.src[1].evalI(c, start, n)
+			compareI(e.op, out, a, b)
+		}
+		return out
+	}
+	switch {
+	case e.op.IsUnary():
+		copy(out, e.src[0].evalI(c, start, n))
+		unaryI(e.op, e.dt, out)
+	case e.op == graph.OpMulAdd:
+		a := e.src[0].evalI(c, start, n)
+		b := e.src[1].evalI(c, start, n)
+		cc := e.src[2].evalI(c, start, n)
+		for j := range out {
+			out[j] = a[j]*b[j] + cc[j]
+		}
+	default:
+		copy(out, e.src[0].evalI(c, start, n))
+		binaryI(e.op, e.dt, out, e.src[1].evalI(c, start, n))
+	}
+	wrapSliceI(e.dt, out)
+	return out
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (e *enode) constF(c *ctx, start int, out []float64) {
+	if e.view.mask == nil {
+		for j := range out {
+			out[j] = e.cval.F
+		}
+		return
+	}
+	e.view.fill(start, len(out), c.off, c.valid, c.idx)
+	for j := range out {
+		if c.valid[j] {
+			out[j] = e.cval.F
+		} else {
+			out[j] = 0
+		}
+	}
+}
+
+func (e *enode) constI(c *ctx, start int, out []int64) {
+	if e.view.mask == nil {
+		for j := range out {
+			out[j] = e.cval.I
+		}
+		return
+	}
+	e.view.fill(start, len(out), c.off, c.valid, c.idx)
+	for j := range out {
+		if c.valid[j] {
+			out[j] = e.cval.I
+		} else {
+			out[j] = 0
+		}
+	}
+}
+
+func (e *enode) loadF(c *ctx, start int, out []float64) {
+	b := c.ins[e.input]
+	n := len(out)
+	if e.view.contiguous {
+		lo := e.view.offset + start
+		switch b.dt {
+		case graph.Float32:
+			for j, v := range view[float32](b)[lo : lo+n] {
+				out[j] = float64(v)
+			}
+			return
+		case graph.Float64:
+			copy(out, view[float64](b)[lo:lo+n])
+			return
+		}
+	}
+	all := e.view.fill(start, n, c.off, c.valid, c.idx)
+	off := c.off[:n]
+	switch b.dt {
+	case graph.Float32:
+		gatherF(view[float32](b), off, out)
+	case graph.Float64:
+		gatherF(view[float64](b), off, out)
+	case graph.Float16, graph.BFloat16:
+		s := view[uint16](b)
+		conv := half.Float16To
+		if b.dt == graph.BFloat16 {
+			conv = half.BFloat16To
+		}
+		for j, o := range off {
+			if all || c.valid[j] {
+				out[j] = float64(conv(s[o]))
+			}
+		}
+	}
+	if !all {
+		for j := range out {
+			if !c.valid[j] {
+				out[j] = 0
+			}
+		}
+	}
+}
+
+// gatherF reads s at the offsets (masked-out offsets may be out of range, so they are
+// clamped here and zeroed by the caller).
+func gatherF[T float32 | float64](s []T, off []int, out []float64) {
+	for j, o := range off {
+		if uint(o) < uint(len(s)) {
+			out[j] = float64(s[o])
+		}
+	}
+}
+
+func gatherI[T uint8 | int32 | int64](s []T, off []int, out []int64) {
+	for j, o := range off {
+		if uint(o) < uint(len(s)) {
+			out[j] = int64(s[o])
+		}
+	}
+}
+
+func (e *enode) loadI(c *ctx, start int, out []int64) {
+	b := c.ins[e.input]
+	n := len(out)
+	all := e.view.fill(start, n, c.off, c.valid, c.idx)
+	off := c.off[:n]
+	switch b.dt {
+	case graph.Bool, graph.Uint8:
+		gatherI(view[uint8](b), off, out)
+	case graph.Int32:
+		gatherI(view[int32](b), off, out)
+	case graph.Int64:
+		gatherI(view[int64](b), off, out)
+	}
+	if !all {
+		for j := range out {
+			if !c.valid[j] {
+				out[j] = 0
+			}
+		}
+	}
+}
+
+// store writes a block of computed values into the output buffer at [start, start+n).
+func storeF(b *Buffer, start int, vals []float64) {
+	switch b.dt {
+	case graph.Float32:
+		s := view[float32](b)[start:]
+		for j, v := range vals {
+			s[j] = float32(v)
+		}
+	case graph.Float64:
+		copy(view[float64](b)[start:], vals)
+	case graph.Float16:
+		s := view[uint16](b)[start:]
+		for j, v := range vals {
+			s[j] = half.Float16From(float32(v))
+		}
+	case graph.BFloat16:
+		s := view[uint16](b)[start:]
+		for j, v := range vals {
+			s[j] = half.BFloat16From(float32(v))
+		}
+	}
+}
+
+func storeI(b *Buffer, start int, vals []int64) {
+	switch b.dt {
+	case graph.Bool, graph.Uint8:
+		s := view[uint8](b)[start:]
+		for j, v := range vals {
+			s[j] = uint8(v)
+		}
+	case graph.Int32:
+		s := view[int32](b)[start:]
+		for j, v := range vals {
+			s[j] = int32(v)
+		}
+	case graph.Int64:
+		copy(view[int64](b)[start:], vals)
+	}
+}

@@ -1,0 +1,300 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+func unaryF(op graph.Op, x []float64) {
+	var f func(float64) float64
+	switch op {
+	case graph.OpNeg:
+		for j, v := range x {
+			x[j] = -v
+		}
+		return
+	case graph.OpAbs:
+		f = math.Abs
+	case graph.OpSqrt:
+		f = math.Sqrt
+	case graph.OpReciprocal:
+		for j, v := range x {
+			x[j] = 1 / v
+		}
+		return
+	case graph.OpExp:
+		f = math.Exp
+	case graph.OpExp2:
+		f = math.Exp2
+	case graph.OpLog:
+		f = math.Log
+	case graph.OpLog2:
+		f = math.Log2
+	case graph.OpSin:
+		f = math.Sin
+	case graph.OpCos:
+		f = math.Cos
+	case graph.OpTan:
+		f = math.Tan
+	case graph.OpAsin:
+		f = math.Asin
+	case graph.OpAcos:
+		f = math.Acos
+	case graph.OpAtan:
+		f = math.Atan
+	case graph.OpSinh:
+		f = math.Sinh
+	case graph.OpCosh:
+		f = math.Cosh
+	case graph.OpTanh:
+		f = math.Tanh
+	case graph.OpErf:
+		f = math.Erf
+	case graph.OpTrunc:
+		f = math.Trunc
+	case graph.OpFloor:
+		f = math.Floor
+	case graph.OpCeil:
+		f = math.Ceil
+	case graph.OpRound:
+		f = math.RoundToEven
+	case graph.OpNot:
+		for j, v := range x {
+			x[j] = float64(b2i(v == 0))
+		}
+		return
+	case graph.OpCopy:
+		return
+	default:
+		panic("cpu: unary op " + op.String()) // unreachable: compile rejects unknown ops
+	}
+	for j, v := range x {
+		x[j] = f(v)
+	}
+}
+
+func binaryF(op graph.Op, a, b []float64) {
+	b = b[:len(a)]
+	switch op {
+	case graph.OpAdd:
+		for j := range a {
+			a[j] += b[j]
+		}
+	case graph.OpSub:
+		for j := range a {
+			a[j] -= b[j]
+		}
+	case graph.OpMul:
+		for j := range a {
+			a[j] *= b[j]
+		}
+	case graph.OpDiv:
+		for j := range a {
+			a[j] /= b[j]
+		}
+	case graph.OpMod:
+		for j := range a {
+			r := math.Mod(a[j], b[j])
+			if r != 0 && (r < 0) != (b[j] < 0) {
+				r += b[j]
+			}
+			a[j] = r
+		}
+	case graph.OpRem:
+		for j := range a {
+			a[j] = math.Mod(a[j], b[j])
+		}
+	case graph.OpMax:
+		for j := range a {
+			a[j] = math.Max(a[j], b[j])
+		}
+	case graph.OpMin:
+		for j := range a {
+			a[j] = math.Min(a[j], b[j])
+		}
+	case graph.OpPow:
+		for j := range a {
+			a[j] = math.Pow(a[j], b[j])
+		}
+	default:
+		panic("cpu: binary op " + op.String()) // unreachable: compile rejects unknown ops
+	}
+}
+
+func compareF(op graph.Op, out []int64, a, b []float64) {
+	for j := range out {
+		var r bool
+		switch op {
+		case graph.OpCmpLT:
+			r = a[j] < b[j]
+		case graph.OpCmpLE:
+			r = a[j] <= b[j]
+		case graph.OpCmpEQ:
+			r = a[j] == b[j]
+		default:
+			r = a[j] != b[j]
+		}
+		out[j] = b2i(r)
+	}
+}
+
+func compareI(op graph.Op, out []int64, a, b []int64) {
+	for j := range out {
+		var r bool
+		switch op {
+		case graph.OpCmpLT:
+			r = a[j] < b[j]
+		case graph.OpCmpLE:
+			r = a[j] <= b[j]
+		case graph.OpCmpEQ:
+			r = a[j] == b[j]
+		default:
+			r = a[j] != b[j]
+		}
+		out[j] = b2i(r)
+	}
+}
+
+func unaryI(op graph.Op, dt graph.DType, x []int64) {
+	switch op {
+	case graph.OpNeg:
+		for j, v := range x {
+			x[j] = -v
+		}
+	case graph.OpNot:
+		if dt == graph.Bool {
+			for j, v := range x {
+				x[j] = 1 - v
+			}
+			return
+		}
+		for j, v := range x {
+			x[j] = ^v
+		}
+	case graph.OpAbs:
+		for j, v := range x {
+			if v < 0 {
+				x[j] = -v
+			}
+		}
+	case graph.OpReciprocal:
+		for j, v := range x {
+			if v == 0 {
+				x[j] = 0
+			} else {
+				x[j] = 1 / v
+			}
+		}
+	case graph.OpTrunc, graph.OpFloor, graph.OpCeil, graph.OpRound, graph.OpCopy:
+	default:
+		panic("cpu: integer unary op " + op.String()) // unreachable: compile rejects it
+	}
+}
+
+func binaryI(op graph.Op, dt graph.DType, a, b []int64) {
+	b = b[:len(a)]
+	if dt == graph.Bool {
+		// NumPy: + and max are or, * and min are and.
+		switch op {
+		case graph.OpAdd, graph.OpMax:
+			op = graph.OpOr
+		case graph.OpMul, graph.OpMin:
+			op = graph.OpAnd
+		}
+	}
+	switch op {
+	case graph.OpAdd:
+		for j := range a {
+			a[j] += b[j]
+		}
+	case graph.OpSub:
+		for j := range a {
+			a[j] -= b[j]
+		}
+	case graph.OpMul:
+		for j := range a {
+			a[j] *= b[j]
+		}
+	case graph.OpDiv:
+		for j := range a {
+			if b[j] == 0 {
+				a[j] = 0
+			} else {
+				a[j] /= b[j]
+			}
+		}
+	case graph.OpMod:
+		for j := range a {
+			if b[j] == 0 {
+				a[j] = 0
+				continue
+			}
+			r := a[j] % b[j]
+			if r != 0 && (r < 0) != (b[j] < 0) {
+				r += b[j]
+			}
+			a[j] = r
+		}
+	case graph.OpRem:
+		for j := range a {
+			if b[j] == 0 {
+				a[j] = 0
+			} else {
+				a[j] %= b[j]
+			}
+		}
+	case graph.OpMax:
+		for j := range a {
+			a[j] = max(a[j], b[j])
+		}
+	case graph.OpMin:
+		for j := range a {
+			a[j] = min(a[j], b[j])
+		}
+	case graph.OpPow:
+		for j := range a {
+			a[j] = ipow(dt, a[j], b[j])
+		}
+	case graph.OpAnd:
+		for j := range a {
+			a[j] &= b[j]
+		}
+	case graph.OpOr:
+		for j := range a {
+			a[j] |= b[j]
+		}
+	case graph.OpXor:
+		for j := range a {
+			a[j] ^= b[j]
+		}
+	default:
+		panic("cpu: integer binary op " + op.String()) // unreachable: compile rejects it
+	}
+}
+
+// ipow is x**y in the integer type dt: wrapping multiplication; a negative exponent gives
+// 1/x**|y| truncated (0 unless |x| is 1).
+func ipow(dt graph.DType, x, y int64) int64 {
+	if y < 0 {
+		switch x {
+		case 1:
+			return 1
+		case -1:
+			if y%2 == 0 {
+				return 1
+			}
+			return -1
+		}
+		return 0
+	}
+	r := int64(1)
+	for y > 0 {
+		if y&1 == 1 {
+			r = wrapI(dt, r*x)
+		}
+		x = wrapI(dt, x*x)
+		y >>= 1
+	}
+	return r
+}

@@ -1,0 +1,182 @@
+package cpu
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// program is a compiled kernel.
+type program struct {
+	k     *graph.Kernel
+	expr  *enode   // output expression over the output shape
+	core  []*enode // core sources (reduction prologue over the permuted input shape, ...)
+	slots int
+	rperm []int // reductions: kept axes, then reduced axes, of the input shape
+}
+
+func compile(k *graph.Kernel) (*program, error) {
+	p := &program{k: k}
+	var err error
+	if c := k.Core; c != nil {
+		var perm []int
+		if c.Op.IsReduce() {
+			red := map[int]bool{}
+			for _, a := range c.Axes {
+				red[a] = true
+			}
+			for a := range c.InShape {
+				if !red[a] {
+					perm = append(perm, a)
+				}
+			}
+			perm = append(perm, c.Axes...)
+			p.rperm = perm
+		}
+		for _, s := range c.Src {
+			en, err := p.compileExpr(s, perm)
+			if err != nil {
+				return nil, err
+			}
+			p.core = append(p.core, en)
+		}
+	}
+	if p.expr, err = p.compileExpr(k.Expr, nil); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
+	en := &enode{op: e.Op, dt: e.DType, slot: p.slots, input: e.Input, cval: e.Const}
+	p.slots++
+	switch e.Op {
+	case graph.OpLoad, graph.OpConst:
+		v := e.View
+		if perm != nil {
+			v = v.Permute(perm)
+		}
+		en.view = newViewIter(v)
+	case graph.OpCoreValue:
+	default:
+		if err := supported(e); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range e.Src {
+		se, err := p.compileExpr(s, perm)
+		if err != nil {
+			return nil, err
+		}
+		en.src = append(en.src, se)
+	}
+	return en, nil
+}
+
+// supported rejects ops that the evaluator has no code for, so that it never meets them.
+func supported(e *graph.Expr) error {
+	op := e.Op
+	ok := op.IsElementwise()
+	if ok && !isF(e.DType) && !op.IsCompare() {
+		switch {
+		case op.FloatOnly():
+			ok = false
+		case op.IsUnary():
+			switch op {
+			case graph.OpNeg, graph.OpNot, graph.OpAbs, graph.OpReciprocal, graph.OpTrunc, graph.OpFloor,
+				graph.OpCeil, graph.OpRound, graph.OpCopy, graph.OpCast:
+			default:
+				ok = false
+			}
+		}
+	}
+	if ok && isF(e.DType) && (op == graph.OpAnd || op == graph.OpOr || op == graph.OpXor) {
+		ok = false
+	}
+	if !ok {
+		return fmt.Errorf("cpu: %v on %v: %w", op, e.DType, backend.ErrUnsupported)
+	}
+	return nil
+}
+
+// parallelFor splits [0, n) into chunks of at least grain and runs fn on them on all cores.
+func parallelFor(n, grain int, fn func(w, lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	chunks := min(workers, (n+grain-1)/grain)
+	if chunks <= 1 {
+		if n > 0 {
+			fn(0, 0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range chunks {
+		lo, hi := n*w/chunks, n*(w+1)/chunks
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w, lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+func (p *program) run(out *Buffer, ins []*Buffer) error {
+	k := p.k
+	n := out.n
+	var coreF []float64
+	var coreI []int64
+	if c := k.Core; c != nil {
+		var err error
+		switch {
+		case c.Op.IsReduce():
+			coreF, coreI = p.reduce(ins, n)
+		case c.Op == graph.OpContract:
+			coreF, coreI = p.contract(ins)
+		case c.Op == graph.OpGather:
+			coreF, coreI, err = p.gather(ins)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	parallelFor(n, 4*blockSize, func(_, lo, hi int) {
+		c := newCtx(p.slots, ins)
+		c.coreF, c.coreI = coreF, coreI
+		for s := lo; s < hi; s += blockSize {
+			m := min(blockSize, hi-s)
+			if isF(p.expr.dt) {
+				storeF(out, s, p.expr.evalF(c, s, m))
+			} else {
+				storeI(out, s, p.expr.evalI(c, s, m))
+			}
+		}
+	})
+	return nil
+}
+
+// evalAll evaluates e over its whole domain of n elements (a core's operand) in parallel.
+func (p *program) evalAll(e *enode, ins []*Buffer, n int) ([]float64, []int64) {
+	var fs []float64
+	var is []int64
+	if isF(e.dt) {
+		fs = make([]float64, n)
+	} else {
+		is = make([]int64, n)
+	}
+	parallelFor(n, 4*blockSize, func(_, lo, hi int) {
+		c := newCtx(p.slots, ins)
+		for s := lo; s < hi; s += blockSize {
+			m := min(blockSize, hi-s)
+			if fs != nil {
+				copy(fs[s:], e.evalF(c, s, m))
+			} else {
+				copy(is[s:], e.evalI(c, s, m))
+			}
+		}
+	})
+	return fs, is
+}

@@ -1,0 +1,14 @@
+// Package backend is crossbar's device layer: the Device, Buffer and Program interfaces that
+// every vendor backend implements, the registry that finds the devices present at run time,
+// and the executor that runs a scheduled graph on a device with a cache of compiled programs.
+//
+// A backend registers itself when its package is imported, like a database/sql driver:
+//
+//	import _ "github.com/crossbar-compute/crossbar/backend_cuda"
+//
+// The CPU backend (package backend/cpu) is always present. Device names are "<backend>" or
+// "<backend>:<index>": "cpu", "cuda:1", "gl", "tpu:0".
+//
+// Failures wrap the sentinels ErrUnavailable, ErrOutOfMemory, ErrCompile, ErrLaunch and
+// ErrUnsupported, so that callers can test them with errors.Is.
+package backend

@@ -1,0 +1,229 @@
+package backend
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// Storage is a realized node's buffer on a device. Its device memory is released by Free, or
+// when the Storage becomes unreachable.
+type Storage struct {
+	Device Device
+	h      *bufHandle
+}
+
+type bufHandle struct {
+	dev  Device
+	buf  Buffer
+	once sync.Once
+	gone atomic.Bool
+}
+
+func (h *bufHandle) free() error {
+	var err error
+	h.once.Do(func() {
+		h.gone.Store(true)
+		err = h.dev.Free(h.buf)
+		live.Add(-1)
+	})
+	return err
+}
+
+var live atomic.Int64
+
+func newStorage(dev Device, buf Buffer) *Storage {
+	h := &bufHandle{dev: dev, buf: buf}
+	s := &Storage{Device: dev, h: h}
+	live.Add(1)
+	runtime.AddCleanup(s, func(h *bufHandle) { _ = h.free() }, h)
+	return s
+}
+
+// Buffer returns the device buffer, or an error wrapping ErrFreed.
+func (s *Storage) Buffer() (Buffer, error) {
+	if s.h.gone.Load() {
+		return nil, ErrFreed
+	}
+	return s.h.buf, nil
+}
+
+// Free releases the device memory now. Later use of the storage returns ErrFreed.
+func (s *Storage) Free() error { return s.h.free() }
+
+// Stats counts the executor's work since the program started.
+type Stats struct {
+	Kernels   int64 // kernels launched
+	Compiles  int64 // programs compiled (cache misses)
+	CacheHits int64 // programs found in the cache
+	Live      int64 // device buffers currently allocated by the executor
+}
+
+var (
+	execMu                     sync.Mutex
+	cache                      = map[string]Program{}
+	nKernels, nCompiles, nHits atomic.Int64
+)
+
+// ReadStats returns the executor's counters.
+func ReadStats() Stats {
+	return Stats{Kernels: nKernels.Load(), Compiles: nCompiles.Load(), CacheHits: nHits.Load(), Live: live.Load()}
+}
+
+// Realize computes nodes on dev: it schedules the graph behind them, compiles each kernel once
+// per structure and device, and attaches the results to the nodes (see graph.Node.Realized).
+func Realize(dev Device, nodes ...*graph.Node) error {
+	if dev == nil {
+		return fmt.Errorf("backend: realize: no device: %w", ErrUnavailable)
+	}
+	execMu.Lock()
+	defer execMu.Unlock()
+	kernels, err := graph.Schedule(nodes)
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		if n.Op == graph.OpHost && n.Realized() == nil {
+			if err := upload(dev, n); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range kernels {
+		if err := run(dev, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func upload(dev Device, n *graph.Node) error {
+	buf, err := dev.Alloc(n.DType, n.Numel())
+	if err != nil {
+		return fmt.Errorf("backend: upload %v%v to %s: %w", n.DType, n.Shape, dev.Name(), err)
+	}
+	if err := dev.CopyIn(buf, n.Host); err != nil {
+		_ = dev.Free(buf)
+		return fmt.Errorf("backend: upload %v%v to %s: %w", n.DType, n.Shape, dev.Name(), err)
+	}
+	n.SetRealized(newStorage(dev, buf))
+	return nil
+}
+
+// inputBuffer returns n's buffer on dev, copying it there (into a temporary the caller frees)
+// when it lives on another device.
+func inputBuffer(dev Device, n *graph.Node) (buf Buffer, temp bool, err error) {
+	if n.Realized() == nil {
+		if n.Op != graph.OpHost {
+			return nil, false, fmt.Errorf("backend: input %v%v was not computed", n.Op, n.Shape)
+		}
+		if err := upload(dev, n); err != nil {
+			return nil, false, err
+		}
+	}
+	st := n.Realized().(*Storage)
+	b, err := st.Buffer()
+	if err != nil {
+		return nil, false, fmt.Errorf("backend: input %v%v: %w", n.DType, n.Shape, err)
+	}
+	if st.Device == dev {
+		return b, false, nil
+	}
+	host := make([]byte, b.Len()*b.DType().Size())
+	if err := st.Device.CopyOut(host, b); err != nil {
+		return nil, false, fmt.Errorf("backend: copy %v%v from %s: %w", n.DType, n.Shape, st.Device.Name(), err)
+	}
+	nb, err := dev.Alloc(b.DType(), b.Len())
+	if err != nil {
+		return nil, false, fmt.Errorf("backend: copy %v%v to %s: %w", n.DType, n.Shape, dev.Name(), err)
+	}
+	if err := dev.CopyIn(nb, host); err != nil {
+		_ = dev.Free(nb)
+		return nil, false, fmt.Errorf("backend: copy %v%v to %s: %w", n.DType, n.Shape, dev.Name(), err)
+	}
+	return nb, true, nil
+}
+
+func program(dev Device, k *graph.Kernel) (Program, error) {
+	key := dev.Name() + "\x00" + k.Key()
+	if p, ok := cache[key]; ok {
+		nHits.Add(1)
+		return p, nil
+	}
+	p, err := dev.Compile(k)
+	if err != nil {
+		return nil, err
+	}
+	nCompiles.Add(1)
+	cache[key] = p
+	return p, nil
+}
+
+// run executes one kernel on dev, or on the CPU when dev cannot compile it.
+func run(dev Device, k *graph.Kernel) error {
+	out := k.Out
+	p, err := program(dev, k)
+	if errors.Is(err, ErrUnsupported) && dev.Name() != "cpu" {
+		if cpu, cerr := Open("cpu"); cerr == nil {
+			dev = cpu
+			p, err = program(dev, k)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("backend: %s: compile kernel for %v%v: %w", dev.Name(), out.DType, out.Shape, err)
+	}
+	var ins []Buffer
+	var temps []Buffer
+	defer func() {
+		for _, t := range temps {
+			_ = dev.Free(t)
+		}
+	}()
+	for _, in := range k.Inputs {
+		b, temp, err := inputBuffer(dev, in)
+		if err != nil {
+			return err
+		}
+		if temp {
+			temps = append(temps, b)
+		}
+		ins = append(ins, b)
+	}
+	buf, err := dev.Alloc(out.DType, out.Numel())
+	if err != nil {
+		return fmt.Errorf("backend: %s: allocate %v%v: %w", dev.Name(), out.DType, out.Shape, err)
+	}
+	if out.Numel() > 0 {
+		nKernels.Add(1)
+		if err := dev.Launch(p, buf, ins); err != nil {
+			_ = dev.Free(buf)
+			return fmt.Errorf("backend: %s: kernel for %v%v: %w", dev.Name(), out.DType, out.Shape, err)
+		}
+	}
+	out.SetRealized(newStorage(dev, buf))
+	return nil
+}
+
+// Read realizes n on dev (if needed) and copies its elements out, little-endian.
+func Read(dev Device, n *graph.Node) ([]byte, error) {
+	if err := Realize(dev, n); err != nil {
+		return nil, err
+	}
+	st, ok := n.Realized().(*Storage)
+	if !ok {
+		return nil, fmt.Errorf("backend: read %v%v: not realized", n.DType, n.Shape)
+	}
+	b, err := st.Buffer()
+	if err != nil {
+		return nil, fmt.Errorf("backend: read %v%v: %w", n.DType, n.Shape, err)
+	}
+	host := make([]byte, n.Numel()*n.DType.Size())
+	if err := st.Device.CopyOut(host, b); err != nil {
+		return nil, fmt.Errorf("backend: read %v%v from %s: %w", n.DType, n.Shape, st.Device.Name(), err)
+	}
+	return host, nil
+}

@@ -1,0 +1,16 @@
+// Package graph is crossbar's device-neutral op graph: element types, shapes, strided views,
+// the primitive op set that every device implements, nodes, verification, and Schedule, which
+// cuts a graph into kernels.
+//
+// A graph is built bottom-up from leaves (host data, constants) with the constructors of this
+// package; every constructor checks its operands and returns a descriptive error instead of
+// panicking. Movement ops (Reshape, Permute, Expand, Slice, Pad, Flip) are views: the scheduler
+// pushes them down to the loads of a kernel, so they cost no copy unless a view cannot express
+// them. Schedule fuses elementwise chains into the kernels that consume them: into a reduction
+// (prologue), after a reduction or a Contract (epilogue), and never duplicates a reduction.
+//
+//	a := graph.Host(graph.Float32, []int{2, 3}, data)
+//	b := graph.Unary(graph.OpExp, a)
+//	s, _ := graph.Reduce(graph.OpSum, b, []int{1})
+//	kernels, _ := graph.Schedule([]*graph.Node{s}) // one kernel: exp fused into the sum
+package graph

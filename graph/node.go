@@ -1,0 +1,397 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrShape is wrapped by every error about shapes, axes, dtypes and arguments of graph
+// constructors: bad input from the program, as opposed to a failure of a device.
+var ErrShape = errors.New("invalid argument")
+
+var nodeIDs atomic.Int64
+
+// A Node is one operation of the graph. Nodes are immutable once built, except that the
+// executor attaches a device buffer to a node it realized (and then drops its sources).
+type Node struct {
+	ID    int64
+	Op    Op
+	DType DType
+	Shape []int
+	Src   []*Node
+
+	// Arguments, by op.
+	Axes  []int    // Sum..ReduceMin: reduced axes; Permute: the permutation; Gather: [axis]
+	Start []int    // Slice: first index per axis
+	Step  []int    // Slice: step per axis (> 0)
+	Flips []bool   // Flip: reversed axes
+	Pads  [][2]int // Pad: zeros before/after per axis
+	Const Scalar   // Const: the value
+	Host  []byte   // Host: the elements, little-endian, DType.Size() bytes each
+
+	mu       sync.Mutex
+	realized any
+}
+
+// Scalar holds a constant exactly: F for float dtypes, I for integers and Bool (0 or 1).
+type Scalar struct {
+	F float64
+	I int64
+}
+
+// ScalarOf makes the Scalar of v for dtype dt (integers truncate toward zero).
+func ScalarOf(v float64, dt DType) Scalar {
+	if dt.IsFloat() {
+		return Scalar{F: v, I: int64(v)}
+	}
+	if dt == Bool {
+		if v != 0 {
+			return Scalar{F: 1, I: 1}
+		}
+		return Scalar{}
+	}
+	i := int64(0)
+	switch {
+	case math.IsNaN(v):
+	case v >= math.MaxInt64:
+		i = math.MaxInt64
+	case v <= math.MinInt64:
+		i = math.MinInt64
+	default:
+		i = int64(math.Trunc(v))
+	}
+	switch dt {
+	case Uint8:
+		i = int64(uint8(i))
+	case Int32:
+		i = int64(int32(i))
+	}
+	return Scalar{F: float64(i), I: i}
+}
+
+// Realized is what the executor attached to n, or nil.
+func (n *Node) Realized() any {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.realized
+}
+
+// SetRealized attaches a realized buffer to n. The node then is a leaf: its sources and host
+// data are dropped so that the graph behind it can be collected.
+func (n *Node) SetRealized(buf any) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.realized = buf
+	n.Src = nil
+	n.Host = nil
+}
+
+// sources returns n's sources (nil once realized).
+func (n *Node) sources() []*Node {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.realized != nil {
+		return nil
+	}
+	return n.Src
+}
+
+// Numel is the number of elements of n.
+func (n *Node) Numel() int { return NumElements(n.Shape) }
+
+func newNode(op Op, dt DType, shape []int, src ...*Node) *Node {
+	return &Node{ID: nodeIDs.Add(1), Op: op, DType: dt, Shape: clone(shape), Src: src}
+}
+
+func errf(op string, format string, args ...any) error {
+	return fmt.Errorf("%s: %w: %s", op, ErrShape, fmt.Sprintf(format, args...))
+}
+
+func checkShape(op string, shape []int) error {
+	for _, d := range shape {
+		if d < 0 {
+			return errf(op, "negative dimension in shape %v", shape)
+		}
+	}
+	return nil
+}
+
+// Host makes a leaf from host data (copied by the caller if it may change).
+func Host(dt DType, shape []int, data []byte) (*Node, error) {
+	if !dt.Valid() {
+		return nil, errf("host", "invalid dtype %v", dt)
+	}
+	if err := checkShape("host", shape); err != nil {
+		return nil, err
+	}
+	if len(data) != NumElements(shape)*dt.Size() {
+		return nil, errf("host", "%d bytes for shape %v of %v", len(data), shape, dt)
+	}
+	n := newNode(OpHost, dt, shape)
+	n.Host = data
+	return n, nil
+}
+
+// Const makes a scalar constant of shape [].
+func Const(v Scalar, dt DType) (*Node, error) {
+	if !dt.Valid() {
+		return nil, errf("const", "invalid dtype %v", dt)
+	}
+	n := newNode(OpConst, dt, nil)
+	n.Const = v
+	return n, nil
+}
+
+// Reshape views x with another shape of the same number of elements.
+func Reshape(x *Node, shape []int) (*Node, error) {
+	if err := checkShape("reshape", shape); err != nil {
+		return nil, err
+	}
+	if NumElements(shape) != x.Numel() {
+		return nil, errf("reshape", "cannot reshape %v to %v", x.Shape, shape)
+	}
+	if slices.Equal(shape, x.Shape) {
+		return x, nil
+	}
+	return newNode(OpReshape, x.DType, shape, x), nil
+}
+
+// Permute reorders the axes of x: axis k of the result is axis axes[k] of x.
+func Permute(x *Node, axes []int) (*Node, error) {
+	if len(axes) != len(x.Shape) {
+		return nil, errf("permute", "permutation %v for shape %v", axes, x.Shape)
+	}
+	seen := make([]bool, len(axes))
+	shape := make([]int, len(axes))
+	identity := true
+	for k, a := range axes {
+		if a < 0 || a >= len(axes) || seen[a] {
+			return nil, errf("permute", "permutation %v for shape %v", axes, x.Shape)
+		}
+		seen[a] = true
+		shape[k] = x.Shape[a]
+		identity = identity && a == k
+	}
+	if identity {
+		return x, nil
+	}
+	n := newNode(OpPermute, x.DType, shape, x)
+	n.Axes = clone(axes)
+	return n, nil
+}
+
+// Expand broadcasts the size-1 axes of x to shape (same rank).
+func Expand(x *Node, shape []int) (*Node, error) {
+	if err := checkShape("expand", shape); err != nil {
+		return nil, err
+	}
+	if len(shape) != len(x.Shape) {
+		return nil, errf("expand", "cannot expand %v to %v", x.Shape, shape)
+	}
+	for k, d := range shape {
+		if x.Shape[k] != d && x.Shape[k] != 1 {
+			return nil, errf("expand", "cannot expand %v to %v", x.Shape, shape)
+		}
+	}
+	if slices.Equal(shape, x.Shape) {
+		return x, nil
+	}
+	return newNode(OpExpand, x.DType, shape, x), nil
+}
+
+// Slice keeps count[k] elements of axis k, from start[k] with step step[k] >= 1.
+func Slice(x *Node, start, count, step []int) (*Node, error) {
+	r := len(x.Shape)
+	if len(start) != r || len(count) != r || len(step) != r {
+		return nil, errf("slice", "start %v count %v step %v for shape %v", start, count, step, x.Shape)
+	}
+	identity := true
+	for k := range r {
+		if step[k] < 1 || count[k] < 0 || start[k] < 0 ||
+			(count[k] > 0 && start[k]+(count[k]-1)*step[k] >= x.Shape[k]) {
+			return nil, errf("slice", "start %v count %v step %v out of range for shape %v", start, count, step, x.Shape)
+		}
+		identity = identity && start[k] == 0 && step[k] == 1 && count[k] == x.Shape[k]
+	}
+	if identity {
+		return x, nil
+	}
+	n := newNode(OpSlice, x.DType, count, x)
+	n.Start, n.Step = clone(start), clone(step)
+	return n, nil
+}
+
+// Pad adds zeros (false for Bool) around x: pads[k] = {before, after}, both >= 0.
+func Pad(x *Node, pads [][2]int) (*Node, error) {
+	if len(pads) != len(x.Shape) {
+		return nil, errf("pad", "pads %v for shape %v", pads, x.Shape)
+	}
+	shape := clone(x.Shape)
+	identity := true
+	for k, p := range pads {
+		if p[0] < 0 || p[1] < 0 {
+			return nil, errf("pad", "negative pads %v for shape %v", pads, x.Shape)
+		}
+		shape[k] += p[0] + p[1]
+		identity = identity && p == [2]int{}
+	}
+	if identity {
+		return x, nil
+	}
+	n := newNode(OpPad, x.DType, shape, x)
+	n.Pads = append([][2]int(nil), pads...)
+	return n, nil
+}
+
+// Flip reverses the axes of x with flips[k] set.
+func Flip(x *Node, flips []bool) (*Node, error) {
+	if len(flips) != len(x.Shape) {
+		return nil, errf("flip", "flips %v for shape %v", flips, x.Shape)
+	}
+	if !slices.Contains(flips, true) {
+		return x, nil
+	}
+	n := newNode(OpFlip, x.DType, x.Shape, x)
+	n.Flips = slices.Clone(flips)
+	return n, nil
+}
+
+// Unary applies a unary elementwise op (not Cast: see Cast).
+func Unary(op Op, x *Node) (*Node, error) {
+	if !op.IsUnary() || op == OpCast {
+		return nil, errf(op.String(), "not a unary op")
+	}
+	if op.FloatOnly() && !x.DType.IsFloat() {
+		return nil, errf(op.String(), "needs a float operand, got %v %v", x.DType, x.Shape)
+	}
+	if x.DType == Bool && op != OpNot && op != OpCopy {
+		return nil, errf(op.String(), "not defined for bool %v", x.Shape)
+	}
+	return newNode(op, x.DType, x.Shape, x), nil
+}
+
+// Cast converts x to dtype dt (floats to integers truncate toward zero; to Bool is x != 0).
+func Cast(x *Node, dt DType) (*Node, error) {
+	if !dt.Valid() {
+		return nil, errf("cast", "invalid dtype %v", dt)
+	}
+	if dt == x.DType {
+		return x, nil
+	}
+	return newNode(OpCast, dt, x.Shape, x), nil
+}
+
+// Binary applies a binary elementwise op to operands of one shape and dtype.
+func Binary(op Op, a, b *Node) (*Node, error) {
+	if !op.IsBinary() {
+		return nil, errf(op.String(), "not a binary op")
+	}
+	if a.DType != b.DType {
+		return nil, errf(op.String(), "dtype mismatch %v %v and %v %v", a.DType, a.Shape, b.DType, b.Shape)
+	}
+	if !slices.Equal(a.Shape, b.Shape) {
+		return nil, errf(op.String(), "shape mismatch %v and %v", a.Shape, b.Shape)
+	}
+	switch op {
+	case OpAnd, OpOr, OpXor:
+		if a.DType.IsFloat() {
+			return nil, errf(op.String(), "needs bool or integer operands, got %v", a.DType)
+		}
+	case OpCmpLT, OpCmpLE, OpCmpEQ, OpCmpNE:
+		return newNode(op, Bool, a.Shape, a, b), nil
+	case OpAdd, OpMul, OpMax, OpMin:
+		// Defined on Bool as or/and, like NumPy.
+	default:
+		if a.DType == Bool {
+			return nil, errf(op.String(), "not defined for bool %v", a.Shape)
+		}
+	}
+	return newNode(op, a.DType, a.Shape, a, b), nil
+}
+
+// Where selects a where cond is true, b elsewhere; cond is Bool, a and b share a dtype, and
+// all three share a shape.
+func Where(cond, a, b *Node) (*Node, error) {
+	if cond.DType != Bool {
+		return nil, errf("where", "condition must be bool, got %v %v", cond.DType, cond.Shape)
+	}
+	if a.DType != b.DType {
+		return nil, errf("where", "dtype mismatch %v %v and %v %v", a.DType, a.Shape, b.DType, b.Shape)
+	}
+	if !slices.Equal(a.Shape, b.Shape) || !slices.Equal(cond.Shape, a.Shape) {
+		return nil, errf("where", "shape mismatch %v, %v and %v", cond.Shape, a.Shape, b.Shape)
+	}
+	return newNode(OpWhere, a.DType, a.Shape, cond, a, b), nil
+}
+
+// MulAdd is a*b + c for operands of one dtype and shape.
+func MulAdd(a, b, c *Node) (*Node, error) {
+	if a.DType != b.DType || a.DType != c.DType {
+		return nil, errf("muladd", "dtype mismatch %v, %v and %v", a.DType, b.DType, c.DType)
+	}
+	if !slices.Equal(a.Shape, b.Shape) || !slices.Equal(a.Shape, c.Shape) {
+		return nil, errf("muladd", "shape mismatch %v, %v and %v", a.Shape, b.Shape, c.Shape)
+	}
+	if a.DType == Bool {
+		return nil, errf("muladd", "not defined for bool %v", a.Shape)
+	}
+	return newNode(OpMulAdd, a.DType, a.Shape, a, b, c), nil
+}
+
+// Reduce reduces x over axes (in range, no repeats); the reduced axes keep size 1.
+// Max and Min of an empty axis are errors, as in NumPy.
+func Reduce(op Op, x *Node, axes []int) (*Node, error) {
+	if !op.IsReduce() {
+		return nil, errf(op.String(), "not a reduction")
+	}
+	shape := clone(x.Shape)
+	seen := make([]bool, len(shape))
+	for _, a := range axes {
+		if a < 0 || a >= len(shape) || seen[a] {
+			return nil, errf(op.String(), "bad axes %v for shape %v", axes, x.Shape)
+		}
+		seen[a] = true
+		if x.Shape[a] == 0 && (op == OpReduceMax || op == OpReduceMin) {
+			return nil, errf(op.String(), "zero-size axis %d of shape %v has no identity", a, x.Shape)
+		}
+		shape[a] = 1
+	}
+	if x.DType == Bool && (op == OpSum || op == OpProd) {
+		return nil, errf(op.String(), "not defined for bool %v; cast first", x.Shape)
+	}
+	n := newNode(op, x.DType, shape, x)
+	n.Axes = slices.Sorted(slices.Values(axes))
+	return n, nil
+}
+
+// Contract is the batched matrix product of a [..., M, K] and b [..., K, N] with equal batch
+// dimensions, giving [..., M, N].
+func Contract(a, b *Node) (*Node, error) {
+	ra, rb := len(a.Shape), len(b.Shape)
+	if a.DType != b.DType {
+		return nil, errf("contract", "dtype mismatch %v %v and %v %v", a.DType, a.Shape, b.DType, b.Shape)
+	}
+	if ra < 2 || ra != rb || !slices.Equal(a.Shape[:ra-2], b.Shape[:rb-2]) || a.Shape[ra-1] != b.Shape[rb-2] {
+		return nil, errf("contract", "shapes %v and %v do not contract", a.Shape, b.Shape)
+	}
+	shape := append(clone(a.Shape[:ra-1]), b.Shape[rb-1])
+	return newNode(OpContract, a.DType, shape, a, b), nil
+}
+
+// Gather takes the elements of x at indices along axis (see OpGather).
+func Gather(x *Node, axis int, indices *Node) (*Node, error) {
+	if axis < 0 || axis >= len(x.Shape) {
+		return nil, errf("gather", "axis %d for shape %v", axis, x.Shape)
+	}
+	if indices.DType != Int32 && indices.DType != Int64 {
+		return nil, errf("gather", "indices must be int32 or int64, got %v %v", indices.DType, indices.Shape)
+	}
+	shape := append(append(clone(x.Shape[:axis]), indices.Shape...), x.Shape[axis+1:]...)
+	n := newNode(OpGather, x.DType, shape, x, indices)
+	n.Axes = []int{axis}
+	return n, nil
+}

@@ -1,0 +1,318 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// A Kernel computes one node into a new contiguous buffer. It holds at most one core (a
+// reduction, contraction or gather), whose inputs may be elementwise expressions of loads (a
+// reduction's prologue) and whose result may be finished by an elementwise epilogue (Expr).
+type Kernel struct {
+	Out    *Node   // the node computed; the output buffer has Out.Shape and Out.DType
+	Inputs []*Node // nodes read: realized or host leaves, or outputs of earlier kernels
+	Core   *Core   // nil for a pure elementwise kernel
+	Expr   *Expr   // the output element, over Out.Shape; may read the core's value
+}
+
+// Core is the one non-elementwise computation of a kernel.
+type Core struct {
+	Op      Op    // a reduction, OpContract or OpGather
+	DType   DType // dtype of the core's result
+	Shape   []int // shape of the core's result, equal to the kernel's output shape
+	Axes    []int // reductions: the reduced axes of InShape; gather: [axis]
+	InShape []int // reductions: the shape reduced over
+	// Reductions: [prologue over InShape]. Contract: [a, b], loads of [..., M, K] and
+	// [..., K, N]. Gather: [source load, indices load].
+	Src []*Expr
+}
+
+// Expr is a node of a kernel's expression tree. Leaves are loads (Input, View), constants
+// (Const, View: a masked constant reads as zero outside the mask) and OpCoreValue.
+type Expr struct {
+	Op    Op
+	DType DType
+	Src   []*Expr
+	Input int  // OpLoad: index into Kernel.Inputs
+	View  View // OpLoad, OpConst: the leaf read over the expression's domain
+	Const Scalar
+}
+
+type move struct{ node *Node }
+
+var errRetry = errors.New("graph: reschedule")
+
+type scheduler struct {
+	mat  map[*Node]bool // nodes that must be computed into buffers
+	uses map[*Node]int
+	done map[*Node]bool
+	out  []*Kernel
+}
+
+// Schedule cuts the graph that computes roots into kernels, in an order where every kernel
+// runs after the kernels whose outputs it reads. Realized nodes and host leaves are inputs;
+// roots are always computed into buffers of their own. Schedule is deterministic.
+func Schedule(roots []*Node) ([]*Kernel, error) {
+	s := &scheduler{mat: map[*Node]bool{}}
+	for range 1 << 16 {
+		s.uses, s.done, s.out = map[*Node]int{}, map[*Node]bool{}, nil
+		s.countUses(roots)
+		for _, r := range roots {
+			s.mat[r] = true
+		}
+		err := s.run(roots)
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.out, nil
+	}
+	return nil, errors.New("graph: schedule did not converge")
+}
+
+func isInput(n *Node) bool { return n.Realized() != nil || n.Op == OpHost }
+
+func (s *scheduler) countUses(roots []*Node) {
+	seen := map[*Node]bool{}
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		if seen[n] {
+			return
+		}
+		seen[n] = true
+		if isInput(n) {
+			return
+		}
+		for _, src := range n.sources() {
+			s.uses[src]++
+			walk(src)
+		}
+	}
+	for _, r := range roots {
+		walk(r)
+	}
+	for n, u := range s.uses {
+		if u > 1 && n.Op.IsElementwise() {
+			s.mat[n] = true
+		}
+	}
+}
+
+func (s *scheduler) run(roots []*Node) error {
+	for _, r := range roots {
+		if err := s.ensure(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensure schedules the kernel computing n after the kernels it depends on.
+func (s *scheduler) ensure(n *Node) error {
+	if isInput(n) || s.done[n] {
+		return nil
+	}
+	s.done[n] = true
+	kb := &kernelBuilder{s: s, k: &Kernel{Out: n}, inputs: map[*Node]int{}}
+	var err error
+	if n.Op.IsCore() {
+		err = kb.buildCore(n)
+		kb.k.Expr = &Expr{Op: OpCoreValue, DType: n.DType}
+	} else {
+		kb.k.Expr, err = kb.build(n, nil)
+	}
+	if err != nil {
+		return err
+	}
+	for _, in := range kb.k.Inputs {
+		if err := s.ensure(in); err != nil {
+			return err
+		}
+	}
+	s.out = append(s.out, kb.k)
+	return nil
+}
+
+type kernelBuilder struct {
+	s      *scheduler
+	k      *Kernel
+	inputs map[*Node]int
+}
+
+func hasPad(mv []move) bool {
+	return slices.ContainsFunc(mv, func(m move) bool { return m.node.Op == OpPad })
+}
+
+// build returns the expression of n read through the movements mv (applied in order).
+func (b *kernelBuilder) build(n *Node, mv []move) (*Expr, error) {
+	if isInput(n) || (b.s.mat[n] && n != b.k.Out) {
+		return b.load(n, mv)
+	}
+	switch {
+	case n.Op == OpConst:
+		v := Contiguous(nil)
+		for _, m := range mv {
+			var ok bool
+			if v, ok = applyMove(v, m.node); !ok {
+				return nil, b.retry(m.node)
+			}
+		}
+		return &Expr{Op: OpConst, DType: n.DType, View: v, Const: n.Const}, nil
+	case n.Op.IsMovement():
+		return b.build(n.Src[0], append([]move{{n}}, mv...))
+	case n.Op.IsElementwise():
+		if hasPad(mv) {
+			// Padding must read zeros, not f(0): compute n first, then pad the load.
+			b.s.mat[n] = true
+			return b.load(n, mv)
+		}
+		e := &Expr{Op: n.Op, DType: n.DType}
+		for _, src := range n.Src {
+			se, err := b.build(src, mv)
+			if err != nil {
+				return nil, err
+			}
+			e.Src = append(e.Src, se)
+		}
+		return e, nil
+	case n.Op.IsCore():
+		if b.k.Core == nil && len(mv) == 0 && b.s.uses[n] == 1 {
+			if err := b.buildCore(n); err != nil {
+				return nil, err
+			}
+			return &Expr{Op: OpCoreValue, DType: n.DType}, nil
+		}
+		b.s.mat[n] = true
+		return b.load(n, mv)
+	}
+	return nil, fmt.Errorf("graph: cannot schedule %v", n.Op)
+}
+
+// buildLoad returns n read through mv as a single load, computing n first unless it is a
+// chain of movements over a buffer.
+func (b *kernelBuilder) buildLoad(n *Node, mv []move) (*Expr, error) {
+	if isInput(n) || b.s.mat[n] {
+		return b.load(n, mv)
+	}
+	if n.Op.IsMovement() {
+		return b.buildLoad(n.Src[0], append([]move{{n}}, mv...))
+	}
+	b.s.mat[n] = true
+	return b.load(n, mv)
+}
+
+func (b *kernelBuilder) buildCore(n *Node) error {
+	c := &Core{Op: n.Op, DType: n.DType, Shape: clone(n.Shape), Axes: clone(n.Axes)}
+	b.k.Core = c
+	if n.Op.IsReduce() {
+		c.InShape = clone(n.Src[0].Shape)
+		e, err := b.build(n.Src[0], nil)
+		if err != nil {
+			return err
+		}
+		c.Src = []*Expr{e}
+		return nil
+	}
+	for _, src := range n.Src {
+		e, err := b.buildLoad(src, nil)
+		if err != nil {
+			return err
+		}
+		c.Src = append(c.Src, e)
+	}
+	return nil
+}
+
+// retry marks the source of a movement that no view can express for computation into a
+// buffer of its own, and restarts scheduling.
+func (b *kernelBuilder) retry(m *Node) error {
+	src := m.Src[0]
+	if b.s.mat[src] {
+		return fmt.Errorf("graph: cannot express %v of %v as a view", m.Op, src.Shape)
+	}
+	b.s.mat[src] = true
+	return errRetry
+}
+
+func (b *kernelBuilder) load(n *Node, mv []move) (*Expr, error) {
+	v := Contiguous(n.Shape)
+	for _, m := range mv {
+		var ok bool
+		if v, ok = applyMove(v, m.node); !ok {
+			return nil, b.retry(m.node)
+		}
+	}
+	idx, ok := b.inputs[n]
+	if !ok {
+		idx = len(b.k.Inputs)
+		b.inputs[n] = idx
+		b.k.Inputs = append(b.k.Inputs, n)
+	}
+	return &Expr{Op: OpLoad, DType: n.DType, Input: idx, View: v}, nil
+}
+
+// applyMove applies the movement node m to a view of m's source.
+func applyMove(v View, m *Node) (View, bool) {
+	switch m.Op {
+	case OpReshape:
+		return v.Reshape(m.Shape)
+	case OpPermute:
+		return v.Permute(m.Axes), true
+	case OpExpand:
+		return v.Expand(m.Shape), true
+	case OpSlice:
+		return v.Slice(m.Start, m.Shape, m.Step), true
+	case OpPad:
+		return v.Pad(m.Pads), true
+	case OpFlip:
+		return v.Flip(m.Flips), true
+	}
+	return View{}, false
+}
+
+// Key is a structural description of k: kernels with equal keys compute the same function of
+// their inputs, so a device can reuse the program compiled for one for the other.
+func (k *Kernel) Key() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "out %v%v in", k.Out.DType, k.Out.Shape)
+	for _, in := range k.Inputs {
+		fmt.Fprintf(&b, " %v%v", in.DType, in.Shape)
+	}
+	if c := k.Core; c != nil {
+		fmt.Fprintf(&b, "; core %v %v %v ax%v in%v", c.Op, c.DType, c.Shape, c.Axes, c.InShape)
+		for _, e := range c.Src {
+			b.WriteString(" ")
+			e.write(&b)
+		}
+	}
+	b.WriteString("; ")
+	k.Expr.write(&b)
+	return b.String()
+}
+
+func (e *Expr) write(b *strings.Builder) {
+	switch e.Op {
+	case OpLoad:
+		fmt.Fprintf(b, "load%d:%v{%v}", e.Input, e.DType, e.View)
+	case OpConst:
+		fmt.Fprintf(b, "const:%v(%v|%v){%v}", e.DType, e.Const.F, e.Const.I, e.View)
+	case OpCoreValue:
+		b.WriteString("core")
+	default:
+		fmt.Fprintf(b, "%v:%v(", e.Op, e.DType)
+		for i, s := range e.Src {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			s.write(b)
+		}
+		b.WriteString(")")
+	}
+}
+
+// String describes the kernel for dumps and test failures.
+func (k *Kernel) String() string { return k.Key() }
