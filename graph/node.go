@@ -355,10 +355,12 @@ func Reduce(op Op, x *Node, axes []int) (*Node, error) {
 			return nil, errf(op.String(), "bad axes %v for shape %v", axes, x.Shape)
 		}
 		seen[a] = true
-		if x.Shape[a] == 0 && (op == OpReduceMax || op == OpReduceMin) {
+		shape[a] = 1
+	}
+	for _, a := range axes {
+		if x.Shape[a] == 0 && NumElements(shape) > 0 && (op == OpReduceMax || op == OpReduceMin) {
 			return nil, errf(op.String(), "zero-size axis %d of shape %v has no identity", a, x.Shape)
 		}
-		shape[a] = 1
 	}
 	if x.DType == Bool && (op == OpSum || op == OpProd) {
 		return nil, errf(op.String(), "not defined for bool %v; cast first", x.Shape)

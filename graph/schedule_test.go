@@ -1,0 +1,211 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func must(n *Node, err error) *Node {
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+func host(dt DType, shape ...int) *Node {
+	return must(Host(dt, shape, make([]byte, NumElements(shape)*dt.Size())))
+}
+
+// describe summarizes a kernel: its core, the ops of its expression, and its input count.
+func describe(k *Kernel) string {
+	var ops []string
+	var walk func(e *Expr)
+	walk = func(e *Expr) {
+		for _, s := range e.Src {
+			walk(s)
+		}
+		switch e.Op {
+		case OpLoad, OpConst:
+		case OpCoreValue:
+			ops = append(ops, "core")
+		default:
+			ops = append(ops, e.Op.String())
+		}
+	}
+	core := "-"
+	if k.Core != nil {
+		core = k.Core.Op.String()
+		var pro []string
+		for _, s := range k.Core.Src {
+			before := len(ops)
+			walk(s)
+			pro = append(pro, ops[before:]...)
+			ops = ops[:before]
+		}
+		if len(pro) > 0 {
+			core += "(" + strings.Join(pro, ",") + ")"
+		}
+	}
+	walk(k.Expr)
+	return fmt.Sprintf("%s [%s] in=%d", core, strings.Join(ops, ","), len(k.Inputs))
+}
+
+func schedule(t *testing.T, roots ...*Node) []string {
+	t.Helper()
+	if err := Verify(roots); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := Schedule(roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, k := range ks {
+		out = append(out, describe(k))
+	}
+	return out
+}
+
+func TestScheduleFusion(t *testing.T) {
+	f32 := Float32
+	a := host(f32, 4, 8)
+	b := host(f32, 4, 8)
+	w := host(f32, 8, 16)
+	bias := host(f32, 16)
+	row := host(f32, 8)
+
+	cases := []struct {
+		name  string
+		roots func() []*Node
+		want  []string
+	}{
+		{"elementwise chain is one kernel", func() []*Node {
+			s := must(Binary(OpAdd, a, b))
+			return []*Node{must(Unary(OpExp, must(Binary(OpMul, s, a))))}
+		}, []string{"- [add,mul,exp] in=2"}},
+		{"broadcast operand is a view", func() []*Node {
+			r := must(Expand(must(Reshape(row, []int{1, 8})), []int{4, 8}))
+			return []*Node{must(Binary(OpAdd, a, r))}
+		}, []string{"- [add] in=2"}},
+		{"elementwise fuses into the reduction", func() []*Node {
+			return []*Node{must(Reduce(OpSum, must(Unary(OpExp, must(Binary(OpMul, a, b)))), []int{1}))}
+		}, []string{"sum(mul,exp) [core] in=2"}},
+		{"epilogue after a reduction", func() []*Node {
+			s := must(Reduce(OpSum, a, []int{0, 1}))
+			c := must(Const(ScalarOf(0.5, f32), f32))
+			return []*Node{must(Unary(OpSqrt, must(Binary(OpMul, s, must(Reshape(c, []int{1, 1}))))))}
+		}, []string{"sum [core,mul,sqrt] in=1"}},
+		{"matmul with bias and relu is one kernel", func() []*Node {
+			mm := must(Contract(a, w))
+			bb := must(Expand(must(Reshape(bias, []int{1, 16})), []int{4, 16}))
+			zero := must(Expand(must(Reshape(must(Const(Scalar{}, f32)), []int{1, 1})), []int{4, 16}))
+			return []*Node{must(Binary(OpMax, must(Binary(OpAdd, mm, bb)), zero))}
+		}, []string{"contract [core,add,max] in=3"}},
+		{"transposed matmul operand is read in place", func() []*Node {
+			return []*Node{must(Contract(a, must(Permute(b, []int{1, 0}))))}
+		}, []string{"contract [core] in=2"}},
+		{"matmul operand that is computed gets its own kernel", func() []*Node {
+			return []*Node{must(Contract(must(Unary(OpExp, a)), w))}
+		}, []string{"- [exp] in=1", "contract [core] in=2"}},
+		{"softmax: max, then exp-sum, then divide", func() []*Node {
+			m := must(Expand(must(Reduce(OpReduceMax, a, []int{1})), []int{4, 8}))
+			e := must(Unary(OpExp, must(Binary(OpSub, a, m))))
+			s := must(Expand(must(Reduce(OpSum, e, []int{1})), []int{4, 8}))
+			return []*Node{must(Binary(OpDiv, e, s))}
+		}, []string{"reduce_max [core] in=1", "- [sub,exp] in=2", "sum [core] in=1", "- [div] in=2"}},
+		{"a reduction is never computed twice", func() []*Node {
+			s := must(Reduce(OpSum, a, []int{1}))
+			return []*Node{must(Binary(OpMul, s, s))}
+		}, []string{"sum [core] in=1", "- [mul] in=1"}},
+		{"padding a computed value materializes it", func() []*Node {
+			return []*Node{must(Pad(must(Unary(OpExp, a)), [][2]int{{1, 1}, {0, 0}}))}
+		}, []string{"- [exp] in=1", "- [] in=1"}},
+		{"padding a buffer is a masked load", func() []*Node {
+			return []*Node{must(Unary(OpExp, must(Pad(a, [][2]int{{1, 1}, {0, 0}}))))}
+		}, []string{"- [exp] in=1"}},
+		{"reshape of a transpose needs a copy", func() []*Node {
+			tr := must(Permute(a, []int{1, 0}))
+			return []*Node{must(Unary(OpNeg, must(Reshape(tr, []int{32}))))}
+		}, []string{"- [] in=1", "- [neg] in=1"}},
+		{"two roots share a kernel output", func() []*Node {
+			e := must(Unary(OpExp, a))
+			return []*Node{e, must(Reduce(OpSum, e, []int{0}))}
+		}, []string{"- [exp] in=1", "sum [core] in=1"}},
+		{"gather reads its operands", func() []*Node {
+			idx := host(Int64, 3)
+			return []*Node{must(Gather(a, 1, idx))}
+		}, []string{"gather [core] in=2"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := schedule(t, c.roots()...)
+			if strings.Join(got, " | ") != strings.Join(c.want, " | ") {
+				t.Errorf("kernels:\n  got  %q\n  want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestScheduleKeyIsStructural(t *testing.T) {
+	mk := func() *Kernel {
+		a, b := host(Float32, 3, 5), host(Float32, 3, 5)
+		ks, err := Schedule([]*Node{must(Binary(OpAdd, a, must(Unary(OpExp, b))))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ks[0]
+	}
+	k1, k2 := mk(), mk()
+	if k1.Key() != k2.Key() {
+		t.Errorf("equal structures, different keys:\n%s\n%s", k1.Key(), k2.Key())
+	}
+	other, _ := Schedule([]*Node{must(Binary(OpAdd, host(Float32, 3, 5), host(Float32, 3, 5)))})
+	if other[0].Key() == k1.Key() {
+		t.Errorf("different structures share the key %s", k1.Key())
+	}
+}
+
+func TestConstructorErrors(t *testing.T) {
+	a := host(Float32, 2, 3)
+	i := host(Int32, 2, 3)
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"reshape", second(Reshape(a, []int{4})), "cannot reshape [2 3] to [4]"},
+		{"binary dtype", second(Binary(OpAdd, a, i)), "dtype mismatch float32 [2 3] and int32 [2 3]"},
+		{"binary shape", second(Binary(OpAdd, a, host(Float32, 3, 2))), "shape mismatch [2 3] and [3 2]"},
+		{"float op on int", second(Unary(OpExp, i)), "needs a float operand"},
+		{"reduce axes", second(Reduce(OpSum, a, []int{2})), "bad axes [2] for shape [2 3]"},
+		{"max of empty", second(Reduce(OpReduceMax, host(Float32, 0, 3), []int{0})), "no identity"},
+		{"contract", second(Contract(a, a)), "shapes [2 3] and [2 3] do not contract"},
+		{"slice", second(Slice(a, []int{0, 2}, []int{1, 2}, []int{1, 1})), "out of range"},
+		{"permute", second(Permute(a, []int{0, 0})), "permutation [0 0]"},
+		{"host bytes", second(Host(Float32, []int{2}, make([]byte, 4))), "4 bytes for shape [2]"},
+	} {
+		if c.err == nil || !errors.Is(c.err, ErrShape) || !strings.Contains(c.err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q wrapping ErrShape", c.name, c.err, c.want)
+		}
+	}
+}
+
+func second(_ *Node, err error) error { return err }
+
+func TestDumpAndDOT(t *testing.T) {
+	a := host(Float32, 2, 3)
+	s := must(Reduce(OpSum, must(Unary(OpExp, a)), []int{1}))
+	d := Dump([]*Node{s})
+	for _, want := range []string{"= host float32[2 3]", "= exp float32[2 3] %", "= sum float32[2 1] %", "{axes=[1]}"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("Dump lacks %q:\n%s", want, d)
+		}
+	}
+	ks, _ := Schedule([]*Node{s})
+	dot := DOT([]*Node{s}, ks)
+	if !strings.HasPrefix(dot, "digraph crossbar {") || !strings.Contains(dot, "cluster_k0") || strings.Count(dot, "->") != 2 {
+		t.Errorf("DOT output:\n%s", dot)
+	}
+}
