@@ -1,0 +1,178 @@
+package backend_test
+
+import (
+	"errors"
+	"math"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/cpu"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+func f32s(vals ...float32) []byte {
+	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4*len(vals))...)
+}
+
+func readF32(t *testing.T, dev backend.Device, n *graph.Node) []float32 {
+	t.Helper()
+	raw, err := backend.Read(dev, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, len(raw)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(uint32(raw[4*i]) | uint32(raw[4*i+1])<<8 | uint32(raw[4*i+2])<<16 | uint32(raw[4*i+3])<<24)
+	}
+	return out
+}
+
+func must(n *graph.Node, err error) *graph.Node {
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// expGraph builds exp(a) + b over fresh host leaves.
+func expGraph() *graph.Node {
+	a := must(graph.Host(graph.Float32, []int{3}, f32s(0, 1, 2)))
+	b := must(graph.Host(graph.Float32, []int{3}, f32s(1, 1, 1)))
+	return must(graph.Binary(graph.OpAdd, must(graph.Unary(graph.OpExp, a)), b))
+}
+
+func TestOpen(t *testing.T) {
+	for _, name := range []string{"cpu", "cpu:0"} {
+		d, err := backend.Open(name)
+		if err != nil || d.Name() != "cpu" {
+			t.Errorf("Open(%q) = %v, %v", name, d, err)
+		}
+	}
+	for _, c := range []struct{ name, want string }{
+		{"cpu:1", "cpu has 1 device"},
+		{"cpu:x", "bad device index"},
+		{"warp-drive", `no backend "warp-drive" is registered`},
+	} {
+		_, err := backend.Open(c.name)
+		if !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Open(%q) error %v, want ErrUnavailable mentioning %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestDefault(t *testing.T) {
+	t.Setenv("CROSSBAR_DEVICE", "cpu")
+	if d := backend.Default(); d == nil || d.Name() != "cpu" {
+		t.Errorf("Default with CROSSBAR_DEVICE=cpu = %v", d)
+	}
+	t.Setenv("CROSSBAR_DEVICE", "nonexistent:3")
+	if d := backend.Default(); d == nil || d.Name() != "cpu" {
+		t.Errorf("Default with an absent CROSSBAR_DEVICE = %v, want the cpu", d)
+	}
+	found := false
+	for _, d := range backend.Devices() {
+		found = found || d.Name() == "cpu"
+	}
+	if !found {
+		t.Errorf("Devices() = %v lacks the cpu", backend.Devices())
+	}
+}
+
+func TestProgramCache(t *testing.T) {
+	dev := cpu.New()
+	first := expGraph()
+	if got := readF32(t, dev, first); math.Abs(float64(got[2])-(math.Exp(2)+1)) > 1e-5 {
+		t.Fatalf("exp(a)+b = %v", got)
+	}
+	before := backend.ReadStats()
+	second := expGraph()
+	readF32(t, dev, second)
+	after := backend.ReadStats()
+	if after.Compiles != before.Compiles {
+		t.Errorf("the second realization of the same structure compiled %d programs", after.Compiles-before.Compiles)
+	}
+	if after.CacheHits <= before.CacheHits {
+		t.Errorf("the second realization found nothing in the cache")
+	}
+}
+
+func waitLive(want int64) int64 {
+	var got int64
+	for range 100 {
+		runtime.GC()
+		if got = backend.ReadStats().Live; got <= want {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return got
+}
+
+func TestBufferLifetime(t *testing.T) {
+	dev := cpu.New()
+	base := waitLive(math.MaxInt64)
+	func() {
+		for range 50 {
+			readF32(t, dev, expGraph())
+		}
+	}()
+	if live := waitLive(base); live > base {
+		t.Errorf("%d device buffers still live after their nodes became unreachable (%d before)", live, base)
+	}
+
+	n := expGraph()
+	readF32(t, dev, n)
+	st := n.Realized().(*backend.Storage)
+	liveBefore := backend.ReadStats().Live
+	if err := st.Free(); err != nil {
+		t.Fatal(err)
+	}
+	if got := backend.ReadStats().Live; got != liveBefore-1 {
+		t.Errorf("Free: live buffers %d -> %d", liveBefore, got)
+	}
+	if err := st.Free(); err != nil {
+		t.Errorf("a second Free: %v", err)
+	}
+	if _, err := backend.Read(dev, n); !errors.Is(err, backend.ErrFreed) {
+		t.Errorf("Read after Free: %v, want ErrFreed", err)
+	}
+	neg := must(graph.Unary(graph.OpNeg, n))
+	if err := backend.Realize(dev, neg); !errors.Is(err, backend.ErrFreed) {
+		t.Errorf("computing from a freed node: %v, want ErrFreed", err)
+	}
+}
+
+// picky is a device that compiles nothing and cannot allocate more than a few elements.
+type picky struct{ backend.Device }
+
+func (picky) Name() string { return "picky" }
+func (picky) Compile(k *graph.Kernel) (backend.Program, error) {
+	return nil, backend.ErrUnsupported
+}
+func (p picky) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
+	if n > 4 {
+		return nil, backend.ErrOutOfMemory
+	}
+	return p.Device.Alloc(dt, n)
+}
+
+func TestFallbackAndErrors(t *testing.T) {
+	dev := picky{cpu.New()}
+	// Kernels the device cannot compile run on the CPU.
+	got := readF32(t, dev, expGraph())
+	if len(got) != 3 || got[0] != 2 {
+		t.Errorf("fallback result %v", got)
+	}
+	big := must(graph.Host(graph.Float32, []int{8}, make([]byte, 32)))
+	err := backend.Realize(dev, big)
+	if !errors.Is(err, backend.ErrOutOfMemory) || !strings.Contains(err.Error(), "float32[8]") {
+		t.Errorf("allocation failure: %v, want ErrOutOfMemory naming the shape", err)
+	}
+	if err := backend.Realize(nil, expGraph()); !errors.Is(err, backend.ErrUnavailable) {
+		t.Errorf("nil device: %v", err)
+	}
+}
