@@ -57,12 +57,12 @@ const (
 	OpAdd
 	OpSub
 	OpMul
-	OpDiv  // floats: true division; integers: truncated toward zero, x/0 = 0
-	OpMod  // floored: the result has the divisor's sign; integers x%0 = 0, floats NaN
-	OpRem  // truncated: the result has the dividend's sign (C fmod)
-	OpMax  // NaN propagates
-	OpMin  // NaN propagates
-	OpPow  // integers: exact, negative exponents truncate
+	OpDiv // floats: true division; integers: truncated toward zero, x/0 = 0
+	OpMod // floored: the result has the divisor's sign; integers x%0 = 0, floats NaN
+	OpRem // truncated: the result has the dividend's sign (C fmod)
+	OpMax // NaN propagates
+	OpMin // NaN propagates
+	OpPow // integers: exact, negative exponents truncate
 	OpCmpLT
 	OpCmpLE
 	OpCmpEQ
