@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 
+	"github.com/crossbar-compute/crossbar/asm"
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
@@ -233,11 +234,7 @@ func gemmF(a, b, out []float64, lo, hi, m, k, n int) {
 			crow := out[i*n : i*n+n]
 			bm := b[bat*k*n : (bat+1)*k*n]
 			for l := k0; l < k1; l++ {
-				av := arow[l]
-				brow := bm[l*n : l*n+n]
-				for j, bv := range brow {
-					crow[j] += av * bv
-				}
+				asm.AxpyF64(arow[l], bm[l*n:l*n+n], crow)
 			}
 		}
 	}
