@@ -1,0 +1,127 @@
+package cpu
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"unsafe"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+func must(n *graph.Node, err error) *graph.Node {
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+func hostF64(shape []int, vals []float64) *graph.Node {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 8*len(vals))
+	return must(graph.Host(graph.Float64, shape, append([]byte(nil), b...)))
+}
+
+func readF64(t *testing.T, n *graph.Node) []float64 {
+	t.Helper()
+	raw, err := backend.Read(New(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return unsafe.Slice((*float64)(unsafe.Pointer(&raw[0])), len(raw)/8)
+}
+
+// TestViewIterMatchesView checks the block walker against View.Index for views with every
+// kind of movement, at every block start.
+func TestViewIterMatchesView(t *testing.T) {
+	views := []graph.View{
+		graph.Contiguous([]int{3, 4, 5}),
+		graph.Contiguous([]int{3, 4, 5}).Permute([]int{2, 0, 1}),
+		graph.Contiguous([]int{3, 1, 5}).Expand([]int{3, 4, 5}),
+		graph.Contiguous([]int{3, 4, 5}).Flip([]bool{true, false, true}),
+		graph.Contiguous([]int{3, 4, 5}).Slice([]int{1, 0, 1}, []int{2, 2, 2}, []int{1, 3, 2}),
+		graph.Contiguous([]int{3, 4, 5}).Pad([][2]int{{1, 0}, {0, 2}, {1, 1}}),
+		graph.Contiguous(nil),
+	}
+	for _, v := range views {
+		it := newViewIter(v)
+		n := graph.NumElements(v.Shape)
+		off, valid, idx := make([]int, n), make([]bool, n), make([]int, 8)
+		for start := range n {
+			all := it.fill(start, n-start, off, valid, idx)
+			multi := make([]int, len(v.Shape))
+			for j := range n - start {
+				rem := start + j
+				for d := len(v.Shape) - 1; d >= 0; d-- {
+					multi[d] = rem % v.Shape[d]
+					rem /= v.Shape[d]
+				}
+				ok := v.Valid(multi)
+				if (all || valid[j]) != ok || (ok && off[j] != v.Index(multi)) {
+					t.Fatalf("view %v start %d element %v: offset %d valid %v, want %d %v",
+						v, start, multi, off[j], all || valid[j], v.Index(multi), ok)
+				}
+			}
+		}
+	}
+}
+
+// TestLongReductions exercises both ways of sharing a reduction among workers: many outputs,
+// and a few long ones split across cores; the results must not depend on the worker count.
+func TestLongReductions(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, shape := range [][]int{{1, 100000}, {3, 20000}, {5000, 7}, {2, 3}} {
+		n := graph.NumElements(shape)
+		vals := make([]float64, n)
+		for i := range vals {
+			vals[i] = float64(r.IntN(1000) - 500) // exact in any order
+		}
+		x := hostF64(shape, vals)
+		var results [][]float64
+		for _, procs := range []int{1, 2, 7} {
+			old := runtime.GOMAXPROCS(procs)
+			sum := must(graph.Reduce(graph.OpSum, x, []int{1}))
+			mx := must(graph.Reduce(graph.OpReduceMax, x, []int{1}))
+			got := append(readF64(t, sum), readF64(t, mx)...)
+			runtime.GOMAXPROCS(old)
+			results = append(results, got)
+		}
+		rows, cols := shape[0], shape[1]
+		for i := range rows {
+			var s float64
+			m := math.Inf(-1)
+			for j := range cols {
+				s += vals[i*cols+j]
+				m = math.Max(m, vals[i*cols+j])
+			}
+			for p, got := range results {
+				if got[i] != s || got[rows+i] != m {
+					t.Fatalf("shape %v row %d (run %d): sum %v max %v, want %v %v", shape, i, p, got[i], got[rows+i], s, m)
+				}
+			}
+		}
+	}
+}
+
+func TestGatherOutOfRange(t *testing.T) {
+	x := hostF64([]int{3}, []float64{1, 2, 3})
+	idx := must(graph.Host(graph.Int64, []int{1}, []byte{5, 0, 0, 0, 0, 0, 0, 0}))
+	g := must(graph.Gather(x, 0, idx))
+	_, err := backend.Read(New(), g)
+	if !errors.Is(err, graph.ErrShape) {
+		t.Errorf("gather index 5 of 3: %v, want an error wrapping ErrShape", err)
+	}
+}
+
+func TestUnsupportedOpIsAnError(t *testing.T) {
+	k := &graph.Kernel{
+		Out: must(graph.Host(graph.Int32, []int{1}, make([]byte, 4))),
+		Expr: &graph.Expr{Op: graph.OpExp, DType: graph.Int32,
+			Src: []*graph.Expr{{Op: graph.OpConst, DType: graph.Int32, View: graph.Contiguous([]int{1})}}},
+	}
+	if _, err := New().Compile(k); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("exp of int32: %v, want ErrUnsupported", err)
+	}
+}
