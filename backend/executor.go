@@ -61,17 +61,19 @@ type Stats struct {
 	Compiles  int64 // programs compiled (cache misses)
 	CacheHits int64 // programs found in the cache
 	Live      int64 // device buffers currently allocated by the executor
+	Fallbacks int64 // kernels run on the CPU because their device could not compile them
 }
 
 var (
-	execMu                     sync.Mutex
-	cache                      = map[string]Program{}
-	nKernels, nCompiles, nHits atomic.Int64
+	execMu                                 sync.Mutex
+	cache                                  = map[string]Program{}
+	nKernels, nCompiles, nHits, nFallbacks atomic.Int64
 )
 
 // ReadStats returns the executor's counters.
 func ReadStats() Stats {
-	return Stats{Kernels: nKernels.Load(), Compiles: nCompiles.Load(), CacheHits: nHits.Load(), Live: live.Load()}
+	return Stats{Kernels: nKernels.Load(), Compiles: nCompiles.Load(), CacheHits: nHits.Load(), Live: live.Load(),
+		Fallbacks: nFallbacks.Load()}
 }
 
 // Realize computes nodes on dev: it schedules the graph behind them, compiles each kernel once
@@ -169,6 +171,7 @@ func run(dev Device, k *graph.Kernel) error {
 	p, err := program(dev, k)
 	if errors.Is(err, ErrUnsupported) && dev.Name() != "cpu" {
 		if cpu, cerr := Open("cpu"); cerr == nil {
+			nFallbacks.Add(1)
 			dev = cpu
 			p, err = program(dev, k)
 		}

@@ -162,8 +162,12 @@ func (p picky) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
 
 func TestFallbackAndErrors(t *testing.T) {
 	dev := picky{cpu.New()}
-	// Kernels the device cannot compile run on the CPU.
+	// Kernels the device cannot compile run on the CPU, and the fallback is counted.
+	before := backend.ReadStats().Fallbacks
 	got := readF32(t, dev, expGraph())
+	if backend.ReadStats().Fallbacks == before {
+		t.Errorf("the fallback to the CPU was not counted")
+	}
 	if len(got) != 3 || got[0] != 2 {
 		t.Errorf("fallback result %v", got)
 	}

@@ -11,7 +11,9 @@ import (
 // reduction, contraction or gather), whose inputs may be elementwise expressions of loads (a
 // reduction's prologue) and whose result may be finished by an elementwise epilogue (Expr).
 type Kernel struct {
-	Out    *Node   // the node computed; the output buffer has Out.Shape and Out.DType
+	Out   *Node // the node computed; the output buffer has Out.Shape and Out.DType
+	Shape []int // the domain Expr is evaluated over: Out.Shape, or the shape of the node
+	// under reshapes of Out (same element count, same row-major order)
 	Inputs []*Node // nodes read: realized or host leaves, or outputs of earlier kernels
 	Core   *Core   // nil for a pure elementwise kernel
 	Expr   *Expr   // the output element, over Out.Shape; may read the core's value
@@ -117,13 +119,24 @@ func (s *scheduler) ensure(n *Node) error {
 		return nil
 	}
 	s.done[n] = true
-	kb := &kernelBuilder{s: s, k: &Kernel{Out: n}, inputs: map[*Node]int{}}
+	// A reshape of a row-major buffer only relabels it: compute the node under reshapes of n
+	// straight into n's buffer, so that, say, a reduction whose kept unit axes are dropped is
+	// still one kernel.
+	root := n
+	for root.Op == OpReshape {
+		src := root.Src[0]
+		if isInput(src) || s.mat[src] || s.uses[src] != 1 || (src.Op.IsMovement() && src.Op != OpReshape) || src.Op == OpConst {
+			break
+		}
+		root = src
+	}
+	kb := &kernelBuilder{s: s, k: &Kernel{Out: n, Shape: clone(root.Shape)}, root: root, inputs: map[*Node]int{}}
 	var err error
-	if n.Op.IsCore() {
-		err = kb.buildCore(n)
-		kb.k.Expr = &Expr{Op: OpCoreValue, DType: n.DType}
+	if root.Op.IsCore() {
+		err = kb.buildCore(root)
+		kb.k.Expr = &Expr{Op: OpCoreValue, DType: root.DType}
 	} else {
-		kb.k.Expr, err = kb.build(n, nil)
+		kb.k.Expr, err = kb.build(root, nil)
 	}
 	if err != nil {
 		return err
@@ -140,6 +153,7 @@ func (s *scheduler) ensure(n *Node) error {
 type kernelBuilder struct {
 	s      *scheduler
 	k      *Kernel
+	root   *Node // the node whose value the kernel computes (Out, or under Out's reshapes)
 	inputs map[*Node]int
 }
 
@@ -149,7 +163,7 @@ func hasPad(mv []move) bool {
 
 // build returns the expression of n read through the movements mv (applied in order).
 func (b *kernelBuilder) build(n *Node, mv []move) (*Expr, error) {
-	if isInput(n) || (b.s.mat[n] && n != b.k.Out) {
+	if isInput(n) || (b.s.mat[n] && n != b.root) {
 		return b.load(n, mv)
 	}
 	switch {
@@ -278,7 +292,7 @@ func applyMove(v View, m *Node) (View, bool) {
 // their inputs, so a device can reuse the program compiled for one for the other.
 func (k *Kernel) Key() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "out %v%v in", k.Out.DType, k.Out.Shape)
+	fmt.Fprintf(&b, "out %v%v over %v in", k.Out.DType, k.Out.Shape, k.Shape)
 	for _, in := range k.Inputs {
 		fmt.Fprintf(&b, " %v%v", in.DType, in.Shape)
 	}

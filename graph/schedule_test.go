@@ -92,6 +92,10 @@ func TestScheduleFusion(t *testing.T) {
 		{"elementwise fuses into the reduction", func() []*Node {
 			return []*Node{must(Reduce(OpSum, must(Unary(OpExp, must(Binary(OpMul, a, b)))), []int{1}))}
 		}, []string{"sum(mul,exp) [core] in=2"}},
+		{"dropping a reduction's unit axes costs no kernel", func() []*Node {
+			s := must(Reduce(OpSum, must(Binary(OpMul, a, b)), []int{0, 1}))
+			return []*Node{must(Reshape(must(Reshape(s, []int{1})), nil))}
+		}, []string{"sum(mul) [core] in=2"}},
 		{"epilogue after a reduction", func() []*Node {
 			s := must(Reduce(OpSum, a, []int{0, 1}))
 			c := must(Const(ScalarOf(0.5, f32), f32))

@@ -1,0 +1,160 @@
+// Command bench is crossbar's benchmark suite. It lists the devices this machine has, runs
+// benchmark suites on each of them and prints one table row per measured case.
+//
+// Usage:
+//
+//	go run ./bench                              # every device, suites stream and matmul
+//	go run ./bench -device cpu                  # only the CPU (comma-separated names: cpu,cuda:0)
+//	go run ./bench -suite matmul -sizes 2048    # one suite, one size
+//	go run ./bench -suite stream -n 67108864    # 64 Mi-element vectors
+//	go run ./bench -quick                       # small sizes and few repetitions: a smoke run
+//	go run ./bench -json > results.jsonl        # JSON lines instead of the table
+//	go run ./bench -list                        # the suites and devices, and nothing else
+//
+// Flags:
+//
+//	-device  names    devices to run on, comma-separated (default: every device found)
+//	-suite   names    suites to run, comma-separated (default "stream,matmul")
+//	-n       int      stream: vector length in elements (default 16Mi; 1Mi with -quick)
+//	-sizes   list     matmul: square sizes, comma-separated (default 256,512,1024; 64,128,256 with -quick)
+//	-reps    int      timed repetitions of each case (default 5; 2 with -quick)
+//	-quick            small sizes and few repetitions
+//	-timeout dur      bound on the whole run (default 30m; 0: none)
+//	-json             write the rows as JSON lines instead of a table
+//	-v                report progress on standard error
+//
+// # Suites
+//
+//   - stream: the STREAM kernels on float32 vectors: copy (y = x+0), scale (y = 3x),
+//     add (z = x+y), triad (z = x+3y) and dot (sum(x*y)). The rate is in GB/s, counting the
+//     bytes the kernel reads and writes (2n·4 for copy and scale, 3n·4 for add and triad,
+//     2n·4+4 for dot).
+//   - matmul: square float32 matrix products C = A·B; the rate is 2n³/time in GFLOP/s.
+//
+// A new suite is a new file: a type implementing Suite (suite.go) and an init function that
+// calls register; the measure helper does the warm-up, the repetitions and the kernel count.
+//
+// # Method
+//
+// Inputs are realized on the device before any timing. Every case is run once untimed (it
+// compiles the program, which the device's program cache then keeps) and then -reps times:
+// each repetition builds the expression anew, so that the cached program is reused but a new
+// output is computed, and realizes it inside the device's timer (backend.Device.Time: device
+// events where the device has them, wall time otherwise). The table shows the best and the
+// median time; the rate is computed from the best. The last output of each case is read back
+// and checked against a computation on the host, so a wrong kernel is reported as an error
+// instead of a fast number. A case that launches more kernels than expected says so in its
+// status column.
+//
+// Errors never stop the run: a failing case gets its error in the status column and the
+// next case runs. Ctrl-C (or -timeout) stops the run after the kernel in flight; the rows
+// measured so far are still printed. The exit status is 0 when every case succeeded, 1 when
+// some failed or the run was stopped, and 2 for bad flags or unknown suite names.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if opts.Verbose {
+		opts.Progress = os.Stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, restore the default handling so that a second one kills.
+		<-ctx.Done()
+		stop()
+	}()
+	err = run(ctx, opts, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		var ue *usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError is an error in the command line; main exits with status 2 for it.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// parseFlags turns the command line into Options. Flag syntax errors and bad values are
+// usage errors; -h gives flag.ErrHelp.
+func parseFlags(args []string, stderr io.Writer) (Options, error) {
+	var o Options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	devices := fs.String("device", "", "devices to run on, comma-separated (default: every device found)")
+	suites := fs.String("suite", strings.Join(defaultSuites, ","), "suites to run, comma-separated; valid: "+strings.Join(suiteNames(), ", "))
+	fs.IntVar(&o.N, "n", 0, "stream: vector length in elements (default 16777216; 1048576 with -quick)")
+	sizes := fs.String("sizes", "", "matmul: square sizes, comma-separated (default 256,512,1024; 64,128,256 with -quick)")
+	fs.IntVar(&o.Reps, "reps", 0, "timed repetitions of each case (default 5; 2 with -quick)")
+	fs.BoolVar(&o.Quick, "quick", false, "small sizes and few repetitions")
+	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "bound on the whole run (0: none)")
+	fs.BoolVar(&o.JSON, "json", false, "write the rows as JSON lines instead of a table")
+	fs.BoolVar(&o.List, "list", false, "list the suites and devices and exit")
+	fs.BoolVar(&o.Verbose, "v", false, "report progress on standard error")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: go run ./bench [flags]\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return o, usagef("unexpected arguments %q (flags only; see -h)", fs.Args())
+	}
+	o.Devices = splitList(*devices)
+	o.Suites = splitList(*suites)
+	if *sizes != "" {
+		for _, s := range splitList(*sizes) {
+			v, err := strconv.Atoi(s)
+			if err != nil {
+				return o, usagef("-sizes: %q is not an integer", s)
+			}
+			o.Sizes = append(o.Sizes, v)
+		}
+	}
+	return o, nil
+}
+
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
