@@ -106,12 +106,21 @@ func binaryF(op graph.Op, a, b []float64) {
 			a[j] = math.Mod(a[j], b[j])
 		}
 	case graph.OpMax:
+		// math.Max lets an infinity win over NaN; NumPy's maximum propagates the NaN.
 		for j := range a {
-			a[j] = math.Max(a[j], b[j])
+			if b[j] != b[j] {
+				a[j] = b[j]
+			} else if a[j] == a[j] {
+				a[j] = math.Max(a[j], b[j])
+			}
 		}
 	case graph.OpMin:
 		for j := range a {
-			a[j] = math.Min(a[j], b[j])
+			if b[j] != b[j] {
+				a[j] = b[j]
+			} else if a[j] == a[j] {
+				a[j] = math.Min(a[j], b[j])
+			}
 		}
 	case graph.OpPow:
 		for j := range a {
