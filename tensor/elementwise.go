@@ -375,9 +375,14 @@ func (t *Tensor) SiLU() *Tensor {
 }
 
 // Softplus returns log(1 + e**t), computed without overflow or loss for large |t|.
+// Float16 and BFloat16 are computed in float32 and rounded once.
 func (t *Tensor) Softplus() *Tensor {
 	if err := t.needFloat("Softplus"); err != nil {
 		return fail(err)
+	}
+	if dt := t.node.DType; dt == Float16 || dt == BFloat16 {
+		// e**t overflows float16 from t = 11 on, below the switch to the large-t form.
+		return t.Cast(Float32).Softplus().Cast(dt)
 	}
 	// log(1+y) = y - y²/2 + y³/3 - ... is exact to float64 precision for y = e**t < 5e-5.
 	y := t.Exp()

@@ -45,6 +45,9 @@ func normAxes(op string, axes []int, shape []int) ([]int, error) {
 
 // reduceKeep reduces over normalized axes, keeping them with size 1.
 func (t *Tensor) reduceKeep(op string, gop graph.Op, axes []int) *Tensor {
+	if err := check(op, t); err != nil {
+		return fail(err)
+	}
 	n, err := graph.Reduce(gop, t.node, axes)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", op, err))
@@ -76,16 +79,18 @@ func (t *Tensor) reduce(op string, gop graph.Op, axes []int) *Tensor {
 		return fail(err)
 	}
 	x := t
-	if x.node.DType == Bool && (gop == graph.OpSum || gop == graph.OpProd) {
-		x = x.Cast(Int64) // NumPy counts
+	if dt := x.node.DType; (gop == graph.OpSum || gop == graph.OpProd) && (dt == Bool || dt == Uint8 || dt == Int32) {
+		// NumPy accumulates small integers (and counts Bools) in the platform integer.
+		x = x.Cast(Int64)
 	}
 	return x.reduceKeep(op, gop, ax).dropAxes(op, ax)
 }
 
-// Sum adds over axes (none: all); reduced axes are removed. Bool sums count as Int64.
+// Sum adds over axes (none: all); reduced axes are removed. Bool, Uint8 and Int32 sums are
+// Int64, as NumPy's on 64-bit platforms.
 func (t *Tensor) Sum(axes ...int) *Tensor { return t.reduce("Sum", graph.OpSum, axes) }
 
-// Prod multiplies over axes.
+// Prod multiplies over axes; Bool, Uint8 and Int32 products are Int64, like Sum's.
 func (t *Tensor) Prod(axes ...int) *Tensor { return t.reduce("Prod", graph.OpProd, axes) }
 
 // Max is the maximum over axes; NaN propagates; an empty axis is an error.

@@ -79,9 +79,23 @@ func (*Device) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
 	if !dt.Valid() || n < 0 {
 		return nil, fmt.Errorf("cpu: alloc %d of %v: %w", n, dt, backend.ErrUnsupported)
 	}
-	bytes := n * dt.Size()
+	bytes := uint64(n) * uint64(dt.Size())
+	if bytes > allocLimit {
+		return nil, fmt.Errorf("cpu: alloc %d x %v (%d bytes) exceeds the %d bytes of memory: %w",
+			n, dt, bytes, allocLimit, backend.ErrOutOfMemory)
+	}
 	return &Buffer{dt: dt, n: n, words: make([]uint64, (bytes+7)/8)}, nil
 }
+
+// allocLimit keeps a request that cannot fit from reaching the Go runtime, whose
+// out-of-memory failure would end the process instead of returning an error.
+var allocLimit = func() uint64 {
+	const maxAlloc = 1 << 46
+	if m := physicalMemory(); m > 0 && m < maxAlloc {
+		return m
+	}
+	return maxAlloc
+}()
 
 func (*Device) buffer(b backend.Buffer) (*Buffer, error) {
 	cb, ok := b.(*Buffer)

@@ -125,3 +125,10 @@ func TestUnsupportedOpIsAnError(t *testing.T) {
 		t.Errorf("exp of int32: %v, want ErrUnsupported", err)
 	}
 }
+
+func TestAllocBeyondMemory(t *testing.T) {
+	_, err := New().Alloc(graph.Float32, 1<<50)
+	if !errors.Is(err, backend.ErrOutOfMemory) {
+		t.Errorf("alloc of 4 PiB: %v, want ErrOutOfMemory", err)
+	}
+}

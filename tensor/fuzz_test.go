@@ -1,0 +1,218 @@
+package tensor
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// program decodes fuzz bytes into a chain of tensor operations.
+type program struct {
+	b []byte
+	i int
+}
+
+func (p *program) next() int {
+	if p.i >= len(p.b) {
+		return 0
+	}
+	v := int(p.b[p.i])
+	p.i++
+	return v
+}
+
+func (p *program) small(n int) int { return p.next() % n }
+
+// signed returns a small value in [-n, n].
+func (p *program) signed(n int) int { return p.small(2*n+1) - n }
+
+func (p *program) shape() []int {
+	r := p.small(5)
+	s := make([]int, r)
+	for k := range s {
+		s[k] = p.small(5) // includes 0: empty tensors
+	}
+	return s
+}
+
+var fuzzDTypes = []DType{Float32, Float64, Int32, Int64, Uint8, Bool, Float16, BFloat16}
+
+func (p *program) tensor() *Tensor {
+	dt := fuzzDTypes[p.small(len(fuzzDTypes))]
+	shape := p.shape()
+	if p.small(8) == 0 {
+		shape = append(shape, -1) // bad shape
+	}
+	switch p.small(4) {
+	case 0:
+		return Full(float64(p.signed(3)), dt, shape...)
+	case 1:
+		n := 0
+		if graph.NumElements(shape) >= 0 {
+			n = graph.NumElements(shape)
+		}
+		if p.small(8) == 0 {
+			n++ // wrong data length
+		}
+		data := make([]float32, max(0, n))
+		for i := range data {
+			data[i] = float32(p.signed(4))
+		}
+		return New(data, shape...).Cast(dt)
+	case 2:
+		return RandNormal(uint64(p.next()), dt, shape...)
+	}
+	return Arange(float64(p.signed(3)), float64(p.signed(9)), float64(p.signed(2)), dt)
+}
+
+func (p *program) axes() []int {
+	a := make([]int, p.small(3))
+	for i := range a {
+		a[i] = p.signed(4)
+	}
+	return a
+}
+
+// step applies one operation chosen by the program to t.
+func (p *program) step(t *Tensor) *Tensor {
+	u := p.tensor()
+	switch p.small(40) {
+	case 0:
+		return t.Add(u)
+	case 1:
+		return t.Sub(u)
+	case 2:
+		return t.Mul(u)
+	case 3:
+		return t.Div(u)
+	case 4:
+		return t.Mod(u)
+	case 5:
+		return t.Maximum(u)
+	case 6:
+		return t.Less(u)
+	case 7:
+		return Where(t.Cast(Bool), t, u)
+	case 8:
+		return t.Exp()
+	case 9:
+		return t.Neg().Abs().Sqrt()
+	case 10:
+		return t.Sigmoid()
+	case 11:
+		return t.Sum(p.axes()...)
+	case 12:
+		return t.Max(p.axes()...)
+	case 13:
+		return t.Mean(p.axes()...)
+	case 14:
+		return t.Softmax(p.signed(4))
+	case 15:
+		return t.ArgMax(p.signed(4))
+	case 16:
+		return t.CumSum(p.signed(4), p.small(2) == 0, p.small(2) == 0)
+	case 17:
+		return t.MatMul(u)
+	case 18:
+		return t.Reshape(p.signed(4), p.small(6))
+	case 19:
+		return t.Permute(p.axes()...)
+	case 20:
+		return t.Transpose()
+	case 21:
+		return t.Expand(p.shape()...)
+	case 22:
+		return t.Squeeze(p.axes()...)
+	case 23:
+		return t.Unsqueeze(p.axes()...)
+	case 24:
+		return t.Flatten(p.signed(4))
+	case 25:
+		return t.Slice(p.signed(4), p.signed(6), p.signed(6), p.signed(2))
+	case 26:
+		return t.Flip(p.axes()...)
+	case 27:
+		return t.Tile(p.axes()...)
+	case 28:
+		pads := make([][2]int, p.small(5))
+		for i := range pads {
+			pads[i] = [2]int{p.signed(2), p.signed(2)}
+		}
+		return t.Pad(pads, PadMode(p.signed(2)), 1.5)
+	case 29:
+		return Concat(p.signed(3), t, u)
+	case 30:
+		parts := t.Split(p.signed(3), p.axes()...)
+		if len(parts) == 0 {
+			return t
+		}
+		return parts[p.small(len(parts))]
+	case 31:
+		return t.Gather(p.signed(3), Arange(float64(p.signed(3)), 3, 1, Int64))
+	case 32:
+		return t.Triu(p.signed(2))
+	case 33:
+		return t.LayerNorm(p.signed(3), u, nil, 1e-5)
+	case 34:
+		return t.Conv(u, ConvOptions{Strides: p.axes(), Pads: p.axes(), Groups: p.signed(2)})
+	case 35:
+		return t.MaxPool(PoolOptions{Kernel: p.axes(), Strides: p.axes(), CeilMode: p.small(2) == 0})
+	case 36:
+		return t.AvgPool(PoolOptions{Kernel: p.axes(), Pads: p.axes(), CountIncludePad: p.small(2) == 0})
+	case 37:
+		return t.Clip(float64(p.signed(2)), float64(p.signed(2)))
+	case 38:
+		return t.Cast(fuzzDTypes[p.small(len(fuzzDTypes))])
+	}
+	return t.Pow(u)
+}
+
+// FuzzOpChains runs random chains of operations on random shapes: every result must either
+// carry an error that names an operation, or compute to exactly as many elements as its
+// shape says. Nothing may panic.
+func FuzzOpChains(f *testing.F) {
+	for _, seed := range [][]byte{
+		{1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+		{0, 3, 2, 2, 2, 1, 17, 0, 3, 2, 2, 2, 1, 0, 0},
+		{7, 2, 4, 4, 1, 0, 11, 1, 2, 5, 5, 5, 5, 5},
+		{255, 254, 253, 0, 1, 34, 2, 1, 1, 1, 1, 1, 1, 34, 34},
+		{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4},
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := &program{b: b}
+		x := p.tensor()
+		for range 1 + p.small(6) {
+			if x.Err() == nil && graph.NumElements(x.Shape()) > 1<<14 {
+				break // keep each input fast; size limits are tested elsewhere
+			}
+			x = p.step(x)
+		}
+		if err := x.Err(); err != nil {
+			if !errors.Is(err, ErrInvalid) && !errors.Is(err, graph.ErrShape) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		if n := graph.NumElements(x.Shape()); n > 1<<20 {
+			return
+		}
+		vals, err := float64s(x)
+		if err != nil {
+			// Data-dependent failures (a gather index out of range) are errors, not panics.
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("realize %v%v: %v", x.DType(), x.Shape(), err)
+			}
+			return
+		}
+		if len(vals) != graph.NumElements(x.Shape()) {
+			t.Fatalf("%d elements for shape %v", len(vals), x.Shape())
+		}
+		_ = fmt.Sprint(x)
+		_ = slices.Clone(vals)
+	})
+}
