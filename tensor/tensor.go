@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -386,4 +385,3 @@ func float64s(t *Tensor) ([]float64, error) {
 	return out, nil
 }
 
-var errNoDevice = errors.New("no device")
