@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
+	"strconv"
 )
 
 // A Kernel computes one node into a new contiguous buffer. It holds at most one core (a
@@ -289,43 +289,78 @@ func applyMove(v View, m *Node) (View, bool) {
 }
 
 // Key is a structural description of k: kernels with equal keys compute the same function of
-// their inputs, so a device can reuse the program compiled for one for the other.
+// their inputs, so a device can reuse the program compiled for one for the other. It is built
+// on every realization, so it avoids fmt.
 func (k *Kernel) Key() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "out %v%v over %v in", k.Out.DType, k.Out.Shape, k.Shape)
+	b := make([]byte, 0, 256)
+	b = appendDT(append(b, "out "...), k.Out.DType, k.Out.Shape)
+	b = appendInts(append(b, " over "...), k.Shape)
+	b = append(b, " in"...)
 	for _, in := range k.Inputs {
-		fmt.Fprintf(&b, " %v%v", in.DType, in.Shape)
+		b = appendDT(append(b, ' '), in.DType, in.Shape)
 	}
 	if c := k.Core; c != nil {
-		fmt.Fprintf(&b, "; core %v %v %v ax%v in%v", c.Op, c.DType, c.Shape, c.Axes, c.InShape)
+		b = appendDT(append(append(b, "; core "...), c.Op.String()...), c.DType, c.Shape)
+		b = appendInts(append(b, " ax"...), c.Axes)
+		b = appendInts(append(b, " in"...), c.InShape)
 		for _, e := range c.Src {
-			b.WriteString(" ")
-			e.write(&b)
+			b = e.appendKey(append(b, ' '))
 		}
 	}
-	b.WriteString("; ")
-	k.Expr.write(&b)
-	return b.String()
+	b = k.Expr.appendKey(append(b, "; "...))
+	return string(b)
 }
 
-func (e *Expr) write(b *strings.Builder) {
+func appendInts(b []byte, xs []int) []byte {
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendInt(b, int64(x), 10)
+	}
+	return append(b, ']')
+}
+
+func appendDT(b []byte, dt DType, shape []int) []byte {
+	return appendInts(append(b, dt.String()...), shape)
+}
+
+func appendView(b []byte, v View) []byte {
+	b = appendInts(append(b, '{'), v.Shape)
+	b = appendInts(append(b, '/'), v.Strides)
+	b = strconv.AppendInt(append(b, '+'), int64(v.Offset), 10)
+	if v.Mask != nil {
+		b = append(b, " mask"...)
+		for _, m := range v.Mask {
+			b = appendInts(b, m[:])
+		}
+	}
+	return append(b, '}')
+}
+
+func (e *Expr) appendKey(b []byte) []byte {
 	switch e.Op {
 	case OpLoad:
-		fmt.Fprintf(b, "load%d:%v{%v}", e.Input, e.DType, e.View)
+		b = strconv.AppendInt(append(b, "load"...), int64(e.Input), 10)
+		return appendView(append(append(b, ':'), e.DType.String()...), e.View)
 	case OpConst:
-		fmt.Fprintf(b, "const:%v(%v|%v){%v}", e.DType, e.Const.F, e.Const.I, e.View)
+		b = append(append(b, "const:"...), e.DType.String()...)
+		b = strconv.AppendFloat(append(b, '('), e.Const.F, 'g', -1, 64)
+		b = strconv.AppendInt(append(b, '|'), e.Const.I, 10)
+		return appendView(append(b, ')'), e.View)
 	case OpCoreValue:
-		b.WriteString("core")
-	default:
-		fmt.Fprintf(b, "%v:%v(", e.Op, e.DType)
-		for i, s := range e.Src {
-			if i > 0 {
-				b.WriteString(",")
-			}
-			s.write(b)
-		}
-		b.WriteString(")")
+		return append(b, "core"...)
 	}
+	b = append(append(append(b, e.Op.String()...), ':'), e.DType.String()...)
+	b = append(b, '(')
+	for i, s := range e.Src {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = s.appendKey(b)
+	}
+	return append(b, ')')
 }
 
 // String describes the kernel for dumps and test failures.
