@@ -44,7 +44,16 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 		for s := lo; s < hi; s += blockSize {
 			m := min(blockSize, hi-s)
 			o, left := s/r, r-s%r
-			if fl {
+			if e.dt == graph.Float32 {
+				vals := e.evalF32(cx, s, m, nil)
+				for j := 0; j < m; {
+					run := min(left, m-j)
+					accF[o-base] = foldF32(c.Op, accF[o-base], vals[j:j+run])
+					j += run
+					o++
+					left = r
+				}
+			} else if fl {
 				vals := e.evalF(cx, s, m)
 				for j := 0; j < m; {
 					run := min(left, m-j)
@@ -165,6 +174,41 @@ func foldF(op graph.Op, acc float64, vals []float64) float64 {
 			if acc != acc {
 				break
 			}
+		}
+	}
+	return acc
+}
+
+// foldF32 folds float32 values into a float64 accumulator.
+func foldF32(op graph.Op, acc float64, vals []float32) float64 {
+	switch op {
+	case graph.OpSum:
+		// Four partial sums break the dependency chain of the additions.
+		var s0, s1, s2, s3 float64
+		i := 0
+		for ; i+4 <= len(vals); i += 4 {
+			s0 += float64(vals[i])
+			s1 += float64(vals[i+1])
+			s2 += float64(vals[i+2])
+			s3 += float64(vals[i+3])
+		}
+		for ; i < len(vals); i++ {
+			s0 += float64(vals[i])
+		}
+		return acc + ((s0 + s1) + (s2 + s3))
+	case graph.OpProd:
+		for _, v := range vals {
+			acc *= float64(v)
+		}
+		return acc
+	}
+	for _, v := range vals {
+		f := float64(v)
+		if f != f || (op == graph.OpReduceMax && f > acc) || (op == graph.OpReduceMin && f < acc) {
+			acc = f
+		}
+		if acc != acc {
+			break
 		}
 	}
 	return acc

@@ -105,6 +105,8 @@ func (v *viewIter) fill(start, n int, off []int, valid []bool, idx []int) bool {
 type ctx struct {
 	ins   []*Buffer
 	f     [][]float64
+	f32   [][]float32
+	tmp   []float64 // 2*blockSize of scratch for float32 math through float64
 	i     [][]int64
 	off   []int
 	valid []bool
@@ -114,7 +116,8 @@ type ctx struct {
 }
 
 func newCtx(slots int, ins []*Buffer) *ctx {
-	c := &ctx{ins: ins, f: make([][]float64, slots), i: make([][]int64, slots),
+	c := &ctx{ins: ins, f: make([][]float64, slots), i: make([][]int64, slots), f32: make([][]float32, slots),
+		tmp: make([]float64, 2*blockSize),
 		off: make([]int, blockSize), valid: make([]bool, blockSize), idx: make([]int, 64)}
 	return c
 }
@@ -200,6 +203,9 @@ func floatToInt(v float64) int64 {
 
 // evalF computes the float node e over domain elements [start, start+n).
 func (e *enode) evalF(c *ctx, start, n int) []float64 {
+	if e.dt == graph.Float32 {
+		return e.f64(c, start, n)
+	}
 	out := c.fslot(e.slot)[:n]
 	switch e.op {
 	case graph.OpLoad:

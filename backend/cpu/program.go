@@ -148,7 +148,9 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 		c.coreF, c.coreI = coreF, coreI
 		for s := lo; s < hi; s += blockSize {
 			m := min(blockSize, hi-s)
-			if isF(p.expr.dt) {
+			if p.expr.dt == graph.Float32 {
+				p.expr.evalF32(c, s, m, view[float32](out)[s:s+m])
+			} else if isF(p.expr.dt) {
 				storeF(out, s, p.expr.evalF(c, s, m))
 			} else {
 				storeI(out, s, p.expr.evalI(c, s, m))
