@@ -78,7 +78,9 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 		// Enough outputs to share out: each worker owns whole outputs, so results do not depend
 		// on the number of workers.
 		parallelFor(n, max(1, 4*blockSize/r), func(_, lo, hi int) {
-			reduceRange(newCtx(p.slots, ins), lo*r, hi*r, accF, accI, 0)
+			c := newCtx(p.slots, ins)
+			reduceRange(c, lo*r, hi*r, accF, accI, 0)
+			putCtx(c)
 		})
 		return p.finishReduce(accF, accI)
 	}
@@ -102,7 +104,9 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 			} else {
 				pi = partI[w : w+1]
 			}
-			reduceRange(newCtx(p.slots, ins), o*r+lo, o*r+hi, pf, pi, o)
+			c := newCtx(p.slots, ins)
+			reduceRange(c, o*r+lo, o*r+hi, pf, pi, o)
+			putCtx(c)
 		})
 		if fl {
 			accF[o] = foldF(c.Op, accF[o], partF)

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"sync"
 
 	"github.com/crossbar-compute/crossbar/graph"
 	"github.com/crossbar-compute/crossbar/internal/half"
@@ -115,11 +116,28 @@ type ctx struct {
 	coreI []int64
 }
 
+// ctxPool keeps workers' scratch space between launches, so that a small kernel allocates
+// nothing.
+var ctxPool sync.Pool
+
+// newCtx returns scratch space for a worker evaluating a program with the given number of
+// expression slots; release it with putCtx.
 func newCtx(slots int, ins []*Buffer) *ctx {
-	c := &ctx{ins: ins, f: make([][]float64, slots), i: make([][]int64, slots), f32: make([][]float32, slots),
-		tmp: make([]float64, 2*blockSize),
-		off: make([]int, blockSize), valid: make([]bool, blockSize), idx: make([]int, 64)}
+	c, _ := ctxPool.Get().(*ctx)
+	if c == nil {
+		c = &ctx{off: make([]int, blockSize), valid: make([]bool, blockSize), idx: make([]int, 64),
+			tmp: make([]float64, 2*blockSize)}
+	}
+	for len(c.f) < slots {
+		c.f, c.i, c.f32 = append(c.f, nil), append(c.i, nil), append(c.f32, nil)
+	}
+	c.ins = ins
 	return c
+}
+
+func putCtx(c *ctx) {
+	c.ins, c.coreF, c.coreI = nil, nil, nil
+	ctxPool.Put(c)
 }
 
 func (c *ctx) fslot(s int) []float64 {

@@ -156,6 +156,7 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 				storeI(out, s, p.expr.evalI(c, s, m))
 			}
 		}
+		putCtx(c)
 	})
 	return nil
 }
@@ -179,6 +180,7 @@ func (p *program) evalAll(e *enode, ins []*Buffer, n int) ([]float64, []int64) {
 				copy(is[s:], e.evalI(c, s, m))
 			}
 		}
+		putCtx(c)
 	})
 	return fs, is
 }
