@@ -12,6 +12,7 @@ package cpu
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -84,7 +85,51 @@ func (*Device) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
 		return nil, fmt.Errorf("cpu: alloc %d x %v (%d bytes) exceeds the %d bytes of memory: %w",
 			n, dt, bytes, allocLimit, backend.ErrOutOfMemory)
 	}
-	return &Buffer{dt: dt, n: n, words: make([]uint64, (bytes+7)/8)}, nil
+	return &Buffer{dt: dt, n: n, words: recycled.get(int((bytes + 7) / 8))}, nil
+}
+
+// recycled keeps the memory of freed buffers for reuse by allocations of the same size: a
+// fresh allocation costs a page fault per 4 KiB on first touch, which is as much time as a
+// memory-bound kernel takes to run over it.
+var recycled = &bufferCache{limit: int(min(allocLimit/8, 1<<30) / 8), free: map[int][][]uint64{}}
+
+type bufferCache struct {
+	mu    sync.Mutex
+	limit int // words kept at most
+	words int
+	free  map[int][][]uint64
+}
+
+// minRecycled is the smallest buffer worth keeping, in words.
+const minRecycled = 1 << 14
+
+func (c *bufferCache) get(n int) []uint64 {
+	if n >= minRecycled {
+		c.mu.Lock()
+		if l := c.free[n]; len(l) > 0 {
+			w := l[len(l)-1]
+			c.free[n] = l[:len(l)-1]
+			c.words -= n
+			c.mu.Unlock()
+			return w
+		}
+		c.mu.Unlock()
+	}
+	return make([]uint64, n)
+}
+
+func (c *bufferCache) put(w []uint64) {
+	n := len(w)
+	if n < minRecycled {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.words+n > c.limit {
+		return
+	}
+	c.free[n] = append(c.free[n], w)
+	c.words += n
 }
 
 // allocLimit keeps a request that cannot fit from reaching the Go runtime, whose
@@ -115,6 +160,7 @@ func (d *Device) Free(b backend.Buffer) error {
 		return err
 	}
 	cb.freed = true
+	recycled.put(cb.words)
 	cb.words = nil
 	return nil
 }
