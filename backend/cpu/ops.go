@@ -106,21 +106,14 @@ func binaryF(op graph.Op, a, b []float64) {
 			a[j] = math.Mod(a[j], b[j])
 		}
 	case graph.OpMax:
-		// math.Max lets an infinity win over NaN; NumPy's maximum propagates the NaN.
+		// The built-in max propagates NaN (math.Max lets an infinity win over it) and orders
+		// -0 below +0, as NumPy's maximum does, without branching on the data.
 		for j := range a {
-			if b[j] != b[j] {
-				a[j] = b[j]
-			} else if a[j] == a[j] {
-				a[j] = math.Max(a[j], b[j])
-			}
+			a[j] = max(a[j], b[j])
 		}
 	case graph.OpMin:
 		for j := range a {
-			if b[j] != b[j] {
-				a[j] = b[j]
-			} else if a[j] == a[j] {
-				a[j] = math.Min(a[j], b[j])
-			}
+			a[j] = min(a[j], b[j])
 		}
 	case graph.OpPow:
 		for j := range a {
