@@ -276,3 +276,31 @@ func abs(v float64) float64 {
 	}
 	return v
 }
+
+func TestElementwiseSuite(t *testing.T) {
+	opts, err := tinyOptions().withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := backend.Open("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := elementwiseSuite{}.Run(context.Background(), dev, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []string
+	for _, r := range rows {
+		if !r.OK() || !(r.Rate > 0) {
+			t.Errorf("row %+v", r)
+		}
+		cases = append(cases, r.Case)
+	}
+	if got := strings.Join(cases, ","); got != "memcpy,relu(a*b+c),sum,small graph" {
+		t.Errorf("cases %s", got)
+	}
+	if !strings.HasSuffix(rows[1].Note, "x memcpy") {
+		t.Errorf("the fused chain's note %q lacks the ratio to memcpy", rows[1].Note)
+	}
+}

@@ -30,6 +30,9 @@
 //     bytes the kernel reads and writes (2n·4 for copy and scale, 3n·4 for add and triad,
 //     2n·4+4 for dot).
 //   - matmul: square float32 matrix products C = A·B; the rate is 2n³/time in GFLOP/s.
+//   - elementwise: the fused chain relu(a*b+c) over -n float32 and a sum over 4n float32,
+//     each with its ratio to the bandwidth of a host memory copy measured in the same run,
+//     and the fixed cost of realizing a 3-op graph over 1K elements (µs).
 //
 // A new suite is a new file: a type implementing Suite (suite.go) and an init function that
 // calls register; the measure helper does the warm-up, the repetitions and the kernel count.
