@@ -384,4 +384,3 @@ func float64s(t *Tensor) ([]float64, error) {
 	}
 	return out, nil
 }
-
