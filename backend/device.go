@@ -40,6 +40,9 @@ type Capabilities struct {
 	UnifiedMemory bool
 	// Cores is the number of compute units (CPU cores, SMs, CUs).
 	Cores int
+	// Software is set for a device that emulates its API on the CPU (Mesa's llvmpipe, say):
+	// correct, but slower than the CPU device, so Default never prefers it.
+	Software bool
 }
 
 // Supports reports whether dt is in c.DTypes.

@@ -90,7 +90,7 @@ func Open(name string) (Device, error) {
 }
 
 // Default is the device named by CROSSBAR_DEVICE if set and present, else the best present
-// device, else the CPU.
+// device that is not a software emulation, else the CPU.
 func Default() Device {
 	if name := os.Getenv("CROSSBAR_DEVICE"); name != "" {
 		d, err := Open(name)
@@ -99,7 +99,13 @@ func Default() Device {
 		}
 		warnOnce.Do(func() { slog.Warn("crossbar: CROSSBAR_DEVICE ignored", "err", err) })
 	}
-	if ds := Devices(); len(ds) > 0 {
+	ds := Devices()
+	for _, d := range ds {
+		if !d.Capabilities().Software {
+			return d
+		}
+	}
+	if len(ds) > 0 {
 		return ds[0]
 	}
 	return nil

@@ -1,0 +1,251 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// contraction describes the core of a matrix-product kernel: [batch..., M, K] x
+// [batch..., K, N] -> [batch..., M, N], both operands read through their views.
+type contraction struct {
+	dt      graph.DType
+	s       Scalar // the accumulator's type
+	batch   []int
+	m, n, k int
+	a, b    *graph.Expr // loads
+}
+
+func (b *builder) contraction() contraction {
+	c := b.k.Core
+	r := len(c.Shape)
+	ct := contraction{dt: c.DType, s: ComputeType(c.DType), batch: c.Shape[:r-2], m: c.Shape[r-2], n: c.Shape[r-1],
+		a: c.Src[0], b: c.Src[1]}
+	ct.k = ct.a.View.Shape[r-1]
+	return ct
+}
+
+// fma is acc + x*y in the accumulator's type (Bool: acc || x && y).
+func (ct contraction) fma(acc, x, y *Expr) *Expr {
+	if ct.s == Bool {
+		return Bin(OLOr, acc, Bin(OLAnd, x, y))
+	}
+	return Bin(OAdd, acc, Bin(OMul, x, y))
+}
+
+// operand reads operand view v (over [batch..., rows, cols]) at batch coordinates bc and
+// (row, col), as a value of the accumulator's type.
+func (b *builder) operand(ct contraction, e *graph.Expr, bc []*Expr, row, col *Expr) *Expr {
+	coords := append(append([]*Expr{}, bc...), row, col)
+	shape := e.View.Shape
+	return b.load(e.Input+1, b.k.Inputs[e.Input].DType, e.View, &env{shape: shape, coords: coords})
+}
+
+func (b *builder) contract() error {
+	ct := b.contraction()
+	o := b.o
+	threads := (o.BlockM / o.ThreadM) * (o.BlockN / o.ThreadN)
+	batch := graph.NumElements(ct.batch)
+	shared := (o.BlockM + o.BlockN) * o.BlockK * 8
+	tiled := *o.Tiled && ct.s != Bool && ct.m*ct.n*ct.k >= o.TiledMin && ct.m >= 16 && ct.n >= 16 &&
+		batch <= b.t.MaxGroups && (b.t.SharedMemory == 0 || shared <= b.t.SharedMemory) &&
+		(b.t.MaxWorkgroup == 0 || threads <= b.t.MaxWorkgroup)
+	if tiled {
+		return b.contractTiled(ct)
+	}
+	return b.contractSimple(ct)
+}
+
+// contractSimple: one thread per output element, a serial loop over K.
+func (b *builder) contractSimple(ct contraction) error {
+	n := b.k.Out.Numel()
+	b.note("contract simple: %d outputs, K = %d, workgroups of %d", n, ct.k, b.o.Local)
+	gid := b.launch1D(n, b.o.Local)
+	b.guard(gid, n)
+	shape := append(append([]int{}, ct.batch...), ct.m, ct.n)
+	c := b.decode(gid, shape, "c")
+	bc, row, col := c[:len(ct.batch)], c[len(ct.batch)], c[len(ct.batch)+1]
+	acc := b.variable("acc", Zero(ct.s))
+	if ct.k > 0 {
+		kv := Var("k", T(b.idx))
+		body := b.block(func() {
+			x := b.operand(ct, ct.a, bc, row, kv)
+			y := b.operand(ct, ct.b, bc, kv, col)
+			b.emit(&Assign{Name: acc.Name, Value: ct.fma(acc, x, y)})
+		})
+		b.emit(&For{Var: kv.Name, Type: b.idx, Start: b.iconst(0), End: b.iconst(ct.k), Step: b.iconst(1), Body: body})
+	}
+	core := b.let("v", b.narrow(acc, ct.dt, graph.OpSum))
+	return b.epilogue(gid, core)
+}
+
+// vecOK reports whether operand view v can be read as aligned vectors of w elements along
+// its last axis (stride 1, unmasked, offset and other strides multiples of w, and the
+// length of the last axis too).
+func vecOK(v graph.View, dt graph.DType, w int) bool {
+	if w <= 1 || v.Mask != nil || (dt != graph.Float32 && dt != graph.Int32) {
+		return false
+	}
+	r := len(v.Shape)
+	if v.Strides[r-1] != 1 || v.Shape[r-1]%w != 0 || v.Offset%w != 0 {
+		return false
+	}
+	for i := 0; i < r-1; i++ {
+		if v.Shape[i] != 1 && v.Strides[i]%w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// contractTiled: each workgroup computes a BlockM × BlockN tile of one batch's output. For
+// every step of BlockK along K, the threads copy both operand tiles into shared memory
+// (zero past the edges), then each thread accumulates its ThreadM × ThreadN block in
+// registers. The epilogue runs on each element as it is stored.
+func (b *builder) contractTiled(ct contraction) error {
+	o := b.o
+	bm, bn, bk, tm, tn := o.BlockM, o.BlockN, o.BlockK, o.ThreadM, o.ThreadN
+	cols := bn / tn
+	threads := (bm / tm) * cols
+	batch := graph.NumElements(ct.batch)
+	aVec := vecOK(ct.a.View, b.k.Inputs[ct.a.Input].DType, o.Vec) && bk%o.Vec == 0
+	bVec := vecOK(ct.b.View, b.k.Inputs[ct.b.Input].DType, o.Vec) && bn%o.Vec == 0
+	b.note("contract tiled: block %dx%dx%d, thread tile %dx%d, %d threads, vector loads A:%v B:%v (width %d)",
+		bm, bn, bk, tm, tn, threads, aVec, bVec, o.Vec)
+	b.p.Local = [3]int{threads, 1, 1}
+	b.p.Groups = [3]int{(ct.n + bn - 1) / bn, (ct.m + bm - 1) / bm, max(batch, 1)}
+	s := T(ct.s)
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "tileA", Type: s, Len: bk * bm}, &Decl{Name: "tileB", Type: s, Len: bk * bn})
+	ic := b.iconst
+	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
+	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), bm))
+	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), bn))
+	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
+	bc := b.decode(bz, ct.batch, "b")
+	trow := b.named("trow", mulE(divE(tid, cols), tm))
+	tcol := b.named("tcol", mulE(remE(tid, cols), tn))
+	b.emit(&Decl{Name: "acc", Type: s, Len: tm * tn})
+	accAt := func(i *Expr) *Expr { return Index("acc", s, i) }
+	iv, jv := Var("i", T(b.idx)), Var("j", T(b.idx))
+	loop := func(v *Expr, n int, body []Stmt) *For {
+		return &For{Var: v.Name, Type: b.idx, Start: ic(0), End: ic(n), Step: ic(1), Body: body, Unroll: true}
+	}
+	b.emit(loop(iv, tm*tn, []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(ct.s)}}))
+
+	kt := Var("k0", T(b.idx))
+	step := b.block(func() {
+		b.emit(&Comment{Text: "Copy the tiles of A and B at k0 into shared memory."})
+		b.tileLoad(ct, ct.a, aVec, bm, bk, threads, bc, row0, kt, ct.m, ct.k, "tileA", true)
+		b.tileLoad(ct, ct.b, bVec, bk, bn, threads, bc, kt, col0, ct.k, ct.n, "tileB", false)
+		b.emit(&Barrier{})
+		kk := Var("kk", T(b.idx))
+		inner := b.block(func() {
+			ra := make([]*Expr, tm)
+			for i := range tm {
+				ra[i] = b.named(fmt.Sprintf("a%d", i), Index("tileA", s, addE(mulE(kk, bm), addE(trow, ic(i)))))
+			}
+			rb := make([]*Expr, tn)
+			for j := range tn {
+				rb[j] = b.named(fmt.Sprintf("b%d", j), Index("tileB", s, addE(mulE(kk, bn), addE(tcol, ic(j)))))
+			}
+			for i := range tm {
+				for j := range tn {
+					at := ic(i*tn + j)
+					b.emit(&Assign{Name: "acc", Index: at, Value: ct.fma(accAt(at), ra[i], rb[j])})
+				}
+			}
+		})
+		b.emit(loop(kk, bk, inner), &Barrier{})
+	})
+	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: ic(ct.k), Step: ic(bk), Body: step})
+
+	var err error
+	store := b.block(func() {
+		row := b.named("row", addE(row0, addE(trow, iv)))
+		col := b.named("col", addE(col0, addE(tcol, jv)))
+		then := b.block(func() {
+			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
+			core := b.let("v", b.narrow(accAt(addE(mulE(iv, tn), jv)), ct.dt, graph.OpSum))
+			err = b.epilogue(pos, core)
+		})
+		b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, row, ic(ct.m)), Bin(OLt, col, ic(ct.n))), Then: then})
+	})
+	b.emit(&Comment{Text: "Finish and store this thread's block."})
+	b.emit(loop(iv, tm, []Stmt{loop(jv, tn, store)}))
+	return err
+}
+
+// tileLoad copies the rows × cols tile of operand e at (r0, c0) into the shared array
+// name, k-major: A tiles (kMajorRows: rows are M) as name[c*rows + r], B tiles as
+// name[r*cols + c]. Elements past (limR, limC) are zero.
+func (b *builder) tileLoad(ct contraction, e *graph.Expr, vec bool, rows, cols, threads int, bc []*Expr, r0, c0 *Expr,
+	limR, limC int, name string, transpose bool) {
+	ic := b.iconst
+	w := 1
+	if vec {
+		w = b.o.Vec
+		b.p.Params[e.Input+1].Vec = w
+	}
+	per := rows * cols / w // vectors (or elements) in the tile
+	lv := Var("l", T(b.idx))
+	var body []Stmt
+	body = b.block(func() {
+		// Names of their own (prefixed a or b), as one-round copies share a scope.
+		pre := strings.ToLower(name[len(name)-1:])
+		var l *Expr
+		if per <= threads {
+			l = b.named(pre+"i", tid(b))
+		} else {
+			l = b.named(pre+"i", addE(lv, tid(b)))
+		}
+		r := b.named(pre+"r", divE(l, cols/w))
+		c := b.named(pre+"c", mulE(remE(l, cols/w), w))
+		gr, gc := b.named(pre+"row", addE(r0, r)), b.named(pre+"col", addE(c0, c))
+		inside := Bin(OLAnd, Bin(OLt, gr, ic(limR)), Bin(OLt, gc, ic(limC)))
+		dst := func(cc *Expr) *Expr {
+			if transpose {
+				return addE(mulE(cc, rows), r)
+			}
+			return addE(mulE(r, cols), cc)
+		}
+		if w == 1 {
+			v := b.operandValue(ct, e, bc, gr, gc, inside)
+			b.emit(&Assign{Name: name, Index: dst(c), Value: v})
+			return
+		}
+		// Whole vectors are inside or outside: the last axis is a multiple of the width.
+		idx, _ := b.at(e.View, append(append([]*Expr{}, bc...), gr, gc), nil, e.View.Shape)
+		vt := Type{S: ct.s, Vec: w}
+		ld := Load(e.Input+1, vt, divE(idx, w))
+		zero := &Expr{Kind: KCast, Type: vt, Args: []*Expr{Zero(ct.s)}}
+		v := b.let("q", Sel(inside, ld, zero))
+		for i := range w {
+			b.emit(&Assign{Name: name, Index: dst(addE(c, ic(i))), Value: Lane(v, i)})
+		}
+	})
+	if per%threads != 0 {
+		// The last round has fewer elements than threads.
+		decl, rest := body[0], body[1:]
+		body = []Stmt{decl, &If{Cond: Bin(OLt, Var(decl.(*Decl).Name, T(b.idx)), ic(per)), Then: rest}}
+	}
+	if per <= threads {
+		// One round: t is tid.
+		b.emit(body...)
+		return
+	}
+	b.emit(&For{Var: lv.Name, Type: b.idx, Start: ic(0), End: ic(per), Step: ic(threads), Body: body, Unroll: true})
+}
+
+func tid(b *builder) *Expr { return Var("tid", T(b.idx)) }
+
+// operandValue is operand e at (row, col), or zero outside the matrix.
+func (b *builder) operandValue(ct contraction, e *graph.Expr, bc []*Expr, row, col, inside *Expr) *Expr {
+	coords := append(append([]*Expr{}, bc...), row, col)
+	idx, valid := b.at(e.View, coords, nil, e.View.Shape)
+	s := ComputeType(b.k.Inputs[e.Input].DType)
+	if valid != nil && valid.IsConst() {
+		return Zero(s)
+	}
+	return b.let("v", Sel(andE(inside, valid), Load(e.Input+1, T(s), idx), Zero(s)))
+}

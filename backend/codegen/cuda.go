@@ -1,0 +1,255 @@
+package codegen
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// CUDA is the dialect of CUDA C++ kernels (NVRTC); HIP takes the same spelling. Buffers are
+// plain pointers of the dtype's own type (Float16 as __half, BFloat16 as __nv_bfloat16),
+// converted to the compute type on load and back on store.
+type CUDA struct{}
+
+// Name implements Dialect.
+func (CUDA) Name() string { return "cuda" }
+
+var cudaScalars = [...]string{Void: "void", Bool: "bool", I32: "int", U32: "unsigned", I64: "long long", U64: "unsigned long long", F32: "float", F64: "double"}
+var cudaVecPrefix = [...]string{I32: "int", U32: "uint", I64: "longlong", U64: "ulonglong", F32: "float", F64: "double"}
+
+// Type implements Dialect.
+func (CUDA) Type(t Type) (string, bool) {
+	if t.IsVector() {
+		p := cudaVecPrefix[t.S]
+		return fmt.Sprintf("%s%d", p, t.Vec), p != "" && t.Vec <= 4
+	}
+	return cudaScalars[t.S], true
+}
+
+// Literal implements Dialect.
+func (CUDA) Literal(e *Expr) string {
+	switch e.Type.S {
+	case Bool:
+		return strconv.FormatBool(e.I != 0)
+	case I32:
+		if e.I == math.MinInt32 {
+			return "(-2147483647 - 1)"
+		}
+		return strconv.FormatInt(e.I, 10)
+	case U32:
+		return strconv.FormatUint(uint64(uint32(e.I)), 10) + "u"
+	case I64:
+		if e.I == math.MinInt64 {
+			return "(-9223372036854775807ll - 1ll)"
+		}
+		return strconv.FormatInt(e.I, 10) + "ll"
+	case U64:
+		return strconv.FormatUint(uint64(e.I), 10) + "ull"
+	case F32:
+		if math.IsNaN(e.F) || math.IsInf(e.F, 0) {
+			return fmt.Sprintf("__int_as_float(0x%08x)", math.Float32bits(float32(e.F)))
+		}
+		return floatLit(strconv.FormatFloat(e.F, 'g', -1, 32)) + "f"
+	case F64:
+		if math.IsNaN(e.F) || math.IsInf(e.F, 0) {
+			return fmt.Sprintf("__longlong_as_double(0x%016xll)", math.Float64bits(e.F))
+		}
+		return floatLit(strconv.FormatFloat(e.F, 'g', -1, 64))
+	}
+	return "0"
+}
+
+// Special implements Dialect.
+func (CUDA) Special(s Special, dim int) string {
+	c := "xyz"[dim : dim+1]
+	switch s {
+	case LocalID:
+		return "threadIdx." + c
+	case GroupID:
+		return "blockIdx." + c
+	}
+	return "gridDim." + c
+}
+
+// Subscript implements Dialect: pointers take 64-bit indices as they are.
+func (CUDA) Subscript(index string, _ Scalar) string { return index }
+
+// Load implements Dialect.
+func (CUDA) Load(p Param, t Type, index string) string {
+	if t.IsVector() {
+		return fmt.Sprintf("%sv[%s]", p.Name, index)
+	}
+	s := fmt.Sprintf("%s[%s]", p.Name, index)
+	switch p.DType {
+	case graph.Uint8:
+		return "(unsigned)" + s
+	case graph.Float16:
+		return "__half2float(" + s + ")"
+	case graph.BFloat16:
+		return "__bfloat162float(" + s + ")"
+	}
+	return s
+}
+
+// Store implements Dialect.
+func (CUDA) Store(p Param, _ Type, index, value string) string {
+	switch p.DType {
+	case graph.Uint8:
+		value = "(unsigned char)(" + value + ")"
+	case graph.Float16:
+		value = "__float2half_rn(" + value + ")"
+	case graph.BFloat16:
+		value = "__float2bfloat16_rn(" + value + ")"
+	}
+	return fmt.Sprintf("%s[%s] = %s;", p.Name, index, value)
+}
+
+// Cast implements Dialect.
+func (c CUDA) Cast(to, _ Type, x string) string {
+	t, _ := c.Type(to)
+	if to.IsVector() {
+		return "make_" + t + "(" + strings.TrimSuffix(strings.Repeat(x+", ", to.Vec), ", ") + ")"
+	}
+	return "(" + t + ")(" + x + ")"
+}
+
+// Binary implements Dialect.
+func (CUDA) Binary(Op, Type, string, string) string { return "" }
+
+// Decl implements Dialect.
+func (CUDA) Decl(d *Decl) string {
+	if d.Const {
+		return "const "
+	}
+	return ""
+}
+
+// Barrier implements Dialect.
+func (CUDA) Barrier() string { return "__syncthreads();" }
+
+// Unroll implements Dialect.
+func (CUDA) Unroll() string { return "#pragma unroll" }
+
+var cudaMath = map[Fn]string{
+	FnSqrt: "sqrt", FnExp: "exp", FnExp2: "exp2", FnLog: "log", FnLog2: "log2", FnSin: "sin", FnCos: "cos",
+	FnTan: "tan", FnAsin: "asin", FnAcos: "acos", FnAtan: "atan", FnSinh: "sinh", FnCosh: "cosh", FnTanh: "tanh",
+	FnErf: "erf", FnTrunc: "trunc", FnFloor: "floor", FnCeil: "ceil", FnRoundEven: "rint", FnAbs: "fabs",
+	FnFmod: "fmod", FnPow: "pow", FnFma: "fma", FnMin: "fmin", FnMax: "fmax",
+}
+
+// Call implements Dialect: CUDA has the C math library (f-suffixed for float).
+func (CUDA) Call(fn Fn, t Type, argTypes []Type, args []string) (string, string, bool) {
+	at := t.S
+	if len(argTypes) > 0 {
+		at = argTypes[0].S
+	}
+	call := func(name string) string { return name + "(" + strings.Join(args, ", ") + ")" }
+	switch fn {
+	case FnIsNaN:
+		return call("isnan"), "", true
+	case FnMin, FnMax:
+		if !at.IsFloat() {
+			return call(map[Fn]string{FnMin: "min", FnMax: "max"}[fn]), "", true
+		}
+	case FnRoundF16:
+		return "__half2float(__float2half_rn(" + args[0] + "))", "", true
+	case FnRoundBF16:
+		return "__bfloat162float(__float2bfloat16_rn(" + args[0] + "))", "", true
+	case FnIPow:
+		h := "xb_ipow_" + at.String()
+		return call(h), h, true
+	case FnF2I:
+		h := "xb_f2i_" + t.S.String() + "_" + at.String()
+		return call(h), h, true
+	}
+	name, ok := cudaMath[fn]
+	if !ok {
+		return "", "", false
+	}
+	if at == F32 {
+		name += "f"
+	}
+	return call(name), "", true
+}
+
+// Kernel implements Dialect.
+func (c CUDA) Kernel(p *Program, u Usage, body string) (string, error) {
+	var b strings.Builder
+	b.WriteString("#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n")
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "// %s\n", n)
+	}
+	for _, h := range u.Helpers {
+		src, ok := cudaHelper(h)
+		if !ok {
+			return "", fmt.Errorf("codegen: cuda: no helper %s", h)
+		}
+		b.WriteString("\n" + src)
+	}
+	threads := p.Local[0] * max(p.Local[1], 1) * max(p.Local[2], 1)
+	var params []string
+	for _, prm := range p.Params {
+		q := "const "
+		if prm.Write {
+			q = ""
+		}
+		params = append(params, fmt.Sprintf("%s%s* __restrict__ %s", q, cudaStorage(prm.DType), prm.Name))
+	}
+	fmt.Fprintf(&b, "\nextern \"C\" __global__ void __launch_bounds__(%d) %s(%s) {\n", threads, p.Name, strings.Join(params, ", "))
+	for _, prm := range p.Params {
+		if prm.Vec > 1 {
+			vt, _ := c.Type(Type{S: ComputeType(prm.DType), Vec: prm.Vec})
+			fmt.Fprintf(&b, "    const %s* %sv = reinterpret_cast<const %s*>(%s);\n", vt, prm.Name, vt, prm.Name)
+		}
+	}
+	for _, s := range u.Shared {
+		fmt.Fprintf(&b, "    __shared__ %s\n", s)
+	}
+	b.WriteString(body)
+	b.WriteString("}\n")
+	return b.String(), nil
+}
+
+func cudaStorage(dt graph.DType) string {
+	switch dt {
+	case graph.Bool:
+		return "bool"
+	case graph.Uint8:
+		return "unsigned char"
+	case graph.Float16:
+		return "__half"
+	case graph.BFloat16:
+		return "__nv_bfloat16"
+	}
+	return cudaScalars[ComputeType(dt)]
+}
+
+// cudaHelper returns the source of xb_ipow_<int> and xb_f2i_<int>_<float>.
+func cudaHelper(name string) (string, bool) {
+	parts := strings.Split(name, "_")
+	ctype := map[string]string{"i32": "int", "u32": "unsigned", "i64": "long long", "f32": "float", "f64": "double"}
+	switch {
+	case len(parts) == 3 && parts[1] == "ipow":
+		it := ctype[parts[2]]
+		neg := "    if (y < 0) return x == 1 ? 1 : (x == -1 ? ((y & 1) == 0 ? 1 : -1) : 0);\n"
+		if parts[2] == "u32" {
+			neg = ""
+		}
+		return fmt.Sprintf("__device__ inline %s %s(%s x, %s y) {\n%s    %s r = 1;\n    for (; y > 0; y >>= 1, x *= x)\n        if (y & 1) r *= x;\n    return r;\n}\n",
+			it, name, it, it, neg, it), it != ""
+	case len(parts) == 4 && parts[1] == "f2i":
+		it, ft := ctype[parts[2]], ctype[parts[3]]
+		return fmt.Sprintf(`// %s truncates like the CPU: NaN is 0, values beyond int64 saturate, then wrap.
+__device__ inline %s %s(%s x) {
+    if (isnan(x)) return 0;
+    if (x >= (%s)9223372036854775807ll) return (%s)9223372036854775807ll;
+    if (x <= (%s)(-9223372036854775807ll - 1)) return (%s)(-9223372036854775807ll - 1);
+    return (%s)(long long)x;
+}
+`, name, it, name, ft, ft, it, ft, it, it), it != "" && ft != ""
+	}
+	return "", false
+}

@@ -1,0 +1,36 @@
+// Package codegen turns scheduled kernels (graph.Kernel) into source code for the GPU
+// backends: one loop-nest IR, lowered from a kernel by Lower, and one C-family renderer
+// (Render) that a small Dialect adapts to each language. GLSL (OpenGL 4.3 compute) and
+// CUDA C are the dialects so far; a dialect spells types, literals, launch coordinates,
+// buffer loads and stores, barriers, shared memory and the math functions, and nothing
+// else, so that a new language is a page of code.
+//
+// The IR (Program) is a kernel run by Groups × Local threads: declarations, assignments,
+// stores to buffer parameters, ifs, counted loops and workgroup barriers over expressions
+// with C semantics (integer division is only ever given safe operands). Lower writes in
+// it the graph's semantics, those of the CPU device: integer division by zero is 0, Mod is
+// floored, Max and Min propagate NaN, float-to-int conversions saturate, narrow dtypes are
+// computed in a wider type and rounded (Float16, BFloat16) or wrapped (Uint8) after every
+// operation.
+//
+// Templates, each with its knobs in Options (defaults in brackets):
+//   - elementwise: one thread per output element; the domain position is decoded into
+//     coordinates and every load reads its view in place (strides, offset, mask: padding,
+//     broadcasting, slicing, flips and permutations cost no copy) [Local 256];
+//   - reductions: serial, one thread per output folding nested loops over the reduced
+//     axes, or group, one workgroup per output with strided partial folds and a tree in
+//     shared memory, chosen by group length and output count [ReduceLocal 128,
+//     GroupMin 256, GroupMaxOutputs 4096];
+//   - Contract: one thread per output, or tiled: BlockM×BlockN output tiles stepping by
+//     BlockK with both operand tiles in shared memory, ThreadM×ThreadN registers per
+//     thread, vector loads of width Vec where a view is contiguous and aligned [64×64×16,
+//     4×4, Vec 4, TiledMin 32768];
+//   - Gather: one thread per output; out-of-range indices are reported in a flag buffer.
+//
+// Every template ends in the kernel's fused epilogue, evaluated as each element is
+// stored. Index arithmetic is 32-bit where every index provably fits, 64-bit otherwise.
+//
+//	p, err := codegen.Lower(kernel, codegen.Target{MaxWorkgroup: 1024, SharedMemory: 32768}, codegen.Options{})
+//	if err != nil { ... } // errors.Is(err, backend.ErrUnsupported): run the kernel elsewhere
+//	src, err := codegen.Render(p, codegen.GLSL{Fp64: true})
+package codegen

@@ -1,0 +1,379 @@
+package codegen
+
+import (
+	"fmt"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// Scalar is a machine type of the kernel IR: the types that values are computed in. Narrow
+// dtypes are computed in a wider type and rounded or wrapped after every operation (Uint8 in
+// U32, Float16 and BFloat16 in F32); how buffers store them is the dialect's business.
+type Scalar uint8
+
+// The machine types.
+const (
+	Void Scalar = iota
+	Bool
+	I32
+	U32
+	I64
+	U64
+	F32
+	F64
+)
+
+var scalarNames = [...]string{"void", "bool", "i32", "u32", "i64", "u64", "f32", "f64"}
+
+func (s Scalar) String() string {
+	if int(s) < len(scalarNames) {
+		return scalarNames[s]
+	}
+	return fmt.Sprintf("scalar(%d)", uint8(s))
+}
+
+// IsFloat reports whether s is a floating-point type.
+func (s Scalar) IsFloat() bool { return s == F32 || s == F64 }
+
+// IsSigned reports whether s is a signed integer type.
+func (s Scalar) IsSigned() bool { return s == I32 || s == I64 }
+
+// Type is a machine type, or a vector of Vec of them (Vec 0 or 1: a scalar).
+type Type struct {
+	S   Scalar
+	Vec int
+}
+
+// T is the scalar type s.
+func T(s Scalar) Type { return Type{S: s} }
+
+// IsVector reports whether t is a vector type.
+func (t Type) IsVector() bool { return t.Vec > 1 }
+
+func (t Type) String() string {
+	if t.IsVector() {
+		return fmt.Sprintf("%v×%d", t.S, t.Vec)
+	}
+	return t.S.String()
+}
+
+// ComputeType is the machine type that values of dtype dt are computed in.
+func ComputeType(dt graph.DType) Scalar {
+	switch dt {
+	case graph.Bool:
+		return Bool
+	case graph.Uint8:
+		return U32
+	case graph.Int32:
+		return I32
+	case graph.Int64:
+		return I64
+	case graph.Float16, graph.BFloat16, graph.Float32:
+		return F32
+	case graph.Float64:
+		return F64
+	}
+	return Void
+}
+
+// Kind says what an Expr is.
+type Kind uint8
+
+// The kinds of expressions.
+const (
+	KConst   Kind = iota // a literal: I (integers, Bool 0/1) or F
+	KVar                 // a variable: Name
+	KIndex               // an element of a local or shared array: Name[Args[0]]
+	KSpecial             // a launch coordinate: Special along Dim
+	KLoad                // an element of buffer parameter Param at Args[0] (a vector when Type is)
+	KUnary               // Op Args[0]
+	KBinary              // Args[0] Op Args[1]
+	KSelect              // Args[0] ? Args[1] : Args[2]; only the chosen operand is evaluated
+	KCast                // Args[0] converted to Type (C conversion; floats to ints only in range)
+	KCall                // the intrinsic Fn applied to Args
+	KLane                // lane Dim of the vector Args[0]
+)
+
+// Special is a launch coordinate.
+type Special uint8
+
+// The launch coordinates.
+const (
+	LocalID   Special = iota // index of the thread in its workgroup
+	GroupID                  // index of the workgroup
+	NumGroups                // number of workgroups launched
+)
+
+// Op is an operator of the IR with C semantics on its operand types. Integer Div and Rem are
+// only ever given a nonzero divisor, never MIN/-1, and Rem only non-negative operands: the
+// lowering makes sure of it, so that every dialect can spell them natively.
+type Op uint8
+
+// The operators.
+const (
+	ONeg  Op = iota // -x
+	OBNot           // ~x (integers)
+	OLNot           // !x (Bool)
+	OAdd
+	OSub
+	OMul
+	ODiv
+	ORem
+	OShl
+	OShr
+	OAnd // & (integers)
+	OOr  // |
+	OXor // ^
+	OLAnd
+	OLOr
+	OLXor // Bool inequality
+	OLt
+	OLe
+	OEq
+	ONe
+)
+
+var opSyms = [...]string{ONeg: "-", OBNot: "~", OLNot: "!", OAdd: "+", OSub: "-", OMul: "*", ODiv: "/", ORem: "%",
+	OShl: "<<", OShr: ">>", OAnd: "&", OOr: "|", OXor: "^", OLAnd: "&&", OLOr: "||", OLXor: "!=", OLt: "<", OLe: "<=",
+	OEq: "==", ONe: "!="}
+
+// Sym is the C spelling of o.
+func (o Op) Sym() string { return opSyms[o] }
+
+// IsCompare reports whether o yields Bool.
+func (o Op) IsCompare() bool { return o >= OLt }
+
+// Fn is an intrinsic function: math that dialects spell natively or define in a prelude.
+type Fn uint8
+
+// The intrinsics. Float functions take and return the operand's type; the rounding ones
+// take and return F32.
+const (
+	FnSqrt Fn = iota
+	FnExp
+	FnExp2
+	FnLog
+	FnLog2
+	FnSin
+	FnCos
+	FnTan
+	FnAsin
+	FnAcos
+	FnAtan
+	FnSinh
+	FnCosh
+	FnTanh
+	FnErf
+	FnTrunc
+	FnFloor
+	FnCeil
+	FnRoundEven // round half to even
+	FnAbs       // floats
+	FnFmod      // C fmod: the remainder of truncated division, exact
+	FnPow       // C pow
+	FnFma       // a*b + c rounded once
+	FnIsNaN     // Bool
+	FnMin       // integers
+	FnMax       // integers
+	FnIPow      // integer power with wrapping; a negative exponent truncates 1/x**|y|
+	FnF2I       // float to the integer type of the call: truncate, NaN 0, saturate to int64, wrap
+	FnRoundF16  // round F32 to the nearest Float16 value (ties to even), as F32
+	FnRoundBF16 // round F32 to the nearest BFloat16 value (ties to even), as F32
+	fnCount
+)
+
+var fnNames = [...]string{FnSqrt: "sqrt", FnExp: "exp", FnExp2: "exp2", FnLog: "log", FnLog2: "log2", FnSin: "sin",
+	FnCos: "cos", FnTan: "tan", FnAsin: "asin", FnAcos: "acos", FnAtan: "atan", FnSinh: "sinh", FnCosh: "cosh",
+	FnTanh: "tanh", FnErf: "erf", FnTrunc: "trunc", FnFloor: "floor", FnCeil: "ceil", FnRoundEven: "round_even",
+	FnAbs: "abs", FnFmod: "fmod", FnPow: "pow", FnFma: "fma", FnIsNaN: "isnan", FnMin: "min", FnMax: "max",
+	FnIPow: "ipow", FnF2I: "f2i", FnRoundF16: "round_f16", FnRoundBF16: "round_bf16"}
+
+func (f Fn) String() string { return fnNames[f] }
+
+// Expr is an expression of the kernel IR: a tree whose leaves are literals, variables,
+// launch coordinates and loads.
+type Expr struct {
+	Kind    Kind
+	Type    Type
+	Op      Op
+	Fn      Fn
+	Special Special
+	Dim     int // KSpecial: 0, 1, 2 (x, y, z); KLane: the lane
+	Name    string
+	Param   int
+	I       int64
+	F       float64
+	Args    []*Expr
+}
+
+// Stmt is a statement of the kernel IR.
+type Stmt interface{ stmt() }
+
+// Decl declares a variable (Len > 0: a local array of Len elements, Init nil).
+type Decl struct {
+	Name  string
+	Type  Type
+	Len   int
+	Init  *Expr
+	Const bool // never assigned again
+	Exact bool // the value must be computed exactly as written (no contraction, no fast math)
+}
+
+// Assign sets a variable, or an array element when Index is set.
+type Assign struct {
+	Name  string
+	Index *Expr
+	Value *Expr
+}
+
+// Store writes Value to element Index of buffer parameter Param (a vector store when
+// Value is a vector).
+type Store struct {
+	Param int
+	Index *Expr
+	Value *Expr
+}
+
+// If runs Then when Cond holds, else Else.
+type If struct {
+	Cond       *Expr
+	Then, Else []Stmt
+}
+
+// For runs Body for Var = Start, Start+Step, ... while Var < End.
+type For struct {
+	Var              string
+	Type             Scalar
+	Start, End, Step *Expr
+	Body             []Stmt
+	Unroll           bool // a hint: the trip count is a small constant
+}
+
+// Barrier waits for every thread of the workgroup and makes its shared-memory writes
+// visible to them.
+type Barrier struct{}
+
+// Return ends the thread.
+type Return struct{}
+
+// Comment is a line of explanation in the source.
+type Comment struct{ Text string }
+
+func (*Decl) stmt()    {}
+func (*Assign) stmt()  {}
+func (*Store) stmt()   {}
+func (*If) stmt()      {}
+func (*For) stmt()     {}
+func (*Barrier) stmt() {}
+func (*Return) stmt()  {}
+func (*Comment) stmt() {}
+
+// Param is a buffer parameter of a kernel: the output (parameter 0) or an input.
+type Param struct {
+	Name  string
+	DType graph.DType // element type as the graph sees it; the dialect chooses the storage
+	Write bool
+	Vec   int // > 1: also read as vectors of Vec elements (aligned to Vec)
+	Len   int // number of elements, for the bounds of the index type
+}
+
+// Program is one kernel in the IR: a function run by Groups × Local threads.
+type Program struct {
+	Name   string
+	Params []Param
+	Local  [3]int // workgroup size
+	Groups [3]int // number of workgroups launched
+	Shared []*Decl
+	Body   []Stmt
+	Index  Scalar // I32, or I64 where some index may reach 2^31
+	// ErrorFlag is set when parameter len(Params)-1 is a flag buffer that the kernel sets to
+	// report a bad argument (a gather index out of range): Param 0 of the flag is the error.
+	ErrorFlag bool
+	// Notes says which knobs the lowering chose, for humans and the autotuner's logs.
+	Notes []string
+}
+
+// ---- constructors
+
+// Int is the integer literal v of type s.
+func Int(v int64, s Scalar) *Expr { return &Expr{Kind: KConst, Type: T(s), I: v} }
+
+// Float is the float literal v of type s.
+func Float(v float64, s Scalar) *Expr { return &Expr{Kind: KConst, Type: T(s), F: v} }
+
+// BoolLit is a Bool literal.
+func BoolLit(v bool) *Expr {
+	e := &Expr{Kind: KConst, Type: T(Bool)}
+	if v {
+		e.I = 1
+	}
+	return e
+}
+
+// Zero is the literal 0 of type s (false for Bool).
+func Zero(s Scalar) *Expr {
+	if s.IsFloat() {
+		return Float(0, s)
+	}
+	return Int(0, s)
+}
+
+// Var refers to a variable.
+func Var(name string, t Type) *Expr { return &Expr{Kind: KVar, Name: name, Type: t} }
+
+// Index refers to element i of a local or shared array.
+func Index(name string, t Type, i *Expr) *Expr {
+	return &Expr{Kind: KIndex, Name: name, Type: t, Args: []*Expr{i}}
+}
+
+// Spec is a launch coordinate.
+func Spec(s Special, dim int, t Scalar) *Expr {
+	return &Expr{Kind: KSpecial, Special: s, Dim: dim, Type: T(t)}
+}
+
+// Load reads element i of parameter p as type t.
+func Load(p int, t Type, i *Expr) *Expr {
+	return &Expr{Kind: KLoad, Param: p, Type: t, Args: []*Expr{i}}
+}
+
+// Un applies a unary operator.
+func Un(op Op, a *Expr) *Expr {
+	t := a.Type
+	return &Expr{Kind: KUnary, Op: op, Type: t, Args: []*Expr{a}}
+}
+
+// Bin applies a binary operator; comparisons are Bool.
+func Bin(op Op, a, b *Expr) *Expr {
+	t := a.Type
+	if op.IsCompare() {
+		t = T(Bool)
+	}
+	return &Expr{Kind: KBinary, Op: op, Type: t, Args: []*Expr{a, b}}
+}
+
+// Sel is c ? a : b.
+func Sel(c, a, b *Expr) *Expr { return &Expr{Kind: KSelect, Type: a.Type, Args: []*Expr{c, a, b}} }
+
+// Cast converts a to type s.
+func Cast(a *Expr, s Scalar) *Expr {
+	if a.Type.S == s && !a.Type.IsVector() {
+		return a
+	}
+	return &Expr{Kind: KCast, Type: T(s), Args: []*Expr{a}}
+}
+
+// Call applies an intrinsic; its result has type t.
+func Call(fn Fn, t Scalar, args ...*Expr) *Expr {
+	return &Expr{Kind: KCall, Fn: fn, Type: T(t), Args: args}
+}
+
+// Lane is lane i of vector v.
+func Lane(v *Expr, i int) *Expr {
+	return &Expr{Kind: KLane, Dim: i, Type: T(v.Type.S), Args: []*Expr{v}}
+}
+
+// IsConst reports whether e is a literal.
+func (e *Expr) IsConst() bool { return e.Kind == KConst }
+
+// IsInt reports whether e is the integer literal v.
+func (e *Expr) IsInt(v int64) bool { return e.Kind == KConst && !e.Type.S.IsFloat() && e.I == v }

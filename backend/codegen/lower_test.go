@@ -1,0 +1,156 @@
+package codegen
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+func lowerGLSL(t *testing.T, k *graph.Kernel, o Options, d GLSL) (*Program, string, error) {
+	t.Helper()
+	p, err := Lower(k, glTarget, o)
+	if err != nil {
+		return nil, "", err
+	}
+	src, err := Render(p, d)
+	return p, src, err
+}
+
+// TestIndexWidth checks that index arithmetic is 32-bit where every index fits and 64-bit
+// for a tensor of 2^32 elements.
+func TestIndexWidth(t *testing.T) {
+	g := gb{t}
+	small := g.kernel(g.bin(graph.OpAdd, g.host(graph.Float32, 1000, 1000), g.scalar(1, graph.Float32, 1000, 1000)))
+	p, src, err := lowerGLSL(t, small, Options{}, glsl)
+	if err != nil || p.Index != I32 || !strings.Contains(src, "int gid =") {
+		t.Fatalf("1e6 elements: index %v, err %v\n%s", p.Index, err, src)
+	}
+	big := g.kernel(g.bin(graph.OpAdd, g.scalar(1, graph.Float32, 1<<16, 1<<16), g.scalar(2, graph.Float32, 1<<16, 1<<16)))
+	p, src, err = lowerGLSL(t, big, Options{}, glsl)
+	if err != nil || p.Index != I64 || !strings.Contains(src, "int64_t gid =") || !strings.Contains(src, "dst[uint(gid)]") {
+		t.Fatalf("2^32 elements: index %v, err %v\n%s", p.Index, err, src)
+	}
+	if p.Groups[1] < 2 {
+		t.Errorf("2^32 elements launched as %v workgroups: more than one launch dimension is needed", p.Groups)
+	}
+	// Without 64-bit integers the dialect cannot spell it, and says so.
+	if _, _, err := lowerGLSL(t, big, Options{}, GLSL{Fp64: true}); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("2^32 elements without int64: %v, want ErrUnsupported", err)
+	}
+}
+
+// TestUnsupported checks that what GLSL lacks is reported as ErrUnsupported, for the
+// executor to run on the CPU.
+func TestUnsupported(t *testing.T) {
+	g := gb{t}
+	exp64 := g.kernel(g.must(graph.Unary(graph.OpExp, g.host(graph.Float64, 4))))
+	if _, _, err := lowerGLSL(t, exp64, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("exp on float64: %v, want ErrUnsupported", err)
+	}
+	sqrt64 := g.kernel(g.must(graph.Unary(graph.OpSqrt, g.host(graph.Float64, 4))))
+	if _, _, err := lowerGLSL(t, sqrt64, Options{}, glsl); err != nil {
+		t.Errorf("sqrt on float64: %v", err)
+	}
+	add64 := g.kernel(g.bin(graph.OpAdd, g.host(graph.Int64, 4), g.host(graph.Int64, 4)))
+	if _, _, err := lowerGLSL(t, add64, Options{}, GLSL{Fp64: true}); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("int64 without GL_ARB_gpu_shader_int64: %v, want ErrUnsupported", err)
+	}
+}
+
+// TestKnobs checks that the knobs choose the templates.
+func TestKnobs(t *testing.T) {
+	g := gb{t}
+	red := g.kernel(g.must(graph.Reduce(graph.OpSum, g.host(graph.Float32, 8, 1024), []int{1})))
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{}, "group"},
+		{Options{Reduce: ReduceSerial}, "serial"},
+		{Options{GroupMin: 2048}, "serial"},
+		{Options{Reduce: ReduceGroup, ReduceLocal: 64}, "one workgroup of 64"},
+	} {
+		p, src, err := lowerGLSL(t, red, c.o, glsl)
+		if err != nil || !strings.Contains(strings.Join(p.Notes, " "), c.want) {
+			t.Errorf("%+v: notes %q, err %v, want %q\n%s", c.o, p.Notes, err, c.want, src)
+		}
+	}
+	mm := g.kernel(g.must(graph.Contract(g.host(graph.Float32, 100, 64), g.host(graph.Float32, 64, 80))))
+	off := false
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{}, "tiled: block 64x64x16, thread tile 4x4, 256 threads, vector loads A:true B:true (width 4)"},
+		{Options{Tiled: &off}, "simple"},
+		{Options{BlockM: 32, BlockN: 32, BlockK: 8, ThreadM: 2, ThreadN: 2, Vec: 2}, "block 32x32x8, thread tile 2x2, 256 threads"},
+		{Options{Vec: 1}, "vector loads A:false B:false"},
+	} {
+		p, src, err := lowerGLSL(t, mm, c.o, glsl)
+		if err != nil || !strings.Contains(strings.Join(p.Notes, " "), c.want) {
+			t.Errorf("%+v: notes %q, err %v, want %q\n%s", c.o, p.Notes, err, c.want, src)
+		}
+	}
+	// A transposed operand cannot be read as vectors along K.
+	at := g.must(graph.Permute(g.host(graph.Float32, 64, 100), []int{1, 0}))
+	p, _, err := lowerGLSL(t, g.kernel(g.must(graph.Contract(at, g.host(graph.Float32, 64, 80)))), Options{}, glsl)
+	if err != nil || !strings.Contains(strings.Join(p.Notes, " "), "A:false B:true") {
+		t.Errorf("transposed A: notes %q, err %v", p.Notes, err)
+	}
+	for _, bad := range []Options{{ReduceLocal: 100}, {BlockM: 30, ThreadM: 4}, {Vec: 3}, {Local: 4096}} {
+		if _, err := Lower(red, glTarget, bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
+
+// TestPrune checks that coordinates nothing reads are not declared.
+func TestPrune(t *testing.T) {
+	g := gb{t}
+	k := g.kernel(g.must(graph.Unary(graph.OpNeg, g.host(graph.Float32, 3, 5, 7))))
+	_, src, err := lowerGLSL(t, k, Options{}, glsl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(src, "int i0") || !strings.Contains(src, "src0[gid]") {
+		t.Errorf("a contiguous elementwise kernel decodes coordinates it does not use:\n%s", src)
+	}
+}
+
+// TestEveryOp renders every elementwise op on every dtype the graph allows it on, so that
+// the GLSL dialect spells all of them (or refuses with ErrUnsupported).
+func TestEveryOp(t *testing.T) {
+	g := gb{t}
+	for _, dt := range graph.DTypes {
+		for op := graph.OpNeg; op <= graph.OpMulAdd; op++ {
+			x := g.host(dt, 5)
+			var n *graph.Node
+			var err error
+			switch {
+			case op == graph.OpCast:
+				n, err = graph.Cast(x, graph.Int32)
+			case op.IsUnary():
+				n, err = graph.Unary(op, x)
+			case op.IsBinary():
+				n, err = graph.Binary(op, x, g.host(dt, 5))
+			case op == graph.OpWhere:
+				n, err = graph.Where(g.host(graph.Bool, 5), x, g.host(dt, 5))
+			default:
+				n, err = graph.MulAdd(x, g.host(dt, 5), g.host(dt, 5))
+			}
+			if err != nil || op == graph.OpCopy || n == x {
+				continue // not defined on dt, or no kernel (a copy, a cast to the same dtype)
+			}
+			_, src, err := lowerGLSL(t, g.kernel(n), Options{}, glsl)
+			if err != nil && !(errors.Is(err, backend.ErrUnsupported) && dt == graph.Float64) {
+				t.Errorf("%v on %v: %v", op, dt, err)
+			}
+			if err == nil && !strings.Contains(src, "dst[gid] =") {
+				t.Errorf("%v on %v: no store:\n%s", op, dt, src)
+			}
+		}
+	}
+}

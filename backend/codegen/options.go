@@ -1,0 +1,108 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Target says what the device can do, as far as the lowering needs to know.
+type Target struct {
+	MaxWorkgroup int // most threads in one workgroup
+	SharedMemory int // bytes of shared memory per workgroup
+	WarpWidth    int // SIMD width (informative: no template uses subgroup operations yet)
+	MaxGroups    int // most workgroups along one launch dimension (default 65535)
+}
+
+// ReduceStrategy chooses how a reduction is split among threads.
+type ReduceStrategy uint8
+
+// The reduction strategies.
+const (
+	ReduceAuto   ReduceStrategy = iota // chosen from the shape (see Options.Reduce)
+	ReduceSerial                       // one thread per output element loops over its group
+	ReduceGroup                        // one workgroup per output element: strided partial sums, then a tree in shared memory
+)
+
+func (s ReduceStrategy) String() string {
+	return [...]string{"auto", "serial", "group"}[s]
+}
+
+// Options are the knobs of code generation. The zero value means "defaults"; the autotuner
+// sets them explicitly. Every choice the lowering makes is one of these, so that a search
+// can try the alternatives.
+type Options struct {
+	// Local is the workgroup size of elementwise and serial-reduction kernels (default 256).
+	Local int
+
+	// Reduce is the reduction strategy. Auto picks ReduceGroup when the groups are long
+	// (at least GroupMin elements) and there are few outputs (at most GroupMaxOutputs),
+	// else ReduceSerial.
+	Reduce          ReduceStrategy
+	ReduceLocal     int // workgroup size of ReduceGroup (default 128, a power of two)
+	GroupMin        int // default 256
+	GroupMaxOutputs int // default 4096
+
+	// Contract tiling: a workgroup computes a BlockM × BlockN tile of the output, stepping
+	// through K by BlockK with both operand tiles in shared memory; each thread computes a
+	// ThreadM × ThreadN block of the tile in registers. Vec > 1 reads operand tiles with
+	// vector loads where the views are contiguous and aligned. Tiled = false (or a
+	// product too small to fill one tile) uses one thread per output element.
+	Tiled          *bool
+	BlockM, BlockN int // default 64, 64
+	BlockK         int // default 16
+	ThreadM        int // default 4
+	ThreadN        int // default 4
+	Vec            int // default 4
+	// TiledMin is the least M*N*K for which the tiled template is used (default 32768).
+	TiledMin int
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.Local, 256)
+	def(&o.ReduceLocal, 128)
+	def(&o.GroupMin, 256)
+	def(&o.GroupMaxOutputs, 4096)
+	def(&o.BlockM, 64)
+	def(&o.BlockN, 64)
+	def(&o.BlockK, 16)
+	def(&o.ThreadM, 4)
+	def(&o.ThreadN, 4)
+	def(&o.Vec, 4)
+	def(&o.TiledMin, 32768)
+	if o.Tiled == nil {
+		t := true
+		o.Tiled = &t
+	}
+	return o
+}
+
+// validate rejects knob settings that cannot make a correct kernel.
+func (o Options) validate(t Target) error {
+	var bad []string
+	if o.ReduceLocal&(o.ReduceLocal-1) != 0 {
+		bad = append(bad, fmt.Sprintf("ReduceLocal %d is not a power of two", o.ReduceLocal))
+	}
+	if o.BlockM%o.ThreadM != 0 || o.BlockN%o.ThreadN != 0 {
+		bad = append(bad, fmt.Sprintf("block %dx%d is not a multiple of the thread tile %dx%d", o.BlockM, o.BlockN, o.ThreadM, o.ThreadN))
+	}
+	if o.Vec != 1 && o.Vec != 2 && o.Vec != 4 {
+		bad = append(bad, fmt.Sprintf("Vec %d is not 1, 2 or 4", o.Vec))
+	}
+	threads := (o.BlockM / max(1, o.ThreadM)) * (o.BlockN / max(1, o.ThreadN))
+	if t.MaxWorkgroup > 0 {
+		for _, n := range []int{o.Local, o.ReduceLocal, threads} {
+			if n > t.MaxWorkgroup {
+				bad = append(bad, fmt.Sprintf("workgroup of %d threads exceeds the device's %d", n, t.MaxWorkgroup))
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("codegen: bad options: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}

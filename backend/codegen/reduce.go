@@ -1,0 +1,226 @@
+package codegen
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// reduction describes the core of a reduction kernel.
+type reduction struct {
+	op      graph.Op
+	dt      graph.DType // the core's dtype (that of its prologue)
+	s       Scalar      // the accumulator's type
+	in      []int       // the shape reduced over
+	reduced []int       // the reduced axes of in with size > 1, in order
+	outs    int         // output elements
+	group   int         // input elements per output element
+}
+
+func (b *builder) reduction() reduction {
+	c := b.k.Core
+	r := reduction{op: c.Op, dt: c.DType, s: ComputeType(c.DType), in: c.InShape, outs: graph.NumElements(c.Shape)}
+	for _, a := range c.Axes {
+		if c.InShape[a] != 1 {
+			r.reduced = append(r.reduced, a)
+		}
+	}
+	if r.outs > 0 {
+		r.group = graph.NumElements(c.InShape) / r.outs
+	}
+	return r
+}
+
+// identity is the value that op starts from.
+func (r reduction) identity() *Expr {
+	s := r.s
+	switch r.op {
+	case graph.OpProd:
+		if s.IsFloat() {
+			return Float(1, s)
+		}
+		return Int(1, s)
+	case graph.OpReduceMax:
+		switch s {
+		case F32, F64:
+			return Float(math.Inf(-1), s)
+		case I32:
+			return Int(math.MinInt32, s)
+		case I64:
+			return Int(math.MinInt64, s)
+		}
+		return Zero(s) // U32 (Uint8) and Bool
+	case graph.OpReduceMin:
+		switch s {
+		case F32, F64:
+			return Float(math.Inf(1), s)
+		case I32:
+			return Int(math.MaxInt32, s)
+		case I64:
+			return Int(math.MaxInt64, s)
+		case U32:
+			return Int(255, s)
+		case Bool:
+			return BoolLit(true)
+		}
+	}
+	return Zero(s)
+}
+
+// combine folds v into the accumulator acc; both may be read twice.
+func (r reduction) combine(acc, v *Expr) *Expr {
+	s := r.s
+	switch r.op {
+	case graph.OpSum:
+		if s == Bool {
+			return Bin(OLOr, acc, v)
+		}
+		return Bin(OAdd, acc, v)
+	case graph.OpProd:
+		if s == Bool {
+			return Bin(OLAnd, acc, v)
+		}
+		return Bin(OMul, acc, v)
+	case graph.OpReduceMax, graph.OpReduceMin:
+		if s == Bool {
+			if r.op == graph.OpReduceMax {
+				return Bin(OLOr, acc, v)
+			}
+			return Bin(OLAnd, acc, v)
+		}
+		if !s.IsFloat() {
+			fn := FnMax
+			if r.op == graph.OpReduceMin {
+				fn = FnMin
+			}
+			return Call(fn, s, acc, v)
+		}
+		// A NaN wins and stays.
+		better := Bin(OLt, acc, v)
+		if r.op == graph.OpReduceMin {
+			better = Bin(OLt, v, acc)
+		}
+		return Sel(Bin(OLOr, better, Call(FnIsNaN, Bool, v)), v, acc)
+	}
+	return nil
+}
+
+// reduce lowers a reduction kernel, its prologue and its epilogue.
+func (b *builder) reduce() error {
+	r := b.reduction()
+	strategy := b.o.Reduce
+	if strategy == ReduceAuto {
+		strategy = ReduceSerial
+		if r.group >= b.o.GroupMin && r.outs <= b.o.GroupMaxOutputs {
+			strategy = ReduceGroup
+		}
+	}
+	if strategy == ReduceGroup && b.t.MaxWorkgroup > 0 && b.o.ReduceLocal > b.t.MaxWorkgroup {
+		strategy = ReduceSerial
+	}
+	if strategy == ReduceGroup {
+		return b.reduceGroup(r)
+	}
+	return b.reduceSerial(r)
+}
+
+// inCoords are the coordinates of the input element of output coordinates out (over the
+// core's shape) and reduced-axis coordinates red (indexed like r.reduced).
+func (b *builder) inCoords(r reduction, out, red []*Expr) []*Expr {
+	coords := slices.Clone(out)
+	for i, a := range r.reduced {
+		coords[a] = red[i]
+	}
+	return coords
+}
+
+// reduceSerial: one thread per output element folds its group in nested loops over the
+// reduced axes.
+func (b *builder) reduceSerial(r reduction) error {
+	b.note("reduce %v serial: %d outputs of %d elements, workgroups of %d", r.op, r.outs, r.group, b.o.Local)
+	gid := b.launch1D(r.outs, b.o.Local)
+	b.guard(gid, r.outs)
+	out := b.decode(gid, b.k.Core.Shape, "c")
+	acc := b.variable("acc", r.identity())
+	if r.group > 0 {
+		red := make([]*Expr, len(r.reduced))
+		for i, a := range r.reduced {
+			red[i] = Var(fmt.Sprintf("r%d", a), T(b.idx))
+		}
+		var err error
+		body := b.block(func() {
+			en := &env{shape: r.in, coords: b.inCoords(r, out, red)}
+			var v *Expr
+			if v, err = b.value(b.k.Core.Src[0], en); err == nil {
+				b.emit(&Assign{Name: acc.Name, Value: r.combine(acc, v)})
+			}
+		})
+		if err != nil {
+			return err
+		}
+		for i := len(r.reduced) - 1; i >= 0; i-- {
+			a := r.reduced[i]
+			body = []Stmt{&For{Var: red[i].Name, Type: b.idx, Start: b.iconst(0), End: b.iconst(r.in[a]), Step: b.iconst(1), Body: body}}
+		}
+		b.emit(body...)
+	}
+	core := b.let("v", b.narrow(acc, r.dt, graph.OpSum))
+	return b.epilogue(gid, core)
+}
+
+// reduceGroup: one workgroup per output element; each thread folds a strided part of the
+// group, then the partial results meet in a tree in shared memory.
+func (b *builder) reduceGroup(r reduction) error {
+	local := b.o.ReduceLocal
+	b.note("reduce %v group: %d outputs of %d elements, one workgroup of %d each, tree in shared memory", r.op, r.outs, r.group, local)
+	group := b.launchGroups(r.outs, local)
+	if b.p.Groups[0]*b.p.Groups[1] > r.outs {
+		// The whole workgroup leaves together, so the barriers below stay uniform.
+		b.emit(&If{Cond: Bin(OLe, b.iconst(r.outs), group), Then: []Stmt{&Return{}}})
+	}
+	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
+	out := b.decode(group, b.k.Core.Shape, "c")
+	acc := b.variable("acc", r.identity())
+	if r.group > 0 {
+		red := Var("r", T(b.idx))
+		sizes := make([]int, len(r.reduced))
+		for i, a := range r.reduced {
+			sizes[i] = r.in[a]
+		}
+		var err error
+		body := b.block(func() {
+			rc := b.decode(red, sizes, "r")
+			en := &env{shape: r.in, coords: b.inCoords(r, out, rc)}
+			var v *Expr
+			if v, err = b.value(b.k.Core.Src[0], en); err == nil {
+				b.emit(&Assign{Name: acc.Name, Value: r.combine(acc, v)})
+			}
+		})
+		if err != nil {
+			return err
+		}
+		b.emit(&Comment{Text: "Each thread folds every " + fmt.Sprint(local) + "th element of the group."})
+		b.emit(&For{Var: red.Name, Type: b.idx, Start: tid, End: b.iconst(r.group), Step: b.iconst(local), Body: body})
+	}
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: T(r.s), Len: local})
+	part := func(i *Expr) *Expr { return Index("partial", T(r.s), i) }
+	b.emit(&Comment{Text: "Combine the threads' partial results in a tree."})
+	b.emit(&Assign{Name: "partial", Index: tid, Value: acc}, &Barrier{})
+	for s := local / 2; s > 0; s /= 2 {
+		then := b.block(func() {
+			mine := b.named("mine", part(tid))
+			other := b.named("other", part(addE(tid, b.iconst(s))))
+			b.emit(&Assign{Name: "partial", Index: tid, Value: r.combine(mine, other)})
+		})
+		b.emit(&If{Cond: Bin(OLt, tid, b.iconst(s)), Then: then}, &Barrier{})
+	}
+	var err error
+	then := b.block(func() {
+		core := b.let("v", b.narrow(part(b.iconst(0)), r.dt, graph.OpSum))
+		err = b.epilogue(group, core)
+	})
+	b.emit(&If{Cond: Bin(OEq, tid, b.iconst(0)), Then: then})
+	return err
+}

@@ -1,0 +1,170 @@
+package backend_gl
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/backendtest"
+	_ "github.com/crossbar-compute/crossbar/backend/cpu"
+	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/tensor"
+)
+
+// device opens gl:0. Without one the test is skipped, except under CI=true, where
+// scripts/test.sh has installed Mesa and a missing device is a failure.
+func device(t *testing.T) *Device {
+	t.Helper()
+	d, err := backend.Open("gl")
+	if err != nil {
+		if !errors.Is(err, backend.ErrUnavailable) {
+			t.Fatalf("Open(gl): %v, want an error wrapping ErrUnavailable", err)
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no GL device under CI: %v", err)
+		}
+		t.Skipf("no GL device: %v", err)
+	}
+	return d.(*Device)
+}
+
+// TestConformance runs the conformance suite on gl:0.
+func TestConformance(t *testing.T) {
+	d := device(t)
+	t.Logf("%s", d.Info())
+	backendtest.Run(t, d)
+	t.Logf("executor: %+v", backend.ReadStats())
+}
+
+// TestUnavailable checks that a missing EGL library gives no device and an Open error
+// wrapping ErrUnavailable that names the library. It runs in a child process, since the
+// device of this one is already open.
+func TestUnavailable(t *testing.T) {
+	if os.Getenv("CROSSBAR_GL_CHILD") == "1" {
+		_, err := backend.Open("gl")
+		if !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), "no-such-libEGL.so") {
+			t.Fatalf("Open(gl) with a missing library: %v", err)
+		}
+		if _, err := backend.Open("gl:0"); !errors.Is(err, backend.ErrUnavailable) {
+			t.Fatalf("Open(gl:0) with a missing library: %v", err)
+		}
+		for _, d := range backend.Devices() {
+			if strings.HasPrefix(d.Name(), "gl") {
+				t.Fatalf("device %s listed without a GL library", d.Name())
+			}
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestUnavailable$", "-test.v")
+	cmd.Env = append(os.Environ(), "CROSSBAR_GL_CHILD=1", "CROSSBAR_GL_LIB=/nonexistent/no-such-libEGL.so")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+}
+
+// TestCompileError checks that a shader the driver rejects gives ErrCompile with the
+// driver's log and the numbered source.
+func TestCompileError(t *testing.T) {
+	d := device(t)
+	src := "#version 430\nlayout(local_size_x = 1) in;\nvoid main() { undefined_thing(); }\n"
+	var err error
+	d.th.do(func() { _, err = d.build(src) })
+	if !errors.Is(err, backend.ErrCompile) {
+		t.Fatalf("build of a bad shader: %v, want ErrCompile", err)
+	}
+	for _, want := range []string{"undefined_thing", "   3  void main()"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not show %q:\n%v", want, err)
+		}
+	}
+	if o := d.Objects(); o.Shaders != 0 {
+		t.Errorf("%d shader objects left after a failed compile", o.Shaders)
+	}
+}
+
+// TestGatherOutOfRange checks that a bad index found on the device is an error naming
+// the gather, as on the CPU.
+func TestGatherOutOfRange(t *testing.T) {
+	d := device(t)
+	x := tensor.New([]float32{1, 2, 3, 4, 5, 6}, 3, 2).To(d)
+	got, err := tensor.Data[float32](x.Gather(0, tensor.New([]int32{2, -3, 0}, 3).To(d)))
+	if err != nil || fmt.Sprint(got) != "[5 6 1 2 1 2]" {
+		t.Fatalf("Gather in range: %v, %v", got, err)
+	}
+	_, err = tensor.Data[float32](x.Gather(0, tensor.New([]int32{1, 7}, 2).To(d)))
+	if !errors.Is(err, graph.ErrShape) || !strings.Contains(err.Error(), "index 7") {
+		t.Fatalf("Gather out of range: %v, want an ErrShape naming index 7", err)
+	}
+}
+
+// TestTime checks that device time is measured with timestamp queries, which are given
+// back.
+func TestTime(t *testing.T) {
+	d := device(t)
+	x := tensor.New(make([]float32, 1<<16), 1<<16).To(d)
+	if err := x.Realize(); err != nil {
+		t.Fatal(err)
+	}
+	dt, err := d.Time(func() error { return x.Exp().Realize() })
+	if err != nil || dt <= 0 {
+		t.Fatalf("Time: %v, %v", dt, err)
+	}
+	if o := d.Objects(); o.Queries != 0 {
+		t.Errorf("%d query objects left", o.Queries)
+	}
+}
+
+// TestNoLeaks realizes the same small program 1000 times (uploads, a fused kernel, a
+// reduction, a read) and checks that goroutines and GL objects come back to where they
+// were once the tensors are unreachable.
+func TestNoLeaks(t *testing.T) {
+	d := device(t)
+	data := make([]float32, 64)
+	step := func(i int, free bool) {
+		data[0] = float32(i)
+		x := tensor.New(data, 8, 8).To(d)
+		y := x.Mul(x).Add(x).Sum(1)
+		if _, err := tensor.Data[float32](y); err != nil {
+			t.Fatal(err)
+		}
+		if free {
+			if err := y.Free(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// settle collects garbage until the device holds want (the tensors' buffers are freed
+	// by cleanups that run after a GC), or a second has passed.
+	settle := func(want Objects) Objects {
+		var o Objects
+		for range 200 {
+			runtime.GC()
+			time.Sleep(5 * time.Millisecond)
+			if o = d.Objects(); o == want {
+				break
+			}
+		}
+		return o
+	}
+	step(-1, false) // compile once
+	o0 := settle(Objects{Buffers: 1})
+	g0 := runtime.NumGoroutine()
+	for i := range 1000 {
+		step(i, i%2 == 0)
+	}
+	o1, g1 := settle(o0), runtime.NumGoroutine()
+	if o1 != o0 {
+		t.Errorf("GL objects after 1000 realizations: %+v, before: %+v", o1, o0)
+	}
+	if g1 > g0 {
+		t.Errorf("%d goroutines after 1000 realizations, %d before", g1, g0)
+	}
+	t.Logf("GL objects %+v, goroutines %d", o1, g1)
+}
