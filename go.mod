@@ -3,6 +3,7 @@ module github.com/crossbar-compute/crossbar
 go 1.26
 
 require (
+	github.com/ebitengine/purego v0.11.3
 	github.com/go-gl/gl v0.0.0-20231021071112-07e5d0ea2e71
 	github.com/x448/float16 v0.8.4
 )

@@ -7,16 +7,48 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=()
 command -v qemu-aarch64 >/dev/null 2>&1 || need_pkgs+=(qemu-user)
+# The arm64 dynamic loader, for test binaries that purego links dynamically.
+[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need_pkgs+=(libc6-arm64-cross)
 # backend_gl: cgo, and Mesa's llvmpipe behind a headless EGL context.
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
 for p in libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev libgl-dev; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
+# backend_tpu: mlir-opt-15 parses and verifies every emitted StableHLO module.
+command -v mlir-opt-15 >/dev/null 2>&1 || need_pkgs+=(mlir-15-tools)
+
+# backend_cuda: NVRTC compiles every generated CUDA kernel (no GPU needed). Debian ships it
+# as libnvrtc11.2 (NVRTC 11.8) in the non-free component, for amd64.
+need_nonfree=false
+if [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && ! dpkg -s libnvrtc11.2 >/dev/null 2>&1; then
+  need_pkgs+=(libnvrtc11.2)
+  need_nonfree=true
+fi
+
+# enable_nonfree adds Debian's contrib and non-free components to apt's sources unless some
+# source has non-free already, in the format the machine uses (deb822 or one-line).
+enable_nonfree() {
+  if grep -Eqs '(^|[[:space:]])non-free([[:space:]]|$)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+    /etc/apt/sources.list.d/*.sources; then
+    return
+  fi
+  local codename
+  codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  codename=${codename:-bookworm}
+  echo "== enabling Debian contrib non-free ($codename) for libnvrtc11.2"
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s %s-updates\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$codename" "$codename" >/etc/apt/sources.list.d/crossbar-nonfree.sources
+  else
+    echo "deb http://deb.debian.org/debian $codename main contrib non-free" >/etc/apt/sources.list.d/crossbar-nonfree.list
+  fi
+}
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing ${need_pkgs[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    if [ "$need_nonfree" = true ]; then enable_nonfree; fi
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
   else
@@ -48,8 +80,13 @@ go test -tags noasm -timeout 20m ./...
 
 echo "== arm64 under qemu"
 if command -v qemu-aarch64 >/dev/null 2>&1; then
-  # Every package but backend_gl (cgo, GL) builds without cgo and runs emulated.
-  pkgs=$(go list ./... | grep -v '/backend_gl$')
+  # Every package but backend_gl (cgo, GL) builds without cgo and runs emulated. Test
+  # binaries that import purego are linked dynamically: qemu finds the arm64 loader under
+  # QEMU_LD_PREFIX. backend_cuda's tests start child processes of the test binary, which
+  # qemu-user cannot do, so it is built, not run.
+  export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
+  pkgs=$(go list ./... | grep -v -e '/backend_gl$' -e '/backend_cuda$')
+  CGO_ENABLED=0 GOARCH=arm64 go test -c -o /dev/null ./backend_cuda
   # shellcheck disable=SC2086
   CGO_ENABLED=0 GOARCH=arm64 go test -exec qemu-aarch64 -timeout 25m $pkgs
 else

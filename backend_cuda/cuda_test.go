@@ -1,0 +1,94 @@
+package backend_cuda
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/backendtest"
+)
+
+// device opens cuda:0, or skips the test: CI machines have no Nvidia GPU.
+func device(t *testing.T) *Device {
+	t.Helper()
+	d, err := backend.Open("cuda")
+	if err != nil {
+		if !errors.Is(err, backend.ErrUnavailable) {
+			t.Fatalf("Open(cuda): %v, want an error wrapping ErrUnavailable", err)
+		}
+		t.Skipf("no CUDA device: %v", err)
+	}
+	return d.(*Device)
+}
+
+// TestConformance runs the conformance suite on cuda:0 (needs an Nvidia GPU).
+func TestConformance(t *testing.T) {
+	d := device(t)
+	t.Logf("%s", d.Info())
+	backendtest.Run(t, d)
+	t.Logf("executor: %+v", backend.ReadStats())
+}
+
+// TestTime checks that events measure device time (needs an Nvidia GPU).
+func TestTime(t *testing.T) {
+	d := device(t)
+	dt, err := d.Time(func() error { return d.Synchronize() })
+	if err != nil || dt < 0 {
+		t.Fatalf("Time: %v, %v", dt, err)
+	}
+}
+
+// TestUnavailable checks that a missing driver gives no device and an Open error wrapping
+// ErrUnavailable that names what was looked for, without a panic. It runs in a child
+// process with CROSSBAR_CUDA_LIB naming a missing file, since this process may have a
+// device open; on a machine without libcuda it also checks the standard search.
+func TestUnavailable(t *testing.T) {
+	if os.Getenv("CROSSBAR_CUDA_CHILD") == "1" {
+		_, err := backend.Open("cuda")
+		want := os.Getenv("CROSSBAR_CUDA_LIB")
+		if want == "" {
+			want = "libcuda.so.1"
+		}
+		if !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("Open(cuda) without a driver: %v, want ErrUnavailable naming %s", err, want)
+		}
+		t.Logf("Open(cuda): %v", err)
+		if _, err := backend.Open("cuda:1"); !errors.Is(err, backend.ErrUnavailable) {
+			t.Fatalf("Open(cuda:1) without a driver: %v", err)
+		}
+		for _, d := range backend.Devices() {
+			if strings.HasPrefix(d.Name(), "cuda") {
+				t.Fatalf("device %s listed without a driver", d.Name())
+			}
+		}
+		return
+	}
+	envs := [][]string{{"CROSSBAR_CUDA_LIB=/nonexistent/no-such-libcuda.so.1"}}
+	if _, err := loadDriver(); err != nil {
+		// No driver here: the standard search must fail the same way, and say where it looked.
+		envs = append(envs, []string{"CROSSBAR_CUDA_LIB="})
+		if !strings.Contains(err.Error(), "/usr/lib") {
+			t.Errorf("driver error does not list the directories searched: %v", err)
+		}
+	}
+	for _, env := range envs {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestUnavailable$", "-test.v")
+		cmd.Env = append(append(os.Environ(), "CROSSBAR_CUDA_CHILD=1"), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child with %v: %v\n%s", env, err, out)
+		}
+	}
+}
+
+// TestRelativeLibPath checks that a relative CROSSBAR_CUDA_LIB is refused: nothing is
+// loaded from the working directory.
+func TestRelativeLibPath(t *testing.T) {
+	t.Setenv("CROSSBAR_CUDA_LIB", "libcuda.so.1")
+	if _, _, err := openLib("CROSSBAR_CUDA_LIB", "libcuda.so.1"); err == nil || !strings.Contains(err.Error(), "absolute") {
+		t.Fatalf("openLib with a relative path: %v", err)
+	}
+}

@@ -1,0 +1,495 @@
+package backend_cuda
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/codegen"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+func init() { backend.Register(cudaBackend{}) }
+
+type cudaBackend struct{}
+
+func (cudaBackend) Name() string { return "cuda" }
+
+// Priority puts CUDA devices before GL and the CPU.
+func (cudaBackend) Priority() int { return 100 }
+
+var (
+	probeOnce  sync.Once
+	theDevices []backend.Device
+	probeErr   error
+)
+
+// Devices implements backend.Backend. The first call loads the driver and NVRTC and
+// retains each device's primary context.
+func (cudaBackend) Devices() ([]backend.Device, error) {
+	probeOnce.Do(func() { theDevices, probeErr = probe() })
+	if probeErr != nil {
+		return nil, fmt.Errorf("cuda: %v: %w", probeErr, backend.ErrUnavailable)
+	}
+	return theDevices, nil
+}
+
+func probe() ([]backend.Device, error) {
+	drv, err := loadDriver()
+	if err != nil {
+		return nil, err
+	}
+	nv, err := loadNVRTC()
+	if err != nil {
+		return nil, fmt.Errorf("driver %s found, but %v", drv.path, err)
+	}
+	var count int32
+	if err := drv.check("cuDeviceGetCount", drv.deviceGetCount(&count)); err != nil {
+		return nil, err
+	}
+	if count == 0 {
+		return nil, fmt.Errorf("driver %s (CUDA %s) sees no device", drv.path, drv.Version())
+	}
+	var devs []backend.Device
+	for i := range count {
+		d, err := openDevice(drv, nv, int(i))
+		if err != nil {
+			return nil, err
+		}
+		devs = append(devs, d)
+	}
+	return devs, nil
+}
+
+// Device is one Nvidia GPU. Its methods may be called from any goroutine: each call locks
+// its goroutine to an OS thread and pushes the device's primary context for the duration
+// of the call (CUDA contexts are current per thread), and calls are serialized on the
+// device's stream.
+type Device struct {
+	drv     *driverAPI
+	nv      *nvrtcAPI
+	index   int
+	dev     int32
+	ctx     uintptr
+	stream  uintptr
+	name    string
+	arch    Arch
+	caps    backend.Capabilities
+	target  codegen.Target
+	opts    codegen.Options
+	flag    uint64 // the gather error flag buffer
+	mu      sync.Mutex
+	pinned  unsafe.Pointer // pinned staging memory for copies, nil if unavailable
+	pinSize int
+}
+
+const pinnedBytes = 8 << 20
+
+func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
+	d := &Device{drv: drv, nv: nv, index: index}
+	if err := drv.check("cuDeviceGet", drv.deviceGet(&d.dev, int32(index))); err != nil {
+		return nil, err
+	}
+	name := make([]byte, 256)
+	if err := drv.check("cuDeviceGetName", drv.deviceGetName(&name[0], int32(len(name)), d.dev)); err != nil {
+		return nil, err
+	}
+	d.name = goString(name)
+	attr := func(a int32) int {
+		var v int32
+		if drv.deviceGetAttr(&v, a, d.dev) != 0 {
+			return 0
+		}
+		return int(v)
+	}
+	var mem uintptr
+	drv.deviceTotalMem(&mem, d.dev)
+	d.arch = Arch{
+		CC:             10*attr(attrCCMajor) + attr(attrCCMinor),
+		MaxThreads:     attr(attrMaxThreadsPerBlock),
+		SharedMemory:   attr(attrMaxSharedPerBlock),
+		MaxGrid:        [3]int{attr(attrMaxGridDimX), attr(attrMaxGridDimY), attr(attrMaxGridDimZ)},
+		WarpSize:       attr(attrWarpSize),
+		SMs:            attr(attrMultiprocessorCount),
+		Integrated:     attr(attrIntegrated) != 0,
+		MemoryBytes:    int64(mem),
+		ClockKHz:       attr(attrClockRate),
+		L2Bytes:        attr(attrL2CacheSize),
+		MemoryClockKHz: attr(attrMemoryClockRate),
+		MemoryBusWidth: attr(attrGlobalMemoryBusWidth),
+		SharedOptIn:    attr(attrMaxSharedPerBlockOpt),
+	}
+	if _, _, err := nv.target(d.arch.CC); err != nil {
+		return nil, fmt.Errorf("device %d (%s): %v", index, d.name, err)
+	}
+	d.target = d.arch.Target()
+	d.caps = backend.Capabilities{DTypes: dtypes, MaxWorkgroup: d.target.MaxWorkgroup, SharedMemory: d.target.SharedMemory,
+		WarpWidth: d.target.WarpWidth, UnifiedMemory: d.arch.Integrated, Cores: d.arch.SMs}
+	if err := drv.check("cuDevicePrimaryCtxRetain", drv.primaryCtxRetain(&d.ctx, d.dev)); err != nil {
+		return nil, err
+	}
+	err := d.do(func() error {
+		if err := drv.check("cuStreamCreate", drv.streamCreate(&d.stream, 0)); err != nil {
+			return err
+		}
+		if err := drv.check("cuMemAlloc(flag)", drv.memAlloc(&d.flag, 4*codegen.GatherFlag)); err != nil {
+			return err
+		}
+		var p unsafe.Pointer
+		if drv.memAllocHost(&p, pinnedBytes) == 0 {
+			d.pinned, d.pinSize = p, pinnedBytes
+		}
+		return nil
+	})
+	if err != nil {
+		drv.primaryCtxRelease(d.dev)
+		return nil, fmt.Errorf("device %d (%s): %w", index, d.name, err)
+	}
+	return d, nil
+}
+
+// do runs f with the device's context current on a locked OS thread, one call at a time.
+func (d *Device) do(f func() error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := d.drv.check("cuCtxPushCurrent", d.drv.ctxPushCurrent(d.ctx)); err != nil {
+		return err
+	}
+	err := f()
+	var old uintptr
+	if perr := d.drv.check("cuCtxPopCurrent", d.drv.ctxPopCurrent(&old)); err == nil {
+		err = perr
+	}
+	return err
+}
+
+// Name implements backend.Device.
+func (d *Device) Name() string { return fmt.Sprintf("cuda:%d", d.index) }
+
+// Info describes the device, the driver and NVRTC.
+func (d *Device) Info() string {
+	a := d.arch
+	return fmt.Sprintf("%s, sm_%d, %d SMs at %d MHz, %.1f GiB at %d MHz x %d bits, %d KiB shared memory per block (%d opt-in), %d MiB L2; driver %s (CUDA %s), NVRTC %s",
+		d.name, a.CC, a.SMs, a.ClockKHz/1000, float64(a.MemoryBytes)/(1<<30), a.MemoryClockKHz/1000, a.MemoryBusWidth,
+		a.SharedMemory>>10, a.SharedOptIn>>10, a.L2Bytes>>20, d.drv.path, d.drv.Version(), d.nv.Version())
+}
+
+// Arch returns the device's architecture and limits.
+func (d *Device) Arch() Arch { return d.arch }
+
+// Capabilities implements backend.Device.
+func (d *Device) Capabilities() backend.Capabilities {
+	c := d.caps
+	c.DTypes = append([]graph.DType(nil), c.DTypes...)
+	return c
+}
+
+// Buffer is device memory.
+type Buffer struct {
+	ptr   uint64
+	dt    graph.DType
+	n     int
+	freed bool
+}
+
+// DType implements backend.Buffer.
+func (b *Buffer) DType() graph.DType { return b.dt }
+
+// Len implements backend.Buffer.
+func (b *Buffer) Len() int { return b.n }
+
+// Alloc implements backend.Device. Elements are stored as the host stores them.
+func (d *Device) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
+	if !dt.Valid() || n < 0 {
+		return nil, fmt.Errorf("cuda: alloc %d of %v: %w", n, dt, backend.ErrUnsupported)
+	}
+	b := &Buffer{dt: dt, n: n}
+	if n == 0 {
+		return b, nil
+	}
+	err := d.do(func() error {
+		return d.drv.check(fmt.Sprintf("cuMemAlloc(%d bytes)", n*dt.Size()), d.drv.memAlloc(&b.ptr, uintptr(n*dt.Size())))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (d *Device) buffer(b backend.Buffer) (*Buffer, error) {
+	cb, ok := b.(*Buffer)
+	if !ok || cb == nil {
+		return nil, fmt.Errorf("cuda: buffer %T is not a cuda buffer: %w", b, backend.ErrUnsupported)
+	}
+	if cb.freed {
+		return nil, fmt.Errorf("cuda: %w", backend.ErrFreed)
+	}
+	return cb, nil
+}
+
+// Free implements backend.Device.
+func (d *Device) Free(b backend.Buffer) error {
+	cb, err := d.buffer(b)
+	if err != nil {
+		return err
+	}
+	cb.freed = true
+	if cb.ptr == 0 {
+		return nil
+	}
+	return d.do(func() error { return d.drv.check("cuMemFree", d.drv.memFree(cb.ptr)) })
+}
+
+// CopyIn implements backend.Device, through the pinned staging buffer.
+func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
+	b, err := d.buffer(dst)
+	if err != nil {
+		return err
+	}
+	if len(src) != b.n*b.dt.Size() {
+		return fmt.Errorf("cuda: copy in %d bytes to %d x %v", len(src), b.n, b.dt)
+	}
+	if len(src) == 0 {
+		return nil
+	}
+	return d.do(func() error {
+		if d.pinned == nil {
+			err := d.drv.check("cuMemcpyHtoD", d.drv.memcpyHtoDAsync(b.ptr, unsafe.Pointer(&src[0]), uintptr(len(src)), d.stream))
+			if err == nil {
+				err = d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream))
+			}
+			runtime.KeepAlive(src)
+			return err
+		}
+		stage := unsafe.Slice((*byte)(d.pinned), d.pinSize)
+		for off := 0; off < len(src); off += d.pinSize {
+			n := copy(stage, src[off:])
+			if err := d.drv.check("cuMemcpyHtoD", d.drv.memcpyHtoDAsync(b.ptr+uint64(off), d.pinned, uintptr(n), d.stream)); err != nil {
+				return err
+			}
+			if err := d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CopyOut implements backend.Device, through the pinned staging buffer.
+func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
+	b, err := d.buffer(src)
+	if err != nil {
+		return err
+	}
+	if len(dst) != b.n*b.dt.Size() {
+		return fmt.Errorf("cuda: copy out %d x %v to %d bytes", b.n, b.dt, len(dst))
+	}
+	if len(dst) == 0 {
+		return nil
+	}
+	return d.do(func() error {
+		if d.pinned == nil {
+			err := d.drv.check("cuMemcpyDtoH", d.drv.memcpyDtoHAsync(unsafe.Pointer(&dst[0]), b.ptr, uintptr(len(dst)), d.stream))
+			if err == nil {
+				err = d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream))
+			}
+			runtime.KeepAlive(dst)
+			return err
+		}
+		stage := unsafe.Slice((*byte)(d.pinned), d.pinSize)
+		for off := 0; off < len(dst); off += d.pinSize {
+			n := min(d.pinSize, len(dst)-off)
+			if err := d.drv.check("cuMemcpyDtoH", d.drv.memcpyDtoHAsync(d.pinned, b.ptr+uint64(off), uintptr(n), d.stream)); err != nil {
+				return err
+			}
+			if err := d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream)); err != nil {
+				return err
+			}
+			copy(dst[off:off+n], stage)
+		}
+		return nil
+	})
+}
+
+// program is a loaded module and its kernel.
+type program struct {
+	module uintptr
+	fn     uintptr
+	groups [3]int
+	local  [3]int
+	params int
+	flag   bool
+	where  string // gather: the axis, for errors
+	source string
+}
+
+// Source returns the CUDA C++ that Compile would build for k, for humans and tests.
+func (d *Device) Source(k *graph.Kernel) (string, error) {
+	p, err := codegen.Lower(k, d.target, d.opts)
+	if err != nil {
+		return "", err
+	}
+	return Source(p)
+}
+
+// Compile implements backend.Device: lower, render, NVRTC to a CUBIN for the device's
+// sm_XY (PTX for the newest architecture NVRTC knows when it does not know the device's),
+// load the module.
+func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
+	p, err := codegen.Lower(k, d.target, d.opts)
+	if err != nil {
+		return nil, fmt.Errorf("cuda: %w", err)
+	}
+	src, err := Source(p)
+	if err != nil {
+		return nil, err
+	}
+	arch, cubin, err := d.nv.target(d.arch.CC)
+	if err != nil {
+		return nil, fmt.Errorf("cuda: %w", err)
+	}
+	image, err := d.nv.compile(src, p.Name, arch, cubin)
+	if err != nil {
+		return nil, err
+	}
+	prog := &program{groups: p.Groups, local: p.Local, params: len(p.Params), flag: p.ErrorFlag, source: src}
+	if c := k.Core; p.ErrorFlag && c != nil && c.Op == graph.OpGather {
+		shape := c.Src[0].View.Shape
+		prog.where = fmt.Sprintf("for axis %d of size %d in %v", c.Axes[0], shape[c.Axes[0]], shape)
+	}
+	err = d.do(func() error {
+		err := d.drv.check("cuModuleLoadData", d.drv.moduleLoadData(&prog.module, unsafe.Pointer(&image[0])))
+		runtime.KeepAlive(image)
+		if err != nil {
+			return err
+		}
+		if err := d.drv.check("cuModuleGetFunction("+p.Name+")", d.drv.moduleGetFunction(&prog.fn, prog.module, p.Name)); err != nil {
+			d.drv.moduleUnload(prog.module)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Programs live in the executor's cache; one that is dropped unloads its module.
+	runtime.AddCleanup(prog, func(m uintptr) { _ = d.do(func() error { d.drv.moduleUnload(m); return nil }) }, prog.module)
+	return prog, nil
+}
+
+// Launch implements backend.Device.
+func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.Buffer) error {
+	prog, ok := p.(*program)
+	if !ok {
+		return fmt.Errorf("cuda: program %T: %w", p, backend.ErrLaunch)
+	}
+	ptrs := make([]uint64, 0, 2+len(inputs))
+	for _, b := range append([]backend.Buffer{out}, inputs...) {
+		cb, err := d.buffer(b)
+		if err != nil {
+			return err
+		}
+		ptrs = append(ptrs, cb.ptr)
+	}
+	want := prog.params
+	if prog.flag {
+		want--
+	}
+	if len(ptrs) != want {
+		return fmt.Errorf("cuda: program takes %d buffers, got %d: %w", want, len(ptrs), backend.ErrLaunch)
+	}
+	if prog.flag {
+		ptrs = append(ptrs, d.flag)
+	}
+	// kernelParams: one pointer per parameter, to the parameter's value. The values live in
+	// pinned-free Go memory that the driver reads during cuLaunchKernel only.
+	args := make([]unsafe.Pointer, len(ptrs))
+	for i := range ptrs {
+		args[i] = unsafe.Pointer(&ptrs[i])
+	}
+	var flag [codegen.GatherFlag]int32
+	err := d.do(func() error {
+		if prog.flag {
+			if err := d.drv.check("cuMemsetD32Async", d.drv.memsetD32Async(d.flag, 0, codegen.GatherFlag, d.stream)); err != nil {
+				return err
+			}
+		}
+		g, l := prog.groups, prog.local
+		r := d.drv.launchKernel(prog.fn, uint32(max(g[0], 1)), uint32(max(g[1], 1)), uint32(max(g[2], 1)),
+			uint32(max(l[0], 1)), uint32(max(l[1], 1)), uint32(max(l[2], 1)), 0, d.stream, unsafe.Pointer(&args[0]), nil)
+		runtime.KeepAlive(ptrs)
+		runtime.KeepAlive(args)
+		if err := d.drv.check(fmt.Sprintf("cuLaunchKernel %v x %v", g, l), r); err != nil {
+			if !errors.Is(err, backend.ErrLaunch) && !errors.Is(err, backend.ErrOutOfMemory) {
+				err = fmt.Errorf("%w: %w", err, backend.ErrLaunch)
+			}
+			return err
+		}
+		if prog.flag {
+			if err := d.drv.check("cuMemcpyDtoH(flag)", d.drv.memcpyDtoHAsync(unsafe.Pointer(&flag[0]), d.flag, 4*codegen.GatherFlag, d.stream)); err != nil {
+				return err
+			}
+			return d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if flag[0] != 0 {
+		return fmt.Errorf("gather: index %d out of range %s: %w", flag[1], prog.where, graph.ErrShape)
+	}
+	return nil
+}
+
+// Synchronize implements backend.Device.
+func (d *Device) Synchronize() error {
+	return d.do(func() error { return d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream)) })
+}
+
+// Time implements backend.Device with events recorded on the device's stream around fn.
+func (d *Device) Time(fn func() error) (time.Duration, error) {
+	var ev [2]uintptr
+	err := d.do(func() error {
+		for i := range ev {
+			if err := d.drv.check("cuEventCreate", d.drv.eventCreate(&ev[i], 0)); err != nil {
+				return err
+			}
+		}
+		return d.drv.check("cuEventRecord", d.drv.eventRecord(ev[0], d.stream))
+	})
+	defer func() {
+		_ = d.do(func() error {
+			for _, e := range ev {
+				if e != 0 {
+					d.drv.eventDestroy(e)
+				}
+			}
+			return nil
+		})
+	}()
+	if err != nil {
+		return 0, err
+	}
+	ferr := fn()
+	var ms float32
+	err = d.do(func() error {
+		if err := d.drv.check("cuEventRecord", d.drv.eventRecord(ev[1], d.stream)); err != nil {
+			return err
+		}
+		if err := d.drv.check("cuEventSynchronize", d.drv.eventSynchronize(ev[1])); err != nil {
+			return err
+		}
+		return d.drv.check("cuEventElapsedTime", d.drv.eventElapsedTime(&ms, ev[0], ev[1]))
+	})
+	if ferr != nil {
+		return 0, ferr
+	}
+	return time.Duration(float64(ms) * float64(time.Millisecond)), err
+}

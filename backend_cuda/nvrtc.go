@@ -1,0 +1,184 @@
+package backend_cuda
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/crossbar-compute/crossbar/backend"
+)
+
+// nvrtcAPI holds the NVRTC entry points (nvrtc.h). Every function returns an nvrtcResult
+// (0: NVRTC_SUCCESS). Programs are independent, so several goroutines may compile at once.
+type nvrtcAPI struct {
+	path         string
+	major, minor int32
+	archs        []int // the sm_XY that this NVRTC can compile to, as 10*X+Y, ascending
+
+	version            func(major, minor *int32) int32
+	getErrorString     func(res int32) string
+	createProgram      func(prog *uintptr, src string, name string, numHeaders int32, headers, includeNames unsafe.Pointer) int32
+	compileProgram     func(prog uintptr, numOptions int32, options unsafe.Pointer) int32
+	destroyProgram     func(prog *uintptr) int32
+	getProgramLogSize  func(prog uintptr, size *uintptr) int32
+	getProgramLog      func(prog uintptr, log *byte) int32
+	getPTXSize         func(prog uintptr, size *uintptr) int32
+	getPTX             func(prog uintptr, ptx *byte) int32
+	getCUBINSize       func(prog uintptr, size *uintptr) int32
+	getCUBIN           func(prog uintptr, cubin *byte) int32
+	getNumSupportedArc func(n *int32) int32
+	getSupportedArchs  func(archs *int32) int32
+}
+
+// nvrtcNames are the sonames tried, newest first. CUDA 11.3 and later keep the soname
+// libnvrtc.so.11.2 for every 11.x release (Debian's libnvrtc11.2 is NVRTC 11.8).
+var nvrtcNames = []string{"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"}
+
+var (
+	nvrtcOnce sync.Once
+	nvrtcLib  *nvrtcAPI
+	nvrtcErr  error
+)
+
+// loadNVRTC loads NVRTC once: CROSSBAR_NVRTC_LIB, else nvrtcNames in the standard places.
+func loadNVRTC() (*nvrtcAPI, error) {
+	nvrtcOnce.Do(func() {
+		h, path, err := openLib("CROSSBAR_NVRTC_LIB", nvrtcNames...)
+		if err != nil {
+			nvrtcErr = fmt.Errorf("NVRTC: %v", err)
+			return
+		}
+		n := &nvrtcAPI{path: path}
+		err = bind(h, path, map[string]any{
+			"nvrtcVersion":              &n.version,
+			"nvrtcGetErrorString":       &n.getErrorString,
+			"nvrtcCreateProgram":        &n.createProgram,
+			"nvrtcCompileProgram":       &n.compileProgram,
+			"nvrtcDestroyProgram":       &n.destroyProgram,
+			"nvrtcGetProgramLogSize":    &n.getProgramLogSize,
+			"nvrtcGetProgramLog":        &n.getProgramLog,
+			"nvrtcGetPTXSize":           &n.getPTXSize,
+			"nvrtcGetPTX":               &n.getPTX,
+			"nvrtcGetCUBINSize":         &n.getCUBINSize,
+			"nvrtcGetCUBIN":             &n.getCUBIN,
+			"nvrtcGetNumSupportedArchs": &n.getNumSupportedArc,
+			"nvrtcGetSupportedArchs":    &n.getSupportedArchs,
+		})
+		if err != nil {
+			nvrtcErr = fmt.Errorf("NVRTC: %v (need NVRTC 11.2 or later)", err)
+			return
+		}
+		if r := n.version(&n.major, &n.minor); r != 0 {
+			nvrtcErr = fmt.Errorf("NVRTC %s: nvrtcVersion: %s", path, n.errString(r))
+			return
+		}
+		var num int32
+		if r := n.getNumSupportedArc(&num); r != 0 || num <= 0 || num > 1024 {
+			nvrtcErr = fmt.Errorf("NVRTC %s: nvrtcGetNumSupportedArchs: %d archs, %s", path, num, n.errString(r))
+			return
+		}
+		archs := make([]int32, num)
+		if r := n.getSupportedArchs(&archs[0]); r != 0 {
+			nvrtcErr = fmt.Errorf("NVRTC %s: nvrtcGetSupportedArchs: %s", path, n.errString(r))
+			return
+		}
+		for _, a := range archs {
+			n.archs = append(n.archs, int(a))
+		}
+		sort.Ints(n.archs)
+		nvrtcLib = n
+	})
+	return nvrtcLib, nvrtcErr
+}
+
+func (n *nvrtcAPI) errString(r int32) string {
+	if r == 0 {
+		return "NVRTC_SUCCESS"
+	}
+	return fmt.Sprintf("%s (%d)", n.getErrorString(r), r)
+}
+
+// Version is NVRTC's version, "11.8".
+func (n *nvrtcAPI) Version() string { return fmt.Sprintf("%d.%d", n.major, n.minor) }
+
+// target chooses what to compile for a device of compute capability cc (10*major+minor):
+// a CUBIN for exactly sm_cc when this NVRTC knows it, else PTX for the newest
+// compute_XY it knows that the device can run (the driver compiles it when it loads),
+// else an error.
+func (n *nvrtcAPI) target(cc int) (arch int, cubin bool, err error) {
+	best := 0
+	for _, a := range n.archs {
+		if a == cc {
+			return cc, true, nil
+		}
+		if a < cc && a/10 <= cc/10 {
+			best = a
+		}
+	}
+	if best == 0 {
+		return 0, false, fmt.Errorf("NVRTC %s compiles for sm_%v, not for sm_%d: %w", n.Version(), n.archs, cc, backend.ErrUnsupported)
+	}
+	return best, false, nil
+}
+
+// compile builds src for sm_<arch> (a CUBIN) or compute_<arch> (PTX, NUL-terminated).
+// A failure wraps backend.ErrCompile with NVRTC's log and the numbered source.
+func (n *nvrtcAPI) compile(src, name string, arch int, cubin bool) ([]byte, error) {
+	var prog uintptr
+	if r := n.createProgram(&prog, src, name+".cu", 0, nil, nil); r != 0 {
+		return nil, fmt.Errorf("cuda: nvrtcCreateProgram: %s: %w", n.errString(r), backend.ErrCompile)
+	}
+	defer n.destroyProgram(&prog)
+	kind := "sm"
+	if !cubin {
+		kind = "compute"
+	}
+	opts := []string{fmt.Sprintf("--gpu-architecture=%s_%d", kind, arch), "--std=c++14"}
+	copts := make([]*byte, len(opts))
+	for i, o := range opts {
+		b := append([]byte(o), 0)
+		copts[i] = &b[0]
+	}
+	r := n.compileProgram(prog, int32(len(copts)), unsafe.Pointer(&copts[0]))
+	runtime.KeepAlive(copts)
+	if r != 0 {
+		return nil, compileError(fmt.Sprintf("nvrtc %s (%s)", n.Version(), strings.Join(opts, " ")), n.errString(r)+"\n"+n.log(prog), src)
+	}
+	size, get, what := n.getCUBINSize, n.getCUBIN, "CUBIN"
+	if !cubin {
+		size, get, what = n.getPTXSize, n.getPTX, "PTX"
+	}
+	var sz uintptr
+	if r := size(prog, &sz); r != 0 || sz == 0 {
+		return nil, fmt.Errorf("cuda: nvrtcGet%sSize: %d bytes, %s: %w", what, sz, n.errString(r), backend.ErrCompile)
+	}
+	out := make([]byte, sz)
+	if r := get(prog, &out[0]); r != 0 {
+		return nil, fmt.Errorf("cuda: nvrtcGet%s: %s: %w", what, n.errString(r), backend.ErrCompile)
+	}
+	return out, nil
+}
+
+func (n *nvrtcAPI) log(prog uintptr) string {
+	var sz uintptr
+	if n.getProgramLogSize(prog, &sz) != 0 || sz <= 1 {
+		return ""
+	}
+	b := make([]byte, sz)
+	if n.getProgramLog(prog, &b[0]) != 0 {
+		return ""
+	}
+	return strings.TrimRight(goString(b), "\n")
+}
+
+// compileError wraps backend.ErrCompile with the compiler's log and the numbered source.
+func compileError(stage, log, src string) error {
+	var b strings.Builder
+	for i, l := range strings.Split(strings.TrimRight(src, "\n"), "\n") {
+		fmt.Fprintf(&b, "%4d  %s\n", i+1, l)
+	}
+	return fmt.Errorf("cuda: %s: %w:\n%s\n--- source ---\n%s", stage, backend.ErrCompile, log, b.String())
+}

@@ -1,0 +1,231 @@
+package backend_cuda
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/backendtest"
+	"github.com/crossbar-compute/crossbar/backend/codegen"
+	"github.com/crossbar-compute/crossbar/backend/cpu"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// testArchs are the targets every generated kernel must compile for.
+var testArchs = []int{80, 90}
+
+// nvrtcForTest loads NVRTC or skips the test; under CI=true on amd64, where
+// scripts/test.sh installs Debian's libnvrtc11.2, a missing NVRTC is a failure.
+func nvrtcForTest(t *testing.T) *nvrtcAPI {
+	t.Helper()
+	n, err := loadNVRTC()
+	if err != nil {
+		if os.Getenv("CI") == "true" && runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {
+			t.Fatalf("no NVRTC under CI: %v", err)
+		}
+		t.Skipf("no NVRTC: %v", err)
+	}
+	for _, a := range testArchs {
+		if _, cubin, err := n.target(a); err != nil || !cubin {
+			t.Fatalf("NVRTC %s (%s) cannot make sm_%d CUBINs (it knows %v)", n.Version(), n.path, a, n.archs)
+		}
+	}
+	return n
+}
+
+// compileDevice is the CPU device with a Compile that first lowers every kernel for a
+// typical sm_80 device, renders it in the CUDA dialect and hands it to compile, then lets
+// the CPU run it, so that the conformance suite goes through and generates every kernel
+// that a CUDA device would compile.
+type compileDevice struct {
+	backend.Device
+	arch    Arch
+	compile func(src, name string)
+	// counters
+	kernels, unsupported atomic.Int64
+}
+
+func (d *compileDevice) Name() string { return "cuda-nvrtc-test" }
+
+func (d *compileDevice) Capabilities() backend.Capabilities {
+	c := d.Device.Capabilities()
+	c.DTypes = append([]graph.DType(nil), dtypes...)
+	return c
+}
+
+func (d *compileDevice) Compile(k *graph.Kernel) (backend.Program, error) {
+	d.kernels.Add(1)
+	p, err := codegen.Lower(k, d.arch.Target(), codegen.Options{})
+	if err == nil {
+		var src string
+		if src, err = Source(p); err == nil {
+			d.compile(src, p.Name)
+		}
+	}
+	if err != nil && !errors.Is(err, backend.ErrUnsupported) {
+		return nil, err
+	}
+	if err != nil {
+		d.unsupported.Add(1)
+	}
+	return d.Device.Compile(k)
+}
+
+// TestNVRTCCompilesEverything runs the conformance suite through compileDevice and
+// compiles each distinct kernel source with NVRTC to sm_80 and sm_90 CUBINs. Sources are
+// compiled in batches (one translation unit of up to batchSize kernels, each in its own
+// namespace under its own name), which spares NVRTC's fixed cost per program, on one
+// goroutine per CPU; a batch that fails is compiled again kernel by kernel, so that the
+// error shows the one kernel's log and source. Under -race (compileAll false) it compiles
+// a fixed sample, one distinct source in sampleEvery.
+func TestNVRTCCompilesEverything(t *testing.T) {
+	n := nvrtcForTest(t)
+	type kernel struct{ src, name string }
+	var (
+		mu      sync.Mutex
+		seen    = map[string]bool{}
+		sources []kernel
+	)
+	dev := &compileDevice{Device: cpu.New(), arch: TypicalArch(80), compile: func(src, name string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !seen[src] {
+			seen[src] = true
+			sources = append(sources, kernel{src, name})
+		}
+	}}
+	start := time.Now()
+	t.Run("suite", func(t *testing.T) { backendtest.Run(t, dev) })
+	suiteTime := time.Since(start)
+	distinct := len(sources)
+	if !compileAll {
+		var sample []kernel
+		for _, k := range sources {
+			h := fnv.New32a()
+			h.Write([]byte(k.src))
+			if h.Sum32()%sampleEvery == 0 {
+				sample = append(sample, k)
+			}
+		}
+		sources = sample
+	}
+	var batches [][]kernel
+	for i := 0; i < len(sources); i += batchSize {
+		batches = append(batches, sources[i:min(i+batchSize, len(sources))])
+	}
+	start = time.Now()
+	var (
+		wg       sync.WaitGroup
+		next     atomic.Int64
+		compiled atomic.Int64
+		failed   atomic.Int64
+	)
+	workers := max(runtime.NumCPU(), 1)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(batches) {
+					return
+				}
+				b := batches[i]
+				var unit strings.Builder
+				unit.WriteString(halfShim)
+				for j, k := range b {
+					fmt.Fprintf(&unit, "namespace xb%d {\n%s}\n", j, renameKernel(strings.TrimPrefix(k.src, halfShim), k.name, fmt.Sprintf("kernel%d", j)))
+				}
+				for _, a := range testArchs {
+					bin, err := n.compile(unit.String(), fmt.Sprintf("batch%d", i), a, true)
+					if err == nil && len(bin) > 0 {
+						compiled.Add(int64(len(b)))
+						continue
+					}
+					// Find the culprits.
+					for _, k := range b {
+						if _, err := n.compile(k.src, k.name, a, true); err != nil {
+							if failed.Add(1) <= 5 {
+								t.Errorf("sm_%d: %v", a, err)
+							}
+						} else {
+							compiled.Add(1)
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if f := failed.Load(); f > 5 {
+		t.Errorf("%d more compilations failed", f-5)
+	}
+	mode := "every one"
+	if !compileAll {
+		mode = fmt.Sprintf("a sample of 1 in %d", sampleEvery)
+	}
+	t.Logf("NVRTC %s (%s): the suite compiled %d kernels (%d unsupported by codegen, run on the CPU) in %v; "+
+		"%d distinct sources, %s compiled: %d sources in %d batches, %d CUBINs for sm_%v, %d failed, in %v on %d goroutines",
+		n.Version(), n.path, dev.kernels.Load(), dev.unsupported.Load(), suiteTime.Round(time.Millisecond),
+		distinct, mode, len(sources), len(batches), compiled.Load(), testArchs, failed.Load(),
+		time.Since(start).Round(time.Millisecond), workers)
+	if distinct == 0 {
+		t.Error("the suite generated no CUDA kernels")
+	}
+}
+
+// batchSize is the number of kernels compiled as one NVRTC program.
+const batchSize = 48
+
+// renameKernel gives the entry point of src (extern "C", so unique across namespaces)
+// another name.
+func renameKernel(src, name, to string) string {
+	i := strings.Index(src, "extern \"C\" __global__")
+	if i < 0 {
+		return src
+	}
+	return src[:i] + strings.Replace(src[i:], " "+name+"(", " "+to+"(", 1)
+}
+
+// TestCompileErrorHasLogAndSource checks that a kernel NVRTC rejects gives ErrCompile with
+// the compiler's log and the numbered source.
+func TestCompileErrorHasLogAndSource(t *testing.T) {
+	n := nvrtcForTest(t)
+	src := "extern \"C\" __global__ void kernel(float* x) {\n    x[0] = undefined_thing();\n}\n"
+	_, err := n.compile(src, "kernel", 80, true)
+	if !errors.Is(err, backend.ErrCompile) {
+		t.Fatalf("compile of a bad kernel: %v, want ErrCompile", err)
+	}
+	for _, want := range []string{"undefined_thing", "   2      x[0]"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not show %q:\n%v", want, err)
+		}
+	}
+}
+
+// TestPTXFallback checks that a device newer than NVRTC gets PTX for the newest
+// architecture NVRTC knows.
+func TestPTXFallback(t *testing.T) {
+	n := nvrtcForTest(t)
+	newest := n.archs[len(n.archs)-1]
+	arch, cubin, err := n.target(newest + 1)
+	if err != nil || cubin || arch != newest {
+		t.Fatalf("target(sm_%d) = %d, %v, %v; want PTX for %d", newest+1, arch, cubin, err, newest)
+	}
+	src := "extern \"C\" __global__ void kernel(float* x) { x[threadIdx.x] *= 2.0f; }\n"
+	ptx, err := n.compile(src, "kernel", arch, false)
+	if err != nil || !strings.Contains(string(ptx), ".entry kernel") {
+		t.Fatalf("PTX for compute_%d: %v\n%s", arch, err, ptx)
+	}
+	if _, _, err := n.target(10); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("target(sm_10): %v, want ErrUnsupported", err)
+	}
+}

@@ -1,0 +1,46 @@
+/* A fake libcuda.so.1 for TestFakeDriver: enough of the driver API, on host memory, to
+   run the device code of backend_cuda (probe, context push/pop, copies, module loading,
+   launches, events) without a GPU. Kernels are not run: cuLaunchKernel checks its
+   arguments and counts. Every call but the context ones demands a current context. */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+typedef unsigned long long dptr;
+static const char* s = "fake";
+int cuInit(unsigned f){return f;}
+int cuDriverGetVersion(int*v){*v=12040;return 0;}
+int cuGetErrorString(int r,const char**p){*p="fake error";return 0;}
+int cuGetErrorName(int r,const char**p){*p="CUDA_ERROR_FAKE";return 0;}
+int cuDeviceGetCount(int*n){*n=1;return 0;}
+int cuDeviceGet(int*d,int o){*d=o;return 0;}
+int cuDeviceGetName(char*n,int l,int d){strncpy(n,"Fake H200",l);return 0;}
+int cuDeviceGetAttribute(int*v,int a,int d){switch(a){case 1:*v=1024;break;case 5:*v=2147483647;break;case 6:case 7:*v=65535;break;case 8:*v=49152;break;case 10:*v=32;break;case 13:*v=1980000;break;case 16:*v=132;break;case 75:*v=9;break;case 76:*v=0;break;case 38:*v=60<<20;break;default:*v=0;}return 0;}
+int cuDeviceTotalMem_v2(size_t*b,int d){*b=(size_t)141<<30;return 0;}
+int cuDevicePrimaryCtxRetain(void**c,int d){*c=(void*)0x1234;return 0;}
+int cuDevicePrimaryCtxRelease_v2(int d){return 0;}
+static int depth;
+int cuCtxPushCurrent_v2(void*c){if(c!=(void*)0x1234)return 201;depth++;return 0;}
+int cuCtxPopCurrent_v2(void**c){if(depth<=0)return 201;depth--;*c=(void*)0x1234;return 0;}
+static void chk(){if(depth!=1){fprintf(stderr,"no context current\n");abort();}}
+int cuMemAlloc_v2(dptr*p,size_t n){chk();if(n>((size_t)1<<40))return 2;*p=(dptr)malloc(n);return 0;}
+int cuMemFree_v2(dptr p){chk();free((void*)p);return 0;}
+int cuMemAllocHost_v2(void**p,size_t n){chk();*p=malloc(n);return 0;}
+int cuMemFreeHost(void*p){free(p);return 0;}
+int cuMemcpyHtoDAsync_v2(dptr d,const void*s,size_t n,void*st){chk();memcpy((void*)d,s,n);return 0;}
+int cuMemcpyDtoHAsync_v2(void*d,dptr s,size_t n,void*st){chk();memcpy(d,(void*)s,n);return 0;}
+int cuMemsetD32Async(dptr d,unsigned v,size_t n,void*st){chk();unsigned*p=(unsigned*)d;for(size_t i=0;i<n;i++)p[i]=v;return 0;}
+int cuModuleLoadData(void**m,const void*img){chk();if(memcmp(img,"\x7f""ELF",4)!=0)return 200;*m=(void*)0x77;return 0;}
+int cuModuleUnload(void*m){chk();return 0;}
+int cuModuleGetFunction(void**f,void*m,const char*name){chk();if(strcmp(name,"kernel"))return 500;*f=(void*)0x99;return 0;}
+int launches;
+int cuLaunchKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsigned by,unsigned bz,unsigned sh,void*st,void**params,void**extra){
+ chk(); if(f!=(void*)0x99)return 400; if(bx*by*bz>1024||gx==0)return 1;
+ /* write 42.0f into dst[0] if float: just touch param 0 pointer value */
+ dptr dst=*(dptr*)params[0]; if(!dst)return 700; launches++; fprintf(stderr,"launch %ux%ux%u x %ux%ux%u dst=%llx\n",gx,gy,gz,bx,by,bz,dst); return 0;}
+int cuStreamCreate(void**s,unsigned f){chk();*s=(void*)0x55;return 0;}
+int cuStreamSynchronize(void*s){chk();return s==(void*)0x55?0:400;}
+int cuEventCreate(void**e,unsigned f){chk();*e=malloc(8);return 0;}
+int cuEventRecord(void*e,void*s){chk();return 0;}
+int cuEventSynchronize(void*e){chk();return 0;}
+int cuEventElapsedTime(float*ms,void*a,void*b){chk();*ms=1.5f;return 0;}
+int cuEventDestroy_v2(void*e){chk();free(e);return 0;}

@@ -1,0 +1,364 @@
+package backend_tpu
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+func init() {
+	backend.Register(pjrtBackend{name: "tpu", priority: 40})
+	backend.Register(pjrtBackend{name: "pjrt", priority: 30})
+}
+
+// pjrtBackend lists the devices of libtpu ("tpu") or of every other plugin ("pjrt").
+type pjrtBackend struct {
+	name     string
+	priority int
+}
+
+func (b pjrtBackend) Name() string  { return b.name }
+func (b pjrtBackend) Priority() int { return b.priority }
+
+func (b pjrtBackend) Devices() ([]backend.Device, error) {
+	all, tried := discover()
+	var out []backend.Device
+	for _, d := range all {
+		if (d.plugin == "tpu") == (b.name == "tpu") {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no PJRT %s found; tried:\n  %s: %w", b.name, pluginKind(b.name),
+			strings.Join(tried, "\n  "), backend.ErrUnavailable)
+	}
+	return out, nil
+}
+
+func pluginKind(name string) string {
+	if name == "tpu" {
+		return "TPU plugin (libtpu) with devices"
+	}
+	return "plugin with devices"
+}
+
+var (
+	discoverMu    sync.Mutex
+	loadedPlugins = map[string]*pluginState{} // by path: a plugin is loaded and initialized once
+)
+
+// pluginState is a loaded plugin: its client and devices, or why it could not be used.
+type pluginState struct {
+	devices []*Device
+	err     error
+}
+
+// discover loads every plugin found (once per path) and returns their devices and a line
+// per path tried, for errors.
+func discover() ([]*Device, []string) {
+	discoverMu.Lock()
+	defer discoverMu.Unlock()
+	var devs []*Device
+	var tried []string
+	seen := map[string]bool{}
+	for _, c := range candidates() {
+		if seen[c.path] {
+			continue
+		}
+		seen[c.path] = true
+		if _, err := os.Stat(c.path); err != nil {
+			tried = append(tried, fmt.Sprintf("%s (%s): not found", c.path, c.source))
+			continue
+		}
+		if !strings.HasPrefix(c.path, "/") {
+			tried = append(tried, fmt.Sprintf("%s (%s): skipped, not an absolute path", c.path, c.source))
+			continue
+		}
+		st, ok := loadedPlugins[c.path]
+		if !ok {
+			st = openPlugin(c)
+			loadedPlugins[c.path] = st
+		}
+		if st.err != nil {
+			tried = append(tried, fmt.Sprintf("%s (%s): %v", c.path, c.source, st.err))
+			continue
+		}
+		if len(st.devices) == 0 {
+			tried = append(tried, fmt.Sprintf("%s (%s): no addressable devices", c.path, c.source))
+		}
+		devs = append(devs, st.devices...)
+	}
+	return devs, tried
+}
+
+// Open returns the device of this package with the given name: "tpu", "tpu:1",
+// "pjrt:cuda:0" (the plugin's short name and its device index), or "pjrt:2".
+func Open(name string) (backend.Device, error) {
+	if strings.Count(name, ":") < 2 {
+		return backend.Open(name)
+	}
+	all, tried := discover()
+	for _, d := range all {
+		if d.Name() == name {
+			return d, nil
+		}
+	}
+	return nil, fmt.Errorf("backend_tpu: open %q: no such device; tried:\n  %s: %w", name,
+		strings.Join(tried, "\n  "), backend.ErrUnavailable)
+}
+
+// Device is one addressable device of a PJRT plugin.
+type Device struct {
+	name   string
+	plugin string
+	p      *plugin
+	index  int
+	info   deviceInfo
+	caps   backend.Capabilities
+}
+
+// plugin is a loaded plugin with its client.
+type plugin struct {
+	mu       sync.Mutex // the PJRT calls of one client are serialized
+	rt       *runtimeAPI
+	client   clientHandle
+	platform string
+	version  string
+}
+
+func (d *Device) Name() string                       { return d.name }
+func (d *Device) Capabilities() backend.Capabilities { return d.caps }
+
+// Description is the plugin's description of the device, its kind and attributes.
+func (d *Device) Description() string {
+	return fmt.Sprintf("%s (%s %s; %s; %v)", d.info.kind, d.p.platform, d.p.version, d.info.desc, d.info.attrs)
+}
+
+func capsFor(platform string) backend.Capabilities {
+	c := backend.Capabilities{GraphLevel: true,
+		DTypes: []graph.DType{graph.Bool, graph.Uint8, graph.Int32, graph.Int64, graph.Float16, graph.BFloat16, graph.Float32}}
+	if platform != "tpu" {
+		// TPUs have no float64; GPU and CPU plugins do.
+		c.DTypes = append(c.DTypes, graph.Float64)
+	}
+	return c
+}
+
+func bufferType(dt graph.DType) (int32, bool) {
+	switch dt {
+	case graph.Bool:
+		return bufPRED, true
+	case graph.Uint8:
+		return bufU8, true
+	case graph.Int32:
+		return bufS32, true
+	case graph.Int64:
+		return bufS64, true
+	case graph.Float16:
+		return bufF16, true
+	case graph.BFloat16:
+		return bufBF16, true
+	case graph.Float32:
+		return bufF32, true
+	case graph.Float64:
+		return bufF64, true
+	}
+	return 0, false
+}
+
+// Buffer is a device buffer. PJRT buffers are immutable: CopyIn and Launch replace the
+// PJRT buffer a Buffer holds.
+type Buffer struct {
+	dt    graph.DType
+	n     int
+	h     bufferHandle // nil until written
+	freed bool
+}
+
+func (b *Buffer) DType() graph.DType { return b.dt }
+func (b *Buffer) Len() int           { return b.n }
+
+func (d *Device) buf(b backend.Buffer) (*Buffer, error) {
+	pb, ok := b.(*Buffer)
+	if !ok || pb == nil {
+		return nil, fmt.Errorf("%s: buffer %T is not from this device: %w", d.name, b, backend.ErrLaunch)
+	}
+	if pb.freed {
+		return nil, fmt.Errorf("%s: %w", d.name, backend.ErrFreed)
+	}
+	return pb, nil
+}
+
+func (d *Device) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
+	if _, ok := bufferType(dt); !ok || n < 0 {
+		return nil, fmt.Errorf("%s: alloc %d of %v: %w", d.name, n, dt, backend.ErrUnsupported)
+	}
+	return &Buffer{dt: dt, n: n}, nil
+}
+
+func (d *Device) Free(b backend.Buffer) error {
+	pb, err := d.buf(b)
+	if err != nil {
+		return err
+	}
+	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
+	d.p.rt.destroyBuffer(pb.h)
+	pb.h, pb.freed = nil, true
+	return nil
+}
+
+func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
+	pb, err := d.buf(dst)
+	if err != nil {
+		return err
+	}
+	if len(src) != pb.n*pb.dt.Size() {
+		return fmt.Errorf("%s: copy in %d bytes to %d %v: %w", d.name, len(src), pb.n, pb.dt, backend.ErrLaunch)
+	}
+	if pb.n == 0 {
+		return nil
+	}
+	typ, _ := bufferType(pb.dt)
+	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
+	h, err := d.p.rt.fromHost(d.p.client, d.index, typ, []int64{int64(pb.n)}, src)
+	if err != nil {
+		return fmt.Errorf("%s: copy in: %v: %w", d.name, err, backend.ErrLaunch)
+	}
+	d.p.rt.destroyBuffer(pb.h)
+	pb.h = h
+	return nil
+}
+
+func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
+	pb, err := d.buf(src)
+	if err != nil {
+		return err
+	}
+	if len(dst) != pb.n*pb.dt.Size() {
+		return fmt.Errorf("%s: copy out %d bytes from %d %v: %w", d.name, len(dst), pb.n, pb.dt, backend.ErrLaunch)
+	}
+	if pb.n == 0 {
+		return nil
+	}
+	if pb.h == nil {
+		clear(dst) // never written: zeros, like fresh memory elsewhere
+		return nil
+	}
+	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
+	if err := d.p.rt.toHost(pb.h, dst); err != nil {
+		return fmt.Errorf("%s: copy out: %v: %w", d.name, err, backend.ErrLaunch)
+	}
+	return nil
+}
+
+// Program is a compiled kernel.
+type Program struct {
+	exe     executableHandle
+	outputs int
+	module  *Module
+}
+
+// Compile emits k as StableHLO and compiles it with the plugin.
+func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
+	for _, dt := range append([]graph.DType{k.Out.DType}, inputDTypes(k)...) {
+		if !d.caps.Supports(dt) {
+			return nil, fmt.Errorf("%s: %v: %w", d.name, dt, backend.ErrUnsupported)
+		}
+	}
+	m, err := EmitKernel(k)
+	if err != nil {
+		return nil, err
+	}
+	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
+	exe, n, err := d.p.rt.compile(d.p.client, m.Text, compileOptions(1, 1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v\nmodule:\n%s: %w", d.name, err, m.Text, backend.ErrCompile)
+	}
+	if n != len(m.Outputs) {
+		d.p.rt.destroyExecutable(exe)
+		return nil, fmt.Errorf("%s: executable has %d outputs, want %d: %w", d.name, n, len(m.Outputs), backend.ErrCompile)
+	}
+	return &Program{exe: exe, outputs: n, module: m}, nil
+}
+
+func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.Buffer) error {
+	prog, ok := p.(*Program)
+	if !ok || prog == nil {
+		return fmt.Errorf("%s: program %T is not from this device: %w", d.name, p, backend.ErrLaunch)
+	}
+	ob, err := d.buf(out)
+	if err != nil {
+		return err
+	}
+	if len(inputs) < len(prog.module.Inputs) {
+		return fmt.Errorf("%s: %d inputs for a program of %d: %w", d.name, len(inputs), len(prog.module.Inputs), backend.ErrLaunch)
+	}
+	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
+	// The module's arguments are the kernel's inputs in order (EmitKernel adds them as it
+	// meets them, and every input of a kernel is read).
+	var args []bufferHandle
+	var temps []bufferHandle
+	defer func() {
+		for _, t := range temps {
+			d.p.rt.destroyBuffer(t)
+		}
+	}()
+	for i := range prog.module.Inputs {
+		ib, err := d.buf(inputs[i])
+		if err != nil {
+			return err
+		}
+		h := ib.h
+		if h == nil {
+			// An empty or never-written input: upload zeros so that the executable gets a
+			// buffer of the right shape.
+			typ, _ := bufferType(ib.dt)
+			if h, err = d.p.rt.fromHost(d.p.client, d.index, typ, []int64{int64(ib.n)}, make([]byte, ib.n*ib.dt.Size())); err != nil {
+				return fmt.Errorf("%s: %v: %w", d.name, err, backend.ErrLaunch)
+			}
+			temps = append(temps, h)
+		}
+		args = append(args, h)
+	}
+	outs, err := d.p.rt.execute(prog.exe, d.index, args, prog.outputs)
+	if err != nil {
+		return fmt.Errorf("%s: %v: %w", d.name, err, backend.ErrLaunch)
+	}
+	d.p.rt.destroyBuffer(ob.h)
+	ob.h = outs[0]
+	for _, o := range outs[1:] {
+		d.p.rt.destroyBuffer(o)
+	}
+	return nil
+}
+
+// Synchronize returns at once: every launch and copy waits for its completion event.
+func (d *Device) Synchronize() error { return nil }
+
+func (d *Device) Time(fn func() error) (time.Duration, error) {
+	start := time.Now()
+	err := fn()
+	return time.Since(start), err
+}
+
+// deviceName is the name of device n of a plugin.
+func deviceName(plugin string, n int) string {
+	if plugin == "tpu" {
+		return "tpu:" + strconv.Itoa(n)
+	}
+	return "pjrt:" + plugin + ":" + strconv.Itoa(n)
+}
+
+var errNoPlugin = errors.New("PJRT plugins cannot be loaded on this platform")

@@ -1,0 +1,167 @@
+package backend_tpu
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// A pluginPath is one place a PJRT plugin was looked for.
+type pluginPath struct {
+	path   string
+	name   string // the plugin's short name: "tpu" for libtpu, "cuda" for xla_cuda_plugin.so, ...
+	source string // how it was found: the env var, "python3 site-packages", "lib dir"
+}
+
+// pluginName derives a plugin's short name from its file name.
+func pluginName(path string) string {
+	base := filepath.Base(path)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	switch {
+	case strings.HasPrefix(base, "libtpu"):
+		return "tpu"
+	case strings.HasPrefix(base, "xla_") && strings.HasSuffix(base, "_plugin"):
+		// jax_plugins/xla_cuda12/xla_cuda_plugin.so -> cuda
+		return strings.TrimSuffix(strings.TrimPrefix(base, "xla_"), "_plugin")
+	case strings.HasPrefix(base, "pjrt_c_api_") && strings.HasSuffix(base, "_plugin"):
+		return strings.TrimSuffix(strings.TrimPrefix(base, "pjrt_c_api_"), "_plugin")
+	case strings.HasPrefix(base, "pjrt_plugin_"):
+		return strings.TrimPrefix(base, "pjrt_plugin_")
+	}
+	return strings.TrimPrefix(base, "lib")
+}
+
+// sitePackages lists python3's site-packages directories: those python3 reports (when it
+// runs within two seconds) and the usual locations.
+func sitePackages() []string {
+	var dirs []string
+	pySiteOnce.Do(func() { pySite = askPython() })
+	dirs = append(dirs, pySite...)
+	var globs []string
+	for _, env := range []string{"VIRTUAL_ENV", "CONDA_PREFIX"} {
+		if p := os.Getenv(env); p != "" {
+			globs = append(globs, filepath.Join(p, "lib", "python3*", "site-packages"))
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		globs = append(globs, filepath.Join(home, ".local", "lib", "python3*", "site-packages"))
+	}
+	globs = append(globs, "/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages",
+		"/usr/lib/python3/dist-packages", "/usr/lib/python3*/site-packages")
+	for _, g := range globs {
+		m, _ := filepath.Glob(g)
+		dirs = append(dirs, m...)
+	}
+	return dedupe(dirs)
+}
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// libDirs are the standard library directories searched last.
+func libDirs() []string {
+	dirs := []string{"/usr/local/lib", "/usr/lib", "/lib"}
+	switch runtime.GOARCH {
+	case "amd64":
+		dirs = append(dirs, "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu")
+	case "arm64":
+		dirs = append(dirs, "/usr/lib/aarch64-linux-gnu", "/lib/aarch64-linux-gnu")
+	}
+	if runtime.GOOS == "darwin" {
+		dirs = append(dirs, "/opt/homebrew/lib")
+	}
+	return dirs
+}
+
+var (
+	pySiteOnce sync.Once
+	pySite     []string
+)
+
+// askPython returns the site-packages directories python3 reports, if it answers within
+// two seconds (once per process: a pyenv shim can be slow).
+func askPython() []string {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, "-c",
+		"import site,sys\nfor d in site.getsitepackages()+[site.getusersitepackages()]+sys.path: print(d)")
+	cmd.WaitDelay = 500 * time.Millisecond // a shim's children may keep the pipe open
+	out, err := cmd.Output()
+	if err != nil {
+		return nil
+	}
+	var dirs []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); strings.HasSuffix(l, "-packages") {
+			dirs = append(dirs, l)
+		}
+	}
+	return dirs
+}
+
+// candidates lists the places a PJRT plugin is looked for, in order: CROSSBAR_PJRT_PLUGIN,
+// then PJRT_PLUGIN_LIBRARY_PATH (each a path, or a list separated by the path-list
+// separator), then the plugins of installed Python packages (libtpu/libtpu.so and
+// jax_plugins/*/xla_*_plugin.so under python3's site-packages), then libtpu.so and
+// pjrt_c_api_*_plugin.so in the standard library directories. Nothing is looked for in the
+// working directory: relative paths are skipped.
+func candidates() []pluginPath {
+	var out []pluginPath
+	for _, env := range []string{"CROSSBAR_PJRT_PLUGIN", "PJRT_PLUGIN_LIBRARY_PATH"} {
+		for _, p := range filepath.SplitList(os.Getenv(env)) {
+			if p == "" {
+				continue
+			}
+			out = append(out, pluginPath{path: p, name: pluginName(p), source: env})
+		}
+	}
+	fixedOnce.Do(func() { fixed = fixedCandidates() })
+	return append(out, fixed...)
+}
+
+var (
+	fixedOnce sync.Once
+	fixed     []pluginPath
+)
+
+// fixedCandidates are the candidates that do not depend on the environment variables,
+// looked up once per process.
+func fixedCandidates() []pluginPath {
+	var out []pluginPath
+	for _, d := range sitePackages() {
+		out = append(out, pluginPath{path: filepath.Join(d, "libtpu", "libtpu.so"), name: "tpu", source: "python3 site-packages"})
+		m, _ := filepath.Glob(filepath.Join(d, "jax_plugins", "*", "xla_*_plugin.so"))
+		sort.Strings(m)
+		for _, p := range m {
+			out = append(out, pluginPath{path: p, name: pluginName(p), source: "python3 site-packages"})
+		}
+	}
+	for _, d := range libDirs() {
+		out = append(out, pluginPath{path: filepath.Join(d, "libtpu.so"), name: "tpu", source: "lib dir"})
+		m, _ := filepath.Glob(filepath.Join(d, "pjrt_c_api_*_plugin.so"))
+		sort.Strings(m)
+		for _, p := range m {
+			out = append(out, pluginPath{path: p, name: pluginName(p), source: "lib dir"})
+		}
+	}
+	return out
+}

@@ -1,0 +1,35 @@
+// Package backend_tpu is crossbar's graph-level backend for Google TPUs, and for any other
+// accelerator with a PJRT plugin (JAX's CUDA and ROCm plugins, ...). Kernels are emitted as
+// StableHLO (stablehlo.go: MLIR in the generic syntax, with an @main entry) and compiled by
+// the plugin through the PJRT C API (pjrt.go), loaded at run time with purego: no cgo and
+// nothing vendor-specific at build time.
+//
+// Importing the package adds two backends:
+//
+//   - "tpu": the devices of the libtpu plugin, named tpu:0, tpu:1, ...;
+//   - "pjrt": the devices of every other plugin found, named pjrt:<plugin>:<n>
+//     (pjrt:cuda:0). backend.Open takes "pjrt:<i>", the i-th of them; Open in this package
+//     also takes the full name.
+//
+// as in
+//
+//	import _ "github.com/crossbar-compute/crossbar/backend_tpu"
+//
+// Plugins are looked for in this order: CROSSBAR_PJRT_PLUGIN (a path), PJRT_PLUGIN_LIBRARY_PATH,
+// the plugins of installed Python packages (libtpu/libtpu.so and jax_plugins/*/xla_*_plugin.so
+// under python3's site-packages), then the standard library directories. With none, the
+// backends have no devices and their error wraps backend.ErrUnavailable and lists every path
+// tried.
+//
+// The executor hands the device one scheduled kernel at a time; a kernel, with its fused
+// prologue and epilogue, is already a small subgraph, and EmitSubgraph emits a whole
+// scheduled sequence of kernels as one module (later kernels read earlier results without a
+// round trip through buffers). Dispatching whole subgraphs from the executor, as the design
+// has it for graph-level devices, is the next step. Compiled executables are cached by the
+// executor by kernel structure, as for every device.
+//
+// Semantics follow the CPU device, with these known differences: Gather clamps out-of-range
+// indices (the CPU reports an error); Float32 sums accumulate in float32 on the device;
+// transcendental functions are the plugin's. Kernels the emitter cannot express report
+// backend.ErrUnsupported and run on the CPU.
+package backend_tpu

@@ -1,0 +1,151 @@
+//go:build (linux || darwin || freebsd || netbsd) && !android
+
+package backend_tpu
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/backendtest"
+)
+
+// The argument structs must have the sizes of pjrt_c_api.h (PJRT_STRUCT_SIZE: the end of
+// the last field) on 64-bit platforms; these were worked out from the header by hand.
+func TestStructSizes(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("sizes are for 64-bit platforms")
+	}
+	var (
+		em  errorMessageArgs
+		gc  errorGetCodeArgs
+		nv  namedValue
+		cc  clientCreateArgs
+		pr  program
+		co  clientCompileArgs
+		bh  bufferFromHostArgs
+		id  descIDArgs
+		at  descAttributesArgs
+		eo  executeOptions
+		ex  executeArgs
+		th  toHostArgs
+		dev clientAddressableDevicesArgs
+	)
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"api functions", apiFnBase, 40},
+		{"PJRT_Error_Message_Args", structSize(unsafe.Offsetof(em.messageLen), unsafe.Sizeof(em.messageLen)), 40},
+		{"PJRT_Error_GetCode_Args", structSize(unsafe.Offsetof(gc.code), unsafe.Sizeof(gc.code)), 28},
+		{"PJRT_NamedValue", structSize(unsafe.Offsetof(nv.valueSize), unsafe.Sizeof(nv.valueSize)), 56},
+		{"PJRT_NamedValue union", unsafe.Offsetof(nv.value), 40},
+		{"PJRT_Client_Create_Args", structSize(unsafe.Offsetof(cc.client), unsafe.Sizeof(cc.client)), 72},
+		{"PJRT_Program", structSize(unsafe.Offsetof(pr.formatSize), unsafe.Sizeof(pr.formatSize)), 48},
+		{"PJRT_Client_Compile_Args", structSize(unsafe.Offsetof(co.executable), unsafe.Sizeof(co.executable)), 56},
+		{"PJRT_Client_BufferFromHostBuffer_Args", structSize(unsafe.Offsetof(bh.buffer), unsafe.Sizeof(bh.buffer)), 120},
+		{"BufferFromHostBuffer.dims", unsafe.Offsetof(bh.dims), 40},
+		{"BufferFromHostBuffer.device", unsafe.Offsetof(bh.device), 80},
+		{"PJRT_DeviceDescription_Id_Args", structSize(unsafe.Offsetof(id.id), unsafe.Sizeof(id.id)), 28},
+		{"PJRT_DeviceDescription_Attributes_Args", structSize(unsafe.Offsetof(at.attributes), unsafe.Sizeof(at.attributes)), 40},
+		{"PJRT_ExecuteOptions", structSize(unsafe.Offsetof(eo.launchID), unsafe.Sizeof(eo.launchID)), 52},
+		{"PJRT_LoadedExecutable_Execute_Args", structSize(unsafe.Offsetof(ex.executeDevice), unsafe.Sizeof(ex.executeDevice)), 80},
+		{"PJRT_Buffer_ToHostBuffer_Args", structSize(unsafe.Offsetof(th.event), unsafe.Sizeof(th.event)), 56},
+		{"PJRT_Client_AddressableDevices_Args", structSize(unsafe.Offsetof(dev.numDevices), unsafe.Sizeof(dev.numDevices)), 40},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %d bytes, want %d", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestCompileOptions(t *testing.T) {
+	// executable_build_options (field 3, 4 bytes) { num_replicas: 1, num_partitions: 1 }
+	want := []byte{0x1a, 0x04, 0x20, 0x01, 0x28, 0x01}
+	if got := compileOptions(1, 1); !bytes.Equal(got, want) {
+		t.Errorf("compileOptions(1, 1) = % x, want % x", got, want)
+	}
+	if got := appendVarint(nil, 300); !bytes.Equal(got, []byte{0xac, 0x02}) {
+		t.Errorf("varint 300 = % x", got)
+	}
+}
+
+func TestPluginName(t *testing.T) {
+	for path, want := range map[string]string{
+		"/x/libtpu/libtpu.so":                          "tpu",
+		"/x/jax_plugins/xla_cuda12/xla_cuda_plugin.so": "cuda",
+		"/usr/lib/pjrt_c_api_cpu_plugin.so":            "cpu",
+		"/opt/libfoo.so":                               "foo",
+	} {
+		if got := pluginName(path); got != want {
+			t.Errorf("pluginName(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+// Without a plugin, both backends have no devices, and the error wraps ErrUnavailable and
+// lists the paths tried; an existing file that is no plugin is reported, not a panic.
+func TestMissingPlugin(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "libtpu_missing.so")
+	notLib := filepath.Join(dir, "not_a_plugin.so")
+	if err := os.WriteFile(notLib, []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CROSSBAR_PJRT_PLUGIN", missing)
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", notLib)
+	if ds, _ := discover(); len(ds) > 0 {
+		t.Skipf("a PJRT plugin is installed (%s); the missing-plugin path cannot be tested", ds[0].Name())
+	}
+	for _, name := range []string{"tpu", "tpu:1", "pjrt", "pjrt:0"} {
+		_, err := backend.Open(name)
+		if !errors.Is(err, backend.ErrUnavailable) {
+			t.Errorf("Open(%q) = %v, want ErrUnavailable", name, err)
+			continue
+		}
+		if name == "tpu" || name == "pjrt" {
+			msg := err.Error()
+			for _, want := range []string{missing + " (CROSSBAR_PJRT_PLUGIN): not found", notLib + " (PJRT_PLUGIN_LIBRARY_PATH): "} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("Open(%q) error does not say %q:\n%s", name, want, msg)
+				}
+			}
+		}
+	}
+	if _, err := Open("pjrt:cuda:0"); !errors.Is(err, backend.ErrUnavailable) {
+		t.Errorf("Open(pjrt:cuda:0) = %v, want ErrUnavailable", err)
+	}
+	// A real shared library without GetPjrtApi.
+	lib := map[string]string{"amd64": "/lib/x86_64-linux-gnu/libm.so.6", "arm64": "/lib/aarch64-linux-gnu/libm.so.6"}[runtime.GOARCH]
+	if runtime.GOOS != "linux" || lib == "" {
+		return
+	}
+	if _, err := os.Stat(lib); err != nil {
+		return
+	}
+	t.Setenv("CROSSBAR_PJRT_PLUGIN", lib)
+	if _, err := backend.Open("pjrt"); !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), lib+" (CROSSBAR_PJRT_PLUGIN): ") {
+		t.Errorf("Open(pjrt) with %s = %v, want ErrUnavailable naming it", lib, err)
+	}
+}
+
+// With a plugin (CROSSBAR_PJRT_PLUGIN=/path/to/libtpu.so go test ./backend_tpu, or one found
+// in the places searched), the conformance suite runs on its first device.
+func TestConformancePlugin(t *testing.T) {
+	ds, tried := discover()
+	if len(ds) == 0 {
+		msg := "no PJRT device; tried:\n" + strings.Join(tried, "\n")
+		if os.Getenv("CROSSBAR_PJRT_PLUGIN") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Logf("%s: %s", ds[0].Name(), ds[0].Description())
+	backendtest.Run(t, ds[0])
+}
