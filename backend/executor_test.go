@@ -54,7 +54,7 @@ func TestOpen(t *testing.T) {
 	}
 	for _, c := range []struct{ name, want string }{
 		{"cpu:1", "cpu has 1 device"},
-		{"cpu:x", "bad device index"},
+		{"cpu:x", "no such device (cpu has: cpu)"},
 		{"warp-drive", `no backend "warp-drive" is registered`},
 	} {
 		_, err := backend.Open(c.name)
@@ -178,5 +178,41 @@ func TestFallbackAndErrors(t *testing.T) {
 	}
 	if err := backend.Realize(nil, expGraph()); !errors.Is(err, backend.ErrUnavailable) {
 		t.Errorf("nil device: %v", err)
+	}
+}
+
+// named is a device of the multi backend, which names its devices like PJRT plugins do.
+type named struct {
+	backend.Device
+	name string
+}
+
+func (n named) Name() string { return n.name }
+
+type multi struct{}
+
+func (multi) Name() string  { return "multi" }
+func (multi) Priority() int { return -1 }
+func (multi) Devices() ([]backend.Device, error) {
+	var ds []backend.Device
+	for _, n := range []string{"multi:x:0", "multi:x:1", "multi:y:0"} {
+		ds = append(ds, named{cpu.New(), n})
+	}
+	return ds, nil
+}
+
+func init() { backend.Register(multi{}) }
+
+func TestOpenLongNames(t *testing.T) {
+	for name, want := range map[string]string{
+		"multi": "multi:x:0", "multi:1": "multi:x:1", "multi:y:0": "multi:y:0", "multi:y": "multi:y:0", "multi:x:1": "multi:x:1",
+	} {
+		d, err := backend.Open(name)
+		if err != nil || d.Name() != want {
+			t.Errorf("Open(%q) = %v, %v; want %s", name, d, err, want)
+		}
+	}
+	if _, err := backend.Open("multi:z"); !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), "multi:x:0, multi:x:1, multi:y:0") {
+		t.Errorf("Open(multi:z): %v, want ErrUnavailable listing the devices", err)
 	}
 }

@@ -59,17 +59,11 @@ func Devices() []Device {
 	return out
 }
 
-// Open returns the device with the given name: "cpu", "cuda" (its first device), "cuda:1".
+// Open returns the device with the given name: "cpu", "cuda" (its first device), "cuda:1",
+// or a longer name that a backend gives its devices ("pjrt:cuda:0"; "pjrt:cuda" is the first
+// of those).
 func Open(name string) (Device, error) {
-	prefix, idx := name, 0
-	if i := strings.IndexByte(name, ':'); i >= 0 {
-		prefix = name[:i]
-		n, err := strconv.Atoi(name[i+1:])
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("backend: open %q: bad device index: %w", name, ErrUnavailable)
-		}
-		idx = n
-	}
+	prefix, rest, qualified := strings.Cut(name, ":")
 	var names []string
 	for _, b := range Backends() {
 		names = append(names, b.Name())
@@ -80,10 +74,33 @@ func Open(name string) (Device, error) {
 		if err != nil {
 			return nil, fmt.Errorf("backend: open %q: %w", name, err)
 		}
-		if idx >= len(ds) {
-			return nil, fmt.Errorf("backend: open %q: %s has %d device(s): %w", name, prefix, len(ds), ErrUnavailable)
+		if !qualified {
+			if len(ds) == 0 {
+				return nil, fmt.Errorf("backend: open %q: %s has no devices: %w", name, prefix, ErrUnavailable)
+			}
+			return ds[0], nil
 		}
-		return ds[idx], nil
+		for _, d := range ds {
+			if d.Name() == name {
+				return d, nil
+			}
+		}
+		if idx, err := strconv.Atoi(rest); err == nil {
+			if idx < 0 || idx >= len(ds) {
+				return nil, fmt.Errorf("backend: open %q: %s has %d device(s): %w", name, prefix, len(ds), ErrUnavailable)
+			}
+			return ds[idx], nil
+		}
+		for _, d := range ds {
+			if strings.HasPrefix(d.Name(), name+":") {
+				return d, nil
+			}
+		}
+		var have []string
+		for _, d := range ds {
+			have = append(have, d.Name())
+		}
+		return nil, fmt.Errorf("backend: open %q: no such device (%s has: %s): %w", name, prefix, strings.Join(have, ", "), ErrUnavailable)
 	}
 	return nil, fmt.Errorf("backend: open %q: no backend %q is registered (registered: %s; import its package): %w",
 		name, prefix, strings.Join(names, ", "), ErrUnavailable)
