@@ -3,4 +3,29 @@
 // twin that is both the fallback (build tag noasm, other architectures) and the test oracle.
 //
 // Each kernel's doc comment is the reference loop it implements.
+//
+// # GEMM
+//
+// Sgemm, Dgemm and Gemm compute C = A·B + β·C on strided matrices (any transposition, slice,
+// flip or broadcast of a buffer is a Matrix), in the BLIS structure: A and B are packed into
+// cache-sized panels and an assembly micro-kernel computes register tiles of C. The blocking
+// (GemmParams) comes from the BLIS analytic model over the cache sizes cpuid reports, and the
+// work is shared among GOMAXPROCS workers by blocks of C, so that results do not depend on
+// the number of threads.
+//
+//	a := asm.Matrix[float32]{Data: x, RowStride: k, ColStride: 1} // m×k, by rows
+//	b := asm.Matrix[float32]{Data: y, RowStride: 1, ColStride: k} // k×n, the transpose of an n×k buffer
+//	c := asm.Matrix[float32]{Data: z, RowStride: n, ColStride: 1}
+//	err := asm.Sgemm(m, n, k, a, b, 0, c)
+//
+// # Levels
+//
+// The kernels come in levels: "generic" (Go), "avx2" (AVX2+FMA) and "avx512" (AVX-512F) on
+// amd64, and later "neon" on arm64. The best level the CPU supports is chosen at start-up;
+// the environment variable CROSSBAR_CPU=generic|avx2|avx512|neon forces a lower one (an
+// unknown or unsupported name falls back to the best, with a warning). Levels lists what this
+// machine can run, SetLevel changes the level in use, and GemmParams.Level picks one for a
+// single call.
+//
+// The assembly is generated: go generate runs _asm/gen.go, which writes gemm_amd64.s.
 package asm

@@ -240,8 +240,12 @@ func foldI(op graph.Op, acc int64, vals []int64) int64 {
 	return acc
 }
 
-// contract computes the batched matrix product of the kernel's two operands.
+// contract computes the batched matrix product of the kernel's two operands: on the asm GEMM
+// for float32 and float64 (gemm.go), else in float64 or int64 here.
 func (p *program) contract(ins []*Buffer) ([]float64, []int64) {
+	if out := p.contractGemm(ins); out != nil {
+		return out, nil
+	}
 	c := p.k.Core
 	ea, eb := p.core[0], p.core[1]
 	r := len(c.Shape)

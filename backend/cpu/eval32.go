@@ -3,12 +3,15 @@ package cpu
 import (
 	"math"
 
+	"github.com/crossbar-compute/crossbar/asm"
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
-// Float32 nodes are computed in float32: +, -, *, / and sqrt rounded once to float32 give
-// exactly what computing in float64 and rounding gives, at half the memory traffic. The math
-// functions still go through float64 (one rounding at the end).
+// Float32 nodes are computed in float32, on the vector kernels of package asm: +, -, *, / and
+// sqrt rounded once to float32 give exactly what computing in float64 and rounding gives, at
+// half the memory traffic; exp, exp2, log, log2, tanh and erf are float32 polynomials within
+// 1 ulp of the correctly rounded result (see asm.ExpF32 ...). The other math functions go
+// through float64 (one rounding at the end).
 
 func (c *ctx) f32slot(s int) []float32 {
 	if c.f32[s] == nil {
@@ -117,6 +120,16 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 		unaryF32(c, e.op, out, e.src[0].evalF32(c, start, n, nil))
 		return out
 	}
+	if hasScalarF32(e.op) {
+		if s, ok := e.src[1].constF32(c); ok {
+			scalarF32(e.op, out, e.src[0].evalF32(c, start, n, nil), s, false)
+			return out
+		}
+		if s, ok := e.src[0].constF32(c); ok {
+			scalarF32(e.op, out, e.src[1].evalF32(c, start, n, nil), s, true)
+			return out
+		}
+	}
 	a := e.src[0].evalF32(c, start, n, nil)
 	b := e.src[1].evalF32(c, start, n, nil)
 	binaryF32(c, e.op, out, a, b)
@@ -127,25 +140,29 @@ func unaryF32(c *ctx, op graph.Op, out, x []float32) {
 	x = x[:len(out)]
 	switch op {
 	case graph.OpNeg:
-		for j, v := range x {
-			out[j] = -v
-		}
+		asm.NegF32(out, x)
 	case graph.OpAbs:
-		for j, v := range x {
-			out[j] = math.Float32frombits(math.Float32bits(v) &^ (1 << 31))
-		}
+		asm.AbsF32(out, x)
 	case graph.OpReciprocal:
-		for j, v := range x {
-			out[j] = 1 / v
-		}
+		asm.ScalarDivF32(out, 1, x)
 	case graph.OpSqrt:
-		for j, v := range x {
-			out[j] = float32(math.Sqrt(float64(v)))
-		}
+		asm.SqrtF32(out, x)
+	case graph.OpExp:
+		asm.ExpF32(out, x)
+	case graph.OpExp2:
+		asm.Exp2F32(out, x)
+	case graph.OpLog:
+		asm.LogF32(out, x)
+	case graph.OpLog2:
+		asm.Log2F32(out, x)
+	case graph.OpTanh:
+		asm.TanhF32(out, x)
+	case graph.OpErf:
+		asm.ErfF32(out, x)
 	case graph.OpCopy:
 		copy(out, x)
 	default:
-		// The math functions: computed in float64, rounded once.
+		// The other math functions: computed in float64, rounded once.
 		tmp := c.tmp[:len(x)]
 		for j, v := range x {
 			tmp[j] = float64(v)
@@ -161,45 +178,17 @@ func binaryF32(c *ctx, op graph.Op, out, a, b []float32) {
 	a, b = a[:len(out)], b[:len(out)]
 	switch op {
 	case graph.OpAdd:
-		for j := range out {
-			out[j] = a[j] + b[j]
-		}
+		asm.AddF32(out, a, b)
 	case graph.OpSub:
-		for j := range out {
-			out[j] = a[j] - b[j]
-		}
+		asm.SubF32(out, a, b)
 	case graph.OpMul:
-		for j := range out {
-			out[j] = a[j] * b[j]
-		}
+		asm.MulF32(out, a, b)
 	case graph.OpDiv:
-		for j := range out {
-			out[j] = a[j] / b[j]
-		}
+		asm.DivF32(out, a, b)
 	case graph.OpMax:
-		for j := range out {
-			x, y := a[j], b[j]
-			switch {
-			case x != x || x > y:
-				out[j] = x
-			case y != y || y > x:
-				out[j] = y
-			default: // equal: +0 wins over -0
-				out[j] = math.Float32frombits(math.Float32bits(x) & math.Float32bits(y))
-			}
-		}
+		asm.MaxF32(out, a, b)
 	case graph.OpMin:
-		for j := range out {
-			x, y := a[j], b[j]
-			switch {
-			case x != x || x < y:
-				out[j] = x
-			case y != y || y < x:
-				out[j] = y
-			default: // equal: -0 wins over +0
-				out[j] = math.Float32frombits(math.Float32bits(x) | math.Float32bits(y))
-			}
-		}
+		asm.MinF32(out, a, b)
 	default:
 		// Mod, Rem, Pow: through float64, as the CPU reference defines them.
 		ta, tb := c.tmp[:len(out)], c.tmp[blockSize:blockSize+len(out)]
@@ -211,4 +200,55 @@ func binaryF32(c *ctx, op graph.Op, out, a, b []float32) {
 			out[j] = float32(v)
 		}
 	}
+}
+
+// hasScalarF32 reports whether scalarF32 computes op.
+func hasScalarF32(op graph.Op) bool {
+	switch op {
+	case graph.OpAdd, graph.OpSub, graph.OpMul, graph.OpDiv, graph.OpMax, graph.OpMin:
+		return true
+	}
+	return false
+}
+
+// scalarF32 computes x op s, or s op x when left is set, with the kernels that broadcast a
+// constant instead of reading a block of copies of it.
+func scalarF32(op graph.Op, out, x []float32, s float32, left bool) {
+	x = x[:len(out)]
+	switch op {
+	case graph.OpAdd:
+		asm.AddScalarF32(out, x, s)
+	case graph.OpMul:
+		asm.MulScalarF32(out, x, s)
+	case graph.OpMax:
+		asm.MaxScalarF32(out, x, s)
+	case graph.OpMin:
+		asm.MinScalarF32(out, x, s)
+	case graph.OpSub:
+		if left {
+			asm.ScalarSubF32(out, s, x)
+		} else {
+			asm.SubScalarF32(out, x, s)
+		}
+	case graph.OpDiv:
+		if left {
+			asm.ScalarDivF32(out, s, x)
+		} else {
+			asm.DivScalarF32(out, x, s)
+		}
+	}
+}
+
+// constF32 returns the value of a node that is the same everywhere: a constant, or a load of
+// one element broadcast (a scalar tensor expanded).
+func (e *enode) constF32(c *ctx) (float32, bool) {
+	switch {
+	case e.op == graph.OpConst && e.view.mask == nil:
+		return float32(e.cval.F), true
+	case e.op == graph.OpLoad && e.view.constant && c.ins[e.input].dt == graph.Float32:
+		if s := view[float32](c.ins[e.input]); uint(e.view.offset) < uint(len(s)) {
+			return s[e.view.offset], true
+		}
+	}
+	return 0, false
 }

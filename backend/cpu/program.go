@@ -130,6 +130,9 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 	var coreF []float64
 	var coreI []int64
 	if c := k.Core; c != nil {
+		if c.Op == graph.OpContract && p.gemmDirect(out, ins) {
+			return nil // the GEMM wrote the output in place
+		}
 		var err error
 		switch {
 		case c.Op.IsReduce():

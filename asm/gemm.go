@@ -1,0 +1,672 @@
+package asm
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// GEMM in the BLIS structure (Van Zee and van de Geijn, "BLIS: A Framework for Rapidly
+// Instantiating BLAS Functionality"): five loops around a register-blocked micro-kernel.
+//
+//	for jc over n in steps of NC                          (B̃ panel: L3)
+//		for pc over k in steps of KC: pack B[pc:, jc:] into B̃, KC×NC in NR-wide micro-panels
+//			for ic over m in steps of MC: pack A[ic:, pc:] into Ã, MC×KC in MR-tall micro-panels (L2)
+//				for jr over NC in steps of NR                 (B̃ micro-panel: L1)
+//					for ir over MC in steps of MR
+//						micro-kernel: C[ic+ir:, jc+jr:] (MR×NR) = Ã micro-panel · B̃ micro-panel + β·C
+//
+// Packing pads partial micro-panels with zeros, so the micro-kernel always computes a whole
+// MR×NR tile; a tile that sticks out of C (or a C that is not stored by rows) is computed into
+// a small buffer and its valid part copied, which costs about what a whole tile costs.
+
+// Float is the element type of the GEMM kernels.
+type Float interface{ float32 | float64 }
+
+// ErrView is returned (wrapped) when a matrix view reaches outside its slice, or a size or
+// parameter is invalid.
+var ErrView = errors.New("asm: invalid matrix view")
+
+// A Matrix is a strided view of a matrix held in a slice: element (i, j) is
+// Data[Offset + i*RowStride + j*ColStride]. Strides are in elements and may be negative or
+// (for an operand) zero, so any transposition, slice, flip or broadcast of a buffer is a
+// Matrix without a copy.
+type Matrix[T Float] struct {
+	Data      []T
+	Offset    int
+	RowStride int
+	ColStride int
+}
+
+func (x Matrix[T]) index(i, j int) int { return x.Offset + i*x.RowStride + j*x.ColStride }
+
+// T returns the transpose of x (the same elements, axes swapped).
+func (x Matrix[T]) T() Matrix[T] {
+	x.RowStride, x.ColStride = x.ColStride, x.RowStride
+	return x
+}
+
+// check reports an error unless every element of the rows×cols view lies inside x.Data.
+func (x Matrix[T]) check(name string, rows, cols int) error {
+	if rows == 0 || cols == 0 {
+		return nil
+	}
+	lo, hi := x.Offset, x.Offset
+	for _, ext := range [2]int{(rows - 1) * x.RowStride, (cols - 1) * x.ColStride} {
+		if ext < 0 {
+			lo += ext
+		} else {
+			hi += ext
+		}
+	}
+	if lo < 0 || hi >= len(x.Data) {
+		return fmt.Errorf("%w: %s is %d×%d with offset %d and strides (%d, %d): elements %d..%d of %d",
+			ErrView, name, rows, cols, x.Offset, x.RowStride, x.ColStride, lo, hi, len(x.Data))
+	}
+	return nil
+}
+
+// GemmParams are the blocking and threading of a GEMM call. DefaultGemmParams derives them
+// from the cache sizes; an autotuner may refine MC, KC, NC and Threads.
+type GemmParams struct {
+	MC, KC, NC int // cache blocking: rows of Ã (L2), depth of a panel (L1), columns of B̃ (L3)
+	MR, NR     int // the micro-kernel's tile; set by the level, Gemm ignores other values
+	Threads    int // workers; 0 means GOMAXPROCS
+	Level      string
+}
+
+// A microKernel computes one MR×NR tile of C from packed micro-panels:
+//
+//	for i < mr, j < nr:
+//		ab := 0
+//		for p < k:
+//			ab = fma(a[p*mr+i], b[p*nr+j], ab)
+//		if beta == 0 {
+//			c[i*ldc+j] = ab
+//		} else {
+//			c[i*ldc+j] = fma(beta, c[i*ldc+j], ab)
+//		}
+//
+// (gemmMicroGo is that loop). c must hold (mr-1)*ldc+nr elements, ldc ≥ nr.
+type microKernel[T Float] struct {
+	mr, nr int
+	fn     func(k int, a, b, c []T, ldc int, beta T)
+}
+
+func kernelOf[T Float](l *level) microKernel[T] {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return any(l.s).(microKernel[T])
+	default:
+		return any(l.d).(microKernel[T])
+	}
+}
+
+// gemmMicroGo is the reference of every micro-kernel, with fused multiply-adds as the vector
+// kernels do them, so that the assembly must agree with it bit for bit.
+func gemmMicroGo[T Float](mr, nr, k int, a, b, c []T, ldc int, beta T) {
+	for i := range mr {
+		for j := range nr {
+			var ab T
+			for p := range k {
+				ab = fma(a[p*mr+i], b[p*nr+j], ab)
+			}
+			if beta == 0 {
+				c[i*ldc+j] = ab
+			} else {
+				c[i*ldc+j] = fma(beta, c[i*ldc+j], ab)
+			}
+		}
+	}
+}
+
+// fma returns x*y+z rounded once.
+func fma[T Float](x, y, z T) T {
+	if _, ok := any(x).(float32); ok {
+		return T(fma32(float32(x), float32(y), float32(z)))
+	}
+	return T(math.FMA(float64(x), float64(y), float64(z)))
+}
+
+// fma32 is a correctly rounded float32 fused multiply-add. The product of two float32 is exact
+// in float64; the sum is rounded to odd (Boldo and Melquiond), which makes the final rounding
+// to float32 correct.
+func fma32(x, y, z float32) float32 {
+	s := float64(x) * float64(y)
+	zz := float64(z)
+	t := s + zz
+	if math.IsInf(t, 0) || t != t {
+		return float32(t)
+	}
+	bb := t - s
+	e := (s - (t - bb)) + (zz - bb) // the rounding error of t (TwoSum)
+	if bits := math.Float64bits(t); e != 0 && bits&1 == 0 {
+		if (e > 0) == (t > 0) {
+			bits++
+		} else {
+			bits--
+		}
+		t = math.Float64frombits(bits)
+	}
+	return float32(t)
+}
+
+// genericLevel's micro-kernels: 4×4 tiles in plain Go.
+var genericLevel = &level{
+	name: "generic",
+	s:    microKernel[float32]{4, 4, gemmMicro4x4Go[float32]},
+	d:    microKernel[float64]{4, 4, gemmMicro4x4Go[float64]},
+}
+
+// gemmMicro4x4Go is gemmMicroGo for a 4×4 tile with the accumulators in registers; it leaves
+// the fusing of multiply and add to the compiler (arm64 fuses, amd64 does not).
+func gemmMicro4x4Go[T Float](k int, a, b, c []T, ldc int, beta T) {
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 T
+	a, b = a[:4*k], b[:4*k]
+	for p := 0; p < len(a) && p < len(b); p += 4 {
+		aa := (*[4]T)(a[p : p+4])
+		bb := (*[4]T)(b[p : p+4])
+		a0, a1, a2, a3 := aa[0], aa[1], aa[2], aa[3]
+		b0, b1, b2, b3 := bb[0], bb[1], bb[2], bb[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	rows := [4][4]T{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}}
+	for i := range rows {
+		cr := (*[4]T)(c[i*ldc : i*ldc+4])
+		if beta == 0 {
+			*cr = rows[i]
+			continue
+		}
+		for j := range cr {
+			cr[j] = beta*cr[j] + rows[i][j]
+		}
+	}
+}
+
+// Sgemm computes C = A·B + beta·C for an m×k matrix A, a k×n matrix B and an m×n matrix C,
+// in float32 throughout (as BLAS does), with the kernel level in use and the default
+// blocking. beta = 0 overwrites C without reading it; beta = 1 accumulates into it.
+func Sgemm(m, n, k int, a, b Matrix[float32], beta float32, c Matrix[float32]) error {
+	return Gemm(m, n, k, a, b, beta, c, nil)
+}
+
+// Dgemm is Sgemm for float64.
+func Dgemm(m, n, k int, a, b Matrix[float64], beta float64, c Matrix[float64]) error {
+	return Gemm(m, n, k, a, b, beta, c, nil)
+}
+
+// Gemm computes C = A·B + beta·C (see Sgemm) with the given parameters; nil, or zero fields,
+// mean DefaultGemmParams of the level (p.Level, or the level in use). Each element of C is
+// accumulated in the same order whatever the number of threads, so results are
+// reproducible. C must not overlap A or B, nor itself.
+func Gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmParams) error {
+	if m < 0 || n < 0 || k < 0 {
+		return fmt.Errorf("%w: gemm of size %d×%d×%d", ErrView, m, n, k)
+	}
+	var prm GemmParams
+	if p != nil {
+		prm = *p
+	}
+	lv, err := levelFor(prm.Level)
+	if err != nil {
+		return err
+	}
+	prm = prm.complete(DefaultGemmParams[T](lv.name))
+	if err := a.check("A", m, k); err != nil {
+		return err
+	}
+	if err := b.check("B", k, n); err != nil {
+		return err
+	}
+	if err := c.check("C", m, n); err != nil {
+		return err
+	}
+	if (m > 1 && c.RowStride == 0) || (n > 1 && c.ColStride == 0) {
+		return fmt.Errorf("%w: C has a zero stride (%d, %d)", ErrView, c.RowStride, c.ColStride)
+	}
+	if m == 0 || n == 0 {
+		return nil
+	}
+	if k == 0 {
+		scaleC(m, n, beta, c)
+		return nil
+	}
+	c = c.canonical(m, n)
+	if (c.ColStride != 1 && c.RowStride == 1) || (n == 1 && m > 1 && c.RowStride == 1) {
+		// C stored by columns (or a contiguous column): compute Cᵀ = Bᵀ·Aᵀ, whose rows are C's
+		// columns. A single column also wastes less of the micro-tile as a row, MR being
+		// shorter than NR.
+		m, n, a, b, c = n, m, b.T(), a.T(), c.T().canonical(n, m)
+	}
+	g := &gemmJob[T]{mk: kernelOf[T](lv), prm: prm, k: k, a: a, b: b, c: c, beta: beta}
+	g.direct = c.ColStride == 1 && c.RowStride >= n
+	g.run(m, n)
+	return nil
+}
+
+// canonical sets the strides that no element of a rows×cols view uses to the simplest
+// values: a unit column stride for a single column, a row stride past the row for a single
+// row.
+func (x Matrix[T]) canonical(rows, cols int) Matrix[T] {
+	if cols == 1 {
+		x.ColStride = 1
+	}
+	if rows == 1 {
+		x.RowStride = max(x.RowStride, cols)
+	}
+	return x
+}
+
+// complete fills the zero fields of p from def and rounds the blocking to the micro-tile.
+func (p GemmParams) complete(def GemmParams) GemmParams {
+	if p.MC <= 0 {
+		p.MC = def.MC
+	}
+	if p.KC <= 0 {
+		p.KC = def.KC
+	}
+	if p.NC <= 0 {
+		p.NC = def.NC
+	}
+	if p.Threads <= 0 {
+		p.Threads = runtime.GOMAXPROCS(0)
+	}
+	p.MR, p.NR, p.Level = def.MR, def.NR, def.Level
+	p.MC = (p.MC + p.MR - 1) / p.MR * p.MR
+	p.NC = (p.NC + p.NR - 1) / p.NR * p.NR
+	return p
+}
+
+// scaleC computes C = beta·C (beta = 0 clears C, NaN included).
+func scaleC[T Float](m, n int, beta T, c Matrix[T]) {
+	if beta == 1 {
+		return
+	}
+	for i := range m {
+		for j := range n {
+			o := c.index(i, j)
+			if beta == 0 {
+				c.Data[o] = 0
+			} else {
+				c.Data[o] *= beta
+			}
+		}
+	}
+}
+
+// gemmJob is one call's work, shared out among workers by blocks of C.
+type gemmJob[T Float] struct {
+	mk      microKernel[T]
+	prm     GemmParams
+	k       int
+	a, b, c Matrix[T]
+	beta    T
+	direct  bool // C is stored by rows (unit column stride): whole tiles are written in place
+}
+
+// minWorkPerThread is the number of multiply-adds below which another thread does not pay.
+const minWorkPerThread = 48 * 48 * 48
+
+// run computes the m×n product, split into a grid of pm×pn blocks of C, one per worker: each
+// worker packs its own panels, so workers never wait for one another.
+func (g *gemmJob[T]) run(m, n int) {
+	mr, nr := g.mk.mr, g.mk.nr
+	rp, cp := (m+mr-1)/mr, (n+nr-1)/nr // micro-panels of rows and columns
+	workers := min(g.prm.Threads, max(1, m*n*g.k/minWorkPerThread), rp*cp)
+	pm, pn := splitGrid(workers, rp, cp, m, n)
+	if pm*pn == 1 {
+		g.block(0, m, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range pm * pn {
+		im, in := w/pn, w%pn
+		i0, i1 := min(m, rp*im/pm*mr), min(m, rp*(im+1)/pm*mr)
+		j0, j1 := min(n, cp*in/pn*nr), min(n, cp*(in+1)/pn*nr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g.block(i0, i1, j0, j1)
+		}()
+	}
+	wg.Wait()
+}
+
+// splitGrid chooses pm×pn ≤ workers blocks of C (at most rp row panels by cp column panels)
+// that use as many workers as possible and, among those, pack the least: each worker packs
+// its m/pm rows of A and n/pn columns of B.
+func splitGrid(workers, rp, cp, m, n int) (pm, pn int) {
+	for w := workers; w > 1; w-- {
+		best := math.Inf(1)
+		for d := 1; d <= w; d++ {
+			if w%d != 0 || d > rp || w/d > cp {
+				continue
+			}
+			if cost := float64(m)/float64(d) + float64(n)/float64(w/d); cost < best {
+				best, pm, pn = cost, d, w/d
+			}
+		}
+		if pm > 0 {
+			return pm, pn
+		}
+	}
+	return 1, 1
+}
+
+// packBufs are one worker's packing buffers.
+type packBufs[T Float] struct {
+	a, b, tile []T
+}
+
+var packPools [2]sync.Pool
+
+func getBufs[T Float](na, nb, nt int) *packBufs[T] {
+	pool := &packPools[0]
+	var z T
+	if unsafe.Sizeof(z) == 8 {
+		pool = &packPools[1]
+	}
+	bf, _ := pool.Get().(*packBufs[T])
+	if bf == nil {
+		bf = &packBufs[T]{}
+	}
+	if len(bf.a) < na {
+		bf.a = alignedSlice[T](na)
+	}
+	if len(bf.b) < nb {
+		bf.b = alignedSlice[T](nb)
+	}
+	if len(bf.tile) < nt {
+		bf.tile = alignedSlice[T](nt)
+	}
+	return bf
+}
+
+func putBufs[T Float](bf *packBufs[T]) {
+	var z T
+	if unsafe.Sizeof(z) == 8 {
+		packPools[1].Put(bf)
+	} else {
+		packPools[0].Put(bf)
+	}
+}
+
+// alignedSlice returns n elements starting on a 64-byte (cache line) boundary.
+func alignedSlice[T Float](n int) []T {
+	var z T
+	sz := int(unsafe.Sizeof(z))
+	s := make([]T, n+64/sz)
+	off := 0
+	if r := int(uintptr(unsafe.Pointer(unsafe.SliceData(s))) & 63); r != 0 {
+		off = (64 - r) / sz
+	}
+	return s[off : off+n : off+n]
+}
+
+// block computes rows [i0, i1) and columns [j0, j1) of C.
+func (g *gemmJob[T]) block(i0, i1, j0, j1 int) {
+	mr, nr := g.mk.mr, g.mk.nr
+	mcMax := min(g.prm.MC, (i1-i0+mr-1)/mr*mr)
+	ncMax := min(g.prm.NC, (j1-j0+nr-1)/nr*nr)
+	kcMax, nkb := kBlocking(g.k, g.prm.KC)
+	bf := getBufs[T](mcMax*kcMax, ncMax*kcMax, mr*nr)
+	defer putBufs(bf)
+	for jc := j0; jc < j1; jc += ncMax {
+		nc := min(ncMax, j1-jc)
+		for kb := range nkb {
+			pc := kb * kcMax
+			kc := min(kcMax, g.k-pc)
+			beta := g.beta
+			if kb > 0 {
+				beta = 1
+			}
+			packPanels(bf.b, g.b.T(), jc, nc, pc, kc, nr)
+			for ic := i0; ic < i1; ic += mcMax {
+				mc := min(mcMax, i1-ic)
+				packPanels(bf.a, g.a, ic, mc, pc, kc, mr)
+				g.macro(bf, ic, mc, jc, nc, kc, beta)
+			}
+		}
+	}
+}
+
+// kBlocking splits k into nkb blocks of kc (the last one shorter), as even as multiples of
+// eight allow, so that no block is a sliver.
+func kBlocking(k, kcMax int) (kc, nkb int) {
+	nkb = (k + kcMax - 1) / kcMax
+	kc = (k + nkb - 1) / nkb
+	kc = min(kcMax, (kc+7)&^7)
+	return kc, (k + kc - 1) / kc
+}
+
+// macro runs the micro-kernel over the mc×nc block of C at (ic, jc) from the packed Ã and B̃.
+func (g *gemmJob[T]) macro(bf *packBufs[T], ic, mc, jc, nc, kc int, beta T) {
+	mr, nr, fn := g.mk.mr, g.mk.nr, g.mk.fn
+	c := g.c
+	var z T
+	panelLines := (kc*nr*int(unsafe.Sizeof(z)) + 63) / 64
+	nir := (mc + mr - 1) / mr
+	pfLines := (panelLines + nir - 1) / nir
+	for jr := 0; jr < nc; jr += nr {
+		bp := bf.b[jr*kc : (jr+nr)*kc]
+		nt := min(nr, nc-jr)
+		// While this micro-panel of B̃ is used, bring the next one from L3 into L2, a slice
+		// per micro-tile.
+		var bnext unsafe.Pointer
+		if jr+nr < nc {
+			bnext = unsafe.Pointer(unsafe.SliceData(bf.b[(jr+nr)*kc:]))
+		}
+		for ir := 0; ir < mc; ir += mr {
+			if first := ir / mr * pfLines; bnext != nil && first < panelLines {
+				prefetchL2(unsafe.Add(bnext, first*64), min(pfLines, panelLines-first))
+			}
+			ap := bf.a[ir*kc : (ir+mr)*kc]
+			mt := min(mr, mc-ir)
+			off := c.index(ic+ir, jc+jr)
+			if g.direct && mt == mr && nt == nr {
+				fn(kc, ap, bp, c.Data[off:], c.RowStride, beta)
+				continue
+			}
+			fn(kc, ap, bp, bf.tile, nr, 0)
+			storeTile(c, off, bf.tile, nr, mt, nt, beta)
+		}
+	}
+}
+
+// storeTile computes C = tile + beta·C on the mt×nt corner of the tile, as a micro-kernel
+// would.
+func storeTile[T Float](c Matrix[T], off int, tile []T, ldt, mt, nt int, beta T) {
+	for i := range mt {
+		t := tile[i*ldt : i*ldt+nt]
+		o := off + i*c.RowStride
+		if c.ColStride == 1 {
+			row := c.Data[o : o+nt]
+			switch beta {
+			case 0:
+				copy(row, t)
+			case 1:
+				for j, v := range t {
+					row[j] += v
+				}
+			default:
+				for j, v := range t {
+					row[j] = fma(beta, row[j], v)
+				}
+			}
+			continue
+		}
+		for _, v := range t {
+			switch beta {
+			case 0:
+				c.Data[o] = v
+			case 1:
+				c.Data[o] += v
+			default:
+				c.Data[o] = fma(beta, c.Data[o], v)
+			}
+			o += c.ColStride
+		}
+	}
+}
+
+// packPanels packs rows [i0, i0+mc) and columns [p0, p0+kc) of x into w-row micro-panels:
+// micro-panel q holds x[i0+q*w+i, p0+p] at dst[q*w*kc + p*w + i], and zeros for the rows past
+// mc. A is packed as it is; B is packed through its transpose, so that its micro-panels hold
+// w columns of B.
+func packPanels[T Float](dst []T, x Matrix[T], i0, mc, p0, kc, w int) {
+	if x.RowStride == 1 && x.ColStride != 1 {
+		// Each column of x is contiguous: copy w-long pieces, walking x by columns (the
+		// rows of B in memory) so that it is read in order.
+		packCols(dst, x.Data, x.index(i0, p0), mc, w, kc, x.ColStride)
+		return
+	}
+	for q := 0; q*w < mc; q++ {
+		rows := min(w, mc-q*w)
+		d := dst[q*w*kc : (q+1)*w*kc]
+		base := x.index(i0+q*w, p0)
+		if x.ColStride == 1 {
+			packRows(d, x.Data, base, rows, w, kc, x.RowStride)
+		} else {
+			packStrided(d, x.Data, base, rows, w, kc, x.RowStride, x.ColStride)
+		}
+	}
+}
+
+// packRows packs a micro-panel whose rows are contiguous in src (d[p*w+i] = src[base+i*rs+p]),
+// four rows at a time.
+func packRows[T Float](d, src []T, base, rows, w, kc, rs int) {
+	if rows < w {
+		clear(d)
+	}
+	i := 0
+	for ; i+4 <= rows; i += 4 {
+		packRows4(d[i:], src, base+i*rs, rs, kc, w)
+	}
+	for ; i < rows; i++ {
+		row := src[base+i*rs : base+i*rs+kc]
+		dd := d[i:]
+		for p, v := range row {
+			dd[p*w] = v
+		}
+	}
+}
+
+// packRows4F32 and packRows4F64 are packRows4Go in assembly, where the CPU has it (else nil).
+var (
+	packRows4F32 func(d, src []float32, rs, kc, w int)
+	packRows4F64 func(d, src []float64, rs, kc, w int)
+)
+
+// packRows4 packs four rows with packRows4F32 or packRows4F64 where there is one.
+func packRows4[T Float](d, src []T, base, rs, kc, w int) {
+	if rs > 0 && kc > 0 {
+		// The slicing bounds what the assembly touches.
+		dd, ss := d[:(kc-1)*w+4], src[base:base+3*rs+kc]
+		switch dd := any(dd).(type) {
+		case []float32:
+			if packRows4F32 != nil {
+				packRows4F32(dd, any(ss).([]float32), rs, kc, w)
+				return
+			}
+		case []float64:
+			if packRows4F64 != nil {
+				packRows4F64(dd, any(ss).([]float64), rs, kc, w)
+				return
+			}
+		}
+	}
+	packRows4Go(d, src, base, rs, kc, w)
+}
+
+// packRows4Go packs four rows of a micro-panel, transposing 4×4 blocks:
+//
+//	for i < 4, p < kc:
+//		d[p*w+i] = src[base+i*rs+p]
+func packRows4Go[T Float](d, src []T, base, rs, kc, w int) {
+	r0 := src[base : base+kc]
+	r1 := src[base+rs : base+rs+kc]
+	r2 := src[base+2*rs : base+2*rs+kc]
+	r3 := src[base+3*rs : base+3*rs+kc]
+	p := 0
+	for ; p+4 <= kc; p += 4 {
+		x0, x1, x2, x3 := (*[4]T)(r0[p:p+4]), (*[4]T)(r1[p:p+4]), (*[4]T)(r2[p:p+4]), (*[4]T)(r3[p:p+4])
+		do := p * w
+		d0 := (*[4]T)(d[do : do+4])
+		d1 := (*[4]T)(d[do+w : do+w+4])
+		d2 := (*[4]T)(d[do+2*w : do+2*w+4])
+		d3 := (*[4]T)(d[do+3*w : do+3*w+4])
+		*d0 = [4]T{x0[0], x1[0], x2[0], x3[0]}
+		*d1 = [4]T{x0[1], x1[1], x2[1], x3[1]}
+		*d2 = [4]T{x0[2], x1[2], x2[2], x3[2]}
+		*d3 = [4]T{x0[3], x1[3], x2[3], x3[3]}
+	}
+	for ; p < kc; p++ {
+		*(*[4]T)(d[p*w : p*w+4]) = [4]T{r0[p], r1[p], r2[p], r3[p]}
+	}
+}
+
+// packCols packs the micro-panels of rows [0, mc) of a matrix whose columns are contiguous in
+// src (dst[q*w*kc + p*w + i] = src[base+q*w+i+p*cs]), one column at a time.
+func packCols[T Float](dst, src []T, base, mc, w, kc, cs int) {
+	full := mc / w * w
+	for p := range kc {
+		s := src[base+p*cs : base+p*cs+mc]
+		d := dst[p*w:]
+		q := 0
+		switch w {
+		case 8:
+			for ; q < full; q += 8 {
+				*(*[8]T)(d[q*kc : q*kc+8]) = *(*[8]T)(s[q : q+8])
+			}
+		case 16:
+			for ; q < full; q += 16 {
+				*(*[16]T)(d[q*kc : q*kc+16]) = *(*[16]T)(s[q : q+16])
+			}
+		case 32:
+			for ; q < full; q += 32 {
+				*(*[32]T)(d[q*kc : q*kc+32]) = *(*[32]T)(s[q : q+32])
+			}
+		}
+		for ; q < full; q += w {
+			copy(d[q*kc:q*kc+w], s[q:q+w])
+		}
+		if q < mc {
+			t := d[q*kc : q*kc+w]
+			copy(t, s[q:])
+			clear(t[mc-q:])
+		}
+	}
+}
+
+// packStrided packs a micro-panel from any strides (d[p*w+i] = src[base+i*rs+p*cs]).
+func packStrided[T Float](d, src []T, base, rows, w, kc, rs, cs int) {
+	if rows < w {
+		clear(d)
+	}
+	for p := range kc {
+		o := base + p*cs
+		dd := d[p*w : p*w+rows]
+		for i := range dd {
+			dd[i] = src[o+i*rs]
+		}
+	}
+}

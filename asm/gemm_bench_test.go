@@ -1,0 +1,107 @@
+package asm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// The GEMM benchmarks: C = A·B for square row-major matrices, with every kernel level of this
+// machine and OpenBLAS side by side, in GFLOP/s. OpenBLAS's name says which of its kernels ran
+// (OPENBLAS_CORETYPE chooses them). Threads follow GOMAXPROCS on both sides, so -cpu 1
+// measures one core:
+//
+//	OPENBLAS_CORETYPE=SkylakeX go test -run NONE -bench 'gemm//n=(1024|2048)$' -cpu 1 ./asm
+//	OPENBLAS_CORETYPE=Haswell go test -run NONE -bench 'gemm/impl=(avx2|openblas)' -cpu 1 ./asm
+//
+// Sizes over 1024 are left out with -short.
+var gemmBenchSizes = []int{256, 512, 1024, 2048, 4096}
+
+func BenchmarkSgemm(b *testing.B) { benchGemm[float32](b) }
+func BenchmarkDgemm(b *testing.B) { benchGemm[float64](b) }
+
+func benchGemm[T Float](b *testing.B) {
+	for _, n := range gemmBenchSizes {
+		if n > 1024 && testing.Short() {
+			continue
+		}
+		r := rand.New(rand.NewPCG(1, uint64(n)))
+		a, bb, c := randSlice[T](r, n*n), randSlice[T](r, n*n), make([]T, n*n)
+		for _, l := range Levels() {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", l, n), func(b *testing.B) {
+				if l == "generic" && n > 1024 {
+					b.Skip("the generic level is too slow to matter at this size")
+				}
+				prm := &GemmParams{Level: l}
+				run := func() {
+					err := Gemm(n, n, n, Matrix[T]{Data: a, RowStride: n, ColStride: 1}, Matrix[T]{Data: bb, RowStride: n, ColStride: 1},
+						0, Matrix[T]{Data: c, RowStride: n, ColStride: 1}, prm)
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				measure(b, n, run)
+			})
+		}
+		ob, err := loadOpenBLAS()
+		name := "openblas"
+		if err == nil {
+			name += "-" + ob.core()
+		}
+		b.Run(fmt.Sprintf("impl=%s/n=%d", name, n), func(b *testing.B) {
+			if err != nil {
+				b.Skipf("OpenBLAS not available (apt-get install libopenblas0): %v", err)
+			}
+			ob.setThreads(int32(runtime.GOMAXPROCS(0)))
+			n32 := int32(n)
+			var run func()
+			switch a := any(a).(type) {
+			case []float32:
+				bb, c := any(bb).([]float32), any(c).([]float32)
+				run = func() {
+					ob.sgemm(cblasRowMajor, cblasNoTrans, cblasNoTrans, n32, n32, n32, 1, &a[0], n32, &bb[0], n32, 0, &c[0], n32)
+				}
+			case []float64:
+				bb, c := any(bb).([]float64), any(c).([]float64)
+				run = func() {
+					ob.dgemm(cblasRowMajor, cblasNoTrans, cblasNoTrans, n32, n32, n32, 1, &a[0], n32, &bb[0], n32, 0, &c[0], n32)
+				}
+			}
+			measure(b, n, run)
+		})
+	}
+}
+
+// measure runs one warm-up call, then times b.N calls and reports GFLOP/s.
+func measure(b *testing.B, n int, run func()) {
+	run()
+	b.ResetTimer()
+	t0 := time.Now()
+	for range b.N {
+		run()
+	}
+	el := time.Since(t0)
+	b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/el.Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkGemmMicro measures each micro-kernel alone, on panels that stay in L1: the ceiling
+// of the blocked GEMM.
+func BenchmarkGemmMicro(b *testing.B) {
+	for _, lv := range available {
+		b.Run("impl="+lv.name+"/float32", func(b *testing.B) { benchMicro(b, kernelOf[float32](lv)) })
+		b.Run("impl="+lv.name+"/float64", func(b *testing.B) { benchMicro(b, kernelOf[float64](lv)) })
+	}
+}
+
+func benchMicro[T Float](b *testing.B, mk microKernel[T]) {
+	const k = 256
+	r := rand.New(rand.NewPCG(1, 1))
+	a, bb, c := randSlice[T](r, mk.mr*k), randSlice[T](r, mk.nr*k), make([]T, mk.mr*mk.nr)
+	t0 := time.Now()
+	for range b.N {
+		mk.fn(k, a, bb, c, mk.nr, 1)
+	}
+	b.ReportMetric(2*float64(mk.mr*mk.nr*k)*float64(b.N)/time.Since(t0).Seconds()/1e9, "GFLOP/s")
+}

@@ -1,0 +1,133 @@
+//go:build !noasm
+
+package asm
+
+import "github.com/klauspost/cpuid/v2"
+
+// hasISA reports whether this CPU runs isa's kernels: the same conditions as archLevels.
+func hasISA(isa vecISA) bool {
+	switch isa {
+	case isaGo:
+		return true
+	case isaAVX2:
+		return cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+	case isaAVX512:
+		return cpuid.CPU.Supports(cpuid.AVX512F, cpuid.FMA3)
+	}
+	return false
+}
+
+func binaryF32Arch(isa vecISA, op int, dst, a, b []float32) {
+	if isa == isaAVX512 {
+		binaryF32AVX512(op, dst, a, b)
+	} else {
+		binaryF32AVX2(op, dst, a, b)
+	}
+}
+
+func binaryF64Arch(isa vecISA, op int, dst, a, b []float64) {
+	if isa == isaAVX512 {
+		binaryF64AVX512(op, dst, a, b)
+	} else {
+		binaryF64AVX2(op, dst, a, b)
+	}
+}
+
+func scalarF32Arch(isa vecISA, op int, dst, x []float32, s float32) {
+	if isa == isaAVX512 {
+		scalarF32AVX512(op, dst, x, s)
+	} else {
+		scalarF32AVX2(op, dst, x, s)
+	}
+}
+
+func unaryF32Arch(isa vecISA, op int, dst, x []float32) {
+	if isa == isaAVX512 {
+		unaryF32AVX512(op, dst, x)
+	} else {
+		unaryF32AVX2(op, dst, x)
+	}
+}
+
+func sumF32Arch(isa vecISA, x []float32, lane *[32]float64) {
+	if isa == isaAVX512 {
+		sumF32AVX512(x, lane)
+	} else {
+		sumF32AVX2(x, lane)
+	}
+}
+
+func sumF64Arch(isa vecISA, x []float64, lane *[32]float64) {
+	if isa == isaAVX512 {
+		sumF64AVX512(x, lane)
+	} else {
+		sumF64AVX2(x, lane)
+	}
+}
+
+func reduceF32Arch(isa vecISA, op int, x []float32, lane *[16]float32) {
+	if isa == isaAVX512 {
+		reduceF32AVX512(op, x, lane)
+	} else {
+		reduceF32AVX2(op, x, lane)
+	}
+}
+
+func reduceF64Arch(isa vecISA, op int, x []float64, lane *[8]float64) {
+	if isa == isaAVX512 {
+		reduceF64AVX512(op, x, lane)
+	} else {
+		reduceF64AVX2(op, x, lane)
+	}
+}
+
+// The kernels of vec_amd64.s take whole vectors: len(dst) a multiple of 8 (AVX2) or 16
+// (AVX-512) float32, half that of float64; len(x) a multiple of 32 for the sums.
+
+//go:noescape
+func binaryF32AVX2(op int, dst, a, b []float32)
+
+//go:noescape
+func binaryF32AVX512(op int, dst, a, b []float32)
+
+//go:noescape
+func binaryF64AVX2(op int, dst, a, b []float64)
+
+//go:noescape
+func binaryF64AVX512(op int, dst, a, b []float64)
+
+//go:noescape
+func scalarF32AVX2(op int, dst, x []float32, s float32)
+
+//go:noescape
+func scalarF32AVX512(op int, dst, x []float32, s float32)
+
+//go:noescape
+func unaryF32AVX2(op int, dst, x []float32)
+
+//go:noescape
+func unaryF32AVX512(op int, dst, x []float32)
+
+//go:noescape
+func sumF32AVX2(x []float32, lane *[32]float64)
+
+//go:noescape
+func sumF32AVX512(x []float32, lane *[32]float64)
+
+//go:noescape
+func sumF64AVX2(x []float64, lane *[32]float64)
+
+//go:noescape
+func sumF64AVX512(x []float64, lane *[32]float64)
+
+//go:noescape
+func reduceF32AVX2(op int, x []float32, lane *[16]float32)
+
+//go:noescape
+func reduceF32AVX512(op int, x []float32, lane *[16]float32)
+
+//go:noescape
+func reduceF64AVX2(op int, x []float64, lane *[8]float64)
+
+//go:noescape
+func reduceF64AVX512(op int, x []float64, lane *[8]float64)

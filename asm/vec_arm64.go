@@ -1,0 +1,44 @@
+//go:build !noasm
+
+package asm
+
+// hasISA reports whether this CPU runs isa's kernels: NEON is part of every arm64 CPU.
+func hasISA(isa vecISA) bool { return isa == isaGo || isa == isaNEON }
+
+func binaryF32Arch(_ vecISA, op int, dst, a, b []float32)         { binaryF32NEON(op, dst, a, b) }
+func binaryF64Arch(_ vecISA, op int, dst, a, b []float64)         { binaryF64NEON(op, dst, a, b) }
+func scalarF32Arch(_ vecISA, op int, dst, x []float32, s float32) { scalarF32NEON(op, dst, x, s) }
+func unaryF32Arch(_ vecISA, op int, dst, x []float32)             { unaryF32NEON(op, dst, x) }
+func sumF32Arch(_ vecISA, x []float32, lane *[32]float64)         { sumF32NEON(x, lane) }
+func sumF64Arch(_ vecISA, x []float64, lane *[32]float64)         { sumF64NEON(x, lane) }
+func reduceF32Arch(_ vecISA, op int, x []float32, lane *[16]float32) {
+	reduceF32NEON(op, x, lane)
+}
+func reduceF64Arch(_ vecISA, op int, x []float64, lane *[8]float64) { reduceF64NEON(op, x, lane) }
+
+// The kernels of vec_arm64.s take whole vectors: len(dst) a multiple of 4 float32 or 2
+// float64; len(x) a multiple of 32 for the sums.
+
+//go:noescape
+func binaryF32NEON(op int, dst, a, b []float32)
+
+//go:noescape
+func binaryF64NEON(op int, dst, a, b []float64)
+
+//go:noescape
+func scalarF32NEON(op int, dst, x []float32, s float32)
+
+//go:noescape
+func unaryF32NEON(op int, dst, x []float32)
+
+//go:noescape
+func sumF32NEON(x []float32, lane *[32]float64)
+
+//go:noescape
+func sumF64NEON(x []float64, lane *[32]float64)
+
+//go:noescape
+func reduceF32NEON(op int, x []float32, lane *[16]float32)
+
+//go:noescape
+func reduceF64NEON(op int, x []float64, lane *[8]float64)

@@ -1,0 +1,34 @@
+//go:build (!amd64 && !arm64) || noasm
+
+package asm
+
+// Without assembly, hasISA admits only the Go references, and the dispatchers never call the
+// ...Arch functions; these do what the assembly would, for completeness.
+
+func hasISA(isa vecISA) bool { return isa == isaGo }
+
+func binaryF32Arch(_ vecISA, op int, dst, a, b []float32) { binaryGo(op, dst, a, b) }
+func binaryF64Arch(_ vecISA, op int, dst, a, b []float64) { binaryGo(op, dst, a, b) }
+func unaryF32Arch(_ vecISA, op int, dst, x []float32)     { unaryF32Go(op, dst, x) }
+
+func scalarF32Arch(_ vecISA, op int, dst, x []float32, s float32) { scalarF32Go(op, dst, x, s) }
+
+func sumF32Arch(_ vecISA, x []float32, lane *[32]float64) {
+	for i, v := range x {
+		lane[i%32] += float64(v)
+	}
+}
+
+func sumF64Arch(_ vecISA, x []float64, lane *[32]float64) {
+	for i, v := range x {
+		lane[i%32] += v
+	}
+}
+
+func reduceF32Arch(_ vecISA, op int, x []float32, lane *[16]float32) {
+	lane[0] = reduceGo(op, lane[0], x)
+}
+
+func reduceF64Arch(_ vecISA, op int, x []float64, lane *[8]float64) {
+	lane[0] = reduceGo(op, lane[0], x)
+}

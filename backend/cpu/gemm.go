@@ -1,0 +1,119 @@
+package cpu
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/crossbar-compute/crossbar/asm"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// A float32 or float64 contraction whose operands are plain loads (no mask) runs on the asm
+// GEMM straight from the input buffers, whatever their strides: transposes, slices, flips and
+// broadcasts are all strided matrices. Float32 accumulates in float32, as BLAS does.
+
+// gemmOK reports whether the kernel's contraction can run on the asm GEMM.
+func (p *program) gemmOK(ins []*Buffer) bool {
+	c := p.k.Core
+	if c == nil || c.Op != graph.OpContract || (c.DType != graph.Float32 && c.DType != graph.Float64) {
+		return false
+	}
+	for _, e := range c.Src {
+		if e.Op != graph.OpLoad || e.View.Mask != nil || e.DType != c.DType || ins[e.Input].dt != c.DType ||
+			len(e.View.Shape) != len(c.Shape) {
+			return false
+		}
+	}
+	return true
+}
+
+// gemmDirect computes the kernel into out when its output is the contraction itself, of the
+// same dtype: the GEMM then writes the output buffer in place. It reports whether it did.
+func (p *program) gemmDirect(out *Buffer, ins []*Buffer) bool {
+	e := p.k.Expr
+	if e.Op != graph.OpCoreValue || e.DType != p.k.Core.DType || out.dt != e.DType ||
+		out.n != graph.NumElements(p.k.Core.Shape) || !p.gemmOK(ins) {
+		return false
+	}
+	switch out.dt {
+	case graph.Float32:
+		return gemmBatched(p.k.Core, ins, view[float32](out)) == nil
+	default:
+		return gemmBatched(p.k.Core, ins, view[float64](out)) == nil
+	}
+}
+
+// contractGemm computes the contraction on the asm GEMM into the float64 array that the
+// epilogue reads, or returns nil when it cannot.
+func (p *program) contractGemm(ins []*Buffer) []float64 {
+	if !p.gemmOK(ins) {
+		return nil
+	}
+	c := p.k.Core
+	out := make([]float64, graph.NumElements(c.Shape))
+	switch c.DType {
+	case graph.Float32:
+		tmp := make([]float32, len(out))
+		if gemmBatched(c, ins, tmp) != nil {
+			return nil
+		}
+		for i, v := range tmp {
+			out[i] = float64(v)
+		}
+	default:
+		if gemmBatched(c, ins, out) != nil {
+			return nil
+		}
+	}
+	return out
+}
+
+// gemmBatched computes the batched product of the core's operands into dst, row-major
+// [..., M, N]. Many small products share out the cores one product each; otherwise each
+// product uses all of them.
+func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T) error {
+	va, vb := c.Src[0].View, c.Src[1].View
+	da, db := view[T](ins[c.Src[0].Input]), view[T](ins[c.Src[1].Input])
+	r := len(c.Shape)
+	m, n, k := c.Shape[r-2], c.Shape[r-1], va.Shape[r-1]
+	batch := graph.NumElements(c.Shape[:r-2])
+	one := func(bi int, prm *asm.GemmParams) error {
+		oa, ob := va.Offset, vb.Offset
+		rem := bi
+		for d := r - 3; d >= 0; d-- {
+			i := rem % c.Shape[d]
+			rem /= c.Shape[d]
+			oa += i * va.Strides[d]
+			ob += i * vb.Strides[d]
+		}
+		a := asm.Matrix[T]{Data: da, Offset: oa, RowStride: va.Strides[r-2], ColStride: va.Strides[r-1]}
+		b := asm.Matrix[T]{Data: db, Offset: ob, RowStride: vb.Strides[r-2], ColStride: vb.Strides[r-1]}
+		cm := asm.Matrix[T]{Data: dst, Offset: bi * m * n, RowStride: n, ColStride: 1}
+		return asm.Gemm(m, n, k, a, b, 0, cm, prm)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if batch < 2 || batch < workers && m*n*k >= 64*64*64 {
+		for bi := range batch {
+			if err := one(bi, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		mu  sync.Mutex
+		err error
+	)
+	single := &asm.GemmParams{Threads: 1}
+	parallelFor(batch, max(1, 32*32*32/max(1, m*n*k)), func(_, lo, hi int) {
+		for bi := lo; bi < hi; bi++ {
+			if e := one(bi, single); e != nil {
+				mu.Lock()
+				err = e
+				mu.Unlock()
+				return
+			}
+		}
+	})
+	return err
+}
