@@ -40,9 +40,15 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 	workers := runtime.GOMAXPROCS(0)
 	// reduceRange folds domain elements [lo, hi) into acc, where element d belongs to output
 	// d/r - base.
+	// A plain float32 load is read in place, so it can go to the vector kernels in runs much
+	// longer than a scratch block.
+	chunk := blockSize
+	if e.op == graph.OpLoad && e.view.contiguous && e.dt == graph.Float32 {
+		chunk = 1 << 16
+	}
 	reduceRange := func(cx *ctx, lo, hi int, accF []float64, accI []int64, base int) {
-		for s := lo; s < hi; s += blockSize {
-			m := min(blockSize, hi-s)
+		for s := lo; s < hi; s += chunk {
+			m := min(chunk, hi-s)
 			o, left := s/r, r-s%r
 			if e.dt == graph.Float32 {
 				vals := e.evalF32(cx, s, m, nil)
@@ -187,33 +193,14 @@ func foldF(op graph.Op, acc float64, vals []float64) float64 {
 func foldF32(op graph.Op, acc float64, vals []float32) float64 {
 	switch op {
 	case graph.OpSum:
-		// Four partial sums break the dependency chain of the additions.
-		var s0, s1, s2, s3 float64
-		i := 0
-		for ; i+4 <= len(vals); i += 4 {
-			s0 += float64(vals[i])
-			s1 += float64(vals[i+1])
-			s2 += float64(vals[i+2])
-			s3 += float64(vals[i+3])
-		}
-		for ; i < len(vals); i++ {
-			s0 += float64(vals[i])
-		}
-		return acc + ((s0 + s1) + (s2 + s3))
-	case graph.OpProd:
-		for _, v := range vals {
-			acc *= float64(v)
-		}
-		return acc
+		return acc + asm.SumF32(vals)
+	case graph.OpReduceMax:
+		return max(acc, float64(asm.ReduceMaxF32(vals)))
+	case graph.OpReduceMin:
+		return min(acc, float64(asm.ReduceMinF32(vals)))
 	}
 	for _, v := range vals {
-		f := float64(v)
-		if f != f || (op == graph.OpReduceMax && f > acc) || (op == graph.OpReduceMin && f < acc) {
-			acc = f
-		}
-		if acc != acc {
-			break
-		}
+		acc *= float64(v)
 	}
 	return acc
 }
