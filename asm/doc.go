@@ -21,11 +21,12 @@
 // # Levels
 //
 // The kernels come in levels: "generic" (Go), "avx2" (AVX2+FMA) and "avx512" (AVX-512F) on
-// amd64, and later "neon" on arm64. The best level the CPU supports is chosen at start-up;
+// amd64, and "neon" on arm64. The best level the CPU supports is chosen at start-up;
 // the environment variable CROSSBAR_CPU=generic|avx2|avx512|neon forces a lower one (an
 // unknown or unsupported name falls back to the best, with a warning). Levels lists what this
 // machine can run, SetLevel changes the level in use, and GemmParams.Level picks one for a
 // single call.
 //
-// The assembly is generated: go generate runs _asm/gen.go, which writes gemm_amd64.s.
+// The assembly is generated: go generate runs _asm/gen.go, which writes gemm_amd64.s, and
+// _asm/neongen.go, which writes gemm_arm64.s.
 package asm
