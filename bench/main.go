@@ -9,6 +9,8 @@
 //	go run ./bench -suite stream -n 67108864    # 64 Mi-element vectors
 //	go run ./bench -quick                       # small sizes and few repetitions: a smoke run
 //	go run ./bench -json > results.jsonl        # JSON lines instead of the table
+//	OPENBLAS_CORETYPE=SkylakeX go run ./bench -device cpu -suite gemm,deepbench
+//	                                            # SGEMM/DGEMM and DeepBench shapes vs OpenBLAS
 //	go run ./bench -list                        # the suites and devices, and nothing else
 //
 // Flags:
@@ -16,7 +18,10 @@
 //	-device  names    devices to run on, comma-separated (default: every device found)
 //	-suite   names    suites to run, comma-separated (default "stream,matmul")
 //	-n       int      stream: vector length in elements (default 16Mi; 1Mi with -quick)
-//	-sizes   list     matmul: square sizes, comma-separated (default 256,512,1024; 64,128,256 with -quick)
+//	-sizes   list     matmul, gemm: square sizes, comma-separated (matmul: default 256,512,1024;
+//	                  64,128,256 with -quick; gemm: default 1024,2048; 128,256 with -quick)
+//	-deepbench file   deepbench: the problem list (default: ../shared/data/deepbench_gemm.txt
+//	                  from the module root, else from the working directory)
 //	-reps    int      timed repetitions of each case (default 5; 2 with -quick)
 //	-quick            small sizes and few repetitions
 //	-timeout dur      bound on the whole run (default 30m; 0: none)
@@ -33,6 +38,24 @@
 //   - elementwise: the fused chain relu(a*b+c) over -n float32 and a sum over 4n float32,
 //     each with its ratio to the bandwidth of a host memory copy measured in the same run,
 //     and the fixed cost of realizing a 3-op graph over 1K elements (µs).
+//   - gemm: square SGEMM and DGEMM (float32 and float64 MatMul of realized inputs) for each
+//     size, each followed by the same product with OpenBLAS on the host on all cores
+//     (openblas_set_num_threads(GOMAXPROCS)), wall time, from the same inputs. The crossbar
+//     row's note gives the ratio of the rates ("0.93x OpenBLAS"), the OpenBLAS row's the core
+//     type that ran. OpenBLAS is Debian's libopenblas.so.0 loaded at run time with purego
+//     (internal/openblas; $CROSSBAR_OPENBLAS_LIB overrides the name); when it is absent its
+//     rows are errors that say so and the crossbar rows still run. OpenBLAS does not
+//     recognize the Zen 5 CPU of the reference machine and falls back to slow generic
+//     (Prescott) kernels: set OPENBLAS_CORETYPE=Haswell or SkylakeX there. The header names
+//     the core type in use.
+//   - deepbench: the GEMM shapes of Baidu's DeepBench (a list "set m n k transA transB" per
+//     line, -deepbench), float32, each next to OpenBLAS as in gemm. DeepBench's column-major
+//     C[m,n] = op(A)[m,k]·op(B)[k,n] is computed as the same logical product on row-major
+//     tensors: A is stored m×k, or k×m and used through a Transpose view when transA is T
+//     (B likewise, k×n or n×k); OpenBLAS gets the same storage and flags (cblas row-major).
+//     The case is "set-TT" (the two flags), the size m×n×k. The suite fails with an error
+//     when no list is found. -quick runs the first three shapes with every dimension
+//     divided by 8.
 //
 // A new suite is a new file: a type implementing Suite (suite.go) and an init function that
 // calls register; the measure helper does the warm-up, the repetitions and the kernel count.
@@ -117,13 +140,14 @@ func parseFlags(args []string, stderr io.Writer) (Options, error) {
 	devices := fs.String("device", "", "devices to run on, comma-separated (default: every device found)")
 	suites := fs.String("suite", strings.Join(defaultSuites, ","), "suites to run, comma-separated; valid: "+strings.Join(suiteNames(), ", "))
 	fs.IntVar(&o.N, "n", 0, "stream: vector length in elements (default 16777216; 1048576 with -quick)")
-	sizes := fs.String("sizes", "", "matmul: square sizes, comma-separated (default 256,512,1024; 64,128,256 with -quick)")
+	sizes := fs.String("sizes", "", "matmul, gemm: square sizes, comma-separated (matmul default 256,512,1024, 64,128,256 with -quick; gemm 1024,2048, 128,256 with -quick)")
 	fs.IntVar(&o.Reps, "reps", 0, "timed repetitions of each case (default 5; 2 with -quick)")
 	fs.BoolVar(&o.Quick, "quick", false, "small sizes and few repetitions")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "bound on the whole run (0: none)")
 	fs.BoolVar(&o.JSON, "json", false, "write the rows as JSON lines instead of a table")
 	fs.BoolVar(&o.List, "list", false, "list the suites and devices and exit")
 	fs.BoolVar(&o.Verbose, "v", false, "report progress on standard error")
+	fs.StringVar(&o.Deepbench, "deepbench", "", "deepbench: the DeepBench problem list (default: "+deepbenchRelPath+" from the module root or the working directory)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./bench [flags]\n\nflags:\n")
 		fs.PrintDefaults()

@@ -27,6 +27,11 @@ type Options struct {
 	JSON    bool          // JSON lines instead of a table
 	List    bool          // list suites and devices only
 	Verbose bool          // progress on standard error (main sets Progress)
+	// Deepbench is the DeepBench problem list of the deepbench suite; "": the default places.
+	Deepbench string
+
+	// sizesGiven records that Sizes came from the user (the gemm suite has its own defaults).
+	sizesGiven bool
 
 	// Progress, when set, receives a line as each case starts.
 	Progress io.Writer
@@ -53,6 +58,7 @@ func (o Options) withDefaults() (Options, error) {
 	case o.Reps == 0:
 		o.Reps = 5
 	}
+	o.sizesGiven = o.sizesGiven || len(o.Sizes) > 0
 	for _, s := range o.Sizes {
 		if s <= 0 {
 			return o, usagef("-sizes: %d must be positive", s)
@@ -291,8 +297,19 @@ func writeHeader(w io.Writer, h host, opts Options, selected []Suite) {
 	for i, s := range opts.Sizes {
 		sizes[i] = strconv.Itoa(s)
 	}
-	fmt.Fprintf(w, "suites: %s; stream n=%d; matmul sizes=%s; reps=%d (best and median)\n\n",
+	fmt.Fprintf(w, "suites: %s; stream n=%d; matmul sizes=%s; reps=%d (best and median)\n",
 		strings.Join(names, ","), opts.N, strings.Join(sizes, ","), opts.Reps)
+	// Suites comparing with a reference say which (one line each, printed once).
+	seen := map[string]bool{}
+	for _, s := range selected {
+		if h, ok := s.(interface{ headerLine() string }); ok {
+			if l := h.headerLine(); !seen[l] {
+				seen[l] = true
+				fmt.Fprintln(w, l)
+			}
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 // writeDevices lists every device found, marking the default one.

@@ -14,6 +14,8 @@ command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
 for p in libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev libgl-dev; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
+# internal/openblas and the bench's gemm suites compare against OpenBLAS, loaded with purego.
+dpkg -s libopenblas0 >/dev/null 2>&1 || need_pkgs+=(libopenblas0)
 # backend_tpu: mlir-opt-15 parses and verifies every emitted StableHLO module.
 command -v mlir-opt-15 >/dev/null 2>&1 || need_pkgs+=(mlir-15-tools)
 
