@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/crossbar-compute/crossbar/asm"
 	"github.com/crossbar-compute/crossbar/graph"
 	"github.com/crossbar-compute/crossbar/internal/half"
 )
@@ -174,9 +175,30 @@ func roundSliceF(dt graph.DType, out []float64) {
 			out[j] = float64(float32(v))
 		}
 	case graph.Float16, graph.BFloat16:
-		for j, v := range out {
-			out[j] = roundF(dt, v)
+		for lo := 0; lo < len(out); lo += blockSize {
+			roundHalfBlock(dt, out[lo:min(lo+blockSize, len(out))])
 		}
+	}
+}
+
+// roundHalfBlock rounds up to blockSize values to float16 or bfloat16 with the vector
+// conversions (through float32, as roundF does).
+func roundHalfBlock(dt graph.DType, out []float64) {
+	var f [blockSize]float32
+	var h [blockSize]uint16
+	fs, hs := f[:len(out)], h[:len(out)]
+	for j, v := range out {
+		fs[j] = float32(v)
+	}
+	if dt == graph.Float16 {
+		asm.F32ToFloat16(hs, fs)
+		asm.Float16ToF32(fs, hs)
+	} else {
+		asm.F32ToBFloat16(hs, fs)
+		asm.BFloat16ToF32(fs, hs)
+	}
+	for j, v := range fs {
+		out[j] = float64(v)
 	}
 }
 
@@ -405,6 +427,17 @@ func (e *enode) loadF(c *ctx, start int, out []float64) {
 		case graph.Float64:
 			copy(out, view[float64](b)[lo:lo+n])
 			return
+		case graph.Float16, graph.BFloat16:
+			f := c.f32slot(e.slot)[:n]
+			if b.dt == graph.Float16 {
+				asm.Float16ToF32(f, view[uint16](b)[lo:lo+n])
+			} else {
+				asm.BFloat16ToF32(f, view[uint16](b)[lo:lo+n])
+			}
+			for j, v := range f {
+				out[j] = float64(v)
+			}
+			return
 		}
 	}
 	all := e.view.fill(start, n, c.off, c.valid, c.idx)
@@ -485,15 +518,17 @@ func storeF(b *Buffer, start int, vals []float64) {
 		}
 	case graph.Float64:
 		copy(view[float64](b)[start:], vals)
-	case graph.Float16:
-		s := view[uint16](b)[start:]
+	case graph.Float16, graph.BFloat16:
+		var f [blockSize]float32
+		fs := f[:len(vals)]
 		for j, v := range vals {
-			s[j] = half.Float16From(float32(v))
+			fs[j] = float32(v)
 		}
-	case graph.BFloat16:
-		s := view[uint16](b)[start:]
-		for j, v := range vals {
-			s[j] = half.BFloat16From(float32(v))
+		s := view[uint16](b)[start : start+len(vals)]
+		if b.dt == graph.Float16 {
+			asm.F32ToFloat16(s, fs)
+		} else {
+			asm.F32ToBFloat16(s, fs)
 		}
 	}
 }

@@ -1,0 +1,36 @@
+//go:build !noasm
+
+package asm
+
+// At the neon level the binary16 conversions run FCVTL/FCVTL2 and FCVTN/FCVTN2 (FPCR as Go
+// leaves it: round to nearest even, no flush to zero, no default NaN); bfloat16 uses the Go
+// twins.
+
+func float16ToF32Arch(isa vecISA, dst []float32, src []uint16) int {
+	n := len(dst) &^ 7
+	if isa != isaNEON || n == 0 {
+		return 0
+	}
+	float16ToF32NEON(dst[:n], src[:n])
+	return n
+}
+
+func f32ToFloat16Arch(isa vecISA, dst []uint16, src []float32) int {
+	n := len(dst) &^ 7
+	if isa != isaNEON || n == 0 {
+		return 0
+	}
+	f32ToFloat16NEON(dst[:n], src[:n])
+	return n
+}
+
+func bfloat16ToF32Arch(vecISA, []float32, []uint16) int { return 0 }
+func f32ToBFloat16Arch(vecISA, []uint16, []float32) int { return 0 }
+
+// The kernels of half_arm64.s take whole vectors: len(dst) a multiple of 8, src as long.
+
+//go:noescape
+func float16ToF32NEON(dst []float32, src []uint16)
+
+//go:noescape
+func f32ToFloat16NEON(dst []uint16, src []float32)
