@@ -252,7 +252,7 @@ func (e *enode) evalF(c *ctx, start, n int) []float64 {
 		e.loadF(c, start, out)
 		return out
 	case graph.OpConst:
-		e.constF(c, start, out)
+		fillConst(e, c, start, out, e.cval.F)
 		return out
 	case graph.OpCoreValue:
 		copy(out, c.coreF[start:start+n])
@@ -308,7 +308,7 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 		e.loadI(c, start, out)
 		return out
 	case graph.OpConst:
-		e.constI(c, start, out)
+		fillConst(e, c, start, out, e.cval.I)
 		return out
 	case graph.OpCoreValue:
 		copy(out, c.coreI[start:start+n])
@@ -345,11 +345,11 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 		if isF(e.src[0].dt) {
 			a := e.src[0].evalF(c, start, n)
 			b := e.src[1].evalF(c, start, n)
-			compareF(e.op, out, a, b)
+			compare(e.op, out, a, b)
 		} else {
 			a := e.src[0].evalI(c, start, n)
 			b := e.src[1].evalI(c, start, n)
-			compareI(e.op, out, a, b)
+			compare(e.op, out, a, b)
 		}
 		return out
 	}
@@ -379,34 +379,19 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-func (e *enode) constF(c *ctx, start int, out []float64) {
+// fillConst writes the constant v over domain elements [start, start+len(out)), and zero
+// where the constant's view masks it out.
+func fillConst[T float32 | float64 | int64](e *enode, c *ctx, start int, out []T, v T) {
 	if e.view.mask == nil {
 		for j := range out {
-			out[j] = e.cval.F
+			out[j] = v
 		}
 		return
 	}
 	e.view.fill(start, len(out), c.off, c.valid, c.idx)
 	for j := range out {
 		if c.valid[j] {
-			out[j] = e.cval.F
-		} else {
-			out[j] = 0
-		}
-	}
-}
-
-func (e *enode) constI(c *ctx, start int, out []int64) {
-	if e.view.mask == nil {
-		for j := range out {
-			out[j] = e.cval.I
-		}
-		return
-	}
-	e.view.fill(start, len(out), c.off, c.valid, c.idx)
-	for j := range out {
-		if c.valid[j] {
-			out[j] = e.cval.I
+			out[j] = v
 		} else {
 			out[j] = 0
 		}

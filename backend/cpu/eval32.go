@@ -63,20 +63,7 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 		}
 		return out
 	case graph.OpConst:
-		v := float32(e.cval.F)
-		if e.view.mask == nil {
-			for j := range out {
-				out[j] = v
-			}
-			return out
-		}
-		e.view.fill(start, n, c.off, c.valid, c.idx)
-		for j := range out {
-			out[j] = 0
-			if c.valid[j] {
-				out[j] = v
-			}
-		}
+		fillConst(e, c, start, out, float32(e.cval.F))
 		return out
 	case graph.OpCoreValue:
 		for j, v := range c.coreF[start : start+n] {

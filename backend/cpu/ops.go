@@ -124,37 +124,26 @@ func binaryF(op graph.Op, a, b []float64) {
 	}
 }
 
-func compareF(op graph.Op, out []int64, a, b []float64) {
-	for j := range out {
-		var r bool
-		switch op {
-		case graph.OpCmpLT:
-			r = a[j] < b[j]
-		case graph.OpCmpLE:
-			r = a[j] <= b[j]
-		case graph.OpCmpEQ:
-			r = a[j] == b[j]
-		default:
-			r = a[j] != b[j]
+// compare writes 1 where a[j] op b[j] holds, 0 elsewhere (NaN compares false but for !=).
+func compare[T float32 | float64 | int64](op graph.Op, out []int64, a, b []T) {
+	a, b = a[:len(out)], b[:len(out)]
+	switch op {
+	case graph.OpCmpLT:
+		for j := range out {
+			out[j] = b2i(a[j] < b[j])
 		}
-		out[j] = b2i(r)
-	}
-}
-
-func compareI(op graph.Op, out []int64, a, b []int64) {
-	for j := range out {
-		var r bool
-		switch op {
-		case graph.OpCmpLT:
-			r = a[j] < b[j]
-		case graph.OpCmpLE:
-			r = a[j] <= b[j]
-		case graph.OpCmpEQ:
-			r = a[j] == b[j]
-		default:
-			r = a[j] != b[j]
+	case graph.OpCmpLE:
+		for j := range out {
+			out[j] = b2i(a[j] <= b[j])
 		}
-		out[j] = b2i(r)
+	case graph.OpCmpEQ:
+		for j := range out {
+			out[j] = b2i(a[j] == b[j])
+		}
+	default:
+		for j := range out {
+			out[j] = b2i(a[j] != b[j])
+		}
 	}
 }
 
