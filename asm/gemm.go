@@ -219,6 +219,17 @@ func Dgemm(m, n, k int, a, b Matrix[float64], beta float64, c Matrix[float64]) e
 // accumulated in the same order whatever the number of threads, so results are
 // reproducible. C must not overlap A or B, nor itself.
 func Gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmParams) error {
+	return GemmEpilogue(m, n, k, a, b, beta, c, p, nil)
+}
+
+// An Epilogue finishes a rows×cols tile of C in place: element (i+r, j+t) of C is
+// c[off+r*rs+t*cs]. GemmEpilogue calls it once for every element of C, as soon as the element's
+// value is final, while its tile is still in the cache, so that a bias, an activation or a
+// residual costs no pass over C of its own. Workers call it concurrently, on disjoint tiles.
+type Epilogue[T Float] func(i, j, rows, cols int, c []T, off, rs, cs int)
+
+// GemmEpilogue is Gemm followed by epi (when it is not nil) on every tile of C.
+func GemmEpilogue[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmParams, epi Epilogue[T]) error {
 	if m < 0 || n < 0 || k < 0 {
 		return fmt.Errorf("%w: gemm of size %d×%d×%d", ErrView, m, n, k)
 	}
@@ -248,16 +259,21 @@ func Gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmPara
 	}
 	if k == 0 {
 		scaleC(m, n, beta, c)
+		if epi != nil {
+			epi(0, 0, m, n, c.Data, c.Offset, c.RowStride, c.ColStride)
+		}
 		return nil
 	}
 	c = c.canonical(m, n)
+	swapped := false
 	if (c.ColStride != 1 && c.RowStride == 1) || (n == 1 && m > 1 && c.RowStride == 1) {
 		// C stored by columns (or a contiguous column): compute Cᵀ = Bᵀ·Aᵀ, whose rows are C's
 		// columns. A single column also wastes less of the micro-tile as a row, MR being
 		// shorter than NR.
 		m, n, a, b, c = n, m, b.T(), a.T(), c.T().canonical(n, m)
+		swapped = true
 	}
-	g := &gemmJob[T]{mk: kernelOf[T](lv), prm: prm, k: k, a: a, b: b, c: c, beta: beta}
+	g := &gemmJob[T]{mk: kernelOf[T](lv), prm: prm, k: k, a: a, b: b, c: c, beta: beta, epi: epi, swapped: swapped}
 	g.direct = c.ColStride == 1 && c.RowStride >= n
 	g.run(m, n)
 	return nil
@@ -313,63 +329,138 @@ func scaleC[T Float](m, n int, beta T, c Matrix[T]) {
 	}
 }
 
-// gemmJob is one call's work, shared out among workers by blocks of C.
+// gemmJob is one call's work, shared out among workers.
 type gemmJob[T Float] struct {
 	mk      microKernel[T]
 	prm     GemmParams
 	k       int
 	a, b, c Matrix[T]
 	beta    T
-	direct  bool // C is stored by rows (unit column stride): whole tiles are written in place
+	direct  bool        // C is stored by rows (unit column stride): whole tiles are written in place
+	epi     Epilogue[T] // nil, or run on each tile after the last block of k
+	swapped bool        // c is the transpose of the caller's C (the epilogue speaks of the caller's)
 }
 
 // minWorkPerThread is the number of multiply-adds below which another thread does not pay.
 const minWorkPerThread = 48 * 48 * 48
 
-// run computes the m×n product, split into a grid of pm×pn blocks of C, one per worker: each
-// worker packs its own panels, so workers never wait for one another.
+// run computes the m×n product on up to prm.Threads workers. When C has rows enough for
+// each worker to get several micro-panels of them, the workers share each packed panel B̃
+// (packing it together) and split the rows of C, each packing its own blocks Ã: nothing is
+// packed twice. Otherwise (few rows, many columns) each worker computes its own columns of
+// C from its own B̃, and only the few rows of A are packed by every worker.
 func (g *gemmJob[T]) run(m, n int) {
 	mr, nr := g.mk.mr, g.mk.nr
 	rp, cp := (m+mr-1)/mr, (n+nr-1)/nr // micro-panels of rows and columns
 	workers := min(g.prm.Threads, max(1, m*n*g.k/minWorkPerThread), rp*cp)
-	pm, pn := splitGrid(workers, rp, cp, m, n)
-	if pm*pn == 1 {
+	if workers <= 1 {
 		g.block(0, m, 0, n)
 		return
 	}
+	if rp >= workers && imbalance(rp, workers) <= min(imbalance(cp, workers), 1.1) {
+		g.shared(m, n, workers)
+		return
+	}
+	workers = min(workers, cp)
 	var wg sync.WaitGroup
-	for w := range pm * pn {
-		im, in := w/pn, w%pn
-		i0, i1 := min(m, rp*im/pm*mr), min(m, rp*(im+1)/pm*mr)
-		j0, j1 := min(n, cp*in/pn*nr), min(n, cp*(in+1)/pn*nr)
+	for w := range workers {
+		j0, j1 := min(n, cp*w/workers*nr), min(n, cp*(w+1)/workers*nr)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g.block(i0, i1, j0, j1)
+			g.block(0, m, j0, j1)
 		}()
 	}
 	wg.Wait()
 }
 
-// splitGrid chooses pm×pn ≤ workers blocks of C (at most rp row panels by cp column panels)
-// that use as many workers as possible and, among those, pack the least: each worker packs
-// its m/pm rows of A and n/pn columns of B.
-func splitGrid(workers, rp, cp, m, n int) (pm, pn int) {
-	for w := workers; w > 1; w-- {
-		best := math.Inf(1)
-		for d := 1; d <= w; d++ {
-			if w%d != 0 || d > rp || w/d > cp {
-				continue
-			}
-			if cost := float64(m)/float64(d) + float64(n)/float64(w/d); cost < best {
-				best, pm, pn = cost, d, w/d
-			}
-		}
-		if pm > 0 {
-			return pm, pn
-		}
+// imbalance is the work of the busiest of w workers sharing p equal pieces, relative to an
+// even share.
+func imbalance(p, w int) float64 {
+	if p < w {
+		return float64(w) / float64(p)
 	}
-	return 1, 1
+	return float64((p+w-1)/w) * float64(w) / float64(p)
+}
+
+// shared computes the m×n product with workers that share B̃ and split the rows of C. B̃ is
+// double-buffered: a worker packing its share of the next panel knows that everyone is done
+// with the one before the current one, having passed the barrier after it, so one barrier
+// per panel suffices.
+func (g *gemmJob[T]) shared(m, n, workers int) {
+	mr, nr := g.mk.mr, g.mk.nr
+	rp := (m + mr - 1) / mr
+	ncMax := min(g.prm.NC, (n+nr-1)/nr*nr)
+	kcMax, nkb := kBlocking(g.k, g.prm.KC)
+	bb := getBufs[T](0, 2*ncMax*kcMax, 0)
+	defer putBufs(bb)
+	bar := newBarrier(workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		i0, i1 := min(m, rp*w/workers*mr), min(m, rp*(w+1)/workers*mr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mcMax := min(g.prm.MC, (i1-i0+mr-1)/mr*mr)
+			bf := getBufs[T](mcMax*kcMax, 0, mr*nr)
+			defer putBufs(bf)
+			it := 0
+			for jc := 0; jc < n; jc += ncMax {
+				nc := min(ncMax, n-jc)
+				np := (nc + nr - 1) / nr
+				q0, q1 := np*w/workers, np*(w+1)/workers
+				for kb := range nkb {
+					pc := kb * kcMax
+					kc := min(kcMax, g.k-pc)
+					bt := bb.b[it%2*ncMax*kcMax:][:ncMax*kcMax]
+					it++
+					if q1 > q0 {
+						packPanels(bt[q0*nr*kc:], g.b.T(), jc+q0*nr, min(nc, q1*nr)-q0*nr, pc, kc, nr)
+					}
+					bar.wait()
+					beta := g.beta
+					if kb > 0 {
+						beta = 1
+					}
+					for ic := i0; ic < i1; ic += mcMax {
+						mc := min(mcMax, i1-ic)
+						packPanels(bf.a, g.a, ic, mc, pc, kc, mr)
+						g.macro(bf.a, bt, bf.tile, ic, mc, jc, nc, kc, beta, kb == nkb-1)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// A barrier holds each of n goroutines in wait until all n have called it.
+type barrier struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	n, left int
+	gen     uint64
+}
+
+func newBarrier(n int) *barrier {
+	b := &barrier{n: n, left: n}
+	b.cond.L = &b.mu
+	return b
+}
+
+func (b *barrier) wait() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.left--
+	if b.left == 0 {
+		b.left = b.n
+		b.gen++
+		b.cond.Broadcast()
+		return
+	}
+	for gen := b.gen; gen == b.gen; {
+		b.cond.Wait()
+	}
 }
 
 // packBufs are one worker's packing buffers.
@@ -443,7 +534,7 @@ func (g *gemmJob[T]) block(i0, i1, j0, j1 int) {
 			for ic := i0; ic < i1; ic += mcMax {
 				mc := min(mcMax, i1-ic)
 				packPanels(bf.a, g.a, ic, mc, pc, kc, mr)
-				g.macro(bf, ic, mc, jc, nc, kc, beta)
+				g.macro(bf.a, bf.b, bf.tile, ic, mc, jc, nc, kc, beta, kb == nkb-1)
 			}
 		}
 	}
@@ -458,36 +549,49 @@ func kBlocking(k, kcMax int) (kc, nkb int) {
 	return kc, (k + kc - 1) / kc
 }
 
-// macro runs the micro-kernel over the mc×nc block of C at (ic, jc) from the packed Ã and B̃.
-func (g *gemmJob[T]) macro(bf *packBufs[T], ic, mc, jc, nc, kc int, beta T) {
+// macro runs the micro-kernel over the mc×nc block of C at (ic, jc) from the packed Ã and
+// B̃ (tile is a scratch micro-tile). last says that this is the last block of k, after which
+// the epilogue finishes each tile.
+func (g *gemmJob[T]) macro(pa, pb, tile []T, ic, mc, jc, nc, kc int, beta T, last bool) {
 	mr, nr, fn := g.mk.mr, g.mk.nr, g.mk.fn
 	c := g.c
+	epi := g.epi
+	if !last {
+		epi = nil
+	}
 	var z T
 	panelLines := (kc*nr*int(unsafe.Sizeof(z)) + 63) / 64
 	nir := (mc + mr - 1) / mr
 	pfLines := (panelLines + nir - 1) / nir
 	for jr := 0; jr < nc; jr += nr {
-		bp := bf.b[jr*kc : (jr+nr)*kc]
+		bp := pb[jr*kc : (jr+nr)*kc]
 		nt := min(nr, nc-jr)
 		// While this micro-panel of B̃ is used, bring the next one from L3 into L2, a slice
 		// per micro-tile.
 		var bnext unsafe.Pointer
 		if jr+nr < nc {
-			bnext = unsafe.Pointer(unsafe.SliceData(bf.b[(jr+nr)*kc:]))
+			bnext = unsafe.Pointer(unsafe.SliceData(pb[(jr+nr)*kc:]))
 		}
 		for ir := 0; ir < mc; ir += mr {
 			if first := ir / mr * pfLines; bnext != nil && first < panelLines {
 				prefetchL2(unsafe.Add(bnext, first*64), min(pfLines, panelLines-first))
 			}
-			ap := bf.a[ir*kc : (ir+mr)*kc]
+			ap := pa[ir*kc : (ir+mr)*kc]
 			mt := min(mr, mc-ir)
 			off := c.index(ic+ir, jc+jr)
 			if g.direct && mt == mr && nt == nr {
 				fn(kc, ap, bp, c.Data[off:], c.RowStride, beta)
-				continue
+			} else {
+				fn(kc, ap, bp, tile, nr, 0)
+				storeTile(c, off, tile, nr, mt, nt, beta)
 			}
-			fn(kc, ap, bp, bf.tile, nr, 0)
-			storeTile(c, off, bf.tile, nr, mt, nt, beta)
+			if epi != nil {
+				if g.swapped {
+					epi(jc+jr, ic+ir, nt, mt, c.Data, off, c.ColStride, c.RowStride)
+				} else {
+					epi(ic+ir, jc+jr, mt, nt, c.Data, off, c.RowStride, c.ColStride)
+				}
+			}
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"unsafe"
 )
@@ -405,8 +407,12 @@ func testThreads[T Float](t *testing.T, lv *level) {
 	}
 	for _, sz := range sizes {
 		var first []T
-		for _, threads := range []int{1, 2, 3, 7} {
+		for i, threads := range []int{1, 2, 3, 7, 2, 3} {
+			// The last two split among workers that share panels of B̃ narrower than C.
 			prm := GemmParams{Threads: threads, Level: lv.name, MC: 4 * mk.mr, KC: 32}
+			if i >= 4 {
+				prm.NC = 2 * mk.nr
+			}
 			c := gemmCase{m: sz[0], n: sz[1], k: sz[2], beta: 1, prm: prm}
 			got := checkGemm[T](t, rand.New(rand.NewPCG(1, 2)), c)
 			if first == nil {
@@ -494,4 +500,99 @@ func testPackRows4[T Float](t *testing.T, fn func(d, src []T, rs, kc, w int)) {
 			}
 		}
 	}
+}
+
+// TestGemmEpilogue checks that the epilogue sees every element of C exactly once, with its
+// final value and its coordinates, in every layout of C, with and without threads, and for
+// the shapes that Gemm turns around (a column of C, a column-major C) or shortcuts (k = 0).
+func TestGemmEpilogue(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, lv *level, f32 bool) {
+		if f32 {
+			testEpilogue[float32](t, lv)
+		} else {
+			testEpilogue[float64](t, lv)
+		}
+	})
+}
+
+func testEpilogue[T Float](t *testing.T, lv *level) {
+	mk := kernelOf[T](lv)
+	r := rand.New(rand.NewPCG(5, uint64(mk.mr)))
+	tiny := GemmParams{MC: 2 * mk.mr, KC: 16, NC: 2 * mk.nr, Level: lv.name}
+	shapes := [][3]int{{1, 1, 1}, {mk.mr + 1, mk.nr + 3, 40}, {37, 1, 20}, {1, 41, 20}, {6*mk.mr + 5, 3*mk.nr + 2, 70}, {9, 11, 0}}
+	for _, sz := range shapes {
+		for _, lc := range []layout{rowMajor, colMajor, strided, flipped} {
+			for _, threads := range []int{1, 3} {
+				for _, prm := range []GemmParams{{Level: lv.name}, tiny} {
+					prm.Threads = threads
+					m, n, k := sz[0], sz[1], sz[2]
+					a := guardedMatrix[T](r, m, k, rowMajor, 1, true)
+					b := guardedMatrix[T](r, k, n, colMajor, 2, true)
+					want := guardedMatrix[T](r, m, n, lc, 3, true)
+					got := want
+					got.Data = slices.Clone(want.Data)
+					name := fmt.Sprintf("%dx%dx%d C:%v threads=%d params=%+v", m, n, k, lc, threads, prm)
+					if err := Gemm(m, n, k, a, b, 0.5, want, &prm); err != nil {
+						t.Fatal(name, err)
+					}
+					f := func(v T, i, j int) T { return v*2 + T(i) - T(j)/4 }
+					for i := range m {
+						for j := range n {
+							want.Data[want.index(i, j)] = f(want.Data[want.index(i, j)], i, j)
+						}
+					}
+					seen := make([]int32, m*n)
+					epi := func(i0, j0, rows, cols int, c []T, off, rs, cs int) {
+						if i0 < 0 || j0 < 0 || rows <= 0 || cols <= 0 || i0+rows > m || j0+cols > n {
+							t.Errorf("%s: epilogue on %d×%d at (%d, %d)", name, rows, cols, i0, j0)
+							return
+						}
+						for i := range rows {
+							for j := range cols {
+								atomic.AddInt32(&seen[(i0+i)*n+j0+j], 1)
+								c[off+i*rs+j*cs] = f(c[off+i*rs+j*cs], i0+i, j0+j)
+							}
+						}
+					}
+					if err := GemmEpilogue(m, n, k, a, b, 0.5, got, &prm, epi); err != nil {
+						t.Fatal(name, err)
+					}
+					for e, s := range seen {
+						if s != 1 {
+							t.Fatalf("%s: element (%d, %d) finished %d times", name, e/n, e%n, s)
+						}
+					}
+					for o := range got.Data {
+						if math.Float64bits(float64(got.Data[o])) != math.Float64bits(float64(want.Data[o])) && got.Data[o] == got.Data[o] {
+							t.Fatalf("%s: element %d of C's slice is %v, want %v", name, o, got.Data[o], want.Data[o])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBarrier runs goroutines through a barrier many times: none may pass generation g
+// before all have reached it.
+func TestBarrier(t *testing.T) {
+	const workers, rounds = 4, 200
+	b := newBarrier(workers)
+	var arrived [rounds]atomic.Int32
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for g := range rounds {
+				arrived[g].Add(1)
+				b.wait()
+				if n := arrived[g].Load(); n != workers {
+					t.Errorf("round %d: passed the barrier with %d of %d arrived", g, n, workers)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -141,6 +141,11 @@ func (s *scheduler) ensure(n *Node) error {
 	if err != nil {
 		return err
 	}
+	if c := kb.core; c != nil && c != root && kb.coreRefs != s.uses[c] {
+		// The core is also read outside this kernel: compute it into a buffer of its own.
+		s.mat[c] = true
+		return errRetry
+	}
 	for _, in := range kb.k.Inputs {
 		if err := s.ensure(in); err != nil {
 			return err
@@ -151,10 +156,12 @@ func (s *scheduler) ensure(n *Node) error {
 }
 
 type kernelBuilder struct {
-	s      *scheduler
-	k      *Kernel
-	root   *Node // the node whose value the kernel computes (Out, or under Out's reshapes)
-	inputs map[*Node]int
+	s        *scheduler
+	k        *Kernel
+	root     *Node // the node whose value the kernel computes (Out, or under Out's reshapes)
+	inputs   map[*Node]int
+	core     *Node // the core fused into the epilogue, if any
+	coreRefs int   // the epilogue's reads of it
 }
 
 func hasPad(mv []move) bool {
@@ -194,10 +201,17 @@ func (b *kernelBuilder) build(n *Node, mv []move) (*Expr, error) {
 		}
 		return e, nil
 	case n.Op.IsCore():
-		if b.k.Core == nil && len(mv) == 0 && b.s.uses[n] == 1 {
-			if err := b.buildCore(n); err != nil {
-				return nil, err
+		// The core joins the epilogue when it is read as it is, and only by the epilogue
+		// (ensure checks that every use was met here), so that GELU(MatMul(a, b)), which
+		// reads the product twice, is still one kernel.
+		if len(mv) == 0 && (b.k.Core == nil || b.core == n) {
+			if b.k.Core == nil {
+				if err := b.buildCore(n); err != nil {
+					return nil, err
+				}
+				b.core = n
 			}
+			b.coreRefs++
 			return &Expr{Op: OpCoreValue, DType: n.DType}, nil
 		}
 		b.s.mat[n] = true

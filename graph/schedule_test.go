@@ -122,7 +122,12 @@ func TestScheduleFusion(t *testing.T) {
 		{"a reduction is never computed twice", func() []*Node {
 			s := must(Reduce(OpSum, a, []int{1}))
 			return []*Node{must(Binary(OpMul, s, s))}
-		}, []string{"sum [core] in=1", "- [mul] in=1"}},
+		}, []string{"sum [core,core,mul] in=1"}},
+		{"a core read twice by its epilogue, and by another kernel", func() []*Node {
+			s := must(Reduce(OpSum, a, []int{1}))
+			sq := must(Binary(OpMul, s, s))
+			return []*Node{sq, must(Unary(OpExp, s))}
+		}, []string{"sum [core] in=1", "- [mul] in=1", "- [exp] in=1"}},
 		{"padding a computed value materializes it", func() []*Node {
 			return []*Node{must(Pad(must(Unary(OpExp, a)), [][2]int{{1, 1}, {0, 0}}))}
 		}, []string{"- [exp] in=1", "- [] in=1"}},

@@ -27,19 +27,23 @@ func (p *program) gemmOK(ins []*Buffer) bool {
 	return true
 }
 
-// gemmDirect computes the kernel into out when its output is the contraction itself, of the
-// same dtype: the GEMM then writes the output buffer in place. It reports whether it did.
+// gemmDirect computes the kernel into out when its output is the contraction, possibly
+// finished by a tile epilogue, of the same dtype: the GEMM then writes the output buffer in
+// place. It reports whether it did.
 func (p *program) gemmDirect(out *Buffer, ins []*Buffer) bool {
-	e := p.k.Expr
-	if e.Op != graph.OpCoreValue || e.DType != p.k.Core.DType || out.dt != e.DType ||
-		out.n != graph.NumElements(p.k.Core.Shape) || !p.gemmOK(ins) {
+	c := p.k.Core
+	if out.dt != c.DType || out.n != graph.NumElements(c.Shape) || !p.gemmOK(ins) {
+		return false
+	}
+	t := p.tile
+	if p.k.Expr.Op != graph.OpCoreValue && (t == nil || !t.inputsOK(ins)) {
 		return false
 	}
 	switch out.dt {
 	case graph.Float32:
-		return gemmBatched(p.k.Core, ins, view[float32](out)) == nil
+		return gemmBatched(c, ins, view[float32](out), t) == nil
 	default:
-		return gemmBatched(p.k.Core, ins, view[float64](out)) == nil
+		return gemmBatched(c, ins, view[float64](out), t) == nil
 	}
 }
 
@@ -54,14 +58,14 @@ func (p *program) contractGemm(ins []*Buffer) []float64 {
 	switch c.DType {
 	case graph.Float32:
 		tmp := make([]float32, len(out))
-		if gemmBatched(c, ins, tmp) != nil {
+		if gemmBatched(c, ins, tmp, nil) != nil {
 			return nil
 		}
 		for i, v := range tmp {
 			out[i] = float64(v)
 		}
 	default:
-		if gemmBatched(c, ins, out) != nil {
+		if gemmBatched(c, ins, out, nil) != nil {
 			return nil
 		}
 	}
@@ -69,9 +73,9 @@ func (p *program) contractGemm(ins []*Buffer) []float64 {
 }
 
 // gemmBatched computes the batched product of the core's operands into dst, row-major
-// [..., M, N]. Many small products share out the cores one product each; otherwise each
-// product uses all of them.
-func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T) error {
+// [..., M, N], finished by the tile epilogue t unless it is nil. Many small products share
+// out the cores one product each; otherwise each product uses all of them.
+func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T, t *tileEpilogue) error {
 	va, vb := c.Src[0].View, c.Src[1].View
 	da, db := view[T](ins[c.Src[0].Input]), view[T](ins[c.Src[1].Input])
 	r := len(c.Shape)
@@ -89,7 +93,11 @@ func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T) error {
 		a := asm.Matrix[T]{Data: da, Offset: oa, RowStride: va.Strides[r-2], ColStride: va.Strides[r-1]}
 		b := asm.Matrix[T]{Data: db, Offset: ob, RowStride: vb.Strides[r-2], ColStride: vb.Strides[r-1]}
 		cm := asm.Matrix[T]{Data: dst, Offset: bi * m * n, RowStride: n, ColStride: 1}
-		return asm.Gemm(m, n, k, a, b, 0, cm, prm)
+		var epi asm.Epilogue[T]
+		if t != nil {
+			epi = epilogueOf[T](t, ins, c.Shape, bi)
+		}
+		return asm.GemmEpilogue(m, n, k, a, b, 0, cm, prm, epi)
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if batch < 2 || batch < workers && m*n*k >= 64*64*64 {

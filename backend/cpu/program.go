@@ -15,7 +15,8 @@ type program struct {
 	expr  *enode   // output expression over the output shape
 	core  []*enode // core sources (reduction prologue over the permuted input shape, ...)
 	slots int
-	rperm []int // reductions: kept axes, then reduced axes, of the input shape
+	rperm []int         // reductions: kept axes, then reduced axes, of the input shape
+	tile  *tileEpilogue // contractions: the expression as an epilogue of the GEMM, or nil
 }
 
 func compile(k *graph.Kernel) (*program, error) {
@@ -47,6 +48,7 @@ func compile(k *graph.Kernel) (*program, error) {
 	if p.expr, err = p.compileExpr(k.Expr, nil); err != nil {
 		return nil, err
 	}
+	p.tile = compileTile(k)
 	return p, nil
 }
 

@@ -1,0 +1,158 @@
+package cpu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+func hostRand(r *rand.Rand, dt graph.DType, shape ...int) *graph.Node {
+	n := graph.NumElements(shape)
+	b := make([]byte, n*dt.Size())
+	for i := range n {
+		v := r.Float64()*2 - 1
+		if dt == graph.Float32 {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(float32(v)))
+		} else {
+			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
+		}
+	}
+	return must(graph.Host(dt, shape, b))
+}
+
+func scalar(v float64, dt graph.DType, shape []int) *graph.Node {
+	c := must(graph.Const(graph.ScalarOf(v, dt), dt))
+	return must(graph.Expand(must(graph.Reshape(c, make1(len(shape)))), shape))
+}
+
+func make1(r int) []int {
+	s := make([]int, r)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
+}
+
+// broadcast expands x of shape `from` (same rank as to, ones where it broadcasts) to `to`.
+func broadcast(x *graph.Node, from, to []int) *graph.Node {
+	return must(graph.Expand(must(graph.Reshape(x, from)), to))
+}
+
+// TestTileEpilogue checks that a contraction's epilogue computed on the GEMM's tiles gives,
+// bit for bit, what the same operations give on the realized product, and that the kernels
+// meant to be fused are.
+func TestTileEpilogue(t *testing.T) {
+	type epi func(r *rand.Rand, mm *graph.Node) *graph.Node
+	bin := func(op graph.Op, a, b *graph.Node) *graph.Node { return must(graph.Binary(op, a, b)) }
+	un := func(op graph.Op, a *graph.Node) *graph.Node { return must(graph.Unary(op, a)) }
+	cases := []struct {
+		name  string
+		epi   epi
+		fused bool
+	}{
+		{"relu(mm+bias)", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			bias := broadcast(hostRand(r, mm.DType, s[len(s)-1]), append(make1(len(s)-1), s[len(s)-1]), s)
+			return bin(graph.OpMax, bin(graph.OpAdd, mm, bias), scalar(0, mm.DType, s))
+		}, true},
+		{"row bias, 1-mm", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			rb := broadcast(hostRand(r, mm.DType, s[len(s)-2]), append(append(make1(len(s)-2), s[len(s)-2]), 1), s)
+			return bin(graph.OpSub, scalar(1, mm.DType, s), bin(graph.OpMul, rb, mm))
+		}, true},
+		{"gelu", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			half := bin(graph.OpMul, mm, scalar(0.5, mm.DType, s))
+			e := un(graph.OpErf, bin(graph.OpMul, mm, scalar(1/math.Sqrt2, mm.DType, s)))
+			return bin(graph.OpMul, half, bin(graph.OpAdd, e, scalar(1, mm.DType, s)))
+		}, true},
+		{"residual, transposed", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			rs := append([]int(nil), s...)
+			rs[len(s)-2], rs[len(s)-1] = s[len(s)-1], s[len(s)-2]
+			perm := make([]int, len(s))
+			for i := range perm {
+				perm[i] = i
+			}
+			perm[len(s)-2], perm[len(s)-1] = len(s)-1, len(s)-2
+			res := must(graph.Permute(hostRand(r, mm.DType, rs...), perm))
+			return bin(graph.OpAdd, un(graph.OpTanh, mm), res)
+		}, true},
+		{"pow and division", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			return bin(graph.OpDiv, bin(graph.OpPow, un(graph.OpAbs, mm), scalar(1.5, mm.DType, s)), hostRand(r, mm.DType, s...))
+		}, true},
+		{"where (not fused)", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			cond := bin(graph.OpCmpLT, mm, scalar(0, mm.DType, s))
+			return must(graph.Where(cond, scalar(0, mm.DType, s), mm))
+		}, false},
+	}
+	shapes := [][]int{{37, 29, 41}, {130, 1, 70}, {1, 50, 33}, {3, 20, 17, 25}, {200, 300, 150}}
+	for _, dt := range []graph.DType{graph.Float32, graph.Float64} {
+		for _, sh := range shapes {
+			for ci, c := range cases {
+				name := fmt.Sprintf("%v/%v/%s", dt, sh, c.name)
+				r := len(sh)
+				m, n, k := sh[r-3], sh[r-2], sh[r-1]
+				batch := sh[:r-3]
+				seed := uint64(ci*1000 + m*7 + n)
+				build := func() (*graph.Node, *graph.Node) {
+					rr := rand.New(rand.NewPCG(seed, 1))
+					a := hostRand(rr, dt, append(append([]int(nil), batch...), m, k)...)
+					b := hostRand(rr, dt, append(append([]int(nil), batch...), k, n)...)
+					mm := must(graph.Contract(a, b))
+					return mm, c.epi(rr, mm)
+				}
+				_, fused := build()
+				ks, err := graph.Schedule([]*graph.Node{fused})
+				if err != nil {
+					t.Fatal(name, err)
+				}
+				last := ks[len(ks)-1]
+				prog, err := New().Compile(last)
+				if err != nil {
+					t.Fatal(name, err)
+				}
+				if got := prog.(*program).tile != nil; got != c.fused || last.Core == nil {
+					t.Errorf("%s: tile epilogue %v, want %v (core %v)", name, got, c.fused, last.Core)
+				}
+				got := readBits(t, fused)
+				mm, twoPass := build()
+				if err := backend.Realize(New(), mm); err != nil {
+					t.Fatal(name, err)
+				}
+				want := readBits(t, twoPass)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%s: element %d is %#x fused, %#x in two passes", name, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// readBits returns the elements of n as raw bits.
+func readBits(t *testing.T, n *graph.Node) []uint64 {
+	t.Helper()
+	raw, err := backend.Read(New(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sz := n.DType.Size()
+	out := make([]uint64, len(raw)/sz)
+	for i := range out {
+		if sz == 4 {
+			out[i] = uint64(binary.LittleEndian.Uint32(raw[4*i:]))
+		} else {
+			out[i] = binary.LittleEndian.Uint64(raw[8*i:])
+		}
+	}
+	return out
+}
