@@ -551,21 +551,19 @@ func kBlocking(k, kcMax int) (kc, nkb int) {
 
 // macro runs the micro-kernel over the mc×nc block of C at (ic, jc) from the packed Ã and
 // B̃ (tile is a scratch micro-tile). last says that this is the last block of k, after which
-// the epilogue finishes each tile.
+// the epilogue finishes C.
 func (g *gemmJob[T]) macro(pa, pb, tile []T, ic, mc, jc, nc, kc int, beta T, last bool) {
-	mr, nr, fn := g.mk.mr, g.mk.nr, g.mk.fn
-	c := g.c
-	epi := g.epi
-	if !last {
-		epi = nil
+	if last && g.epi != nil {
+		g.macroBands(pa, pb, tile, ic, mc, jc, nc, kc, beta)
+		return
 	}
+	mr, nr := g.mk.mr, g.mk.nr
 	var z T
 	panelLines := (kc*nr*int(unsafe.Sizeof(z)) + 63) / 64
 	nir := (mc + mr - 1) / mr
 	pfLines := (panelLines + nir - 1) / nir
 	for jr := 0; jr < nc; jr += nr {
 		bp := pb[jr*kc : (jr+nr)*kc]
-		nt := min(nr, nc-jr)
 		// While this micro-panel of B̃ is used, bring the next one from L3 into L2, a slice
 		// per micro-tile.
 		var bnext unsafe.Pointer
@@ -576,24 +574,44 @@ func (g *gemmJob[T]) macro(pa, pb, tile []T, ic, mc, jc, nc, kc int, beta T, las
 			if first := ir / mr * pfLines; bnext != nil && first < panelLines {
 				prefetchL2(unsafe.Add(bnext, first*64), min(pfLines, panelLines-first))
 			}
-			ap := pa[ir*kc : (ir+mr)*kc]
-			mt := min(mr, mc-ir)
-			off := c.index(ic+ir, jc+jr)
-			if g.direct && mt == mr && nt == nr {
-				fn(kc, ap, bp, c.Data[off:], c.RowStride, beta)
-			} else {
-				fn(kc, ap, bp, tile, nr, 0)
-				storeTile(c, off, tile, nr, mt, nt, beta)
-			}
-			if epi != nil {
-				if g.swapped {
-					epi(jc+jr, ic+ir, nt, mt, c.Data, off, c.ColStride, c.RowStride)
-				} else {
-					epi(ic+ir, jc+jr, mt, nt, c.Data, off, c.RowStride, c.ColStride)
-				}
-			}
+			g.tile(pa[ir*kc:(ir+mr)*kc], bp, tile, ic+ir, min(mr, mc-ir), jc+jr, min(nr, nc-jr), kc, beta)
 		}
 	}
+}
+
+// macroBands is macro with the loops turned around, for the last block of k when there is
+// an epilogue: each band of MR rows is computed across the whole block, then finished by the
+// epilogue while it is still in L1 or L2, as long runs of each row rather than a row of a
+// micro-tile at a time.
+func (g *gemmJob[T]) macroBands(pa, pb, tile []T, ic, mc, jc, nc, kc int, beta T) {
+	mr, nr := g.mk.mr, g.mk.nr
+	c := g.c
+	for ir := 0; ir < mc; ir += mr {
+		ap := pa[ir*kc : (ir+mr)*kc]
+		mt := min(mr, mc-ir)
+		for jr := 0; jr < nc; jr += nr {
+			g.tile(ap, pb[jr*kc:(jr+nr)*kc], tile, ic+ir, mt, jc+jr, min(nr, nc-jr), kc, beta)
+		}
+		off := c.index(ic+ir, jc)
+		if g.swapped {
+			g.epi(jc, ic+ir, nc, mt, c.Data, off, c.ColStride, c.RowStride)
+		} else {
+			g.epi(ic+ir, jc, mt, nc, c.Data, off, c.RowStride, c.ColStride)
+		}
+	}
+}
+
+// tile computes the mt×nt tile of C at (i, j) from micro-panels ap and bp: in place when C
+// is stored by rows and the tile is whole, else through the scratch tile.
+func (g *gemmJob[T]) tile(ap, bp, tile []T, i, mt, j, nt, kc int, beta T) {
+	c := g.c
+	off := c.index(i, j)
+	if g.direct && mt == g.mk.mr && nt == g.mk.nr {
+		g.mk.fn(kc, ap, bp, c.Data[off:], c.RowStride, beta)
+		return
+	}
+	g.mk.fn(kc, ap, bp, tile, g.mk.nr, 0)
+	storeTile(c, off, tile, g.mk.nr, mt, nt, beta)
 }
 
 // storeTile computes C = tile + beta·C on the mt×nt corner of the tile, as a micro-kernel

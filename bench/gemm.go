@@ -70,6 +70,10 @@ func (s gemmSuite) Run(ctx context.Context, dev backend.Device, opts Options) ([
 			sh := gemmShape{m: n, n: n, k: n}
 			cb, ob := runGemmPair(ctx, dev, opts, s.Name(), name, strconv.Itoa(n), sh, f64, uint64(i))
 			rows = append(rows, cb, ob)
+			if !f64 && cb.OK() {
+				opts.progress("%s: %s sgemm+bias+relu n=%d", dev.Name(), s.Name(), n)
+				rows = append(rows, runEpilogue(ctx, dev, opts, s.Name(), n, cb.Time))
+			}
 		}
 	}
 	return rows, ctx.Err()
@@ -175,6 +179,59 @@ func runCrossbar[T float32 | float64](ctx context.Context, dev backend.Device, o
 		return err
 	}
 	return checkGemm(got, ha, hb, g)
+}
+
+// runEpilogue measures relu(A·B + bias) for square float32 matrices, which the device
+// should compute as one kernel, and notes its time relative to the product alone (plain,
+// measured before) and to the bias and activation run as a pass of their own.
+func runEpilogue(ctx context.Context, dev backend.Device, opts Options, suite string, n int, plain time.Duration) Row {
+	row := Row{Device: dev.Name(), Suite: suite, Case: "sgemm+bias+relu", Size: strconv.Itoa(n)}
+	var ts []*tensor.Tensor
+	defer func() {
+		for _, t := range ts {
+			freeTensor(t)
+		}
+	}()
+	for i, shape := range [][]int{{n, n}, {n, n}, {n}} {
+		size := 1
+		for _, d := range shape {
+			size *= d
+		}
+		t, err := onDevice(dev, randomVector(200+uint64(i), size), shape...)
+		if err != nil {
+			row.fail(err)
+			return row
+		}
+		ts = append(ts, t)
+	}
+	a, b, bias := ts[0], ts[1], ts[2]
+	tm, out, err := measure(ctx, dev, opts.Reps, func() *tensor.Tensor { return a.MatMul(b).Add(bias).ReLU() })
+	if err != nil {
+		row.fail(err)
+		return row
+	}
+	freeTensor(out)
+	row.setTiming(tm, 2*float64(n)*float64(n)*float64(n), "flops", 1e9, "GFLOP/s", 1)
+	// The same bias and activation as a pass of their own over a realized product.
+	mm := a.MatMul(b)
+	if err := mm.Realize(); err != nil {
+		row.fail(err)
+		return row
+	}
+	ts = append(ts, mm)
+	sep, out, err := measure(ctx, dev, opts.Reps, func() *tensor.Tensor { return mm.Add(bias).ReLU() })
+	if err != nil {
+		row.fail(err)
+		return row
+	}
+	freeTensor(out)
+	note := fmt.Sprintf("%.3fx the time of sgemm alone; as two passes (sgemm, then bias+relu) %.3fx",
+		row.Time.Seconds()/plain.Seconds(), (plain+sep.best()).Seconds()/plain.Seconds())
+	if row.Note != "" {
+		note += "; " + row.Note
+	}
+	row.Note = note
+	return row
 }
 
 // onDeviceT is onDevice for float32 or float64 data.

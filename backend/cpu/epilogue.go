@@ -12,10 +12,10 @@ import (
 // dtype) runs inside the GEMM, on each tile of C as soon as it is final and while it is still
 // in the cache, so that MatMul(a, b).Add(bias).ReLU() makes one pass over its output.
 //
-// A tile is evaluated as runs: rows of the tile (or its columns, when C is stored by columns),
-// up to blockSize long. A load steps along a run by its stride in that direction, so a bias
-// broadcast along the run is a scalar and one along the other axis a contiguous slice. Every
-// operation is the evaluator's own (unaryF32, scalarF32, binaryF32; unaryF, binaryF for
+// A tile is evaluated as one run of up to blockSize elements: its rows (or its columns, when C
+// is stored by columns) one after the other, gathered, so that each operation of the
+// expression is one call over the whole tile. A load that does not move over the tile is a
+// scalar. Every operation is the evaluator's own (unaryF32, scalarF32, binaryF32; unaryF, binaryF for
 // float64), so the fused result is bit for bit the unfused one.
 
 // A tnode is a node of a tile epilogue.
@@ -116,53 +116,93 @@ func epilogueOf[T asm.Float](t *tileEpilogue, ins []*Buffer, shape []int, bi int
 	return func(i, j, rows, cols int, c []T, off, rs, cs int) {
 		x := newCtx(t.slots+1, ins)
 		defer putCtx(x)
-		if cs == 1 || rs != 1 && cols >= rows {
-			for q := range rows {
-				runTile(t, x, bases, c, off+q*rs, cs, i+q, j, 0, 1, cols)
+		// Lines follow C's memory: rows, unless C is stored by columns.
+		b := block{i: i, j: j, lines: rows, n: cols, li: 1, pj: 1}
+		lstride, pstride := rs, cs
+		if cs != 1 && (rs == 1 || rows > cols) {
+			b = block{i: i, j: j, lines: cols, n: rows, lj: 1, pi: 1}
+			lstride, pstride = cs, rs
+		}
+		if b.n > blockSize {
+			// Long lines (a whole C at once): a piece of one line at a time.
+			for l := range b.lines {
+				for p := 0; p < b.n; p += blockSize {
+					s := block{i: b.i + l*b.li + p*b.pi, j: b.j + l*b.lj + p*b.pj, lines: 1, n: min(blockSize, b.n-p), li: b.li, lj: b.lj, pi: b.pi, pj: b.pj}
+					finish(t, x, bases, c, off+l*lstride+p*pstride, lstride, pstride, s)
+				}
 			}
-		} else {
-			for q := range cols {
-				runTile(t, x, bases, c, off+q*cs, rs, i, j+q, 1, 0, rows)
-			}
+			return
+		}
+		// Several lines at once, so that each operation of the expression runs once over
+		// up to blockSize elements.
+		per := blockSize / b.n
+		for l := 0; l < b.lines; l += per {
+			s := b
+			s.i, s.j, s.lines = b.i+l*b.li, b.j+l*b.lj, min(per, b.lines-l)
+			finish(t, x, bases, c, off+l*lstride, lstride, pstride, s)
 		}
 	}
 }
 
-// runTile finishes n elements of C, the first at c[off] and the next step apart, which are the
-// output elements (i, j), (i+di, j+dj), ...
-func runTile[T asm.Float](t *tileEpilogue, x *ctx, bases []int, c []T, off, step, i, j, di, dj, n int) {
-	for s := 0; s < n; s += blockSize {
-		m := min(blockSize, n-s)
-		o := off + s*step
-		var cv []T
-		if step == 1 {
-			cv = c[o : o+m]
-		} else {
-			cv = slotOf[T](x, t.slots)[:m]
-			for q := range cv {
-				cv[q] = c[o+q*step]
+// A block is lines×n output elements evaluated as one run: element (l, p) of the run, at
+// position l*n+p, is output element (i + l*li + p*pi, j + l*lj + p*pj).
+type block struct {
+	i, j, lines, n int
+	li, lj, pi, pj int
+}
+
+func (b block) size() int { return b.lines * b.n }
+
+// finish computes the epilogue on block b of C, whose element (l, p) is c[off+l*ls+p*ps].
+func finish[T asm.Float](t *tileEpilogue, x *ctx, bases []int, c []T, off, ls, ps int, b block) {
+	m := b.size()
+	var cv []T
+	if b.lines == 1 && ps == 1 {
+		cv = c[off : off+m]
+	} else {
+		cv = slotOf[T](x, t.slots)[:m]
+		gatherBlock(cv, c, off, ls, ps, b)
+	}
+	var res []T
+	switch cv := any(cv).(type) {
+	case []float32:
+		res = any(t.eval32(t.root, x, bases, cv, b).vec(x, t.root.slot, m).v).([]T)
+	case []float64:
+		res = any(t.eval64(t.root, x, bases, cv, b).vec(x, t.root.slot, m).v).([]T)
+	}
+	for l := range b.lines {
+		o, line := off+l*ls, res[l*b.n:(l+1)*b.n]
+		if ps == 1 {
+			copy(c[o:o+b.n], line)
+			continue
+		}
+		for p, v := range line {
+			c[o+p*ps] = v
+		}
+	}
+}
+
+// gatherBlock copies the elements src[off+l*ls+p*ps] of block b into dst, in block order;
+// elements outside src read as zero, as loads do in the evaluator.
+func gatherBlock[T asm.Float](dst, src []T, off, ls, ps int, b block) {
+	for l := range b.lines {
+		o, line := off+l*ls, dst[l*b.n:(l+1)*b.n]
+		last := o + (b.n-1)*ps
+		if uint(o) < uint(len(src)) && uint(last) < uint(len(src)) {
+			switch ps {
+			case 1:
+				copy(line, src[o:o+b.n])
+				continue
+			case 0:
+				fill(line, src[o])
+				continue
 			}
 		}
-		var res []T
-		switch cv := any(cv).(type) {
-		case []float32:
-			v, sv, scalar := t.eval32(t.root, x, bases, cv, i+s*di, j+s*dj, di, dj)
-			if scalar {
-				v = fill(x.f32slot(t.root.slot)[:m], sv)
-			}
-			res = any(v).([]T)
-		case []float64:
-			v, sv, scalar := t.eval64(t.root, x, bases, cv, i+s*di, j+s*dj, di, dj)
-			if scalar {
-				v = fill(x.fslot(t.root.slot)[:m], sv)
-			}
-			res = any(v).([]T)
-		}
-		if step == 1 {
-			copy(c[o:o+m], res)
-		} else {
-			for q, v := range res {
-				c[o+q*step] = v
+		for p := range line {
+			if q := o + p*ps; uint(q) < uint(len(src)) {
+				line[p] = src[q]
+			} else {
+				line[p] = 0
 			}
 		}
 	}
@@ -184,100 +224,115 @@ func fill[T any](s []T, v T) []T {
 	return s
 }
 
-// load returns the run of a load: a scalar when the run does not move in its view (stride
-// 0), a slice of the input when it steps by one, else the values gathered. Elements outside
-// the buffer read as zero, as in the evaluator.
-func load[T asm.Float](e *tnode, x *ctx, bases []int, src, scratch []T, i, j, di, dj, n int) ([]T, T, bool) {
+// load returns a load's values on block b: a scalar when they do not move over the block,
+// a slice of the input when the block is one run of consecutive elements, else the values
+// gathered into scratch.
+func load[T asm.Float](e *tnode, bases []int, src, scratch []T, b block) value[T] {
 	r := len(e.strides)
-	o := bases[e.slot] + i*e.strides[r-2] + j*e.strides[r-1]
-	step := di*e.strides[r-2] + dj*e.strides[r-1]
-	last := o + (n-1)*step
+	sm, sn := e.strides[r-2], e.strides[r-1]
+	o := bases[e.slot] + b.i*sm + b.j*sn
+	ls, ps := b.li*sm+b.lj*sn, b.pi*sm+b.pj*sn
+	last := o + (b.n-1)*ps + (b.lines-1)*ls
 	inside := uint(o) < uint(len(src)) && uint(last) < uint(len(src))
 	switch {
-	case step == 0 && inside:
-		return nil, src[o], true
-	case step == 1 && inside:
-		return src[o : o+n], 0, false
+	case inside && ps == 0 && (ls == 0 || b.lines == 1):
+		return value[T]{s: src[o], scalar: true}
+	case inside && ps == 1 && b.lines == 1:
+		return value[T]{v: src[o : o+b.n]}
 	}
-	out := scratch[:n]
-	for q := range out {
-		if p := o + q*step; uint(p) < uint(len(src)) {
-			out[q] = src[p]
-		} else {
-			out[q] = 0
-		}
-	}
-	return out, 0, false
+	v := scratch[:b.size()]
+	gatherBlock(v, src, o, ls, ps, b)
+	return value[T]{v: v, owned: true}
 }
 
-// eval32 computes a float32 node on a run of n = len(cv) elements starting at output element
-// (i, j); cv holds the product there. A result the same all along the run comes back as a
-// scalar.
-func (t *tileEpilogue) eval32(e *tnode, x *ctx, bases []int, cv []float32, i, j, di, dj int) ([]float32, float32, bool) {
-	n := len(cv)
-	switch e.op {
-	case graph.OpCoreValue:
-		return cv, 0, false
-	case graph.OpConst:
-		return nil, float32(e.cval), true
-	case graph.OpLoad:
-		return load(e, x, bases, view[float32](x.ins[e.input]), x.f32slot(e.slot), i, j, di, dj, n)
+// A value is a node's result on a block: values, or one scalar for the whole block. Owned
+// values are in scratch that the parent may overwrite: operations write into an operand's
+// scratch where they can, which keeps the epilogue's footprint in L1 to about two tiles, next
+// to the GEMM's panels.
+type value[T asm.Float] struct {
+	v      []T
+	s      T
+	scalar bool
+	owned  bool
+}
+
+// vec returns the values of a, filling the node's slot with the scalar if it is one.
+func (a value[T]) vec(x *ctx, slot, n int) value[T] {
+	if a.scalar {
+		return value[T]{v: fill(slotOf[T](x, slot)[:n], a.s), owned: true}
 	}
-	out := x.f32slot(e.slot)[:n]
-	vec := func(s *tnode) []float32 {
-		v, sv, scalar := t.eval32(s, x, bases, cv, i, j, di, dj)
-		if scalar {
-			return fill(x.f32slot(s.slot)[:n], sv)
-		}
-		return v
-	}
-	if len(e.src) == 1 {
-		unaryF32(x, e.op, out, vec(e.src[0]))
-		return out, 0, false
-	}
-	a, as, aScalar := t.eval32(e.src[0], x, bases, cv, i, j, di, dj)
-	b, bs, bScalar := t.eval32(e.src[1], x, bases, cv, i, j, di, dj)
+	return a
+}
+
+// out returns where a node with operands a and b writes: the scratch of one of them, or
+// the node's own slot.
+func out[T asm.Float](x *ctx, slot, n int, a, b value[T]) []T {
 	switch {
-	case bScalar && !aScalar && hasScalarF32(e.op):
-		scalarF32(e.op, out, a, bs, false)
-	case aScalar && !bScalar && hasScalarF32(e.op):
-		scalarF32(e.op, out, b, as, true)
-	default:
-		if aScalar {
-			a = fill(x.f32slot(e.src[0].slot)[:n], as)
-		}
-		if bScalar {
-			b = fill(x.f32slot(e.src[1].slot)[:n], bs)
-		}
-		binaryF32(x, e.op, out, a, b)
+	case a.owned:
+		return a.v
+	case b.owned:
+		return b.v
 	}
-	return out, 0, false
+	return slotOf[T](x, slot)[:n]
 }
 
-// eval64 is eval32 for float64, on the evaluator's float64 operations.
-func (t *tileEpilogue) eval64(e *tnode, x *ctx, bases []int, cv []float64, i, j, di, dj int) ([]float64, float64, bool) {
+// eval32 computes a float32 node on block b, where cv holds the product (read only).
+func (t *tileEpilogue) eval32(e *tnode, x *ctx, bases []int, cv []float32, b block) value[float32] {
 	n := len(cv)
 	switch e.op {
 	case graph.OpCoreValue:
-		return cv, 0, false
+		return value[float32]{v: cv}
 	case graph.OpConst:
-		return nil, e.cval, true
+		return value[float32]{s: float32(e.cval), scalar: true}
 	case graph.OpLoad:
-		return load(e, x, bases, view[float64](x.ins[e.input]), x.fslot(e.slot), i, j, di, dj, n)
+		return load(e, bases, view[float32](x.ins[e.input]), x.f32slot(e.slot), b)
 	}
-	out := x.fslot(e.slot)[:n]
-	src := func(s *tnode) []float64 {
-		v, sv, scalar := t.eval64(s, x, bases, cv, i, j, di, dj)
-		if scalar {
-			return fill(x.fslot(s.slot)[:n], sv)
-		}
-		return v
-	}
-	copy(out, src(e.src[0]))
 	if len(e.src) == 1 {
-		unaryF(e.op, out)
-	} else {
-		binaryF(e.op, out, src(e.src[1]))
+		a := t.eval32(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
+		o := out(x, e.slot, n, a, value[float32]{})
+		unaryF32(x, e.op, o, a.v)
+		return value[float32]{v: o, owned: true}
 	}
-	return out, 0, false
+	u := t.eval32(e.src[0], x, bases, cv, b)
+	v := t.eval32(e.src[1], x, bases, cv, b)
+	switch {
+	case v.scalar && !u.scalar && hasScalarF32(e.op):
+		o := out(x, e.slot, n, u, value[float32]{})
+		scalarF32(e.op, o, u.v, v.s, false)
+		return value[float32]{v: o, owned: true}
+	case u.scalar && !v.scalar && hasScalarF32(e.op):
+		o := out(x, e.slot, n, v, value[float32]{})
+		scalarF32(e.op, o, v.v, u.s, true)
+		return value[float32]{v: o, owned: true}
+	}
+	u, v = u.vec(x, e.src[0].slot, n), v.vec(x, e.src[1].slot, n)
+	o := out(x, e.slot, n, u, v)
+	binaryF32(x, e.op, o, u.v, v.v)
+	return value[float32]{v: o, owned: true}
+}
+
+// eval64 is eval32 for float64, on the evaluator's float64 operations (which compute in
+// place into their first operand).
+func (t *tileEpilogue) eval64(e *tnode, x *ctx, bases []int, cv []float64, b block) value[float64] {
+	n := len(cv)
+	switch e.op {
+	case graph.OpCoreValue:
+		return value[float64]{v: cv}
+	case graph.OpConst:
+		return value[float64]{s: e.cval, scalar: true}
+	case graph.OpLoad:
+		return load(e, bases, view[float64](x.ins[e.input]), x.fslot(e.slot), b)
+	}
+	u := t.eval64(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
+	o := u.v
+	if !u.owned {
+		o = x.fslot(e.slot)[:n]
+		copy(o, u.v)
+	}
+	if len(e.src) == 1 {
+		unaryF(e.op, o)
+	} else {
+		binaryF(e.op, o, t.eval64(e.src[1], x, bases, cv, b).vec(x, e.src[1].slot, n).v)
+	}
+	return value[float64]{v: o, owned: true}
 }

@@ -156,3 +156,43 @@ func readBits(t *testing.T, n *graph.Node) []uint64 {
 	}
 	return out
 }
+
+// BenchmarkMatMulEpilogue compares a float32 product alone, with a bias and ReLU fused into
+// it, and with the same as a second pass over the realized product.
+func BenchmarkMatMulEpilogue(b *testing.B) {
+	const n = 1024
+	r := rand.New(rand.NewPCG(1, 1))
+	a, w := hostRand(r, graph.Float32, n, n), hostRand(r, graph.Float32, n, n)
+	bias := broadcast(hostRand(r, graph.Float32, n), []int{1, n}, []int{n, n})
+	zero := scalar(0, graph.Float32, []int{n, n})
+	dev := New()
+	run := func(b *testing.B, build func() *graph.Node) {
+		b.SetBytes(2 * n * n * n) // flops, read as "MB/s" = MFLOP/s
+		for b.Loop() {
+			out := build()
+			if err := backend.Realize(dev, out); err != nil {
+				b.Fatal(err)
+			}
+			if st, ok := out.Realized().(*backend.Storage); ok {
+				_ = st.Free()
+			}
+		}
+	}
+	b.Run("matmul", func(b *testing.B) {
+		run(b, func() *graph.Node { return must(graph.Contract(a, w)) })
+	})
+	b.Run("fused", func(b *testing.B) {
+		run(b, func() *graph.Node {
+			return must(graph.Binary(graph.OpMax, must(graph.Binary(graph.OpAdd, must(graph.Contract(a, w)), bias)), zero))
+		})
+	})
+	mm := must(graph.Contract(a, w))
+	if err := backend.Realize(dev, mm); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("second-pass", func(b *testing.B) {
+		run(b, func() *graph.Node {
+			return must(graph.Binary(graph.OpMax, must(graph.Binary(graph.OpAdd, mm, bias)), zero))
+		})
+	})
+}
