@@ -265,6 +265,9 @@ func GemmEpilogue[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *
 		return nil
 	}
 	c = c.canonical(m, n)
+	if (m == 1 || n == 1) && gemv(isaOf(lv.name), m, n, k, a, b, beta, c, prm.Threads, epi) {
+		return nil
+	}
 	swapped := false
 	if (c.ColStride != 1 && c.RowStride == 1) || (n == 1 && m > 1 && c.RowStride == 1) {
 		// C stored by columns (or a contiguous column): compute Cᵀ = Bᵀ·Aᵀ, whose rows are C's
@@ -277,6 +280,101 @@ func GemmEpilogue[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *
 	g.direct = c.ColStride == 1 && c.RowStride >= n
 	g.run(m, n)
 	return nil
+}
+
+// gemv computes C = A·B + beta·C for a C of one column or one row on the matrix-vector
+// kernels, which read the matrix once, straight from its storage, with no packing; it
+// reports false, having done nothing, when the matrix is stored neither by rows nor by
+// columns. Workers split the elements of C; each element is computed the same way whatever
+// the split.
+func gemv[T Float](isa vecISA, m, n, k int, a, b Matrix[T], beta T, c Matrix[T], threads int, epi Epilogue[T]) bool {
+	// y = M·x with M rows×k: M = A and x = B's column, or, for a single row of C, M = Bᵀ
+	// and x = A's row.
+	rows, mat, x, ys := m, a, b, c.RowStride
+	if n != 1 {
+		rows, mat, x, ys = n, b.T(), a.T(), c.ColStride
+	}
+	byRows := mat.ColStride == 1 && (rows == 1 || mat.RowStride >= k)
+	byCols := !byRows && mat.RowStride == 1 && (k == 1 || mat.ColStride >= rows)
+	if !byRows && !byCols || mat.RowStride < 0 || mat.ColStride < 0 {
+		return false
+	}
+	lda := max(mat.RowStride, k)
+	if byCols {
+		lda = max(mat.ColStride, rows)
+	}
+	md := mat.Data[mat.Offset:]
+	var xs []T
+	if x.RowStride == 1 {
+		xs = x.Data[x.Offset : x.Offset+k]
+	} else {
+		xs = make([]T, k)
+		for p := range xs {
+			xs[p] = x.Data[x.index(p, 0)]
+		}
+	}
+	workers := min(threads, max(1, rows*k/minWorkPerThread), max(1, rows/64))
+	part := func(i0, i1 int) {
+		var y []T
+		o := c.Offset + i0*ys
+		if ys == 1 && beta == 0 {
+			y = c.Data[o : o+i1-i0]
+		} else {
+			y = make([]T, i1-i0)
+		}
+		if byRows {
+			gemvRowsT(isa, i1-i0, k, md[i0*lda:], lda, xs, y)
+		} else {
+			gemvColsT(isa, i1-i0, k, md[i0:], lda, xs, y)
+		}
+		if ys != 1 || beta != 0 {
+			for i, v := range y {
+				if beta != 0 {
+					v = fma(beta, c.Data[o+i*ys], v)
+				}
+				c.Data[o+i*ys] = v
+			}
+		}
+		switch {
+		case epi == nil:
+		case n == 1:
+			epi(i0, 0, i1-i0, 1, c.Data, o, c.RowStride, c.ColStride)
+		default:
+			epi(0, i0, 1, i1-i0, c.Data, o, c.RowStride, c.ColStride)
+		}
+	}
+	if workers <= 1 {
+		part(0, rows)
+		return true
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { part(rows*w/workers, rows*(w+1)/workers) })
+	}
+	wg.Wait()
+	return true
+}
+
+// gemvRowsT and gemvColsT are the GEMV kernels of isa for either element type; the matrix
+// slices may run past the matrix.
+func gemvRowsT[T Float](isa vecISA, m, k int, a []T, lda int, x, y []T) {
+	a = a[:(m-1)*lda+k]
+	switch a := any(a).(type) {
+	case []float32:
+		gemvRowsF32(isa, m, k, a, lda, any(x).([]float32), any(y).([]float32))
+	case []float64:
+		gemvRowsF64(isa, m, k, a, lda, any(x).([]float64), any(y).([]float64))
+	}
+}
+
+func gemvColsT[T Float](isa vecISA, m, k int, a []T, lda int, x, y []T) {
+	a = a[:(k-1)*lda+m]
+	switch a := any(a).(type) {
+	case []float32:
+		gemvColsF32(isa, m, k, a, lda, any(x).([]float32), any(y).([]float32))
+	case []float64:
+		gemvColsF64(isa, m, k, a, lda, any(x).([]float64), any(y).([]float64))
+	}
 }
 
 // canonical sets the strides that no element of a rows×cols view uses to the simplest

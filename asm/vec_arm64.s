@@ -1392,3 +1392,467 @@ reduceF64NEON_min_done:
 	WORD $0x4ee2f400 // FMIN V0.2D, V0.2D, V2.2D
 	VST1 [V0.D2], (R1)
 	RET
+
+// func gemvRowsF32NEON(m, k int, a []float32, lda int, x, y []float32)
+TEXT ·gemvRowsF32NEON(SB), NOSPLIT, $0-96
+	MOVD m+0(FP), R0
+	MOVD k+8(FP), R1
+	MOVD a_base+16(FP), R2
+	MOVD lda+40(FP), R3
+	MOVD x_base+48(FP), R4
+	MOVD y_base+72(FP), R5
+	LSL $2, R3, R3
+	CMP $4, R0
+	BLO gemvRowsF32NEON_one
+gemvRowsF32NEON_four:
+	MOVD R2, R8
+	ADD R3, R8, R9
+	ADD R3, R9, R10
+	ADD R3, R10, R11
+	MOVD R4, R12
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	LSR $3, R1, R7
+	CBZ R7, gemvRowsF32NEON_four_reduce
+gemvRowsF32NEON_four_loop:
+	VLD1.P 32(R12), [V8.S4, V9.S4]
+	VLD1.P 32(R8), [V10.S4, V11.S4]
+	VLD1.P 32(R9), [V12.S4, V13.S4]
+	VLD1.P 32(R10), [V14.S4, V15.S4]
+	VLD1.P 32(R11), [V16.S4, V17.S4]
+	VFMLA V10.S4, V8.S4, V0.S4
+	VFMLA V11.S4, V9.S4, V1.S4
+	VFMLA V12.S4, V8.S4, V2.S4
+	VFMLA V13.S4, V9.S4, V3.S4
+	VFMLA V14.S4, V8.S4, V4.S4
+	VFMLA V15.S4, V9.S4, V5.S4
+	VFMLA V16.S4, V8.S4, V6.S4
+	VFMLA V17.S4, V9.S4, V7.S4
+	SUBS $1, R7, R7
+	BNE gemvRowsF32NEON_four_loop
+gemvRowsF32NEON_four_reduce:
+	WORD $0x4e21d400 // FADD V0.4S, V0.4S, V1.4S
+	VEXT $8, V0.B16, V0.B16, V18.B16
+	WORD $0x4e32d400 // FADD V0.4S, V0.4S, V18.4S
+	VDUP V0.S[1], V18.S4
+	FADDS F18, F0, F0
+	WORD $0x4e23d442 // FADD V2.4S, V2.4S, V3.4S
+	VEXT $8, V2.B16, V2.B16, V18.B16
+	WORD $0x4e32d442 // FADD V2.4S, V2.4S, V18.4S
+	VDUP V2.S[1], V18.S4
+	FADDS F18, F2, F2
+	WORD $0x4e25d484 // FADD V4.4S, V4.4S, V5.4S
+	VEXT $8, V4.B16, V4.B16, V18.B16
+	WORD $0x4e32d484 // FADD V4.4S, V4.4S, V18.4S
+	VDUP V4.S[1], V18.S4
+	FADDS F18, F4, F4
+	WORD $0x4e27d4c6 // FADD V6.4S, V6.4S, V7.4S
+	VEXT $8, V6.B16, V6.B16, V18.B16
+	WORD $0x4e32d4c6 // FADD V6.4S, V6.4S, V18.4S
+	VDUP V6.S[1], V18.S4
+	FADDS F18, F6, F6
+	AND $7, R1, R7
+	CBZ R7, gemvRowsF32NEON_four_store
+gemvRowsF32NEON_four_tail:
+	FMOVS.P 4(R12), F8
+	FMOVS.P 4(R8), F10
+	FMOVS.P 4(R9), F11
+	FMOVS.P 4(R10), F12
+	FMOVS.P 4(R11), F13
+	FMADDS F10, F0, F8, F0
+	FMADDS F11, F2, F8, F2
+	FMADDS F12, F4, F8, F4
+	FMADDS F13, F6, F8, F6
+	SUBS $1, R7, R7
+	BNE gemvRowsF32NEON_four_tail
+gemvRowsF32NEON_four_store:
+	FMOVS.P F0, 4(R5)
+	FMOVS.P F2, 4(R5)
+	FMOVS.P F4, 4(R5)
+	FMOVS.P F6, 4(R5)
+	ADD R3<<2, R2, R2
+	SUB $4, R0, R0
+	CMP $4, R0
+	BHS gemvRowsF32NEON_four
+gemvRowsF32NEON_one:
+	CBZ R0, gemvRowsF32NEON_done
+gemvRowsF32NEON_onerow:
+	MOVD R2, R8
+	MOVD R4, R12
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	LSR $3, R1, R7
+	CBZ R7, gemvRowsF32NEON_onerow_reduce
+gemvRowsF32NEON_onerow_loop:
+	VLD1.P 32(R12), [V8.S4, V9.S4]
+	VLD1.P 32(R8), [V10.S4, V11.S4]
+	VFMLA V10.S4, V8.S4, V0.S4
+	VFMLA V11.S4, V9.S4, V1.S4
+	SUBS $1, R7, R7
+	BNE gemvRowsF32NEON_onerow_loop
+gemvRowsF32NEON_onerow_reduce:
+	WORD $0x4e21d400 // FADD V0.4S, V0.4S, V1.4S
+	VEXT $8, V0.B16, V0.B16, V18.B16
+	WORD $0x4e32d400 // FADD V0.4S, V0.4S, V18.4S
+	VDUP V0.S[1], V18.S4
+	FADDS F18, F0, F0
+	AND $7, R1, R7
+	CBZ R7, gemvRowsF32NEON_onerow_store
+gemvRowsF32NEON_onerow_tail:
+	FMOVS.P 4(R12), F8
+	FMOVS.P 4(R8), F10
+	FMADDS F10, F0, F8, F0
+	SUBS $1, R7, R7
+	BNE gemvRowsF32NEON_onerow_tail
+gemvRowsF32NEON_onerow_store:
+	FMOVS.P F0, 4(R5)
+	ADD R3, R2, R2
+	SUBS $1, R0, R0
+	BNE gemvRowsF32NEON_onerow
+gemvRowsF32NEON_done:
+	RET
+
+// func gemvRowsF64NEON(m, k int, a []float64, lda int, x, y []float64)
+TEXT ·gemvRowsF64NEON(SB), NOSPLIT, $0-96
+	MOVD m+0(FP), R0
+	MOVD k+8(FP), R1
+	MOVD a_base+16(FP), R2
+	MOVD lda+40(FP), R3
+	MOVD x_base+48(FP), R4
+	MOVD y_base+72(FP), R5
+	LSL $3, R3, R3
+	CMP $4, R0
+	BLO gemvRowsF64NEON_one
+gemvRowsF64NEON_four:
+	MOVD R2, R8
+	ADD R3, R8, R9
+	ADD R3, R9, R10
+	ADD R3, R10, R11
+	MOVD R4, R12
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	LSR $2, R1, R7
+	CBZ R7, gemvRowsF64NEON_four_reduce
+gemvRowsF64NEON_four_loop:
+	VLD1.P 32(R12), [V8.D2, V9.D2]
+	VLD1.P 32(R8), [V10.D2, V11.D2]
+	VLD1.P 32(R9), [V12.D2, V13.D2]
+	VLD1.P 32(R10), [V14.D2, V15.D2]
+	VLD1.P 32(R11), [V16.D2, V17.D2]
+	VFMLA V10.D2, V8.D2, V0.D2
+	VFMLA V11.D2, V9.D2, V1.D2
+	VFMLA V12.D2, V8.D2, V2.D2
+	VFMLA V13.D2, V9.D2, V3.D2
+	VFMLA V14.D2, V8.D2, V4.D2
+	VFMLA V15.D2, V9.D2, V5.D2
+	VFMLA V16.D2, V8.D2, V6.D2
+	VFMLA V17.D2, V9.D2, V7.D2
+	SUBS $1, R7, R7
+	BNE gemvRowsF64NEON_four_loop
+gemvRowsF64NEON_four_reduce:
+	WORD $0x4e61d400 // FADD V0.2D, V0.2D, V1.2D
+	VDUP V0.D[1], V18.D2
+	FADDD F18, F0, F0
+	WORD $0x4e63d442 // FADD V2.2D, V2.2D, V3.2D
+	VDUP V2.D[1], V18.D2
+	FADDD F18, F2, F2
+	WORD $0x4e65d484 // FADD V4.2D, V4.2D, V5.2D
+	VDUP V4.D[1], V18.D2
+	FADDD F18, F4, F4
+	WORD $0x4e67d4c6 // FADD V6.2D, V6.2D, V7.2D
+	VDUP V6.D[1], V18.D2
+	FADDD F18, F6, F6
+	AND $3, R1, R7
+	CBZ R7, gemvRowsF64NEON_four_store
+gemvRowsF64NEON_four_tail:
+	FMOVD.P 8(R12), F8
+	FMOVD.P 8(R8), F10
+	FMOVD.P 8(R9), F11
+	FMOVD.P 8(R10), F12
+	FMOVD.P 8(R11), F13
+	FMADDD F10, F0, F8, F0
+	FMADDD F11, F2, F8, F2
+	FMADDD F12, F4, F8, F4
+	FMADDD F13, F6, F8, F6
+	SUBS $1, R7, R7
+	BNE gemvRowsF64NEON_four_tail
+gemvRowsF64NEON_four_store:
+	FMOVD.P F0, 8(R5)
+	FMOVD.P F2, 8(R5)
+	FMOVD.P F4, 8(R5)
+	FMOVD.P F6, 8(R5)
+	ADD R3<<2, R2, R2
+	SUB $4, R0, R0
+	CMP $4, R0
+	BHS gemvRowsF64NEON_four
+gemvRowsF64NEON_one:
+	CBZ R0, gemvRowsF64NEON_done
+gemvRowsF64NEON_onerow:
+	MOVD R2, R8
+	MOVD R4, R12
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	LSR $2, R1, R7
+	CBZ R7, gemvRowsF64NEON_onerow_reduce
+gemvRowsF64NEON_onerow_loop:
+	VLD1.P 32(R12), [V8.D2, V9.D2]
+	VLD1.P 32(R8), [V10.D2, V11.D2]
+	VFMLA V10.D2, V8.D2, V0.D2
+	VFMLA V11.D2, V9.D2, V1.D2
+	SUBS $1, R7, R7
+	BNE gemvRowsF64NEON_onerow_loop
+gemvRowsF64NEON_onerow_reduce:
+	WORD $0x4e61d400 // FADD V0.2D, V0.2D, V1.2D
+	VDUP V0.D[1], V18.D2
+	FADDD F18, F0, F0
+	AND $3, R1, R7
+	CBZ R7, gemvRowsF64NEON_onerow_store
+gemvRowsF64NEON_onerow_tail:
+	FMOVD.P 8(R12), F8
+	FMOVD.P 8(R8), F10
+	FMADDD F10, F0, F8, F0
+	SUBS $1, R7, R7
+	BNE gemvRowsF64NEON_onerow_tail
+gemvRowsF64NEON_onerow_store:
+	FMOVD.P F0, 8(R5)
+	ADD R3, R2, R2
+	SUBS $1, R0, R0
+	BNE gemvRowsF64NEON_onerow
+gemvRowsF64NEON_done:
+	RET
+
+// func gemvColsF32NEON(m, k int, a []float32, lda int, x, y []float32)
+TEXT ·gemvColsF32NEON(SB), NOSPLIT, $0-96
+	MOVD m+0(FP), R0
+	MOVD k+8(FP), R1
+	MOVD a_base+16(FP), R2
+	MOVD lda+40(FP), R3
+	MOVD x_base+48(FP), R4
+	MOVD y_base+72(FP), R5
+	LSL $2, R3, R3
+	CMP $4, R1
+	BLO gemvColsF32NEON_one
+gemvColsF32NEON_four:
+	VLD1R.P 4(R4), [V0.S4]
+	VLD1R.P 4(R4), [V1.S4]
+	VLD1R.P 4(R4), [V2.S4]
+	VLD1R.P 4(R4), [V3.S4]
+	MOVD R2, R8
+	ADD R3, R8, R9
+	ADD R3, R9, R10
+	ADD R3, R10, R11
+	MOVD R5, R12
+	LSR $3, R0, R7
+	CBZ R7, gemvColsF32NEON_four_1
+gemvColsF32NEON_four_2:
+	VLD1 (R12), [V4.S4, V5.S4]
+	VLD1.P 32(R8), [V8.S4, V9.S4]
+	VLD1.P 32(R9), [V10.S4, V11.S4]
+	VLD1.P 32(R10), [V12.S4, V13.S4]
+	VLD1.P 32(R11), [V14.S4, V15.S4]
+	VFMLA V8.S4, V0.S4, V4.S4
+	VFMLA V9.S4, V0.S4, V5.S4
+	VFMLA V10.S4, V1.S4, V4.S4
+	VFMLA V11.S4, V1.S4, V5.S4
+	VFMLA V12.S4, V2.S4, V4.S4
+	VFMLA V13.S4, V2.S4, V5.S4
+	VFMLA V14.S4, V3.S4, V4.S4
+	VFMLA V15.S4, V3.S4, V5.S4
+	VST1.P [V4.S4, V5.S4], 32(R12)
+	SUBS $1, R7, R7
+	BNE gemvColsF32NEON_four_2
+gemvColsF32NEON_four_1:
+	TBZ $2, R0, gemvColsF32NEON_four_s
+	VLD1 (R12), [V4.S4]
+	VLD1.P 16(R8), [V8.S4]
+	VLD1.P 16(R9), [V9.S4]
+	VLD1.P 16(R10), [V10.S4]
+	VLD1.P 16(R11), [V11.S4]
+	VFMLA V8.S4, V0.S4, V4.S4
+	VFMLA V9.S4, V1.S4, V4.S4
+	VFMLA V10.S4, V2.S4, V4.S4
+	VFMLA V11.S4, V3.S4, V4.S4
+	VST1.P [V4.S4], 16(R12)
+gemvColsF32NEON_four_s:
+	AND $3, R0, R7
+	CBZ R7, gemvColsF32NEON_four_next
+gemvColsF32NEON_four_sloop:
+	FMOVS (R12), F4
+	FMOVS.P 4(R8), F8
+	FMOVS.P 4(R9), F9
+	FMOVS.P 4(R10), F10
+	FMOVS.P 4(R11), F11
+	FMADDS F8, F4, F0, F4
+	FMADDS F9, F4, F1, F4
+	FMADDS F10, F4, F2, F4
+	FMADDS F11, F4, F3, F4
+	FMOVS.P F4, 4(R12)
+	SUBS $1, R7, R7
+	BNE gemvColsF32NEON_four_sloop
+gemvColsF32NEON_four_next:
+	ADD R3<<2, R2, R2
+	SUB $4, R1, R1
+	CMP $4, R1
+	BHS gemvColsF32NEON_four
+gemvColsF32NEON_one:
+	CBZ R1, gemvColsF32NEON_done
+gemvColsF32NEON_onecol:
+	VLD1R.P 4(R4), [V0.S4]
+	MOVD R2, R8
+	MOVD R5, R12
+	LSR $3, R0, R7
+	CBZ R7, gemvColsF32NEON_onecol_1
+gemvColsF32NEON_onecol_2:
+	VLD1 (R12), [V4.S4, V5.S4]
+	VLD1.P 32(R8), [V8.S4, V9.S4]
+	VFMLA V8.S4, V0.S4, V4.S4
+	VFMLA V9.S4, V0.S4, V5.S4
+	VST1.P [V4.S4, V5.S4], 32(R12)
+	SUBS $1, R7, R7
+	BNE gemvColsF32NEON_onecol_2
+gemvColsF32NEON_onecol_1:
+	TBZ $2, R0, gemvColsF32NEON_onecol_s
+	VLD1 (R12), [V4.S4]
+	VLD1.P 16(R8), [V8.S4]
+	VFMLA V8.S4, V0.S4, V4.S4
+	VST1.P [V4.S4], 16(R12)
+gemvColsF32NEON_onecol_s:
+	AND $3, R0, R7
+	CBZ R7, gemvColsF32NEON_onecol_next
+gemvColsF32NEON_onecol_sloop:
+	FMOVS (R12), F4
+	FMOVS.P 4(R8), F8
+	FMADDS F8, F4, F0, F4
+	FMOVS.P F4, 4(R12)
+	SUBS $1, R7, R7
+	BNE gemvColsF32NEON_onecol_sloop
+gemvColsF32NEON_onecol_next:
+	ADD R3, R2, R2
+	SUBS $1, R1, R1
+	BNE gemvColsF32NEON_onecol
+gemvColsF32NEON_done:
+	RET
+
+// func gemvColsF64NEON(m, k int, a []float64, lda int, x, y []float64)
+TEXT ·gemvColsF64NEON(SB), NOSPLIT, $0-96
+	MOVD m+0(FP), R0
+	MOVD k+8(FP), R1
+	MOVD a_base+16(FP), R2
+	MOVD lda+40(FP), R3
+	MOVD x_base+48(FP), R4
+	MOVD y_base+72(FP), R5
+	LSL $3, R3, R3
+	CMP $4, R1
+	BLO gemvColsF64NEON_one
+gemvColsF64NEON_four:
+	VLD1R.P 8(R4), [V0.D2]
+	VLD1R.P 8(R4), [V1.D2]
+	VLD1R.P 8(R4), [V2.D2]
+	VLD1R.P 8(R4), [V3.D2]
+	MOVD R2, R8
+	ADD R3, R8, R9
+	ADD R3, R9, R10
+	ADD R3, R10, R11
+	MOVD R5, R12
+	LSR $2, R0, R7
+	CBZ R7, gemvColsF64NEON_four_1
+gemvColsF64NEON_four_2:
+	VLD1 (R12), [V4.D2, V5.D2]
+	VLD1.P 32(R8), [V8.D2, V9.D2]
+	VLD1.P 32(R9), [V10.D2, V11.D2]
+	VLD1.P 32(R10), [V12.D2, V13.D2]
+	VLD1.P 32(R11), [V14.D2, V15.D2]
+	VFMLA V8.D2, V0.D2, V4.D2
+	VFMLA V9.D2, V0.D2, V5.D2
+	VFMLA V10.D2, V1.D2, V4.D2
+	VFMLA V11.D2, V1.D2, V5.D2
+	VFMLA V12.D2, V2.D2, V4.D2
+	VFMLA V13.D2, V2.D2, V5.D2
+	VFMLA V14.D2, V3.D2, V4.D2
+	VFMLA V15.D2, V3.D2, V5.D2
+	VST1.P [V4.D2, V5.D2], 32(R12)
+	SUBS $1, R7, R7
+	BNE gemvColsF64NEON_four_2
+gemvColsF64NEON_four_1:
+	TBZ $1, R0, gemvColsF64NEON_four_s
+	VLD1 (R12), [V4.D2]
+	VLD1.P 16(R8), [V8.D2]
+	VLD1.P 16(R9), [V9.D2]
+	VLD1.P 16(R10), [V10.D2]
+	VLD1.P 16(R11), [V11.D2]
+	VFMLA V8.D2, V0.D2, V4.D2
+	VFMLA V9.D2, V1.D2, V4.D2
+	VFMLA V10.D2, V2.D2, V4.D2
+	VFMLA V11.D2, V3.D2, V4.D2
+	VST1.P [V4.D2], 16(R12)
+gemvColsF64NEON_four_s:
+	AND $1, R0, R7
+	CBZ R7, gemvColsF64NEON_four_next
+gemvColsF64NEON_four_sloop:
+	FMOVD (R12), F4
+	FMOVD.P 8(R8), F8
+	FMOVD.P 8(R9), F9
+	FMOVD.P 8(R10), F10
+	FMOVD.P 8(R11), F11
+	FMADDD F8, F4, F0, F4
+	FMADDD F9, F4, F1, F4
+	FMADDD F10, F4, F2, F4
+	FMADDD F11, F4, F3, F4
+	FMOVD.P F4, 8(R12)
+	SUBS $1, R7, R7
+	BNE gemvColsF64NEON_four_sloop
+gemvColsF64NEON_four_next:
+	ADD R3<<2, R2, R2
+	SUB $4, R1, R1
+	CMP $4, R1
+	BHS gemvColsF64NEON_four
+gemvColsF64NEON_one:
+	CBZ R1, gemvColsF64NEON_done
+gemvColsF64NEON_onecol:
+	VLD1R.P 8(R4), [V0.D2]
+	MOVD R2, R8
+	MOVD R5, R12
+	LSR $2, R0, R7
+	CBZ R7, gemvColsF64NEON_onecol_1
+gemvColsF64NEON_onecol_2:
+	VLD1 (R12), [V4.D2, V5.D2]
+	VLD1.P 32(R8), [V8.D2, V9.D2]
+	VFMLA V8.D2, V0.D2, V4.D2
+	VFMLA V9.D2, V0.D2, V5.D2
+	VST1.P [V4.D2, V5.D2], 32(R12)
+	SUBS $1, R7, R7
+	BNE gemvColsF64NEON_onecol_2
+gemvColsF64NEON_onecol_1:
+	TBZ $1, R0, gemvColsF64NEON_onecol_s
+	VLD1 (R12), [V4.D2]
+	VLD1.P 16(R8), [V8.D2]
+	VFMLA V8.D2, V0.D2, V4.D2
+	VST1.P [V4.D2], 16(R12)
+gemvColsF64NEON_onecol_s:
+	AND $1, R0, R7
+	CBZ R7, gemvColsF64NEON_onecol_next
+gemvColsF64NEON_onecol_sloop:
+	FMOVD (R12), F4
+	FMOVD.P 8(R8), F8
+	FMADDD F8, F4, F0, F4
+	FMOVD.P F4, 8(R12)
+	SUBS $1, R7, R7
+	BNE gemvColsF64NEON_onecol_sloop
+gemvColsF64NEON_onecol_next:
+	ADD R3, R2, R2
+	SUBS $1, R1, R1
+	BNE gemvColsF64NEON_onecol
+gemvColsF64NEON_done:
+	RET

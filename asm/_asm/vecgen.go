@@ -1,5 +1,6 @@
 // Command vecgen writes vec_amd64.s (AVX2+FMA and AVX-512F) and vec_arm64.s (NEON): the
-// assembly of the elementwise kernels, reductions and vector math of vec.go and vecmath.go.
+// assembly of the elementwise kernels, reductions and vector math of vec.go and vecmath.go,
+// and of the matrix-vector products of gemv.go.
 //
 // Each math kernel is written once below, as a sequence of vector operations on numbered
 // registers (the same steps, in the same order, as its Go reference in vecmath.go); a target
@@ -39,6 +40,10 @@ func main() {
 			t.sum(8)
 			t.reduce(4)
 			t.reduce(8)
+			t.gemvRows(4)
+			t.gemvRows(8)
+			t.gemvCols(4)
+			t.gemvCols(8)
 		}
 		if err := os.WriteFile(f.name, b.Bytes(), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -1147,4 +1152,421 @@ func (t *target) reduce(size int) {
 			t.storeAt(0, t.ptr(0))
 		})
 	}
+}
+
+// ---- matrix-vector products (gemv.go) ----
+
+// gemvArgs loads the arguments of the GEMV kernels (m, k int, a []T, lda int, x, y []T) into
+// the registers named, lda converted to bytes.
+func (t *target) gemvArgs(m, k, a, lda, x, y string) {
+	mov, shift := "MOVQ", fmt.Sprintf("SHLQ $%d, %s", t.log2(t.size), lda)
+	if t.isa == neon {
+		mov, shift = "MOVD", fmt.Sprintf("LSL $%d, %s, %s", t.log2(t.size), lda, lda)
+	}
+	t.emit("%s m+0(FP), %s", mov, m)
+	t.emit("%s k+8(FP), %s", mov, k)
+	t.emit("%s a_base+16(FP), %s", mov, a)
+	t.emit("%s lda+40(FP), %s", mov, lda)
+	t.emit("%s x_base+48(FP), %s", mov, x)
+	t.emit("%s y_base+72(FP), %s", mov, y)
+	t.emit("%s", shift)
+}
+
+func (t *target) log2(n int) int {
+	l := 0
+	for 1<<l < n {
+		l++
+	}
+	return l
+}
+
+func (t *target) typ() string { return map[int]string{4: "float32", 8: "float64"}[t.size] }
+
+// ss is the scalar suffix of amd64 instructions: SS or SD.
+func (t *target) ss() string {
+	if t.size == 8 {
+		return "SD"
+	}
+	return "SS"
+}
+
+// gemvRows writes gemvRows<T><ISA>(m, k int, a []T, lda int, x, y []T): y[i] = row i of a
+// dotted with x, in the order of gemvRowsGo with two vectors of lanes: rows four at a time
+// (each load of x serves four rows), then one at a time. Vector registers: the two
+// accumulators of row r in 2r and 2r+1, x in 8 and 9.
+func (t *target) gemvRows(size int) {
+	t.size = size
+	name := "gemvRows" + t.elem() + t.suffix
+	t.header(name, fmt.Sprintf("(m, k int, a []%s, lda int, x, y []%s)", t.typ(), t.typ()), 96)
+	if t.isa == neon {
+		t.gemvRowsNEON(name)
+		return
+	}
+	// CX rows left, DX k in bytes, R13 the bytes of k in whole blocks of lanes, SI row 0 of
+	// the group, AX lda in bytes, R12 x, DI y; R8..R11 the rows of the group, BX the byte
+	// index along them.
+	t.gemvArgs("CX", "DX", "SI", "AX", "R12", "DI")
+	t.emit("SHLQ $%d, DX", t.log2(size))
+	t.emit("MOVQ DX, R13")
+	t.emit("ANDQ $-%d, R13", 2*t.vbytes)
+	rowPtr := []string{"R8", "R9", "R10", "R11"}
+	group := func(rows int, l string) {
+		t.label(l)
+		t.emit("MOVQ SI, R8")
+		if rows == 4 {
+			t.emit("LEAQ (SI)(AX*1), R9")
+			t.emit("LEAQ (SI)(AX*2), R10")
+			t.emit("LEAQ (R9)(AX*2), R11")
+		}
+		for r := range 2 * rows {
+			t.emit("VXORPS X%d, X%d, X%d", r, r, r) // clears the whole register
+		}
+		t.emit("XORQ BX, BX")
+		t.emit("TESTQ R13, R13")
+		t.emit("JZ %s_reduce", l)
+		t.label(l + "_loop")
+		t.emit("VMOVUP%s (R12)(BX*1), %s", t.ps()[1:], t.vreg(8))
+		t.emit("VMOVUP%s %d(R12)(BX*1), %s", t.ps()[1:], t.vbytes, t.vreg(9))
+		for r := range rows {
+			for v := range 2 {
+				t.emit("VFMADD231%s %d(%s)(BX*1), %s, %s", t.ps(), v*t.vbytes, rowPtr[r], t.vreg(8+v), t.vreg(2*r+v))
+			}
+		}
+		t.emit("ADDQ $%d, BX", 2*t.vbytes)
+		t.emit("CMPQ BX, R13")
+		t.emit("JB %s_loop", l)
+		t.label(l + "_reduce")
+		for r := range rows {
+			t.gemvReduceX86(2*r, 2*r+1, 8)
+		}
+		t.emit("CMPQ BX, DX")
+		t.emit("JAE %s_store", l)
+		t.label(l + "_tail")
+		t.emit("VMOV%s (R12)(BX*1), X8", t.ss())
+		for r := range rows {
+			t.emit("VFMADD231%s (%s)(BX*1), X8, X%d", t.ss(), rowPtr[r], 2*r)
+		}
+		t.emit("ADDQ $%d, BX", size)
+		t.emit("CMPQ BX, DX")
+		t.emit("JB %s_tail", l)
+		t.label(l + "_store")
+		for r := range rows {
+			t.emit("VMOV%s X%d, %d(DI)", t.ss(), 2*r, r*size)
+		}
+		t.emit("ADDQ $%d, DI", rows*size)
+		if rows == 4 {
+			t.emit("LEAQ (SI)(AX*4), SI")
+			t.emit("SUBQ $4, CX")
+			t.emit("CMPQ CX, $4")
+			t.emit("JAE %s", l)
+		} else {
+			t.emit("ADDQ AX, SI")
+			t.emit("DECQ CX")
+			t.emit("JNZ %s", l)
+		}
+	}
+	t.emit("CMPQ CX, $4")
+	t.emit("JB %s_one", name)
+	group(4, name+"_four")
+	t.label(name + "_one")
+	t.emit("TESTQ CX, CX")
+	t.emit("JZ %s_done", name)
+	group(1, name+"_onerow")
+	t.label(name + "_done")
+	t.ret()
+}
+
+// gemvReduceX86 adds the two accumulators a and b of a row and then the halves of the sum,
+// pairwise as gemvRowsGo does, leaving the row's sum in the low element of a; s is scratch.
+func (t *target) gemvReduceX86(a, b, s int) {
+	ps := t.ps()
+	if t.isa == avx512 {
+		t.emit("VADD%s Z%d, Z%d, Z%d", ps, b, a, a)
+		t.emit("VEXTRACTF64X4 $1, Z%d, Y%d", a, s)
+		t.emit("VADD%s Y%d, Y%d, Y%d", ps, s, a, a)
+	} else {
+		t.emit("VADD%s Y%d, Y%d, Y%d", ps, b, a, a)
+	}
+	t.emit("VEXTRACTF128 $1, Y%d, X%d", a, s)
+	t.emit("VADD%s X%d, X%d, X%d", ps, s, a, a)
+	if t.size == 4 {
+		t.emit("VMOVHLPS X%d, X%d, X%d", a, a, s) // elements 2, 3 to 0, 1
+		t.emit("VADDPS X%d, X%d, X%d", s, a, a)
+		t.emit("VMOVSHDUP X%d, X%d", a, s) // element 1 to 0
+		t.emit("VADDSS X%d, X%d, X%d", s, a, a)
+	} else {
+		t.emit("VPERMILPD $1, X%d, X%d", a, s) // element 1 to 0
+		t.emit("VADDSD X%d, X%d, X%d", s, a, a)
+	}
+}
+
+// gemvRowsNEON: R0 rows left, R1 k, R2 row 0 of the group, R3 lda in bytes, R4 x, R5 y;
+// R8..R11 the rows of the group and R12 x, advanced by the loads; R7 a count. Accumulators
+// in V0..V7, x in V8, V9, rows in V10..V17, scratch V18.
+func (t *target) gemvRowsNEON(name string) {
+	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5")
+	rowPtr := []string{"R8", "R9", "R10", "R11"}
+	ar, fs := t.arr(), "S"
+	if t.size == 8 {
+		fs = "D"
+	}
+	lanes := 2 * t.lanes()
+	group := func(rows int, l string) {
+		t.label(l)
+		t.emit("MOVD R2, R8")
+		for r := 1; r < rows; r++ {
+			t.emit("ADD R3, %s, %s", rowPtr[r-1], rowPtr[r])
+		}
+		t.emit("MOVD R4, R12")
+		for r := range 2 * rows {
+			t.emit("VEOR V%d.B16, V%d.B16, V%d.B16", r, r, r)
+		}
+		t.emit("LSR $%d, R1, R7", t.log2(lanes))
+		t.emit("CBZ R7, %s_reduce", l)
+		t.label(l + "_loop")
+		t.emit("VLD1.P %d(R12), [V8.%s, V9.%s]", 2*t.vbytes, ar, ar)
+		for r := range rows {
+			t.emit("VLD1.P %d(%s), [V%d.%s, V%d.%s]", 2*t.vbytes, rowPtr[r], 10+2*r, ar, 11+2*r, ar)
+		}
+		for r := range rows {
+			for v := range 2 {
+				t.emit("VFMLA V%d.%s, V%d.%s, V%d.%s", 10+2*r+v, ar, 8+v, ar, 2*r+v, ar)
+			}
+		}
+		t.emit("SUBS $1, R7, R7")
+		t.emit("BNE %s_loop", l)
+		t.label(l + "_reduce")
+		for r := range rows {
+			a, b := 2*r, 2*r+1
+			t.threeSame(0, 0, 0x1a, physReg0+a, physReg0+a, physReg0+b, "FADD")
+			if t.size == 4 {
+				t.emit("VEXT $8, V%d.B16, V%d.B16, V18.B16", a, a) // elements 2, 3 to 0, 1
+				t.threeSame(0, 0, 0x1a, physReg0+a, physReg0+a, physReg0+18, "FADD")
+				t.emit("VDUP V%d.S[1], V18.S4", a)
+			} else {
+				t.emit("VDUP V%d.D[1], V18.D2", a)
+			}
+			t.emit("FADD%s F18, F%d, F%d", fs, a, a)
+		}
+		t.emit("AND $%d, R1, R7", lanes-1)
+		t.emit("CBZ R7, %s_store", l)
+		t.label(l + "_tail")
+		t.emit("FMOV%s.P %d(R12), F8", fs, t.size)
+		for r := range rows {
+			t.emit("FMOV%s.P %d(%s), F%d", fs, t.size, rowPtr[r], 10+r)
+		}
+		for r := range rows {
+			t.emit("FMADD%s F%d, F%d, F8, F%d", fs, 10+r, 2*r, 2*r) // F2r += F8·F(10+r)
+		}
+		t.emit("SUBS $1, R7, R7")
+		t.emit("BNE %s_tail", l)
+		t.label(l + "_store")
+		for r := range rows {
+			t.emit("FMOV%s.P F%d, %d(R5)", fs, 2*r, t.size)
+		}
+		if rows == 4 {
+			t.emit("ADD R3<<2, R2, R2")
+			t.emit("SUB $4, R0, R0")
+			t.emit("CMP $4, R0")
+			t.emit("BHS %s", l)
+		} else {
+			t.emit("ADD R3, R2, R2")
+			t.emit("SUBS $1, R0, R0")
+			t.emit("BNE %s", l)
+		}
+	}
+	t.emit("CMP $4, R0")
+	t.emit("BLO %s_one", name)
+	group(4, name+"_four")
+	t.label(name + "_one")
+	t.emit("CBZ R0, %s_done", name)
+	group(1, name+"_onerow")
+	t.label(name + "_done")
+	t.emit("RET")
+}
+
+// gemvCols writes gemvCols<T><ISA>(m, k int, a []T, lda int, x, y []T): y += A·x for the
+// column-major a, four columns at a time, then one: each element of y takes the columns'
+// products in order, one fused multiply-add each, as gemvColsAddGo does. Within a group of
+// columns, y goes by vectors (four, then one, at a time) and then by single elements.
+// Vector registers: x[p+c] broadcast in c, y in 4..7.
+func (t *target) gemvCols(size int) {
+	t.size = size
+	name := "gemvCols" + t.elem() + t.suffix
+	t.header(name, fmt.Sprintf("(m, k int, a []%s, lda int, x, y []%s)", t.typ(), t.typ()), 96)
+	if t.isa == neon {
+		t.gemvColsNEON(name)
+		return
+	}
+	// CX m in bytes, DX the bytes of m in whole vectors, R12 columns left, SI column p of
+	// the group, AX lda in bytes, R13 x, DI y; R8..R11 the columns of the group, BX the byte
+	// index along them, R14 the last index at which four vectors start.
+	t.gemvArgs("CX", "R12", "SI", "AX", "R13", "DI")
+	t.emit("SHLQ $%d, CX", t.log2(size))
+	t.emit("MOVQ CX, DX")
+	t.emit("ANDQ $-%d, DX", t.vbytes)
+	t.emit("MOVQ DX, R14")
+	t.emit("SUBQ $%d, R14", 4*t.vbytes)
+	colPtr := []string{"R8", "R9", "R10", "R11"}
+	mov := "VMOVUP" + t.ps()[1:]
+	bcast := map[int]string{4: "VBROADCASTSS", 8: "VBROADCASTSD"}[size]
+	group := func(cols int, l string) {
+		t.label(l)
+		for c := range cols {
+			t.emit("%s %d(R13), %s", bcast, c*size, t.vreg(c))
+		}
+		t.emit("MOVQ SI, R8")
+		if cols == 4 {
+			t.emit("LEAQ (SI)(AX*1), R9")
+			t.emit("LEAQ (SI)(AX*2), R10")
+			t.emit("LEAQ (R9)(AX*2), R11")
+		}
+		t.emit("XORQ BX, BX")
+		body := func(u int) {
+			for v := range u {
+				t.emit("%s %d(DI)(BX*1), %s", mov, v*t.vbytes, t.vreg(4+v))
+			}
+			for c := range cols {
+				for v := range u {
+					t.emit("VFMADD231%s %d(%s)(BX*1), %s, %s", t.ps(), v*t.vbytes, colPtr[c], t.vreg(c), t.vreg(4+v))
+				}
+			}
+			for v := range u {
+				t.emit("%s %s, %d(DI)(BX*1)", mov, t.vreg(4+v), v*t.vbytes)
+			}
+			t.emit("ADDQ $%d, BX", u*t.vbytes)
+		}
+		t.emit("CMPQ DX, $%d", 4*t.vbytes)
+		t.emit("JB %s_1", l)
+		t.label(l + "_4")
+		body(4)
+		t.emit("CMPQ BX, R14")
+		t.emit("JBE %s_4", l)
+		t.label(l + "_1")
+		t.emit("CMPQ BX, DX")
+		t.emit("JAE %s_s", l)
+		t.label(l + "_1loop")
+		body(1)
+		t.emit("CMPQ BX, DX")
+		t.emit("JB %s_1loop", l)
+		t.label(l + "_s")
+		t.emit("CMPQ BX, CX")
+		t.emit("JAE %s_next", l)
+		t.label(l + "_sloop")
+		t.emit("VMOV%s (DI)(BX*1), X4", t.ss())
+		for c := range cols {
+			t.emit("VFMADD231%s (%s)(BX*1), X%d, X4", t.ss(), colPtr[c], c)
+		}
+		t.emit("VMOV%s X4, (DI)(BX*1)", t.ss())
+		t.emit("ADDQ $%d, BX", size)
+		t.emit("CMPQ BX, CX")
+		t.emit("JB %s_sloop", l)
+		t.label(l + "_next")
+		if cols == 4 {
+			t.emit("LEAQ (SI)(AX*4), SI")
+			t.emit("ADDQ $%d, R13", 4*size)
+			t.emit("SUBQ $4, R12")
+			t.emit("CMPQ R12, $4")
+			t.emit("JAE %s", l)
+		} else {
+			t.emit("ADDQ AX, SI")
+			t.emit("ADDQ $%d, R13", size)
+			t.emit("DECQ R12")
+			t.emit("JNZ %s", l)
+		}
+	}
+	t.emit("CMPQ R12, $4")
+	t.emit("JB %s_one", name)
+	group(4, name+"_four")
+	t.label(name + "_one")
+	t.emit("TESTQ R12, R12")
+	t.emit("JZ %s_done", name)
+	group(1, name+"_onecol")
+	t.label(name + "_done")
+	t.ret()
+}
+
+// gemvColsNEON: R0 m, R1 columns left, R2 column p of the group, R3 lda in bytes, R4 x
+// (advanced by the broadcasts), R5 y; R8..R11 the columns of the group, R12 y, advanced
+// by the stores; R7 a count. y in V4, V5, columns in V8..V15.
+func (t *target) gemvColsNEON(name string) {
+	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5")
+	colPtr := []string{"R8", "R9", "R10", "R11"}
+	ar, fs := t.arr(), "S"
+	if t.size == 8 {
+		fs = "D"
+	}
+	w := t.lanes()
+	group := func(cols int, l string) {
+		t.label(l)
+		for c := range cols {
+			t.emit("VLD1R.P %d(R4), [V%d.%s]", t.size, c, ar)
+		}
+		t.emit("MOVD R2, R8")
+		for c := 1; c < cols; c++ {
+			t.emit("ADD R3, %s, %s", colPtr[c-1], colPtr[c])
+		}
+		t.emit("MOVD R5, R12")
+		// Two vectors of y at a time.
+		t.emit("LSR $%d, R0, R7", t.log2(2*w))
+		t.emit("CBZ R7, %s_1", l)
+		t.label(l + "_2")
+		t.emit("VLD1 (R12), [V4.%s, V5.%s]", ar, ar)
+		for c := range cols {
+			t.emit("VLD1.P %d(%s), [V%d.%s, V%d.%s]", 2*t.vbytes, colPtr[c], 8+2*c, ar, 9+2*c, ar)
+		}
+		for c := range cols {
+			for v := range 2 {
+				t.emit("VFMLA V%d.%s, V%d.%s, V%d.%s", 8+2*c+v, ar, c, ar, 4+v, ar)
+			}
+		}
+		t.emit("VST1.P [V4.%s, V5.%s], %d(R12)", ar, ar, 2*t.vbytes)
+		t.emit("SUBS $1, R7, R7")
+		t.emit("BNE %s_2", l)
+		// One vector.
+		t.label(l + "_1")
+		t.emit("TBZ $%d, R0, %s_s", t.log2(w), l)
+		t.emit("VLD1 (R12), [V4.%s]", ar)
+		for c := range cols {
+			t.emit("VLD1.P %d(%s), [V%d.%s]", t.vbytes, colPtr[c], 8+c, ar)
+		}
+		for c := range cols {
+			t.emit("VFMLA V%d.%s, V%d.%s, V4.%s", 8+c, ar, c, ar, ar)
+		}
+		t.emit("VST1.P [V4.%s], %d(R12)", ar, t.vbytes)
+		// Single elements: the low element of V0..V3 is x[p+c].
+		t.label(l + "_s")
+		t.emit("AND $%d, R0, R7", w-1)
+		t.emit("CBZ R7, %s_next", l)
+		t.label(l + "_sloop")
+		t.emit("FMOV%s (R12), F4", fs)
+		for c := range cols {
+			t.emit("FMOV%s.P %d(%s), F%d", fs, t.size, colPtr[c], 8+c)
+		}
+		for c := range cols {
+			t.emit("FMADD%s F%d, F4, F%d, F4", fs, 8+c, c) // F4 += F(c)·F(8+c)
+		}
+		t.emit("FMOV%s.P F4, %d(R12)", fs, t.size)
+		t.emit("SUBS $1, R7, R7")
+		t.emit("BNE %s_sloop", l)
+		t.label(l + "_next")
+		if cols == 4 {
+			t.emit("ADD R3<<2, R2, R2")
+			t.emit("SUB $4, R1, R1")
+			t.emit("CMP $4, R1")
+			t.emit("BHS %s", l)
+		} else {
+			t.emit("ADD R3, R2, R2")
+			t.emit("SUBS $1, R1, R1")
+			t.emit("BNE %s", l)
+		}
+	}
+	t.emit("CMP $4, R1")
+	t.emit("BLO %s_one", name)
+	group(4, name+"_four")
+	t.label(name + "_one")
+	t.emit("CBZ R1, %s_done", name)
+	group(1, name+"_onecol")
+	t.label(name + "_done")
+	t.emit("RET")
 }

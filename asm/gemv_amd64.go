@@ -1,0 +1,62 @@
+//go:build !noasm
+
+package asm
+
+func gemvRowsF32Arch(isa vecISA, m, k int, a []float32, lda int, x, y []float32) {
+	if isa == isaAVX512 {
+		gemvRowsF32AVX512(m, k, a, lda, x, y)
+	} else {
+		gemvRowsF32AVX2(m, k, a, lda, x, y)
+	}
+}
+
+func gemvRowsF64Arch(isa vecISA, m, k int, a []float64, lda int, x, y []float64) {
+	if isa == isaAVX512 {
+		gemvRowsF64AVX512(m, k, a, lda, x, y)
+	} else {
+		gemvRowsF64AVX2(m, k, a, lda, x, y)
+	}
+}
+
+func gemvColsF32Arch(isa vecISA, m, k int, a []float32, lda int, x, y []float32) {
+	if isa == isaAVX512 {
+		gemvColsF32AVX512(m, k, a, lda, x, y)
+	} else {
+		gemvColsF32AVX2(m, k, a, lda, x, y)
+	}
+}
+
+func gemvColsF64Arch(isa vecISA, m, k int, a []float64, lda int, x, y []float64) {
+	if isa == isaAVX512 {
+		gemvColsF64AVX512(m, k, a, lda, x, y)
+	} else {
+		gemvColsF64AVX2(m, k, a, lda, x, y)
+	}
+}
+
+// The GEMV kernels of vec_amd64.s take m, k ≥ 1 and slices of exactly the lengths the sizes
+// reach (see gemv.go); the GemvCols ones add A·x to y.
+
+//go:noescape
+func gemvRowsF32AVX2(m, k int, a []float32, lda int, x, y []float32)
+
+//go:noescape
+func gemvRowsF32AVX512(m, k int, a []float32, lda int, x, y []float32)
+
+//go:noescape
+func gemvRowsF64AVX2(m, k int, a []float64, lda int, x, y []float64)
+
+//go:noescape
+func gemvRowsF64AVX512(m, k int, a []float64, lda int, x, y []float64)
+
+//go:noescape
+func gemvColsF32AVX2(m, k int, a []float32, lda int, x, y []float32)
+
+//go:noescape
+func gemvColsF32AVX512(m, k int, a []float32, lda int, x, y []float32)
+
+//go:noescape
+func gemvColsF64AVX2(m, k int, a []float64, lda int, x, y []float64)
+
+//go:noescape
+func gemvColsF64AVX512(m, k int, a []float64, lda int, x, y []float64)
