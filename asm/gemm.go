@@ -73,7 +73,7 @@ func (x Matrix[T]) check(name string, rows, cols int) error {
 // from the cache sizes; an autotuner may refine MC, KC, NC and Threads.
 type GemmParams struct {
 	MC, KC, NC int // cache blocking: rows of Ã (L2), depth of a panel (L1), columns of B̃ (L3)
-	MR, NR     int // the micro-kernel's tile; set by the level, Gemm ignores other values
+	MR, NR     int // the micro-kernel's tile: Gemm chooses the kernel by the shape, and ignores these
 	Threads    int // workers; 0 means GOMAXPROCS
 	Level      string
 }
@@ -94,6 +94,14 @@ type GemmParams struct {
 type microKernel[T Float] struct {
 	mr, nr int
 	fn     func(k int, a, b, c []T, ldc int, beta T)
+	// rowA, where not nil, is fn reading A's micro-panel from a row-major A instead, element
+	// (i, p) at a[i*lda+p] (gemmMicroRowAGo): for products with so few columns that a packed
+	// A would be read once or twice, packing it would cost more than it saves.
+	rowA func(k int, a []T, lda int, b, c []T, ldc int, beta T)
+	// rowB, where not nil, is fn reading B's micro-panel from a row-major B, element (p, j)
+	// at b[p*ldb+j] (gemmMicroRowBGo): for products with so few rows that a packed B would be
+	// read once or twice.
+	rowB func(k int, a, b []T, ldb int, c []T, ldc int, beta T)
 }
 
 func kernelOf[T Float](l *level) microKernel[T] {
@@ -114,6 +122,42 @@ func gemmMicroGo[T Float](mr, nr, k int, a, b, c []T, ldc int, beta T) {
 			var ab T
 			for p := range k {
 				ab = fma(a[p*mr+i], b[p*nr+j], ab)
+			}
+			if beta == 0 {
+				c[i*ldc+j] = ab
+			} else {
+				c[i*ldc+j] = fma(beta, c[i*ldc+j], ab)
+			}
+		}
+	}
+}
+
+// gemmMicroRowAGo is the reference of the rowA micro-kernels: gemmMicroGo with A's element
+// (i, p) at a[i*lda+p].
+func gemmMicroRowAGo[T Float](mr, nr, k int, a []T, lda int, b, c []T, ldc int, beta T) {
+	for i := range mr {
+		for j := range nr {
+			var ab T
+			for p := range k {
+				ab = fma(a[i*lda+p], b[p*nr+j], ab)
+			}
+			if beta == 0 {
+				c[i*ldc+j] = ab
+			} else {
+				c[i*ldc+j] = fma(beta, c[i*ldc+j], ab)
+			}
+		}
+	}
+}
+
+// gemmMicroRowBGo is the reference of the rowB micro-kernels: gemmMicroGo with B's element
+// (p, j) at b[p*ldb+j].
+func gemmMicroRowBGo[T Float](mr, nr, k int, a, b []T, ldb int, c []T, ldc int, beta T) {
+	for i := range mr {
+		for j := range nr {
+			var ab T
+			for p := range k {
+				ab = fma(a[p*mr+i], b[p*ldb+j], ab)
 			}
 			if beta == 0 {
 				c[i*ldc+j] = ab
@@ -158,8 +202,8 @@ func fma32(x, y, z float32) float32 {
 // genericLevel's micro-kernels: 4×4 tiles in plain Go.
 var genericLevel = &level{
 	name: "generic",
-	s:    microKernel[float32]{4, 4, gemmMicro4x4Go[float32]},
-	d:    microKernel[float64]{4, 4, gemmMicro4x4Go[float64]},
+	s:    microKernel[float32]{4, 4, gemmMicro4x4Go[float32], nil, nil},
+	d:    microKernel[float64]{4, 4, gemmMicro4x4Go[float64], nil, nil},
 }
 
 // gemmMicro4x4Go is gemmMicroGo for a 4×4 tile with the accumulators in registers; it leaves
@@ -230,6 +274,12 @@ type Epilogue[T Float] func(i, j, rows, cols int, c []T, off, rs, cs int)
 
 // GemmEpilogue is Gemm followed by epi (when it is not nil) on every tile of C.
 func GemmEpilogue[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmParams, epi Epilogue[T]) error {
+	return gemm(m, n, k, a, b, beta, c, p, epi, -1)
+}
+
+// gemm is GemmEpilogue with the micro-kernel chosen by the shape (kernel < 0) or the
+// level's kernel of that index (see kernelsOf).
+func gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmParams, epi Epilogue[T], kernel int) error {
 	if m < 0 || n < 0 || k < 0 {
 		return fmt.Errorf("%w: gemm of size %d×%d×%d", ErrView, m, n, k)
 	}
@@ -241,7 +291,6 @@ func GemmEpilogue[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *
 	if err != nil {
 		return err
 	}
-	prm = prm.complete(DefaultGemmParams[T](lv.name))
 	if err := a.check("A", m, k); err != nil {
 		return err
 	}
@@ -265,21 +314,88 @@ func GemmEpilogue[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *
 		return nil
 	}
 	c = c.canonical(m, n)
-	if (m == 1 || n == 1) && gemv(isaOf(lv.name), m, n, k, a, b, beta, c, prm.Threads, epi) {
+	if prm.Threads <= 0 {
+		prm.Threads = runtime.GOMAXPROCS(0)
+	}
+	if kernel < 0 && (m == 1 || n == 1) && gemv(isaOf(lv.name), m, n, k, a, b, beta, c, prm.Threads, epi) {
 		return nil
 	}
-	swapped := false
-	if (c.ColStride != 1 && c.RowStride == 1) || (n == 1 && m > 1 && c.RowStride == 1) {
-		// C stored by columns (or a contiguous column): compute Cᵀ = Bᵀ·Aᵀ, whose rows are C's
-		// columns. A single column also wastes less of the micro-tile as a row, MR being
-		// shorter than NR.
+	mk, swapped := chooseKernel(kernelsOf[T](lv), m, n, c, kernel)
+	if swapped {
+		// Compute Cᵀ = Bᵀ·Aᵀ, whose rows are C's columns.
 		m, n, a, b, c = n, m, b.T(), a.T(), c.T().canonical(n, m)
-		swapped = true
 	}
-	g := &gemmJob[T]{mk: kernelOf[T](lv), prm: prm, k: k, a: a, b: b, c: c, beta: beta, epi: epi, swapped: swapped}
+	var z T
+	def := blisBlocking(caches, int(unsafe.Sizeof(z)), mk.mr, mk.nr)
+	def.Level = lv.name
+	prm = prm.complete(def)
+	g := &gemmJob[T]{mk: mk, prm: prm, k: k, a: a, b: b, c: c, beta: beta, epi: epi, swapped: swapped}
 	g.direct = c.ColStride == 1 && c.RowStride >= n
+	// A packed micro-panel of A serves every micro-panel of B̃ in turn: with one or two of
+	// them, packing costs more than it saves when A's rows can be read as they are.
+	g.rowA = mk.rowA != nil && a.ColStride == 1 && a.RowStride > 0 && n <= 2*mk.nr && rowAOK
+	// Likewise for B when C has few rows.
+	g.rowB = !g.rowA && mk.rowB != nil && b.ColStride == 1 && b.RowStride > 0 && m <= 3*mk.mr && rowAOK
 	g.run(m, n)
 	return nil
+}
+
+// rowAOK lets Gemm read A or B unpacked where it pays (tests turn it off to compare).
+var rowAOK = true
+
+// narrowSpeed is the speed of a level's narrow micro-kernel relative to its standard one, on
+// whole tiles (its broadcasts of A, one per row, outnumber its loads of B: it is bound by
+// loads sooner).
+const narrowSpeed = 0.9
+
+// chooseKernel returns the micro-kernel of ks (index kernel, or the best for the shape when
+// kernel < 0) and whether to compute Cᵀ = Bᵀ·Aᵀ instead of C. The best computes the fewest
+// padded elements per unit of speed: a product with 16 columns wastes half of every 32-wide
+// tile, none of a 16-wide one, and a product with 8 rows and many columns fits the tile
+// better turned around. Tiles whose rows are not C's rows cost a copy each.
+func chooseKernel[T Float](ks []microKernel[T], m, n int, c Matrix[T], kernel int) (microKernel[T], bool) {
+	byCols := c.ColStride != 1 && c.RowStride == 1
+	if kernel >= 0 {
+		return ks[kernel], byCols
+	}
+	pad := func(x, t int) float64 { return float64((x + t - 1) / t * t) }
+	best, bestCost, swap := ks[0], math.Inf(1), false
+	for i, mk := range ks {
+		for _, sw := range []bool{false, true} {
+			cost := pad(m, mk.mr) * pad(n, mk.nr)
+			if sw {
+				cost = pad(n, mk.mr) * pad(m, mk.nr)
+			}
+			if i > 0 {
+				cost /= narrowSpeed
+			}
+			if direct := c.ColStride == 1 && !sw || c.RowStride == 1 && sw; !direct {
+				cost *= 1.05
+			}
+			if cost < bestCost {
+				best, bestCost, swap = mk, cost, sw
+			}
+		}
+	}
+	return best, swap
+}
+
+// kernelsOf returns the level's micro-kernels for T: the standard one, then the narrow one
+// where there is one.
+func kernelsOf[T Float](l *level) []microKernel[T] {
+	ks := []microKernel[T]{kernelOf[T](l)}
+	var z T
+	var nk microKernel[T]
+	switch any(z).(type) {
+	case float32:
+		nk = any(l.sn).(microKernel[T])
+	default:
+		nk = any(l.dn).(microKernel[T])
+	}
+	if nk.fn != nil {
+		ks = append(ks, nk)
+	}
+	return ks
 }
 
 // gemv computes C = A·B + beta·C for a C of one column or one row on the matrix-vector
@@ -435,6 +551,8 @@ type gemmJob[T Float] struct {
 	a, b, c Matrix[T]
 	beta    T
 	direct  bool        // C is stored by rows (unit column stride): whole tiles are written in place
+	rowA    bool        // whole micro-panels of A are read from A, not packed (see microKernel.rowA)
+	rowB    bool        // whole micro-panels of B are read from B, not packed (see microKernel.rowB)
 	epi     Epilogue[T] // nil, or run on each tile after the last block of k
 	swapped bool        // c is the transpose of the caller's C (the epilogue speaks of the caller's)
 }
@@ -512,9 +630,7 @@ func (g *gemmJob[T]) shared(m, n, workers int) {
 					kc := min(kcMax, g.k-pc)
 					bt := bb.b[it%2*ncMax*kcMax:][:ncMax*kcMax]
 					it++
-					if q1 > q0 {
-						packPanels(bt[q0*nr*kc:], g.b.T(), jc+q0*nr, min(nc, q1*nr)-q0*nr, pc, kc, nr)
-					}
+					g.packB(bt, jc, nc, pc, kc, q0, q1)
 					bar.wait()
 					beta := g.beta
 					if kb > 0 {
@@ -522,8 +638,8 @@ func (g *gemmJob[T]) shared(m, n, workers int) {
 					}
 					for ic := i0; ic < i1; ic += mcMax {
 						mc := min(mcMax, i1-ic)
-						packPanels(bf.a, g.a, ic, mc, pc, kc, mr)
-						g.macro(bf.a, bt, bf.tile, ic, mc, jc, nc, kc, beta, kb == nkb-1)
+						g.packA(bf.a, ic, mc, pc, kc)
+						g.macro(bf.a, bt, bf.tile, ic, mc, jc, pc, nc, kc, beta, kb == nkb-1)
 					}
 				}
 			}
@@ -628,11 +744,11 @@ func (g *gemmJob[T]) block(i0, i1, j0, j1 int) {
 			if kb > 0 {
 				beta = 1
 			}
-			packPanels(bf.b, g.b.T(), jc, nc, pc, kc, nr)
+			g.packB(bf.b, jc, nc, pc, kc, 0, (nc+nr-1)/nr)
 			for ic := i0; ic < i1; ic += mcMax {
 				mc := min(mcMax, i1-ic)
-				packPanels(bf.a, g.a, ic, mc, pc, kc, mr)
-				g.macro(bf.a, bf.b, bf.tile, ic, mc, jc, nc, kc, beta, kb == nkb-1)
+				g.packA(bf.a, ic, mc, pc, kc)
+				g.macro(bf.a, bf.b, bf.tile, ic, mc, jc, pc, nc, kc, beta, kb == nkb-1)
 			}
 		}
 	}
@@ -650,9 +766,9 @@ func kBlocking(k, kcMax int) (kc, nkb int) {
 // macro runs the micro-kernel over the mc×nc block of C at (ic, jc) from the packed Ã and
 // B̃ (tile is a scratch micro-tile). last says that this is the last block of k, after which
 // the epilogue finishes C.
-func (g *gemmJob[T]) macro(pa, pb, tile []T, ic, mc, jc, nc, kc int, beta T, last bool) {
+func (g *gemmJob[T]) macro(pa, pb, tile []T, ic, mc, jc, pc, nc, kc int, beta T, last bool) {
 	if last && g.epi != nil {
-		g.macroBands(pa, pb, tile, ic, mc, jc, nc, kc, beta)
+		g.macroBands(pa, pb, tile, ic, mc, jc, pc, nc, kc, beta)
 		return
 	}
 	mr, nr := g.mk.mr, g.mk.nr
@@ -668,11 +784,22 @@ func (g *gemmJob[T]) macro(pa, pb, tile []T, ic, mc, jc, nc, kc int, beta T, las
 		if jr+nr < nc {
 			bnext = unsafe.Pointer(unsafe.SliceData(pb[(jr+nr)*kc:]))
 		}
+		if g.rowB && jr+2*nr <= nc {
+			// The next micro-panel of an unpacked B is kc short rows far apart, which the
+			// hardware does not see coming.
+			o := g.b.index(pc, jc+jr+nr)
+			prefetchRows(unsafe.Pointer(&g.b.Data[o]), kc, g.b.RowStride*int(unsafe.Sizeof(z)))
+		}
 		for ir := 0; ir < mc; ir += mr {
-			if first := ir / mr * pfLines; bnext != nil && first < panelLines {
+			if g.rowA && ir+2*mr <= mc {
+				// Likewise the start of the rows of the next micro-panel of an unpacked A.
+				o := g.a.index(ic+ir+mr, pc)
+				prefetchRows(unsafe.Pointer(&g.a.Data[o]), mr, g.a.RowStride*int(unsafe.Sizeof(z)))
+			}
+			if first := ir / mr * pfLines; bnext != nil && first < panelLines && !g.rowB {
 				prefetchL2(unsafe.Add(bnext, first*64), min(pfLines, panelLines-first))
 			}
-			g.tile(pa[ir*kc:(ir+mr)*kc], bp, tile, ic+ir, min(mr, mc-ir), jc+jr, min(nr, nc-jr), kc, beta)
+			g.tile(pa[ir*kc:(ir+mr)*kc], bp, tile, ic+ir, min(mr, mc-ir), jc+jr, pc, min(nr, nc-jr), kc, beta)
 		}
 	}
 }
@@ -681,14 +808,14 @@ func (g *gemmJob[T]) macro(pa, pb, tile []T, ic, mc, jc, nc, kc int, beta T, las
 // an epilogue: each band of MR rows is computed across the whole block, then finished by the
 // epilogue while it is still in L1 or L2, as long runs of each row rather than a row of a
 // micro-tile at a time.
-func (g *gemmJob[T]) macroBands(pa, pb, tile []T, ic, mc, jc, nc, kc int, beta T) {
+func (g *gemmJob[T]) macroBands(pa, pb, tile []T, ic, mc, jc, pc, nc, kc int, beta T) {
 	mr, nr := g.mk.mr, g.mk.nr
 	c := g.c
 	for ir := 0; ir < mc; ir += mr {
 		ap := pa[ir*kc : (ir+mr)*kc]
 		mt := min(mr, mc-ir)
 		for jr := 0; jr < nc; jr += nr {
-			g.tile(ap, pb[jr*kc:(jr+nr)*kc], tile, ic+ir, mt, jc+jr, min(nr, nc-jr), kc, beta)
+			g.tile(ap, pb[jr*kc:(jr+nr)*kc], tile, ic+ir, mt, jc+jr, pc, min(nr, nc-jr), kc, beta)
 		}
 		off := c.index(ic+ir, jc)
 		if g.swapped {
@@ -699,17 +826,60 @@ func (g *gemmJob[T]) macroBands(pa, pb, tile []T, ic, mc, jc, nc, kc int, beta T
 	}
 }
 
-// tile computes the mt×nt tile of C at (i, j) from micro-panels ap and bp: in place when C
-// is stored by rows and the tile is whole, else through the scratch tile.
-func (g *gemmJob[T]) tile(ap, bp, tile []T, i, mt, j, nt, kc int, beta T) {
+// tile computes the mt×nt tile of C at (i, j) from micro-panels ap (or, with rowA, rows
+// i.. of A from column pc on, when the tile has all its rows) and bp (or, with rowB, rows
+// pc.. of B from column j on, when the tile has all its columns): in place when C is stored
+// by rows and the tile is whole, else through the scratch tile.
+func (g *gemmJob[T]) tile(ap, bp, tile []T, i, mt, j, pc, nt, kc int, beta T) {
 	c := g.c
 	off := c.index(i, j)
-	if g.direct && mt == g.mk.mr && nt == g.mk.nr {
-		g.mk.fn(kc, ap, bp, c.Data[off:], c.RowStride, beta)
+	mr, nr := g.mk.mr, g.mk.nr
+	dst, ldc, b := c.Data[off:], c.RowStride, beta
+	whole := g.direct && mt == mr && nt == nr
+	if !whole {
+		dst, ldc, b = tile, nr, 0
+	}
+	switch {
+	case g.rowA && mt == mr:
+		o, lda := g.a.index(i, pc), g.a.RowStride
+		g.mk.rowA(kc, g.a.Data[o:o+(mr-1)*lda+kc], lda, bp, dst, ldc, b)
+	case g.rowB && nt == nr:
+		o, ldb := g.b.index(pc, j), g.b.RowStride
+		g.mk.rowB(kc, ap, g.b.Data[o:o+(kc-1)*ldb+nr], ldb, dst, ldc, b)
+	default:
+		g.mk.fn(kc, ap, bp, dst, ldc, b)
+	}
+	if !whole {
+		storeTile(c, off, tile, nr, mt, nt, beta)
+	}
+}
+
+// packB packs micro-panels [q0, q1) of columns [jc, jc+nc) and rows [pc, pc+kc) of B into
+// B̃; with rowB, only the last micro-panel when it is partial.
+func (g *gemmJob[T]) packB(dst []T, jc, nc, pc, kc, q0, q1 int) {
+	nr := g.mk.nr
+	if q1 <= q0 {
 		return
 	}
-	g.mk.fn(kc, ap, bp, tile, g.mk.nr, 0)
-	storeTile(c, off, tile, g.mk.nr, mt, nt, beta)
+	if g.rowB {
+		if q1*nr <= nc {
+			return // whole micro-panels only
+		}
+		q0 = q1 - 1
+	}
+	packPanels(dst[q0*nr*kc:], g.b.T(), jc+q0*nr, min(nc, q1*nr)-q0*nr, pc, kc, nr)
+}
+
+// packA packs rows [ic, ic+mc) and columns [pc, pc+kc) of A into Ã; with rowA, only the
+// last micro-panel when it is partial (the whole ones are read from A).
+func (g *gemmJob[T]) packA(dst []T, ic, mc, pc, kc int) {
+	if !g.rowA {
+		packPanels(dst, g.a, ic, mc, pc, kc, g.mk.mr)
+		return
+	}
+	if full := mc / g.mk.mr * g.mk.mr; full < mc {
+		packPanels(dst[full*kc:], g.a, ic+full, mc-full, pc, kc, g.mk.mr)
+	}
 }
 
 // storeTile computes C = tile + beta·C on the mt×nt corner of the tile, as a micro-kernel

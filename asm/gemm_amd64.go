@@ -28,15 +28,19 @@ func archLevels() []*level {
 // avx2Level: 12 of the 16 ymm registers hold the tile of C.
 var avx2Level = &level{
 	name: "avx2",
-	s:    microKernel[float32]{6, 16, gemmKernel6x16F32AVX2},
-	d:    microKernel[float64]{6, 8, gemmKernel6x8F64AVX2},
+	s:    microKernel[float32]{6, 16, gemmKernel6x16F32AVX2, gemmKernel6x16F32AVX2RowA, gemmKernel6x16F32AVX2RowB},
+	d:    microKernel[float64]{6, 8, gemmKernel6x8F64AVX2, gemmKernel6x8F64AVX2RowA, gemmKernel6x8F64AVX2RowB},
+	sn:   microKernel[float32]{12, 8, gemmKernel12x8F32AVX2, gemmKernel12x8F32AVX2RowA, nil},
+	dn:   microKernel[float64]{12, 4, gemmKernel12x4F64AVX2, gemmKernel12x4F64AVX2RowA, nil},
 }
 
 // avx512Level: 28 of the 32 zmm registers hold the tile of C.
 var avx512Level = &level{
 	name: "avx512",
-	s:    microKernel[float32]{14, 32, gemmKernel14x32F32AVX512},
-	d:    microKernel[float64]{14, 16, gemmKernel14x16F64AVX512},
+	s:    microKernel[float32]{14, 32, gemmKernel14x32F32AVX512, gemmKernel14x32F32AVX512RowA, gemmKernel14x32F32AVX512RowB},
+	d:    microKernel[float64]{14, 16, gemmKernel14x16F64AVX512, gemmKernel14x16F64AVX512RowA, gemmKernel14x16F64AVX512RowB},
+	sn:   microKernel[float32]{28, 16, gemmKernel28x16F32AVX512, gemmKernel28x16F32AVX512RowA, nil},
+	dn:   microKernel[float64]{28, 8, gemmKernel28x8F64AVX512, gemmKernel28x8F64AVX512RowA, nil},
 }
 
 // The micro-kernels compute one tile of C from packed micro-panels; each is gemmMicroGo with
@@ -54,6 +58,60 @@ func gemmKernel14x32F32AVX512(k int, a, b, c []float32, ldc int, beta float32)
 //go:noescape
 func gemmKernel14x16F64AVX512(k int, a, b, c []float64, ldc int, beta float64)
 
+// The RowA kernels read the micro-panel of A from a row-major A (element (i, p) at
+// a[i*lda+p]) instead of a packed one; see microKernel.rowA.
+
+//go:noescape
+func gemmKernel6x16F32AVX2RowA(k int, a []float32, lda int, b, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel6x8F64AVX2RowA(k int, a []float64, lda int, b, c []float64, ldc int, beta float64)
+
+//go:noescape
+func gemmKernel14x32F32AVX512RowA(k int, a []float32, lda int, b, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel14x16F64AVX512RowA(k int, a []float64, lda int, b, c []float64, ldc int, beta float64)
+
+//go:noescape
+func gemmKernel12x8F32AVX2RowA(k int, a []float32, lda int, b, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel12x4F64AVX2RowA(k int, a []float64, lda int, b, c []float64, ldc int, beta float64)
+
+//go:noescape
+func gemmKernel28x16F32AVX512RowA(k int, a []float32, lda int, b, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel28x8F64AVX512RowA(k int, a []float64, lda int, b, c []float64, ldc int, beta float64)
+
+// The RowB kernels read the micro-panel of B from a row-major B (element (p, j) at
+// b[p*ldb+j]); see microKernel.rowB.
+
+//go:noescape
+func gemmKernel6x16F32AVX2RowB(k int, a, b []float32, ldb int, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel6x8F64AVX2RowB(k int, a, b []float64, ldb int, c []float64, ldc int, beta float64)
+
+//go:noescape
+func gemmKernel14x32F32AVX512RowB(k int, a, b []float32, ldb int, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel14x16F64AVX512RowB(k int, a, b []float64, ldb int, c []float64, ldc int, beta float64)
+
+//go:noescape
+func gemmKernel12x8F32AVX2(k int, a, b, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel12x4F64AVX2(k int, a, b, c []float64, ldc int, beta float64)
+
+//go:noescape
+func gemmKernel28x16F32AVX512(k int, a, b, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel28x8F64AVX512(k int, a, b, c []float64, ldc int, beta float64)
+
 // packRows4F32AVX2 and packRows4F64AVX2 are packRows4Go (see gemm.go) for four rows, from
 // src = the first row (rows rs apart), into d = the first column of the micro-panel (w ≥ 4).
 //
@@ -68,3 +126,9 @@ func packRows4F64AVX2(d, src []float64, rs, kc, w int)
 //
 //go:noescape
 func prefetchL2(p unsafe.Pointer, lines int)
+
+// prefetchRows asks for the two 64-byte lines at p, p+stride, ... (rows of them) into L1 (a
+// hint: p need not be valid memory).
+//
+//go:noescape
+func prefetchRows(p unsafe.Pointer, rows, stride int)

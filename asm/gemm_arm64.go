@@ -13,8 +13,8 @@ func archLevels() []*level { return []*level{neonLevel} }
 // neonLevel: 24 of the 32 vector registers hold the tile of C.
 var neonLevel = &level{
 	name: "neon",
-	s:    microKernel[float32]{8, 12, gemmKernel8x12F32NEON},
-	d:    microKernel[float64]{6, 8, gemmKernel6x8F64NEON},
+	s:    microKernel[float32]{8, 12, gemmKernel8x12F32NEON, nil, nil},
+	d:    microKernel[float64]{6, 8, gemmKernel6x8F64NEON, nil, nil},
 }
 
 // The micro-kernels compute one tile of C from packed micro-panels; each is gemmMicroGo with
@@ -28,3 +28,6 @@ func gemmKernel6x8F64NEON(k int, a, b, c []float64, ldc int, beta float64)
 
 // prefetchL2 is a hint that the NEON micro-kernels have no use for.
 func prefetchL2(p unsafe.Pointer, lines int) {}
+
+// prefetchRows is a hint that the NEON kernels, which have no row-major B, have no use for.
+func prefetchRows(p unsafe.Pointer, rows, stride int) {}

@@ -90,8 +90,12 @@ func measure(b *testing.B, n int, run func()) {
 // of the blocked GEMM.
 func BenchmarkGemmMicro(b *testing.B) {
 	for _, lv := range available {
-		b.Run("impl="+lv.name+"/float32", func(b *testing.B) { benchMicro(b, kernelOf[float32](lv)) })
-		b.Run("impl="+lv.name+"/float64", func(b *testing.B) { benchMicro(b, kernelOf[float64](lv)) })
+		for _, mk := range kernelsOf[float32](lv) {
+			b.Run(fmt.Sprintf("impl=%s/float32/%dx%d", lv.name, mk.mr, mk.nr), func(b *testing.B) { benchMicro(b, mk) })
+		}
+		for _, mk := range kernelsOf[float64](lv) {
+			b.Run(fmt.Sprintf("impl=%s/float64/%dx%d", lv.name, mk.mr, mk.nr), func(b *testing.B) { benchMicro(b, mk) })
+		}
 	}
 }
 

@@ -9,3 +9,6 @@ func archLevels() []*level { return nil }
 
 // prefetchL2 is a hint; without assembly there is none to give.
 func prefetchL2(p unsafe.Pointer, lines int) {}
+
+// prefetchRows likewise.
+func prefetchRows(p unsafe.Pointer, rows, stride int) {}

@@ -127,9 +127,13 @@ func forEachKernel(t *testing.T, fn func(t *testing.T, lv *level, f32 bool)) {
 func TestMicroKernels(t *testing.T) {
 	forEachKernel(t, func(t *testing.T, lv *level, f32 bool) {
 		if f32 {
-			testMicro(t, lv, kernelOf[float32](lv))
+			for _, mk := range kernelsOf[float32](lv) {
+				testMicro(t, lv, mk)
+			}
 		} else {
-			testMicro(t, lv, kernelOf[float64](lv))
+			for _, mk := range kernelsOf[float64](lv) {
+				testMicro(t, lv, mk)
+			}
 		}
 	})
 }
@@ -163,7 +167,67 @@ func testMicro[T Float](t *testing.T, lv *level, mk microKernel[T]) {
 				}
 				want := slices.Clone(c)
 				gemmMicroGo(mk.mr, mk.nr, k, a, b, want[off:], ldc, beta)
+				c0 := slices.Clone(c)
 				mk.fn(k, a, b, c[off:], ldc, beta)
+				if mk.rowA != nil {
+					// The same panel of A as rows lda apart, NaN between them: the row-major
+					// kernel must give the packed one's result bit for bit.
+					lda := k + off + 1
+					ra := make([]T, off+(mk.mr-1)*lda+k+3)
+					for i := range ra {
+						ra[i] = nan
+					}
+					for i := range mk.mr {
+						for p := range k {
+							ra[off+i*lda+p] = a[p*mk.mr+i]
+						}
+					}
+					c2 := slices.Clone(c0)
+					mk.rowA(k, ra[off:], lda, b, c2[off:], ldc, beta)
+					for o := range c {
+						if math.Float64bits(float64(c2[o])) != math.Float64bits(float64(c[o])) && (c[o] == c[o] || c2[o] == c2[o]) {
+							t.Fatalf("%dx%d rowA k=%d beta=%v off=%d: element %d is %v, packed kernel %v", mk.mr, mk.nr, k, beta, off, o, c2[o], c[o])
+						}
+					}
+					if exact {
+						w2 := slices.Clone(c0)
+						gemmMicroRowAGo(mk.mr, mk.nr, k, ra[off:], lda, b, w2[off:], ldc, beta)
+						for o := range w2 {
+							if math.Float64bits(float64(w2[o])) != math.Float64bits(float64(want[o])) && w2[o] == w2[o] {
+								t.Fatalf("gemmMicroRowAGo differs from gemmMicroGo at %d", o)
+							}
+						}
+					}
+				}
+				if mk.rowB != nil {
+					// The same panel of B as rows ldb apart, NaN between them.
+					ldb := mk.nr + off + 2
+					rb := make([]T, off+max(0, k-1)*ldb+mk.nr+3)
+					for i := range rb {
+						rb[i] = nan
+					}
+					for p := range k {
+						for j := range mk.nr {
+							rb[off+p*ldb+j] = b[p*mk.nr+j]
+						}
+					}
+					c2 := slices.Clone(c0)
+					mk.rowB(k, a, rb[off:], ldb, c2[off:], ldc, beta)
+					for o := range c {
+						if math.Float64bits(float64(c2[o])) != math.Float64bits(float64(c[o])) && (c[o] == c[o] || c2[o] == c2[o]) {
+							t.Fatalf("%dx%d rowB k=%d beta=%v off=%d: element %d is %v, packed kernel %v", mk.mr, mk.nr, k, beta, off, o, c2[o], c[o])
+						}
+					}
+					if exact {
+						w2 := slices.Clone(c0)
+						gemmMicroRowBGo(mk.mr, mk.nr, k, a, rb[off:], ldb, w2[off:], ldc, beta)
+						for o := range w2 {
+							if math.Float64bits(float64(w2[o])) != math.Float64bits(float64(want[o])) && w2[o] == w2[o] {
+								t.Fatalf("gemmMicroRowBGo differs from gemmMicroGo at %d", o)
+							}
+						}
+					}
+				}
 				for o := range c {
 					got, w := c[o], want[o]
 					if !inTile(o) {
@@ -259,10 +323,11 @@ type gemmCase struct {
 	off        int
 	beta       float64
 	prm        GemmParams
+	kernel     int // 0: chosen by the shape; i > 0: the level's kernel i-1 (see kernelsOf)
 }
 
 func (c gemmCase) String() string {
-	return fmt.Sprintf("%dx%dx%d A:%v B:%v C:%v off=%d beta=%v params=%+v", c.m, c.n, c.k, c.la, c.lb, c.lc, c.off, c.beta, c.prm)
+	return fmt.Sprintf("%dx%dx%d A:%v B:%v C:%v off=%d beta=%v params=%+v kernel=%d", c.m, c.n, c.k, c.la, c.lb, c.lc, c.off, c.beta, c.prm, c.kernel)
 }
 
 // checkGemm runs one case and compares it with a float64 reference (error bounded by the
@@ -292,7 +357,7 @@ func checkGemm[T Float](t *testing.T, r *rand.Rand, c gemmCase) []T {
 			bd[j*c.k+p] = float64(b.Data[b.index(p, j)])
 		}
 	}
-	if err := Gemm(c.m, c.n, c.k, a, b, T(c.beta), cm, &c.prm); err != nil {
+	if err := gemm(c.m, c.n, c.k, a, b, T(c.beta), cm, &c.prm, nil, c.kernel-1); err != nil {
 		t.Fatalf("%v: %v", c, err)
 	}
 	eps := 0x1p-53
@@ -376,8 +441,14 @@ func testGemm[T Float](t *testing.T, lv *level) {
 	for i := range 8 {
 		cases = append(cases, gemmCase{m: 5*mk.mr + 3, n: 5*mk.nr + 1, k: 53, la: layout(i % 4), lb: layout(i / 2 % 4), lc: layout(i % 3), beta: float64(i % 2), prm: tiny, off: i % 4})
 	}
-	for _, c := range cases {
+	nk := len(kernelsOf[T](lv))
+	for i, c := range cases {
 		checkGemm[T](t, r, c)
+		if nk > 1 {
+			// Every kernel of the level on every case, whatever the shape would choose.
+			c.kernel = 1 + i%nk
+			checkGemm[T](t, r, c)
+		}
 	}
 	if testing.Short() || raceEnabled {
 		return
@@ -405,7 +476,19 @@ func testThreads[T Float](t *testing.T, lv *level) {
 	if raceEnabled {
 		sizes = [][3]int{{70, 60, 50}, {3 * mk.mr, 200, 20}}
 	}
-	for _, sz := range sizes {
+	kernels := []int{0}
+	if len(kernelsOf[T](lv)) > 1 {
+		kernels = append(kernels, 2)
+	}
+	for _, kernel := range kernels {
+		for _, sz := range sizes {
+			testThreadsShape[T](t, lv, mk, sz, kernel)
+		}
+	}
+}
+
+func testThreadsShape[T Float](t *testing.T, lv *level, mk microKernel[T], sz [3]int, kernel int) {
+	{
 		var first []T
 		for i, threads := range []int{1, 2, 3, 7, 2, 3} {
 			// The last two split among workers that share panels of B̃ narrower than C.
@@ -413,7 +496,7 @@ func testThreads[T Float](t *testing.T, lv *level) {
 			if i >= 4 {
 				prm.NC = 2 * mk.nr
 			}
-			c := gemmCase{m: sz[0], n: sz[1], k: sz[2], beta: 1, prm: prm}
+			c := gemmCase{m: sz[0], n: sz[1], k: sz[2], beta: 1, prm: prm, kernel: kernel}
 			got := checkGemm[T](t, rand.New(rand.NewPCG(1, 2)), c)
 			if first == nil {
 				first = got
@@ -595,4 +678,51 @@ func TestBarrier(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestGemmRowA checks that reading A unpacked (products with few columns), or B (few rows),
+// gives what the packed path gives, bit for bit, with partial micro-panels, blocks of k and
+// threads.
+func TestGemmRowA(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, lv *level, f32 bool) {
+		if f32 {
+			testRowA[float32](t, lv)
+		} else {
+			testRowA[float64](t, lv)
+		}
+	})
+}
+
+func testRowA[T Float](t *testing.T, lv *level) {
+	mk := kernelOf[T](lv)
+	if mk.rowA == nil && mk.rowB == nil {
+		t.Skip("no row-major kernel at this level")
+	}
+	defer func() { rowAOK = true }()
+	shapes := [][3]int{{5*mk.mr + 3, 1 + mk.nr/2, 300}, {40 * mk.mr, 2 * mk.nr, 77}, {mk.mr, 3, 1}, {301, 2*mk.nr - 1, 1000},
+		// Few rows: B read unpacked.
+		{3, 5*mk.nr + 3, 300}, {2*mk.mr + 1, 40 * mk.nr, 77}, {3 * mk.mr, mk.nr, 1000}}
+	for _, sz := range shapes {
+		for _, threads := range []int{1, 2} {
+			m, n, k := sz[0], sz[1], sz[2]
+			r := rand.New(rand.NewPCG(9, uint64(m)))
+			a := guardedMatrix[T](r, m, k, rowMajor, 1, true)
+			b := guardedMatrix[T](r, k, n, rowMajor, 2, true)
+			var got [2][]T
+			for i, ok := range []bool{true, false} {
+				rowAOK = ok
+				c := guardedMatrix[T](r, m, n, rowMajor, 0, false)
+				prm := GemmParams{Level: lv.name, Threads: threads, KC: 128}
+				if err := Gemm(m, n, k, a, b, 0, c, &prm); err != nil {
+					t.Fatal(err)
+				}
+				got[i] = c.Data
+			}
+			for o := range got[0] {
+				if math.Float64bits(float64(got[0][o])) != math.Float64bits(float64(got[1][o])) && got[0][o] == got[0][o] {
+					t.Fatalf("%v threads=%d: element %d is %v read unpacked, %v packed", sz, threads, o, got[0][o], got[1][o])
+				}
+			}
+		}
+	}
 }

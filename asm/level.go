@@ -15,6 +15,10 @@ type level struct {
 	name string
 	s    microKernel[float32]
 	d    microKernel[float64]
+	// Narrow kernels (one vector wide, taller), for products with few columns; fn is nil
+	// where the level has none.
+	sn microKernel[float32]
+	dn microKernel[float64]
 }
 
 // knownLevels are the names CROSSBAR_CPU accepts, lowest first.

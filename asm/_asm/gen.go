@@ -19,7 +19,9 @@ type kernel struct {
 	vreg   string // "Y" or "Z"
 	vbytes int    // vector register width in bytes
 	mr, nr int
-	nbcast int // registers the A broadcasts rotate through
+	nbcast int  // registers the A broadcasts rotate through
+	rowA   bool // A read from a row-major matrix (rows lda apart), not a packed micro-panel
+	rowB   bool // B read from a row-major matrix (rows ldb apart), not a packed micro-panel
 }
 
 // prefetchA is how far ahead (in bytes) the A micro-panel, which streams from L2, is
@@ -27,10 +29,30 @@ type kernel struct {
 var prefetchA = 512
 
 var kernels = []kernel{
-	{"gemmKernel6x16F32AVX2", 4, "Y", 32, 6, 16, 2},
-	{"gemmKernel6x8F64AVX2", 8, "Y", 32, 6, 8, 2},
-	{"gemmKernel14x32F32AVX512", 4, "Z", 64, 14, 32, 2},
-	{"gemmKernel14x16F64AVX512", 8, "Z", 64, 14, 16, 2},
+	{"gemmKernel6x16F32AVX2", 4, "Y", 32, 6, 16, 2, false, false},
+	{"gemmKernel6x8F64AVX2", 8, "Y", 32, 6, 8, 2, false, false},
+	{"gemmKernel14x32F32AVX512", 4, "Z", 64, 14, 32, 2, false, false},
+	{"gemmKernel14x16F64AVX512", 8, "Z", 64, 14, 16, 2, false, false},
+	// The narrow kernels, one vector wide, for products with few columns.
+	{"gemmKernel12x8F32AVX2", 4, "Y", 32, 12, 8, 2, false, false},
+	{"gemmKernel12x4F64AVX2", 8, "Y", 32, 12, 4, 2, false, false},
+	{"gemmKernel28x16F32AVX512", 4, "Z", 64, 28, 16, 2, false, false},
+	{"gemmKernel28x8F64AVX512", 8, "Z", 64, 28, 8, 2, false, false},
+	// The standard kernels reading A where it is, for products whose few columns would use
+	// each packed element of A once or twice.
+	{"gemmKernel6x16F32AVX2RowA", 4, "Y", 32, 6, 16, 2, true, false},
+	{"gemmKernel6x8F64AVX2RowA", 8, "Y", 32, 6, 8, 2, true, false},
+	{"gemmKernel14x32F32AVX512RowA", 4, "Z", 64, 14, 32, 2, true, false},
+	{"gemmKernel14x16F64AVX512RowA", 8, "Z", 64, 14, 16, 2, true, false},
+	{"gemmKernel12x8F32AVX2RowA", 4, "Y", 32, 12, 8, 2, true, false},
+	{"gemmKernel12x4F64AVX2RowA", 8, "Y", 32, 12, 4, 2, true, false},
+	{"gemmKernel28x16F32AVX512RowA", 4, "Z", 64, 28, 16, 2, true, false},
+	{"gemmKernel28x8F64AVX512RowA", 8, "Z", 64, 28, 8, 2, true, false},
+	// And reading B where it is, for products with few rows.
+	{"gemmKernel6x16F32AVX2RowB", 4, "Y", 32, 6, 16, 2, false, true},
+	{"gemmKernel6x8F64AVX2RowB", 8, "Y", 32, 6, 8, 2, false, true},
+	{"gemmKernel14x32F32AVX512RowB", 4, "Z", 64, 14, 32, 2, false, true},
+	{"gemmKernel14x16F64AVX512RowB", 8, "Z", 64, 14, 16, 2, false, true},
 }
 
 const unroll = 4
@@ -60,6 +82,22 @@ prefetchL2_loop:
 	JNZ prefetchL2_loop
 prefetchL2_done:
 	RET
+
+// func prefetchRows(p unsafe.Pointer, rows, stride int)
+TEXT ·prefetchRows(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), AX
+	MOVQ rows+8(FP), CX
+	MOVQ stride+16(FP), DX
+	TESTQ CX, CX
+	JLE prefetchRows_done
+prefetchRows_loop:
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ DX, AX
+	DECQ CX
+	JNZ prefetchRows_loop
+prefetchRows_done:
+	RET
 `)
 	if err := os.WriteFile("gemm_amd64.s", b.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -79,17 +117,100 @@ func (k kernel) emit(b *bytes.Buffer) {
 		sfx, bcast, shift = "PD", "VBROADCASTSD", 3
 		argSize = 96
 	}
+	// Argument offsets: a row-major A adds lda after a, a row-major B ldb after b.
+	offB, offC, offLdc, offBeta := 32, 56, 80, 88
+	if k.rowA {
+		offB, offC, offLdc, offBeta = 40, 64, 88, 96
+		argSize += 8
+	}
+	if k.rowB {
+		offC, offLdc, offBeta = 64, 88, 96
+		argSize += 8
+	}
 	mov, fma := "VMOVU"+sfx, "VFMADD231"+sfx
 	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 
-	fmt.Fprintf(b, "\n// func %s(k int, a, b, c []%s, ldc int, beta %s)\n", k.name, k.goType(), k.goType())
+	if k.rowA {
+		fmt.Fprintf(b, "\n// func %s(k int, a []%s, lda int, b, c []%s, ldc int, beta %s)\n", k.name, k.goType(), k.goType(), k.goType())
+	} else if k.rowB {
+		fmt.Fprintf(b, "\n// func %s(k int, a, b []%s, ldb int, c []%s, ldc int, beta %s)\n", k.name, k.goType(), k.goType(), k.goType())
+	} else {
+		fmt.Fprintf(b, "\n// func %s(k int, a, b, c []%s, ldc int, beta %s)\n", k.name, k.goType(), k.goType())
+	}
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, argSize)
 	w("MOVQ k+0(FP), CX")
 	w("MOVQ a_base+8(FP), SI")
-	w("MOVQ b_base+32(FP), DI")
-	w("MOVQ c_base+56(FP), DX")
-	w("MOVQ ldc+80(FP), R8")
+	w("MOVQ b_base+%d(FP), DI", offB)
+	w("MOVQ c_base+%d(FP), DX", offC)
+	w("MOVQ ldc+%d(FP), R8", offLdc)
 	w("SHLQ $%d, R8", shift)
+	// A row-major A: row i of the micro-panel is read through base register i/4 (SI, R13,
+	// R14, R15, BX, R10, AX, each four rows further) and index lda, 2·lda or 3·lda. R10 walks
+	// C for the prefetches first, and AX holds beta only after the loop.
+	bases := []string{"SI", "R13", "R14", "R15", "BX", "R10", "AX"}
+	nbases := (k.mr + 3) / 4
+	if nbases > len(bases) {
+		panic(k.name + ": too many rows for a row-major A")
+	}
+	setupRowA := func() {
+		if k.rowB {
+			// B's rows, ldb apart, are read through DI and index ldb, 2·ldb or 3·ldb.
+			w("MOVQ ldb+56(FP), R11")
+			w("SHLQ $%d, R11", shift)
+			w("LEAQ (R11)(R11*2), R12")
+		}
+		if !k.rowA {
+			return
+		}
+		w("MOVQ lda+32(FP), R11")
+		w("SHLQ $%d, R11", shift)
+		w("LEAQ (R11)(R11*2), R12")
+		for j := 1; j < nbases; j++ {
+			w("LEAQ (%s)(R11*4), %s", bases[j-1], bases[j])
+		}
+	}
+	aAddr := func(u, i int) string {
+		if !k.rowA {
+			return fmt.Sprintf("%d(SI)", (u*k.mr+i)*k.size)
+		}
+		base := bases[i/4]
+		switch i % 4 {
+		case 0:
+			return fmt.Sprintf("%d(%s)", u*k.size, base)
+		case 1:
+			return fmt.Sprintf("%d(%s)(R11*1)", u*k.size, base)
+		case 2:
+			return fmt.Sprintf("%d(%s)(R11*2)", u*k.size, base)
+		}
+		return fmt.Sprintf("%d(%s)(R12*1)", u*k.size, base)
+	}
+	bAddr := func(u, v int) string {
+		if !k.rowB {
+			return fmt.Sprintf("%d(DI)", u*k.nr*k.size+v*k.vbytes)
+		}
+		return fmt.Sprintf("%d(DI)%s", v*k.vbytes, [...]string{"", "(R11*1)", "(R11*2)", "(R12*1)"}[u])
+	}
+	advanceB := func(steps int) {
+		switch {
+		case !k.rowB:
+			w("ADDQ $%d, DI", steps*k.nr*k.size)
+		case steps == 4:
+			w("LEAQ (DI)(R11*4), DI")
+		case steps == 1:
+			w("ADDQ R11, DI")
+		default:
+			panic("advanceB")
+		}
+	}
+	advanceA := func(steps int) {
+		if !k.rowA {
+			w("ADDQ $%d, SI", steps*k.mr*k.size)
+			return
+		}
+		for j := range nbases {
+			w("ADDQ $%d, %s", steps*k.size, bases[j])
+		}
+	}
 
 	// Bring the tile of C towards L1 while the products are computed.
 	w("MOVQ DX, R10")
@@ -98,6 +219,7 @@ func (k kernel) emit(b *bytes.Buffer) {
 		w("PREFETCHT0 %d(R10)", k.nr*k.size-1)
 		w("ADDQ R8, R10")
 	}
+	setupRowA()
 	for i := range k.mr {
 		for v := range nv {
 			if k.vreg == "Z" {
@@ -113,15 +235,15 @@ func (k kernel) emit(b *bytes.Buffer) {
 	nLines := (perIter + 63) / 64
 	step := func(u int, prefetch bool) {
 		for j := range nLines {
-			if prefetch && prefetchA > 0 && j*unroll/nLines == u {
+			if prefetch && prefetchA > 0 && j*unroll/nLines == u && !k.rowA {
 				w("PREFETCHT0 %d(SI)", prefetchA+j*64)
 			}
 		}
 		for v := range nv {
-			w("%s %d(DI), %s", mov, (u*k.nr*k.size)+v*k.vbytes, breg(v))
+			w("%s %s, %s", mov, bAddr(u, v), breg(v))
 		}
 		for i := range k.mr {
-			w("%s %d(SI), %s", bcast, (u*k.mr+i)*k.size, areg(i))
+			w("%s %s, %s", bcast, aAddr(u, i), areg(i))
 			for v := range nv {
 				w("%s %s, %s, %s", fma, breg(v), areg(i), acc(i, v))
 			}
@@ -134,8 +256,8 @@ func (k kernel) emit(b *bytes.Buffer) {
 	for u := range unroll {
 		step(u, true)
 	}
-	w("ADDQ $%d, SI", unroll*k.mr*k.size)
-	w("ADDQ $%d, DI", unroll*k.nr*k.size)
+	advanceA(unroll)
+	advanceB(unroll)
 	w("DECQ R9")
 	w("JNZ %s_loop%d", k.name, unroll)
 	fmt.Fprintf(b, "%s_tail:\n", k.name)
@@ -143,22 +265,22 @@ func (k kernel) emit(b *bytes.Buffer) {
 	w("JZ %s_store", k.name)
 	fmt.Fprintf(b, "%s_loop1:\n", k.name)
 	step(0, false)
-	w("ADDQ $%d, SI", k.mr*k.size)
-	w("ADDQ $%d, DI", k.nr*k.size)
+	advanceA(1)
+	advanceB(1)
 	w("DECQ CX")
 	w("JNZ %s_loop1", k.name)
 
 	// C = AB when beta is ±0 (C is not read), else C = fma(beta, C, AB).
 	fmt.Fprintf(b, "%s_store:\n", k.name)
 	if k.size == 4 {
-		w("MOVL beta+88(FP), AX")
+		w("MOVL beta+%d(FP), AX", offBeta)
 		w("SHLL $1, AX")
 	} else {
-		w("MOVQ beta+88(FP), AX")
+		w("MOVQ beta+%d(FP), AX", offBeta)
 		w("SHLQ $1, AX")
 	}
 	w("JZ %s_overwrite", k.name)
-	w("%s beta+88(FP), %s", bcast, betaReg)
+	w("%s beta+%d(FP), %s", bcast, offBeta, betaReg)
 	for i := range k.mr {
 		for v := range nv {
 			w("%s %d(DX), %s, %s", fma, v*k.vbytes, betaReg, acc(i, v))
