@@ -196,3 +196,42 @@ func BenchmarkMatMulEpilogue(b *testing.B) {
 		})
 	})
 }
+
+// TestRowRunLoads checks the loads read as runs along the last axis (row slices and
+// broadcasts) against the view's own indexing, with blocks that start inside rows.
+func TestRowRunLoads(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	src := hostRand(r, graph.Float32, 70, 53)
+	vals := readBits(t, src)
+	cases := []struct {
+		name string
+		node *graph.Node
+		view graph.View
+	}{
+		{"slice", must(graph.Slice(src, []int{3, 5}, []int{60, 40}, []int{1, 1})),
+			graph.Contiguous([]int{70, 53}).Slice([]int{3, 5}, []int{60, 40}, []int{1, 1})},
+		{"row broadcast", broadcast(must(graph.Slice(src, []int{2, 0}, []int{1, 53}, []int{1, 1})), []int{1, 53}, []int{40, 53}),
+			graph.Contiguous([]int{70, 53}).Slice([]int{2, 0}, []int{1, 53}, []int{1, 1}).Expand([]int{40, 53})},
+		{"column broadcast", must(graph.Expand(must(graph.Slice(src, []int{0, 7}, []int{70, 1}, []int{1, 1})), []int{70, 30})),
+			graph.Contiguous([]int{70, 53}).Slice([]int{0, 7}, []int{70, 1}, []int{1, 1}).Expand([]int{70, 30})},
+		{"batched rows", must(graph.Reshape(must(graph.Slice(src, []int{0, 1}, []int{70, 50}, []int{1, 1})), []int{70, 50})),
+			graph.Contiguous([]int{70, 53}).Slice([]int{0, 1}, []int{70, 50}, []int{1, 1})},
+	}
+	for _, c := range cases {
+		zero := scalar(0, graph.Float32, c.node.Shape)
+		sum := must(graph.Binary(graph.OpAdd, c.node, zero))
+		got := readBits(t, sum)
+		n := graph.NumElements(c.view.Shape)
+		idx := make([]int, len(c.view.Shape))
+		for e := range n {
+			rem := e
+			for d := len(idx) - 1; d >= 0; d-- {
+				idx[d] = rem % c.view.Shape[d]
+				rem /= c.view.Shape[d]
+			}
+			if want := vals[c.view.Index(idx)]; got[e] != want {
+				t.Fatalf("%s: element %d (%v) is %#x, want %#x", c.name, e, idx, got[e], want)
+			}
+		}
+	}
+}

@@ -48,6 +48,49 @@ func newViewIter(v graph.View) viewIter {
 	return it
 }
 
+// rowRuns reports whether the view is read best as runs along its last axis: unmasked, with
+// a last axis of unit or zero stride (a slice, a row broadcast like a bias) long enough
+// for a copy per run to beat an offset per element.
+func (v *viewIter) rowRuns() bool {
+	r := len(v.shape)
+	return v.mask == nil && r > 1 && v.shape[r-1] >= 16 && (v.strides[r-1] == 1 || v.strides[r-1] == 0)
+}
+
+// runs calls fn for the runs along the last axis that cover domain elements [start,
+// start+n): run q covers out[at:at+len] and reads the buffer from offset o by the last
+// axis's stride. It reports false, having called nothing, when an offset would fall outside
+// a buffer of size elements.
+func (v *viewIter) runs(start, n, size int, fn func(at, o, len int)) bool {
+	r := len(v.shape)
+	last, step := v.shape[r-1], v.strides[r-1]
+	offsetOf := func(e int) int {
+		o := v.offset
+		for d := r - 1; d >= 0; d-- {
+			o += e % v.shape[d] * v.strides[d]
+			e /= v.shape[d]
+		}
+		return o
+	}
+	// Check every run first: a view that reaches outside its buffer is read element by
+	// element, as the general path does.
+	for at := 0; at < n; {
+		j := (start + at) % last
+		ln := min(n-at, last-j)
+		o := offsetOf(start + at)
+		if o < 0 || o+(ln-1)*step >= size {
+			return false
+		}
+		at += ln
+	}
+	for at := 0; at < n; {
+		j := (start + at) % last
+		ln := min(n-at, last-j)
+		fn(at, offsetOf(start+at), ln)
+		at += ln
+	}
+	return true
+}
+
 // fill writes the buffer offsets of domain elements [start, start+n) and whether each is
 // inside the mask; it reports whether all are valid.
 func (v *viewIter) fill(start, n int, off []int, valid []bool, idx []int) bool {

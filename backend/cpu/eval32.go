@@ -52,6 +52,19 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 			copy(out, view[float32](b)[lo:lo+n])
 			return out
 		}
+		if b.dt == graph.Float32 && e.view.rowRuns() {
+			s := view[float32](b)
+			broadcast := e.view.strides[len(e.view.strides)-1] == 0
+			if e.view.runs(start, n, len(s), func(at, o, ln int) {
+				if broadcast {
+					fill(out[at:at+ln], s[o])
+				} else {
+					copy(out[at:at+ln], s[o:o+ln])
+				}
+			}) {
+				return out
+			}
+		}
 		all := e.view.fill(start, n, c.off, c.valid, c.idx)
 		s := view[float32](b)
 		for j, o := range c.off[:n] {
