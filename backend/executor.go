@@ -150,8 +150,28 @@ func inputBuffer(dev Device, n *graph.Node) (buf Buffer, temp bool, err error) {
 	return nb, true, nil
 }
 
-func program(dev Device, k *graph.Kernel) (Program, error) {
+// A VariantDevice compiles a kernel in one of several variants, code-generation options
+// chosen by the autotuner, say. ProgramVariant names the variant Compile would build for k
+// now ("" for the default); the program cache keeps one program per kernel and variant, so
+// that a tuned program is never taken for an untuned one, nor the other way round.
+type VariantDevice interface {
+	Device
+	ProgramVariant(k *graph.Kernel) string
+}
+
+// programKey is the program cache's key of k on dev.
+func programKey(dev Device, k *graph.Kernel) string {
 	key := dev.Name() + "\x00" + k.Key()
+	if vd, ok := dev.(VariantDevice); ok {
+		if v := vd.ProgramVariant(k); v != "" {
+			key += "\x00" + v
+		}
+	}
+	return key
+}
+
+func program(dev Device, k *graph.Kernel) (Program, error) {
+	key := programKey(dev, k)
 	if p, ok := cache[key]; ok {
 		nHits.Add(1)
 		return p, nil

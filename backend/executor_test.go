@@ -216,3 +216,33 @@ func TestOpenLongNames(t *testing.T) {
 		t.Errorf("Open(multi:z): %v, want ErrUnavailable listing the devices", err)
 	}
 }
+
+// variants is a CPU device whose programs come in variants, as tuned ones do.
+type variants struct {
+	backend.Device
+	variant  string
+	compiled []string // the variant of every Compile call
+}
+
+func (v *variants) Name() string                        { return "variants" }
+func (v *variants) ProgramVariant(*graph.Kernel) string { return v.variant }
+func (v *variants) Compile(k *graph.Kernel) (backend.Program, error) {
+	v.compiled = append(v.compiled, v.variant)
+	return v.Device.Compile(k)
+}
+
+// TestProgramCacheVariants checks that the program cache tells the variants of one kernel
+// apart and reuses each.
+func TestProgramCacheVariants(t *testing.T) {
+	dev := &variants{Device: cpu.New()}
+	for _, v := range []string{"", "block=32x32x8", "", "block=32x32x8", "block=64x64x16"} {
+		dev.variant = v
+		if got := readF32(t, dev, expGraph()); math.Abs(float64(got[2])-(math.Exp(2)+1)) > 1e-5 {
+			t.Fatalf("variant %q: exp(a)+b = %v", v, got)
+		}
+	}
+	want := []string{"", "block=32x32x8", "block=64x64x16"}
+	if strings.Join(dev.compiled, "|") != strings.Join(want, "|") {
+		t.Errorf("compiled variants %q, want %q: each once", dev.compiled, want)
+	}
+}

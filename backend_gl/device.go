@@ -355,16 +355,36 @@ type program struct {
 
 // Source returns the GLSL that Compile would build for k, for humans and tests.
 func (d *Device) Source(k *graph.Kernel) (string, error) {
-	p, err := codegen.Lower(k, d.target, d.opts)
+	p, err := codegen.Lower(k, d.target, d.optionsFor(k))
 	if err != nil {
 		return "", err
 	}
 	return codegen.Render(p, d.dialect)
 }
 
-// Compile implements backend.Device.
+// Compile implements backend.Device. A contraction gets the tiles tuned for its shape
+// where the tuning cache has them (see tune.go).
 func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
-	p, err := codegen.Lower(k, d.target, d.opts)
+	p, err := d.compileWith(k, d.optionsFor(k))
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ProgramVariant implements backend.VariantDevice: the options Compile would use for k,
+// when they are not the device's defaults.
+func (d *Device) ProgramVariant(k *graph.Kernel) string {
+	o := d.optionsFor(k)
+	if o == d.opts {
+		return ""
+	}
+	return o.String()
+}
+
+// compileWith compiles k with code-generation options o.
+func (d *Device) compileWith(k *graph.Kernel, o codegen.Options) (*program, error) {
+	p, err := codegen.Lower(k, d.target, o)
 	if err != nil {
 		return nil, fmt.Errorf("gl: %w", err)
 	}

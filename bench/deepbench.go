@@ -118,21 +118,9 @@ func readDeepbench(path string) ([]deepbenchProblem, error) {
 }
 
 func (s deepbenchSuite) Run(ctx context.Context, dev backend.Device, opts Options) ([]Row, error) {
-	path, err := deepbenchFile(opts.Deepbench)
+	probs, err := deepbenchProblems(opts)
 	if err != nil {
 		return nil, err
-	}
-	probs, err := readDeepbench(path)
-	if err != nil {
-		return nil, err
-	}
-	if opts.Quick {
-		// The first three shapes, scaled down by 8.
-		probs = probs[:min(3, len(probs))]
-		for i := range probs {
-			p := &probs[i]
-			p.m, p.n, p.k = max(1, p.m/8), max(1, p.n/8), max(1, p.k/8)
-		}
 	}
 	var rows []Row
 	for i, p := range probs {
@@ -149,6 +137,27 @@ func (s deepbenchSuite) Run(ctx context.Context, dev backend.Device, opts Option
 		return rows, err
 	}
 	return rows, nil
+}
+
+// deepbenchProblems reads the problem list of opts: all of it, or with -quick the first three
+// shapes scaled down by 8.
+func deepbenchProblems(opts Options) ([]deepbenchProblem, error) {
+	path, err := deepbenchFile(opts.Deepbench)
+	if err != nil {
+		return nil, err
+	}
+	probs, err := readDeepbench(path)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Quick {
+		probs = probs[:min(3, len(probs))]
+		for i := range probs {
+			p := &probs[i]
+			p.m, p.n, p.k = max(1, p.m/8), max(1, p.n/8), max(1, p.k/8)
+		}
+	}
+	return probs, nil
 }
 
 func tn(t bool) string {

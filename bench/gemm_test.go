@@ -73,7 +73,23 @@ func checkPairRows(t *testing.T, rows []Row, runErr error, want [][3]string) {
 func TestGemmSuite(t *testing.T) {
 	opts := tinyOptions()
 	opts.Suites = []string{"gemm"}
-	rows, err := runRows(t, opts)
+	all, err := runRows(t, opts)
+	// The fused-epilogue rows follow each sgemm pair; the pairs are checked apart from them.
+	var rows []Row
+	epi := 0
+	for _, r := range all {
+		if r.Case == "sgemm+bias+relu" {
+			epi++
+			if !r.OK() || !(r.Rate > 0) {
+				t.Errorf("epilogue row %+v is not a valid measurement", r)
+			}
+			continue
+		}
+		rows = append(rows, r)
+	}
+	if epi != 2 {
+		t.Errorf("%d sgemm+bias+relu rows, want 2", epi)
+	}
 	checkPairRows(t, rows, err, [][3]string{
 		{"gemm", "sgemm", "8"}, {"gemm", "dgemm", "8"},
 		{"gemm", "sgemm", "33"}, {"gemm", "dgemm", "33"},

@@ -12,6 +12,8 @@
 //	OPENBLAS_CORETYPE=SkylakeX go run ./bench -device cpu -suite gemm,deepbench
 //	                                            # SGEMM/DGEMM and DeepBench shapes vs OpenBLAS
 //	go run ./bench -list                        # the suites and devices, and nothing else
+//	go run ./bench -tune -device cpu -suite deepbench -tune-budget 15m
+//	                                            # tune the DeepBench GEMMs into the tuning cache
 //
 // Flags:
 //
@@ -26,6 +28,10 @@
 //	-quick            small sizes and few repetitions
 //	-timeout dur      bound on the whole run (default 30m; 0: none)
 //	-json             write the rows as JSON lines instead of a table
+//	-tune             tune instead of benchmarking (see Tuning)
+//	-tune-budget dur  -tune: bound on all the tuning (default 10m; 0: none)
+//	-tune-shape dur   -tune: bound on one shape (default: an equal share of what is left)
+//	-tune-shapes list -tune: float32 products MxNxK to tune instead of the suites' shapes
 //	-v                report progress on standard error
 //
 // # Suites
@@ -72,6 +78,22 @@
 // instead of a fast number. A case that launches more kernels than expected says so in its
 // status column.
 //
+// # Tuning
+//
+// With -tune, the bench tunes the kernels of the selected suites' shapes on each selected
+// device instead of measuring them, and stores each winner in the tuning cache
+// (CROSSBAR_CACHE_DIR, by default the crossbar directory of the user cache), where later
+// runs in the default mode CROSSBAR_TUNE=cached find it. CPU: the GEMM blocking of the
+// gemm, matmul and deepbench shapes; a gl device: the tiles of its matmul kernels. Each
+// shape gets an equal share of what is left of -tune-budget (at most -tune-shape), four
+// fifths for the search and the rest for a recheck. Progress goes to standard error, one line
+// per candidate. The report has a row per shape: the median time of the analytic prior and
+// of the chosen configuration in the search, their ratio (GAIN), RECHECK (the same ratio
+// measured again with the two alternating, which shows how much of a gain was noise), the
+// candidates measured and the configuration. A shape already in the cache is not searched
+// again (SOURCE cache). Large CPU products are timed on a sub-problem (the size column says
+// which): see backend/cpu.NewGemmTuning.
+//
 // Errors never stop the run: a failing case gets its error in the status column and the
 // next case runs. Ctrl-C (or -timeout) stops the run after the kernel in flight; the rows
 // measured so far are still printed. The exit status is 0 when every case succeeded, 1 when
@@ -101,7 +123,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
-	if opts.Verbose {
+	if opts.Verbose || opts.Tune {
 		opts.Progress = os.Stderr
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -147,6 +169,10 @@ func parseFlags(args []string, stderr io.Writer) (Options, error) {
 	fs.BoolVar(&o.JSON, "json", false, "write the rows as JSON lines instead of a table")
 	fs.BoolVar(&o.List, "list", false, "list the suites and devices and exit")
 	fs.BoolVar(&o.Verbose, "v", false, "report progress on standard error")
+	fs.BoolVar(&o.Tune, "tune", false, "tune the kernels of the selected suites' shapes and store them in the tuning cache, instead of benchmarking")
+	fs.DurationVar(&o.TuneBudget, "tune-budget", 10*time.Minute, "-tune: bound on all the tuning (0: none)")
+	fs.DurationVar(&o.TuneShape, "tune-shape", 0, "-tune: bound on one shape (default: an equal share of what is left of -tune-budget)")
+	tuneShapes := fs.String("tune-shapes", "", "-tune: float32 products MxNxK to tune instead of the suites' shapes, comma-separated")
 	fs.StringVar(&o.Deepbench, "deepbench", "", "deepbench: the DeepBench problem list (default: "+deepbenchRelPath+" from the module root or the working directory)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./bench [flags]\n\nflags:\n")
@@ -160,6 +186,13 @@ func parseFlags(args []string, stderr io.Writer) (Options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, usagef("unexpected arguments %q (flags only; see -h)", fs.Args())
+	}
+	for _, s := range splitList(*tuneShapes) {
+		d, err := parseShape(s)
+		if err != nil {
+			return o, usagef("-tune-shapes: %v", err)
+		}
+		o.TuneShapes = append(o.TuneShapes, d)
 	}
 	o.Devices = splitList(*devices)
 	o.Suites = splitList(*suites)

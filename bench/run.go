@@ -30,6 +30,16 @@ type Options struct {
 	// Deepbench is the DeepBench problem list of the deepbench suite; "": the default places.
 	Deepbench string
 
+	// Tune tunes the kernels of the selected suites' shapes instead of benchmarking them
+	// (-tune), within TuneBudget in all (0: no bound) and TuneShape per shape (0: an equal
+	// share of what is left).
+	Tune       bool
+	TuneBudget time.Duration
+	TuneShape  time.Duration
+	// TuneShapes, when set, are the float32 products (m, n, k) to tune instead of the
+	// suites' shapes (-tune-shapes).
+	TuneShapes [][3]int
+
 	// sizesGiven records that Sizes came from the user (the gemm suite has its own defaults).
 	sizesGiven bool
 
@@ -72,6 +82,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Timeout < 0 {
 		return o, usagef("-timeout %v: must not be negative", o.Timeout)
+	}
+	if o.TuneBudget < 0 || o.TuneShape < 0 {
+		return o, usagef("-tune-budget %v, -tune-shape %v: must not be negative", o.TuneBudget, o.TuneShape)
 	}
 	return o, nil
 }
@@ -202,6 +215,9 @@ func run(ctx context.Context, opts Options, w io.Writer) error {
 	h := thisHost()
 	if opts.List {
 		return list(w, h)
+	}
+	if opts.Tune {
+		return runTune(ctx, opts, selected, w)
 	}
 	var out reporter
 	if opts.JSON {

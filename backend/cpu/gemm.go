@@ -3,6 +3,7 @@ package cpu
 import (
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/crossbar-compute/crossbar/asm"
 	"github.com/crossbar-compute/crossbar/graph"
@@ -74,7 +75,8 @@ func (p *program) contractGemm(ins []*Buffer) []float64 {
 
 // gemmBatched computes the batched product of the core's operands into dst, row-major
 // [..., M, N], finished by the tile epilogue t unless it is nil. Many small products share
-// out the cores one product each; otherwise each product uses all of them.
+// out the cores one product each; otherwise each product uses all of them. The blocking is
+// the tuned one of the shape where CROSSBAR_TUNE and the cache have one (see tune.go).
 func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T, t *tileEpilogue) error {
 	va, vb := c.Src[0].View, c.Src[1].View
 	da, db := view[T](ins[c.Src[0].Input]), view[T](ins[c.Src[1].Input])
@@ -99,10 +101,19 @@ func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T, t *tileEpil
 		}
 		return asm.GemmEpilogue(m, n, k, a, b, 0, cm, prm, epi)
 	}
+	var z T
+	dt := graph.Float32
+	if unsafe.Sizeof(z) == 8 {
+		dt = graph.Float64
+	}
+	prm := gemmTuner.params(dt, asm.Level(), m, n, k)
+	if h := gemmParamsHook.Load(); h != nil {
+		(*h)(m, n, k, prm)
+	}
 	workers := runtime.GOMAXPROCS(0)
 	if batch < 2 || batch < workers && m*n*k >= 64*64*64 {
 		for bi := range batch {
-			if err := one(bi, nil); err != nil {
+			if err := one(bi, prm); err != nil {
 				return err
 			}
 		}
@@ -113,6 +124,9 @@ func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T, t *tileEpil
 		err error
 	)
 	single := &asm.GemmParams{Threads: 1}
+	if prm != nil {
+		single = &asm.GemmParams{MC: prm.MC, KC: prm.KC, NC: prm.NC, Level: prm.Level, Threads: 1}
+	}
 	parallelFor(batch, max(1, 32*32*32/max(1, m*n*k)), func(_, lo, hi int) {
 		for bi := lo; bi < hi; bi++ {
 			if e := one(bi, single); e != nil {
