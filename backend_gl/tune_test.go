@@ -130,3 +130,50 @@ func TestMatMulTunedTiles(t *testing.T) {
 		t.Errorf("mode off: variant %q, want the default", v)
 	}
 }
+
+// TestMatMulTuningAllCandidatesFail tunes over tiles that the device cannot compile
+// (workgroups of a million threads and more, the prior included): the search must end
+// without a panic or an error, fall back to the prior, store nothing, and leave the device
+// compiling products with its defaults.
+func TestMatMulTuningAllCandidatesFail(t *testing.T) {
+	d := device(t)
+	dir := t.TempDir()
+	t.Setenv(autotune.EnvCacheDir, dir)
+	t.Setenv(autotune.EnvMode, "cached")
+	resetTuning()
+	t.Cleanup(resetTuning)
+	g, err := d.NewMatMulTuning(graph.Float32, 65, 65, 33)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	space := autotune.Space{
+		Knobs: []autotune.Knob{
+			{Name: "BlockM", Values: []int{1024, 2048}}, {Name: "BlockN", Values: []int{1024, 2048}},
+			{Name: "BlockK", Values: []int{256}}, {Name: "ThreadM", Values: []int{1}},
+			{Name: "ThreadN", Values: []int{1}}, {Name: "Vec", Values: []int{1}},
+		},
+		Prior: autotune.Config{"BlockM": 1024, "BlockN": 1024, "BlockK": 256, "ThreadM": 1, "ThreadN": 1, "Vec": 1},
+	}
+	tu := &autotune.Tuner{Mode: autotune.ModeOn, Cache: autotune.OpenCache(dir),
+		Options: autotune.Options{Budget: time.Millisecond, MinReps: 1, MaxReps: 1}}
+	res, err := tu.Tune(context.Background(), g.Key, space, g.Measure)
+	if err != nil {
+		t.Fatalf("tune: %v", err)
+	}
+	if !res.Fallback || !res.Best.Equal(space.Prior) || res.Failed != res.Tried || res.Tried != 4 {
+		t.Fatalf("result %+v: want a fallback to the prior after 4 failed candidates", res)
+	}
+	for _, tr := range res.Trials {
+		if tr.Err == nil {
+			t.Errorf("candidate %v measured without an error", tr.Config)
+		}
+	}
+	if _, ok := autotune.OpenCache(dir).Lookup(g.Key); ok {
+		t.Errorf("a failed search stored an entry")
+	}
+	// The device still compiles and runs the product with its own tiles.
+	if _, err := g.Measure(context.Background(), codegen.ContractConfig(d.opts)); err != nil {
+		t.Errorf("the default tiles after the failed search: %v", err)
+	}
+}

@@ -85,8 +85,10 @@ if command -v qemu-aarch64 >/dev/null 2>&1; then
   # Every package but backend_gl (cgo, GL) builds without cgo and runs emulated. Test
   # binaries that import purego are linked dynamically: qemu finds the arm64 loader under
   # QEMU_LD_PREFIX. backend_cuda's tests start child processes of the test binary, which
-  # qemu-user cannot do, so it is built, not run.
+  # qemu-user cannot do, so it is built, not run; CROSSBAR_TEST_EMULATED tells the other
+  # tests that start child processes to leave that part to the native run.
   export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
+  export CROSSBAR_TEST_EMULATED=qemu-user
   pkgs=$(go list ./... | grep -v -e '/backend_gl$' -e '/backend_cuda$')
   CGO_ENABLED=0 GOARCH=arm64 go test -c -o /dev/null ./backend_cuda
   # shellcheck disable=SC2086
