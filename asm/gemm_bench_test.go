@@ -70,6 +70,9 @@ func benchGemm[T Float](b *testing.B) {
 				}
 			}
 			measure(b, n, run)
+			// OpenBLAS's idle worker threads spin for a while (2^28 cycles by default):
+			// let them stop before the next case is measured.
+			time.Sleep(300 * time.Millisecond)
 		})
 	}
 }

@@ -243,12 +243,18 @@ func onDeviceT[T float32 | float64](dev backend.Device, data []T, shape ...int) 
 	return t, nil
 }
 
+// openblasSpin outlasts the spinning of OpenBLAS's idle worker threads.
+const openblasSpin = 300 * time.Millisecond
+
 // runOpenBLAS measures the same product with OpenBLAS on all cores (wall time).
 func runOpenBLAS[T float32 | float64](ctx context.Context, opts Options, g gemmShape, ha, hb []T, row *Row) error {
 	if err := openblas.Available(); err != nil {
 		return err
 	}
 	openblas.SetThreads(runtime.GOMAXPROCS(0))
+	// OpenBLAS's worker threads keep spinning for a while after a call (2^28 cycles by
+	// default), which would take a core from whatever is measured next.
+	defer time.Sleep(openblasSpin)
 	_, ac, _, bc := g.stored()
 	c := make([]T, g.m*g.n)
 	call := func() error {
