@@ -102,6 +102,10 @@ type microKernel[T Float] struct {
 	// at b[p*ldb+j] (gemmMicroRowBGo): for products with so few rows that a packed B would be
 	// read once or twice.
 	rowB func(k int, a, b []T, ldb int, c []T, ldc int, beta T)
+	// colA, where not nil, is fn reading A's micro-panel from a column-major A, element
+	// (i, p) at a[p*lda+i] (gemmMicroColAGo): a transposed A, in products with few columns;
+	// only kernels whose MR elements fill a cache line have one (see _asm/gen.go).
+	colA func(k int, a []T, lda int, b, c []T, ldc int, beta T)
 }
 
 func kernelOf[T Float](l *level) microKernel[T] {
@@ -140,6 +144,24 @@ func gemmMicroRowAGo[T Float](mr, nr, k int, a []T, lda int, b, c []T, ldc int, 
 			var ab T
 			for p := range k {
 				ab = fma(a[i*lda+p], b[p*nr+j], ab)
+			}
+			if beta == 0 {
+				c[i*ldc+j] = ab
+			} else {
+				c[i*ldc+j] = fma(beta, c[i*ldc+j], ab)
+			}
+		}
+	}
+}
+
+// gemmMicroColAGo is the reference of the colA micro-kernels: gemmMicroGo with A's element
+// (i, p) at a[p*lda+i].
+func gemmMicroColAGo[T Float](mr, nr, k int, a []T, lda int, b, c []T, ldc int, beta T) {
+	for i := range mr {
+		for j := range nr {
+			var ab T
+			for p := range k {
+				ab = fma(a[p*lda+i], b[p*nr+j], ab)
 			}
 			if beta == 0 {
 				c[i*ldc+j] = ab
@@ -202,8 +224,8 @@ func fma32(x, y, z float32) float32 {
 // genericLevel's micro-kernels: 4×4 tiles in plain Go.
 var genericLevel = &level{
 	name: "generic",
-	s:    microKernel[float32]{4, 4, gemmMicro4x4Go[float32], nil, nil},
-	d:    microKernel[float64]{4, 4, gemmMicro4x4Go[float64], nil, nil},
+	s:    microKernel[float32]{4, 4, gemmMicro4x4Go[float32], nil, nil, nil},
+	d:    microKernel[float64]{4, 4, gemmMicro4x4Go[float64], nil, nil, nil},
 }
 
 // gemmMicro4x4Go is gemmMicroGo for a 4×4 tile with the accumulators in registers; it leaves
@@ -336,8 +358,10 @@ func gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmPara
 	// A packed micro-panel of A serves every micro-panel of B̃ in turn: with one or two of
 	// them, packing costs more than it saves when A's rows can be read as they are.
 	g.rowA = mk.rowA != nil && a.ColStride == 1 && a.RowStride > 0 && n <= 2*mk.nr && rowAOK
+	// Likewise for an A stored by columns, where the kernel has a colA.
+	g.colA = !g.rowA && mk.colA != nil && a.RowStride == 1 && a.ColStride > 0 && n <= 2*mk.nr && rowAOK
 	// Likewise for B when C has few rows.
-	g.rowB = !g.rowA && mk.rowB != nil && b.ColStride == 1 && b.RowStride > 0 && m <= 3*mk.mr && rowAOK
+	g.rowB = !g.rowA && !g.colA && mk.rowB != nil && b.ColStride == 1 && b.RowStride > 0 && m <= 3*mk.mr && rowAOK
 	g.run(m, n)
 	return nil
 }
@@ -560,6 +584,7 @@ type gemmJob[T Float] struct {
 	direct  bool        // C is stored by rows (unit column stride): whole tiles are written in place
 	rowA    bool        // whole micro-panels of A are read from A, not packed (see microKernel.rowA)
 	rowB    bool        // whole micro-panels of B are read from B, not packed (see microKernel.rowB)
+	colA    bool        // whole micro-panels of A are read from a column-major A (see microKernel.colA)
 	epi     Epilogue[T] // nil, or run on each tile after the last block of k
 	swapped bool        // c is the transpose of the caller's C (the epilogue speaks of the caller's)
 }
@@ -804,6 +829,11 @@ func (g *gemmJob[T]) macro(pa, pb, tile []T, ic, mc, jc, pc, nc, kc int, beta T,
 				o := g.a.index(ic+ir+mr, pc)
 				prefetchRows(unsafe.Pointer(&g.a.Data[o]), mr, g.a.RowStride*int(unsafe.Sizeof(z)))
 			}
+			if g.colA && ir+2*mr <= mc {
+				// And the pieces of the columns of the next micro-panel of a column-major A.
+				o := g.a.index(ic+ir+mr, pc)
+				prefetchRows(unsafe.Pointer(&g.a.Data[o]), kc, g.a.ColStride*int(unsafe.Sizeof(z)))
+			}
 			if first := ir / mr * pfLines; bnext != nil && first < panelLines && !g.rowB {
 				prefetchL2(unsafe.Add(bnext, first*64), min(pfLines, panelLines-first))
 			}
@@ -851,6 +881,9 @@ func (g *gemmJob[T]) tile(ap, bp, tile []T, i, mt, j, pc, nt, kc int, beta T) {
 	case g.rowA && mt == mr:
 		o, lda := g.a.index(i, pc), g.a.RowStride
 		g.mk.rowA(kc, g.a.Data[o:o+(mr-1)*lda+kc], lda, bp, dst, ldc, b)
+	case g.colA && mt == mr:
+		o, lda := g.a.index(i, pc), g.a.ColStride
+		g.mk.colA(kc, g.a.Data[o:o+(kc-1)*lda+mr], lda, bp, dst, ldc, b)
 	case g.rowB && nt == nr:
 		o, ldb := g.b.index(pc, j), g.b.RowStride
 		g.mk.rowB(kc, ap, g.b.Data[o:o+(kc-1)*ldb+nr], ldb, dst, ldc, b)
@@ -878,10 +911,10 @@ func (g *gemmJob[T]) packB(dst []T, jc, nc, pc, kc, q0, q1 int) {
 	packPanels(dst[q0*nr*kc:], g.b.T(), jc+q0*nr, min(nc, q1*nr)-q0*nr, pc, kc, nr)
 }
 
-// packA packs rows [ic, ic+mc) and columns [pc, pc+kc) of A into Ã; with rowA, only the
-// last micro-panel when it is partial (the whole ones are read from A).
+// packA packs rows [ic, ic+mc) and columns [pc, pc+kc) of A into Ã; with rowA or colA,
+// only the last micro-panel when it is partial (the whole ones are read from A).
 func (g *gemmJob[T]) packA(dst []T, ic, mc, pc, kc int) {
-	if !g.rowA {
+	if !g.rowA && !g.colA {
 		packPanels(dst, g.a, ic, mc, pc, kc, g.mk.mr)
 		return
 	}
@@ -1031,6 +1064,26 @@ func packCols[T Float](dst, src []T, base, mc, w, kc, cs int) {
 		d := dst[p*w:]
 		q := 0
 		switch w {
+		case 4:
+			for ; q < full; q += 4 {
+				*(*[4]T)(d[q*kc : q*kc+4]) = *(*[4]T)(s[q : q+4])
+			}
+		case 6:
+			for ; q < full; q += 6 {
+				*(*[6]T)(d[q*kc : q*kc+6]) = *(*[6]T)(s[q : q+6])
+			}
+		case 12:
+			for ; q < full; q += 12 {
+				*(*[12]T)(d[q*kc : q*kc+12]) = *(*[12]T)(s[q : q+12])
+			}
+		case 14:
+			for ; q < full; q += 14 {
+				*(*[14]T)(d[q*kc : q*kc+14]) = *(*[14]T)(s[q : q+14])
+			}
+		case 28:
+			for ; q < full; q += 28 {
+				*(*[28]T)(d[q*kc : q*kc+28]) = *(*[28]T)(s[q : q+28])
+			}
 		case 8:
 			for ; q < full; q += 8 {
 				*(*[8]T)(d[q*kc : q*kc+8]) = *(*[8]T)(s[q : q+8])

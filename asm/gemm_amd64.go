@@ -28,19 +28,19 @@ func archLevels() []*level {
 // avx2Level: 12 of the 16 ymm registers hold the tile of C.
 var avx2Level = &level{
 	name: "avx2",
-	s:    microKernel[float32]{6, 16, gemmKernel6x16F32AVX2, gemmKernel6x16F32AVX2RowA, gemmKernel6x16F32AVX2RowB},
-	d:    microKernel[float64]{6, 8, gemmKernel6x8F64AVX2, gemmKernel6x8F64AVX2RowA, gemmKernel6x8F64AVX2RowB},
-	sn:   microKernel[float32]{12, 8, gemmKernel12x8F32AVX2, gemmKernel12x8F32AVX2RowA, nil},
-	dn:   microKernel[float64]{12, 4, gemmKernel12x4F64AVX2, gemmKernel12x4F64AVX2RowA, nil},
+	s:    microKernel[float32]{6, 16, gemmKernel6x16F32AVX2, gemmKernel6x16F32AVX2RowA, gemmKernel6x16F32AVX2RowB, nil},
+	d:    microKernel[float64]{6, 8, gemmKernel6x8F64AVX2, gemmKernel6x8F64AVX2RowA, gemmKernel6x8F64AVX2RowB, nil},
+	sn:   microKernel[float32]{12, 8, gemmKernel12x8F32AVX2, gemmKernel12x8F32AVX2RowA, nil, nil},
+	dn:   microKernel[float64]{12, 4, gemmKernel12x4F64AVX2, gemmKernel12x4F64AVX2RowA, nil, gemmKernel12x4F64AVX2ColA},
 }
 
 // avx512Level: 28 of the 32 zmm registers hold the tile of C.
 var avx512Level = &level{
 	name: "avx512",
-	s:    microKernel[float32]{14, 32, gemmKernel14x32F32AVX512, gemmKernel14x32F32AVX512RowA, gemmKernel14x32F32AVX512RowB},
-	d:    microKernel[float64]{14, 16, gemmKernel14x16F64AVX512, gemmKernel14x16F64AVX512RowA, gemmKernel14x16F64AVX512RowB},
-	sn:   microKernel[float32]{28, 16, gemmKernel28x16F32AVX512, gemmKernel28x16F32AVX512RowA, nil},
-	dn:   microKernel[float64]{28, 8, gemmKernel28x8F64AVX512, gemmKernel28x8F64AVX512RowA, nil},
+	s:    microKernel[float32]{14, 32, gemmKernel14x32F32AVX512, gemmKernel14x32F32AVX512RowA, gemmKernel14x32F32AVX512RowB, nil},
+	d:    microKernel[float64]{14, 16, gemmKernel14x16F64AVX512, gemmKernel14x16F64AVX512RowA, gemmKernel14x16F64AVX512RowB, gemmKernel14x16F64AVX512ColA},
+	sn:   microKernel[float32]{28, 16, gemmKernel28x16F32AVX512, gemmKernel28x16F32AVX512RowA, nil, gemmKernel28x16F32AVX512ColA},
+	dn:   microKernel[float64]{28, 8, gemmKernel28x8F64AVX512, gemmKernel28x8F64AVX512RowA, nil, gemmKernel28x8F64AVX512ColA},
 }
 
 // The micro-kernels compute one tile of C from packed micro-panels; each is gemmMicroGo with
@@ -84,6 +84,21 @@ func gemmKernel28x16F32AVX512RowA(k int, a []float32, lda int, b, c []float32, l
 
 //go:noescape
 func gemmKernel28x8F64AVX512RowA(k int, a []float64, lda int, b, c []float64, ldc int, beta float64)
+
+// The ColA kernels read the micro-panel of A from a column-major A (element (i, p) at
+// a[p*lda+i]); see microKernel.colA.
+
+//go:noescape
+func gemmKernel14x16F64AVX512ColA(k int, a []float64, lda int, b, c []float64, ldc int, beta float64)
+
+//go:noescape
+func gemmKernel12x4F64AVX2ColA(k int, a []float64, lda int, b, c []float64, ldc int, beta float64)
+
+//go:noescape
+func gemmKernel28x16F32AVX512ColA(k int, a []float32, lda int, b, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel28x8F64AVX512ColA(k int, a []float64, lda int, b, c []float64, ldc int, beta float64)
 
 // The RowB kernels read the micro-panel of B from a row-major B (element (p, j) at
 // b[p*ldb+j]); see microKernel.rowB.

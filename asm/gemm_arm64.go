@@ -13,8 +13,8 @@ func archLevels() []*level { return []*level{neonLevel} }
 // neonLevel: 24 of the 32 vector registers hold the tile of C.
 var neonLevel = &level{
 	name: "neon",
-	s:    microKernel[float32]{8, 12, gemmKernel8x12F32NEON, nil, nil},
-	d:    microKernel[float64]{6, 8, gemmKernel6x8F64NEON, nil, nil},
+	s:    microKernel[float32]{8, 12, gemmKernel8x12F32NEON, nil, nil, nil},
+	d:    microKernel[float64]{6, 8, gemmKernel6x8F64NEON, nil, nil, nil},
 }
 
 // The micro-kernels compute one tile of C from packed micro-panels; each is gemmMicroGo with

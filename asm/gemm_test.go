@@ -199,6 +199,35 @@ func testMicro[T Float](t *testing.T, lv *level, mk microKernel[T]) {
 						}
 					}
 				}
+				if mk.colA != nil {
+					// The same panel of A as columns lda apart, NaN between them.
+					lda := mk.mr + off + 1
+					ca := make([]T, off+max(0, k-1)*lda+mk.mr+3)
+					for i := range ca {
+						ca[i] = nan
+					}
+					for p := range k {
+						for i := range mk.mr {
+							ca[off+p*lda+i] = a[p*mk.mr+i]
+						}
+					}
+					c2 := slices.Clone(c0)
+					mk.colA(k, ca[off:], lda, b, c2[off:], ldc, beta)
+					for o := range c {
+						if math.Float64bits(float64(c2[o])) != math.Float64bits(float64(c[o])) && (c[o] == c[o] || c2[o] == c2[o]) {
+							t.Fatalf("%dx%d colA k=%d beta=%v off=%d: element %d is %v, packed kernel %v", mk.mr, mk.nr, k, beta, off, o, c2[o], c[o])
+						}
+					}
+					if exact {
+						w2 := slices.Clone(c0)
+						gemmMicroColAGo(mk.mr, mk.nr, k, ca[off:], lda, b, w2[off:], ldc, beta)
+						for o := range w2 {
+							if math.Float64bits(float64(w2[o])) != math.Float64bits(float64(want[o])) && w2[o] == w2[o] {
+								t.Fatalf("gemmMicroColAGo differs from gemmMicroGo at %d", o)
+							}
+						}
+					}
+				}
 				if mk.rowB != nil {
 					// The same panel of B as rows ldb apart, NaN between them.
 					ldb := mk.nr + off + 2
@@ -701,12 +730,18 @@ func testRowA[T Float](t *testing.T, lv *level) {
 	defer func() { rowAOK = true }()
 	shapes := [][3]int{{5*mk.mr + 3, 1 + mk.nr/2, 300}, {40 * mk.mr, 2 * mk.nr, 77}, {mk.mr, 3, 1}, {301, 2*mk.nr - 1, 1000},
 		// Few rows: B read unpacked.
-		{3, 5*mk.nr + 3, 300}, {2*mk.mr + 1, 40 * mk.nr, 77}, {3 * mk.mr, mk.nr, 1000}}
+		{3, 5*mk.nr + 3, 300}, {2*mk.mr + 1, 40 * mk.nr, 77}, {3 * mk.mr, mk.nr, 1000},
+		// Few columns, A by columns.
+		{5*mk.mr + 4, 1 + mk.nr/2, 300}, {40*mk.mr + 1, 2 * mk.nr, 77}, {301, 2 * mk.nr, 1000}, {281, mk.nr / 2, 500}}
 	for _, sz := range shapes {
 		for _, threads := range []int{1, 2} {
 			m, n, k := sz[0], sz[1], sz[2]
 			r := rand.New(rand.NewPCG(9, uint64(m)))
-			a := guardedMatrix[T](r, m, k, rowMajor, 1, true)
+			la := rowMajor
+			if i := sz[0] + sz[1]; i%2 == 1 {
+				la = colMajor // A transposed: read by columns
+			}
+			a := guardedMatrix[T](r, m, k, la, 1, true)
 			b := guardedMatrix[T](r, k, n, rowMajor, 2, true)
 			var got [2][]T
 			for i, ok := range []bool{true, false} {
@@ -720,7 +755,7 @@ func testRowA[T Float](t *testing.T, lv *level) {
 			}
 			for o := range got[0] {
 				if math.Float64bits(float64(got[0][o])) != math.Float64bits(float64(got[1][o])) && got[0][o] == got[0][o] {
-					t.Fatalf("%v threads=%d: element %d is %v read unpacked, %v packed", sz, threads, o, got[0][o], got[1][o])
+					t.Fatalf("%v A:%v threads=%d: element %d is %v read unpacked, %v packed", sz, la, threads, o, got[0][o], got[1][o])
 				}
 			}
 		}

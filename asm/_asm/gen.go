@@ -22,6 +22,7 @@ type kernel struct {
 	nbcast int  // registers the A broadcasts rotate through
 	rowA   bool // A read from a row-major matrix (rows lda apart), not a packed micro-panel
 	rowB   bool // B read from a row-major matrix (rows ldb apart), not a packed micro-panel
+	colA   bool // A read from a column-major matrix (columns lda apart), not a packed micro-panel
 }
 
 // prefetchA is how far ahead (in bytes) the A micro-panel, which streams from L2, is
@@ -29,30 +30,39 @@ type kernel struct {
 var prefetchA = 512
 
 var kernels = []kernel{
-	{"gemmKernel6x16F32AVX2", 4, "Y", 32, 6, 16, 2, false, false},
-	{"gemmKernel6x8F64AVX2", 8, "Y", 32, 6, 8, 2, false, false},
-	{"gemmKernel14x32F32AVX512", 4, "Z", 64, 14, 32, 2, false, false},
-	{"gemmKernel14x16F64AVX512", 8, "Z", 64, 14, 16, 2, false, false},
+	{"gemmKernel6x16F32AVX2", 4, "Y", 32, 6, 16, 2, false, false, false},
+	{"gemmKernel6x8F64AVX2", 8, "Y", 32, 6, 8, 2, false, false, false},
+	{"gemmKernel14x32F32AVX512", 4, "Z", 64, 14, 32, 2, false, false, false},
+	{"gemmKernel14x16F64AVX512", 8, "Z", 64, 14, 16, 2, false, false, false},
 	// The narrow kernels, one vector wide, for products with few columns.
-	{"gemmKernel12x8F32AVX2", 4, "Y", 32, 12, 8, 2, false, false},
-	{"gemmKernel12x4F64AVX2", 8, "Y", 32, 12, 4, 2, false, false},
-	{"gemmKernel28x16F32AVX512", 4, "Z", 64, 28, 16, 2, false, false},
-	{"gemmKernel28x8F64AVX512", 8, "Z", 64, 28, 8, 2, false, false},
+	{"gemmKernel12x8F32AVX2", 4, "Y", 32, 12, 8, 2, false, false, false},
+	{"gemmKernel12x4F64AVX2", 8, "Y", 32, 12, 4, 2, false, false, false},
+	{"gemmKernel28x16F32AVX512", 4, "Z", 64, 28, 16, 2, false, false, false},
+	{"gemmKernel28x8F64AVX512", 8, "Z", 64, 28, 8, 2, false, false, false},
 	// The standard kernels reading A where it is, for products whose few columns would use
 	// each packed element of A once or twice.
-	{"gemmKernel6x16F32AVX2RowA", 4, "Y", 32, 6, 16, 2, true, false},
-	{"gemmKernel6x8F64AVX2RowA", 8, "Y", 32, 6, 8, 2, true, false},
-	{"gemmKernel14x32F32AVX512RowA", 4, "Z", 64, 14, 32, 2, true, false},
-	{"gemmKernel14x16F64AVX512RowA", 8, "Z", 64, 14, 16, 2, true, false},
-	{"gemmKernel12x8F32AVX2RowA", 4, "Y", 32, 12, 8, 2, true, false},
-	{"gemmKernel12x4F64AVX2RowA", 8, "Y", 32, 12, 4, 2, true, false},
-	{"gemmKernel28x16F32AVX512RowA", 4, "Z", 64, 28, 16, 2, true, false},
-	{"gemmKernel28x8F64AVX512RowA", 8, "Z", 64, 28, 8, 2, true, false},
+	{"gemmKernel6x16F32AVX2RowA", 4, "Y", 32, 6, 16, 2, true, false, false},
+	{"gemmKernel6x8F64AVX2RowA", 8, "Y", 32, 6, 8, 2, true, false, false},
+	{"gemmKernel14x32F32AVX512RowA", 4, "Z", 64, 14, 32, 2, true, false, false},
+	{"gemmKernel14x16F64AVX512RowA", 8, "Z", 64, 14, 16, 2, true, false, false},
+	{"gemmKernel12x8F32AVX2RowA", 4, "Y", 32, 12, 8, 2, true, false, false},
+	{"gemmKernel12x4F64AVX2RowA", 8, "Y", 32, 12, 4, 2, true, false, false},
+	{"gemmKernel28x16F32AVX512RowA", 4, "Z", 64, 28, 16, 2, true, false, false},
+	{"gemmKernel28x8F64AVX512RowA", 8, "Z", 64, 28, 8, 2, true, false, false},
 	// And reading B where it is, for products with few rows.
-	{"gemmKernel6x16F32AVX2RowB", 4, "Y", 32, 6, 16, 2, false, true},
-	{"gemmKernel6x8F64AVX2RowB", 8, "Y", 32, 6, 8, 2, false, true},
-	{"gemmKernel14x32F32AVX512RowB", 4, "Z", 64, 14, 32, 2, false, true},
-	{"gemmKernel14x16F64AVX512RowB", 8, "Z", 64, 14, 16, 2, false, true},
+	{"gemmKernel6x16F32AVX2RowB", 4, "Y", 32, 6, 16, 2, false, true, false},
+	{"gemmKernel6x8F64AVX2RowB", 8, "Y", 32, 6, 8, 2, false, true, false},
+	{"gemmKernel14x32F32AVX512RowB", 4, "Z", 64, 14, 32, 2, false, true, false},
+	{"gemmKernel14x16F64AVX512RowB", 8, "Z", 64, 14, 16, 2, false, true, false},
+	// And reading A where it is when A is stored by columns (a transposed operand), for
+	// products with few columns. Each k step then reads a piece of a column, lda away from
+	// the last: only the kernels whose pieces fill a cache line (MR·size ≥ 64 bytes) have
+	// one; shorter pieces waste most of every line fetched (measured with AVX2 6×16: 15%
+	// slower than packing).
+	{"gemmKernel12x4F64AVX2ColA", 8, "Y", 32, 12, 4, 2, false, false, true},
+	{"gemmKernel28x16F32AVX512ColA", 4, "Z", 64, 28, 16, 2, false, false, true},
+	{"gemmKernel28x8F64AVX512ColA", 8, "Z", 64, 28, 8, 2, false, false, true},
+	{"gemmKernel14x16F64AVX512ColA", 8, "Z", 64, 14, 16, 2, false, false, true},
 }
 
 const unroll = 4
@@ -119,7 +129,7 @@ func (k kernel) emit(b *bytes.Buffer) {
 	}
 	// Argument offsets: a row-major A adds lda after a, a row-major B ldb after b.
 	offB, offC, offLdc, offBeta := 32, 56, 80, 88
-	if k.rowA {
+	if k.rowA || k.colA {
 		offB, offC, offLdc, offBeta = 40, 64, 88, 96
 		argSize += 8
 	}
@@ -130,7 +140,7 @@ func (k kernel) emit(b *bytes.Buffer) {
 	mov, fma := "VMOVU"+sfx, "VFMADD231"+sfx
 	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 
-	if k.rowA {
+	if k.rowA || k.colA {
 		fmt.Fprintf(b, "\n// func %s(k int, a []%s, lda int, b, c []%s, ldc int, beta %s)\n", k.name, k.goType(), k.goType(), k.goType())
 	} else if k.rowB {
 		fmt.Fprintf(b, "\n// func %s(k int, a, b []%s, ldb int, c []%s, ldc int, beta %s)\n", k.name, k.goType(), k.goType(), k.goType())
@@ -159,6 +169,12 @@ func (k kernel) emit(b *bytes.Buffer) {
 			w("SHLQ $%d, R11", shift)
 			w("LEAQ (R11)(R11*2), R12")
 		}
+		if k.colA {
+			// A's columns, lda apart, are read through SI and index lda, 2·lda or 3·lda.
+			w("MOVQ lda+32(FP), R11")
+			w("SHLQ $%d, R11", shift)
+			w("LEAQ (R11)(R11*2), R12")
+		}
 		if !k.rowA {
 			return
 		}
@@ -170,6 +186,9 @@ func (k kernel) emit(b *bytes.Buffer) {
 		}
 	}
 	aAddr := func(u, i int) string {
+		if k.colA {
+			return fmt.Sprintf("%d(SI)%s", i*k.size, [...]string{"", "(R11*1)", "(R11*2)", "(R12*1)"}[u])
+		}
 		if !k.rowA {
 			return fmt.Sprintf("%d(SI)", (u*k.mr+i)*k.size)
 		}
@@ -203,6 +222,14 @@ func (k kernel) emit(b *bytes.Buffer) {
 		}
 	}
 	advanceA := func(steps int) {
+		if k.colA {
+			if steps == 4 {
+				w("LEAQ (SI)(R11*4), SI")
+			} else {
+				w("ADDQ R11, SI")
+			}
+			return
+		}
 		if !k.rowA {
 			w("ADDQ $%d, SI", steps*k.mr*k.size)
 			return
@@ -235,7 +262,7 @@ func (k kernel) emit(b *bytes.Buffer) {
 	nLines := (perIter + 63) / 64
 	step := func(u int, prefetch bool) {
 		for j := range nLines {
-			if prefetch && prefetchA > 0 && j*unroll/nLines == u && !k.rowA {
+			if prefetch && prefetchA > 0 && j*unroll/nLines == u && !k.rowA && !k.colA {
 				w("PREFETCHT0 %d(SI)", prefetchA+j*64)
 			}
 		}
