@@ -235,3 +235,21 @@ func TestRowRunLoads(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeElementwise checks a fused elementwise kernel over many blocks, shared among
+// the workers, against the same arithmetic done here.
+func TestLargeElementwise(t *testing.T) {
+	n := 1<<22 + 1000 // a tail past the last whole block
+	r := rand.New(rand.NewPCG(8, 8))
+	a, b, c := hostRand(r, graph.Float32, n), hostRand(r, graph.Float32, n), hostRand(r, graph.Float32, n)
+	av, bv, cv := readBits(t, a), readBits(t, b), readBits(t, c)
+	y := must(graph.Binary(graph.OpMax, must(graph.Binary(graph.OpAdd, must(graph.Binary(graph.OpMul, a, b)), c)), scalar(0, graph.Float32, []int{n})))
+	got := readBits(t, y)
+	f := func(u uint64) float32 { return math.Float32frombits(uint32(u)) }
+	for i := range n {
+		want := max(float32(f(av[i])*f(bv[i]))+f(cv[i]), 0)
+		if got[i] != uint64(math.Float32bits(want)) {
+			t.Fatalf("element %d of %d: %v, want %v", i, n, f(got[i]), want)
+		}
+	}
+}
