@@ -121,65 +121,41 @@ func kernelOf[T Float](l *level) microKernel[T] {
 // gemmMicroGo is the reference of every micro-kernel, with fused multiply-adds as the vector
 // kernels do them, so that the assembly must agree with it bit for bit.
 func gemmMicroGo[T Float](mr, nr, k int, a, b, c []T, ldc int, beta T) {
-	for i := range mr {
-		for j := range nr {
-			var ab T
-			for p := range k {
-				ab = fma(a[p*mr+i], b[p*nr+j], ab)
-			}
-			if beta == 0 {
-				c[i*ldc+j] = ab
-			} else {
-				c[i*ldc+j] = fma(beta, c[i*ldc+j], ab)
-			}
-		}
-	}
+	gemmMicroRef(mr, nr, k, func(i, p int) T { return a[p*mr+i] }, func(p, j int) T { return b[p*nr+j] }, c, ldc, beta)
 }
 
-// gemmMicroRowAGo is the reference of the rowA micro-kernels: gemmMicroGo with A's element
-// (i, p) at a[i*lda+p].
+// gemmMicroRowAGo is the reference of the rowA micro-kernels: A's element (i, p) is at
+// a[i*lda+p].
 func gemmMicroRowAGo[T Float](mr, nr, k int, a []T, lda int, b, c []T, ldc int, beta T) {
-	for i := range mr {
-		for j := range nr {
-			var ab T
-			for p := range k {
-				ab = fma(a[i*lda+p], b[p*nr+j], ab)
-			}
-			if beta == 0 {
-				c[i*ldc+j] = ab
-			} else {
-				c[i*ldc+j] = fma(beta, c[i*ldc+j], ab)
-			}
-		}
-	}
+	gemmMicroRef(mr, nr, k, func(i, p int) T { return a[i*lda+p] }, func(p, j int) T { return b[p*nr+j] }, c, ldc, beta)
 }
 
-// gemmMicroColAGo is the reference of the colA micro-kernels: gemmMicroGo with A's element
-// (i, p) at a[p*lda+i].
+// gemmMicroColAGo is the reference of the colA micro-kernels: A's element (i, p) is at
+// a[p*lda+i].
 func gemmMicroColAGo[T Float](mr, nr, k int, a []T, lda int, b, c []T, ldc int, beta T) {
-	for i := range mr {
-		for j := range nr {
-			var ab T
-			for p := range k {
-				ab = fma(a[p*lda+i], b[p*nr+j], ab)
-			}
-			if beta == 0 {
-				c[i*ldc+j] = ab
-			} else {
-				c[i*ldc+j] = fma(beta, c[i*ldc+j], ab)
-			}
-		}
-	}
+	gemmMicroRef(mr, nr, k, func(i, p int) T { return a[p*lda+i] }, func(p, j int) T { return b[p*nr+j] }, c, ldc, beta)
 }
 
-// gemmMicroRowBGo is the reference of the rowB micro-kernels: gemmMicroGo with B's element
-// (p, j) at b[p*ldb+j].
+// gemmMicroRowBGo is the reference of the rowB micro-kernels: B's element (p, j) is at
+// b[p*ldb+j].
 func gemmMicroRowBGo[T Float](mr, nr, k int, a, b []T, ldb int, c []T, ldc int, beta T) {
+	gemmMicroRef(mr, nr, k, func(i, p int) T { return a[p*mr+i] }, func(p, j int) T { return b[p*ldb+j] }, c, ldc, beta)
+}
+
+// gemmMicroRef is the order of operations of the micro-kernels, with A's element (i, p) and
+// B's element (p, j) wherever they are stored:
+//
+//	for i < mr, j < nr:
+//		ab := 0
+//		for p < k:
+//			ab = fma(a(i, p), b(p, j), ab)
+//		c[i*ldc+j] = ab, or fma(beta, c[i*ldc+j], ab) unless beta is 0
+func gemmMicroRef[T Float](mr, nr, k int, a func(i, p int) T, b func(p, j int) T, c []T, ldc int, beta T) {
 	for i := range mr {
 		for j := range nr {
 			var ab T
 			for p := range k {
-				ab = fma(a[p*mr+i], b[p*ldb+j], ab)
+				ab = fma(a(i, p), b(p, j), ab)
 			}
 			if beta == 0 {
 				c[i*ldc+j] = ab

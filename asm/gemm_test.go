@@ -169,93 +169,64 @@ func testMicro[T Float](t *testing.T, lv *level, mk microKernel[T]) {
 				gemmMicroGo(mk.mr, mk.nr, k, a, b, want[off:], ldc, beta)
 				c0 := slices.Clone(c)
 				mk.fn(k, a, b, c[off:], ldc, beta)
-				if mk.rowA != nil {
-					// The same panel of A as rows lda apart, NaN between them: the row-major
-					// kernel must give the packed one's result bit for bit.
-					lda := k + off + 1
-					ra := make([]T, off+(mk.mr-1)*lda+k+3)
-					for i := range ra {
-						ra[i] = nan
+				// The kernels reading A or B where they are stored must give the packed
+				// kernel's result bit for bit, and their Go references gemmMicroGo's.
+				variant := func(name string, run, ref func(c []T)) {
+					c2 := slices.Clone(c0)
+					run(c2[off:])
+					if o, ok := sameBits(c2, c); !ok {
+						t.Fatalf("%dx%d %s k=%d beta=%v off=%d: element %d is %v, packed kernel %v", mk.mr, mk.nr, name, k, beta, off, o, c2[o], c[o])
 					}
+					if exact {
+						w2 := slices.Clone(c0)
+						ref(w2[off:])
+						if o, ok := sameBits(w2, want); !ok {
+							t.Fatalf("%s reference differs from gemmMicroGo at %d", name, o)
+						}
+					}
+				}
+				nanSlice := func(n int) []T {
+					x := make([]T, n)
+					for i := range x {
+						x[i] = nan
+					}
+					return x
+				}
+				if mk.rowA != nil {
+					// The panel of A as rows lda apart, NaN between them.
+					lda := k + off + 1
+					ra := nanSlice(off + (mk.mr-1)*lda + k + 3)
 					for i := range mk.mr {
 						for p := range k {
 							ra[off+i*lda+p] = a[p*mk.mr+i]
 						}
 					}
-					c2 := slices.Clone(c0)
-					mk.rowA(k, ra[off:], lda, b, c2[off:], ldc, beta)
-					for o := range c {
-						if math.Float64bits(float64(c2[o])) != math.Float64bits(float64(c[o])) && (c[o] == c[o] || c2[o] == c2[o]) {
-							t.Fatalf("%dx%d rowA k=%d beta=%v off=%d: element %d is %v, packed kernel %v", mk.mr, mk.nr, k, beta, off, o, c2[o], c[o])
-						}
-					}
-					if exact {
-						w2 := slices.Clone(c0)
-						gemmMicroRowAGo(mk.mr, mk.nr, k, ra[off:], lda, b, w2[off:], ldc, beta)
-						for o := range w2 {
-							if math.Float64bits(float64(w2[o])) != math.Float64bits(float64(want[o])) && w2[o] == w2[o] {
-								t.Fatalf("gemmMicroRowAGo differs from gemmMicroGo at %d", o)
-							}
-						}
-					}
+					variant("rowA", func(c []T) { mk.rowA(k, ra[off:], lda, b, c, ldc, beta) },
+						func(c []T) { gemmMicroRowAGo(mk.mr, mk.nr, k, ra[off:], lda, b, c, ldc, beta) })
 				}
 				if mk.colA != nil {
-					// The same panel of A as columns lda apart, NaN between them.
+					// The panel of A as columns lda apart.
 					lda := mk.mr + off + 1
-					ca := make([]T, off+max(0, k-1)*lda+mk.mr+3)
-					for i := range ca {
-						ca[i] = nan
-					}
+					ca := nanSlice(off + max(0, k-1)*lda + mk.mr + 3)
 					for p := range k {
 						for i := range mk.mr {
 							ca[off+p*lda+i] = a[p*mk.mr+i]
 						}
 					}
-					c2 := slices.Clone(c0)
-					mk.colA(k, ca[off:], lda, b, c2[off:], ldc, beta)
-					for o := range c {
-						if math.Float64bits(float64(c2[o])) != math.Float64bits(float64(c[o])) && (c[o] == c[o] || c2[o] == c2[o]) {
-							t.Fatalf("%dx%d colA k=%d beta=%v off=%d: element %d is %v, packed kernel %v", mk.mr, mk.nr, k, beta, off, o, c2[o], c[o])
-						}
-					}
-					if exact {
-						w2 := slices.Clone(c0)
-						gemmMicroColAGo(mk.mr, mk.nr, k, ca[off:], lda, b, w2[off:], ldc, beta)
-						for o := range w2 {
-							if math.Float64bits(float64(w2[o])) != math.Float64bits(float64(want[o])) && w2[o] == w2[o] {
-								t.Fatalf("gemmMicroColAGo differs from gemmMicroGo at %d", o)
-							}
-						}
-					}
+					variant("colA", func(c []T) { mk.colA(k, ca[off:], lda, b, c, ldc, beta) },
+						func(c []T) { gemmMicroColAGo(mk.mr, mk.nr, k, ca[off:], lda, b, c, ldc, beta) })
 				}
 				if mk.rowB != nil {
-					// The same panel of B as rows ldb apart, NaN between them.
+					// The panel of B as rows ldb apart.
 					ldb := mk.nr + off + 2
-					rb := make([]T, off+max(0, k-1)*ldb+mk.nr+3)
-					for i := range rb {
-						rb[i] = nan
-					}
+					rb := nanSlice(off + max(0, k-1)*ldb + mk.nr + 3)
 					for p := range k {
 						for j := range mk.nr {
 							rb[off+p*ldb+j] = b[p*mk.nr+j]
 						}
 					}
-					c2 := slices.Clone(c0)
-					mk.rowB(k, a, rb[off:], ldb, c2[off:], ldc, beta)
-					for o := range c {
-						if math.Float64bits(float64(c2[o])) != math.Float64bits(float64(c[o])) && (c[o] == c[o] || c2[o] == c2[o]) {
-							t.Fatalf("%dx%d rowB k=%d beta=%v off=%d: element %d is %v, packed kernel %v", mk.mr, mk.nr, k, beta, off, o, c2[o], c[o])
-						}
-					}
-					if exact {
-						w2 := slices.Clone(c0)
-						gemmMicroRowBGo(mk.mr, mk.nr, k, a, rb[off:], ldb, w2[off:], ldc, beta)
-						for o := range w2 {
-							if math.Float64bits(float64(w2[o])) != math.Float64bits(float64(want[o])) && w2[o] == w2[o] {
-								t.Fatalf("gemmMicroRowBGo differs from gemmMicroGo at %d", o)
-							}
-						}
-					}
+					variant("rowB", func(c []T) { mk.rowB(k, a, rb[off:], ldb, c, ldc, beta) },
+						func(c []T) { gemmMicroRowBGo(mk.mr, mk.nr, k, a, rb[off:], ldb, c, ldc, beta) })
 				}
 				for o := range c {
 					got, w := c[o], want[o]
@@ -277,6 +248,17 @@ func testMicro[T Float](t *testing.T, lv *level, mk microKernel[T]) {
 			}
 		}
 	}
+}
+
+// sameBits reports whether x and y hold the same bits (any NaN matching any NaN), and the
+// first index where they do not.
+func sameBits[T Float](x, y []T) (int, bool) {
+	for o := range x {
+		if math.Float64bits(float64(x[o])) != math.Float64bits(float64(y[o])) && (x[o] == x[o] || y[o] == y[o]) {
+			return o, false
+		}
+	}
+	return 0, true
 }
 
 func randSlice[T Float](r *rand.Rand, n int) []T {
