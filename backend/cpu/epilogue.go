@@ -116,10 +116,12 @@ func epilogueOf[T asm.Float](t *tileEpilogue, ins []*Buffer, shape []int, bi int
 	return func(i, j, rows, cols int, c []T, off, rs, cs int) {
 		x := newCtx(t.slots+1, ins)
 		defer putCtx(x)
-		// Lines follow C's memory: rows, unless C is stored by columns.
+		// Lines follow C's memory: rows, unless C is stored by columns (or is a column);
+		// where neither way is contiguous, the longer.
 		b := block{i: i, j: j, lines: rows, n: cols, li: 1, pj: 1}
 		lstride, pstride := rs, cs
-		if cs != 1 && (rs == 1 || rows > cols) {
+		byRows, byCols := cs == 1, rs == 1
+		if byCols && (!byRows || rows > cols) || !byRows && !byCols && rows > cols {
 			b = block{i: i, j: j, lines: cols, n: rows, lj: 1, pi: 1}
 			lstride, pstride = cs, rs
 		}
