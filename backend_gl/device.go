@@ -362,8 +362,8 @@ func (d *Device) Source(k *graph.Kernel) (string, error) {
 	return codegen.Render(p, d.dialect)
 }
 
-// Compile implements backend.Device. A contraction gets the tiles tuned for its shape
-// where the tuning cache has them (see tune.go).
+// Compile implements backend.Device. A contraction, elementwise kernel or reduction gets
+// the knobs tuned for its shape where the tuning cache has them (see tune.go).
 func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
 	p, err := d.compileWith(k, d.optionsFor(k))
 	if err != nil {

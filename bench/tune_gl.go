@@ -15,7 +15,8 @@ import (
 func init() { tuneFamilies["gl"] = glTuneProblems }
 
 // glTuneProblems returns the float32 products of the matmul and gemm suites (or of
-// -tune-shapes) as tile tuning problems of a gl device.
+// -tune-shapes) as tile tuning problems of a gl device, and the elementwise kernels and
+// reductions of the elementwise suite as problems of their own knobs.
 func glTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProblem, error) {
 	d, ok := dev.(*backend_gl.Device)
 	if !ok {
@@ -24,6 +25,8 @@ func glTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProbl
 	var dims [][3]int
 	name := "f32"
 	switch suite {
+	case "elementwise":
+		return glKernelProblems(d, suite, opts.N)
 	case tuneShapesSuite:
 		dims = opts.TuneShapes
 	case "matmul":
@@ -55,6 +58,102 @@ func glTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProbl
 			p.key, p.space, p.measure, p.tune, p.close = g.Key, g.Space, g.Measure, g.Tune, g.Close
 		}
 		out = append(out, p)
+	}
+	return out, nil
+}
+
+// glKernelProblems returns the elementwise and reduction kernels of the elementwise suite
+// for vectors of n float32 as tuning problems: the fused relu(a*b+c) over n, the sum over
+// 4n, and a row reduction as in a softmax, the maximum of each 1024-element row of n.
+func glKernelProblems(d *backend_gl.Device, suite string, n int) ([]tuneProblem, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("vector length %d", n)
+	}
+	// The leaves' host data is never read (the tuning uploads values of its own), so one
+	// untouched zero buffer serves them all.
+	zeros := make([]byte, 4*4*n)
+	leaf := func(shape ...int) (*graph.Node, error) {
+		return graph.Host(graph.Float32, shape, zeros[:4*graph.NumElements(shape)])
+	}
+	relu := func() (*graph.Node, error) {
+		a, err := leaf(n)
+		if err != nil {
+			return nil, err
+		}
+		b, _ := leaf(n)
+		c, _ := leaf(n)
+		ab, err := graph.Binary(graph.OpMul, a, b)
+		if err != nil {
+			return nil, err
+		}
+		abc, err := graph.Binary(graph.OpAdd, ab, c)
+		if err != nil {
+			return nil, err
+		}
+		z, err := graph.Const(graph.ScalarOf(0, graph.Float32), graph.Float32)
+		if err != nil {
+			return nil, err
+		}
+		if z, err = graph.Reshape(z, []int{1}); err != nil {
+			return nil, err
+		}
+		if z, err = graph.Expand(z, []int{n}); err != nil {
+			return nil, err
+		}
+		return graph.Binary(graph.OpMax, abc, z)
+	}
+	sum := func() (*graph.Node, error) {
+		x, err := leaf(4 * n)
+		if err != nil {
+			return nil, err
+		}
+		return graph.Reduce(graph.OpSum, x, []int{0})
+	}
+	rows := func() (*graph.Node, error) {
+		x, err := leaf(max(1, n/1024), 1024)
+		if err != nil {
+			return nil, err
+		}
+		return graph.Reduce(graph.OpReduceMax, x, []int{1})
+	}
+	cases := []struct {
+		name, size string
+		build      func() (*graph.Node, error)
+	}{
+		{"relu(a*b+c)", strconv.Itoa(n), relu},
+		{"sum", strconv.Itoa(4 * n), sum},
+		{"row max", fmt.Sprintf("%dx1024", max(1, n/1024)), rows},
+	}
+	var out []tuneProblem
+	for _, c := range cases {
+		p := tuneProblem{suite: suite, name: c.name, size: c.size, dtype: graph.Float32}
+		node, err := c.build()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		ks, err := graph.Schedule([]*graph.Node{node})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		// Every kernel of the case is tuned; the last one bears the case's name.
+		for i, k := range ks {
+			q := p
+			if i < len(ks)-1 {
+				q.name = fmt.Sprintf("%s (kernel %d)", c.name, i+1)
+			}
+			g, err := d.NewKernelTuning(k)
+			switch {
+			case errors.Is(err, backend_gl.ErrNoKnobs):
+				q.skip = "no tuned knobs"
+			case errors.Is(err, backend.ErrUnsupported):
+				q.skip = "buffers larger than the device holds: the kernel runs on the CPU"
+			case err != nil:
+				return nil, err
+			default:
+				q.key, q.space, q.measure, q.tune, q.close = g.Key, g.Space, g.Measure, g.Tune, g.Close
+			}
+			out = append(out, q)
+		}
 	}
 	return out, nil
 }

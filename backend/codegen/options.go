@@ -24,6 +24,9 @@ const (
 )
 
 func (s ReduceStrategy) String() string {
+	if s > ReduceGroup {
+		return fmt.Sprintf("ReduceStrategy(%d)", uint8(s))
+	}
 	return [...]string{"auto", "serial", "group"}[s]
 }
 
@@ -84,6 +87,9 @@ func (o Options) withDefaults() Options {
 // validate rejects knob settings that cannot make a correct kernel.
 func (o Options) validate(t Target) error {
 	var bad []string
+	if o.Reduce > ReduceGroup {
+		bad = append(bad, fmt.Sprintf("reduction strategy %v is unknown", o.Reduce))
+	}
 	if o.ReduceLocal&(o.ReduceLocal-1) != 0 {
 		bad = append(bad, fmt.Sprintf("ReduceLocal %d is not a power of two", o.ReduceLocal))
 	}

@@ -83,3 +83,100 @@ func (o Options) String() string {
 		o.Local, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
 		o.ThreadM, o.ThreadN, o.Vec, o.TiledMin)
 }
+
+// ElementwiseSpaceVersion and ReduceSpaceVersion are part of the kernel signatures of tuned
+// elementwise kernels and reductions, as ContractSpaceVersion is of contractions.
+const (
+	ElementwiseSpaceVersion = "elementwise/v1"
+	ReduceSpaceVersion      = "reduce/v1"
+)
+
+// localSizes are the workgroup sizes a search tries for one-thread-per-element kernels.
+var localSizes = []int{32, 64, 128, 256, 512, 1024}
+
+// ElementwiseSpace returns the tuning space of elementwise kernels (one thread per output
+// element) on target t: the workgroup size Local. The prior is the default of Options; a
+// size is valid when it fits t.MaxWorkgroup.
+func ElementwiseSpace(t Target) autotune.Space {
+	return autotune.Space{
+		Knobs: []autotune.Knob{{Name: "Local", Values: localSizes}},
+		Prior: ElementwiseConfig(Options{}),
+		Valid: func(c autotune.Config) bool {
+			l := c["Local"]
+			return l > 0 && (t.MaxWorkgroup <= 0 || l <= t.MaxWorkgroup)
+		},
+	}
+}
+
+// ElementwiseConfig returns the elementwise knob of o as a configuration of
+// ElementwiseSpace (a zero field as its default).
+func ElementwiseConfig(o Options) autotune.Config {
+	return autotune.Config{"Local": o.withDefaults().Local}
+}
+
+// WithElementwise returns o with the workgroup size of c, if c sets it.
+func (o Options) WithElementwise(c autotune.Config) Options {
+	if v, ok := c["Local"]; ok {
+		o.Local = v
+	}
+	return o
+}
+
+// ReduceSpace returns the tuning space of reductions on target t: the strategy Reduce
+// (ReduceAuto, ReduceSerial or ReduceGroup, as integers), the workgroup size Local of the
+// serial strategy and ReduceLocal of the group strategy. A tuned kernel has one shape, so
+// the strategy is chosen outright and the thresholds of ReduceAuto (GroupMin,
+// GroupMaxOutputs) are not knobs. The prior is the defaults of Options. A configuration is
+// valid when the workgroups its strategy launches fit t.MaxWorkgroup and the group's tree of
+// partial results (at 8 bytes an element, the widest accumulator) fits t.SharedMemory; a
+// knob the strategy does not read keeps its default, so that no two candidates make the
+// same kernel.
+func ReduceSpace(t Target) autotune.Space {
+	d := Options{}.withDefaults()
+	return autotune.Space{
+		Knobs: []autotune.Knob{
+			{Name: "Reduce", Values: []int{int(ReduceAuto), int(ReduceSerial), int(ReduceGroup)}},
+			{Name: "Local", Values: []int{64, 128, 256, 512}},
+			{Name: "ReduceLocal", Values: []int{64, 128, 256, 512, 1024}},
+		},
+		Prior: ReduceConfig(d),
+		Valid: func(c autotune.Config) bool {
+			s, l, rl := c["Reduce"], c["Local"], c["ReduceLocal"]
+			if l <= 0 || rl <= 0 || rl&(rl-1) != 0 {
+				return false
+			}
+			fits := func(n int) bool { return t.MaxWorkgroup <= 0 || n <= t.MaxWorkgroup }
+			group := func() bool { return fits(rl) && (t.SharedMemory <= 0 || rl*8 <= t.SharedMemory) }
+			switch s {
+			case int(ReduceAuto):
+				return l == d.Local && rl == d.ReduceLocal && fits(l) && group()
+			case int(ReduceSerial):
+				return rl == d.ReduceLocal && fits(l)
+			case int(ReduceGroup):
+				return l == d.Local && group()
+			}
+			return false
+		},
+	}
+}
+
+// ReduceConfig returns the reduction knobs of o as a configuration of ReduceSpace (zero
+// fields as their defaults).
+func ReduceConfig(o Options) autotune.Config {
+	o = o.withDefaults()
+	return autotune.Config{"Reduce": int(o.Reduce), "Local": o.Local, "ReduceLocal": o.ReduceLocal}
+}
+
+// WithReduce returns o with the reduction knobs set from c; knobs c does not set are kept.
+func (o Options) WithReduce(c autotune.Config) Options {
+	if v, ok := c["Reduce"]; ok {
+		o.Reduce = ReduceStrategy(v)
+	}
+	if v, ok := c["Local"]; ok {
+		o.Local = v
+	}
+	if v, ok := c["ReduceLocal"]; ok {
+		o.ReduceLocal = v
+	}
+	return o
+}
