@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -73,7 +74,7 @@ func (x Matrix[T]) check(name string, rows, cols int) error {
 // from the cache sizes; an autotuner may refine MC, KC, NC and Threads.
 type GemmParams struct {
 	MC, KC, NC int // cache blocking: rows of Ã (L2), depth of a panel (L1), columns of B̃ (L3)
-	MR, NR     int // the micro-kernel's tile: Gemm chooses the kernel by the shape, and ignores these
+	MR, NR     int // the micro-kernel's tile: 0 lets Gemm choose by the shape, else one of MicroKernels
 	Threads    int // workers; 0 means GOMAXPROCS
 	Level      string
 }
@@ -317,6 +318,13 @@ func gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmPara
 	if prm.Threads <= 0 {
 		prm.Threads = runtime.GOMAXPROCS(0)
 	}
+	if kernel < 0 && prm.MR > 0 && prm.NR > 0 {
+		ks := kernelsOf[T](lv)
+		kernel = slices.IndexFunc(ks, func(mk microKernel[T]) bool { return mk.mr == prm.MR && mk.nr == prm.NR })
+		if kernel < 0 {
+			return fmt.Errorf("%w: level %s has no %d×%d micro-kernel for %T (see MicroKernels)", ErrView, lv.name, prm.MR, prm.NR, T(0))
+		}
+	}
 	if kernel < 0 && (m == 1 || n == 1) && gemv(isaOf(lv.name), m, n, k, a, b, beta, c, prm.Threads, epi) {
 		return nil
 	}
@@ -356,18 +364,18 @@ const scatterCost = 1.5
 const narrowSpeed = 0.9
 
 // chooseKernel returns the micro-kernel of ks (index kernel, or the best for the shape when
-// kernel < 0) and whether to compute Cᵀ = Bᵀ·Aᵀ instead of C. The best computes the fewest
-// padded elements per unit of speed: a product with 16 columns wastes half of every 32-wide
-// tile, none of a 16-wide one, and a product with 8 rows and many columns fits the tile
-// better turned around. Tiles whose rows are not C's rows cost a scatter each.
+// kernel < 0) and whether to compute Cᵀ = Bᵀ·Aᵀ instead of C (for either). The best
+// computes the fewest padded elements per unit of speed: a product with 16 columns wastes
+// half of every 32-wide tile, none of a 16-wide one, and a product with 8 rows and many
+// columns fits the tile better turned around. Tiles whose rows are not C's rows cost a
+// scatter each.
 func chooseKernel[T Float](ks []microKernel[T], m, n int, c Matrix[T], kernel int) (microKernel[T], bool) {
-	byCols := c.ColStride != 1 && c.RowStride == 1
-	if kernel >= 0 {
-		return ks[kernel], byCols
-	}
 	pad := func(x, t int) float64 { return float64((x + t - 1) / t * t) }
 	best, bestCost, swap := ks[0], math.Inf(1), false
 	for i, mk := range ks {
+		if kernel >= 0 && i != kernel {
+			continue
+		}
 		for _, sw := range []bool{false, true} {
 			cost := pad(m, mk.mr) * pad(n, mk.nr)
 			if sw {
@@ -385,6 +393,37 @@ func chooseKernel[T Float](ks []microKernel[T], m, n int, c Matrix[T], kernel in
 		}
 	}
 	return best, swap
+}
+
+// MicroKernels returns the MR×NR tiles of the micro-kernels of the named level ("": the level
+// in use) for elements of type T, the standard one first: the values GemmParams.MR and NR
+// may name.
+func MicroKernels[T Float](level string) [][2]int {
+	lv, err := levelFor(level)
+	if err != nil {
+		lv = active.Load()
+	}
+	var out [][2]int
+	for _, mk := range kernelsOf[T](lv) {
+		out = append(out, [2]int{mk.mr, mk.nr})
+	}
+	return out
+}
+
+// DefaultGemmParamsFor returns the micro-kernel that Gemm chooses for an m×n product into a
+// C stored by rows on the named level ("": the level in use), and the BLIS model's blocking
+// for it: what Gemm does with zero parameters, as explicit ones.
+func DefaultGemmParamsFor[T Float](level string, m, n int) GemmParams {
+	lv, err := levelFor(level)
+	if err != nil {
+		lv = active.Load()
+	}
+	c := Matrix[T]{RowStride: max(1, n), ColStride: 1}
+	mk, _ := chooseKernel(kernelsOf[T](lv), max(1, m), max(1, n), c, -1)
+	var z T
+	p := blisBlocking(caches, int(unsafe.Sizeof(z)), mk.mr, mk.nr)
+	p.Level = lv.name
+	return p
 }
 
 // kernelsOf returns the level's micro-kernels for T: the standard one, then the narrow one

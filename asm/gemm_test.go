@@ -743,3 +743,39 @@ func testRowA[T Float](t *testing.T, lv *level) {
 		}
 	}
 }
+
+// TestGemmKernelParams checks that GemmParams.MR and NR choose a micro-kernel (each of
+// MicroKernels, with the result of that kernel), that DefaultGemmParamsFor names what Gemm
+// does with zero parameters, and that a tile the level does not have is an error.
+func TestGemmKernelParams(t *testing.T) {
+	for _, lv := range available {
+		for _, sz := range [][3]int{{37, 16, 50}, {40, 41, 30}, {9, 300, 20}} {
+			m, n, k := sz[0], sz[1], sz[2]
+			r := rand.New(rand.NewPCG(6, uint64(m)))
+			a := guardedMatrix[float32](r, m, k, rowMajor, 0, true)
+			b := guardedMatrix[float32](r, k, n, rowMajor, 0, true)
+			run := func(p GemmParams, kernel int) []float32 {
+				c := guardedMatrix[float32](r, m, n, rowMajor, 0, false)
+				if err := gemm(m, n, k, a, b, 0, c, &p, nil, kernel); err != nil {
+					t.Fatalf("%s %v %+v: %v", lv.name, sz, p, err)
+				}
+				return c.Data
+			}
+			for i, tile := range MicroKernels[float32](lv.name) {
+				got := run(GemmParams{Level: lv.name, MR: tile[0], NR: tile[1]}, -1)
+				if o, ok := sameBits(got, run(GemmParams{Level: lv.name}, i)); !ok {
+					t.Errorf("%s %v: MR×NR %v differs from kernel %d at %d", lv.name, sz, tile, i, o)
+				}
+			}
+			def := DefaultGemmParamsFor[float32](lv.name, m, n)
+			if o, ok := sameBits(run(def, -1), run(GemmParams{Level: lv.name}, -1)); !ok {
+				t.Errorf("%s %v: DefaultGemmParamsFor %+v differs from zero parameters at %d", lv.name, sz, def, o)
+			}
+		}
+		c := Matrix[float32]{Data: make([]float32, 4), RowStride: 2, ColStride: 1}
+		err := Gemm(2, 2, 2, c, c, 0, Matrix[float32]{Data: make([]float32, 4), RowStride: 2, ColStride: 1}, &GemmParams{Level: lv.name, MR: 5, NR: 7})
+		if !errors.Is(err, ErrView) {
+			t.Errorf("%s: a 5×7 kernel: %v, want an error wrapping ErrView", lv.name, err)
+		}
+	}
+}

@@ -31,7 +31,7 @@ import (
 
 // gemmFamily is the kernel signature's prefix; the version changes whenever the knobs,
 // their grids or what is measured change, so that old entries are never reused.
-const gemmFamily = "cpu.gemm/v1/"
+const gemmFamily = "cpu.gemm/v2/"
 
 // ErrNothingToTune is wrapped by NewGemmTuning for a shape whose blocking does not matter:
 // a single row or column of C runs on the GEMV kernels, which do not block.
@@ -58,8 +58,9 @@ type GemmTuning struct {
 	// shape, or a sub-problem of it (see measuredShape).
 	Measured [3]int
 
-	dt    graph.DType
-	level string
+	dt      graph.DType
+	level   string
+	kernels [][2]int // the level's micro-kernels, MR×NR
 
 	once sync.Once
 	run  func(p *asm.GemmParams) error
@@ -108,12 +109,21 @@ func elemSize(dt graph.DType) (int, error) {
 	return 0, fmt.Errorf("dtype %v: the asm GEMM computes float32 and float64", dt)
 }
 
-// defaultGemmParams returns the prior of dt on level.
-func defaultGemmParams(dt graph.DType, level string) asm.GemmParams {
+// defaultGemmParams returns the prior of an m×n product of dt on level: the micro-kernel
+// asm chooses for the shape and the BLIS model's blocking for it.
+func defaultGemmParams(dt graph.DType, level string, m, n int) asm.GemmParams {
 	if dt == graph.Float64 {
-		return asm.DefaultGemmParams[float64](level)
+		return asm.DefaultGemmParamsFor[float64](level, m, n)
 	}
-	return asm.DefaultGemmParams[float32](level)
+	return asm.DefaultGemmParamsFor[float32](level, m, n)
+}
+
+// microKernels returns the MR×NR tiles of dt's micro-kernels on level.
+func microKernels(dt graph.DType, level string) [][2]int {
+	if dt == graph.Float64 {
+		return asm.MicroKernels[float64](level)
+	}
+	return asm.MicroKernels[float32](level)
 }
 
 // NewGemmTuning returns the tuning problem of an m×n×k GEMM of dtype dt (Float32 or
@@ -138,12 +148,12 @@ func NewGemmTuning(dt graph.DType, m, n, k int) (*GemmTuning, error) {
 		return fail(err)
 	}
 	level := asm.Level()
-	prior := defaultGemmParams(dt, level)
-	g := &GemmTuning{dt: dt, level: level}
+	prior := defaultGemmParams(dt, level, bucket[0], bucket[1])
+	g := &GemmTuning{dt: dt, level: level, kernels: microKernels(dt, level)}
 	g.Key = autotune.Key{Kernel: gemmFamily + level, Shape: bucket, DType: dt.String(), Device: gemmFingerprint()}
 	floor := [3]int{prior.MC, prior.NC, 2 * prior.KC}
 	g.Measured = measuredShape([3]int(bucket), floor, gemmFlopsPerCore*float64(runtime.GOMAXPROCS(0)))
-	g.Space = gemmSpace(prior, size, g.Measured)
+	g.Space = gemmSpace(prior, g.kernels, size, g.Measured)
 	return g, nil
 }
 
@@ -169,13 +179,14 @@ func measuredShape(d, floor [3]int, maxFlops float64) [3]int {
 	return d
 }
 
-// gemmSpace builds the knobs around the prior: KC in multiples of 8 (the packing's unit of
-// depth), MC in multiples of MR, NC in multiples of NR. A candidate is valid when its
-// blocks fit the caches they are meant for (the kc×NR micro-panel of B̃ in L1, the mc×kc
-// block Ã in L2, the kc×nc panel B̃ in this core's share of L3) and when it is not the same
-// computation as a smaller value on the measured shape: an MC past the rows of the problem
-// behaves as MC = the rows, and measuring it again would only measure noise.
-func gemmSpace(prior asm.GemmParams, size int, shape [3]int) autotune.Space {
+// gemmSpace builds the knobs around the prior: the micro-kernel (NR, which tells the
+// level's kernels apart), KC in multiples of 8 (the packing's unit of depth), MC and NC in
+// multiples of every kernel's MR and NR. A candidate is valid when its blocks fit the caches
+// they are meant for (the kc×NR micro-panel of B̃ in L1, the mc×kc block Ã in L2, the kc×nc
+// panel B̃ in this core's share of L3) and when it is not the same computation as a smaller
+// value on the measured shape: an MC past the rows of the problem behaves as MC = the rows,
+// and measuring it again would only measure noise.
+func gemmSpace(prior asm.GemmParams, kernels [][2]int, size int, shape [3]int) autotune.Space {
 	l1, l2, l3 := gemmCaches()
 	l3share := max(l2, l3/max(1, cpuid.CPU.PhysicalCores))
 	grid := func(p, unit, lo, hi int, scales []float64) []int {
@@ -188,9 +199,19 @@ func gemmSpace(prior asm.GemmParams, size int, shape [3]int) autotune.Space {
 		slices.Sort(vs)
 		return slices.Compact(vs)
 	}
+	mrOf := map[int]int{} // NR → MR
+	var nrs []int
+	mrUnit, nrUnit := 1, 1
+	for _, t := range kernels {
+		mrOf[t[1]] = t[0]
+		nrs = append(nrs, t[1])
+		mrUnit, nrUnit = lcm(mrUnit, t[0]), lcm(nrUnit, t[1])
+	}
+	slices.Sort(nrs)
+	nrs = slices.Compact(nrs)
 	kcs := grid(prior.KC, 8, 16, 2048, []float64{0.5, 0.625, 0.75, 0.875, 1.125, 1.25, 1.5})
-	mcs := grid(prior.MC, prior.MR, prior.MR, 1<<16, []float64{0.25, 0.5, 0.75, 1.25, 1.5, 2})
-	ncs := grid(prior.NC, prior.NR, prior.NR, 1<<16, []float64{0.125, 0.25, 0.5, 0.75, 1.5, 2})
+	mcs := grid(prior.MC, mrUnit, mrUnit, 1<<16, []float64{0.25, 0.5, 0.75, 1.25, 1.5, 2})
+	ncs := grid(prior.NC, nrUnit, nrUnit, 1<<16, []float64{0.125, 0.25, 0.5, 0.75, 1.5, 2})
 	// redundant reports whether v behaves as the grid value below it on a dimension of d
 	// (both cover d whole).
 	redundant := func(vs []int, v, d, unit int) bool {
@@ -199,29 +220,45 @@ func gemmSpace(prior asm.GemmParams, size int, shape [3]int) autotune.Space {
 		return i > 0 && vs[i-1] >= full
 	}
 	return autotune.Space{
-		Knobs: []autotune.Knob{{Name: "MC", Values: mcs}, {Name: "KC", Values: kcs}, {Name: "NC", Values: ncs}},
-		Prior: autotune.Config{"MC": prior.MC, "KC": prior.KC, "NC": prior.NC},
+		Knobs: []autotune.Knob{{Name: "MC", Values: mcs}, {Name: "KC", Values: kcs}, {Name: "NC", Values: ncs}, {Name: "NR", Values: nrs}},
+		Prior: autotune.Config{"MC": prior.MC, "KC": prior.KC, "NC": prior.NC, "NR": prior.NR},
 		Valid: func(c autotune.Config) bool {
-			mc, kc, nc := c["MC"], c["KC"], c["NC"]
-			if mc == prior.MC && kc == prior.KC && nc == prior.NC {
+			mc, kc, nc, nr := c["MC"], c["KC"], c["NC"], c["NR"]
+			if mc == prior.MC && kc == prior.KC && nc == prior.NC && nr == prior.NR {
 				return true // what asm uses untuned runs anywhere; a cached prior must be found
 			}
+			mr, ok := mrOf[nr]
 			switch {
-			case mc <= 0 || kc <= 0 || nc <= 0 || mc%prior.MR != 0 || nc%prior.NR != 0 || kc%8 != 0:
+			case !ok || mc <= 0 || kc <= 0 || nc <= 0 || mc%mr != 0 || nc%nr != 0 || kc%8 != 0:
 				return false
-			case kc*prior.NR*size > l1, mc*kc*size > l2, kc*nc*size > l3share:
+			case kc*nr*size > l1, mc*kc*size > l2, kc*nc*size > l3share:
 				return false
 			}
-			return !redundant(mcs, mc, shape[0], prior.MR) && !redundant(ncs, nc, shape[1], prior.NR) &&
+			return !redundant(mcs, mc, shape[0], mr) && !redundant(ncs, nc, shape[1], nr) &&
 				!redundant(kcs, kc, shape[2], 8)
 		},
 	}
 }
 
-// Params translates a configuration of the space into the asm GEMM's parameters, on the
-// level the tuning problem was made for; Threads is left 0 (every core).
+func lcm(a, b int) int {
+	g, h := a, b
+	for h != 0 {
+		g, h = h, g%h
+	}
+	return a / g * b
+}
+
+// Params translates a configuration of the space into the asm GEMM's parameters (the
+// blocking and the micro-kernel), on the level the tuning problem was made for; Threads is
+// left 0 (every core).
 func (g *GemmTuning) Params(c autotune.Config) asm.GemmParams {
-	return asm.GemmParams{MC: c["MC"], KC: c["KC"], NC: c["NC"], Level: g.level}
+	p := asm.GemmParams{MC: c["MC"], KC: c["KC"], NC: c["NC"], Level: g.level}
+	for _, t := range g.kernels {
+		if t[1] == c["NR"] {
+			p.MR, p.NR = t[0], t[1]
+		}
+	}
+	return p
 }
 
 // Measure times one run of the measured problem with the blocking c, wall time. The operands

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -122,14 +123,27 @@ func TestGemmSpace(t *testing.T) {
 			if err := sp.Validate(); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			def := defaultGemmParams(dt, "")
-			want := autotune.Config{"MC": def.MC, "KC": def.KC, "NC": def.NC}
+			def := defaultGemmParams(dt, "", g.Key.Shape[0], g.Key.Shape[1])
+			want := autotune.Config{"MC": def.MC, "KC": def.KC, "NC": def.NC, "NR": def.NR}
 			if !sp.Prior.Equal(want) {
-				t.Errorf("%s: prior %v, want asm.DefaultGemmParams %v", name, sp.Prior, want)
+				t.Errorf("%s: prior %v, want asm.DefaultGemmParamsFor %v", name, sp.Prior, want)
 			}
-			units := map[string]int{"MC": def.MR, "KC": 8, "NC": def.NR}
+			if p := g.Params(sp.Prior); p.MR != def.MR || p.NR != def.NR {
+				t.Errorf("%s: the prior's parameters %+v name another kernel than %+v", name, p, def)
+			}
+			kernels := microKernels(dt, "")
+			units := map[string]int{"MC": kernels[0][0], "KC": 8, "NC": kernels[0][1]}
+			for _, kt := range kernels {
+				units["MC"], units["NC"] = min(units["MC"], kt[0]), min(units["NC"], kt[1])
+			}
 			for _, k := range sp.Knobs {
 				for _, v := range k.Values {
+					if k.Name == "NR" {
+						if !slices.ContainsFunc(kernels, func(kt [2]int) bool { return kt[1] == v }) {
+							t.Errorf("%s: NR %d is no micro-kernel's", name, v)
+						}
+						continue
+					}
 					if v <= 0 || v%units[k.Name] != 0 {
 						t.Errorf("%s: knob %s value %d is not a positive multiple of %d", name, k.Name, v, units[k.Name])
 					}
