@@ -165,6 +165,7 @@ func tuneOptions(o autotune.Options, budget time.Duration) autotune.Options {
 // runTune is run for -tune: it tunes every selected device's shapes within opts.TuneBudget
 // and writes the report to w.
 func runTune(ctx context.Context, opts Options, selected []Suite, w io.Writer) error {
+	parent := ctx
 	if opts.TuneBudget > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.TuneBudget)
@@ -209,8 +210,10 @@ func runTune(ctx context.Context, opts Options, selected []Suite, w io.Writer) e
 		}
 	}
 	switch {
-	case ctx.Err() != nil:
-		return fmt.Errorf("tuning stopped: %w", context.Cause(ctx))
+	case parent.Err() != nil:
+		// Stopped from outside (an interrupt); the end of -tune-budget is not an error: each
+		// shape had its share of it, and the report says which searches it cut short.
+		return fmt.Errorf("tuning stopped: %w", context.Cause(parent))
 	case len(rows) == 0:
 		return errors.New("no shape to tune")
 	case failed > 0:
