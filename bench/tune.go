@@ -120,6 +120,8 @@ func cpuTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProb
 		for _, d := range opts.TuneShapes {
 			shapes = append(shapes, shape{"f32", fmt.Sprintf("%dx%dx%d", d[0], d[1], d[2]), graph.Float32, d[0], d[1], d[2]})
 		}
+	case "elementwise":
+		return cpuBlockProblems(suite, opts.N)
 	case "deepbench":
 		probs, err := deepbenchProblems(opts)
 		if err != nil {
@@ -146,6 +148,71 @@ func cpuTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProb
 			if g.Measured != [3]int(g.Key.Shape) {
 				p.size += fmt.Sprintf(" (measured %dx%dx%d)", g.Measured[0], g.Measured[1], g.Measured[2])
 			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// reluGraph returns relu(a*b+c) over n float32, the fused chain of the elementwise suite.
+// Its leaves hold zeros: the tuning problems upload values of their own.
+func reluGraph(n int) (*graph.Node, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("vector length %d", n)
+	}
+	zeros := make([]byte, 4*n)
+	var leaves [3]*graph.Node
+	for i := range leaves {
+		l, err := graph.Host(graph.Float32, []int{n}, zeros)
+		if err != nil {
+			return nil, err
+		}
+		leaves[i] = l
+	}
+	ab, err := graph.Binary(graph.OpMul, leaves[0], leaves[1])
+	if err != nil {
+		return nil, err
+	}
+	abc, err := graph.Binary(graph.OpAdd, ab, leaves[2])
+	if err != nil {
+		return nil, err
+	}
+	z, err := graph.Const(graph.ScalarOf(0, graph.Float32), graph.Float32)
+	if err != nil {
+		return nil, err
+	}
+	if z, err = graph.Reshape(z, []int{1}); err != nil {
+		return nil, err
+	}
+	if z, err = graph.Expand(z, []int{n}); err != nil {
+		return nil, err
+	}
+	return graph.Binary(graph.OpMax, abc, z)
+}
+
+// cpuBlockProblems returns the elementwise kernels of the elementwise suite (relu(a*b+c)
+// over n float32) as block-size tuning problems of the CPU; the suite's reductions share
+// out their own work and have no block to tune.
+func cpuBlockProblems(suite string, n int) ([]tuneProblem, error) {
+	node, err := reluGraph(n)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := graph.Schedule([]*graph.Node{node})
+	if err != nil {
+		return nil, err
+	}
+	var out []tuneProblem
+	for _, k := range ks {
+		p := tuneProblem{suite: suite, name: "relu(a*b+c)", size: strconv.Itoa(n), dtype: graph.Float32}
+		g, err := cpu.NewBlockTuning(k)
+		switch {
+		case errors.Is(err, cpu.ErrNothingToTune):
+			p.skip = "no block to tune"
+		case err != nil:
+			return nil, err
+		default:
+			p.key, p.space, p.measure, p.tune, p.close = g.Key, g.Space, g.Measure, g.Tune, g.Close
 		}
 		out = append(out, p)
 	}

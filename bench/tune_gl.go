@@ -75,33 +75,7 @@ func glKernelProblems(d *backend_gl.Device, suite string, n int) ([]tuneProblem,
 	leaf := func(shape ...int) (*graph.Node, error) {
 		return graph.Host(graph.Float32, shape, zeros[:4*graph.NumElements(shape)])
 	}
-	relu := func() (*graph.Node, error) {
-		a, err := leaf(n)
-		if err != nil {
-			return nil, err
-		}
-		b, _ := leaf(n)
-		c, _ := leaf(n)
-		ab, err := graph.Binary(graph.OpMul, a, b)
-		if err != nil {
-			return nil, err
-		}
-		abc, err := graph.Binary(graph.OpAdd, ab, c)
-		if err != nil {
-			return nil, err
-		}
-		z, err := graph.Const(graph.ScalarOf(0, graph.Float32), graph.Float32)
-		if err != nil {
-			return nil, err
-		}
-		if z, err = graph.Reshape(z, []int{1}); err != nil {
-			return nil, err
-		}
-		if z, err = graph.Expand(z, []int{n}); err != nil {
-			return nil, err
-		}
-		return graph.Binary(graph.OpMax, abc, z)
-	}
+	relu := func() (*graph.Node, error) { return reluGraph(n) }
 	sum := func() (*graph.Node, error) {
 		x, err := leaf(4 * n)
 		if err != nil {

@@ -10,8 +10,13 @@ import (
 )
 
 // blockSize is the number of elements each expression node computes at a time: small enough
-// that a fused chain's scratch slices stay in L1, large enough to amortize the dispatch.
-const blockSize = 512
+// that a fused chain's scratch slices stay in L1, large enough to amortize the dispatch. An
+// elementwise kernel may be tuned to another block (see tune_block.go), up to maxBlock, the
+// capacity of the scratch slices.
+const (
+	blockSize = 512
+	maxBlock  = 2048
+)
 
 // isF reports whether values of dt are computed as float64 (else as int64).
 func isF(dt graph.DType) bool { return dt.IsFloat() }
@@ -151,7 +156,7 @@ type ctx struct {
 	ins   []*Buffer
 	f     [][]float64
 	f32   [][]float32
-	tmp   []float64 // 2*blockSize of scratch for float32 math through float64
+	tmp   []float64 // 2*maxBlock of scratch for float32 math through float64
 	i     [][]int64
 	off   []int
 	valid []bool
@@ -169,8 +174,8 @@ var ctxPool sync.Pool
 func newCtx(slots int, ins []*Buffer) *ctx {
 	c, _ := ctxPool.Get().(*ctx)
 	if c == nil {
-		c = &ctx{off: make([]int, blockSize), valid: make([]bool, blockSize), idx: make([]int, 64),
-			tmp: make([]float64, 2*blockSize)}
+		c = &ctx{off: make([]int, maxBlock), valid: make([]bool, maxBlock), idx: make([]int, 64),
+			tmp: make([]float64, 2*maxBlock)}
 	}
 	for len(c.f) < slots {
 		c.f, c.i, c.f32 = append(c.f, nil), append(c.i, nil), append(c.f32, nil)
@@ -186,14 +191,14 @@ func putCtx(c *ctx) {
 
 func (c *ctx) fslot(s int) []float64 {
 	if c.f[s] == nil {
-		c.f[s] = make([]float64, blockSize)
+		c.f[s] = make([]float64, maxBlock)
 	}
 	return c.f[s]
 }
 
 func (c *ctx) islot(s int) []int64 {
 	if c.i[s] == nil {
-		c.i[s] = make([]int64, blockSize)
+		c.i[s] = make([]int64, maxBlock)
 	}
 	return c.i[s]
 }
@@ -547,7 +552,7 @@ func storeF(b *Buffer, start int, vals []float64) {
 	case graph.Float64:
 		copy(view[float64](b)[start:], vals)
 	case graph.Float16, graph.BFloat16:
-		var f [blockSize]float32
+		var f [maxBlock]float32
 		fs := f[:len(vals)]
 		for j, v := range vals {
 			fs[j] = float32(v)

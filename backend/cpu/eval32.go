@@ -15,7 +15,7 @@ import (
 
 func (c *ctx) f32slot(s int) []float32 {
 	if c.f32[s] == nil {
-		c.f32[s] = make([]float32, blockSize)
+		c.f32[s] = make([]float32, maxBlock)
 	}
 	return c.f32[s]
 }
@@ -191,7 +191,7 @@ func binaryF32(c *ctx, op graph.Op, out, a, b []float32) {
 		asm.MinF32(out, a, b)
 	default:
 		// Mod, Rem, Pow: through float64, as the CPU reference defines them.
-		ta, tb := c.tmp[:len(out)], c.tmp[blockSize:blockSize+len(out)]
+		ta, tb := c.tmp[:len(out)], c.tmp[maxBlock:maxBlock+len(out)]
 		for j := range out {
 			ta[j], tb[j] = float64(a[j]), float64(b[j])
 		}

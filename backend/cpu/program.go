@@ -17,6 +17,7 @@ type program struct {
 	slots int
 	rperm []int         // reductions: kept axes, then reduced axes, of the input shape
 	tile  *tileEpilogue // contractions: the expression as an epilogue of the GEMM, or nil
+	block int           // elements evaluated at a time by run (blockSize, or a tuned size)
 }
 
 func compile(k *graph.Kernel) (*program, error) {
@@ -49,6 +50,7 @@ func compile(k *graph.Kernel) (*program, error) {
 		return nil, err
 	}
 	p.tile = compileTile(k)
+	p.block = elementwiseBlock(k)
 	return p, nil
 }
 
@@ -148,11 +150,12 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			return err
 		}
 	}
-	parallelFor(n, 4*blockSize, func(_, lo, hi int) {
+	blk := p.block
+	parallelFor(n, 4*blk, func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
 		c.coreF, c.coreI = coreF, coreI
-		for s := lo; s < hi; s += blockSize {
-			m := min(blockSize, hi-s)
+		for s := lo; s < hi; s += blk {
+			m := min(blk, hi-s)
 			if p.expr.dt == graph.Float32 {
 				p.expr.evalF32(c, s, m, view[float32](out)[s:s+m])
 			} else if isF(p.expr.dt) {

@@ -409,6 +409,16 @@ func envTuner() *autotune.Tuner {
 	return t
 }
 
+// get returns the tuner of the environment, made at the first call after a reset.
+func (tb *tunedBlocking) get() *autotune.Tuner {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	if tb.tuner == nil {
+		tb.tuner = envTuner()
+	}
+	return tb.tuner
+}
+
 // params returns the blocking for an m×n×k product of dt on level, or nil for the prior.
 func (tb *tunedBlocking) params(dt graph.DType, level string, m, n, k int) *asm.GemmParams {
 	if m <= 1 || n <= 1 || m*n*k < gemmMinWork {
@@ -423,12 +433,7 @@ func (tb *tunedBlocking) params(dt graph.DType, level string, m, n, k int) *asm.
 		return p
 	}
 	if t == nil {
-		tb.mu.Lock()
-		if tb.tuner == nil {
-			tb.tuner = envTuner()
-		}
-		t = tb.tuner
-		tb.mu.Unlock()
+		t = tb.get()
 	}
 	p = tb.lookup(t, dt, level, m, n, k)
 	tb.mu.Lock()
