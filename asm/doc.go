@@ -11,7 +11,10 @@
 // cache-sized panels and an assembly micro-kernel computes register tiles of C. The blocking
 // (GemmParams) comes from the BLIS analytic model over the cache sizes cpuid reports, and the
 // work is shared among GOMAXPROCS workers by blocks of C, so that results do not depend on
-// the number of threads.
+// the number of threads. Thin products take other paths, chosen by the shape: a single row
+// or column of C runs on the matrix-vector kernels (GemvRows, GemvCols); few columns or rows
+// take a narrow micro-kernel, or read A or B where they are stored instead of packing them.
+// GemmEpilogue finishes each band of C with an epilogue while it is in cache.
 //
 //	a := asm.Matrix[float32]{Data: x, RowStride: k, ColStride: 1} // m×k, by rows
 //	b := asm.Matrix[float32]{Data: y, RowStride: 1, ColStride: k} // k×n, the transpose of an n×k buffer
@@ -27,6 +30,7 @@
 // machine can run, SetLevel changes the level in use, and GemmParams.Level picks one for a
 // single call.
 //
-// The assembly is generated: go generate runs _asm/gen.go, which writes gemm_amd64.s, and
-// _asm/neongen.go, which writes gemm_arm64.s.
+// The assembly is generated: go generate runs _asm/gen.go, which writes gemm_amd64.s,
+// _asm/neongen.go, which writes gemm_arm64.s, and _asm/vecgen.go, which writes vec_amd64.s
+// and vec_arm64.s.
 package asm
