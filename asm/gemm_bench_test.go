@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/crossbar-compute/crossbar/internal/openblas"
 )
 
 // The GEMM benchmarks: C = A·B for square row-major matrices, with every kernel level of this
@@ -45,28 +47,31 @@ func benchGemm[T Float](b *testing.B) {
 				measure(b, n, run)
 			})
 		}
-		ob, err := loadOpenBLAS()
+		err := openblas.Available()
 		name := "openblas"
 		if err == nil {
-			name += "-" + ob.core()
+			name += "-" + openblas.CoreType()
 		}
 		b.Run(fmt.Sprintf("impl=%s/n=%d", name, n), func(b *testing.B) {
 			if err != nil {
 				b.Skipf("OpenBLAS not available (apt-get install libopenblas0): %v", err)
 			}
-			ob.setThreads(int32(runtime.GOMAXPROCS(0)))
-			n32 := int32(n)
+			openblas.SetThreads(runtime.GOMAXPROCS(0))
 			var run func()
 			switch a := any(a).(type) {
 			case []float32:
 				bb, c := any(bb).([]float32), any(c).([]float32)
 				run = func() {
-					ob.sgemm(cblasRowMajor, cblasNoTrans, cblasNoTrans, n32, n32, n32, 1, &a[0], n32, &bb[0], n32, 0, &c[0], n32)
+					if err := openblas.Sgemm(false, false, n, n, n, 1, a, n, bb, n, 0, c, n); err != nil {
+						b.Fatal(err)
+					}
 				}
 			case []float64:
 				bb, c := any(bb).([]float64), any(c).([]float64)
 				run = func() {
-					ob.dgemm(cblasRowMajor, cblasNoTrans, cblasNoTrans, n32, n32, n32, 1, &a[0], n32, &bb[0], n32, 0, &c[0], n32)
+					if err := openblas.Dgemm(false, false, n, n, n, 1, a, n, bb, n, 0, c, n); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 			measure(b, n, run)

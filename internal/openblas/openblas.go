@@ -18,10 +18,8 @@ import (
 )
 
 type lib struct {
-	sgemm func(order, transA, transB, m, n, k int32, alpha float32, a *float32, lda int32,
-		b *float32, ldb int32, beta float32, c *float32, ldc int32)
-	dgemm func(order, transA, transB, m, n, k int32, alpha float64, a *float64, lda int32,
-		b *float64, ldb int32, beta float64, c *float64, ldc int32)
+	sgemm      cblasGemm[float32]
+	dgemm      cblasGemm[float64]
 	setThreads func(n int32)
 	coreName   func() *byte
 	config     func() *byte
@@ -123,26 +121,20 @@ func goString(p *byte) string {
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C with row-major float32 matrices
 // (cblas_sgemm with CblasRowMajor): op(A) is m×k, op(B) k×n, C m×n.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
-	l, err := load()
-	if err != nil {
-		return err
-	}
-	if err := checkArgs(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc); err != nil {
-		return err
-	}
-	if m == 0 || n == 0 {
-		return nil
-	}
-	l.sgemm(rowMajor, trans(transA), trans(transB), int32(m), int32(n), int32(k), alpha, first(a), int32(lda),
-		first(b), int32(ldb), beta, &c[0], int32(ldc))
-	runtime.KeepAlive(a)
-	runtime.KeepAlive(b)
-	runtime.KeepAlive(c)
-	return nil
+	return gemm(func(l *lib) cblasGemm[float32] { return l.sgemm }, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // Dgemm is Sgemm for float64 (cblas_dgemm).
 func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) error {
+	return gemm(func(l *lib) cblasGemm[float64] { return l.dgemm }, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// cblasGemm is the signature of cblas_sgemm and cblas_dgemm.
+type cblasGemm[T float32 | float64] func(order, transA, transB, m, n, k int32, alpha T, a *T, lda int32,
+	b *T, ldb int32, beta T, c *T, ldc int32)
+
+// gemm checks the arguments and calls the library's routine for T.
+func gemm[T float32 | float64](fn func(*lib) cblasGemm[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) error {
 	l, err := load()
 	if err != nil {
 		return err
@@ -153,7 +145,7 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 	if m == 0 || n == 0 {
 		return nil
 	}
-	l.dgemm(rowMajor, trans(transA), trans(transB), int32(m), int32(n), int32(k), alpha, first(a), int32(lda),
+	fn(l)(rowMajor, trans(transA), trans(transB), int32(m), int32(n), int32(k), alpha, first(a), int32(lda),
 		first(b), int32(ldb), beta, &c[0], int32(ldc))
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
