@@ -341,21 +341,22 @@ func gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmPara
 	g.direct = c.ColStride == 1 && c.RowStride >= n
 	// A packed micro-panel of A serves every micro-panel of B̃ in turn: with one or two of
 	// them, packing costs more than it saves when A's rows can be read as they are.
-	g.rowA = mk.rowA != nil && a.ColStride == 1 && a.RowStride > 0 && n <= 2*mk.nr && rowAOK
+	g.rowA = mk.rowA != nil && a.ColStride == 1 && a.RowStride > 0 && n <= 2*mk.nr && unpackedOK
 	// Likewise for an A stored by columns, where the kernel has a colA.
-	g.colA = !g.rowA && mk.colA != nil && a.RowStride == 1 && a.ColStride > 0 && n <= 2*mk.nr && rowAOK
+	g.colA = !g.rowA && mk.colA != nil && a.RowStride == 1 && a.ColStride > 0 && n <= 2*mk.nr && unpackedOK
 	// Likewise for B when C has few rows.
-	g.rowB = !g.rowA && !g.colA && mk.rowB != nil && b.ColStride == 1 && b.RowStride > 0 && m <= 3*mk.mr && rowAOK
+	g.rowB = !g.rowA && !g.colA && mk.rowB != nil && b.ColStride == 1 && b.RowStride > 0 && m <= 3*mk.mr && unpackedOK
 	g.run(m, n)
 	return nil
 }
 
-// rowAOK lets Gemm read A or B unpacked where it pays (tests turn it off to compare).
-var rowAOK = true
+// unpackedOK lets Gemm read A or B unpacked where it pays (tests turn it off to compare).
+var unpackedOK = true
 
 // scatterCost is the cost of a tile that is not one of C's rows, relative to one that is: it
 // is computed into scratch and stored element by element, a cache line per element when C
-// is turned around (measured: a 128×1500×1280 product takes 2.6x as long turned around).
+// is turned around (measured: a 128×1500×1280 float32 product on two cores took 4.5 ms
+// turned around, 2.2 ms the right way round).
 const scatterCost = 1.5
 
 // narrowSpeed is the speed of a level's narrow micro-kernel relative to its standard one, on

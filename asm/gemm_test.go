@@ -709,7 +709,7 @@ func testRowA[T Float](t *testing.T, lv *level) {
 	if mk.rowA == nil && mk.rowB == nil {
 		t.Skip("no row-major kernel at this level")
 	}
-	defer func() { rowAOK = true }()
+	defer func() { unpackedOK = true }()
 	shapes := [][3]int{{5*mk.mr + 3, 1 + mk.nr/2, 300}, {40 * mk.mr, 2 * mk.nr, 77}, {mk.mr, 3, 1}, {301, 2*mk.nr - 1, 1000},
 		// Few rows: B read unpacked.
 		{3, 5*mk.nr + 3, 300}, {2*mk.mr + 1, 40 * mk.nr, 77}, {3 * mk.mr, mk.nr, 1000},
@@ -727,7 +727,7 @@ func testRowA[T Float](t *testing.T, lv *level) {
 			b := guardedMatrix[T](r, k, n, rowMajor, 2, true)
 			var got [2][]T
 			for i, ok := range []bool{true, false} {
-				rowAOK = ok
+				unpackedOK = ok
 				c := guardedMatrix[T](r, m, n, rowMajor, 0, false)
 				prm := GemmParams{Level: lv.name, Threads: threads, KC: 128}
 				if err := Gemm(m, n, k, a, b, 0, c, &prm); err != nil {
