@@ -89,11 +89,7 @@ func TestKernelSpacesOnDevice(t *testing.T) {
 func TestKernelTunedKnobs(t *testing.T) {
 	d := device(t)
 	must := mustNode(t)
-	dir := t.TempDir()
-	t.Setenv(autotune.EnvCacheDir, dir)
-	t.Setenv(autotune.EnvMode, "cached")
-	resetTuning()
-	t.Cleanup(resetTuning)
+	dir := useTuning(t)
 	r := rand.New(rand.NewPCG(7, 8))
 	const n, rows, cols = 4999, 37, 611
 	a, va := f32Node(t, r, n)
@@ -176,11 +172,7 @@ func TestKernelTunedKnobs(t *testing.T) {
 func TestKernelTuningAllCandidatesFail(t *testing.T) {
 	d := device(t)
 	must := mustNode(t)
-	dir := t.TempDir()
-	t.Setenv(autotune.EnvCacheDir, dir)
-	t.Setenv(autotune.EnvMode, "cached")
-	resetTuning()
-	t.Cleanup(resetTuning)
+	dir := useTuning(t)
 	r := rand.New(rand.NewPCG(9, 10))
 	a, _ := f32Node(t, r, 3001)
 	x, _ := f32Node(t, r, 5, 701)

@@ -15,6 +15,18 @@ import (
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
+// useTuning points the tuning cache at a fresh directory in mode cached, with the device's
+// memo of tuned options cleared now and after the test, and returns the directory.
+func useTuning(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv(autotune.EnvCacheDir, dir)
+	t.Setenv(autotune.EnvMode, "cached")
+	resetTuning()
+	t.Cleanup(resetTuning)
+	return dir
+}
+
 func TestContractSpaceOnDevice(t *testing.T) {
 	d := device(t)
 	sp := codegen.ContractSpace(d.target)
@@ -37,11 +49,7 @@ func TestContractSpaceOnDevice(t *testing.T) {
 // still gives the CPU's answer.
 func TestMatMulTunedTiles(t *testing.T) {
 	d := device(t)
-	dir := t.TempDir()
-	t.Setenv(autotune.EnvCacheDir, dir)
-	t.Setenv(autotune.EnvMode, "cached")
-	resetTuning()
-	t.Cleanup(resetTuning)
+	dir := useTuning(t)
 	const m, n, k = 65, 65, 33
 	g, err := d.NewMatMulTuning(graph.Float32, m, n, k)
 	if err != nil {
@@ -137,11 +145,7 @@ func TestMatMulTunedTiles(t *testing.T) {
 // compiling products with its defaults.
 func TestMatMulTuningAllCandidatesFail(t *testing.T) {
 	d := device(t)
-	dir := t.TempDir()
-	t.Setenv(autotune.EnvCacheDir, dir)
-	t.Setenv(autotune.EnvMode, "cached")
-	resetTuning()
-	t.Cleanup(resetTuning)
+	dir := useTuning(t)
 	g, err := d.NewMatMulTuning(graph.Float32, 65, 65, 33)
 	if err != nil {
 		t.Fatal(err)
