@@ -79,19 +79,24 @@ func flush(f func()) (err error) {
 // an unfinished measurement says nothing about the candidate.
 func measure(ctx context.Context, o *Options, m Measure, c Config, best time.Duration) (tr Trial, cancelled bool) {
 	tr.Config = c
+	// run calls the candidate once; ok is false when the measurement ended there, cancelled
+	// by ctx or failed (tr.Err).
+	run := func() (d time.Duration, ok bool) {
+		d, err := call(ctx, m, c)
+		if err != nil && ctx.Err() == nil {
+			tr.Err = err
+		}
+		return d, err == nil
+	}
 	var est time.Duration
 	known := false
 	for range max(0, o.Warmup) {
 		if ctx.Err() != nil {
 			return tr, true
 		}
-		d, err := call(ctx, m, c)
-		if err != nil {
-			if ctx.Err() != nil {
-				return tr, true
-			}
-			tr.Err = err
-			return tr, false
+		d, ok := run()
+		if !ok {
+			return tr, tr.Err == nil
 		}
 		est, known = d, true
 	}
@@ -112,13 +117,9 @@ func measure(ctx context.Context, o *Options, m Measure, c Config, best time.Dur
 			tr.Err = err
 			return tr, false
 		}
-		d, err := call(ctx, m, c)
-		if err != nil {
-			if ctx.Err() != nil {
-				return tr, true
-			}
-			tr.Err = err
-			return tr, false
+		d, ok := run()
+		if !ok {
+			return tr, tr.Err == nil
 		}
 		samples = append(samples, d)
 		if !known {
