@@ -57,6 +57,7 @@ type goldenCase struct {
 	name  string
 	build func(g gb) *graph.Node
 	opts  Options
+	tc    bool // CUDA only, on a target with tensor cores
 }
 
 func goldenCases() []goldenCase {
@@ -66,42 +67,51 @@ func goldenCases() []goldenCase {
 			a := g.must(graph.Pad(g.host(graph.Float32, 3, 4), [][2]int{{1, 1}, {0, 2}}))
 			b := g.must(graph.Expand(g.must(graph.Reshape(g.host(graph.Float32, 6), []int{1, 6})), []int{5, 6}))
 			return g.bin(graph.OpMax, g.bin(graph.OpAdd, a, b), g.scalar(0, graph.Float32, 5, 6))
-		}, Options{}},
+		}, Options{}, false},
 		{"elementwise_int_div_mod", func(g gb) *graph.Node {
 			// Integer division by zero is 0 and Mod is floored, whatever C does.
 			a, b := g.host(graph.Int32, 7), g.host(graph.Int32, 7)
 			return g.bin(graph.OpAdd, g.bin(graph.OpDiv, a, b), g.bin(graph.OpMod, a, b))
-		}, Options{}},
+		}, Options{}, false},
 		{"elementwise_float16", func(g gb) *graph.Node {
 			// Float16 is computed in float and rounded after every operation.
 			a := g.host(graph.Float16, 4, 4)
 			at := g.must(graph.Permute(a, []int{1, 0}))
 			return g.must(graph.Unary(graph.OpExp, g.bin(graph.OpMul, a, at)))
-		}, Options{}},
+		}, Options{}, false},
 		{"reduce_serial_mean", func(g gb) *graph.Node {
 			// Mean over the middle axis of a permuted tensor: loads read the permutation in place.
 			x := g.must(graph.Permute(g.host(graph.Float32, 4, 16, 8), []int{0, 2, 1}))
 			s := g.must(graph.Reduce(graph.OpSum, x, []int{1}))
 			return g.bin(graph.OpMul, s, g.scalar(1.0/8, graph.Float32, 4, 1, 16))
-		}, Options{}},
+		}, Options{}, false},
 		{"reduce_group_max", func(g gb) *graph.Node {
 			// A long reduction: one workgroup, partial results in a shared-memory tree.
 			return g.must(graph.Reduce(graph.OpReduceMax, g.host(graph.Float32, 3, 4096), []int{1}))
-		}, Options{}},
+		}, Options{}, false},
 		{"matmul_tiled_bias_relu", func(g gb) *graph.Node {
 			// A tiled product with a fused epilogue: relu(a·b + bias).
 			a, b := g.host(graph.Float32, 128, 96), g.host(graph.Float32, 96, 160)
 			bias := g.must(graph.Expand(g.must(graph.Reshape(g.host(graph.Float32, 160), []int{1, 160})), []int{128, 160}))
 			y := g.bin(graph.OpAdd, g.must(graph.Contract(a, b)), bias)
 			return g.bin(graph.OpMax, y, g.scalar(0, graph.Float32, 128, 160))
-		}, Options{}},
+		}, Options{}, false},
+		{"matmul_tensor_core_bias_relu", func(g gb) *graph.Node {
+			// A batched Float16 product on tensor cores, B read through a transposing view
+			// (K-major), with relu(a·b + bias) in the epilogue.
+			a := g.host(graph.Float16, 2, 96, 64)
+			b := g.must(graph.Permute(g.host(graph.Float16, 2, 80, 64), []int{0, 2, 1}))
+			bias := g.must(graph.Expand(g.must(graph.Reshape(g.host(graph.Float16, 80), []int{1, 1, 80})), []int{2, 96, 80}))
+			y := g.bin(graph.OpAdd, g.must(graph.Contract(a, b)), bias)
+			return g.bin(graph.OpMax, y, g.scalar(0, graph.Float16, 2, 96, 80))
+		}, Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2}, true},
 		{"matmul_simple_int32", func(g gb) *graph.Node {
 			a, b := g.host(graph.Int32, 2, 3, 7), g.host(graph.Int32, 2, 7, 5)
 			return g.must(graph.Contract(a, b))
-		}, Options{}},
+		}, Options{}, false},
 		{"gather_rows", func(g gb) *graph.Node {
 			return g.must(graph.Gather(g.host(graph.Float32, 10, 8), 0, g.host(graph.Int64, 5)))
-		}, Options{}},
+		}, Options{}, false},
 	}
 }
 
@@ -115,6 +125,9 @@ func TestGolden(t *testing.T) {
 	}{{glsl, ".glsl"}, {CUDA{}, ".cu"}}
 	for _, c := range goldenCases() {
 		for _, dl := range dialects {
+			if c.tc && dl.ext != ".cu" {
+				continue
+			}
 			t.Run(c.name+dl.ext, func(t *testing.T) { golden(t, c, dl.d, filepath.Join("testdata", c.name+dl.ext)) })
 		}
 	}
@@ -123,7 +136,9 @@ func TestGolden(t *testing.T) {
 func golden(t *testing.T, c goldenCase, d Dialect, path string) {
 	g := gb{t}
 	k := g.kernel(c.build(g))
-	p, err := Lower(k, glTarget, c.opts)
+	target := glTarget
+	target.TensorCores = c.tc
+	p, err := Lower(k, target, c.opts)
 	if err != nil {
 		t.Fatal(err)
 	}

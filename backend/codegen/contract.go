@@ -44,6 +44,9 @@ func (b *builder) operand(ct contraction, e *graph.Expr, bc []*Expr, row, col *E
 
 func (b *builder) contract() error {
 	ct := b.contraction()
+	if la, lb, ok := b.tensorCore(ct); ok {
+		return b.contractTensorCore(ct, la, lb)
+	}
 	o := b.o
 	threads := (o.BlockM / o.ThreadM) * (o.BlockN / o.ThreadN)
 	batch := graph.NumElements(ct.batch)

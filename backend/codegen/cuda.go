@@ -133,6 +133,63 @@ func (CUDA) Barrier() string { return "__syncthreads();" }
 // Unroll implements Dialect.
 func (CUDA) Unroll() string { return "#pragma unroll" }
 
+// Intrinsic implements Dialect with the helpers of cudaIntrinsics (inline PTX of sm_80).
+func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
+	switch s.Op {
+	case ICopyWait:
+		return fmt.Sprintf("xb_cp_async_wait<%d>();", s.Imm), "xb_cp_async_wait", true
+	case ICopy16, ICopyCommit, ILoadMatrix, ILoadMatrixT, IMMAF16, IMMABF16:
+		name := cudaIntrinsicNames[s.Op]
+		return name + "(" + strings.Join(args, ", ") + ");", name, true
+	}
+	return "", "", false
+}
+
+var cudaIntrinsicNames = map[IntrinsicOp]string{ICopy16: "xb_cp_async16", ICopyCommit: "xb_cp_async_commit",
+	ILoadMatrix: "xb_ldmatrix_x4", ILoadMatrixT: "xb_ldmatrix_x4_trans", IMMAF16: "xb_mma_f16", IMMABF16: "xb_mma_bf16"}
+
+// cudaIntrinsics are the helpers of the intrinsics: inline PTX for sm_80 and newer. A host
+// build of the kernels (the tests' CUDA emulator) defines XB_EMULATED_INTRINSICS and its
+// own versions of them.
+var cudaIntrinsics = map[string]string{
+	"xb_cp_async16": `__device__ __forceinline__ void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) {
+    unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(s), "l"(gmem), "r"(bytes));
+}
+`,
+	"xb_cp_async_commit": `__device__ __forceinline__ void xb_cp_async_commit() {
+    asm volatile("cp.async.commit_group;\n" ::);
+}
+`,
+	"xb_cp_async_wait": `template <int N> __device__ __forceinline__ void xb_cp_async_wait() {
+    asm volatile("cp.async.wait_group %0;\n" :: "n"(N));
+}
+`,
+	"xb_ldmatrix_x4": `__device__ __forceinline__ void xb_ldmatrix_x4(unsigned* r, const void* smem) {
+    unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+`,
+	"xb_ldmatrix_x4_trans": `__device__ __forceinline__ void xb_ldmatrix_x4_trans(unsigned* r, const void* smem) {
+    unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+`,
+	"xb_mma_f16":  cudaMMA("xb_mma_f16", "f16"),
+	"xb_mma_bf16": cudaMMA("xb_mma_bf16", "bf16"),
+}
+
+func cudaMMA(name, t string) string {
+	return fmt.Sprintf(`__device__ __forceinline__ void %s(float* c, const unsigned* a, const unsigned* b) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.%s.%s.f32 {%%0, %%1, %%2, %%3}, {%%4, %%5, %%6, %%7}, {%%8, %%9}, {%%0, %%1, %%2, %%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+`, name, t, t)
+}
+
 var cudaMath = map[Fn]string{
 	FnSqrt: "sqrt", FnExp: "exp", FnExp2: "exp2", FnLog: "log", FnLog2: "log2", FnSin: "sin", FnCos: "cos",
 	FnTan: "tan", FnAsin: "asin", FnAcos: "acos", FnAtan: "atan", FnSinh: "sinh", FnCosh: "cosh", FnTanh: "tanh",
@@ -182,12 +239,20 @@ func (c CUDA) Kernel(p *Program, u Usage, body string) (string, error) {
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "// %s\n", n)
 	}
+	var intrinsics []string
 	for _, h := range u.Helpers {
+		if src, ok := cudaIntrinsics[h]; ok {
+			intrinsics = append(intrinsics, src)
+			continue
+		}
 		src, ok := cudaHelper(h)
 		if !ok {
 			return "", fmt.Errorf("codegen: cuda: no helper %s", h)
 		}
 		b.WriteString("\n" + src)
+	}
+	if len(intrinsics) > 0 {
+		b.WriteString("\n#ifndef XB_EMULATED_INTRINSICS\n" + strings.Join(intrinsics, "") + "#endif\n")
 	}
 	threads := p.Local[0] * max(p.Local[1], 1) * max(p.Local[2], 1)
 	var params []string

@@ -161,6 +161,9 @@ func (GLSL) Barrier() string { return "memoryBarrierShared(); barrier();" }
 // with constant bounds.
 func (GLSL) Unroll() string { return "" }
 
+// Intrinsic implements Dialect: GLSL 4.3 has no asynchronous copies or matrix fragments.
+func (GLSL) Intrinsic(*Intrinsic, []string) (string, string, bool) { return "", "", false }
+
 var glslNative = map[Fn]string{
 	FnSqrt: "sqrt", FnExp: "exp", FnExp2: "exp2", FnLog: "log", FnLog2: "log2", FnSin: "sin", FnCos: "cos",
 	FnTan: "tan", FnSinh: "sinh", FnCosh: "cosh",

@@ -92,6 +92,7 @@ const (
 	KCast                // Args[0] converted to Type (C conversion; floats to ints only in range)
 	KCall                // the intrinsic Fn applied to Args
 	KLane                // lane Dim of the vector Args[0]
+	KAddr                // the address of Args[0], an element of an array (KIndex) or of a buffer (KLoad, in its storage type): only as an argument of an Intrinsic
 )
 
 // Special is a launch coordinate.
@@ -259,14 +260,65 @@ type Return struct{}
 // Comment is a line of explanation in the source.
 type Comment struct{ Text string }
 
-func (*Decl) stmt()    {}
-func (*Assign) stmt()  {}
-func (*Store) stmt()   {}
-func (*If) stmt()      {}
-func (*For) stmt()     {}
-func (*Barrier) stmt() {}
-func (*Return) stmt()  {}
-func (*Comment) stmt() {}
+// Intrinsic is an operation of the device that the IR does not model otherwise: copies
+// into shared memory that run asynchronously, and the tensor-core matrix fragments. Some
+// are warp-wide: every thread of a warp runs them together, with the same operands except
+// where a thread supplies its own address. Dialects that lack one fail to render it.
+type Intrinsic struct {
+	Op   IntrinsicOp
+	Imm  int // ICopyWait: the groups that may stay pending
+	Args []*Expr
+}
+
+// IntrinsicOp says which Intrinsic.
+type IntrinsicOp uint8
+
+// The intrinsics. Addresses are KAddr expressions; fragments are 32-bit registers (U32
+// array elements) holding two 16-bit values each, the lower one first.
+const (
+	// ICopy16 copies Args[2] (U32, 0 to 16) bytes from the buffer address Args[1] to the
+	// 16-byte aligned shared address Args[0] and zero-fills the rest of the 16 bytes,
+	// asynchronously; with 0 bytes the buffer is not read.
+	ICopy16 IntrinsicOp = iota
+	// ICopyCommit closes the group of this thread's copies issued since the last commit.
+	ICopyCommit
+	// ICopyWait waits until at most Imm of this thread's committed groups are pending.
+	ICopyWait
+	// ILoadMatrix (warp-wide) loads four 8×8 matrices of 16-bit values from shared memory:
+	// thread l gives the address Args[1] of row l%8 of matrix l/8, and receives in the four
+	// registers at Args[0] its part of each matrix: row l/4, columns 2(l%4) and 2(l%4)+1.
+	ILoadMatrix
+	// ILoadMatrixT is ILoadMatrix with each matrix transposed: thread l receives rows
+	// 2(l%4) and 2(l%4)+1 of column l/4.
+	ILoadMatrixT
+	// IMMAF16 (warp-wide) adds the 16×8 product of a 16×16 Float16 A and a 16×8 Float16 B
+	// to a float accumulator: Args are the addresses of the four accumulator values, of
+	// the four A registers and of the two B registers, in the fragment layout of the PTX
+	// instruction mma.m16n8k16 (row-major A, column-major B).
+	IMMAF16
+	// IMMABF16 is IMMAF16 for BFloat16 operands.
+	IMMABF16
+)
+
+var intrinsicNames = [...]string{ICopy16: "copy16", ICopyCommit: "copy_commit", ICopyWait: "copy_wait",
+	ILoadMatrix: "load_matrix", ILoadMatrixT: "load_matrix_t", IMMAF16: "mma_f16", IMMABF16: "mma_bf16"}
+
+func (op IntrinsicOp) String() string {
+	if int(op) < len(intrinsicNames) {
+		return intrinsicNames[op]
+	}
+	return fmt.Sprintf("intrinsic(%d)", uint8(op))
+}
+
+func (*Decl) stmt()      {}
+func (*Assign) stmt()    {}
+func (*Store) stmt()     {}
+func (*If) stmt()        {}
+func (*For) stmt()       {}
+func (*Barrier) stmt()   {}
+func (*Return) stmt()    {}
+func (*Comment) stmt()   {}
+func (*Intrinsic) stmt() {}
 
 // Param is a buffer parameter of a kernel: the output (parameter 0) or an input.
 type Param struct {
@@ -366,6 +418,9 @@ func Cast(a *Expr, s Scalar) *Expr {
 func Call(fn Fn, t Scalar, args ...*Expr) *Expr {
 	return &Expr{Kind: KCall, Fn: fn, Type: T(t), Args: args}
 }
+
+// Addr is the address of e, an array element (Index) or a buffer element (Load).
+func Addr(e *Expr) *Expr { return &Expr{Kind: KAddr, Type: T(Void), Args: []*Expr{e}} }
 
 // Lane is lane i of vector v.
 func Lane(v *Expr, i int) *Expr {

@@ -491,6 +491,10 @@ func prune(body []Stmt) []Stmt {
 					expr(s.End)
 					expr(s.Step)
 					walk(s.Body)
+				case *Intrinsic:
+					for _, a := range s.Args {
+						expr(a)
+					}
 				}
 			}
 		}

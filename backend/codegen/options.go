@@ -11,6 +11,10 @@ type Target struct {
 	SharedMemory int // bytes of shared memory per workgroup
 	WarpWidth    int // SIMD width (informative: no template uses subgroup operations yet)
 	MaxGroups    int // most workgroups along one launch dimension (default 65535)
+	// TensorCores says that the device has the intrinsics of Nvidia's sm_80 (asynchronous
+	// copies, ldmatrix, mma.m16n8k16 for Float16 and BFloat16), for the tensor-core
+	// Contract template.
+	TensorCores bool
 }
 
 // ReduceStrategy chooses how a reduction is split among threads.
@@ -58,6 +62,18 @@ type Options struct {
 	Vec            int // default 4
 	// TiledMin is the least M*N*K for which the tiled template is used (default 32768).
 	TiledMin int
+
+	// The tensor-core Contract template, for Float16 and BFloat16 operands on a target
+	// with TensorCores, read through contiguous 16-byte aligned rows: a workgroup of
+	// TCWarpsM × TCWarpsN warps computes a TCBlockM × TCBlockN tile of the output, each warp
+	// a (TCBlockM/TCWarpsM) × (TCBlockN/TCWarpsN) part of it in 16 × 8 fragments, stepping
+	// through K by TCBlockK with TCStages operand tiles in flight in shared memory.
+	// TensorCore = false uses the tiled template instead.
+	TensorCore         *bool
+	TCBlockM, TCBlockN int // default 128, 128
+	TCBlockK           int // default 32
+	TCWarpsM, TCWarpsN int // default 2, 4
+	TCStages           int // default 3
 }
 
 func (o Options) withDefaults() Options {
@@ -77,9 +93,19 @@ func (o Options) withDefaults() Options {
 	def(&o.ThreadN, 4)
 	def(&o.Vec, 4)
 	def(&o.TiledMin, 32768)
+	def(&o.TCBlockM, 128)
+	def(&o.TCBlockN, 128)
+	def(&o.TCBlockK, 32)
+	def(&o.TCWarpsM, 2)
+	def(&o.TCWarpsN, 4)
+	def(&o.TCStages, 3)
 	if o.Tiled == nil {
 		t := true
 		o.Tiled = &t
+	}
+	if o.TensorCore == nil {
+		t := true
+		o.TensorCore = &t
 	}
 	return o
 }
@@ -98,6 +124,9 @@ func (o Options) validate(t Target) error {
 	}
 	if o.Vec != 1 && o.Vec != 2 && o.Vec != 4 {
 		bad = append(bad, fmt.Sprintf("Vec %d is not 1, 2 or 4", o.Vec))
+	}
+	if err := tcCheck(o); err != "" {
+		bad = append(bad, err)
 	}
 	threads := (o.BlockM / max(1, o.ThreadM)) * (o.BlockN / max(1, o.ThreadN))
 	if t.MaxWorkgroup > 0 {

@@ -42,6 +42,10 @@ type Dialect interface {
 	Barrier() string
 	// Unroll is the line put before a loop marked for unrolling ("" for none).
 	Unroll() string
+	// Intrinsic spells the statement of an intrinsic operation with its rendered
+	// arguments; helper names a prelude function it needs ("" for none); ok is false when
+	// the language or the device lacks it.
+	Intrinsic(s *Intrinsic, args []string) (stmt, helper string, ok bool)
 	// Kernel writes the whole kernel: prelude, parameters, shared memory, the helpers
 	// that the body uses, and the entry point around body.
 	Kernel(p *Program, u Usage, body string) (string, error)
@@ -173,6 +177,20 @@ func (r *renderer) stmt(s Stmt) {
 		r.line("return;")
 	case *Comment:
 		r.line("// %s", s.Text)
+	case *Intrinsic:
+		args := make([]string, len(s.Args))
+		for i, a := range s.Args {
+			args[i] = r.expr(a, 0)
+		}
+		code, helper, ok := r.d.Intrinsic(s, args)
+		if !ok {
+			r.fail("no intrinsic %v", s.Op)
+			return
+		}
+		if helper != "" {
+			r.helpers[helper] = true
+		}
+		r.line("%s", code)
 	default:
 		r.fail("statement %T", s)
 	}
@@ -280,6 +298,13 @@ func (r *renderer) expr0(e *Expr) string {
 		return s
 	case KLane:
 		return fmt.Sprintf("%s.%c", r.expr(e.Args[0], 15), "xyzw"[e.Dim])
+	case KAddr:
+		switch a := e.Args[0]; a.Kind {
+		case KIndex:
+			return fmt.Sprintf("&%s[%s]", a.Name, r.expr(a.Args[0], 0))
+		case KLoad:
+			return fmt.Sprintf("&%s[%s]", r.p.Params[a.Param].Name, r.subscript(a.Args[0]))
+		}
 	}
 	r.fail("expression kind %d", e.Kind)
 	return ""

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/crossbar-compute/crossbar/backend/autotune"
+	"github.com/crossbar-compute/crossbar/graph"
 )
 
 // The tiled Contract template as a tuning space: the knobs of its tiles, with a validity
@@ -79,9 +80,10 @@ func (o Options) WithContract(c autotune.Config) Options {
 // programs.
 func (o Options) String() string {
 	o = o.withDefaults()
-	return fmt.Sprintf("local=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,tiledmin=%d",
+	return fmt.Sprintf("local=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,tiledmin=%d,"+
+		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d",
 		o.Local, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
-		o.ThreadM, o.ThreadN, o.Vec, o.TiledMin)
+		o.ThreadM, o.ThreadN, o.Vec, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages)
 }
 
 // ElementwiseSpaceVersion and ReduceSpaceVersion are part of the kernel signatures of tuned
@@ -179,4 +181,70 @@ func (o Options) WithReduce(c autotune.Config) Options {
 		o.ReduceLocal = v
 	}
 	return o
+}
+
+// TensorContractSpaceVersion is part of the kernel signature of tuned tensor-core
+// contractions, as ContractSpaceVersion is of the tiled ones.
+const TensorContractSpaceVersion = "contract-tc/v1"
+
+// TensorContractSpace returns the tuning space of the tensor-core Contract template on
+// target t: the block TCBlockM × TCBlockN × TCBlockK, the warps TCWarpsM × TCWarpsN and the
+// pipeline depth TCStages. The prior is the defaults of Options. A configuration is valid
+// when its knobs pass the template's checks, the workgroup fits t.MaxWorkgroup, the stages
+// fit t.SharedMemory and a thread's accumulators stay within the register budget.
+func TensorContractSpace(t Target) autotune.Space {
+	return autotune.Space{
+		Knobs: []autotune.Knob{
+			{Name: "TCBlockM", Values: []int{64, 128, 256}},
+			{Name: "TCBlockN", Values: []int{64, 128, 256}},
+			{Name: "TCBlockK", Values: []int{16, 32, 64}},
+			{Name: "TCWarpsM", Values: []int{1, 2, 4}},
+			{Name: "TCWarpsN", Values: []int{1, 2, 4}},
+			{Name: "TCStages", Values: []int{2, 3, 4}},
+		},
+		Prior: TensorContractConfig(Options{}),
+		Valid: func(c autotune.Config) bool {
+			o := Options{}.WithTensorContract(c).withDefaults()
+			if tcCheck(o) != "" {
+				return false
+			}
+			threads := o.TCWarpsM * o.TCWarpsN * 32
+			return (t.MaxWorkgroup <= 0 || threads <= t.MaxWorkgroup) && (t.SharedMemory <= 0 || tcShared(o) <= t.SharedMemory) &&
+				tcRegisters(o) <= maxTCRegisters
+		},
+	}
+}
+
+// TensorContractConfig returns the tensor-core knobs of o as a configuration of
+// TensorContractSpace (zero fields as their defaults).
+func TensorContractConfig(o Options) autotune.Config {
+	o = o.withDefaults()
+	return autotune.Config{"TCBlockM": o.TCBlockM, "TCBlockN": o.TCBlockN, "TCBlockK": o.TCBlockK,
+		"TCWarpsM": o.TCWarpsM, "TCWarpsN": o.TCWarpsN, "TCStages": o.TCStages}
+}
+
+// WithTensorContract returns o with the tensor-core knobs set from c; knobs c does not set
+// are kept.
+func (o Options) WithTensorContract(c autotune.Config) Options {
+	for name, p := range map[string]*int{"TCBlockM": &o.TCBlockM, "TCBlockN": &o.TCBlockN, "TCBlockK": &o.TCBlockK,
+		"TCWarpsM": &o.TCWarpsM, "TCWarpsN": &o.TCWarpsN, "TCStages": &o.TCStages} {
+		if v, ok := c[name]; ok {
+			*p = v
+		}
+	}
+	return o
+}
+
+// UsesTensorCores reports whether Lower, with options o on target t, gives kernel k to the
+// tensor-core Contract template (so that a tuner searches TensorContractSpace for it).
+func UsesTensorCores(k *graph.Kernel, t Target, o Options) bool {
+	if k.Core == nil || k.Core.Op != graph.OpContract {
+		return false
+	}
+	b := &builder{k: k, t: t, o: o.withDefaults()}
+	if b.t.MaxGroups <= 0 {
+		b.t.MaxGroups = 65535
+	}
+	_, _, ok := b.tensorCore(b.contraction())
+	return ok
 }

@@ -1,0 +1,335 @@
+package codegen
+
+import (
+	"fmt"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// The tensor-core Contract template (Target.TensorCores: Nvidia sm_80 and newer).
+//
+// A workgroup of TCWarpsM × TCWarpsN warps computes a TCBlockM × TCBlockN tile of one
+// batch's output; each warp computes a WM × WN part of it as (WM/16) × (WN/8) fragments of
+// mma.m16n8k16, accumulating in float. Operand tiles of TCBlockK along K go from memory to
+// shared memory with asynchronous 16-byte copies, TCStages tiles in flight: while the warps
+// multiply the tiles of step k, the copies of steps k+1 ... k+TCStages-1 are on their way.
+// Fragments come out of shared memory with ldmatrix, transposed where an operand's rows in
+// memory run along the other axis, so that either layout of A and B is read directly.
+//
+// Shared memory holds each operand tile as rows of 16-byte chunks, and the chunk c of row
+// r is stored at position c XOR (a few bits of r) of its row: the eight row addresses of
+// one ldmatrix then fall on eight different groups of banks, without padding that would
+// cost shared memory.
+
+// tcLayout says how an operand tile lies in memory.
+type tcLayout uint8
+
+const (
+	tcNone    tcLayout = iota
+	tcKMajor           // K runs along rows in memory (A row-major, B column-major)
+	tcMNMajor          // M (of A) or N (of B) runs along rows in memory
+)
+
+// tcLayoutOf gives the layout in which the tensor-core template can read operand view v
+// of shape [batch..., rows, cols], where kAxis (rows or cols: r-1 or r-2) is K: the view
+// must be unmasked, contiguous along one of the last two axes with a length that is a
+// multiple of 8, and every other stride and the offset multiples of 8 elements, so that
+// every 8 elements along the contiguous axis are one aligned 16-byte chunk.
+func tcLayoutOf(v graph.View, kAxis int) tcLayout {
+	r := len(v.Shape)
+	if v.Mask != nil || v.Offset%8 != 0 || r < 2 {
+		return tcNone
+	}
+	aligned := func(contig int) bool {
+		if v.Strides[contig] != 1 || v.Shape[contig]%8 != 0 {
+			return false
+		}
+		for i, s := range v.Strides {
+			if i != contig && v.Shape[i] != 1 && s%8 != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	other := 2*r - 3 - kAxis // the axis that is not K among the last two
+	switch {
+	case aligned(kAxis):
+		return tcKMajor
+	case aligned(other):
+		return tcMNMajor
+	}
+	return tcNone
+}
+
+// tcCheck reports what is wrong with the tensor-core knobs of o ("" for nothing).
+func tcCheck(o Options) string {
+	bm, bn, bk, wm, wn, st := o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages
+	switch {
+	case bk != 16 && bk != 32 && bk != 64:
+		return fmt.Sprintf("TCBlockK %d is not 16, 32 or 64", bk)
+	case wm <= 0 || wn <= 0 || bm%(16*wm) != 0 || bn%(16*wn) != 0:
+		return fmt.Sprintf("tensor-core block %dx%d does not split into %dx%d warp tiles of multiples of 16", bm, bn, wm, wn)
+	case !pow2(bm/8) || !pow2(bn/8):
+		return fmt.Sprintf("tensor-core block %dx%d is not 8 times a power of two", bm, bn)
+	case st < 2:
+		return fmt.Sprintf("TCStages %d is less than 2", st)
+	}
+	return ""
+}
+
+func pow2(n int) bool { return n > 0 && n&(n-1) == 0 }
+
+// tcShared is the bytes of shared memory that the tensor-core template's tiles take.
+func tcShared(o Options) int {
+	return o.TCStages * (o.TCBlockM + o.TCBlockN) * o.TCBlockK * 2
+}
+
+// tcRegisters is the accumulator values per thread.
+func tcRegisters(o Options) int {
+	return (o.TCBlockM / o.TCWarpsM / 16) * (o.TCBlockN / o.TCWarpsN / 8) * 4
+}
+
+// maxTCRegisters bounds the accumulators of one thread: past it, the kernel spills.
+const maxTCRegisters = 128
+
+// tensorCore returns the layouts of A and B when the tensor-core template applies to ct.
+func (b *builder) tensorCore(ct contraction) (la, lb tcLayout, ok bool) {
+	o := b.o
+	if !b.t.TensorCores || !*o.TensorCore || ct.s != F32 {
+		return 0, 0, false
+	}
+	da, db := b.k.Inputs[ct.a.Input].DType, b.k.Inputs[ct.b.Input].DType
+	if da != db || (da != graph.Float16 && da != graph.BFloat16) {
+		return 0, 0, false
+	}
+	if ct.m < 16 || ct.n < 16 || ct.k < 16 || graph.NumElements(ct.batch) > b.t.MaxGroups {
+		return 0, 0, false
+	}
+	threads := o.TCWarpsM * o.TCWarpsN * 32
+	if (b.t.MaxWorkgroup > 0 && threads > b.t.MaxWorkgroup) || (b.t.SharedMemory > 0 && tcShared(o) > b.t.SharedMemory) ||
+		tcRegisters(o) > maxTCRegisters {
+		return 0, 0, false
+	}
+	r := len(ct.a.View.Shape)
+	la, lb = tcLayoutOf(ct.a.View, r-1), tcLayoutOf(ct.b.View, r-2)
+	return la, lb, la != tcNone && lb != tcNone
+}
+
+// tcTile is one operand's tile in shared memory: rows of chunks 16-byte chunks (8 values).
+type tcTile struct {
+	e      *graph.Expr
+	layout tcLayout
+	rows   int
+	chunks int
+	base   int // offset of the tile in a stage, in 16-bit values
+}
+
+// swizzle is the stored position of chunk c in row r: c XOR the bits of r that make eight
+// consecutive rows (the eight addresses of one ldmatrix matrix) hit eight different
+// 128-byte bank groups. Rows of fewer than 8 chunks share a 128-byte line with their
+// neighbours, so the XOR takes the row's line number instead.
+func (t tcTile) swizzle(r, c *Expr) *Expr {
+	perLine := max(1, 8/t.chunks) // rows in one 128-byte line
+	bits := min(t.chunks, 8)
+	return Bin(OXor, c, remE(divE(r, perLine), bits))
+}
+
+// offset is the position in 16-bit values of chunk c of row r within the tile.
+func (t tcTile) offset(r, c *Expr) *Expr {
+	return addE(mulE(r, t.chunks*8), mulE(t.swizzle(r, c), 8))
+}
+
+func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
+	o := b.o
+	bm, bn, bk, st := o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCStages
+	wm, wn := bm/o.TCWarpsM, bn/o.TCWarpsN // a warp's tile
+	mt, nt := wm/16, wn/8                  // its fragments
+	threads := o.TCWarpsM * o.TCWarpsN * 32
+	batch := graph.NumElements(ct.batch)
+	steps := (ct.k + bk - 1) / bk
+	dt := b.k.Inputs[ct.a.Input].DType
+	mma := IMMAF16
+	if dt == graph.BFloat16 {
+		mma = IMMABF16
+	}
+	b.note("contract tensor core: block %dx%dx%d, %dx%d warps of %dx%d, %d stages, A %s, B %s",
+		bm, bn, bk, o.TCWarpsM, o.TCWarpsN, wm, wn, st, tcLayoutName(la), tcLayoutName(lb))
+	b.p.Local = [3]int{threads, 1, 1}
+	b.p.Groups = [3]int{(ct.n + bn - 1) / bn, (ct.m + bm - 1) / bm, max(batch, 1)}
+
+	// Tiles: A is [BM][BK] (K-major) or [BK][BM]; B is [BN][BK] (K-major) or [BK][BN].
+	ta := tcTile{e: ct.a, layout: la, rows: bm, chunks: bk / 8}
+	if la == tcMNMajor {
+		ta.rows, ta.chunks = bk, bm/8
+	}
+	tb := tcTile{e: ct.b, layout: lb, rows: bn, chunks: bk / 8, base: bm * bk}
+	if lb == tcMNMajor {
+		tb.rows, tb.chunks = bk, bn/8
+	}
+	stage := (bm + bn) * bk // 16-bit values
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "tiles", Type: T(U32), Len: st * stage / 2})
+
+	ic, i32 := b.iconst, func(v int) *Expr { return Int(int64(v), I32) }
+	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), I32))
+	warp, lane := b.named("warp", divE(tid, 32)), b.named("lane", remE(tid, 32))
+	wrow := b.named("wrow", mulE(divE(warp, o.TCWarpsN), wm))
+	wcol := b.named("wcol", mulE(remE(warp, o.TCWarpsN), wn))
+	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), bm))
+	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), bn))
+	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
+	bc := b.decode(bz, ct.batch, "b")
+
+	b.emit(&Decl{Name: "acc", Type: T(F32), Len: mt * nt * 4}, &Decl{Name: "fa", Type: T(U32), Len: mt * 4},
+		&Decl{Name: "fb", Type: T(U32), Len: nt * 2})
+	loop := func(v string, n int, body []Stmt) *For {
+		return &For{Var: v, Type: I32, Start: i32(0), End: i32(n), Step: i32(1), Body: body, Unroll: true}
+	}
+	iv := Var("i", T(I32))
+	b.emit(loop("i", mt*nt*4, []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(F32)}}))
+
+	// load issues the copies of the tiles of step kt (index type) into stage s (I32).
+	load := func(kt, s *Expr) []Stmt {
+		return b.block(func() {
+			k0 := b.named("k0", mulE(kt, bk))
+			for _, t := range []tcTile{ta, tb} {
+				b.tcCopy(ct, t, bc, row0, col0, k0, s, stage, threads, tid)
+			}
+		})
+	}
+	b.emit(&Comment{Text: "Start the copies of the first stages; a group per stage, empty or not, keeps the count of groups to wait for fixed."})
+	sv := Var("s", T(I32))
+	b.emit(loop("s", st-1, []Stmt{
+		&If{Cond: Bin(OLt, sv, i32(steps)), Then: load(Cast(sv, b.idx), sv)},
+		&Intrinsic{Op: ICopyCommit},
+	}))
+
+	kt := Var("kt", T(b.idx))
+	body := b.block(func() {
+		b.emit(&Comment{Text: "Wait for this step's tiles; every warp is done with the stage that the next copies overwrite."})
+		b.emit(&Intrinsic{Op: ICopyWait, Imm: st - 2}, &Barrier{})
+		next := b.named("next", addE(kt, ic(st-1)))
+		b.emit(&If{Cond: Bin(OLt, next, ic(steps)), Then: load(next, Cast(remE(next, st), I32))})
+		b.emit(&Intrinsic{Op: ICopyCommit})
+		cur := b.named("cur", mulE(Cast(remE(kt, st), I32), stage))
+		kk := Var("kk", T(I32))
+		inner := b.block(func() {
+			b.emit(&Comment{Text: "Fragments of A and B for 16 steps along K, then their products."})
+			mi := Var("mi", T(I32))
+			b.emit(loop("mi", mt, b.block(func() {
+				b.tcFragments(ta, cur, lane, addE(wrow, mulE(mi, 16)), kk, "fa", mulE(mi, 4), true)
+			})))
+			nj := Var("nj", T(I32))
+			b.emit(loop("nj", nt/2, b.block(func() {
+				b.tcFragments(tb, cur, lane, addE(wcol, mulE(nj, 16)), kk, "fb", mulE(nj, 4), false)
+			})))
+			b.emit(loop("mi", mt, []Stmt{loop("nj", nt, []Stmt{&Intrinsic{Op: mma, Args: []*Expr{
+				Addr(Index("acc", T(F32), mulE(addE(mulE(mi, nt), nj), 4))),
+				Addr(Index("fa", T(U32), mulE(mi, 4))),
+				Addr(Index("fb", T(U32), mulE(nj, 2))),
+			}}})}))
+		})
+		b.emit(&For{Var: kk.Name, Type: I32, Start: i32(0), End: i32(bk), Step: i32(16), Body: inner, Unroll: true})
+	})
+	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: ic(steps), Step: ic(1), Body: body})
+
+	// Thread (g, t) = (lane/4, lane%4) of a warp holds, of each 16×8 fragment, rows g and
+	// g+8 at columns 2t and 2t+1.
+	var err error
+	g, t4 := b.named("g", divE(lane, 4)), b.named("t4", remE(lane, 4))
+	store := b.block(func() {
+		mi, nj := divE(iv, nt*4), remE(divE(iv, 4), nt)
+		e := remE(iv, 4)
+		row := b.named("row", addE(row0, Cast(addE(addE(wrow, mulE(mi, 16)), addE(g, mulE(divE(e, 2), 8))), b.idx)))
+		col := b.named("col", addE(col0, Cast(addE(addE(wcol, mulE(nj, 8)), addE(mulE(t4, 2), remE(e, 2))), b.idx)))
+		then := b.block(func() {
+			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
+			core := b.let("v", b.narrow(Index("acc", T(F32), iv), ct.dt, graph.OpSum))
+			err = b.epilogue(pos, core)
+		})
+		b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, row, ic(ct.m)), Bin(OLt, col, ic(ct.n))), Then: then})
+	})
+	b.emit(&Comment{Text: "Finish and store this thread's part of the tile."})
+	b.emit(loop("i", mt*nt*4, store))
+	return err
+}
+
+func tcLayoutName(l tcLayout) string {
+	if l == tcKMajor {
+		return "K-major"
+	}
+	return "K-minor"
+}
+
+// tcCopy issues the asynchronous copies of tile t for the step at k0 into stage s: chunk
+// (r, c) of the tile, for each chunk of the tile in rounds of the workgroup's threads.
+// Chunks past the edges of the matrix are zero-filled.
+func (b *builder) tcCopy(ct contraction, t tcTile, bc []*Expr, row0, col0, k0, s *Expr, stage, threads int, tid *Expr) {
+	total := t.rows * t.chunks
+	isA := t.base == 0
+	pre, mn0, lim := "a", row0, ct.m
+	if !isA {
+		pre, mn0, lim = "b", col0, ct.n
+	}
+	l0 := Var(pre+"l0", T(I32))
+	body := b.block(func() {
+		l := b.named(pre+"l", addE(tid, l0))
+		r, c := b.named(pre+"row", divE(l, t.chunks)), b.named(pre+"chunk", remE(l, t.chunks))
+		// The tile's row and chunk as matrix coordinates.
+		var mn, k *Expr
+		if t.layout == tcKMajor {
+			mn, k = addE(mn0, Cast(r, b.idx)), addE(k0, Cast(mulE(c, 8), b.idx))
+		} else {
+			mn, k = addE(mn0, Cast(mulE(c, 8), b.idx)), addE(k0, Cast(r, b.idx))
+		}
+		mn, k = b.named(pre+"mn", mn), b.named(pre+"k", k)
+		inside := b.named(pre+"in", Bin(OLAnd, Bin(OLt, mn, b.iconst(lim)), Bin(OLt, k, b.iconst(ct.k))))
+		coords := append([]*Expr{}, bc...)
+		if isA {
+			coords = append(coords, mn, k)
+		} else {
+			coords = append(coords, k, mn)
+		}
+		idx, _ := b.at(t.e.View, coords, nil, t.e.View.Shape)
+		src := b.named(pre+"src", Sel(inside, idx, b.iconst(0)))
+		dst := addE(addE(mulE(s, stage), Int(int64(t.base), I32)), t.offset(r, c))
+		b.emit(&Intrinsic{Op: ICopy16, Args: []*Expr{
+			Addr(Index("tiles", T(U32), divE(dst, 2))),
+			Addr(Load(t.e.Input+1, T(ComputeType(b.k.Inputs[t.e.Input].DType)), src)),
+			Sel(inside, Int(16, U32), Int(0, U32)),
+		}})
+	})
+	if total%threads != 0 {
+		// The last round has fewer chunks than threads.
+		decl, rest := body[0], body[1:]
+		body = []Stmt{decl, &If{Cond: Bin(OLt, Var(pre+"l", T(I32)), Int(int64(total), I32)), Then: rest}}
+	}
+	b.emit(&For{Var: l0.Name, Type: I32, Start: Int(0, I32), End: Int(int64(total), I32), Step: Int(int64(threads), I32),
+		Body: body, Unroll: true})
+}
+
+// tcFragments loads, with one ldmatrix, the fragments of tile t at stage offset cur for
+// the 16 steps of K at kk and the 16 rows (A) or columns (B) at mn of the workgroup's
+// tile, into the four registers of array name at at. For A they are the four registers of
+// one 16×16 fragment; for B, two registers each of the 16×8 fragments at mn and mn+8.
+func (b *builder) tcFragments(t tcTile, cur, lane, mn, kk *Expr, name string, at *Expr, isA bool) {
+	q, i := divE(lane, 8), remE(lane, 8) // the matrix whose row this thread addresses
+	// Matrix q of the four: for A, (M half q%2, K half q/2); for B, (N half q/2, K half q%2).
+	mHalf, kHalf := remE(q, 2), divE(q, 2)
+	if !isA {
+		mHalf, kHalf = kHalf, mHalf
+	}
+	var r, c *Expr
+	if t.layout == tcKMajor {
+		// Rows are M (N); ldmatrix reads the fragments as they lie.
+		r, c = addE(addE(mn, mulE(mHalf, 8)), i), addE(divE(kk, 8), kHalf)
+	} else {
+		// Rows are K; the transposed ldmatrix turns them.
+		r, c = addE(addE(kk, mulE(kHalf, 8)), i), addE(divE(mn, 8), mHalf)
+	}
+	op := ILoadMatrix
+	if t.layout == tcMNMajor {
+		op = ILoadMatrixT
+	}
+	off := addE(addE(cur, Int(int64(t.base), I32)), t.offset(r, c))
+	b.emit(&Intrinsic{Op: op, Args: []*Expr{Addr(Index(name, T(U32), at)), Addr(Index("tiles", T(U32), divE(off, 2)))}})
+}
