@@ -26,7 +26,8 @@ var (
 
 // Capabilities describe what a device can do, for the scheduler and the code generators.
 type Capabilities struct {
-	// GraphLevel devices compile whole scheduled subgraphs (PJRT) instead of single kernels.
+	// GraphLevel devices compile whole scheduled subgraphs (PJRT) instead of single kernels;
+	// the executor hands subgraphs to those that implement SubgraphDevice.
 	GraphLevel bool
 	// DTypes the device computes natively; kernels with other dtypes run on the CPU.
 	DTypes []graph.DType

@@ -9,6 +9,10 @@
 // The CPU backend (package backend/cpu) is always present. Device names are "<backend>" or
 // "<backend>:<index>": "cpu", "cuda:1", "gl", "tpu:0".
 //
+// Kernel-level devices get one scheduled kernel at a time. A graph-level device that
+// implements SubgraphDevice gets each run of consecutive kernels it accepts as one program,
+// in which intermediate results never leave the device's compiler.
+//
 // Failures wrap the sentinels ErrUnavailable, ErrOutOfMemory, ErrCompile, ErrLaunch and
 // ErrUnsupported, so that callers can test them with errors.Is.
 package backend

@@ -62,18 +62,23 @@ type Stats struct {
 	CacheHits int64 // programs found in the cache
 	Live      int64 // device buffers currently allocated by the executor
 	Fallbacks int64 // kernels run on the CPU because their device could not compile them
+	// Subgraphs counts the launches of whole subgraphs on graph-level devices; the kernels
+	// such a launch computes count in Kernels.
+	Subgraphs int64
 }
 
 var (
 	execMu                                 sync.Mutex
 	cache                                  = map[string]Program{}
+	verdicts                               = map[string]error{} // CheckKernel's, and subgraphs a device cannot compile
 	nKernels, nCompiles, nHits, nFallbacks atomic.Int64
+	nSubgraphs                             atomic.Int64
 )
 
 // ReadStats returns the executor's counters.
 func ReadStats() Stats {
 	return Stats{Kernels: nKernels.Load(), Compiles: nCompiles.Load(), CacheHits: nHits.Load(), Live: live.Load(),
-		Fallbacks: nFallbacks.Load()}
+		Fallbacks: nFallbacks.Load(), Subgraphs: nSubgraphs.Load()}
 }
 
 // Realize computes nodes on dev: it schedules the graph behind them, compiles each kernel once
@@ -94,6 +99,9 @@ func Realize(dev Device, nodes ...*graph.Node) error {
 				return err
 			}
 		}
+	}
+	if sd, ok := dev.(SubgraphDevice); ok && dev.Capabilities().GraphLevel {
+		return runSubgraphs(sd, kernels, nodes)
 	}
 	for _, k := range kernels {
 		if err := run(dev, k); err != nil {
@@ -187,18 +195,33 @@ func program(dev Device, k *graph.Kernel) (Program, error) {
 
 // run executes one kernel on dev, or on the CPU when dev cannot compile it.
 func run(dev Device, k *graph.Kernel) error {
-	out := k.Out
 	p, err := program(dev, k)
 	if errors.Is(err, ErrUnsupported) && dev.Name() != "cpu" {
-		if cpu, cerr := Open("cpu"); cerr == nil {
-			nFallbacks.Add(1)
-			dev = cpu
-			p, err = program(dev, k)
-		}
+		return runOnCPU(dev, k, err)
 	}
 	if err != nil {
-		return fmt.Errorf("backend: %s: compile kernel for %v%v: %w", dev.Name(), out.DType, out.Shape, err)
+		return fmt.Errorf("backend: %s: compile kernel for %v%v: %w", dev.Name(), k.Out.DType, k.Out.Shape, err)
 	}
+	return launch(dev, p, k)
+}
+
+// runOnCPU executes k on the CPU because dev cannot (why wraps ErrUnsupported).
+func runOnCPU(dev Device, k *graph.Kernel, why error) error {
+	cpu, err := Open("cpu")
+	if err != nil {
+		return fmt.Errorf("backend: %s: compile kernel for %v%v: %w", dev.Name(), k.Out.DType, k.Out.Shape, why)
+	}
+	nFallbacks.Add(1)
+	p, err := program(cpu, k)
+	if err != nil {
+		return fmt.Errorf("backend: %s: compile kernel for %v%v: %w", cpu.Name(), k.Out.DType, k.Out.Shape, err)
+	}
+	return launch(cpu, p, k)
+}
+
+// launch runs p, the program of k on dev, into a new buffer for k's output.
+func launch(dev Device, p Program, k *graph.Kernel) error {
+	out := k.Out
 	var ins []Buffer
 	var temps []Buffer
 	defer func() {

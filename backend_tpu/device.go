@@ -261,24 +261,75 @@ func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
 	return nil
 }
 
-// Program is a compiled kernel.
+var _ backend.SubgraphDevice = (*Device)(nil)
+
+// Program is a compiled kernel or subgraph. It keeps no graph nodes: the executor caches it
+// by structure, and nodes would hold the first graph's data for as long as the cache lives.
 type Program struct {
 	exe     executableHandle
-	outputs int
-	module  *Module
+	inputs  int // the arguments of @main
+	outputs int // the results of @main
+}
+
+// checkDTypes reports a dtype of k the device does not compute.
+func (d *Device) checkDTypes(k *graph.Kernel) error {
+	for _, dt := range append([]graph.DType{k.Out.DType}, inputDTypes(k)...) {
+		if !d.caps.Supports(dt) {
+			return fmt.Errorf("%s: %v: %w", d.name, dt, backend.ErrUnsupported)
+		}
+	}
+	return nil
 }
 
 // Compile emits k as StableHLO and compiles it with the plugin.
 func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
-	for _, dt := range append([]graph.DType{k.Out.DType}, inputDTypes(k)...) {
-		if !d.caps.Supports(dt) {
-			return nil, fmt.Errorf("%s: %v: %w", d.name, dt, backend.ErrUnsupported)
-		}
+	if err := d.checkDTypes(k); err != nil {
+		return nil, err
 	}
 	m, err := EmitKernel(k)
 	if err != nil {
 		return nil, err
 	}
+	return d.compile(m)
+}
+
+// CheckKernel reports whether k can be part of a subgraph: its dtypes are the device's and
+// the emitter can express it. Nothing is compiled.
+func (d *Device) CheckKernel(k *graph.Kernel) error {
+	if err := d.checkDTypes(k); err != nil {
+		return err
+	}
+	_, err := EmitKernel(k)
+	return err
+}
+
+// CompileSubgraph emits kernels as one module (EmitSubgraph) and compiles it with the
+// plugin; XLA fuses across the kernels as it sees fit.
+func (d *Device) CompileSubgraph(kernels []*graph.Kernel, outs []*graph.Node) (backend.Program, error) {
+	for _, k := range kernels {
+		if err := d.checkDTypes(k); err != nil {
+			return nil, err
+		}
+	}
+	m, err := EmitSubgraph(kernels, outs)
+	if err != nil {
+		return nil, err
+	}
+	// The executor passes the subgraph's inputs in the order of backend.SubgraphInputs;
+	// the emitter adds arguments in the same order, which this checks.
+	want := backend.SubgraphInputs(kernels)
+	if len(want) != len(m.Inputs) {
+		return nil, fmt.Errorf("%s: module takes %d arguments for %d subgraph inputs: %w", d.name, len(m.Inputs), len(want), backend.ErrCompile)
+	}
+	for i, n := range want {
+		if m.Inputs[i] != n {
+			return nil, fmt.Errorf("%s: module argument %d is not subgraph input %d: %w", d.name, i, i, backend.ErrCompile)
+		}
+	}
+	return d.compile(m)
+}
+
+func (d *Device) compile(m *Module) (backend.Program, error) {
 	d.p.mu.Lock()
 	defer d.p.mu.Unlock()
 	exe, n, err := d.p.rt.compile(d.p.client, m.Text, compileOptions(1, 1))
@@ -289,25 +340,38 @@ func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
 		d.p.rt.destroyExecutable(exe)
 		return nil, fmt.Errorf("%s: executable has %d outputs, want %d: %w", d.name, n, len(m.Outputs), backend.ErrCompile)
 	}
-	return &Program{exe: exe, outputs: n, module: m}, nil
+	return &Program{exe: exe, inputs: len(m.Inputs), outputs: n}, nil
 }
 
 func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.Buffer) error {
+	return d.LaunchSubgraph(p, []backend.Buffer{out}, inputs)
+}
+
+// LaunchSubgraph runs a program of Compile or CompileSubgraph, reading inputs (the module's
+// arguments, in order) and writing outs (its results, in order).
+func (d *Device) LaunchSubgraph(p backend.Program, outs []backend.Buffer, inputs []backend.Buffer) error {
 	prog, ok := p.(*Program)
 	if !ok || prog == nil {
 		return fmt.Errorf("%s: program %T is not from this device: %w", d.name, p, backend.ErrLaunch)
 	}
-	ob, err := d.buf(out)
-	if err != nil {
-		return err
+	if len(outs) != prog.outputs {
+		return fmt.Errorf("%s: %d output buffers for a program of %d results: %w", d.name, len(outs), prog.outputs, backend.ErrLaunch)
 	}
-	if len(inputs) < len(prog.module.Inputs) {
-		return fmt.Errorf("%s: %d inputs for a program of %d: %w", d.name, len(inputs), len(prog.module.Inputs), backend.ErrLaunch)
+	obs := make([]*Buffer, len(outs))
+	for i, o := range outs {
+		ob, err := d.buf(o)
+		if err != nil {
+			return err
+		}
+		obs[i] = ob
+	}
+	if len(inputs) < prog.inputs {
+		return fmt.Errorf("%s: %d inputs for a program of %d: %w", d.name, len(inputs), prog.inputs, backend.ErrLaunch)
 	}
 	d.p.mu.Lock()
 	defer d.p.mu.Unlock()
-	// The module's arguments are the kernel's inputs in order (EmitKernel adds them as it
-	// meets them, and every input of a kernel is read).
+	// The module's arguments are the inputs in order (the emitter adds them as it meets
+	// them, and every input of a kernel is read).
 	var args []bufferHandle
 	var temps []bufferHandle
 	defer func() {
@@ -315,7 +379,7 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 			d.p.rt.destroyBuffer(t)
 		}
 	}()
-	for i := range prog.module.Inputs {
+	for i := range prog.inputs {
 		ib, err := d.buf(inputs[i])
 		if err != nil {
 			return err
@@ -332,14 +396,16 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 		}
 		args = append(args, h)
 	}
-	outs, err := d.p.rt.execute(prog.exe, d.index, args, prog.outputs)
+	res, err := d.p.rt.execute(prog.exe, d.index, args, prog.outputs)
 	if err != nil {
 		return fmt.Errorf("%s: %v: %w", d.name, err, backend.ErrLaunch)
 	}
-	d.p.rt.destroyBuffer(ob.h)
-	ob.h = outs[0]
-	for _, o := range outs[1:] {
-		d.p.rt.destroyBuffer(o)
+	for i, ob := range obs {
+		d.p.rt.destroyBuffer(ob.h)
+		ob.h = res[i]
+	}
+	for _, r := range res[len(obs):] {
+		d.p.rt.destroyBuffer(r)
 	}
 	return nil
 }

@@ -21,12 +21,13 @@
 // backends have no devices and their error wraps backend.ErrUnavailable and lists every path
 // tried.
 //
-// The executor hands the device one scheduled kernel at a time; a kernel, with its fused
-// prologue and epilogue, is already a small subgraph, and EmitSubgraph emits a whole
-// scheduled sequence of kernels as one module (later kernels read earlier results without a
-// round trip through buffers). Dispatching whole subgraphs from the executor, as the design
-// has it for graph-level devices, is the next step. Compiled executables are cached by the
-// executor by kernel structure, as for every device.
+// A Device is graph-level (backend.SubgraphDevice): the executor hands it each run of
+// consecutive scheduled kernels it accepts (CheckKernel: its dtypes and the emitter) as one
+// subgraph, which EmitSubgraph emits as one module: later kernels read earlier results
+// inside it, only the results read after the run or asked for by the caller are returned to
+// buffers, and XLA does its own fusion across the kernels. A kernel the device refuses runs
+// on the CPU and splits the run. Compiled executables are cached by the executor by
+// structure, as for every device.
 //
 // Semantics follow the CPU device, with these known differences: Gather clamps out-of-range
 // indices (the CPU reports an error); Float32 sums accumulate in float32 on the device;

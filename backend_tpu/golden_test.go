@@ -67,6 +67,18 @@ var goldenGraphs = []struct {
 		a, b := host(graph.Int32, 6), host(graph.Int32, 6)
 		return must(graph.Binary(graph.OpAdd, must(graph.Binary(graph.OpMod, a, b)), must(graph.Binary(graph.OpDiv, a, b))))
 	}},
+	{"softmax_of_matmul", func() *graph.Node {
+		// softmax(relu(a·b + c), axis 1): five kernels (product, row max, exp, row sum,
+		// division) in one module, later kernels reading earlier results directly.
+		a, b := host(graph.Float64, 4, 3), host(graph.Float64, 3, 5)
+		bias := must(graph.Expand(must(graph.Reshape(host(graph.Float64, 5), []int{1, 5})), []int{4, 5}))
+		y := must(graph.Binary(graph.OpAdd, must(graph.Contract(a, b)), bias))
+		r := must(graph.Binary(graph.OpMax, y, scalar(0, graph.Float64, 4, 5)))
+		m := must(graph.Expand(must(graph.Reduce(graph.OpReduceMax, r, []int{1})), []int{4, 5}))
+		e := must(graph.Unary(graph.OpExp, must(graph.Binary(graph.OpSub, r, m))))
+		s := must(graph.Expand(must(graph.Reduce(graph.OpSum, e, []int{1})), []int{4, 5}))
+		return must(graph.Binary(graph.OpDiv, e, s))
+	}},
 	{"strided_view", func() *graph.Node {
 		// Every step of a view: slice with a step, flip, pad (a mask) and a cast.
 		x := host(graph.Float32, 6, 7)

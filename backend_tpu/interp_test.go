@@ -24,7 +24,7 @@ type arr struct {
 
 var (
 	opLine  = regexp.MustCompile(`^\s*(%\w+) = "([\w.]+)"\(([^)]*)\)(?: \{(.*)\})? : \(.*\) -> tensor<([^>]*)>$`)
-	retLine = regexp.MustCompile(`^\s*"func.return"\((%\w+)\)`)
+	retLine = regexp.MustCompile(`^\s*"func.return"\(([^)]*)\)`)
 	arrAttr = regexp.MustCompile(`(\w+) = array<i64(?:: ([-0-9, ]*))?>`)
 	valAttr = regexp.MustCompile(`value = dense<([^>]*)>`)
 )
@@ -60,7 +60,17 @@ func flat(idx, shape []int) int {
 	return o
 }
 
+// interpret runs a module of one result.
 func interpret(text string, args []arr) (arr, error) {
+	res, err := interpretAll(text, args)
+	if err != nil {
+		return arr{}, err
+	}
+	return res[0], nil
+}
+
+// interpretAll runs a module and returns all its results, in order.
+func interpretAll(text string, args []arr) ([]arr, error) {
 	vals := map[string]arr{}
 	for i, a := range args {
 		vals["%arg"+strconv.Itoa(i)] = a
@@ -68,7 +78,15 @@ func interpret(text string, args []arr) (arr, error) {
 	var red []string // a reduce being read: result name, operand, init, body op
 	for _, line := range strings.Split(text, "\n") {
 		if m := retLine.FindStringSubmatch(line); m != nil {
-			return vals[m[1]], nil
+			var res []arr
+			for _, name := range strings.Split(m[1], ",") {
+				v, ok := vals[strings.TrimSpace(name)]
+				if !ok {
+					return nil, fmt.Errorf("return of undefined %s", name)
+				}
+				res = append(res, v)
+			}
+			return res, nil
 		}
 		if m := reduceStart.FindStringSubmatch(line); m != nil {
 			red = m[1:4]
@@ -78,7 +96,7 @@ func interpret(text string, args []arr) (arr, error) {
 			if m := reduceEnd.FindStringSubmatch(line); m != nil {
 				out, err := reduce(vals[red[1]], vals[red[2]].data[0], red[3], m[1])
 				if err != nil {
-					return arr{}, err
+					return nil, err
 				}
 				vals[red[0]] = out
 				red = nil
@@ -194,9 +212,9 @@ func interpret(text string, args []arr) (arr, error) {
 			switch op {
 			case "stablehlo.constant":
 				v := valAttr.FindStringSubmatch(attrs)[1]
-				f, err := strconv.ParseFloat(v, 64)
+				f, err := parseConstant(v)
 				if err != nil {
-					return arr{}, fmt.Errorf("constant %q", v)
+					return nil, fmt.Errorf("constant %q", v)
 				}
 				out.data[i] = f
 			case "stablehlo.broadcast_in_dim":
@@ -242,12 +260,30 @@ func interpret(text string, args []arr) (arr, error) {
 				}
 				out.data[i] = src[0].data[flat(si, src[0].shape)]
 			default:
-				return arr{}, fmt.Errorf("interpreter has no %s", op)
+				return nil, fmt.Errorf("interpreter has no %s", op)
 			}
 		}
 		vals[name] = out
 	}
-	return arr{}, fmt.Errorf("no func.return")
+	return nil, fmt.Errorf("no func.return")
+}
+
+// parseConstant parses a dense element: a number, or the bits of a float in hex (MLIR's
+// spelling of infinities and NaNs), 16 digits for f64, 8 for f32.
+func parseConstant(v string) (float64, error) {
+	if !strings.HasPrefix(v, "0x") {
+		return strconv.ParseFloat(v, 64)
+	}
+	bits, err := strconv.ParseUint(v[2:], 16, 64)
+	switch {
+	case err != nil:
+		return 0, err
+	case len(v) == 18:
+		return math.Float64frombits(bits), nil
+	case len(v) == 10:
+		return float64(math.Float32frombits(uint32(bits))), nil
+	}
+	return 0, fmt.Errorf("hex constant %s", v)
 }
 
 var (

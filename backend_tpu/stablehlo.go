@@ -87,6 +87,7 @@ type emitter struct {
 	next   int
 	indent string
 	args   []value
+	inputs []*graph.Node // the node of each argument
 	// nodes maps buffers already available in the function (arguments, and outputs of
 	// kernels emitted earlier in a subgraph) to their flat values.
 	nodes map[*graph.Node]value
@@ -506,6 +507,7 @@ func (e *emitter) emitKernel(k *graph.Kernel) (value, error) {
 		if !ok {
 			v = value{name: "%arg" + strconv.Itoa(len(e.args)), t: tensorType{in.DType, []int{in.Numel()}}}
 			e.args = append(e.args, v)
+			e.inputs = append(e.inputs, in)
 			e.nodes[in] = v
 		}
 		ke.ins = append(ke.ins, v)
@@ -1063,15 +1065,9 @@ func EmitSubgraph(kernels []*graph.Kernel, outs []*graph.Node) (m *Module, err e
 		}
 	}()
 	e := newEmitter()
-	inputs := map[*graph.Node]bool{}
 	for _, k := range kernels {
 		if k == nil || k.Out == nil || k.Expr == nil {
 			return nil, errUnsupported("incomplete kernel")
-		}
-		for _, in := range k.Inputs {
-			if _, ok := e.nodes[in]; !ok {
-				inputs[in] = true
-			}
 		}
 		for _, dt := range append([]graph.DType{k.Out.DType}, inputDTypes(k)...) {
 			if !dt.Valid() {
@@ -1090,16 +1086,9 @@ func EmitSubgraph(kernels []*graph.Kernel, outs []*graph.Node) (m *Module, err e
 		}
 		results = append(results, v)
 	}
-	mod := &Module{Outputs: outs}
-	argNodes := make([]*graph.Node, len(e.args))
-	for n, v := range e.nodes {
-		for i, a := range e.args {
-			if a.name == v.name {
-				argNodes[i] = n
-			}
-		}
-	}
-	mod.Inputs = argNodes
+	// The arguments are recorded as they are added: a kernel that copies its input computes
+	// the very value of the argument, so the value does not tell the nodes apart.
+	mod := &Module{Inputs: e.inputs, Outputs: outs}
 	var b strings.Builder
 	b.WriteString("\"builtin.module\"() ({\n  \"func.func\"() ({\n  ^bb0(")
 	var argTypes []string
