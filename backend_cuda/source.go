@@ -87,7 +87,7 @@ func (a Arch) Target() codegen.Target {
 		groups = min(groups, g)
 	}
 	return codegen.Target{MaxWorkgroup: min(a.MaxThreads, 1024), SharedMemory: min(a.SharedMemory, 48<<10),
-		WarpWidth: a.WarpSize, MaxGroups: groups, TensorCores: a.CC >= 80}
+		WarpWidth: a.WarpSize, MaxGroups: groups, Shuffle: a.WarpSize == 32, TensorCores: a.CC >= 80}
 }
 
 // TypicalArch is a device of compute capability cc with the limits every sm_70 and later

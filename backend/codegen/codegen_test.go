@@ -57,7 +57,7 @@ type goldenCase struct {
 	name  string
 	build func(g gb) *graph.Node
 	opts  Options
-	tc    bool // CUDA only, on a target with tensor cores
+	sm80  bool // CUDA only, on a target with tensor cores and warp shuffles
 }
 
 func goldenCases() []goldenCase {
@@ -89,6 +89,11 @@ func goldenCases() []goldenCase {
 			// A long reduction: one workgroup, partial results in a shared-memory tree.
 			return g.must(graph.Reduce(graph.OpReduceMax, g.host(graph.Float32, 3, 4096), []int{1}))
 		}, Options{}, false},
+		{"reduce_group_sum_warps", func(g gb) *graph.Node {
+			// A long sum of squares: one workgroup per row, combined by warp shuffles.
+			x := g.host(graph.Float32, 3, 4096)
+			return g.must(graph.Reduce(graph.OpSum, g.bin(graph.OpMul, x, x), []int{1}))
+		}, Options{}, true},
 		{"matmul_tiled_bias_relu", func(g gb) *graph.Node {
 			// A tiled product with a fused epilogue: relu(a·b + bias).
 			a, b := g.host(graph.Float32, 128, 96), g.host(graph.Float32, 96, 160)
@@ -125,7 +130,7 @@ func TestGolden(t *testing.T) {
 	}{{glsl, ".glsl"}, {CUDA{}, ".cu"}}
 	for _, c := range goldenCases() {
 		for _, dl := range dialects {
-			if c.tc && dl.ext != ".cu" {
+			if c.sm80 && dl.ext != ".cu" {
 				continue
 			}
 			t.Run(c.name+dl.ext, func(t *testing.T) { golden(t, c, dl.d, filepath.Join("testdata", c.name+dl.ext)) })
@@ -137,7 +142,9 @@ func golden(t *testing.T, c goldenCase, d Dialect, path string) {
 	g := gb{t}
 	k := g.kernel(c.build(g))
 	target := glTarget
-	target.TensorCores = c.tc
+	if c.sm80 {
+		target = tcTarget
+	}
 	p, err := Lower(k, target, c.opts)
 	if err != nil {
 		t.Fatal(err)

@@ -215,6 +215,8 @@ func (CUDA) Call(fn Fn, t Type, argTypes []Type, args []string) (string, string,
 		return "__half2float(__float2half_rn(" + args[0] + "))", "", true
 	case FnRoundBF16:
 		return "__bfloat162float(__float2bfloat16_rn(" + args[0] + "))", "", true
+	case FnShuffleXor:
+		return "__shfl_xor_sync(0xffffffffu, " + args[0] + ", " + args[1] + ")", "", true
 	case FnIPow:
 		h := "xb_ipow_" + at.String()
 		return call(h), h, true

@@ -180,6 +180,9 @@ const (
 	FnF2I       // float to the integer type of the call: truncate, NaN 0, saturate to int64, wrap
 	FnRoundF16  // round F32 to the nearest Float16 value (ties to even), as F32
 	FnRoundBF16 // round F32 to the nearest BFloat16 value (ties to even), as F32
+	// FnShuffleXor (warp-wide: every thread of the warp calls it together) is the value of
+	// Args[0] in the thread whose lane is this thread's lane XOR Args[1], a literal.
+	FnShuffleXor
 	fnCount
 )
 
@@ -187,7 +190,7 @@ var fnNames = [...]string{FnSqrt: "sqrt", FnExp: "exp", FnExp2: "exp2", FnLog: "
 	FnCos: "cos", FnTan: "tan", FnAsin: "asin", FnAcos: "acos", FnAtan: "atan", FnSinh: "sinh", FnCosh: "cosh",
 	FnTanh: "tanh", FnErf: "erf", FnTrunc: "trunc", FnFloor: "floor", FnCeil: "ceil", FnRoundEven: "round_even",
 	FnAbs: "abs", FnFmod: "fmod", FnPow: "pow", FnFma: "fma", FnIsNaN: "isnan", FnMin: "min", FnMax: "max",
-	FnIPow: "ipow", FnF2I: "f2i", FnRoundF16: "round_f16", FnRoundBF16: "round_bf16"}
+	FnIPow: "ipow", FnF2I: "f2i", FnRoundF16: "round_f16", FnRoundBF16: "round_bf16", FnShuffleXor: "shuffle_xor"}
 
 func (f Fn) String() string { return fnNames[f] }
 

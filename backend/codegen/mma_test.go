@@ -9,7 +9,7 @@ import (
 )
 
 // tcTarget is an sm_80 device as far as the lowering cares.
-var tcTarget = Target{MaxWorkgroup: 1024, SharedMemory: 48 << 10, WarpWidth: 32, MaxGroups: 65535, TensorCores: true}
+var tcTarget = Target{MaxWorkgroup: 1024, SharedMemory: 48 << 10, WarpWidth: 32, MaxGroups: 65535, Shuffle: true, TensorCores: true}
 
 func TestTensorContractSpace(t *testing.T) {
 	sp := TensorContractSpace(tcTarget)

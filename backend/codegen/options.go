@@ -9,8 +9,11 @@ import (
 type Target struct {
 	MaxWorkgroup int // most threads in one workgroup
 	SharedMemory int // bytes of shared memory per workgroup
-	WarpWidth    int // SIMD width (informative: no template uses subgroup operations yet)
-	MaxGroups    int // most workgroups along one launch dimension (default 65535)
+	WarpWidth    int // SIMD width
+	// Shuffle says that the threads of a warp of WarpWidth (32) can read each other's
+	// values (FnShuffleXor), for the reductions.
+	Shuffle   bool
+	MaxGroups int // most workgroups along one launch dimension (default 65535)
 	// TensorCores says that the device has the intrinsics of Nvidia's sm_80 (asynchronous
 	// copies, ldmatrix, mma.m16n8k16 for Float16 and BFloat16), for the tensor-core
 	// Contract template.

@@ -174,7 +174,12 @@ func (b *builder) reduceSerial(r reduction) error {
 // group, then the partial results meet in a tree in shared memory.
 func (b *builder) reduceGroup(r reduction) error {
 	local := b.o.ReduceLocal
-	b.note("reduce %v group: %d outputs of %d elements, one workgroup of %d each, tree in shared memory", r.op, r.outs, r.group, local)
+	shuffle := b.t.Shuffle && b.t.WarpWidth == 32 && local%32 == 0
+	how := "tree in shared memory"
+	if shuffle {
+		how = fmt.Sprintf("shuffles in warps, then across %d warps", local/32)
+	}
+	b.note("reduce %v group: %d outputs of %d elements, one workgroup of %d each, %s", r.op, r.outs, r.group, local, how)
 	group := b.launchGroups(r.outs, local)
 	if b.p.Groups[0]*b.p.Groups[1] > r.outs {
 		// The whole workgroup leaves together, so the barriers below stay uniform.
@@ -204,6 +209,9 @@ func (b *builder) reduceGroup(r reduction) error {
 		b.emit(&Comment{Text: "Each thread folds every " + fmt.Sprint(local) + "th element of the group."})
 		b.emit(&For{Var: red.Name, Type: b.idx, Start: tid, End: b.iconst(r.group), Step: b.iconst(local), Body: body})
 	}
+	if shuffle {
+		return b.reduceWarps(r, group, tid, acc, local)
+	}
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: T(r.s), Len: local})
 	part := func(i *Expr) *Expr { return Index("partial", T(r.s), i) }
 	b.emit(&Comment{Text: "Combine the threads' partial results in a tree."})
@@ -223,4 +231,45 @@ func (b *builder) reduceGroup(r reduction) error {
 	})
 	b.emit(&If{Cond: Bin(OEq, tid, b.iconst(0)), Then: then})
 	return err
+}
+
+// reduceWarps finishes reduceGroup on a target with warp shuffles: the threads of each warp
+// combine their partial results through shuffles, the first thread of each warp leaves the
+// warp's result in shared memory, and the first warp combines those the same way.
+func (b *builder) reduceWarps(r reduction, group, tid, acc *Expr, local int) error {
+	warps := local / 32
+	// butterfly folds v with the values of the other lanes of its warp: every lane ends
+	// with the warp's result.
+	butterfly := func(v *Expr) {
+		for m := 16; m > 0; m /= 2 {
+			other := b.let("o", b.shuffle(r.s, v, m))
+			b.emit(&Assign{Name: v.Name, Value: r.combine(v, other)})
+		}
+	}
+	b.emit(&Comment{Text: "Combine the partial results of each warp, then of the warps."})
+	butterfly(acc)
+	lane := b.named("lane", remE(tid, 32))
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: T(r.s), Len: warps})
+	b.emit(&If{Cond: Bin(OEq, lane, b.iconst(0)), Then: []Stmt{&Assign{Name: "partial", Index: divE(tid, 32), Value: acc}}}, &Barrier{})
+	var err error
+	first := b.block(func() {
+		w := b.variable("w", Sel(Bin(OLt, lane, b.iconst(warps)), Index("partial", T(r.s), lane), r.identity()))
+		butterfly(w)
+		then := b.block(func() {
+			core := b.let("v", b.narrow(w, r.dt, graph.OpSum))
+			err = b.epilogue(group, core)
+		})
+		b.emit(&If{Cond: Bin(OEq, tid, b.iconst(0)), Then: then})
+	})
+	b.emit(&If{Cond: Bin(OLt, tid, b.iconst(32)), Then: first})
+	return err
+}
+
+// shuffle is FnShuffleXor of v, a value of type s; Bool travels as an int.
+func (b *builder) shuffle(s Scalar, v *Expr, mask int) *Expr {
+	m := Int(int64(mask), I32)
+	if s == Bool {
+		return Bin(ONe, Call(FnShuffleXor, I32, Cast(v, I32), m), Int(0, I32))
+	}
+	return Call(FnShuffleXor, s, v, m)
 }
