@@ -331,7 +331,7 @@ type program struct {
 
 // Source returns the CUDA C++ that Compile would build for k, for humans and tests.
 func (d *Device) Source(k *graph.Kernel) (string, error) {
-	p, err := codegen.Lower(k, d.target, d.opts)
+	p, err := codegen.Lower(k, d.target, optionsFor(k, d.arch, d.opts))
 	if err != nil {
 		return "", err
 	}
@@ -342,7 +342,7 @@ func (d *Device) Source(k *graph.Kernel) (string, error) {
 // sm_XY (PTX for the newest architecture NVRTC knows when it does not know the device's),
 // load the module.
 func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
-	p, err := codegen.Lower(k, d.target, d.opts)
+	p, err := codegen.Lower(k, d.target, optionsFor(k, d.arch, d.opts))
 	if err != nil {
 		return nil, fmt.Errorf("cuda: %w", err)
 	}

@@ -42,7 +42,7 @@ func nvrtcForTest(t *testing.T) *nvrtcAPI {
 }
 
 // compileDevice is the CPU device with a Compile that first lowers every kernel for a
-// typical sm_80 device, renders it in the CUDA dialect and hands it to compile, then lets
+// typical sm_80 device (with the options a device would choose), renders it in the CUDA dialect and hands it to compile, then lets
 // the CPU run it, so that the conformance suite goes through and generates every kernel
 // that a CUDA device would compile.
 type compileDevice struct {
@@ -63,7 +63,7 @@ func (d *compileDevice) Capabilities() backend.Capabilities {
 
 func (d *compileDevice) Compile(k *graph.Kernel) (backend.Program, error) {
 	d.kernels.Add(1)
-	p, err := codegen.Lower(k, d.arch.Target(), codegen.Options{})
+	p, err := codegen.Lower(k, d.arch.Target(), optionsFor(k, d.arch, codegen.Options{}))
 	if err == nil {
 		var src string
 		if src, err = Source(p); err == nil {
@@ -94,7 +94,11 @@ func TestNVRTCCompilesEverything(t *testing.T) {
 		seen    = map[string]bool{}
 		sources []kernel
 	)
-	dev := &compileDevice{Device: cpu.New(), arch: TypicalArch(80), compile: func(src, name string) {
+	// Two SMs: products of two or more 128 × 128 blocks take the large SIMT tiles, smaller
+	// ones the default tiles, so that both are compiled.
+	arch := TypicalArch(80)
+	arch.SMs = 2
+	dev := &compileDevice{Device: cpu.New(), arch: arch, compile: func(src, name string) {
 		mu.Lock()
 		defer mu.Unlock()
 		if !seen[src] {

@@ -1,0 +1,48 @@
+package backend_cuda
+
+import (
+	"testing"
+
+	"github.com/crossbar-compute/crossbar/backend/codegen"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// TestOptionsFor checks the tile choice of contractions: large SIMT tiles once a product
+// fills a wave of SMs, the defaults below that, tensor-core and explicit tiles untouched.
+func TestOptionsFor(t *testing.T) {
+	arch := TypicalArch(80)
+	arch.SMs = 8
+	product := func(dt graph.DType, m, n, k int) *graph.Kernel {
+		a, _ := graph.Host(dt, []int{m, k}, make([]byte, m*k*dt.Size()))
+		b, _ := graph.Host(dt, []int{k, n}, make([]byte, k*n*dt.Size()))
+		c, err := graph.Contract(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := graph.Schedule([]*graph.Node{c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ks[len(ks)-1]
+	}
+	for _, c := range []struct {
+		name  string
+		k     *graph.Kernel
+		opts  codegen.Options
+		large bool
+	}{
+		{"float32 8 blocks", product(graph.Float32, 256, 512, 64), codegen.Options{}, true},
+		{"float32 4 blocks", product(graph.Float32, 256, 256, 64), codegen.Options{}, false},
+		{"float64 16 blocks", product(graph.Float64, 512, 512, 64), codegen.Options{}, true},
+		{"float16 on tensor cores", product(graph.Float16, 512, 512, 64), codegen.Options{}, false},
+		{"explicit tiles", product(graph.Float32, 512, 512, 64), codegen.Options{BlockM: 32}, false},
+	} {
+		o := optionsFor(c.k, arch, c.opts)
+		if got := o.BlockM == 128 && o.ThreadM == 8; got != c.large {
+			t.Errorf("%s: large tiles %v, want %v (%+v)", c.name, got, c.large, o)
+		}
+		if _, err := codegen.Lower(c.k, arch.Target(), o); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
