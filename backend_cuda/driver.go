@@ -70,6 +70,7 @@ type driverAPI struct {
 	memFreeHost       func(p unsafe.Pointer) cuResult
 	memcpyHtoDAsync   func(dst uint64, src unsafe.Pointer, bytes uintptr, stream uintptr) cuResult
 	memcpyDtoHAsync   func(dst unsafe.Pointer, src uint64, bytes uintptr, stream uintptr) cuResult
+	memcpyDtoDAsync   func(dst, src uint64, bytes uintptr, stream uintptr) cuResult
 	memsetD32Async    func(dst uint64, v uint32, n uintptr, stream uintptr) cuResult
 	moduleLoadData    func(m *uintptr, image unsafe.Pointer) cuResult
 	moduleUnload      func(m uintptr) cuResult
@@ -120,6 +121,7 @@ func loadDriver() (*driverAPI, error) {
 			"cuMemFreeHost":                &d.memFreeHost,
 			"cuMemcpyHtoDAsync_v2":         &d.memcpyHtoDAsync,
 			"cuMemcpyDtoHAsync_v2":         &d.memcpyDtoHAsync,
+			"cuMemcpyDtoDAsync_v2":         &d.memcpyDtoDAsync,
 			"cuMemsetD32Async":             &d.memsetD32Async,
 			"cuModuleLoadData":             &d.moduleLoadData,
 			"cuModuleUnload":               &d.moduleUnload,

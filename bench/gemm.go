@@ -291,16 +291,21 @@ func runOpenBLAS[T float32 | float64](ctx context.Context, opts Options, g gemmS
 // checkGemm compares some elements of c = op(a)·op(b) with sums computed on the host, as
 // checkMatMul does; float64 results get a tighter tolerance.
 func checkGemm[T float32 | float64](c, a, b []T, g gemmShape) error {
+	tol := 1e-3
+	if _, ok := any(c).([]float64); ok {
+		tol = 1e-9
+	}
+	return checkGemmWithin(c, a, b, g, tol)
+}
+
+// checkGemmWithin is checkGemm with the tolerance tol relative to sum_k |a_ik·b_kj|.
+func checkGemmWithin[T float32 | float64](c, a, b []T, g gemmShape, tol float64) error {
 	m, n, k := g.m, g.n, g.k
 	if len(c) != m*n {
 		return fmt.Errorf("product has %d elements, want %d", len(c), m*n)
 	}
 	if m == 0 || n == 0 {
 		return nil
-	}
-	tol := 1e-3
-	if _, ok := any(c).([]float64); ok {
-		tol = 1e-9
 	}
 	points := [][2]int{{0, 0}, {0, n - 1}, {m - 1, 0}, {m - 1, n - 1}}
 	for p := range 60 {

@@ -11,6 +11,8 @@
 //	go run ./bench -json > results.jsonl        # JSON lines instead of the table
 //	OPENBLAS_CORETYPE=SkylakeX go run ./bench -device cpu -suite gemm,deepbench
 //	                                            # SGEMM/DGEMM and DeepBench shapes vs OpenBLAS
+//	go run ./bench -device cuda:0 -suite stream,cublas -n 134217728
+//	                                            # a GPU against cuBLAS and its memcpy bandwidth
 //	go run ./bench -list                        # the suites and devices, and nothing else
 //	go run ./bench -tune -device cpu -suite deepbench -tune-budget 15m
 //	                                            # tune the DeepBench GEMMs into the tuning cache
@@ -62,6 +64,22 @@
 //     The case is "set-TT" (the two flags), the size m×n×k. The suite fails with an error
 //     when no list is found. -quick runs the first three shapes with every dimension
 //     divided by 8.
+//   - cublas (cuda devices): GEMMs in float16 (hgemm), bfloat16 (bf16gemm) and float32
+//     (sgemm), square at 8192 (-sizes when given; 1024 with -quick) and at DeepBench's
+//     "train" shapes (the -deepbench list, stored as in deepbench), each case followed by the
+//     same product with cuBLAS on the same device and values (cublasGemmEx, float32
+//     accumulation, no TF32; libcublas.so.13, .12 or .11, or $CROSSBAR_CUBLAS_LIB, loaded with
+//     purego). Both are timed with device events; the rate is in TFLOP/s and the crossbar row's
+//     note gives the ratio ("0.63x cuBLAS"). Half inputs are made on the device by a cast of
+//     values already rounded to the dtype, and both results are checked against float64 sums
+//     on the host. Without cuBLAS the cuBLAS rows are skipped (the reason is in the status
+//     column) and the crossbar rows still run; on other devices the suite is one skipped row.
+//
+// On a device that copies between its own buffers (cuda: cuMemcpyDtoD), the stream suite
+// first measures that copy of an -n vector ("memcpy", 2n·4 bytes), and each kernel's note
+// gives its rate as a ratio to it ("0.93x memcpy"): the share of the bandwidth the device
+// can reach. A skipped case is not a failure. scripts/gpu.sh runs these GPU cases (and the
+// go test benchmarks of backend_cuda, which compare the same way) on a machine without Go.
 //
 // A new suite is a new file: a type implementing Suite (suite.go) and an init function that
 // calls register; the measure helper does the warm-up, the repetitions and the kernel count.

@@ -371,10 +371,13 @@ func (t *tableReporter) add(r Row) error {
 		status = "ok: " + r.Note
 	}
 	timeS, medS, rateS, unit := "-", "-", "-", r.Unit
-	if r.OK() {
-		timeS, medS, rateS = fmtDuration(r.Time), fmtDuration(r.Median), fmtRate(r.Rate)
-	} else {
+	switch {
+	case !r.OK():
 		status = "error: " + oneLine(r.Err, 160)
+	case r.Skip != "":
+		status = "skipped: " + oneLine(r.Skip, 160)
+	default:
+		timeS, medS, rateS = fmtDuration(r.Time), fmtDuration(r.Median), fmtRate(r.Rate)
 	}
 	if unit == "" {
 		unit = "-"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/graph"
 	"github.com/crossbar-compute/crossbar/tensor"
 )
 
@@ -152,6 +154,18 @@ func (s streamSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 	}
 	defer freeTensor(y)
 	var rows []Row
+	// On a device with its own copy (cuda's cuMemcpyDtoD) the kernels' rates are also
+	// given as a ratio to its rate, the bandwidth the device can reach.
+	var memcpyRate float64
+	if cp, ok := dev.(bufferCopier); ok {
+		opts.progress("%s: %s memcpy n=%d", dev.Name(), s.Name(), n)
+		row := Row{Device: dev.Name(), Suite: s.Name(), Case: "memcpy", Size: strconv.Itoa(n)}
+		if err := measureMemcpy(ctx, dev, cp, opts, hx, &row); err != nil {
+			row.fail(err)
+		}
+		memcpyRate = row.Rate
+		rows = append(rows, row)
+	}
 	for _, c := range streamCases {
 		if err := ctx.Err(); err != nil {
 			return rows, err
@@ -162,6 +176,13 @@ func (s streamSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 		if err == nil {
 			bytes := float64(c.vectors*4*n + c.extra)
 			row.setTiming(tm, bytes, "bytes", 1e9, "GB/s", 1)
+			if memcpyRate > 0 {
+				note := fmt.Sprintf("%.2fx memcpy", row.Rate/memcpyRate)
+				if row.Note != "" {
+					note += "; " + row.Note
+				}
+				row.Note = note
+			}
 			err = c.check(out, hx, hy)
 			freeTensor(out)
 		}
@@ -174,4 +195,52 @@ func (s streamSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 		}
 	}
 	return rows, nil
+}
+
+// bufferCopier is a device that copies between its buffers itself (backend_cuda.Device).
+type bufferCopier interface {
+	CopyBuffer(dst, src backend.Buffer) error
+}
+
+// measureMemcpy times the device's own copy of an n-element float32 vector (2n·4 bytes
+// read and written) with the device's timer, -reps times after a warm-up, and checks the
+// copy.
+func measureMemcpy(ctx context.Context, dev backend.Device, cp bufferCopier, opts Options, hx []float32, row *Row) error {
+	var bufs [2]backend.Buffer
+	for i := range bufs {
+		b, err := dev.Alloc(graph.Float32, len(hx))
+		if err != nil {
+			return err
+		}
+		defer dev.Free(b)
+		bufs[i] = b
+	}
+	src := deviceBytes(graph.Float32, hx)
+	if err := dev.CopyIn(bufs[0], src); err != nil {
+		return err
+	}
+	call := func() error { return cp.CopyBuffer(bufs[1], bufs[0]) }
+	if err := call(); err != nil {
+		return err
+	}
+	var tm timing
+	for range opts.Reps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d, err := dev.Time(call)
+		if err != nil {
+			return err
+		}
+		tm.times = append(tm.times, d)
+	}
+	row.setTiming(tm, float64(2*4*len(hx)), "bytes", 1e9, "GB/s", 0)
+	got := make([]byte, len(src))
+	if err := dev.CopyOut(got, bufs[1]); err != nil {
+		return err
+	}
+	if !bytes.Equal(got, src) {
+		return fmt.Errorf("memcpy: the copy differs from its source")
+	}
+	return nil
 }

@@ -75,9 +75,12 @@ type Row struct {
 	Note string `json:"note,omitempty"`
 	// Err is set when the case failed; the measurements are then not valid.
 	Err string `json:"error,omitempty"`
+	// Skip says why a case was not measured (a reference absent on this machine or not
+	// meant for this device); a skipped case has no measurements and is not a failure.
+	Skip string `json:"skipped,omitempty"`
 }
 
-// OK reports whether the row is a successful measurement.
+// OK reports whether the row is not a failure: a successful measurement, or a skipped case.
 func (r Row) OK() bool { return r.Err == "" }
 
 // setTiming fills the time and rate fields from t; scale converts work per second to Unit

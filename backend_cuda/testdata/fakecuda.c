@@ -28,6 +28,8 @@ int cuMemAllocHost_v2(void**p,size_t n){chk();*p=malloc(n);return 0;}
 int cuMemFreeHost(void*p){free(p);return 0;}
 int cuMemcpyHtoDAsync_v2(dptr d,const void*s,size_t n,void*st){chk();memcpy((void*)d,s,n);return 0;}
 int cuMemcpyDtoHAsync_v2(void*d,dptr s,size_t n,void*st){chk();memcpy(d,(void*)s,n);return 0;}
+int cuMemcpyDtoDAsync_v2(dptr d,dptr s,size_t n,void*st){chk();memmove((void*)d,(void*)s,n);return 0;}
+int cuCtxGetCurrent(void**c){*c=depth>0?(void*)0x1234:0;return 0;}
 int cuMemsetD32Async(dptr d,unsigned v,size_t n,void*st){chk();unsigned*p=(unsigned*)d;for(size_t i=0;i<n;i++)p[i]=v;return 0;}
 int cuModuleLoadData(void**m,const void*img){chk();if(memcmp(img,"\x7f""ELF",4)!=0)return 200;*m=(void*)0x77;return 0;}
 int cuModuleUnload(void*m){chk();return 0;}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCublasSuiteSkipsOtherDevices checks that the cublas suite on a device that is not a
+// cuda device reports a skipped case, which is not a failure, in JSON and in the table.
+func TestCublasSuiteSkipsOtherDevices(t *testing.T) {
+	opts := Options{Devices: []string{"cpu"}, Suites: []string{"cublas"}, Quick: true, Timeout: time.Minute}
+	rows, err := runRows(t, opts)
+	if err != nil {
+		t.Errorf("run: %v", err)
+	}
+	if len(rows) != 1 || !rows[0].OK() || !strings.Contains(rows[0].Skip, "cuda") || rows[0].Suite != "cublas" {
+		t.Fatalf("rows %+v, want one skipped cublas row", rows)
+	}
+	var buf bytes.Buffer
+	if err := run(context.Background(), opts, &buf); err != nil {
+		t.Errorf("run: %v", err)
+	}
+	if out := buf.String(); !strings.Contains(out, "skipped: cuBLAS runs on cuda devices only") || !strings.Contains(out, "cublas: ") {
+		t.Errorf("table lacks the skipped row or the cublas header line:\n%s", out)
+	}
+}
+
+// TestCublasShapes checks the products of the cublas suite: the cubes, then DeepBench's
+// training problems only.
+func TestCublasShapes(t *testing.T) {
+	path := writeList(t, "train 1760 16 1760 N N\nserver 35 1500 2560 N N\ntrain 2048 128 2048 T N\n")
+	for _, c := range []struct {
+		opts Options
+		want []string
+	}{
+		{Options{Deepbench: path}, []string{"square 8192", "train-NN 1760x16x1760", "train-TN 2048x128x2048"}},
+		{Options{Deepbench: path, Quick: true}, []string{"square 1024", "train-NN 220x2x220", "train-TN 256x16x256"}},
+		{Options{Deepbench: path, Sizes: []int{64, 96}}, []string{"square 64", "square 96", "train-NN 1760x16x1760", "train-TN 2048x128x2048"}},
+	} {
+		opts, err := c.opts.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		shapes, err := cublasShapes(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range shapes {
+			got = append(got, s.set+" "+s.size)
+		}
+		if strings.Join(got, ", ") != strings.Join(c.want, ", ") {
+			t.Errorf("%+v: shapes %q, want %q", c.opts, got, c.want)
+		}
+	}
+	opts, _ := Options{Deepbench: "/nonexistent/absent.txt"}.withDefaults()
+	if shapes, err := cublasShapes(opts); err == nil || len(shapes) != 1 {
+		t.Errorf("missing list: %d shapes, %v; want the cube and an error", len(shapes), err)
+	}
+}
+
+// writeList writes a DeepBench problem list into the test's temporary directory.
+func writeList(t *testing.T, list string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "problems.txt")
+	if err := os.WriteFile(path, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
