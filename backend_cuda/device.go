@@ -325,8 +325,11 @@ type program struct {
 	local  [3]int
 	params int
 	flag   bool
-	where  string // gather: the axis, for errors
-	source string
+	// dynamicShared is the bytes of dynamic shared memory of a kernel past the static
+	// limit (codegen.CUDAStaticShared), given at every launch; 0 for static shared memory.
+	dynamicShared int
+	where         string // gather: the axis, for errors
+	source        string
 }
 
 // Source returns the CUDA C++ that Compile would build for k, for humans and tests.
@@ -359,6 +362,9 @@ func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
 		return nil, err
 	}
 	prog := &program{groups: p.Groups, local: p.Local, params: len(p.Params), flag: p.ErrorFlag, source: src}
+	if n := codegen.SharedBytes(p); n > codegen.CUDAStaticShared {
+		prog.dynamicShared = n
+	}
 	if c := k.Core; p.ErrorFlag && c != nil && c.Op == graph.OpGather {
 		shape := c.Src[0].View.Shape
 		prog.where = fmt.Sprintf("for axis %d of size %d in %v", c.Axes[0], shape[c.Axes[0]], shape)
@@ -372,6 +378,14 @@ func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
 		if err := d.drv.check("cuModuleGetFunction("+p.Name+")", d.drv.moduleGetFunction(&prog.fn, prog.module, p.Name)); err != nil {
 			d.drv.moduleUnload(prog.module)
 			return err
+		}
+		if prog.dynamicShared > 0 {
+			// Past 48 KiB a kernel must ask for its shared memory.
+			r := d.drv.funcSetAttribute(prog.fn, funcAttrMaxDynamicShared, int32(prog.dynamicShared))
+			if err := d.drv.check(fmt.Sprintf("cuFuncSetAttribute(%s, %d bytes of dynamic shared memory)", p.Name, prog.dynamicShared), r); err != nil {
+				d.drv.moduleUnload(prog.module)
+				return err
+			}
 		}
 		return nil
 	})
@@ -422,7 +436,7 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 		}
 		g, l := prog.groups, prog.local
 		r := d.drv.launchKernel(prog.fn, uint32(max(g[0], 1)), uint32(max(g[1], 1)), uint32(max(g[2], 1)),
-			uint32(max(l[0], 1)), uint32(max(l[1], 1)), uint32(max(l[2], 1)), 0, d.stream, unsafe.Pointer(&args[0]), nil)
+			uint32(max(l[0], 1)), uint32(max(l[1], 1)), uint32(max(l[2], 1)), uint32(prog.dynamicShared), d.stream, unsafe.Pointer(&args[0]), nil)
 		runtime.KeepAlive(ptrs)
 		runtime.KeepAlive(args)
 		if err := d.drv.check(fmt.Sprintf("cuLaunchKernel %v x %v", g, l), r); err != nil {

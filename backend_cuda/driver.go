@@ -42,6 +42,9 @@ const (
 	attrCCMajor              = 75
 	attrCCMinor              = 76
 	attrMaxSharedPerBlockOpt = 97
+
+	// funcAttrMaxDynamicShared is CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES.
+	funcAttrMaxDynamicShared = 8
 )
 
 // driverAPI holds the CUDA driver API entry points (cuda.h), the _v2 ones where the
@@ -76,6 +79,7 @@ type driverAPI struct {
 	moduleUnload      func(m uintptr) cuResult
 	moduleGetFunction func(f *uintptr, m uintptr, name string) cuResult
 	launchKernel      func(f uintptr, gx, gy, gz, bx, by, bz uint32, shared uint32, stream uintptr, params, extra unsafe.Pointer) cuResult
+	funcSetAttribute  func(f uintptr, attr int32, v int32) cuResult
 	streamCreate      func(s *uintptr, flags uint32) cuResult
 	streamSynchronize func(s uintptr) cuResult
 	eventCreate       func(e *uintptr, flags uint32) cuResult
@@ -127,6 +131,7 @@ func loadDriver() (*driverAPI, error) {
 			"cuModuleUnload":               &d.moduleUnload,
 			"cuModuleGetFunction":          &d.moduleGetFunction,
 			"cuLaunchKernel":               &d.launchKernel,
+			"cuFuncSetAttribute":           &d.funcSetAttribute,
 			"cuStreamCreate":               &d.streamCreate,
 			"cuStreamSynchronize":          &d.streamSynchronize,
 			"cuEventCreate":                &d.eventCreate,

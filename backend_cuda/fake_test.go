@@ -21,10 +21,22 @@ import (
 // the OOM mapping, and calls from many goroutines (the fake aborts when a call comes
 // without the context current). It needs NVRTC and a C compiler, and skips without them.
 func TestFakeDriver(t *testing.T) {
-	if os.Getenv("CROSSBAR_CUDA_FAKE_CHILD") == "1" {
+	if inFakeChild() {
 		fakeDriverChild(t)
 		return
 	}
+	runFakeChild(t, "TestFakeDriver")
+}
+
+// inFakeChild reports whether this process is the child of runFakeChild.
+func inFakeChild() bool { return os.Getenv("CROSSBAR_CUDA_FAKE_CHILD") == "1" }
+
+// runFakeChild runs the test named name again in a child process whose driver is the fake
+// (the driver is loaded once per process, so the fake cannot replace a real one in this
+// process), with the environment variables env added. It needs NVRTC and a C compiler, and
+// skips without them.
+func runFakeChild(t *testing.T, name string, env ...string) {
+	t.Helper()
 	nvrtcForTest(t)
 	cc, err := exec.LookPath("gcc")
 	if err != nil {
@@ -34,8 +46,8 @@ func TestFakeDriver(t *testing.T) {
 	if out, err := exec.Command(cc, "-shared", "-fPIC", "-o", lib, "testdata/fakecuda.c").CombinedOutput(); err != nil {
 		t.Skipf("cannot build the fake driver: %v\n%s", err, out)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFakeDriver$", "-test.v")
-	cmd.Env = append(os.Environ(), "CROSSBAR_CUDA_FAKE_CHILD=1", "CROSSBAR_CUDA_LIB="+lib)
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v")
+	cmd.Env = append(append(os.Environ(), "CROSSBAR_CUDA_FAKE_CHILD=1", "CROSSBAR_CUDA_LIB="+lib), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
@@ -86,6 +98,13 @@ func fakeDriverChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := tensor.Data[float32](x.Gather(0, tensor.New([]int32{1, 0}, 2).To(d))); err != nil {
+		t.Fatal(err)
+	}
+	// A Float16 product that fills the fake's 132 SMs with 128 x 256 tensor-core tiles: 72 KiB
+	// of dynamic shared memory, which the launch may use only once the kernel has asked for
+	// it (the fake refuses the launch otherwise).
+	h := tensor.RandUniform(1, tensor.Float16, 2048, 64).To(d).MatMul(tensor.RandUniform(2, tensor.Float16, 64, 4352).To(d))
+	if err := h.Realize(); err != nil {
 		t.Fatal(err)
 	}
 	if dt, err := d.Time(func() error { return x.Exp().Realize() }); err != nil || dt != 1500*time.Microsecond {

@@ -6,24 +6,40 @@ import (
 )
 
 // optionsFor returns the options to compile k with on a device of architecture a, from
-// the device's options o. Contractions on CUDA cores (float32, float64 and the integers)
-// take the tiles of the classic SIMT GEMM, 128 × 128 blocks of 8 × 8 per thread along
-// steps of 8, when the product has at least a wave of such blocks (one per SM): each
-// thread then loads 16 values from shared memory for 64 multiply-adds. Smaller products
-// keep the default 64 × 64 blocks, so that more SMs get work. Tensor-core products have
-// their own tiles.
+// the device's options o: the tiles of a contraction by the size of the product, where o
+// leaves them to the defaults.
+//
+// On CUDA cores (float32, float64, the integers) a product with at least a wave of 128 ×
+// 128 blocks (one per SM) takes the tiles of the classic SIMT GEMM: 128 × 128 blocks of
+// 8 × 8 per thread along steps of 8, so that each thread loads 16 values from shared
+// memory for 64 multiply-adds. On tensor cores such a product takes 128 × 256 blocks of
+// eight 64 × 64 warp tiles, which halves the loads of A per multiply-add, where the device
+// allows their 72 KiB of shared memory. Smaller products keep the default 64 × 64 (CUDA
+// cores) and 128 × 128 (tensor cores) blocks, so that more SMs get work.
 func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	c := k.Core
-	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 || o.BlockM != 0 || o.BlockN != 0 {
-		return o
-	}
-	if codegen.UsesTensorCores(k, a.Target(), o) {
+	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
 		return o
 	}
 	r := len(c.Shape)
 	m, n := c.Shape[r-2], c.Shape[r-1]
-	blocks := graph.NumElements(c.Shape[:r-2]) * ((m + 127) / 128) * ((n + 127) / 128)
-	if blocks < max(a.SMs, 1) {
+	blocks := func(bm, bn int) int {
+		return graph.NumElements(c.Shape[:r-2]) * ((m + bm - 1) / bm) * ((n + bn - 1) / bn)
+	}
+	wave := max(a.SMs, 1)
+	t := a.Target()
+	if codegen.UsesTensorCores(k, t, o) {
+		if o.TCBlockM != 0 || o.TCBlockN != 0 || blocks(128, 256) < wave {
+			return o
+		}
+		wide := o
+		wide.TCBlockM, wide.TCBlockN = 128, 256
+		if codegen.UsesTensorCores(k, t, wide) {
+			return wide
+		}
+		return o
+	}
+	if o.BlockM != 0 || o.BlockN != 0 || blocks(128, 128) < wave {
 		return o
 	}
 	o.BlockM, o.BlockN, o.BlockK, o.ThreadM, o.ThreadN = 128, 128, 8, 8, 8

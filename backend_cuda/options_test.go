@@ -7,8 +7,9 @@ import (
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
-// TestOptionsFor checks the tile choice of contractions: large SIMT tiles once a product
-// fills a wave of SMs, the defaults below that, tensor-core and explicit tiles untouched.
+// TestOptionsFor checks the tile choice of contractions: large SIMT tiles and wide
+// tensor-core tiles once a product fills a wave of SMs, the defaults below that, explicit
+// tiles untouched.
 func TestOptionsFor(t *testing.T) {
 	arch := TypicalArch(80)
 	arch.SMs = 8
@@ -29,17 +30,23 @@ func TestOptionsFor(t *testing.T) {
 		name  string
 		k     *graph.Kernel
 		opts  codegen.Options
-		large bool
+		large bool // the large SIMT tiles
+		wide  bool // the 128 x 256 tensor-core tiles
 	}{
-		{"float32 8 blocks", product(graph.Float32, 256, 512, 64), codegen.Options{}, true},
-		{"float32 4 blocks", product(graph.Float32, 256, 256, 64), codegen.Options{}, false},
-		{"float64 16 blocks", product(graph.Float64, 512, 512, 64), codegen.Options{}, true},
-		{"float16 on tensor cores", product(graph.Float16, 512, 512, 64), codegen.Options{}, false},
-		{"explicit tiles", product(graph.Float32, 512, 512, 64), codegen.Options{BlockM: 32}, false},
+		{"float32 8 blocks", product(graph.Float32, 256, 512, 64), codegen.Options{}, true, false},
+		{"float32 4 blocks", product(graph.Float32, 256, 256, 64), codegen.Options{}, false, false},
+		{"float64 16 blocks", product(graph.Float64, 512, 512, 64), codegen.Options{}, true, false},
+		{"float16 8 wide blocks", product(graph.Float16, 512, 1024, 64), codegen.Options{}, false, true},
+		{"float16 4 wide blocks", product(graph.Float16, 256, 512, 64), codegen.Options{}, false, false},
+		{"bfloat16 explicit tiles", product(graph.BFloat16, 512, 1024, 64), codegen.Options{TCBlockM: 64}, false, false},
+		{"explicit tiles", product(graph.Float32, 512, 512, 64), codegen.Options{BlockM: 32}, false, false},
 	} {
 		o := optionsFor(c.k, arch, c.opts)
 		if got := o.BlockM == 128 && o.ThreadM == 8; got != c.large {
 			t.Errorf("%s: large tiles %v, want %v (%+v)", c.name, got, c.large, o)
+		}
+		if got := o.TCBlockN == 256; got != c.wide {
+			t.Errorf("%s: wide tensor-core tiles %v, want %v (%+v)", c.name, got, c.wide, o)
 		}
 		if _, err := codegen.Lower(c.k, arch.Target(), o); err != nil {
 			t.Errorf("%s: %v", c.name, err)

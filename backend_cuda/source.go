@@ -86,14 +86,27 @@ func (a Arch) Target() codegen.Target {
 	for _, g := range a.MaxGrid[1:] {
 		groups = min(groups, g)
 	}
-	return codegen.Target{MaxWorkgroup: min(a.MaxThreads, 1024), SharedMemory: min(a.SharedMemory, 48<<10),
+	// Kernels past the static 48 KiB take dynamic shared memory, up to the opt-in limit.
+	shared := max(min(a.SharedMemory, codegen.CUDAStaticShared), a.SharedOptIn)
+	return codegen.Target{MaxWorkgroup: min(a.MaxThreads, 1024), SharedMemory: shared,
 		WarpWidth: a.WarpSize, MaxGroups: groups, Shuffle: a.WarpSize == 32, TensorCores: a.CC >= 80}
 }
 
 // TypicalArch is a device of compute capability cc with the limits every sm_70 and later
-// has, for compiling without a device.
+// has, and the opt-in shared memory of its generation, for compiling without a device.
 func TypicalArch(cc int) Arch {
-	return Arch{CC: cc, MaxThreads: 1024, SharedMemory: 48 << 10, MaxGrid: [3]int{1<<31 - 1, 65535, 65535}, WarpSize: 32}
+	optIn := 0
+	switch {
+	case cc >= 90:
+		optIn = 227 << 10
+	case cc == 80 || cc == 87:
+		optIn = 163 << 10
+	case cc >= 86:
+		optIn = 99 << 10
+	case cc >= 70:
+		optIn = 64 << 10
+	}
+	return Arch{CC: cc, MaxThreads: 1024, SharedMemory: 48 << 10, SharedOptIn: optIn, MaxGrid: [3]int{1<<31 - 1, 65535, 65535}, WarpSize: 32}
 }
 
 // dtypes are the dtypes the CUDA dialect computes: all of them. Bool and Uint8 are stored

@@ -11,6 +11,7 @@ command -v qemu-aarch64 >/dev/null 2>&1 || need_pkgs+=(qemu-user)
 [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need_pkgs+=(libc6-arm64-cross)
 # backend_gl: cgo, and Mesa's llvmpipe behind a headless EGL context.
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
+command -v g++ >/dev/null 2>&1 || need_pkgs+=(g++) # backend_cuda: the CUDA emulator compiles kernels as C++
 for p in libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev libgl-dev; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done

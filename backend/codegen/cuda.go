@@ -272,12 +272,44 @@ func (c CUDA) Kernel(p *Program, u Usage, body string) (string, error) {
 			fmt.Fprintf(&b, "    const %s* %sv = reinterpret_cast<const %s*>(%s);\n", vt, prm.Name, vt, prm.Name)
 		}
 	}
-	for _, s := range u.Shared {
-		fmt.Fprintf(&b, "    __shared__ %s\n", s)
+	if bytes := SharedBytes(p); bytes > CUDAStaticShared {
+		// Past the static limit, shared memory is the launch's dynamic shared memory, cut
+		// into the arrays. A host build (the tests' emulator) declares it statically.
+		fmt.Fprintf(&b, "#ifdef XB_EMULATED_INTRINSICS\n    __shared__ __align__(16) unsigned char xb_shared[%d];\n#else\n", bytes)
+		b.WriteString("    extern __shared__ __align__(16) unsigned char xb_shared[];\n#endif\n")
+		off := 0
+		for _, d := range p.Shared {
+			t, _ := c.Type(d.Type)
+			fmt.Fprintf(&b, "    %s* const %s = reinterpret_cast<%s*>(xb_shared + %d);\n", t, d.Name, t, off)
+			off += sharedSize(d)
+		}
+	} else {
+		for _, s := range u.Shared {
+			fmt.Fprintf(&b, "    __shared__ %s\n", s)
+		}
 	}
 	b.WriteString(body)
 	b.WriteString("}\n")
 	return b.String(), nil
+}
+
+// CUDAStaticShared is the most shared memory a CUDA kernel declares statically; a kernel
+// that needs more takes it as dynamic shared memory, which the device must allow for the
+// kernel (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES) and give at launch.
+const CUDAStaticShared = 48 << 10
+
+// SharedBytes is the shared memory of p's arrays, each starting on 16 bytes.
+func SharedBytes(p *Program) int {
+	n := 0
+	for _, d := range p.Shared {
+		n += sharedSize(d)
+	}
+	return n
+}
+
+func sharedSize(d *Decl) int {
+	size := map[Scalar]int{Bool: 1, I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8}[d.Type.S] * max(d.Type.Vec, 1)
+	return (d.Len*size + 15) &^ 15
 }
 
 func cudaStorage(dt graph.DType) string {

@@ -14,7 +14,7 @@ int cuGetErrorName(int r,const char**p){*p="CUDA_ERROR_FAKE";return 0;}
 int cuDeviceGetCount(int*n){*n=1;return 0;}
 int cuDeviceGet(int*d,int o){*d=o;return 0;}
 int cuDeviceGetName(char*n,int l,int d){strncpy(n,"Fake H200",l);return 0;}
-int cuDeviceGetAttribute(int*v,int a,int d){switch(a){case 1:*v=1024;break;case 5:*v=2147483647;break;case 6:case 7:*v=65535;break;case 8:*v=49152;break;case 10:*v=32;break;case 13:*v=1980000;break;case 16:*v=132;break;case 75:*v=9;break;case 76:*v=0;break;case 38:*v=60<<20;break;default:*v=0;}return 0;}
+int cuDeviceGetAttribute(int*v,int a,int d){switch(a){case 1:*v=1024;break;case 5:*v=2147483647;break;case 6:case 7:*v=65535;break;case 8:*v=49152;break;case 10:*v=32;break;case 13:*v=1980000;break;case 16:*v=132;break;case 75:*v=9;break;case 76:*v=0;break;case 38:*v=60<<20;break;case 97:*v=232448;break;default:*v=0;}return 0;}
 int cuDeviceTotalMem_v2(size_t*b,int d){*b=(size_t)141<<30;return 0;}
 int cuDevicePrimaryCtxRetain(void**c,int d){*c=(void*)0x1234;return 0;}
 int cuDevicePrimaryCtxRelease_v2(int d){return 0;}
@@ -35,8 +35,11 @@ int cuModuleLoadData(void**m,const void*img){chk();if(memcmp(img,"\x7f""ELF",4)!
 int cuModuleUnload(void*m){chk();return 0;}
 int cuModuleGetFunction(void**f,void*m,const char*name){chk();if(strcmp(name,"kernel"))return 500;*f=(void*)0x99;return 0;}
 int launches;
+static int dynamicShared; /* the function's CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES */
+int cuFuncSetAttribute(void*f,int a,int v){chk();if(f!=(void*)0x99)return 400;if(a!=8||v>232448)return 1;dynamicShared=v;return 0;}
 int cuLaunchKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsigned by,unsigned bz,unsigned sh,void*st,void**params,void**extra){
  chk(); if(f!=(void*)0x99)return 400; if(bx*by*bz>1024||gx==0)return 1;
+ if(sh>49152&&(int)sh>dynamicShared){fprintf(stderr,"launch with %u bytes of shared memory, %d allowed\n",sh,dynamicShared);return 1;}
  /* write 42.0f into dst[0] if float: just touch param 0 pointer value */
  dptr dst=*(dptr*)params[0]; if(!dst)return 700; launches++; fprintf(stderr,"launch %ux%ux%u x %ux%ux%u dst=%llx\n",gx,gy,gz,bx,by,bz,dst); return 0;}
 int cuStreamCreate(void**s,unsigned f){chk();*s=(void*)0x55;return 0;}

@@ -1,0 +1,499 @@
+// xb_emu.h: a CPU emulator of CUDA C++ for tests. Force-included (g++ -include xb_emu.h)
+// in front of the source that the CUDA dialect renders, it lets g++ compile that source
+// unchanged as host code; xb_emu_main.h adds the launcher (a main that runs a grid).
+//
+// Execution model. Every CUDA thread of a block is a fiber (ucontext) with its own stack;
+// the fibers of one block run round-robin on one OS thread, and blocks run one after
+// another, so __shared__ variables can be function statics. A fiber runs until it exits,
+// reaches __syncthreads, or reaches a warp-wide operation. __syncthreads releases its
+// threads when every live (not exited) thread of the block waits there; a warp-wide
+// operation (shuffle, ballot, __syncwarp, ldmatrix, mma) completes when all 32 lanes of
+// the warp have deposited their operands, and then every lane's result is computed from
+// all of them. When no thread can run and the barrier cannot release, the block is
+// deadlocked: the emulator says which block and where its threads wait, and exits with
+// status 3. Other errors (a bad address for ldmatrix or cp.async, lanes at different warp
+// operations, a memory fault) exit with status 2 or 4, with a message on stderr.
+//
+// Shared memory: __shared__ variables are placed in the ELF section xb_shared, and the
+// whole section is filled with 0xFF bytes (NaN for every float type, -1 for integers)
+// before each block, so that a kernel reading shared memory it did not write sees poison.
+// ldmatrix and cp.async check that their shared operand lies in that section.
+//
+// cp.async (xb_cp_async16 and friends) runs in one of two modes chosen at launch:
+//   eager:    a copy lands when it is issued;
+//   deferred: a thread's copies land only when its xb_cp_async_wait<N> retires their
+//             group (oldest group first); copies never waited for land when it exits.
+// A kernel correct in both modes neither reads a stage before waiting for it (deferred
+// catches that) nor overwrites a stage that other threads may still read (eager does).
+//
+// mma: the products of the f16/bf16 inputs are exact in float; each output accumulates
+// d = fmaf(a[k], b[k], d) for k = 0..15 in ascending order, starting from c, so each step
+// rounds once to float. The hardware's internal order and rounding differ slightly.
+#ifndef XB_EMU_H
+#define XB_EMU_H
+
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__
+#define __noinline__ __attribute__((noinline))
+#define __launch_bounds__(...)
+#ifndef __align__
+#define __align__(n) __attribute__((aligned(n)))
+#endif
+#define __shared__ __attribute__((section("xb_shared"))) static
+
+// The CUDA dialect's inline-PTX helpers are left out in favour of the definitions below.
+#define XB_EMULATED_INTRINSICS 1
+
+#include "cuda_bf16.h"
+#include "cuda_fp16.h"
+
+// ---- vector types
+
+#define XB_VECTOR_TYPES(P, T, A2, A4)                                                       \
+    struct P##1 { T x; };                                                                    \
+    struct __align__(A2) P##2 { T x, y; };                                                   \
+    struct P##3 { T x, y, z; };                                                              \
+    struct __align__(A4) P##4 { T x, y, z, w; };                                             \
+    inline P##1 make_##P##1(T x) { P##1 v = {x}; return v; }                                \
+    inline P##2 make_##P##2(T x, T y) { P##2 v = {x, y}; return v; }                        \
+    inline P##3 make_##P##3(T x, T y, T z) { P##3 v = {x, y, z}; return v; }                \
+    inline P##4 make_##P##4(T x, T y, T z, T w) { P##4 v = {x, y, z, w}; return v; }
+
+XB_VECTOR_TYPES(char, signed char, 2, 4)
+XB_VECTOR_TYPES(uchar, unsigned char, 2, 4)
+XB_VECTOR_TYPES(short, short, 4, 8)
+XB_VECTOR_TYPES(ushort, unsigned short, 4, 8)
+XB_VECTOR_TYPES(int, int, 8, 16)
+XB_VECTOR_TYPES(uint, unsigned, 8, 16)
+XB_VECTOR_TYPES(float, float, 8, 16)
+XB_VECTOR_TYPES(longlong, long long, 16, 16)
+XB_VECTOR_TYPES(ulonglong, unsigned long long, 16, 16)
+XB_VECTOR_TYPES(double, double, 16, 16)
+#undef XB_VECTOR_TYPES
+
+struct dim3 {
+    unsigned x, y, z;
+};
+
+// ---- bit casts, integer min/max, fast-math spellings
+
+inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }
+inline int __float_as_int(float f) { int i; memcpy(&i, &f, 4); return i; }
+inline float __uint_as_float(unsigned u) { float f; memcpy(&f, &u, 4); return f; }
+inline unsigned __float_as_uint(float f) { unsigned u; memcpy(&u, &f, 4); return u; }
+inline double __longlong_as_double(long long i) { double d; memcpy(&d, &i, 8); return d; }
+inline long long __double_as_longlong(double d) { long long i; memcpy(&i, &d, 8); return i; }
+
+#define XB_MINMAX(R, A, B)                                 \
+    inline R min(A a, B b) { return (R)a < (R)b ? (R)a : (R)b; } \
+    inline R max(A a, B b) { return (R)a > (R)b ? (R)a : (R)b; }
+XB_MINMAX(int, int, int)
+XB_MINMAX(unsigned, unsigned, unsigned)
+XB_MINMAX(unsigned, int, unsigned)
+XB_MINMAX(unsigned, unsigned, int)
+XB_MINMAX(long long, long long, long long)
+XB_MINMAX(unsigned long long, unsigned long long, unsigned long long)
+XB_MINMAX(unsigned long long, long long, unsigned long long)
+XB_MINMAX(unsigned long long, unsigned long long, long long)
+#undef XB_MINMAX
+inline float min(float a, float b) { return fminf(a, b); }
+inline float max(float a, float b) { return fmaxf(a, b); }
+inline double min(double a, double b) { return fmin(a, b); }
+inline double max(double a, double b) { return fmax(a, b); }
+
+inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
+inline double rsqrt(double x) { return 1.0 / sqrt(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+inline float __expf(float x) { return expf(x); }
+inline float __logf(float x) { return logf(x); }
+template <class T> inline T __ldg(const T* p) { return *p; }
+inline void __threadfence() {}
+inline void __threadfence_block() {}
+
+// Atomics are plain read-modify-writes: fibers switch only at barriers and warp
+// operations, never inside one.
+template <class T> inline T atomicAdd(T* p, T v) { T o = *p; *p = o + v; return o; }
+template <class T> inline T atomicExch(T* p, T v) { T o = *p; *p = v; return o; }
+template <class T> inline T atomicMax(T* p, T v) { T o = *p; if (v > o) *p = v; return o; }
+template <class T> inline T atomicMin(T* p, T v) { T o = *p; if (v < o) *p = v; return o; }
+template <class T> inline T atomicCAS(T* p, T cmp, T v) { T o = *p; if (o == cmp) *p = v; return o; }
+
+// ---- the emulator's state
+
+namespace xb {
+
+enum State { Ready, Running, AtBarrier, AtWarp, Exited };
+
+// The warp-wide operations; lanes of one warp must all be at the same one.
+enum WarpOp { OpNone, OpShflIdx, OpShflUp, OpShflDown, OpShflXor, OpBallot, OpSyncWarp,
+              OpLdmatrix, OpLdmatrixTrans, OpMmaF16, OpMmaBF16 };
+
+inline const char* op_name(int op) {
+    static const char* const names[] = {"none", "__shfl_sync", "__shfl_up_sync", "__shfl_down_sync",
+        "__shfl_xor_sync", "__ballot_sync", "__syncwarp", "ldmatrix.x4", "ldmatrix.x4.trans",
+        "mma.m16n8k16.f16", "mma.m16n8k16.bf16"};
+    return names[op];
+}
+
+struct CopyOp {
+    void* dst;
+    const void* src;
+    unsigned bytes;
+};
+
+struct Thread {
+    dim3 idx;
+    int linear;
+    State state;
+    ucontext_t ctx;
+    // A lane's operands of a warp-wide operation, and its results.
+    int op;
+    uint64_t value;
+    int arg, width;
+    const void* addr;
+    unsigned regs[10];
+    unsigned out[4];
+    uint64_t result;
+    // cp.async: copies not yet committed, and committed groups, oldest first.
+    std::vector<CopyOp> pending;
+    std::vector<std::vector<CopyOp>> groups;
+};
+
+struct Warp {
+    int arrived;
+    int op;
+};
+
+enum Mode { Eager, Deferred };
+
+inline Thread* cur;
+inline dim3 block_idx, block_dim, grid_dim;
+inline Mode mode = Eager;
+inline ucontext_t scheduler;
+inline std::vector<Thread> threads;
+inline std::vector<Warp> warps;
+inline char* stacks;
+inline size_t stack_size = 256 << 10;
+inline const size_t page = 4096;
+inline void (*body)();
+
+[[noreturn]] inline void fail(int status, const char* format, ...) {
+    fflush(stdout);
+    fprintf(stderr, "emulator: block (%u,%u,%u)", block_idx.x, block_idx.y, block_idx.z);
+    if (cur) fprintf(stderr, " thread (%u,%u,%u)", cur->idx.x, cur->idx.y, cur->idx.z);
+    fprintf(stderr, ": ");
+    va_list ap;
+    va_start(ap, format);
+    vfprintf(stderr, format, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    fflush(stderr);
+    _exit(status);
+}
+
+}  // namespace xb
+
+extern "C" char __start_xb_shared[] __attribute__((weak));
+extern "C" char __stop_xb_shared[] __attribute__((weak));
+
+namespace xb {
+
+inline bool in_shared(const void* p, size_t n) {
+    const char* c = (const char*)p;
+    return __start_xb_shared != nullptr && c >= __start_xb_shared && c + n <= __stop_xb_shared;
+}
+
+inline void poison_shared() {
+    if (__start_xb_shared != nullptr) memset(__start_xb_shared, 0xff, __stop_xb_shared - __start_xb_shared);
+}
+
+// yield returns to the scheduler; the fiber resumes when it is Ready again.
+inline void yield() {
+    Thread* t = cur;
+    swapcontext(&t->ctx, &scheduler);
+    cur = t;
+}
+
+inline void land(const CopyOp& c) {
+    if (c.bytes > 0) memcpy(c.dst, c.src, c.bytes);
+    memset((char*)c.dst + c.bytes, 0, 16 - c.bytes);
+}
+
+inline void land_all(Thread* t) {
+    for (auto& g : t->groups)
+        for (auto& c : g) land(c);
+    t->groups.clear();
+    for (auto& c : t->pending) land(c);
+    t->pending.clear();
+}
+
+inline void fiber_main() {
+    body();
+    land_all(cur);
+    cur->state = Exited;
+    swapcontext(&cur->ctx, &scheduler);
+}
+
+// complete computes every lane's result of warp w's operation.
+inline void complete(int w) {
+    Thread* lane = &threads[w * 32];
+    int op = warps[w].op;
+    for (int l = 0; l < 32; l++) {
+        Thread& t = lane[l];
+        int width = t.width;
+        int base = l & ~(width - 1);
+        int src = l;
+        switch (op) {
+        case OpShflIdx: src = base + (t.arg & (width - 1)); break;
+        case OpShflUp: src = l - t.arg >= base ? l - t.arg : l; break;
+        case OpShflDown: src = l + t.arg < base + width ? l + t.arg : l; break;
+        case OpShflXor: src = (l ^ t.arg) < base + width ? (l ^ t.arg) & 31 : l; break;
+        }
+        t.result = lane[src].value;
+    }
+    switch (op) {
+    case OpBallot: {
+        uint64_t bits = 0;
+        for (int l = 0; l < 32; l++)
+            if (lane[l].value) bits |= 1ull << l;
+        for (int l = 0; l < 32; l++) lane[l].result = bits;
+        break;
+    }
+    case OpLdmatrix:
+    case OpLdmatrixTrans:
+        // Lane 8*i + r holds the address of row r of matrix i (8 b16 values, 16 bytes). Lane l
+        // receives, of each matrix, the pair of elements (row l/4, columns 2*(l%4)+{0,1}); with
+        // .trans, of the transposed matrix: (rows 2*(l%4)+{0,1}, column l/4).
+        for (int l = 0; l < 32; l++) {
+            for (int i = 0; i < 4; i++) {
+                unsigned short lo, hi;
+                if (op == OpLdmatrix) {
+                    const unsigned short* row = (const unsigned short*)lane[i * 8 + l / 4].addr;
+                    lo = row[2 * (l % 4)];
+                    hi = row[2 * (l % 4) + 1];
+                } else {
+                    lo = ((const unsigned short*)lane[i * 8 + 2 * (l % 4)].addr)[l / 4];
+                    hi = ((const unsigned short*)lane[i * 8 + 2 * (l % 4) + 1].addr)[l / 4];
+                }
+                lane[l].out[i] = (unsigned)lo | (unsigned)hi << 16;
+            }
+        }
+        break;
+    case OpMmaF16:
+    case OpMmaBF16: {
+        // Fragments of m16n8k16 (row.col), lane l = 4*g + t:
+        //   A (16x16): regs 0..3 hold A[g][2t..2t+1], A[g+8][2t..], A[g][2t+8..], A[g+8][2t+8..];
+        //   B (16x8):  regs 0..1 hold B[2t..2t+1][g], B[2t+8..2t+9][g];
+        //   C, D (16x8 f32): C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1].
+        // The lower 16 bits of a register hold the element with the smaller index.
+        float a[16][16], b[16][8], d[16][8];
+        auto conv = [op](unsigned short h) {
+            if (op == OpMmaF16) {
+                __half x;
+                x.x = h;
+                return __half2float(x);
+            }
+            __nv_bfloat16 x;
+            x.x = h;
+            return __bfloat162float(x);
+        };
+        for (int l = 0; l < 32; l++) {
+            int g = l >> 2, t = l & 3;
+            const unsigned* r = lane[l].regs;
+            for (int j = 0; j < 2; j++) {
+                int sh = 16 * j;
+                a[g][2 * t + j] = conv(r[0] >> sh);
+                a[g + 8][2 * t + j] = conv(r[1] >> sh);
+                a[g][2 * t + 8 + j] = conv(r[2] >> sh);
+                a[g + 8][2 * t + 8 + j] = conv(r[3] >> sh);
+                b[2 * t + j][g] = conv(r[4] >> sh);
+                b[2 * t + 8 + j][g] = conv(r[5] >> sh);
+            }
+            d[g][2 * t] = __uint_as_float(r[6]);
+            d[g][2 * t + 1] = __uint_as_float(r[7]);
+            d[g + 8][2 * t] = __uint_as_float(r[8]);
+            d[g + 8][2 * t + 1] = __uint_as_float(r[9]);
+        }
+        for (int m = 0; m < 16; m++)
+            for (int n = 0; n < 8; n++)
+                for (int k = 0; k < 16; k++) d[m][n] = fmaf(a[m][k], b[k][n], d[m][n]);
+        for (int l = 0; l < 32; l++) {
+            int g = l >> 2, t = l & 3;
+            lane[l].out[0] = __float_as_uint(d[g][2 * t]);
+            lane[l].out[1] = __float_as_uint(d[g][2 * t + 1]);
+            lane[l].out[2] = __float_as_uint(d[g + 8][2 * t]);
+            lane[l].out[3] = __float_as_uint(d[g + 8][2 * t + 1]);
+        }
+        break;
+    }
+    }
+}
+
+// warp_op is a lane's part of a warp-wide operation: its operands are in cur; when it
+// returns, so is its result.
+inline void warp_op(int op) {
+    Thread* t = cur;
+    int w = t->linear / 32;
+    Warp& wp = warps[w];
+    if (wp.arrived == 0) {
+        wp.op = op;
+    } else if (wp.op != op) {
+        fail(2, "lane %d is at %s while other lanes of warp %d are at %s", t->linear % 32, op_name(op), w,
+             op_name(wp.op));
+    }
+    t->op = op;
+    t->state = AtWarp;
+    if (++wp.arrived == 32) {
+        complete(w);
+        wp.arrived = 0;
+        wp.op = OpNone;
+        for (int l = 0; l < 32; l++) threads[w * 32 + l].state = Ready;
+        t->state = Running;
+        return;
+    }
+    yield();
+}
+
+inline void check_mask(unsigned mask, const char* what) {
+    if (mask != 0xffffffffu) fail(2, "%s with mask 0x%08x: only full warps are emulated", what, mask);
+}
+
+inline void check_width(int width, const char* what) {
+    if (width <= 0 || width > 32 || (width & (width - 1)) != 0) fail(2, "%s with width %d", what, width);
+}
+
+template <class T> inline T shuffle(int op, unsigned mask, T v, int arg, int width) {
+    static_assert(std::is_trivially_copyable<T>::value && sizeof(T) <= 8, "shuffles move 4 or 8 bytes");
+    check_mask(mask, op_name(op));
+    check_width(width, op_name(op));
+    cur->value = 0;
+    memcpy(&cur->value, &v, sizeof(T));
+    cur->arg = arg;
+    cur->width = width;
+    warp_op(op);
+    T r;
+    memcpy(&r, &cur->result, sizeof(T));
+    return r;
+}
+
+}  // namespace xb
+
+#define threadIdx (::xb::cur->idx)
+#define blockIdx (::xb::block_idx)
+#define blockDim (::xb::block_dim)
+#define gridDim (::xb::grid_dim)
+#define warpSize 32
+
+inline void __syncthreads() {
+    xb::cur->state = xb::AtBarrier;
+    xb::yield();
+}
+
+template <class T> inline T __shfl_sync(unsigned mask, T v, int src, int width = 32) {
+    return xb::shuffle(xb::OpShflIdx, mask, v, src, width);
+}
+template <class T> inline T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width = 32) {
+    return xb::shuffle(xb::OpShflUp, mask, v, (int)delta, width);
+}
+template <class T> inline T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = 32) {
+    return xb::shuffle(xb::OpShflDown, mask, v, (int)delta, width);
+}
+template <class T> inline T __shfl_xor_sync(unsigned mask, T v, int laneMask, int width = 32) {
+    return xb::shuffle(xb::OpShflXor, mask, v, laneMask, width);
+}
+
+inline unsigned __ballot_sync(unsigned mask, int pred) {
+    xb::check_mask(mask, "__ballot_sync");
+    xb::cur->value = pred != 0;
+    xb::cur->width = 32;
+    xb::warp_op(xb::OpBallot);
+    return (unsigned)xb::cur->result;
+}
+inline int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
+inline int __all_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) == 0xffffffffu; }
+inline void __syncwarp(unsigned mask = 0xffffffffu) {
+    xb::check_mask(mask, "__syncwarp");
+    xb::cur->width = 32;
+    xb::warp_op(xb::OpSyncWarp);
+}
+
+// ---- tensor-core and asynchronous-copy intrinsics (the CUDA dialect's inline-PTX helpers)
+
+// cp.async.cg.shared.global [smem], [gmem], 16, bytes.
+inline void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) {
+    if (bytes > 16) xb::fail(2, "cp.async of %u bytes (at most 16)", bytes);
+    if ((uintptr_t)smem % 16 != 0 || !xb::in_shared(smem, 16))
+        xb::fail(2, "cp.async to %p, which is not 16 aligned bytes of shared memory", smem);
+    if (bytes > 0 && (uintptr_t)gmem % 16 != 0) xb::fail(2, "cp.async from %p, not 16-byte aligned", gmem);
+    xb::CopyOp c = {smem, gmem, bytes};
+    if (xb::mode == xb::Eager) {
+        xb::land(c);
+    } else {
+        xb::cur->pending.push_back(c);
+    }
+}
+
+// cp.async.commit_group.
+inline void xb_cp_async_commit() {
+    xb::Thread* t = xb::cur;
+    t->groups.push_back(std::move(t->pending));
+    t->pending.clear();
+}
+
+// cp.async.wait_group N: at most N of this thread's committed groups stay pending.
+template <int N> inline void xb_cp_async_wait() {
+    xb::Thread* t = xb::cur;
+    while (t->groups.size() > (size_t)N) {
+        for (auto& c : t->groups.front()) xb::land(c);
+        t->groups.erase(t->groups.begin());
+    }
+}
+
+inline void xb_ldmatrix(unsigned* r, const void* smem, int op) {
+    if ((uintptr_t)smem % 16 != 0 || !xb::in_shared(smem, 16))
+        xb::fail(2, "%s row address %p is not 16 aligned bytes of shared memory", xb::op_name(op), smem);
+    xb::cur->addr = smem;
+    xb::cur->width = 32;
+    xb::warp_op(op);
+    for (int i = 0; i < 4; i++) r[i] = xb::cur->out[i];
+}
+
+// ldmatrix.sync.aligned.m8n8.x4.shared.b16.
+inline void xb_ldmatrix_x4(unsigned* r, const void* smem) { xb_ldmatrix(r, smem, xb::OpLdmatrix); }
+// ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16.
+inline void xb_ldmatrix_x4_trans(unsigned* r, const void* smem) { xb_ldmatrix(r, smem, xb::OpLdmatrixTrans); }
+
+inline void xb_mma(float* c, const unsigned* a, const unsigned* b, int op) {
+    unsigned* r = xb::cur->regs;
+    for (int i = 0; i < 4; i++) r[i] = a[i];
+    r[4] = b[0];
+    r[5] = b[1];
+    for (int i = 0; i < 4; i++) r[6 + i] = __float_as_uint(c[i]);
+    xb::cur->width = 32;
+    xb::warp_op(op);
+    for (int i = 0; i < 4; i++) c[i] = __uint_as_float(xb::cur->out[i]);
+}
+
+// mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32: c += A x B.
+inline void xb_mma_f16(float* c, const unsigned* a, const unsigned* b) { xb_mma(c, a, b, xb::OpMmaF16); }
+// mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32: c += A x B.
+inline void xb_mma_bf16(float* c, const unsigned* a, const unsigned* b) { xb_mma(c, a, b, xb::OpMmaBF16); }
+
+#endif
