@@ -15,7 +15,9 @@ import (
 // memory for 64 multiply-adds. On tensor cores such a product takes 128 × 256 blocks of
 // eight 64 × 64 warp tiles, which halves the loads of A per multiply-add, where the device
 // allows their 72 KiB of shared memory. Smaller products keep the default 64 × 64 (CUDA
-// cores) and 128 × 128 (tensor cores) blocks, so that more SMs get work.
+// cores) and 128 × 128 (tensor cores) blocks, so that more SMs get work. Products on CUDA
+// cores read the next step's tiles while they multiply (two buffers), as GPUs hide the
+// latency of memory only with work in flight.
 func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	c := k.Core
 	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
@@ -38,6 +40,9 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 			return wide
 		}
 		return o
+	}
+	if o.Buffers == 0 {
+		o.Buffers = 2
 	}
 	if o.BlockM != 0 || o.BlockN != 0 || blocks(128, 128) < wave {
 		return o

@@ -56,8 +56,9 @@ func TestMatMulTunedTiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	// Store a configuration far from the defaults, as a search might have found.
-	want := autotune.Config{"BlockM": 32, "BlockN": 16, "BlockK": 8, "ThreadM": 2, "ThreadN": 2, "Vec": 1}
+	// Store a configuration far from the defaults, as a search might have found (the knobs
+	// not named here at their defaults).
+	want := codegen.ContractConfig(codegen.Options{BlockM: 32, BlockN: 16, BlockK: 8, ThreadM: 2, ThreadN: 2, Vec: 1})
 	if !g.Space.Allows(want) {
 		t.Fatalf("%v not allowed", want)
 	}

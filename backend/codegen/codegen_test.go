@@ -110,6 +110,11 @@ func goldenCases() []goldenCase {
 			y := g.bin(graph.OpAdd, g.must(graph.Contract(a, b)), bias)
 			return g.bin(graph.OpMax, y, g.scalar(0, graph.Float16, 2, 96, 80))
 		}, Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2}, true},
+		{"matmul_tiled_double_buffered", func(g gb) *graph.Node {
+			// Two halves of shared memory: the next step's tiles travel through registers.
+			a, b := g.host(graph.Float32, 96, 40), g.host(graph.Float32, 40, 80)
+			return g.must(graph.Contract(a, b))
+		}, Options{BlockM: 32, BlockN: 32, BlockK: 16, Buffers: 2}, false},
 		{"matmul_simple_int32", func(g gb) *graph.Node {
 			a, b := g.host(graph.Int32, 2, 3, 7), g.host(graph.Int32, 2, 7, 5)
 			return g.must(graph.Contract(a, b))

@@ -50,7 +50,7 @@ func (b *builder) contract() error {
 	o := b.o
 	threads := (o.BlockM / o.ThreadM) * (o.BlockN / o.ThreadN)
 	batch := graph.NumElements(ct.batch)
-	shared := (o.BlockM + o.BlockN) * o.BlockK * 8
+	shared := o.Buffers * (o.BlockM + o.BlockN) * o.BlockK * 8
 	tiled := *o.Tiled && ct.s != Bool && ct.m*ct.n*ct.k >= o.TiledMin && ct.m >= 16 && ct.n >= 16 &&
 		batch <= b.t.MaxGroups && (b.t.SharedMemory == 0 || shared <= b.t.SharedMemory) &&
 		(b.t.MaxWorkgroup == 0 || threads <= b.t.MaxWorkgroup)
@@ -119,7 +119,8 @@ func (b *builder) contractTiled(ct contraction) error {
 	b.p.Local = [3]int{threads, 1, 1}
 	b.p.Groups = [3]int{(ct.n + bn - 1) / bn, (ct.m + bm - 1) / bm, max(batch, 1)}
 	s := T(ct.s)
-	b.p.Shared = append(b.p.Shared, &Decl{Name: "tileA", Type: s, Len: bk * bm}, &Decl{Name: "tileB", Type: s, Len: bk * bn})
+	bufs := o.Buffers
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "tileA", Type: s, Len: bufs * bk * bm}, &Decl{Name: "tileB", Type: s, Len: bufs * bn * bk})
 	ic := b.iconst
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
 	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), bm))
@@ -136,21 +137,17 @@ func (b *builder) contractTiled(ct contraction) error {
 	}
 	b.emit(loop(iv, tm*tn, []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(ct.s)}}))
 
-	kt := Var("k0", T(b.idx))
-	step := b.block(func() {
-		b.emit(&Comment{Text: "Copy the tiles of A and B at k0 into shared memory."})
-		b.tileLoad(ct, ct.a, aVec, bm, bk, threads, bc, row0, kt, ct.m, ct.k, "tileA", true)
-		b.tileLoad(ct, ct.b, bVec, bk, bn, threads, bc, kt, col0, ct.k, ct.n, "tileB", false)
-		b.emit(&Barrier{})
+	// multiply accumulates the products of the tiles at offsets offA and offB of shared memory.
+	multiply := func(offA, offB *Expr) {
 		kk := Var("kk", T(b.idx))
 		inner := b.block(func() {
 			ra := make([]*Expr, tm)
 			for i := range tm {
-				ra[i] = b.named(fmt.Sprintf("a%d", i), Index("tileA", s, addE(mulE(kk, bm), addE(trow, ic(i)))))
+				ra[i] = b.named(fmt.Sprintf("a%d", i), Index("tileA", s, addE(offA, addE(mulE(kk, bm), addE(trow, ic(i))))))
 			}
 			rb := make([]*Expr, tn)
 			for j := range tn {
-				rb[j] = b.named(fmt.Sprintf("b%d", j), Index("tileB", s, addE(mulE(kk, bn), addE(tcol, ic(j)))))
+				rb[j] = b.named(fmt.Sprintf("b%d", j), Index("tileB", s, addE(offB, addE(mulE(kk, bn), addE(tcol, ic(j))))))
 			}
 			for i := range tm {
 				for j := range tn {
@@ -159,9 +156,49 @@ func (b *builder) contractTiled(ct contraction) error {
 				}
 			}
 		})
-		b.emit(loop(kk, bk, inner), &Barrier{})
-	})
-	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: ic(ct.k), Step: ic(bk), Body: step})
+		b.emit(loop(kk, bk, inner))
+	}
+	copyTiles := func(k0 *Expr, mode tileMode, offA, offB *Expr) {
+		b.tileLoad(ct, ct.a, aVec, bm, bk, threads, bc, row0, k0, ct.m, ct.k, "tileA", true, mode, offA)
+		b.tileLoad(ct, ct.b, bVec, bk, bn, threads, bc, k0, col0, ct.k, ct.n, "tileB", false, mode, offB)
+	}
+	kt := Var("k0", T(b.idx))
+	if bufs == 1 {
+		step := b.block(func() {
+			b.emit(&Comment{Text: "Copy the tiles of A and B at k0 into shared memory."})
+			copyTiles(kt, tileDirect, ic(0), ic(0))
+			b.emit(&Barrier{})
+			multiply(ic(0), ic(0))
+			b.emit(&Barrier{})
+		})
+		b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: ic(ct.k), Step: ic(bk), Body: step})
+	} else {
+		// Two halves of shared memory: while the threads multiply the tiles of one step out
+		// of one half, the tiles of the next step are on their way from memory into
+		// registers, and go to the other half after the products. One barrier a step.
+		steps := (ct.k + bk - 1) / bk
+		b.emit(&Decl{Name: "stageA", Type: s, Len: stageLen(bm*bk, threads, aVec, o.Vec)},
+			&Decl{Name: "stageB", Type: s, Len: stageLen(bk*bn, threads, bVec, o.Vec)})
+		if steps > 0 {
+			b.emit(&Comment{Text: "The tiles of the first step."})
+			copyTiles(ic(0), tileDirect, ic(0), ic(0))
+			b.emit(&Barrier{})
+		}
+		step := Var("step", T(b.idx))
+		body := b.block(func() {
+			cur := b.named("cur", remE(step, 2))
+			next := b.named("knext", mulE(addE(step, ic(1)), bk))
+			more := Bin(OLt, next, ic(ct.k))
+			b.emit(&If{Cond: more, Then: b.block(func() { copyTiles(next, tileToRegs, nil, nil) })})
+			multiply(mulE(cur, bm*bk), mulE(cur, bk*bn))
+			other := b.named("other", Bin(OSub, ic(1), cur))
+			b.emit(&If{Cond: more, Then: b.block(func() {
+				copyTiles(next, tileFromRegs, mulE(other, bm*bk), mulE(other, bk*bn))
+			})})
+			b.emit(&Barrier{})
+		})
+		b.emit(&For{Var: step.Name, Type: b.idx, Start: ic(0), End: ic(steps), Step: ic(1), Body: body})
+	}
 
 	var err error
 	store := b.block(func() {
@@ -179,11 +216,30 @@ func (b *builder) contractTiled(ct contraction) error {
 	return err
 }
 
+// tileMode says where tileLoad takes the elements from and puts them.
+type tileMode uint8
+
+const (
+	tileDirect   tileMode = iota // from memory into shared memory
+	tileToRegs                   // from memory into the thread's staging registers
+	tileFromRegs                 // from the staging registers into shared memory
+)
+
+// stageLen is the staging registers a thread needs for a tile of n elements.
+func stageLen(n, threads int, vec bool, w int) int {
+	if !vec {
+		w = 1
+	}
+	return (n/w + threads - 1) / threads * w
+}
+
 // tileLoad copies the rows × cols tile of operand e at (r0, c0) into the shared array
-// name, k-major: A tiles (kMajorRows: rows are M) as name[c*rows + r], B tiles as
-// name[r*cols + c]. Elements past (limR, limC) are zero.
+// name at offset off, k-major: A tiles (kMajorRows: rows are M) as name[c*rows + r], B
+// tiles as name[r*cols + c]. Elements past (limR, limC) are zero. In mode tileToRegs the
+// elements go to the staging array "stage"+A or B instead, each thread's elements in the
+// order of its rounds, and tileFromRegs copies them from there to shared memory.
 func (b *builder) tileLoad(ct contraction, e *graph.Expr, vec bool, rows, cols, threads int, bc []*Expr, r0, c0 *Expr,
-	limR, limC int, name string, transpose bool) {
+	limR, limC int, name string, transpose bool, mode tileMode, off *Expr) {
 	ic := b.iconst
 	w := 1
 	if vec {
@@ -191,30 +247,44 @@ func (b *builder) tileLoad(ct contraction, e *graph.Expr, vec bool, rows, cols, 
 		b.p.Params[e.Input+1].Vec = w
 	}
 	per := rows * cols / w // vectors (or elements) in the tile
+	s := ComputeType(b.k.Inputs[e.Input].DType)
+	stage := "stage" + name[len(name)-1:]
 	lv := Var("l", T(b.idx))
 	var body []Stmt
 	body = b.block(func() {
 		// Names of their own (prefixed a or b), as one-round copies share a scope.
 		pre := strings.ToLower(name[len(name)-1:])
-		var l *Expr
+		var l, slot *Expr // slot: the first staging register of this round
 		if per <= threads {
-			l = b.named(pre+"i", tid(b))
+			l, slot = b.named(pre+"i", tid(b)), ic(0)
 		} else {
-			l = b.named(pre+"i", addE(lv, tid(b)))
+			l, slot = b.named(pre+"i", addE(lv, tid(b))), mulE(divE(lv, threads), w)
 		}
 		r := b.named(pre+"r", divE(l, cols/w))
 		c := b.named(pre+"c", mulE(remE(l, cols/w), w))
-		gr, gc := b.named(pre+"row", addE(r0, r)), b.named(pre+"col", addE(c0, c))
-		inside := Bin(OLAnd, Bin(OLt, gr, ic(limR)), Bin(OLt, gc, ic(limC)))
 		dst := func(cc *Expr) *Expr {
 			if transpose {
-				return addE(mulE(cc, rows), r)
+				return addE(off, addE(mulE(cc, rows), r))
 			}
-			return addE(mulE(r, cols), cc)
+			return addE(off, addE(mulE(r, cols), cc))
+		}
+		if mode == tileFromRegs {
+			for i := range w {
+				b.emit(&Assign{Name: name, Index: dst(addE(c, ic(i))), Value: Index(stage, T(s), addE(slot, ic(i)))})
+			}
+			return
+		}
+		gr, gc := b.named(pre+"row", addE(r0, r)), b.named(pre+"col", addE(c0, c))
+		inside := Bin(OLAnd, Bin(OLt, gr, ic(limR)), Bin(OLt, gc, ic(limC)))
+		put := func(i int, v *Expr) {
+			if mode == tileToRegs {
+				b.emit(&Assign{Name: stage, Index: addE(slot, ic(i)), Value: v})
+				return
+			}
+			b.emit(&Assign{Name: name, Index: dst(addE(c, ic(i))), Value: v})
 		}
 		if w == 1 {
-			v := b.operandValue(ct, e, bc, gr, gc, inside)
-			b.emit(&Assign{Name: name, Index: dst(c), Value: v})
+			put(0, b.operandValue(ct, e, bc, gr, gc, inside))
 			return
 		}
 		// Whole vectors are inside or outside: the last axis is a multiple of the width.
@@ -224,7 +294,7 @@ func (b *builder) tileLoad(ct contraction, e *graph.Expr, vec bool, rows, cols, 
 		zero := &Expr{Kind: KCast, Type: vt, Args: []*Expr{Zero(ct.s)}}
 		v := b.let("q", Sel(inside, ld, zero))
 		for i := range w {
-			b.emit(&Assign{Name: name, Index: dst(addE(c, ic(i))), Value: Lane(v, i)})
+			put(i, Lane(v, i))
 		}
 	})
 	if per%threads != 0 {

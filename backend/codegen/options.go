@@ -63,6 +63,11 @@ type Options struct {
 	ThreadM        int // default 4
 	ThreadN        int // default 4
 	Vec            int // default 4
+	// Buffers is 1 or 2 (default 1). With 2, shared memory holds two steps' tiles: the
+	// tiles of the next step are read from memory into registers while the threads
+	// multiply those of this step, then stored to the other half, with one barrier a step
+	// instead of two.
+	Buffers int
 	// TiledMin is the least M*N*K for which the tiled template is used (default 32768).
 	TiledMin int
 
@@ -95,6 +100,7 @@ func (o Options) withDefaults() Options {
 	def(&o.ThreadM, 4)
 	def(&o.ThreadN, 4)
 	def(&o.Vec, 4)
+	def(&o.Buffers, 1)
 	def(&o.TiledMin, 32768)
 	def(&o.TCBlockM, 128)
 	def(&o.TCBlockN, 128)
@@ -124,6 +130,9 @@ func (o Options) validate(t Target) error {
 	}
 	if o.BlockM%o.ThreadM != 0 || o.BlockN%o.ThreadN != 0 {
 		bad = append(bad, fmt.Sprintf("block %dx%d is not a multiple of the thread tile %dx%d", o.BlockM, o.BlockN, o.ThreadM, o.ThreadN))
+	}
+	if o.Buffers != 1 && o.Buffers != 2 {
+		bad = append(bad, fmt.Sprintf("Buffers %d is not 1 or 2", o.Buffers))
 	}
 	if o.Vec != 1 && o.Vec != 2 && o.Vec != 4 {
 		bad = append(bad, fmt.Sprintf("Vec %d is not 1, 2 or 4", o.Vec))

@@ -13,7 +13,7 @@ import (
 
 // ContractSpaceVersion is part of the kernel signature of tuned contractions: it changes
 // whenever the knobs, their grids or the template change, so that old entries are not reused.
-const ContractSpaceVersion = "contract/v1"
+const ContractSpaceVersion = "contract/v2"
 
 // maxTileLoads bounds the rounds in which a workgroup copies one operand tile: the copy
 // loop is unrolled, so a tile much larger than the workgroup makes a long shader.
@@ -34,10 +34,14 @@ func ContractSpace(t Target) autotune.Space {
 			{Name: "ThreadM", Values: []int{1, 2, 4, 8}},
 			{Name: "ThreadN", Values: []int{1, 2, 4, 8}},
 			{Name: "Vec", Values: []int{1, 2, 4}},
+			{Name: "Buffers", Values: []int{1, 2}},
 		},
 		Prior: ContractConfig(d),
 		Valid: func(c autotune.Config) bool {
-			bm, bn, bk, tm, tn, vec := c["BlockM"], c["BlockN"], c["BlockK"], c["ThreadM"], c["ThreadN"], c["Vec"]
+			bm, bn, bk, tm, tn, vec, bufs := c["BlockM"], c["BlockN"], c["BlockK"], c["ThreadM"], c["ThreadN"], c["Vec"], c["Buffers"]
+			if bufs != 1 && bufs != 2 {
+				return false
+			}
 			if bm <= 0 || bn <= 0 || bk <= 0 || tm <= 0 || tn <= 0 || bm%tm != 0 || bn%tn != 0 {
 				return false
 			}
@@ -48,7 +52,7 @@ func ContractSpace(t Target) autotune.Space {
 			if t.MaxWorkgroup > 0 && threads > t.MaxWorkgroup {
 				return false
 			}
-			if t.SharedMemory > 0 && (bm+bn)*bk*8 > t.SharedMemory {
+			if t.SharedMemory > 0 && bufs*(bm+bn)*bk*8 > t.SharedMemory {
 				return false
 			}
 			return bm*bk <= maxTileLoads*threads && bk*bn <= maxTileLoads*threads
@@ -61,13 +65,13 @@ func ContractSpace(t Target) autotune.Space {
 func ContractConfig(o Options) autotune.Config {
 	o = o.withDefaults()
 	return autotune.Config{"BlockM": o.BlockM, "BlockN": o.BlockN, "BlockK": o.BlockK,
-		"ThreadM": o.ThreadM, "ThreadN": o.ThreadN, "Vec": o.Vec}
+		"ThreadM": o.ThreadM, "ThreadN": o.ThreadN, "Vec": o.Vec, "Buffers": o.Buffers}
 }
 
 // WithContract returns o with the tile knobs set from c; knobs c does not set are kept.
 func (o Options) WithContract(c autotune.Config) Options {
 	for name, p := range map[string]*int{"BlockM": &o.BlockM, "BlockN": &o.BlockN, "BlockK": &o.BlockK,
-		"ThreadM": &o.ThreadM, "ThreadN": &o.ThreadN, "Vec": &o.Vec} {
+		"ThreadM": &o.ThreadM, "ThreadN": &o.ThreadN, "Vec": &o.Vec, "Buffers": &o.Buffers} {
 		if v, ok := c[name]; ok {
 			*p = v
 		}
@@ -80,10 +84,10 @@ func (o Options) WithContract(c autotune.Config) Options {
 // programs.
 func (o Options) String() string {
 	o = o.withDefaults()
-	return fmt.Sprintf("local=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,tiledmin=%d,"+
+	return fmt.Sprintf("local=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
 		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d",
 		o.Local, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
-		o.ThreadM, o.ThreadN, o.Vec, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages)
+		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages)
 }
 
 // ElementwiseSpaceVersion and ReduceSpaceVersion are part of the kernel signatures of tuned

@@ -1,0 +1,142 @@
+#version 430
+// contract tiled: block 32x32x16, thread tile 4x4, 64 threads, vector loads A:true B:true (width 4)
+layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
+
+layout(std430, binding = 0) writeonly buffer Dst { float dst[]; };
+layout(std430, binding = 1) readonly buffer Src0 { float src0[]; };
+layout(std430, binding = 1) readonly buffer Src0V { vec4 src0v[]; };
+layout(std430, binding = 2) readonly buffer Src1 { float src1[]; };
+layout(std430, binding = 2) readonly buffer Src1V { vec4 src1v[]; };
+shared float tileA[1024];
+shared float tileB[1024];
+
+void main() {
+    int tid = int(gl_LocalInvocationID.x);
+    int row0 = int(gl_WorkGroupID.y) * 32;
+    int col0 = int(gl_WorkGroupID.x) * 32;
+    int batch = int(gl_WorkGroupID.z);
+    int trow = tid / 8 * 4;
+    int tcol = tid % 8 * 4;
+    float acc[16];
+    for (int i = 0; i < 16; i++) {
+        acc[i] = 0.0;
+    }
+    float stageA[8];
+    float stageB[8];
+    // The tiles of the first step.
+    for (int l = 0; l < 128; l += 64) {
+        int ai = l + tid;
+        int ar = ai / 4;
+        int ac = ai % 4 * 4;
+        int arow = row0 + ar;
+        int acol = ac;
+        precise vec4 q0 = (arow < 96 && acol < 40) ? src0v[(arow * 40 + acol) / 4] : vec4(0.0);
+        tileA[ac * 32 + ar] = q0.x;
+        tileA[(ac + 1) * 32 + ar] = q0.y;
+        tileA[(ac + 2) * 32 + ar] = q0.z;
+        tileA[(ac + 3) * 32 + ar] = q0.w;
+    }
+    for (int l = 0; l < 128; l += 64) {
+        int bi = l + tid;
+        int br = bi / 8;
+        int bc = bi % 8 * 4;
+        int brow = br;
+        int bcol = col0 + bc;
+        precise vec4 q1 = (brow < 40 && bcol < 80) ? src1v[(brow * 80 + bcol) / 4] : vec4(0.0);
+        tileB[br * 32 + bc] = q1.x;
+        tileB[br * 32 + (bc + 1)] = q1.y;
+        tileB[br * 32 + (bc + 2)] = q1.z;
+        tileB[br * 32 + (bc + 3)] = q1.w;
+    }
+    memoryBarrierShared(); barrier();
+    for (int step = 0; step < 3; step++) {
+        int cur = step % 2;
+        int knext = (step + 1) * 16;
+        if (knext < 40) {
+            for (int l = 0; l < 128; l += 64) {
+                int ai = l + tid;
+                int ar = ai / 4;
+                int ac = ai % 4 * 4;
+                int arow = row0 + ar;
+                int acol = knext + ac;
+                precise vec4 q2 = (arow < 96 && acol < 40) ? src0v[(arow * 40 + acol) / 4] : vec4(0.0);
+                stageA[l / 64 * 4] = q2.x;
+                stageA[l / 64 * 4 + 1] = q2.y;
+                stageA[l / 64 * 4 + 2] = q2.z;
+                stageA[l / 64 * 4 + 3] = q2.w;
+            }
+            for (int l = 0; l < 128; l += 64) {
+                int bi = l + tid;
+                int br = bi / 8;
+                int bc = bi % 8 * 4;
+                int brow = knext + br;
+                int bcol = col0 + bc;
+                precise vec4 q3 = (brow < 40 && bcol < 80) ? src1v[(brow * 80 + bcol) / 4] : vec4(0.0);
+                stageB[l / 64 * 4] = q3.x;
+                stageB[l / 64 * 4 + 1] = q3.y;
+                stageB[l / 64 * 4 + 2] = q3.z;
+                stageB[l / 64 * 4 + 3] = q3.w;
+            }
+        }
+        for (int kk = 0; kk < 16; kk++) {
+            float a0 = tileA[cur * 512 + (kk * 32 + trow)];
+            float a1 = tileA[cur * 512 + (kk * 32 + (trow + 1))];
+            float a2 = tileA[cur * 512 + (kk * 32 + (trow + 2))];
+            float a3 = tileA[cur * 512 + (kk * 32 + (trow + 3))];
+            float b0 = tileB[cur * 512 + (kk * 32 + tcol)];
+            float b1 = tileB[cur * 512 + (kk * 32 + (tcol + 1))];
+            float b2 = tileB[cur * 512 + (kk * 32 + (tcol + 2))];
+            float b3 = tileB[cur * 512 + (kk * 32 + (tcol + 3))];
+            acc[0] = acc[0] + a0 * b0;
+            acc[1] = acc[1] + a0 * b1;
+            acc[2] = acc[2] + a0 * b2;
+            acc[3] = acc[3] + a0 * b3;
+            acc[4] = acc[4] + a1 * b0;
+            acc[5] = acc[5] + a1 * b1;
+            acc[6] = acc[6] + a1 * b2;
+            acc[7] = acc[7] + a1 * b3;
+            acc[8] = acc[8] + a2 * b0;
+            acc[9] = acc[9] + a2 * b1;
+            acc[10] = acc[10] + a2 * b2;
+            acc[11] = acc[11] + a2 * b3;
+            acc[12] = acc[12] + a3 * b0;
+            acc[13] = acc[13] + a3 * b1;
+            acc[14] = acc[14] + a3 * b2;
+            acc[15] = acc[15] + a3 * b3;
+        }
+        int other = 1 - cur;
+        if (knext < 40) {
+            for (int l = 0; l < 128; l += 64) {
+                int ai = l + tid;
+                int ar = ai / 4;
+                int ac = ai % 4 * 4;
+                tileA[other * 512 + (ac * 32 + ar)] = stageA[l / 64 * 4];
+                tileA[other * 512 + ((ac + 1) * 32 + ar)] = stageA[l / 64 * 4 + 1];
+                tileA[other * 512 + ((ac + 2) * 32 + ar)] = stageA[l / 64 * 4 + 2];
+                tileA[other * 512 + ((ac + 3) * 32 + ar)] = stageA[l / 64 * 4 + 3];
+            }
+            for (int l = 0; l < 128; l += 64) {
+                int bi = l + tid;
+                int br = bi / 8;
+                int bc = bi % 8 * 4;
+                tileB[other * 512 + (br * 32 + bc)] = stageB[l / 64 * 4];
+                tileB[other * 512 + (br * 32 + (bc + 1))] = stageB[l / 64 * 4 + 1];
+                tileB[other * 512 + (br * 32 + (bc + 2))] = stageB[l / 64 * 4 + 2];
+                tileB[other * 512 + (br * 32 + (bc + 3))] = stageB[l / 64 * 4 + 3];
+            }
+        }
+        memoryBarrierShared(); barrier();
+    }
+    // Finish and store this thread's block.
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 4; j++) {
+            int row = row0 + (trow + i);
+            int col = col0 + (tcol + j);
+            if (row < 96 && col < 80) {
+                int pos = (batch * 96 + row) * 80 + col;
+                precise float v4 = acc[i * 4 + j];
+                dst[pos] = v4;
+            }
+        }
+    }
+}
