@@ -10,6 +10,7 @@ import (
 
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/codegen"
+	"github.com/crossbar-compute/crossbar/backend/codegen/kerneltune"
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
@@ -81,6 +82,7 @@ type Device struct {
 	caps    backend.Capabilities
 	target  codegen.Target
 	opts    codegen.Options
+	tuning  *kerneltune.Site
 	flag    uint64 // the gather error flag buffer
 	mu      sync.Mutex
 	pinned  unsafe.Pointer // pinned staging memory for copies, nil if unavailable
@@ -127,6 +129,7 @@ func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
 		return nil, fmt.Errorf("device %d (%s): %v", index, d.name, err)
 	}
 	d.target = d.arch.Target()
+	d.tuning = d.newSite()
 	d.caps = backend.Capabilities{DTypes: dtypes, MaxWorkgroup: d.target.MaxWorkgroup, SharedMemory: d.target.SharedMemory,
 		WarpWidth: d.target.WarpWidth, UnifiedMemory: d.arch.Integrated, Cores: d.arch.SMs}
 	if err := drv.check("cuDevicePrimaryCtxRetain", drv.primaryCtxRetain(&d.ctx, d.dev)); err != nil {
@@ -334,7 +337,7 @@ type program struct {
 
 // Source returns the CUDA C++ that Compile would build for k, for humans and tests.
 func (d *Device) Source(k *graph.Kernel) (string, error) {
-	p, err := codegen.Lower(k, d.target, optionsFor(k, d.arch, d.opts))
+	p, err := codegen.Lower(k, d.target, d.tuning.Options(k))
 	if err != nil {
 		return "", err
 	}
@@ -343,9 +346,16 @@ func (d *Device) Source(k *graph.Kernel) (string, error) {
 
 // Compile implements backend.Device: lower, render, NVRTC to a CUBIN for the device's
 // sm_XY (PTX for the newest architecture NVRTC knows when it does not know the device's),
-// load the module.
+// load the module. A kernel with tuned knobs gets them where the tuning cache has them (see
+// tune.go), the prior of optionsFor otherwise.
 func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
-	p, err := codegen.Lower(k, d.target, optionsFor(k, d.arch, d.opts))
+	return d.CompileWith(k, d.tuning.Options(k))
+}
+
+// CompileWith compiles k with code-generation options o, tuned knobs not looked up: the
+// tuner measures candidates with it.
+func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Program, error) {
+	p, err := codegen.Lower(k, d.target, o)
 	if err != nil {
 		return nil, fmt.Errorf("cuda: %w", err)
 	}

@@ -33,6 +33,14 @@
 // with shared-memory tiles and register blocking (codegen's tiled Contract template), all
 // with the kernel's fused epilogue, and Gather with an out-of-range flag.
 //
+// Tuning: Compile looks the knobs of contractions (SIMT and tensor-core tiles), elementwise
+// kernels and reductions up in the tuning cache of backend/autotune (package
+// backend/codegen/kerneltune, keyed by the device's name and sm_XY and the versions of the
+// driver and of NVRTC); without an entry, or under CROSSBAR_TUNE=off, a kernel takes the
+// tiles of optionsFor (larger ones for a product that fills a wave of SMs), which are also
+// the prior of every search. KernelTuning and MatMulTuning measure candidates with the
+// device's events; go run ./bench -tune -device cuda:0 tunes the benchmark shapes.
+//
 // Tested here: every kernel that the conformance suite generates compiles with NVRTC to
 // sm_80 and sm_90 CUBINs (TestNVRTCCompilesEverything, no GPU needed). The device code
 // above (driver calls, copies, launches, timing) runs only on a machine with an Nvidia GPU,
@@ -43,8 +51,8 @@
 //     which needs a shuffle node in codegen's IR;
 //   - tensor cores: mma.sync fragments for Float16/BFloat16 (and TF32) Contract on sm_80+;
 //   - cp.async multi-stage pipelining of the GEMM operand tiles (sm_80+);
-//   - tile sizes from backend/autotune (occupancy and shared-memory priors per sm_XY)
-//     instead of codegen's defaults, and dynamic shared memory beyond 48 KiB per block;
+//   - occupancy and shared-memory priors per sm_XY for the tuner, in place of optionsFor's
+//     rule of a wave of blocks;
 //   - a cuBLAS baseline for the benchmarks (libcublas loaded with purego);
 //   - asynchronous launches: Launch waits only when a gather reports errors; copies are
 //     synchronous through one pinned buffer, without double buffering.

@@ -32,6 +32,7 @@ import (
 
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/codegen"
+	"github.com/crossbar-compute/crossbar/backend/codegen/kerneltune"
 	"github.com/crossbar-compute/crossbar/graph"
 	"github.com/crossbar-compute/crossbar/internal/half"
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -73,6 +74,7 @@ type Device struct {
 	maxBlock int // bytes one storage block may span
 	flag     uint32
 	objects  objectCounts
+	tuning   *kerneltune.Site
 }
 
 // objectCounts counts the GL objects the device holds, for leak tests.
@@ -117,6 +119,7 @@ func open() (*Device, error) {
 		return nil, err
 	}
 	d.th = th
+	d.tuning = d.newSite()
 	return d, nil
 }
 
@@ -365,25 +368,16 @@ func (d *Device) Source(k *graph.Kernel) (string, error) {
 // Compile implements backend.Device. A contraction, elementwise kernel or reduction gets
 // the knobs tuned for its shape where the tuning cache has them (see tune.go).
 func (d *Device) Compile(k *graph.Kernel) (backend.Program, error) {
-	p, err := d.compileWith(k, d.optionsFor(k))
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return d.CompileWith(k, d.optionsFor(k))
 }
 
 // ProgramVariant implements backend.VariantDevice: the options Compile would use for k,
 // when they are not the device's defaults.
-func (d *Device) ProgramVariant(k *graph.Kernel) string {
-	o := d.optionsFor(k)
-	if o == d.opts {
-		return ""
-	}
-	return o.String()
-}
+func (d *Device) ProgramVariant(k *graph.Kernel) string { return d.tuning.Variant(k) }
 
-// compileWith compiles k with code-generation options o.
-func (d *Device) compileWith(k *graph.Kernel, o codegen.Options) (*program, error) {
+// CompileWith compiles k with code-generation options o, tuned knobs not looked up: the
+// tuner measures candidates with it.
+func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Program, error) {
 	p, err := codegen.Lower(k, d.target, o)
 	if err != nil {
 		return nil, fmt.Errorf("gl: %w", err)

@@ -1,5 +1,3 @@
-//go:build cgo
-
 package main
 
 import (
@@ -8,25 +6,34 @@ import (
 	"strconv"
 
 	"github.com/crossbar-compute/crossbar/backend"
-	"github.com/crossbar-compute/crossbar/backend_gl"
+	"github.com/crossbar-compute/crossbar/backend/codegen/kerneltune"
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
-func init() { tuneFamilies["gl"] = glTuneProblems }
+// The GL device registers kernelTuneProblems where cgo builds it (backends_cgo.go).
+func init() { tuneFamilies["cuda"] = kernelTuneProblems }
 
-// glTuneProblems returns the float32 products of the matmul and gemm suites (or of
-// -tune-shapes) as tile tuning problems of a gl device, and the elementwise kernels and
-// reductions of the elementwise suite as problems of their own knobs.
-func glTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProblem, error) {
-	d, ok := dev.(*backend_gl.Device)
+// A kernelDevice is a device that tunes the knobs of codegen's templates (GL, CUDA).
+type kernelDevice interface {
+	backend.Device
+	NewKernelTuning(k *graph.Kernel) (*kerneltune.KernelTuning, error)
+	NewMatMulTuning(dt graph.DType, m, n, k int) (*kerneltune.MatMulTuning, error)
+}
+
+// kernelTuneProblems returns the float32 products of the matmul and gemm suites (or of
+// -tune-shapes) as tile tuning problems of a device that compiles through codegen, and the
+// elementwise kernels and reductions of the elementwise suite as problems of their own
+// knobs.
+func kernelTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProblem, error) {
+	d, ok := dev.(kernelDevice)
 	if !ok {
-		return nil, fmt.Errorf("%s is not a gl device", dev.Name())
+		return nil, fmt.Errorf("%s does not tune codegen's knobs", dev.Name())
 	}
 	var dims [][3]int
 	name := "f32"
 	switch suite {
 	case "elementwise":
-		return glKernelProblems(d, suite, opts.N)
+		return kernelProblems(d, suite, opts.N)
 	case tuneShapesSuite:
 		dims = opts.TuneShapes
 	case "matmul":
@@ -50,7 +57,7 @@ func glTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProbl
 		p := tuneProblem{suite: suite, name: name, size: size, dtype: graph.Float32}
 		g, err := d.NewMatMulTuning(graph.Float32, s[0], s[1], s[2])
 		switch {
-		case errors.Is(err, backend_gl.ErrNotTiled):
+		case errors.Is(err, kerneltune.ErrNotTiled):
 			p.skip = "too small for the tiled template"
 		case err != nil:
 			return nil, err
@@ -62,10 +69,10 @@ func glTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProbl
 	return out, nil
 }
 
-// glKernelProblems returns the elementwise and reduction kernels of the elementwise suite
+// kernelProblems returns the elementwise and reduction kernels of the elementwise suite
 // for vectors of n float32 as tuning problems: the fused relu(a*b+c) over n, the sum over
 // 4n, and a row reduction as in a softmax, the maximum of each 1024-element row of n.
-func glKernelProblems(d *backend_gl.Device, suite string, n int) ([]tuneProblem, error) {
+func kernelProblems(d kernelDevice, suite string, n int) ([]tuneProblem, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("vector length %d", n)
 	}
@@ -117,7 +124,7 @@ func glKernelProblems(d *backend_gl.Device, suite string, n int) ([]tuneProblem,
 			}
 			g, err := d.NewKernelTuning(k)
 			switch {
-			case errors.Is(err, backend_gl.ErrNoKnobs):
+			case errors.Is(err, kerneltune.ErrNoKnobs):
 				q.skip = "no tuned knobs"
 			case errors.Is(err, backend.ErrUnsupported):
 				q.skip = "buffers larger than the device holds: the kernel runs on the CPU"

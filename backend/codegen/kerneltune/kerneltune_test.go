@@ -1,0 +1,159 @@
+package kerneltune
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/autotune"
+	"github.com/crossbar-compute/crossbar/backend/codegen"
+	"github.com/crossbar-compute/crossbar/backend/cpu"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// cpuDevice runs kernels on the CPU and records the options each compilation was asked for.
+type cpuDevice struct {
+	backend.Device
+	compiled []codegen.Options
+}
+
+func (d *cpuDevice) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Program, error) {
+	d.compiled = append(d.compiled, o)
+	return d.Compile(k)
+}
+
+func must(t *testing.T) func(*graph.Node, error) *graph.Node {
+	return func(n *graph.Node, err error) *graph.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
+func leaf(t *testing.T, dt graph.DType, shape ...int) *graph.Node {
+	t.Helper()
+	return must(t)(graph.Host(dt, shape, make([]byte, graph.NumElements(shape)*dt.Size())))
+}
+
+func lastKernel(t *testing.T, n *graph.Node) *graph.Kernel {
+	t.Helper()
+	ks, err := graph.Schedule([]*graph.Node{n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ks[len(ks)-1]
+}
+
+// gpu is a target with the limits of a recent GPU, tensor cores included.
+var gpu = codegen.Target{MaxWorkgroup: 1024, SharedMemory: 48 << 10, WarpWidth: 32, MaxGroups: 65535, Shuffle: true, TensorCores: true}
+
+func TestProblemOf(t *testing.T) {
+	m := must(t)
+	fs := newFamilies("test")
+	noTC := gpu
+	noTC.TensorCores = false
+	product := func(dt graph.DType, mm, n, k int) *graph.Node {
+		return m(graph.Contract(leaf(t, dt, mm, k), leaf(t, dt, k, n)))
+	}
+	idx := m(graph.Host(graph.Int32, []int{2}, make([]byte, 8)))
+	for _, c := range []struct {
+		name   string
+		node   *graph.Node
+		target codegen.Target
+		family *Family // nil: no family
+		dims   []int
+	}{
+		{"exp", m(graph.Unary(graph.OpExp, leaf(t, graph.Float32, 3001))), gpu, fs.elementwise, []int{3001}},
+		{"row sum", m(graph.Reduce(graph.OpSum, leaf(t, graph.Float32, 5, 701), []int{1})), gpu, fs.reduce, []int{5, 701}},
+		{"float32 product", product(graph.Float32, 65, 65, 33), gpu, fs.contract, []int{65, 65, 33}},
+		{"float16 product, tensor cores", product(graph.Float16, 256, 256, 64), gpu, fs.tensorContract, []int{256, 256, 64}},
+		{"float16 product, no tensor cores", product(graph.Float16, 256, 256, 64), noTC, fs.contract, []int{256, 256, 64}},
+		{"gather", m(graph.Gather(leaf(t, graph.Float32, 4, 3), 0, idx)), gpu, nil, nil},
+	} {
+		p, ok := fs.problemOf(lastKernel(t, c.node), c.target, codegen.Options{})
+		if c.family == nil {
+			if ok {
+				t.Errorf("%s: family %s, want none", c.name, p.Family.Name)
+			}
+			continue
+		}
+		if !ok || p.Family != c.family || len(p.Dims) != len(c.dims) {
+			t.Errorf("%s: %+v, %v; want family %s, dims %v", c.name, p, ok, c.family.Name, c.dims)
+			continue
+		}
+		for i := range p.Dims {
+			if p.Dims[i] != c.dims[i] {
+				t.Errorf("%s: dims %v, want %v", c.name, p.Dims, c.dims)
+				break
+			}
+		}
+	}
+}
+
+// TestSiteOptions looks knobs up for a product whose base options are a heuristic choice
+// of large tiles: that choice is the prior, an entry naming it is no variant, an entry
+// naming codegen's defaults is, and mode off ignores the cache.
+func TestSiteOptions(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(autotune.EnvCacheDir, dir)
+	t.Setenv(autotune.EnvMode, "cached")
+	Reset()
+	t.Cleanup(Reset)
+	large := codegen.Options{BlockM: 128, BlockN: 128, BlockK: 8, ThreadM: 8, ThreadN: 8}
+	dev := &cpuDevice{Device: cpu.New()}
+	site := NewSite("test", dev, autotune.Fingerprint{Model: "test device"}, gpu, func(*graph.Kernel) codegen.Options { return large })
+	kern := lastKernel(t, must(t)(graph.Contract(leaf(t, graph.Float32, 256, 64), leaf(t, graph.Float32, 64, 256))))
+
+	g, err := site.NewKernelTuning(kern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if prior := codegen.ContractConfig(large); !g.Space.Prior.Equal(prior) {
+		t.Errorf("prior %v, want the base's %v", g.Space.Prior, prior)
+	}
+	if _, err := g.Measure(context.Background(), g.Space.Prior); err != nil {
+		t.Fatal(err)
+	}
+	if len(dev.compiled) != 1 || dev.compiled[0] != large.WithContract(g.Space.Prior) {
+		t.Errorf("measuring the prior compiled %+v, want %+v", dev.compiled, large)
+	}
+	if o := site.Options(kern); o != large || site.Variant(kern) != "" {
+		t.Errorf("no cache: options %+v, variant %q; want the base", o, site.Variant(kern))
+	}
+
+	store := func(c autotune.Config) {
+		t.Helper()
+		if err := autotune.OpenCache(dir).Store(autotune.Entry{Key: g.Key, Config: c, Median: time.Millisecond, Prior: 2 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		Reset()
+	}
+	defaults := codegen.ContractConfig(codegen.Options{})
+	store(defaults)
+	if o := site.Options(kern); o != large.WithContract(defaults) || site.Variant(kern) != o.String() {
+		t.Errorf("cached defaults: options %+v, variant %q", o, site.Variant(kern))
+	}
+	store(g.Space.Prior)
+	if v := site.Variant(kern); v != "" {
+		t.Errorf("cached prior: variant %q, want none", v)
+	}
+	store(defaults)
+	t.Setenv(autotune.EnvMode, "off")
+	Reset()
+	if v := site.Variant(kern); v != "" {
+		t.Errorf("mode off: variant %q, want none", v)
+	}
+
+	gather := lastKernel(t, must(t)(graph.Gather(leaf(t, graph.Float32, 4, 3), 0, leaf(t, graph.Int32, 2))))
+	if _, err := site.NewKernelTuning(gather); !errors.Is(err, ErrNoKnobs) {
+		t.Errorf("gather: %v, want ErrNoKnobs", err)
+	}
+	if _, err := site.NewMatMulTuning(graph.Float32, 8, 8, 8); !errors.Is(err, ErrNotTiled) {
+		t.Errorf("8x8x8: %v, want ErrNotTiled", err)
+	}
+}
