@@ -28,10 +28,18 @@
 // backend.ErrOutOfMemory, launch failures to backend.ErrLaunch, NVRTC failures to
 // backend.ErrCompile with NVRTC's log and the numbered source.
 //
-// What the generated kernels do today: fused elementwise chains, reductions (serial, or
-// one block per output with a shared-memory tree), float32 and other GEMMs on CUDA cores
-// with shared-memory tiles and register blocking (codegen's tiled Contract template), all
-// with the kernel's fused epilogue, and Gather with an out-of-range flag.
+// What the generated kernels do: fused elementwise chains; reductions (serial, or one block
+// per output whose warps combine through shuffles and then across warps); Float16 and
+// BFloat16 products on tensor cores from sm_80 (mma.m16n8k16 with float accumulators,
+// fragments through ldmatrix, operand tiles in swizzled shared memory filled by multi-stage
+// cp.async copies; codegen's tensor-core template); float32 and other products on CUDA cores
+// with double-buffered shared-memory tiles, 128-bit loads and register blocking; all with the
+// kernel's fused epilogue; and Gather with an out-of-range flag. A kernel that needs more
+// than 48 KiB of shared memory takes it dynamically, up to the device's opt-in limit.
+//
+// BLAS is a cuBLAS baseline (libcublas.so.13, .12 or .11, or CROSSBAR_CUBLAS_LIB, loaded with
+// purego) and CopyBuffer a device-to-device copy: the references of the benchmarks and of go
+// run ./bench -suite cublas,stream, never used to compute.
 //
 // Tuning: Compile looks the knobs of contractions (SIMT and tensor-core tiles), elementwise
 // kernels and reductions up in the tuning cache of backend/autotune (package
@@ -41,19 +49,20 @@
 // the prior of every search. KernelTuning and MatMulTuning measure candidates with the
 // device's events; go run ./bench -tune -device cuda:0 tunes the benchmark shapes.
 //
-// Tested here: every kernel that the conformance suite generates compiles with NVRTC to
-// sm_80 and sm_90 CUBINs (TestNVRTCCompilesEverything, no GPU needed). The device code
-// above (driver calls, copies, launches, timing) runs only on a machine with an Nvidia GPU,
-// where TestConformance runs the conformance suite on cuda:0.
+// Tested here, without a GPU: every kernel that the conformance suite generates compiles
+// with NVRTC to sm_80 and sm_90 CUBINs (TestNVRTCCompilesEverything); the suite's matrix
+// products and reductions run in a CUDA emulator (testdata/emu: every thread a fiber,
+// barriers, shuffles, ldmatrix, mma and cp.async as the PTX ISA defines them) and match
+// the reference (TestEmuConformance); a fake libcuda and a fake libcublas exercise the
+// bindings, contexts from many goroutines, dynamic shared memory and the tuning lookup.
+// The device code (driver calls, copies, launches, timing) runs for real only on a machine
+// with an Nvidia GPU, where TestConformance runs the conformance suite on cuda:0 and
+// scripts/gpu.sh runs it with the benchmarks against cuBLAS.
 //
-// TODO (later work, deliberately not stubbed):
-//   - reductions with warp shuffles (__shfl_down_sync) for the last 32 lanes of the tree,
-//     which needs a shuffle node in codegen's IR;
-//   - tensor cores: mma.sync fragments for Float16/BFloat16 (and TF32) Contract on sm_80+;
-//   - cp.async multi-stage pipelining of the GEMM operand tiles (sm_80+);
+// Not done yet:
+//   - Hopper's wgmma and TMA (sm_90a): tensor-core products use sm_80's mma.sync everywhere;
 //   - occupancy and shared-memory priors per sm_XY for the tuner, in place of optionsFor's
 //     rule of a wave of blocks;
-//   - a cuBLAS baseline for the benchmarks (libcublas loaded with purego);
 //   - asynchronous launches: Launch waits only when a gather reports errors; copies are
 //     synchronous through one pinned buffer, without double buffering.
 package backend_cuda
