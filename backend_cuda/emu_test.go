@@ -345,7 +345,7 @@ func (d *emuDevice) Compile(k *graph.Kernel) (backend.Program, error) {
 	d.emulated.Add(1)
 	modes := []string{emuEager}
 	// Matrix products, and every kernel with asynchronous copies, run in both modes.
-	if k.Core.Op == graph.OpContract || strings.Contains(src, "xb_cp_async") {
+	if (k.Core != nil && k.Core.Op == graph.OpContract) || strings.Contains(src, "xb_cp_async") {
 		modes = append(modes, emuDeferred)
 	}
 	return &emuProgram{p: p, src: src, modes: modes}, nil
@@ -957,16 +957,19 @@ func TestEmuCpAsyncPipeline(t *testing.T) {
 	}
 }
 
-// TestEmuConformance runs the conformance suite on emuDevice: matrix products (in both
-// cp.async modes) and reductions are lowered for sm_80, rendered in the CUDA dialect and
-// executed by the emulator; everything else runs on the CPU. A first pass through the suite
+// TestEmuConformance runs the conformance suite on emuDevice: every kernel (under -race,
+// where the noasm pass has run them all, the matrix products and reductions) is lowered
+// for sm_80 with the options a device would choose, rendered in the CUDA dialect and
+// executed by the emulator, matrix products in both cp.async modes; the rest runs on the
+// CPU. A first pass through the suite
 // collects the sources, which are then built in batches on every CPU, so that the second
 // pass, the one that checks results, finds each executable ready.
 func TestEmuConformance(t *testing.T) {
 	gxx := emuCompiler(t)
+	// Every kernel; under -race (compileAll false) the matrix products and reductions.
 	selects := func(k *graph.Kernel) bool {
 		c := k.Core
-		return c != nil && (c.Op == graph.OpContract || c.Op.IsReduce())
+		return compileAll || c != nil && (c.Op == graph.OpContract || c.Op.IsReduce())
 	}
 	var (
 		mu   sync.Mutex
