@@ -367,7 +367,7 @@ func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Progra
 	if err != nil {
 		return nil, fmt.Errorf("cuda: %w", err)
 	}
-	image, err := d.nv.compile(src, p.Name, arch, cubin)
+	image, err := d.nv.compileCached(src, p.Name, arch, cubin)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/backendtest"
+	"github.com/crossbar-compute/crossbar/backend/cpu"
 	"github.com/crossbar-compute/crossbar/graph"
 	"github.com/crossbar-compute/crossbar/tensor"
 )
@@ -106,6 +108,16 @@ func fakeDriverChild(t *testing.T) {
 	h := tensor.RandUniform(1, tensor.Float16, 2048, 64).To(d).MatMul(tensor.RandUniform(2, tensor.Float16, 64, 4352).To(d))
 	if err := h.Realize(); err != nil {
 		t.Fatal(err)
+	}
+	// TestConformance's first pass: the sources the device compiles for the suite, then
+	// compiled ahead of time (a few here: NVRTC takes tens of milliseconds each).
+	col := &sourceCollector{Device: cpu.New(), cuda: d, seen: map[string]bool{}}
+	t.Run("collect", func(t *testing.T) { backendtest.Run(t, col) })
+	if len(col.sources) < 1000 || !strings.Contains(col.sources[0], "extern \"C\" __global__") {
+		t.Errorf("collected %d sources", len(col.sources))
+	}
+	if err := d.precompile(col.sources[:4], col.names[:4], 2); err != nil {
+		t.Error(err)
 	}
 	if dt, err := d.Time(func() error { return x.Exp().Realize() }); err != nil || dt != 1500*time.Microsecond {
 		t.Errorf("Time: %v, %v; want the fake's 1.5ms", dt, err)

@@ -10,7 +10,8 @@
 #                          over: records nvidia-smi and the date, then runs, each step under
 #                          its own timeout and whatever the previous one did: the CUDA tests
 #                          on cuda:0 (events, cuBLAS binding, device copy, the fake drivers),
-#                          the conformance suite on cuda:0 and on JAX's CUDA PJRT plugin, the
+#                          the conformance suite on cuda:0 and on JAX's CUDA PJRT plugin (its
+#                          matmul, reduce, fused and nn families), the
 #                          go test benchmarks (crossbar vs cuBLAS, copy/triad vs memcpy) and
 #                          the bench suites stream and cublas (JSON lines, written as measured).
 #                          Logs go to $OUT (default ./out), one per step, with summary.txt
@@ -141,9 +142,11 @@ run() {
   t=${T_CONFORMANCE:-120}
   step cuda-conformance "$t" backend_cuda "$root/.dev/cuda.test" -test.v -test.timeout "$((t - 5))s" \
     -test.run '^TestConformance$'
+  # XLA compiles each module for a while: the families that exercise its own ops (dot_general,
+  # reduce, fusion across kernels) first; T_PJRT_RUN='^TestConformancePlugin$' runs them all.
   t=${T_PJRT:-80}
   step pjrt-conformance "$t" backend_tpu "$root/.dev/tpu.test" -test.v -test.timeout "$((t - 5))s" \
-    -test.run '^TestConformancePlugin$'
+    -test.run "${T_PJRT_RUN:-^TestConformancePlugin\$/^(matmul|reduce|fused|nn)\$}"
   t=${T_GOBENCH:-100}
   step gobench "$t" backend_cuda "$root/.dev/cuda.test" -test.v -test.run '^$' -test.bench . \
     -test.benchtime 3x -test.timeout "$((t - 5))s"

@@ -1,0 +1,88 @@
+package backend_cuda
+
+import (
+	"crypto/sha256"
+	"sync"
+)
+
+// The images NVRTC has made in this process, by source and target, so that a kernel whose
+// source was compiled before (by another kernel structure with the same code, by another
+// device of the same architecture, or ahead of time by precompile) is not compiled again.
+// Images are small (tens of KiB); the cache stops growing at maxImageBytes.
+
+const maxImageBytes = 256 << 20
+
+type imageKey struct {
+	sum   [sha256.Size]byte
+	arch  int
+	cubin bool
+}
+
+var images struct {
+	sync.Mutex
+	m     map[imageKey][]byte
+	bytes int
+}
+
+// compileCached is n.compile through the process's image cache.
+func (n *nvrtcAPI) compileCached(src, name string, arch int, cubin bool) ([]byte, error) {
+	key := imageKey{sha256.Sum256([]byte(src)), arch, cubin}
+	images.Lock()
+	img, ok := images.m[key]
+	images.Unlock()
+	if ok {
+		return img, nil
+	}
+	img, err := n.compile(src, name, arch, cubin)
+	if err != nil {
+		return nil, err
+	}
+	images.Lock()
+	if images.m == nil {
+		images.m = map[imageKey][]byte{}
+	}
+	if _, ok := images.m[key]; !ok && images.bytes+len(img) <= maxImageBytes {
+		images.m[key] = img
+		images.bytes += len(img)
+	}
+	images.Unlock()
+	return img, nil
+}
+
+// precompile compiles the kernels of sources (CUDA C++ as Source renders it, with the
+// entry point names of names) for d's architecture on workers goroutines, into the
+// process's image cache, so that Compile finds them: NVRTC takes tens of milliseconds a
+// kernel, and the executor compiles one kernel at a time. It returns the first error.
+func (d *Device) precompile(sources, names []string, workers int) error {
+	arch, cubin, err := d.nv.target(d.arch.CC)
+	if err != nil {
+		return err
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  = make(chan int)
+	)
+	for range max(workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if _, err := d.nv.compileCached(sources[i], names[i], arch, cubin); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range sources {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
