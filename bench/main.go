@@ -102,7 +102,9 @@
 // device instead of measuring them, and stores each winner in the tuning cache
 // (CROSSBAR_CACHE_DIR, by default the crossbar directory of the user cache), where later
 // runs in the default mode CROSSBAR_TUNE=cached find it. CPU: the GEMM blocking of the
-// gemm, matmul and deepbench shapes; a gl device: the tiles of its matmul kernels. Each
+// gemm, matmul and deepbench shapes; a gl or cuda device: the tiles of its matmul kernels
+// (with -suite cublas, the cubes in float16 and bfloat16 too, on tensor cores), and with
+// -suite elementwise the workgroups of elementwise kernels and reductions. Each
 // shape gets an equal share of what is left of -tune-budget (at most -tune-shape), four
 // fifths for the search and the rest for a recheck. Progress goes to standard error, one line
 // per candidate. The report has a row per shape: the median time of the analytic prior and

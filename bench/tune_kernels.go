@@ -21,9 +21,9 @@ type kernelDevice interface {
 }
 
 // kernelTuneProblems returns the float32 products of the matmul and gemm suites (or of
-// -tune-shapes) as tile tuning problems of a device that compiles through codegen, and the
-// elementwise kernels and reductions of the elementwise suite as problems of their own
-// knobs.
+// -tune-shapes), and the cubes of the cublas suite in each of its dtypes, as tile tuning
+// problems of a device that compiles through codegen, and the elementwise kernels and
+// reductions of the elementwise suite as problems of their own knobs.
 func kernelTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneProblem, error) {
 	d, ok := dev.(kernelDevice)
 	if !ok {
@@ -31,7 +31,21 @@ func kernelTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneP
 	}
 	var dims [][3]int
 	name := "f32"
+	dts := []graph.DType{graph.Float32}
 	switch suite {
+	case "cublas":
+		// The cubes, in each dtype of the suite (Float16 and BFloat16 tune the tensor-core
+		// tiles); the DeepBench rows read transposed operands, which the problems here do not.
+		name, dts = "", nil
+		for _, c := range cublasDTypes {
+			dts = append(dts, c.dt)
+		}
+		shapes, _ := cublasShapes(opts)
+		for _, c := range shapes {
+			if c.set == "square" {
+				dims = append(dims, [3]int{c.m, c.n, c.k})
+			}
+		}
 	case "elementwise":
 		return kernelProblems(d, suite, opts.N)
 	case tuneShapesSuite:
@@ -49,24 +63,45 @@ func kernelTuneProblems(dev backend.Device, suite string, opts Options) ([]tuneP
 		return nil, nil
 	}
 	var out []tuneProblem
-	for _, s := range dims {
-		size := fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2])
-		if suite != tuneShapesSuite {
-			size = strconv.Itoa(s[0])
+	for _, dt := range dts {
+		for _, s := range dims {
+			p, err := matMulProblem(d, suite, name, dt, s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
 		}
-		p := tuneProblem{suite: suite, name: name, size: size, dtype: graph.Float32}
-		g, err := d.NewMatMulTuning(graph.Float32, s[0], s[1], s[2])
-		switch {
-		case errors.Is(err, kerneltune.ErrNotTiled):
-			p.skip = "too small for the tiled template"
-		case err != nil:
-			return nil, err
-		default:
-			p.key, p.space, p.measure, p.tune, p.close = g.Key, g.Space, g.Measure, g.Tune, g.Close
-		}
-		out = append(out, p)
 	}
 	return out, nil
+}
+
+// matMulProblem is the tile tuning problem of the product s (m, n, k) of dtype dt, named
+// name (the suite's name of the dtype when empty).
+func matMulProblem(d kernelDevice, suite, name string, dt graph.DType, s [3]int) (tuneProblem, error) {
+	size := fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2])
+	if suite != tuneShapesSuite {
+		size = strconv.Itoa(s[0])
+	}
+	if name == "" {
+		for _, c := range cublasDTypes {
+			if c.dt == dt {
+				name = c.name
+			}
+		}
+	}
+	p := tuneProblem{suite: suite, name: name, size: size, dtype: dt}
+	g, err := d.NewMatMulTuning(dt, s[0], s[1], s[2])
+	switch {
+	case errors.Is(err, kerneltune.ErrNotTiled):
+		p.skip = "too small for the tiled template"
+	case errors.Is(err, backend.ErrUnsupported) && dt != graph.Float32:
+		p.skip = "no tuned tiles for " + dt.String() + " here (tensor cores only)"
+	case err != nil:
+		return p, err
+	default:
+		p.key, p.space, p.measure, p.tune, p.close = g.Key, g.Space, g.Measure, g.Tune, g.Close
+	}
+	return p, nil
 }
 
 // kernelProblems returns the elementwise and reduction kernels of the elementwise suite

@@ -198,7 +198,7 @@ func (s *Site) NewMatMulTuning(dt graph.DType, m, n, k int) (*MatMulTuning, erro
 	}
 	if p, ok := s.Problem(kern); !ok || p.Family != s.fams.tensorContract {
 		if dt != graph.Float32 && dt != graph.Float64 {
-			return fail(fmt.Errorf("dtype %v: only float32 and float64 are tuned, and float16 and bfloat16 on tensor cores", dt))
+			return fail(fmt.Errorf("dtype %v: only float32 and float64 are tuned, and float16 and bfloat16 on tensor cores: %w", dt, backend.ErrUnsupported))
 		}
 		if m < 16 || n < 16 || m*n*k < 32768 {
 			return fail(fmt.Errorf("%w: under 16 rows or columns, or 32768 multiply-adds", ErrNotTiled))
