@@ -42,8 +42,8 @@ type cublasShape struct {
 }
 
 // cublasShapes are the cubes (-sizes when given, else 8192; 1024 with -quick), then the
-// "train" problems of the DeepBench list. A missing list is returned as an error after
-// the cubes, which are still measured.
+// "train" problems of the DeepBench list (none with -deepbench none). A missing list is
+// returned as an error after the cubes, which are still measured.
 func cublasShapes(opts Options) ([]cublasShape, error) {
 	sizes := []int{8192}
 	switch {
@@ -55,6 +55,9 @@ func cublasShapes(opts Options) ([]cublasShape, error) {
 	var out []cublasShape
 	for _, n := range sizes {
 		out = append(out, cublasShape{set: "square", size: strconv.Itoa(n), gemmShape: gemmShape{m: n, n: n, k: n}})
+	}
+	if opts.Deepbench == "none" {
+		return out, nil
 	}
 	probs, err := deepbenchProblems(opts)
 	for _, p := range probs {

@@ -193,7 +193,7 @@ func parseFlags(args []string, stderr io.Writer) (Options, error) {
 	fs.DurationVar(&o.TuneBudget, "tune-budget", 10*time.Minute, "-tune: bound on all the tuning (0: none)")
 	fs.DurationVar(&o.TuneShape, "tune-shape", 0, "-tune: bound on one shape (default: an equal share of what is left of -tune-budget)")
 	tuneShapes := fs.String("tune-shapes", "", "-tune: float32 products MxNxK to tune instead of the suites' shapes, comma-separated")
-	fs.StringVar(&o.Deepbench, "deepbench", "", "deepbench: the DeepBench problem list (default: "+deepbenchRelPath+" from the module root or the working directory)")
+	fs.StringVar(&o.Deepbench, "deepbench", "", "deepbench, cublas: the DeepBench problem list (default: "+deepbenchRelPath+" from the module root or the working directory; cublas: none for the cubes alone)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./bench [flags]\n\nflags:\n")
 		fs.PrintDefaults()

@@ -24,6 +24,8 @@
 # are used. The step timeouts (seconds) can be changed through the environment:
 # T_CUDA_TESTS (50), T_CONFORMANCE (120), T_PJRT (80), T_GOBENCH (100), T_BENCH (110); the
 # defaults keep the whole run under eight minutes, and far less when steps end early.
+# T_TUNE (seconds, unset by default) adds a tuning run of the cublas cubes and a measurement
+# with the tuned tiles.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -155,6 +157,13 @@ run() {
   local tb=${T_BENCH:-110}
   step bench-suite "$tb" . "$root/.dev/bench" -device cuda:0 -suite stream,cublas -n 134217728 -reps 3 \
     -json -timeout "$((tb - 15))s" -v "${list[@]}"
+  # Optional (T_TUNE seconds): tune the cubes' tiles in each dtype into a cache under $OUT,
+  # then measure the cubes again with the tuned tiles.
+  if [ -n "${T_TUNE:-}" ]; then
+    export CROSSBAR_CACHE_DIR=$OUT/cache
+    step tune "$((T_TUNE + 30))" . "$root/.dev/bench" -tune -device cuda:0 -suite cublas -tune-budget "${T_TUNE}s"
+    step bench-tuned 90 . "$root/.dev/bench" -device cuda:0 -suite cublas -deepbench none -reps 3 -json -timeout 75s -v
+  fi
   echo "logs in $OUT"
 }
 
