@@ -55,8 +55,13 @@ func (s *suite) matmul(t *testing.T) {
 		// operand in either orientation, with partial tiles at every edge.
 		{c(2, 72, 48), c(2, 48, 40)},
 		{shapeCase{sh(64, 48), viewT}, shapeCase{sh(48, 136), viewT}},
+		// Rows that are not aligned, strided and transposed operands: tensor-core tiles read
+		// element by element.
+		{c(2, 33, 21), c(2, 21, 19)},
+		{shapeCase{sh(33, 21), viewSlice}, shapeCase{sh(21, 19), viewT}},
+		{shapeCase{sh(33, 24), viewSlice}, c(24, 40)}, // one operand each way
 	}
-	narrow := map[int]bool{10: true, 11: true, 22: true, 27: true, 28: true} // Float16, BFloat16, Uint8 beyond the first 8
+	narrow := map[int]bool{10: true, 11: true, 22: true, 27: true, 28: true, 29: true, 30: true, 31: true} // Float16, BFloat16, Uint8 beyond the first 8
 	for _, dt := range s.only(refFloat32, refFloat64, refInt32, refInt64, refFloat16, refBFloat16, refUint8) {
 		for i, mc := range cases {
 			full := dt == refFloat32 || dt == refFloat64 || dt == refInt32 || dt == refInt64

@@ -217,6 +217,10 @@ func (CUDA) Call(fn Fn, t Type, argTypes []Type, args []string) (string, string,
 		return "__bfloat162float(__float2bfloat16_rn(" + args[0] + "))", "", true
 	case FnShuffleXor:
 		return "__shfl_xor_sync(0xffffffffu, " + args[0] + ", " + args[1] + ")", "", true
+	case FnPackF16x2:
+		return call("xb_pack_f16x2"), "xb_pack_f16x2", true
+	case FnPackBF16x2:
+		return call("xb_pack_bf16x2"), "xb_pack_bf16x2", true
 	case FnIPow:
 		h := "xb_ipow_" + at.String()
 		return call(h), h, true
@@ -326,8 +330,18 @@ func cudaStorage(dt graph.DType) string {
 	return cudaScalars[ComputeType(dt)]
 }
 
-// cudaHelper returns the source of xb_ipow_<int> and xb_f2i_<int>_<float>.
+// cudaHelper returns the source of xb_ipow_<int>, xb_f2i_<int>_<float> and
+// xb_pack_<f16|bf16>x2.
 func cudaHelper(name string) (string, bool) {
+	switch name {
+	case "xb_pack_f16x2", "xb_pack_bf16x2":
+		conv := map[string]string{"xb_pack_f16x2": "__float2half_rn", "xb_pack_bf16x2": "__float2bfloat16_rn"}[name]
+		return fmt.Sprintf(`// %s packs two values of the storage type (exact: they are of the type already).
+__device__ inline unsigned %s(float lo, float hi) {
+    return (unsigned)%s(lo).x | ((unsigned)%s(hi).x << 16);
+}
+`, name, name, conv, conv), true
+	}
 	parts := strings.Split(name, "_")
 	ctype := map[string]string{"i32": "int", "u32": "unsigned", "i64": "long long", "f32": "float", "f64": "double"}
 	switch {

@@ -183,6 +183,11 @@ const (
 	// FnShuffleXor (warp-wide: every thread of the warp calls it together) is the value of
 	// Args[0] in the thread whose lane is this thread's lane XOR Args[1], a literal.
 	FnShuffleXor
+	// FnPackF16x2 and FnPackBF16x2 are the U32 holding Args[0] (low half) and Args[1],
+	// two F32 values of Float16 (BFloat16), as two 16-bit values: a register of a matrix
+	// fragment.
+	FnPackF16x2
+	FnPackBF16x2
 	fnCount
 )
 
@@ -190,7 +195,8 @@ var fnNames = [...]string{FnSqrt: "sqrt", FnExp: "exp", FnExp2: "exp2", FnLog: "
 	FnCos: "cos", FnTan: "tan", FnAsin: "asin", FnAcos: "acos", FnAtan: "atan", FnSinh: "sinh", FnCosh: "cosh",
 	FnTanh: "tanh", FnErf: "erf", FnTrunc: "trunc", FnFloor: "floor", FnCeil: "ceil", FnRoundEven: "round_even",
 	FnAbs: "abs", FnFmod: "fmod", FnPow: "pow", FnFma: "fma", FnIsNaN: "isnan", FnMin: "min", FnMax: "max",
-	FnIPow: "ipow", FnF2I: "f2i", FnRoundF16: "round_f16", FnRoundBF16: "round_bf16", FnShuffleXor: "shuffle_xor"}
+	FnIPow: "ipow", FnF2I: "f2i", FnRoundF16: "round_f16", FnRoundBF16: "round_bf16", FnShuffleXor: "shuffle_xor",
+	FnPackF16x2: "pack_f16x2", FnPackBF16x2: "pack_bf16x2"}
 
 func (f Fn) String() string { return fnNames[f] }
 

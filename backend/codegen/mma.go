@@ -25,9 +25,10 @@ import (
 type tcLayout uint8
 
 const (
-	tcNone    tcLayout = iota
-	tcKMajor           // K runs along rows in memory (A row-major, B column-major)
-	tcMNMajor          // M (of A) or N (of B) runs along rows in memory
+	tcNone     tcLayout = iota
+	tcKMajor            // K runs along rows in memory (A row-major, B column-major)
+	tcMNMajor           // M (of A) or N (of B) runs along rows in memory
+	tcGathered          // neither, or not in aligned rows: read element by element
 )
 
 // tcLayoutOf gives the layout in which the tensor-core template can read operand view v
@@ -112,7 +113,13 @@ func (b *builder) tensorCore(ct contraction) (la, lb tcLayout, ok bool) {
 	}
 	r := len(ct.a.View.Shape)
 	la, lb = tcLayoutOf(ct.a.View, r-1), tcLayoutOf(ct.b.View, r-2)
-	return la, lb, la != tcNone && lb != tcNone
+	if la == tcNone {
+		la = tcGathered
+	}
+	if lb == tcNone {
+		lb = tcGathered
+	}
+	return la, lb, true
 }
 
 // tcTile is one operand's tile in shared memory: rows of chunks 16-byte chunks (8 values).
@@ -157,7 +164,8 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	b.p.Local = [3]int{threads, 1, 1}
 	b.p.Groups = [3]int{(ct.n + bn - 1) / bn, (ct.m + bm - 1) / bm, max(batch, 1)}
 
-	// Tiles: A is [BM][BK] (K-major) or [BK][BM]; B is [BN][BK] (K-major) or [BK][BN].
+	// Tiles: A is [BM][BK] (K-major or gathered) or [BK][BM]; B is [BN][BK] (K-major or
+	// gathered) or [BK][BN].
 	ta := tcTile{e: ct.a, layout: la, rows: bm, chunks: bk / 8}
 	if la == tcMNMajor {
 		ta.rows, ta.chunks = bk, bm/8
@@ -187,19 +195,45 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	iv := Var("i", T(I32))
 	b.emit(loop("i", mt*nt*4, []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(F32)}}))
 
-	// load issues the copies of the tiles of step kt (index type) into stage s (I32).
-	load := func(kt, s *Expr) []Stmt {
+	// Operands that cannot be copied asynchronously (tcGathered) go through registers:
+	// read from memory before the products of a step, stored to shared memory after them.
+	for _, t := range []tcTile{ta, tb} {
+		if t.layout == tcGathered {
+			b.emit(&Decl{Name: t.stage(), Type: T(U32), Len: (t.rows*t.chunks + threads - 1) / threads * 4})
+		}
+	}
+	// load issues the copies of the tiles of step kt (index type) into stage s (I32); in
+	// the prologue (stageNow) gathered tiles are stored right away, else only read into
+	// registers, and store puts them in stage s after the products.
+	load := func(kt, s *Expr, stageNow bool) []Stmt {
 		return b.block(func() {
 			k0 := b.named("k0", mulE(kt, bk))
 			for _, t := range []tcTile{ta, tb} {
-				b.tcCopy(ct, t, bc, row0, col0, k0, s, stage, threads, tid)
+				if t.layout != tcGathered {
+					b.tcCopy(ct, t, bc, row0, col0, k0, s, stage, threads, tid)
+					continue
+				}
+				b.tcGather(ct, t, bc, row0, col0, k0, nil, stage, threads, tid)
+				if stageNow {
+					b.tcGather(ct, t, bc, row0, col0, k0, s, stage, threads, tid)
+				}
 			}
 		})
 	}
+	storeGathered := func(s *Expr) []Stmt {
+		return b.block(func() {
+			for _, t := range []tcTile{ta, tb} {
+				if t.layout == tcGathered {
+					b.tcGather(ct, t, bc, row0, col0, nil, s, stage, threads, tid)
+				}
+			}
+		})
+	}
+	gathered := la == tcGathered || lb == tcGathered
 	b.emit(&Comment{Text: "Start the copies of the first stages; a group per stage, empty or not, keeps the count of groups to wait for fixed."})
 	sv := Var("s", T(I32))
 	b.emit(loop("s", st-1, []Stmt{
-		&If{Cond: Bin(OLt, sv, i32(steps)), Then: load(Cast(sv, b.idx), sv)},
+		&If{Cond: Bin(OLt, sv, i32(steps)), Then: load(Cast(sv, b.idx), sv, true)},
 		&Intrinsic{Op: ICopyCommit},
 	}))
 
@@ -208,7 +242,8 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 		b.emit(&Comment{Text: "Wait for this step's tiles; every warp is done with the stage that the next copies overwrite."})
 		b.emit(&Intrinsic{Op: ICopyWait, Imm: st - 2}, &Barrier{})
 		next := b.named("next", addE(kt, ic(st-1)))
-		b.emit(&If{Cond: Bin(OLt, next, ic(steps)), Then: load(next, Cast(remE(next, st), I32))})
+		nextStage := Cast(remE(next, st), I32)
+		b.emit(&If{Cond: Bin(OLt, next, ic(steps)), Then: load(next, nextStage, false)})
 		b.emit(&Intrinsic{Op: ICopyCommit})
 		cur := b.named("cur", mulE(Cast(remE(kt, st), I32), stage))
 		kk := Var("kk", T(I32))
@@ -229,6 +264,11 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 			}}})}))
 		})
 		b.emit(&For{Var: kk.Name, Type: I32, Start: i32(0), End: i32(bk), Step: i32(16), Body: inner, Unroll: true})
+		if gathered {
+			// The stage of step next was last read in the step before this one, which every
+			// warp finished before the barrier above.
+			b.emit(&If{Cond: Bin(OLt, next, ic(steps)), Then: storeGathered(nextStage)})
+		}
 	})
 	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: ic(steps), Step: ic(1), Body: body})
 
@@ -254,10 +294,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 }
 
 func tcLayoutName(l tcLayout) string {
-	if l == tcKMajor {
-		return "K-major"
-	}
-	return "K-minor"
+	return [...]string{tcKMajor: "K-major", tcMNMajor: "K-minor", tcGathered: "gathered"}[l]
 }
 
 // tcCopy issues the asynchronous copies of tile t for the step at k0 into stage s: chunk
@@ -319,7 +356,7 @@ func (b *builder) tcFragments(t tcTile, cur, lane, mn, kk *Expr, name string, at
 		mHalf, kHalf = kHalf, mHalf
 	}
 	var r, c *Expr
-	if t.layout == tcKMajor {
+	if t.layout != tcMNMajor {
 		// Rows are M (N); ldmatrix reads the fragments as they lie.
 		r, c = addE(addE(mn, mulE(mHalf, 8)), i), addE(divE(kk, 8), kHalf)
 	} else {
@@ -332,4 +369,69 @@ func (b *builder) tcFragments(t tcTile, cur, lane, mn, kk *Expr, name string, at
 	}
 	off := addE(addE(cur, Int(int64(t.base), I32)), t.offset(r, c))
 	b.emit(&Intrinsic{Op: op, Args: []*Expr{Addr(Index(name, T(U32), at)), Addr(Index("tiles", T(U32), divE(off, 2)))}})
+}
+
+// stage is the name of the registers through which a gathered tile travels.
+func (t tcTile) stage() string {
+	if t.base == 0 {
+		return "gatherA"
+	}
+	return "gatherB"
+}
+
+// tcGather moves the gathered tile t (K-major in shared memory) in rounds of the
+// workgroup's threads, each thread a chunk of 8 values along K a round: with k0 set, it
+// reads the chunks of the step at k0 from memory (through the operand's view, zero past the
+// edges of the matrix) into the thread's registers, two 16-bit values to a register; with
+// s set, it stores the registers to stage s of shared memory.
+func (b *builder) tcGather(ct contraction, t tcTile, bc []*Expr, row0, col0, k0, s *Expr, stage, threads int, tid *Expr) {
+	total := t.rows * t.chunks
+	isA := t.base == 0
+	pre, mn0, lim := "ga", row0, ct.m
+	if !isA {
+		pre, mn0, lim = "gb", col0, ct.n
+	}
+	if s != nil && k0 == nil {
+		pre += "s"
+	}
+	pack := FnPackF16x2
+	if b.k.Inputs[t.e.Input].DType == graph.BFloat16 {
+		pack = FnPackBF16x2
+	}
+	l0 := Var(pre+"l0", T(I32))
+	reg := func(j int) *Expr { return addE(mulE(divE(l0, threads), 4), Int(int64(j), I32)) }
+	body := b.block(func() {
+		l := b.named(pre+"l", addE(tid, l0))
+		r, c := b.named(pre+"row", divE(l, t.chunks)), b.named(pre+"chunk", remE(l, t.chunks))
+		if k0 != nil {
+			mn := b.named(pre+"mn", addE(mn0, Cast(r, b.idx)))
+			kc := b.named(pre+"k", addE(k0, Cast(mulE(c, 8), b.idx)))
+			v := make([]*Expr, 8)
+			for i := range v {
+				k := addE(kc, b.iconst(i))
+				inside := Bin(OLAnd, Bin(OLt, mn, b.iconst(lim)), Bin(OLt, k, b.iconst(ct.k)))
+				if isA {
+					v[i] = b.operandValue(ct, t.e, bc, mn, k, inside)
+				} else {
+					v[i] = b.operandValue(ct, t.e, bc, k, mn, inside)
+				}
+			}
+			for j := range 4 {
+				b.emit(&Assign{Name: t.stage(), Index: reg(j), Value: Call(pack, U32, v[2*j], v[2*j+1])})
+			}
+		}
+		if s != nil {
+			dst := b.named(pre+"dst", divE(addE(addE(mulE(s, stage), Int(int64(t.base), I32)), t.offset(r, c)), 2))
+			for j := range 4 {
+				b.emit(&Assign{Name: "tiles", Index: addE(dst, Int(int64(j), I32)), Value: Index(t.stage(), T(U32), reg(j))})
+			}
+		}
+	})
+	if total%threads != 0 {
+		// The last round has fewer chunks than threads.
+		decl, rest := body[0], body[1:]
+		body = []Stmt{decl, &If{Cond: Bin(OLt, Var(pre+"l", T(I32)), Int(int64(total), I32)), Then: rest}}
+	}
+	b.emit(&For{Var: l0.Name, Type: I32, Start: Int(0, I32), End: Int(int64(total), I32), Step: Int(int64(threads), I32),
+		Body: body, Unroll: true})
 }

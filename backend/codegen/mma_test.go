@@ -48,9 +48,10 @@ func TestTensorContractSpace(t *testing.T) {
 	}
 }
 
-// TestTensorCoreChoice checks which products go to the tensor-core template: Float16 and
-// BFloat16 operands read through aligned rows of either orientation, on a target with
-// tensor cores; everything else keeps the tiled or simple templates.
+// TestTensorCoreChoice checks which products go to the tensor-core template (Float16 and
+// BFloat16 operands on a target with tensor cores; everything else keeps the tiled or
+// simple templates) and how it reads them: asynchronous copies of aligned rows of either
+// orientation, else element by element through registers.
 func TestTensorCoreChoice(t *testing.T) {
 	g := gb{t}
 	tr := func(n *graph.Node) *graph.Node { return g.must(graph.Permute(n, []int{1, 0})) }
@@ -66,10 +67,17 @@ func TestTensorCoreChoice(t *testing.T) {
 		{"f32", g.host(graph.Float32, 64, 32), g.host(graph.Float32, 32, 48), tcTarget, Options{}, false},
 		{"no tensor cores", g.host(graph.Float16, 64, 32), g.host(graph.Float16, 32, 48), glTarget, Options{}, false},
 		{"switched off", g.host(graph.Float16, 64, 32), g.host(graph.Float16, 32, 48), tcTarget, Options{TensorCore: new(false)}, false},
-		{"K not a multiple of 8", g.host(graph.Float16, 64, 36), g.host(graph.Float16, 36, 48), tcTarget, Options{}, false},
+		{"K not a multiple of 8", g.host(graph.Float16, 64, 36), g.host(graph.Float16, 36, 48), tcTarget, Options{}, true},
 		{"too small", g.host(graph.Float16, 8, 32), g.host(graph.Float16, 32, 48), tcTarget, Options{}, false},
 		{"unaligned slice", g.must(graph.Slice(g.host(graph.Float16, 65, 32), []int{1, 0}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
-		{"odd offset", g.must(graph.Slice(g.host(graph.Float16, 64, 40), []int{0, 4}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, false},
+		{"odd offset", g.must(graph.Slice(g.host(graph.Float16, 64, 40), []int{0, 4}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
+		{"padded", g.must(graph.Pad(g.host(graph.Float16, 60, 32), [][2]int{{2, 2}, {0, 0}})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
+	}
+	// How each operand is read, by case.
+	layouts := map[string]string{
+		"f16": "A K-major, B K-minor", "bf16 transposed both": "A K-minor, B K-major",
+		"unaligned slice": "A K-major, B K-minor", "K not a multiple of 8": "A gathered, B K-minor",
+		"odd offset": "A gathered, B K-minor", "padded": "A gathered, B K-minor",
 	}
 	for _, c := range cases {
 		k := g.kernel(g.must(graph.Contract(c.a, c.b)))
@@ -80,8 +88,12 @@ func TestTensorCoreChoice(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if got := strings.Contains(strings.Join(p.Notes, "\n"), "tensor core"); got != c.want {
+		notes := strings.Join(p.Notes, "\n")
+		if got := strings.Contains(notes, "tensor core"); got != c.want {
 			t.Errorf("%s: lowered with the tensor-core template: %v, want %v (%v)", c.name, got, c.want, p.Notes)
+		}
+		if l := layouts[c.name]; c.want && !strings.Contains(notes, l) {
+			t.Errorf("%s: %s, want %s", c.name, notes, l)
 		}
 	}
 }
