@@ -60,8 +60,11 @@ func (s *suite) matmul(t *testing.T) {
 		{c(2, 33, 21), c(2, 21, 19)},
 		{shapeCase{sh(33, 21), viewSlice}, shapeCase{sh(21, 19), viewT}},
 		{shapeCase{sh(33, 24), viewSlice}, c(24, 40)}, // one operand each way
+		// Few outputs over a long K: a reduction along K per block of outputs.
+		{c(5, 4100), c(4100, 3)},
+		{c(2, 3, 8192), shapeCase{sh(2, 8192, 9), viewSlice}},
 	}
-	narrow := map[int]bool{10: true, 11: true, 22: true, 27: true, 28: true, 29: true, 30: true, 31: true} // Float16, BFloat16, Uint8 beyond the first 8
+	narrow := map[int]bool{10: true, 11: true, 22: true, 27: true, 28: true, 29: true, 30: true, 31: true, 32: true, 33: true} // Float16, BFloat16, Uint8 beyond the first 8
 	for _, dt := range s.only(refFloat32, refFloat64, refInt32, refInt64, refFloat16, refBFloat16, refUint8) {
 		for i, mc := range cases {
 			full := dt == refFloat32 || dt == refFloat64 || dt == refInt32 || dt == refInt64

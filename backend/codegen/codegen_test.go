@@ -115,6 +115,11 @@ func goldenCases() []goldenCase {
 			a, b := g.host(graph.Float32, 96, 40), g.host(graph.Float32, 40, 80)
 			return g.must(graph.Contract(a, b))
 		}, Options{BlockM: 32, BlockN: 32, BlockK: 16, Buffers: 2}, false},
+		{"matmul_skinny", func(g gb) *graph.Node {
+			// Six outputs over K = 8192: the threads of a workgroup split K.
+			a, b := g.host(graph.Float32, 3, 8192), g.host(graph.Float32, 8192, 2)
+			return g.must(graph.Contract(a, b))
+		}, Options{}, true},
 		{"matmul_simple_int32", func(g gb) *graph.Node {
 			a, b := g.host(graph.Int32, 2, 3, 7), g.host(graph.Int32, 2, 7, 5)
 			return g.must(graph.Contract(a, b))

@@ -44,6 +44,9 @@ func (b *builder) operand(ct contraction, e *graph.Expr, bc []*Expr, row, col *E
 
 func (b *builder) contract() error {
 	ct := b.contraction()
+	if b.skinnyOK(ct) {
+		return b.contractSkinny(ct)
+	}
 	if la, lb, ok := b.tensorCore(ct); ok {
 		return b.contractTensorCore(ct, la, lb)
 	}
@@ -320,5 +323,9 @@ func (b *builder) operandValue(ct contraction, e *graph.Expr, bc []*Expr, row, c
 	if valid != nil && valid.IsConst() {
 		return Zero(s)
 	}
-	return b.let("v", Sel(andE(inside, valid), Load(e.Input+1, T(s), idx), Zero(s)))
+	cond := andE(inside, valid)
+	if cond == nil {
+		return b.let("v", Load(e.Input+1, T(s), idx))
+	}
+	return b.let("v", Sel(cond, Load(e.Input+1, T(s), idx), Zero(s)))
 }

@@ -249,6 +249,10 @@ func UsesTensorCores(k *graph.Kernel, t Target, o Options) bool {
 	if b.t.MaxGroups <= 0 {
 		b.t.MaxGroups = 65535
 	}
-	_, _, ok := b.tensorCore(b.contraction())
+	ct := b.contraction()
+	if b.skinnyOK(ct) {
+		return false
+	}
+	_, _, ok := b.tensorCore(ct)
 	return ok
 }

@@ -1,0 +1,116 @@
+package codegen
+
+import (
+	"fmt"
+
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// The skinny Contract template: products with few outputs and a long K (a 512 × 8 result
+// over K = 500000), where tiles of the output leave most of the device idle. A workgroup
+// computes a few outputs (up to 4 rows by 8 columns) as a reduction: its threads take every
+// ReduceLocal-th step along K, reading A's rows where K is contiguous (threads next to each
+// other read neighbouring values), and their partial sums meet through warp shuffles and
+// shared memory, as in a group reduction. It needs shuffles (Target.Shuffle).
+
+// skinnyRows and skinnyCols bound the outputs of one workgroup.
+const skinnyRows, skinnyCols = 4, 8
+
+// skinnyOK reports whether the skinny template applies to ct: a long K against the
+// outputs, A contiguous along K, a target with 32-wide shuffles.
+func (b *builder) skinnyOK(ct contraction) bool {
+	if !b.t.Shuffle || b.t.WarpWidth != 32 || b.o.ReduceLocal%32 != 0 || ct.s == Bool {
+		return false
+	}
+	if ct.k < 4096 || ct.k < 16*max(ct.m, ct.n) || ct.m == 0 || ct.n == 0 {
+		return false
+	}
+	v := ct.a.View
+	r := len(v.Shape)
+	return v.Strides[r-1] == 1 && graph.NumElements(ct.batch)*((ct.n+skinnyCols-1)/skinnyCols) <= b.t.MaxGroups
+}
+
+func (b *builder) contractSkinny(ct contraction) error {
+	local := b.o.ReduceLocal
+	warps := local / 32
+	rm, rn := min(ct.m, skinnyRows), min(ct.n, skinnyCols)
+	batch := graph.NumElements(ct.batch)
+	b.note("contract skinny: %dx%d outputs a workgroup of %d threads along K = %d, shuffles in warps, then across %d warps",
+		rm, rn, local, ct.k, warps)
+	b.p.Local = [3]int{local, 1, 1}
+	b.p.Groups = [3]int{(ct.n + rn - 1) / rn, (ct.m + rm - 1) / rm, max(batch, 1)}
+	ic := b.iconst
+	s := T(ct.s)
+	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
+	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), rm))
+	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), rn))
+	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
+	bc := b.decode(bz, ct.batch, "b")
+	n := rm * rn
+	b.emit(&Decl{Name: "acc", Type: s, Len: n})
+	iv := Var("i", T(b.idx))
+	b.emit(&For{Var: iv.Name, Type: b.idx, Start: ic(0), End: ic(n), Step: ic(1), Unroll: true,
+		Body: []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(ct.s)}}})
+	kv := Var("k", T(b.idx))
+	body := b.block(func() {
+		av := make([]*Expr, rm)
+		for i := range rm {
+			row := addE(row0, ic(i))
+			av[i] = b.operandValue(ct, ct.a, bc, row, kv, b.edge(row, ct.m, rm))
+		}
+		for j := range rn {
+			col := addE(col0, ic(j))
+			bv := b.operandValue(ct, ct.b, bc, kv, col, b.edge(col, ct.n, rn))
+			for i := range rm {
+				at := ic(i*rn + j)
+				b.emit(&Assign{Name: "acc", Index: at, Value: ct.fma(Index("acc", s, at), av[i], bv)})
+			}
+		}
+	})
+	b.emit(&Comment{Text: fmt.Sprintf("Each thread takes every %dth step along K.", local)})
+	b.emit(&For{Var: kv.Name, Type: b.idx, Start: tid, End: ic(ct.k), Step: ic(local), Body: body})
+
+	b.emit(&Comment{Text: "Sum each output over the warp, then over the warps."})
+	red := reduction{op: graph.OpSum, s: ct.s}
+	for v := range n {
+		at := Index("acc", s, ic(v))
+		for m := 16; m > 0; m /= 2 {
+			other := b.let("o", b.shuffle(ct.s, at, m))
+			b.emit(&Assign{Name: "acc", Index: ic(v), Value: red.combine(at, other)})
+		}
+	}
+	lane := b.named("lane", remE(tid, 32))
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: s, Len: n * warps})
+	save := b.block(func() {
+		for v := range n {
+			b.emit(&Assign{Name: "partial", Index: addE(ic(v*warps), divE(tid, 32)), Value: Index("acc", s, ic(v))})
+		}
+	})
+	b.emit(&If{Cond: Bin(OEq, lane, ic(0)), Then: save}, &Barrier{})
+	var err error
+	finish := b.block(func() {
+		sum := b.variable("sum", Index("partial", s, mulE(tid, warps)))
+		for w := 1; w < warps; w++ {
+			b.emit(&Assign{Name: sum.Name, Value: red.combine(sum, Index("partial", s, addE(mulE(tid, warps), ic(w))))})
+		}
+		row := b.named("row", addE(row0, divE(tid, rn)))
+		col := b.named("col", addE(col0, remE(tid, rn)))
+		then := b.block(func() {
+			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
+			core := b.let("v", b.narrow(sum, ct.dt, graph.OpSum))
+			err = b.epilogue(pos, core)
+		})
+		b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, row, ic(ct.m)), Bin(OLt, col, ic(ct.n))), Then: then})
+	})
+	b.emit(&If{Cond: Bin(OLt, tid, ic(n)), Then: finish})
+	return err
+}
+
+// edge is the condition that coordinate x (of a block of size per at a multiple of per)
+// is inside an axis of length lim; nil when every block fits.
+func (b *builder) edge(x *Expr, lim, per int) *Expr {
+	if lim%per == 0 {
+		return nil
+	}
+	return Bin(OLt, x, b.iconst(lim))
+}
