@@ -63,8 +63,10 @@ func (s *suite) matmul(t *testing.T) {
 		// Few outputs over a long K: a reduction along K per block of outputs.
 		{c(5, 4100), c(4100, 3)},
 		{c(2, 3, 8192), shapeCase{sh(2, 8192, 9), viewSlice}},
+		{shapeCase{sh(40, 4200), viewT}, c(4200, 10)}, // A contiguous along M
 	}
-	narrow := map[int]bool{10: true, 11: true, 22: true, 27: true, 28: true, 29: true, 30: true, 31: true, 32: true, 33: true} // Float16, BFloat16, Uint8 beyond the first 8
+	narrow := map[int]bool{10: true, 11: true, 22: true, 27: true, 28: true, 29: true, 30: true, 31: true, 32: true, 33: true,
+		34: true} // Float16, BFloat16, Uint8 beyond the first 8
 	for _, dt := range s.only(refFloat32, refFloat64, refInt32, refInt64, refFloat16, refBFloat16, refUint8) {
 		for i, mc := range cases {
 			full := dt == refFloat32 || dt == refFloat64 || dt == refInt32 || dt == refInt64

@@ -120,6 +120,11 @@ func goldenCases() []goldenCase {
 			a, b := g.host(graph.Float32, 3, 8192), g.host(graph.Float32, 8192, 2)
 			return g.must(graph.Contract(a, b))
 		}, Options{}, true},
+		{"matmul_skinny_rows", func(g gb) *graph.Node {
+			// A transposed: the lanes of a warp take 32 rows, the warps split K.
+			a := g.must(graph.Permute(g.host(graph.Float32, 8192, 40), []int{1, 0}))
+			return g.must(graph.Contract(a, g.host(graph.Float32, 8192, 10)))
+		}, Options{}, true},
 		{"matmul_simple_int32", func(g gb) *graph.Node {
 			a, b := g.host(graph.Int32, 2, 3, 7), g.host(graph.Int32, 2, 7, 5)
 			return g.must(graph.Contract(a, b))

@@ -8,30 +8,66 @@ import (
 
 // The skinny Contract template: products with few outputs and a long K (a 512 × 8 result
 // over K = 500000), where tiles of the output leave most of the device idle. A workgroup
-// computes a few outputs (up to 4 rows by 8 columns) as a reduction: its threads take every
-// ReduceLocal-th step along K, reading A's rows where K is contiguous (threads next to each
-// other read neighbouring values), and their partial sums meet through warp shuffles and
-// shared memory, as in a group reduction. It needs shuffles (Target.Shuffle).
+// computes a few outputs as a reduction along K, its threads arranged so that neighbours
+// read neighbouring values of A: where A is contiguous along K, up to 4 rows by 8 columns,
+// each of the skinnyLocal threads taking every skinnyLocal-th step of K, the partial sums
+// meeting through warp shuffles and then shared memory; where A is contiguous along M, 32
+// rows (the lanes of a warp) by up to 8 columns, each warp taking every (skinnyLocal/32)-th
+// step of K, the partial sums meeting in shared memory. It needs shuffles (Target.Shuffle).
 
 // skinnyRows and skinnyCols bound the outputs of one workgroup.
 const skinnyRows, skinnyCols = 4, 8
 
-// skinnyOK reports whether the skinny template applies to ct: a long K against the
-// outputs, A contiguous along K, a target with 32-wide shuffles.
-func (b *builder) skinnyOK(ct contraction) bool {
-	if !b.t.Shuffle || b.t.WarpWidth != 32 || b.o.ReduceLocal%32 != 0 || ct.s == Bool {
-		return false
+// skinnyLocal is the workgroup size of the skinny template: with few workgroups, each
+// needs many warps in flight to keep memory busy.
+const skinnyLocal = 512
+
+// skinnyThreads is the workgroup size on the target: skinnyLocal, or the largest multiple
+// of 32 the target allows.
+func (b *builder) skinnyThreads() int {
+	if b.t.MaxWorkgroup > 0 {
+		return min(skinnyLocal, b.t.MaxWorkgroup/32*32)
 	}
-	if ct.k < 4096 || ct.k < 16*max(ct.m, ct.n) || ct.m == 0 || ct.n == 0 {
-		return false
+	return skinnyLocal
+}
+
+// skinnyMap says how the threads of the skinny template split the work.
+type skinnyMap uint8
+
+const (
+	skinnyNone  skinnyMap = iota
+	skinnyAlong           // A contiguous along K: every thread its own steps of K
+	skinnyRowsK           // A contiguous along M: the lanes of a warp 32 rows, the warps steps of K
+)
+
+// skinnyMapOf says whether and how the skinny template applies to ct: a long K against the
+// outputs, A contiguous along K or along M, a target with 32-wide shuffles.
+func (b *builder) skinnyMapOf(ct contraction) skinnyMap {
+	if !b.t.Shuffle || b.t.WarpWidth != 32 || b.skinnyThreads() < 32 || ct.s == Bool {
+		return skinnyNone
+	}
+	if ct.k < 4096 || ct.k < 16*max(ct.m, ct.n) || ct.m == 0 || ct.n == 0 ||
+		graph.NumElements(ct.batch)*((ct.n+skinnyCols-1)/skinnyCols) > b.t.MaxGroups {
+		return skinnyNone
 	}
 	v := ct.a.View
 	r := len(v.Shape)
-	return v.Strides[r-1] == 1 && graph.NumElements(ct.batch)*((ct.n+skinnyCols-1)/skinnyCols) <= b.t.MaxGroups
+	switch {
+	case v.Strides[r-1] == 1:
+		return skinnyAlong
+	case v.Strides[r-2] == 1 && ct.m >= 32:
+		return skinnyRowsK
+	}
+	return skinnyNone
 }
 
+func (b *builder) skinnyOK(ct contraction) bool { return b.skinnyMapOf(ct) != skinnyNone }
+
 func (b *builder) contractSkinny(ct contraction) error {
-	local := b.o.ReduceLocal
+	if b.skinnyMapOf(ct) == skinnyRowsK {
+		return b.contractSkinnyRows(ct)
+	}
+	local := b.skinnyThreads()
 	warps := local / 32
 	rm, rn := min(ct.m, skinnyRows), min(ct.n, skinnyCols)
 	batch := graph.NumElements(ct.batch)
@@ -113,4 +149,70 @@ func (b *builder) edge(x *Expr, lim, per int) *Expr {
 		return nil
 	}
 	return Bin(OLt, x, b.iconst(lim))
+}
+
+// contractSkinnyRows is the skinny template where A is contiguous along M: lane l of every
+// warp computes row row0+l, the warps split K.
+func (b *builder) contractSkinnyRows(ct contraction) error {
+	local := b.skinnyThreads()
+	warps := local / 32
+	rn := min(ct.n, skinnyCols)
+	batch := graph.NumElements(ct.batch)
+	b.note("contract skinny: 32x%d outputs a workgroup of %d threads, lanes along M, %d warps along K = %d",
+		rn, local, warps, ct.k)
+	b.p.Local = [3]int{local, 1, 1}
+	b.p.Groups = [3]int{(ct.n + rn - 1) / rn, (ct.m + 31) / 32, max(batch, 1)}
+	ic := b.iconst
+	s := T(ct.s)
+	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
+	lane, warp := b.named("lane", remE(tid, 32)), b.named("warp", divE(tid, 32))
+	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), 32))
+	row := b.named("row", addE(row0, lane))
+	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), rn))
+	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
+	bc := b.decode(bz, ct.batch, "b")
+	b.emit(&Decl{Name: "acc", Type: s, Len: rn})
+	iv := Var("i", T(b.idx))
+	b.emit(&For{Var: iv.Name, Type: b.idx, Start: ic(0), End: ic(rn), Step: ic(1), Unroll: true,
+		Body: []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(ct.s)}}})
+	kv := Var("k", T(b.idx))
+	body := b.block(func() {
+		av := b.operandValue(ct, ct.a, bc, row, kv, b.edge(row, ct.m, 32))
+		for j := range rn {
+			col := addE(col0, ic(j))
+			bv := b.operandValue(ct, ct.b, bc, kv, col, b.edge(col, ct.n, rn))
+			b.emit(&Assign{Name: "acc", Index: ic(j), Value: ct.fma(Index("acc", s, ic(j)), av, bv)})
+		}
+	})
+	b.emit(&Comment{Text: fmt.Sprintf("Each warp takes every %dth step along K.", warps)})
+	b.emit(&For{Var: kv.Name, Type: b.idx, Start: warp, End: ic(ct.k), Step: ic(warps), Body: body})
+
+	b.emit(&Comment{Text: "Sum each output over the warps."})
+	red := reduction{op: graph.OpSum, s: ct.s}
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: s, Len: warps * 32 * rn})
+	for j := range rn {
+		b.emit(&Assign{Name: "partial", Index: addE(mulE(addE(mulE(warp, rn), ic(j)), 32), lane), Value: Index("acc", s, ic(j))})
+	}
+	b.emit(&Barrier{})
+	var err error
+	ov := Var("out", T(b.idx))
+	finish := b.block(func() {
+		// Output out is row out%32 and column out/32 of the workgroup's; its sum over the
+		// warps.
+		r, j := b.named("r", remE(ov, 32)), b.named("j", divE(ov, 32))
+		at := func(w int) *Expr { return addE(mulE(addE(ic(w*rn), j), 32), r) }
+		sum := b.variable("sum", Index("partial", s, at(0)))
+		for w := 1; w < warps; w++ {
+			b.emit(&Assign{Name: sum.Name, Value: red.combine(sum, Index("partial", s, at(w)))})
+		}
+		orow, col := b.named("orow", addE(row0, r)), b.named("col", addE(col0, j))
+		then := b.block(func() {
+			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), orow), ct.n), col))
+			core := b.let("v", b.narrow(sum, ct.dt, graph.OpSum))
+			err = b.epilogue(pos, core)
+		})
+		b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, orow, ic(ct.m)), Bin(OLt, col, ic(ct.n))), Then: then})
+	})
+	b.emit(&For{Var: ov.Name, Type: b.idx, Start: tid, End: ic(32 * rn), Step: ic(local), Body: finish})
+	return err
 }

@@ -1,9 +1,9 @@
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
-// contract skinny: 3x2 outputs a workgroup of 128 threads along K = 8192, shuffles in warps, then across 4 warps
+// contract skinny: 3x2 outputs a workgroup of 512 threads along K = 8192, shuffles in warps, then across 16 warps
 
-extern "C" __global__ void __launch_bounds__(128) kernel(float* __restrict__ dst, const float* __restrict__ src0, const float* __restrict__ src1) {
-    __shared__ float partial[24];
+extern "C" __global__ void __launch_bounds__(512) kernel(float* __restrict__ dst, const float* __restrict__ src0, const float* __restrict__ src1) {
+    __shared__ float partial[96];
     const int tid = (int)(threadIdx.x);
     const int row0 = (int)(blockIdx.y) * 3;
     const int col0 = (int)(blockIdx.x) * 2;
@@ -13,8 +13,8 @@ extern "C" __global__ void __launch_bounds__(128) kernel(float* __restrict__ dst
     for (int i = 0; i < 6; i++) {
         acc[i] = 0.0f;
     }
-    // Each thread takes every 128th step along K.
-    for (int k = tid; k < 8192; k += 128) {
+    // Each thread takes every 512th step along K.
+    for (int k = tid; k < 8192; k += 512) {
         const float v0 = src0[row0 * 8192 + k];
         const float v1 = src0[(row0 + 1) * 8192 + k];
         const float v2 = src0[(row0 + 2) * 8192 + k];
@@ -91,18 +91,30 @@ extern "C" __global__ void __launch_bounds__(128) kernel(float* __restrict__ dst
     const int lane = tid % 32;
     if (lane == 0) {
         partial[tid / 32] = acc[0];
-        partial[4 + tid / 32] = acc[1];
-        partial[8 + tid / 32] = acc[2];
-        partial[12 + tid / 32] = acc[3];
-        partial[16 + tid / 32] = acc[4];
-        partial[20 + tid / 32] = acc[5];
+        partial[16 + tid / 32] = acc[1];
+        partial[32 + tid / 32] = acc[2];
+        partial[48 + tid / 32] = acc[3];
+        partial[64 + tid / 32] = acc[4];
+        partial[80 + tid / 32] = acc[5];
     }
     __syncthreads();
     if (tid < 6) {
-        float sum = partial[tid * 4];
-        sum = sum + partial[tid * 4 + 1];
-        sum = sum + partial[tid * 4 + 2];
-        sum = sum + partial[tid * 4 + 3];
+        float sum = partial[tid * 16];
+        sum = sum + partial[tid * 16 + 1];
+        sum = sum + partial[tid * 16 + 2];
+        sum = sum + partial[tid * 16 + 3];
+        sum = sum + partial[tid * 16 + 4];
+        sum = sum + partial[tid * 16 + 5];
+        sum = sum + partial[tid * 16 + 6];
+        sum = sum + partial[tid * 16 + 7];
+        sum = sum + partial[tid * 16 + 8];
+        sum = sum + partial[tid * 16 + 9];
+        sum = sum + partial[tid * 16 + 10];
+        sum = sum + partial[tid * 16 + 11];
+        sum = sum + partial[tid * 16 + 12];
+        sum = sum + partial[tid * 16 + 13];
+        sum = sum + partial[tid * 16 + 14];
+        sum = sum + partial[tid * 16 + 15];
         const int row = row0 + tid / 2;
         const int col = col0 + tid % 2;
         if (row < 3 && col < 2) {
