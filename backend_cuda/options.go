@@ -14,8 +14,9 @@ import (
 // 8 × 8 per thread along steps of 8, so that each thread loads 16 values from shared
 // memory for 64 multiply-adds. On tensor cores such a product takes 128 × 256 blocks of
 // eight 64 × 64 warp tiles, which halves the loads of A per multiply-add, where the device
-// allows their 72 KiB of shared memory. Smaller products keep the default 64 × 64 (CUDA
-// cores) and 128 × 128 (tensor cores) blocks, so that more SMs get work. Products on CUDA
+// allows their 72 KiB of shared memory; one with less than a wave of the default 128 × 128
+// blocks takes 64 × 64 blocks of four warps. Smaller products keep the default 64 × 64
+// (CUDA cores) blocks, so that more SMs get work. Products on CUDA
 // cores read the next step's tiles while they multiply (two buffers), as GPUs hide the
 // latency of memory only with work in flight.
 func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
@@ -31,13 +32,20 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	wave := max(a.SMs, 1)
 	t := a.Target()
 	if codegen.UsesTensorCores(k, t, o) {
-		if o.TCBlockM != 0 || o.TCBlockN != 0 || blocks(128, 256) < wave {
+		if o.TCBlockM != 0 || o.TCBlockN != 0 || o.TCWarpsM != 0 || o.TCWarpsN != 0 {
 			return o
 		}
-		wide := o
-		wide.TCBlockM, wide.TCBlockN = 128, 256
-		if codegen.UsesTensorCores(k, t, wide) {
-			return wide
+		alt := o
+		switch {
+		case blocks(128, 256) >= wave:
+			alt.TCBlockM, alt.TCBlockN = 128, 256
+		case blocks(128, 128) < wave:
+			alt.TCBlockM, alt.TCBlockN, alt.TCWarpsM, alt.TCWarpsN = 64, 64, 2, 2
+		default:
+			return o
+		}
+		if codegen.UsesTensorCores(k, t, alt) {
+			return alt
 		}
 		return o
 	}

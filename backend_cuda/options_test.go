@@ -38,6 +38,7 @@ func TestOptionsFor(t *testing.T) {
 		{"float64 16 blocks", product(graph.Float64, 512, 512, 64), codegen.Options{}, true, false},
 		{"float16 8 wide blocks", product(graph.Float16, 512, 1024, 64), codegen.Options{}, false, true},
 		{"float16 4 wide blocks", product(graph.Float16, 256, 512, 64), codegen.Options{}, false, false},
+		{"float16 2 blocks", product(graph.Float16, 128, 256, 64), codegen.Options{}, false, false},
 		{"bfloat16 explicit tiles", product(graph.BFloat16, 512, 1024, 64), codegen.Options{TCBlockM: 64}, false, false},
 		{"explicit tiles", product(graph.Float32, 512, 512, 64), codegen.Options{BlockM: 32}, false, false},
 	} {
@@ -47,6 +48,9 @@ func TestOptionsFor(t *testing.T) {
 		}
 		if got := o.TCBlockN == 256; got != c.wide {
 			t.Errorf("%s: wide tensor-core tiles %v, want %v (%+v)", c.name, got, c.wide, o)
+		}
+		if small := o.TCBlockM == 64 && o.TCWarpsM == 2 && o.TCWarpsN == 2; small != (c.name == "float16 2 blocks") {
+			t.Errorf("%s: small tensor-core tiles %v (%+v)", c.name, small, o)
 		}
 		if _, err := codegen.Lower(c.k, arch.Target(), o); err != nil {
 			t.Errorf("%s: %v", c.name, err)
