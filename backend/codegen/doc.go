@@ -7,7 +7,9 @@
 //
 // The IR (Program) is a kernel run by Groups × Local threads: declarations, assignments,
 // stores to buffer parameters, ifs, counted loops and workgroup barriers over expressions
-// with C semantics (integer division is only ever given safe operands). Lower writes in
+// with C semantics (integer division is only ever given safe operands), warp shuffles, and
+// Intrinsic statements for what only some devices have (asynchronous copies into shared
+// memory, ldmatrix, mma): a dialect without them refuses the kernel. Lower writes in
 // it the graph's semantics, those of the CPU device: integer division by zero is 0, Mod is
 // floored, Max and Min propagate NaN, float-to-int conversions saturate, narrow dtypes are
 // computed in a wider type and rounded (Float16, BFloat16) or wrapped (Uint8) after every
@@ -18,13 +20,21 @@
 //     coordinates and every load reads its view in place (strides, offset, mask: padding,
 //     broadcasting, slicing, flips and permutations cost no copy) [Local 256];
 //   - reductions: serial, one thread per output folding nested loops over the reduced
-//     axes, or group, one workgroup per output with strided partial folds and a tree in
-//     shared memory, chosen by group length and output count [ReduceLocal 128,
-//     GroupMin 256, GroupMaxOutputs 4096];
+//     axes, or group, one workgroup per output with strided partial folds combined by warp
+//     shuffles (Target.Shuffle) or a tree in shared memory, chosen by group length and
+//     output count [ReduceLocal 128, GroupMin 256, GroupMaxOutputs 4096];
 //   - Contract: one thread per output, or tiled: BlockM×BlockN output tiles stepping by
-//     BlockK with both operand tiles in shared memory, ThreadM×ThreadN registers per
-//     thread, vector loads of width Vec where a view is contiguous and aligned [64×64×16,
-//     4×4, Vec 4, TiledMin 32768];
+//     BlockK with both operand tiles in shared memory (Buffers 2: the next step's tiles
+//     travel through registers while this step's are multiplied), ThreadM×ThreadN
+//     registers per thread, vector loads of width Vec where a view is contiguous and
+//     aligned [64×64×16, 4×4, Vec 4, Buffers 1, TiledMin 32768];
+//   - Contract on tensor cores (Target.TensorCores, Float16 and BFloat16): TCBlockM×TCBlockN
+//     tiles of TCWarpsM×TCWarpsN warps computing mma.m16n8k16 fragments read by ldmatrix
+//     from swizzled shared memory, TCStages steps of TCBlockK in flight through
+//     asynchronous copies, or through registers for operands not in aligned rows
+//     [128×128×32, 2×4 warps, 3 stages] (mma.go);
+//   - skinny Contract (Target.Shuffle): few outputs over a long K, a workgroup of threads
+//     splitting K for a few outputs (skinny.go);
 //   - Gather: one thread per output; out-of-range indices are reported in a flag buffer.
 //
 // Every template ends in the kernel's fused epilogue, evaluated as each element is
