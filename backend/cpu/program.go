@@ -21,7 +21,11 @@ type program struct {
 }
 
 func compile(k *graph.Kernel) (*program, error) {
-	p := &program{k: k}
+	// The program keeps the kernel's structure, not its nodes: a cached program must not
+	// keep the first graph's inputs (host data, buffers) alive.
+	structure := *k
+	structure.Out, structure.Inputs = nil, nil
+	p := &program{k: &structure}
 	var err error
 	if c := k.Core; c != nil {
 		var perm []int
