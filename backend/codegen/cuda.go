@@ -289,7 +289,9 @@ func (c CUDA) Kernel(p *Program, u Usage, body string) (string, error) {
 		}
 	} else {
 		for _, s := range u.Shared {
-			fmt.Fprintf(&b, "    __shared__ %s\n", s)
+			// 16-byte aligned: asynchronous copies and ldmatrix address shared memory in
+			// 16-byte rows.
+			fmt.Fprintf(&b, "    __shared__ __align__(16) %s\n", s)
 		}
 	}
 	b.WriteString(body)

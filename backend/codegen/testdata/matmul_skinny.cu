@@ -3,7 +3,7 @@
 // contract skinny: 3x2 outputs a workgroup of 512 threads along K = 8192, shuffles in warps, then across 16 warps
 
 extern "C" __global__ void __launch_bounds__(512) kernel(float* __restrict__ dst, const float* __restrict__ src0, const float* __restrict__ src1) {
-    __shared__ float partial[96];
+    __shared__ __align__(16) float partial[96];
     const int tid = (int)(threadIdx.x);
     const int row0 = (int)(blockIdx.y) * 3;
     const int col0 = (int)(blockIdx.x) * 2;

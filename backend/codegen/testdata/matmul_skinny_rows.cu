@@ -3,7 +3,7 @@
 // contract skinny: 32x8 outputs a workgroup of 512 threads, lanes along M, 16 warps along K = 8192
 
 extern "C" __global__ void __launch_bounds__(512) kernel(float* __restrict__ dst, const float* __restrict__ src0, const float* __restrict__ src1) {
-    __shared__ float partial[4096];
+    __shared__ __align__(16) float partial[4096];
     const int tid = (int)(threadIdx.x);
     const int lane = tid % 32;
     const int warp = tid / 32;

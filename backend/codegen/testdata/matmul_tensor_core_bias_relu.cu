@@ -26,7 +26,7 @@ __device__ __forceinline__ void xb_mma_f16(float* c, const unsigned* a, const un
 #endif
 
 extern "C" __global__ void __launch_bounds__(128) kernel(__half* __restrict__ dst, const __half* __restrict__ src0, const __half* __restrict__ src1, const __half* __restrict__ src2) {
-    __shared__ unsigned tiles[6144];
+    __shared__ __align__(16) unsigned tiles[6144];
     const int tid = (int)(threadIdx.x);
     const int warp = tid / 32;
     const int lane = tid % 32;

@@ -5,8 +5,8 @@
 extern "C" __global__ void __launch_bounds__(64) kernel(float* __restrict__ dst, const float* __restrict__ src0, const float* __restrict__ src1) {
     const float4* src0v = reinterpret_cast<const float4*>(src0);
     const float4* src1v = reinterpret_cast<const float4*>(src1);
-    __shared__ float tileA[1024];
-    __shared__ float tileB[1024];
+    __shared__ __align__(16) float tileA[1024];
+    __shared__ __align__(16) float tileB[1024];
     const int tid = (int)(threadIdx.x);
     const int row0 = (int)(blockIdx.y) * 32;
     const int col0 = (int)(blockIdx.x) * 32;

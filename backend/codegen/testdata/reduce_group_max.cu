@@ -3,7 +3,7 @@
 // reduce reduce_max group: 3 outputs of 4096 elements, one workgroup of 128 each, tree in shared memory
 
 extern "C" __global__ void __launch_bounds__(128) kernel(float* __restrict__ dst, const float* __restrict__ src0) {
-    __shared__ float partial[128];
+    __shared__ __align__(16) float partial[128];
     const int group = (int)(blockIdx.x);
     const int tid = (int)(threadIdx.x);
     float acc = __int_as_float(0xff800000);

@@ -3,7 +3,7 @@
 // reduce sum group: 3 outputs of 4096 elements, one workgroup of 128 each, shuffles in warps, then across 4 warps
 
 extern "C" __global__ void __launch_bounds__(128) kernel(float* __restrict__ dst, const float* __restrict__ src0) {
-    __shared__ float partial[4];
+    __shared__ __align__(16) float partial[4];
     const int group = (int)(blockIdx.x);
     const int tid = (int)(threadIdx.x);
     float acc = 0.0f;
