@@ -55,7 +55,8 @@ func (b *builder) contract() error {
 	batch := graph.NumElements(ct.batch)
 	shared := o.Buffers * (o.BlockM + o.BlockN) * o.BlockK * 8
 	tiled := *o.Tiled && ct.s != Bool && ct.m*ct.n*ct.k >= o.TiledMin && ct.m >= 16 && ct.n >= 16 &&
-		batch <= b.t.MaxGroups && (b.t.SharedMemory == 0 || shared <= b.t.SharedMemory) &&
+		batch <= b.t.MaxGroups && (ct.m+o.BlockM-1)/o.BlockM <= b.t.MaxGroups && (ct.n+o.BlockN-1)/o.BlockN <= b.t.MaxGroups &&
+		(b.t.SharedMemory == 0 || shared <= b.t.SharedMemory) &&
 		(b.t.MaxWorkgroup == 0 || threads <= b.t.MaxWorkgroup)
 	if tiled {
 		return b.contractTiled(ct)

@@ -111,3 +111,27 @@ func TestTensorCoreNeedsCUDA(t *testing.T) {
 		t.Errorf("GLSL rendered a tensor-core kernel: %v", err)
 	}
 }
+
+// TestTileGridLimits checks that products with more row blocks than a launch dimension
+// holds leave the tiled templates for the one-thread-per-output one, which spreads its
+// threads over two dimensions.
+func TestTileGridLimits(t *testing.T) {
+	g := gb{t}
+	small := tcTarget
+	small.MaxGroups = 40
+	for _, dt := range []graph.DType{graph.Float16, graph.Float32} {
+		k := g.kernel(g.must(graph.Contract(g.host(dt, 8192, 32), g.host(dt, 32, 16))))
+		p, err := Lower(k, small, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if notes := strings.Join(p.Notes, "\n"); !strings.Contains(notes, "contract simple") {
+			t.Errorf("%v: %s, want the simple template", dt, notes)
+		}
+		for _, n := range p.Groups {
+			if n > small.MaxGroups {
+				t.Errorf("%v: groups %v past the limit %d", dt, p.Groups, small.MaxGroups)
+			}
+		}
+	}
+}
