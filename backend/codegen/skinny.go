@@ -47,15 +47,15 @@ func (b *builder) skinnyMapOf(ct contraction) skinnyMap {
 		return skinnyNone
 	}
 	if ct.k < 4096 || ct.k < 16*max(ct.m, ct.n) || ct.m == 0 || ct.n == 0 ||
-		graph.NumElements(ct.batch)*((ct.n+skinnyCols-1)/skinnyCols) > b.t.MaxGroups {
+		graph.NumElements(ct.batch) > b.t.MaxGroups || (ct.n+skinnyCols-1)/skinnyCols > b.t.MaxGroups {
 		return skinnyNone
 	}
 	v := ct.a.View
 	r := len(v.Shape)
 	switch {
-	case v.Strides[r-1] == 1:
+	case v.Strides[r-1] == 1 && (ct.m+skinnyRows-1)/skinnyRows <= b.t.MaxGroups:
 		return skinnyAlong
-	case v.Strides[r-2] == 1 && ct.m >= 32:
+	case v.Strides[r-2] == 1 && ct.m >= 32 && (ct.m+31)/32 <= b.t.MaxGroups:
 		return skinnyRowsK
 	}
 	return skinnyNone
