@@ -136,7 +136,8 @@ func (n *nvrtcAPI) compile(src, name string, arch int, cubin bool) ([]byte, erro
 	if !cubin {
 		kind = "compute"
 	}
-	opts := []string{fmt.Sprintf("--gpu-architecture=%s_%d", kind, arch), "--std=c++14"}
+	// C++17: every NVRTC from 11.0 on takes it, and newer ones may drop older dialects.
+	opts := []string{fmt.Sprintf("--gpu-architecture=%s_%d", kind, arch), "--std=c++17"}
 	copts := make([]*byte, len(opts))
 	for i, o := range opts {
 		b := append([]byte(o), 0)
