@@ -50,10 +50,10 @@
 // device's events; go run ./bench -tune -device cuda:0 tunes the benchmark shapes.
 //
 // Tested here, without a GPU: every kernel that the conformance suite generates compiles
-// with NVRTC to sm_80 and sm_90 CUBINs (TestNVRTCCompilesEverything); the suite's matrix
-// products and reductions run in a CUDA emulator (testdata/emu: every thread a fiber,
-// barriers, shuffles, ldmatrix, mma and cp.async as the PTX ISA defines them) and match
-// the reference (TestEmuConformance); a fake libcuda and a fake libcublas exercise the
+// with NVRTC to sm_80 and sm_90 CUBINs (TestNVRTCCompilesEverything), and runs in a CUDA
+// emulator (testdata/emu: every thread a fiber, barriers, shuffles, ldmatrix, mma and
+// cp.async as the PTX ISA defines them) where it matches the reference
+// (TestEmuConformance); a fake libcuda and a fake libcublas exercise the
 // bindings, contexts from many goroutines, dynamic shared memory and the tuning lookup.
 // The device code (driver calls, copies, launches, timing) runs for real only on a machine
 // with an Nvidia GPU, where TestConformance runs the conformance suite on cuda:0 and
