@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/backendtest"
 	"github.com/crossbar-compute/crossbar/backend/cpu"
 	"github.com/crossbar-compute/crossbar/graph"
 )
@@ -80,17 +81,6 @@ func (d *wholeGraph) CheckKernel(k *graph.Kernel) error {
 	return nil
 }
 
-// wholeProgram is a compiled subgraph: a CPU program per kernel and where each kernel's
-// inputs come from, by position only, as the program is reused for every subgraph of the
-// same structure.
-type wholeProgram struct {
-	kernels []backend.Program
-	outDT   []graph.DType
-	outLen  []int
-	reads   [][]int // per kernel input: j >= 0 the j-th external input, -1-i kernel i's result
-	outs    []int   // the kernel computing each output
-}
-
 func (d *wholeGraph) CompileSubgraph(kernels []*graph.Kernel, outs []*graph.Node) (backend.Program, error) {
 	d.compiles.Add(1)
 	if d.failCompile != nil {
@@ -99,55 +89,11 @@ func (d *wholeGraph) CompileSubgraph(kernels []*graph.Kernel, outs []*graph.Node
 	if d.noCombine && len(kernels) > 1 {
 		return nil, fmt.Errorf("%s: runs of several kernels: %w", d.name, backend.ErrUnsupported)
 	}
-	p := &wholeProgram{}
-	pos := map[*graph.Node]int{}
-	ext := map[*graph.Node]int{}
-	for i, k := range kernels {
-		kp, err := d.Device.Compile(detached(k))
-		if err != nil {
-			return nil, err
-		}
-		var reads []int
-		for _, in := range k.Inputs {
-			if j, ok := pos[in]; ok {
-				reads = append(reads, -1-j)
-				continue
-			}
-			if _, ok := ext[in]; !ok {
-				ext[in] = len(ext)
-			}
-			reads = append(reads, ext[in])
-		}
-		pos[k.Out] = i
-		p.kernels = append(p.kernels, kp)
-		p.outDT = append(p.outDT, k.Out.DType)
-		p.outLen = append(p.outLen, k.Out.Numel())
-		p.reads = append(p.reads, reads)
+	kp, err := backendtest.CompileKernelByKernel(d.Device, kernels, outs)
+	if err != nil {
+		return nil, err
 	}
-	for _, o := range outs {
-		i, ok := pos[o]
-		if !ok {
-			return nil, fmt.Errorf("%s: output %v%v is not computed by the subgraph: %w", d.name, o.DType, o.Shape, backend.ErrCompile)
-		}
-		p.outs = append(p.outs, i)
-	}
-	if got := backend.SubgraphInputs(kernels); len(got) != len(ext) {
-		return nil, fmt.Errorf("%s: %d subgraph inputs, %d read: %w", d.name, len(got), len(ext), backend.ErrCompile)
-	}
-	return p, nil
-}
-
-// detached returns a copy of k whose input and output nodes are stand-ins of the same dtype
-// and shape: the CPU's program keeps its kernel, and a cached program must not keep the
-// nodes (and so the buffers) of the graph it was first compiled for.
-func detached(k *graph.Kernel) *graph.Kernel {
-	c := *k
-	c.Out = &graph.Node{Op: k.Out.Op, DType: k.Out.DType, Shape: k.Out.Shape}
-	c.Inputs = make([]*graph.Node, len(k.Inputs))
-	for i, in := range k.Inputs {
-		c.Inputs[i] = &graph.Node{Op: graph.OpHost, DType: in.DType, Shape: in.Shape}
-	}
-	return &c
+	return kp, nil
 }
 
 func (d *wholeGraph) LaunchSubgraph(p backend.Program, outs []backend.Buffer, inputs []backend.Buffer) error {
@@ -155,38 +101,7 @@ func (d *wholeGraph) LaunchSubgraph(p backend.Program, outs []backend.Buffer, in
 	if d.failLaunch != nil {
 		return d.failLaunch
 	}
-	wp := p.(*wholeProgram)
-	if len(outs) != len(wp.outs) {
-		return fmt.Errorf("%s: %d output buffers for %d outputs: %w", d.name, len(outs), len(wp.outs), backend.ErrLaunch)
-	}
-	results := make([]backend.Buffer, len(wp.kernels))
-	for i, k := range wp.outs {
-		results[k] = outs[i]
-	}
-	for i := range wp.kernels {
-		if results[i] == nil {
-			b, err := d.Device.Alloc(wp.outDT[i], wp.outLen[i])
-			if err != nil {
-				return err
-			}
-			defer d.Device.Free(b)
-			results[i] = b
-		}
-		var ins []backend.Buffer
-		for _, r := range wp.reads[i] {
-			if r >= 0 {
-				ins = append(ins, inputs[r])
-			} else {
-				ins = append(ins, results[-1-r])
-			}
-		}
-		if wp.outLen[i] > 0 {
-			if err := d.Device.Launch(wp.kernels[i], results[i], ins); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return p.(*backendtest.KernelByKernel).Launch(d.Device, outs, inputs)
 }
 
 func hostF32(shape []int, vals func(i int) float32) *graph.Node {

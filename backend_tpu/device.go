@@ -315,18 +315,26 @@ func (d *Device) CompileSubgraph(kernels []*graph.Kernel, outs []*graph.Node) (b
 	if err != nil {
 		return nil, err
 	}
-	// The executor passes the subgraph's inputs in the order of backend.SubgraphInputs;
-	// the emitter adds arguments in the same order, which this checks.
+	if err := checkArguments(m, kernels); err != nil {
+		return nil, fmt.Errorf("%s: %w", d.name, err)
+	}
+	return d.compile(m)
+}
+
+// checkArguments checks that module m of kernels takes the subgraph's inputs as its
+// arguments: the executor passes them in the order of backend.SubgraphInputs, and the
+// emitter adds arguments in the same order.
+func checkArguments(m *Module, kernels []*graph.Kernel) error {
 	want := backend.SubgraphInputs(kernels)
 	if len(want) != len(m.Inputs) {
-		return nil, fmt.Errorf("%s: module takes %d arguments for %d subgraph inputs: %w", d.name, len(m.Inputs), len(want), backend.ErrCompile)
+		return fmt.Errorf("module takes %d arguments for %d subgraph inputs: %w", len(m.Inputs), len(want), backend.ErrCompile)
 	}
 	for i, n := range want {
 		if m.Inputs[i] != n {
-			return nil, fmt.Errorf("%s: module argument %d is not subgraph input %d: %w", d.name, i, i, backend.ErrCompile)
+			return fmt.Errorf("module argument %d is not subgraph input %d: %w", i, i, backend.ErrCompile)
 		}
 	}
-	return d.compile(m)
+	return nil
 }
 
 func (d *Device) compile(m *Module) (backend.Program, error) {

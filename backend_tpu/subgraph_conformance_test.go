@@ -46,28 +46,10 @@ func (d *subgraphCheck) CheckKernel(k *graph.Kernel) error {
 	return err
 }
 
-// checkProgram is a compiled subgraph: its module, a CPU program per kernel, and where each
-// kernel's inputs come from (j >= 0: the j-th input of the subgraph; -1-i: kernel i's result).
+// checkProgram is a compiled subgraph: its module's text and its kernels' CPU programs.
 type checkProgram struct {
-	module  *Module
-	text    string
-	kernels []backend.Program
-	outDT   []graph.DType
-	outLen  []int
-	reads   [][]int
-	outs    []int
-}
-
-// detached returns a copy of k over stand-in nodes of the same dtypes and shapes, so that a
-// cached program does not keep the graph it was compiled for.
-func detached(k *graph.Kernel) *graph.Kernel {
-	c := *k
-	c.Out = &graph.Node{Op: k.Out.Op, DType: k.Out.DType, Shape: k.Out.Shape}
-	c.Inputs = make([]*graph.Node, len(k.Inputs))
-	for i, in := range k.Inputs {
-		c.Inputs[i] = &graph.Node{Op: graph.OpHost, DType: in.DType, Shape: in.Shape}
-	}
-	return &c
+	text string
+	*backendtest.KernelByKernel
 }
 
 func (d *subgraphCheck) CompileSubgraph(kernels []*graph.Kernel, outs []*graph.Node) (backend.Program, error) {
@@ -78,43 +60,14 @@ func (d *subgraphCheck) CompileSubgraph(kernels []*graph.Kernel, outs []*graph.N
 		d.mu.Unlock()
 		return nil, err
 	}
-	want := backend.SubgraphInputs(kernels)
-	if len(want) != len(m.Inputs) {
-		return nil, fmt.Errorf("module takes %d arguments for %d subgraph inputs: %w", len(m.Inputs), len(want), backend.ErrCompile)
+	if err := checkArguments(m, kernels); err != nil {
+		return nil, err
 	}
-	for i := range want {
-		if want[i] != m.Inputs[i] {
-			return nil, fmt.Errorf("module argument %d is not subgraph input %d: %w", i, i, backend.ErrCompile)
-		}
+	kp, err := backendtest.CompileKernelByKernel(d.Device, kernels, outs)
+	if err != nil {
+		return nil, err
 	}
-	p := &checkProgram{text: m.Text, module: &Module{Inputs: make([]*graph.Node, len(m.Inputs)), Outputs: make([]*graph.Node, len(outs))}}
-	pos := map[*graph.Node]int{}
-	ext := map[*graph.Node]int{}
-	for i, k := range kernels {
-		kp, err := d.Device.Compile(detached(k))
-		if err != nil {
-			return nil, err
-		}
-		var reads []int
-		for _, in := range k.Inputs {
-			if j, ok := pos[in]; ok {
-				reads = append(reads, -1-j)
-				continue
-			}
-			if _, ok := ext[in]; !ok {
-				ext[in] = len(ext)
-			}
-			reads = append(reads, ext[in])
-		}
-		pos[k.Out] = i
-		p.kernels = append(p.kernels, kp)
-		p.outDT = append(p.outDT, k.Out.DType)
-		p.outLen = append(p.outLen, k.Out.Numel())
-		p.reads = append(p.reads, reads)
-	}
-	for _, o := range outs {
-		p.outs = append(p.outs, pos[o])
-	}
+	p := &checkProgram{text: m.Text, KernelByKernel: kp}
 	d.mu.Lock()
 	if _, ok := d.modules[m.Text]; !ok {
 		d.modules[m.Text] = len(kernels)
@@ -126,36 +79,12 @@ func (d *subgraphCheck) CompileSubgraph(kernels []*graph.Kernel, outs []*graph.N
 
 func (d *subgraphCheck) LaunchSubgraph(p backend.Program, outs []backend.Buffer, inputs []backend.Buffer) error {
 	cp := p.(*checkProgram)
-	results := make([]backend.Buffer, len(cp.kernels))
-	for i, k := range cp.outs {
-		results[k] = outs[i]
-	}
-	for i := range cp.kernels {
-		if results[i] == nil {
-			b, err := d.Device.Alloc(cp.outDT[i], cp.outLen[i])
-			if err != nil {
-				return err
-			}
-			defer d.Device.Free(b)
-			results[i] = b
-		}
-		var ins []backend.Buffer
-		for _, r := range cp.reads[i] {
-			if r >= 0 {
-				ins = append(ins, inputs[r])
-			} else {
-				ins = append(ins, results[-1-r])
-			}
-		}
-		if cp.outLen[i] > 0 {
-			if err := d.Device.Launch(cp.kernels[i], results[i], ins); err != nil {
-				return err
-			}
-		}
+	if err := cp.Launch(d.Device, outs, inputs); err != nil {
+		return err
 	}
 	d.mu.Lock()
 	d.launches++
-	if len(cp.kernels) > 1 {
+	if len(cp.Programs) > 1 {
 		d.multi++
 	}
 	d.mu.Unlock()
@@ -192,7 +121,7 @@ func (d *subgraphCheck) interpretAndCompare(cp *checkProgram, outs, inputs []bac
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.numChecked++
-	if len(cp.kernels) > 1 {
+	if len(cp.Programs) > 1 {
 		d.multiChecked++
 	}
 	for r, o := range outs {
