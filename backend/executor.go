@@ -126,6 +126,28 @@ func upload(dev Device, n *graph.Node) error {
 
 // inputBuffer returns n's buffer on dev, copying it there (into a temporary the caller frees)
 // when it lives on another device.
+// inputBuffers returns the buffers on dev of nodes, and those of them made for this call
+// (copies from other devices), which the caller frees, also after an error.
+func inputBuffers(dev Device, nodes []*graph.Node) (ins, temps []Buffer, err error) {
+	for _, in := range nodes {
+		b, temp, err := inputBuffer(dev, in)
+		if err != nil {
+			return nil, temps, err
+		}
+		if temp {
+			temps = append(temps, b)
+		}
+		ins = append(ins, b)
+	}
+	return ins, temps, nil
+}
+
+func freeAll(dev Device, bufs []Buffer) {
+	for _, b := range bufs {
+		_ = dev.Free(b)
+	}
+}
+
 func inputBuffer(dev Device, n *graph.Node) (buf Buffer, temp bool, err error) {
 	if n.Realized() == nil {
 		if n.Op != graph.OpHost {
@@ -222,22 +244,10 @@ func runOnCPU(dev Device, k *graph.Kernel, why error) error {
 // launch runs p, the program of k on dev, into a new buffer for k's output.
 func launch(dev Device, p Program, k *graph.Kernel) error {
 	out := k.Out
-	var ins []Buffer
-	var temps []Buffer
-	defer func() {
-		for _, t := range temps {
-			_ = dev.Free(t)
-		}
-	}()
-	for _, in := range k.Inputs {
-		b, temp, err := inputBuffer(dev, in)
-		if err != nil {
-			return err
-		}
-		if temp {
-			temps = append(temps, b)
-		}
-		ins = append(ins, b)
+	ins, temps, err := inputBuffers(dev, k.Inputs)
+	defer freeAll(dev, temps)
+	if err != nil {
+		return err
 	}
 	buf, err := dev.Alloc(out.DType, out.Numel())
 	if err != nil {

@@ -190,28 +190,13 @@ func runSubgraph(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node
 	if err != nil {
 		return fmt.Errorf("backend: %s: compile %s: %w", dev.Name(), describeSubgraph(kernels), err)
 	}
-	var ins, temps []Buffer
-	defer func() {
-		for _, t := range temps {
-			_ = dev.Free(t)
-		}
-	}()
-	for _, in := range SubgraphInputs(kernels) {
-		b, temp, err := inputBuffer(dev, in)
-		if err != nil {
-			return err
-		}
-		if temp {
-			temps = append(temps, b)
-		}
-		ins = append(ins, b)
+	ins, temps, err := inputBuffers(dev, SubgraphInputs(kernels))
+	defer freeAll(dev, temps)
+	if err != nil {
+		return err
 	}
 	bufs := make([]Buffer, 0, len(outs))
-	freeOuts := func() {
-		for _, b := range bufs {
-			_ = dev.Free(b)
-		}
-	}
+	freeOuts := func() { freeAll(dev, bufs) }
 	empty := true
 	for _, o := range outs {
 		b, err := dev.Alloc(o.DType, o.Numel())
