@@ -180,16 +180,7 @@ func runCrossbarHalf(ctx context.Context, dev backend.Device, opts Options, g ge
 		return err
 	}
 	defer freeTensor(b)
-	tm, out, err := measure(ctx, dev, opts.Reps, func() *tensor.Tensor {
-		x, y := a, b
-		if g.ta {
-			x = x.Transpose()
-		}
-		if g.tb {
-			y = y.Transpose()
-		}
-		return x.MatMul(y)
-	})
+	tm, out, err := measureProduct(ctx, dev, opts.Reps, g, a, b)
 	if err != nil {
 		return err
 	}
@@ -228,19 +219,9 @@ func runCUBLAS(ctx context.Context, dev *backend_cuda.Device, blas *backend_cuda
 		}
 	}
 	call := func() error { return blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, bufs[0], bufs[1], bufs[2]) }
-	if err := call(); err != nil {
+	tm, err := measureCalls(ctx, dev, opts.Reps, call)
+	if err != nil {
 		return err
-	}
-	var tm timing
-	for range opts.Reps {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		d, err := dev.Time(call)
-		if err != nil {
-			return err
-		}
-		tm.times = append(tm.times, d)
 	}
 	row.setTiming(tm, g.flops(), "flops", 1e12, "TFLOP/s", 0)
 	raw := make([]byte, g.m*g.n*dt.Size())

@@ -159,16 +159,7 @@ func runCrossbar[T float32 | float64](ctx context.Context, dev backend.Device, o
 		return err
 	}
 	defer freeTensor(b)
-	tm, out, err := measure(ctx, dev, opts.Reps, func() *tensor.Tensor {
-		x, y := a, b
-		if g.ta {
-			x = x.Transpose()
-		}
-		if g.tb {
-			y = y.Transpose()
-		}
-		return x.MatMul(y)
-	})
+	tm, out, err := measureProduct(ctx, dev, opts.Reps, g, a, b)
 	if err != nil {
 		return err
 	}

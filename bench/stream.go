@@ -220,19 +220,9 @@ func measureMemcpy(ctx context.Context, dev backend.Device, cp bufferCopier, opt
 		return err
 	}
 	call := func() error { return cp.CopyBuffer(bufs[1], bufs[0]) }
-	if err := call(); err != nil {
+	tm, err := measureCalls(ctx, dev, opts.Reps, call)
+	if err != nil {
 		return err
-	}
-	var tm timing
-	for range opts.Reps {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		d, err := dev.Time(call)
-		if err != nil {
-			return err
-		}
-		tm.times = append(tm.times, d)
 	}
 	row.setTiming(tm, float64(2*4*len(hx)), "bytes", 1e9, "GB/s", 0)
 	got := make([]byte, len(src))

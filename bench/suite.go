@@ -178,6 +178,42 @@ func measure(ctx context.Context, dev backend.Device, reps int, build func() *te
 	return tm, last, nil
 }
 
+// measureCalls times call, a launch on dev that works on buffers allocated once (a
+// reference library, a device copy): an untimed warm-up, then reps calls each inside
+// dev.Time.
+func measureCalls(ctx context.Context, dev backend.Device, reps int, call func() error) (timing, error) {
+	var tm timing
+	if err := call(); err != nil {
+		return tm, err
+	}
+	for range reps {
+		if err := ctx.Err(); err != nil {
+			return tm, err
+		}
+		d, err := dev.Time(call)
+		if err != nil {
+			return tm, err
+		}
+		tm.times = append(tm.times, d)
+	}
+	return tm, nil
+}
+
+// measureProduct times op(a)·op(b) through the tensor API with measure (Transpose views for
+// g.ta and g.tb) and returns the last product, realized, for the caller to check and free.
+func measureProduct(ctx context.Context, dev backend.Device, reps int, g gemmShape, a, b *tensor.Tensor) (timing, *tensor.Tensor, error) {
+	return measure(ctx, dev, reps, func() *tensor.Tensor {
+		x, y := a, b
+		if g.ta {
+			x = x.Transpose()
+		}
+		if g.tb {
+			y = y.Transpose()
+		}
+		return x.MatMul(y)
+	})
+}
+
 // freeTensor releases t's device memory now (t may be nil). An error is ignored: the memory
 // is then released when t becomes unreachable.
 func freeTensor(t *tensor.Tensor) {
