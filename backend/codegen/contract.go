@@ -208,15 +208,23 @@ func (b *builder) contractTiled(ct contraction) error {
 	store := b.block(func() {
 		row := b.named("row", addE(row0, addE(trow, iv)))
 		col := b.named("col", addE(col0, addE(tcol, jv)))
-		then := b.block(func() {
-			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
-			core := b.let("v", b.narrow(accAt(addE(mulE(iv, tn), jv)), ct.dt, graph.OpSum))
-			err = b.epilogue(pos, core)
-		})
-		b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, row, ic(ct.m)), Bin(OLt, col, ic(ct.n))), Then: then})
+		err = b.storeProduct(ct, bz, row, col, accAt(addE(mulE(iv, tn), jv)))
 	})
 	b.emit(&Comment{Text: "Finish and store this thread's block."})
 	b.emit(loop(iv, tm, []Stmt{loop(jv, tn, store)}))
+	return err
+}
+
+// storeProduct stores the accumulated value acc of output (row, col) of batch bz through
+// the kernel's epilogue, if the output is inside the matrix.
+func (b *builder) storeProduct(ct contraction, bz, row, col, acc *Expr) error {
+	var err error
+	then := b.block(func() {
+		pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
+		core := b.let("v", b.narrow(acc, ct.dt, graph.OpSum))
+		err = b.epilogue(pos, core)
+	})
+	b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, row, b.iconst(ct.m)), Bin(OLt, col, b.iconst(ct.n))), Then: then})
 	return err
 }
 

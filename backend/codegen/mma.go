@@ -282,12 +282,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 		e := remE(iv, 4)
 		row := b.named("row", addE(row0, Cast(addE(addE(wrow, mulE(mi, 16)), addE(g, mulE(divE(e, 2), 8))), b.idx)))
 		col := b.named("col", addE(col0, Cast(addE(addE(wcol, mulE(nj, 8)), addE(mulE(t4, 2), remE(e, 2))), b.idx)))
-		then := b.block(func() {
-			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
-			core := b.let("v", b.narrow(Index("acc", T(F32), iv), ct.dt, graph.OpSum))
-			err = b.epilogue(pos, core)
-		})
-		b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, row, ic(ct.m)), Bin(OLt, col, ic(ct.n))), Then: then})
+		err = b.storeProduct(ct, bz, row, col, Index("acc", T(F32), iv))
 	})
 	b.emit(&Comment{Text: "Finish and store this thread's part of the tile."})
 	b.emit(loop("i", mt*nt*4, store))
@@ -302,16 +297,12 @@ func tcLayoutName(l tcLayout) string {
 // (r, c) of the tile, for each chunk of the tile in rounds of the workgroup's threads.
 // Chunks past the edges of the matrix are zero-filled.
 func (b *builder) tcCopy(ct contraction, t tcTile, bc []*Expr, row0, col0, k0, s *Expr, stage, threads int, tid *Expr) {
-	total := t.rows * t.chunks
 	isA := t.base == 0
 	pre, mn0, lim := "a", row0, ct.m
 	if !isA {
 		pre, mn0, lim = "b", col0, ct.n
 	}
-	l0 := Var(pre+"l0", T(I32))
-	body := b.block(func() {
-		l := b.named(pre+"l", addE(tid, l0))
-		r, c := b.named(pre+"row", divE(l, t.chunks)), b.named(pre+"chunk", remE(l, t.chunks))
+	b.tcRounds(t, pre, threads, tid, func(r, c, _ *Expr) {
 		// The tile's row and chunk as matrix coordinates.
 		var mn, k *Expr
 		if t.layout == tcKMajor {
@@ -336,13 +327,6 @@ func (b *builder) tcCopy(ct contraction, t tcTile, bc []*Expr, row0, col0, k0, s
 			Sel(inside, Int(16, U32), Int(0, U32)),
 		}})
 	})
-	if total%threads != 0 {
-		// The last round has fewer chunks than threads.
-		decl, rest := body[0], body[1:]
-		body = []Stmt{decl, &If{Cond: Bin(OLt, Var(pre+"l", T(I32)), Int(int64(total), I32)), Then: rest}}
-	}
-	b.emit(&For{Var: l0.Name, Type: I32, Start: Int(0, I32), End: Int(int64(total), I32), Step: Int(int64(threads), I32),
-		Body: body, Unroll: true})
 }
 
 // tcFragments loads, with one ldmatrix, the fragments of tile t at stage offset cur for
@@ -386,7 +370,6 @@ func (t tcTile) stage() string {
 // edges of the matrix) into the thread's registers, two 16-bit values to a register; with
 // s set, it stores the registers to stage s of shared memory.
 func (b *builder) tcGather(ct contraction, t tcTile, bc []*Expr, row0, col0, k0, s *Expr, stage, threads int, tid *Expr) {
-	total := t.rows * t.chunks
 	isA := t.base == 0
 	pre, mn0, lim := "ga", row0, ct.m
 	if !isA {
@@ -399,11 +382,8 @@ func (b *builder) tcGather(ct contraction, t tcTile, bc []*Expr, row0, col0, k0,
 	if b.k.Inputs[t.e.Input].DType == graph.BFloat16 {
 		pack = FnPackBF16x2
 	}
-	l0 := Var(pre+"l0", T(I32))
-	reg := func(j int) *Expr { return addE(mulE(divE(l0, threads), 4), Int(int64(j), I32)) }
-	body := b.block(func() {
-		l := b.named(pre+"l", addE(tid, l0))
-		r, c := b.named(pre+"row", divE(l, t.chunks)), b.named(pre+"chunk", remE(l, t.chunks))
+	b.tcRounds(t, pre, threads, tid, func(r, c, round *Expr) {
+		reg := func(j int) *Expr { return addE(mulE(round, 4), Int(int64(j), I32)) }
 		if k0 != nil {
 			mn := b.named(pre+"mn", addE(mn0, Cast(r, b.idx)))
 			kc := b.named(pre+"k", addE(k0, Cast(mulE(c, 8), b.idx)))
@@ -428,11 +408,23 @@ func (b *builder) tcGather(ct contraction, t tcTile, bc []*Expr, row0, col0, k0,
 			}
 		}
 	})
+}
+
+// tcRounds emits the loop over the chunks of tile t in rounds of the workgroup's threads:
+// body gets this thread's row r and chunk c of the tile, and the round's number, for each
+// round; names are prefixed pre. A last round with fewer chunks than threads leaves the
+// threads past them out.
+func (b *builder) tcRounds(t tcTile, pre string, threads int, tid *Expr, body func(r, c, round *Expr)) {
+	total := t.rows * t.chunks
+	l0 := Var(pre+"l0", T(I32))
+	stmts := b.block(func() {
+		l := b.named(pre+"l", addE(tid, l0))
+		body(b.named(pre+"row", divE(l, t.chunks)), b.named(pre+"chunk", remE(l, t.chunks)), divE(l0, threads))
+	})
 	if total%threads != 0 {
-		// The last round has fewer chunks than threads.
-		decl, rest := body[0], body[1:]
-		body = []Stmt{decl, &If{Cond: Bin(OLt, Var(pre+"l", T(I32)), Int(int64(total), I32)), Then: rest}}
+		decl, rest := stmts[0], stmts[1:]
+		stmts = []Stmt{decl, &If{Cond: Bin(OLt, Var(pre+"l", T(I32)), Int(int64(total), I32)), Then: rest}}
 	}
 	b.emit(&For{Var: l0.Name, Type: I32, Start: Int(0, I32), End: Int(int64(total), I32), Step: Int(int64(threads), I32),
-		Body: body, Unroll: true})
+		Body: stmts, Unroll: true})
 }

@@ -238,23 +238,15 @@ func (b *builder) reduceGroup(r reduction) error {
 // warp's result in shared memory, and the first warp combines those the same way.
 func (b *builder) reduceWarps(r reduction, group, tid, acc *Expr, local int) error {
 	warps := local / 32
-	// butterfly folds v with the values of the other lanes of its warp: every lane ends
-	// with the warp's result.
-	butterfly := func(v *Expr) {
-		for m := 16; m > 0; m /= 2 {
-			other := b.let("o", b.shuffle(r.s, v, m))
-			b.emit(&Assign{Name: v.Name, Value: r.combine(v, other)})
-		}
-	}
 	b.emit(&Comment{Text: "Combine the partial results of each warp, then of the warps."})
-	butterfly(acc)
+	b.butterfly(r, acc)
 	lane := b.named("lane", remE(tid, 32))
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: T(r.s), Len: warps})
 	b.emit(&If{Cond: Bin(OEq, lane, b.iconst(0)), Then: []Stmt{&Assign{Name: "partial", Index: divE(tid, 32), Value: acc}}}, &Barrier{})
 	var err error
 	first := b.block(func() {
 		w := b.variable("w", Sel(Bin(OLt, lane, b.iconst(warps)), Index("partial", T(r.s), lane), r.identity()))
-		butterfly(w)
+		b.butterfly(r, w)
 		then := b.block(func() {
 			core := b.let("v", b.narrow(w, r.dt, graph.OpSum))
 			err = b.epilogue(group, core)
@@ -263,6 +255,23 @@ func (b *builder) reduceWarps(r reduction, group, tid, acc *Expr, local int) err
 	})
 	b.emit(&If{Cond: Bin(OLt, tid, b.iconst(32)), Then: first})
 	return err
+}
+
+// butterfly folds v (a variable or an array element) by r with the values of the other
+// lanes of its warp, through shuffles: every lane ends with the warp's result.
+func (b *builder) butterfly(r reduction, v *Expr) {
+	for m := 16; m > 0; m /= 2 {
+		other := b.let("o", b.shuffle(r.s, v, m))
+		b.emit(&Assign{Name: v.Name, Index: index(v), Value: r.combine(v, other)})
+	}
+}
+
+// index is the array index of an element expression (KIndex), nil for a variable.
+func index(v *Expr) *Expr {
+	if v.Kind == KIndex {
+		return v.Args[0]
+	}
+	return nil
 }
 
 // shuffle is FnShuffleXor of v, a value of type s; Bool travels as an int.

@@ -109,11 +109,7 @@ func (b *builder) contractSkinny(ct contraction) error {
 	b.emit(&Comment{Text: "Sum each output over the warp, then over the warps."})
 	red := reduction{op: graph.OpSum, s: ct.s}
 	for v := range n {
-		at := Index("acc", s, ic(v))
-		for m := 16; m > 0; m /= 2 {
-			other := b.let("o", b.shuffle(ct.s, at, m))
-			b.emit(&Assign{Name: "acc", Index: ic(v), Value: red.combine(at, other)})
-		}
+		b.butterfly(red, Index("acc", s, ic(v)))
 	}
 	lane := b.named("lane", remE(tid, 32))
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: s, Len: n * warps})
@@ -131,12 +127,7 @@ func (b *builder) contractSkinny(ct contraction) error {
 		}
 		row := b.named("row", addE(row0, divE(tid, rn)))
 		col := b.named("col", addE(col0, remE(tid, rn)))
-		then := b.block(func() {
-			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
-			core := b.let("v", b.narrow(sum, ct.dt, graph.OpSum))
-			err = b.epilogue(pos, core)
-		})
-		b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, row, ic(ct.m)), Bin(OLt, col, ic(ct.n))), Then: then})
+		err = b.storeProduct(ct, bz, row, col, sum)
 	})
 	b.emit(&If{Cond: Bin(OLt, tid, ic(n)), Then: finish})
 	return err
@@ -206,12 +197,7 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 			b.emit(&Assign{Name: sum.Name, Value: red.combine(sum, Index("partial", s, at(w)))})
 		}
 		orow, col := b.named("orow", addE(row0, r)), b.named("col", addE(col0, j))
-		then := b.block(func() {
-			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), orow), ct.n), col))
-			core := b.let("v", b.narrow(sum, ct.dt, graph.OpSum))
-			err = b.epilogue(pos, core)
-		})
-		b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, orow, ic(ct.m)), Bin(OLt, col, ic(ct.n))), Then: then})
+		err = b.storeProduct(ct, bz, orow, col, sum)
 	})
 	b.emit(&For{Var: ov.Name, Type: b.idx, Start: tid, End: ic(32 * rn), Step: ic(local), Body: finish})
 	return err
