@@ -14,17 +14,8 @@ func TestOptionsFor(t *testing.T) {
 	arch := TypicalArch(80)
 	arch.SMs = 8
 	product := func(dt graph.DType, m, n, k int) *graph.Kernel {
-		a, _ := graph.Host(dt, []int{m, k}, make([]byte, m*k*dt.Size()))
-		b, _ := graph.Host(dt, []int{k, n}, make([]byte, k*n*dt.Size()))
-		c, err := graph.Contract(a, b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ks, err := graph.Schedule([]*graph.Node{c})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ks[len(ks)-1]
+		_, kern := fakeProduct(t, dt, m, n, k)
+		return kern
 	}
 	for _, c := range []struct {
 		name  string

@@ -27,8 +27,8 @@ func TestFakeDriverTuning(t *testing.T) {
 	runFakeChild(t, "TestFakeDriverTuning", autotune.EnvCacheDir+"="+t.TempDir(), autotune.EnvMode+"=cached")
 }
 
-// fakeProduct returns the m×n×k product of dt (operands of zeros: the fake runs no kernel) and
-// its kernel.
+// fakeProduct returns the m×n×k product of dt (operands of zeros: the fake driver runs no
+// kernel, and lowering reads none) and its kernel.
 func fakeProduct(t *testing.T, dt graph.DType, m, n, k int) (*graph.Node, *graph.Kernel) {
 	t.Helper()
 	a, err := graph.Host(dt, []int{m, k}, make([]byte, m*k*dt.Size()))
