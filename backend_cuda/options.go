@@ -16,9 +16,13 @@ import (
 // eight 64 × 64 warp tiles, which halves the loads of A per multiply-add, where the device
 // allows their 72 KiB of shared memory; one with less than a wave of the default 128 × 128
 // blocks takes 64 × 64 blocks of four warps. Smaller products keep the default 64 × 64
-// (CUDA cores) blocks, so that more SMs get work. Products on CUDA
-// cores read the next step's tiles while they multiply (two buffers), as GPUs hide the
-// latency of memory only with work in flight.
+// (CUDA cores) blocks, so that more SMs get work. Products on CUDA cores read the next
+// step's tiles while they multiply (two buffers), as GPUs hide the latency of memory only
+// with work in flight.
+//
+// These choices follow the usual practice on Nvidia GPUs; they have not been timed on one
+// here yet. They are the priors that tuning (go run ./bench -tune) starts from and checks
+// its winners against.
 func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	c := k.Core
 	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
