@@ -125,9 +125,10 @@ func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
 		MemoryBusWidth: attr(attrGlobalMemoryBusWidth),
 		SharedOptIn:    attr(attrMaxSharedPerBlockOpt),
 	}
-	if _, _, err := nv.target(d.arch.CC); err != nil {
+	if _, err := nv.target(d.arch.CC); err != nil {
 		return nil, fmt.Errorf("device %d (%s): %v", index, d.name, err)
 	}
+	d.arch.WarpgroupMMA = nv.warpgroupMMA(d.arch.CC)
 	d.target = d.arch.Target()
 	d.tuning = d.newSite()
 	d.caps = backend.Capabilities{DTypes: dtypes, MaxWorkgroup: d.target.MaxWorkgroup, SharedMemory: d.target.SharedMemory,
@@ -181,6 +182,14 @@ func (d *Device) Info() string {
 	return fmt.Sprintf("%s, sm_%d, %d SMs at %d MHz, %.1f GiB at %d MHz x %d bits, %d KiB shared memory per block (%d opt-in), %d MiB L2; driver %s (CUDA %s), NVRTC %s",
 		d.name, a.CC, a.SMs, a.ClockKHz/1000, float64(a.MemoryBytes)/(1<<30), a.MemoryClockKHz/1000, a.MemoryBusWidth,
 		a.SharedMemory>>10, a.SharedOptIn>>10, a.L2Bytes>>20, d.drv.path, d.drv.Version(), d.nv.Version())
+}
+
+// gpuArch is what NVRTC compiles the device's kernels for: sm_90a where the kernels may
+// use its warpgroup MMAs.
+func (d *Device) gpuArch() (gpuArch, error) {
+	a, err := d.nv.target(d.arch.CC)
+	a.specific = err == nil && d.arch.WarpgroupMMA
+	return a, err
 }
 
 // Arch returns the device's architecture and limits.
@@ -363,11 +372,11 @@ func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Progra
 	if err != nil {
 		return nil, err
 	}
-	arch, cubin, err := d.nv.target(d.arch.CC)
+	arch, err := d.gpuArch()
 	if err != nil {
 		return nil, fmt.Errorf("cuda: %w", err)
 	}
-	image, err := d.nv.compileCached(src, p.Name, arch, cubin)
+	image, err := d.nv.compileCached(src, p.Name, arch)
 	if err != nil {
 		return nil, err
 	}

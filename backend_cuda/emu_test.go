@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -303,6 +304,8 @@ type emuDevice struct {
 	name    string
 	arch    Arch
 	selects func(k *graph.Kernel) bool
+	// only, if set, keeps to the emulator just the selected kernels whose source has it.
+	only    string
 	collect func(src string)
 	// counters
 	emulated, launches atomic.Int64
@@ -337,6 +340,9 @@ func (d *emuDevice) Compile(k *graph.Kernel) (backend.Program, error) {
 	src, err := codegen.Render(p, codegen.CUDA{})
 	if err != nil {
 		return nil, err
+	}
+	if d.only != "" && !strings.Contains(src, d.only) {
+		return d.Device.Compile(k)
 	}
 	if d.collect != nil {
 		d.collect(src)
@@ -853,6 +859,137 @@ func TestEmuLdmatrixMMA(t *testing.T) {
 	}
 }
 
+// TestEmuWarpgroupMMA checks wgmma.m64n128k16 on a 64x64 A and a 64x128 B copied into
+// shared memory with cp.async in the 128-byte swizzled layouts, each operand K-major or
+// MN-major, four MMAs along K with the descriptors' start addresses stepped through the
+// tiles: that the layouts as written here, the descriptors and the emulator's decoding of
+// them by the PTX ISA's canonical layouts agree gives the product. Then the mistakes the
+// emulator must catch: a missing fence.proxy.async or wgmma.fence fails the run; reading
+// the accumulators before the wait gives wrong results in eager mode (where the products
+// run at the wait).
+func TestEmuWarpgroupMMA(t *testing.T) {
+	const src = `extern "C" __global__ void kernel(float* d, const unsigned short* a, const unsigned short* b) {
+    __shared__ __align__(1024) unsigned short sa[64 * 64];
+    __shared__ __align__(1024) unsigned short sb[128 * 64];
+    const int tid = threadIdx.x, w = tid / 32, l = tid % 32;
+    // Chunk i (8 values) of A: K-major, a is (m, k) row-major and row m of the tile is
+    // 128 bytes with chunk c at c ^ (m % 8); MN-major, a is (k, m) and row k is 128 bytes
+    // of M. B alike: K-major, b is (n, k); MN-major, b is (k, n) and the tile two atoms of
+    // 64 n, each 64 rows of 128 bytes.
+    for (int i = tid; i < 512; i += 128) {
+        const int r = i / 8, c = i % 8;
+        xb_cp_async16((char*)sa + r * 128 + ((c ^ (r % 8)) * 16), a + r * 64 + c * 8, 16);
+    }
+    for (int i = tid; i < 1024; i += 128) {
+#if B_MN
+        const int r = i / 16, c = i % 16;
+        xb_cp_async16((char*)sb + (c / 8) * 8192 + r * 128 + (((c % 8) ^ (r % 8)) * 16), b + r * 128 + c * 8, 16);
+#else
+        const int r = i / 8, c = i % 8;
+        xb_cp_async16((char*)sb + r * 128 + ((c ^ (r % 8)) * 16), b + r * 64 + c * 8, 16);
+#endif
+    }
+    xb_cp_async_commit();
+    xb_cp_async_wait<0>();
+    PROXY_FENCE;
+    __syncthreads();
+    float acc[64];
+    for (int i = 0; i < 64; i++) acc[i] = 0.0f;
+    WG_FENCE;
+    for (int s = 0; s < 4; s++) {
+        const unsigned ka = A_MN ? s * 16 * 128 : s * 32, kb = B_MN ? s * 16 * 128 : s * 32;
+        const unsigned long long da = xb_wgmma_desc(xb_smem_addr(sa) + ka, A_MN ? 8192 : 16, 1024, 1);
+        const unsigned long long db = xb_wgmma_desc(xb_smem_addr(sb) + kb, B_MN ? 8192 : 16, 1024, 1);
+        MMA<A_MN, B_MN>(acc, da, db);
+    }
+    xb_wgmma_commit();
+    float out[64];
+    READ(0);
+    xb_wgmma_wait<0, 64>(acc);
+    READ(1);
+    for (int i = 0; i < 64; i++) d[(16 * w + l / 4 + 8 * ((i / 2) % 2)) * 128 + 8 * (i / 4) + 2 * (l % 4) + i % 2] = out[i];
+}
+`
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, bf16 := range []bool{false, true} {
+		ab, av := emuHalves(rng, 64*64, bf16)  // (m, k)
+		bb, bv := emuHalves(rng, 64*128, bf16) // (k, n)
+		transpose := func(x []uint16, rows, cols int) []uint16 {
+			y := make([]uint16, len(x))
+			for r := range rows {
+				for c := range cols {
+					y[c*rows+r] = x[r*cols+c]
+				}
+			}
+			return y
+		}
+		mma := "xb_wgmma_m64n128_f16"
+		if bf16 {
+			mma = "xb_wgmma_m64n128_bf16"
+		}
+		for _, c := range []struct {
+			name      string
+			aMN, bMN  bool
+			defs      string
+			wrongIn   string // the mode that must give wrong results
+			failsWith string // what the emulator must fail with
+		}{
+			{name: "A K-major, B MN-major", bMN: true},
+			{name: "A MN-major, B K-major", aMN: true},
+			{name: "both K-major"},
+			{name: "both MN-major", aMN: true, bMN: true},
+			{name: "no fence.proxy.async", bMN: true, defs: "#define PROXY_FENCE (void)0\n", failsWith: "did not fence.proxy.async"},
+			{name: "no wgmma.fence", bMN: true, defs: "#define WG_FENCE (void)0\n", failsWith: "without a wgmma.fence"},
+			{name: "read before the wait", bMN: true, defs: "#define READ(after) if (!(after)) for (int i = 0; i < 64; i++) out[i] = acc[i]\n",
+				wrongIn: emuEager},
+		} {
+			defs := fmt.Sprintf("#define A_MN %d\n#define B_MN %d\n#define MMA %s\n", b2i(c.aMN), b2i(c.bMN), mma) + c.defs
+			for _, d := range []string{"PROXY_FENCE xb_fence_proxy_async()", "WG_FENCE xb_wgmma_fence()",
+				"READ(after) if (after) for (int i = 0; i < 64; i++) out[i] = acc[i]"} {
+				if name, _, _ := strings.Cut(d, " "); !strings.Contains(defs, "#define "+name+" ") {
+					defs += "#define " + d + "\n"
+				}
+			}
+			ga, gb := ab, transpose(bb, 64, 128) // K-major: (m, k) and (n, k)
+			if c.aMN {
+				ga = transpose(ab, 64, 64)
+			}
+			if c.bMN {
+				gb = bb
+			}
+			for _, mode := range []string{emuEager, emuDeferred} {
+				out := make([]byte, 4*64*128)
+				err := emulateSource(t, defs+src, "kernel", emuLaunch{groups: [3]int{1, 1, 1}, local: [3]int{128, 1, 1}, mode: mode},
+					[][]byte{out, uint16Bytes(ga), uint16Bytes(gb)})
+				what := fmt.Sprintf("bf16 %v, %s, %s mode", bf16, c.name, mode)
+				if c.failsWith != "" {
+					if err == nil || !strings.Contains(err.Error(), c.failsWith) {
+						t.Errorf("%s: %v, want an error with %q", what, err, c.failsWith)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				if c.wrongIn == mode {
+					if got := float32s(out); got[0] != 0 || got[len(got)-1] != 0 {
+						t.Errorf("%s: read the products before they were done", what)
+					}
+					continue
+				}
+				checkProduct(t, what, float32s(out), av, bv, make([]float64, 64*128), 64, 128, 64)
+			}
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // TestEmuCpAsyncZeroFill checks that cp.async copies its bytes and zero-fills the rest of
 // the 16, and that with 0 bytes it reads nothing (the source here is a null pointer).
 func TestEmuCpAsyncZeroFill(t *testing.T) {
@@ -961,26 +1098,68 @@ func TestEmuCpAsyncPipeline(t *testing.T) {
 // where the noasm pass has run them all, the matrix products and reductions) is lowered
 // for sm_80 with the options a device would choose, rendered in the CUDA dialect and
 // executed by the emulator, matrix products in both cp.async modes; the rest runs on the
-// CPU. A first pass through the suite
-// collects the sources, which are then built in batches on every CPU, so that the second
-// pass, the one that checks results, finds each executable ready.
+// CPU. A first pass through the suite collects the sources, which are then built in
+// batches on every CPU, so that the second pass, the one that checks results, finds each
+// executable ready.
 func TestEmuConformance(t *testing.T) {
-	gxx := emuCompiler(t)
 	// Every kernel; under -race (compileAll false) the matrix products and reductions.
 	selects := func(k *graph.Kernel) bool {
 		c := k.Core
 		return compileAll || c != nil && (c.Op == graph.OpContract || c.Op.IsReduce())
 	}
+	// Two SMs, as in TestNVRTCCompilesEverything: the larger products take the large
+	// SIMT tiles and the wide tensor-core tiles (in dynamic shared memory).
+	arch := TypicalArch(80)
+	arch.SMs = 2
+	srcs := emuConformance(t, arch, selects, "")
+	count := func(s string) int {
+		n := 0
+		for _, src := range srcs {
+			if strings.Contains(src, s) {
+				n++
+			}
+		}
+		return n
+	}
+	t.Logf("%d on tensor cores, %d of them in dynamic shared memory; %d with warp shuffles",
+		count("xb_mma_"), count("extern __shared__"), count("__shfl_xor_sync"))
+	if count("xb_mma_") == 0 || count("extern __shared__") == 0 || count("__shfl_xor_sync") == 0 {
+		t.Error("the suite emulated no kernels on tensor cores, in dynamic shared memory or with shuffles")
+	}
+}
+
+// TestEmuConformanceWarpgroup runs the conformance suite's matrix products that an sm_90a
+// device (two SMs) gives to the warpgroup template in the emulator, in both modes.
+func TestEmuConformanceWarpgroup(t *testing.T) {
+	arch := TypicalArch(90)
+	arch.SMs = 2
+	arch.WarpgroupMMA = true
+	products := func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op == graph.OpContract }
+	srcs := emuConformance(t, arch, products, "wgmma.mma_async")
+	// The operands' orientations, by the MMAs' imm-trans-a and imm-trans-b.
+	trans := regexp.MustCompile(`xb_wgmma_m64n\d+_b?f16<(\d), (\d)>`)
+	kinds := map[string]int{}
+	for _, src := range srcs {
+		if m := trans.FindStringSubmatch(src); m != nil {
+			kinds[m[1]+m[2]]++
+		}
+	}
+	t.Logf("operands K-major (0) or MN-major (1), A then B: %v", kinds)
+	if len(kinds) != 4 {
+		t.Errorf("the suite's products on warpgroup MMAs take %d of the 4 orientations of A and B", len(kinds))
+	}
+}
+
+// emuConformance runs the conformance suite on an emuDevice for arch that emulates the
+// kernels selects picks (whose source has only, if set), and returns their sources.
+func emuConformance(t *testing.T, arch Arch, selects func(k *graph.Kernel) bool, only string) []string {
+	gxx := emuCompiler(t)
 	var (
 		mu   sync.Mutex
 		seen = map[string]bool{}
 		srcs []string
 	)
-	// Two SMs, as in TestNVRTCCompilesEverything: the larger products take the large
-	// SIMT tiles and the wide tensor-core tiles (in dynamic shared memory).
-	arch := TypicalArch(80)
-	arch.SMs = 2
-	collect := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-collect", arch: arch, selects: selects,
+	collect := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-collect", arch: arch, selects: selects, only: only,
 		collect: func(src string) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -999,23 +1178,14 @@ func TestEmuConformance(t *testing.T) {
 	}
 	buildTime, builds := time.Since(start), emu.builds.Load()-builds
 	start = time.Now()
-	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated", arch: arch, selects: selects}
+	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated", arch: arch, selects: selects, only: only}
 	t.Run("suite", func(t *testing.T) { backendtest.Run(t, dev) })
-	count := func(s string) int {
-		n := 0
-		for _, src := range srcs {
-			if strings.Contains(src, s) {
-				n++
-			}
-		}
-		return n
-	}
-	t.Logf("collected %d distinct kernel sources (%d on tensor cores, %d of them in dynamic shared memory; %d with warp shuffles) in %v; "+
-		"built them with %d g++ runs in %v on %d CPUs; the suite emulated %d kernels in %d launches in %v",
-		len(srcs), count("xb_mma_"), count("extern __shared__"), count("__shfl_xor_sync"), collectTime.Round(time.Millisecond),
-		builds, buildTime.Round(time.Millisecond), runtime.NumCPU(),
+	t.Logf("collected %d distinct kernel sources in %v; built them with %d g++ runs in %v on %d CPUs; "+
+		"the suite emulated %d kernels in %d launches in %v",
+		len(srcs), collectTime.Round(time.Millisecond), builds, buildTime.Round(time.Millisecond), runtime.NumCPU(),
 		dev.emulated.Load(), dev.launches.Load(), time.Since(start).Round(time.Millisecond))
-	if len(srcs) == 0 || dev.launches.Load() == 0 || count("xb_mma_") == 0 || count("extern __shared__") == 0 || count("__shfl_xor_sync") == 0 {
-		t.Error("the suite emulated no kernels, or none on tensor cores, in dynamic shared memory or with shuffles")
+	if len(srcs) == 0 || dev.launches.Load() == 0 {
+		t.Error("the suite emulated no kernels")
 	}
+	return srcs
 }

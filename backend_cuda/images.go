@@ -13,9 +13,8 @@ import (
 const maxImageBytes = 256 << 20
 
 type imageKey struct {
-	sum   [sha256.Size]byte
-	arch  int
-	cubin bool
+	sum  [sha256.Size]byte
+	arch gpuArch
 }
 
 var images struct {
@@ -25,15 +24,15 @@ var images struct {
 }
 
 // compileCached is n.compile through the process's image cache.
-func (n *nvrtcAPI) compileCached(src, name string, arch int, cubin bool) ([]byte, error) {
-	key := imageKey{sha256.Sum256([]byte(src)), arch, cubin}
+func (n *nvrtcAPI) compileCached(src, name string, arch gpuArch) ([]byte, error) {
+	key := imageKey{sha256.Sum256([]byte(src)), arch}
 	images.Lock()
 	img, ok := images.m[key]
 	images.Unlock()
 	if ok {
 		return img, nil
 	}
-	img, err := n.compile(src, name, arch, cubin)
+	img, err := n.compile(src, name, arch)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +53,7 @@ func (n *nvrtcAPI) compileCached(src, name string, arch int, cubin bool) ([]byte
 // process's image cache, so that Compile finds them: NVRTC takes tens of milliseconds a
 // kernel, and the executor compiles one kernel at a time. It returns the first error.
 func (d *Device) precompile(sources, names []string, workers int) error {
-	arch, cubin, err := d.nv.target(d.arch.CC)
+	arch, err := d.gpuArch()
 	if err != nil {
 		return err
 	}
@@ -69,7 +68,7 @@ func (d *Device) precompile(sources, names []string, workers int) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if _, err := d.nv.compileCached(sources[i], names[i], arch, cubin); err != nil {
+				if _, err := d.nv.compileCached(sources[i], names[i], arch); err != nil {
 					mu.Lock()
 					if first == nil {
 						first = err

@@ -20,13 +20,13 @@ func TestImageCache(t *testing.T) {
 	if err := d.precompile(srcs, names, 3); err != nil {
 		t.Fatal(err)
 	}
-	arch, cubin, _ := n.target(80)
+	arch, _ := n.target(80)
 	for _, src := range srcs {
-		a, err := n.compileCached(src, "kernel", arch, cubin)
+		a, err := n.compileCached(src, "kernel", arch)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := n.compileCached(src, "kernel", arch, cubin)
+		b, _ := n.compileCached(src, "kernel", arch)
 		if len(a) == 0 || &a[0] != &b[0] {
 			t.Fatalf("a cached source compiled again")
 		}

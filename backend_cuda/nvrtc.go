@@ -104,40 +104,62 @@ func (n *nvrtcAPI) errString(r int32) string {
 // Version is NVRTC's version, "11.8".
 func (n *nvrtcAPI) Version() string { return fmt.Sprintf("%d.%d", n.major, n.minor) }
 
+// gpuArch is what NVRTC compiles for: a CUBIN for sm_<cc> (with specific, sm_<cc>a: the
+// features of exactly that architecture, such as sm_90a's warpgroup MMA), or PTX for
+// compute_<cc>.
+type gpuArch struct {
+	cc              int
+	cubin, specific bool
+}
+
+func (a gpuArch) String() string {
+	kind, suffix := "sm", ""
+	if !a.cubin {
+		kind = "compute"
+	}
+	if a.specific {
+		suffix = "a"
+	}
+	return fmt.Sprintf("%s_%d%s", kind, a.cc, suffix)
+}
+
 // target chooses what to compile for a device of compute capability cc (10*major+minor):
 // a CUBIN for exactly sm_cc when this NVRTC knows it, else PTX for the newest
 // compute_XY it knows that the device can run (the driver compiles it when it loads),
 // else an error.
-func (n *nvrtcAPI) target(cc int) (arch int, cubin bool, err error) {
+func (n *nvrtcAPI) target(cc int) (gpuArch, error) {
 	best := 0
 	for _, a := range n.archs {
 		if a == cc {
-			return cc, true, nil
+			return gpuArch{cc: cc, cubin: true}, nil
 		}
 		if a < cc && a/10 <= cc/10 {
 			best = a
 		}
 	}
 	if best == 0 {
-		return 0, false, fmt.Errorf("NVRTC %s compiles for sm_%v, not for sm_%d: %w", n.Version(), n.archs, cc, backend.ErrUnsupported)
+		return gpuArch{}, fmt.Errorf("NVRTC %s compiles for sm_%v, not for sm_%d: %w", n.Version(), n.archs, cc, backend.ErrUnsupported)
 	}
-	return best, false, nil
+	return gpuArch{cc: best}, nil
 }
 
-// compile builds src for sm_<arch> (a CUBIN) or compute_<arch> (PTX, NUL-terminated).
-// A failure wraps backend.ErrCompile with NVRTC's log and the numbered source.
-func (n *nvrtcAPI) compile(src, name string, arch int, cubin bool) ([]byte, error) {
+// warpgroupMMA reports whether this NVRTC compiles sm_90a, the architecture of the
+// warpgroup MMAs (NVRTC 12.0 and newer), for a device of compute capability cc.
+func (n *nvrtcAPI) warpgroupMMA(cc int) bool {
+	a, err := n.target(cc)
+	return err == nil && a.cubin && cc == 90 && n.major >= 12
+}
+
+// compile builds src for arch: a CUBIN, or PTX (NUL-terminated). A failure wraps
+// backend.ErrCompile with NVRTC's log and the numbered source.
+func (n *nvrtcAPI) compile(src, name string, arch gpuArch) ([]byte, error) {
 	var prog uintptr
 	if r := n.createProgram(&prog, src, name+".cu", 0, nil, nil); r != 0 {
 		return nil, fmt.Errorf("cuda: nvrtcCreateProgram: %s: %w", n.errString(r), backend.ErrCompile)
 	}
 	defer n.destroyProgram(&prog)
-	kind := "sm"
-	if !cubin {
-		kind = "compute"
-	}
 	// C++17: every NVRTC from 11.0 on takes it, and newer ones may drop older dialects.
-	opts := []string{fmt.Sprintf("--gpu-architecture=%s_%d", kind, arch), "--std=c++17"}
+	opts := []string{"--gpu-architecture=" + arch.String(), "--std=c++17"}
 	copts := make([]*byte, len(opts))
 	for i, o := range opts {
 		b := append([]byte(o), 0)
@@ -149,7 +171,7 @@ func (n *nvrtcAPI) compile(src, name string, arch int, cubin bool) ([]byte, erro
 		return nil, compileError(fmt.Sprintf("nvrtc %s (%s)", n.Version(), strings.Join(opts, " ")), n.errString(r)+"\n"+n.log(prog), src)
 	}
 	size, get, what := n.getCUBINSize, n.getCUBIN, "CUBIN"
-	if !cubin {
+	if !arch.cubin {
 		size, get, what = n.getPTXSize, n.getPTX, "PTX"
 	}
 	var sz uintptr

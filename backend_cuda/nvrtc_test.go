@@ -34,7 +34,7 @@ func nvrtcForTest(t *testing.T) *nvrtcAPI {
 		t.Skipf("no NVRTC: %v", err)
 	}
 	for _, a := range testArchs {
-		if _, cubin, err := n.target(a); err != nil || !cubin {
+		if arch, err := n.target(a); err != nil || !arch.cubin {
 			t.Fatalf("NVRTC %s (%s) cannot make sm_%d CUBINs (it knows %v)", n.Version(), n.path, a, n.archs)
 		}
 	}
@@ -149,14 +149,14 @@ func TestNVRTCCompilesEverything(t *testing.T) {
 					fmt.Fprintf(&unit, "namespace xb%d {\n%s}\n", j, renameKernel(strings.TrimPrefix(k.src, halfShim), k.name, fmt.Sprintf("kernel%d", j)))
 				}
 				for _, a := range testArchs {
-					bin, err := n.compile(unit.String(), fmt.Sprintf("batch%d", i), a, true)
+					bin, err := n.compile(unit.String(), fmt.Sprintf("batch%d", i), gpuArch{cc: a, cubin: true})
 					if err == nil && len(bin) > 0 {
 						compiled.Add(int64(len(b)))
 						continue
 					}
 					// Find the culprits.
 					for _, k := range b {
-						if _, err := n.compile(k.src, k.name, a, true); err != nil {
+						if _, err := n.compile(k.src, k.name, gpuArch{cc: a, cubin: true}); err != nil {
 							if failed.Add(1) <= 5 {
 								t.Errorf("sm_%d: %v", a, err)
 							}
@@ -204,7 +204,7 @@ func renameKernel(src, name, to string) string {
 func TestCompileErrorHasLogAndSource(t *testing.T) {
 	n := nvrtcForTest(t)
 	src := "extern \"C\" __global__ void kernel(float* x) {\n    x[0] = undefined_thing();\n}\n"
-	_, err := n.compile(src, "kernel", 80, true)
+	_, err := n.compile(src, "kernel", gpuArch{cc: 80, cubin: true})
 	if !errors.Is(err, backend.ErrCompile) {
 		t.Fatalf("compile of a bad kernel: %v, want ErrCompile", err)
 	}
@@ -220,16 +220,34 @@ func TestCompileErrorHasLogAndSource(t *testing.T) {
 func TestPTXFallback(t *testing.T) {
 	n := nvrtcForTest(t)
 	newest := n.archs[len(n.archs)-1]
-	arch, cubin, err := n.target(newest + 1)
-	if err != nil || cubin || arch != newest {
-		t.Fatalf("target(sm_%d) = %d, %v, %v; want PTX for %d", newest+1, arch, cubin, err, newest)
+	arch, err := n.target(newest + 1)
+	if err != nil || arch.cubin || arch.cc != newest {
+		t.Fatalf("target(sm_%d) = %v, %v; want PTX for %d", newest+1, arch, err, newest)
 	}
 	src := "extern \"C\" __global__ void kernel(float* x) { x[threadIdx.x] *= 2.0f; }\n"
-	ptx, err := n.compile(src, "kernel", arch, false)
+	ptx, err := n.compile(src, "kernel", arch)
 	if err != nil || !strings.Contains(string(ptx), ".entry kernel") {
-		t.Fatalf("PTX for compute_%d: %v\n%s", arch, err, ptx)
+		t.Fatalf("PTX for %v: %v\n%s", arch, err, ptx)
 	}
-	if _, _, err := n.target(10); !errors.Is(err, backend.ErrUnsupported) {
+	if _, err := n.target(10); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("target(sm_10): %v, want ErrUnsupported", err)
+	}
+}
+
+// TestWarpgroupArch checks the names of what NVRTC compiles for, and that sm_90a (the
+// warpgroup MMAs) is asked for only where NVRTC knows it: from 12.0 on, for sm_90.
+func TestWarpgroupArch(t *testing.T) {
+	for a, want := range map[gpuArch]string{{cc: 80, cubin: true}: "sm_80", {cc: 86}: "compute_86",
+		{cc: 90, cubin: true, specific: true}: "sm_90a"} {
+		if got := a.String(); got != want {
+			t.Errorf("%#v: %q, want %q", a, got, want)
+		}
+	}
+	n := nvrtcForTest(t)
+	if got, want := n.warpgroupMMA(90), n.major >= 12; got != want {
+		t.Errorf("NVRTC %s: warpgroup MMA on sm_90: %v, want %v", n.Version(), got, want)
+	}
+	if n.warpgroupMMA(80) {
+		t.Errorf("NVRTC %s: warpgroup MMA on sm_80", n.Version())
 	}
 }

@@ -20,6 +20,10 @@ import (
 // step's tiles while they multiply (two buffers), as GPUs hide the latency of memory only
 // with work in flight.
 //
+// With warpgroup MMAs (sm_90a), the tiles are 64 deep along K: 128 × 256 for a wave, in
+// four stages (193 KiB of shared memory, one block an SM); else 128 × 128 in three (97
+// KiB, two blocks an SM); below a wave of those, 64 × 128.
+//
 // These choices follow the usual practice on Nvidia GPUs; they have not been timed on one
 // here yet. They are the priors that tuning (go run ./bench -tune) starts from and checks
 // its winners against.
@@ -40,6 +44,23 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 			return o
 		}
 		alt := o
+		if t.WarpgroupMMA {
+			// Warpgroup MMAs read both operands from shared memory, so a block's tiles go
+			// deeper along K (64) and further ahead.
+			alt.TCBlockK = 64
+			switch {
+			case blocks(128, 256) >= wave:
+				alt.TCBlockM, alt.TCBlockN, alt.TCStages = 128, 256, 4
+			case blocks(128, 128) >= wave:
+				alt.TCBlockM, alt.TCBlockN, alt.TCStages = 128, 128, 3
+			default:
+				alt.TCBlockM, alt.TCBlockN, alt.TCStages = 64, 128, 3
+			}
+			if codegen.UsesTensorCores(k, t, alt) {
+				return alt
+			}
+			alt = o
+		}
 		switch {
 		case blocks(128, 256) >= wave:
 			alt.TCBlockM, alt.TCBlockN = 128, 256

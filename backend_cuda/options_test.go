@@ -1,6 +1,7 @@
 package backend_cuda
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/crossbar-compute/crossbar/backend/codegen"
@@ -45,6 +46,36 @@ func TestOptionsFor(t *testing.T) {
 		}
 		if _, err := codegen.Lower(c.k, arch.Target(), o); err != nil {
 			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
+
+// TestOptionsForWarpgroup checks the tiles of products on warpgroup MMAs (sm_90a): 64
+// deep, 128 × 256 in four stages for a wave, 128 × 128 in three for a wave of those,
+// 64 × 128 below; each lowers to the warpgroup template.
+func TestOptionsForWarpgroup(t *testing.T) {
+	arch := TypicalArch(90)
+	arch.SMs = 8
+	arch.WarpgroupMMA = true
+	for _, c := range []struct {
+		m, n          int
+		bm, bn, steps int
+	}{
+		{512, 1024, 128, 256, 4},
+		{256, 512, 128, 128, 3},
+		{256, 256, 64, 128, 3},
+	} {
+		_, k := fakeProduct(t, graph.BFloat16, c.m, c.n, 128)
+		o := optionsFor(k, arch, codegen.Options{})
+		if o.TCBlockM != c.bm || o.TCBlockN != c.bn || o.TCBlockK != 64 || o.TCStages != c.steps {
+			t.Errorf("%dx%d: %+v, want %dx%dx64 in %d stages", c.m, c.n, o, c.bm, c.bn, c.steps)
+		}
+		p, err := codegen.Lower(k, arch.Target(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if notes := strings.Join(p.Notes, "\n"); !strings.Contains(notes, "warpgroup MMA") {
+			t.Errorf("%dx%d: %s, want the warpgroup template", c.m, c.n, notes)
 		}
 	}
 }

@@ -78,6 +78,9 @@ type Arch struct {
 	MemoryClockKHz int
 	MemoryBusWidth int
 	SharedOptIn    int // opt-in (dynamic) shared memory per block, bytes
+	// WarpgroupMMA: the kernels may use sm_90a's warpgroup MMAs (an sm_90 device, and an
+	// NVRTC that compiles for sm_90a).
+	WarpgroupMMA bool
 }
 
 // Target is the codegen target of the device.
@@ -89,7 +92,8 @@ func (a Arch) Target() codegen.Target {
 	// Kernels past the static 48 KiB take dynamic shared memory, up to the opt-in limit.
 	shared := max(min(a.SharedMemory, codegen.CUDAStaticShared), a.SharedOptIn)
 	return codegen.Target{MaxWorkgroup: min(a.MaxThreads, 1024), SharedMemory: shared,
-		WarpWidth: a.WarpSize, MaxGroups: groups, Shuffle: a.WarpSize == 32, TensorCores: a.CC >= 80}
+		WarpWidth: a.WarpSize, MaxGroups: groups, Shuffle: a.WarpSize == 32, TensorCores: a.CC >= 80,
+		WarpgroupMMA: a.WarpgroupMMA && a.CC == 90}
 }
 
 // TypicalArch is a device of compute capability cc with the limits every sm_70 and later

@@ -64,9 +64,13 @@ func (s *suite) matmul(t *testing.T) {
 		{c(5, 4100), c(4100, 3)},
 		{c(2, 3, 8192), shapeCase{sh(2, 8192, 9), viewSlice}},
 		{shapeCase{sh(40, 4200), viewT}, c(4200, 10)}, // A contiguous along M
+		// Long enough along K for a pipeline of tiles to go round its stages more than
+		// once: both operands K-major; both M- and N-major, with partial tiles at every edge.
+		{c(96, 512), shapeCase{sh(512, 264), viewT}},
+		{shapeCase{sh(136, 520), viewT}, c(520, 200)},
 	}
 	narrow := map[int]bool{10: true, 11: true, 22: true, 27: true, 28: true, 29: true, 30: true, 31: true, 32: true, 33: true,
-		34: true} // Float16, BFloat16, Uint8 beyond the first 8
+		34: true, 35: true, 36: true} // Float16, BFloat16, Uint8 beyond the first 8
 	for _, dt := range s.only(refFloat32, refFloat64, refInt32, refInt64, refFloat16, refBFloat16, refUint8) {
 		for i, mc := range cases {
 			full := dt == refFloat32 || dt == refFloat64 || dt == refInt32 || dt == refInt64

@@ -47,7 +47,10 @@ func (b *builder) contract() error {
 	if b.skinnyOK(ct) {
 		return b.contractSkinny(ct)
 	}
-	if la, lb, ok := b.tensorCore(ct); ok {
+	if la, lb, wg, ok := b.tensorCore(ct); ok {
+		if wg {
+			return b.contractWarpgroup(ct, la, lb)
+		}
 		return b.contractTensorCore(ct, la, lb)
 	}
 	o := b.o

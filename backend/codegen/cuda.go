@@ -138,15 +138,37 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 	switch s.Op {
 	case ICopyWait:
 		return fmt.Sprintf("xb_cp_async_wait<%d>();", s.Imm), "xb_cp_async_wait", true
-	case ICopy16, ICopyCommit, ILoadMatrix, ILoadMatrixT, IMMAF16, IMMABF16:
+	case ICopy16, ICopyCommit, ILoadMatrix, ILoadMatrixT, IMMAF16, IMMABF16, IFenceProxyAsync, IWarpgroupFence, IWarpgroupCommit:
 		name := cudaIntrinsicNames[s.Op]
 		return name + "(" + strings.Join(args, ", ") + ");", name, true
+	case IWarpgroupWait:
+		return fmt.Sprintf("xb_wgmma_wait<%d, %s>(%s);", s.Imm, args[1], args[0]), "xb_wgmma_wait", true
+	case IWarpgroupMMAF16, IWarpgroupMMABF16:
+		if len(s.Args) != 12 {
+			return "", "", false
+		}
+		t := "f16"
+		if s.Op == IWarpgroupMMABF16 {
+			t = "bf16"
+		}
+		n := s.Args[11].I
+		if n%8 != 0 || n < 8 || n > 256 {
+			return "", "", false
+		}
+		// The descriptors' layout types: 0 no swizzle, 1 128-byte, 2 64-byte, 3 32-byte.
+		layout := map[int64]int{0: 0, 128: 1, 64: 2, 32: 3}
+		desc := func(i int) string {
+			return fmt.Sprintf("xb_wgmma_desc(%s, %s, %s, %d)", args[i], args[i+1], args[i+2], layout[s.Args[i+3].I])
+		}
+		name := fmt.Sprintf("xb_wgmma_m64n%d_%s", n, t)
+		return fmt.Sprintf("%s<%d, %d>(%s, %s, %s);", name, s.Args[5].I, s.Args[10].I, args[0], desc(1), desc(6)), name, true
 	}
 	return "", "", false
 }
 
 var cudaIntrinsicNames = map[IntrinsicOp]string{ICopy16: "xb_cp_async16", ICopyCommit: "xb_cp_async_commit",
-	ILoadMatrix: "xb_ldmatrix_x4", ILoadMatrixT: "xb_ldmatrix_x4_trans", IMMAF16: "xb_mma_f16", IMMABF16: "xb_mma_bf16"}
+	ILoadMatrix: "xb_ldmatrix_x4", ILoadMatrixT: "xb_ldmatrix_x4_trans", IMMAF16: "xb_mma_f16", IMMABF16: "xb_mma_bf16",
+	IFenceProxyAsync: "xb_fence_proxy_async", IWarpgroupFence: "xb_wgmma_fence", IWarpgroupCommit: "xb_wgmma_commit"}
 
 // cudaIntrinsics are the helpers of the intrinsics: inline PTX for sm_80 and newer. A host
 // build of the kernels (the tests' CUDA emulator) defines XB_EMULATED_INTRINSICS and its
@@ -179,6 +201,62 @@ var cudaIntrinsics = map[string]string{
 `,
 	"xb_mma_f16":  cudaMMA("xb_mma_f16", "f16"),
 	"xb_mma_bf16": cudaMMA("xb_mma_bf16", "bf16"),
+	"xb_smem_addr": `__device__ __forceinline__ unsigned xb_smem_addr(const void* p) {
+    return (unsigned)__cvta_generic_to_shared(p);
+}
+`,
+	"xb_fence_proxy_async": `__device__ __forceinline__ void xb_fence_proxy_async() {
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+}
+`,
+	"xb_wgmma_fence": `__device__ __forceinline__ void xb_wgmma_fence() {
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+}
+`,
+	"xb_wgmma_commit": `__device__ __forceinline__ void xb_wgmma_commit() {
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+}
+`,
+	// After the wait, each accumulator passes through an empty asm that "changes" it, so
+	// that the compiler reads it only after the wait: it does not know that the MMAs
+	// write the registers late.
+	"xb_wgmma_wait": `template <int N, int K> __device__ __forceinline__ void xb_wgmma_wait(float* d) {
+    asm volatile("wgmma.wait_group.sync.aligned %0;\n" :: "n"(N) : "memory");
+#pragma unroll
+    for (int i = 0; i < K; i++) asm volatile("" : "+f"(d[i]) :: "memory");
+}
+`,
+}
+
+// cudaWarpgroupMMA is the source of xb_wgmma_m64n<n>_<t>, with the descriptor helper.
+func cudaWarpgroupMMA(name string, n int, t string) string {
+	var b strings.Builder
+	b.WriteString(`#ifndef XB_WGMMA_DESC
+#define XB_WGMMA_DESC
+// xb_wgmma_desc is a wgmma matrix descriptor: the start address, the leading and stride
+// byte offsets (16-byte units, 14 bits each) and the layout type (bits 62-63).
+__device__ __forceinline__ unsigned long long xb_wgmma_desc(unsigned addr, unsigned lbo, unsigned sbo, unsigned layout) {
+    return (unsigned long long)((addr & 0x3ffff) >> 4) | (unsigned long long)((lbo & 0x3ffff) >> 4) << 16 |
+           (unsigned long long)((sbo & 0x3ffff) >> 4) << 32 | (unsigned long long)(layout & 3) << 62;
+}
+#endif
+`)
+	regs := make([]string, n/2)
+	outs := make([]string, n/2)
+	for i := range regs {
+		regs[i] = fmt.Sprintf("%%%d", i)
+		outs[i] = fmt.Sprintf(`"+f"(d[%d])`, i)
+	}
+	h := n / 2
+	fmt.Fprintf(&b, `template <int TA, int TB> __device__ __forceinline__ void %s(float* d, unsigned long long a, unsigned long long b) {
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %%%d, 0;\n"
+                 "wgmma.mma_async.sync.aligned.m64n%dk16.f32.%s.%s {%s}, %%%d, %%%d, p, 1, 1, %%%d, %%%d;\n}\n"
+                 : %s
+                 : "l"(a), "l"(b), "r"(1), "n"(TA), "n"(TB)
+                 : "memory");
+}
+`, name, h+2, n, t, t, strings.Join(regs, ", "), h, h+1, h+3, h+4, strings.Join(outs, ", "))
+	return b.String()
 }
 
 func cudaMMA(name, t string) string {
@@ -221,6 +299,8 @@ func (CUDA) Call(fn Fn, t Type, argTypes []Type, args []string) (string, string,
 		return call("xb_pack_f16x2"), "xb_pack_f16x2", true
 	case FnPackBF16x2:
 		return call("xb_pack_bf16x2"), "xb_pack_bf16x2", true
+	case FnSharedAddress:
+		return call("xb_smem_addr"), "xb_smem_addr", true
 	case FnIPow:
 		h := "xb_ipow_" + at.String()
 		return call(h), h, true
@@ -249,6 +329,12 @@ func (c CUDA) Kernel(p *Program, u Usage, body string) (string, error) {
 	for _, h := range u.Helpers {
 		if src, ok := cudaIntrinsics[h]; ok {
 			intrinsics = append(intrinsics, src)
+			continue
+		}
+		var n int
+		var t string
+		if _, err := fmt.Sscanf(strings.ReplaceAll(h, "_", " "), "xb wgmma m64n%d %s", &n, &t); err == nil {
+			intrinsics = append(intrinsics, cudaWarpgroupMMA(h, n, t))
 			continue
 		}
 		src, ok := cudaHelper(h)

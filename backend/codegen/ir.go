@@ -92,7 +92,7 @@ const (
 	KCast                // Args[0] converted to Type (C conversion; floats to ints only in range)
 	KCall                // the intrinsic Fn applied to Args
 	KLane                // lane Dim of the vector Args[0]
-	KAddr                // the address of Args[0], an element of an array (KIndex) or of a buffer (KLoad, in its storage type): only as an argument of an Intrinsic
+	KAddr                // the address of Args[0], an element of an array (KIndex) or of a buffer (KLoad, in its storage type): only as an argument of an Intrinsic or of FnSharedAddress
 )
 
 // Special is a launch coordinate.
@@ -188,6 +188,9 @@ const (
 	// fragment.
 	FnPackF16x2
 	FnPackBF16x2
+	// FnSharedAddress is the U32 address in shared memory of Args[0], a KAddr of a shared
+	// array's element, as the warpgroup MMAs' matrix descriptors take it.
+	FnSharedAddress
 	fnCount
 )
 
@@ -196,7 +199,7 @@ var fnNames = [...]string{FnSqrt: "sqrt", FnExp: "exp", FnExp2: "exp2", FnLog: "
 	FnTanh: "tanh", FnErf: "erf", FnTrunc: "trunc", FnFloor: "floor", FnCeil: "ceil", FnRoundEven: "round_even",
 	FnAbs: "abs", FnFmod: "fmod", FnPow: "pow", FnFma: "fma", FnIsNaN: "isnan", FnMin: "min", FnMax: "max",
 	FnIPow: "ipow", FnF2I: "f2i", FnRoundF16: "round_f16", FnRoundBF16: "round_bf16", FnShuffleXor: "shuffle_xor",
-	FnPackF16x2: "pack_f16x2", FnPackBF16x2: "pack_bf16x2"}
+	FnPackF16x2: "pack_f16x2", FnPackBF16x2: "pack_bf16x2", FnSharedAddress: "shared_address"}
 
 func (f Fn) String() string { return fnNames[f] }
 
@@ -307,10 +310,38 @@ const (
 	IMMAF16
 	// IMMABF16 is IMMAF16 for BFloat16 operands.
 	IMMABF16
+	// IFenceProxyAsync makes this thread's writes to shared memory, its completed
+	// asynchronous copies included, visible to the warpgroup MMAs, which read shared
+	// memory through another path (the async proxy).
+	IFenceProxyAsync
+	// IWarpgroupFence (warpgroup-wide: the 128 threads of four consecutive warps, the first
+	// a multiple of four, run it together) orders the thread's accesses to its
+	// accumulators before the warpgroup MMAs that follow.
+	IWarpgroupFence
+	// IWarpgroupMMAF16 (warpgroup-wide) adds, asynchronously, the 64×N product of A (64×16)
+	// and B (16×N), Float16 operands in shared memory, to float accumulators held N/2 to a
+	// thread in the fragment layout of the PTX instruction wgmma.m64nNk16. Args: the
+	// address of the thread's first accumulator; for A, then for B, five values: its
+	// shared-memory address (U32, from FnSharedAddress), the leading and the stride byte
+	// offsets and the swizzle in bytes (0, 32, 64 or 128) of its matrix descriptor, and
+	// whether it is MN-major (1) or K-major (0), all but the address literals; last N, a
+	// literal multiple of 8 up to 256.
+	IWarpgroupMMAF16
+	// IWarpgroupMMABF16 is IWarpgroupMMAF16 for BFloat16 operands.
+	IWarpgroupMMABF16
+	// IWarpgroupCommit (warpgroup-wide) closes the group of the warpgroup MMAs issued since
+	// the last commit.
+	IWarpgroupCommit
+	// IWarpgroupWait (warpgroup-wide) waits until at most Imm of the warpgroup's committed
+	// groups are pending; Args are the address of the thread's first accumulator and their
+	// number (a literal), which the thread may read afterwards.
+	IWarpgroupWait
 )
 
 var intrinsicNames = [...]string{ICopy16: "copy16", ICopyCommit: "copy_commit", ICopyWait: "copy_wait",
-	ILoadMatrix: "load_matrix", ILoadMatrixT: "load_matrix_t", IMMAF16: "mma_f16", IMMABF16: "mma_bf16"}
+	ILoadMatrix: "load_matrix", ILoadMatrixT: "load_matrix_t", IMMAF16: "mma_f16", IMMABF16: "mma_bf16",
+	IFenceProxyAsync: "fence_proxy_async", IWarpgroupFence: "warpgroup_fence", IWarpgroupMMAF16: "warpgroup_mma_f16",
+	IWarpgroupMMABF16: "warpgroup_mma_bf16", IWarpgroupCommit: "warpgroup_commit", IWarpgroupWait: "warpgroup_wait"}
 
 func (op IntrinsicOp) String() string {
 	if int(op) < len(intrinsicNames) {

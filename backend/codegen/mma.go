@@ -93,24 +93,20 @@ func tcRegisters(o Options) int {
 // maxTCRegisters bounds the accumulators of one thread: past it, the kernel spills.
 const maxTCRegisters = 128
 
-// tensorCore returns the layouts of A and B when the tensor-core template applies to ct.
-func (b *builder) tensorCore(ct contraction) (la, lb tcLayout, ok bool) {
+// tensorCore returns the layouts of A and B when a tensor-core template applies to ct,
+// and whether it is the warpgroup one (wgmma.go).
+func (b *builder) tensorCore(ct contraction) (la, lb tcLayout, warpgroup, ok bool) {
 	o := b.o
 	if !b.t.TensorCores || !*o.TensorCore || ct.s != F32 {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	da, db := b.k.Inputs[ct.a.Input].DType, b.k.Inputs[ct.b.Input].DType
 	if da != db || (da != graph.Float16 && da != graph.BFloat16) {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	if ct.m < 16 || ct.n < 16 || ct.k < 16 || graph.NumElements(ct.batch) > b.t.MaxGroups ||
 		(ct.m+o.TCBlockM-1)/o.TCBlockM > b.t.MaxGroups || (ct.n+o.TCBlockN-1)/o.TCBlockN > b.t.MaxGroups {
-		return 0, 0, false
-	}
-	threads := o.TCWarpsM * o.TCWarpsN * 32
-	if (b.t.MaxWorkgroup > 0 && threads > b.t.MaxWorkgroup) || (b.t.SharedMemory > 0 && tcShared(o) > b.t.SharedMemory) ||
-		tcRegisters(o) > maxTCRegisters {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	r := len(ct.a.View.Shape)
 	la, lb = tcLayoutOf(ct.a.View, r-1), tcLayoutOf(ct.b.View, r-2)
@@ -120,7 +116,15 @@ func (b *builder) tensorCore(ct contraction) (la, lb tcLayout, ok bool) {
 	if lb == tcNone {
 		lb = tcGathered
 	}
-	return la, lb, true
+	if b.warpgroupFits(la, lb) {
+		return la, lb, true, true
+	}
+	threads := o.TCWarpsM * o.TCWarpsN * 32
+	if (b.t.MaxWorkgroup > 0 && threads > b.t.MaxWorkgroup) || (b.t.SharedMemory > 0 && tcShared(o) > b.t.SharedMemory) ||
+		tcRegisters(o) > maxTCRegisters {
+		return 0, 0, false, false
+	}
+	return la, lb, false, true
 }
 
 // tcTile is one operand's tile in shared memory: rows of chunks 16-byte chunks (8 values).
@@ -130,6 +134,11 @@ type tcTile struct {
 	rows   int
 	chunks int
 	base   int // offset of the tile in a stage, in 16-bit values
+	// atoms lays a tcMNMajor tile out for the warpgroup MMAs: in atoms of 8 chunks (64
+	// values along M or N) by all the tile's rows, one atom after another.
+	atoms bool
+	// origin (I32, 16-bit values, nil for 0) is where the stages start in the shared array.
+	origin *Expr
 }
 
 // swizzle is the stored position of chunk c in row r: c XOR the bits of r that make eight
@@ -144,6 +153,10 @@ func (t tcTile) swizzle(r, c *Expr) *Expr {
 
 // offset is the position in 16-bit values of chunk c of row r within the tile.
 func (t tcTile) offset(r, c *Expr) *Expr {
+	if t.atoms && t.layout == tcMNMajor {
+		// Row r of atom c/8 is 128 bytes at r*128 in it, its chunks swizzled by r.
+		return addE(addE(mulE(divE(c, 8), t.rows*64), mulE(r, 64)), mulE(Bin(OXor, remE(c, 8), remE(r, 8)), 8))
+	}
 	return addE(mulE(r, t.chunks*8), mulE(t.swizzle(r, c), 8))
 }
 
@@ -321,6 +334,9 @@ func (b *builder) tcCopy(ct contraction, t tcTile, bc []*Expr, row0, col0, k0, s
 		idx, _ := b.at(t.e.View, coords, nil, t.e.View.Shape)
 		src := b.named(pre+"src", Sel(inside, idx, b.iconst(0)))
 		dst := addE(addE(mulE(s, stage), Int(int64(t.base), I32)), t.offset(r, c))
+		if t.origin != nil {
+			dst = addE(dst, t.origin)
+		}
 		b.emit(&Intrinsic{Op: ICopy16, Args: []*Expr{
 			Addr(Index("tiles", T(U32), divE(dst, 2))),
 			Addr(Load(t.e.Input+1, T(ComputeType(b.k.Inputs[t.e.Input].DType)), src)),

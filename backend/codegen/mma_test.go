@@ -26,15 +26,39 @@ func TestTensorContractSpace(t *testing.T) {
 		t.Errorf("48 KiB of tiles allowed in 32 KiB of shared memory")
 	}
 	for _, c := range []autotune.Config{
-		{"TCBlockM": 256, "TCBlockN": 256, "TCBlockK": 16, "TCWarpsM": 1, "TCWarpsN": 1, "TCStages": 2}, // 1024 accumulators a thread
-		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 2},   // warp tiles of 16x16: fine
-		{"TCBlockM": 64, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 3},  // fine
-		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 1, "TCStages": 2},   // fine
+		{"TCBlockM": 256, "TCBlockN": 256, "TCBlockK": 16, "TCWarpsM": 1, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1}, // 1024 accumulators a thread
+		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 2, "Warpgroup": 1},   // warp tiles of 16x16: fine
+		{"TCBlockM": 64, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 1},  // fine
+		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1},   // fine
 	} {
 		want := c["TCWarpsN"] != 1 || c["TCBlockM"] != 256
 		if got := sp.Allows(c); got != want {
 			t.Errorf("Allows(%v) = %v, want %v", c, got, want)
 		}
+	}
+	// On sm_90a: warpgroup configurations keep the default warps and may have deeper
+	// pipelines; the warp-level ones keep theirs.
+	wsp := TensorContractSpace(wgTarget)
+	if err := wsp.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		c    autotune.Config
+		want bool
+	}{
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1}, true},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 5, "Warpgroup": 1}, false}, // 241 KiB
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1}, false}, // warps repeat
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 1}, true},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 0}, false},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 0}, true},
+	} {
+		if got := wsp.Allows(c.c); got != c.want {
+			t.Errorf("sm_90a: Allows(%v) = %v, want %v", c.c, got, c.want)
+		}
+	}
+	if sp.Allows(autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 0}) {
+		t.Errorf("sm_80: Warpgroup 0 allowed; it is the same kernel as 1")
 	}
 	o := Options{}.WithTensorContract(autotune.Config{"TCBlockM": 64, "TCStages": 4})
 	if o.TCBlockM != 64 || o.TCStages != 4 || o.String() == (Options{}).String() {
@@ -132,6 +156,66 @@ func TestTileGridLimits(t *testing.T) {
 			if n > small.MaxGroups {
 				t.Errorf("%v: groups %v past the limit %d", dt, p.Groups, small.MaxGroups)
 			}
+		}
+	}
+}
+
+// wgTarget is an sm_90a device as far as the lowering cares.
+var wgTarget = Target{MaxWorkgroup: 1024, SharedMemory: 227 << 10, WarpWidth: 32, MaxGroups: 65535, Shuffle: true,
+	TensorCores: true, WarpgroupMMA: true}
+
+// TestWarpgroupChoice checks which tensor-core products take warpgroup MMAs (operands in
+// aligned rows, blocks of multiples of 64 that fit; the rest keep the warp-level
+// template) and how the CUDA dialect spells them.
+func TestWarpgroupChoice(t *testing.T) {
+	g := gb{t}
+	tr := func(n *graph.Node) *graph.Node { return g.must(graph.Permute(n, []int{1, 0})) }
+	cases := []struct {
+		name   string
+		a, b   *graph.Node
+		target Target
+		opts   Options
+		want   string // the template's note, "" for the warp-level one
+	}{
+		{"f16", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), wgTarget, Options{},
+			"block 128x128x32, 2 warpgroups of 64x128, 3 stages, A K-major, B K-minor"},
+		{"bf16 transposed both", tr(g.host(graph.BFloat16, 64, 128)), tr(g.host(graph.BFloat16, 256, 64)), wgTarget,
+			Options{TCBlockM: 64, TCBlockN: 256, TCBlockK: 64, TCStages: 4}, "block 64x256x64, 1 warpgroups of 64x256, 4 stages, A K-minor, B K-major"},
+		{"sm_80", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), tcTarget, Options{}, ""},
+		{"switched off", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), wgTarget, Options{Warpgroup: new(false)}, ""},
+		{"gathered", g.host(graph.Float16, 128, 60), g.host(graph.Float16, 60, 128), wgTarget, Options{}, ""},
+		{"N block 32", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), wgTarget, Options{TCBlockN: 32, TCWarpsN: 2}, ""},
+		{"too much shared memory", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128),
+			Target{MaxWorkgroup: 1024, SharedMemory: 96 << 10, WarpWidth: 32, MaxGroups: 65535, TensorCores: true, WarpgroupMMA: true},
+			Options{TCBlockN: 256, TCBlockK: 64, TCStages: 4}, ""},
+	}
+	for _, c := range cases {
+		k := g.kernel(g.must(graph.Contract(c.a, c.b)))
+		p, err := Lower(k, c.target, c.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		notes := strings.Join(p.Notes, "\n")
+		if got := strings.Contains(notes, "warpgroup MMA"); got != (c.want != "") || !strings.Contains(notes, c.want) {
+			t.Errorf("%s: %s, want %q", c.name, notes, c.want)
+		}
+		src, err := Render(p, CUDA{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := strings.Contains(src, "wgmma.mma_async"); got != (c.want != "") {
+			t.Errorf("%s: wgmma in the source: %v", c.name, got)
+		}
+		if c.name == "bf16 transposed both" {
+			for _, s := range []string{"wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16", "xb_wgmma_m64n256_bf16<1, 0>",
+				"fence.proxy.async.shared::cta", "xb_wgmma_wait<1, 128>", "xb_wgmma_wait<0, 128>", "xb_cp_async_wait<1>"} {
+				if !strings.Contains(src, s) {
+					t.Errorf("%s: no %q in\n%s", c.name, s, src)
+				}
+			}
+		}
+		if _, err := Render(p, glsl); c.want != "" && err == nil {
+			t.Errorf("%s: GLSL rendered a warpgroup kernel", c.name)
 		}
 	}
 }

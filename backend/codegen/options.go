@@ -18,6 +18,10 @@ type Target struct {
 	// copies, ldmatrix, mma.m16n8k16 for Float16 and BFloat16), for the tensor-core
 	// Contract template.
 	TensorCores bool
+	// WarpgroupMMA says that the device also has the intrinsics of Nvidia's sm_90a
+	// (wgmma.mma_async on operands in shared memory, fence.proxy.async), for the warpgroup
+	// form of the tensor-core template.
+	WarpgroupMMA bool
 }
 
 // ReduceStrategy chooses how a reduction is split among threads.
@@ -82,6 +86,12 @@ type Options struct {
 	TCBlockK           int // default 32
 	TCWarpsM, TCWarpsN int // default 2, 4
 	TCStages           int // default 3
+	// Warpgroup (default true) computes, on a target with WarpgroupMMA, the tensor-core
+	// tile with warpgroup MMAs: TCBlockM/64 warpgroups of four warps, each 64 rows of the
+	// tile at a time (TCWarpsM and TCWarpsN do not apply). It takes TCBlockM and TCBlockN
+	// multiples of 64 up to 256, and operands in aligned rows; other products keep the
+	// warp-level template.
+	Warpgroup *bool
 }
 
 func (o Options) withDefaults() Options {
@@ -115,6 +125,10 @@ func (o Options) withDefaults() Options {
 	if o.TensorCore == nil {
 		t := true
 		o.TensorCore = &t
+	}
+	if o.Warpgroup == nil {
+		t := true
+		o.Warpgroup = &t
 	}
 	return o
 }

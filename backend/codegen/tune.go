@@ -85,9 +85,9 @@ func (o Options) WithContract(c autotune.Config) Options {
 func (o Options) String() string {
 	o = o.withDefaults()
 	return fmt.Sprintf("local=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
-		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d",
+		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v",
 		o.Local, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
-		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages)
+		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup)
 }
 
 // ElementwiseSpaceVersion and ReduceSpaceVersion are part of the kernel signatures of tuned
@@ -189,14 +189,21 @@ func (o Options) WithReduce(c autotune.Config) Options {
 
 // TensorContractSpaceVersion is part of the kernel signature of tuned tensor-core
 // contractions, as ContractSpaceVersion is of the tiled ones.
-const TensorContractSpaceVersion = "contract-tc/v1"
+const TensorContractSpaceVersion = "contract-tc/v2"
 
 // TensorContractSpace returns the tuning space of the tensor-core Contract template on
 // target t: the block TCBlockM × TCBlockN × TCBlockK, the warps TCWarpsM × TCWarpsN and the
-// pipeline depth TCStages. The prior is the defaults of Options. A configuration is valid
+// pipeline depth TCStages, and on a target with WarpgroupMMA whether to use it (Warpgroup,
+// 1 or 0; its configurations keep the default warps, which do not apply to them, and may
+// have deeper pipelines). The prior is the defaults of Options. A configuration is valid
 // when its knobs pass the template's checks, the workgroup fits t.MaxWorkgroup, the stages
 // fit t.SharedMemory and a thread's accumulators stay within the register budget.
 func TensorContractSpace(t Target) autotune.Space {
+	warpgroup, stages := []int{1}, []int{2, 3, 4}
+	if t.WarpgroupMMA {
+		warpgroup, stages = []int{0, 1}, []int{2, 3, 4, 5, 6}
+	}
+	def := Options{}.withDefaults()
 	return autotune.Space{
 		Knobs: []autotune.Knob{
 			{Name: "TCBlockM", Values: []int{64, 128, 256}},
@@ -204,7 +211,8 @@ func TensorContractSpace(t Target) autotune.Space {
 			{Name: "TCBlockK", Values: []int{16, 32, 64}},
 			{Name: "TCWarpsM", Values: []int{1, 2, 4}},
 			{Name: "TCWarpsN", Values: []int{1, 2, 4}},
-			{Name: "TCStages", Values: []int{2, 3, 4}},
+			{Name: "TCStages", Values: stages},
+			{Name: "Warpgroup", Values: warpgroup},
 		},
 		Prior: TensorContractConfig(Options{}),
 		Valid: func(c autotune.Config) bool {
@@ -212,9 +220,13 @@ func TensorContractSpace(t Target) autotune.Space {
 			if tcCheck(o) != "" {
 				return false
 			}
+			if t.WarpgroupMMA && *o.Warpgroup {
+				return o.TCWarpsM == def.TCWarpsM && o.TCWarpsN == def.TCWarpsN && wgCheck(o) == "" &&
+					(t.MaxWorkgroup <= 0 || 2*o.TCBlockM <= t.MaxWorkgroup) && (t.SharedMemory <= 0 || wgShared(o) <= t.SharedMemory)
+			}
 			threads := o.TCWarpsM * o.TCWarpsN * 32
-			return (t.MaxWorkgroup <= 0 || threads <= t.MaxWorkgroup) && (t.SharedMemory <= 0 || tcShared(o) <= t.SharedMemory) &&
-				tcRegisters(o) <= maxTCRegisters
+			return o.TCStages <= 4 && (t.MaxWorkgroup <= 0 || threads <= t.MaxWorkgroup) &&
+				(t.SharedMemory <= 0 || tcShared(o) <= t.SharedMemory) && tcRegisters(o) <= maxTCRegisters
 		},
 	}
 }
@@ -223,8 +235,12 @@ func TensorContractSpace(t Target) autotune.Space {
 // TensorContractSpace (zero fields as their defaults).
 func TensorContractConfig(o Options) autotune.Config {
 	o = o.withDefaults()
+	wg := 0
+	if *o.Warpgroup {
+		wg = 1
+	}
 	return autotune.Config{"TCBlockM": o.TCBlockM, "TCBlockN": o.TCBlockN, "TCBlockK": o.TCBlockK,
-		"TCWarpsM": o.TCWarpsM, "TCWarpsN": o.TCWarpsN, "TCStages": o.TCStages}
+		"TCWarpsM": o.TCWarpsM, "TCWarpsN": o.TCWarpsN, "TCStages": o.TCStages, "Warpgroup": wg}
 }
 
 // WithTensorContract returns o with the tensor-core knobs set from c; knobs c does not set
@@ -235,6 +251,9 @@ func (o Options) WithTensorContract(c autotune.Config) Options {
 		if v, ok := c[name]; ok {
 			*p = v
 		}
+	}
+	if v, ok := c["Warpgroup"]; ok {
+		o.Warpgroup = new(v != 0)
 	}
 	return o
 }
@@ -253,6 +272,6 @@ func UsesTensorCores(k *graph.Kernel, t Target, o Options) bool {
 	if b.skinnyOK(ct) {
 		return false
 	}
-	_, _, ok := b.tensorCore(ct)
+	_, _, _, ok := b.tensorCore(ct)
 	return ok
 }

@@ -29,6 +29,19 @@
 // mma: the products of the f16/bf16 inputs are exact in float; each output accumulates
 // d = fmaf(a[k], b[k], d) for k = 0..15 in ascending order, starting from c, so each step
 // rounds once to float. The hardware's internal order and rounding differ slightly.
+//
+// Warpgroup MMA (sm_90a's wgmma.mma_async, xb_wgmma_m64n<N>_<f16|bf16>): the 128 threads
+// of a warpgroup issue it together; it reads A and B from shared memory through matrix
+// descriptors (start address, leading and stride byte offsets, swizzle mode), decoded as
+// the PTX ISA lays out its canonical K-major and MN-major layouts, the swizzle applied to
+// the shared-memory address bits. Products accumulate like mma's. They run the other way
+// round from the copies: in eager mode when a wgmma.wait_group retires their group, in
+// deferred mode when issued. Eager copies with late products show a stage overwritten
+// while its products are in flight, and accumulators read before the wait; deferred
+// copies with early products show products issued before their tiles landed. The emulator
+// fails a wgmma that follows no wgmma.fence since the warpgroup's last wait, and one that
+// reads shared memory that a cp.async of some thread wrote after that thread's last
+// fence.proxy.async (the async proxy would not see the write).
 #ifndef XB_EMU_H
 #define XB_EMU_H
 
@@ -142,15 +155,28 @@ namespace xb {
 enum State { Ready, Running, AtBarrier, AtWarp, Exited };
 
 // The warp-wide operations; lanes of one warp must all be at the same one.
+// The warpgroup-wide ones (Wg) need all 128 threads of a warpgroup.
 enum WarpOp { OpNone, OpShflIdx, OpShflUp, OpShflDown, OpShflXor, OpBallot, OpSyncWarp,
-              OpLdmatrix, OpLdmatrixTrans, OpMmaF16, OpMmaBF16 };
+              OpLdmatrix, OpLdmatrixTrans, OpMmaF16, OpMmaBF16,
+              OpWgFence, OpWgMma, OpWgCommit, OpWgWait };
 
 inline const char* op_name(int op) {
     static const char* const names[] = {"none", "__shfl_sync", "__shfl_up_sync", "__shfl_down_sync",
         "__shfl_xor_sync", "__ballot_sync", "__syncwarp", "ldmatrix.x4", "ldmatrix.x4.trans",
-        "mma.m16n8k16.f16", "mma.m16n8k16.bf16"};
+        "mma.m16n8k16.f16", "mma.m16n8k16.bf16", "wgmma.fence", "wgmma.mma_async", "wgmma.commit_group",
+        "wgmma.wait_group"};
     return names[op];
 }
+
+// WgMma is one wgmma.mma_async of a warpgroup: D (64 x n, in the accumulators of its 128
+// threads) += A (64 x 16) x B (16 x n).
+struct WgMma {
+    int n;
+    bool bf16;
+    bool a_mn, b_mn;  // MN-major rather than K-major (imm-trans-a, imm-trans-b)
+    uint64_t a, b;    // descriptors
+    float* acc[128];
+};
 
 struct CopyOp {
     void* dst;
@@ -174,11 +200,31 @@ struct Thread {
     // cp.async: copies not yet committed, and committed groups, oldest first.
     std::vector<CopyOp> pending;
     std::vector<std::vector<CopyOp>> groups;
+    // fence.proxy.async executed so far.
+    unsigned fences;
+    // A thread's operands of a wgmma.mma_async.
+    WgMma wg;
 };
 
 struct Warp {
     int arrived;
     int op;
+};
+
+struct Warpgroup {
+    int arrived;
+    int op;
+    bool fenced;  // a wgmma.fence since the last wgmma.wait_group
+    // Issued and not committed; committed groups, oldest first (deferred mode).
+    std::vector<WgMma> pending;
+    std::vector<std::vector<WgMma>> groups;
+};
+
+// The last cp.async to write a 16-byte chunk of shared memory: its thread (-1: none since
+// the block began) and that thread's fence count then.
+struct ChunkWrite {
+    int thread;
+    unsigned fences;
 };
 
 enum Mode { Eager, Deferred };
@@ -189,6 +235,8 @@ inline Mode mode = Eager;
 inline ucontext_t scheduler;
 inline std::vector<Thread> threads;
 inline std::vector<Warp> warps;
+inline std::vector<Warpgroup> warpgroups;
+inline std::vector<ChunkWrite> chunk_writes;
 inline char* stacks;
 inline size_t stack_size = 256 << 10;
 inline const size_t page = 4096;
@@ -221,7 +269,9 @@ inline bool in_shared(const void* p, size_t n) {
 }
 
 inline void poison_shared() {
-    if (__start_xb_shared != nullptr) memset(__start_xb_shared, 0xff, __stop_xb_shared - __start_xb_shared);
+    if (__start_xb_shared == nullptr) return;
+    memset(__start_xb_shared, 0xff, __stop_xb_shared - __start_xb_shared);
+    chunk_writes.assign((__stop_xb_shared - __start_xb_shared) / 16 + 1, ChunkWrite{-1, 0});
 }
 
 // yield returns to the scheduler; the fiber resumes when it is Ready again.
@@ -234,6 +284,7 @@ inline void yield() {
 inline void land(const CopyOp& c) {
     if (c.bytes > 0) memcpy(c.dst, c.src, c.bytes);
     memset((char*)c.dst + c.bytes, 0, 16 - c.bytes);
+    chunk_writes[((const char*)c.dst - __start_xb_shared) / 16] = ChunkWrite{cur->linear, cur->fences};
 }
 
 inline void land_all(Thread* t) {
@@ -393,6 +444,159 @@ template <class T> inline T shuffle(int op, unsigned mask, T v, int arg, int wid
     return r;
 }
 
+// ---- warpgroup MMA
+
+// wg_address is the shared-memory address (an offset in the xb_shared section) of element
+// (mn, k) of the operand that descriptor desc describes: mn is the row of A (M) or the
+// column of B (N), k the position along K (0 to 15). Descriptor fields (PTX ISA, "matrix
+// descriptor"): bits 0-13 start address, 16-29 leading dimension byte offset (LBO), 32-45
+// stride dimension byte offset (SBO), each in 16-byte units; 49-51 base offset; 62-63 the
+// layout: 0 no swizzle, 1 128-byte, 2 64-byte, 3 32-byte swizzle. The canonical layouts
+// are built of 16-byte rows of 8 values:
+//   K-major, no swizzle: 8x8 core matrices of 8 rows of 16 bytes; the next 8 along MN at
+//     SBO, the next 8 along K at LBO;
+//   K-major, swizzle of S bytes: rows of S bytes along K, 8 rows an atom; the next 8 rows
+//     along MN at SBO;
+//   MN-major, no swizzle: core matrices of 8 rows along K of 16 bytes along MN; the next
+//     8 along MN at SBO, the next 8 along K at LBO;
+//   MN-major, swizzle of S bytes: rows of S bytes along MN, one per K, 8 rows an atom; the
+//     next S/2 values along MN at LBO, the next 8 rows along K at SBO.
+// A swizzle of S bytes XORs address bits 4.. (the 16-byte chunk within a 128-byte line)
+// with bits 7.. (the line within the atom), log2(S/16) bits of each.
+inline unsigned wg_address(uint64_t desc, bool mn_major, int mn, int k) {
+    unsigned start = (unsigned)(desc & 0x3fff) << 4 | (unsigned)((desc >> 52) & 0x3ff) << 18;  // see xb_wgmma_desc
+    unsigned lbo = (unsigned)((desc >> 16) & 0x3fff) << 4, sbo = (unsigned)((desc >> 32) & 0x3fff) << 4;
+    int layout = (int)(desc >> 62);
+    unsigned sw = layout == 1 ? 128 : layout == 2 ? 64 : layout == 3 ? 32 : 0;
+    unsigned off;
+    if (!mn_major) {
+        off = sw == 0 ? (mn % 8) * 16 + (mn / 8) * sbo + (k / 8) * lbo + (k % 8) * 2 : (mn % 8) * sw + (mn / 8) * sbo + k * 2;
+    } else if (sw == 0) {
+        off = (mn % 8) * 2 + (mn / 8) * sbo + (k % 8) * 16 + (k / 8) * lbo;
+    } else {
+        unsigned e = sw / 2;
+        off = (mn % e) * 2 + (mn / e) * lbo + (k % 8) * sw + (k / 8) * sbo;
+    }
+    unsigned a = start + off;
+    if (sw != 0) a ^= ((a >> 7) & (sw / 16 - 1)) << 4;
+    return a;
+}
+
+// wg_operand reads element (mn, k) of a wgmma operand from shared memory, checking that
+// the async proxy may see it.
+inline float wg_operand(uint64_t desc, bool mn_major, int mn, int k, bool bf16, const char* which) {
+    unsigned a = wg_address(desc, mn_major, mn, k);
+    size_t size = __stop_xb_shared - __start_xb_shared;
+    if (a % 2 != 0 || a + 2 > size)
+        fail(2, "wgmma.mma_async: %s element (%d, %d) at shared address %u, outside the %zu bytes of shared memory", which, mn, k,
+             a, size);
+    const ChunkWrite& w = chunk_writes[a / 16];
+    if (w.thread >= 0 && threads[w.thread].fences <= w.fences)
+        fail(2, "wgmma.mma_async reads %s element (%d, %d) at shared address %u, which thread %d wrote with cp.async "
+                "and did not fence.proxy.async since",
+             which, mn, k, a, w.thread);
+    unsigned short h;
+    memcpy(&h, __start_xb_shared + a, 2);
+    if (bf16) {
+        __nv_bfloat16 x;
+        x.x = h;
+        return __bfloat162float(x);
+    }
+    __half x;
+    x.x = h;
+    return __half2float(x);
+}
+
+// wg_run performs m: thread t of the warpgroup (warp w = t/32, lane l) holds in its
+// accumulator i the element (16w + l/4 + 8((i/2)%2), 8(i/4) + 2(l%4) + i%2) of D.
+inline void wg_run(const WgMma& m) {
+    if (((m.a >> 49) & 7) != 0 || ((m.b >> 49) & 7) != 0) fail(2, "wgmma.mma_async with a base offset: not emulated");
+    static float a[64][16], b[256][16];
+    for (int r = 0; r < 64; r++)
+        for (int k = 0; k < 16; k++) a[r][k] = wg_operand(m.a, m.a_mn, r, k, m.bf16, "A");
+    for (int c = 0; c < m.n; c++)
+        for (int k = 0; k < 16; k++) b[c][k] = wg_operand(m.b, m.b_mn, c, k, m.bf16, "B");
+    for (int r = 0; r < 64; r++)
+        for (int c = 0; c < m.n; c++) {
+            int rr = r % 16;
+            int t = 32 * (r / 16) + 4 * (rr % 8) + (c % 8) / 2;
+            int i = 4 * (c / 8) + 2 * (rr / 8) + c % 2;
+            float d = m.acc[t][i];
+            for (int k = 0; k < 16; k++) d = fmaf(a[r][k], b[c][k], d);
+            m.acc[t][i] = d;
+        }
+}
+
+// complete_warpgroup computes warpgroup g's operation once all 128 threads are at it.
+inline void complete_warpgroup(int g) {
+    Warpgroup& wg = warpgroups[g];
+    Thread* th = &threads[g * 128];
+    switch (wg.op) {
+    case OpWgFence:
+        wg.fenced = true;
+        break;
+    case OpWgMma: {
+        WgMma m = th[0].wg;
+        for (int t = 0; t < 128; t++) {
+            const WgMma& o = th[t].wg;
+            if (o.n != m.n || o.bf16 != m.bf16 || o.a_mn != m.a_mn || o.b_mn != m.b_mn || o.a != m.a || o.b != m.b)
+                fail(2, "threads 0 and %d of warpgroup %d issue different wgmma.mma_async operands", t, g);
+            m.acc[t] = o.acc[0];
+        }
+        if (!wg.fenced) fail(2, "warpgroup %d: wgmma.mma_async without a wgmma.fence since its last wgmma.wait_group", g);
+        if (mode == Deferred) {
+            wg_run(m);
+        } else {
+            wg.pending.push_back(m);
+        }
+        break;
+    }
+    case OpWgCommit:
+        wg.groups.push_back(std::move(wg.pending));
+        wg.pending.clear();
+        break;
+    case OpWgWait:
+        while (wg.groups.size() > (size_t)th[0].arg) {
+            for (auto& m : wg.groups.front()) wg_run(m);
+            wg.groups.erase(wg.groups.begin());
+        }
+        wg.fenced = false;
+        break;
+    }
+}
+
+// warpgroup_op is a thread's part of a warpgroup-wide operation, as warp_op.
+inline void warpgroup_op(int op) {
+    Thread* t = cur;
+    int g = t->linear / 128;
+    if ((g + 1) * 128 > (int)threads.size())
+        fail(2, "%s in a block of %zu threads: a warpgroup is 128 threads", op_name(op), threads.size());
+    Warpgroup& wg = warpgroups[g];
+    if (wg.arrived == 0) {
+        wg.op = op;
+    } else if (wg.op != op) {
+        fail(2, "thread %d is at %s while other threads of warpgroup %d are at %s", t->linear % 128, op_name(op), g,
+             op_name(wg.op));
+    }
+    t->op = op;
+    t->state = AtWarp;
+    if (++wg.arrived == 128) {
+        complete_warpgroup(g);
+        wg.arrived = 0;
+        wg.op = OpNone;
+        for (int l = 0; l < 128; l++) threads[g * 128 + l].state = Ready;
+        t->state = Running;
+        return;
+    }
+    yield();
+}
+
+template <int N, bool BF16, int TA, int TB> inline void wgmma(float* d, unsigned long long a, unsigned long long b) {
+    static_assert(N % 8 == 0 && N >= 8 && N <= 256, "wgmma.m64nNk16: N is a multiple of 8 up to 256");
+    cur->wg = WgMma{N, BF16, TA != 0, TB != 0, a, b, {d}};
+    warpgroup_op(OpWgMma);
+}
+
 }  // namespace xb
 
 #define threadIdx (::xb::cur->idx)
@@ -495,5 +699,53 @@ inline void xb_mma(float* c, const unsigned* a, const unsigned* b, int op) {
 inline void xb_mma_f16(float* c, const unsigned* a, const unsigned* b) { xb_mma(c, a, b, xb::OpMmaF16); }
 // mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32: c += A x B.
 inline void xb_mma_bf16(float* c, const unsigned* a, const unsigned* b) { xb_mma(c, a, b, xb::OpMmaBF16); }
+
+// ---- warpgroup MMA intrinsics (sm_90a)
+
+// The shared-memory address of p: its offset in the xb_shared section.
+inline unsigned xb_smem_addr(const void* p) {
+    if (!xb::in_shared(p, 1)) xb::fail(2, "shared-memory address of %p, which is not in shared memory", p);
+    return (unsigned)((const char*)p - __start_xb_shared);
+}
+
+// A wgmma matrix descriptor: start address, LBO and SBO in bytes (multiples of 16), layout
+// type (0 none, 1 128-byte, 2 64-byte, 3 32-byte swizzle). The emulator's shared memory
+// holds the arrays of every kernel of a build, past the 256 KiB that the start address
+// field reaches, so the address bits from 18 on go in bits 52-61, which the hardware's
+// descriptor leaves unused.
+inline unsigned long long xb_wgmma_desc(unsigned addr, unsigned lbo, unsigned sbo, unsigned layout) {
+    return (unsigned long long)((addr & 0x3ffff) >> 4) | (unsigned long long)((lbo & 0x3ffff) >> 4) << 16 |
+           (unsigned long long)((sbo & 0x3ffff) >> 4) << 32 | (unsigned long long)((addr >> 18) & 0x3ff) << 52 |
+           (unsigned long long)(layout & 3) << 62;
+}
+
+// fence.proxy.async.shared::cta.
+inline void xb_fence_proxy_async() { xb::cur->fences++; }
+
+// wgmma.fence.sync.aligned.
+inline void xb_wgmma_fence() { xb::warpgroup_op(xb::OpWgFence); }
+
+// wgmma.commit_group.sync.aligned.
+inline void xb_wgmma_commit() { xb::warpgroup_op(xb::OpWgCommit); }
+
+// wgmma.wait_group.sync.aligned N, then the K accumulators at d are read again.
+template <int N, int K> inline void xb_wgmma_wait(float*) {
+    xb::cur->arg = N;
+    xb::warpgroup_op(xb::OpWgWait);
+}
+
+// wgmma.mma_async.sync.aligned.m64n<N>k16.f32.<f16|bf16>: d += A x B; TA, TB: imm-trans-a, -b.
+#define XB_WGMMA(N)                                                                                     \
+    template <int TA, int TB> inline void xb_wgmma_m64n##N##_f16(float* d, unsigned long long a, unsigned long long b) {  \
+        xb::wgmma<N, false, TA, TB>(d, a, b);                                                            \
+    }                                                                                                    \
+    template <int TA, int TB> inline void xb_wgmma_m64n##N##_bf16(float* d, unsigned long long a, unsigned long long b) { \
+        xb::wgmma<N, true, TA, TB>(d, a, b);                                                             \
+    }
+XB_WGMMA(8) XB_WGMMA(16) XB_WGMMA(24) XB_WGMMA(32) XB_WGMMA(40) XB_WGMMA(48) XB_WGMMA(56) XB_WGMMA(64)
+XB_WGMMA(72) XB_WGMMA(80) XB_WGMMA(88) XB_WGMMA(96) XB_WGMMA(104) XB_WGMMA(112) XB_WGMMA(120) XB_WGMMA(128)
+XB_WGMMA(136) XB_WGMMA(144) XB_WGMMA(152) XB_WGMMA(160) XB_WGMMA(168) XB_WGMMA(176) XB_WGMMA(184) XB_WGMMA(192)
+XB_WGMMA(200) XB_WGMMA(208) XB_WGMMA(216) XB_WGMMA(224) XB_WGMMA(232) XB_WGMMA(240) XB_WGMMA(248) XB_WGMMA(256)
+#undef XB_WGMMA
 
 #endif

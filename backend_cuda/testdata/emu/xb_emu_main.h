@@ -66,6 +66,12 @@ inline void deadlock() {
                             warps[w].arrived, lanes, op_name(warps[w].op));
         }
     }
+    for (size_t g = 0; g < warpgroups.size() && len < sizeof warps_msg - 80; g++) {
+        if (warpgroups[g].arrived > 0) {
+            len += snprintf(warps_msg + len, sizeof warps_msg - len, "; warpgroup %zu: %d of its 128 threads at %s", g,
+                            warpgroups[g].arrived, op_name(warpgroups[g].op));
+        }
+    }
     fail(3, "deadlock: of %d threads, %d wait at __syncthreads, %d exited%s", n, barrier, exited, warps_msg);
 }
 
@@ -76,6 +82,7 @@ inline void run_block() {
         t.state = Ready;
         t.pending.clear();
         t.groups.clear();
+        t.fences = 0;
         getcontext(&t.ctx);
         t.ctx.uc_stack.ss_sp = stacks + (size_t)i * (stack_size + page) + page;
         t.ctx.uc_stack.ss_size = stack_size;
@@ -83,6 +90,7 @@ inline void run_block() {
         makecontext(&t.ctx, fiber_main, 0);
     }
     for (auto& w : warps) w = Warp{0, OpNone};
+    for (auto& g : warpgroups) g = Warpgroup{0, OpNone, false, {}, {}};
     int live = n;
     while (live > 0) {
         bool ran = false;
@@ -103,6 +111,9 @@ inline void run_block() {
         for (auto& t : threads)
             if (t.state == AtBarrier) t.state = Ready;
     }
+    for (size_t g = 0; g < warpgroups.size(); g++)
+        if (!warpgroups[g].pending.empty() || !warpgroups[g].groups.empty())
+            fail(2, "warpgroup %zu exited with wgmma.mma_async that no wgmma.wait_group waited for", g);
 }
 
 inline void on_fault(int sig, siginfo_t* info, void*) {
@@ -243,6 +254,7 @@ inline int main(int argc, char** argv, const Entry* kernels, int nkernels) {
         threads[i].idx = dim3{i % block_dim.x, i / block_dim.x % block_dim.y, i / (block_dim.x * block_dim.y)};
     }
     warps.resize((n + 31) / 32);
+    warpgroups.resize((n + 127) / 128);
     for (unsigned z = 0; z < grid_dim.z; z++)
         for (unsigned y = 0; y < grid_dim.y; y++)
             for (unsigned x = 0; x < grid_dim.x; x++) {
