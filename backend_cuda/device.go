@@ -3,6 +3,7 @@ package backend_cuda
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -128,7 +129,9 @@ func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
 	if _, err := nv.target(d.arch.CC); err != nil {
 		return nil, fmt.Errorf("device %d (%s): %v", index, d.name, err)
 	}
-	d.arch.WarpgroupMMA = nv.warpgroupMMA(d.arch.CC)
+	// CROSSBAR_CUDA_WGMMA=off keeps products on sm_80's mma.sync, to compare or to rule
+	// the warpgroup MMAs out.
+	d.arch.WarpgroupMMA = nv.warpgroupMMA(d.arch.CC) && os.Getenv("CROSSBAR_CUDA_WGMMA") != "off"
 	d.target = d.arch.Target()
 	d.tuning = d.newSite()
 	d.caps = backend.Capabilities{DTypes: dtypes, MaxWorkgroup: d.target.MaxWorkgroup, SharedMemory: d.target.SharedMemory,
@@ -179,9 +182,10 @@ func (d *Device) Name() string { return fmt.Sprintf("cuda:%d", d.index) }
 // Info describes the device, the driver and NVRTC.
 func (d *Device) Info() string {
 	a := d.arch
-	return fmt.Sprintf("%s, sm_%d, %d SMs at %d MHz, %.1f GiB at %d MHz x %d bits, %d KiB shared memory per block (%d opt-in), %d MiB L2; driver %s (CUDA %s), NVRTC %s",
+	target, _ := d.gpuArch()
+	return fmt.Sprintf("%s, sm_%d, %d SMs at %d MHz, %.1f GiB at %d MHz x %d bits, %d KiB shared memory per block (%d opt-in), %d MiB L2; driver %s (CUDA %s), NVRTC %s (kernels for %v)",
 		d.name, a.CC, a.SMs, a.ClockKHz/1000, float64(a.MemoryBytes)/(1<<30), a.MemoryClockKHz/1000, a.MemoryBusWidth,
-		a.SharedMemory>>10, a.SharedOptIn>>10, a.L2Bytes>>20, d.drv.path, d.drv.Version(), d.nv.Version())
+		a.SharedMemory>>10, a.SharedOptIn>>10, a.L2Bytes>>20, d.drv.path, d.drv.Version(), d.nv.Version(), target)
 }
 
 // gpuArch is what NVRTC compiles the device's kernels for: sm_90a where the kernels may

@@ -32,7 +32,11 @@
 // per output whose warps combine through shuffles and then across warps); Float16 and
 // BFloat16 products on tensor cores from sm_80 (mma.m16n8k16 with float accumulators,
 // fragments through ldmatrix, operand tiles in swizzled shared memory filled by multi-stage
-// cp.async copies; codegen's tensor-core template); float32 and other products on CUDA cores
+// cp.async copies; codegen's tensor-core template), and on sm_90 with NVRTC 12.0 or newer
+// (compiled for sm_90a) warpgroup MMAs instead (wgmma.m64nNk16 reading both operands from
+// the swizzled tiles through matrix descriptors, one step of products in flight; operands
+// that are not in aligned rows keep mma.sync; CROSSBAR_CUDA_WGMMA=off keeps mma.sync for
+// all); float32 and other products on CUDA cores
 // with double-buffered shared-memory tiles, 128-bit loads and register blocking; all with the
 // kernel's fused epilogue; and Gather with an out-of-range flag. A kernel that needs more
 // than 48 KiB of shared memory takes it dynamically, up to the device's opt-in limit.
@@ -53,14 +57,17 @@
 // with NVRTC to sm_80 and sm_90 CUBINs (TestNVRTCCompilesEverything), and runs in a CUDA
 // emulator (testdata/emu: every thread a fiber, barriers, shuffles, ldmatrix, mma and
 // cp.async as the PTX ISA defines them) where it matches the reference
-// (TestEmuConformance); a fake libcuda and a fake libcublas exercise the
+// (TestEmuConformance; TestEmuConformanceWarpgroup for the products an sm_90a device gives
+// to warpgroup MMAs, which the emulator decodes by the PTX ISA's descriptor layouts; NVRTC
+// 11.8 compiles those only to PTX, TestNVRTCCompilesWarpgroup); a fake libcuda and a fake libcublas exercise the
 // bindings, contexts from many goroutines, dynamic shared memory and the tuning lookup.
 // The device code (driver calls, copies, launches, timing) runs for real only on a machine
 // with an Nvidia GPU, where TestConformance runs the conformance suite on cuda:0 and
 // scripts/gpu.sh runs it with the benchmarks against cuBLAS.
 //
 // Not done yet:
-//   - Hopper's wgmma and TMA (sm_90a): tensor-core products use sm_80's mma.sync everywhere;
+//   - Hopper's TMA and thread-block clusters, and warp-specialized producers for the
+//     warpgroup MMAs: their tiles come in by cp.async, issued by the same threads;
 //   - occupancy and shared-memory priors per sm_XY for the tuner, in place of optionsFor's
 //     rule of a wave of blocks;
 //   - asynchronous launches: Launch waits only when a gather reports errors; copies are

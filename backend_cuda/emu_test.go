@@ -1159,7 +1159,9 @@ func emuConformance(t *testing.T, arch Arch, selects func(k *graph.Kernel) bool,
 		seen = map[string]bool{}
 		srcs []string
 	)
-	collect := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-collect", arch: arch, selects: selects, only: only,
+	// The executor caches programs by device name: one name per architecture.
+	name := "cuda-emulated-" + gpuArch{cc: arch.CC, cubin: true, specific: arch.WarpgroupMMA}.String()
+	collect := &emuDevice{Device: cpu.New(), t: t, name: name + "-collect", arch: arch, selects: selects, only: only,
 		collect: func(src string) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -1178,7 +1180,7 @@ func emuConformance(t *testing.T, arch Arch, selects func(k *graph.Kernel) bool,
 	}
 	buildTime, builds := time.Since(start), emu.builds.Load()-builds
 	start = time.Now()
-	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated", arch: arch, selects: selects, only: only}
+	dev := &emuDevice{Device: cpu.New(), t: t, name: name, arch: arch, selects: selects, only: only}
 	t.Run("suite", func(t *testing.T) { backendtest.Run(t, dev) })
 	t.Logf("collected %d distinct kernel sources in %v; built them with %d g++ runs in %v on %d CPUs; "+
 		"the suite emulated %d kernels in %d launches in %v",

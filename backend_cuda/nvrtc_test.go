@@ -53,7 +53,10 @@ type compileDevice struct {
 	kernels, unsupported atomic.Int64
 }
 
-func (d *compileDevice) Name() string { return "cuda-nvrtc-test" }
+// Name is one per architecture: the executor caches programs by device name.
+func (d *compileDevice) Name() string {
+	return "cuda-nvrtc-test-" + gpuArch{cc: d.arch.CC, cubin: true, specific: d.arch.WarpgroupMMA}.String()
+}
 
 func (d *compileDevice) Capabilities() backend.Capabilities {
 	c := d.Device.Capabilities()
@@ -249,5 +252,47 @@ func TestWarpgroupArch(t *testing.T) {
 	}
 	if n.warpgroupMMA(80) {
 		t.Errorf("NVRTC %s: warpgroup MMA on sm_80", n.Version())
+	}
+}
+
+// TestNVRTCCompilesWarpgroup compiles the conformance suite's products that an sm_90a
+// device gives to the warpgroup template: to sm_90a CUBINs with an NVRTC that knows it
+// (12.0 on), else to PTX for compute_90, which checks the C++ and the inline assembly's
+// operands, though not the instructions, which only the assembler of 12.0 on knows.
+func TestNVRTCCompilesWarpgroup(t *testing.T) {
+	n := nvrtcForTest(t)
+	arch := TypicalArch(90)
+	arch.SMs = 2
+	arch.WarpgroupMMA = true
+	var (
+		mu      sync.Mutex
+		seen    = map[string]bool{}
+		sources []string
+	)
+	dev := &compileDevice{Device: cpu.New(), arch: arch, compile: func(src, name string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Contains(src, "wgmma.mma_async") && !seen[src] {
+			seen[src] = true
+			sources = append(sources, src)
+		}
+	}}
+	t.Run("suite", func(t *testing.T) { backendtest.Run(t, dev) })
+	target := gpuArch{cc: 90}
+	if n.warpgroupMMA(90) {
+		target = gpuArch{cc: 90, cubin: true, specific: true}
+	}
+	for _, src := range sources {
+		out, err := n.compile(src, "kernel", target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !target.cubin && !strings.Contains(string(out), "wgmma.mma_async.sync.aligned.m64n") {
+			t.Fatalf("no wgmma in the PTX of\n%s", numbered(src))
+		}
+	}
+	t.Logf("NVRTC %s: %d kernels on warpgroup MMAs compiled for %v", n.Version(), len(sources), target)
+	if len(sources) == 0 {
+		t.Error("the suite generated no kernels on warpgroup MMAs")
 	}
 }
