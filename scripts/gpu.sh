@@ -22,8 +22,11 @@
 # CROSSBAR_NVRTC_LIB, the standard library directories); when they are not there, the
 # copies that pip's nvidia-* wheels (JAX's CUDA dependencies) put in python3's site-packages
 # are used. The step timeouts (seconds) can be changed through the environment:
-# T_CUDA_TESTS (50), T_CONFORMANCE (120), T_PJRT (80), T_GOBENCH (100), T_BENCH (110); the
-# defaults keep the whole run under eight minutes, and far less when steps end early.
+# T_CUDA_TESTS (50), T_CONFORMANCE (120), T_PJRT (80), T_GOBENCH (100), T_BENCH (110),
+# T_MMA_SYNC (50: the cubes again with CROSSBAR_CUDA_WGMMA=off); the defaults keep the
+# whole run under nine minutes, and far less when steps end early. Should the conformance
+# run fail on an sm_90 device, CROSSBAR_CUDA_WGMMA=off scripts/gpu.sh run tells whether the
+# warpgroup MMAs are the cause.
 # T_TUNE (seconds, unset by default) adds a tuning run of the cublas cubes and a measurement
 # with the tuned tiles.
 set -uo pipefail
@@ -157,6 +160,11 @@ run() {
   local tb=${T_BENCH:-110}
   step bench-suite "$tb" . "$root/.dev/bench" -device cuda:0 -suite stream,cublas -n 134217728 -reps 3 \
     -json -timeout "$((tb - 15))s" -v "${list[@]}"
+  # The cubes again on sm_80's mma.sync (on an sm_90 device the products above take the
+  # warpgroup MMAs): the gain of wgmma, and a fallback's figures should it fail.
+  t=${T_MMA_SYNC:-50}
+  CROSSBAR_CUDA_WGMMA=off step bench-mma-sync "$t" . "$root/.dev/bench" -device cuda:0 -suite cublas -deepbench none \
+    -reps 3 -json -timeout "$((t - 10))s" -v
   # Optional (T_TUNE seconds): tune the cubes' tiles in each dtype into a cache under $OUT,
   # then measure the cubes again with the tuned tiles.
   if [ -n "${T_TUNE:-}" ]; then
