@@ -141,6 +141,20 @@ type tcTile struct {
 	origin *Expr
 }
 
+// tcTiles are the tiles of A ([bm][bk] K-major, else [bk][bm]) and B ([bn][bk] K-major,
+// else [bk][bn]) of one stage, B after A.
+func tcTiles(ct contraction, la, lb tcLayout, bm, bn, bk int) (ta, tb tcTile) {
+	ta = tcTile{e: ct.a, layout: la, rows: bm, chunks: bk / 8}
+	if la == tcMNMajor {
+		ta.rows, ta.chunks = bk, bm/8
+	}
+	tb = tcTile{e: ct.b, layout: lb, rows: bn, chunks: bk / 8, base: bm * bk}
+	if lb == tcMNMajor {
+		tb.rows, tb.chunks = bk, bn/8
+	}
+	return ta, tb
+}
+
 // swizzle is the stored position of chunk c in row r: c XOR the bits of r that make eight
 // consecutive rows (the eight addresses of one ldmatrix matrix) hit eight different
 // 128-byte bank groups. Rows of fewer than 8 chunks share a 128-byte line with their
@@ -180,14 +194,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 
 	// Tiles: A is [BM][BK] (K-major or gathered) or [BK][BM]; B is [BN][BK] (K-major or
 	// gathered) or [BK][BN].
-	ta := tcTile{e: ct.a, layout: la, rows: bm, chunks: bk / 8}
-	if la == tcMNMajor {
-		ta.rows, ta.chunks = bk, bm/8
-	}
-	tb := tcTile{e: ct.b, layout: lb, rows: bn, chunks: bk / 8, base: bm * bk}
-	if lb == tcMNMajor {
-		tb.rows, tb.chunks = bk, bn/8
-	}
+	ta, tb := tcTiles(ct, la, lb, bm, bn, bk)
 	stage := (bm + bn) * bk // 16-bit values
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "tiles", Type: T(U32), Len: st * stage / 2})
 

@@ -119,14 +119,8 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	origin := b.named("origin", Cast(divE(skip, 2), I32))                                            // 16-bit values
 	sbase := b.named("sbase", addE(array, skip))
 
-	ta := tcTile{e: ct.a, layout: la, rows: bm, chunks: bk / 8, atoms: true, origin: origin}
-	if la == tcMNMajor {
-		ta.rows, ta.chunks = bk, bm/8
-	}
-	tb := tcTile{e: ct.b, layout: lb, rows: bn, chunks: bk / 8, base: bm * bk, atoms: true, origin: origin}
-	if lb == tcMNMajor {
-		tb.rows, tb.chunks = bk, bn/8
-	}
+	ta, tb := tcTiles(ct, la, lb, bm, bn, bk)
+	ta.atoms, ta.origin, tb.atoms, tb.origin = true, origin, true, origin
 	da, db := wgDescOf(ta, bk), wgDescOf(tb, bk)
 
 	acc := Addr(Index("acc", T(F32), i32(0)))
