@@ -12,7 +12,12 @@ import (
 // On CUDA cores (float32, float64, the integers) a product with at least a wave of 128 ×
 // 128 blocks (one per SM) takes the tiles of the classic SIMT GEMM: 128 × 128 blocks of
 // 8 × 8 per thread along steps of 8, so that each thread loads 16 values from shared
-// memory for 64 multiply-adds. On tensor cores such a product takes 128 × 256 blocks of
+// memory for 64 multiply-adds. The 8 × 8 are spread in 4 × 4 pieces (Options.Spread): a
+// thread's rows 0-3 and 64-67 of the block, say, so that its loads are four 16-byte
+// vectors, and those of a warp's threads adjacent. With 8 adjacent columns a thread, the
+// vectors of a quarter-warp would be 32 bytes apart and meet in the same banks: two
+// cycles a load instead of one, which would make shared memory and not the multiply-adds
+// the limit. On tensor cores such a product takes 128 × 256 blocks of
 // eight 64 × 64 warp tiles, which halves the loads of A per multiply-add, where the device
 // allows their 72 KiB of shared memory; one with less than a wave of the default 128 × 128
 // blocks takes 64 × 64 blocks of four warps. Smaller products keep the default 64 × 64
@@ -80,6 +85,6 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	if o.BlockM != 0 || o.BlockN != 0 || blocks(128, 128) < wave {
 		return o
 	}
-	o.BlockM, o.BlockN, o.BlockK, o.ThreadM, o.ThreadN = 128, 128, 8, 8, 8
+	o.BlockM, o.BlockN, o.BlockK, o.ThreadM, o.ThreadN, o.Spread = 128, 128, 8, 8, 8, true
 	return o
 }

@@ -35,7 +35,7 @@ func TestOptionsFor(t *testing.T) {
 		{"explicit tiles", product(graph.Float32, 512, 512, 64), codegen.Options{BlockM: 32}, false, false},
 	} {
 		o := optionsFor(c.k, arch, c.opts)
-		if got := o.BlockM == 128 && o.ThreadM == 8; got != c.large {
+		if got := o.BlockM == 128 && o.ThreadM == 8 && o.Spread; got != c.large {
 			t.Errorf("%s: large tiles %v, want %v (%+v)", c.name, got, c.large, o)
 		}
 		if got := o.TCBlockN == 256; got != c.wide {

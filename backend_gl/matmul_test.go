@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crossbar-compute/crossbar/backend/codegen"
 	"github.com/crossbar-compute/crossbar/backend/cpu"
 	"github.com/crossbar-compute/crossbar/tensor"
 )
@@ -41,6 +42,49 @@ func TestMatMulLarge(t *testing.T) {
 	for i := range want {
 		if d := math.Abs(float64(got[i] - want[i])); d > tol+1e-5*math.Abs(float64(want[i])) || math.IsNaN(float64(got[i])) {
 			t.Fatalf("element [%d %d]: got %v, want %v", i/n, i%n, got[i], want[i])
+		}
+	}
+}
+
+// TestMatMulSpread runs the tiled template with the thread blocks spread in pieces of 4
+// (Options.Spread) along both axes and along one, on products with partial tiles at both
+// edges and a ragged last step along K, and compares with the CPU device. Each
+// configuration has shapes of its own, so that no program compiled with other knobs is
+// found in the cache.
+func TestMatMulSpread(t *testing.T) {
+	d := device(t)
+	saved := d.opts
+	defer func() { d.opts = saved }()
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct {
+		o       codegen.Options
+		m, n, k int
+	}{
+		{codegen.Options{BlockM: 32, BlockN: 64, BlockK: 8, ThreadM: 8, ThreadN: 8, Buffers: 2, Spread: true}, 70, 150, 37},
+		{codegen.Options{BlockM: 64, BlockN: 32, BlockK: 8, ThreadM: 8, ThreadN: 4, Buffers: 1, Spread: true}, 131, 45, 29},
+		{codegen.Options{BlockM: 32, BlockN: 64, BlockK: 16, ThreadM: 2, ThreadN: 8, Vec: 1, Spread: true}, 40, 97, 50},
+	} {
+		d.opts = c.o
+		a := make([]float32, c.m*c.k)
+		b := make([]float32, c.k*c.n)
+		for i := range a {
+			a[i] = float32(r.Float64()*2 - 1)
+		}
+		for i := range b {
+			b[i] = float32(r.Float64()*2 - 1)
+		}
+		got, err := tensor.Data[float32](tensor.New(a, c.m, c.k).To(d).MatMul(tensor.New(b, c.k, c.n).To(d)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := tensor.Data[float32](tensor.New(a, c.m, c.k).To(cpu.New()).MatMul(tensor.New(b, c.k, c.n).To(cpu.New())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if e := math.Abs(float64(got[i] - want[i])); e > 1e-5*(1+math.Abs(float64(want[i]))) || math.IsNaN(float64(got[i])) {
+				t.Fatalf("%s: %dx%dx%d: element [%d %d]: got %v, want %v", c.o, c.m, c.n, c.k, i/c.n, i%c.n, got[i], want[i])
+			}
 		}
 	}
 }

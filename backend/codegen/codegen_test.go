@@ -115,6 +115,12 @@ func goldenCases() []goldenCase {
 			a, b := g.host(graph.Float32, 96, 40), g.host(graph.Float32, 40, 80)
 			return g.must(graph.Contract(a, b))
 		}, Options{BlockM: 32, BlockN: 32, BlockK: 16, Buffers: 2}, false},
+		{"matmul_tiled_spread", func(g gb) *graph.Node {
+			// 8 × 8 a thread in pieces of 4 × 4, 32 rows and columns apart: the threads of a
+			// warp read adjacent vectors of the shared tiles.
+			a, b := g.host(graph.Float32, 96, 40), g.host(graph.Float32, 40, 80)
+			return g.must(graph.Contract(a, b))
+		}, Options{BlockM: 64, BlockN: 64, BlockK: 8, ThreadM: 8, ThreadN: 8, Buffers: 2, Spread: true}, false},
 		{"matmul_skinny", func(g gb) *graph.Node {
 			// Six outputs over K = 8192: the threads of a workgroup split K.
 			a, b := g.host(graph.Float32, 3, 8192), g.host(graph.Float32, 8192, 2)

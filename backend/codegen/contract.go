@@ -118,11 +118,19 @@ func (b *builder) contractTiled(ct contraction) error {
 	bm, bn, bk, tm, tn := o.BlockM, o.BlockN, o.BlockK, o.ThreadM, o.ThreadN
 	cols := bn / tn
 	threads := (bm / tm) * cols
+	// A thread's rows (columns) go in pieces of pm (pn) adjacent ones, strideM (strideN)
+	// apart: one piece of ThreadM (ThreadN) unless Spread.
+	pm, pn := spreadPiece(o, tm), spreadPiece(o, tn)
+	strideM, strideN := bm/tm*pm, bn/tn*pn
 	batch := graph.NumElements(ct.batch)
 	aVec := vecOK(ct.a.View, b.k.Inputs[ct.a.Input].DType, o.Vec) && bk%o.Vec == 0
 	bVec := vecOK(ct.b.View, b.k.Inputs[ct.b.Input].DType, o.Vec) && bn%o.Vec == 0
-	b.note("contract tiled: block %dx%dx%d, thread tile %dx%d, %d threads, vector loads A:%v B:%v (width %d)",
-		bm, bn, bk, tm, tn, threads, aVec, bVec, o.Vec)
+	pieces := ""
+	if pm != tm || pn != tn {
+		pieces = fmt.Sprintf(" in pieces of %dx%d", pm, pn)
+	}
+	b.note("contract tiled: block %dx%dx%d, thread tile %dx%d%s, %d threads, vector loads A:%v B:%v (width %d)",
+		bm, bn, bk, tm, tn, pieces, threads, aVec, bVec, o.Vec)
 	b.p.Local = [3]int{threads, 1, 1}
 	b.p.Groups = [3]int{(ct.n + bn - 1) / bn, (ct.m + bm - 1) / bm, max(batch, 1)}
 	s := T(ct.s)
@@ -134,8 +142,20 @@ func (b *builder) contractTiled(ct contraction) error {
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), bn))
 	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
 	bc := b.decode(bz, ct.batch, "b")
-	trow := b.named("trow", mulE(divE(tid, cols), tm))
-	tcol := b.named("tcol", mulE(remE(tid, cols), tn))
+	trow := b.named("trow", mulE(divE(tid, cols), pm))
+	tcol := b.named("tcol", mulE(remE(tid, cols), pn))
+	// at is the offset in the tile of the thread's row or column i, a constant or a loop
+	// variable, from its first one t.
+	at := func(t, i *Expr, piece, stride, n int) *Expr {
+		if piece == n {
+			return addE(t, i)
+		}
+		if i.Kind == KConst {
+			v := int(i.I)
+			return addE(t, ic(v/piece*stride+v%piece))
+		}
+		return addE(t, addE(mulE(divE(i, piece), stride), remE(i, piece)))
+	}
 	b.emit(&Decl{Name: "acc", Type: s, Len: tm * tn})
 	accAt := func(i *Expr) *Expr { return Index("acc", s, i) }
 	iv, jv := Var("i", T(b.idx)), Var("j", T(b.idx))
@@ -150,11 +170,11 @@ func (b *builder) contractTiled(ct contraction) error {
 		inner := b.block(func() {
 			ra := make([]*Expr, tm)
 			for i := range tm {
-				ra[i] = b.named(fmt.Sprintf("a%d", i), Index("tileA", s, addE(offA, addE(mulE(kk, bm), addE(trow, ic(i))))))
+				ra[i] = b.named(fmt.Sprintf("a%d", i), Index("tileA", s, addE(offA, addE(mulE(kk, bm), at(trow, ic(i), pm, strideM, tm)))))
 			}
 			rb := make([]*Expr, tn)
 			for j := range tn {
-				rb[j] = b.named(fmt.Sprintf("b%d", j), Index("tileB", s, addE(offB, addE(mulE(kk, bn), addE(tcol, ic(j))))))
+				rb[j] = b.named(fmt.Sprintf("b%d", j), Index("tileB", s, addE(offB, addE(mulE(kk, bn), at(tcol, ic(j), pn, strideN, tn)))))
 			}
 			for i := range tm {
 				for j := range tn {
@@ -209,13 +229,23 @@ func (b *builder) contractTiled(ct contraction) error {
 
 	var err error
 	store := b.block(func() {
-		row := b.named("row", addE(row0, addE(trow, iv)))
-		col := b.named("col", addE(col0, addE(tcol, jv)))
+		row := b.named("row", addE(row0, at(trow, iv, pm, strideM, tm)))
+		col := b.named("col", addE(col0, at(tcol, jv, pn, strideN, tn)))
 		err = b.storeProduct(ct, bz, row, col, accAt(addE(mulE(iv, tn), jv)))
 	})
 	b.emit(&Comment{Text: "Finish and store this thread's block."})
 	b.emit(loop(iv, tm, []Stmt{loop(jv, tn, store)}))
 	return err
+}
+
+// spreadPiece is the number of adjacent rows or columns in a piece of a thread's block of
+// n along one axis: 4 (a vector of float32) when o.Spread and n is a larger multiple of 4,
+// else n.
+func spreadPiece(o Options, n int) int {
+	if o.Spread && n > 4 && n%4 == 0 {
+		return 4
+	}
+	return n
 }
 
 // storeProduct stores the accumulated value acc of output (row, col) of batch bz through

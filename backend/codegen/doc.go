@@ -26,7 +26,8 @@
 //   - Contract: one thread per output, or tiled: BlockM×BlockN output tiles stepping by
 //     BlockK with both operand tiles in shared memory (Buffers 2: the next step's tiles
 //     travel through registers while this step's are multiplied), ThreadM×ThreadN
-//     registers per thread, vector loads of width Vec where a view is contiguous and
+//     registers per thread (Spread: in pieces of 4×4 rows and columns, for shared loads
+//     free of bank conflicts), vector loads of width Vec where a view is contiguous and
 //     aligned [64×64×16, 4×4, Vec 4, Buffers 1, TiledMin 32768];
 //   - Contract on tensor cores (Target.TensorCores, Float16 and BFloat16): TCBlockM×TCBlockN
 //     tiles of TCWarpsM×TCWarpsN warps computing mma.m16n8k16 fragments read by ldmatrix

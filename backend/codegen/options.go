@@ -72,6 +72,12 @@ type Options struct {
 	// multiply those of this step, then stored to the other half, with one barrier a step
 	// instead of two.
 	Buffers int
+	// Spread (default false) splits each thread's block into pieces of 4 adjacent rows and
+	// of 4 adjacent columns (along an axis where ThreadM or ThreadN is a larger multiple of
+	// 4), a thread's pieces BlockM/(ThreadM/4) rows and BlockN/(ThreadN/4) columns apart.
+	// The threads of a warp then read adjacent 16-byte vectors of the shared tiles, which a
+	// GPU's shared memory serves without bank conflicts, and store adjacent columns.
+	Spread bool
 	// TiledMin is the least M*N*K for which the tiled template is used (default 32768).
 	TiledMin int
 

@@ -13,14 +13,15 @@ import (
 
 // ContractSpaceVersion is part of the kernel signature of tuned contractions: it changes
 // whenever the knobs, their grids or the template change, so that old entries are not reused.
-const ContractSpaceVersion = "contract/v2"
+const ContractSpaceVersion = "contract/v3"
 
 // maxTileLoads bounds the rounds in which a workgroup copies one operand tile: the copy
 // loop is unrolled, so a tile much larger than the workgroup makes a long shader.
 const maxTileLoads = 16
 
 // ContractSpace returns the tuning space of the tiled Contract template on target t: block
-// sizes BlockM, BlockN, BlockK, thread tiles ThreadM, ThreadN and the vector width Vec. The
+// sizes BlockM, BlockN, BlockK, thread tiles ThreadM, ThreadN, the vector width Vec, the
+// Buffers and Spread (0 or 1). The
 // prior is the defaults of Options. A configuration is valid when the thread tile divides
 // the block, the workgroup fits t.MaxWorkgroup, both operand tiles fit t.SharedMemory (at 8
 // bytes an element, the widest accumulator) and each tile is copied in at most a few rounds.
@@ -35,11 +36,19 @@ func ContractSpace(t Target) autotune.Space {
 			{Name: "ThreadN", Values: []int{1, 2, 4, 8}},
 			{Name: "Vec", Values: []int{1, 2, 4}},
 			{Name: "Buffers", Values: []int{1, 2}},
+			{Name: "Spread", Values: []int{0, 1}},
 		},
 		Prior: ContractConfig(d),
 		Valid: func(c autotune.Config) bool {
 			bm, bn, bk, tm, tn, vec, bufs := c["BlockM"], c["BlockN"], c["BlockK"], c["ThreadM"], c["ThreadN"], c["Vec"], c["Buffers"]
 			if bufs != 1 && bufs != 2 {
+				return false
+			}
+			// Spread where no thread block has more than one piece is Spread 0 again.
+			switch sp := c["Spread"]; {
+			case sp == 1 && (tm <= 4 || tm%4 != 0) && (tn <= 4 || tn%4 != 0):
+				return false
+			case sp != 0 && sp != 1:
 				return false
 			}
 			if bm <= 0 || bn <= 0 || bk <= 0 || tm <= 0 || tn <= 0 || bm%tm != 0 || bn%tn != 0 {
@@ -64,8 +73,12 @@ func ContractSpace(t Target) autotune.Space {
 // fields as their defaults).
 func ContractConfig(o Options) autotune.Config {
 	o = o.withDefaults()
+	spread := 0
+	if o.Spread {
+		spread = 1
+	}
 	return autotune.Config{"BlockM": o.BlockM, "BlockN": o.BlockN, "BlockK": o.BlockK,
-		"ThreadM": o.ThreadM, "ThreadN": o.ThreadN, "Vec": o.Vec, "Buffers": o.Buffers}
+		"ThreadM": o.ThreadM, "ThreadN": o.ThreadN, "Vec": o.Vec, "Buffers": o.Buffers, "Spread": spread}
 }
 
 // WithContract returns o with the tile knobs set from c; knobs c does not set are kept.
@@ -76,6 +89,9 @@ func (o Options) WithContract(c autotune.Config) Options {
 			*p = v
 		}
 	}
+	if v, ok := c["Spread"]; ok {
+		o.Spread = v == 1
+	}
 	return o
 }
 
@@ -85,9 +101,9 @@ func (o Options) WithContract(c autotune.Config) Options {
 func (o Options) String() string {
 	o = o.withDefaults()
 	return fmt.Sprintf("local=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
-		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v",
+		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v,spread=%v",
 		o.Local, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
-		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup)
+		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup, o.Spread)
 }
 
 // ElementwiseSpaceVersion and ReduceSpaceVersion are part of the kernel signatures of tuned
