@@ -3,7 +3,9 @@ package backend_tpu
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,7 +53,7 @@ func pluginKind(name string) string {
 
 var (
 	discoverMu    sync.Mutex
-	loadedPlugins = map[string]*pluginState{} // by path: a plugin is loaded and initialized once
+	loadedPlugins = map[string]*pluginState{} // by file: a plugin is loaded and initialized once
 )
 
 // pluginState is a loaded plugin: its client and devices, or why it could not be used.
@@ -68,6 +70,7 @@ func discover() ([]*Device, []string) {
 	var devs []*Device
 	var tried []string
 	seen := map[string]bool{}
+	file := map[string]string{} // the file a path resolves to -> the first path tried for it
 	for _, c := range candidates() {
 		if seen[c.path] {
 			continue
@@ -81,10 +84,21 @@ func discover() ([]*Device, []string) {
 			tried = append(tried, fmt.Sprintf("%s (%s): skipped, not an absolute path", c.path, c.source))
 			continue
 		}
-		st, ok := loadedPlugins[c.path]
+		// dlopen gives one library for every path to a file: loading it again through another
+		// path would initialize the plugin twice and list its devices twice.
+		real, err := filepath.EvalSymlinks(c.path)
+		if err != nil {
+			real = c.path
+		}
+		if first, ok := file[real]; ok {
+			tried = append(tried, fmt.Sprintf("%s (%s): skipped, the same file as %s", c.path, c.source, first))
+			continue
+		}
+		file[real] = c.path
+		st, ok := loadedPlugins[real]
 		if !ok {
 			st = openPlugin(c)
-			loadedPlugins[c.path] = st
+			loadedPlugins[real] = st
 		}
 		if st.err != nil {
 			tried = append(tried, fmt.Sprintf("%s (%s): %v", c.path, c.source, st.err))
@@ -185,6 +199,8 @@ type Buffer struct {
 func (b *Buffer) DType() graph.DType { return b.dt }
 func (b *Buffer) Len() int           { return b.n }
 
+// buf returns b as a buffer of this device. Its h and freed fields are guarded by d.p.mu:
+// callers that read or replace them hold the lock from this check on.
 func (d *Device) buf(b backend.Buffer) (*Buffer, error) {
 	pb, ok := b.(*Buffer)
 	if !ok || pb == nil {
@@ -200,22 +216,28 @@ func (d *Device) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
 	if _, ok := bufferType(dt); !ok || n < 0 {
 		return nil, fmt.Errorf("%s: alloc %d of %v: %w", d.name, n, dt, backend.ErrUnsupported)
 	}
+	// Sizes in bytes are computed as ints (copies, the zeros of a never-written input).
+	if n > math.MaxInt/dt.Size() {
+		return nil, fmt.Errorf("%s: alloc %d of %v: more bytes than an int holds: %w", d.name, n, dt, backend.ErrOutOfMemory)
+	}
 	return &Buffer{dt: dt, n: n}, nil
 }
 
 func (d *Device) Free(b backend.Buffer) error {
+	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
 	pb, err := d.buf(b)
 	if err != nil {
 		return err
 	}
-	d.p.mu.Lock()
-	defer d.p.mu.Unlock()
 	d.p.rt.destroyBuffer(pb.h)
 	pb.h, pb.freed = nil, true
 	return nil
 }
 
 func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
+	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
 	pb, err := d.buf(dst)
 	if err != nil {
 		return err
@@ -227,11 +249,9 @@ func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
 		return nil
 	}
 	typ, _ := bufferType(pb.dt)
-	d.p.mu.Lock()
-	defer d.p.mu.Unlock()
 	h, err := d.p.rt.fromHost(d.p.client, d.index, typ, []int64{int64(pb.n)}, src)
 	if err != nil {
-		return fmt.Errorf("%s: copy in: %v: %w", d.name, err, backend.ErrLaunch)
+		return fmt.Errorf("%s: copy in %d %v: %v: %w", d.name, pb.n, pb.dt, err, sentinel(err, backend.ErrLaunch))
 	}
 	d.p.rt.destroyBuffer(pb.h)
 	pb.h = h
@@ -239,6 +259,8 @@ func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
 }
 
 func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
+	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
 	pb, err := d.buf(src)
 	if err != nil {
 		return err
@@ -253,12 +275,20 @@ func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
 		clear(dst) // never written: zeros, like fresh memory elsewhere
 		return nil
 	}
-	d.p.mu.Lock()
-	defer d.p.mu.Unlock()
 	if err := d.p.rt.toHost(pb.h, dst); err != nil {
-		return fmt.Errorf("%s: copy out: %v: %w", d.name, err, backend.ErrLaunch)
+		return fmt.Errorf("%s: copy out %d %v: %v: %w", d.name, pb.n, pb.dt, err, backend.ErrLaunch)
 	}
 	return nil
+}
+
+// sentinel is the backend sentinel for a plugin error: ErrOutOfMemory where the plugin
+// ran out of memory (RESOURCE_EXHAUSTED), fallback otherwise.
+func sentinel(err error, fallback error) error {
+	var oom interface{ outOfMemory() bool }
+	if errors.As(err, &oom) && oom.outOfMemory() {
+		return backend.ErrOutOfMemory
+	}
+	return fallback
 }
 
 var _ backend.SubgraphDevice = (*Device)(nil)
@@ -266,9 +296,24 @@ var _ backend.SubgraphDevice = (*Device)(nil)
 // Program is a compiled kernel or subgraph. It keeps no graph nodes: the executor caches it
 // by structure, and nodes would hold the first graph's data for as long as the cache lives.
 type Program struct {
+	dev     *Device // the device it was compiled for: an executable runs where it was assigned
 	exe     executableHandle
-	inputs  int // the arguments of @main
-	outputs int // the results of @main
+	inputs  []flatType // the arguments of @main
+	outputs []flatType // the results of @main
+}
+
+// flatType is the type of an argument or result of @main: a flat buffer of n elements.
+type flatType struct {
+	dt graph.DType
+	n  int
+}
+
+func flatTypes(nodes []*graph.Node) []flatType {
+	ts := make([]flatType, len(nodes))
+	for i, n := range nodes {
+		ts[i] = flatType{n.DType, n.Numel()}
+	}
+	return ts
 }
 
 // checkDTypes reports a dtype of k the device does not compute.
@@ -340,7 +385,7 @@ func checkArguments(m *Module, kernels []*graph.Kernel) error {
 func (d *Device) compile(m *Module) (backend.Program, error) {
 	d.p.mu.Lock()
 	defer d.p.mu.Unlock()
-	exe, n, err := d.p.rt.compile(d.p.client, m.Text, compileOptions(1, 1))
+	exe, n, err := d.p.rt.compile(d.p.client, m.Text, compileOptions(int64(d.info.id)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v\nmodule:\n%s: %w", d.name, err, m.Text, backend.ErrCompile)
 	}
@@ -348,7 +393,7 @@ func (d *Device) compile(m *Module) (backend.Program, error) {
 		d.p.rt.destroyExecutable(exe)
 		return nil, fmt.Errorf("%s: executable has %d outputs, want %d: %w", d.name, n, len(m.Outputs), backend.ErrCompile)
 	}
-	return &Program{exe: exe, inputs: len(m.Inputs), outputs: n}, nil
+	return &Program{dev: d, exe: exe, inputs: flatTypes(m.Inputs), outputs: flatTypes(m.Outputs)}, nil
 }
 
 func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.Buffer) error {
@@ -362,22 +407,35 @@ func (d *Device) LaunchSubgraph(p backend.Program, outs []backend.Buffer, inputs
 	if !ok || prog == nil {
 		return fmt.Errorf("%s: program %T is not from this device: %w", d.name, p, backend.ErrLaunch)
 	}
-	if len(outs) != prog.outputs {
-		return fmt.Errorf("%s: %d output buffers for a program of %d results: %w", d.name, len(outs), prog.outputs, backend.ErrLaunch)
+	if prog.dev != d {
+		other := "another device"
+		if prog.dev != nil {
+			other = prog.dev.name
+		}
+		return fmt.Errorf("%s: launch of a program compiled for %s: %w", d.name, other, backend.ErrLaunch)
 	}
+	if len(outs) != len(prog.outputs) {
+		return fmt.Errorf("%s: %d output buffers for a program of %d results: %w", d.name, len(outs), len(prog.outputs), backend.ErrLaunch)
+	}
+	if len(inputs) < len(prog.inputs) {
+		return fmt.Errorf("%s: %d inputs for a program of %d: %w", d.name, len(inputs), len(prog.inputs), backend.ErrLaunch)
+	}
+	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
+	// An output buffer takes the result's PJRT buffer as it is: one of another type or
+	// length would be read back wrong.
 	obs := make([]*Buffer, len(outs))
 	for i, o := range outs {
 		ob, err := d.buf(o)
 		if err != nil {
 			return err
 		}
+		if t := prog.outputs[i]; ob.dt != t.dt || ob.n != t.n {
+			return fmt.Errorf("%s: launch: output %d is %d %v, the program's result %d is %d %v: %w",
+				d.name, i, ob.n, ob.dt, i, t.n, t.dt, backend.ErrLaunch)
+		}
 		obs[i] = ob
 	}
-	if len(inputs) < prog.inputs {
-		return fmt.Errorf("%s: %d inputs for a program of %d: %w", d.name, len(inputs), prog.inputs, backend.ErrLaunch)
-	}
-	d.p.mu.Lock()
-	defer d.p.mu.Unlock()
 	// The module's arguments are the inputs in order (the emitter adds them as it meets
 	// them, and every input of a kernel is read).
 	var args []bufferHandle
@@ -387,10 +445,14 @@ func (d *Device) LaunchSubgraph(p backend.Program, outs []backend.Buffer, inputs
 			d.p.rt.destroyBuffer(t)
 		}
 	}()
-	for i := range prog.inputs {
+	for i, t := range prog.inputs {
 		ib, err := d.buf(inputs[i])
 		if err != nil {
 			return err
+		}
+		if ib.dt != t.dt || ib.n != t.n {
+			return fmt.Errorf("%s: launch: input %d is %d %v, the program's argument %d is %d %v: %w",
+				d.name, i, ib.n, ib.dt, i, t.n, t.dt, backend.ErrLaunch)
 		}
 		h := ib.h
 		if h == nil {
@@ -398,15 +460,15 @@ func (d *Device) LaunchSubgraph(p backend.Program, outs []backend.Buffer, inputs
 			// buffer of the right shape.
 			typ, _ := bufferType(ib.dt)
 			if h, err = d.p.rt.fromHost(d.p.client, d.index, typ, []int64{int64(ib.n)}, make([]byte, ib.n*ib.dt.Size())); err != nil {
-				return fmt.Errorf("%s: %v: %w", d.name, err, backend.ErrLaunch)
+				return fmt.Errorf("%s: launch: input %d (%d %v): %v: %w", d.name, i, ib.n, ib.dt, err, sentinel(err, backend.ErrLaunch))
 			}
 			temps = append(temps, h)
 		}
 		args = append(args, h)
 	}
-	res, err := d.p.rt.execute(prog.exe, d.index, args, prog.outputs)
+	res, err := d.p.rt.execute(prog.exe, args, len(prog.outputs))
 	if err != nil {
-		return fmt.Errorf("%s: %v: %w", d.name, err, backend.ErrLaunch)
+		return fmt.Errorf("%s: launch of %d inputs, %d outputs: %v: %w", d.name, len(args), len(obs), err, sentinel(err, backend.ErrLaunch))
 	}
 	for i, ob := range obs {
 		d.p.rt.destroyBuffer(ob.h)

@@ -9,8 +9,10 @@ package backend_tpu
 // compatible with older callers. The Go structs below mirror the header field by field for
 // 64-bit platforms; the sizes are computed from them, never hard-coded.
 //
-// Untested without a plugin: everything here past dlopen. It follows the header of
-// openxla/xla at PJRT_API_MINOR 33; the fields used exist since minor 30 at least.
+// Without a plugin, the calls past dlopen run against a fake plugin written in Go
+// (fakepjrt_test.go), which checks the objects handed out are destroyed but cannot check
+// the layouts against a real one. It follows the header of openxla/xla at PJRT_API_MINOR 33;
+// the fields used exist since minor 30 at least.
 
 import (
 	"fmt"
@@ -119,6 +121,9 @@ const (
 	namedBool      = 4
 )
 
+// clientCreateArgs and executeOptions have the fields of later headers (minor 94 and
+// after), left zero: current plugins refuse a struct_size smaller than their own, and older
+// ones accept a larger one.
 type clientCreateArgs struct {
 	structSize    uintptr
 	priv          unsafe.Pointer
@@ -129,6 +134,8 @@ type clientCreateArgs struct {
 	kvPut         unsafe.Pointer
 	kvPutArg      unsafe.Pointer
 	client        unsafe.Pointer // out
+	kvTryGet      unsafe.Pointer
+	kvTryGetArg   unsafe.Pointer
 }
 
 type clientStringArgs struct { // PJRT_Client_PlatformName_Args, _PlatformVersion_Args
@@ -239,13 +246,22 @@ type numOutputsArgs struct {
 }
 
 type executeOptions struct {
-	structSize    uintptr
-	priv          unsafe.Pointer
-	sendCallbacks unsafe.Pointer
-	recvCallbacks unsafe.Pointer
-	numSendOps    uintptr
-	numRecvOps    uintptr
-	launchID      int32
+	structSize         uintptr
+	priv               unsafe.Pointer
+	sendCallbacks      unsafe.Pointer
+	recvCallbacks      unsafe.Pointer
+	numSendOps         uintptr
+	numRecvOps         uintptr
+	launchID           int32
+	_                  int32
+	nonDonatableInputs unsafe.Pointer
+	numNonDonatable    uintptr
+	context            unsafe.Pointer
+	callLocation       unsafe.Pointer
+	numTasks           uintptr
+	taskIDs            unsafe.Pointer
+	incarnationIDs     unsafe.Pointer
+	multiSliceConfig   unsafe.Pointer
 }
 
 type executeArgs struct {
@@ -294,6 +310,9 @@ func (e *pjrtError) Error() string {
 	return fmt.Sprintf("pjrt: %s: %s (code %d)", e.fn, e.msg, e.code)
 }
 
+// outOfMemory reports PJRT_Error_Code_RESOURCE_EXHAUSTED.
+func (e *pjrtError) outOfMemory() bool { return e.code == 8 }
+
 // loadAPI dlopens path and calls its GetPjrtApi.
 func loadAPI(path string) (*api, error) {
 	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
@@ -302,6 +321,7 @@ func loadAPI(path string) (*api, error) {
 	}
 	sym, err := purego.Dlsym(h, "GetPjrtApi")
 	if err != nil {
+		_ = purego.Dlclose(h) // not a plugin; nothing of it ran
 		return nil, fmt.Errorf("no GetPjrtApi: %v", err)
 	}
 	r1, _, _ := purego.SyscallN(sym)
@@ -358,14 +378,22 @@ func (a *api) takeError(name string, e unsafe.Pointer) error {
 	c := errorGetCodeArgs{err: e}
 	c.structSize = structSize(unsafe.Offsetof(c.code), unsafe.Sizeof(c.code))
 	if f := a.fn(fnErrorGetCode); f != 0 {
-		purego.SyscallN(f, uintptr(unsafe.Pointer(&c)))
+		// PJRT_Error_GetCode returns an error of its own, which is freed like any other.
+		if r1, _, _ := purego.SyscallN(f, uintptr(unsafe.Pointer(&c))); r1 != 0 {
+			a.destroyError(*(*unsafe.Pointer)(unsafe.Pointer(&r1)))
+			c.code = 2 // UNKNOWN
+		}
 	}
+	a.destroyError(e)
+	return &pjrtError{fn: name, code: int(c.code), msg: msg}
+}
+
+func (a *api) destroyError(e unsafe.Pointer) {
 	d := errorDestroyArgs{err: e}
 	d.structSize = structSize(unsafe.Offsetof(d.err), unsafe.Sizeof(d.err))
 	if f := a.fn(fnErrorDestroy); f != 0 {
 		purego.SyscallN(f, uintptr(unsafe.Pointer(&d)))
 	}
-	return &pjrtError{fn: name, code: int(c.code), msg: msg}
 }
 
 func ptrArgsOf(obj unsafe.Pointer) ptrArgs {
@@ -430,7 +458,7 @@ func (a *api) createClient(opts []clientOption) (unsafe.Pointer, error) {
 		}
 	}
 	args := clientCreateArgs{}
-	args.structSize = structSize(unsafe.Offsetof(args.client), unsafe.Sizeof(args.client))
+	args.structSize = structSize(unsafe.Offsetof(args.kvTryGetArg), unsafe.Sizeof(args.kvTryGetArg))
 	if len(nvs) > 0 {
 		pin.Pin(&nvs[0])
 		args.createOptions, args.numOptions = unsafe.Pointer(&nvs[0]), uintptr(len(nvs))
@@ -493,6 +521,9 @@ func (a *api) describe(dev unsafe.Pointer) (deviceInfo, error) {
 	if a.call(fnDeviceDescriptionAttributes, "PJRT_DeviceDescription_Attributes", unsafe.Pointer(&at)) == nil &&
 		at.attributes != nil {
 		for _, nv := range unsafe.Slice((*namedValue)(at.attributes), at.numAttributes) {
+			if nv.name == nil {
+				continue
+			}
 			name := string(unsafe.Slice((*byte)(nv.name), nv.nameSize))
 			info.attrs[name] = namedValueString(nv)
 		}
@@ -562,6 +593,11 @@ func (a *api) compile(client unsafe.Pointer, mlir string, options []byte) (unsaf
 		return nil, 0, err
 	}
 	return args.executable, int(no.numOutputs), nil
+}
+
+func (a *api) destroyClient(client unsafe.Pointer) {
+	d := ptrArgsOf(client)
+	_ = a.call(fnClientDestroy, "PJRT_Client_Destroy", unsafe.Pointer(&d))
 }
 
 func (a *api) destroyExecutable(exe unsafe.Pointer) {
@@ -639,7 +675,7 @@ func (a *api) execute(exe, device unsafe.Pointer, args []unsafe.Pointer, numOutp
 	events := make([]unsafe.Pointer, 1)
 	pin.Pin(&events[0])
 	opts := executeOptions{}
-	opts.structSize = structSize(unsafe.Offsetof(opts.launchID), unsafe.Sizeof(opts.launchID))
+	opts.structSize = structSize(unsafe.Offsetof(opts.multiSliceConfig), unsafe.Sizeof(opts.multiSliceConfig))
 	pin.Pin(&opts)
 	ea := executeArgs{executable: exe, options: unsafe.Pointer(&opts), argumentLists: unsafe.Pointer(&argLists[0]),
 		numDevices: 1, numArgs: uintptr(len(args)), outputLists: unsafe.Pointer(&outLists[0]),

@@ -19,23 +19,15 @@ type runtimeAPI struct {
 	devices []unsafe.Pointer
 }
 
-func (r *runtimeAPI) device(i int) unsafe.Pointer {
-	if i <= 0 || i >= len(r.devices) {
-		return nil // the executable's default device (the first addressable one)
-	}
-	return r.devices[i]
-}
-
 func (r *runtimeAPI) destroyBuffer(h bufferHandle) { r.a.destroyBuffer(h) }
 
 func (r *runtimeAPI) destroyExecutable(h executableHandle) { r.a.destroyExecutable(h) }
 
 func (r *runtimeAPI) fromHost(c clientHandle, dev int, typ int32, dims []int64, data []byte) (bufferHandle, error) {
-	d := r.devices[0]
-	if dev > 0 && dev < len(r.devices) {
-		d = r.devices[dev]
+	if dev < 0 || dev >= len(r.devices) {
+		return nil, fmt.Errorf("no addressable device %d of %d", dev, len(r.devices))
 	}
-	return r.a.fromHost(c, d, typ, dims, data)
+	return r.a.fromHost(c, r.devices[dev], typ, dims, data)
 }
 
 func (r *runtimeAPI) toHost(h bufferHandle, dst []byte) error { return r.a.toHost(h, dst) }
@@ -44,14 +36,14 @@ func (r *runtimeAPI) compile(c clientHandle, mlir string, opts []byte) (executab
 	return r.a.compile(c, mlir, opts)
 }
 
-func (r *runtimeAPI) execute(exe executableHandle, dev int, args []bufferHandle, n int) ([]bufferHandle, error) {
-	return r.a.execute(exe, r.device(dev), args, n)
+// execute runs exe on the device of its device assignment (compileOptions).
+func (r *runtimeAPI) execute(exe executableHandle, args []bufferHandle, n int) ([]bufferHandle, error) {
+	return r.a.execute(exe, nil, args, n)
 }
 
 // openPlugin loads the plugin at c.path, initializes it, creates a client and lists its
 // addressable devices.
 func openPlugin(c pluginPath) (st *pluginState) {
-	st = &pluginState{}
 	defer func() {
 		// A broken plugin must not take the program down with a Go panic.
 		if r := recover(); r != nil {
@@ -60,38 +52,46 @@ func openPlugin(c pluginPath) (st *pluginState) {
 	}()
 	a, err := loadAPI(c.path)
 	if err != nil {
-		st.err = err
-		return st
+		return &pluginState{err: err}
 	}
+	return openClient(a, c.name)
+}
+
+// openClient initializes a loaded plugin, creates its client and describes its addressable
+// devices. A client that cannot be used is destroyed: it may hold the devices.
+func openClient(a *api, name string) (st *pluginState) {
 	if err := a.initialize(); err != nil {
-		st.err = err
-		return st
+		return &pluginState{err: err}
 	}
 	client, err := a.createClient(nil)
 	if err != nil {
-		st.err = err
-		return st
+		return &pluginState{err: err}
 	}
+	keep := false
+	defer func() {
+		if !keep { // an error, or a panic on the way
+			a.destroyClient(client)
+		}
+	}()
 	platform, _ := a.clientString(fnClientPlatformName, "PJRT_Client_PlatformName", client)
 	version, _ := a.clientString(fnClientPlatformVersion, "PJRT_Client_PlatformVersion", client)
 	devs, err := a.addressableDevices(client)
 	if err != nil {
-		st.err = err
-		return st
+		return &pluginState{err: err}
 	}
 	p := &plugin{rt: &runtimeAPI{a: a, devices: devs}, client: client, platform: platform, version: version}
-	name := c.name
 	if platform == "tpu" {
 		name = "tpu"
 	}
+	st = &pluginState{}
 	for i, dev := range devs {
 		info, err := a.describe(dev)
 		if err != nil {
-			st.err = err
-			return st
+			return &pluginState{err: fmt.Errorf("device %d: %w", i, err)}
 		}
 		st.devices = append(st.devices, &Device{name: deviceName(name, i), plugin: name, p: p, index: i, info: info,
 			caps: capsFor(platform)})
 	}
+	keep = true
 	return st
 }

@@ -22,7 +22,7 @@ func (r *runtimeAPI) toHost(bufferHandle, []byte) error { return errNoPlugin }
 func (r *runtimeAPI) compile(clientHandle, string, []byte) (executableHandle, int, error) {
 	return nil, 0, errNoPlugin
 }
-func (r *runtimeAPI) execute(executableHandle, int, []bufferHandle, int) ([]bufferHandle, error) {
+func (r *runtimeAPI) execute(executableHandle, []bufferHandle, int) ([]bufferHandle, error) {
 	return nil, errNoPlugin
 }
 

@@ -18,6 +18,8 @@ import (
 
 // The argument structs must have the sizes of pjrt_c_api.h (PJRT_STRUCT_SIZE: the end of
 // the last field) on 64-bit platforms; these were worked out from the header by hand.
+// Plugins refuse a struct_size below their own, so the sizes are those of the latest
+// header for the structs that grew (PJRT_Client_Create_Args, PJRT_ExecuteOptions).
 func TestStructSizes(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		t.Skip("sizes are for 64-bit platforms")
@@ -46,7 +48,8 @@ func TestStructSizes(t *testing.T) {
 		{"PJRT_Error_GetCode_Args", structSize(unsafe.Offsetof(gc.code), unsafe.Sizeof(gc.code)), 28},
 		{"PJRT_NamedValue", structSize(unsafe.Offsetof(nv.valueSize), unsafe.Sizeof(nv.valueSize)), 56},
 		{"PJRT_NamedValue union", unsafe.Offsetof(nv.value), 40},
-		{"PJRT_Client_Create_Args", structSize(unsafe.Offsetof(cc.client), unsafe.Sizeof(cc.client)), 72},
+		{"PJRT_Client_Create_Args", structSize(unsafe.Offsetof(cc.kvTryGetArg), unsafe.Sizeof(cc.kvTryGetArg)), 88},
+		{"PJRT_Client_Create_Args.client", unsafe.Offsetof(cc.client), 64},
 		{"PJRT_Program", structSize(unsafe.Offsetof(pr.formatSize), unsafe.Sizeof(pr.formatSize)), 48},
 		{"PJRT_Client_Compile_Args", structSize(unsafe.Offsetof(co.executable), unsafe.Sizeof(co.executable)), 56},
 		{"PJRT_Client_BufferFromHostBuffer_Args", structSize(unsafe.Offsetof(bh.buffer), unsafe.Sizeof(bh.buffer)), 120},
@@ -54,7 +57,8 @@ func TestStructSizes(t *testing.T) {
 		{"BufferFromHostBuffer.device", unsafe.Offsetof(bh.device), 80},
 		{"PJRT_DeviceDescription_Id_Args", structSize(unsafe.Offsetof(id.id), unsafe.Sizeof(id.id)), 28},
 		{"PJRT_DeviceDescription_Attributes_Args", structSize(unsafe.Offsetof(at.attributes), unsafe.Sizeof(at.attributes)), 40},
-		{"PJRT_ExecuteOptions", structSize(unsafe.Offsetof(eo.launchID), unsafe.Sizeof(eo.launchID)), 52},
+		{"PJRT_ExecuteOptions", structSize(unsafe.Offsetof(eo.multiSliceConfig), unsafe.Sizeof(eo.multiSliceConfig)), 120},
+		{"PJRT_ExecuteOptions.non_donatable_input_indices", unsafe.Offsetof(eo.nonDonatableInputs), 56},
 		{"PJRT_LoadedExecutable_Execute_Args", structSize(unsafe.Offsetof(ex.executeDevice), unsafe.Sizeof(ex.executeDevice)), 80},
 		{"PJRT_Buffer_ToHostBuffer_Args", structSize(unsafe.Offsetof(th.event), unsafe.Sizeof(th.event)), 56},
 		{"PJRT_Client_AddressableDevices_Args", structSize(unsafe.Offsetof(dev.numDevices), unsafe.Sizeof(dev.numDevices)), 40},
@@ -66,10 +70,16 @@ func TestStructSizes(t *testing.T) {
 }
 
 func TestCompileOptions(t *testing.T) {
-	// executable_build_options (field 3, 4 bytes) { num_replicas: 1, num_partitions: 1 }
-	want := []byte{0x1a, 0x04, 0x20, 0x01, 0x28, 0x01}
-	if got := compileOptions(1, 1); !bytes.Equal(got, want) {
-		t.Errorf("compileOptions(1, 1) = % x, want % x", got, want)
+	// executable_build_options (field 3, 26 bytes) {
+	//   device_ordinal: -1, num_replicas: 1, num_partitions: 1,
+	//   device_assignment (field 9, 9 bytes) { replica_count: 1, computation_count: 1,
+	//     computation_devices (field 3, 3 bytes) { replica_device_ids (packed, 1 byte): [5] } } }
+	want := []byte{0x1a, 0x1a,
+		0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+		0x20, 0x01, 0x28, 0x01,
+		0x4a, 0x09, 0x08, 0x01, 0x10, 0x01, 0x1a, 0x03, 0x0a, 0x01, 0x05}
+	if got := compileOptions(5); !bytes.Equal(got, want) {
+		t.Errorf("compileOptions(5) =\n% x, want\n% x", got, want)
 	}
 	if got := appendVarint(nil, 300); !bytes.Equal(got, []byte{0xac, 0x02}) {
 		t.Errorf("varint 300 = % x", got)
@@ -132,6 +142,33 @@ func TestMissingPlugin(t *testing.T) {
 	t.Setenv("CROSSBAR_PJRT_PLUGIN", lib)
 	if _, err := backend.Open("pjrt"); !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), lib+" (CROSSBAR_PJRT_PLUGIN): ") {
 		t.Errorf("Open(pjrt) with %s = %v, want ErrUnavailable naming it", lib, err)
+	}
+}
+
+// Two paths to one file (a symbolic link) load it once: dlopen would hand out the same
+// library, whose plugin would be initialized twice and its devices listed twice.
+func TestPluginPathsToOneFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pjrt_c_api_same_plugin.so")
+	link := filepath.Join(dir, "pjrt_c_api_link_plugin.so")
+	if err := os.WriteFile(file, []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(file, link); err != nil {
+		t.Skip(err)
+	}
+	t.Setenv("CROSSBAR_PJRT_PLUGIN", file)
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", link)
+	_, tried := discover()
+	var lines []string
+	for _, l := range tried {
+		if strings.HasPrefix(l, dir) {
+			lines = append(lines, l)
+		}
+	}
+	want := link + " (PJRT_PLUGIN_LIBRARY_PATH): skipped, the same file as " + file
+	if len(lines) != 2 || lines[1] != want {
+		t.Errorf("tried:\n  %s\nwant the second line %q", strings.Join(lines, "\n  "), want)
 	}
 }
 

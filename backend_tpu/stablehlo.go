@@ -1028,6 +1028,11 @@ func (ke *kernelEmitter) gather(c *graph.Core) (value, error) {
 	if graph.NumElements(shape) == 0 {
 		return ke.constant(src.t.dt, graph.Scalar{}, shape), nil
 	}
+	if A == 0 {
+		// Every index is out of range, and a slice of size 1 does not fit the axis: the CPU
+		// reports the error.
+		return value{}, errUnsupported("gather of %v indices from axis %d of %v, which is empty", idx.t.shape, axis, src.t.shape)
+	}
 	dn := "#stablehlo.gather<"
 	if len(offsetDims) > 0 {
 		dn += "offset_dims = " + intList(offsetDims) + ", "

@@ -83,7 +83,7 @@ func TestDeviceSubgraphChecks(t *testing.T) {
 	if err := tpu.LaunchSubgraph(nil, []backend.Buffer{b}, nil); !errors.Is(err, backend.ErrLaunch) {
 		t.Errorf("LaunchSubgraph(nil program) = %v, want ErrLaunch", err)
 	}
-	if err := tpu.LaunchSubgraph(&Program{outputs: 2}, []backend.Buffer{b}, nil); !errors.Is(err, backend.ErrLaunch) {
+	if err := tpu.LaunchSubgraph(&Program{dev: tpu, outputs: make([]flatType, 2)}, []backend.Buffer{b}, nil); !errors.Is(err, backend.ErrLaunch) {
 		t.Errorf("LaunchSubgraph with 1 buffer for 2 results = %v, want ErrLaunch", err)
 	}
 }
