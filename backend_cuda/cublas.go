@@ -174,12 +174,19 @@ func (b *BLAS) Info() string {
 
 // Close destroys the handle; later calls return an error wrapping backend.ErrFreed.
 func (b *BLAS) Close() error {
-	if b == nil || b.handle == 0 {
+	if b == nil || b.d == nil {
 		return nil
 	}
-	h := b.handle
-	b.handle = 0
-	return b.d.do(func() error { return b.api.destroy(h).check("cublasDestroy") })
+	// The handle is read and cleared under the device's lock, as Gemm reads it: a Gemm
+	// running beside Close must not use a destroyed handle.
+	return b.d.do(func() error {
+		h := b.handle
+		if h == 0 {
+			return nil
+		}
+		b.handle = 0
+		return b.api.destroy(h).check("cublasDestroy")
+	})
 }
 
 // Gemm computes C = op(A)·op(B) for row-major matrices: C is m×n, op(A) m×k and op(B) k×n,
@@ -191,8 +198,8 @@ func (b *BLAS) Close() error {
 // backend.ErrUnsupported; a buffer too small or not of this device, graph.ErrShape or
 // backend.ErrUnsupported.
 func (b *BLAS) Gemm(transA, transB bool, m, n, k int, a, bm, c backend.Buffer) error {
-	if b == nil || b.handle == 0 {
-		return fmt.Errorf("cuBLAS: Gemm on a closed handle: %w", backend.ErrFreed)
+	if b == nil || b.d == nil {
+		return fmt.Errorf("cuBLAS: Gemm without a handle: %w", backend.ErrFreed)
 	}
 	var bufs [3]*Buffer
 	for i, x := range []backend.Buffer{a, bm, c} {
@@ -228,9 +235,6 @@ func (b *BLAS) Gemm(transA, transB bool, m, n, k int, a, bm, c backend.Buffer) e
 				m, n, k, [...]string{"A", "B", "C"}[i], bufs[i].n, need, graph.ErrShape)
 		}
 	}
-	if m == 0 || n == 0 {
-		return nil
-	}
 	// cuBLAS is column-major, and a row-major r×c matrix is the column-major c×r matrix
 	// of its transpose. So the row-major C = op(A)·op(B) is computed as the column-major
 	// Cᵀ (n×m) = op(B)ᵀ·op(A)ᵀ: B is the first operand, A the second, each with its own
@@ -245,6 +249,12 @@ func (b *BLAS) Gemm(transA, transB bool, m, n, k int, a, bm, c backend.Buffer) e
 	}
 	alpha, beta := float32(1), float32(0) // CUBLAS_COMPUTE_32F scales in float32
 	return b.d.do(func() error {
+		if b.handle == 0 {
+			return fmt.Errorf("cuBLAS: Gemm %dx%dx%d on a closed handle: %w", m, n, k, backend.ErrFreed)
+		}
+		if m == 0 || n == 0 {
+			return nil
+		}
 		defer runtime.KeepAlive(&alpha)
 		defer runtime.KeepAlive(&beta)
 		return b.api.gemmEx(b.handle, opB, opA, int32(n), int32(m), int32(k), unsafe.Pointer(&alpha),

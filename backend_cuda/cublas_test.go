@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/crossbar-compute/crossbar/backend"
@@ -97,6 +98,7 @@ func fakeCUBLASChild(t *testing.T) {
 	}
 	testGemm(t, d, b, [][3]int{{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {8, 1, 16}, {1, 12, 5}})
 	testGemmErrors(t, d, b)
+	testCloseDuringGemm(t, d)
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -325,4 +327,39 @@ func testGemmErrors(t *testing.T, d *Device, b *BLAS) {
 	if err := closed.Gemm(false, false, 4, 4, 4, f32, f32, f32); !errors.Is(err, backend.ErrFreed) {
 		t.Errorf("Gemm after Close: %v, want ErrFreed", err)
 	}
+}
+
+// testCloseDuringGemm closes a handle while goroutines call Gemm with it: each call runs,
+// or returns an error wrapping ErrFreed, and none uses the destroyed handle (go test -race
+// reports an unguarded handle).
+func testCloseDuringGemm(t *testing.T, d *Device) {
+	t.Helper()
+	b, err := d.BLAS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bufs [2]backend.Buffer
+	for i := range bufs {
+		if bufs[i], err = d.Alloc(graph.Float32, 16); err != nil {
+			t.Fatal(err)
+		}
+		defer d.Free(bufs[i])
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				if err := b.Gemm(false, false, 4, 4, 4, bufs[0], bufs[0], bufs[1]); err != nil && !errors.Is(err, backend.ErrFreed) {
+					t.Errorf("Gemm beside Close: %v, want nil or ErrFreed", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		if err := b.Close(); err != nil {
+			t.Errorf("Close beside Gemm: %v", err)
+		}
+	})
+	wg.Wait()
 }

@@ -2,6 +2,7 @@ package backend_cuda
 
 import (
 	"errors"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -136,5 +137,39 @@ func TestRelativeLibPath(t *testing.T) {
 	t.Setenv("CROSSBAR_CUDA_LIB", "libcuda.so.1")
 	if _, _, err := openLib("CROSSBAR_CUDA_LIB", "libcuda.so.1"); err == nil || !strings.Contains(err.Error(), "absolute") {
 		t.Fatalf("openLib with a relative path: %v", err)
+	}
+}
+
+// TestBadArguments checks that arguments a device cannot use are errors wrapping the
+// right sentinels, returned before any driver call (these devices have no driver).
+func TestBadArguments(t *testing.T) {
+	d0, d1 := &Device{index: 0}, &Device{index: 1}
+	other := &Buffer{dev: d1, dt: graph.Float32}
+	own := &Buffer{dev: d0, dt: graph.Float32}
+	cases := []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"Alloc of 2^61+1 float64 (2^64+8 bytes)", func() error { _, err := d0.Alloc(graph.Float64, 1<<61+1); return err }, backend.ErrOutOfMemory},
+		{"Alloc of MaxInt int32", func() error { _, err := d0.Alloc(graph.Int32, math.MaxInt); return err }, backend.ErrOutOfMemory},
+		{"Free of another device's buffer", func() error { return d0.Free(other) }, backend.ErrUnsupported},
+		{"CopyIn to another device's buffer", func() error { return d0.CopyIn(other, nil) }, backend.ErrUnsupported},
+		{"CopyBuffer from another device's buffer", func() error { return d0.CopyBuffer(own, other) }, backend.ErrUnsupported},
+		{"Launch of another device's buffer", func() error { return d0.Launch(&program{dev: d0}, other, nil) }, backend.ErrUnsupported},
+		{"Launch of a program of another device", func() error { return d0.Launch(&program{dev: d1}, own, nil) }, backend.ErrLaunch},
+		{"Launch of a nil *program", func() error { return d0.Launch((*program)(nil), own, nil) }, backend.ErrLaunch},
+		{"Free of a nil *Buffer", func() error { return d0.Free((*Buffer)(nil)) }, backend.ErrUnsupported},
+	}
+	for _, c := range cases {
+		if err := c.call(); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want an error wrapping %v", c.name, err, c.want)
+		}
+	}
+	if other.freed.Load() {
+		t.Errorf("a buffer of cuda:1 was marked freed by cuda:0")
+	}
+	if err := d0.precompile([]string{"a", "b"}, []string{"kernel"}, 1); err == nil {
+		t.Errorf("precompile of 2 sources with 1 name: no error")
 	}
 }

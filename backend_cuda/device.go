@@ -3,9 +3,12 @@ package backend_cuda
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -56,13 +59,21 @@ func probe() ([]backend.Device, error) {
 	if count == 0 {
 		return nil, fmt.Errorf("driver %s (CUDA %s) sees no device", drv.path, drv.Version())
 	}
+	// A device that cannot be opened (one NVRTC cannot compile for, one in exclusive use by
+	// another process) leaves the others usable.
 	var devs []backend.Device
+	var errs []error
 	for i := range count {
 		d, err := openDevice(drv, nv, int(i))
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			slog.Warn("crossbar: CUDA device skipped", "device", i, "err", err)
+			continue
 		}
 		devs = append(devs, d)
+	}
+	if len(devs) == 0 {
+		return nil, errors.Join(errs...)
 	}
 	return devs, nil
 }
@@ -144,6 +155,8 @@ func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
 			return err
 		}
 		if err := drv.check("cuMemAlloc(flag)", drv.memAlloc(&d.flag, 4*codegen.GatherFlag)); err != nil {
+			// The primary context may outlive this device (another library may hold it).
+			drv.streamDestroy(d.stream)
 			return err
 		}
 		var p unsafe.Pointer
@@ -208,10 +221,11 @@ func (d *Device) Capabilities() backend.Capabilities {
 
 // Buffer is device memory.
 type Buffer struct {
+	dev   *Device // whose memory it is: another device's context cannot use it
 	ptr   uint64
 	dt    graph.DType
 	n     int
-	freed bool
+	freed atomic.Bool // set once, by the one Free that releases ptr
 }
 
 // DType implements backend.Buffer.
@@ -225,12 +239,18 @@ func (d *Device) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
 	if !dt.Valid() || n < 0 {
 		return nil, fmt.Errorf("cuda: alloc %d of %v: %w", n, dt, backend.ErrUnsupported)
 	}
-	b := &Buffer{dt: dt, n: n}
+	// A size that wraps around would allocate a small buffer that copies and kernels
+	// then overrun.
+	if n > math.MaxInt/dt.Size() {
+		return nil, fmt.Errorf("cuda: alloc %d x %v: the size in bytes overflows: %w", n, dt, backend.ErrOutOfMemory)
+	}
+	bytes := n * dt.Size()
+	b := &Buffer{dev: d, dt: dt, n: n}
 	if n == 0 {
 		return b, nil
 	}
 	err := d.do(func() error {
-		return d.drv.check(fmt.Sprintf("cuMemAlloc(%d bytes)", n*dt.Size()), d.drv.memAlloc(&b.ptr, uintptr(n*dt.Size())))
+		return d.drv.check(fmt.Sprintf("cuMemAlloc(%d x %v, %d bytes)", n, dt, bytes), d.drv.memAlloc(&b.ptr, uintptr(bytes)))
 	})
 	if err != nil {
 		return nil, err
@@ -243,8 +263,15 @@ func (d *Device) buffer(b backend.Buffer) (*Buffer, error) {
 	if !ok || cb == nil {
 		return nil, fmt.Errorf("cuda: buffer %T is not a cuda buffer: %w", b, backend.ErrUnsupported)
 	}
-	if cb.freed {
-		return nil, fmt.Errorf("cuda: %w", backend.ErrFreed)
+	if cb.dev != d {
+		owner := "no device"
+		if cb.dev != nil {
+			owner = cb.dev.Name()
+		}
+		return nil, fmt.Errorf("cuda: buffer of %s used on %s: %w", owner, d.Name(), backend.ErrUnsupported)
+	}
+	if cb.freed.Load() {
+		return nil, fmt.Errorf("cuda: %d x %v: %w", cb.n, cb.dt, backend.ErrFreed)
 	}
 	return cb, nil
 }
@@ -255,11 +282,17 @@ func (d *Device) Free(b backend.Buffer) error {
 	if err != nil {
 		return err
 	}
-	cb.freed = true
+	// Of concurrent Frees of one buffer, one releases the memory: a second cuMemFree
+	// could release an allocation made at the same address in between.
+	if !cb.freed.CompareAndSwap(false, true) {
+		return fmt.Errorf("cuda: free %d x %v: %w", cb.n, cb.dt, backend.ErrFreed)
+	}
 	if cb.ptr == 0 {
 		return nil
 	}
-	return d.do(func() error { return d.drv.check("cuMemFree", d.drv.memFree(cb.ptr)) })
+	return d.do(func() error {
+		return d.drv.check(fmt.Sprintf("cuMemFree(%d x %v)", cb.n, cb.dt), d.drv.memFree(cb.ptr))
+	})
 }
 
 // CopyIn implements backend.Device, through the pinned staging buffer.
@@ -274,9 +307,10 @@ func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
 	if len(src) == 0 {
 		return nil
 	}
+	what := fmt.Sprintf("cuMemcpyHtoD(%d bytes to %d x %v)", len(src), b.n, b.dt)
 	return d.do(func() error {
 		if d.pinned == nil {
-			err := d.drv.check("cuMemcpyHtoD", d.drv.memcpyHtoDAsync(b.ptr, unsafe.Pointer(&src[0]), uintptr(len(src)), d.stream))
+			err := d.drv.check(what, d.drv.memcpyHtoDAsync(b.ptr, unsafe.Pointer(&src[0]), uintptr(len(src)), d.stream))
 			if err == nil {
 				err = d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream))
 			}
@@ -286,7 +320,7 @@ func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
 		stage := unsafe.Slice((*byte)(d.pinned), d.pinSize)
 		for off := 0; off < len(src); off += d.pinSize {
 			n := copy(stage, src[off:])
-			if err := d.drv.check("cuMemcpyHtoD", d.drv.memcpyHtoDAsync(b.ptr+uint64(off), d.pinned, uintptr(n), d.stream)); err != nil {
+			if err := d.drv.check(what, d.drv.memcpyHtoDAsync(b.ptr+uint64(off), d.pinned, uintptr(n), d.stream)); err != nil {
 				return err
 			}
 			if err := d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream)); err != nil {
@@ -309,9 +343,10 @@ func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
 	if len(dst) == 0 {
 		return nil
 	}
+	what := fmt.Sprintf("cuMemcpyDtoH(%d x %v to %d bytes)", b.n, b.dt, len(dst))
 	return d.do(func() error {
 		if d.pinned == nil {
-			err := d.drv.check("cuMemcpyDtoH", d.drv.memcpyDtoHAsync(unsafe.Pointer(&dst[0]), b.ptr, uintptr(len(dst)), d.stream))
+			err := d.drv.check(what, d.drv.memcpyDtoHAsync(unsafe.Pointer(&dst[0]), b.ptr, uintptr(len(dst)), d.stream))
 			if err == nil {
 				err = d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream))
 			}
@@ -321,7 +356,7 @@ func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
 		stage := unsafe.Slice((*byte)(d.pinned), d.pinSize)
 		for off := 0; off < len(dst); off += d.pinSize {
 			n := min(d.pinSize, len(dst)-off)
-			if err := d.drv.check("cuMemcpyDtoH", d.drv.memcpyDtoHAsync(d.pinned, b.ptr+uint64(off), uintptr(n), d.stream)); err != nil {
+			if err := d.drv.check(what, d.drv.memcpyDtoHAsync(d.pinned, b.ptr+uint64(off), uintptr(n), d.stream)); err != nil {
 				return err
 			}
 			if err := d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream)); err != nil {
@@ -335,6 +370,7 @@ func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
 
 // program is a loaded module and its kernel.
 type program struct {
+	dev    *Device // whose context the module is loaded in
 	module uintptr
 	fn     uintptr
 	groups [3]int
@@ -384,7 +420,7 @@ func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Progra
 	if err != nil {
 		return nil, err
 	}
-	prog := &program{groups: p.Groups, local: p.Local, params: len(p.Params), flag: p.ErrorFlag, source: src}
+	prog := &program{dev: d, groups: p.Groups, local: p.Local, params: len(p.Params), flag: p.ErrorFlag, source: src}
 	if n := codegen.SharedBytes(p); n > codegen.CUDAStaticShared {
 		prog.dynamicShared = n
 	}
@@ -393,7 +429,7 @@ func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Progra
 		prog.where = fmt.Sprintf("for axis %d of size %d in %v", c.Axes[0], shape[c.Axes[0]], shape)
 	}
 	err = d.do(func() error {
-		err := d.drv.check("cuModuleLoadData", d.drv.moduleLoadData(&prog.module, unsafe.Pointer(&image[0])))
+		err := d.drv.check(fmt.Sprintf("cuModuleLoadData(%s for %v, %d bytes)", p.Name, arch, len(image)), d.drv.moduleLoadData(&prog.module, unsafe.Pointer(&image[0])))
 		runtime.KeepAlive(image)
 		if err != nil {
 			return err
@@ -416,15 +452,29 @@ func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Progra
 		return nil, err
 	}
 	// Programs live in the executor's cache; one that is dropped unloads its module.
-	runtime.AddCleanup(prog, func(m uintptr) { _ = d.do(func() error { d.drv.moduleUnload(m); return nil }) }, prog.module)
+	runtime.AddCleanup(prog, d.unload, prog.module)
 	return prog, nil
+}
+
+// unload unloads the module of a dropped program, once the launches of its kernel that
+// are still queued on the stream have run.
+func (d *Device) unload(module uintptr) {
+	_ = d.do(func() error {
+		d.drv.streamSynchronize(d.stream)
+		d.drv.moduleUnload(module)
+		return nil
+	})
 }
 
 // Launch implements backend.Device.
 func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.Buffer) error {
 	prog, ok := p.(*program)
-	if !ok {
+	if !ok || prog == nil {
 		return fmt.Errorf("cuda: program %T: %w", p, backend.ErrLaunch)
+	}
+	if prog.dev != d {
+		// Its function handle belongs to another device's context.
+		return fmt.Errorf("cuda: program compiled for another device launched on %s: %w", d.Name(), backend.ErrLaunch)
 	}
 	ptrs := make([]uint64, 0, 2+len(inputs))
 	for _, b := range append([]backend.Buffer{out}, inputs...) {
@@ -444,12 +494,16 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 	if prog.flag {
 		ptrs = append(ptrs, d.flag)
 	}
-	// kernelParams: one pointer per parameter, to the parameter's value. The values live in
-	// pinned-free Go memory that the driver reads during cuLaunchKernel only.
+	// kernelParams: one pointer per parameter, to the parameter's value, which the driver
+	// reads during cuLaunchKernel only. Go memory handed to C may hold Go pointers only to
+	// pinned memory.
 	args := make([]unsafe.Pointer, len(ptrs))
 	for i := range ptrs {
 		args[i] = unsafe.Pointer(&ptrs[i])
 	}
+	var pin runtime.Pinner
+	pin.Pin(&ptrs[0])
+	defer pin.Unpin()
 	var flag [codegen.GatherFlag]int32
 	err := d.do(func() error {
 		if prog.flag {
@@ -462,7 +516,7 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 			uint32(max(l[0], 1)), uint32(max(l[1], 1)), uint32(max(l[2], 1)), uint32(prog.dynamicShared), d.stream, unsafe.Pointer(&args[0]), nil)
 		runtime.KeepAlive(ptrs)
 		runtime.KeepAlive(args)
-		if err := d.drv.check(fmt.Sprintf("cuLaunchKernel %v x %v", g, l), r); err != nil {
+		if err := d.drv.check(fmt.Sprintf("cuLaunchKernel(%v blocks of %v threads, %d bytes of dynamic shared memory)", g, l, prog.dynamicShared), r); err != nil {
 			if !errors.Is(err, backend.ErrLaunch) && !errors.Is(err, backend.ErrOutOfMemory) {
 				err = fmt.Errorf("%w: %w", err, backend.ErrLaunch)
 			}

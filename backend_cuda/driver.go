@@ -81,6 +81,7 @@ type driverAPI struct {
 	launchKernel      func(f uintptr, gx, gy, gz, bx, by, bz uint32, shared uint32, stream uintptr, params, extra unsafe.Pointer) cuResult
 	funcSetAttribute  func(f uintptr, attr int32, v int32) cuResult
 	streamCreate      func(s *uintptr, flags uint32) cuResult
+	streamDestroy     func(s uintptr) cuResult
 	streamSynchronize func(s uintptr) cuResult
 	eventCreate       func(e *uintptr, flags uint32) cuResult
 	eventRecord       func(e uintptr, s uintptr) cuResult
@@ -133,6 +134,7 @@ func loadDriver() (*driverAPI, error) {
 			"cuLaunchKernel":               &d.launchKernel,
 			"cuFuncSetAttribute":           &d.funcSetAttribute,
 			"cuStreamCreate":               &d.streamCreate,
+			"cuStreamDestroy_v2":           &d.streamDestroy,
 			"cuStreamSynchronize":          &d.streamSynchronize,
 			"cuEventCreate":                &d.eventCreate,
 			"cuEventRecord":                &d.eventRecord,

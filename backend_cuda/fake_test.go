@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -145,5 +146,114 @@ func fakeDriverChild(t *testing.T) {
 	wg.Wait()
 	if s := backend.ReadStats(); s.Compiles < 3 || s.Fallbacks != 0 {
 		t.Errorf("executor: %+v", s)
+	}
+}
+
+// TestFakeDevices runs the fake driver with three devices, the first of compute capability
+// 3.0: the other two must still be listed, keep their buffers apart, refuse sizes that
+// overflow, free a buffer once however many goroutines free it, and unload the module of a
+// dropped program only after its queued launches.
+func TestFakeDevices(t *testing.T) {
+	if inFakeChild() {
+		fakeDevicesChild(t)
+		return
+	}
+	runFakeChild(t, "TestFakeDevices", "FAKECUDA_DEVICES=3", "FAKECUDA_OLD_DEVICE=0")
+}
+
+func fakeDevicesChild(t *testing.T) {
+	ds, err := cudaBackend{}.Devices()
+	if err != nil || len(ds) != 2 || ds[0].Name() != "cuda:1" || ds[1].Name() != "cuda:2" {
+		t.Fatalf("Devices with cuda:0 of sm_30: %d devices, %v; want cuda:1 and cuda:2", len(ds), err)
+	}
+	d1, d2 := ds[0].(*Device), ds[1].(*Device)
+	b, err := d1.Alloc(graph.Float32, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{
+		"CopyIn":  d2.CopyIn(b, make([]byte, 16)),
+		"CopyOut": d2.CopyOut(make([]byte, 16), b),
+		"Free":    d2.Free(b),
+	} {
+		if !errors.Is(err, backend.ErrUnsupported) || !strings.Contains(err.Error(), "cuda:1") {
+			t.Errorf("%s on cuda:2 of a buffer of cuda:1: %v, want ErrUnsupported naming cuda:1", name, err)
+		}
+	}
+	if _, err := d1.Alloc(graph.Float64, 1<<61+1); !errors.Is(err, backend.ErrOutOfMemory) {
+		t.Errorf("Alloc of 2^61+1 float64 (2^64+8 bytes): %v, want ErrOutOfMemory", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	start := make(chan struct{})
+	for i := range errs {
+		wg.Go(func() { <-start; errs[i] = d1.Free(b) })
+	}
+	close(start)
+	wg.Wait()
+	freed := 0
+	for _, err := range errs {
+		if err == nil {
+			freed++
+		} else if !errors.Is(err, backend.ErrFreed) {
+			t.Errorf("concurrent Free: %v, want nil or ErrFreed", err)
+		}
+	}
+	if freed != 1 {
+		t.Errorf("%d of %d concurrent Frees of one buffer released it, want 1", freed, len(errs))
+	}
+	fakeUnloadAfterLaunch(t, d1)
+}
+
+// fakeUnloadAfterLaunch launches a product's kernel and drops its program, whose cleanup
+// unloads the module: the fake counts unloads that come while launches are not waited for.
+func fakeUnloadAfterLaunch(t *testing.T, d *Device) {
+	h, err := dlopen(os.Getenv("CROSSBAR_CUDA_LIB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fakeUnloads func(withPending *int32) int32
+	if err := bind(h, "fake", map[string]any{"fakeUnloads": &fakeUnloads}); err != nil {
+		t.Fatal(err)
+	}
+	var ops [2]*graph.Node
+	for i := range ops {
+		if ops[i], err = graph.Host(graph.Float32, []int{4, 4}, make([]byte, 64)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := graph.Contract(ops[0], ops[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := graph.Schedule([]*graph.Node{c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bufs []backend.Buffer
+	for range 3 {
+		b, err := d.Alloc(graph.Float32, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bufs = append(bufs, b)
+	}
+	launch := func() error {
+		p, err := d.Compile(ks[len(ks)-1])
+		if err != nil {
+			return err
+		}
+		return d.Launch(p, bufs[0], bufs[1:])
+	}
+	if err := launch(); err != nil {
+		t.Fatal(err)
+	}
+	var pending int32
+	for i := 0; i < 500 && fakeUnloads(&pending) == 0; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := fakeUnloads(&pending); n == 0 || pending != 0 {
+		t.Errorf("%d modules unloaded, %d of them with launches not waited for", n, pending)
 	}
 }

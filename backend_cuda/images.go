@@ -2,6 +2,7 @@ package backend_cuda
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"sync"
 )
 
@@ -53,6 +54,9 @@ func (n *nvrtcAPI) compileCached(src, name string, arch gpuArch) ([]byte, error)
 // process's image cache, so that Compile finds them: NVRTC takes tens of milliseconds a
 // kernel, and the executor compiles one kernel at a time. It returns the first error.
 func (d *Device) precompile(sources, names []string, workers int) error {
+	if len(names) != len(sources) {
+		return fmt.Errorf("cuda: precompile %d sources with %d names", len(sources), len(names))
+	}
 	arch, err := d.gpuArch()
 	if err != nil {
 		return err

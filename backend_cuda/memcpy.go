@@ -27,6 +27,6 @@ func (d *Device) CopyBuffer(dst, src backend.Buffer) error {
 		return nil
 	}
 	return d.do(func() error {
-		return d.drv.check("cuMemcpyDtoDAsync", d.drv.memcpyDtoDAsync(db.ptr, sb.ptr, uintptr(n), d.stream))
+		return d.drv.check(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", n), d.drv.memcpyDtoDAsync(db.ptr, sb.ptr, uintptr(n), d.stream))
 	})
 }

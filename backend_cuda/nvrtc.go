@@ -155,18 +155,22 @@ func (n *nvrtcAPI) warpgroupMMA(cc int) bool {
 func (n *nvrtcAPI) compile(src, name string, arch gpuArch) ([]byte, error) {
 	var prog uintptr
 	if r := n.createProgram(&prog, src, name+".cu", 0, nil, nil); r != 0 {
-		return nil, fmt.Errorf("cuda: nvrtcCreateProgram: %s: %w", n.errString(r), backend.ErrCompile)
+		return nil, fmt.Errorf("cuda: nvrtcCreateProgram(%s.cu): %s: %w", name, n.errString(r), backend.ErrCompile)
 	}
 	defer n.destroyProgram(&prog)
 	// C++17: every NVRTC from 11.0 on takes it, and newer ones may drop older dialects.
 	opts := []string{"--gpu-architecture=" + arch.String(), "--std=c++17"}
+	// The array of options handed to C holds Go pointers, which must be pinned.
+	var pin runtime.Pinner
 	copts := make([]*byte, len(opts))
 	for i, o := range opts {
 		b := append([]byte(o), 0)
+		pin.Pin(&b[0])
 		copts[i] = &b[0]
 	}
 	r := n.compileProgram(prog, int32(len(copts)), unsafe.Pointer(&copts[0]))
 	runtime.KeepAlive(copts)
+	pin.Unpin()
 	if r != 0 {
 		return nil, compileError(fmt.Sprintf("nvrtc %s (%s)", n.Version(), strings.Join(opts, " ")), n.errString(r)+"\n"+n.log(prog), src)
 	}
@@ -176,11 +180,11 @@ func (n *nvrtcAPI) compile(src, name string, arch gpuArch) ([]byte, error) {
 	}
 	var sz uintptr
 	if r := size(prog, &sz); r != 0 || sz == 0 {
-		return nil, fmt.Errorf("cuda: nvrtcGet%sSize: %d bytes, %s: %w", what, sz, n.errString(r), backend.ErrCompile)
+		return nil, fmt.Errorf("cuda: nvrtcGet%sSize(%s.cu for %v): %d bytes, %s: %w", what, name, arch, sz, n.errString(r), backend.ErrCompile)
 	}
 	out := make([]byte, sz)
 	if r := get(prog, &out[0]); r != 0 {
-		return nil, fmt.Errorf("cuda: nvrtcGet%s: %s: %w", what, n.errString(r), backend.ErrCompile)
+		return nil, fmt.Errorf("cuda: nvrtcGet%s(%s.cu for %v): %s: %w", what, name, arch, n.errString(r), backend.ErrCompile)
 	}
 	return out, nil
 }

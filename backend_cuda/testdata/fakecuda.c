@@ -1,7 +1,10 @@
 /* A fake libcuda.so.1 for TestFakeDriver: enough of the driver API, on host memory, to
    run the device code of backend_cuda (probe, context push/pop, copies, module loading,
    launches, events) without a GPU. Kernels are not run: cuLaunchKernel checks its
-   arguments and counts. Every call but the context ones demands a current context. */
+   arguments and counts. Every call but the context ones demands the context current on
+   the calling thread, as the real driver does. FAKECUDA_DEVICES sets the number of
+   devices (1), and FAKECUDA_OLD_DEVICE the index of one of compute capability 3.0, which
+   no NVRTC that the backend loads compiles for. */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -11,14 +14,15 @@ int cuInit(unsigned f){return f;}
 int cuDriverGetVersion(int*v){*v=12040;return 0;}
 int cuGetErrorString(int r,const char**p){*p="fake error";return 0;}
 int cuGetErrorName(int r,const char**p){*p="CUDA_ERROR_FAKE";return 0;}
-int cuDeviceGetCount(int*n){*n=1;return 0;}
+static int envint(const char*name,int def){const char*v=getenv(name);return v&&*v?atoi(v):def;}
+int cuDeviceGetCount(int*n){*n=envint("FAKECUDA_DEVICES",1);return 0;}
 int cuDeviceGet(int*d,int o){*d=o;return 0;}
 int cuDeviceGetName(char*n,int l,int d){strncpy(n,"Fake H200",l);return 0;}
-int cuDeviceGetAttribute(int*v,int a,int d){switch(a){case 1:*v=1024;break;case 5:*v=2147483647;break;case 6:case 7:*v=65535;break;case 8:*v=49152;break;case 10:*v=32;break;case 13:*v=1980000;break;case 16:*v=132;break;case 75:*v=9;break;case 76:*v=0;break;case 38:*v=60<<20;break;case 97:*v=232448;break;default:*v=0;}return 0;}
+int cuDeviceGetAttribute(int*v,int a,int d){switch(a){case 1:*v=1024;break;case 5:*v=2147483647;break;case 6:case 7:*v=65535;break;case 8:*v=49152;break;case 10:*v=32;break;case 13:*v=1980000;break;case 16:*v=132;break;case 75:*v=d==envint("FAKECUDA_OLD_DEVICE",-1)?3:9;break;case 76:*v=0;break;case 38:*v=60<<20;break;case 97:*v=232448;break;default:*v=0;}return 0;}
 int cuDeviceTotalMem_v2(size_t*b,int d){*b=(size_t)141<<30;return 0;}
 int cuDevicePrimaryCtxRetain(void**c,int d){*c=(void*)0x1234;return 0;}
 int cuDevicePrimaryCtxRelease_v2(int d){return 0;}
-static int depth;
+static __thread int depth;
 int cuCtxPushCurrent_v2(void*c){if(c!=(void*)0x1234)return 201;depth++;return 0;}
 int cuCtxPopCurrent_v2(void**c){if(depth<=0)return 201;depth--;*c=(void*)0x1234;return 0;}
 static void chk(){if(depth!=1){fprintf(stderr,"no context current\n");abort();}}
@@ -32,7 +36,11 @@ int cuMemcpyDtoDAsync_v2(dptr d,dptr s,size_t n,void*st){chk();memmove((void*)d,
 int cuCtxGetCurrent(void**c){*c=depth>0?(void*)0x1234:0;return 0;}
 int cuMemsetD32Async(dptr d,unsigned v,size_t n,void*st){chk();unsigned*p=(unsigned*)d;for(size_t i=0;i<n;i++)p[i]=v;return 0;}
 int cuModuleLoadData(void**m,const void*img){chk();if(memcmp(img,"\x7f""ELF",4)!=0)return 200;*m=(void*)0x77;return 0;}
-int cuModuleUnload(void*m){chk();return 0;}
+/* pending: launches not yet waited for; unloads, and those that came with launches of
+   the module possibly still queued (the fake has one module). */
+static int pending, unloads, unloadsPending;
+int cuModuleUnload(void*m){chk();unloads++;if(pending)unloadsPending++;return 0;}
+int fakeUnloads(int*withPending){*withPending=unloadsPending;return unloads;}
 int cuModuleGetFunction(void**f,void*m,const char*name){chk();if(strcmp(name,"kernel"))return 500;*f=(void*)0x99;return 0;}
 int launches;
 static int dynamicShared; /* the function's CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES */
@@ -41,11 +49,12 @@ int cuLaunchKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsign
  chk(); if(f!=(void*)0x99)return 400; if(bx*by*bz>1024||gx==0)return 1;
  if(sh>49152&&(int)sh>dynamicShared){fprintf(stderr,"launch with %u bytes of shared memory, %d allowed\n",sh,dynamicShared);return 1;}
  /* write 42.0f into dst[0] if float: just touch param 0 pointer value */
- dptr dst=*(dptr*)params[0]; if(!dst)return 700; launches++; fprintf(stderr,"launch %ux%ux%u x %ux%ux%u dst=%llx\n",gx,gy,gz,bx,by,bz,dst); return 0;}
+ dptr dst=*(dptr*)params[0]; if(!dst)return 700; launches++; pending++; fprintf(stderr,"launch %ux%ux%u x %ux%ux%u dst=%llx\n",gx,gy,gz,bx,by,bz,dst); return 0;}
 int cuStreamCreate(void**s,unsigned f){chk();*s=(void*)0x55;return 0;}
-int cuStreamSynchronize(void*s){chk();return s==(void*)0x55?0:400;}
+int cuStreamSynchronize(void*s){chk();if(s!=(void*)0x55)return 400;pending=0;return 0;}
+int cuStreamDestroy_v2(void*s){chk();return s==(void*)0x55?0:400;}
 int cuEventCreate(void**e,unsigned f){chk();*e=malloc(8);return 0;}
 int cuEventRecord(void*e,void*s){chk();return 0;}
-int cuEventSynchronize(void*e){chk();return 0;}
+int cuEventSynchronize(void*e){chk();pending=0;return 0;}
 int cuEventElapsedTime(float*ms,void*a,void*b){chk();*ms=1.5f;return 0;}
 int cuEventDestroy_v2(void*e){chk();free(e);return 0;}
