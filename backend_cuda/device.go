@@ -83,22 +83,27 @@ func probe() ([]backend.Device, error) {
 // of the call (CUDA contexts are current per thread), and calls are serialized on the
 // device's stream.
 type Device struct {
-	drv     *driverAPI
-	nv      *nvrtcAPI
-	index   int
-	dev     int32
-	ctx     uintptr
-	stream  uintptr
-	name    string
-	arch    Arch
-	caps    backend.Capabilities
-	target  codegen.Target
-	opts    codegen.Options
-	tuning  *kerneltune.Site
-	flag    uint64 // the gather error flag buffer
-	mu      sync.Mutex
-	pinned  unsafe.Pointer // pinned staging memory for copies, nil if unavailable
-	pinSize int
+	drv    *driverAPI
+	nv     *nvrtcAPI
+	index  int
+	dev    int32
+	ctx    uintptr
+	stream uintptr
+	name   string
+	arch   Arch
+	caps   backend.Capabilities
+	target codegen.Target
+	opts   codegen.Options
+	tuning *kerneltune.Site
+	flag   uint64 // the gather error flag buffer
+	// The workspace of split-K launches (codegen.Program.Split), grown as launches need:
+	// counters, all zero between launches, and partial tiles. One stream runs the
+	// launches, so one workspace serves them all.
+	counters, partials         uint64
+	counterBytes, partialBytes int
+	mu                         sync.Mutex
+	pinned                     unsafe.Pointer // pinned staging memory for copies, nil if unavailable
+	pinSize                    int
 }
 
 const pinnedBytes = 8 << 20
@@ -377,6 +382,7 @@ type program struct {
 	local  [3]int
 	params int
 	flag   bool
+	split  codegen.Workspace
 	// dynamicShared is the bytes of dynamic shared memory of a kernel past the static
 	// limit (codegen.CUDAStaticShared), given at every launch; 0 for static shared memory.
 	dynamicShared int
@@ -420,7 +426,7 @@ func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Progra
 	if err != nil {
 		return nil, err
 	}
-	prog := &program{dev: d, groups: p.Groups, local: p.Local, params: len(p.Params), flag: p.ErrorFlag, source: src}
+	prog := &program{dev: d, groups: p.Groups, local: p.Local, params: len(p.Params), flag: p.ErrorFlag, split: p.Split, source: src}
 	if n := codegen.SharedBytes(p); n > codegen.CUDAStaticShared {
 		prog.dynamicShared = n
 	}
@@ -466,6 +472,41 @@ func (d *Device) unload(module uintptr) {
 	})
 }
 
+// workspace returns the counters and the partial tiles of a split-K launch, growing the
+// device's workspace as w needs. New counters are zeroed; each kernel leaves its counters
+// zero. The caller holds d.mu with the context current.
+func (d *Device) workspace(w codegen.Workspace) (counters, partials uint64, err error) {
+	grow := func(ptr *uint64, have *int, need int, what string, zero bool) error {
+		if need <= *have {
+			return nil
+		}
+		size := (max(need, 2*(*have)) + 1<<20 - 1) &^ (1<<20 - 1) // whole MiB, at least doubling
+		if *ptr != 0 {
+			// Launches still on the stream may use the old memory.
+			if err := d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream)); err != nil {
+				return err
+			}
+			d.drv.memFree(*ptr)
+			*ptr, *have = 0, 0
+		}
+		if err := d.drv.check(fmt.Sprintf("cuMemAlloc(split-K %s, %d bytes)", what, size), d.drv.memAlloc(ptr, uintptr(size))); err != nil {
+			return err
+		}
+		*have = size
+		if zero {
+			return d.drv.check("cuMemsetD32Async(split-K counters)", d.drv.memsetD32Async(*ptr, 0, uintptr(size/4), d.stream))
+		}
+		return nil
+	}
+	if err := grow(&d.counters, &d.counterBytes, 4*w.Counters, "counters", true); err != nil {
+		return 0, 0, err
+	}
+	if err := grow(&d.partials, &d.partialBytes, 4*w.Partials, "partial tiles", false); err != nil {
+		return 0, 0, err
+	}
+	return d.counters, d.partials, nil
+}
+
 // Launch implements backend.Device.
 func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.Buffer) error {
 	prog, ok := p.(*program)
@@ -488,11 +529,18 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 	if prog.flag {
 		want--
 	}
+	split := prog.split.Counters > 0
+	if split {
+		want -= 2
+	}
 	if len(ptrs) != want {
 		return fmt.Errorf("cuda: program takes %d buffers, got %d: %w", want, len(ptrs), backend.ErrLaunch)
 	}
 	if prog.flag {
 		ptrs = append(ptrs, d.flag)
+	}
+	if split {
+		ptrs = append(ptrs, 0, 0) // the workspace's, set below
 	}
 	// kernelParams: one pointer per parameter, to the parameter's value, which the driver
 	// reads during cuLaunchKernel only. Go memory handed to C may hold Go pointers only to
@@ -510,6 +558,13 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 			if err := d.drv.check("cuMemsetD32Async", d.drv.memsetD32Async(d.flag, 0, codegen.GatherFlag, d.stream)); err != nil {
 				return err
 			}
+		}
+		if split {
+			c, p, err := d.workspace(prog.split)
+			if err != nil {
+				return err
+			}
+			ptrs[len(ptrs)-2], ptrs[len(ptrs)-1] = c, p
 		}
 		g, l := prog.groups, prog.local
 		r := d.drv.launchKernel(prog.fn, uint32(max(g[0], 1)), uint32(max(g[1], 1)), uint32(max(g[2], 1)),

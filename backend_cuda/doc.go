@@ -36,10 +36,17 @@
 // (compiled for sm_90a) warpgroup MMAs instead (wgmma.m64nNk16 reading both operands from
 // the swizzled tiles through matrix descriptors, one step of products in flight; operands
 // that are not in aligned rows keep mma.sync; CROSSBAR_CUDA_WGMMA=off keeps mma.sync for
-// all); float32 and other products on CUDA cores
-// with double-buffered shared-memory tiles, 128-bit loads and register blocking; all with the
-// kernel's fused epilogue; and Gather with an out-of-range flag. A kernel that needs more
-// than 48 KiB of shared memory takes it dynamically, up to the device's opt-in limit.
+// all); float32 and other products on CUDA cores with double-buffered shared-memory
+// tiles, 128-bit loads and register blocking (the large tiles spread a thread's 8 × 8 in
+// 4 × 4 pieces, so that a warp's 16-byte shared loads meet no bank conflicts); all with
+// the kernel's fused epilogue; and Gather with an out-of-range flag. A kernel that needs
+// more than 48 KiB of shared memory takes it dynamically, up to the device's opt-in limit.
+//
+// Products with fewer tiles than the device has SMs and a long K (DeepBench's 1760 × 16 ×
+// 1760) split K among the workgroups of each tile (codegen's Options.SplitK, chosen by
+// splitFor): each stores its partial tile in a workspace that the device keeps and grows
+// (counters, zero between launches, and partial tiles), and the last of a tile sums them
+// in the order of K and runs the epilogue, so results do not vary from run to run.
 //
 // BLAS is a cuBLAS baseline (libcublas.so.13, .12 or .11, or CROSSBAR_CUBLAS_LIB, loaded with
 // purego) and CopyBuffer a device-to-device copy: the references of the benchmarks and of go
@@ -59,8 +66,10 @@
 // cp.async as the PTX ISA defines them) where it matches the reference
 // (TestEmuConformance; TestEmuConformanceWarpgroup for the products an sm_90a device gives
 // to warpgroup MMAs, which the emulator decodes by the PTX ISA's descriptor layouts; NVRTC
-// 11.8 compiles those only to PTX, TestNVRTCCompilesWarpgroup); a fake libcuda and a fake libcublas exercise the
-// bindings, contexts from many goroutines, dynamic shared memory and the tuning lookup.
+// 11.8 compiles those only to PTX, TestNVRTCCompilesWarpgroup; TestEmuConformanceSplitK
+// and TestEmuSplitK for split K, the blocks run in both orders); a fake libcuda and a fake
+// libcublas exercise the bindings, contexts from many goroutines, dynamic shared memory,
+// the split-K workspace and the tuning lookup.
 // The device code (driver calls, copies, launches, timing) runs for real only on a machine
 // with an Nvidia GPU, where TestConformance runs the conformance suite on cuda:0 and
 // scripts/gpu.sh runs it with the benchmarks against cuBLAS.

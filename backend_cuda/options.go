@@ -29,10 +29,63 @@ import (
 // four stages (193 KiB of shared memory, one block an SM); else 128 × 128 in three (97
 // KiB, two blocks an SM); below a wave of those, 64 × 128.
 //
+// A product with fewer tiles than a wave, and K long enough, splits K among the
+// workgroups of each tile (Options.SplitK, see splitFor), where o leaves SplitK to the
+// default.
+//
 // These choices follow the usual practice on Nvidia GPUs; they have not been timed on one
 // here yet. They are the priors that tuning (go run ./bench -tune) starts from and checks
 // its winners against.
 func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
+	o2 := tilesFor(k, a, o)
+	c := k.Core
+	if o.SplitK != 0 || c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
+		return o2
+	}
+	var bm, bn, bk int
+	if codegen.UsesTensorCores(k, a.Target(), o2) {
+		tc := codegen.TensorContractConfig(o2)
+		bm, bn, bk = tc["TCBlockM"], tc["TCBlockN"], tc["TCBlockK"]
+	} else {
+		st := codegen.ContractConfig(o2)
+		bm, bn, bk = st["BlockM"], st["BlockN"], st["BlockK"]
+	}
+	r := len(c.Shape)
+	m, n, kk := c.Shape[r-2], c.Shape[r-1], c.Src[0].View.Shape[r-1]
+	tiles := graph.NumElements(c.Shape[:r-2]) * ((m + bm - 1) / bm) * ((n + bn - 1) / bn)
+	if s := splitFor(tiles, (kk+bk-1)/bk, max(a.SMs, 1)); s > 1 {
+		o2.SplitK = s
+	}
+	return o2
+}
+
+// minShareSteps is the fewest steps along K that splitFor gives a share: fewer would be
+// all prologue and epilogue.
+const minShareSteps = 4
+
+// splitFor returns the SplitK (one of codegen.SplitKs) for a product of tiles output tiles
+// and steps steps along K on a device of sms SMs: 1 from a wave of tiles on, else the
+// split with the least time, counted as waves of workgroups times the share of K each
+// takes, a larger split only when it saves a tenth. 28 tiles of 28 steps on 132 SMs
+// split 4 ways, into 112 workgroups of 7 steps.
+func splitFor(tiles, steps, sms int) int {
+	if tiles <= 0 || tiles >= sms {
+		return 1
+	}
+	best, cost := 1, 1.0
+	for _, s := range codegen.SplitKs {
+		if s*minShareSteps > steps {
+			break
+		}
+		if c := float64((tiles*s+sms-1)/sms) / float64(s); c < 0.9*cost {
+			best, cost = s, c
+		}
+	}
+	return best
+}
+
+// tilesFor is optionsFor without the split of K.
+func tilesFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	c := k.Core
 	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
 		return o

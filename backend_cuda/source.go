@@ -92,7 +92,7 @@ func (a Arch) Target() codegen.Target {
 	// Kernels past the static 48 KiB take dynamic shared memory, up to the opt-in limit.
 	shared := max(min(a.SharedMemory, codegen.CUDAStaticShared), a.SharedOptIn)
 	return codegen.Target{MaxWorkgroup: min(a.MaxThreads, 1024), SharedMemory: shared,
-		WarpWidth: a.WarpSize, MaxGroups: groups, Shuffle: a.WarpSize == 32, TensorCores: a.CC >= 80,
+		WarpWidth: a.WarpSize, MaxGroups: groups, Shuffle: a.WarpSize == 32, TensorCores: a.CC >= 80, SplitK: true,
 		WarpgroupMMA: a.WarpgroupMMA && a.CC == 90}
 }
 

@@ -121,6 +121,11 @@ func goldenCases() []goldenCase {
 			a, b := g.host(graph.Float32, 96, 40), g.host(graph.Float32, 40, 80)
 			return g.must(graph.Contract(a, b))
 		}, Options{BlockM: 64, BlockN: 64, BlockK: 8, ThreadM: 8, ThreadN: 8, Buffers: 2, Spread: true}, false},
+		{"matmul_split_k", func(g gb) *graph.Node {
+			// One 64 × 64 tile over K = 200: three workgroups of 80, 80 and 40 along K.
+			a, b := g.host(graph.Float32, 64, 200), g.host(graph.Float32, 200, 48)
+			return g.must(graph.Contract(a, b))
+		}, Options{SplitK: 3}, true},
 		{"matmul_skinny", func(g gb) *graph.Node {
 			// Six outputs over K = 8192: the threads of a workgroup split K.
 			a, b := g.host(graph.Float32, 3, 8192), g.host(graph.Float32, 8192, 2)

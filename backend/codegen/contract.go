@@ -132,7 +132,12 @@ func (b *builder) contractTiled(ct contraction) error {
 	b.note("contract tiled: block %dx%dx%d, thread tile %dx%d%s, %d threads, vector loads A:%v B:%v (width %d)",
 		bm, bn, bk, tm, tn, pieces, threads, aVec, bVec, o.Vec)
 	b.p.Local = [3]int{threads, 1, 1}
-	b.p.Groups = [3]int{(ct.n + bn - 1) / bn, (ct.m + bm - 1) / bm, max(batch, 1)}
+	gx, gy := (ct.n+bn-1)/bn, (ct.m+bm-1)/bm
+	sp := b.splitOf(ct, bk, tm*tn, threads, gx*gy*max(batch, 1))
+	if sp.n > 1 {
+		b.note("split K: %d shares of %d", sp.n, sp.per)
+	}
+	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 	s := T(ct.s)
 	bufs := o.Buffers
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "tileA", Type: s, Len: bufs * bk * bm}, &Decl{Name: "tileB", Type: s, Len: bufs * bn * bk})
@@ -140,8 +145,13 @@ func (b *builder) contractTiled(ct contraction) error {
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
 	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), bm))
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), bn))
-	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
+	bz := b.batch(&sp)
 	bc := b.decode(bz, ct.batch, "b")
+	// kend is the end of this workgroup's share of K.
+	kend := ic(ct.k)
+	if sp.n > 1 {
+		kend = b.named("kend", Sel(Bin(OEq, sp.share, ic(sp.n-1)), ic(ct.k), addE(sp.base, ic(sp.per))))
+	}
 	trow := b.named("trow", mulE(divE(tid, cols), pm))
 	tcol := b.named("tcol", mulE(remE(tid, cols), pn))
 	// at is the offset in the tile of the thread's row or column i, a constant or a loop
@@ -198,24 +208,23 @@ func (b *builder) contractTiled(ct contraction) error {
 			multiply(ic(0), ic(0))
 			b.emit(&Barrier{})
 		})
-		b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: ic(ct.k), Step: ic(bk), Body: step})
+		b.emit(&For{Var: kt.Name, Type: b.idx, Start: b.k0(sp, ic(0)), End: kend, Step: ic(bk), Body: step})
 	} else {
 		// Two halves of shared memory: while the threads multiply the tiles of one step out
 		// of one half, the tiles of the next step are on their way from memory into
 		// registers, and go to the other half after the products. One barrier a step.
-		steps := (ct.k + bk - 1) / bk
 		b.emit(&Decl{Name: "stageA", Type: s, Len: stageLen(bm*bk, threads, aVec, o.Vec)},
 			&Decl{Name: "stageB", Type: s, Len: stageLen(bk*bn, threads, bVec, o.Vec)})
-		if steps > 0 {
+		if ct.k > 0 {
 			b.emit(&Comment{Text: "The tiles of the first step."})
-			copyTiles(ic(0), tileDirect, ic(0), ic(0))
+			copyTiles(b.k0(sp, ic(0)), tileDirect, ic(0), ic(0))
 			b.emit(&Barrier{})
 		}
 		step := Var("step", T(b.idx))
 		body := b.block(func() {
 			cur := b.named("cur", remE(step, 2))
-			next := b.named("knext", mulE(addE(step, ic(1)), bk))
-			more := Bin(OLt, next, ic(ct.k))
+			next := b.named("knext", b.k0(sp, addE(step, ic(1))))
+			more := Bin(OLt, next, kend)
 			b.emit(&If{Cond: more, Then: b.block(func() { copyTiles(next, tileToRegs, nil, nil) })})
 			multiply(mulE(cur, bm*bk), mulE(cur, bk*bn))
 			other := b.named("other", Bin(OSub, ic(1), cur))
@@ -224,8 +233,9 @@ func (b *builder) contractTiled(ct contraction) error {
 			})})
 			b.emit(&Barrier{})
 		})
-		b.emit(&For{Var: step.Name, Type: b.idx, Start: ic(0), End: ic(steps), Step: ic(1), Body: body})
+		b.emit(&For{Var: step.Name, Type: b.idx, Start: ic(0), End: b.steps(sp), Step: ic(1), Body: body})
 	}
+	b.splitFinish(sp, tm*tn, threads, bz, tid, b.p.Groups)
 
 	var err error
 	store := b.block(func() {

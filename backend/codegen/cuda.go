@@ -143,6 +143,8 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 		return name + "(" + strings.Join(args, ", ") + ");", name, true
 	case IWarpgroupWait:
 		return fmt.Sprintf("xb_wgmma_wait<%d, %s>(%s);", s.Imm, args[1], args[0]), "xb_wgmma_wait", true
+	case IFenceDevice:
+		return "__threadfence();", "", true
 	case IWarpgroupMMAF16, IWarpgroupMMABF16:
 		if len(s.Args) != 12 {
 			return "", "", false
@@ -301,6 +303,8 @@ func (CUDA) Call(fn Fn, t Type, argTypes []Type, args []string) (string, string,
 		return call("xb_pack_bf16x2"), "xb_pack_bf16x2", true
 	case FnSharedAddress:
 		return call("xb_smem_addr"), "xb_smem_addr", true
+	case FnAtomicAdd:
+		return call("atomicAdd"), "", true
 	case FnIPow:
 		h := "xb_ipow_" + at.String()
 		return call(h), h, true

@@ -34,6 +34,9 @@
 //     from swizzled shared memory, TCStages steps of TCBlockK in flight through
 //     asynchronous copies, or through registers for operands not in aligned rows
 //     [128×128×32, 2×4 warps, 3 stages] (mma.go);
+//   - split K (Target.SplitK, SplitK > 1): the tiled and tensor-core templates share the
+//     K of each output tile among workgroups, which meet through a workspace and a
+//     counter; the last sums the partial tiles in order and runs the epilogue (splitk.go);
 //   - skinny Contract (Target.Shuffle): few outputs over a long K, a workgroup of threads
 //     splitting K for a few outputs (skinny.go);
 //   - Gather: one thread per output; out-of-range indices are reported in a flag buffer.

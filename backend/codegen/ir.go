@@ -191,6 +191,10 @@ const (
 	// FnSharedAddress is the U32 address in shared memory of Args[0], a KAddr of a shared
 	// array's element, as the warpgroup MMAs' matrix descriptors take it.
 	FnSharedAddress
+	// FnAtomicAdd adds Args[1] to the Int32 buffer element whose address is Args[0] (a
+	// KAddr of a KLoad) as one indivisible step for every thread of the device, and is the
+	// element's value before.
+	FnAtomicAdd
 	fnCount
 )
 
@@ -199,7 +203,7 @@ var fnNames = [...]string{FnSqrt: "sqrt", FnExp: "exp", FnExp2: "exp2", FnLog: "
 	FnTanh: "tanh", FnErf: "erf", FnTrunc: "trunc", FnFloor: "floor", FnCeil: "ceil", FnRoundEven: "round_even",
 	FnAbs: "abs", FnFmod: "fmod", FnPow: "pow", FnFma: "fma", FnIsNaN: "isnan", FnMin: "min", FnMax: "max",
 	FnIPow: "ipow", FnF2I: "f2i", FnRoundF16: "round_f16", FnRoundBF16: "round_bf16", FnShuffleXor: "shuffle_xor",
-	FnPackF16x2: "pack_f16x2", FnPackBF16x2: "pack_bf16x2", FnSharedAddress: "shared_address"}
+	FnPackF16x2: "pack_f16x2", FnPackBF16x2: "pack_bf16x2", FnSharedAddress: "shared_address", FnAtomicAdd: "atomic_add"}
 
 func (f Fn) String() string { return fnNames[f] }
 
@@ -336,12 +340,17 @@ const (
 	// groups are pending; Args are the address of the thread's first accumulator and their
 	// number (a literal), which the thread may read afterwards.
 	IWarpgroupWait
+	// IFenceDevice orders this thread's memory accesses before it before those after it,
+	// as every thread of the device sees them: with an FnAtomicAdd, it makes a workgroup's
+	// stores visible to the workgroup that counts last.
+	IFenceDevice
 )
 
 var intrinsicNames = [...]string{ICopy16: "copy16", ICopyCommit: "copy_commit", ICopyWait: "copy_wait",
 	ILoadMatrix: "load_matrix", ILoadMatrixT: "load_matrix_t", IMMAF16: "mma_f16", IMMABF16: "mma_bf16",
 	IFenceProxyAsync: "fence_proxy_async", IWarpgroupFence: "warpgroup_fence", IWarpgroupMMAF16: "warpgroup_mma_f16",
-	IWarpgroupMMABF16: "warpgroup_mma_bf16", IWarpgroupCommit: "warpgroup_commit", IWarpgroupWait: "warpgroup_wait"}
+	IWarpgroupMMABF16: "warpgroup_mma_bf16", IWarpgroupCommit: "warpgroup_commit", IWarpgroupWait: "warpgroup_wait",
+	IFenceDevice: "fence_device"}
 
 func (op IntrinsicOp) String() string {
 	if int(op) < len(intrinsicNames) {
@@ -381,9 +390,19 @@ type Program struct {
 	// ErrorFlag is set when parameter len(Params)-1 is a flag buffer that the kernel sets to
 	// report a bad argument (a gather index out of range): Param 0 of the flag is the error.
 	ErrorFlag bool
+	// Split, when Split.Counters > 0, says that workgroups share the K of their output tiles
+	// (a split-K contraction) and that the kernel takes two parameters after the others,
+	// which the backend supplies (Target.SplitK): Split.Counters Int32 values, zero at
+	// launch and left zero by the kernel, and Split.Partials Float32 values of scratch
+	// space for the partial tiles. They are the workspace of the launch: launches that may
+	// run at the same time need workspaces of their own.
+	Split Workspace
 	// Notes says which knobs the lowering chose, for humans and the autotuner's logs.
 	Notes []string
 }
+
+// Workspace is the scratch memory of a split-K contraction (Program.Split), in elements.
+type Workspace struct{ Counters, Partials int }
 
 // ---- constructors
 

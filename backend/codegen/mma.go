@@ -181,7 +181,6 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	mt, nt := wm/16, wn/8                  // its fragments
 	threads := o.TCWarpsM * o.TCWarpsN * 32
 	batch := graph.NumElements(ct.batch)
-	steps := (ct.k + bk - 1) / bk
 	dt := b.k.Inputs[ct.a.Input].DType
 	mma := IMMAF16
 	if dt == graph.BFloat16 {
@@ -190,7 +189,12 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	b.note("contract tensor core: block %dx%dx%d, %dx%d warps of %dx%d, %d stages, A %s, B %s",
 		bm, bn, bk, o.TCWarpsM, o.TCWarpsN, wm, wn, st, tcLayoutName(la), tcLayoutName(lb))
 	b.p.Local = [3]int{threads, 1, 1}
-	b.p.Groups = [3]int{(ct.n + bn - 1) / bn, (ct.m + bm - 1) / bm, max(batch, 1)}
+	gx, gy := (ct.n+bn-1)/bn, (ct.m+bm-1)/bm
+	sp := b.splitOf(ct, bk, mt*nt*4, threads, gx*gy*max(batch, 1))
+	if sp.n > 1 {
+		b.note("split K: %d shares of %d", sp.n, sp.per)
+	}
+	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 
 	// Tiles: A is [BM][BK] (K-major or gathered) or [BK][BM]; B is [BN][BK] (K-major or
 	// gathered) or [BK][BN].
@@ -205,8 +209,9 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	wcol := b.named("wcol", mulE(remE(warp, o.TCWarpsN), wn))
 	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), bm))
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), bn))
-	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
+	bz := b.batch(&sp)
 	bc := b.decode(bz, ct.batch, "b")
+	steps := b.steps(sp)
 
 	b.emit(&Decl{Name: "acc", Type: T(F32), Len: mt * nt * 4}, &Decl{Name: "fa", Type: T(U32), Len: mt * 4},
 		&Decl{Name: "fb", Type: T(U32), Len: nt * 2})
@@ -228,7 +233,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	// registers, and store puts them in stage s after the products.
 	load := func(kt, s *Expr, stageNow bool) []Stmt {
 		return b.block(func() {
-			k0 := b.named("k0", mulE(kt, bk))
+			k0 := b.named("k0", b.k0(sp, kt))
 			for _, t := range []tcTile{ta, tb} {
 				if t.layout != tcGathered {
 					b.tcCopy(ct, t, bc, row0, col0, k0, s, stage, threads, tid)
@@ -254,7 +259,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	b.emit(&Comment{Text: "Start the copies of the first stages; a group per stage, empty or not, keeps the count of groups to wait for fixed."})
 	sv := Var("s", T(I32))
 	b.emit(loop("s", st-1, []Stmt{
-		&If{Cond: Bin(OLt, sv, i32(steps)), Then: load(Cast(sv, b.idx), sv, true)},
+		&If{Cond: Bin(OLt, sv, Cast(steps, I32)), Then: load(Cast(sv, b.idx), sv, true)},
 		&Intrinsic{Op: ICopyCommit},
 	}))
 
@@ -264,7 +269,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 		b.emit(&Intrinsic{Op: ICopyWait, Imm: st - 2}, &Barrier{})
 		next := b.named("next", addE(kt, ic(st-1)))
 		nextStage := Cast(remE(next, st), I32)
-		b.emit(&If{Cond: Bin(OLt, next, ic(steps)), Then: load(next, nextStage, false)})
+		b.emit(&If{Cond: Bin(OLt, next, steps), Then: load(next, nextStage, false)})
 		b.emit(&Intrinsic{Op: ICopyCommit})
 		cur := b.named("cur", mulE(Cast(remE(kt, st), I32), stage))
 		kk := Var("kk", T(I32))
@@ -288,10 +293,11 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 		if gathered {
 			// The stage of step next was last read in the step before this one, which every
 			// warp finished before the barrier above.
-			b.emit(&If{Cond: Bin(OLt, next, ic(steps)), Then: storeGathered(nextStage)})
+			b.emit(&If{Cond: Bin(OLt, next, steps), Then: storeGathered(nextStage)})
 		}
 	})
-	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: ic(steps), Step: ic(1), Body: body})
+	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: steps, Step: ic(1), Body: body})
+	b.splitFinish(sp, mt*nt*4, threads, bz, tid, b.p.Groups)
 
 	// Thread (g, t) = (lane/4, lane%4) of a warp holds, of each 16×8 fragment, rows g and
 	// g+8 at columns 2t and 2t+1.

@@ -18,6 +18,9 @@ type Target struct {
 	// copies, ldmatrix, mma.m16n8k16 for Float16 and BFloat16), for the tensor-core
 	// Contract template.
 	TensorCores bool
+	// SplitK says that the device runs split-K contractions (Options.SplitK): it has
+	// FnAtomicAdd and IFenceDevice, and supplies the workspace of Program.Split.
+	SplitK bool
 	// WarpgroupMMA says that the device also has the intrinsics of Nvidia's sm_90a
 	// (wgmma.mma_async on operands in shared memory, fence.proxy.async), for the warpgroup
 	// form of the tensor-core template.
@@ -98,6 +101,14 @@ type Options struct {
 	// multiples of 64 up to 256, and operands in aligned rows; other products keep the
 	// warp-level template.
 	Warpgroup *bool
+
+	// SplitK (default 1), on a target with SplitK, divides K among up to SplitK workgroups
+	// for each output tile of the tiled and tensor-core templates with float32
+	// accumulators: for products whose tiles alone would leave most of the device idle.
+	// Each workgroup takes whole steps of K, stores its partial tile in the workspace and
+	// counts itself done; the last of a tile sums the partial tiles in the order of K and
+	// runs the epilogue, so the result does not depend on which workgroup finishes last.
+	SplitK int
 }
 
 func (o Options) withDefaults() Options {
@@ -124,6 +135,7 @@ func (o Options) withDefaults() Options {
 	def(&o.TCWarpsM, 2)
 	def(&o.TCWarpsN, 4)
 	def(&o.TCStages, 3)
+	def(&o.SplitK, 1)
 	if o.Tiled == nil {
 		t := true
 		o.Tiled = &t
@@ -156,6 +168,9 @@ func (o Options) validate(t Target) error {
 	}
 	if o.Vec != 1 && o.Vec != 2 && o.Vec != 4 {
 		bad = append(bad, fmt.Sprintf("Vec %d is not 1, 2 or 4", o.Vec))
+	}
+	if o.SplitK > maxSplitK {
+		bad = append(bad, fmt.Sprintf("SplitK %d is over %d", o.SplitK, maxSplitK))
 	}
 	if err := tcCheck(o); err != "" {
 		bad = append(bad, err)

@@ -86,7 +86,6 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	bm, bn, bk, st := o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCStages
 	threads := bm / 64 * 128
 	batch := graph.NumElements(ct.batch)
-	steps := (ct.k + bk - 1) / bk
 	inflight := 1 // steps of MMAs left in flight at the end of a step
 	if st < 3 {
 		inflight = 0
@@ -99,7 +98,12 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	b.note("contract warpgroup MMA: block %dx%dx%d, %d warpgroups of 64x%d, %d stages, A %s, B %s",
 		bm, bn, bk, bm/64, bn, st, tcLayoutName(la), tcLayoutName(lb))
 	b.p.Local = [3]int{threads, 1, 1}
-	b.p.Groups = [3]int{(ct.n + bn - 1) / bn, (ct.m + bm - 1) / bm, max(batch, 1)}
+	gx, gy := (ct.n+bn-1)/bn, (ct.m+bm-1)/bm
+	sp := b.splitOf(ct, bk, bn/2, threads, gx*gy*max(batch, 1))
+	if sp.n > 1 {
+		b.note("split K: %d shares of %d", sp.n, sp.per)
+	}
+	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 
 	stage := (bm + bn) * bk // 16-bit values
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "tiles", Type: T(U32), Len: st*stage/2 + 256})
@@ -110,8 +114,9 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	wg := b.named("wg", divE(warp, 4))
 	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), bm))
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), bn))
-	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
+	bz := b.batch(&sp)
 	bc := b.decode(bz, ct.batch, "b")
+	steps := b.steps(sp)
 
 	b.emit(&Comment{Text: "The stages start at the first 1024-byte boundary of the array: the swizzles follow the address bits."})
 	array := b.named("smem", Call(FnSharedAddress, U32, Addr(Index("tiles", T(U32), i32(0)))))
@@ -133,7 +138,7 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 
 	load := func(kt, s *Expr) []Stmt {
 		return b.block(func() {
-			k0 := b.named("k0", mulE(kt, bk))
+			k0 := b.named("k0", b.k0(sp, kt))
 			for _, t := range []tcTile{ta, tb} {
 				b.tcCopy(ct, t, bc, row0, col0, k0, s, stage, threads, tid)
 			}
@@ -142,7 +147,7 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	b.emit(&Comment{Text: "Start the copies of the first steps; a group per step, empty or not, keeps the count of groups to wait for fixed."})
 	sv := Var("s", T(I32))
 	b.emit(loop("s", ahead, []Stmt{
-		&If{Cond: Bin(OLt, sv, i32(steps)), Then: load(Cast(sv, b.idx), sv)},
+		&If{Cond: Bin(OLt, sv, Cast(steps, I32)), Then: load(Cast(sv, b.idx), sv)},
 		&Intrinsic{Op: ICopyCommit},
 	}))
 
@@ -151,7 +156,7 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 		b.emit(&Comment{Text: "Wait for this step's tiles and show them to the MMAs; after the barrier, every warpgroup's MMAs of two steps back are done."})
 		b.emit(&Intrinsic{Op: ICopyWait, Imm: ahead - 1}, &Intrinsic{Op: IFenceProxyAsync}, &Barrier{})
 		next := b.named("next", addE(kt, ic(ahead)))
-		b.emit(&If{Cond: Bin(OLt, next, ic(steps)), Then: load(next, Cast(remE(next, st), I32))})
+		b.emit(&If{Cond: Bin(OLt, next, steps), Then: load(next, Cast(remE(next, st), I32))})
 		b.emit(&Intrinsic{Op: ICopyCommit})
 		cur := b.named("cur", Cast(mulE(Cast(remE(kt, st), I32), stage*2), U32)) // bytes
 		abase := b.named("abase", addE(sbase, cur))
@@ -180,10 +185,11 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 		}
 		b.emit(&Intrinsic{Op: IWarpgroupCommit}, &Intrinsic{Op: IWarpgroupWait, Imm: inflight, Args: []*Expr{acc, i32(bn / 2)}})
 	})
-	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: ic(steps), Step: ic(1), Body: body})
+	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: steps, Step: ic(1), Body: body})
 	if inflight > 0 {
 		b.emit(&Intrinsic{Op: IWarpgroupWait, Imm: 0, Args: []*Expr{acc, i32(bn / 2)}})
 	}
+	b.splitFinish(sp, bn/2, threads, bz, tid, b.p.Groups)
 
 	// Thread (w, g, t) = (warp%4, lane/4, lane%4) of warpgroup wg holds accumulator i at
 	// row 64wg + 16w + g + 8((i/2)%2), column 8(i/4) + 2t + i%2.

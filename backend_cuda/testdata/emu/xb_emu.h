@@ -4,7 +4,8 @@
 //
 // Execution model. Every CUDA thread of a block is a fiber (ucontext) with its own stack;
 // the fibers of one block run round-robin on one OS thread, and blocks run one after
-// another, so __shared__ variables can be function statics. A fiber runs until it exits,
+// another (first to last in eager mode, last to first in deferred mode: see below), so
+// __shared__ variables can be function statics. A fiber runs until it exits,
 // reaches __syncthreads, or reaches a warp-wide operation. __syncthreads releases its
 // threads when every live (not exited) thread of the block waits there; a warp-wide
 // operation (shuffle, ballot, __syncwarp, ldmatrix, mma) completes when all 32 lanes of

@@ -5,7 +5,8 @@
 //
 // Each PARAM is a file with the raw bytes of one kernel parameter (a buffer), in the order
 // the kernel declares them. The grid runs block after block; then the buffers of the
-// non-const pointer parameters are written back to their files. The kernels are those of
+// non-const pointer parameters are written back to their files. Blocks run in order in
+// eager mode and last to first in deferred mode. The kernels are those of
 // the macro XB_KERNELS, a list of X(name, function) (the first one is the default), or the
 // one kernel named by XB_KERNEL. Exit status: 0 when the grid ran, 1 for bad arguments or
 // files, 2 for an error a kernel made, 3 for a deadlock, 4 for a memory fault.
@@ -255,13 +256,16 @@ inline int main(int argc, char** argv, const Entry* kernels, int nkernels) {
     }
     warps.resize((n + 31) / 32);
     warpgroups.resize((n + 127) / 128);
-    for (unsigned z = 0; z < grid_dim.z; z++)
-        for (unsigned y = 0; y < grid_dim.y; y++)
-            for (unsigned x = 0; x < grid_dim.x; x++) {
-                block_idx = dim3{x, y, z};
-                poison_shared();
-                run_block();
-            }
+    // Blocks run in order in eager mode and in reverse order in deferred mode: a kernel
+    // whose blocks meet through global memory (split K) must not depend on their order.
+    unsigned long blocks = (unsigned long)grid_dim.x * grid_dim.y * grid_dim.z;
+    for (unsigned long i = 0; i < blocks; i++) {
+        unsigned long b = mode == Deferred ? blocks - 1 - i : i;
+        block_idx = dim3{(unsigned)(b % grid_dim.x), (unsigned)(b / grid_dim.x % grid_dim.y),
+                         (unsigned)(b / ((unsigned long)grid_dim.x * grid_dim.y))};
+        poison_shared();
+        run_block();
+    }
 
     for (size_t i = 0; i < files.size(); i++) {
         if (!kernel->writable[i]) continue;

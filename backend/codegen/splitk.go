@@ -1,0 +1,127 @@
+package codegen
+
+import "github.com/crossbar-compute/crossbar/graph"
+
+// Split-K (Options.SplitK): a product with few output tiles and a long K (1760 × 16 over
+// K = 1760) leaves most of a GPU idle when each tile is one workgroup. With a split, the
+// workgroups of one tile take consecutive shares of K, whole steps of the template each,
+// and the grid's third dimension counts batch × shares. Each workgroup stores its partial
+// tile in the workspace (Program.Split), each thread its accumulators at the same place
+// in every share, and counts itself done on the tile's counter; the one that counts last
+// sums the partial tiles of all the shares in the order of K, resets the counter for the
+// next launch and runs the epilogue. The sum does not depend on which workgroup is last,
+// so results are the same from run to run.
+
+// maxSplitK bounds Options.SplitK.
+const maxSplitK = 64
+
+// kSplit is how the workgroups of an output tile share K: n shares of per values of K,
+// whole steps of bk; n == 1 is no split.
+type kSplit struct {
+	n, per, bk, k int
+	share, base   *Expr // this workgroup's share and its first K (index type); set by batch
+}
+
+// splitOf returns the split of K that the options ask for, as far as the target and the
+// product allow: float32 accumulators, shares of at least one step, the grid and the
+// workspace within their limits. accs and threads are the accumulators of a thread and
+// the threads of a workgroup, tiles the output tiles.
+func (b *builder) splitOf(ct contraction, bk, accs, threads, tiles int) kSplit {
+	sp := kSplit{n: 1, per: ct.k, bk: bk, k: ct.k}
+	n := b.o.SplitK
+	if n <= 1 || !b.t.SplitK || ct.s != F32 || ct.k <= bk {
+		return sp
+	}
+	steps := (ct.k + bk - 1) / bk
+	n = min(n, steps)
+	per := (steps + n - 1) / n
+	n = (steps + per - 1) / per
+	batch := max(graph.NumElements(ct.batch), 1)
+	if n <= 1 || batch*n > b.t.MaxGroups || int64(tiles)*int64(n)*int64(accs*threads) >= 1<<31 {
+		return sp
+	}
+	sp.n, sp.per = n, per*bk
+	return sp
+}
+
+// batch binds the batch of this workgroup from its third group coordinate, and with a
+// split its share of K.
+func (b *builder) batch(sp *kSplit) *Expr {
+	gz := Cast(Spec(GroupID, 2, U32), b.idx)
+	if sp.n == 1 {
+		return b.named("batch", gz)
+	}
+	g := b.named("gz", gz)
+	sp.share = b.named("share", remE(g, sp.n))
+	sp.base = b.named("kbase", mulE(sp.share, sp.per))
+	return b.named("batch", divE(g, sp.n))
+}
+
+// groupsZ is the third dimension of the grid: the batch, times the shares of a split.
+func (sp kSplit) groupsZ(batch int) int { return max(batch, 1) * sp.n }
+
+// steps is the number of steps of bk of this workgroup's share of K (index type): all of
+// K without a split.
+func (b *builder) steps(sp kSplit) *Expr {
+	all := (sp.k + sp.bk - 1) / sp.bk
+	if sp.n == 1 {
+		return b.iconst(all)
+	}
+	last := all - (sp.n-1)*(sp.per/sp.bk)
+	return b.named("steps", Sel(Bin(OEq, sp.share, b.iconst(sp.n-1)), b.iconst(last), b.iconst(sp.per/sp.bk)))
+}
+
+// k0 is the first K of step kt (index type) of this workgroup's share.
+func (b *builder) k0(sp kSplit, kt *Expr) *Expr {
+	if sp.n == 1 {
+		return mulE(kt, sp.bk)
+	}
+	return addE(sp.base, mulE(kt, sp.bk))
+}
+
+// splitFinish, after the last step of a split product, leaves the threads of the
+// workgroup that counts last for its tile with the sums of all the shares in the float32
+// accumulators acc (accs a thread), and ends the others. bz is the workgroup's batch, tid
+// the thread's index in the workgroup of threads, groups the grid.
+func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, groups [3]int) {
+	if sp.n == 1 {
+		return
+	}
+	tiles := groups[0] * groups[1] * (groups[2] / sp.n)
+	per := accs * threads // a partial tile
+	pc, pp := len(b.p.Params), len(b.p.Params)+1
+	b.p.Params = append(b.p.Params, Param{Name: "counters", DType: graph.Int32, Write: true, Len: tiles},
+		Param{Name: "partials", DType: graph.Float32, Write: true, Len: tiles * sp.n * per})
+	b.p.Split = Workspace{Counters: tiles, Partials: tiles * sp.n * per}
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "splitLast", Type: T(I32), Len: 1})
+	ic, i32 := b.iconst, func(v int) *Expr { return Int(int64(v), I32) }
+	tid = b.named("ptid", Cast(tid, b.idx))
+	gx, gy := Cast(Spec(GroupID, 0, U32), b.idx), Cast(Spec(GroupID, 1, U32), b.idx)
+	tile := b.named("tile", addE(mulE(addE(mulE(bz, groups[1]), gy), groups[0]), gx))
+	// partial is the place of accumulator i of this thread in share z of the tile.
+	partial := func(z, i *Expr) *Expr {
+		return addE(addE(mulE(addE(mulE(tile, sp.n), z), per), mulE(i, threads)), tid)
+	}
+	iv := Var("si", T(b.idx))
+	loop := func(v *Expr, n int, body []Stmt, unroll bool) *For {
+		return &For{Var: v.Name, Type: b.idx, Start: ic(0), End: ic(n), Step: ic(1), Body: body, Unroll: unroll}
+	}
+	accAt := func(i *Expr) *Expr { return Index("acc", T(F32), Cast(i, I32)) }
+	b.emit(&Comment{Text: "Split K: store this share's partial tile, count it done, and leave the sum to the workgroup that counts last."})
+	b.emit(loop(iv, accs, []Stmt{&Store{Param: pp, Index: partial(sp.share, iv), Value: accAt(iv)}}, true))
+	b.emit(&Intrinsic{Op: IFenceDevice}, &Barrier{})
+	count := b.block(func() {
+		before := b.named("arrived", Call(FnAtomicAdd, I32, Addr(Load(pc, T(I32), tile)), i32(1)))
+		last := b.named("last", Bin(OEq, before, i32(sp.n-1)))
+		b.emit(&Assign{Name: "splitLast", Index: i32(0), Value: Sel(last, i32(1), i32(0))})
+		b.emit(&If{Cond: last, Then: []Stmt{&Store{Param: pc, Index: tile, Value: i32(0)}}})
+	})
+	b.emit(&If{Cond: Bin(OEq, tid, ic(0)), Then: count}, &Barrier{})
+	b.emit(&If{Cond: Bin(OEq, Index("splitLast", T(I32), i32(0)), i32(0)), Then: []Stmt{&Return{}}})
+	b.emit(&Intrinsic{Op: IFenceDevice})
+	zv := Var("sz", T(b.idx))
+	sum := loop(iv, accs, []Stmt{&Assign{Name: "acc", Index: Cast(iv, I32),
+		Value: Bin(OAdd, accAt(iv), Load(pp, T(F32), partial(zv, iv)))}}, true)
+	b.emit(loop(iv, accs, []Stmt{&Assign{Name: "acc", Index: Cast(iv, I32), Value: Zero(F32)}}, true))
+	b.emit(loop(zv, sp.n, []Stmt{sum}, false))
+}

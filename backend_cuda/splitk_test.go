@@ -1,0 +1,260 @@
+package backend_cuda
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/codegen"
+	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/internal/half"
+	"github.com/crossbar-compute/crossbar/tensor"
+)
+
+// TestEmuSplitK runs products with K split among the workgroups of each tile in the
+// emulator, on the SIMT tiles, the warp-level tensor-core template and the warpgroup
+// template: with partial tiles at the edges, a last share shorter than the others,
+// batches, A or B transposed and a bias in the epilogue. Both modes must give the same
+// bytes (the deferred mode runs the blocks in reverse order, so another workgroup counts
+// last), within rounding of a float64 product, and leave the counters zero.
+func TestEmuSplitK(t *testing.T) {
+	sm80, sm90 := TypicalArch(80), TypicalArch(90)
+	sm90.WarpgroupMMA = true
+	for _, c := range []struct {
+		name          string
+		arch          Arch
+		dt            graph.DType
+		batch         int
+		m, n, k       int
+		transA, trans bool // A stored K × M, B stored N × K
+		bias          bool
+		o             codegen.Options
+		splits        int // shares of K
+	}{
+		{"simt", sm80, graph.Float32, 1, 70, 50, 300, false, false, false, codegen.Options{SplitK: 3}, 3},
+		{"simt-spread-batch-bias", sm80, graph.Float32, 2, 130, 140, 200, false, true, true,
+			codegen.Options{BlockM: 128, BlockN: 128, BlockK: 8, ThreadM: 8, ThreadN: 8, Buffers: 2, Spread: true, SplitK: 4}, 4},
+		{"mma-f16", sm80, graph.Float16, 1, 72, 80, 320, false, false, true,
+			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2, SplitK: 4}, 4},
+		{"mma-bf16-transposed-a", sm80, graph.BFloat16, 2, 64, 64, 200, true, false, false,
+			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2, TCStages: 4, SplitK: 2}, 2},
+		{"wgmma-bf16", sm90, graph.BFloat16, 1, 64, 136, 704, false, true, true,
+			codegen.Options{TCBlockM: 64, TCBlockN: 128, TCBlockK: 64, TCStages: 3, SplitK: 3}, 3},
+		{"wgmma-f16-batch", sm90, graph.Float16, 2, 104, 64, 448, true, false, false,
+			codegen.Options{TCBlockM: 128, TCBlockN: 64, TCBlockK: 64, TCStages: 4, SplitK: 6}, 4},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(c.m), uint64(c.k)))
+			// Values exact in every dtype (multiples of 1/64 in [-2, 2)) keep the products
+			// exact, so that only the sums round.
+			val := func() float32 { return float32(r.IntN(256)-128) / 64 }
+			enc := func(v float32, b []byte) {
+				switch c.dt {
+				case graph.Float32:
+					binary.LittleEndian.PutUint32(b, math.Float32bits(v))
+				case graph.Float16:
+					binary.LittleEndian.PutUint16(b, half.Float16From(v))
+				case graph.BFloat16:
+					binary.LittleEndian.PutUint16(b, half.BFloat16From(v))
+				}
+			}
+			size := c.dt.Size()
+			av := make([]float32, c.batch*c.m*c.k) // [batch][m][k]
+			bv := make([]float32, c.batch*c.k*c.n) // [batch][k][n]
+			for i := range av {
+				av[i] = val()
+			}
+			for i := range bv {
+				bv[i] = val()
+			}
+			bias := make([]float32, c.n)
+			for i := range bias {
+				bias[i] = val()
+			}
+			// The operands as stored: A [batch][m][k] or [batch][k][m], B [batch][k][n] or [batch][n][k].
+			ab, bb := make([]byte, len(av)*size), make([]byte, len(bv)*size)
+			for z := range c.batch {
+				for i := range c.m {
+					for p := range c.k {
+						at := (z*c.m+i)*c.k + p
+						if c.transA {
+							at = (z*c.k+p)*c.m + i
+						}
+						enc(av[(z*c.m+i)*c.k+p], ab[at*size:])
+					}
+				}
+				for p := range c.k {
+					for j := range c.n {
+						at := (z*c.k+p)*c.n + j
+						if c.trans {
+							at = (z*c.n+j)*c.k + p
+						}
+						enc(bv[(z*c.k+p)*c.n+j], bb[at*size:])
+					}
+				}
+			}
+			biasb := make([]byte, c.n*size)
+			for j, v := range bias {
+				enc(v, biasb[j*size:])
+			}
+			kern, ins := splitProduct(t, c.dt, c.batch, c.m, c.n, c.k, c.transA, c.trans, c.bias, ab, bb, biasb)
+			p, err := codegen.Lower(kern, c.arch.Target(), optionsFor(kern, c.arch, c.o))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := codegen.Render(p, codegen.CUDA{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("split K: %d shares", c.splits); !strings.Contains(src, want) {
+				t.Fatalf("the kernel does not say %q:\n%s", want, numbered(src))
+			}
+			if c.arch.WarpgroupMMA != strings.Contains(src, "wgmma.mma_async") && c.dt != graph.Float32 {
+				t.Fatalf("warpgroup MMAs %v, want %v (%v)", !c.arch.WarpgroupMMA, c.arch.WarpgroupMMA, p.Notes)
+			}
+			var first []byte
+			for _, mode := range []string{emuEager, emuDeferred} {
+				params := [][]byte{make([]byte, c.batch*c.m*c.n*size)}
+				for _, in := range kern.Inputs {
+					if ins[in] == nil {
+						t.Fatalf("input %v is none of the operands", in)
+					}
+					params = append(params, bytes.Clone(ins[in]))
+				}
+				params = append(params, make([]byte, 4*p.Split.Counters), bytes.Repeat([]byte{0xff}, 4*p.Split.Partials))
+				if err := emulate(t, p, mode, params); err != nil {
+					t.Fatalf("%v\n%s", err, numbered(src))
+				}
+				if cs := params[len(params)-2]; !bytes.Equal(cs, make([]byte, len(cs))) {
+					t.Fatalf("%s mode: counters left not zero", mode)
+				}
+				if first == nil {
+					first = params[0]
+					continue
+				}
+				if !bytes.Equal(first, params[0]) {
+					t.Fatalf("the deferred mode's output (blocks in reverse order) differs from the eager mode's")
+				}
+			}
+			dec := func(b []byte) float64 {
+				switch c.dt {
+				case graph.Float16:
+					return float64(half.Float16To(binary.LittleEndian.Uint16(b)))
+				case graph.BFloat16:
+					return float64(half.BFloat16To(binary.LittleEndian.Uint16(b)))
+				}
+				return float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+			}
+			tol := map[graph.DType]float64{graph.Float32: 1e-6, graph.Float16: 1e-3, graph.BFloat16: 8e-3}[c.dt]
+			for z := range c.batch {
+				for i := range c.m {
+					for j := range c.n {
+						var want float64
+						for p := range c.k {
+							want += float64(av[(z*c.m+i)*c.k+p]) * float64(bv[(z*c.k+p)*c.n+j])
+						}
+						if c.bias {
+							want += float64(bias[j])
+						}
+						at := (z*c.m+i)*c.n + j
+						got := dec(first[at*size:])
+						if !(math.Abs(got-want) <= tol*(math.Abs(want)+math.Sqrt(float64(c.k)))) { // NaN fails
+							t.Fatalf("batch %d element [%d %d]: got %v, want %v", z, i, j, got, want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// splitProduct is the kernel of (bias +) A·B over batches of host operands: A stored
+// batch × M × K (K × M with transA), B batch × K × N (N × K with transB), bias N; and the
+// bytes of each of its input nodes.
+func splitProduct(t *testing.T, dt graph.DType, batch, m, n, k int, transA, transB, withBias bool, ab, bb, biasb []byte) (*graph.Kernel, map[*graph.Node][]byte) {
+	t.Helper()
+	must := func(x *graph.Node, err error) *graph.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	ins := map[*graph.Node][]byte{}
+	host := func(shape []int, data []byte) *graph.Node {
+		x := must(graph.Host(dt, shape, data))
+		ins[x] = data
+		return x
+	}
+	var a, b *graph.Node
+	if transA {
+		a = must(graph.Permute(host([]int{batch, k, m}, ab), []int{0, 2, 1}))
+	} else {
+		a = host([]int{batch, m, k}, ab)
+	}
+	if transB {
+		b = must(graph.Permute(host([]int{batch, n, k}, bb), []int{0, 2, 1}))
+	} else {
+		b = host([]int{batch, k, n}, bb)
+	}
+	y := must(graph.Contract(a, b))
+	if withBias {
+		bias := must(graph.Expand(must(graph.Reshape(host([]int{n}, biasb), []int{1, 1, n})), []int{batch, m, n}))
+		y = must(graph.Binary(graph.OpAdd, y, bias))
+	}
+	ks, err := graph.Schedule([]*graph.Node{y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ks) != 1 {
+		t.Fatalf("%d kernels, want the product alone", len(ks))
+	}
+	return ks[0], ins
+}
+
+// TestFakeSplitKWorkspace launches split-K products on the fake driver: the device gives
+// them a workspace, grows it for a larger one, and keeps its counters zero.
+func TestFakeSplitKWorkspace(t *testing.T) {
+	if inFakeChild() {
+		fakeSplitKChild(t)
+		return
+	}
+	runFakeChild(t, "TestFakeSplitKWorkspace")
+}
+
+func fakeSplitKChild(t *testing.T) {
+	dev, err := backend.Open("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dev.(*Device)
+	for i, c := range []struct{ m, n, k int }{{1760, 16, 1760}, {4224, 16, 1024}} {
+		// Float32 on 64 x 64 tiles: 28 and 66 tiles for the fake's 132 SMs, split 4 and 2
+		// ways: 1.8 and 2.1 MiB of partial tiles.
+		_, kern := fakeProduct(t, graph.Float32, c.m, c.n, c.k)
+		if o := d.tuning.Options(kern); o.SplitK < 2 {
+			t.Fatalf("%dx%dx%d: SplitK %d, want a split", c.m, c.n, c.k, o.SplitK)
+		}
+		before := d.partialBytes
+		a := tensor.RandUniform(uint64(i), tensor.Float32, c.m, c.k).To(d)
+		b := tensor.RandUniform(uint64(i+1), tensor.Float32, c.k, c.n).To(d)
+		if err := a.MatMul(b).Realize(); err != nil {
+			t.Fatal(err)
+		}
+		if d.counters == 0 || d.partials == 0 || d.partialBytes <= before {
+			t.Fatalf("%dx%dx%d: workspace counters %#x, partials %#x of %d bytes (%d before)", c.m, c.n, c.k,
+				d.counters, d.partials, d.partialBytes, before)
+		}
+		// The fake's device memory is host memory.
+		counters := unsafe.Slice((*byte)(*(*unsafe.Pointer)(unsafe.Pointer(&d.counters))), d.counterBytes)
+		if !bytes.Equal(counters, make([]byte, len(counters))) {
+			t.Fatalf("the counters are not zero")
+		}
+	}
+}
