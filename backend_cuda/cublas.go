@@ -255,6 +255,9 @@ func (b *BLAS) Gemm(transA, transB bool, m, n, k int, a, bm, c backend.Buffer) e
 		if m == 0 || n == 0 {
 			return nil
 		}
+		if err := b.d.begin(); err != nil {
+			return err
+		}
 		defer runtime.KeepAlive(&alpha)
 		defer runtime.KeepAlive(&beta)
 		return b.api.gemmEx(b.handle, opB, opA, int32(n), int32(m), int32(k), unsafe.Pointer(&alpha),

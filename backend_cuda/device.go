@@ -104,6 +104,10 @@ type Device struct {
 	mu                         sync.Mutex
 	pinned                     unsafe.Pointer // pinned staging memory for copies, nil if unavailable
 	pinSize                    int
+	// timeMu serializes Time; timer (guarded by mu) is the start event of the Time in
+	// progress, nil when none is.
+	timeMu sync.Mutex
+	timer  *timer
 }
 
 const pinnedBytes = 8 << 20
@@ -314,6 +318,9 @@ func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
 	}
 	what := fmt.Sprintf("cuMemcpyHtoD(%d bytes to %d x %v)", len(src), b.n, b.dt)
 	return d.do(func() error {
+		if err := d.begin(); err != nil {
+			return err
+		}
 		if d.pinned == nil {
 			err := d.drv.check(what, d.drv.memcpyHtoDAsync(b.ptr, unsafe.Pointer(&src[0]), uintptr(len(src)), d.stream))
 			if err == nil {
@@ -350,6 +357,9 @@ func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
 	}
 	what := fmt.Sprintf("cuMemcpyDtoH(%d x %v to %d bytes)", b.n, b.dt, len(dst))
 	return d.do(func() error {
+		if err := d.begin(); err != nil {
+			return err
+		}
 		if d.pinned == nil {
 			err := d.drv.check(what, d.drv.memcpyDtoHAsync(unsafe.Pointer(&dst[0]), b.ptr, uintptr(len(dst)), d.stream))
 			if err == nil {
@@ -554,6 +564,9 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 	defer pin.Unpin()
 	var flag [codegen.GatherFlag]int32
 	err := d.do(func() error {
+		if err := d.begin(); err != nil {
+			return err
+		}
 		if prog.flag {
 			if err := d.drv.check("cuMemsetD32Async", d.drv.memsetD32Async(d.flag, 0, codegen.GatherFlag, d.stream)); err != nil {
 				return err
@@ -599,8 +612,32 @@ func (d *Device) Synchronize() error {
 	return d.do(func() error { return d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream)) })
 }
 
-// Time implements backend.Device with events recorded on the device's stream around fn.
+// timer is the start event of a Time in progress, recorded on the stream by begin.
+type timer struct {
+	start    uintptr
+	recorded bool
+}
+
+// begin records the start event of the Time in progress, if there is one and it is not
+// recorded yet: every method that puts work on the stream calls it first. The caller
+// holds d.mu with the context current.
+func (d *Device) begin() error {
+	if t := d.timer; t != nil && !t.recorded {
+		t.recorded = true
+		return d.drv.check("cuEventRecord", d.drv.eventRecord(t.start, d.stream))
+	}
+	return nil
+}
+
+// Time implements backend.Device with events on the device's stream: from the first work
+// fn puts on the stream (a launch, a copy, a cuBLAS call) to the end of the last. What the
+// host does before the first (scheduling a graph, allocating its output, compiling) is
+// not device time: with an event recorded when Time is called, the stream's idle wait for
+// it would be counted, which for a product of a few microseconds is most of the time.
+// Calls of Time are serialized; fn must not call Time.
 func (d *Device) Time(fn func() error) (time.Duration, error) {
+	d.timeMu.Lock()
+	defer d.timeMu.Unlock()
 	var ev [2]uintptr
 	err := d.do(func() error {
 		for i := range ev {
@@ -608,10 +645,12 @@ func (d *Device) Time(fn func() error) (time.Duration, error) {
 				return err
 			}
 		}
-		return d.drv.check("cuEventRecord", d.drv.eventRecord(ev[0], d.stream))
+		d.timer = &timer{start: ev[0]}
+		return nil
 	})
 	defer func() {
 		_ = d.do(func() error {
+			d.timer = nil
 			for _, e := range ev {
 				if e != 0 {
 					d.drv.eventDestroy(e)
@@ -626,6 +665,10 @@ func (d *Device) Time(fn func() error) (time.Duration, error) {
 	ferr := fn()
 	var ms float32
 	err = d.do(func() error {
+		if err := d.begin(); err != nil { // fn put nothing on the stream: no time
+			return err
+		}
+		d.timer = nil
 		if err := d.drv.check("cuEventRecord", d.drv.eventRecord(ev[1], d.stream)); err != nil {
 			return err
 		}

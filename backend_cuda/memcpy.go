@@ -27,6 +27,9 @@ func (d *Device) CopyBuffer(dst, src backend.Buffer) error {
 		return nil
 	}
 	return d.do(func() error {
+		if err := d.begin(); err != nil {
+			return err
+		}
 		return d.drv.check(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", n), d.drv.memcpyDtoDAsync(db.ptr, sb.ptr, uintptr(n), d.stream))
 	})
 }
