@@ -3,7 +3,6 @@ package backend_cuda
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -17,6 +16,19 @@ import (
 	"github.com/crossbar-compute/crossbar/tensor"
 )
 
+// emuProductCase is a product (bias +) A·B run in the emulator by runEmuProducts.
+type emuProductCase struct {
+	name          string
+	arch          Arch
+	dt            graph.DType
+	batch         int
+	m, n, k       int
+	transA, trans bool // A stored K × M, B stored N × K
+	bias          bool
+	o             codegen.Options
+	want          []string // in the kernel's source
+}
+
 // TestEmuSplitK runs products with K split among the workgroups of each tile in the
 // emulator, on the SIMT tiles, the warp-level tensor-core template and the warpgroup
 // template: with partial tiles at the edges, a last share shorter than the others,
@@ -26,29 +38,49 @@ import (
 func TestEmuSplitK(t *testing.T) {
 	sm80, sm90 := TypicalArch(80), TypicalArch(90)
 	sm90.WarpgroupMMA = true
-	for _, c := range []struct {
-		name          string
-		arch          Arch
-		dt            graph.DType
-		batch         int
-		m, n, k       int
-		transA, trans bool // A stored K × M, B stored N × K
-		bias          bool
-		o             codegen.Options
-		splits        int // shares of K
-	}{
-		{"simt", sm80, graph.Float32, 1, 70, 50, 300, false, false, false, codegen.Options{SplitK: 3}, 3},
+	wg := "wgmma.mma_async"
+	runEmuProducts(t, []emuProductCase{
+		{"simt", sm80, graph.Float32, 1, 70, 50, 300, false, false, false, codegen.Options{SplitK: 3}, []string{"split K: 3 shares"}},
 		{"simt-spread-batch-bias", sm80, graph.Float32, 2, 130, 140, 200, false, true, true,
-			codegen.Options{BlockM: 128, BlockN: 128, BlockK: 8, ThreadM: 8, ThreadN: 8, Buffers: 2, Spread: true, SplitK: 4}, 4},
+			codegen.Options{BlockM: 128, BlockN: 128, BlockK: 8, ThreadM: 8, ThreadN: 8, Buffers: 2, Spread: true, SplitK: 4},
+			[]string{"split K: 4 shares", "in pieces of 4x4"}},
 		{"mma-f16", sm80, graph.Float16, 1, 72, 80, 320, false, false, true,
-			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2, SplitK: 4}, 4},
+			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2, SplitK: 4}, []string{"split K: 4 shares", "xb_mma_f16"}},
 		{"mma-bf16-transposed-a", sm80, graph.BFloat16, 2, 64, 64, 200, true, false, false,
-			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2, TCStages: 4, SplitK: 2}, 2},
+			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2, TCStages: 4, SplitK: 2}, []string{"split K: 2 shares", "xb_mma_bf16"}},
 		{"wgmma-bf16", sm90, graph.BFloat16, 1, 64, 136, 704, false, true, true,
-			codegen.Options{TCBlockM: 64, TCBlockN: 128, TCBlockK: 64, TCStages: 3, SplitK: 3}, 3},
+			codegen.Options{TCBlockM: 64, TCBlockN: 128, TCBlockK: 64, TCStages: 3, SplitK: 3}, []string{"split K: 3 shares", wg}},
 		{"wgmma-f16-batch", sm90, graph.Float16, 2, 104, 64, 448, true, false, false,
-			codegen.Options{TCBlockM: 128, TCBlockN: 64, TCBlockK: 64, TCStages: 4, SplitK: 6}, 4},
-	} {
+			codegen.Options{TCBlockM: 128, TCBlockN: 64, TCBlockK: 64, TCStages: 4, SplitK: 6}, []string{"split K: 4 shares", wg}},
+	})
+}
+
+// TestEmuGathered runs products on tensor cores whose operands are not in aligned rows:
+// gathered along K where K is their contiguous axis, along M or N (into MN-major tiles)
+// where that one is.
+func TestEmuGathered(t *testing.T) {
+	sm80 := TypicalArch(80)
+	small := codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2}
+	split := small
+	split.SplitK = 2
+	runEmuProducts(t, []emuProductCase{
+		// A 40 × 50 (rows of 100 bytes), B 50 × 36 (72 bytes).
+		{"a-along-k-b-along-n", sm80, graph.Float16, 1, 40, 36, 50, false, false, true, small,
+			[]string{"A gathered, B gathered K-minor"}},
+		// A stored 70 × 44 (K × M), B stored 20 × 70 (N × K, rows of 140 bytes).
+		{"a-along-m-b-along-k", sm80, graph.BFloat16, 2, 44, 20, 70, true, true, false, small,
+			[]string{"A gathered K-minor, B gathered"}},
+		// A stored 300 × 36, B 300 × 52: both along M and N, K split.
+		{"both-along-mn-split", sm80, graph.Float16, 1, 36, 52, 300, true, false, false, split,
+			[]string{"A gathered K-minor, B gathered K-minor", "split K: 2 shares"}},
+	})
+}
+
+// runEmuProducts runs each case in the emulator in both modes: the modes must give the
+// same bytes, within rounding of a float64 product, and a split must leave its counters
+// zero.
+func runEmuProducts(t *testing.T, cases []emuProductCase) {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(c.m), uint64(c.k)))
 			// Values exact in every dtype (multiples of 1/64 in [-2, 2)) keep the products
@@ -112,11 +144,10 @@ func TestEmuSplitK(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := fmt.Sprintf("split K: %d shares", c.splits); !strings.Contains(src, want) {
-				t.Fatalf("the kernel does not say %q:\n%s", want, numbered(src))
-			}
-			if c.arch.WarpgroupMMA != strings.Contains(src, "wgmma.mma_async") && c.dt != graph.Float32 {
-				t.Fatalf("warpgroup MMAs %v, want %v (%v)", !c.arch.WarpgroupMMA, c.arch.WarpgroupMMA, p.Notes)
+			for _, want := range c.want {
+				if !strings.Contains(src, want) {
+					t.Fatalf("the kernel does not have %q (%v):\n%s", want, p.Notes, numbered(src))
+				}
 			}
 			var first []byte
 			for _, mode := range []string{emuEager, emuDeferred} {
@@ -127,11 +158,14 @@ func TestEmuSplitK(t *testing.T) {
 					}
 					params = append(params, bytes.Clone(ins[in]))
 				}
-				params = append(params, make([]byte, 4*p.Split.Counters), bytes.Repeat([]byte{0xff}, 4*p.Split.Partials))
+				split := p.Split.Counters > 0
+				if split {
+					params = append(params, make([]byte, 4*p.Split.Counters), bytes.Repeat([]byte{0xff}, 4*p.Split.Partials))
+				}
 				if err := emulate(t, p, mode, params); err != nil {
 					t.Fatalf("%v\n%s", err, numbered(src))
 				}
-				if cs := params[len(params)-2]; !bytes.Equal(cs, make([]byte, len(cs))) {
+				if cs := params[len(params)-2]; split && !bytes.Equal(cs, make([]byte, len(cs))) {
 					t.Fatalf("%s mode: counters left not zero", mode)
 				}
 				if first == nil {
@@ -139,7 +173,7 @@ func TestEmuSplitK(t *testing.T) {
 					continue
 				}
 				if !bytes.Equal(first, params[0]) {
-					t.Fatalf("the deferred mode's output (blocks in reverse order) differs from the eager mode's")
+					t.Fatalf("the deferred mode's output (blocks in reverse order) differs from the eager mode's\n%s", numbered(src))
 				}
 			}
 			dec := func(b []byte) float64 {

@@ -29,7 +29,18 @@ const (
 	tcKMajor            // K runs along rows in memory (A row-major, B column-major)
 	tcMNMajor           // M (of A) or N (of B) runs along rows in memory
 	tcGathered          // neither, or not in aligned rows: read element by element
+	// tcGatheredMN: M (N) runs along rows in memory, but not in aligned 16-byte chunks:
+	// read element by element, 8 neighbours along M (N) a thread, into a tile laid out as
+	// tcMNMajor's, so that the threads of a warp read neighbouring memory.
+	tcGatheredMN
 )
+
+// gathered says whether tiles of layout l go through registers (not cp.async).
+func (l tcLayout) gathered() bool { return l == tcGathered || l == tcGatheredMN }
+
+// mnMajor says whether tiles of layout l are stored MN-major in shared memory: rows of K,
+// chunks along M (N), read by the transposing ldmatrix.
+func (l tcLayout) mnMajor() bool { return l == tcMNMajor || l == tcGatheredMN }
 
 // tcLayoutOf gives the layout in which the tensor-core template can read operand view v
 // of shape [batch..., rows, cols], where kAxis (rows or cols: r-1 or r-2) is K: the view
@@ -110,11 +121,19 @@ func (b *builder) tensorCore(ct contraction) (la, lb tcLayout, warpgroup, ok boo
 	}
 	r := len(ct.a.View.Shape)
 	la, lb = tcLayoutOf(ct.a.View, r-1), tcLayoutOf(ct.b.View, r-2)
+	// Unaligned operands are gathered along the axis their elements are adjacent on in
+	// memory: K of A is its last axis, M the one before; B the other way round.
 	if la == tcNone {
 		la = tcGathered
+		if ct.a.View.Strides[r-2] == 1 && ct.a.View.Strides[r-1] != 1 {
+			la = tcGatheredMN
+		}
 	}
 	if lb == tcNone {
 		lb = tcGathered
+		if ct.b.View.Strides[r-1] == 1 && ct.b.View.Strides[r-2] != 1 {
+			lb = tcGatheredMN
+		}
 	}
 	if b.warpgroupFits(la, lb) {
 		return la, lb, true, true
@@ -145,11 +164,11 @@ type tcTile struct {
 // else [bk][bn]) of one stage, B after A.
 func tcTiles(ct contraction, la, lb tcLayout, bm, bn, bk int) (ta, tb tcTile) {
 	ta = tcTile{e: ct.a, layout: la, rows: bm, chunks: bk / 8}
-	if la == tcMNMajor {
+	if la.mnMajor() {
 		ta.rows, ta.chunks = bk, bm/8
 	}
 	tb = tcTile{e: ct.b, layout: lb, rows: bn, chunks: bk / 8, base: bm * bk}
-	if lb == tcMNMajor {
+	if lb.mnMajor() {
 		tb.rows, tb.chunks = bk, bn/8
 	}
 	return ta, tb
@@ -224,7 +243,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	// Operands that cannot be copied asynchronously (tcGathered) go through registers:
 	// read from memory before the products of a step, stored to shared memory after them.
 	for _, t := range []tcTile{ta, tb} {
-		if t.layout == tcGathered {
+		if t.layout.gathered() {
 			b.emit(&Decl{Name: t.stage(), Type: T(U32), Len: (t.rows*t.chunks + threads - 1) / threads * 4})
 		}
 	}
@@ -235,7 +254,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 		return b.block(func() {
 			k0 := b.named("k0", b.k0(sp, kt))
 			for _, t := range []tcTile{ta, tb} {
-				if t.layout != tcGathered {
+				if !t.layout.gathered() {
 					b.tcCopy(ct, t, bc, row0, col0, k0, s, stage, threads, tid)
 					continue
 				}
@@ -249,13 +268,13 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	storeGathered := func(s *Expr) []Stmt {
 		return b.block(func() {
 			for _, t := range []tcTile{ta, tb} {
-				if t.layout == tcGathered {
+				if t.layout.gathered() {
 					b.tcGather(ct, t, bc, row0, col0, nil, s, stage, threads, tid)
 				}
 			}
 		})
 	}
-	gathered := la == tcGathered || lb == tcGathered
+	gathered := la.gathered() || lb.gathered()
 	b.emit(&Comment{Text: "Start the copies of the first stages; a group per stage, empty or not, keeps the count of groups to wait for fixed."})
 	sv := Var("s", T(I32))
 	b.emit(loop("s", st-1, []Stmt{
@@ -316,7 +335,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 }
 
 func tcLayoutName(l tcLayout) string {
-	return [...]string{tcKMajor: "K-major", tcMNMajor: "K-minor", tcGathered: "gathered"}[l]
+	return [...]string{tcKMajor: "K-major", tcMNMajor: "K-minor", tcGathered: "gathered", tcGatheredMN: "gathered K-minor"}[l]
 }
 
 // tcCopy issues the asynchronous copies of tile t for the step at k0 into stage s: chunk
@@ -370,7 +389,7 @@ func (b *builder) tcFragments(t tcTile, cur, lane, mn, kk *Expr, name string, at
 		mHalf, kHalf = kHalf, mHalf
 	}
 	var r, c *Expr
-	if t.layout != tcMNMajor {
+	if !t.layout.mnMajor() {
 		// Rows are M (N); ldmatrix reads the fragments as they lie.
 		r, c = addE(addE(mn, mulE(mHalf, 8)), i), addE(divE(kk, 8), kHalf)
 	} else {
@@ -378,7 +397,7 @@ func (b *builder) tcFragments(t tcTile, cur, lane, mn, kk *Expr, name string, at
 		r, c = addE(addE(kk, mulE(kHalf, 8)), i), addE(divE(mn, 8), mHalf)
 	}
 	op := ILoadMatrix
-	if t.layout == tcMNMajor {
+	if t.layout.mnMajor() {
 		op = ILoadMatrixT
 	}
 	off := addE(addE(cur, Int(int64(t.base), I32)), t.offset(r, c))
@@ -414,11 +433,20 @@ func (b *builder) tcGather(ct contraction, t tcTile, bc []*Expr, row0, col0, k0,
 	b.tcRounds(t, pre, threads, tid, func(r, c, round *Expr) {
 		reg := func(j int) *Expr { return addE(mulE(round, 4), Int(int64(j), I32)) }
 		if k0 != nil {
-			mn := b.named(pre+"mn", addE(mn0, Cast(r, b.idx)))
-			kc := b.named(pre+"k", addE(k0, Cast(mulE(c, 8), b.idx)))
+			// Row r and chunk c of the tile: an M (N) and 8 values along K, or with
+			// tcGatheredMN a K and 8 values along M (N).
+			mnr, kr := r, mulE(c, 8)
+			if t.layout == tcGatheredMN {
+				mnr, kr = mulE(c, 8), r
+			}
+			mn := b.named(pre+"mn", addE(mn0, Cast(mnr, b.idx)))
+			kc := b.named(pre+"k", addE(k0, Cast(kr, b.idx)))
 			v := make([]*Expr, 8)
 			for i := range v {
-				k := addE(kc, b.iconst(i))
+				mn, k := mn, addE(kc, b.iconst(i))
+				if t.layout == tcGatheredMN {
+					mn, k = addE(mn, b.iconst(i)), kc
+				}
 				inside := Bin(OLAnd, Bin(OLt, mn, b.iconst(lim)), Bin(OLt, k, b.iconst(ct.k)))
 				if isA {
 					v[i] = b.operandValue(ct, t.e, bc, mn, k, inside)

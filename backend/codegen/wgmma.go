@@ -51,7 +51,7 @@ func wgShared(o Options) int { return tcShared(o) + 1024 }
 // lie as la and lb, with the builder's options and target.
 func (b *builder) warpgroupFits(la, lb tcLayout) bool {
 	o := b.o
-	return b.t.WarpgroupMMA && *o.Warpgroup && la != tcGathered && lb != tcGathered && wgCheck(o) == "" &&
+	return b.t.WarpgroupMMA && *o.Warpgroup && !la.gathered() && !lb.gathered() && wgCheck(o) == "" &&
 		(b.t.MaxWorkgroup <= 0 || 2*o.TCBlockM <= b.t.MaxWorkgroup) && (b.t.SharedMemory <= 0 || wgShared(o) <= b.t.SharedMemory)
 }
 
