@@ -109,16 +109,19 @@ func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, group
 	accAt := func(i *Expr) *Expr { return Index("acc", T(F32), Cast(i, I32)) }
 	b.emit(&Comment{Text: "Split K: store this share's partial tile, count it done, and leave the sum to the workgroup that counts last."})
 	b.emit(loop(iv, accs, []Stmt{&Store{Param: pp, Index: partial(sp.share, iv), Value: accAt(iv)}}, true))
-	b.emit(&Intrinsic{Op: IFenceDevice}, &Barrier{})
+	// The barrier orders the workgroup's stores before thread 0's fence, which orders them
+	// before its count for every workgroup (a release); the last to count fences again
+	// before the barrier that lets its threads read the others' stores (an acquire).
+	b.emit(&Barrier{})
 	count := b.block(func() {
+		b.emit(&Intrinsic{Op: IFenceDevice})
 		before := b.named("arrived", Call(FnAtomicAdd, I32, Addr(Load(pc, T(I32), tile)), i32(1)))
 		last := b.named("last", Bin(OEq, before, i32(sp.n-1)))
 		b.emit(&Assign{Name: "splitLast", Index: i32(0), Value: Sel(last, i32(1), i32(0))})
-		b.emit(&If{Cond: last, Then: []Stmt{&Store{Param: pc, Index: tile, Value: i32(0)}}})
+		b.emit(&If{Cond: last, Then: []Stmt{&Intrinsic{Op: IFenceDevice}, &Store{Param: pc, Index: tile, Value: i32(0)}}})
 	})
 	b.emit(&If{Cond: Bin(OEq, tid, ic(0)), Then: count}, &Barrier{})
 	b.emit(&If{Cond: Bin(OEq, Index("splitLast", T(I32), i32(0)), i32(0)), Then: []Stmt{&Return{}}})
-	b.emit(&Intrinsic{Op: IFenceDevice})
 	zv := Var("sz", T(b.idx))
 	sum := loop(iv, accs, []Stmt{&Assign{Name: "acc", Index: Cast(iv, I32),
 		Value: Bin(OAdd, accAt(iv), Load(pp, T(F32), partial(zv, iv)))}}, true)

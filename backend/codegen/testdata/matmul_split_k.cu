@@ -83,19 +83,19 @@ extern "C" __global__ void __launch_bounds__(256) kernel(float* __restrict__ dst
     for (int si = 0; si < 16; si++) {
         partials[(tile * 3 + share) * 4096 + si * 256 + ptid] = acc[si];
     }
-    __threadfence();
     __syncthreads();
     if (ptid == 0) {
+        __threadfence();
         const int arrived = atomicAdd(&counters[tile], 1);
         const bool last = arrived == 2;
         splitLast[0] = last ? 1 : 0;
         if (last) {
+            __threadfence();
             counters[tile] = 0;
         }
     }
     __syncthreads();
     if (splitLast[0] == 0) return;
-    __threadfence();
     #pragma unroll
     for (int si = 0; si < 16; si++) {
         acc[si] = 0.0f;
