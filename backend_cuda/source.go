@@ -63,6 +63,17 @@ func Source(p *codegen.Program) (string, error) {
 	return halfShim + src[len(dialectIncludes):], nil
 }
 
+// SourceFor renders the kernel that a device of architecture a compiles for k before any
+// tuning (the tiles of optionsFor), without a device: for tools, and for reading what the
+// benchmarks measure.
+func SourceFor(a Arch, k *graph.Kernel) (string, error) {
+	p, err := codegen.Lower(k, a.Target(), optionsFor(k, a, codegen.Options{}))
+	if err != nil {
+		return "", fmt.Errorf("cuda: %w", err)
+	}
+	return Source(p)
+}
+
 // Arch is what code generation needs to know of an Nvidia device.
 type Arch struct {
 	CC             int // compute capability, 10*major+minor (80: sm_80)

@@ -116,6 +116,11 @@ func (s cublasSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 				}
 				cb.Note = note
 			}
+			if cb.OK() {
+				if k := kernelNote(cd.Source, sh.gemmShape, d.dt); k != "" {
+					cb.Note = strings.TrimPrefix(cb.Note+"; "+k, "; ")
+				}
+			}
 			rows = append(rows, cb, vb)
 		}
 	}
@@ -123,6 +128,50 @@ func (s cublasSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 		return rows, listErr
 	}
 	return rows, ctx.Err()
+}
+
+// kernelNote is what codegen notes of the kernel that source renders for the product g in
+// dtype dt (its template, tiles, a split of K), "" if that cannot be had: for reading the
+// ratios. The operands' host data is never read.
+func kernelNote(source func(*graph.Kernel) (string, error), g gemmShape, dt graph.DType) string {
+	ar, ac, br, bc := g.stored()
+	zero := make([]byte, max(ar*ac, br*bc)*dt.Size())
+	operand := func(rows, cols int, trans bool) (*graph.Node, error) {
+		x, err := graph.Host(dt, []int{rows, cols}, zero[:rows*cols*dt.Size()])
+		if err != nil || !trans {
+			return x, err
+		}
+		return graph.Permute(x, []int{1, 0})
+	}
+	a, err := operand(ar, ac, g.ta)
+	if err != nil {
+		return ""
+	}
+	b, err := operand(br, bc, g.tb)
+	if err != nil {
+		return ""
+	}
+	c, err := graph.Contract(a, b)
+	if err != nil {
+		return ""
+	}
+	ks, err := graph.Schedule([]*graph.Node{c})
+	if err != nil || len(ks) == 0 {
+		return ""
+	}
+	src, err := source(ks[len(ks)-1])
+	if err != nil {
+		return ""
+	}
+	var notes []string
+	for _, line := range strings.Split(src, "\n") {
+		if n, ok := strings.CutPrefix(line, "// contract "); ok {
+			notes = append(notes, n)
+		} else if n, ok := strings.CutPrefix(line, "// split K: "); ok {
+			notes = append(notes, "split K: "+n)
+		}
+	}
+	return strings.Join(notes, "; ")
 }
 
 // roundTo returns v rounded to dt (float32 values are kept as they are).

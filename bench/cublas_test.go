@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crossbar-compute/crossbar/backend_cuda"
+	"github.com/crossbar-compute/crossbar/graph"
 )
 
 // TestCublasSuiteSkipsOtherDevices checks that the cublas suite on a device that is not a
@@ -72,4 +75,37 @@ func writeList(t *testing.T, list string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestKernelNote checks the notes of the kernels that an H200 (132 SMs, sm_90a) compiles
+// for the suite's products before tuning: warpgroup MMAs for the aligned half-precision
+// cubes, K split for DeepBench's products of few tiles, gathering along N for an operand
+// whose rows are not 16-byte aligned, the SIMT tiles in pieces for float32.
+func TestKernelNote(t *testing.T) {
+	arch := backend_cuda.TypicalArch(90)
+	arch.SMs, arch.WarpgroupMMA = 132, true
+	source := func(k *graph.Kernel) (string, error) { return backend_cuda.SourceFor(arch, k) }
+	for _, c := range []struct {
+		g        gemmShape
+		dt       graph.DType
+		want     []string
+		dontWant string
+	}{
+		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float16, []string{"warpgroup MMA: block 128x256x64"}, "split K"},
+		{gemmShape{m: 1760, n: 16, k: 1760}, graph.BFloat16, []string{"warpgroup MMA: block 64x128x64", "split K: 4 shares"}, ""},
+		{gemmShape{m: 2048, n: 128, k: 2048, ta: true}, graph.Float16, []string{"A K-minor", "split K: 4 shares"}, ""},
+		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"B gathered K-minor"}, "split K"},
+		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float32, []string{"thread tile 8x8 in pieces of 4x4"}, "split K"},
+		{gemmShape{m: 1760, n: 16, k: 1760}, graph.Float32, []string{"tiled: block 64x64x16", "split K: 4 shares"}, ""},
+	} {
+		note := kernelNote(source, c.g, c.dt)
+		for _, w := range c.want {
+			if !strings.Contains(note, w) {
+				t.Errorf("%v %+v: note %q lacks %q", c.dt, c.g, note, w)
+			}
+		}
+		if c.dontWant != "" && strings.Contains(note, c.dontWant) {
+			t.Errorf("%v %+v: note %q has %q", c.dt, c.g, note, c.dontWant)
+		}
+	}
 }

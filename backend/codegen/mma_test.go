@@ -188,7 +188,7 @@ func TestWarpgroupChoice(t *testing.T) {
 		{"f16", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), wgTarget, Options{},
 			"block 128x128x32, 2 warpgroups of 64x128, 3 stages, A K-major, B K-minor"},
 		{"bf16 transposed both", tr(g.host(graph.BFloat16, 64, 128)), tr(g.host(graph.BFloat16, 256, 64)), wgTarget,
-			Options{TCBlockM: 64, TCBlockN: 256, TCBlockK: 64, TCStages: 4}, "block 64x256x64, 1 warpgroups of 64x256, 4 stages, A K-minor, B K-major"},
+			Options{TCBlockM: 64, TCBlockN: 256, TCBlockK: 64, TCStages: 4}, "block 64x256x64, 1 warpgroup of 64x256, 4 stages, A K-minor, B K-major"},
 		{"sm_80", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), tcTarget, Options{}, ""},
 		{"switched off", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), wgTarget, Options{Warpgroup: new(false)}, ""},
 		{"gathered", g.host(graph.Float16, 128, 60), g.host(graph.Float16, 60, 128), wgTarget, Options{}, ""},

@@ -95,8 +95,12 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	if b.k.Inputs[ct.a.Input].DType == graph.BFloat16 {
 		mma = IWarpgroupMMABF16
 	}
-	b.note("contract warpgroup MMA: block %dx%dx%d, %d warpgroups of 64x%d, %d stages, A %s, B %s",
-		bm, bn, bk, bm/64, bn, st, tcLayoutName(la), tcLayoutName(lb))
+	groups := fmt.Sprintf("%d warpgroups", bm/64)
+	if bm == 64 {
+		groups = "1 warpgroup"
+	}
+	b.note("contract warpgroup MMA: block %dx%dx%d, %s of 64x%d, %d stages, A %s, B %s",
+		bm, bn, bk, groups, bn, st, tcLayoutName(la), tcLayoutName(lb))
 	b.p.Local = [3]int{threads, 1, 1}
 	gx, gy := (ct.n+bn-1)/bn, (ct.m+bm-1)/bm
 	sp := b.splitOf(ct, bk, bn/2, threads, gx*gy*max(batch, 1))
