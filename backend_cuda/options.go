@@ -19,7 +19,8 @@ import (
 // cycles a load instead of one, which would make shared memory and not the multiply-adds
 // the limit. On tensor cores such a product takes 128 × 256 blocks of
 // eight 64 × 64 warp tiles, which halves the loads of A per multiply-add, where the device
-// allows their 72 KiB of shared memory; one with less than a wave of the default 128 × 128
+// allows their 72 KiB of shared memory and no operand is gathered (its staging registers
+// would join a thread's 128 accumulators); one with less than a wave of the default 128 × 128
 // blocks takes 64 × 64 blocks of four warps. Smaller products keep the default 64 × 64
 // (CUDA cores) blocks, so that more SMs get work. Products on CUDA cores read the next
 // step's tiles while they multiply (two buffers), as GPUs hide the latency of memory only
@@ -27,7 +28,8 @@ import (
 //
 // With warpgroup MMAs (sm_90a), the tiles are 64 deep along K: 128 × 256 for a wave, in
 // four stages (193 KiB of shared memory, one block an SM); else 128 × 128 in three (97
-// KiB, two blocks an SM); below a wave of those, 64 × 128.
+// KiB, two blocks an SM); below a wave of those, 64 × 128. A product that the warpgroup
+// template does not take (an operand not in aligned rows) gets the mma.sync tiles.
 //
 // A product with fewer tiles than a wave, and K long enough, splits K among the
 // workgroups of each tile (Options.SplitK, see splitFor), where o leaves SplitK to the
@@ -114,13 +116,13 @@ func tilesFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 			default:
 				alt.TCBlockM, alt.TCBlockN, alt.TCStages = 64, 128, 3
 			}
-			if codegen.UsesTensorCores(k, t, alt) {
+			if codegen.UsesWarpgroupMMA(k, t, alt) {
 				return alt
 			}
 			alt = o
 		}
 		switch {
-		case blocks(128, 256) >= wave:
+		case blocks(128, 256) >= wave && !codegen.TensorCoreGathers(k, t, o):
 			alt.TCBlockM, alt.TCBlockN = 128, 256
 		case blocks(128, 128) < wave:
 			alt.TCBlockM, alt.TCBlockN, alt.TCWarpsM, alt.TCWarpsN = 64, 64, 2, 2

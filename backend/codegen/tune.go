@@ -290,8 +290,30 @@ func (o Options) WithTensorContract(c autotune.Config) Options {
 // UsesTensorCores reports whether Lower, with options o on target t, gives kernel k to the
 // tensor-core Contract template (so that a tuner searches TensorContractSpace for it).
 func UsesTensorCores(k *graph.Kernel, t Target, o Options) bool {
+	_, _, ok := tensorCoreLayouts(k, t, o)
+	return ok
+}
+
+// UsesWarpgroupMMA reports whether Lower gives k to the warpgroup form of the tensor-core
+// template (Target.WarpgroupMMA, Options.Warpgroup, operands in aligned rows).
+func UsesWarpgroupMMA(k *graph.Kernel, t Target, o Options) bool {
+	_, wg, ok := tensorCoreLayouts(k, t, o)
+	return ok && wg
+}
+
+// TensorCoreGathers reports whether the tensor-core template, used for k, reads an operand
+// element by element through registers (not in aligned rows): registers that its
+// accumulators share.
+func TensorCoreGathers(k *graph.Kernel, t Target, o Options) bool {
+	l, _, ok := tensorCoreLayouts(k, t, o)
+	return ok && (l[0].gathered() || l[1].gathered())
+}
+
+// tensorCoreLayouts returns the layouts of A and B when the tensor-core template lowers k,
+// and whether in its warpgroup form.
+func tensorCoreLayouts(k *graph.Kernel, t Target, o Options) ([2]tcLayout, bool, bool) {
 	if k.Core == nil || k.Core.Op != graph.OpContract {
-		return false
+		return [2]tcLayout{}, false, false
 	}
 	b := &builder{k: k, t: t, o: o.withDefaults()}
 	if b.t.MaxGroups <= 0 {
@@ -299,8 +321,8 @@ func UsesTensorCores(k *graph.Kernel, t Target, o Options) bool {
 	}
 	ct := b.contraction()
 	if b.skinnyOK(ct) {
-		return false
+		return [2]tcLayout{}, false, false
 	}
-	_, _, _, ok := b.tensorCore(ct)
-	return ok
+	la, lb, wg, ok := b.tensorCore(ct)
+	return [2]tcLayout{la, lb}, wg, ok
 }
