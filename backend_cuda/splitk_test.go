@@ -76,6 +76,20 @@ func TestEmuGathered(t *testing.T) {
 	})
 }
 
+// TestEmuSkinny runs products of few outputs over a long K on the skinny templates, whose
+// threads read 4 steps along K before they accumulate them: K not a multiple of a round,
+// steps left after the rounds, batches and a bias.
+func TestEmuSkinny(t *testing.T) {
+	sm80 := TypicalArch(80)
+	along, rows := "lanes along M", "shuffles in warps"
+	runEmuProducts(t, []emuProductCase{
+		{"along-k-f32", sm80, graph.Float32, 1, 6, 5, 5000, false, false, true, codegen.Options{}, []string{rows, "4 steps a round"}},
+		{"along-k-f16-batch", sm80, graph.Float16, 2, 3, 9, 4100, false, true, false, codegen.Options{}, []string{rows}},
+		{"rows-f32", sm80, graph.Float32, 1, 40, 3, 9000, true, false, false, codegen.Options{}, []string{along, "4 steps a round"}},
+		{"rows-bf16-bias", sm80, graph.BFloat16, 1, 70, 10, 4097, true, false, true, codegen.Options{}, []string{along}},
+	})
+}
+
 // runEmuProducts runs each case in the emulator in both modes: the modes must give the
 // same bytes, within rounding of a float64 product, and a split must leave its counters
 // zero.

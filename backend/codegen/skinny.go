@@ -87,24 +87,29 @@ func (b *builder) contractSkinny(ct contraction) error {
 	iv := Var("i", T(b.idx))
 	b.emit(&For{Var: iv.Name, Type: b.idx, Start: ic(0), End: ic(n), Step: ic(1), Unroll: true,
 		Body: []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(ct.s)}}})
-	kv := Var("k", T(b.idx))
-	body := b.block(func() {
-		av := make([]*Expr, rm)
+	// load reads the operands of step k; add accumulates their products.
+	load := func(k *Expr) []*Expr {
+		v := make([]*Expr, rm+rn)
 		for i := range rm {
 			row := addE(row0, ic(i))
-			av[i] = b.operandValue(ct, ct.a, bc, row, kv, b.edge(row, ct.m, rm))
+			v[i] = b.operandValue(ct, ct.a, bc, row, k, b.edge(row, ct.m, rm))
 		}
 		for j := range rn {
 			col := addE(col0, ic(j))
-			bv := b.operandValue(ct, ct.b, bc, kv, col, b.edge(col, ct.n, rn))
+			v[rm+j] = b.operandValue(ct, ct.b, bc, k, col, b.edge(col, ct.n, rn))
+		}
+		return v
+	}
+	add := func(v []*Expr) {
+		for j := range rn {
 			for i := range rm {
 				at := ic(i*rn + j)
-				b.emit(&Assign{Name: "acc", Index: at, Value: ct.fma(Index("acc", s, at), av[i], bv)})
+				b.emit(&Assign{Name: "acc", Index: at, Value: ct.fma(Index("acc", s, at), v[i], v[rm+j])})
 			}
 		}
-	})
-	b.emit(&Comment{Text: fmt.Sprintf("Each thread takes every %dth step along K.", local)})
-	b.emit(&For{Var: kv.Name, Type: b.idx, Start: tid, End: ic(ct.k), Step: ic(local), Body: body})
+	}
+	b.emit(&Comment{Text: fmt.Sprintf("Each thread takes every %dth step along K, %d steps a round.", local, skinnyUnroll)})
+	b.skinnyLoop(tid, local, ct.k, "k", load, add)
 
 	b.emit(&Comment{Text: "Sum each output over the warp, then over the warps."})
 	red := reduction{op: graph.OpSum, s: ct.s}
@@ -131,6 +136,36 @@ func (b *builder) contractSkinny(ct contraction) error {
 	})
 	b.emit(&If{Cond: Bin(OLt, tid, ic(n)), Then: finish})
 	return err
+}
+
+// skinnyUnroll is the steps along K that a thread of the skinny template reads before it
+// accumulates them: the loads of one step alone leave memory idle for most of its
+// latency, and these products are as fast as memory serves A.
+const skinnyUnroll = 4
+
+// skinnyLoop emits the loop over this thread's steps along K of the skinny templates, k =
+// first, first+stride, ... below n: rounds of skinnyUnroll steps whose operands load
+// reads before add accumulates them, step by step in the order of K, then the steps left
+// one at a time. name prefixes the loop variables.
+func (b *builder) skinnyLoop(first *Expr, stride, n int, name string, load func(k *Expr) []*Expr, add func([]*Expr)) {
+	ic := b.iconst
+	u := skinnyUnroll
+	k0 := Var(name+"0", T(b.idx))
+	round := b.block(func() {
+		vals := make([][]*Expr, u)
+		for i := range u {
+			vals[i] = load(b.named(fmt.Sprintf("%su%d", name, i), addE(k0, ic(i*stride))))
+		}
+		for _, v := range vals {
+			add(v)
+		}
+	})
+	// A round's last step, k0 + (u-1)*stride, must be below n.
+	b.emit(&For{Var: k0.Name, Type: b.idx, Start: first, End: ic(n - (u-1)*stride), Step: ic(u * stride), Body: round})
+	// The rounds took (n + stride - 1 - first) / (u*stride) of them (first < stride).
+	rest := b.named(name+"rest", addE(first, mulE(divE(Bin(OSub, ic(n+stride-1), first), u*stride), u*stride)))
+	kv := Var(name, T(b.idx))
+	b.emit(&For{Var: kv.Name, Type: b.idx, Start: rest, End: ic(n), Step: ic(stride), Body: b.block(func() { add(load(kv)) })})
 }
 
 // edge is the condition that coordinate x (of a block of size per at a multiple of per)
@@ -166,17 +201,21 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 	iv := Var("i", T(b.idx))
 	b.emit(&For{Var: iv.Name, Type: b.idx, Start: ic(0), End: ic(rn), Step: ic(1), Unroll: true,
 		Body: []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(ct.s)}}})
-	kv := Var("k", T(b.idx))
-	body := b.block(func() {
-		av := b.operandValue(ct, ct.a, bc, row, kv, b.edge(row, ct.m, 32))
+	load := func(k *Expr) []*Expr {
+		v := []*Expr{b.operandValue(ct, ct.a, bc, row, k, b.edge(row, ct.m, 32))}
 		for j := range rn {
 			col := addE(col0, ic(j))
-			bv := b.operandValue(ct, ct.b, bc, kv, col, b.edge(col, ct.n, rn))
-			b.emit(&Assign{Name: "acc", Index: ic(j), Value: ct.fma(Index("acc", s, ic(j)), av, bv)})
+			v = append(v, b.operandValue(ct, ct.b, bc, k, col, b.edge(col, ct.n, rn)))
 		}
-	})
-	b.emit(&Comment{Text: fmt.Sprintf("Each warp takes every %dth step along K.", warps)})
-	b.emit(&For{Var: kv.Name, Type: b.idx, Start: warp, End: ic(ct.k), Step: ic(warps), Body: body})
+		return v
+	}
+	add := func(v []*Expr) {
+		for j := range rn {
+			b.emit(&Assign{Name: "acc", Index: ic(j), Value: ct.fma(Index("acc", s, ic(j)), v[0], v[1+j])})
+		}
+	}
+	b.emit(&Comment{Text: fmt.Sprintf("Each warp takes every %dth step along K, %d steps a round.", warps, skinnyUnroll)})
+	b.skinnyLoop(warp, warps, ct.k, "k", load, add)
 
 	b.emit(&Comment{Text: "Sum each output over the warps."})
 	red := reduction{op: graph.OpSum, s: ct.s}
