@@ -45,7 +45,8 @@
 // Products with fewer tiles than the device has SMs and a long K (DeepBench's 1760 × 16 ×
 // 1760) split K among the workgroups of each tile (codegen's Options.SplitK, chosen by
 // splitFor): each stores its partial tile in a workspace that the device keeps and grows
-// (counters, zero between launches, and partial tiles), and the last of a tile sums them
+// (counters, zero between launches, and partial tiles, at most 256 MiB of them; codegen
+// makes no split that would need more), and the last of a tile sums them
 // in the order of K and runs the epilogue, so results do not vary from run to run.
 //
 // BLAS is a cuBLAS baseline (libcublas.so.13, .12 or .11, or CROSSBAR_CUBLAS_LIB, loaded with

@@ -44,6 +44,11 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	if o.SplitK != 0 || c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
 		return o2
 	}
+	switch c.DType {
+	case graph.Float32, graph.Float16, graph.BFloat16: // float32 accumulators: codegen splits these only
+	default:
+		return o2
+	}
 	var bm, bn, bk int
 	if codegen.UsesTensorCores(k, a.Target(), o2) {
 		tc := codegen.TensorContractConfig(o2)
@@ -140,6 +145,15 @@ func tilesFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	if o.BlockM != 0 || o.BlockN != 0 || blocks(128, 128) < wave {
 		return o
 	}
-	o.BlockM, o.BlockN, o.BlockK, o.ThreadM, o.ThreadN, o.Spread = 128, 128, 8, 8, 8, true
+	// Knobs o sets are kept.
+	for _, f := range []struct {
+		p *int
+		v int
+	}{{&o.BlockM, 128}, {&o.BlockN, 128}, {&o.BlockK, 8}, {&o.ThreadM, 8}, {&o.ThreadN, 8}} {
+		if *f.p == 0 {
+			*f.p = f.v
+		}
+	}
+	o.Spread = true
 	return o
 }

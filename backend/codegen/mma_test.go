@@ -227,3 +227,40 @@ func TestWarpgroupChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitKLimits checks when a split of K asked for is not made: on a target without
+// SplitK, for integer accumulators, and where the partial tiles would pass maxPartials
+// (8192³ in 16 shares: 4 GiB); and that a split of more shares than steps takes one step a
+// share.
+func TestSplitKLimits(t *testing.T) {
+	g := gb{t}
+	noSplit := tcTarget
+	noSplit.SplitK = false
+	for _, c := range []struct {
+		name    string
+		dt      graph.DType
+		m, n, k int
+		target  Target
+		splitK  int
+		want    string // in the notes; "" for no split
+	}{
+		{"no SplitK target", graph.Float32, 64, 64, 1024, noSplit, 4, ""},
+		{"int32", graph.Int32, 64, 64, 1024, tcTarget, 4, ""},
+		{"4 GiB of partials", graph.Float32, 8192, 8192, 8192, tcTarget, 16, ""},
+		{"more shares than steps", graph.Float32, 64, 64, 48, tcTarget, 8, "split K: 3 shares of 16"},
+		{"split", graph.Float32, 64, 64, 1024, tcTarget, 4, "split K: 4 shares of 256"},
+	} {
+		k := g.kernel(g.must(graph.Contract(g.host(c.dt, c.m, c.k), g.host(c.dt, c.k, c.n))))
+		p, err := Lower(k, c.target, Options{SplitK: c.splitK})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		notes := strings.Join(p.Notes, "; ")
+		if split := strings.Contains(notes, "split K"); split != (c.want != "") || !strings.Contains(notes, c.want) {
+			t.Errorf("%s: notes %q, want %q", c.name, notes, c.want)
+		}
+		if (p.Split.Counters > 0) != (c.want != "") {
+			t.Errorf("%s: workspace %+v", c.name, p.Split)
+		}
+	}
+}

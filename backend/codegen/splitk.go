@@ -15,6 +15,11 @@ import "github.com/crossbar-compute/crossbar/graph"
 // maxSplitK bounds Options.SplitK.
 const maxSplitK = 64
 
+// maxPartials bounds the partial tiles of a split, in float32 values (256 MiB): a split is
+// for products of few tiles, whose partials take a few MiB; a knob that asks for one on a
+// large product gets none.
+const maxPartials = 1 << 26
+
 // kSplit is how the workgroups of an output tile share K: n shares of per values of K,
 // whole steps of bk; n == 1 is no split.
 type kSplit struct {
@@ -37,7 +42,7 @@ func (b *builder) splitOf(ct contraction, bk, accs, threads, tiles int) kSplit {
 	per := (steps + n - 1) / n
 	n = (steps + per - 1) / per
 	batch := max(graph.NumElements(ct.batch), 1)
-	if n <= 1 || batch*n > b.t.MaxGroups || int64(tiles)*int64(n)*int64(accs*threads) >= 1<<31 {
+	if n <= 1 || batch*n > b.t.MaxGroups || int64(tiles)*int64(n)*int64(accs*threads) > maxPartials {
 		return sp
 	}
 	sp.n, sp.per = n, per*bk
