@@ -49,6 +49,12 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	default:
 		return o2
 	}
+	if groups, steps, ok := codegen.SkinnyShape(k, a.Target(), o2); ok {
+		if s := splitFor(groups, steps, max(a.SMs, 1)); s > 1 {
+			o2.SplitK = s
+		}
+		return o2
+	}
 	var bm, bn, bk int
 	if codegen.UsesTensorCores(k, a.Target(), o2) {
 		tc := codegen.TensorContractConfig(o2)

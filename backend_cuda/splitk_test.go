@@ -87,6 +87,11 @@ func TestEmuSkinny(t *testing.T) {
 		{"along-k-f16-batch", sm80, graph.Float16, 2, 3, 9, 4100, false, true, false, codegen.Options{}, []string{rows}},
 		{"rows-f32", sm80, graph.Float32, 1, 40, 3, 9000, true, false, false, codegen.Options{}, []string{along, "4 steps a round"}},
 		{"rows-bf16-bias", sm80, graph.BFloat16, 1, 70, 10, 4097, true, false, true, codegen.Options{}, []string{along}},
+		// K split: shares of whole strides (512 steps, 16 for the rows), the last shorter.
+		{"along-k-split", sm80, graph.Float16, 2, 5, 7, 5000, false, false, true, codegen.Options{SplitK: 3},
+			[]string{rows, "split K: 3 shares of 2048"}},
+		{"rows-split", sm80, graph.Float32, 1, 40, 16, 9000, true, false, true, codegen.Options{SplitK: 4},
+			[]string{"32x16 outputs", "split K: 4 shares of 2256"}},
 	})
 }
 

@@ -97,6 +97,10 @@ func TestKernelNote(t *testing.T) {
 		// Gathered: mma.sync, with tiles that leave registers for the staging.
 		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"tensor core: block 128x128x32", "B gathered K-minor"}, "split K"},
 		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float32, []string{"thread tile 8x8 in pieces of 4x4"}, "split K"},
+		// Skinny: 128 workgroups of 4 rows fill the SMs; 32 of 32 rows and all 16 columns
+		// (A read once) split K 4 ways.
+		{gemmShape{m: 512, n: 8, k: 500000}, graph.Float16, []string{"skinny: 4x8 outputs"}, "split K"},
+		{gemmShape{m: 1024, n: 16, k: 500000, ta: true}, graph.BFloat16, []string{"skinny: 32x16 outputs", "split K: 4 shares"}, ""},
 		{gemmShape{m: 1760, n: 16, k: 1760}, graph.Float32, []string{"tiled: block 64x64x16", "split K: 4 shares"}, ""},
 	} {
 		note := kernelNote(source, c.g, c.dt)

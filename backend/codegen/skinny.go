@@ -15,8 +15,10 @@ import (
 // rows (the lanes of a warp) by up to 8 columns, each warp taking every (skinnyLocal/32)-th
 // step of K, the partial sums meeting in shared memory. It needs shuffles (Target.Shuffle).
 
-// skinnyRows and skinnyCols bound the outputs of one workgroup.
-const skinnyRows, skinnyCols = 4, 8
+// skinnyRows and skinnyCols bound the outputs of one workgroup where A is contiguous along
+// K, 32 rows and skinnyRowsCols where it is along M: a product of up to that many columns
+// reads A once.
+const skinnyRows, skinnyCols, skinnyRowsCols = 4, 8, 16
 
 // skinnyLocal is the workgroup size of the skinny template: with few workgroups, each
 // needs many warps in flight to keep memory busy.
@@ -63,6 +65,31 @@ func (b *builder) skinnyMapOf(ct contraction) skinnyMap {
 
 func (b *builder) skinnyOK(ct contraction) bool { return b.skinnyMapOf(ct) != skinnyNone }
 
+// SkinnyShape reports whether Lower gives k to a skinny template on target t, and then
+// its workgroups without a split of K and the steps along K (strides of its threads or
+// warps) that a split shares out.
+func SkinnyShape(k *graph.Kernel, t Target, o Options) (groups, steps int, ok bool) {
+	if k.Core == nil || k.Core.Op != graph.OpContract {
+		return 0, 0, false
+	}
+	b := &builder{k: k, t: t, o: o.withDefaults()}
+	if b.t.MaxGroups <= 0 {
+		b.t.MaxGroups = 65535
+	}
+	ct := b.contraction()
+	batch := max(graph.NumElements(ct.batch), 1)
+	local := b.skinnyThreads()
+	switch b.skinnyMapOf(ct) {
+	case skinnyAlong:
+		rm, rn := min(ct.m, skinnyRows), min(ct.n, skinnyCols)
+		return batch * ((ct.m + rm - 1) / rm) * ((ct.n + rn - 1) / rn), (ct.k + local - 1) / local, true
+	case skinnyRowsK:
+		rn, warps := min(ct.n, skinnyRowsCols), local/32
+		return batch * ((ct.m + 31) / 32) * ((ct.n + rn - 1) / rn), (ct.k + warps - 1) / warps, true
+	}
+	return 0, 0, false
+}
+
 func (b *builder) contractSkinny(ct contraction) error {
 	if b.skinnyMapOf(ct) == skinnyRowsK {
 		return b.contractSkinnyRows(ct)
@@ -74,14 +101,24 @@ func (b *builder) contractSkinny(ct contraction) error {
 	b.note("contract skinny: %dx%d outputs a workgroup of %d threads along K = %d, shuffles in warps, then across %d warps",
 		rm, rn, local, ct.k, warps)
 	b.p.Local = [3]int{local, 1, 1}
-	b.p.Groups = [3]int{(ct.n + rn - 1) / rn, (ct.m + rm - 1) / rm, max(batch, 1)}
+	gx, gy := (ct.n+rn-1)/rn, (ct.m+rm-1)/rm
+	// Split K in shares of whole strides, the workgroup's outputs one a thread.
+	sp := b.splitOf(ct, local, 1, local, gx*gy*max(batch, 1))
+	if rm*rn > local {
+		sp = kSplit{n: 1, per: ct.k, bk: local, k: ct.k}
+	}
+	if sp.n > 1 {
+		b.note("split K: %d shares of %d", sp.n, sp.per)
+	}
+	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 	ic := b.iconst
 	s := T(ct.s)
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
 	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), rm))
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), rn))
-	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
+	bz := b.batch(&sp)
 	bc := b.decode(bz, ct.batch, "b")
+	first, end := b.share(sp, tid)
 	n := rm * rn
 	b.emit(&Decl{Name: "acc", Type: s, Len: n})
 	iv := Var("i", T(b.idx))
@@ -109,7 +146,7 @@ func (b *builder) contractSkinny(ct contraction) error {
 		}
 	}
 	b.emit(&Comment{Text: fmt.Sprintf("Each thread takes every %dth step along K, %d steps a round.", local, skinnyUnroll)})
-	b.skinnyLoop(tid, local, ct.k, "k", load, add)
+	b.skinnyLoop(first, local, end, "k", load, add)
 
 	b.emit(&Comment{Text: "Sum each output over the warp, then over the warps."})
 	red := reduction{op: graph.OpSum, s: ct.s}
@@ -125,17 +162,45 @@ func (b *builder) contractSkinny(ct contraction) error {
 	})
 	b.emit(&If{Cond: Bin(OEq, lane, ic(0)), Then: save}, &Barrier{})
 	var err error
-	finish := b.block(func() {
+	sum := func() *Expr {
 		sum := b.variable("sum", Index("partial", s, mulE(tid, warps)))
 		for w := 1; w < warps; w++ {
 			b.emit(&Assign{Name: sum.Name, Value: red.combine(sum, Index("partial", s, addE(mulE(tid, warps), ic(w))))})
 		}
+		return sum
+	}
+	store := func(v *Expr) {
 		row := b.named("row", addE(row0, divE(tid, rn)))
 		col := b.named("col", addE(col0, remE(tid, rn)))
-		err = b.storeProduct(ct, bz, row, col, sum)
-	})
-	b.emit(&If{Cond: Bin(OLt, tid, ic(n)), Then: finish})
+		err = b.storeProduct(ct, bz, row, col, v)
+	}
+	b.skinnyFinish(sp, ic(n), tid, bz, sum, store)
 	return err
+}
+
+// share returns the first step along K of this thread (at offset tid in a stride) and the
+// end of its workgroup's share of K: all of K without a split.
+func (b *builder) share(sp kSplit, tid *Expr) (first, end *Expr) {
+	if sp.n == 1 {
+		return tid, b.iconst(sp.k)
+	}
+	end = b.named("kend", Sel(Bin(OEq, sp.share, b.iconst(sp.n-1)), b.iconst(sp.k), addE(sp.base, b.iconst(sp.per))))
+	return b.named("kfirst", addE(sp.base, tid)), end
+}
+
+// skinnyFinish ends a skinny template: the threads below outputs (one output each) take
+// their output's sum, and, past a split of K (which all the threads join), store it.
+func (b *builder) skinnyFinish(sp kSplit, outputs, tid, bz *Expr, sum func() *Expr, store func(*Expr)) {
+	inside := Bin(OLt, tid, outputs)
+	if sp.n == 1 {
+		b.emit(&If{Cond: inside, Then: b.block(func() { store(sum()) })})
+		return
+	}
+	b.emit(&If{Cond: inside, Then: b.block(func() {
+		b.emit(&Assign{Name: "acc", Index: Int(0, I32), Value: sum()})
+	})})
+	b.splitFinish(sp, 1, b.p.Local[0], bz, tid, b.p.Groups)
+	b.emit(&If{Cond: inside, Then: b.block(func() { store(Index("acc", T(F32), Int(0, I32))) })})
 }
 
 // skinnyUnroll is the steps along K that a thread of the skinny template reads before it
@@ -147,7 +212,7 @@ const skinnyUnroll = 4
 // first, first+stride, ... below n: rounds of skinnyUnroll steps whose operands load
 // reads before add accumulates them, step by step in the order of K, then the steps left
 // one at a time. name prefixes the loop variables.
-func (b *builder) skinnyLoop(first *Expr, stride, n int, name string, load func(k *Expr) []*Expr, add func([]*Expr)) {
+func (b *builder) skinnyLoop(first *Expr, stride int, n *Expr, name string, load func(k *Expr) []*Expr, add func([]*Expr)) {
 	ic := b.iconst
 	u := skinnyUnroll
 	k0 := Var(name+"0", T(b.idx))
@@ -160,12 +225,19 @@ func (b *builder) skinnyLoop(first *Expr, stride, n int, name string, load func(
 			add(v)
 		}
 	})
+	// plus is n + d, folded where n is a literal.
+	plus := func(d int) *Expr {
+		if n.IsConst() {
+			return ic(int(n.I) + d)
+		}
+		return Bin(OAdd, n, ic(d))
+	}
 	// A round's last step, k0 + (u-1)*stride, must be below n.
-	b.emit(&For{Var: k0.Name, Type: b.idx, Start: first, End: ic(n - (u-1)*stride), Step: ic(u * stride), Body: round})
-	// The rounds took (n + stride - 1 - first) / (u*stride) of them (first < stride).
-	rest := b.named(name+"rest", addE(first, mulE(divE(Bin(OSub, ic(n+stride-1), first), u*stride), u*stride)))
+	b.emit(&For{Var: k0.Name, Type: b.idx, Start: first, End: plus(-(u - 1) * stride), Step: ic(u * stride), Body: round})
+	// The rounds took (n + stride - 1 - first) / (u*stride) of them (first < n + stride).
+	rest := b.named(name+"rest", addE(first, mulE(divE(Bin(OSub, plus(stride-1), first), u*stride), u*stride)))
 	kv := Var(name, T(b.idx))
-	b.emit(&For{Var: kv.Name, Type: b.idx, Start: rest, End: ic(n), Step: ic(stride), Body: b.block(func() { add(load(kv)) })})
+	b.emit(&For{Var: kv.Name, Type: b.idx, Start: rest, End: n, Step: ic(stride), Body: b.block(func() { add(load(kv)) })})
 }
 
 // edge is the condition that coordinate x (of a block of size per at a multiple of per)
@@ -182,12 +254,20 @@ func (b *builder) edge(x *Expr, lim, per int) *Expr {
 func (b *builder) contractSkinnyRows(ct contraction) error {
 	local := b.skinnyThreads()
 	warps := local / 32
-	rn := min(ct.n, skinnyCols)
+	rn := min(ct.n, skinnyRowsCols)
 	batch := graph.NumElements(ct.batch)
 	b.note("contract skinny: 32x%d outputs a workgroup of %d threads, lanes along M, %d warps along K = %d",
 		rn, local, warps, ct.k)
 	b.p.Local = [3]int{local, 1, 1}
-	b.p.Groups = [3]int{(ct.n + rn - 1) / rn, (ct.m + 31) / 32, max(batch, 1)}
+	gx, gy := (ct.n+rn-1)/rn, (ct.m+31)/32
+	sp := b.splitOf(ct, warps, 1, local, gx*gy*max(batch, 1))
+	if 32*rn > local {
+		sp = kSplit{n: 1, per: ct.k, bk: warps, k: ct.k}
+	}
+	if sp.n > 1 {
+		b.note("split K: %d shares of %d", sp.n, sp.per)
+	}
+	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 	ic := b.iconst
 	s := T(ct.s)
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
@@ -195,8 +275,9 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), 32))
 	row := b.named("row", addE(row0, lane))
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), rn))
-	bz := b.named("batch", Cast(Spec(GroupID, 2, U32), b.idx))
+	bz := b.batch(&sp)
 	bc := b.decode(bz, ct.batch, "b")
+	first, end := b.share(sp, warp)
 	b.emit(&Decl{Name: "acc", Type: s, Len: rn})
 	iv := Var("i", T(b.idx))
 	b.emit(&For{Var: iv.Name, Type: b.idx, Start: ic(0), End: ic(rn), Step: ic(1), Unroll: true,
@@ -215,7 +296,7 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 		}
 	}
 	b.emit(&Comment{Text: fmt.Sprintf("Each warp takes every %dth step along K, %d steps a round.", warps, skinnyUnroll)})
-	b.skinnyLoop(warp, warps, ct.k, "k", load, add)
+	b.skinnyLoop(first, warps, end, "k", load, add)
 
 	b.emit(&Comment{Text: "Sum each output over the warps."})
 	red := reduction{op: graph.OpSum, s: ct.s}
@@ -225,19 +306,27 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 	}
 	b.emit(&Barrier{})
 	var err error
-	ov := Var("out", T(b.idx))
-	finish := b.block(func() {
-		// Output out is row out%32 and column out/32 of the workgroup's; its sum over the
-		// warps.
-		r, j := b.named("r", remE(ov, 32)), b.named("j", divE(ov, 32))
+	// Output out is row out%32 and column out/32 of the workgroup's.
+	sum := func(out *Expr) *Expr {
+		r, j := b.named("r", remE(out, 32)), b.named("j", divE(out, 32))
 		at := func(w int) *Expr { return addE(mulE(addE(ic(w*rn), j), 32), r) }
 		sum := b.variable("sum", Index("partial", s, at(0)))
 		for w := 1; w < warps; w++ {
 			b.emit(&Assign{Name: sum.Name, Value: red.combine(sum, Index("partial", s, at(w)))})
 		}
-		orow, col := b.named("orow", addE(row0, r)), b.named("col", addE(col0, j))
-		err = b.storeProduct(ct, bz, orow, col, sum)
-	})
+		return sum
+	}
+	store := func(out, v *Expr) {
+		orow, col := b.named("orow", addE(row0, remE(out, 32))), b.named("col", addE(col0, divE(out, 32)))
+		err = b.storeProduct(ct, bz, orow, col, v)
+	}
+	if sp.n > 1 {
+		// One output a thread.
+		b.skinnyFinish(sp, ic(32*rn), tid, bz, func() *Expr { return sum(tid) }, func(v *Expr) { store(tid, v) })
+		return err
+	}
+	ov := Var("out", T(b.idx))
+	finish := b.block(func() { store(ov, sum(ov)) })
 	b.emit(&For{Var: ov.Name, Type: b.idx, Start: tid, End: ic(32 * rn), Step: ic(local), Body: finish})
 	return err
 }
