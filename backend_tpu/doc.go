@@ -19,7 +19,9 @@
 // the plugins of installed Python packages (libtpu/libtpu.so and jax_plugins/*/xla_*_plugin.so
 // under python3's site-packages), then the standard library directories. With none, the
 // backends have no devices and their error wraps backend.ErrUnavailable and lists every path
-// tried.
+// tried. Clients are created without preallocation (the GPU plugins' "preallocate" option;
+// plugins that do not know it get no options), so that listing the devices of a GPU does
+// not take 75% of its memory.
 //
 // A Device is graph-level (backend.SubgraphDevice): the executor hands it each run of
 // consecutive scheduled kernels it accepts (CheckKernel: its dtypes and the emitter) as one

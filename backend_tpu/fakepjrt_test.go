@@ -24,7 +24,11 @@ type fakePJRT struct {
 	codes    map[unsafe.Pointer]int    // error -> code
 	outputs  int                       // PJRT_Executable_NumOutputs
 	options  [][]byte                  // compile options received
-	devices  []unsafe.Pointer
+	// clientOptions are the names of the options of each PJRT_Client_Create; known, when
+	// set, the only ones it accepts (a plugin refuses others with INVALID_ARGUMENT).
+	clientOptions [][]string
+	known         map[string]bool
+	devices       []unsafe.Pointer
 }
 
 // The handles are addresses in fakeArena: distinct and never freed by Go.
@@ -161,6 +165,17 @@ func installFakeTable() {
 		if e := f.structSizeAtLeast(a.structSize, fakeClientCreateSize); e != nil {
 			return e
 		}
+		var names []string
+		for _, nv := range unsafe.Slice((*namedValue)(a.createOptions), a.numOptions) {
+			name := string(unsafe.Slice((*byte)(nv.name), nv.nameSize))
+			names = append(names, name)
+			if f.known != nil && !f.known[name] {
+				e := f.handle("error")
+				f.codes[e] = 3
+				return e
+			}
+		}
+		f.clientOptions = append(f.clientOptions, names)
 		a.client = f.handle("client")
 		return nil
 	})

@@ -57,13 +57,23 @@ func openPlugin(c pluginPath) (st *pluginState) {
 	return openClient(a, c.name)
 }
 
+// clientOptions are the options a client is created with: XLA's GPU plugins otherwise
+// reserve most of the device's memory (75%) for their allocator as soon as the client
+// exists, which a program that only lists devices, or also computes on the GPU through
+// another backend, should not pay. Memory is then taken as buffers need it.
+var clientOptions = []clientOption{{name: "preallocate", kind: namedBool, b: false}}
+
 // openClient initializes a loaded plugin, creates its client and describes its addressable
 // devices. A client that cannot be used is destroyed: it may hold the devices.
 func openClient(a *api, name string) (st *pluginState) {
 	if err := a.initialize(); err != nil {
 		return &pluginState{err: err}
 	}
-	client, err := a.createClient(nil)
+	client, err := a.createClient(clientOptions)
+	if err != nil {
+		// Plugins refuse options they do not know (libtpu those of the GPU plugins).
+		client, err = a.createClient(nil)
+	}
 	if err != nil {
 		return &pluginState{err: err}
 	}

@@ -244,3 +244,29 @@ func TestFakePluginConcurrent(t *testing.T) {
 	}
 	f.checkLive(t, "concurrent use", map[string]int{"client": 1, "loaded executable": 1})
 }
+
+// TestFakePluginClientOptions checks that clients are created without the GPU plugins'
+// preallocation, and that a plugin that refuses the option (libtpu) gets a client without
+// options, the refusal's error destroyed.
+func TestFakePluginClientOptions(t *testing.T) {
+	t.Run("accepted", func(t *testing.T) {
+		f, a := newFakePJRT(t)
+		fakeDevices(t, f, a)
+		if len(f.clientOptions) != 1 || len(f.clientOptions[0]) != 1 || f.clientOptions[0][0] != "preallocate" {
+			t.Errorf("client options %v, want [[preallocate]]", f.clientOptions)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		f, a := newFakePJRT(t)
+		f.known = map[string]bool{}
+		fakeDevices(t, f, a)
+		if len(f.clientOptions) != 1 || len(f.clientOptions[0]) != 0 {
+			t.Errorf("client options %v, want one client without options", f.clientOptions)
+		}
+		for h, kind := range f.live {
+			if kind == "error" {
+				t.Errorf("error %p of the refused options is alive", h)
+			}
+		}
+	})
+}
