@@ -12,8 +12,10 @@ import (
 // read neighbouring values of A: where A is contiguous along K, up to 4 rows by 8 columns,
 // each of the skinnyLocal threads taking every skinnyLocal-th step of K, the partial sums
 // meeting through warp shuffles and then shared memory; where A is contiguous along M, 32
-// rows (the lanes of a warp) by up to 8 columns, each warp taking every (skinnyLocal/32)-th
+// rows (the lanes of a warp) by up to 16 columns, each warp taking every (skinnyLocal/32)-th
 // step of K, the partial sums meeting in shared memory. It needs shuffles (Target.Shuffle).
+// With a split of K (Options.SplitK, splitk.go), the workgroups of the same outputs take
+// shares of K, whole strides each, and meet as the tiled templates' do.
 
 // skinnyRows and skinnyCols bound the outputs of one workgroup where A is contiguous along
 // K, 32 rows and skinnyRowsCols where it is along M: a product of up to that many columns
