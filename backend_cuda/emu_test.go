@@ -1145,11 +1145,11 @@ func TestEmuConformance(t *testing.T) {
 }
 
 // TestEmuConformanceSplitK runs the conformance suite's matrix products that split K on a
-// device of 64 SMs (most of them, as the suite's products have few tiles) in the
-// emulator, in both modes: the second runs the blocks in reverse order.
+// device of an H200's 132 SMs (those with K long enough: the suite's products have few
+// tiles) in the emulator, in both modes: the second runs the blocks in reverse order.
 func TestEmuConformanceSplitK(t *testing.T) {
 	arch := TypicalArch(80)
-	arch.SMs = 64
+	arch.SMs = 132
 	products := func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op == graph.OpContract }
 	srcs := emuConformance(t, arch, products, "// split K:")
 	tc := 0
