@@ -306,6 +306,7 @@ type emuDevice struct {
 	selects func(k *graph.Kernel) bool
 	// only, if set, keeps to the emulator just the selected kernels whose source has it.
 	only    string
+	opts    codegen.Options // the device's options (optionsFor fills in the rest)
 	collect func(src string)
 	// counters
 	emulated, launches atomic.Int64
@@ -330,7 +331,7 @@ func (d *emuDevice) Compile(k *graph.Kernel) (backend.Program, error) {
 	if !d.selects(k) {
 		return d.Device.Compile(k)
 	}
-	p, err := codegen.Lower(k, d.arch.Target(), optionsFor(k, d.arch, codegen.Options{}))
+	p, err := codegen.Lower(k, d.arch.Target(), optionsFor(k, d.arch, d.opts))
 	if errors.Is(err, backend.ErrUnsupported) {
 		return d.Device.Compile(k)
 	}

@@ -31,6 +31,8 @@ import (
 // KiB, two blocks an SM); below a wave of those, 64 × 128. A product that the warpgroup
 // template does not take (an operand not in aligned rows) gets the mma.sync tiles.
 //
+// An elementwise kernel of at least 4 × 2048 elements an SM computes 4 elements a thread.
+//
 // A product with fewer tiles than a wave, and K long enough, splits K among the
 // workgroups of each tile (Options.SplitK, see splitFor), where o leaves SplitK to the
 // default.
@@ -39,6 +41,15 @@ import (
 // here yet. They are the priors that tuning (go run ./bench -tune) starts from and checks
 // its winners against.
 func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
+	if k.Core == nil {
+		// An elementwise kernel that fills every SM's 2048 threads four times over computes
+		// 4 elements a thread: streaming memory needs more loads in flight than a thread
+		// with one element has.
+		if o.Elems == 0 && k.Out.Numel() >= 4*2048*max(a.SMs, 1) {
+			o.Elems = 4
+		}
+		return o
+	}
 	o2 := tilesFor(k, a, o)
 	c := k.Core
 	if o.SplitK != 0 || c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {

@@ -79,3 +79,35 @@ func TestOptionsForWarpgroup(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsForElementwise checks that large elementwise kernels compute 4 elements a
+// thread, small ones one, and that options the device was given are kept.
+func TestOptionsForElementwise(t *testing.T) {
+	arch := TypicalArch(90)
+	arch.SMs = 132
+	kernel := func(n int) *graph.Kernel {
+		x, err := graph.Host(graph.Float32, []int{n}, make([]byte, 4*n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := graph.Unary(graph.OpExp, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := graph.Schedule([]*graph.Node{y})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ks[len(ks)-1]
+	}
+	large, small := kernel(1<<24), kernel(1<<16)
+	if o := optionsFor(large, arch, codegen.Options{}); o.Elems != 4 {
+		t.Errorf("2^24 elements: Elems %d, want 4", o.Elems)
+	}
+	if o := optionsFor(small, arch, codegen.Options{}); o.Elems != 0 {
+		t.Errorf("2^16 elements: Elems %d, want the default", o.Elems)
+	}
+	if o := optionsFor(large, arch, codegen.Options{Elems: 2}); o.Elems != 2 {
+		t.Errorf("Elems 2 given: %d", o.Elems)
+	}
+}

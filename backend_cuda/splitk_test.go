@@ -11,6 +11,7 @@ import (
 
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/codegen"
+	"github.com/crossbar-compute/crossbar/backend/cpu"
 	"github.com/crossbar-compute/crossbar/graph"
 	"github.com/crossbar-compute/crossbar/internal/half"
 	"github.com/crossbar-compute/crossbar/tensor"
@@ -308,6 +309,48 @@ func fakeSplitKChild(t *testing.T) {
 		counters := unsafe.Slice((*byte)(*(*unsafe.Pointer)(unsafe.Pointer(&d.counters))), d.counterBytes)
 		if !bytes.Equal(counters, make([]byte, len(counters))) {
 			t.Fatalf("the counters are not zero")
+		}
+	}
+}
+
+// TestEmuElementwiseElems runs elementwise kernels whose threads compute 4 elements
+// (Options.Elems) in the emulator, over sizes that end in a partial workgroup (whose
+// threads past the end must not touch memory: the buffers end at a page that faults),
+// with a broadcast operand and a transposed one, and compares with the CPU device.
+func TestEmuElementwiseElems(t *testing.T) {
+	elementwise := func(k *graph.Kernel) bool { return k.Core == nil }
+	d := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-elems", arch: TypicalArch(80), selects: elementwise,
+		only: "4 a thread", opts: codegen.Options{Elems: 4, Local: 64}}
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, c := range []struct{ m, n int }{{37, 29}, {16, 64}, {5, 300}} {
+		a, b, bias := make([]float32, c.m*c.n), make([]float32, c.n*c.m), make([]float32, c.n)
+		for i := range a {
+			a[i], b[i] = float32(r.Float64()*2-1), float32(r.Float64()*2-1)
+		}
+		for i := range bias {
+			bias[i] = float32(r.Float64())
+		}
+		f := func(dev backend.Device) ([]float32, error) {
+			x := tensor.New(a, c.m, c.n).To(dev)
+			y := tensor.New(b, c.n, c.m).To(dev).Transpose()
+			return tensor.Data[float32](x.Mul(y).Add(tensor.New(bias, c.n).To(dev)).ReLU())
+		}
+		before := d.emulated.Load()
+		got, err := f(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.emulated.Load() == before {
+			t.Fatalf("%dx%d: no kernel with 4 elements a thread was emulated", c.m, c.n)
+		}
+		want, err := f(cpu.New())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%dx%d: element %d: got %v, want %v", c.m, c.n, i, got[i], want[i])
+			}
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/codegen"
 	"github.com/crossbar-compute/crossbar/backend/cpu"
 	"github.com/crossbar-compute/crossbar/tensor"
@@ -84,6 +85,56 @@ func TestMatMulSpread(t *testing.T) {
 		for i := range want {
 			if e := math.Abs(float64(got[i] - want[i])); e > 1e-5*(1+math.Abs(float64(want[i]))) || math.IsNaN(float64(got[i])) {
 				t.Fatalf("%s: %dx%dx%d: element [%d %d]: got %v, want %v", c.o, c.m, c.n, c.k, i/c.n, i%c.n, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestElementwiseElems runs elementwise kernels whose threads compute 2 and 4 elements
+// (Options.Elems), over sizes that end in a partial workgroup, with a broadcast operand and
+// a transposed one, and compares with the CPU device. Each configuration has shapes of its
+// own, so that no program compiled with other knobs is found in the cache.
+func TestElementwiseElems(t *testing.T) {
+	d := device(t)
+	saved := d.opts
+	defer func() { d.opts = saved }()
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, c := range []struct {
+		o    codegen.Options
+		m, n int
+	}{
+		{codegen.Options{Elems: 4, Local: 64}, 37, 29},  // 1073 elements: 4 full workgroups of 256 and a partial one
+		{codegen.Options{Elems: 2, Local: 32}, 16, 32},  // 512: whole workgroups
+		{codegen.Options{Elems: 4, Local: 128}, 41, 53}, // a partial workgroup of 2173 - 2048
+	} {
+		d.opts = c.o
+		a := make([]float32, c.m*c.n)
+		b := make([]float32, c.n*c.m)
+		bias := make([]float32, c.n)
+		for i := range a {
+			a[i] = float32(r.Float64()*2 - 1)
+			b[i] = float32(r.Float64()*2 - 1)
+		}
+		for i := range bias {
+			bias[i] = float32(r.Float64())
+		}
+		f := func(dev backend.Device) ([]float32, error) {
+			x := tensor.New(a, c.m, c.n).To(dev)
+			y := tensor.New(b, c.n, c.m).To(dev).Transpose()
+			z := tensor.New(bias, c.n).To(dev)
+			return tensor.Data[float32](x.Mul(y).Add(z).ReLU())
+		}
+		got, err := f(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := f(cpu.New())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: %dx%d: element %d: got %v, want %v", c.o, c.m, c.n, i, got[i], want[i])
 			}
 		}
 	}

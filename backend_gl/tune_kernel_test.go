@@ -106,7 +106,7 @@ func TestKernelTunedKnobs(t *testing.T) {
 		with func(codegen.Options, autotune.Config) codegen.Options
 		ref  func(i int) float64
 	}{
-		{"relu(a*b+c)", relu, autotune.Config{"Local": 64}, codegen.Options.WithElementwise,
+		{"relu(a*b+c)", relu, autotune.Config{"Local": 64, "Elems": 2}, codegen.Options.WithElementwise,
 			func(i int) float64 { return math.Max(0, float64(va[i])*float64(vb[i])+float64(vc[i])) }},
 		// Auto picks the group strategy for these rows; the stored entry says serial.
 		{"row sum", sum, autotune.Config{"Reduce": int(codegen.ReduceSerial), "Local": 64, "ReduceLocal": 128}, codegen.Options.WithReduce,

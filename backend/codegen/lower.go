@@ -424,6 +424,9 @@ func literal(dt graph.DType, c graph.Scalar) *Expr {
 // elementwise lowers a kernel without a core: one thread per output element.
 func (b *builder) elementwise() error {
 	n := b.k.Out.Numel()
+	if e := b.o.Elems; e > 1 && n >= e*b.o.Local {
+		return b.elementwiseRounds(n, e)
+	}
 	b.note("elementwise: %d threads in workgroups of %d", n, b.o.Local)
 	gid := b.launch1D(n, b.o.Local)
 	b.guard(gid, n)
@@ -435,6 +438,49 @@ func (b *builder) elementwise() error {
 	}
 	b.emit(&Store{Param: 0, Index: gid, Value: v})
 	return nil
+}
+
+// elementwiseRounds: each thread computes e elements, Local apart, so that a workgroup's
+// loads of one round are adjacent and a thread has e of them in flight before it waits for
+// any. Workgroups entirely inside the output skip the bounds checks, which would keep the
+// loads of later rounds behind the stores of earlier ones.
+func (b *builder) elementwiseRounds(n, e int) error {
+	local := b.o.Local
+	per := local * e
+	b.note("elementwise: %d elements, %d a thread %d apart, in workgroups of %d", n, e, local, local)
+	group := b.launchGroups((n+per-1)/per, local)
+	ic := b.iconst
+	first := b.named("first", addE(mulE(group, per), Cast(Spec(LocalID, 0, U32), b.idx)))
+	var err error
+	rounds := func(guarded bool) []Stmt {
+		return b.block(func() {
+			for i := range e {
+				gid := b.named(fmt.Sprintf("gid%d", i), addE(first, ic(i*local)))
+				one := b.block(func() {
+					en := &env{shape: b.k.Shape, linear: gid}
+					en.coords = b.decode(gid, b.k.Shape, fmt.Sprintf("e%di", i))
+					v, verr := b.value(b.k.Expr, en)
+					if verr != nil {
+						err = verr
+						return
+					}
+					b.emit(&Store{Param: 0, Index: gid, Value: v})
+				})
+				if guarded {
+					b.emit(&If{Cond: Bin(OLt, gid, ic(n)), Then: one})
+				} else {
+					b.emit(one...)
+				}
+			}
+		})
+	}
+	full := Bin(OLe, addE(mulE(group, per), ic(per)), ic(n))
+	if n%per == 0 {
+		b.emit(rounds(false)...)
+	} else {
+		b.emit(&If{Cond: full, Then: rounds(false), Else: rounds(true)})
+	}
+	return err
 }
 
 // epilogue evaluates the kernel's expression at output position pos with the core's value,

@@ -50,6 +50,9 @@ func (s ReduceStrategy) String() string {
 type Options struct {
 	// Local is the workgroup size of elementwise and serial-reduction kernels (default 256).
 	Local int
+	// Elems (default 1) is the elements a thread of an elementwise kernel computes, Local
+	// apart: more loads in flight a thread, for kernels that stream memory.
+	Elems int
 
 	// Reduce is the reduction strategy. Auto picks ReduceGroup when the groups are long
 	// (at least GroupMin elements) and there are few outputs (at most GroupMaxOutputs),
@@ -118,6 +121,7 @@ func (o Options) withDefaults() Options {
 		}
 	}
 	def(&o.Local, 256)
+	def(&o.Elems, 1)
 	def(&o.ReduceLocal, 128)
 	def(&o.GroupMin, 256)
 	def(&o.GroupMaxOutputs, 4096)
@@ -165,6 +169,9 @@ func (o Options) validate(t Target) error {
 	}
 	if o.Buffers != 1 && o.Buffers != 2 {
 		bad = append(bad, fmt.Sprintf("Buffers %d is not 1 or 2", o.Buffers))
+	}
+	if o.Elems > 16 {
+		bad = append(bad, fmt.Sprintf("Elems %d is over 16", o.Elems))
 	}
 	if o.Vec != 1 && o.Vec != 2 && o.Vec != 4 {
 		bad = append(bad, fmt.Sprintf("Vec %d is not 1, 2 or 4", o.Vec))

@@ -112,28 +112,28 @@ func (o Options) WithContract(c autotune.Config) Options {
 // programs.
 func (o Options) String() string {
 	o = o.withDefaults()
-	return fmt.Sprintf("local=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
+	return fmt.Sprintf("local=%d,elems=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
 		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v,spread=%v,splitk=%d",
-		o.Local, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
+		o.Local, o.Elems, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
 		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup, o.Spread, o.SplitK)
 }
 
 // ElementwiseSpaceVersion and ReduceSpaceVersion are part of the kernel signatures of tuned
 // elementwise kernels and reductions, as ContractSpaceVersion is of contractions.
 const (
-	ElementwiseSpaceVersion = "elementwise/v1"
+	ElementwiseSpaceVersion = "elementwise/v2"
 	ReduceSpaceVersion      = "reduce/v1"
 )
 
 // localSizes are the workgroup sizes a search tries for one-thread-per-element kernels.
 var localSizes = []int{32, 64, 128, 256, 512, 1024}
 
-// ElementwiseSpace returns the tuning space of elementwise kernels (one thread per output
-// element) on target t: the workgroup size Local. The prior is the default of Options; a
-// size is valid when it fits t.MaxWorkgroup.
+// ElementwiseSpace returns the tuning space of elementwise kernels on target t: the
+// workgroup size Local and the elements a thread Elems (1, 2 or 4). The prior is the
+// default of Options; a size is valid when it fits t.MaxWorkgroup.
 func ElementwiseSpace(t Target) autotune.Space {
 	return autotune.Space{
-		Knobs: []autotune.Knob{{Name: "Local", Values: localSizes}},
+		Knobs: []autotune.Knob{{Name: "Local", Values: localSizes}, {Name: "Elems", Values: []int{1, 2, 4}}},
 		Prior: ElementwiseConfig(Options{}),
 		Valid: func(c autotune.Config) bool {
 			l := c["Local"]
@@ -145,13 +145,18 @@ func ElementwiseSpace(t Target) autotune.Space {
 // ElementwiseConfig returns the elementwise knob of o as a configuration of
 // ElementwiseSpace (a zero field as its default).
 func ElementwiseConfig(o Options) autotune.Config {
-	return autotune.Config{"Local": o.withDefaults().Local}
+	o = o.withDefaults()
+	return autotune.Config{"Local": o.Local, "Elems": o.Elems}
 }
 
-// WithElementwise returns o with the workgroup size of c, if c sets it.
+// WithElementwise returns o with the workgroup size and elements a thread of c, where c
+// sets them.
 func (o Options) WithElementwise(c autotune.Config) Options {
 	if v, ok := c["Local"]; ok {
 		o.Local = v
+	}
+	if v, ok := c["Elems"]; ok {
+		o.Elems = v
 	}
 	return o
 }

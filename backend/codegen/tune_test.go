@@ -29,7 +29,7 @@ func TestTuningSpaces(t *testing.T) {
 			t.Errorf("%s: prior %v (allowed %v), want the defaults %v", c.name, sp.Prior, sp.Allows(sp.Prior), c.prior)
 		}
 	}
-	if sp := ElementwiseSpace(small); sp.Allows(autotune.Config{"Local": 256}) || !sp.Allows(autotune.Config{"Local": 128}) {
+	if sp := ElementwiseSpace(small); sp.Allows(autotune.Config{"Local": 256, "Elems": 1}) || !sp.Allows(autotune.Config{"Local": 128, "Elems": 4}) {
 		t.Errorf("elementwise: the workgroup limit of 128 is not applied")
 	}
 	rs := ReduceSpace(small)
