@@ -28,7 +28,8 @@
 // backend.ErrOutOfMemory, launch failures to backend.ErrLaunch, NVRTC failures to
 // backend.ErrCompile with NVRTC's log and the numbered source.
 //
-// What the generated kernels do: fused elementwise chains; reductions (serial, or one block
+// What the generated kernels do: fused elementwise chains (4 elements a thread for large
+// ones, for more loads in flight); reductions (serial, or one block
 // per output whose warps combine through shuffles and then across warps); Float16 and
 // BFloat16 products on tensor cores from sm_80 (mma.m16n8k16 with float accumulators,
 // fragments through ldmatrix, operand tiles in swizzled shared memory filled by multi-stage

@@ -16,9 +16,10 @@
 // operation.
 //
 // Templates, each with its knobs in Options (defaults in brackets):
-//   - elementwise: one thread per output element; the domain position is decoded into
-//     coordinates and every load reads its view in place (strides, offset, mask: padding,
-//     broadcasting, slicing, flips and permutations cost no copy) [Local 256];
+//   - elementwise: one thread per output element, or Elems of them Local apart; the domain
+//     position is decoded into coordinates and every load reads its view in place
+//     (strides, offset, mask: padding, broadcasting, slicing, flips and permutations cost
+//     no copy) [Local 256, Elems 1];
 //   - reductions: serial, one thread per output folding nested loops over the reduced
 //     axes, or group, one workgroup per output with strided partial folds combined by warp
 //     shuffles (Target.Shuffle) or a tree in shared memory, chosen by group length and
