@@ -67,6 +67,16 @@ func (b *builder) skinnyMapOf(ct contraction) skinnyMap {
 
 func (b *builder) skinnyOK(ct contraction) bool { return b.skinnyMapOf(ct) != skinnyNone }
 
+// skinnyRowsN is the columns a workgroup of the rows template computes: up to
+// skinnyRowsCols, or skinnyCols for 8-byte accumulators, whose partial sums of 16 columns
+// (16 warps × 32 rows × 16 × 8 bytes) would pass 48 KiB of shared memory.
+func skinnyRowsN(ct contraction) int {
+	if ct.s == F64 || ct.s == I64 || ct.s == U64 {
+		return min(ct.n, skinnyCols)
+	}
+	return min(ct.n, skinnyRowsCols)
+}
+
 // SkinnyShape reports whether Lower gives k to a skinny template on target t, and then
 // its workgroups without a split of K and the steps along K (strides of its threads or
 // warps) that a split shares out.
@@ -86,7 +96,7 @@ func SkinnyShape(k *graph.Kernel, t Target, o Options) (groups, steps int, ok bo
 		rm, rn := min(ct.m, skinnyRows), min(ct.n, skinnyCols)
 		return batch * ((ct.m + rm - 1) / rm) * ((ct.n + rn - 1) / rn), (ct.k + local - 1) / local, true
 	case skinnyRowsK:
-		rn, warps := min(ct.n, skinnyRowsCols), local/32
+		rn, warps := skinnyRowsN(ct), local/32
 		return batch * ((ct.m + 31) / 32) * ((ct.n + rn - 1) / rn), (ct.k + warps - 1) / warps, true
 	}
 	return 0, 0, false
@@ -256,7 +266,7 @@ func (b *builder) edge(x *Expr, lim, per int) *Expr {
 func (b *builder) contractSkinnyRows(ct contraction) error {
 	local := b.skinnyThreads()
 	warps := local / 32
-	rn := min(ct.n, skinnyRowsCols)
+	rn := skinnyRowsN(ct)
 	batch := graph.NumElements(ct.batch)
 	b.note("contract skinny: 32x%d outputs a workgroup of %d threads, lanes along M, %d warps along K = %d",
 		rn, local, warps, ct.k)
