@@ -210,9 +210,6 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	b.p.Local = [3]int{threads, 1, 1}
 	gx, gy := (ct.n+bn-1)/bn, (ct.m+bm-1)/bm
 	sp := b.splitOf(ct, bk, mt*nt*4, threads, gx*gy*max(batch, 1))
-	if sp.n > 1 {
-		b.note("split K: %d shares of %d", sp.n, sp.per)
-	}
 	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 
 	// Tiles: A is [BM][BK] (K-major or gathered) or [BK][BM]; B is [BN][BK] (K-major or

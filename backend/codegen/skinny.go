@@ -115,12 +115,9 @@ func (b *builder) contractSkinny(ct contraction) error {
 	b.p.Local = [3]int{local, 1, 1}
 	gx, gy := (ct.n+rn-1)/rn, (ct.m+rm-1)/rm
 	// Split K in shares of whole strides, the workgroup's outputs one a thread.
-	sp := b.splitOf(ct, local, 1, local, gx*gy*max(batch, 1))
-	if rm*rn > local {
-		sp = kSplit{n: 1, per: ct.k, bk: local, k: ct.k}
-	}
-	if sp.n > 1 {
-		b.note("split K: %d shares of %d", sp.n, sp.per)
+	sp := noSplit(ct, local)
+	if rm*rn <= local {
+		sp = b.splitOf(ct, local, 1, local, gx*gy*max(batch, 1))
 	}
 	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 	ic := b.iconst
@@ -272,12 +269,9 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 		rn, local, warps, ct.k)
 	b.p.Local = [3]int{local, 1, 1}
 	gx, gy := (ct.n+rn-1)/rn, (ct.m+31)/32
-	sp := b.splitOf(ct, warps, 1, local, gx*gy*max(batch, 1))
-	if 32*rn > local {
-		sp = kSplit{n: 1, per: ct.k, bk: warps, k: ct.k}
-	}
-	if sp.n > 1 {
-		b.note("split K: %d shares of %d", sp.n, sp.per)
+	sp := noSplit(ct, warps)
+	if 32*rn <= local {
+		sp = b.splitOf(ct, warps, 1, local, gx*gy*max(batch, 1))
 	}
 	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 	ic := b.iconst

@@ -27,12 +27,15 @@ type kSplit struct {
 	share, base   *Expr // this workgroup's share and its first K (index type); set by batch
 }
 
+// noSplit is all of K in steps of bk.
+func noSplit(ct contraction, bk int) kSplit { return kSplit{n: 1, per: ct.k, bk: bk, k: ct.k} }
+
 // splitOf returns the split of K that the options ask for, as far as the target and the
 // product allow: float32 accumulators, shares of at least one step, the grid and the
-// workspace within their limits. accs and threads are the accumulators of a thread and
-// the threads of a workgroup, tiles the output tiles.
+// workspace within their limits; a split goes in the kernel's notes. accs and threads are
+// the accumulators of a thread and the threads of a workgroup, tiles the output tiles.
 func (b *builder) splitOf(ct contraction, bk, accs, threads, tiles int) kSplit {
-	sp := kSplit{n: 1, per: ct.k, bk: bk, k: ct.k}
+	sp := noSplit(ct, bk)
 	n := b.o.SplitK
 	if n <= 1 || !b.t.SplitK || ct.s != F32 || ct.k <= bk {
 		return sp
@@ -46,6 +49,7 @@ func (b *builder) splitOf(ct contraction, bk, accs, threads, tiles int) kSplit {
 		return sp
 	}
 	sp.n, sp.per = n, per*bk
+	b.note("split K: %d shares of %d", sp.n, sp.per)
 	return sp
 }
 

@@ -104,9 +104,6 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	b.p.Local = [3]int{threads, 1, 1}
 	gx, gy := (ct.n+bn-1)/bn, (ct.m+bm-1)/bm
 	sp := b.splitOf(ct, bk, bn/2, threads, gx*gy*max(batch, 1))
-	if sp.n > 1 {
-		b.note("split K: %d shares of %d", sp.n, sp.per)
-	}
 	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 
 	stage := (bm + bn) * bk // 16-bit values
