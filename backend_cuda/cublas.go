@@ -248,15 +248,12 @@ func (b *BLAS) Gemm(transA, transB bool, m, n, k int, a, bm, c backend.Buffer) e
 		opA, lda = cublasOpT, m
 	}
 	alpha, beta := float32(1), float32(0) // CUBLAS_COMPUTE_32F scales in float32
-	return b.d.do(func() error {
+	return b.d.onStream(func() error {
 		if b.handle == 0 {
 			return fmt.Errorf("cuBLAS: Gemm %dx%dx%d on a closed handle: %w", m, n, k, backend.ErrFreed)
 		}
 		if m == 0 || n == 0 {
 			return nil
-		}
-		if err := b.d.begin(); err != nil {
-			return err
 		}
 		defer runtime.KeepAlive(&alpha)
 		defer runtime.KeepAlive(&beta)

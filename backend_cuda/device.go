@@ -317,10 +317,7 @@ func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
 		return nil
 	}
 	what := fmt.Sprintf("cuMemcpyHtoD(%d bytes to %d x %v)", len(src), b.n, b.dt)
-	return d.do(func() error {
-		if err := d.begin(); err != nil {
-			return err
-		}
+	return d.onStream(func() error {
 		if d.pinned == nil {
 			err := d.drv.check(what, d.drv.memcpyHtoDAsync(b.ptr, unsafe.Pointer(&src[0]), uintptr(len(src)), d.stream))
 			if err == nil {
@@ -356,10 +353,7 @@ func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
 		return nil
 	}
 	what := fmt.Sprintf("cuMemcpyDtoH(%d x %v to %d bytes)", b.n, b.dt, len(dst))
-	return d.do(func() error {
-		if err := d.begin(); err != nil {
-			return err
-		}
+	return d.onStream(func() error {
 		if d.pinned == nil {
 			err := d.drv.check(what, d.drv.memcpyDtoHAsync(unsafe.Pointer(&dst[0]), b.ptr, uintptr(len(dst)), d.stream))
 			if err == nil {
@@ -629,8 +623,20 @@ type timer struct {
 	recorded bool
 }
 
+// onStream is do for f, which puts work on the stream: the Time in progress, if any,
+// starts before it.
+func (d *Device) onStream(f func() error) error {
+	return d.do(func() error {
+		if err := d.begin(); err != nil {
+			return err
+		}
+		return f()
+	})
+}
+
 // begin records the start event of the Time in progress, if there is one and it is not
-// recorded yet: every method that puts work on the stream calls it first. The caller
+// recorded yet: every method that puts work on the stream calls it first (most through
+// onStream; Launch after growing the workspace, which is host work). The caller
 // holds d.mu with the context current.
 func (d *Device) begin() error {
 	if t := d.timer; t != nil && !t.recorded {

@@ -26,10 +26,7 @@ func (d *Device) CopyBuffer(dst, src backend.Buffer) error {
 	if n == 0 {
 		return nil
 	}
-	return d.do(func() error {
-		if err := d.begin(); err != nil {
-			return err
-		}
+	return d.onStream(func() error {
 		return d.drv.check(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", n), d.drv.memcpyDtoDAsync(db.ptr, sb.ptr, uintptr(n), d.stream))
 	})
 }
