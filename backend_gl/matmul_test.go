@@ -48,7 +48,8 @@ func TestMatMulLarge(t *testing.T) {
 }
 
 // TestMatMulSpread runs the tiled template with the thread blocks spread in pieces of 4
-// (Options.Spread) along both axes and along one, on products with partial tiles at both
+// (Options.Spread) along both axes and along one, and with the tiles taken in bands of
+// rows (Options.RasterM), on products with partial tiles at both
 // edges and a ragged last step along K, and compares with the CPU device. Each
 // configuration has shapes of its own, so that no program compiled with other knobs is
 // found in the cache.
@@ -64,6 +65,10 @@ func TestMatMulSpread(t *testing.T) {
 		{codegen.Options{BlockM: 32, BlockN: 64, BlockK: 8, ThreadM: 8, ThreadN: 8, Buffers: 2, Spread: true}, 70, 150, 37},
 		{codegen.Options{BlockM: 64, BlockN: 32, BlockK: 8, ThreadM: 8, ThreadN: 4, Buffers: 1, Spread: true}, 131, 45, 29},
 		{codegen.Options{BlockM: 32, BlockN: 64, BlockK: 16, ThreadM: 2, ThreadN: 8, Vec: 1, Spread: true}, 40, 97, 50},
+		// Tiles in bands of rows: 7 rows of 5 tiles in bands of 3, 3 and 1; 8 rows of 4 in
+		// bands of 4.
+		{codegen.Options{BlockM: 16, BlockN: 16, BlockK: 8, ThreadM: 2, ThreadN: 2, RasterM: 3}, 110, 70, 33},
+		{codegen.Options{BlockM: 16, BlockN: 16, BlockK: 8, ThreadM: 2, ThreadN: 2, RasterM: 4}, 128, 50, 21},
 	} {
 		d.opts = c.o
 		a := make([]float32, c.m*c.k)

@@ -140,8 +140,9 @@ func (b *builder) contractTiled(ct contraction) error {
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "tileA", Type: s, Len: bufs * bk * bm}, &Decl{Name: "tileB", Type: s, Len: bufs * bn * bk})
 	ic := b.iconst
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
-	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), bm))
-	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), bn))
+	trow0, tcol0 := b.tileOf(gx, gy)
+	row0 := b.named("row0", mulE(trow0, bm))
+	col0 := b.named("col0", mulE(tcol0, bn))
 	bz := b.batch(&sp)
 	bc := b.decode(bz, ct.batch, "b")
 	// kend is the end of this workgroup's share of K.
@@ -377,4 +378,34 @@ func (b *builder) operandValue(ct contraction, e *graph.Expr, bc []*Expr, row, c
 		return b.let("v", Load(e.Input+1, T(s), idx))
 	}
 	return b.let("v", Sel(cond, Load(e.Input+1, T(s), idx), Zero(s)))
+}
+
+// maxRasterM bounds Options.RasterM.
+const maxRasterM = 64
+
+// tileOf returns the row and the column of the output tile that this workgroup computes,
+// of gy rows and gx columns of tiles (a batch's): its group's y and x, or with RasterM > 1
+// the tile at its place in the order of bands of RasterM rows (the last band maybe
+// fewer), each band column by column. Every tile is taken once either way.
+func (b *builder) tileOf(gx, gy int) (row, col *Expr) {
+	x, y := Cast(Spec(GroupID, 0, U32), b.idx), Cast(Spec(GroupID, 1, U32), b.idx)
+	r := b.o.RasterM
+	if r <= 1 || gx <= 1 || gy <= 1 {
+		return y, x
+	}
+	r = min(r, gy)
+	b.note("tiles in bands of %d rows", r)
+	ic := b.iconst
+	id := b.named("wgid", addE(mulE(y, gx), x))
+	band := b.named("band", divE(id, r*gx))
+	first := mulE(band, r)
+	in := b.named("inband", remE(id, r*gx))
+	rows := ic(r)
+	if gy%r != 0 {
+		// The last band has the rows that are left.
+		rows = b.named("bandrows", Sel(Bin(OEq, band, ic(gy/r)), ic(gy%r), ic(r)))
+	}
+	row = b.named("rowtile", addE(first, Bin(ORem, in, rows)))
+	col = b.named("coltile", Bin(ODiv, in, rows))
+	return row, col
 }

@@ -38,6 +38,9 @@
 //   - split K (Target.SplitK, SplitK > 1): the tiled and tensor-core templates share the
 //     K of each output tile among workgroups, which meet through a workspace and a
 //     counter; the last sums the partial tiles in order and runs the epilogue (splitk.go);
+//   - the order of the tiles (RasterM > 1): the workgroups of the tiled and tensor-core
+//     templates take the output tiles in bands of RasterM rows, column by column, so that
+//     those running at once share panels of A and B in the cache [1: row by row];
 //   - skinny Contract (Target.Shuffle): few outputs over a long K, a workgroup of threads
 //     splitting K for a few outputs (skinny.go);
 //   - Gather: one thread per output; out-of-range indices are reported in a flag buffer.

@@ -26,10 +26,10 @@ func TestTensorContractSpace(t *testing.T) {
 		t.Errorf("48 KiB of tiles allowed in 32 KiB of shared memory")
 	}
 	for _, c := range []autotune.Config{
-		{"TCBlockM": 256, "TCBlockN": 256, "TCBlockK": 16, "TCWarpsM": 1, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1, "SplitK": 1}, // 1024 accumulators a thread
-		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 2, "Warpgroup": 1, "SplitK": 1},   // warp tiles of 16x16: fine
-		{"TCBlockM": 64, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 1, "SplitK": 1},  // fine
-		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1, "SplitK": 1},   // fine
+		{"TCBlockM": 256, "TCBlockN": 256, "TCBlockK": 16, "TCWarpsM": 1, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, // 1024 accumulators a thread
+		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 2, "Warpgroup": 1, "SplitK": 1, "RasterM": 1},   // warp tiles of 16x16: fine
+		{"TCBlockM": 64, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 1, "SplitK": 1, "RasterM": 1},  // fine
+		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1, "SplitK": 1, "RasterM": 1},   // fine
 	} {
 		want := c["TCWarpsN"] != 1 || c["TCBlockM"] != 256
 		if got := sp.Allows(c); got != want {
@@ -46,22 +46,22 @@ func TestTensorContractSpace(t *testing.T) {
 		c    autotune.Config
 		want bool
 	}{
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1, "SplitK": 1}, true},
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 5, "Warpgroup": 1, "SplitK": 1}, false}, // 241 KiB
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1, "SplitK": 1}, false}, // warps repeat
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 1, "SplitK": 1}, true},
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 0, "SplitK": 1}, false},
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 0, "SplitK": 1}, true},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, true},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 5, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, false}, // 241 KiB
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, false}, // warps repeat
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, true},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 0, "SplitK": 1, "RasterM": 1}, false},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 0, "SplitK": 1, "RasterM": 1}, true},
 	} {
 		if got := wsp.Allows(c.c); got != c.want {
 			t.Errorf("sm_90a: Allows(%v) = %v, want %v", c.c, got, c.want)
 		}
 	}
-	if sp.Allows(autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 0, "SplitK": 1}) {
+	if sp.Allows(autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 0, "SplitK": 1, "RasterM": 1}) {
 		t.Errorf("sm_80: Warpgroup 0 allowed; it is the same kernel as 1")
 	}
 	// SplitK where the target can split K, and 1 alone where it cannot.
-	split := autotune.Config{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 2, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 1, "SplitK": 4}
+	split := autotune.Config{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 2, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 1, "SplitK": 4, "RasterM": 1}
 	noSplit := tcTarget
 	noSplit.SplitK = false
 	nsp := TensorContractSpace(noSplit)

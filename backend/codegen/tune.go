@@ -13,7 +13,7 @@ import (
 
 // ContractSpaceVersion is part of the kernel signature of tuned contractions: it changes
 // whenever the knobs, their grids or the template change, so that old entries are not reused.
-const ContractSpaceVersion = "contract/v4"
+const ContractSpaceVersion = "contract/v5"
 
 // SplitKs are the values of the SplitK knob of the Contract spaces.
 var SplitKs = []int{1, 2, 3, 4, 6, 8, 12, 16}
@@ -25,6 +25,9 @@ func splitKnob(t Target) autotune.Knob {
 	}
 	return autotune.Knob{Name: "SplitK", Values: SplitKs}
 }
+
+// rasterKnob is the RasterM knob of the Contract spaces.
+var rasterKnob = autotune.Knob{Name: "RasterM", Values: []int{1, 4, 8, 16}}
 
 // maxTileLoads bounds the rounds in which a workgroup copies one operand tile: the copy
 // loop is unrolled, so a tile much larger than the workgroup makes a long shader.
@@ -49,6 +52,7 @@ func ContractSpace(t Target) autotune.Space {
 			{Name: "Buffers", Values: []int{1, 2}},
 			{Name: "Spread", Values: []int{0, 1}},
 			splitKnob(t),
+			rasterKnob,
 		},
 		Prior: ContractConfig(d),
 		Valid: func(c autotune.Config) bool {
@@ -90,13 +94,13 @@ func ContractConfig(o Options) autotune.Config {
 		spread = 1
 	}
 	return autotune.Config{"BlockM": o.BlockM, "BlockN": o.BlockN, "BlockK": o.BlockK,
-		"ThreadM": o.ThreadM, "ThreadN": o.ThreadN, "Vec": o.Vec, "Buffers": o.Buffers, "Spread": spread, "SplitK": o.SplitK}
+		"ThreadM": o.ThreadM, "ThreadN": o.ThreadN, "Vec": o.Vec, "Buffers": o.Buffers, "Spread": spread, "SplitK": o.SplitK, "RasterM": o.RasterM}
 }
 
 // WithContract returns o with the tile knobs set from c; knobs c does not set are kept.
 func (o Options) WithContract(c autotune.Config) Options {
 	for name, p := range map[string]*int{"BlockM": &o.BlockM, "BlockN": &o.BlockN, "BlockK": &o.BlockK,
-		"ThreadM": &o.ThreadM, "ThreadN": &o.ThreadN, "Vec": &o.Vec, "Buffers": &o.Buffers, "SplitK": &o.SplitK} {
+		"ThreadM": &o.ThreadM, "ThreadN": &o.ThreadN, "Vec": &o.Vec, "Buffers": &o.Buffers, "SplitK": &o.SplitK, "RasterM": &o.RasterM} {
 		if v, ok := c[name]; ok {
 			*p = v
 		}
@@ -113,9 +117,9 @@ func (o Options) WithContract(c autotune.Config) Options {
 func (o Options) String() string {
 	o = o.withDefaults()
 	return fmt.Sprintf("local=%d,elems=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
-		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v,spread=%v,splitk=%d",
+		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v,spread=%v,splitk=%d,raster=%d",
 		o.Local, o.Elems, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
-		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup, o.Spread, o.SplitK)
+		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup, o.Spread, o.SplitK, o.RasterM)
 }
 
 // ElementwiseSpaceVersion and ReduceSpaceVersion are part of the kernel signatures of tuned
@@ -222,13 +226,14 @@ func (o Options) WithReduce(c autotune.Config) Options {
 
 // TensorContractSpaceVersion is part of the kernel signature of tuned tensor-core
 // contractions, as ContractSpaceVersion is of the tiled ones.
-const TensorContractSpaceVersion = "contract-tc/v3"
+const TensorContractSpaceVersion = "contract-tc/v4"
 
 // TensorContractSpace returns the tuning space of the tensor-core Contract template on
 // target t: the block TCBlockM × TCBlockN × TCBlockK, the warps TCWarpsM × TCWarpsN and the
 // pipeline depth TCStages, on a target with WarpgroupMMA whether to use it (Warpgroup,
 // 1 or 0; its configurations keep the default warps, which do not apply to them, and may
-// have deeper pipelines), and on a target with SplitK, SplitK. The prior is the defaults of Options. A configuration is valid
+// have deeper pipelines), the order of the tiles RasterM, and on a target with SplitK,
+// SplitK. The prior is the defaults of Options. A configuration is valid
 // when its knobs pass the template's checks, the workgroup fits t.MaxWorkgroup, the stages
 // fit t.SharedMemory and a thread's accumulators stay within the register budget.
 func TensorContractSpace(t Target) autotune.Space {
@@ -247,6 +252,7 @@ func TensorContractSpace(t Target) autotune.Space {
 			{Name: "TCStages", Values: stages},
 			{Name: "Warpgroup", Values: warpgroup},
 			splitKnob(t),
+			rasterKnob,
 		},
 		Prior: TensorContractConfig(Options{}),
 		Valid: func(c autotune.Config) bool {
@@ -274,14 +280,14 @@ func TensorContractConfig(o Options) autotune.Config {
 		wg = 1
 	}
 	return autotune.Config{"TCBlockM": o.TCBlockM, "TCBlockN": o.TCBlockN, "TCBlockK": o.TCBlockK,
-		"TCWarpsM": o.TCWarpsM, "TCWarpsN": o.TCWarpsN, "TCStages": o.TCStages, "Warpgroup": wg, "SplitK": o.SplitK}
+		"TCWarpsM": o.TCWarpsM, "TCWarpsN": o.TCWarpsN, "TCStages": o.TCStages, "Warpgroup": wg, "SplitK": o.SplitK, "RasterM": o.RasterM}
 }
 
 // WithTensorContract returns o with the tensor-core knobs set from c; knobs c does not set
 // are kept.
 func (o Options) WithTensorContract(c autotune.Config) Options {
 	for name, p := range map[string]*int{"TCBlockM": &o.TCBlockM, "TCBlockN": &o.TCBlockN, "TCBlockK": &o.TCBlockK,
-		"TCWarpsM": &o.TCWarpsM, "TCWarpsN": &o.TCWarpsN, "TCStages": &o.TCStages, "SplitK": &o.SplitK} {
+		"TCWarpsM": &o.TCWarpsM, "TCWarpsN": &o.TCWarpsN, "TCStages": &o.TCStages, "SplitK": &o.SplitK, "RasterM": &o.RasterM} {
 		if v, ok := c[name]; ok {
 			*p = v
 		}
