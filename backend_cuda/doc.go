@@ -49,6 +49,8 @@
 // (counters, zero between launches, and partial tiles, at most 256 MiB of them; codegen
 // makes no split that would need more), and the last of a tile sums them
 // in the order of K and runs the epilogue, so results do not vary from run to run.
+// Products of at least two waves of tiles take them in bands of 8 rows of tiles
+// (Options.RasterM), so that the tiles running at once share panels of A and B in L2.
 //
 // BLAS is a cuBLAS baseline (libcublas.so.13, .12 or .11, or CROSSBAR_CUBLAS_LIB, loaded with
 // purego) and CopyBuffer a device-to-device copy: the references of the benchmarks and of go
@@ -69,9 +71,10 @@
 // (TestEmuConformance; TestEmuConformanceWarpgroup for the products an sm_90a device gives
 // to warpgroup MMAs, which the emulator decodes by the PTX ISA's descriptor layouts; NVRTC
 // 11.8 compiles those only to PTX, TestNVRTCCompilesWarpgroup; TestEmuConformanceSplitK
-// and TestEmuSplitK for split K, the blocks run in both orders); a fake libcuda and a fake
-// libcublas exercise the bindings, contexts from many goroutines, dynamic shared memory,
-// the split-K workspace and the tuning lookup.
+// and TestEmuSplitK for split K, the blocks run in both orders; TestEmuRaster for the
+// bands of tiles); a fake libcuda and a fake libcublas exercise the bindings, contexts
+// from many goroutines, dynamic shared memory, the split-K workspace and the tuning
+// lookup.
 // The device code (driver calls, copies, launches, timing) runs for real only on a machine
 // with an Nvidia GPU, where TestConformance runs the conformance suite on cuda:0 and
 // scripts/gpu.sh runs it with the benchmarks against cuBLAS.

@@ -31,11 +31,14 @@ import (
 // KiB, two blocks an SM); below a wave of those, 64 × 128. A product that the warpgroup
 // template does not take (an operand not in aligned rows) gets the mma.sync tiles.
 //
+// A product of at least two waves of tiles takes them in bands of 8 rows of tiles
+// (Options.RasterM), for the L2 cache.
+//
 // An elementwise kernel of at least 4 × 2048 elements an SM computes 4 elements a thread.
 //
 // A product with fewer tiles than a wave, and K long enough, splits K among the
 // workgroups of each tile (Options.SplitK, see splitFor), where o leaves SplitK to the
-// default.
+// default; so does one whose workgroups of fewer than 8 warps are about one an SM.
 //
 // These choices follow the usual practice on Nvidia GPUs; they have not been timed on one
 // here yet. They are the priors that tuning (go run ./bench -tune) starts from and checks
@@ -52,48 +55,106 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	}
 	o2 := tilesFor(k, a, o)
 	c := k.Core
-	if o.SplitK != 0 || c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
+	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
 		return o2
 	}
+	sms := max(a.SMs, 1)
+	split := o.SplitK == 0
 	switch c.DType {
 	case graph.Float32, graph.Float16, graph.BFloat16: // float32 accumulators: codegen splits these only
 	default:
-		return o2
+		split = false
 	}
 	if groups, steps, ok := codegen.SkinnyShape(k, a.Target(), o2); ok {
-		if s := splitFor(groups, steps, max(a.SMs, 1)); s > 1 {
+		if s := splitFor(groups, steps, sms, 1); split && s > 1 {
 			o2.SplitK = s
 		}
 		return o2
 	}
-	var bm, bn, bk int
-	if codegen.UsesTensorCores(k, a.Target(), o2) {
+	// The block, and the warps and shared memory of a workgroup.
+	var bm, bn, bk, warps, shared int
+	if t := a.Target(); codegen.UsesTensorCores(k, t, o2) {
 		tc := codegen.TensorContractConfig(o2)
 		bm, bn, bk = tc["TCBlockM"], tc["TCBlockN"], tc["TCBlockK"]
+		warps, shared = tc["TCWarpsM"]*tc["TCWarpsN"], tc["TCStages"]*(bm+bn)*bk*2
+		if codegen.UsesWarpgroupMMA(k, t, o2) {
+			warps, shared = bm/64*4, shared+1024
+		}
 	} else {
 		st := codegen.ContractConfig(o2)
 		bm, bn, bk = st["BlockM"], st["BlockN"], st["BlockK"]
+		warps = (bm / st["ThreadM"]) * (bn / st["ThreadN"]) / 32
+		shared = st["Buffers"] * (bm + bn) * bk * 8 // at most 8 bytes a value
 	}
 	r := len(c.Shape)
 	m, n, kk := c.Shape[r-2], c.Shape[r-1], c.Src[0].View.Shape[r-1]
-	tiles := graph.NumElements(c.Shape[:r-2]) * ((m + bm - 1) / bm) * ((n + bn - 1) / bn)
-	if s := splitFor(tiles, (kk+bk-1)/bk, max(a.SMs, 1)); s > 1 {
+	grid := ((m + bm - 1) / bm) * ((n + bn - 1) / bn) // tiles of a batch
+	if o.RasterM == 0 && grid >= rasterWaves*sms {
+		o2.RasterM = rasterRows
+	}
+	if s := splitFor(graph.NumElements(c.Shape[:r-2])*grid, (kk+bk-1)/bk, sms, residentFor(warps, shared, a)); split && s > 1 {
 		o2.SplitK = s
 	}
 	return o2
 }
+
+// residentWarps is the warps a product gives each SM to hide its latencies with, where
+// its tiles allow (splitFor): with 4 warps, one a scheduler, a scheduler has no other
+// warp to issue while one waits for memory or for its MMAs.
+const residentWarps = 8
+
+// residentFor is how many workgroups of warps warps and shared bytes of shared memory an
+// SM of a is given to reach residentWarps, as far as its shared memory allows.
+func residentFor(warps, shared int, a Arch) int {
+	n := max(1, residentWarps/max(warps, 1))
+	if a.SharedOptIn > 0 && shared > 0 {
+		n = min(n, max(1, a.SharedOptIn/shared))
+	}
+	return n
+}
+
+// A product of at least rasterWaves waves of tiles a batch takes them in bands of
+// rasterRows rows of tiles (Options.RasterM): the tiles of a wave then read fewer, shorter
+// panels of the operands (8192³ in 128 × 256 tiles on 132 SMs: 84 MiB a wave instead of
+// 138), so that more of them come from the L2 cache. Below two waves most of the tiles
+// run at once either way.
+const (
+	rasterWaves = 2
+	rasterRows  = 8
+)
 
 // minShareSteps is the fewest steps along K that splitFor gives a share: fewer would be
 // all prologue and epilogue.
 const minShareSteps = 4
 
 // splitFor returns the SplitK (one of codegen.SplitKs) for a product of tiles output tiles
-// and steps steps along K on a device of sms SMs: 1 from a wave of tiles on, else the
-// split with the least time, counted as waves of workgroups times the share of K each
-// takes, a larger split only when it saves a tenth. 28 tiles of 28 steps on 132 SMs
-// split 4 ways, into 112 workgroups of 7 steps.
-func splitFor(tiles, steps, sms int) int {
-	if tiles <= 0 || tiles >= sms {
+// and steps steps along K on a device of sms SMs, each of which runs perSM of its
+// workgroups at once (residentFor).
+//
+// Fewer tiles than SMs: the split with the least time, counted as waves of workgroups
+// (one an SM) times the share of K each takes, a larger split only when it saves a
+// tenth. 28 tiles of 28 steps on 132 SMs split 4 ways, into 112 workgroups of 7 steps.
+//
+// Tiles enough for every SM but fewer than its perSM: the fewest shares that give the SMs
+// about perSM workgroups each, so that a workgroup waiting for memory leaves others to
+// run. 133 tiles of four warps (35 × 8457 × 2048 on tensor cores) split 2 ways on 132
+// SMs.
+func splitFor(tiles, steps, sms, perSM int) int {
+	if tiles <= 0 || sms <= 0 {
+		return 1
+	}
+	if tiles >= sms {
+		if tiles >= sms*perSM {
+			return 1
+		}
+		for _, s := range codegen.SplitKs {
+			if s*minShareSteps > steps {
+				break
+			}
+			if 10*tiles*s >= 9*sms*perSM {
+				return s
+			}
+		}
 		return 1
 	}
 	best, cost := 1, 1.0

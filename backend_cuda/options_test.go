@@ -111,3 +111,36 @@ func TestOptionsForElementwise(t *testing.T) {
 		t.Errorf("Elems 2 given: %d", o.Elems)
 	}
 }
+
+// TestSplitFor checks the splits of K that products of few tiles get.
+func TestSplitFor(t *testing.T) {
+	for _, c := range []struct {
+		tiles, steps, sms, perSM, want int
+	}{
+		{28, 28, 132, 1, 4},  // 112 workgroups of 7 steps
+		{28, 28, 132, 2, 4},  // fewer tiles than SMs: one workgroup an SM counts
+		{16, 32, 132, 1, 8},  // 128 workgroups of 4 steps
+		{16, 8, 132, 1, 2},   // shares of at least 4 steps
+		{100, 64, 132, 1, 6}, // 5 waves of 11 steps, against one of 64
+		{133, 64, 132, 2, 2}, // two workgroups of four warps an SM
+		{133, 64, 132, 1, 1}, // a wave of workgroups that hide their own latencies
+		{133, 7, 132, 2, 1},  // too few steps to share
+		{300, 64, 132, 2, 1}, // two an SM and more already
+		{200, 64, 132, 4, 3}, // 600 of the 528 places
+		{0, 64, 132, 1, 1},   // nothing to split
+		{28, 28, 0, 1, 1},    // no SMs known
+	} {
+		if got := splitFor(c.tiles, c.steps, c.sms, c.perSM); got != c.want {
+			t.Errorf("splitFor(%d tiles, %d steps, %d SMs, %d an SM) = %d, want %d", c.tiles, c.steps, c.sms, c.perSM, got, c.want)
+		}
+	}
+	// The workgroups an SM: 8 warps' worth, as far as shared memory goes.
+	sm90 := TypicalArch(90)
+	for _, c := range []struct{ warps, shared, want int }{
+		{4, 24 << 10, 2}, {8, 24 << 10, 1}, {2, 24 << 10, 4}, {2, 100 << 10, 2}, {4, 200 << 10, 1}, {0, 0, 8},
+	} {
+		if got := residentFor(c.warps, c.shared, sm90); got != c.want {
+			t.Errorf("residentFor(%d warps, %d bytes) = %d, want %d", c.warps, c.shared, got, c.want)
+		}
+	}
+}

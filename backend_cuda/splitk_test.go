@@ -3,6 +3,7 @@ package backend_cuda
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -53,6 +54,33 @@ func TestEmuSplitK(t *testing.T) {
 			codegen.Options{TCBlockM: 64, TCBlockN: 128, TCBlockK: 64, TCStages: 3, SplitK: 3}, []string{"split K: 3 shares", wg}},
 		{"wgmma-f16-batch", sm90, graph.Float16, 2, 104, 64, 448, true, false, false,
 			codegen.Options{TCBlockM: 128, TCBlockN: 64, TCBlockK: 64, TCStages: 4, SplitK: 6}, []string{"split K: 4 shares", wg}},
+	})
+}
+
+// TestEmuRaster runs products whose workgroups take the output tiles in bands of rows
+// (Options.RasterM) in the emulator, on the SIMT tiles, the warp-level tensor-core
+// template and the warpgroup template: bands that divide the rows of tiles and bands with
+// a shorter last one, batches, a split of K (whose tiles count by their workgroup), A
+// transposed and a bias. A tile taken twice or not at all leaves zeros in the output.
+func TestEmuRaster(t *testing.T) {
+	sm80, sm90 := TypicalArch(80), TypicalArch(90)
+	sm90.WarpgroupMMA = true
+	band := func(r int) string { return fmt.Sprintf("tiles in bands of %d rows", r) }
+	runEmuProducts(t, []emuProductCase{
+		// 7 rows of 5 tiles, bands of 3, 3 and 1.
+		{"simt-last-band-short", sm80, graph.Float32, 1, 110, 70, 33, false, false, true,
+			codegen.Options{BlockM: 16, BlockN: 16, BlockK: 8, ThreadM: 2, ThreadN: 2, RasterM: 3}, []string{band(3), "bandrows"}},
+		// 8 rows of 4 tiles, bands of 4, two batches.
+		{"simt-batch", sm80, graph.Float32, 2, 128, 50, 20, true, false, false,
+			codegen.Options{BlockM: 16, BlockN: 16, BlockK: 8, ThreadM: 2, ThreadN: 2, RasterM: 4}, []string{band(4)}},
+		// 4 rows of 5 tiles in bands of 3 and 1, two batches, K in 2 shares.
+		{"mma-f16-split", sm80, graph.Float16, 2, 200, 300, 256, false, true, true,
+			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2, SplitK: 2, RasterM: 3},
+			[]string{band(3), "split K: 2 shares", "xb_mma_f16"}},
+		// 5 rows of 3 tiles in bands of 4 and 1.
+		{"wgmma-bf16", sm90, graph.BFloat16, 1, 320, 136, 128, true, false, true,
+			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCBlockK: 64, TCStages: 3, RasterM: 4},
+			[]string{band(4), "wgmma.mma_async"}},
 	})
 }
 

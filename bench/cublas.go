@@ -131,7 +131,7 @@ func (s cublasSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 }
 
 // kernelNote is what codegen notes of the kernel that source renders for the product g in
-// dtype dt (its template, tiles, a split of K), "" if that cannot be had: for reading the
+// dtype dt (its template, tiles, a split of K, the order of its tiles), "" if that cannot be had: for reading the
 // ratios. The operands' host data is never read.
 func kernelNote(source func(*graph.Kernel) (string, error), g gemmShape, dt graph.DType) string {
 	ar, ac, br, bc := g.stored()
@@ -169,6 +169,8 @@ func kernelNote(source func(*graph.Kernel) (string, error), g gemmShape, dt grap
 			notes = append(notes, n)
 		} else if n, ok := strings.CutPrefix(line, "// split K: "); ok {
 			notes = append(notes, "split K: "+n)
+		} else if n, ok := strings.CutPrefix(line, "// tiles in bands "); ok {
+			notes = append(notes, "tiles in bands "+n)
 		}
 	}
 	return strings.Join(notes, "; ")

@@ -91,12 +91,16 @@ func TestKernelNote(t *testing.T) {
 		want     []string
 		dontWant string
 	}{
-		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float16, []string{"warpgroup MMA: block 128x256x64"}, "split K"},
+		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "tiles in bands of 8 rows"}, "split K"},
 		{gemmShape{m: 1760, n: 16, k: 1760}, graph.BFloat16, []string{"warpgroup MMA: block 64x128x64", "split K: 4 shares"}, ""},
 		{gemmShape{m: 2048, n: 128, k: 2048, ta: true}, graph.Float16, []string{"A K-minor", "split K: 4 shares"}, ""},
 		// Gathered: mma.sync, with tiles that leave registers for the staging.
 		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"tensor core: block 128x128x32", "B gathered K-minor"}, "split K"},
-		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float32, []string{"thread tile 8x8 in pieces of 4x4"}, "split K"},
+		// 133 workgroups of four warps: K split so that each SM runs two.
+		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.Float16, []string{"tensor core: block 64x64x32", "split K: 2 shares"}, "bands"},
+		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float32, []string{"thread tile 8x8 in pieces of 4x4", "tiles in bands of 8 rows"}, "split K"},
+		// Under two waves of tiles (246 of 128x128): taken row by row.
+		{gemmShape{m: 5124, n: 704, k: 2048}, graph.Float16, []string{"warpgroup MMA: block 128x128x64"}, "bands"},
 		// Skinny: 128 workgroups of 4 rows fill the SMs; 32 of 32 rows and all 16 columns
 		// (A read once) split K 4 ways.
 		{gemmShape{m: 512, n: 8, k: 500000}, graph.Float16, []string{"skinny: 4x8 outputs"}, "split K"},
