@@ -29,7 +29,8 @@ import (
 // With warpgroup MMAs (sm_90a), the tiles are 64 deep along K: 128 × 256 for a wave, in
 // four stages (193 KiB of shared memory, one block an SM); else 128 × 128 in three (97
 // KiB, two blocks an SM); below a wave of those, 64 × 128. A product that the warpgroup
-// template does not take (an operand not in aligned rows) gets the mma.sync tiles.
+// template does not take (an operand not in rows aligned to 8 bytes) gets the mma.sync
+// tiles.
 //
 // A product of at least two waves of tiles takes them in bands of 8 rows of tiles
 // (Options.RasterM), for the L2 cache.

@@ -93,16 +93,81 @@ func TestEmuGathered(t *testing.T) {
 	split := small
 	split.SplitK = 2
 	runEmuProducts(t, []emuProductCase{
-		// A 40 × 50 (rows of 100 bytes), B 50 × 36 (72 bytes).
-		{"a-along-k-b-along-n", sm80, graph.Float16, 1, 40, 36, 50, false, false, true, small,
+		// A 40 × 50 (rows of 100 bytes), B 50 × 38 (76 bytes).
+		{"a-along-k-b-along-n", sm80, graph.Float16, 1, 40, 38, 50, false, false, true, small,
 			[]string{"A gathered, B gathered K-minor"}},
-		// A stored 70 × 44 (K × M), B stored 20 × 70 (N × K, rows of 140 bytes).
-		{"a-along-m-b-along-k", sm80, graph.BFloat16, 2, 44, 20, 70, true, true, false, small,
+		// A stored 70 × 42 (K × M), B stored 20 × 70 (N × K, rows of 140 bytes).
+		{"a-along-m-b-along-k", sm80, graph.BFloat16, 2, 42, 20, 70, true, true, false, small,
 			[]string{"A gathered K-minor, B gathered"}},
-		// A stored 300 × 36, B 300 × 52: both along M and N, K split.
-		{"both-along-mn-split", sm80, graph.Float16, 1, 36, 52, 300, true, false, false, split,
+		// A stored 300 × 34, B 300 × 50: both along M and N, K split.
+		{"both-along-mn-split", sm80, graph.Float16, 1, 34, 50, 300, true, false, false, split,
 			[]string{"A gathered K-minor, B gathered K-minor", "split K: 2 shares"}},
 	})
+}
+
+// TestEmuCopy8 runs products on tensor cores whose operands lie in rows aligned to 8
+// bytes only (a multiple of 4 values, not of 8), which are copied asynchronously in
+// 8-byte halves of the tiles' chunks: along K and along M or N, on the warp-level
+// template (sm_80) and on the warpgroup one (sm_90a), with edges, batches, a split of K
+// and a bias.
+func TestEmuCopy8(t *testing.T) {
+	sm80, sm90 := TypicalArch(80), TypicalArch(90)
+	sm90.WarpgroupMMA = true
+	small := codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2}
+	split := small
+	split.SplitK = 2
+	wg := codegen.Options{TCBlockM: 64, TCBlockN: 64, TCBlockK: 64, TCStages: 3}
+	halves := "in 8-byte copies"
+	runEmuProducts(t, []emuProductCase{
+		// A 60 × 100 (rows of 200 bytes), B 100 × 76 (152 bytes).
+		{"mma-a-along-k-b-along-n", sm80, graph.Float16, 1, 60, 76, 100, false, false, true, small,
+			[]string{"A K-major in 8-byte copies, B K-minor in 8-byte copies", "xb_cp_async8"}},
+		// A stored 140 × 36 (K × M), B stored 44 × 140 (N × K), two batches, K split.
+		{"mma-a-along-m-b-along-k-split", sm80, graph.BFloat16, 2, 36, 44, 140, true, true, false, split,
+			[]string{"A K-minor in 8-byte copies, B K-major in 8-byte copies", "split K: 2 shares"}},
+		// A 100 × 200 (rows of 400 bytes, aligned to 16), B 200 × 140 (280 bytes).
+		{"wgmma-b-along-n", sm90, graph.Float16, 1, 100, 140, 200, false, false, true, wg,
+			[]string{"A K-major, B K-minor " + halves, "wgmma.mma_async"}},
+		// A stored 196 × 68 (K × M), B stored 132 × 196 (N × K), two batches.
+		{"wgmma-a-along-m-b-along-k", sm90, graph.BFloat16, 2, 68, 132, 196, true, true, true, wg,
+			[]string{"A K-minor " + halves + ", B K-major " + halves, "wgmma.mma_async"}},
+	})
+}
+
+// TestNVRTCCompilesCopy8 compiles products whose operands are copied in 8-byte halves
+// (cp.async.ca of 8 bytes) to sm_80 and sm_90 CUBINs, so that the assembler checks the
+// instruction.
+func TestNVRTCCompilesCopy8(t *testing.T) {
+	n := nvrtcForTest(t)
+	for _, c := range []struct {
+		dt             graph.DType
+		m, n, k        int
+		transA, transB bool
+	}{
+		{graph.Float16, 60, 76, 100, false, false},
+		{graph.BFloat16, 36, 44, 140, true, true},
+	} {
+		size := c.dt.Size()
+		kern, _ := splitProduct(t, c.dt, 1, c.m, c.n, c.k, c.transA, c.transB, false,
+			make([]byte, c.m*c.k*size), make([]byte, c.k*c.n*size), nil)
+		for _, cc := range testArchs {
+			arch := TypicalArch(cc)
+			p, err := codegen.Lower(kern, arch.Target(), optionsFor(kern, arch, codegen.Options{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := Source(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(src, "cp.async.ca.shared.global [%0], [%1], 8, %2;") {
+				t.Fatalf("%v %dx%dx%d: no 8-byte copies in\n%s", c.dt, c.m, c.n, c.k, numbered(src))
+			}
+			if _, err := n.compile(src, "kernel", gpuArch{cc: cc, cubin: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // TestEmuSkinny runs products of few outputs over a long K on the skinny templates, whose

@@ -94,8 +94,10 @@ func TestKernelNote(t *testing.T) {
 		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "tiles in bands of 8 rows"}, "split K"},
 		{gemmShape{m: 1760, n: 16, k: 1760}, graph.BFloat16, []string{"warpgroup MMA: block 64x128x64", "split K: 4 shares"}, ""},
 		{gemmShape{m: 2048, n: 128, k: 2048, ta: true}, graph.Float16, []string{"A K-minor", "split K: 4 shares"}, ""},
-		// Gathered: mma.sync, with tiles that leave registers for the staging.
-		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"tensor core: block 128x128x32", "B gathered K-minor"}, "split K"},
+		// B in rows of 18,248 bytes, copied 8 bytes at a time.
+		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "B K-minor in 8-byte copies"}, "split K"},
+		// Gathered: mma.sync.
+		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.BFloat16, []string{"tensor core", "A gathered K-minor, B gathered K-minor"}, ""},
 		// 133 workgroups of four warps: K split so that each SM runs two.
 		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.Float16, []string{"tensor core: block 64x64x32", "split K: 2 shares"}, "bands"},
 		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float32, []string{"thread tile 8x8 in pieces of 4x4", "tiles in bands of 8 rows"}, "split K"},

@@ -138,7 +138,7 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 	switch s.Op {
 	case ICopyWait:
 		return fmt.Sprintf("xb_cp_async_wait<%d>();", s.Imm), "xb_cp_async_wait", true
-	case ICopy16, ICopyCommit, ILoadMatrix, ILoadMatrixT, IMMAF16, IMMABF16, IFenceProxyAsync, IWarpgroupFence, IWarpgroupCommit:
+	case ICopy16, ICopy8, ICopyCommit, ILoadMatrix, ILoadMatrixT, IMMAF16, IMMABF16, IFenceProxyAsync, IWarpgroupFence, IWarpgroupCommit:
 		name := cudaIntrinsicNames[s.Op]
 		return name + "(" + strings.Join(args, ", ") + ");", name, true
 	case IWarpgroupWait:
@@ -168,7 +168,7 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 	return "", "", false
 }
 
-var cudaIntrinsicNames = map[IntrinsicOp]string{ICopy16: "xb_cp_async16", ICopyCommit: "xb_cp_async_commit",
+var cudaIntrinsicNames = map[IntrinsicOp]string{ICopy16: "xb_cp_async16", ICopy8: "xb_cp_async8", ICopyCommit: "xb_cp_async_commit",
 	ILoadMatrix: "xb_ldmatrix_x4", ILoadMatrixT: "xb_ldmatrix_x4_trans", IMMAF16: "xb_mma_f16", IMMABF16: "xb_mma_bf16",
 	IFenceProxyAsync: "xb_fence_proxy_async", IWarpgroupFence: "xb_wgmma_fence", IWarpgroupCommit: "xb_wgmma_commit"}
 
@@ -179,6 +179,12 @@ var cudaIntrinsics = map[string]string{
 	"xb_cp_async16": `__device__ __forceinline__ void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) {
     unsigned s = (unsigned)__cvta_generic_to_shared(smem);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(s), "l"(gmem), "r"(bytes));
+}
+`,
+	// The 8-byte form exists only as .ca (through L1); .cg takes 16 bytes alone.
+	"xb_cp_async8": `__device__ __forceinline__ void xb_cp_async8(void* smem, const void* gmem, unsigned bytes) {
+    unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" :: "r"(s), "l"(gmem), "r"(bytes));
 }
 `,
 	"xb_cp_async_commit": `__device__ __forceinline__ void xb_cp_async_commit() {

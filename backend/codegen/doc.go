@@ -33,7 +33,8 @@
 //   - Contract on tensor cores (Target.TensorCores, Float16 and BFloat16): TCBlockM×TCBlockN
 //     tiles of TCWarpsM×TCWarpsN warps computing mma.m16n8k16 fragments read by ldmatrix
 //     from swizzled shared memory, TCStages steps of TCBlockK in flight through
-//     asynchronous copies, or through registers for operands not in aligned rows
+//     asynchronous copies (of 16 bytes, or 8 for operands in rows aligned to 8 bytes
+//     only), or through registers for operands not in rows aligned to 8 bytes
 //     [128×128×32, 2×4 warps, 3 stages] (mma.go);
 //   - split K (Target.SplitK, SplitK > 1): the tiled and tensor-core templates share the
 //     K of each output tile among workgroups, which meet through a workspace and a

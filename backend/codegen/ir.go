@@ -344,13 +344,17 @@ const (
 	// as every thread of the device sees them: with an FnAtomicAdd, it makes a workgroup's
 	// stores visible to the workgroup that counts last.
 	IFenceDevice
+	// ICopy8 is ICopy16 for 8 bytes: Args[2] (U32, 0 to 8) bytes from the 8-byte aligned
+	// buffer address Args[1] to the 8-byte aligned shared address Args[0], the rest of the
+	// 8 zero-filled, in the same groups as ICopy16.
+	ICopy8
 )
 
 var intrinsicNames = [...]string{ICopy16: "copy16", ICopyCommit: "copy_commit", ICopyWait: "copy_wait",
 	ILoadMatrix: "load_matrix", ILoadMatrixT: "load_matrix_t", IMMAF16: "mma_f16", IMMABF16: "mma_bf16",
 	IFenceProxyAsync: "fence_proxy_async", IWarpgroupFence: "warpgroup_fence", IWarpgroupMMAF16: "warpgroup_mma_f16",
 	IWarpgroupMMABF16: "warpgroup_mma_bf16", IWarpgroupCommit: "warpgroup_commit", IWarpgroupWait: "warpgroup_wait",
-	IFenceDevice: "fence_device"}
+	IFenceDevice: "fence_device", ICopy8: "copy8"}
 
 func (op IntrinsicOp) String() string {
 	if int(op) < len(intrinsicNames) {

@@ -11,8 +11,9 @@ import (
 // A workgroup of TCWarpsM × TCWarpsN warps computes a TCBlockM × TCBlockN tile of one
 // batch's output; each warp computes a WM × WN part of it as (WM/16) × (WN/8) fragments of
 // mma.m16n8k16, accumulating in float. Operand tiles of TCBlockK along K go from memory to
-// shared memory with asynchronous 16-byte copies, TCStages tiles in flight: while the warps
-// multiply the tiles of step k, the copies of steps k+1 ... k+TCStages-1 are on their way.
+// shared memory with asynchronous 16-byte copies (8-byte ones for operands in rows aligned
+// to 8 bytes only), TCStages tiles in flight: while the warps multiply the tiles of step
+// k, the copies of steps k+1 ... k+TCStages-1 are on their way.
 // Fragments come out of shared memory with ldmatrix, transposed where an operand's rows in
 // memory run along the other axis, so that either layout of A and B is read directly.
 //
@@ -28,11 +29,16 @@ const (
 	tcNone     tcLayout = iota
 	tcKMajor            // K runs along rows in memory (A row-major, B column-major)
 	tcMNMajor           // M (of A) or N (of B) runs along rows in memory
-	tcGathered          // neither, or not in aligned rows: read element by element
-	// tcGatheredMN: M (N) runs along rows in memory, but not in aligned 16-byte chunks:
+	tcGathered          // neither, or not in rows aligned to 8 bytes: read element by element
+	// tcGatheredMN: M (N) runs along rows in memory, but not in aligned 8-byte pieces:
 	// read element by element, 8 neighbours along M (N) a thread, into a tile laid out as
 	// tcMNMajor's, so that the threads of a warp read neighbouring memory.
 	tcGatheredMN
+	// tcKMajor8 and tcMNMajor8 are tcKMajor and tcMNMajor for operands in rows aligned to
+	// 8 bytes only (4 values): copied asynchronously in 8-byte halves of the chunks, into
+	// the same tiles.
+	tcKMajor8
+	tcMNMajor8
 )
 
 // gathered says whether tiles of layout l go through registers (not cp.async).
@@ -40,24 +46,28 @@ func (l tcLayout) gathered() bool { return l == tcGathered || l == tcGatheredMN 
 
 // mnMajor says whether tiles of layout l are stored MN-major in shared memory: rows of K,
 // chunks along M (N), read by the transposing ldmatrix.
-func (l tcLayout) mnMajor() bool { return l == tcMNMajor || l == tcGatheredMN }
+func (l tcLayout) mnMajor() bool { return l == tcMNMajor || l == tcGatheredMN || l == tcMNMajor8 }
+
+// halves says whether tiles of layout l are copied in 8-byte halves of their chunks.
+func (l tcLayout) halves() bool { return l == tcKMajor8 || l == tcMNMajor8 }
 
 // tcLayoutOf gives the layout in which the tensor-core template can read operand view v
 // of shape [batch..., rows, cols], where kAxis (rows or cols: r-1 or r-2) is K: the view
 // must be unmasked, contiguous along one of the last two axes with a length that is a
 // multiple of 8, and every other stride and the offset multiples of 8 elements, so that
-// every 8 elements along the contiguous axis are one aligned 16-byte chunk.
+// every 8 elements along the contiguous axis are one aligned 16-byte chunk; or, for the
+// 8-byte layouts, all of that with 4 for 8.
 func tcLayoutOf(v graph.View, kAxis int) tcLayout {
 	r := len(v.Shape)
-	if v.Mask != nil || v.Offset%8 != 0 || r < 2 {
+	if v.Mask != nil || r < 2 {
 		return tcNone
 	}
-	aligned := func(contig int) bool {
-		if v.Strides[contig] != 1 || v.Shape[contig]%8 != 0 {
+	aligned := func(contig, n int) bool {
+		if v.Offset%n != 0 || v.Strides[contig] != 1 || v.Shape[contig]%n != 0 {
 			return false
 		}
 		for i, s := range v.Strides {
-			if i != contig && v.Shape[i] != 1 && s%8 != 0 {
+			if i != contig && v.Shape[i] != 1 && s%n != 0 {
 				return false
 			}
 		}
@@ -65,10 +75,14 @@ func tcLayoutOf(v graph.View, kAxis int) tcLayout {
 	}
 	other := 2*r - 3 - kAxis // the axis that is not K among the last two
 	switch {
-	case aligned(kAxis):
+	case aligned(kAxis, 8):
 		return tcKMajor
-	case aligned(other):
+	case aligned(other, 8):
 		return tcMNMajor
+	case aligned(kAxis, 4):
+		return tcKMajor8
+	case aligned(other, 4):
+		return tcMNMajor8
 	}
 	return tcNone
 }
@@ -186,7 +200,7 @@ func (t tcTile) swizzle(r, c *Expr) *Expr {
 
 // offset is the position in 16-bit values of chunk c of row r within the tile.
 func (t tcTile) offset(r, c *Expr) *Expr {
-	if t.atoms && t.layout == tcMNMajor {
+	if t.atoms && t.layout.mnMajor() {
 		// Row r of atom c/8 is 128 bytes at r*128 in it, its chunks swizzled by r.
 		return addE(addE(mulE(divE(c, 8), t.rows*64), mulE(r, 64)), mulE(Bin(OXor, remE(c, 8), remE(r, 8)), 8))
 	}
@@ -333,25 +347,40 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 }
 
 func tcLayoutName(l tcLayout) string {
-	return [...]string{tcKMajor: "K-major", tcMNMajor: "K-minor", tcGathered: "gathered", tcGatheredMN: "gathered K-minor"}[l]
+	return [...]string{tcKMajor: "K-major", tcMNMajor: "K-minor", tcGathered: "gathered", tcGatheredMN: "gathered K-minor",
+		tcKMajor8: "K-major in 8-byte copies", tcMNMajor8: "K-minor in 8-byte copies"}[l]
 }
 
 // tcCopy issues the asynchronous copies of tile t for the step at k0 into stage s: chunk
-// (r, c) of the tile, for each chunk of the tile in rounds of the workgroup's threads.
-// Chunks past the edges of the matrix are zero-filled.
+// (r, c) of the tile, for each chunk of the tile in rounds of the workgroup's threads, or
+// for the 8-byte layouts each half of a chunk, the halves of a chunk to neighbouring
+// threads. Chunks (halves) past the edges of the matrix are zero-filled: the length of
+// the contiguous axis being a multiple of 8 (4) values, none straddles an edge.
 func (b *builder) tcCopy(ct contraction, t tcTile, bc []*Expr, row0, col0, k0, s *Expr, stage, threads int, tid *Expr) {
 	isA := t.base == 0
 	pre, mn0, lim := "a", row0, ct.m
 	if !isA {
 		pre, mn0, lim = "b", col0, ct.n
 	}
-	b.tcRounds(t, pre, threads, tid, func(r, c, _ *Expr) {
+	iter, width, op := t, 16, ICopy16
+	if t.layout.halves() {
+		iter.chunks, width, op = 2*t.chunks, 8, ICopy8
+	}
+	b.tcRounds(iter, pre, threads, tid, func(r, c, _ *Expr) {
+		// The values of the chunk (half) along the tile's rows, from its first.
+		along := mulE(c, 8)
+		var half *Expr
+		if t.layout.halves() {
+			half = b.named(pre+"half", remE(c, 2))
+			c = b.named(pre+"whole", divE(c, 2))
+			along = addE(mulE(c, 8), mulE(half, 4))
+		}
 		// The tile's row and chunk as matrix coordinates.
 		var mn, k *Expr
-		if t.layout == tcKMajor {
-			mn, k = addE(mn0, Cast(r, b.idx)), addE(k0, Cast(mulE(c, 8), b.idx))
+		if !t.layout.mnMajor() {
+			mn, k = addE(mn0, Cast(r, b.idx)), addE(k0, Cast(along, b.idx))
 		} else {
-			mn, k = addE(mn0, Cast(mulE(c, 8), b.idx)), addE(k0, Cast(r, b.idx))
+			mn, k = addE(mn0, Cast(along, b.idx)), addE(k0, Cast(r, b.idx))
 		}
 		mn, k = b.named(pre+"mn", mn), b.named(pre+"k", k)
 		inside := b.named(pre+"in", Bin(OLAnd, Bin(OLt, mn, b.iconst(lim)), Bin(OLt, k, b.iconst(ct.k))))
@@ -364,13 +393,16 @@ func (b *builder) tcCopy(ct contraction, t tcTile, bc []*Expr, row0, col0, k0, s
 		idx, _ := b.at(t.e.View, coords, nil, t.e.View.Shape)
 		src := b.named(pre+"src", Sel(inside, idx, b.iconst(0)))
 		dst := addE(addE(mulE(s, stage), Int(int64(t.base), I32)), t.offset(r, c))
+		if half != nil {
+			dst = addE(dst, mulE(half, 4))
+		}
 		if t.origin != nil {
 			dst = addE(dst, t.origin)
 		}
-		b.emit(&Intrinsic{Op: ICopy16, Args: []*Expr{
+		b.emit(&Intrinsic{Op: op, Args: []*Expr{
 			Addr(Index("tiles", T(U32), divE(dst, 2))),
 			Addr(Load(t.e.Input+1, T(ComputeType(b.k.Inputs[t.e.Input].DType)), src)),
-			Sel(inside, Int(16, U32), Int(0, U32)),
+			Sel(inside, Int(int64(width), U32), Int(0, U32)),
 		}})
 	})
 }

@@ -100,16 +100,20 @@ func TestTensorCoreChoice(t *testing.T) {
 		{"no tensor cores", g.host(graph.Float16, 64, 32), g.host(graph.Float16, 32, 48), glTarget, Options{}, false},
 		{"switched off", g.host(graph.Float16, 64, 32), g.host(graph.Float16, 32, 48), tcTarget, Options{TensorCore: new(false)}, false},
 		{"K not a multiple of 8", g.host(graph.Float16, 64, 36), g.host(graph.Float16, 36, 48), tcTarget, Options{}, true},
+		{"K not a multiple of 4", g.host(graph.Float16, 64, 34), g.host(graph.Float16, 34, 48), tcTarget, Options{}, true},
+		{"N not a multiple of 8", g.host(graph.Float16, 64, 32), g.host(graph.Float16, 32, 52), tcTarget, Options{}, true},
 		{"too small", g.host(graph.Float16, 8, 32), g.host(graph.Float16, 32, 48), tcTarget, Options{}, false},
 		{"unaligned slice", g.must(graph.Slice(g.host(graph.Float16, 65, 32), []int{1, 0}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
-		{"odd offset", g.must(graph.Slice(g.host(graph.Float16, 64, 40), []int{0, 4}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
+		{"offset of 4", g.must(graph.Slice(g.host(graph.Float16, 64, 40), []int{0, 4}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
+		{"odd offset", g.must(graph.Slice(g.host(graph.Float16, 64, 40), []int{0, 2}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
 		{"padded", g.must(graph.Pad(g.host(graph.Float16, 60, 32), [][2]int{{2, 2}, {0, 0}})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
 	}
 	// How each operand is read, by case.
 	layouts := map[string]string{
 		"f16": "A K-major, B K-minor", "bf16 transposed both": "A K-minor, B K-major",
-		"unaligned slice": "A K-major, B K-minor", "K not a multiple of 8": "A gathered, B K-minor",
-		"odd offset": "A gathered, B K-minor", "padded": "A gathered, B K-minor",
+		"unaligned slice": "A K-major, B K-minor", "K not a multiple of 8": "A K-major in 8-byte copies, B K-minor",
+		"K not a multiple of 4": "A gathered, B K-minor", "N not a multiple of 8": "A K-major, B K-minor in 8-byte copies",
+		"offset of 4": "A K-major in 8-byte copies, B K-minor", "odd offset": "A gathered, B K-minor", "padded": "A gathered, B K-minor",
 	}
 	for _, c := range cases {
 		k := g.kernel(g.must(graph.Contract(c.a, c.b)))
@@ -191,7 +195,9 @@ func TestWarpgroupChoice(t *testing.T) {
 			Options{TCBlockM: 64, TCBlockN: 256, TCBlockK: 64, TCStages: 4}, "block 64x256x64, 1 warpgroup of 64x256, 4 stages, A K-minor, B K-major"},
 		{"sm_80", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), tcTarget, Options{}, ""},
 		{"switched off", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), wgTarget, Options{Warpgroup: new(false)}, ""},
-		{"gathered", g.host(graph.Float16, 128, 60), g.host(graph.Float16, 60, 128), wgTarget, Options{}, ""},
+		{"gathered", g.host(graph.Float16, 128, 58), g.host(graph.Float16, 58, 128), wgTarget, Options{}, ""},
+		{"8-byte rows", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 132), wgTarget, Options{},
+			"block 128x128x32, 2 warpgroups of 64x128, 3 stages, A K-major, B K-minor in 8-byte copies"},
 		{"N block 32", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), wgTarget, Options{TCBlockN: 32, TCWarpsN: 2}, ""},
 		{"too much shared memory", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128),
 			Target{MaxWorkgroup: 1024, SharedMemory: 96 << 10, WarpWidth: 32, MaxGroups: 65535, TensorCores: true, WarpgroupMMA: true},

@@ -88,7 +88,8 @@ type Options struct {
 	TiledMin int
 
 	// The tensor-core Contract template, for Float16 and BFloat16 operands on a target
-	// with TensorCores, read through contiguous 16-byte aligned rows: a workgroup of
+	// with TensorCores, read through contiguous rows aligned to 16 or 8 bytes (else
+	// element by element through registers): a workgroup of
 	// TCWarpsM × TCWarpsN warps computes a TCBlockM × TCBlockN tile of the output, each warp
 	// a (TCBlockM/TCWarpsM) × (TCBlockN/TCWarpsN) part of it in 16 × 8 fragments, stepping
 	// through K by TCBlockK with TCStages operand tiles in flight in shared memory.
@@ -101,8 +102,8 @@ type Options struct {
 	// Warpgroup (default true) computes, on a target with WarpgroupMMA, the tensor-core
 	// tile with warpgroup MMAs: TCBlockM/64 warpgroups of four warps, each 64 rows of the
 	// tile at a time (TCWarpsM and TCWarpsN do not apply). It takes TCBlockM and TCBlockN
-	// multiples of 64 up to 256, and operands in aligned rows; other products keep the
-	// warp-level template.
+	// multiples of 64 up to 256, and operands in rows aligned to 8 bytes; other products
+	// keep the warp-level template.
 	Warpgroup *bool
 
 	// SplitK (default 1), on a target with SplitK, divides K among up to SplitK workgroups

@@ -306,14 +306,14 @@ func UsesTensorCores(k *graph.Kernel, t Target, o Options) bool {
 }
 
 // UsesWarpgroupMMA reports whether Lower gives k to the warpgroup form of the tensor-core
-// template (Target.WarpgroupMMA, Options.Warpgroup, operands in aligned rows).
+// template (Target.WarpgroupMMA, Options.Warpgroup, operands in rows aligned to 8 bytes).
 func UsesWarpgroupMMA(k *graph.Kernel, t Target, o Options) bool {
 	_, wg, ok := tensorCoreLayouts(k, t, o)
 	return ok && wg
 }
 
 // TensorCoreGathers reports whether the tensor-core template, used for k, reads an operand
-// element by element through registers (not in aligned rows): registers that its
+// element by element through registers (not in rows aligned to 8 bytes): registers that its
 // accumulators share.
 func TensorCoreGathers(k *graph.Kernel, t Target, o Options) bool {
 	l, _, ok := tensorCoreLayouts(k, t, o)

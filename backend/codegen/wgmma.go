@@ -14,7 +14,8 @@ import (
 // wgmma.m64nNk16 (N = TCBlockN), which reads both operands straight from shared memory
 // through matrix descriptors and accumulates in the registers of the warpgroup's 128
 // threads, TCBlockN/2 floats each. The operand tiles come in with asynchronous 16-byte
-// copies into the layouts that the descriptors describe (the PTX ISA's canonical ones):
+// copies (8-byte ones, two a chunk, for operands in rows aligned to 8 bytes only) into the
+// layouts that the descriptors describe (the PTX ISA's canonical ones):
 //   - a K-major tile (K along rows in memory) as rows of TCBlockK values, the chunks of
 //     each row swizzled within atoms of 8 rows, the same layout as the warp-level
 //     template's, and in the descriptor's terms a 32-, 64- or 128-byte swizzle;
@@ -63,7 +64,7 @@ type wgDesc struct {
 
 // wgDescOf describes tile t (TCBlockK = bk) to the MMAs.
 func wgDescOf(t tcTile, bk int) wgDesc {
-	if t.layout == tcMNMajor {
+	if t.layout.mnMajor() {
 		// Atoms of 64 values along M (N) are bk rows × 128 bytes apart; each 8 rows of K
 		// are one 1024-byte swizzle atom.
 		return wgDesc{lbo: bk * 128, sbo: 1024, swizzle: 128, mnMajor: true}
@@ -164,7 +165,7 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 		abase := b.named("abase", addE(sbase, cur))
 		bbase := b.named("bbase", addE(abase, u32(bm*bk*2)))
 		// The warpgroup's 64 rows of A.
-		if la == tcMNMajor {
+		if la.mnMajor() {
 			abase = b.named("awg", addE(abase, mulE(Cast(wg, U32), bk*128)))
 		} else {
 			abase = b.named("awg", addE(abase, mulE(Cast(wg, U32), 64*bk*2)))
@@ -174,7 +175,7 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 			// K of the MMA: 16 values along a K-major row (32 bytes), or 16 rows of an
 			// MN-major tile (2048 bytes).
 			step := func(l tcLayout) int {
-				if l == tcMNMajor {
+				if l.mnMajor() {
 					return kk * 128
 				}
 				return kk * 2

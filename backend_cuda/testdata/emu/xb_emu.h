@@ -183,6 +183,7 @@ struct CopyOp {
     void* dst;
     const void* src;
     unsigned bytes;
+    unsigned size;  // 16 or 8: the bytes written, past bytes zero-filled
 };
 
 struct Thread {
@@ -221,7 +222,7 @@ struct Warpgroup {
     std::vector<std::vector<WgMma>> groups;
 };
 
-// The last cp.async to write a 16-byte chunk of shared memory: its thread (-1: none since
+// The last cp.async to write an 8-byte piece of shared memory: its thread (-1: none since
 // the block began) and that thread's fence count then.
 struct ChunkWrite {
     int thread;
@@ -272,7 +273,7 @@ inline bool in_shared(const void* p, size_t n) {
 inline void poison_shared() {
     if (__start_xb_shared == nullptr) return;
     memset(__start_xb_shared, 0xff, __stop_xb_shared - __start_xb_shared);
-    chunk_writes.assign((__stop_xb_shared - __start_xb_shared) / 16 + 1, ChunkWrite{-1, 0});
+    chunk_writes.assign((__stop_xb_shared - __start_xb_shared) / 8 + 1, ChunkWrite{-1, 0});
 }
 
 // yield returns to the scheduler; the fiber resumes when it is Ready again.
@@ -284,8 +285,9 @@ inline void yield() {
 
 inline void land(const CopyOp& c) {
     if (c.bytes > 0) memcpy(c.dst, c.src, c.bytes);
-    memset((char*)c.dst + c.bytes, 0, 16 - c.bytes);
-    chunk_writes[((const char*)c.dst - __start_xb_shared) / 16] = ChunkWrite{cur->linear, cur->fences};
+    memset((char*)c.dst + c.bytes, 0, c.size - c.bytes);
+    for (unsigned i = 0; i < c.size; i += 8)
+        chunk_writes[((const char*)c.dst - __start_xb_shared + i) / 8] = ChunkWrite{cur->linear, cur->fences};
 }
 
 inline void land_all(Thread* t) {
@@ -491,7 +493,7 @@ inline float wg_operand(uint64_t desc, bool mn_major, int mn, int k, bool bf16, 
     if (a % 2 != 0 || a + 2 > size)
         fail(2, "wgmma.mma_async: %s element (%d, %d) at shared address %u, outside the %zu bytes of shared memory", which, mn, k,
              a, size);
-    const ChunkWrite& w = chunk_writes[a / 16];
+    const ChunkWrite& w = chunk_writes[a / 8];
     if (w.thread >= 0 && threads[w.thread].fences <= w.fences)
         fail(2, "wgmma.mma_async reads %s element (%d, %d) at shared address %u, which thread %d wrote with cp.async "
                 "and did not fence.proxy.async since",
@@ -647,7 +649,21 @@ inline void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) {
     if ((uintptr_t)smem % 16 != 0 || !xb::in_shared(smem, 16))
         xb::fail(2, "cp.async to %p, which is not 16 aligned bytes of shared memory", smem);
     if (bytes > 0 && (uintptr_t)gmem % 16 != 0) xb::fail(2, "cp.async from %p, not 16-byte aligned", gmem);
-    xb::CopyOp c = {smem, gmem, bytes};
+    xb::CopyOp c = {smem, gmem, bytes, 16};
+    if (xb::mode == xb::Eager) {
+        xb::land(c);
+    } else {
+        xb::cur->pending.push_back(c);
+    }
+}
+
+// cp.async.ca.shared.global [smem], [gmem], 8, bytes.
+inline void xb_cp_async8(void* smem, const void* gmem, unsigned bytes) {
+    if (bytes > 8) xb::fail(2, "cp.async of %u bytes (at most 8)", bytes);
+    if ((uintptr_t)smem % 8 != 0 || !xb::in_shared(smem, 8))
+        xb::fail(2, "cp.async to %p, which is not 8 aligned bytes of shared memory", smem);
+    if (bytes > 0 && (uintptr_t)gmem % 8 != 0) xb::fail(2, "cp.async from %p, not 8-byte aligned", gmem);
+    xb::CopyOp c = {smem, gmem, bytes, 8};
     if (xb::mode == xb::Eager) {
         xb::land(c);
     } else {
