@@ -28,8 +28,8 @@
 // backend.ErrOutOfMemory, launch failures to backend.ErrLaunch, NVRTC failures to
 // backend.ErrCompile with NVRTC's log and the numbered source.
 //
-// What the generated kernels do: fused elementwise chains (4 elements a thread for large
-// ones, for more loads in flight); reductions (serial, or one block
+// What the generated kernels do: fused elementwise chains (4 or 8 elements a thread for
+// large ones, for more loads in flight); reductions (serial, or one block
 // per output whose warps combine through shuffles and then across warps); Float16 and
 // BFloat16 products on tensor cores from sm_80 (mma.m16n8k16 with float accumulators,
 // fragments through ldmatrix, operand tiles in swizzled shared memory filled by multi-stage
@@ -50,7 +50,10 @@
 // (counters, zero between launches, and partial tiles, at most 256 MiB of them; codegen
 // makes no split that would need more), and the last of a tile sums them
 // in the order of K and runs the epilogue, so results do not vary from run to run.
-// Products of at least two waves of tiles take them in bands of 8 rows of tiles
+// Float16 and BFloat16 products of few outputs over a long K (DeepBench's 512 × 8 ×
+// 500000) take the tensor-core template in blocks of 64 rows by 16 columns, K split so
+// that every SM streams its share of A. Products of at least two waves of tiles take them
+// in bands of 8 rows of tiles
 // (Options.RasterM), so that the tiles running at once share panels of A and B in L2.
 //
 // BLAS is a cuBLAS baseline (libcublas.so.13, .12 or .11, or CROSSBAR_CUBLAS_LIB, loaded with

@@ -32,10 +32,15 @@ import (
 // template does not take (an operand not in rows aligned to 8 bytes) gets the mma.sync
 // tiles.
 //
+// A Float16 or BFloat16 product of few outputs over a long K (512 × 8 × 500000) goes to
+// the tensor-core template in blocks of 64 rows, with K split (skinnyTensorCore), not to
+// codegen's skinny template.
+//
 // A product of at least two waves of tiles takes them in bands of 8 rows of tiles
 // (Options.RasterM), for the L2 cache.
 //
-// An elementwise kernel of at least 4 × 2048 elements an SM computes 4 elements a thread.
+// An elementwise kernel of at least 8 × 2048 elements an SM computes 8 elements a thread,
+// one of at least 4 × 2048 4.
 //
 // A product with fewer tiles than a wave, and K long enough, splits K among the
 // workgroups of each tile (Options.SplitK, see splitFor), where o leaves SplitK to the
@@ -46,11 +51,15 @@ import (
 // its winners against.
 func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	if k.Core == nil {
-		// An elementwise kernel that fills every SM's 2048 threads four times over computes
-		// 4 elements a thread: streaming memory needs more loads in flight than a thread
-		// with one element has.
-		if o.Elems == 0 && k.Out.Numel() >= 4*2048*max(a.SMs, 1) {
-			o.Elems = 4
+		// An elementwise kernel that fills every SM's 2048 threads eight (four) times over
+		// computes 8 (4) elements a thread: streaming memory needs more loads in flight
+		// than a thread with one element has. An H200 keeps about 4.8 TB/s × 0.7 µs = 3.4
+		// MB in flight, 25 KiB an SM: 2048 threads of 8 float32 loads are 64 KiB, of 4
+		// loads 32 KiB.
+		for _, e := range []int{8, 4} {
+			if o.Elems == 0 && k.Out.Numel() >= e*2048*max(a.SMs, 1) {
+				o.Elems = e
+			}
 		}
 		return o
 	}
@@ -170,6 +179,39 @@ func splitFor(tiles, steps, sms, perSM int) int {
 	return best
 }
 
+// skinnyTensorCore gives a product of few outputs over a long K (codegen's skinny
+// template) in Float16 or BFloat16, of n columns, to the warp-level tensor-core template
+// instead, where o leaves the template and the tiles to the defaults: blocks of 64 rows by
+// 16 to 64 columns, four warps of 16 rows, 64 deep along K in 4 stages (40 KiB of shared
+// memory for 16 columns), and a split of K (optionsFor) for enough workgroups. A workgroup
+// then streams its rows of A through asynchronous copies, 10 KiB a step in flight three
+// steps ahead, and multiplies on tensor cores, where the skinny template converts and
+// multiplies every value on CUDA cores and reads all of B for every 4 rows of A.
+func skinnyTensorCore(k *graph.Kernel, t codegen.Target, o codegen.Options, n int) (codegen.Options, bool) {
+	if o.Skinny != nil || o.TensorCore != nil || o.Warpgroup != nil || o.TCBlockM != 0 || o.TCBlockN != 0 ||
+		o.TCBlockK != 0 || o.TCWarpsM != 0 || o.TCWarpsN != 0 || o.TCStages != 0 || !t.TensorCores {
+		return o, false
+	}
+	if _, _, ok := codegen.SkinnyShape(k, t, o); !ok {
+		return o, false
+	}
+	alt := o
+	alt.Skinny, alt.Warpgroup = new(false), new(false)
+	alt.TCBlockM, alt.TCWarpsM, alt.TCWarpsN, alt.TCBlockK, alt.TCStages = 64, 4, 1, 64, 4
+	switch {
+	case n <= 16:
+		alt.TCBlockN = 16
+	case n <= 32:
+		alt.TCBlockN = 32
+	default:
+		alt.TCBlockN = 64
+	}
+	if !codegen.UsesTensorCores(k, t, alt) {
+		return o, false
+	}
+	return alt, true
+}
+
 // tilesFor is optionsFor without the split of K.
 func tilesFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	c := k.Core
@@ -183,6 +225,9 @@ func tilesFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	}
 	wave := max(a.SMs, 1)
 	t := a.Target()
+	if alt, ok := skinnyTensorCore(k, t, o, n); ok {
+		return alt
+	}
 	if codegen.UsesTensorCores(k, t, o) {
 		if o.TCBlockM != 0 || o.TCBlockN != 0 || o.TCWarpsM != 0 || o.TCWarpsN != 0 {
 			return o

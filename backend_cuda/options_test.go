@@ -80,8 +80,8 @@ func TestOptionsForWarpgroup(t *testing.T) {
 	}
 }
 
-// TestOptionsForElementwise checks that large elementwise kernels compute 4 elements a
-// thread, small ones one, and that options the device was given are kept.
+// TestOptionsForElementwise checks that large elementwise kernels compute 8 or 4 elements
+// a thread by their size, small ones one, and that options the device was given are kept.
 func TestOptionsForElementwise(t *testing.T) {
 	arch := TypicalArch(90)
 	arch.SMs = 132
@@ -100,9 +100,12 @@ func TestOptionsForElementwise(t *testing.T) {
 		}
 		return ks[len(ks)-1]
 	}
-	large, small := kernel(1<<24), kernel(1<<16)
-	if o := optionsFor(large, arch, codegen.Options{}); o.Elems != 4 {
-		t.Errorf("2^24 elements: Elems %d, want 4", o.Elems)
+	large, mid, small := kernel(1<<24), kernel(1<<21), kernel(1<<16)
+	if o := optionsFor(large, arch, codegen.Options{}); o.Elems != 8 {
+		t.Errorf("2^24 elements: Elems %d, want 8", o.Elems)
+	}
+	if o := optionsFor(mid, arch, codegen.Options{}); o.Elems != 4 {
+		t.Errorf("2^21 elements: Elems %d, want 4", o.Elems)
 	}
 	if o := optionsFor(small, arch, codegen.Options{}); o.Elems != 0 {
 		t.Errorf("2^16 elements: Elems %d, want the default", o.Elems)

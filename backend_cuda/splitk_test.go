@@ -176,16 +176,35 @@ func TestNVRTCCompilesCopy8(t *testing.T) {
 func TestEmuSkinny(t *testing.T) {
 	sm80 := TypicalArch(80)
 	along, rows := "lanes along M", "shuffles in warps"
+	// Float16 and BFloat16 products of that shape go to tensor cores unless told
+	// otherwise (TestEmuSkinnyTensorCore).
+	skinny := codegen.Options{Skinny: new(true)}
 	runEmuProducts(t, []emuProductCase{
 		{"along-k-f32", sm80, graph.Float32, 1, 6, 5, 5000, false, false, true, codegen.Options{}, []string{rows, "4 steps a round"}},
-		{"along-k-f16-batch", sm80, graph.Float16, 2, 3, 9, 4100, false, true, false, codegen.Options{}, []string{rows}},
+		{"along-k-f16-batch", sm80, graph.Float16, 2, 3, 9, 4100, false, true, false, skinny, []string{rows}},
 		{"rows-f32", sm80, graph.Float32, 1, 40, 3, 9000, true, false, false, codegen.Options{}, []string{along, "4 steps a round"}},
-		{"rows-bf16-bias", sm80, graph.BFloat16, 1, 70, 10, 4097, true, false, true, codegen.Options{}, []string{along}},
+		{"rows-bf16-bias", sm80, graph.BFloat16, 1, 70, 10, 4097, true, false, true, skinny, []string{along}},
 		// K split: shares of whole strides (512 steps, 16 for the rows), the last shorter.
-		{"along-k-split", sm80, graph.Float16, 2, 5, 7, 5000, false, false, true, codegen.Options{SplitK: 3},
+		{"along-k-split", sm80, graph.Float16, 2, 5, 7, 5000, false, false, true, codegen.Options{SplitK: 3, Skinny: new(true)},
 			[]string{rows, "split K: 3 shares of 2048"}},
 		{"rows-split", sm80, graph.Float32, 1, 40, 16, 9000, true, false, true, codegen.Options{SplitK: 4},
 			[]string{"32x16 outputs", "split K: 4 shares of 2256"}},
+	})
+}
+
+// TestEmuSkinnyTensorCore runs Float16 and BFloat16 products of few outputs over a long
+// K, which a device with tensor cores gives to the warp-level tensor-core template in
+// blocks of 64 rows by 16 columns with K split among the workgroups, in the emulator:
+// fewer columns than the block, K not a multiple of a step, batches, A transposed, a bias.
+func TestEmuSkinnyTensorCore(t *testing.T) {
+	sm80, sm90 := TypicalArch(80), TypicalArch(90)
+	sm80.SMs, sm90.SMs, sm90.WarpgroupMMA = 132, 132, true
+	block := "tensor core: block 64x16x64, 4x1 warps of 16x16, 4 stages"
+	runEmuProducts(t, []emuProductCase{
+		{"f16-8-columns", sm80, graph.Float16, 1, 64, 8, 20000, false, false, true, codegen.Options{},
+			[]string{block, "split K: 16 shares of 1280"}},
+		{"bf16-transposed-batch", sm90, graph.BFloat16, 2, 80, 12, 9000, true, false, false, codegen.Options{},
+			[]string{block, "A K-minor, B K-minor in 8-byte copies", "split K: 16 shares of 576"}},
 	})
 }
 
@@ -406,16 +425,16 @@ func fakeSplitKChild(t *testing.T) {
 	}
 }
 
-// TestEmuElementwiseElems runs elementwise kernels whose threads compute 4 elements
+// TestEmuElementwiseElems runs elementwise kernels whose threads compute 4 and 8 elements
 // (Options.Elems) in the emulator, over sizes that end in a partial workgroup (whose
 // threads past the end must not touch memory: the buffers end at a page that faults),
 // with a broadcast operand and a transposed one, and compares with the CPU device.
 func TestEmuElementwiseElems(t *testing.T) {
 	elementwise := func(k *graph.Kernel) bool { return k.Core == nil }
-	d := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-elems", arch: TypicalArch(80), selects: elementwise,
-		only: "4 a thread", opts: codegen.Options{Elems: 4, Local: 64}}
 	r := rand.New(rand.NewPCG(9, 10))
-	for _, c := range []struct{ m, n int }{{37, 29}, {16, 64}, {5, 300}} {
+	for _, c := range []struct{ m, n, elems int }{{37, 29, 4}, {16, 64, 4}, {5, 300, 4}, {37, 29, 8}, {23, 41, 8}} {
+		d := &emuDevice{Device: cpu.New(), t: t, name: fmt.Sprintf("cuda-emulated-elems-%d", c.elems), arch: TypicalArch(80),
+			selects: elementwise, only: fmt.Sprintf("%d a thread", c.elems), opts: codegen.Options{Elems: c.elems, Local: 64}}
 		a, b, bias := make([]float32, c.m*c.n), make([]float32, c.n*c.m), make([]float32, c.n)
 		for i := range a {
 			a[i], b[i] = float32(r.Float64()*2-1), float32(r.Float64()*2-1)
@@ -434,7 +453,7 @@ func TestEmuElementwiseElems(t *testing.T) {
 			t.Fatal(err)
 		}
 		if d.emulated.Load() == before {
-			t.Fatalf("%dx%d: no kernel with 4 elements a thread was emulated", c.m, c.n)
+			t.Fatalf("%dx%d: no kernel with %d elements a thread was emulated", c.m, c.n, c.elems)
 		}
 		want, err := f(cpu.New())
 		if err != nil {
@@ -442,7 +461,7 @@ func TestEmuElementwiseElems(t *testing.T) {
 		}
 		for i := range want {
 			if got[i] != want[i] {
-				t.Fatalf("%dx%d: element %d: got %v, want %v", c.m, c.n, i, got[i], want[i])
+				t.Fatalf("%dx%d, %d a thread: element %d: got %v, want %v", c.m, c.n, c.elems, i, got[i], want[i])
 			}
 		}
 	}

@@ -129,7 +129,7 @@ func (b *builder) tensorCore(ct contraction) (la, lb tcLayout, warpgroup, ok boo
 	if da != db || (da != graph.Float16 && da != graph.BFloat16) {
 		return 0, 0, false, false
 	}
-	if ct.m < 16 || ct.n < 16 || ct.k < 16 || graph.NumElements(ct.batch) > b.t.MaxGroups ||
+	if ct.m < 16 || ct.n < 8 || ct.k < 16 || graph.NumElements(ct.batch) > b.t.MaxGroups ||
 		(ct.m+o.TCBlockM-1)/o.TCBlockM > b.t.MaxGroups || (ct.n+o.TCBlockN-1)/o.TCBlockN > b.t.MaxGroups {
 		return 0, 0, false, false
 	}

@@ -103,6 +103,9 @@ func TestTensorCoreChoice(t *testing.T) {
 		{"K not a multiple of 4", g.host(graph.Float16, 64, 34), g.host(graph.Float16, 34, 48), tcTarget, Options{}, true},
 		{"N not a multiple of 8", g.host(graph.Float16, 64, 32), g.host(graph.Float16, 32, 52), tcTarget, Options{}, true},
 		{"too small", g.host(graph.Float16, 8, 32), g.host(graph.Float16, 32, 48), tcTarget, Options{}, false},
+		{"8 columns", g.host(graph.Float16, 64, 32), g.host(graph.Float16, 32, 8), tcTarget, Options{}, true},
+		{"skinny", g.host(graph.Float16, 64, 8192), g.host(graph.Float16, 8192, 8), tcTarget, Options{}, false},
+		{"skinny off", g.host(graph.Float16, 64, 8192), g.host(graph.Float16, 8192, 8), tcTarget, Options{Skinny: new(false)}, true},
 		{"unaligned slice", g.must(graph.Slice(g.host(graph.Float16, 65, 32), []int{1, 0}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
 		{"offset of 4", g.must(graph.Slice(g.host(graph.Float16, 64, 40), []int{0, 4}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
 		{"odd offset", g.must(graph.Slice(g.host(graph.Float16, 64, 40), []int{0, 2}, []int{64, 32}, []int{1, 1})), g.host(graph.Float16, 32, 48), tcTarget, Options{}, true},
@@ -113,7 +116,8 @@ func TestTensorCoreChoice(t *testing.T) {
 		"f16": "A K-major, B K-minor", "bf16 transposed both": "A K-minor, B K-major",
 		"unaligned slice": "A K-major, B K-minor", "K not a multiple of 8": "A K-major in 8-byte copies, B K-minor",
 		"K not a multiple of 4": "A gathered, B K-minor", "N not a multiple of 8": "A K-major, B K-minor in 8-byte copies",
-		"offset of 4": "A K-major in 8-byte copies, B K-minor", "odd offset": "A gathered, B K-minor", "padded": "A gathered, B K-minor",
+		"offset of 4": "A K-major in 8-byte copies, B K-minor", "8 columns": "A K-major, B K-minor",
+		"skinny off": "A K-major, B K-minor", "odd offset": "A gathered, B K-minor", "padded": "A gathered, B K-minor",
 	}
 	for _, c := range cases {
 		k := g.kernel(g.must(graph.Contract(c.a, c.b)))

@@ -99,6 +99,11 @@ type Options struct {
 	TCBlockK           int // default 32
 	TCWarpsM, TCWarpsN int // default 2, 4
 	TCStages           int // default 3
+	// Skinny (default true) gives products of few outputs over a long K (skinny.go) the
+	// skinny template; false leaves them to the tensor-core or the tiled template, which
+	// with a split of K may stream A better on tensor cores.
+	Skinny *bool
+
 	// Warpgroup (default true) computes, on a target with WarpgroupMMA, the tensor-core
 	// tile with warpgroup MMAs: TCBlockM/64 warpgroups of four warps, each 64 rows of the
 	// tile at a time (TCWarpsM and TCWarpsN do not apply). It takes TCBlockM and TCBlockN
@@ -162,6 +167,10 @@ func (o Options) withDefaults() Options {
 	if o.Warpgroup == nil {
 		t := true
 		o.Warpgroup = &t
+	}
+	if o.Skinny == nil {
+		t := true
+		o.Skinny = &t
 	}
 	return o
 }

@@ -15,7 +15,9 @@ import (
 // rows (the lanes of a warp) by up to 16 columns, each warp taking every (skinnyLocal/32)-th
 // step of K, the partial sums meeting in shared memory. It needs shuffles (Target.Shuffle).
 // With a split of K (Options.SplitK, splitk.go), the workgroups of the same outputs take
-// shares of K, whole strides each, and meet as the tiled templates' do.
+// shares of K, whole strides each, and meet as the tiled templates' do. Options.Skinny =
+// false leaves such products to the other templates (CUDA gives Float16 and BFloat16 ones
+// to tensor cores).
 
 // skinnyRows and skinnyCols bound the outputs of one workgroup where A is contiguous along
 // K, 32 rows and skinnyRowsCols where it is along M: a product of up to that many columns
@@ -45,9 +47,9 @@ const (
 )
 
 // skinnyMapOf says whether and how the skinny template applies to ct: a long K against the
-// outputs, A contiguous along K or along M, a target with 32-wide shuffles.
+// outputs, A contiguous along K or along M, a target with 32-wide shuffles, Options.Skinny.
 func (b *builder) skinnyMapOf(ct contraction) skinnyMap {
-	if !b.t.Shuffle || b.t.WarpWidth != 32 || b.skinnyThreads() < 32 || ct.s == Bool {
+	if !*b.o.Skinny || !b.t.Shuffle || b.t.WarpWidth != 32 || b.skinnyThreads() < 32 || ct.s == Bool {
 		return skinnyNone
 	}
 	if ct.k < 4096 || ct.k < 16*max(ct.m, ct.n) || ct.m == 0 || ct.n == 0 ||

@@ -117,15 +117,15 @@ func (o Options) WithContract(c autotune.Config) Options {
 func (o Options) String() string {
 	o = o.withDefaults()
 	return fmt.Sprintf("local=%d,elems=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
-		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v,spread=%v,splitk=%d,raster=%d",
+		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v,spread=%v,splitk=%d,raster=%d,skinny=%v",
 		o.Local, o.Elems, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
-		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup, o.Spread, o.SplitK, o.RasterM)
+		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup, o.Spread, o.SplitK, o.RasterM, *o.Skinny)
 }
 
 // ElementwiseSpaceVersion and ReduceSpaceVersion are part of the kernel signatures of tuned
 // elementwise kernels and reductions, as ContractSpaceVersion is of contractions.
 const (
-	ElementwiseSpaceVersion = "elementwise/v2"
+	ElementwiseSpaceVersion = "elementwise/v3"
 	ReduceSpaceVersion      = "reduce/v1"
 )
 
@@ -133,11 +133,11 @@ const (
 var localSizes = []int{32, 64, 128, 256, 512, 1024}
 
 // ElementwiseSpace returns the tuning space of elementwise kernels on target t: the
-// workgroup size Local and the elements a thread Elems (1, 2 or 4). The prior is the
+// workgroup size Local and the elements a thread Elems (1, 2, 4 or 8). The prior is the
 // default of Options; a size is valid when it fits t.MaxWorkgroup.
 func ElementwiseSpace(t Target) autotune.Space {
 	return autotune.Space{
-		Knobs: []autotune.Knob{{Name: "Local", Values: localSizes}, {Name: "Elems", Values: []int{1, 2, 4}}},
+		Knobs: []autotune.Knob{{Name: "Local", Values: localSizes}, {Name: "Elems", Values: []int{1, 2, 4, 8}}},
 		Prior: ElementwiseConfig(Options{}),
 		Valid: func(c autotune.Config) bool {
 			l := c["Local"]
