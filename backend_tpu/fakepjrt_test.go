@@ -271,8 +271,14 @@ func installFakeTable() {
 		if e := f.failure("PJRT_LoadedExecutable_Execute"); e != nil {
 			return e
 		}
-		if e := f.structSizeAtLeast((*executeOptions)(a.options).structSize, fakeExecuteOptionsSize); e != nil {
+		opts := (*executeOptions)(a.options)
+		if e := f.structSizeAtLeast(opts.structSize, fakeExecuteOptionsSize); e != nil {
 			return e
+		}
+		// A struct that reaches use_major_to_minor_data_layout_for_callbacks sets it: false
+		// would ask plugins for device layouts in host callbacks, which the C API lacks.
+		if opts.structSize > unsafe.Offsetof(opts.majorToMinorCallbacks) && !opts.majorToMinorCallbacks {
+			return f.structSizeAtLeast(0, 1)
 		}
 		var first []byte
 		if a.numArgs > 0 {
@@ -291,8 +297,9 @@ func installFakeTable() {
 
 var fakeAttrs = []namedValue{{nameSize: 4, typ: namedInt64}}
 
-// Current plugins refuse argument structs smaller than their own: these are the sizes of
-// PJRT_Client_Create_Args and PJRT_ExecuteOptions at PJRT_API_MINOR 94.
+// Current plugins refuse argument structs smaller than their own: these are the size of
+// PJRT_Client_Create_Args at PJRT_API_MINOR 94 (and 114), and the least size of
+// PJRT_ExecuteOptions that plugins of minor 114 take (its size at minor 94).
 const (
 	fakeClientCreateSize   = 88
 	fakeExecuteOptionsSize = 112

@@ -121,9 +121,10 @@ const (
 	namedBool      = 4
 )
 
-// clientCreateArgs and executeOptions have the fields of later headers (minor 94 and
-// after), left zero: current plugins refuse a struct_size smaller than their own, and older
-// ones accept a larger one.
+// clientCreateArgs and executeOptions have the fields of later headers (minor 114),
+// left zero but for one: plugins refuse a struct_size smaller than their own (for
+// PJRT_ExecuteOptions, for now, one below 112 bytes; the fields past it are read only
+// where struct_size reaches them), and older ones accept a larger one.
 type clientCreateArgs struct {
 	structSize    uintptr
 	priv          unsafe.Pointer
@@ -262,6 +263,11 @@ type executeOptions struct {
 	taskIDs            unsafe.Pointer
 	incarnationIDs     unsafe.Pointer
 	multiSliceConfig   unsafe.Pointer
+	// majorToMinorCallbacks is true: the default of plugins that do not read it.
+	majorToMinorCallbacks bool
+	_                     [7]byte
+	hloOutputCallbacks    unsafe.Pointer
+	numHloOutputCallbacks uintptr
 }
 
 type executeArgs struct {
@@ -674,8 +680,8 @@ func (a *api) execute(exe, device unsafe.Pointer, args []unsafe.Pointer, numOutp
 	pin.Pin(&outLists[0])
 	events := make([]unsafe.Pointer, 1)
 	pin.Pin(&events[0])
-	opts := executeOptions{}
-	opts.structSize = structSize(unsafe.Offsetof(opts.multiSliceConfig), unsafe.Sizeof(opts.multiSliceConfig))
+	opts := executeOptions{majorToMinorCallbacks: true}
+	opts.structSize = structSize(unsafe.Offsetof(opts.numHloOutputCallbacks), unsafe.Sizeof(opts.numHloOutputCallbacks))
 	pin.Pin(&opts)
 	ea := executeArgs{executable: exe, options: unsafe.Pointer(&opts), argumentLists: unsafe.Pointer(&argLists[0]),
 		numDevices: 1, numArgs: uintptr(len(args)), outputLists: unsafe.Pointer(&outLists[0]),
