@@ -189,6 +189,13 @@ func TestEmuSkinny(t *testing.T) {
 			[]string{rows, "split K: 3 shares of 2048"}},
 		{"rows-split", sm80, graph.Float32, 1, 40, 16, 9000, true, false, true, codegen.Options{SplitK: 4},
 			[]string{"32x16 outputs", "split K: 4 shares of 2256"}},
+		// Groups of warps along M, each 4 rows of its own: 70 rows in workgroups of 2
+		// groups (the last group of the last workgroup half past M); 260 rows in
+		// workgroups of 8 groups, K split.
+		{"along-k-2-groups", sm80, graph.Float32, 1, 70, 5, 5000, false, false, true, codegen.Options{},
+			[]string{"8x5 outputs a workgroup of 512 threads in 2 groups of 4 rows, each group's 256 threads"}},
+		{"along-k-8-groups-split", sm80, graph.Float16, 2, 260, 3, 6000, false, true, false, codegen.Options{SplitK: 3, Skinny: new(true)},
+			[]string{"32x3 outputs a workgroup of 512 threads in 8 groups of 4 rows", "split K: 3 shares of 2048"}},
 	})
 }
 

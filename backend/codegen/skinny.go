@@ -9,9 +9,10 @@ import (
 // The skinny Contract template: products with few outputs and a long K (a 512 × 8 result
 // over K = 500000), where tiles of the output leave most of the device idle. A workgroup
 // computes a few outputs as a reduction along K, its threads arranged so that neighbours
-// read neighbouring values of A: where A is contiguous along K, up to 4 rows by 8 columns,
-// each of the skinnyLocal threads taking every skinnyLocal-th step of K, the partial sums
-// meeting through warp shuffles and then shared memory; where A is contiguous along M, 32
+// read neighbouring values of A: where A is contiguous along K, groups of warps of up to 4
+// rows by 8 columns each (skinnyGroups: one group for a few rows, up to one a warp for
+// hundreds), each of a group's threads taking every step of K that is its own modulo the
+// group's threads, the partial sums meeting through warp shuffles and then shared memory; where A is contiguous along M, 32
 // rows (the lanes of a warp) by up to 16 columns, each warp taking every (skinnyLocal/32)-th
 // step of K, the partial sums meeting in shared memory. It needs shuffles (Target.Shuffle).
 // With a split of K (Options.SplitK, splitk.go), the workgroups of the same outputs take
@@ -96,12 +97,28 @@ func SkinnyShape(k *graph.Kernel, t Target, o Options) (groups, steps int, ok bo
 	switch b.skinnyMapOf(ct) {
 	case skinnyAlong:
 		rm, rn := min(ct.m, skinnyRows), min(ct.n, skinnyCols)
-		return batch * ((ct.m + rm - 1) / rm) * ((ct.n + rn - 1) / rn), (ct.k + local - 1) / local, true
+		g := b.skinnyGroups(ct)
+		return batch * ((ct.m + g*rm - 1) / (g * rm)) * ((ct.n + rn - 1) / rn), (ct.k + local/g - 1) / (local / g), true
 	case skinnyRowsK:
 		rn, warps := skinnyRowsN(ct), local/32
 		return batch * ((ct.m + 31) / 32) * ((ct.n + rn - 1) / rn), (ct.k + warps - 1) / warps, true
 	}
 	return 0, 0, false
+}
+
+// skinnyGroups is the groups of warps into which the along-K template divides a
+// workgroup, each group rm rows of A of its own over the same steps of K: a power of two
+// up to the warps of a workgroup, as many as leave 8 workgroups along M. All the groups
+// read the same values of B, so that B comes from L2 once a workgroup of g*rm rows; a
+// workgroup of 4 rows would have read all of B for every 4 rows of A (for 512 × 8 ×
+// 500000, 128 times B).
+func (b *builder) skinnyGroups(ct contraction) int {
+	rows := (ct.m + skinnyRows - 1) / skinnyRows
+	g := 1
+	for 2*g <= b.skinnyThreads()/32 && 2*g*8 <= rows {
+		g *= 2
+	}
+	return g
 }
 
 func (b *builder) contractSkinny(ct contraction) error {
@@ -111,26 +128,49 @@ func (b *builder) contractSkinny(ct contraction) error {
 	local := b.skinnyThreads()
 	warps := local / 32
 	rm, rn := min(ct.m, skinnyRows), min(ct.n, skinnyCols)
+	g := b.skinnyGroups(ct)
+	stride, wpg := local/g, warps/g // threads and warps of a group
 	batch := graph.NumElements(ct.batch)
-	b.note("contract skinny: %dx%d outputs a workgroup of %d threads along K = %d, shuffles in warps, then across %d warps",
-		rm, rn, local, ct.k, warps)
+	if g == 1 {
+		b.note("contract skinny: %dx%d outputs a workgroup of %d threads along K = %d, shuffles in warps, then across %d warps",
+			rm, rn, local, ct.k, warps)
+	} else {
+		across := ""
+		if wpg > 1 {
+			across = fmt.Sprintf(", then across %d warps", wpg)
+		}
+		b.note("contract skinny: %dx%d outputs a workgroup of %d threads in %d groups of %d rows, each group's %d threads along K = %d, shuffles in warps%s",
+			g*rm, rn, local, g, rm, stride, ct.k, across)
+	}
 	b.p.Local = [3]int{local, 1, 1}
-	gx, gy := (ct.n+rn-1)/rn, (ct.m+rm-1)/rm
+	gx, gy := (ct.n+rn-1)/rn, (ct.m+g*rm-1)/(g*rm)
+	n := rm * rn // outputs of a group
 	// Split K in shares of whole strides, the workgroup's outputs one a thread.
-	sp := noSplit(ct, local)
-	if rm*rn <= local {
-		sp = b.splitOf(ct, local, 1, local, gx*gy*max(batch, 1))
+	sp := noSplit(ct, stride)
+	if g*n <= local {
+		sp = b.splitOf(ct, stride, 1, local, gx*gy*max(batch, 1))
 	}
 	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 	ic := b.iconst
 	s := T(ct.s)
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
-	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), rm))
+	// The thread's group, and its place in the group's stride along K.
+	grp, gtid := ic(0), tid
+	if g > 1 {
+		grp, gtid = b.named("grp", divE(tid, stride)), b.named("gtid", remE(tid, stride))
+	}
+	var wg0, row0 *Expr // the workgroup's first row, the group's
+	if g == 1 {
+		wg0 = b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), rm))
+		row0 = wg0
+	} else {
+		wg0 = b.named("wgrow0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), g*rm))
+		row0 = b.named("row0", addE(wg0, mulE(grp, rm)))
+	}
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), rn))
 	bz := b.batch(&sp)
 	bc := b.decode(bz, ct.batch, "b")
-	first, end := b.share(sp, tid)
-	n := rm * rn
+	first, end := b.share(sp, gtid)
 	b.emit(&Decl{Name: "acc", Type: s, Len: n})
 	iv := Var("i", T(b.idx))
 	b.emit(&For{Var: iv.Name, Type: b.idx, Start: ic(0), End: ic(n), Step: ic(1), Unroll: true,
@@ -140,7 +180,7 @@ func (b *builder) contractSkinny(ct contraction) error {
 		v := make([]*Expr, rm+rn)
 		for i := range rm {
 			row := addE(row0, ic(i))
-			v[i] = b.operandValue(ct, ct.a, bc, row, k, b.edge(row, ct.m, rm))
+			v[i] = b.operandValue(ct, ct.a, bc, row, k, b.edge(row, ct.m, g*rm))
 		}
 		for j := range rn {
 			col := addE(col0, ic(j))
@@ -156,10 +196,10 @@ func (b *builder) contractSkinny(ct contraction) error {
 			}
 		}
 	}
-	b.emit(&Comment{Text: fmt.Sprintf("Each thread takes every %dth step along K, %d steps a round.", local, skinnyUnroll)})
-	b.skinnyLoop(first, local, end, "k", load, add)
+	b.emit(&Comment{Text: fmt.Sprintf("Each thread takes every %dth step along K, %d steps a round.", stride, skinnyUnroll)})
+	b.skinnyLoop(first, stride, end, "k", load, add)
 
-	b.emit(&Comment{Text: "Sum each output over the warp, then over the warps."})
+	b.emit(&Comment{Text: "Sum each output over the warp, then over the warps (of its group)."})
 	red := reduction{op: graph.OpSum, s: ct.s}
 	for v := range n {
 		b.butterfly(red, Index("acc", s, ic(v)))
@@ -173,19 +213,25 @@ func (b *builder) contractSkinny(ct contraction) error {
 	})
 	b.emit(&If{Cond: Bin(OEq, lane, ic(0)), Then: save}, &Barrier{})
 	var err error
+	// Thread t < g*n sums output t%n of group t/n: partial[(t%n)*warps + (t/n)*wpg + w].
+	out, og := tid, ic(0)
+	if g > 1 {
+		out, og = b.named("out", remE(tid, n)), b.named("outgrp", divE(tid, n))
+	}
 	sum := func() *Expr {
-		sum := b.variable("sum", Index("partial", s, mulE(tid, warps)))
-		for w := 1; w < warps; w++ {
-			b.emit(&Assign{Name: sum.Name, Value: red.combine(sum, Index("partial", s, addE(mulE(tid, warps), ic(w))))})
+		at := b.named("at", addE(mulE(out, warps), mulE(og, wpg)))
+		sum := b.variable("sum", Index("partial", s, at))
+		for w := 1; w < wpg; w++ {
+			b.emit(&Assign{Name: sum.Name, Value: red.combine(sum, Index("partial", s, addE(at, ic(w))))})
 		}
 		return sum
 	}
 	store := func(v *Expr) {
-		row := b.named("row", addE(row0, divE(tid, rn)))
-		col := b.named("col", addE(col0, remE(tid, rn)))
+		row := b.named("row", addE(addE(wg0, mulE(og, rm)), divE(out, rn)))
+		col := b.named("col", addE(col0, remE(out, rn)))
 		err = b.storeProduct(ct, bz, row, col, v)
 	}
-	b.skinnyFinish(sp, ic(n), tid, bz, sum, store)
+	b.skinnyFinish(sp, ic(g*n), tid, bz, sum, store)
 	return err
 }
 

@@ -78,7 +78,7 @@ extern "C" __global__ void __launch_bounds__(512) kernel(float* __restrict__ dst
         acc[3] = acc[3] + v21 * v24;
         acc[5] = acc[5] + v22 * v24;
     }
-    // Sum each output over the warp, then over the warps.
+    // Sum each output over the warp, then over the warps (of its group).
     const float o25 = __shfl_xor_sync(0xffffffffu, acc[0], 16);
     acc[0] = acc[0] + o25;
     const float o26 = __shfl_xor_sync(0xffffffffu, acc[0], 8);
@@ -150,22 +150,23 @@ extern "C" __global__ void __launch_bounds__(512) kernel(float* __restrict__ dst
     }
     __syncthreads();
     if (tid < 6) {
-        float sum = partial[tid * 16];
-        sum = sum + partial[tid * 16 + 1];
-        sum = sum + partial[tid * 16 + 2];
-        sum = sum + partial[tid * 16 + 3];
-        sum = sum + partial[tid * 16 + 4];
-        sum = sum + partial[tid * 16 + 5];
-        sum = sum + partial[tid * 16 + 6];
-        sum = sum + partial[tid * 16 + 7];
-        sum = sum + partial[tid * 16 + 8];
-        sum = sum + partial[tid * 16 + 9];
-        sum = sum + partial[tid * 16 + 10];
-        sum = sum + partial[tid * 16 + 11];
-        sum = sum + partial[tid * 16 + 12];
-        sum = sum + partial[tid * 16 + 13];
-        sum = sum + partial[tid * 16 + 14];
-        sum = sum + partial[tid * 16 + 15];
+        const int at = tid * 16;
+        float sum = partial[at];
+        sum = sum + partial[at + 1];
+        sum = sum + partial[at + 2];
+        sum = sum + partial[at + 3];
+        sum = sum + partial[at + 4];
+        sum = sum + partial[at + 5];
+        sum = sum + partial[at + 6];
+        sum = sum + partial[at + 7];
+        sum = sum + partial[at + 8];
+        sum = sum + partial[at + 9];
+        sum = sum + partial[at + 10];
+        sum = sum + partial[at + 11];
+        sum = sum + partial[at + 12];
+        sum = sum + partial[at + 13];
+        sum = sum + partial[at + 14];
+        sum = sum + partial[at + 15];
         const int row = row0 + tid / 2;
         const int col = col0 + tid % 2;
         if (row < 3 && col < 2) {
