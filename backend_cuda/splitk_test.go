@@ -196,6 +196,13 @@ func TestEmuSkinny(t *testing.T) {
 			[]string{"8x5 outputs a workgroup of 512 threads in 2 groups of 4 rows, each group's 256 threads"}},
 		{"along-k-8-groups-split", sm80, graph.Float16, 2, 260, 3, 6000, false, true, false, codegen.Options{SplitK: 3, Skinny: new(true)},
 			[]string{"32x3 outputs a workgroup of 512 threads in 8 groups of 4 rows", "split K: 3 shares of 2048"}},
+		// Groups of warps of 32 rows where A is contiguous along M: 520 rows in workgroups of
+		// 2 groups (the last workgroup's second group past M), 1024 outputs, two a thread,
+		// where K is split; 1030 rows in workgroups of 4 groups.
+		{"rows-2-groups-split", sm80, graph.Float32, 1, 520, 16, 9000, true, false, true, codegen.Options{SplitK: 3},
+			[]string{"64x16 outputs a workgroup of 512 threads in 2 groups of 32 rows", "split K: 3 shares of 3000"}},
+		{"rows-4-groups", sm80, graph.BFloat16, 1, 1030, 2, 16500, true, false, true, skinny,
+			[]string{"128x2 outputs a workgroup of 512 threads in 4 groups of 32 rows, lanes along M, each group's 4 warps"}},
 	})
 }
 

@@ -9,12 +9,14 @@ import (
 // The skinny Contract template: products with few outputs and a long K (a 512 × 8 result
 // over K = 500000), where tiles of the output leave most of the device idle. A workgroup
 // computes a few outputs as a reduction along K, its threads arranged so that neighbours
-// read neighbouring values of A: where A is contiguous along K, groups of warps of up to 4
+// read neighbouring values of A. Where A is contiguous along K: groups of warps of up to 4
 // rows by 8 columns each (skinnyGroups: one group for a few rows, up to one a warp for
 // hundreds), each of a group's threads taking every step of K that is its own modulo the
-// group's threads, the partial sums meeting through warp shuffles and then shared memory; where A is contiguous along M, 32
-// rows (the lanes of a warp) by up to 16 columns, each warp taking every (skinnyLocal/32)-th
-// step of K, the partial sums meeting in shared memory. It needs shuffles (Target.Shuffle).
+// group's threads, the partial sums meeting through warp shuffles and then shared memory.
+// Where A is contiguous along M: groups of warps of 32 rows (the lanes of a warp) by up
+// to 16 columns each (skinnyRowGroups), each warp of a group taking every step of K that
+// is its own modulo the group's warps, the partial sums meeting in shared memory. The
+// groups of a workgroup read the same values of B. It needs shuffles (Target.Shuffle).
 // With a split of K (Options.SplitK, splitk.go), the workgroups of the same outputs take
 // shares of K, whole strides each, and meet as the tiled templates' do. Options.Skinny =
 // false leaves such products to the other templates (CUDA gives Float16 and BFloat16 ones
@@ -100,8 +102,9 @@ func SkinnyShape(k *graph.Kernel, t Target, o Options) (groups, steps int, ok bo
 		g := b.skinnyGroups(ct)
 		return batch * ((ct.m + g*rm - 1) / (g * rm)) * ((ct.n + rn - 1) / rn), (ct.k + local/g - 1) / (local / g), true
 	case skinnyRowsK:
-		rn, warps := skinnyRowsN(ct), local/32
-		return batch * ((ct.m + 31) / 32) * ((ct.n + rn - 1) / rn), (ct.k + warps - 1) / warps, true
+		rn, g := skinnyRowsN(ct), b.skinnyRowGroups(ct)
+		wpg := local / 32 / g
+		return batch * ((ct.m + 32*g - 1) / (32 * g)) * ((ct.n + rn - 1) / rn), (ct.k + wpg - 1) / wpg, true
 	}
 	return 0, 0, false
 }
@@ -114,6 +117,18 @@ func SkinnyShape(k *graph.Kernel, t Target, o Options) (groups, steps int, ok bo
 // 500000, 128 times B).
 func (b *builder) skinnyGroups(ct contraction) int {
 	rows := (ct.m + skinnyRows - 1) / skinnyRows
+	g := 1
+	for 2*g <= b.skinnyThreads()/32 && 2*g*8 <= rows {
+		g *= 2
+	}
+	return g
+}
+
+// skinnyRowGroups is skinnyGroups for the template where A is contiguous along M: groups
+// of warps of 32 rows each, as many as leave 8 workgroups along M (1024 × 16 × 500000:
+// 4, so that B comes from L2 8 times, not 32).
+func (b *builder) skinnyRowGroups(ct contraction) int {
+	rows := (ct.m + 31) / 32
 	g := 1
 	for 2*g <= b.skinnyThreads()/32 && 2*g*8 <= rows {
 		g *= 2
@@ -218,7 +233,7 @@ func (b *builder) contractSkinny(ct contraction) error {
 	if g > 1 {
 		out, og = b.named("out", remE(tid, n)), b.named("outgrp", divE(tid, n))
 	}
-	sum := func() *Expr {
+	sum := func(*Expr) *Expr {
 		at := b.named("at", addE(mulE(out, warps), mulE(og, wpg)))
 		sum := b.variable("sum", Index("partial", s, at))
 		for w := 1; w < wpg; w++ {
@@ -226,12 +241,12 @@ func (b *builder) contractSkinny(ct contraction) error {
 		}
 		return sum
 	}
-	store := func(v *Expr) {
+	store := func(_, v *Expr) {
 		row := b.named("row", addE(addE(wg0, mulE(og, rm)), divE(out, rn)))
 		col := b.named("col", addE(col0, remE(out, rn)))
 		err = b.storeProduct(ct, bz, row, col, v)
 	}
-	b.skinnyFinish(sp, ic(g*n), tid, bz, sum, store)
+	b.skinnyFinish(sp, g*n, tid, bz, sum, store)
 	return err
 }
 
@@ -245,19 +260,36 @@ func (b *builder) share(sp kSplit, tid *Expr) (first, end *Expr) {
 	return b.named("kfirst", addE(sp.base, tid)), end
 }
 
-// skinnyFinish ends a skinny template: the threads below outputs (one output each) take
-// their output's sum, and, past a split of K (which all the threads join), store it.
-func (b *builder) skinnyFinish(sp kSplit, outputs, tid, bz *Expr, sum func() *Expr, store func(*Expr)) {
-	inside := Bin(OLt, tid, outputs)
+// skinnyFinish ends a skinny template of outputs outputs: thread tid takes outputs tid,
+// tid + threads, ... (at most acc's length of them where K is split): their sums, and,
+// past a split of K (which all the threads join, each with its outputs in acc), stores
+// them.
+func (b *builder) skinnyFinish(sp kSplit, outputs int, tid, bz *Expr, sum func(out *Expr) *Expr, store func(out, v *Expr)) {
+	ic, threads := b.iconst, b.p.Local[0]
 	if sp.n == 1 {
-		b.emit(&If{Cond: inside, Then: b.block(func() { store(sum()) })})
+		if outputs <= threads {
+			b.emit(&If{Cond: Bin(OLt, tid, ic(outputs)), Then: b.block(func() { store(tid, sum(tid)) })})
+			return
+		}
+		ov := Var("out", T(b.idx))
+		b.emit(&For{Var: ov.Name, Type: b.idx, Start: tid, End: ic(outputs), Step: ic(threads),
+			Body: b.block(func() { store(ov, sum(ov)) })})
 		return
 	}
-	b.emit(&If{Cond: inside, Then: b.block(func() {
-		b.emit(&Assign{Name: "acc", Index: Int(0, I32), Value: sum()})
-	})})
-	b.splitFinish(sp, 1, b.p.Local[0], bz, tid, b.p.Groups)
-	b.emit(&If{Cond: inside, Then: b.block(func() { store(Index("acc", T(F32), Int(0, I32))) })})
+	per := (outputs + threads - 1) / threads
+	outs := make([]*Expr, per)
+	for i := range outs {
+		outs[i] = b.named(fmt.Sprintf("out%d", i), addE(tid, ic(i*threads)))
+	}
+	for i, out := range outs {
+		b.emit(&If{Cond: Bin(OLt, out, ic(outputs)), Then: b.block(func() {
+			b.emit(&Assign{Name: "acc", Index: Int(int64(i), I32), Value: sum(out)})
+		}), Else: []Stmt{&Assign{Name: "acc", Index: Int(int64(i), I32), Value: Zero(F32)}}})
+	}
+	b.splitFinish(sp, per, threads, bz, tid, b.p.Groups)
+	for i, out := range outs {
+		b.emit(&If{Cond: Bin(OLt, out, ic(outputs)), Then: b.block(func() { store(out, Index("acc", T(F32), Int(int64(i), I32))) })})
+	}
 }
 
 // skinnyUnroll is the steps along K that a thread of the skinny template reads before it
@@ -312,32 +344,45 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 	local := b.skinnyThreads()
 	warps := local / 32
 	rn := skinnyRowsN(ct)
+	g := b.skinnyRowGroups(ct)
+	wpg := warps / g // warps of a group
 	batch := graph.NumElements(ct.batch)
-	b.note("contract skinny: 32x%d outputs a workgroup of %d threads, lanes along M, %d warps along K = %d",
-		rn, local, warps, ct.k)
+	if g == 1 {
+		b.note("contract skinny: 32x%d outputs a workgroup of %d threads, lanes along M, %d warps along K = %d",
+			rn, local, warps, ct.k)
+	} else {
+		b.note("contract skinny: %dx%d outputs a workgroup of %d threads in %d groups of 32 rows, lanes along M, each group's %d warps along K = %d",
+			32*g, rn, local, g, wpg, ct.k)
+	}
 	b.p.Local = [3]int{local, 1, 1}
-	gx, gy := (ct.n+rn-1)/rn, (ct.m+31)/32
-	sp := noSplit(ct, warps)
-	if 32*rn <= local {
-		sp = b.splitOf(ct, warps, 1, local, gx*gy*max(batch, 1))
+	gx, gy := (ct.n+rn-1)/rn, (ct.m+32*g-1)/(32*g)
+	outputs := 32 * g * rn
+	sp := noSplit(ct, wpg)
+	if per := (outputs + local - 1) / local; per <= rn {
+		sp = b.splitOf(ct, wpg, per, local, gx*gy*max(batch, 1))
 	}
 	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
 	ic := b.iconst
 	s := T(ct.s)
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
 	lane, warp := b.named("lane", remE(tid, 32)), b.named("warp", divE(tid, 32))
-	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), 32))
-	row := b.named("row", addE(row0, lane))
+	// The warp's group, and its place among the group's warps along K.
+	grp, gwarp := ic(0), warp
+	if g > 1 {
+		grp, gwarp = b.named("grp", divE(warp, wpg)), b.named("gwarp", remE(warp, wpg))
+	}
+	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), 32*g))
+	row := b.named("row", addE(addE(row0, mulE(grp, 32)), lane))
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), rn))
 	bz := b.batch(&sp)
 	bc := b.decode(bz, ct.batch, "b")
-	first, end := b.share(sp, warp)
+	first, end := b.share(sp, gwarp)
 	b.emit(&Decl{Name: "acc", Type: s, Len: rn})
 	iv := Var("i", T(b.idx))
 	b.emit(&For{Var: iv.Name, Type: b.idx, Start: ic(0), End: ic(rn), Step: ic(1), Unroll: true,
 		Body: []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(ct.s)}}})
 	load := func(k *Expr) []*Expr {
-		v := []*Expr{b.operandValue(ct, ct.a, bc, row, k, b.edge(row, ct.m, 32))}
+		v := []*Expr{b.operandValue(ct, ct.a, bc, row, k, b.edge(row, ct.m, 32*g))}
 		for j := range rn {
 			col := addE(col0, ic(j))
 			v = append(v, b.operandValue(ct, ct.b, bc, k, col, b.edge(col, ct.n, rn)))
@@ -349,10 +394,10 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 			b.emit(&Assign{Name: "acc", Index: ic(j), Value: ct.fma(Index("acc", s, ic(j)), v[0], v[1+j])})
 		}
 	}
-	b.emit(&Comment{Text: fmt.Sprintf("Each warp takes every %dth step along K, %d steps a round.", warps, skinnyUnroll)})
-	b.skinnyLoop(first, warps, end, "k", load, add)
+	b.emit(&Comment{Text: fmt.Sprintf("Each warp takes every %dth step along K, %d steps a round.", wpg, skinnyUnroll)})
+	b.skinnyLoop(first, wpg, end, "k", load, add)
 
-	b.emit(&Comment{Text: "Sum each output over the warps."})
+	b.emit(&Comment{Text: "Sum each output over the warps (of its group)."})
 	red := reduction{op: graph.OpSum, s: ct.s}
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: s, Len: warps * 32 * rn})
 	for j := range rn {
@@ -360,27 +405,29 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 	}
 	b.emit(&Barrier{})
 	var err error
-	// Output out is row out%32 and column out/32 of the workgroup's.
+	// Output out is row out%32 of group out/(32*rn), column out/32%rn of the workgroup's.
 	sum := func(out *Expr) *Expr {
-		r, j := b.named("r", remE(out, 32)), b.named("j", divE(out, 32))
-		at := func(w int) *Expr { return addE(mulE(addE(ic(w*rn), j), 32), r) }
+		r, j := b.named("r", remE(out, 32)), b.named("j", remE(divE(out, 32), rn))
+		w0 := ic(0)
+		if g > 1 {
+			w0 = b.named("w0", mulE(divE(out, 32*rn), wpg))
+		}
+		at := func(w int) *Expr { return addE(mulE(addE(mulE(addE(w0, ic(w)), rn), j), 32), r) }
 		sum := b.variable("sum", Index("partial", s, at(0)))
-		for w := 1; w < warps; w++ {
+		for w := 1; w < wpg; w++ {
 			b.emit(&Assign{Name: sum.Name, Value: red.combine(sum, Index("partial", s, at(w)))})
 		}
 		return sum
 	}
 	store := func(out, v *Expr) {
-		orow, col := b.named("orow", addE(row0, remE(out, 32))), b.named("col", addE(col0, divE(out, 32)))
+		orow := addE(row0, remE(out, 32))
+		if g > 1 {
+			orow = addE(orow, mulE(divE(out, 32*rn), 32))
+		}
+		orow = b.named("orow", orow)
+		col := b.named("col", addE(col0, remE(divE(out, 32), rn)))
 		err = b.storeProduct(ct, bz, orow, col, v)
 	}
-	if sp.n > 1 {
-		// One output a thread.
-		b.skinnyFinish(sp, ic(32*rn), tid, bz, func() *Expr { return sum(tid) }, func(v *Expr) { store(tid, v) })
-		return err
-	}
-	ov := Var("out", T(b.idx))
-	finish := b.block(func() { store(ov, sum(ov)) })
-	b.emit(&For{Var: ov.Name, Type: b.idx, Start: tid, End: ic(32 * rn), Step: ic(local), Body: finish})
+	b.skinnyFinish(sp, outputs, tid, bz, sum, store)
 	return err
 }

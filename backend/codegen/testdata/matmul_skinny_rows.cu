@@ -131,7 +131,7 @@ extern "C" __global__ void __launch_bounds__(512) kernel(float* __restrict__ dst
         acc[8] = acc[8] + v44 * v53;
         acc[9] = acc[9] + v44 * v54;
     }
-    // Sum each output over the warps.
+    // Sum each output over the warps (of its group).
     partial[warp * 10 * 32 + lane] = acc[0];
     partial[(warp * 10 + 1) * 32 + lane] = acc[1];
     partial[(warp * 10 + 2) * 32 + lane] = acc[2];
@@ -143,9 +143,9 @@ extern "C" __global__ void __launch_bounds__(512) kernel(float* __restrict__ dst
     partial[(warp * 10 + 8) * 32 + lane] = acc[8];
     partial[(warp * 10 + 9) * 32 + lane] = acc[9];
     __syncthreads();
-    for (int out = tid; out < 320; out += 512) {
-        const int r = out % 32;
-        const int j = out / 32;
+    if (tid < 320) {
+        const int r = tid % 32;
+        const int j = tid / 32 % 10;
         float sum = partial[j * 32 + r];
         sum = sum + partial[(10 + j) * 32 + r];
         sum = sum + partial[(20 + j) * 32 + r];
@@ -162,8 +162,8 @@ extern "C" __global__ void __launch_bounds__(512) kernel(float* __restrict__ dst
         sum = sum + partial[(130 + j) * 32 + r];
         sum = sum + partial[(140 + j) * 32 + r];
         sum = sum + partial[(150 + j) * 32 + r];
-        const int orow = row0 + out % 32;
-        const int col = col0 + out / 32;
+        const int orow = row0 + tid % 32;
+        const int col = col0 + tid / 32 % 10;
         if (orow < 40 && col < 10) {
             const int pos = (batch * 40 + orow) * 10 + col;
             dst[pos] = sum;
