@@ -102,10 +102,30 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	if o.RasterM == 0 && grid >= rasterWaves*sms {
 		o2.RasterM = rasterRows
 	}
-	if s := splitFor(graph.NumElements(c.Shape[:r-2])*grid, (kk+bk-1)/bk, sms, residentFor(warps, shared, a)); split && s > 1 {
+	tiles, steps, perSM := graph.NumElements(c.Shape[:r-2])*grid, (kk+bk-1)/bk, residentFor(warps, shared, a)
+	s := splitFor(tiles, steps, sms, perSM)
+	if o2.Skinny != nil && !*o2.Skinny && o.Skinny == nil {
+		s = streamSplit(tiles, steps, sms*perSM)
+	}
+	if split && s > 1 {
 		o2.SplitK = s
 	}
 	return o2
+}
+
+// streamSplit is the split of K for a product that skinnyTensorCore gave to tensor cores:
+// the largest that runs at once (slots workgroups), so that every SM streams A with as
+// many copies in flight as it holds workgroups: 8 tiles of 64 × 16 over K = 500000 split
+// 32 ways, two workgroups of 30 KiB in flight on each of 132 SMs.
+func streamSplit(tiles, steps, slots int) int {
+	best := 1
+	for _, s := range codegen.SplitKs {
+		if s*minShareSteps > steps || tiles*s > slots {
+			break
+		}
+		best = s
+	}
+	return best
 }
 
 // residentWarps is the warps a product gives each SM to hide its latencies with, where
@@ -183,7 +203,7 @@ func splitFor(tiles, steps, sms, perSM int) int {
 // template) in Float16 or BFloat16, of n columns, to the warp-level tensor-core template
 // instead, where o leaves the template and the tiles to the defaults: blocks of 64 rows by
 // 16 to 64 columns, four warps of 16 rows, 64 deep along K in 4 stages (40 KiB of shared
-// memory for 16 columns), and a split of K (optionsFor) for enough workgroups. A workgroup
+// memory for 16 columns), and a split of K (streamSplit) for enough workgroups. A workgroup
 // then streams its rows of A through asynchronous copies, 10 KiB a step in flight three
 // steps ahead, and multiplies on tensor cores, where the skinny template converts and
 // multiplies every value on CUDA cores and reads all of B for every 4 rows of A.

@@ -137,6 +137,15 @@ func TestSplitFor(t *testing.T) {
 			t.Errorf("splitFor(%d tiles, %d steps, %d SMs, %d an SM) = %d, want %d", c.tiles, c.steps, c.sms, c.perSM, got, c.want)
 		}
 	}
+	// The splits of products on tensor cores that skinnyTensorCore gives: as many
+	// workgroups as run at once.
+	for _, c := range []struct{ tiles, steps, slots, want int }{
+		{8, 7813, 264, 32}, {16, 7813, 264, 16}, {1, 313, 264, 32}, {4, 141, 264, 32}, {4, 20, 264, 4}, {300, 7813, 264, 1},
+	} {
+		if got := streamSplit(c.tiles, c.steps, c.slots); got != c.want {
+			t.Errorf("streamSplit(%d tiles, %d steps, %d slots) = %d, want %d", c.tiles, c.steps, c.slots, got, c.want)
+		}
+	}
 	// The workgroups an SM: 8 warps' worth, as far as shared memory goes.
 	sm90 := TypicalArch(90)
 	for _, c := range []struct{ warps, shared, want int }{

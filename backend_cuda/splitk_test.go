@@ -216,9 +216,9 @@ func TestEmuSkinnyTensorCore(t *testing.T) {
 	block := "tensor core: block 64x16x64, 4x1 warps of 16x16, 4 stages"
 	runEmuProducts(t, []emuProductCase{
 		{"f16-8-columns", sm80, graph.Float16, 1, 64, 8, 20000, false, false, true, codegen.Options{},
-			[]string{block, "split K: 16 shares of 1280"}},
+			[]string{block, "split K: 32 shares of 640"}},
 		{"bf16-transposed-batch", sm90, graph.BFloat16, 2, 80, 12, 9000, true, false, false, codegen.Options{},
-			[]string{block, "A K-minor, B K-minor in 8-byte copies", "split K: 16 shares of 576"}},
+			[]string{block, "A K-minor, B K-minor in 8-byte copies", "split K: 29 shares of 320"}},
 	})
 }
 

@@ -103,11 +103,11 @@ func TestKernelNote(t *testing.T) {
 		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float32, []string{"thread tile 8x8 in pieces of 4x4", "tiles in bands of 8 rows"}, "split K"},
 		// Under two waves of tiles (246 of 128x128): taken row by row.
 		{gemmShape{m: 5124, n: 704, k: 2048}, graph.Float16, []string{"warpgroup MMA: block 128x128x64"}, "bands"},
-		// Skinny: on tensor cores in blocks of 64 rows, K split 16 and 8 ways; in float32
+		// Skinny: on tensor cores in blocks of 64 rows, K split 32 and 16 ways; in float32
 		// 8 workgroups of 16 groups of 4 rows (B read once for 64 rows), and 8 of 4 groups
 		// of 32 rows by all 16 columns (A read once, B once for 128 rows), K split 16 ways.
-		{gemmShape{m: 512, n: 8, k: 500000}, graph.Float16, []string{"tensor core: block 64x16x64", "split K: 16 shares"}, ""},
-		{gemmShape{m: 1024, n: 16, k: 500000, ta: true}, graph.BFloat16, []string{"tensor core: block 64x16x64", "A K-minor", "split K: 8 shares"}, ""},
+		{gemmShape{m: 512, n: 8, k: 500000}, graph.Float16, []string{"tensor core: block 64x16x64", "split K: 32 shares"}, ""},
+		{gemmShape{m: 1024, n: 16, k: 500000, ta: true}, graph.BFloat16, []string{"tensor core: block 64x16x64", "A K-minor", "split K: 16 shares"}, ""},
 		{gemmShape{m: 512, n: 8, k: 500000}, graph.Float32, []string{"skinny: 64x8 outputs", "16 groups of 4 rows", "split K: 16 shares"}, ""},
 		{gemmShape{m: 1024, n: 16, k: 500000, ta: true}, graph.Float32, []string{"skinny: 128x16 outputs", "4 groups of 32 rows", "split K: 16 shares"}, ""},
 		{gemmShape{m: 1760, n: 16, k: 1760}, graph.Float32, []string{"tiled: block 64x64x16", "split K: 4 shares"}, ""},

@@ -16,7 +16,7 @@ import (
 const ContractSpaceVersion = "contract/v5"
 
 // SplitKs are the values of the SplitK knob of the Contract spaces.
-var SplitKs = []int{1, 2, 3, 4, 6, 8, 12, 16}
+var SplitKs = []int{1, 2, 3, 4, 6, 8, 12, 16, 24, 32}
 
 // splitKnob is the SplitK knob on target t: 1 alone where the target cannot split K.
 func splitKnob(t Target) autotune.Knob {
