@@ -643,13 +643,13 @@ inline void __syncwarp(unsigned mask = 0xffffffffu) {
 
 // ---- tensor-core and asynchronous-copy intrinsics (the CUDA dialect's inline-PTX helpers)
 
-// cp.async.cg.shared.global [smem], [gmem], 16, bytes.
-inline void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) {
-    if (bytes > 16) xb::fail(2, "cp.async of %u bytes (at most 16)", bytes);
-    if ((uintptr_t)smem % 16 != 0 || !xb::in_shared(smem, 16))
-        xb::fail(2, "cp.async to %p, which is not 16 aligned bytes of shared memory", smem);
-    if (bytes > 0 && (uintptr_t)gmem % 16 != 0) xb::fail(2, "cp.async from %p, not 16-byte aligned", gmem);
-    xb::CopyOp c = {smem, gmem, bytes, 16};
+// cp.async of size bytes (16 or 8) from gmem to smem, bytes of them read, the rest zero.
+inline void xb_cp_async(void* smem, const void* gmem, unsigned bytes, unsigned size) {
+    if (bytes > size) xb::fail(2, "cp.async of %u bytes (at most %u)", bytes, size);
+    if ((uintptr_t)smem % size != 0 || !xb::in_shared(smem, size))
+        xb::fail(2, "cp.async to %p, which is not %u aligned bytes of shared memory", smem, size);
+    if (bytes > 0 && (uintptr_t)gmem % size != 0) xb::fail(2, "cp.async from %p, not %u-byte aligned", gmem, size);
+    xb::CopyOp c = {smem, gmem, bytes, size};
     if (xb::mode == xb::Eager) {
         xb::land(c);
     } else {
@@ -657,19 +657,11 @@ inline void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) {
     }
 }
 
+// cp.async.cg.shared.global [smem], [gmem], 16, bytes.
+inline void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) { xb_cp_async(smem, gmem, bytes, 16); }
+
 // cp.async.ca.shared.global [smem], [gmem], 8, bytes.
-inline void xb_cp_async8(void* smem, const void* gmem, unsigned bytes) {
-    if (bytes > 8) xb::fail(2, "cp.async of %u bytes (at most 8)", bytes);
-    if ((uintptr_t)smem % 8 != 0 || !xb::in_shared(smem, 8))
-        xb::fail(2, "cp.async to %p, which is not 8 aligned bytes of shared memory", smem);
-    if (bytes > 0 && (uintptr_t)gmem % 8 != 0) xb::fail(2, "cp.async from %p, not 8-byte aligned", gmem);
-    xb::CopyOp c = {smem, gmem, bytes, 8};
-    if (xb::mode == xb::Eager) {
-        xb::land(c);
-    } else {
-        xb::cur->pending.push_back(c);
-    }
-}
+inline void xb_cp_async8(void* smem, const void* gmem, unsigned bytes) { xb_cp_async(smem, gmem, bytes, 8); }
 
 // cp.async.commit_group.
 inline void xb_cp_async_commit() {
