@@ -53,8 +53,8 @@
 // Float16 and BFloat16 products of few outputs over a long K (DeepBench's 512 × 8 ×
 // 500000) take the tensor-core template in blocks of 64 rows by 16 columns, K split so
 // that every SM streams its share of A. Products of at least two waves of tiles take them
-// in bands of 8 rows of tiles
-// (Options.RasterM), so that the tiles running at once share panels of A and B in L2.
+// in bands of 8 rows of tiles (Options.RasterM), so that the tiles running at once share
+// panels of A and B in L2.
 //
 // BLAS is a cuBLAS baseline (libcublas.so.13, .12 or .11, or CROSSBAR_CUBLAS_LIB, loaded with
 // purego) and CopyBuffer a device-to-device copy: the references of the benchmarks and of go

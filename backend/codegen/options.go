@@ -88,11 +88,11 @@ type Options struct {
 	TiledMin int
 
 	// The tensor-core Contract template, for Float16 and BFloat16 operands on a target
-	// with TensorCores, read through contiguous rows aligned to 16 or 8 bytes (else
-	// element by element through registers): a workgroup of
-	// TCWarpsM × TCWarpsN warps computes a TCBlockM × TCBlockN tile of the output, each warp
-	// a (TCBlockM/TCWarpsM) × (TCBlockN/TCWarpsN) part of it in 16 × 8 fragments, stepping
-	// through K by TCBlockK with TCStages operand tiles in flight in shared memory.
+	// with TensorCores, read through contiguous rows aligned to 16 or 8 bytes (else element
+	// by element through registers): a workgroup of TCWarpsM × TCWarpsN warps computes a
+	// TCBlockM × TCBlockN tile of the output, each warp a (TCBlockM/TCWarpsM) ×
+	// (TCBlockN/TCWarpsN) part of it in 16 × 8 fragments, stepping through K by TCBlockK
+	// with TCStages operand tiles in flight in shared memory.
 	// TensorCore = false uses the tiled template instead.
 	TensorCore         *bool
 	TCBlockM, TCBlockN int // default 128, 128
