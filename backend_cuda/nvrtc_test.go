@@ -296,3 +296,86 @@ func TestNVRTCCompilesWarpgroup(t *testing.T) {
 		t.Error("the suite generated no kernels on warpgroup MMAs")
 	}
 }
+
+// benchProducts are the products of the cublas bench suite: 8192³ and DeepBench's training
+// shapes, as m, n, k and whether A is stored K × M and B N × K.
+var benchProducts = []struct {
+	m, n, k        int
+	transA, transB bool
+}{
+	{8192, 8192, 8192, false, false},
+	{1760, 16, 1760, false, false}, {1760, 7000, 1760, false, false}, {2048, 128, 2048, true, false},
+	{2560, 7133, 2560, false, true}, {4096, 7000, 4096, false, false}, {5124, 9124, 1760, false, false},
+	{35, 8457, 2048, true, false}, {3072, 7435, 1024, false, true}, {7680, 5481, 2560, false, true},
+	{512, 8, 500000, false, false}, {1024, 16, 500000, true, false}, {7680, 24000, 2560, false, false},
+	{8448, 48000, 2816, true, false}, {1024, 32, 512, false, true},
+}
+
+// TestNVRTCCompilesBenchProducts compiles the kernels that an A100 (108 SMs, sm_80) and an
+// H200 (132 SMs, sm_90a) compile before tuning for the products of the cublas bench suite,
+// in every dtype it measures: the kernels a GPU run starts from, whose tiles, splits and
+// bands of tiles the conformance suite's smaller products do not all reach. Kernels on
+// warpgroup MMAs compile for sm_90a where this NVRTC knows it, else to compute_90 PTX
+// (TestNVRTCCompilesWarpgroup). The operands' host data is never touched.
+func TestNVRTCCompilesBenchProducts(t *testing.T) {
+	n := nvrtcForTest(t)
+	sm80, sm90 := TypicalArch(80), TypicalArch(90)
+	sm80.SMs, sm90.SMs, sm90.WarpgroupMMA = 108, 132, true
+	type job struct {
+		src, what string
+		cc        int
+	}
+	var jobs []job
+	seen := map[string]bool{}
+	for _, p := range benchProducts {
+		for _, dt := range []graph.DType{graph.Float16, graph.BFloat16, graph.Float32} {
+			kern, _ := splitProduct(t, dt, 1, p.m, p.n, p.k, p.transA, p.transB, false,
+				make([]byte, p.m*p.k*dt.Size()), make([]byte, p.k*p.n*dt.Size()), nil)
+			for _, a := range []Arch{sm80, sm90} {
+				src, err := SourceFor(a, kern)
+				if err != nil {
+					t.Fatalf("%v %dx%dx%d on sm_%d: %v", dt, p.m, p.n, p.k, a.CC, err)
+				}
+				if !seen[src] {
+					seen[src] = true
+					jobs = append(jobs, job{src, fmt.Sprintf("%v %dx%dx%d for sm_%d", dt, p.m, p.n, p.k, a.CC), a.CC})
+				}
+			}
+		}
+	}
+	if !compileAll {
+		// Under -race, one in sampleEvery: the other passes compile them all.
+		var sample []job
+		for i := 0; i < len(jobs); i += sampleEvery {
+			sample = append(sample, jobs[i])
+		}
+		jobs = sample
+	}
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	errs := make([]error, len(jobs))
+	for range max(runtime.NumCPU(), 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(jobs); i = int(next.Add(1)) - 1 {
+				target := gpuArch{cc: jobs[i].cc, cubin: true}
+				if strings.Contains(jobs[i].src, "wgmma.mma_async") {
+					target = gpuArch{cc: 90, cubin: n.warpgroupMMA(90), specific: n.warpgroupMMA(90)}
+				}
+				if _, err := n.compile(jobs[i].src, "kernel", target); err != nil {
+					errs[i] = fmt.Errorf("%s: %w", jobs[i].what, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	t.Logf("NVRTC %s: %d distinct kernels of the bench's products, %d of them compiled", n.Version(), len(seen), len(jobs))
+}
