@@ -69,9 +69,10 @@
 // device's events; go run ./bench -tune -device cuda:0 tunes the benchmark shapes.
 //
 // Tested here, without a GPU: every kernel that the conformance suite generates compiles
-// with NVRTC to sm_80 and sm_90 CUBINs (TestNVRTCCompilesEverything), and runs in a CUDA
-// emulator (testdata/emu: every thread a fiber, barriers, shuffles, ldmatrix, mma and
-// cp.async as the PTX ISA defines them) where it matches the reference
+// with NVRTC to sm_80 and sm_90 CUBINs (TestNVRTCCompilesEverything; the bench's products
+// in TestNVRTCCompilesBenchProducts), and runs in a CUDA emulator (testdata/emu: every
+// thread a fiber, barriers, shuffles, ldmatrix, mma and cp.async as the PTX ISA defines
+// them) where it matches the reference
 // (TestEmuConformance; TestEmuConformanceWarpgroup for the products an sm_90a device gives
 // to warpgroup MMAs, which the emulator decodes by the PTX ISA's descriptor layouts; NVRTC
 // 11.8 compiles those only to PTX, TestNVRTCCompilesWarpgroup; TestEmuConformanceSplitK
