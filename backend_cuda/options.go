@@ -28,9 +28,9 @@ import (
 //
 // With warpgroup MMAs (sm_90a), the tiles are 64 deep along K: 128 × 256 for a wave, in
 // four stages (193 KiB of shared memory, one block an SM); else 128 × 128 in three (97
-// KiB, two blocks an SM); below a wave of those, 64 × 128. A product that the warpgroup
-// template does not take (an operand not in rows aligned to 8 bytes) gets the mma.sync
-// tiles.
+// KiB, two blocks an SM); below a wave of those, 64 × 128, or 64 × 64 for at most 64
+// columns. A product that the warpgroup template does not take (an operand not in rows
+// aligned to 8 bytes) gets the mma.sync tiles.
 //
 // A Float16 or BFloat16 product of few outputs over a long K (512 × 8 × 500000) goes to
 // the tensor-core template in blocks of 64 rows, with K split (skinnyTensorCore), not to
@@ -262,6 +262,9 @@ func tilesFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 				alt.TCBlockM, alt.TCBlockN, alt.TCStages = 128, 256, 4
 			case blocks(128, 128) >= wave:
 				alt.TCBlockM, alt.TCBlockN, alt.TCStages = 128, 128, 3
+			case n <= 64:
+				// The narrowest warpgroup MMA: fewer columns of zeros (1760 × 16 × 1760).
+				alt.TCBlockM, alt.TCBlockN, alt.TCStages = 64, 64, 3
 			default:
 				alt.TCBlockM, alt.TCBlockN, alt.TCStages = 64, 128, 3
 			}

@@ -52,7 +52,7 @@ func TestOptionsFor(t *testing.T) {
 
 // TestOptionsForWarpgroup checks the tiles of products on warpgroup MMAs (sm_90a): 64
 // deep, 128 × 256 in four stages for a wave, 128 × 128 in three for a wave of those,
-// 64 × 128 below; each lowers to the warpgroup template.
+// 64 × 128 below (64 × 64 for at most 64 columns); each lowers to the warpgroup template.
 func TestOptionsForWarpgroup(t *testing.T) {
 	arch := TypicalArch(90)
 	arch.SMs = 8
@@ -64,6 +64,7 @@ func TestOptionsForWarpgroup(t *testing.T) {
 		{512, 1024, 128, 256, 4},
 		{256, 512, 128, 128, 3},
 		{256, 256, 64, 128, 3},
+		{256, 48, 64, 64, 3},
 	} {
 		_, k := fakeProduct(t, graph.BFloat16, c.m, c.n, 128)
 		o := optionsFor(k, arch, codegen.Options{})

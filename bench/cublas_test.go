@@ -92,7 +92,7 @@ func TestKernelNote(t *testing.T) {
 		dontWant string
 	}{
 		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "tiles in bands of 8 rows"}, "split K"},
-		{gemmShape{m: 1760, n: 16, k: 1760}, graph.BFloat16, []string{"warpgroup MMA: block 64x128x64", "split K: 4 shares"}, ""},
+		{gemmShape{m: 1760, n: 16, k: 1760}, graph.BFloat16, []string{"warpgroup MMA: block 64x64x64", "split K: 4 shares"}, ""},
 		{gemmShape{m: 2048, n: 128, k: 2048, ta: true}, graph.Float16, []string{"A K-minor", "split K: 4 shares"}, ""},
 		// B in rows of 18,248 bytes, copied 8 bytes at a time.
 		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "B K-minor in 8-byte copies"}, "split K"},
