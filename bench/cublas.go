@@ -131,8 +131,8 @@ func (s cublasSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 }
 
 // kernelNote is what codegen notes of the kernel that source renders for the product g in
-// dtype dt (its template, tiles, a split of K, the order of its tiles), "" if that cannot be had: for reading the
-// ratios. The operands' host data is never read.
+// dtype dt (its template, tiles, a split of K, the order of its tiles), "" if that cannot
+// be had: for reading the ratios. The operands' host data is never read.
 func kernelNote(source func(*graph.Kernel) (string, error), g gemmShape, dt graph.DType) string {
 	ar, ac, br, bc := g.stored()
 	zero := make([]byte, max(ar*ac, br*bc)*dt.Size())
