@@ -205,3 +205,15 @@ func golden(t *testing.T, c goldenCase, d Dialect, path string) {
 		}
 	}
 }
+
+// TestSkinnyGroups checks the groups of warps of the skinny templates: powers of two that
+// divide the warps, as many as leave 8 workgroups.
+func TestSkinnyGroups(t *testing.T) {
+	for _, c := range []struct{ blocks, warps, want int }{
+		{128, 16, 16}, {32, 16, 4}, {9, 16, 1}, {16, 16, 2}, {1000, 12, 4}, {1000, 7, 1}, {1000, 1, 1}, {64, 8, 8},
+	} {
+		if got := skinnyGroupsOf(c.blocks, c.warps); got != c.want {
+			t.Errorf("skinnyGroupsOf(%d blocks, %d warps) = %d, want %d", c.blocks, c.warps, got, c.want)
+		}
+	}
+}

@@ -116,9 +116,14 @@ func SkinnyShape(k *graph.Kernel, t Target, o Options) (groups, steps int, ok bo
 // workgroup of 4 rows would have read all of B for every 4 rows of A (for 512 × 8 ×
 // 500000, 128 times B).
 func (b *builder) skinnyGroups(ct contraction) int {
-	rows := (ct.m + skinnyRows - 1) / skinnyRows
+	return skinnyGroupsOf((ct.m+skinnyRows-1)/skinnyRows, b.skinnyThreads()/32)
+}
+
+// skinnyGroupsOf is the groups of a workgroup of warps warps for blocks of rows: a power
+// of two that divides warps, at most blocks/8.
+func skinnyGroupsOf(blocks, warps int) int {
 	g := 1
-	for 2*g <= b.skinnyThreads()/32 && 2*g*8 <= rows {
+	for warps%(2*g) == 0 && 2*g*8 <= blocks {
 		g *= 2
 	}
 	return g
@@ -128,12 +133,7 @@ func (b *builder) skinnyGroups(ct contraction) int {
 // of warps of 32 rows each, as many as leave 8 workgroups along M (1024 × 16 × 500000:
 // 4, so that B comes from L2 8 times, not 32).
 func (b *builder) skinnyRowGroups(ct contraction) int {
-	rows := (ct.m + 31) / 32
-	g := 1
-	for 2*g <= b.skinnyThreads()/32 && 2*g*8 <= rows {
-		g *= 2
-	}
-	return g
+	return skinnyGroupsOf((ct.m+31)/32, b.skinnyThreads()/32)
 }
 
 func (b *builder) contractSkinny(ct contraction) error {
