@@ -121,6 +121,13 @@ func goldenCases() []goldenCase {
 			a, b := g.host(graph.Float32, 96, 40), g.host(graph.Float32, 40, 80)
 			return g.must(graph.Contract(a, b))
 		}, Options{BlockM: 64, BlockN: 64, BlockK: 8, ThreadM: 8, ThreadN: 8, Buffers: 2, Spread: true}, false},
+		{"matmul_tiled_transposed", func(g gb) *graph.Node {
+			// A stored K × M and B stored N × K: neighbouring threads load neighbouring
+			// elements along K of B and along M of A, not along the tiles' rows.
+			a := g.must(graph.Permute(g.host(graph.Float32, 40, 96), []int{1, 0}))
+			b := g.must(graph.Permute(g.host(graph.Float32, 80, 40), []int{1, 0}))
+			return g.must(graph.Contract(a, b))
+		}, Options{BlockM: 32, BlockN: 32, BlockK: 16, Buffers: 2}, false},
 		{"matmul_split_k", func(g gb) *graph.Node {
 			// One 64 × 64 tile over K = 200: three workgroups of 80, 80 and 40 along K.
 			a, b := g.host(graph.Float32, 64, 200), g.host(graph.Float32, 200, 48)

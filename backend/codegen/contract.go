@@ -313,8 +313,15 @@ func (b *builder) tileLoad(ct contraction, e *graph.Expr, vec bool, rows, cols, 
 		} else {
 			l, slot = b.named(pre+"i", addE(lv, tid(b))), mulE(divE(lv, threads), w)
 		}
-		r := b.named(pre+"r", divE(l, cols/w))
-		c := b.named(pre+"c", mulE(remE(l, cols/w), w))
+		// Neighbouring threads take neighbouring elements in memory: along the tile's rows
+		// where the operand is contiguous along them (A stored K × M, B N × K), else along
+		// its columns, so that a warp's loads share their cache lines.
+		var r, c *Expr
+		if vs := e.View.Strides; w == 1 && len(vs) >= 2 && vs[len(vs)-2] == 1 && vs[len(vs)-1] != 1 {
+			r, c = b.named(pre+"r", remE(l, rows)), b.named(pre+"c", divE(l, rows))
+		} else {
+			r, c = b.named(pre+"r", divE(l, cols/w)), b.named(pre+"c", mulE(remE(l, cols/w), w))
+		}
 		dst := func(cc *Expr) *Expr {
 			if transpose {
 				return addE(off, addE(mulE(cc, rows), r))
