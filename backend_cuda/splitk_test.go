@@ -196,6 +196,12 @@ func TestEmuSkinny(t *testing.T) {
 			[]string{"8x5 outputs a workgroup of 512 threads in 2 groups of 4 rows, each group's 256 threads"}},
 		{"along-k-8-groups-split", sm80, graph.Float16, 2, 260, 3, 6000, false, true, false, codegen.Options{SplitK: 3, Skinny: new(true)},
 			[]string{"32x3 outputs a workgroup of 512 threads in 8 groups of 4 rows", "split K: 3 shares of 2048"}},
+		// Rows of B read as vectors of 4: 8 columns; 12 columns in blocks of 8, the second
+		// vector of the second block past N.
+		{"along-k-vectors", sm80, graph.Float32, 1, 70, 8, 5000, false, false, true, codegen.Options{},
+			[]string{"in 2 groups of 4 rows", "src1v["}},
+		{"along-k-vectors-edge-split", sm80, graph.Float32, 2, 20, 12, 6000, false, false, false, codegen.Options{SplitK: 2},
+			[]string{"4x8 outputs", "src1v[", "split K: 2 shares"}},
 		// Groups of warps of 32 rows where A is contiguous along M: 520 rows in workgroups of
 		// 2 groups (the last workgroup's second group past M), 1024 outputs, two a thread,
 		// where K is split; 1030 rows in workgroups of 4 groups.

@@ -190,6 +190,15 @@ func (b *builder) contractSkinny(ct contraction) error {
 	iv := Var("i", T(b.idx))
 	b.emit(&For{Var: iv.Name, Type: b.idx, Start: ic(0), End: ic(n), Step: ic(1), Unroll: true,
 		Body: []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(ct.s)}}})
+	// A thread reads a row of B (rn values at col0) at each of its steps of K; where the
+	// row lies in aligned vectors of 4 values, it reads vectors: with a scalar load a
+	// column, the loads of a warp's 32 steps span 32 rows of B and take the L1 cache a
+	// pass over each of their lines for every column.
+	bs := ComputeType(b.k.Inputs[ct.b.Input].DType)
+	bVec := rn%4 == 0 && bs == ct.s && vecOK(ct.b.View, b.k.Inputs[ct.b.Input].DType, 4)
+	if bVec {
+		b.p.Params[ct.b.Input+1].Vec = 4
+	}
 	// load reads the operands of step k; add accumulates their products.
 	load := func(k *Expr) []*Expr {
 		v := make([]*Expr, rm+rn)
@@ -197,9 +206,26 @@ func (b *builder) contractSkinny(ct contraction) error {
 			row := addE(row0, ic(i))
 			v[i] = b.operandValue(ct, ct.a, bc, row, k, b.edge(row, ct.m, g*rm))
 		}
-		for j := range rn {
-			col := addE(col0, ic(j))
-			v[rm+j] = b.operandValue(ct, ct.b, bc, k, col, b.edge(col, ct.n, rn))
+		if !bVec {
+			for j := range rn {
+				col := addE(col0, ic(j))
+				v[rm+j] = b.operandValue(ct, ct.b, bc, k, col, b.edge(col, ct.n, rn))
+			}
+			return v
+		}
+		vt := Type{S: bs, Vec: 4}
+		for q := 0; q < rn; q += 4 {
+			col := addE(col0, ic(q))
+			idx, _ := b.at(ct.b.View, append(append([]*Expr{}, bc...), k, col), nil, ct.b.View.Shape)
+			var x *Expr = Load(ct.b.Input+1, vt, divE(idx, 4))
+			// Whole vectors are inside or past the last column: N is a multiple of 4.
+			if edge := b.edge(col, ct.n, rn); edge != nil {
+				x = Sel(edge, x, &Expr{Kind: KCast, Type: vt, Args: []*Expr{Zero(bs)}})
+			}
+			x = b.let("bq", x)
+			for i := range 4 {
+				v[rm+q+i] = Lane(x, i)
+			}
 		}
 		return v
 	}
