@@ -63,7 +63,10 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 		}
 		return o
 	}
-	o2 := tilesFor(k, a, o)
+	o2, stream := skinnyTensorCore(k, a.Target(), o)
+	if !stream {
+		o2 = tilesFor(k, a, o)
+	}
 	c := k.Core
 	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
 		return o2
@@ -81,30 +84,16 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 		}
 		return o2
 	}
-	// The block, and the warps and shared memory of a workgroup.
-	var bm, bn, bk, warps, shared int
-	if t := a.Target(); codegen.UsesTensorCores(k, t, o2) {
-		tc := codegen.TensorContractConfig(o2)
-		bm, bn, bk = tc["TCBlockM"], tc["TCBlockN"], tc["TCBlockK"]
-		warps, shared = tc["TCWarpsM"]*tc["TCWarpsN"], tc["TCStages"]*(bm+bn)*bk*2
-		if codegen.UsesWarpgroupMMA(k, t, o2) {
-			warps, shared = bm/64*4, shared+1024
-		}
-	} else {
-		st := codegen.ContractConfig(o2)
-		bm, bn, bk = st["BlockM"], st["BlockN"], st["BlockK"]
-		warps = (bm / st["ThreadM"]) * (bn / st["ThreadN"]) / 32
-		shared = st["Buffers"] * (bm + bn) * bk * 8 // at most 8 bytes a value
-	}
+	bm, bn, bk, threads, shared := codegen.ContractBlock(k, a.Target(), o2)
 	r := len(c.Shape)
 	m, n, kk := c.Shape[r-2], c.Shape[r-1], c.Src[0].View.Shape[r-1]
 	grid := ((m + bm - 1) / bm) * ((n + bn - 1) / bn) // tiles of a batch
 	if o.RasterM == 0 && grid >= rasterWaves*sms {
 		o2.RasterM = rasterRows
 	}
-	tiles, steps, perSM := graph.NumElements(c.Shape[:r-2])*grid, (kk+bk-1)/bk, residentFor(warps, shared, a)
+	tiles, steps, perSM := graph.NumElements(c.Shape[:r-2])*grid, (kk+bk-1)/bk, residentFor(threads/32, shared, a)
 	s := splitFor(tiles, steps, sms, perSM)
-	if o2.Skinny != nil && !*o2.Skinny && o.Skinny == nil {
+	if stream {
 		s = streamSplit(tiles, steps, sms*perSM)
 	}
 	if split && s > 1 {
@@ -207,14 +196,15 @@ func splitFor(tiles, steps, sms, perSM int) int {
 // then streams its rows of A through asynchronous copies, 10 KiB a step in flight three
 // steps ahead, and multiplies on tensor cores, where the skinny template converts and
 // multiplies every value on CUDA cores and reads all of B for every 4 rows of A.
-func skinnyTensorCore(k *graph.Kernel, t codegen.Target, o codegen.Options, n int) (codegen.Options, bool) {
-	if o.Skinny != nil || o.TensorCore != nil || o.Warpgroup != nil || o.TCBlockM != 0 || o.TCBlockN != 0 ||
+func skinnyTensorCore(k *graph.Kernel, t codegen.Target, o codegen.Options) (codegen.Options, bool) {
+	if k.Core == nil || len(k.Core.Shape) < 2 || o.Skinny != nil || o.TensorCore != nil || o.Warpgroup != nil || o.TCBlockM != 0 || o.TCBlockN != 0 ||
 		o.TCBlockK != 0 || o.TCWarpsM != 0 || o.TCWarpsN != 0 || o.TCStages != 0 || !t.TensorCores {
 		return o, false
 	}
 	if _, _, ok := codegen.SkinnyShape(k, t, o); !ok {
 		return o, false
 	}
+	n := k.Core.Shape[len(k.Core.Shape)-1]
 	alt := o
 	alt.Skinny, alt.Warpgroup = new(false), new(false)
 	alt.TCBlockM, alt.TCWarpsM, alt.TCWarpsN, alt.TCBlockK, alt.TCStages = 64, 4, 1, 64, 4
@@ -232,7 +222,8 @@ func skinnyTensorCore(k *graph.Kernel, t codegen.Target, o codegen.Options, n in
 	return alt, true
 }
 
-// tilesFor is optionsFor without the split of K.
+// tilesFor is optionsFor without the split of K, for a product that skinnyTensorCore
+// leaves.
 func tilesFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	c := k.Core
 	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
@@ -245,9 +236,6 @@ func tilesFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 	}
 	wave := max(a.SMs, 1)
 	t := a.Target()
-	if alt, ok := skinnyTensorCore(k, t, o, n); ok {
-		return alt
-	}
 	if codegen.UsesTensorCores(k, t, o) {
 		if o.TCBlockM != 0 || o.TCBlockN != 0 || o.TCWarpsM != 0 || o.TCWarpsN != 0 {
 			return o

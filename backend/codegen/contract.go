@@ -56,7 +56,7 @@ func (b *builder) contract() error {
 	o := b.o
 	threads := (o.BlockM / o.ThreadM) * (o.BlockN / o.ThreadN)
 	batch := graph.NumElements(ct.batch)
-	shared := o.Buffers * (o.BlockM + o.BlockN) * o.BlockK * 8
+	shared := tiledShared(o)
 	tiled := *o.Tiled && ct.s != Bool && ct.m*ct.n*ct.k >= o.TiledMin && ct.m >= 16 && ct.n >= 16 &&
 		batch <= b.t.MaxGroups && (ct.m+o.BlockM-1)/o.BlockM <= b.t.MaxGroups && (ct.n+o.BlockN-1)/o.BlockN <= b.t.MaxGroups &&
 		(b.t.SharedMemory == 0 || shared <= b.t.SharedMemory) &&
@@ -386,6 +386,10 @@ func (b *builder) operandValue(ct contraction, e *graph.Expr, bc []*Expr, row, c
 	}
 	return b.let("v", Sel(cond, Load(e.Input+1, T(s), idx), Zero(s)))
 }
+
+// tiledShared is the bytes of shared memory that the tiled template's tiles take, at 8
+// bytes a value (the widest accumulator).
+func tiledShared(o Options) int { return o.Buffers * (o.BlockM + o.BlockN) * o.BlockK * 8 }
 
 // maxRasterM bounds Options.RasterM.
 const maxRasterM = 64

@@ -274,3 +274,27 @@ func TestSplitKLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestContractBlock checks the workgroup that ContractBlock reports for each template.
+func TestContractBlock(t *testing.T) {
+	g := gb{t}
+	half := g.kernel(g.must(graph.Contract(g.host(graph.Float16, 256, 128), g.host(graph.Float16, 128, 256))))
+	single := g.kernel(g.must(graph.Contract(g.host(graph.Float32, 256, 128), g.host(graph.Float32, 128, 256))))
+	for _, c := range []struct {
+		name                           string
+		k                              *graph.Kernel
+		t                              Target
+		o                              Options
+		bm, bn, bk, threads, sharedMem int
+	}{
+		{"warpgroup", half, wgTarget, Options{TCBlockM: 128, TCBlockN: 256, TCBlockK: 64, TCStages: 4}, 128, 256, 64, 256, 4*384*64*2 + 1024},
+		{"mma.sync", half, tcTarget, Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2}, 64, 64, 32, 128, 3 * 128 * 32 * 2},
+		{"tiled", single, tcTarget, Options{Buffers: 2}, 64, 64, 16, 256, 2 * 128 * 16 * 8},
+	} {
+		bm, bn, bk, threads, shared := ContractBlock(c.k, c.t, c.o)
+		if bm != c.bm || bn != c.bn || bk != c.bk || threads != c.threads || shared != c.sharedMem {
+			t.Errorf("%s: %dx%dx%d, %d threads, %d bytes; want %dx%dx%d, %d, %d", c.name, bm, bn, bk, threads, shared,
+				c.bm, c.bn, c.bk, c.threads, c.sharedMem)
+		}
+	}
+}

@@ -77,7 +77,7 @@ func ContractSpace(t Target) autotune.Space {
 			if t.MaxWorkgroup > 0 && threads > t.MaxWorkgroup {
 				return false
 			}
-			if t.SharedMemory > 0 && bufs*(bm+bn)*bk*8 > t.SharedMemory {
+			if t.SharedMemory > 0 && tiledShared(Options{Buffers: bufs, BlockM: bm, BlockN: bn, BlockK: bk}) > t.SharedMemory {
 				return false
 			}
 			return bm*bk <= maxTileLoads*threads && bk*bn <= maxTileLoads*threads
@@ -303,6 +303,22 @@ func (o Options) WithTensorContract(c autotune.Config) Options {
 func UsesTensorCores(k *graph.Kernel, t Target, o Options) bool {
 	_, _, ok := tensorCoreLayouts(k, t, o)
 	return ok
+}
+
+// ContractBlock returns the output block (bm × bn), the step along K, the threads and the
+// bytes of shared memory of a workgroup of the tensor-core template for kernel k, a
+// contraction, where Lower gives k to it with options o on target t, else of the tiled
+// template.
+func ContractBlock(k *graph.Kernel, t Target, o Options) (bm, bn, bk, threads, shared int) {
+	_, wg, tc := tensorCoreLayouts(k, t, o)
+	o = o.withDefaults()
+	switch {
+	case tc && wg:
+		return o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCBlockM / 64 * 128, wgShared(o)
+	case tc:
+		return o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM * o.TCWarpsN * 32, tcShared(o)
+	}
+	return o.BlockM, o.BlockN, o.BlockK, (o.BlockM / o.ThreadM) * (o.BlockN / o.ThreadN), tiledShared(o)
 }
 
 // UsesWarpgroupMMA reports whether Lower gives k to the warpgroup form of the tensor-core
