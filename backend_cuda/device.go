@@ -152,6 +152,8 @@ func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
 	// CROSSBAR_CUDA_WGMMA=off keeps products on sm_80's mma.sync, to compare or to rule
 	// the warpgroup MMAs out.
 	d.arch.WarpgroupMMA = nv.warpgroupMMA(d.arch.CC) && os.Getenv("CROSSBAR_CUDA_WGMMA") != "off"
+	// CROSSBAR_CUDA_TMA=off keeps the warpgroup kernels on copies by every thread.
+	d.arch.TensorMaps = d.arch.WarpgroupMMA && drv.tensorMapEncodeTiled != nil && os.Getenv("CROSSBAR_CUDA_TMA") != "off"
 	d.target = d.arch.Target()
 	d.tuning = d.newSite()
 	d.caps = backend.Capabilities{DTypes: dtypes, MaxWorkgroup: d.target.MaxWorkgroup, SharedMemory: d.target.SharedMemory,
@@ -387,6 +389,7 @@ type program struct {
 	params int
 	flag   bool
 	split  codegen.Workspace
+	maps   []codegen.TensorMap // parameters after the buffers, built at each launch
 	// dynamicShared is the bytes of dynamic shared memory of a kernel past the static
 	// limit (codegen.CUDAStaticShared), given at every launch; 0 for static shared memory.
 	dynamicShared int
@@ -430,7 +433,8 @@ func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Progra
 	if err != nil {
 		return nil, err
 	}
-	prog := &program{dev: d, groups: p.Groups, local: p.Local, params: len(p.Params), flag: p.ErrorFlag, split: p.Split, source: src}
+	prog := &program{dev: d, groups: p.Groups, local: p.Local, params: len(p.Params), flag: p.ErrorFlag, split: p.Split, maps: p.TensorMaps,
+		source: src}
 	if n := codegen.SharedBytes(p); n > codegen.CUDAStaticShared {
 		prog.dynamicShared = n
 	}
@@ -556,18 +560,28 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 	if split {
 		ptrs = append(ptrs, 0, 0) // the workspace's, set below
 	}
+	maps, err := d.tensorMaps(prog.maps, ptrs)
+	if err != nil {
+		return err
+	}
 	// kernelParams: one pointer per parameter, to the parameter's value, which the driver
 	// reads during cuLaunchKernel only. Go memory handed to C may hold Go pointers only to
 	// pinned memory.
-	args := make([]unsafe.Pointer, len(ptrs))
+	args := make([]unsafe.Pointer, len(ptrs), len(ptrs)+len(maps))
 	for i := range ptrs {
 		args[i] = unsafe.Pointer(&ptrs[i])
 	}
 	var pin runtime.Pinner
 	pin.Pin(&ptrs[0])
+	for _, m := range maps {
+		args = append(args, unsafe.Pointer(m))
+	}
+	if len(maps) > 0 {
+		pin.Pin(maps[0])
+	}
 	defer pin.Unpin()
 	var flag [codegen.GatherFlag]int32
-	err := d.do(func() error {
+	err = d.do(func() error {
 		if split {
 			// Before the timer starts: growing the workspace is host work.
 			c, p, err := d.workspace(prog.split)
@@ -611,6 +625,53 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 	}
 	return nil
 }
+
+// tensorMaps builds the tensor maps of a launch whose buffer parameters are at ptrs: one
+// 128-byte CUtensorMap each, 64-byte aligned as the driver requires, in one array.
+func (d *Device) tensorMaps(maps []codegen.TensorMap, ptrs []uint64) ([]*[16]uint64, error) {
+	if len(maps) == 0 {
+		return nil, nil
+	}
+	if d.drv.tensorMapEncodeTiled == nil {
+		return nil, fmt.Errorf("cuda: a kernel with tensor maps, and the driver %s builds none: %w", d.drv.Version(), backend.ErrLaunch)
+	}
+	buf := make([]uint64, 16*len(maps)+8)
+	skip := int((64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64 / 8)
+	out := make([]*[16]uint64, len(maps))
+	for i, m := range maps {
+		out[i] = (*[16]uint64)(buf[skip+16*i : skip+16*i+16])
+		dt, ok := tensorMapTypes[m.DType]
+		if err := m.Check(); err != nil || !ok || m.Param < 0 || m.Param >= len(ptrs) {
+			return nil, fmt.Errorf("cuda: tensor map %d of buffer %d (%v): %v: %w", i, m.Param, m.DType, err, backend.ErrLaunch)
+		}
+		r := len(m.Dims)
+		dims, strides := make([]uint64, r), make([]uint64, r)
+		box, elems := make([]uint32, r), make([]uint32, r)
+		for j := range r {
+			dims[j], box[j], elems[j] = uint64(m.Dims[j]), uint32(m.Box[j]), 1
+			if j > 0 {
+				strides[j-1] = uint64(m.Strides[j-1])
+			}
+		}
+		swizzle := map[int]int32{0: 0, 32: 1, 64: 2, 128: 3}[m.Swizzle]
+		global := ptrs[m.Param] + uint64(m.Offset*m.DType.Size())
+		// Out-of-bounds elements read as zeros (fill "none"); L2 promotion in 256-byte
+		// sectors, as the boxes' rows are 128 bytes and neighbouring boxes share lines.
+		res := d.drv.tensorMapEncodeTiled(out[i], dt, uint32(r), global, &dims[0], &strides[0], &box[0], &elems[0], 0, swizzle, 3, 0)
+		if err := d.drv.check(fmt.Sprintf("cuTensorMapEncodeTiled(buffer %d, %v, dims %v, strides %v, box %v, swizzle %d)",
+			m.Param, m.DType, m.Dims, m.Strides, m.Box, m.Swizzle), res); err != nil {
+			if !errors.Is(err, backend.ErrLaunch) {
+				err = fmt.Errorf("%w: %w", err, backend.ErrLaunch)
+			}
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// tensorMapTypes are the CUtensorMapDataType of the dtypes tensor maps read.
+var tensorMapTypes = map[graph.DType]int32{graph.Uint8: 0, graph.Int32: 3, graph.Int64: 5, graph.Float16: 6,
+	graph.Float32: 7, graph.Float64: 8, graph.BFloat16: 9}
 
 // Synchronize implements backend.Device.
 func (d *Device) Synchronize() error {

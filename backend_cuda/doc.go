@@ -36,9 +36,12 @@
 // cp.async copies; codegen's tensor-core template), and on sm_90 with NVRTC 12.0 or newer
 // (compiled for sm_90a) warpgroup MMAs instead (wgmma.m64nNk16 reading both operands from
 // the swizzled tiles through matrix descriptors, one step of products in flight; operands
-// in rows aligned to 8 bytes but not 16 are copied 8 bytes at a time, and those not in
-// rows aligned to 8 bytes keep mma.sync; CROSSBAR_CUDA_WGMMA=off keeps mma.sync for
-// all); float32 and other products on CUDA cores with double-buffered shared-memory
+// in 16-byte aligned rows are loaded by tensor copies (TMA) that one thread issues, through
+// tensor maps that the driver builds at each launch (cuTensorMapEncodeTiled, CUDA 12.0
+// on), each stage's arrival counted by a transaction barrier (CROSSBAR_CUDA_TMA=off has
+// every thread copy them instead); operands in rows aligned to 8 bytes but not 16 are
+// copied 8 bytes at a time, and those not in rows aligned to 8 bytes keep mma.sync;
+// CROSSBAR_CUDA_WGMMA=off keeps mma.sync for all); float32 and other products on CUDA cores with double-buffered shared-memory
 // tiles, 128-bit loads and register blocking (the large tiles spread a thread's 8 × 8 in
 // 4 × 4 pieces, so that a warp's 16-byte shared loads meet no bank conflicts); all with
 // the kernel's fused epilogue; and Gather with an out-of-range flag. A kernel that needs

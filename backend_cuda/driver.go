@@ -88,6 +88,11 @@ type driverAPI struct {
 	eventSynchronize  func(e uintptr) cuResult
 	eventElapsedTime  func(ms *float32, start, end uintptr) cuResult
 	eventDestroy      func(e uintptr) cuResult
+	// tensorMapEncodeTiled builds a TMA descriptor (CUDA 12.0 on; nil where the driver
+	// lacks it): map, data type, rank, global address, dimensions, strides of dimensions
+	// 1.., box, element strides, interleave, swizzle, L2 promotion, out-of-bounds fill.
+	tensorMapEncodeTiled func(m *[16]uint64, dt int32, rank uint32, global uint64, dims, strides *uint64, box, elemStrides *uint32,
+		interleave, swizzle, l2, oob int32) cuResult
 }
 
 var (
@@ -145,6 +150,10 @@ func loadDriver() (*driverAPI, error) {
 		if err != nil {
 			driverErr = fmt.Errorf("CUDA driver: %v", err)
 			return
+		}
+		// Tensor maps are optional: without them the kernels copy their tiles themselves.
+		if bind(h, path, map[string]any{"cuTensorMapEncodeTiled": &d.tensorMapEncodeTiled}) != nil {
+			d.tensorMapEncodeTiled = nil
 		}
 		if r := d.init(0); r != 0 {
 			driverErr = fmt.Errorf("CUDA driver %s: cuInit: %s", path, d.errString(r))

@@ -278,7 +278,9 @@ func emulateSource(t testing.TB, src, name string, l emuLaunch, params [][]byte)
 }
 
 // emulate renders p in the CUDA dialect and runs it in the emulator with p's launch
-// dimensions; params are as for emulateSource (p.Params order).
+// dimensions; params are as for emulateSource (p.Params order). The tensor maps of
+// p.TensorMaps follow them, as the emulator's maps of the same buffers; like a device, it
+// refuses maps that cuTensorMapEncodeTiled would.
 func emulate(t testing.TB, p *codegen.Program, mode string, params [][]byte) error {
 	t.Helper()
 	src, err := codegen.Render(p, codegen.CUDA{})
@@ -288,7 +290,15 @@ func emulate(t testing.TB, p *codegen.Program, mode string, params [][]byte) err
 	if len(params) != len(p.Params) {
 		return fmt.Errorf("emulate %s: %d parameters, %d buffers", p.Name, len(p.Params), len(params))
 	}
-	return emulateSource(t, src, p.Name, emuLaunch{groups: p.Groups, local: p.Local, mode: mode}, params)
+	all := params[:len(params):len(params)]
+	for i, m := range p.TensorMaps {
+		if err := m.Check(); err != nil {
+			return fmt.Errorf("emulate %s: tensor map %d: %v", p.Name, i, err)
+		}
+		size := m.DType.Size()
+		all = append(all, emuTensorMapBytes(m.Param, m.Offset*size, size, m.Swizzle, m.Dims, m.Box, m.Strides))
+	}
+	return emulateSource(t, src, p.Name, emuLaunch{groups: p.Groups, local: p.Local, mode: mode}, all)
 }
 
 // ---- the emulated device of the conformance suite
@@ -1166,24 +1176,36 @@ func TestEmuConformanceSplitK(t *testing.T) {
 }
 
 // TestEmuConformanceWarpgroup runs the conformance suite's matrix products that an sm_90a
-// device (two SMs) gives to the warpgroup template in the emulator, in both modes.
+// device (two SMs) gives to the warpgroup template in the emulator, in both modes: with
+// tiles copied by every thread, and with tensor copies (TMA).
 func TestEmuConformanceWarpgroup(t *testing.T) {
-	arch := TypicalArch(90)
-	arch.SMs = 2
-	arch.WarpgroupMMA = true
-	products := func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op == graph.OpContract }
-	srcs := emuConformance(t, arch, products, "wgmma.mma_async")
-	// The operands' orientations, by the MMAs' imm-trans-a and imm-trans-b.
-	trans := regexp.MustCompile(`xb_wgmma_m64n\d+_b?f16<(\d), (\d)>`)
-	kinds := map[string]int{}
-	for _, src := range srcs {
-		if m := trans.FindStringSubmatch(src); m != nil {
-			kinds[m[1]+m[2]]++
-		}
-	}
-	t.Logf("operands K-major (0) or MN-major (1), A then B: %v", kinds)
-	if len(kinds) != 4 {
-		t.Errorf("the suite's products on warpgroup MMAs take %d of the 4 orientations of A and B", len(kinds))
+	for _, tma := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tma=%v", tma), func(t *testing.T) {
+			arch := TypicalArch(90)
+			arch.SMs = 2
+			arch.WarpgroupMMA, arch.TensorMaps = true, tma
+			products := func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op == graph.OpContract }
+			srcs := emuConformance(t, arch, products, "wgmma.mma_async")
+			// The operands' orientations, by the MMAs' imm-trans-a and imm-trans-b.
+			trans := regexp.MustCompile(`xb_wgmma_m64n\d+_b?f16<(\d), (\d)>`)
+			kinds := map[string]int{}
+			loads := 0
+			for _, src := range srcs {
+				if m := trans.FindStringSubmatch(src); m != nil {
+					kinds[m[1]+m[2]]++
+				}
+				if strings.Contains(src, "xb_tma_load_") {
+					loads++
+				}
+			}
+			t.Logf("operands K-major (0) or MN-major (1), A then B: %v; %d kernels with tensor copies", kinds, loads)
+			if len(kinds) != 4 {
+				t.Errorf("the suite's products on warpgroup MMAs take %d of the 4 orientations of A and B", len(kinds))
+			}
+			if (loads > 0) != tma {
+				t.Errorf("%d kernels of %d with tensor copies", loads, len(srcs))
+			}
+		})
 	}
 }
 
@@ -1199,6 +1221,9 @@ func emuConformance(t *testing.T, arch Arch, selects func(k *graph.Kernel) bool,
 	// The executor caches programs by device name: one name per architecture and SM count
 	// (which the tiles and splits follow).
 	name := fmt.Sprintf("cuda-emulated-%v-%dsm", gpuArch{cc: arch.CC, cubin: true, specific: arch.WarpgroupMMA}, arch.SMs)
+	if arch.TensorMaps {
+		name += "-tma"
+	}
 	collect := &emuDevice{Device: cpu.New(), t: t, name: name + "-collect", arch: arch, selects: selects, only: only,
 		collect: func(src string) {
 			mu.Lock()

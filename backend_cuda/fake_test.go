@@ -10,9 +10,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/backendtest"
+	"github.com/crossbar-compute/crossbar/backend/codegen"
 	"github.com/crossbar-compute/crossbar/backend/cpu"
 	"github.com/crossbar-compute/crossbar/graph"
 	"github.com/crossbar-compute/crossbar/tensor"
@@ -266,5 +268,66 @@ func fakeUnloadAfterLaunch(t *testing.T, d *Device) {
 	}
 	if n := fakeUnloads(&pending); n == 0 || pending != 0 {
 		t.Errorf("%d modules unloaded, %d of them with launches not waited for", n, pending)
+	}
+}
+
+// TestFakeTensorMaps builds tensor maps through the fake driver's cuTensorMapEncodeTiled,
+// which checks the alignment of the map, the address and the strides: the maps of a launch
+// are 64-byte aligned and carry the buffer's address plus the map's offset, the
+// dimensions, boxes and strides innermost first, the data type and the swizzle; maps the
+// device cannot build are errors wrapping backend.ErrLaunch.
+func TestFakeTensorMaps(t *testing.T) {
+	if inFakeChild() {
+		fakeTensorMapsChild(t)
+		return
+	}
+	runFakeChild(t, "TestFakeTensorMaps")
+}
+
+func fakeTensorMapsChild(t *testing.T) {
+	dev, err := backend.Open("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dev.(*Device)
+	if d.drv.tensorMapEncodeTiled == nil {
+		t.Fatal("cuTensorMapEncodeTiled not bound")
+	}
+	maps := []codegen.TensorMap{
+		{Param: 1, DType: graph.Float16, Offset: 64, Dims: []int{64, 100, 3}, Strides: []int{128, 12800}, Box: []int{64, 128, 1}, Swizzle: 128},
+		{Param: 0, DType: graph.BFloat16, Dims: []int{32, 16}, Strides: []int{64}, Box: []int{32, 64}, Swizzle: 64},
+		{Param: 1, DType: graph.Float16, Dims: []int{8, 16}, Strides: []int{16}, Box: []int{8, 16}},
+	}
+	ptrs := []uint64{0x10000, 0x20000}
+	got, err := d.tensorMaps(maps, ptrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range maps {
+		g := got[i]
+		want := [16]uint64{ptrs[m.Param] + uint64(2*m.Offset), uint64(len(m.Dims)) | uint64(tensorMapTypes[m.DType])<<8 |
+			uint64(map[int]int{0: 0, 32: 1, 64: 2, 128: 3}[m.Swizzle])<<16 | 3<<24}
+		for j := range m.Dims {
+			want[2+j], want[7+j] = uint64(m.Dims[j]), uint64(m.Box[j])
+			if j > 0 {
+				want[11+j] = uint64(m.Strides[j-1])
+			}
+		}
+		if *g != want || uintptr(unsafe.Pointer(g))%64 != 0 {
+			t.Errorf("map %d at %p: %x, want %x", i, g, *g, want)
+		}
+	}
+	for name, c := range map[string]struct {
+		m    codegen.TensorMap
+		ptrs []uint64
+	}{
+		"no such buffer":    {codegen.TensorMap{Param: 2, DType: graph.Float16, Dims: []int{8}, Box: []int{8}, Strides: []int{}}, ptrs},
+		"unaligned stride":  {codegen.TensorMap{Param: 0, DType: graph.Float16, Dims: []int{8, 4}, Box: []int{8, 4}, Strides: []int{24}}, ptrs},
+		"unaligned address": {codegen.TensorMap{Param: 0, DType: graph.Float16, Dims: []int{8, 4}, Box: []int{8, 4}, Strides: []int{16}}, []uint64{0x10008}},
+		"bool elements":     {codegen.TensorMap{Param: 0, DType: graph.Bool, Dims: []int{16, 4}, Box: []int{16, 4}, Strides: []int{16}}, ptrs},
+	} {
+		if _, err := d.tensorMaps([]codegen.TensorMap{c.m}, c.ptrs); !errors.Is(err, backend.ErrLaunch) {
+			t.Errorf("%s: %v, want ErrLaunch", name, err)
+		}
 	}
 }

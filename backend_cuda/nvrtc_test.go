@@ -55,7 +55,11 @@ type compileDevice struct {
 
 // Name is one per architecture: the executor caches programs by device name.
 func (d *compileDevice) Name() string {
-	return "cuda-nvrtc-test-" + gpuArch{cc: d.arch.CC, cubin: true, specific: d.arch.WarpgroupMMA}.String()
+	name := "cuda-nvrtc-test-" + gpuArch{cc: d.arch.CC, cubin: true, specific: d.arch.WarpgroupMMA}.String()
+	if d.arch.TensorMaps {
+		name += "-tma"
+	}
+	return name
 }
 
 func (d *compileDevice) Capabilities() backend.Capabilities {
@@ -256,44 +260,59 @@ func TestWarpgroupArch(t *testing.T) {
 }
 
 // TestNVRTCCompilesWarpgroup compiles the conformance suite's products that an sm_90a
-// device gives to the warpgroup template: to sm_90a CUBINs with an NVRTC that knows it
-// (12.0 on), else to PTX for compute_90, which checks the C++ and the inline assembly's
-// operands, though not the instructions, which only the assembler of 12.0 on knows.
+// device gives to the warpgroup template, with and without tensor copies (TMA): to sm_90a
+// CUBINs with an NVRTC that knows it (12.0 on), else to PTX for compute_90, which checks
+// the C++ and the inline assembly's operands, though not the instructions, which only the
+// assembler of 12.0 on knows.
 func TestNVRTCCompilesWarpgroup(t *testing.T) {
 	n := nvrtcForTest(t)
-	arch := TypicalArch(90)
-	arch.SMs = 2
-	arch.WarpgroupMMA = true
-	var (
-		mu      sync.Mutex
-		seen    = map[string]bool{}
-		sources []string
-	)
-	dev := &compileDevice{Device: cpu.New(), arch: arch, compile: func(src, name string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if strings.Contains(src, "wgmma.mma_async") && !seen[src] {
-			seen[src] = true
-			sources = append(sources, src)
-		}
-	}}
-	t.Run("suite", func(t *testing.T) { backendtest.Run(t, dev) })
-	target := gpuArch{cc: 90}
-	if n.warpgroupMMA(90) {
-		target = gpuArch{cc: 90, cubin: true, specific: true}
-	}
-	for _, src := range sources {
-		out, err := n.compile(src, "kernel", target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !target.cubin && !strings.Contains(string(out), "wgmma.mma_async.sync.aligned.m64n") {
-			t.Fatalf("no wgmma in the PTX of\n%s", numbered(src))
-		}
-	}
-	t.Logf("NVRTC %s: %d kernels on warpgroup MMAs compiled for %v", n.Version(), len(sources), target)
-	if len(sources) == 0 {
-		t.Error("the suite generated no kernels on warpgroup MMAs")
+	for _, tma := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tma=%v", tma), func(t *testing.T) {
+			arch := TypicalArch(90)
+			arch.SMs = 2
+			arch.WarpgroupMMA, arch.TensorMaps = true, tma
+			var (
+				mu      sync.Mutex
+				seen    = map[string]bool{}
+				sources []string
+			)
+			dev := &compileDevice{Device: cpu.New(), arch: arch, compile: func(src, name string) {
+				mu.Lock()
+				defer mu.Unlock()
+				if strings.Contains(src, "wgmma.mma_async") && !seen[src] {
+					seen[src] = true
+					sources = append(sources, src)
+				}
+			}}
+			t.Run("suite", func(t *testing.T) { backendtest.Run(t, dev) })
+			target := gpuArch{cc: 90}
+			if n.warpgroupMMA(90) {
+				target = gpuArch{cc: 90, cubin: true, specific: true}
+			}
+			loads := 0
+			for _, src := range sources {
+				out, err := n.compile(src, "kernel", target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !target.cubin && !strings.Contains(string(out), "wgmma.mma_async.sync.aligned.m64n") {
+					t.Fatalf("no wgmma in the PTX of\n%s", numbered(src))
+				}
+				if strings.Contains(src, "xb_tma_load_") {
+					loads++
+					if !target.cubin && !strings.Contains(string(out), "cp.async.bulk.tensor.") {
+						t.Fatalf("no tensor copy in the PTX of\n%s", numbered(src))
+					}
+				}
+			}
+			t.Logf("NVRTC %s: %d kernels on warpgroup MMAs compiled for %v, %d of them with tensor copies", n.Version(), len(sources), target, loads)
+			if len(sources) == 0 {
+				t.Error("the suite generated no kernels on warpgroup MMAs")
+			}
+			if tma && loads == 0 {
+				t.Error("the suite generated no kernels with tensor copies")
+			}
+		})
 	}
 }
 
@@ -312,7 +331,7 @@ var benchProducts = []struct {
 }
 
 // TestNVRTCCompilesBenchProducts compiles the kernels that an A100 (108 SMs, sm_80) and an
-// H200 (132 SMs, sm_90a) compile before tuning for the products of the cublas bench suite,
+// H200 (132 SMs, sm_90a, with tensor copies and without) compile before tuning for the products of the cublas bench suite,
 // in every dtype it measures: the kernels a GPU run starts from, whose tiles, splits and
 // bands of tiles the conformance suite's smaller products do not all reach. Kernels on
 // warpgroup MMAs compile for sm_90a where this NVRTC knows it, else to compute_90 PTX
@@ -321,6 +340,9 @@ func TestNVRTCCompilesBenchProducts(t *testing.T) {
 	n := nvrtcForTest(t)
 	sm80, sm90 := TypicalArch(80), TypicalArch(90)
 	sm80.SMs, sm90.SMs, sm90.WarpgroupMMA = 108, 132, true
+	// With tensor copies (a driver of CUDA 12.0 on), and without (CROSSBAR_CUDA_TMA=off).
+	sm90tma := sm90
+	sm90tma.TensorMaps = true
 	type job struct {
 		src, what string
 		cc        int
@@ -331,7 +353,7 @@ func TestNVRTCCompilesBenchProducts(t *testing.T) {
 		for _, dt := range []graph.DType{graph.Float16, graph.BFloat16, graph.Float32} {
 			kern, _ := splitProduct(t, dt, 1, p.m, p.n, p.k, p.transA, p.transB, false,
 				make([]byte, p.m*p.k*dt.Size()), make([]byte, p.k*p.n*dt.Size()), nil)
-			for _, a := range []Arch{sm80, sm90} {
+			for _, a := range []Arch{sm80, sm90, sm90tma} {
 				src, err := SourceFor(a, kern)
 				if err != nil {
 					t.Fatalf("%v %dx%dx%d on sm_%d: %v", dt, p.m, p.n, p.k, a.CC, err)

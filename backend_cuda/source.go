@@ -92,6 +92,9 @@ type Arch struct {
 	// WarpgroupMMA: the kernels may use sm_90a's warpgroup MMAs (an sm_90 device, and an
 	// NVRTC that compiles for sm_90a).
 	WarpgroupMMA bool
+	// TensorMaps: with WarpgroupMMA, the warpgroup kernels may load their tiles with
+	// tensor copies (TMA), the driver building their tensor maps at each launch.
+	TensorMaps bool
 }
 
 // Target is the codegen target of the device.
@@ -104,7 +107,7 @@ func (a Arch) Target() codegen.Target {
 	shared := max(min(a.SharedMemory, codegen.CUDAStaticShared), a.SharedOptIn)
 	return codegen.Target{MaxWorkgroup: min(a.MaxThreads, 1024), SharedMemory: shared,
 		WarpWidth: a.WarpSize, MaxGroups: groups, Shuffle: a.WarpSize == 32, TensorCores: a.CC >= 80, SplitK: true,
-		WarpgroupMMA: a.WarpgroupMMA && a.CC == 90}
+		WarpgroupMMA: a.WarpgroupMMA && a.CC == 90, TensorMaps: a.TensorMaps && a.WarpgroupMMA && a.CC == 90}
 }
 
 // TypicalArch is a device of compute capability cc with the limits every sm_70 and later

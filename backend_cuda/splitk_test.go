@@ -486,3 +486,36 @@ func TestEmuElementwiseElems(t *testing.T) {
 		}
 	}
 }
+
+// TestEmuWarpgroupTMA runs products on the warpgroup template with tiles loaded by tensor
+// copies (TMA) in the emulator: every orientation of A and B, K-major tiles 16, 32 and 64
+// values deep (32-, 64- and 128-byte swizzles), edges past M, N and K (the boxes' zero
+// fill), batches, a split of K, two stages (no MMAs left in flight) and four, bands of
+// tiles and a bias.
+func TestEmuWarpgroupTMA(t *testing.T) {
+	sm90 := TypicalArch(90)
+	sm90.WarpgroupMMA, sm90.TensorMaps = true, true
+	tma := []string{"tiles loaded by tensor copies", "xb_tma_load_"}
+	with := func(s ...string) []string { return append(append([]string{}, tma...), s...) }
+	runEmuProducts(t, []emuProductCase{
+		// Two warpgroups, K of 200 in steps of 64 (the last box 8 deep), 2 x 2 tiles with edges.
+		{"f16-edges", sm90, graph.Float16, 1, 200, 136, 200, false, false, true,
+			codegen.Options{TCBlockM: 128, TCBlockN: 128, TCBlockK: 64, TCStages: 4}, with("2 warpgroups", "A K-major, B K-minor")},
+		// Two warpgroups over 10 steps in 3 stages: each stage refilled only after both
+		// warpgroups' MMAs are done with it.
+		{"f16-two-warpgroups-refills", sm90, graph.Float16, 1, 256, 128, 640, true, false, false,
+			codegen.Options{TCBlockM: 128, TCBlockN: 128, TCBlockK: 64, TCStages: 3}, with("2 warpgroups", "3 stages")},
+		{"bf16-transposed-both-batch", sm90, graph.BFloat16, 2, 96, 72, 136, true, true, false,
+			codegen.Options{TCBlockM: 64, TCBlockN: 128, TCBlockK: 64, TCStages: 3}, with("A K-minor, B K-major", "xb_tma_load_3d")},
+		{"f16-split", sm90, graph.Float16, 1, 128, 64, 1000, false, false, false,
+			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCBlockK: 64, TCStages: 4, SplitK: 3}, with("split K: 3 shares")},
+		{"bf16-two-stages", sm90, graph.BFloat16, 1, 64, 256, 320, true, false, true,
+			codegen.Options{TCBlockM: 64, TCBlockN: 256, TCBlockK: 64, TCStages: 2}, with("2 stages")},
+		{"f16-32-deep", sm90, graph.Float16, 1, 130, 64, 96, false, false, false,
+			codegen.Options{TCBlockM: 128, TCBlockN: 64, TCBlockK: 32, TCStages: 3}, with("block 128x64x32")},
+		{"f16-16-deep-k-major", sm90, graph.Float16, 2, 64, 100, 72, false, true, false,
+			codegen.Options{TCBlockM: 64, TCBlockN: 128, TCBlockK: 16, TCStages: 4}, with("A K-major, B K-major")},
+		{"bf16-bands", sm90, graph.BFloat16, 1, 320, 136, 128, true, false, true,
+			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCBlockK: 64, TCStages: 3, RasterM: 4}, with("tiles in bands of 4 rows")},
+	})
+}

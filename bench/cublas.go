@@ -171,6 +171,8 @@ func kernelNote(source func(*graph.Kernel) (string, error), g gemmShape, dt grap
 			notes = append(notes, "split K: "+n)
 		} else if n, ok := strings.CutPrefix(line, "// tiles in bands "); ok {
 			notes = append(notes, "tiles in bands "+n)
+		} else if n, ok := strings.CutPrefix(line, "// tiles loaded by "); ok {
+			notes = append(notes, "tiles loaded by "+n)
 		}
 	}
 	return strings.Join(notes, "; ")

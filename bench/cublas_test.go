@@ -77,13 +77,13 @@ func writeList(t *testing.T, list string) string {
 	return path
 }
 
-// TestKernelNote checks the notes of the kernels that an H200 (132 SMs, sm_90a) compiles
-// for the suite's products before tuning: warpgroup MMAs for the aligned half-precision
-// cubes, K split for DeepBench's products of few tiles, gathering along N for an operand
+// TestKernelNote checks the notes of the kernels that an H200 (132 SMs, sm_90a, a driver
+// with tensor maps) compiles for the suite's products before tuning: warpgroup MMAs on
+// tiles loaded by tensor copies for the aligned half-precision cubes, K split for DeepBench's products of few tiles, gathering along N for an operand
 // whose rows are not 16-byte aligned, the SIMT tiles in pieces for float32.
 func TestKernelNote(t *testing.T) {
 	arch := backend_cuda.TypicalArch(90)
-	arch.SMs, arch.WarpgroupMMA = 132, true
+	arch.SMs, arch.WarpgroupMMA, arch.TensorMaps = 132, true, true
 	source := func(k *graph.Kernel) (string, error) { return backend_cuda.SourceFor(arch, k) }
 	for _, c := range []struct {
 		g        gemmShape
@@ -91,11 +91,11 @@ func TestKernelNote(t *testing.T) {
 		want     []string
 		dontWant string
 	}{
-		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "tiles in bands of 8 rows"}, "split K"},
-		{gemmShape{m: 1760, n: 16, k: 1760}, graph.BFloat16, []string{"warpgroup MMA: block 64x64x64", "split K: 4 shares"}, ""},
-		{gemmShape{m: 2048, n: 128, k: 2048, ta: true}, graph.Float16, []string{"A K-minor", "split K: 4 shares"}, ""},
+		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "tiles in bands of 8 rows", "tiles loaded by tensor copies"}, "split K"},
+		{gemmShape{m: 1760, n: 16, k: 1760}, graph.BFloat16, []string{"warpgroup MMA: block 64x64x64", "split K: 4 shares", "tensor copies"}, ""},
+		{gemmShape{m: 2048, n: 128, k: 2048, ta: true}, graph.Float16, []string{"A K-minor", "split K: 4 shares", "tensor copies"}, ""},
 		// B in rows of 18,248 bytes, copied 8 bytes at a time.
-		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "B K-minor in 8-byte copies"}, "split K"},
+		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "B K-minor in 8-byte copies"}, "tensor copies"},
 		// Gathered: mma.sync.
 		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.BFloat16, []string{"tensor core", "A gathered K-minor, B gathered K-minor"}, ""},
 		// 133 workgroups of four warps: K split so that each SM runs two.

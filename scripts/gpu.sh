@@ -23,10 +23,11 @@
 # copies that pip's nvidia-* wheels (JAX's CUDA dependencies) put in python3's site-packages
 # are used. The step timeouts (seconds) can be changed through the environment:
 # T_CUDA_TESTS (50), T_CONFORMANCE (120), T_PJRT (80), T_GOBENCH (100), T_BENCH (110),
-# T_MMA_SYNC (50: the cubes again with CROSSBAR_CUDA_WGMMA=off); the defaults keep the
-# whole run under nine minutes, and far less when steps end early. Should the conformance
-# run fail on an sm_90 device, CROSSBAR_CUDA_WGMMA=off scripts/gpu.sh run tells whether the
-# warpgroup MMAs are the cause.
+# T_MMA_SYNC (45: the cubes again with CROSSBAR_CUDA_WGMMA=off), T_NO_TMA (40: the cubes
+# again with CROSSBAR_CUDA_TMA=off); the defaults keep the whole run under nine minutes,
+# and far less when steps end early. Should the conformance run fail, it is run again
+# without tensor copies (CROSSBAR_CUDA_TMA=off), then without warpgroup MMAs
+# (CROSSBAR_CUDA_WGMMA=off), and the first setting that passes is kept for the rest.
 # T_TUNE (seconds, unset by default) adds a tuning run of the cublas cubes and a measurement
 # with the tuned tiles.
 set -uo pipefail
@@ -89,6 +90,7 @@ step() {
   echo "== $name (timeout ${limit}s): $*" | tee -a "$OUT/summary.txt"
   (cd "$dir" && timeout -k 10 "$limit" "$@") >"$log" 2>&1
   rc=$?
+  STEP_RC=$rc
   local took=$(($(date +%s) - start))
   case $rc in
   0) echo "   $name: ok (${took}s)" ;;
@@ -147,6 +149,16 @@ run() {
   t=${T_CONFORMANCE:-120}
   step cuda-conformance "$t" backend_cuda "$root/.dev/cuda.test" -test.v -test.timeout "$((t - 5))s" \
     -test.run '^TestConformance$'
+  # A failure narrowed down: without tensor copies, then without warpgroup MMAs; the first
+  # setting that passes is kept, so that the benchmarks below measure correct kernels.
+  local fallback
+  for fallback in CROSSBAR_CUDA_TMA CROSSBAR_CUDA_WGMMA; do
+    [ "$STEP_RC" = 0 ] && break
+    export "$fallback=off"
+    step "cuda-conformance-$fallback-off" "$t" backend_cuda "$root/.dev/cuda.test" -test.v -test.timeout "$((t - 5))s" \
+      -test.run '^TestConformance$'
+    [ "$STEP_RC" = 0 ] && echo "   conformance passes with $fallback=off: the steps below run with it" | tee -a "$OUT/summary.txt"
+  done
   # XLA compiles each module for a while: the families that exercise its own ops (dot_general,
   # reduce, fusion across kernels) first; T_PJRT_RUN='^TestConformancePlugin$' runs them all.
   t=${T_PJRT:-80}
@@ -162,9 +174,15 @@ run() {
     -json -timeout "$((tb - 15))s" -v "${list[@]}"
   # The cubes again on sm_80's mma.sync (on an sm_90 device the products above take the
   # warpgroup MMAs): the gain of wgmma, and a fallback's figures should it fail.
-  t=${T_MMA_SYNC:-50}
+  t=${T_MMA_SYNC:-45}
   CROSSBAR_CUDA_WGMMA=off step bench-mma-sync "$t" . "$root/.dev/bench" -device cuda:0 -suite cublas -deepbench none \
     -reps 3 -json -timeout "$((t - 10))s" -v
+  # And with the warpgroup MMAs' tiles copied by every thread instead of tensor copies.
+  if [ "${CROSSBAR_CUDA_TMA:-}" != off ] && [ "${CROSSBAR_CUDA_WGMMA:-}" != off ]; then
+    t=${T_NO_TMA:-40}
+    CROSSBAR_CUDA_TMA=off step bench-no-tma "$t" . "$root/.dev/bench" -device cuda:0 -suite cublas -deepbench none \
+      -reps 3 -json -timeout "$((t - 10))s" -v
+  fi
   # Optional (T_TUNE seconds): tune the cubes' tiles in each dtype into a cache under $OUT,
   # then measure the cubes again with the tuned tiles.
   if [ -n "${T_TUNE:-}" ]; then

@@ -145,6 +145,19 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 		return fmt.Sprintf("xb_wgmma_wait<%d, %s>(%s);", s.Imm, args[1], args[0]), "xb_wgmma_wait", true
 	case IFenceDevice:
 		return "__threadfence();", "", true
+	case ISyncWarp:
+		return "__syncwarp();", "", true
+	case IBarrierInit, IBarrierInitFence, IBarrierArrive, IBarrierArriveTx, IBarrierWait:
+		name := cudaIntrinsicNames[s.Op]
+		return name + "(" + strings.Join(args, ", ") + ");", name, true
+	case ITensorLoad:
+		n := len(args) - 2
+		if n < 1 || n > 5 {
+			return "", "", false
+		}
+		name := fmt.Sprintf("xb_tma_load_%dd", n)
+		all := append([]string{args[0], fmt.Sprintf("&tmap%d", s.Imm)}, args[1:]...)
+		return name + "(" + strings.Join(all, ", ") + ");", name, true
 	case IWarpgroupMMAF16, IWarpgroupMMABF16:
 		if len(s.Args) != 12 {
 			return "", "", false
@@ -170,12 +183,59 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 
 var cudaIntrinsicNames = map[IntrinsicOp]string{ICopy16: "xb_cp_async16", ICopy8: "xb_cp_async8", ICopyCommit: "xb_cp_async_commit",
 	ILoadMatrix: "xb_ldmatrix_x4", ILoadMatrixT: "xb_ldmatrix_x4_trans", IMMAF16: "xb_mma_f16", IMMABF16: "xb_mma_bf16",
-	IFenceProxyAsync: "xb_fence_proxy_async", IWarpgroupFence: "xb_wgmma_fence", IWarpgroupCommit: "xb_wgmma_commit"}
+	IFenceProxyAsync: "xb_fence_proxy_async", IWarpgroupFence: "xb_wgmma_fence", IWarpgroupCommit: "xb_wgmma_commit",
+	IBarrierInit: "xb_mbarrier_init", IBarrierInitFence: "xb_fence_mbarrier_init", IBarrierArrive: "xb_mbarrier_arrive",
+	IBarrierArriveTx: "xb_mbarrier_arrive_expect_tx", IBarrierWait: "xb_mbarrier_wait"}
+
+// cudaTensorLoad is the helper of an ITensorLoad of n coordinates: the box lands in shared
+// memory and counts its bytes on the barrier. map is the address of a __grid_constant__
+// parameter, which the tensor copy reads in the parameter space.
+func cudaTensorLoad(n int) string {
+	var params, coords, ops []string
+	for i := range n {
+		params = append(params, fmt.Sprintf("int c%d", i))
+		coords = append(coords, fmt.Sprintf("%%%d", i+2))
+		ops = append(ops, fmt.Sprintf(`"r"(c%d)`, i))
+	}
+	return fmt.Sprintf(`__device__ __forceinline__ void xb_tma_load_%dd(unsigned dst, const xb_tensor_map* map, %s, unsigned bar) {
+    asm volatile("cp.async.bulk.tensor.%dd.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%%0], [%%1, {%s}], [%%%d];\n"
+                 :: "r"(dst), "l"((unsigned long long)map), %s, "r"(bar) : "memory");
+}
+`, n, strings.Join(params, ", "), n, strings.Join(coords, ", "), n+2, strings.Join(ops, ", "))
+}
+
+// cudaTensorMapType is the type of a tensor map parameter: CUtensorMap's size and alignment.
+const cudaTensorMapType = "struct __align__(64) xb_tensor_map {\n    unsigned long long opaque[16];\n};\n"
 
 // cudaIntrinsics are the helpers of the intrinsics: inline PTX for sm_80 and newer. A host
 // build of the kernels (the tests' CUDA emulator) defines XB_EMULATED_INTRINSICS and its
 // own versions of them.
 var cudaIntrinsics = map[string]string{
+	// Transaction barriers (mbarrier) in shared memory, at shared-window addresses.
+	"xb_mbarrier_init": `__device__ __forceinline__ void xb_mbarrier_init(unsigned bar, unsigned count) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" :: "r"(bar), "r"(count) : "memory");
+}
+`,
+	"xb_fence_mbarrier_init": `__device__ __forceinline__ void xb_fence_mbarrier_init() {
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+}
+`,
+	"xb_mbarrier_arrive": `__device__ __forceinline__ void xb_mbarrier_arrive(unsigned bar) {
+    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.shared::cta.b64 state, [%0];\n}\n" :: "r"(bar) : "memory");
+}
+`,
+	"xb_mbarrier_arrive_expect_tx": `__device__ __forceinline__ void xb_mbarrier_arrive_expect_tx(unsigned bar, unsigned bytes) {
+    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n" :: "r"(bar), "r"(bytes) : "memory");
+}
+`,
+	"xb_mbarrier_wait": `__device__ __forceinline__ void xb_mbarrier_wait(unsigned bar, unsigned parity) {
+    unsigned done;
+    do {
+        asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+                     : "=r"(done) : "r"(bar), "r"(parity) : "memory");
+    } while (!done);
+}
+`,
 	"xb_cp_async16": `__device__ __forceinline__ void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) {
     unsigned s = (unsigned)__cvta_generic_to_shared(smem);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(s), "l"(gmem), "r"(bytes));
@@ -347,11 +407,18 @@ func (c CUDA) Kernel(p *Program, u Usage, body string) (string, error) {
 			intrinsics = append(intrinsics, cudaWarpgroupMMA(h, n, t))
 			continue
 		}
+		if _, err := fmt.Sscanf(h, "xb_tma_load_%dd", &n); err == nil && n >= 1 && n <= 5 {
+			intrinsics = append(intrinsics, cudaTensorLoad(n))
+			continue
+		}
 		src, ok := cudaHelper(h)
 		if !ok {
 			return "", fmt.Errorf("codegen: cuda: no helper %s", h)
 		}
 		b.WriteString("\n" + src)
+	}
+	if len(p.TensorMaps) > 0 {
+		intrinsics = append([]string{cudaTensorMapType}, intrinsics...)
 	}
 	if len(intrinsics) > 0 {
 		b.WriteString("\n#ifndef XB_EMULATED_INTRINSICS\n" + strings.Join(intrinsics, "") + "#endif\n")
@@ -364,6 +431,9 @@ func (c CUDA) Kernel(p *Program, u Usage, body string) (string, error) {
 			q = ""
 		}
 		params = append(params, fmt.Sprintf("%s%s* __restrict__ %s", q, cudaStorage(prm.DType), prm.Name))
+	}
+	for i := range p.TensorMaps {
+		params = append(params, fmt.Sprintf("const __grid_constant__ xb_tensor_map tmap%d", i))
 	}
 	fmt.Fprintf(&b, "\nextern \"C\" __global__ void __launch_bounds__(%d) %s(%s) {\n", threads, p.Name, strings.Join(params, ", "))
 	for _, prm := range p.Params {

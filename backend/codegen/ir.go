@@ -348,13 +348,38 @@ const (
 	// buffer address Args[1] to the 8-byte aligned shared address Args[0], the rest of the
 	// 8 zero-filled, in the same groups as ICopy16.
 	ICopy8
+	// IBarrierInit initializes the transaction barrier (an 8-byte object in shared memory,
+	// PTX's mbarrier) at shared address Args[0] (U32) for Args[1] (U32) arrivals a phase.
+	IBarrierInit
+	// IBarrierInitFence makes the barriers this thread initialized visible to the tensor
+	// copies (the async proxy); a workgroup barrier then shows them to the other threads.
+	IBarrierInitFence
+	// IBarrierArrive counts one arrival at the barrier at Args[0]. A phase completes when
+	// all its arrivals have come and all the bytes it expects have landed.
+	IBarrierArrive
+	// IBarrierArriveTx adds Args[1] (U32) bytes to those that the current phase of the
+	// barrier at Args[0] waits for, then counts one arrival.
+	IBarrierArriveTx
+	// IBarrierWait waits until the phase of parity Args[1] (U32, 0 or 1) of the barrier at
+	// Args[0] has completed.
+	IBarrierWait
+	// ITensorLoad copies, asynchronously, the box of tensor map Imm (Program.TensorMaps) at
+	// the coordinates Args[1:len-1] (I32, innermost first) to the shared address Args[0]
+	// (U32, 128-byte aligned), laid out as the map says, elements past the tensor's edges
+	// zero; the bytes of the box, when they have landed, count towards the barrier at
+	// Args[len-1].
+	ITensorLoad
+	// ISyncWarp brings the threads of a warp together again after a branch that only some
+	// of them took, before a warp-wide or warpgroup-wide intrinsic.
+	ISyncWarp
 )
 
 var intrinsicNames = [...]string{ICopy16: "copy16", ICopyCommit: "copy_commit", ICopyWait: "copy_wait",
 	ILoadMatrix: "load_matrix", ILoadMatrixT: "load_matrix_t", IMMAF16: "mma_f16", IMMABF16: "mma_bf16",
 	IFenceProxyAsync: "fence_proxy_async", IWarpgroupFence: "warpgroup_fence", IWarpgroupMMAF16: "warpgroup_mma_f16",
 	IWarpgroupMMABF16: "warpgroup_mma_bf16", IWarpgroupCommit: "warpgroup_commit", IWarpgroupWait: "warpgroup_wait",
-	IFenceDevice: "fence_device", ICopy8: "copy8"}
+	IFenceDevice: "fence_device", ICopy8: "copy8", IBarrierInit: "barrier_init", IBarrierInitFence: "barrier_init_fence",
+	IBarrierArrive: "barrier_arrive", IBarrierArriveTx: "barrier_arrive_tx", IBarrierWait: "barrier_wait", ITensorLoad: "tensor_load", ISyncWarp: "sync_warp"}
 
 func (op IntrinsicOp) String() string {
 	if int(op) < len(intrinsicNames) {
@@ -403,6 +428,69 @@ type Program struct {
 	Split Workspace
 	// Notes says which knobs the lowering chose, for humans and the autotuner's logs.
 	Notes []string
+	// TensorMaps are the tensor maps the kernel's ITensorLoads read (Target.TensorMaps):
+	// parameters after all of Params, which the backend builds at each launch from the
+	// addresses of the buffers they map.
+	TensorMaps []TensorMap
+}
+
+// TensorMap describes the tiles that an ITensorLoad copies out of a buffer parameter: a
+// tensor of up to 5 dimensions, innermost first, and the box of it that one load copies
+// (Nvidia's tensor memory accelerator, sm_90).
+type TensorMap struct {
+	Param   int         // the buffer (an index in Params)
+	DType   graph.DType // its elements'
+	Offset  int         // elements from the buffer's start to element (0, 0, ...)
+	Dims    []int       // elements along each dimension; Dims[0] is contiguous in memory
+	Strides []int       // bytes between neighbours along Dims[1:]
+	Box     []int       // elements along each dimension
+	// Swizzle (0, 32, 64 or 128 bytes) permutes the 16-byte chunks of each box row in
+	// shared memory by the row (the address bits), as the warpgroup MMAs' descriptors
+	// describe: a box row is then Swizzle bytes.
+	Swizzle int
+}
+
+// Check reports what a device would refuse in m: the limits of cuTensorMapEncodeTiled.
+func (m TensorMap) Check() error {
+	size := m.DType.Size()
+	r := len(m.Dims)
+	switch {
+	case r < 1 || r > 5 || len(m.Box) != r || len(m.Strides) != r-1:
+		return fmt.Errorf("tensor map of %d dimensions, %d box sizes and %d strides", r, len(m.Box), len(m.Strides))
+	case size != 1 && size != 2 && size != 4 && size != 8:
+		return fmt.Errorf("tensor map of %v elements", m.DType)
+	case m.Offset < 0 || m.Offset*size%16 != 0:
+		return fmt.Errorf("tensor map at element %d: not 16-byte aligned", m.Offset)
+	case m.Box[0]*size%16 != 0:
+		return fmt.Errorf("tensor map box of %d elements along the innermost dimension: not a multiple of 16 bytes", m.Box[0])
+	}
+	for i := range r {
+		if m.Dims[i] < 1 || m.Dims[i] > 1<<32 || m.Box[i] < 1 || m.Box[i] > 256 {
+			return fmt.Errorf("tensor map dimension %d of %d elements, box %d", i, m.Dims[i], m.Box[i])
+		}
+		if i > 0 && (m.Strides[i-1] <= 0 || m.Strides[i-1]%16 != 0 || m.Strides[i-1] >= 1<<40) {
+			return fmt.Errorf("tensor map stride %d of %d bytes: not a positive multiple of 16 below 2^40", i, m.Strides[i-1])
+		}
+	}
+	switch m.Swizzle {
+	case 0:
+	case 32, 64, 128:
+		if m.Box[0]*size != m.Swizzle {
+			return fmt.Errorf("tensor map box rows of %d bytes with a %d-byte swizzle", m.Box[0]*size, m.Swizzle)
+		}
+	default:
+		return fmt.Errorf("tensor map swizzle of %d bytes", m.Swizzle)
+	}
+	return nil
+}
+
+// BoxBytes is the bytes of one box of m, those past the tensor's edges included.
+func (m TensorMap) BoxBytes() int {
+	n := m.DType.Size()
+	for _, b := range m.Box {
+		n *= b
+	}
+	return n
 }
 
 // Workspace is the scratch memory of a split-K contraction (Program.Split), in elements.

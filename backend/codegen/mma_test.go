@@ -1,6 +1,8 @@
 package codegen
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,10 +28,10 @@ func TestTensorContractSpace(t *testing.T) {
 		t.Errorf("48 KiB of tiles allowed in 32 KiB of shared memory")
 	}
 	for _, c := range []autotune.Config{
-		{"TCBlockM": 256, "TCBlockN": 256, "TCBlockK": 16, "TCWarpsM": 1, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, // 1024 accumulators a thread
-		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 2, "Warpgroup": 1, "SplitK": 1, "RasterM": 1},   // warp tiles of 16x16: fine
-		{"TCBlockM": 64, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 1, "SplitK": 1, "RasterM": 1},  // fine
-		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1, "SplitK": 1, "RasterM": 1},   // fine
+		{"TCBlockM": 256, "TCBlockN": 256, "TCBlockK": 16, "TCWarpsM": 1, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1, "TMA": 1, "SplitK": 1, "RasterM": 1}, // 1024 accumulators a thread
+		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 2, "Warpgroup": 1, "TMA": 1, "SplitK": 1, "RasterM": 1},   // warp tiles of 16x16: fine
+		{"TCBlockM": 64, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 1, "TMA": 1, "SplitK": 1, "RasterM": 1},  // fine
+		{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 1, "TCStages": 2, "Warpgroup": 1, "TMA": 1, "SplitK": 1, "RasterM": 1},   // fine
 	} {
 		want := c["TCWarpsN"] != 1 || c["TCBlockM"] != 256
 		if got := sp.Allows(c); got != want {
@@ -46,22 +48,32 @@ func TestTensorContractSpace(t *testing.T) {
 		c    autotune.Config
 		want bool
 	}{
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, true},
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 5, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, false}, // 241 KiB
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, false}, // warps repeat
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 1, "SplitK": 1, "RasterM": 1}, true},
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 0, "SplitK": 1, "RasterM": 1}, false},
-		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 0, "SplitK": 1, "RasterM": 1}, true},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1, "TMA": 1, "SplitK": 1, "RasterM": 1}, true},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 5, "Warpgroup": 1, "TMA": 1, "SplitK": 1, "RasterM": 1}, false}, // 241 KiB
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 4, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1, "TMA": 1, "SplitK": 1, "RasterM": 1}, false}, // warps repeat
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 1, "TMA": 1, "SplitK": 1, "RasterM": 1}, true},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 6, "Warpgroup": 0, "TMA": 1, "SplitK": 1, "RasterM": 1}, false},
+		{autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 0, "TMA": 1, "SplitK": 1, "RasterM": 1}, true},
 	} {
 		if got := wsp.Allows(c.c); got != c.want {
 			t.Errorf("sm_90a: Allows(%v) = %v, want %v", c.c, got, c.want)
 		}
 	}
-	if sp.Allows(autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 0, "SplitK": 1, "RasterM": 1}) {
+	if sp.Allows(autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 3, "Warpgroup": 0, "TMA": 1, "SplitK": 1, "RasterM": 1}) {
 		t.Errorf("sm_80: Warpgroup 0 allowed; it is the same kernel as 1")
 	}
+	// TMA 0 (copies by every thread) only for warpgroup kernels on a target with tensor maps.
+	tmaTarget := wgTarget
+	tmaTarget.TensorMaps = true
+	tsp := TensorContractSpace(tmaTarget)
+	wgCopies := autotune.Config{"TCBlockM": 128, "TCBlockN": 256, "TCBlockK": 64, "TCWarpsM": 2, "TCWarpsN": 4, "TCStages": 4, "Warpgroup": 1, "TMA": 0, "SplitK": 1, "RasterM": 1}
+	warpCopies := autotune.Config{"TCBlockM": 128, "TCBlockN": 128, "TCBlockK": 32, "TCWarpsM": 4, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 0, "TMA": 0, "SplitK": 1, "RasterM": 1}
+	if err := tsp.Validate(); err != nil || !tsp.Allows(wgCopies) || tsp.Allows(warpCopies) || wsp.Allows(wgCopies) {
+		t.Errorf("TMA 0: %v; allowed for warpgroups %v, for warps %v, without tensor maps %v", err, tsp.Allows(wgCopies),
+			tsp.Allows(warpCopies), wsp.Allows(wgCopies))
+	}
 	// SplitK where the target can split K, and 1 alone where it cannot.
-	split := autotune.Config{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 2, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 1, "SplitK": 4, "RasterM": 1}
+	split := autotune.Config{"TCBlockM": 64, "TCBlockN": 64, "TCBlockK": 32, "TCWarpsM": 2, "TCWarpsN": 2, "TCStages": 3, "Warpgroup": 1, "TMA": 1, "SplitK": 4, "RasterM": 1}
 	noSplit := tcTarget
 	noSplit.SplitK = false
 	nsp := TensorContractSpace(noSplit)
@@ -287,7 +299,7 @@ func TestContractBlock(t *testing.T) {
 		o                              Options
 		bm, bn, bk, threads, sharedMem int
 	}{
-		{"warpgroup", half, wgTarget, Options{TCBlockM: 128, TCBlockN: 256, TCBlockK: 64, TCStages: 4}, 128, 256, 64, 256, 4*384*64*2 + 1024},
+		{"warpgroup", half, wgTarget, Options{TCBlockM: 128, TCBlockN: 256, TCBlockK: 64, TCStages: 4}, 128, 256, 64, 256, 4*384*64*2 + 1024 + 4*16},
 		{"mma.sync", half, tcTarget, Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2}, 64, 64, 32, 128, 3 * 128 * 32 * 2},
 		{"tiled", single, tcTarget, Options{Buffers: 2}, 64, 64, 16, 256, 2 * 128 * 16 * 8},
 	} {
@@ -295,6 +307,108 @@ func TestContractBlock(t *testing.T) {
 		if bm != c.bm || bn != c.bn || bk != c.bk || threads != c.threads || shared != c.sharedMem {
 			t.Errorf("%s: %dx%dx%d, %d threads, %d bytes; want %dx%dx%d, %d, %d", c.name, bm, bn, bk, threads, shared,
 				c.bm, c.bn, c.bk, c.threads, c.sharedMem)
+		}
+	}
+}
+
+// TestWarpgroupTensorMaps checks the tensor maps of the warpgroup template with tensor
+// copies: which products get them (operands in 16-byte aligned rows, Options.TMA), the maps'
+// dimensions, strides, boxes and swizzles for K-major and MN-major operands, batches and
+// broadcast batches, and the CUDA source's parameters and intrinsics.
+func TestWarpgroupTensorMaps(t *testing.T) {
+	g := gb{t}
+	tr := func(n *graph.Node) *graph.Node { return g.must(graph.Permute(n, []int{0, 2, 1})) }
+	target := wgTarget
+	target.TensorMaps = true
+
+	cases := []struct {
+		name string
+		a, b *graph.Node
+		t    Target
+		o    Options
+		want []TensorMap // nil: copies by every thread
+	}{
+		{"K-major A, MN-major B", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), target, Options{},
+			[]TensorMap{
+				{Param: 1, DType: graph.Float16, Dims: []int{64, 128}, Strides: []int{128}, Box: []int{32, 128}, Swizzle: 64},
+				{Param: 2, DType: graph.Float16, Dims: []int{128, 64}, Strides: []int{256}, Box: []int{64, 32}, Swizzle: 128},
+			}},
+		{"64 deep, batched, MN-major A, K-major B", tr(g.host(graph.BFloat16, 3, 64, 128)), tr(g.host(graph.BFloat16, 3, 256, 64)), target,
+			Options{TCBlockM: 64, TCBlockN: 256, TCBlockK: 64, TCStages: 4},
+			[]TensorMap{
+				{Param: 1, DType: graph.BFloat16, Dims: []int{128, 64, 3}, Strides: []int{256, 64 * 256}, Box: []int{64, 64, 1}, Swizzle: 128},
+				{Param: 2, DType: graph.BFloat16, Dims: []int{64, 256, 3}, Strides: []int{128, 256 * 128}, Box: []int{64, 256, 1}, Swizzle: 128},
+			}},
+		{"broadcast B", g.host(graph.Float16, 2, 128, 64), g.must(graph.Expand(g.must(graph.Reshape(g.host(graph.Float16, 64, 128), []int{1, 64, 128})), []int{2, 64, 128})), target, Options{},
+			[]TensorMap{
+				{Param: 1, DType: graph.Float16, Dims: []int{64, 128, 2}, Strides: []int{128, 128 * 128}, Box: []int{32, 128, 1}, Swizzle: 64},
+				{Param: 2, DType: graph.Float16, Dims: []int{128, 64}, Strides: []int{256}, Box: []int{64, 32}, Swizzle: 128},
+			}},
+		{"8-byte rows", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 132), target, Options{}, nil},
+		{"switched off", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), target, Options{TMA: new(false)}, nil},
+		{"no tensor maps", g.host(graph.Float16, 128, 64), g.host(graph.Float16, 64, 128), wgTarget, Options{}, nil},
+	}
+	for _, c := range cases {
+		p, err := Lower(g.kernel(g.must(graph.Contract(c.a, c.b))), c.t, c.o)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(p.TensorMaps) != len(c.want) {
+			t.Fatalf("%s: %d tensor maps %+v, want %d", c.name, len(p.TensorMaps), p.TensorMaps, len(c.want))
+		}
+		for i, w := range c.want {
+			if got := p.TensorMaps[i]; fmt.Sprint(got) != fmt.Sprint(w) {
+				t.Errorf("%s: map %d %+v, want %+v", c.name, i, got, w)
+			}
+		}
+		src, err := Render(p, CUDA{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		has := func(s string) bool { return strings.Contains(src, s) }
+		if c.want == nil {
+			if has("xb_tma_load") || has("xb_tensor_map") || !has("xb_cp_async") {
+				t.Errorf("%s: tensor copies without tensor maps, or no copies at all:\n%s", c.name, src)
+			}
+			continue
+		}
+		for _, s := range []string{"const __grid_constant__ xb_tensor_map tmap1", "cp.async.bulk.tensor.", "mbarrier.try_wait.parity",
+			"mbarrier.arrive.expect_tx", "fence.mbarrier_init", "__syncwarp();", "tiles loaded by tensor copies"} {
+			if !has(s) {
+				t.Errorf("%s: no %q in\n%s", c.name, s, src)
+			}
+		}
+		// One workgroup barrier: after the transaction barriers' set-up, none in the steps.
+		if has("xb_cp_async") || strings.Count(src, "__syncthreads();") != 1 {
+			t.Errorf("%s: copies by every thread, or workgroup barriers in the steps, with tensor copies:\n%s", c.name, src)
+		}
+	}
+}
+
+// TestTensorMapCheck checks the limits a tensor map is held to.
+func TestTensorMapCheck(t *testing.T) {
+	ok := TensorMap{Param: 1, DType: graph.Float16, Dims: []int{64, 100}, Strides: []int{128}, Box: []int{64, 128}, Swizzle: 128}
+	if err := ok.Check(); err != nil || ok.BoxBytes() != 64*128*2 {
+		t.Fatalf("%+v: %v, %d box bytes", ok, err, ok.BoxBytes())
+	}
+	for name, f := range map[string]func(m *TensorMap){
+		"rank 6":            func(m *TensorMap) { m.Dims, m.Box, m.Strides = make([]int, 6), make([]int, 6), make([]int, 5) },
+		"strides":           func(m *TensorMap) { m.Strides = nil },
+		"unaligned offset":  func(m *TensorMap) { m.Offset = 4 },
+		"unaligned stride":  func(m *TensorMap) { m.Strides = []int{136} },
+		"zero stride":       func(m *TensorMap) { m.Strides = []int{0} },
+		"box past 256":      func(m *TensorMap) { m.Box = []int{64, 512} },
+		"box row of 8":      func(m *TensorMap) { m.Box, m.Swizzle = []int{4, 8}, 0 },
+		"swizzle too small": func(m *TensorMap) { m.Swizzle = 64 },
+		"swizzle of 16":     func(m *TensorMap) { m.Swizzle = 16 },
+		"empty dimension":   func(m *TensorMap) { m.Dims = []int{64, 0} },
+		"bool elements":     func(m *TensorMap) { m.DType = graph.DType(200) },
+	} {
+		m := ok
+		m.Dims, m.Strides, m.Box = slices.Clone(ok.Dims), slices.Clone(ok.Strides), slices.Clone(ok.Box)
+		f(&m)
+		if err := m.Check(); err == nil {
+			t.Errorf("%s: %+v passes", name, m)
 		}
 	}
 }

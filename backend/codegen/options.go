@@ -25,6 +25,10 @@ type Target struct {
 	// (wgmma.mma_async on operands in shared memory, fence.proxy.async), for the warpgroup
 	// form of the tensor-core template.
 	WarpgroupMMA bool
+	// TensorMaps says that the device also copies tiles with sm_90's tensor memory
+	// accelerator (ITensorLoad, transaction barriers) and builds the Program.TensorMaps
+	// of each launch.
+	TensorMaps bool
 }
 
 // ReduceStrategy chooses how a reduction is split among threads.
@@ -110,6 +114,11 @@ type Options struct {
 	// multiples of 64 up to 256, and operands in rows aligned to 8 bytes; other products
 	// keep the warp-level template.
 	Warpgroup *bool
+	// TMA (default true), on a target with TensorMaps, loads the warpgroup template's
+	// operand tiles with tensor copies that one thread issues, each stage's arrival
+	// counted by a transaction barrier, instead of every thread copying 16-byte chunks:
+	// for operands whose rows and batches lie 16-byte aligned.
+	TMA *bool
 
 	// SplitK (default 1), on a target with SplitK, divides K among up to SplitK workgroups
 	// for each output tile of the tiled and tensor-core templates with float32
@@ -171,6 +180,10 @@ func (o Options) withDefaults() Options {
 	if o.Skinny == nil {
 		t := true
 		o.Skinny = &t
+	}
+	if o.TMA == nil {
+		t := true
+		o.TMA = &t
 	}
 	return o
 }

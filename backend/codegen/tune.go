@@ -117,9 +117,9 @@ func (o Options) WithContract(c autotune.Config) Options {
 func (o Options) String() string {
 	o = o.withDefaults()
 	return fmt.Sprintf("local=%d,elems=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
-		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v,spread=%v,splitk=%d,raster=%d,skinny=%v",
+		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v,spread=%v,splitk=%d,raster=%d,skinny=%v,tma=%v",
 		o.Local, o.Elems, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
-		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup, o.Spread, o.SplitK, o.RasterM, *o.Skinny)
+		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup, o.Spread, o.SplitK, o.RasterM, *o.Skinny, *o.TMA)
 }
 
 // ElementwiseSpaceVersion and ReduceSpaceVersion are part of the kernel signatures of tuned
@@ -226,20 +226,24 @@ func (o Options) WithReduce(c autotune.Config) Options {
 
 // TensorContractSpaceVersion is part of the kernel signature of tuned tensor-core
 // contractions, as ContractSpaceVersion is of the tiled ones.
-const TensorContractSpaceVersion = "contract-tc/v4"
+const TensorContractSpaceVersion = "contract-tc/v5"
 
 // TensorContractSpace returns the tuning space of the tensor-core Contract template on
 // target t: the block TCBlockM × TCBlockN × TCBlockK, the warps TCWarpsM × TCWarpsN and the
 // pipeline depth TCStages, on a target with WarpgroupMMA whether to use it (Warpgroup,
 // 1 or 0; its configurations keep the default warps, which do not apply to them, and may
-// have deeper pipelines), the order of the tiles RasterM, and on a target with SplitK,
-// SplitK. The prior is the defaults of Options. A configuration is valid
+// have deeper pipelines) and on a target with TensorMaps whether the warpgroups' tiles come
+// by tensor copies (TMA, 1 or 0), the order of the tiles RasterM, and on a target with
+// SplitK, SplitK. The prior is the defaults of Options. A configuration is valid
 // when its knobs pass the template's checks, the workgroup fits t.MaxWorkgroup, the stages
 // fit t.SharedMemory and a thread's accumulators stay within the register budget.
 func TensorContractSpace(t Target) autotune.Space {
-	warpgroup, stages := []int{1}, []int{2, 3, 4}
+	warpgroup, stages, tma := []int{1}, []int{2, 3, 4}, []int{1}
 	if t.WarpgroupMMA {
 		warpgroup, stages = []int{0, 1}, []int{2, 3, 4, 5, 6}
+	}
+	if t.WarpgroupMMA && t.TensorMaps {
+		tma = []int{0, 1}
 	}
 	def := Options{}.withDefaults()
 	return autotune.Space{
@@ -251,6 +255,7 @@ func TensorContractSpace(t Target) autotune.Space {
 			{Name: "TCWarpsN", Values: []int{1, 2, 4}},
 			{Name: "TCStages", Values: stages},
 			{Name: "Warpgroup", Values: warpgroup},
+			{Name: "TMA", Values: tma},
 			splitKnob(t),
 			rasterKnob,
 		},
@@ -259,6 +264,9 @@ func TensorContractSpace(t Target) autotune.Space {
 			o := Options{}.WithTensorContract(c).withDefaults()
 			if tcCheck(o) != "" {
 				return false
+			}
+			if !*o.TMA && !(t.WarpgroupMMA && *o.Warpgroup) {
+				return false // the same kernel as with TMA = 1
 			}
 			if t.WarpgroupMMA && *o.Warpgroup {
 				return o.TCWarpsM == def.TCWarpsM && o.TCWarpsN == def.TCWarpsN && wgCheck(o) == "" &&
@@ -275,12 +283,15 @@ func TensorContractSpace(t Target) autotune.Space {
 // TensorContractSpace (zero fields as their defaults).
 func TensorContractConfig(o Options) autotune.Config {
 	o = o.withDefaults()
-	wg := 0
-	if *o.Warpgroup {
-		wg = 1
+	b2i := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
 	}
 	return autotune.Config{"TCBlockM": o.TCBlockM, "TCBlockN": o.TCBlockN, "TCBlockK": o.TCBlockK,
-		"TCWarpsM": o.TCWarpsM, "TCWarpsN": o.TCWarpsN, "TCStages": o.TCStages, "Warpgroup": wg, "SplitK": o.SplitK, "RasterM": o.RasterM}
+		"TCWarpsM": o.TCWarpsM, "TCWarpsN": o.TCWarpsN, "TCStages": o.TCStages, "Warpgroup": b2i(*o.Warpgroup), "TMA": b2i(*o.TMA),
+		"SplitK": o.SplitK, "RasterM": o.RasterM}
 }
 
 // WithTensorContract returns o with the tensor-core knobs set from c; knobs c does not set
@@ -294,6 +305,9 @@ func (o Options) WithTensorContract(c autotune.Config) Options {
 	}
 	if v, ok := c["Warpgroup"]; ok {
 		o.Warpgroup = new(v != 0)
+	}
+	if v, ok := c["TMA"]; ok {
+		o.TMA = new(v != 0)
 	}
 	return o
 }

@@ -26,12 +26,25 @@ import (
 // The swizzles follow the bits of the shared-memory address, so the stages start on a
 // 1024-byte boundary of the shared array (which is 1 KiB longer for it).
 //
-// The MMAs run asynchronously. A step waits for its tiles' copies, makes them visible to
-// the MMAs (fence.proxy.async) and to the other threads (a barrier), issues the copies of
-// a later step, then its MMAs, and waits only for the MMAs of the step before (with
-// TCStages of at least 3), so that the tensor cores always have a step queued. The copies
-// therefore run TCStages-2 steps ahead: the stage they overwrite is the one the MMAs two
-// steps back read, which every warpgroup has waited for before the barrier.
+// The MMAs run asynchronously, and the tiles come in one of two ways.
+//
+// With tensor copies (Target.TensorMaps, Options.TMA, operands in 16-byte aligned rows):
+// thread 0 loads a stage with one tensor copy a tile (an atom of an MN-major one) through
+// the kernel's tensor maps, which lay the boxes out swizzled as the descriptors describe;
+// a transaction barrier a stage ("full") completes when their bytes have landed, and every
+// thread waits for it before the step's MMAs. Once a step's MMAs are done, each warp
+// arrives at the stage's "empty" barrier; thread 0 waits for all of them before loading
+// the stage again, TCStages steps later. The copies thus run TCStages-1 steps ahead, no
+// thread but one spends instructions on them, and no workgroup barrier holds the
+// warpgroups in step.
+//
+// Otherwise every thread copies 16-byte chunks: a step waits for its tiles' copies, makes
+// them visible to the MMAs (fence.proxy.async) and to the other threads (a barrier),
+// issues the copies of a later step, then its MMAs, and waits only for the MMAs of the
+// step before (with TCStages of at least 3), so that the tensor cores always have a step
+// queued. The copies therefore run TCStages-2 steps ahead: the stage they overwrite is the
+// one the MMAs two steps back read, which every warpgroup has waited for before the
+// barrier.
 
 // wgCheck reports why the warpgroup template cannot take the knobs of o ("" if it can).
 func wgCheck(o Options) string {
@@ -44,9 +57,9 @@ func wgCheck(o Options) string {
 	return ""
 }
 
-// wgShared is the bytes of shared memory that the warpgroup template takes: the stages
-// and the room to align them.
-func wgShared(o Options) int { return tcShared(o) + 1024 }
+// wgShared is the bytes of shared memory that the warpgroup template takes: the stages,
+// the room to align them, and two transaction barriers a stage (with tensor copies).
+func wgShared(o Options) int { return tcShared(o) + 1024 + 16*o.TCStages }
 
 // warpgroupFits reports whether the warpgroup template takes a product whose operands
 // lie as la and lb, with the builder's options and target.
@@ -109,7 +122,7 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 
 	stage := (bm + bn) * bk // 16-bit values
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "tiles", Type: T(U32), Len: st*stage/2 + 256})
-	ic, i32 := b.iconst, func(v int) *Expr { return Int(int64(v), I32) }
+	i32 := func(v int) *Expr { return Int(int64(v), I32) }
 	u32 := func(v int) *Expr { return Int(int64(v), U32) }
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), I32))
 	warp, lane := b.named("warp", divE(tid, 32)), b.named("lane", remE(tid, 32))
@@ -139,29 +152,9 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	}
 	b.emit(loop("i", bn/2, []Stmt{&Assign{Name: "acc", Index: iv, Value: Zero(F32)}}))
 
-	load := func(kt, s *Expr) []Stmt {
-		return b.block(func() {
-			k0 := b.named("k0", b.k0(sp, kt))
-			for _, t := range []tcTile{ta, tb} {
-				b.tcCopy(ct, t, bc, row0, col0, k0, s, stage, threads, tid)
-			}
-		})
-	}
-	b.emit(&Comment{Text: "Start the copies of the first steps; a group per step, empty or not, keeps the count of groups to wait for fixed."})
-	sv := Var("s", T(I32))
-	b.emit(loop("s", ahead, []Stmt{
-		&If{Cond: Bin(OLt, sv, Cast(steps, I32)), Then: load(Cast(sv, b.idx), sv)},
-		&Intrinsic{Op: ICopyCommit},
-	}))
-
-	kt := Var("kt", T(b.idx))
-	body := b.block(func() {
-		b.emit(&Comment{Text: "Wait for this step's tiles and show them to the MMAs; after the barrier, every warpgroup's MMAs of two steps back are done."})
-		b.emit(&Intrinsic{Op: ICopyWait, Imm: ahead - 1}, &Intrinsic{Op: IFenceProxyAsync}, &Barrier{})
-		next := b.named("next", addE(kt, ic(ahead)))
-		b.emit(&If{Cond: Bin(OLt, next, steps), Then: load(next, Cast(remE(next, st), I32))})
-		b.emit(&Intrinsic{Op: ICopyCommit})
-		cur := b.named("cur", Cast(mulE(Cast(remE(kt, st), I32), stage*2), U32)) // bytes
+	// issue emits the MMAs of a step on the tiles of stage si (I32) and commits them.
+	issue := func(si *Expr) {
+		cur := b.named("cur", Cast(mulE(si, stage*2), U32)) // bytes
 		abase := b.named("abase", addE(sbase, cur))
 		bbase := b.named("bbase", addE(abase, u32(bm*bk*2)))
 		// The warpgroup's 64 rows of A.
@@ -186,9 +179,14 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 			args = append(args, u32(bn))
 			b.emit(&Intrinsic{Op: mma, Args: args})
 		}
-		b.emit(&Intrinsic{Op: IWarpgroupCommit}, &Intrinsic{Op: IWarpgroupWait, Imm: inflight, Args: []*Expr{acc, i32(bn / 2)}})
-	})
-	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: steps, Step: ic(1), Body: body})
+		b.emit(&Intrinsic{Op: IWarpgroupCommit})
+	}
+	kt := Var("kt", T(b.idx))
+	if maps := b.wgTensorMaps(ct, ta, tb, bk, bc); maps != nil {
+		b.wgTMASteps(maps, sp, steps, kt, row0, col0, sbase, stage, st, inflight, threads, tid, lane, acc, issue)
+	} else {
+		b.wgCopySteps(ct, ta, tb, bc, row0, col0, sp, steps, kt, stage, st, inflight, ahead, threads, tid, acc, issue)
+	}
 	if inflight > 0 {
 		b.emit(&Intrinsic{Op: IWarpgroupWait, Imm: 0, Args: []*Expr{acc, i32(bn / 2)}})
 	}
@@ -208,4 +206,200 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	b.emit(&Comment{Text: "Store this thread's part of the tile."})
 	b.emit(loop("i", bn/2, store))
 	return err
+}
+
+// wgCopySteps emits the steps along K of the warpgroup template with asynchronous copies
+// by every thread: a step waits for its tiles' copies, makes them visible to the MMAs
+// (fence.proxy.async) and to the other threads (a barrier), issues the copies of a later
+// step, then its MMAs.
+func (b *builder) wgCopySteps(ct contraction, ta, tb tcTile, bc []*Expr, row0, col0 *Expr, sp kSplit, steps, kt *Expr,
+	stage, st, inflight, ahead, threads int, tid, acc *Expr, issue func(*Expr)) {
+	i32 := func(v int) *Expr { return Int(int64(v), I32) }
+	load := func(kt, s *Expr) []Stmt {
+		return b.block(func() {
+			k0 := b.named("k0", b.k0(sp, kt))
+			for _, t := range []tcTile{ta, tb} {
+				b.tcCopy(ct, t, bc, row0, col0, k0, s, stage, threads, tid)
+			}
+		})
+	}
+	b.emit(&Comment{Text: "Start the copies of the first steps; a group per step, empty or not, keeps the count of groups to wait for fixed."})
+	sv := Var("s", T(I32))
+	b.emit(&For{Var: "s", Type: I32, Start: i32(0), End: i32(ahead), Step: i32(1), Unroll: true, Body: []Stmt{
+		&If{Cond: Bin(OLt, sv, Cast(steps, I32)), Then: load(Cast(sv, b.idx), sv)},
+		&Intrinsic{Op: ICopyCommit},
+	}})
+	body := b.block(func() {
+		b.emit(&Comment{Text: "Wait for this step's tiles and show them to the MMAs; after the barrier, every warpgroup's MMAs of two steps back are done."})
+		b.emit(&Intrinsic{Op: ICopyWait, Imm: ahead - 1}, &Intrinsic{Op: IFenceProxyAsync}, &Barrier{})
+		next := b.named("next", addE(kt, b.iconst(ahead)))
+		b.emit(&If{Cond: Bin(OLt, next, steps), Then: load(next, Cast(remE(next, st), I32))})
+		b.emit(&Intrinsic{Op: ICopyCommit})
+		issue(Cast(remE(kt, st), I32))
+		b.emit(&Intrinsic{Op: IWarpgroupWait, Imm: inflight, Args: []*Expr{acc, i32(b.o.TCBlockN / 2)}})
+	})
+	b.emit(&For{Var: kt.Name, Type: b.idx, Start: b.iconst(0), End: steps, Step: b.iconst(1), Body: body})
+}
+
+// wgMaps are the tensor maps of the operand tiles of a warpgroup product, and how to load
+// a step's tiles with them.
+type wgMaps struct {
+	tiles [2]tcTile
+	maps  [2]int     // indices in Program.TensorMaps
+	batch [2][]*Expr // each map's coordinates past the first two: the batch axes it keeps
+	bytes int        // of a stage: both tiles
+}
+
+// wgTensorMaps returns the tensor maps of tiles ta and tb, where the target has tensor maps,
+// Options.TMA holds and both operands can be read through one (else nil): K-major or
+// MN-major in 16-byte aligned rows, every batch axis that moves the operand in 16-byte
+// steps, no more than five dimensions. A K-major tile is one box of bk values (one row of
+// the tile, the swizzle's width) by the tile's rows; an MN-major one is a box of 64 values
+// along M (N) by bk rows for each atom of the tile.
+func (b *builder) wgTensorMaps(ct contraction, ta, tb tcTile, bk int, bc []*Expr) *wgMaps {
+	if !b.t.TensorMaps || !*b.o.TMA {
+		return nil
+	}
+	w := &wgMaps{tiles: [2]tcTile{ta, tb}}
+	var maps [2]TensorMap
+	for i, t := range w.tiles {
+		v := t.e.View
+		r := len(v.Shape)
+		mnAxis, kAxis := r-2, r-1
+		if i == 1 {
+			mnAxis, kAxis = r-1, r-2
+		}
+		dt := b.k.Inputs[t.e.Input].DType
+		size := dt.Size()
+		m := TensorMap{Param: t.e.Input + 1, DType: dt, Offset: v.Offset}
+		contig, other := kAxis, mnAxis
+		switch t.layout {
+		case tcKMajor:
+			m.Box, m.Swizzle = []int{bk, t.rows}, 2*bk
+		case tcMNMajor:
+			contig, other = mnAxis, kAxis
+			m.Box, m.Swizzle = []int{64, bk}, 128
+		default:
+			return nil
+		}
+		// A stride only matters along an axis longer than 1; elsewhere any valid one does.
+		stride := func(axis int) int {
+			if v.Shape[axis] == 1 {
+				return (v.Shape[contig]*size + 15) / 16 * 16
+			}
+			return v.Strides[axis] * size
+		}
+		m.Dims = []int{v.Shape[contig], v.Shape[other]}
+		m.Strides = []int{stride(other)}
+		for a := range r - 2 {
+			if v.Shape[a] == 1 || v.Strides[a] == 0 {
+				continue // the coordinate along it does not move the operand
+			}
+			m.Dims = append(m.Dims, v.Shape[a])
+			m.Strides = append(m.Strides, stride(a))
+			m.Box = append(m.Box, 1)
+			w.batch[i] = append(w.batch[i], Cast(bc[a], I32))
+		}
+		if v.Strides[contig] != 1 || m.Check() != nil {
+			return nil
+		}
+		maps[i] = m
+	}
+	b.note("tiles loaded by tensor copies")
+	for i, m := range maps {
+		w.maps[i] = len(b.p.TensorMaps)
+		b.p.TensorMaps = append(b.p.TensorMaps, m)
+	}
+	w.bytes = (ta.rows*ta.chunks + tb.rows*tb.chunks) * 16
+	return w
+}
+
+// load emits the tensor copies of the tiles of the step at k0 (index type) to the stage
+// at shared address dst (U32), counted by the barrier at bar.
+func (w *wgMaps) load(b *builder, row0, col0, k0, dst, bar *Expr) {
+	for i, t := range w.tiles {
+		mn0 := row0
+		if i == 1 {
+			mn0 = col0
+		}
+		at := addE(dst, Int(int64(t.base*2), U32))
+		coords := func(c0, c1 *Expr) []*Expr {
+			return append([]*Expr{Cast(c0, I32), Cast(c1, I32)}, w.batch[i]...)
+		}
+		if !t.layout.mnMajor() {
+			args := append(append([]*Expr{at}, coords(k0, mn0)...), bar)
+			b.emit(&Intrinsic{Op: ITensorLoad, Imm: w.maps[i], Args: args})
+			continue
+		}
+		// An atom of 64 values along M (N) by the tile's rows (bk of K), 128 bytes a row.
+		for j := 0; j < t.chunks/8; j++ {
+			args := append(append([]*Expr{addE(at, Int(int64(j*t.rows*128), U32))}, coords(addE(mn0, b.iconst(64*j)), k0)...), bar)
+			b.emit(&Intrinsic{Op: ITensorLoad, Imm: w.maps[i], Args: args})
+		}
+	}
+}
+
+// wgTMASteps emits the steps along K of the warpgroup template with tensor copies. Thread 0
+// loads each stage, a copy a tile (an atom of an MN-major one), the stage's "full" barrier
+// counting the bytes; every thread waits for that barrier before the step's MMAs. Once the
+// MMAs of a step are done, each warp arrives at the stage's "empty" barrier, for which
+// thread 0 waits before it loads the stage again, st steps later. The copies thus run
+// st-1 steps ahead (st-inflight), and no workgroup barrier holds the warpgroups in step.
+func (b *builder) wgTMASteps(w *wgMaps, sp kSplit, steps, kt, row0, col0, sbase *Expr, stage, st, inflight, threads int,
+	tid, lane, acc *Expr, issue func(*Expr)) {
+	i32 := func(v int) *Expr { return Int(int64(v), I32) }
+	u32 := func(v int) *Expr { return Int(int64(v), U32) }
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "bars", Type: T(U64), Len: 2 * st})
+	bars := b.named("bars0", Call(FnSharedAddress, U32, Addr(Index("bars", T(U64), i32(0)))))
+	full := func(s *Expr) *Expr { return addE(bars, mulE(Cast(s, U32), 8)) } // s: a stage (I32)
+	empty := func(s *Expr) *Expr { return addE(bars, mulE(addE(Cast(s, U32), u32(st)), 8)) }
+	parity := func(step *Expr) *Expr { return Cast(remE(divE(step, st), 2), U32) }
+	producer := b.named("producer", Bin(OEq, tid, i32(0)))
+	// load emits the copies of step j (index type) into its stage.
+	load := func(j *Expr) []Stmt {
+		return b.block(func() {
+			s := b.named("ls", Cast(remE(j, st), I32))
+			k0 := b.named("lk0", b.k0(sp, j))
+			b.emit(&Intrinsic{Op: IBarrierArriveTx, Args: []*Expr{full(s), u32(w.bytes)}})
+			w.load(b, row0, col0, k0, b.named("ldst", addE(sbase, Cast(mulE(s, stage*2), U32))), full(s))
+		})
+	}
+	b.emit(&Comment{Text: "Thread 0 sets up the barriers of the stages (a stage is full when its copies have landed, empty when every warp's MMAs have read it) and starts the copies of the first steps."})
+	var setup []Stmt
+	for s := 0; s < st; s++ {
+		setup = append(setup, &Intrinsic{Op: IBarrierInit, Args: []*Expr{full(i32(s)), u32(1)}},
+			&Intrinsic{Op: IBarrierInit, Args: []*Expr{empty(i32(s)), u32(threads / 32)}})
+	}
+	setup = append(setup, &Intrinsic{Op: IBarrierInitFence})
+	b.emit(&If{Cond: producer, Then: setup}, &Barrier{})
+	sv := Var("s", T(b.idx))
+	b.emit(&If{Cond: producer, Then: []Stmt{&For{Var: "s", Type: b.idx, Start: b.iconst(0), End: b.iconst(st), Step: b.iconst(1),
+		Body: []Stmt{&If{Cond: Bin(OLt, sv, steps), Then: load(sv)}}}}})
+
+	body := b.block(func() {
+		s := b.named("s", Cast(remE(kt, st), I32))
+		b.emit(&Comment{Text: "Wait for this step's tiles, then multiply."})
+		b.emit(&Intrinsic{Op: IBarrierWait, Args: []*Expr{full(s), parity(kt)}})
+		issue(s)
+		b.emit(&Intrinsic{Op: IWarpgroupWait, Imm: inflight, Args: []*Expr{acc, i32(b.o.TCBlockN / 2)}})
+		release := b.block(func() {
+			done := kt
+			if inflight > 0 {
+				done = b.named("done", addE(kt, b.iconst(-inflight)))
+			}
+			ds := b.named("ds", Cast(remE(done, st), I32))
+			next := b.named("refill", addE(done, b.iconst(st)))
+			b.emit(&If{Cond: Bin(OEq, lane, i32(0)), Then: []Stmt{&Intrinsic{Op: IBarrierArrive, Args: []*Expr{empty(ds)}}}})
+			wait := &Intrinsic{Op: IBarrierWait, Args: []*Expr{empty(ds), parity(done)}}
+			b.emit(&If{Cond: Bin(OLAnd, producer, Bin(OLt, next, steps)), Then: append([]Stmt{wait}, load(next)...)})
+			b.emit(&Intrinsic{Op: ISyncWarp})
+		})
+		b.emit(&Comment{Text: "The MMAs of a step back (of this step, with none left in flight) have read their stage: release it, and thread 0 refills it once every warp has."})
+		if inflight > 0 {
+			b.emit(&If{Cond: Bin(OLe, b.iconst(inflight), kt), Then: release})
+		} else {
+			b.emit(release...)
+		}
+	})
+	b.emit(&For{Var: kt.Name, Type: b.idx, Start: b.iconst(0), End: steps, Step: b.iconst(1), Body: body})
 }

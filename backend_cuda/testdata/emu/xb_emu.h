@@ -3,9 +3,10 @@
 // unchanged as host code; xb_emu_main.h adds the launcher (a main that runs a grid).
 //
 // Execution model. Every CUDA thread of a block is a fiber (ucontext) with its own stack;
-// the fibers of one block run round-robin on one OS thread, and blocks run one after
-// another (first to last in eager mode, last to first in deferred mode: see below), so
-// __shared__ variables can be function statics. A fiber runs until it exits,
+// the fibers of one block run round-robin on one OS thread (in eager mode, once the
+// block has mbarriers, the first fiber that can run does, so that warps run ahead), and
+// blocks run one after another (first to last in eager mode, last to first in deferred
+// mode: see below), so __shared__ variables can be function statics. A fiber runs until it exits,
 // reaches __syncthreads, or reaches a warp-wide operation. __syncthreads releases its
 // threads when every live (not exited) thread of the block waits there; a warp-wide
 // operation (shuffle, ballot, __syncwarp, ldmatrix, mma) completes when all 32 lanes of
@@ -43,12 +44,30 @@
 // fails a wgmma that follows no wgmma.fence since the warpgroup's last wait, and one that
 // reads shared memory that a cp.async of some thread wrote after that thread's last
 // fence.proxy.async (the async proxy would not see the write).
+//
+// mbarriers and TMA (sm_90): an mbarrier's state (its phase, the arrivals and the
+// transaction bytes (tx-count) the phase still needs) lives beside shared memory, keyed by
+// its address, for the block; its 8 bytes in shared memory hold a tag that every operation
+// checks, so that a store over a live mbarrier is caught. A phase completes when its last
+// arrival and its last byte are in; a thread in mbarrier.try_wait.parity sleeps until a
+// phase of that mbarrier completes. A tensor copy (cp.async.bulk.tensor, xb_tma_load_<N>d)
+// reads its box through a tensor map (a __grid_constant__ kernel parameter that the
+// launcher fills in, see xb_emu_main.h), fills elements outside the tensor with zeros,
+// swizzles it into shared memory as wgmma reads it, and completes its bytes on an mbarrier:
+// in eager mode when issued, in deferred mode only when a thread waits on that mbarrier (a
+// kernel that reads a stage before waiting for it reads poison). A copy fails when the
+// thread that initialized its mbarrier has not executed fence.mbarrier_init (or
+// fence.proxy.async) since; a phase fails when more bytes complete on it than
+// arrive.expect_tx announced, and the block when it ends with a copy that no thread waited
+// for. When no thread can run, threads still waiting on mbarriers make the block
+// deadlocked, and the report says which mbarriers and parities they wait for.
 #ifndef XB_EMU_H
 #define XB_EMU_H
 
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +76,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <map>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -71,6 +91,7 @@
 #define __align__(n) __attribute__((aligned(n)))
 #endif
 #define __shared__ __attribute__((section("xb_shared"))) static
+#define __grid_constant__
 
 // The CUDA dialect's inline-PTX helpers are left out in favour of the definitions below.
 #define XB_EMULATED_INTRINSICS 1
@@ -105,6 +126,28 @@ XB_VECTOR_TYPES(double, double, 16, 16)
 struct dim3 {
     unsigned x, y, z;
 };
+
+// xb_tensor_map is a tensor map (CUtensorMap's 128 bytes and alignment) as the emulator
+// lays it out, little-endian; the launcher reads one from a file of these 128 bytes.
+#define XB_TENSOR_MAP_MAGIC 0x4d544258u  // "XBTM"
+struct alignas(64) xb_tensor_map {
+    uint32_t magic;
+    uint32_t param;        // the kernel parameter (a buffer) the map reads
+    uint64_t offset;       // bytes from that buffer's start to element (0, 0, ...)
+    uint64_t global;       // 0 in the file; the launcher sets the buffer's address + offset
+    uint32_t rank;         // 1 to 5
+    uint32_t elem;         // bytes per element: 1, 2, 4 or 8
+    uint32_t swizzle;      // 0, 32, 64 or 128 bytes
+    uint32_t pad;
+    uint32_t dims[5];      // elements along each dimension, innermost (contiguous) first
+    uint32_t box[5];       // the box, in elements per dimension
+    uint64_t strides[4];   // bytes between consecutive indices of dimensions 1 to rank-1
+    uint64_t reserved[2];
+};
+static_assert(sizeof(xb_tensor_map) == 128 && alignof(xb_tensor_map) == 64, "a tensor map is CUtensorMap's size");
+static_assert(offsetof(xb_tensor_map, rank) == 24 && offsetof(xb_tensor_map, dims) == 40 &&
+                  offsetof(xb_tensor_map, box) == 60 && offsetof(xb_tensor_map, strides) == 80,
+              "the tests write tensor maps with this layout");
 
 // ---- bit casts, integer min/max, fast-math spellings
 
@@ -153,7 +196,7 @@ template <class T> inline T atomicCAS(T* p, T cmp, T v) { T o = *p; if (o == cmp
 
 namespace xb {
 
-enum State { Ready, Running, AtBarrier, AtWarp, Exited };
+enum State { Ready, Running, AtBarrier, AtWarp, AtMbarrier, Exited };
 
 // The warp-wide operations; lanes of one warp must all be at the same one.
 // The warpgroup-wide ones (Wg) need all 128 threads of a warpgroup.
@@ -206,6 +249,9 @@ struct Thread {
     unsigned fences;
     // A thread's operands of a wgmma.mma_async.
     WgMma wg;
+    // The mbarrier (a shared address) and phase parity that the thread waits for, when
+    // AtMbarrier; fence.mbarrier_init (or fence.proxy.async) executed so far.
+    unsigned mbar, mbar_parity, mbar_fences;
 };
 
 struct Warp {
@@ -228,6 +274,29 @@ struct ChunkWrite {
     int thread;
     unsigned fences;
 };
+
+// TmaLoad is one cp.async.bulk.tensor: the box at coordinates c of the map's tensor, to
+// shared address dst, its bytes completed on the mbarrier at bar.
+struct TmaLoad {
+    unsigned dst, bar;
+    int rank;
+    int c[5];
+    xb_tensor_map map;
+};
+
+// Mbarrier is the state of one mbarrier object.
+struct Mbarrier {
+    unsigned expected;  // arrivals per phase
+    unsigned pending;   // arrivals the current phase still needs
+    long long tx;       // bytes the current phase still needs; negative when more came than were expected yet
+    unsigned phase;     // phases completed
+    int init_thread;    // the thread of the mbarrier.init, and its fence count then
+    unsigned init_fences;
+    std::vector<TmaLoad> queued;  // deferred mode: copies not landed yet
+};
+
+// The block's mbarriers by shared address.
+inline std::map<unsigned, Mbarrier> mbarriers;
 
 enum Mode { Eager, Deferred };
 
@@ -274,6 +343,7 @@ inline void poison_shared() {
     if (__start_xb_shared == nullptr) return;
     memset(__start_xb_shared, 0xff, __stop_xb_shared - __start_xb_shared);
     chunk_writes.assign((__stop_xb_shared - __start_xb_shared) / 8 + 1, ChunkWrite{-1, 0});
+    mbarriers.clear();
 }
 
 // yield returns to the scheduler; the fiber resumes when it is Ready again.
@@ -600,6 +670,149 @@ template <int N, bool BF16, int TA, int TB> inline void wgmma(float* d, unsigned
     warpgroup_op(OpWgMma);
 }
 
+// ---- mbarriers and tensor copies (TMA)
+
+// The tag of a live mbarrier in its 8 bytes of shared memory ("XBMBBAR").
+inline const uint64_t mbarrier_tag = 0x524142424d4258ull;
+
+inline size_t shared_size() { return __start_xb_shared == nullptr ? 0 : (size_t)(__stop_xb_shared - __start_xb_shared); }
+
+inline Mbarrier& mbarrier(unsigned bar, const char* what) {
+    auto it = mbarriers.find(bar);
+    if (it == mbarriers.end())
+        fail(2, "%s on shared address %u, where no mbarrier.init of this block made an mbarrier", what, bar);
+    if (memcmp(__start_xb_shared + bar, &mbarrier_tag, 8) != 0)
+        fail(2, "%s on the mbarrier at shared address %u, whose 8 bytes were overwritten since its mbarrier.init", what,
+             bar);
+    return it->second;
+}
+
+// settle completes the current phase of b (at bar) once its arrivals and bytes are all in,
+// and wakes the threads that wait on it to look at its phase again.
+inline void settle(unsigned bar, Mbarrier& b) {
+    if (b.pending != 0) return;
+    if (b.tx < 0)
+        fail(2, "mbarrier at shared address %u: phase %u completed %lld bytes more than its arrive.expect_tx announced", bar,
+             b.phase, -b.tx);
+    if (b.tx > 0) return;
+    b.phase++;
+    b.pending = b.expected;
+    for (auto& t : threads)
+        if (t.state == AtMbarrier && t.mbar == bar) t.state = Ready;
+}
+
+inline void mbarrier_arrive(unsigned bar, unsigned bytes, const char* what) {
+    Mbarrier& b = mbarrier(bar, what);
+    if (b.pending == 0)
+        fail(2, "%s on the mbarrier at shared address %u: an arrival beyond the %u of its phase %u, which waits for %lld "
+                "bytes",
+             what, bar, b.expected, b.phase, b.tx);
+    b.tx += bytes;
+    b.pending--;
+    settle(bar, b);
+}
+
+// tma_land writes l's box into shared memory and returns its bytes. Box element (i0, i1,
+// ...) goes to dst + ((... i2) * box[1] + i1) * box[0] + i0) * elem, that address swizzled;
+// elements whose coordinate lies outside the tensor are zeros. The async proxy wrote them,
+// so wgmma may read them without a fence.proxy.async.
+inline unsigned long long tma_land(const TmaLoad& l) {
+    const xb_tensor_map& m = l.map;
+    const unsigned elem = m.elem, sw = m.swizzle;
+    unsigned long long total = 1;
+    for (int d = 0; d < l.rank; d++) total *= m.box[d];
+    for (unsigned long long n = 0; n < total; n++) {
+        unsigned long long r = n;
+        const char* src = (const char*)(uintptr_t)m.global;
+        bool in = true;
+        for (int d = 0; d < l.rank; d++) {
+            long long g = (long long)l.c[d] + (long long)(r % m.box[d]);
+            r /= m.box[d];
+            if (g < 0 || g >= (long long)m.dims[d]) {
+                in = false;
+                break;
+            }
+            src += (unsigned long long)g * (d == 0 ? elem : m.strides[d - 1]);
+        }
+        unsigned a = l.dst + (unsigned)(n * elem);
+        if (sw != 0) a ^= ((a >> 7) & (sw / 16 - 1)) << 4;
+        if (in) {
+            memcpy(__start_xb_shared + a, src, elem);
+        } else {
+            memset(__start_xb_shared + a, 0, elem);
+        }
+        chunk_writes[a / 8] = ChunkWrite{-1, 0};
+    }
+    return total * elem;
+}
+
+// land_queued lands the copies queued on b (at bar) and completes their bytes together.
+inline void land_queued(unsigned bar, Mbarrier& b) {
+    if (b.queued.empty()) return;
+    std::vector<TmaLoad> q;
+    q.swap(b.queued);
+    long long bytes = 0;
+    for (auto& l : q) bytes += (long long)tma_land(l);
+    b.tx -= bytes;
+    settle(bar, b);
+}
+
+inline void tma_load(int rank, unsigned dst, const xb_tensor_map* map, const int* c, unsigned bar) {
+    if (map->magic != XB_TENSOR_MAP_MAGIC)
+        fail(2, "cp.async.bulk.tensor.%dd with %p, which is not a tensor map", rank, (const void*)map);
+    if ((int)map->rank != rank)
+        fail(2, "cp.async.bulk.tensor.%dd with a tensor map of rank %u (of parameter %u)", rank, map->rank, map->param);
+    unsigned long long bytes = map->elem;
+    for (int d = 0; d < rank; d++) bytes *= map->box[d];
+    if (dst % 128 != 0 || dst + bytes > shared_size())
+        fail(2, "cp.async.bulk.tensor.%dd to shared address %u: its %llu bytes are not 128-byte aligned shared memory", rank,
+             dst, bytes);
+    Mbarrier& b = mbarrier(bar, "cp.async.bulk.tensor (its mbarrier::complete_tx)");
+    if (threads[b.init_thread].mbar_fences == b.init_fences)
+        fail(2, "cp.async.bulk.tensor.%dd completes on the mbarrier at shared address %u, but thread %d that initialized "
+                "it executed no fence.mbarrier_init since (the async proxy may not see the init)",
+             rank, bar, b.init_thread);
+    TmaLoad l = {dst, bar, rank, {0, 0, 0, 0, 0}, *map};
+    for (int d = 0; d < rank; d++) l.c[d] = c[d];
+    if (mode == Eager) {
+        b.tx -= (long long)tma_land(l);
+        settle(bar, b);
+    } else {
+        b.queued.push_back(l);
+    }
+}
+
+// wake_mbarrier_waiters makes the threads that wait on an mbarrier with queued copies
+// ready, so that they land them: a waiting thread polls its mbarrier. It says whether any
+// thread woke.
+inline bool wake_mbarrier_waiters() {
+    bool woke = false;
+    for (auto& t : threads) {
+        if (t.state != AtMbarrier) continue;
+        auto it = mbarriers.find(t.mbar);
+        if (it != mbarriers.end() && !it->second.queued.empty()) {
+            t.state = Ready;
+            woke = true;
+        }
+    }
+    return woke;
+}
+
+// end_mbarriers checks the block's mbarriers when it ends and forgets them.
+inline void end_mbarriers() {
+    for (auto& [bar, b] : mbarriers) {
+        if (!b.queued.empty())
+            fail(2, "the block ended with cp.async.bulk.tensor copies (%zu) on the mbarrier at shared address %u that no "
+                    "thread waited for",
+                 b.queued.size(), bar);
+        if (b.tx < 0)
+            fail(2, "the block ended with %lld bytes completed on the mbarrier at shared address %u that no "
+                    "arrive.expect_tx announced",
+                 -b.tx, bar);
+    }
+    mbarriers.clear();
+}
+
 }  // namespace xb
 
 #define threadIdx (::xb::cur->idx)
@@ -728,8 +941,12 @@ inline unsigned long long xb_wgmma_desc(unsigned addr, unsigned lbo, unsigned sb
            (unsigned long long)(layout & 3) << 62;
 }
 
-// fence.proxy.async.shared::cta.
-inline void xb_fence_proxy_async() { xb::cur->fences++; }
+// fence.proxy.async.shared::cta: the thread's writes to shared memory so far, cp.async
+// copies and mbarrier.inits among them, are visible to the async proxy.
+inline void xb_fence_proxy_async() {
+    xb::cur->fences++;
+    xb::cur->mbar_fences++;
+}
 
 // wgmma.fence.sync.aligned.
 inline void xb_wgmma_fence() { xb::warpgroup_op(xb::OpWgFence); }
@@ -756,5 +973,74 @@ XB_WGMMA(72) XB_WGMMA(80) XB_WGMMA(88) XB_WGMMA(96) XB_WGMMA(104) XB_WGMMA(112) 
 XB_WGMMA(136) XB_WGMMA(144) XB_WGMMA(152) XB_WGMMA(160) XB_WGMMA(168) XB_WGMMA(176) XB_WGMMA(184) XB_WGMMA(192)
 XB_WGMMA(200) XB_WGMMA(208) XB_WGMMA(216) XB_WGMMA(224) XB_WGMMA(232) XB_WGMMA(240) XB_WGMMA(248) XB_WGMMA(256)
 #undef XB_WGMMA
+
+
+// ---- mbarriers and tensor copies (sm_90)
+
+// The shared-window address of p (its offset in the xb_shared section).
+inline size_t __cvta_generic_to_shared(const void* p) { return xb_smem_addr(p); }
+
+// mbarrier.init.shared::cta.b64 [bar], count.
+inline void xb_mbarrier_init(unsigned bar, unsigned count) {
+    if (bar % 8 != 0 || bar + 8 > xb::shared_size())
+        xb::fail(2, "mbarrier.init at shared address %u, which is not 8 aligned bytes of shared memory", bar);
+    if (count < 1 || count >= 1u << 20) xb::fail(2, "mbarrier.init at shared address %u with count %u", bar, count);
+    auto it = xb::mbarriers.find(bar);
+    if (it != xb::mbarriers.end() && !it->second.queued.empty())
+        xb::fail(2, "mbarrier.init at shared address %u, an mbarrier with copies in flight", bar);
+    xb::mbarriers[bar] = xb::Mbarrier{count, count, 0, 0, xb::cur->linear, xb::cur->mbar_fences, {}};
+    memcpy(__start_xb_shared + bar, &xb::mbarrier_tag, 8);
+}
+
+// fence.mbarrier_init.release.cluster: the thread's mbarrier.inits are visible to the
+// async proxy (the tensor copies) from here on.
+inline void xb_fence_mbarrier_init() { xb::cur->mbar_fences++; }
+
+// mbarrier.arrive.shared::cta.b64 _, [bar].
+inline void xb_mbarrier_arrive(unsigned bar) { xb::mbarrier_arrive(bar, 0, "mbarrier.arrive"); }
+
+// mbarrier.arrive.expect_tx.shared::cta.b64 _, [bar], bytes: the phase also waits for
+// bytes more of transactions.
+inline void xb_mbarrier_arrive_expect_tx(unsigned bar, unsigned bytes) {
+    xb::mbarrier_arrive(bar, bytes, "mbarrier.arrive.expect_tx");
+}
+
+// mbarrier.try_wait.parity.shared::cta.b64 in a loop: returns once the phase of parity
+// parity has completed, that is when the current phase's parity differs. Each look at the
+// phase first lands the copies queued on the mbarrier (deferred mode).
+inline void xb_mbarrier_wait(unsigned bar, unsigned parity) {
+    for (;;) {
+        xb::Mbarrier& b = xb::mbarrier(bar, "mbarrier.try_wait.parity");
+        xb::land_queued(bar, b);
+        if ((b.phase & 1) != (parity & 1)) return;
+        xb::cur->mbar = bar;
+        xb::cur->mbar_parity = parity & 1;
+        xb::cur->state = xb::AtMbarrier;
+        xb::yield();
+    }
+}
+
+// cp.async.bulk.tensor.<N>d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// [dst], [map, {c0, ...}], [bar]: coordinates innermost first, in elements.
+inline void xb_tma_load_1d(unsigned dst, const xb_tensor_map* map, int c0, unsigned bar) {
+    const int c[] = {c0};
+    xb::tma_load(1, dst, map, c, bar);
+}
+inline void xb_tma_load_2d(unsigned dst, const xb_tensor_map* map, int c0, int c1, unsigned bar) {
+    const int c[] = {c0, c1};
+    xb::tma_load(2, dst, map, c, bar);
+}
+inline void xb_tma_load_3d(unsigned dst, const xb_tensor_map* map, int c0, int c1, int c2, unsigned bar) {
+    const int c[] = {c0, c1, c2};
+    xb::tma_load(3, dst, map, c, bar);
+}
+inline void xb_tma_load_4d(unsigned dst, const xb_tensor_map* map, int c0, int c1, int c2, int c3, unsigned bar) {
+    const int c[] = {c0, c1, c2, c3};
+    xb::tma_load(4, dst, map, c, bar);
+}
+inline void xb_tma_load_5d(unsigned dst, const xb_tensor_map* map, int c0, int c1, int c2, int c3, int c4, unsigned bar) {
+    const int c[] = {c0, c1, c2, c3, c4};
+    xb::tma_load(5, dst, map, c, bar);
+}
 
 #endif

@@ -3,9 +3,12 @@
 //
 //   prog [-kernel NAME] -grid X,Y,Z -block X,Y,Z -mode eager|deferred PARAM...
 //
-// Each PARAM is a file with the raw bytes of one kernel parameter (a buffer), in the order
-// the kernel declares them. The grid runs block after block; then the buffers of the
-// non-const pointer parameters are written back to their files. Blocks run in order in
+// Each PARAM is a file with the raw bytes of one kernel parameter, in the order the kernel
+// declares them: a buffer (a pointer parameter), or a tensor map (an xb_tensor_map passed by
+// value, 128 bytes laid out as xb_emu.h says), which the launcher checks as the driver's
+// cuTensorMapEncodeTiled would, and within the buffer it reads, and completes with that
+// buffer's address. The grid runs block after block; then the buffers of the non-const
+// pointer parameters are written back to their files. Blocks run in order in
 // eager mode and last to first in deferred mode. The kernels are those of
 // the macro XB_KERNELS, a list of X(name, function) (the first one is the default), or the
 // one kernel named by XB_KERNEL. Exit status: 0 when the grid ran, 1 for bad arguments or
@@ -29,10 +32,20 @@ struct Entry {
     void (*call)(void (*)(), void**);
     int params;
     const bool* writable;
+    const bool* maps;  // the parameters that are tensor maps
 };
 
+// param is a kernel's argument of type A: a buffer, or the tensor map that p points to.
+template <class A> inline A param(void* p) {
+    if constexpr (std::is_same<A, xb_tensor_map>::value) {
+        return *static_cast<const xb_tensor_map*>(p);
+    } else {
+        return static_cast<A>(p);
+    }
+}
+
 template <class... A, size_t... I> void call_with(void (*f)(A...), void** p, std::index_sequence<I...>) {
-    f(static_cast<A>(p[I])...);
+    f(param<A>(p[I])...);
 }
 
 template <class... A> void call(void (*f)(), void** p) {
@@ -40,9 +53,12 @@ template <class... A> void call(void (*f)(), void** p) {
 }
 
 template <class... A> Entry entry(const char* name, void (*f)(A...)) {
-    static_assert((std::is_pointer<A>::value && ...), "the emulator passes buffers only");
-    static const bool writable[] = {!std::is_const<std::remove_pointer_t<A>>::value..., false};
-    return Entry{name, reinterpret_cast<void (*)()>(f), &call<A...>, (int)sizeof...(A), writable};
+    static_assert(((std::is_pointer<A>::value || std::is_same<A, xb_tensor_map>::value) && ...),
+                  "the emulator passes buffers and tensor maps only");
+    static const bool writable[] = {(std::is_pointer<A>::value && !std::is_const<std::remove_pointer_t<A>>::value)...,
+                                    false};
+    static const bool maps[] = {std::is_same<A, xb_tensor_map>::value..., false};
+    return Entry{name, reinterpret_cast<void (*)()>(f), &call<A...>, (int)sizeof...(A), writable, maps};
 }
 
 inline const Entry* kernel;
@@ -52,14 +68,27 @@ inline void run_kernel() { kernel->call(kernel->fn, kernel_params); }
 
 // deadlock reports where the threads of a deadlocked block wait, and exits.
 inline void deadlock() {
-    int barrier = 0, exited = 0, n = (int)threads.size();
+    int barrier = 0, exited = 0, waiting = 0, n = (int)threads.size();
     for (auto& t : threads) {
         barrier += t.state == AtBarrier;
         exited += t.state == Exited;
+        waiting += t.state == AtMbarrier;
     }
     cur = nullptr;
-    char warps_msg[512] = "";
+    char warps_msg[1024] = "";
     size_t len = 0;
+    // The mbarriers waited on, by address and parity, with how many threads wait there.
+    std::map<std::pair<unsigned, unsigned>, int> waits;
+    for (auto& t : threads)
+        if (t.state == AtMbarrier) waits[{t.mbar, t.mbar_parity}]++;
+    for (auto& [w, count] : waits) {
+        if (len >= sizeof warps_msg - 200) break;
+        const Mbarrier& b = mbarriers[w.first];
+        len += snprintf(warps_msg + len, sizeof warps_msg - len,
+                        "; %d at the mbarrier at shared address %u for the phase of parity %u (it is in phase %u, "
+                        "waiting for %u of %u arrivals and %lld bytes)",
+                        count, w.first, w.second, b.phase, b.pending, b.expected, b.tx);
+    }
     for (size_t w = 0; w < warps.size() && len < sizeof warps_msg - 80; w++) {
         if (warps[w].arrived > 0) {
             int lanes = n - (int)w * 32 < 32 ? n - (int)w * 32 : 32;
@@ -73,7 +102,8 @@ inline void deadlock() {
                             warpgroups[g].arrived, op_name(warpgroups[g].op));
         }
     }
-    fail(3, "deadlock: of %d threads, %d wait at __syncthreads, %d exited%s", n, barrier, exited, warps_msg);
+    fail(3, "deadlock: of %d threads, %d wait at __syncthreads, %d on mbarriers, %d exited%s", n, barrier, waiting,
+         exited, warps_msg);
 }
 
 inline void run_block() {
@@ -84,6 +114,7 @@ inline void run_block() {
         t.pending.clear();
         t.groups.clear();
         t.fences = 0;
+        t.mbar_fences = 0;
         getcontext(&t.ctx);
         t.ctx.uc_stack.ss_sp = stacks + (size_t)i * (stack_size + page) + page;
         t.ctx.uc_stack.ss_size = stack_size;
@@ -95,6 +126,12 @@ inline void run_block() {
     int live = n;
     while (live > 0) {
         bool ran = false;
+        // Threads take turns, except in eager mode once the block has mbarriers: then the
+        // first thread that can run does, so that the first warps run ahead of the others
+        // as far as their barriers let them (a producer that refills a stage before every
+        // consumer is done with it overwrites tiles that a lagging warpgroup's MMAs, in
+        // eager mode run at their wait, have yet to read).
+        bool greedy = mode == Eager && !mbarriers.empty();
         for (int i = 0; i < n; i++) {
             Thread& t = threads[i];
             if (t.state != Ready) continue;
@@ -104,8 +141,10 @@ inline void run_block() {
             swapcontext(&scheduler, &t.ctx);
             cur = nullptr;
             if (t.state == Exited) live--;
+            if (greedy) break;
         }
         if (ran || live == 0) continue;
+        if (wake_mbarrier_waiters()) continue;
         int barrier = 0;
         for (auto& t : threads) barrier += t.state == AtBarrier;
         if (barrier != live) deadlock();
@@ -115,6 +154,7 @@ inline void run_block() {
     for (size_t g = 0; g < warpgroups.size(); g++)
         if (!warpgroups[g].pending.empty() || !warpgroups[g].groups.empty())
             fail(2, "warpgroup %zu exited with wgmma.mma_async that no wgmma.wait_group waited for", g);
+    end_mbarriers();
 }
 
 inline void on_fault(int sig, siginfo_t* info, void*) {
@@ -155,6 +195,50 @@ inline char* buffer(size_t n) {
     if (p == MAP_FAILED) usage("out of memory");
     mprotect(p + size, page, PROT_NONE);
     return p + size - used;
+}
+
+// tensor_map checks the tensor map m, from a file of size bytes, as the driver checks what
+// it encodes, and that its tensor lies in the buffer it reads (so that a copy reads no
+// other memory); then it sets m's global address. When m is bad, it writes why and returns
+// false.
+inline bool tensor_map(size_t size, xb_tensor_map& m, const std::vector<void*>& params, const std::vector<size_t>& sizes,
+                       char* why, size_t n) {
+    if (size != sizeof(xb_tensor_map)) return snprintf(why, n, "%zu bytes, not %zu", size, sizeof(xb_tensor_map)), false;
+    if (m.magic != XB_TENSOR_MAP_MAGIC) return snprintf(why, n, "magic %#x, not %#x", m.magic, XB_TENSOR_MAP_MAGIC), false;
+    if (m.param >= (unsigned)kernel->params || kernel->maps[m.param])
+        return snprintf(why, n, "it reads parameter %u, which is not a buffer of kernel %s", m.param, kernel->name), false;
+    if (m.rank < 1 || m.rank > 5) return snprintf(why, n, "rank %u (1 to 5)", m.rank), false;
+    if (m.elem != 1 && m.elem != 2 && m.elem != 4 && m.elem != 8)
+        return snprintf(why, n, "elements of %u bytes (1, 2, 4 or 8)", m.elem), false;
+    if (m.swizzle != 0 && m.swizzle != 32 && m.swizzle != 64 && m.swizzle != 128)
+        return snprintf(why, n, "swizzle %u (0, 32, 64 or 128 bytes)", m.swizzle), false;
+    for (unsigned d = 0; d < m.rank; d++) {
+        if (m.dims[d] < 1) return snprintf(why, n, "dimension %u has %u elements", d, m.dims[d]), false;
+        if (m.box[d] < 1 || m.box[d] > 256) return snprintf(why, n, "box dimension %u of %u (1 to 256)", d, m.box[d]), false;
+    }
+    for (unsigned d = 0; d + 1 < m.rank; d++)
+        if (m.strides[d] % 16 != 0 || m.strides[d] >= 1ull << 40)
+            return snprintf(why, n, "dimension %u's stride of %llu bytes is not a multiple of 16 below 2^40", d + 1,
+                            (unsigned long long)m.strides[d]),
+                   false;
+    // The driver takes a box's rows up to the swizzle's span; the emulator wants them that
+    // span exactly, the layout that wgmma's swizzled descriptors describe.
+    unsigned inner = m.box[0] * m.elem;
+    if (inner % 16 != 0) return snprintf(why, n, "the box's rows are %u bytes, not a multiple of 16", inner), false;
+    if (m.swizzle != 0 && inner != m.swizzle)
+        return snprintf(why, n, "the box's rows are %u bytes, not the %u of its swizzle", inner, m.swizzle), false;
+    unsigned __int128 end = (unsigned __int128)m.offset + m.elem;
+    for (unsigned d = 0; d < m.rank; d++)
+        end += (unsigned __int128)(m.dims[d] - 1) * (d == 0 ? m.elem : m.strides[d - 1]);
+    if (end > sizes[m.param])
+        return snprintf(why, n, "its tensor reaches past the %zu bytes of parameter %u", sizes[m.param], m.param), false;
+    uintptr_t global = (uintptr_t)params[m.param] + m.offset;
+    if (global % 16 != 0)
+        return snprintf(why, n, "its tensor starts %llu bytes into parameter %u: not 16-byte aligned",
+                        (unsigned long long)m.offset, m.param),
+               false;
+    m.global = global;
+    return true;
 }
 
 inline int main(int argc, char** argv, const Entry* kernels, int nkernels) {
@@ -226,6 +310,14 @@ inline int main(int argc, char** argv, const Entry* kernels, int nkernels) {
         }
         fclose(f);
         params[i] = b;
+    }
+    for (size_t i = 0; i < files.size(); i++) {
+        if (!kernel->maps[i]) continue;
+        char why[256];
+        if (!tensor_map(sizes[i], *(xb_tensor_map*)params[i], params, sizes, why, sizeof why)) {
+            fprintf(stderr, "emulator: %s: tensor map (parameter %zu): %s\n", files[i], i, why);
+            return 1;
+        }
     }
     kernel_params = params.data();
     body = run_kernel;
