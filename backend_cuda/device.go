@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -389,7 +390,11 @@ type program struct {
 	params int
 	flag   bool
 	split  codegen.Workspace
-	maps   []codegen.TensorMap // parameters after the buffers, built at each launch
+	maps   []codegen.TensorMap // parameters after the buffers, built for each launch's buffers
+	// mapPtrs and mapSlots are the parameters of the last launch with tensor maps and the
+	// maps built for them, used again while the buffers stay the same (under dev.mu).
+	mapPtrs  []uint64
+	mapSlots []*[16]uint64
 	// dynamicShared is the bytes of dynamic shared memory of a kernel past the static
 	// limit (codegen.CUDAStaticShared), given at every launch; 0 for static shared memory.
 	dynamicShared int
@@ -560,28 +565,18 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 	if split {
 		ptrs = append(ptrs, 0, 0) // the workspace's, set below
 	}
-	maps, err := d.tensorMaps(prog.maps, ptrs)
-	if err != nil {
-		return err
-	}
 	// kernelParams: one pointer per parameter, to the parameter's value, which the driver
 	// reads during cuLaunchKernel only. Go memory handed to C may hold Go pointers only to
-	// pinned memory.
-	args := make([]unsafe.Pointer, len(ptrs), len(ptrs)+len(maps))
+	// pinned memory. The tensor maps' pointers follow, below.
+	args := make([]unsafe.Pointer, len(ptrs), len(ptrs)+len(prog.maps))
 	for i := range ptrs {
 		args[i] = unsafe.Pointer(&ptrs[i])
 	}
 	var pin runtime.Pinner
 	pin.Pin(&ptrs[0])
-	for _, m := range maps {
-		args = append(args, unsafe.Pointer(m))
-	}
-	if len(maps) > 0 {
-		pin.Pin(maps[0])
-	}
 	defer pin.Unpin()
 	var flag [codegen.GatherFlag]int32
-	err = d.do(func() error {
+	err := d.do(func() error {
 		if split {
 			// Before the timer starts: growing the workspace is host work.
 			c, p, err := d.workspace(prog.split)
@@ -589,6 +584,16 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 				return err
 			}
 			ptrs[len(ptrs)-2], ptrs[len(ptrs)-1] = c, p
+		}
+		maps, err := d.launchMaps(prog, ptrs)
+		if err != nil {
+			return err
+		}
+		for _, m := range maps {
+			args = append(args, unsafe.Pointer(m))
+		}
+		if len(maps) > 0 {
+			pin.Pin(maps[0])
 		}
 		if err := d.begin(); err != nil {
 			return err
@@ -626,23 +631,52 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 	return nil
 }
 
-// tensorMaps builds the tensor maps of a launch whose buffer parameters are at ptrs: one
-// 128-byte CUtensorMap each, 64-byte aligned as the driver requires, in one array.
-func (d *Device) tensorMaps(maps []codegen.TensorMap, ptrs []uint64) ([]*[16]uint64, error) {
-	if len(maps) == 0 {
+// launchMaps returns the tensor maps of a launch of prog whose parameters are ptrs: those
+// of the last launch where its buffers are the same, else new ones. The caller holds d.mu
+// with the context current.
+func (d *Device) launchMaps(prog *program, ptrs []uint64) ([]*[16]uint64, error) {
+	if len(prog.maps) == 0 {
 		return nil, nil
 	}
-	if d.drv.tensorMapEncodeTiled == nil {
-		return nil, fmt.Errorf("cuda: a kernel with tensor maps, and the driver %s builds none: %w", d.drv.Version(), backend.ErrLaunch)
+	if slices.Equal(prog.mapPtrs, ptrs) {
+		return prog.mapSlots, nil
 	}
-	buf := make([]uint64, 16*len(maps)+8)
+	slots := tensorMapSlots(len(prog.maps))
+	if err := d.tensorMaps(slots, prog.maps, ptrs); err != nil {
+		return nil, err
+	}
+	prog.mapPtrs, prog.mapSlots = slices.Clone(ptrs), slots
+	return slots, nil
+}
+
+// tensorMapSlots returns n CUtensorMaps, 128 bytes each, 64-byte aligned as the driver
+// requires, in one array.
+func tensorMapSlots(n int) []*[16]uint64 {
+	if n == 0 {
+		return nil
+	}
+	buf := make([]uint64, 16*n+8)
 	skip := int((64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64 / 8)
-	out := make([]*[16]uint64, len(maps))
-	for i, m := range maps {
+	out := make([]*[16]uint64, n)
+	for i := range out {
 		out[i] = (*[16]uint64)(buf[skip+16*i : skip+16*i+16])
+	}
+	return out
+}
+
+// tensorMaps builds into out the tensor maps of a launch whose buffer parameters are at
+// ptrs. The caller holds d.mu with the context current.
+func (d *Device) tensorMaps(out []*[16]uint64, maps []codegen.TensorMap, ptrs []uint64) error {
+	if len(maps) == 0 {
+		return nil
+	}
+	if d.drv.tensorMapEncodeTiled == nil {
+		return fmt.Errorf("cuda: a kernel with tensor maps, and the driver %s builds none: %w", d.drv.Version(), backend.ErrLaunch)
+	}
+	for i, m := range maps {
 		dt, ok := tensorMapTypes[m.DType]
 		if err := m.Check(); err != nil || !ok || m.Param < 0 || m.Param >= len(ptrs) {
-			return nil, fmt.Errorf("cuda: tensor map %d of buffer %d (%v): %v: %w", i, m.Param, m.DType, err, backend.ErrLaunch)
+			return fmt.Errorf("cuda: tensor map %d of buffer %d (%v): %v: %w", i, m.Param, m.DType, err, backend.ErrLaunch)
 		}
 		r := len(m.Dims)
 		dims, strides := make([]uint64, r), make([]uint64, r)
@@ -663,10 +697,10 @@ func (d *Device) tensorMaps(maps []codegen.TensorMap, ptrs []uint64) ([]*[16]uin
 			if !errors.Is(err, backend.ErrLaunch) {
 				err = fmt.Errorf("%w: %w", err, backend.ErrLaunch)
 			}
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // tensorMapTypes are the CUtensorMapDataType of the dtypes tensor maps read.

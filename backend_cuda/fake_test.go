@@ -274,8 +274,9 @@ func fakeUnloadAfterLaunch(t *testing.T, d *Device) {
 // TestFakeTensorMaps builds tensor maps through the fake driver's cuTensorMapEncodeTiled,
 // which checks the alignment of the map, the address and the strides: the maps of a launch
 // are 64-byte aligned and carry the buffer's address plus the map's offset, the
-// dimensions, boxes and strides innermost first, the data type and the swizzle; maps the
-// device cannot build are errors wrapping backend.ErrLaunch.
+// dimensions, boxes and strides innermost first, the data type and the swizzle; a
+// program's launches on the same buffers share them; maps the device cannot build are
+// errors wrapping backend.ErrLaunch.
 func TestFakeTensorMaps(t *testing.T) {
 	if inFakeChild() {
 		fakeTensorMapsChild(t)
@@ -299,7 +300,12 @@ func fakeTensorMapsChild(t *testing.T) {
 		{Param: 1, DType: graph.Float16, Dims: []int{8, 16}, Strides: []int{16}, Box: []int{8, 16}},
 	}
 	ptrs := []uint64{0x10000, 0x20000}
-	got, err := d.tensorMaps(maps, ptrs)
+	// The fake, like the driver, wants the context current.
+	build := func(maps []codegen.TensorMap, ptrs []uint64) ([]*[16]uint64, error) {
+		out := tensorMapSlots(len(maps))
+		return out, d.do(func() error { return d.tensorMaps(out, maps, ptrs) })
+	}
+	got, err := build(maps, ptrs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,6 +323,24 @@ func fakeTensorMapsChild(t *testing.T) {
 			t.Errorf("map %d at %p: %x, want %x", i, g, *g, want)
 		}
 	}
+	// A program's launches build its maps again only for other buffers.
+	prog := &program{dev: d, maps: maps}
+	var first, again, other []*[16]uint64
+	err = d.do(func() error {
+		var err error
+		if first, err = d.launchMaps(prog, ptrs); err != nil {
+			return err
+		}
+		if again, err = d.launchMaps(prog, ptrs); err != nil {
+			return err
+		}
+		other, err = d.launchMaps(prog, []uint64{0x30000, 0x20000})
+		return err
+	})
+	if err != nil || first[0] != again[0] || other[0] == first[0] || other[1][0] != 0x30000 || first[1][0] != 0x10000 {
+		t.Errorf("launch maps: %v; the same buffers' maps built again: %v; others' map of buffer 0 at %#x (first %#x)", err,
+			first[0] != again[0], other[1][0], first[1][0])
+	}
 	for name, c := range map[string]struct {
 		m    codegen.TensorMap
 		ptrs []uint64
@@ -326,7 +350,7 @@ func fakeTensorMapsChild(t *testing.T) {
 		"unaligned address": {codegen.TensorMap{Param: 0, DType: graph.Float16, Dims: []int{8, 4}, Box: []int{8, 4}, Strides: []int{16}}, []uint64{0x10008}},
 		"bool elements":     {codegen.TensorMap{Param: 0, DType: graph.Bool, Dims: []int{16, 4}, Box: []int{16, 4}, Strides: []int{16}}, ptrs},
 	} {
-		if _, err := d.tensorMaps([]codegen.TensorMap{c.m}, c.ptrs); !errors.Is(err, backend.ErrLaunch) {
+		if _, err := build([]codegen.TensorMap{c.m}, c.ptrs); !errors.Is(err, backend.ErrLaunch) {
 			t.Errorf("%s: %v, want ErrLaunch", name, err)
 		}
 	}

@@ -198,7 +198,7 @@ func cudaTensorLoad(n int) string {
 		ops = append(ops, fmt.Sprintf(`"r"(c%d)`, i))
 	}
 	return fmt.Sprintf(`__device__ __forceinline__ void xb_tma_load_%dd(unsigned dst, const xb_tensor_map* map, %s, unsigned bar) {
-    asm volatile("cp.async.bulk.tensor.%dd.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%%0], [%%1, {%s}], [%%%d];\n"
+    asm volatile("cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes [%%0], [%%1, {%s}], [%%%d];\n"
                  :: "r"(dst), "l"((unsigned long long)map), %s, "r"(bar) : "memory");
 }
 `, n, strings.Join(params, ", "), n, strings.Join(coords, ", "), n+2, strings.Join(ops, ", "))

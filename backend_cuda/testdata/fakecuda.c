@@ -67,7 +67,7 @@ int cuEventDestroy_v2(void*e){chk();free(e);return 0;}
    the tests read back: address, rank and types, then dimensions, box and strides. */
 int cuTensorMapEncodeTiled(unsigned long long*m,int dt,unsigned r,void*g,const unsigned long long*dims,const unsigned long long*str,
  const unsigned*box,const unsigned*es,int il,int sw,int l2,int oob){
- if(((size_t)m&63)||r<1||r>5||((size_t)g&15)||dt<0||dt>12||sw<0||sw>3||il!=0||l2<0||l2>3||oob<0||oob>1)return 1;
+ chk();if(((size_t)m&63)||r<1||r>5||((size_t)g&15)||dt<0||dt>12||sw<0||sw>3||il!=0||l2<0||l2>3||oob<0||oob>1)return 1;
  for(unsigned i=0;i<r;i++){if(box[i]<1||box[i]>256||es[i]!=1||dims[i]<1)return 1;if(i+1<r&&(str[i]%16||str[i]==0))return 1;}
  memset(m,0,128);m[0]=(dptr)g;m[1]=r|(unsigned long long)dt<<8|(unsigned long long)sw<<16|(unsigned long long)l2<<24|(unsigned long long)oob<<32;
  for(unsigned i=0;i<r;i++){m[2+i]=dims[i];m[7+i]=box[i];if(i+1<r)m[12+i]=str[i];}

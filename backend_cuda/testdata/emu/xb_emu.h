@@ -1020,7 +1020,7 @@ inline void xb_mbarrier_wait(unsigned bar, unsigned parity) {
     }
 }
 
-// cp.async.bulk.tensor.<N>d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// cp.async.bulk.tensor.<N>d.shared::cluster.global.mbarrier::complete_tx::bytes
 // [dst], [map, {c0, ...}], [bar]: coordinates innermost first, in elements.
 inline void xb_tma_load_1d(unsigned dst, const xb_tensor_map* map, int c0, unsigned bar) {
     const int c[] = {c0};
