@@ -28,6 +28,7 @@
 # and far less when steps end early. Should the conformance run fail, it is run again
 # without tensor copies (CROSSBAR_CUDA_TMA=off), then without warpgroup MMAs
 # (CROSSBAR_CUDA_WGMMA=off), and the first setting that passes is kept for the rest.
+# T_TOTAL (550) bounds the whole run: the last steps are cut short or skipped.
 # T_TUNE (seconds, unset by default) adds a tuning run of the cublas cubes and a measurement
 # with the tuned tiles.
 set -uo pipefail
@@ -81,12 +82,19 @@ for d in site.getsitepackages()+[site.getusersitepackages()]+sys.path: print(d)'
 }
 
 # step NAME TIMEOUT DIR CMD...: runs CMD in DIR under timeout, logs to $OUT/NAME.log and
-# appends its status to $OUT/summary.txt.
+# appends its status to $OUT/summary.txt. No step runs past $DEADLINE (seconds since the
+# epoch): the last ones are cut short or skipped, and what the others wrote is kept.
 step() {
   local name=$1 limit=$2 dir=$3
   shift 3
   local log=$OUT/$name.log start rc
   start=$(date +%s)
+  if [ $((DEADLINE - start)) -lt 15 ]; then
+    echo "== $name: skipped, the run's ${T_TOTAL}s are spent" | tee -a "$OUT/summary.txt"
+    STEP_RC=125
+    return 0
+  fi
+  [ "$limit" -gt $((DEADLINE - start)) ] && limit=$((DEADLINE - start))
   echo "== $name (timeout ${limit}s): $*" | tee -a "$OUT/summary.txt"
   (cd "$dir" && timeout -k 10 "$limit" "$@") >"$log" 2>&1
   rc=$?
@@ -104,6 +112,8 @@ step() {
 }
 
 run() {
+  T_TOTAL=${T_TOTAL:-550}
+  DEADLINE=$(($(date +%s) + T_TOTAL))
   mkdir -p "$OUT"
   OUT=$(cd "$OUT" && pwd)
   : >"$OUT/summary.txt"
