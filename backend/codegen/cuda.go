@@ -150,6 +150,8 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 	case IBarrierInit, IBarrierInitFence, IBarrierArrive, IBarrierArriveTx, IBarrierWait:
 		name := cudaIntrinsicNames[s.Op]
 		return name + "(" + strings.Join(args, ", ") + ");", name, true
+	case ITensorMapPrefetch:
+		return fmt.Sprintf("xb_prefetch_tensor_map(&tmap%d);", s.Imm), "xb_prefetch_tensor_map", true
 	case ITensorLoad:
 		n := len(args) - 2
 		if n < 1 || n > 5 {
@@ -211,6 +213,10 @@ const cudaTensorMapType = "struct __align__(64) xb_tensor_map {\n    unsigned lo
 // build of the kernels (the tests' CUDA emulator) defines XB_EMULATED_INTRINSICS and its
 // own versions of them.
 var cudaIntrinsics = map[string]string{
+	"xb_prefetch_tensor_map": `__device__ __forceinline__ void xb_prefetch_tensor_map(const xb_tensor_map* map) {
+    asm volatile("prefetch.tensormap [%0];\n" :: "l"((unsigned long long)map) : "memory");
+}
+`,
 	// Transaction barriers (mbarrier) in shared memory, at shared-window addresses.
 	"xb_mbarrier_init": `__device__ __forceinline__ void xb_mbarrier_init(unsigned bar, unsigned count) {
     asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" :: "r"(bar), "r"(count) : "memory");

@@ -369,6 +369,9 @@ const (
 	// zero; the bytes of the box, when they have landed, count towards the barrier at
 	// Args[len-1].
 	ITensorLoad
+	// ITensorMapPrefetch starts fetching tensor map Imm (Program.TensorMaps) into the
+	// cache the tensor copies read it from, ahead of the first.
+	ITensorMapPrefetch
 	// ISyncWarp brings the threads of a warp together again after a branch that only some
 	// of them took, before a warp-wide or warpgroup-wide intrinsic.
 	ISyncWarp
@@ -379,7 +382,8 @@ var intrinsicNames = [...]string{ICopy16: "copy16", ICopyCommit: "copy_commit", 
 	IFenceProxyAsync: "fence_proxy_async", IWarpgroupFence: "warpgroup_fence", IWarpgroupMMAF16: "warpgroup_mma_f16",
 	IWarpgroupMMABF16: "warpgroup_mma_bf16", IWarpgroupCommit: "warpgroup_commit", IWarpgroupWait: "warpgroup_wait",
 	IFenceDevice: "fence_device", ICopy8: "copy8", IBarrierInit: "barrier_init", IBarrierInitFence: "barrier_init_fence",
-	IBarrierArrive: "barrier_arrive", IBarrierArriveTx: "barrier_arrive_tx", IBarrierWait: "barrier_wait", ITensorLoad: "tensor_load", ISyncWarp: "sync_warp"}
+	IBarrierArrive: "barrier_arrive", IBarrierArriveTx: "barrier_arrive_tx", IBarrierWait: "barrier_wait", ITensorLoad: "tensor_load", ISyncWarp: "sync_warp",
+	ITensorMapPrefetch: "tensor_map_prefetch"}
 
 func (op IntrinsicOp) String() string {
 	if int(op) < len(intrinsicNames) {

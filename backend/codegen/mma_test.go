@@ -373,7 +373,8 @@ func TestWarpgroupTensorMaps(t *testing.T) {
 			continue
 		}
 		for _, s := range []string{"const __grid_constant__ xb_tensor_map tmap1", "cp.async.bulk.tensor.", "mbarrier.try_wait.parity",
-			"mbarrier.arrive.expect_tx", "fence.mbarrier_init", "__syncwarp();", "tiles loaded by tensor copies"} {
+			"mbarrier.arrive.expect_tx", "fence.mbarrier_init", "__syncwarp();", "tiles loaded by tensor copies",
+			"prefetch.tensormap", "xb_prefetch_tensor_map(&tmap0);"} {
 			if !has(s) {
 				t.Errorf("%s: no %q in\n%s", c.name, s, src)
 			}

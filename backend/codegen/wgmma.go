@@ -366,6 +366,9 @@ func (b *builder) wgTMASteps(w *wgMaps, sp kSplit, steps, kt, row0, col0, sbase 
 	}
 	b.emit(&Comment{Text: "Thread 0 sets up the barriers of the stages (a stage is full when its copies have landed, empty when every warp's MMAs have read it) and starts the copies of the first steps."})
 	var setup []Stmt
+	for _, m := range w.maps {
+		setup = append(setup, &Intrinsic{Op: ITensorMapPrefetch, Imm: m})
+	}
 	for s := 0; s < st; s++ {
 		setup = append(setup, &Intrinsic{Op: IBarrierInit, Args: []*Expr{full(i32(s)), u32(1)}},
 			&Intrinsic{Op: IBarrierInit, Args: []*Expr{empty(i32(s)), u32(threads / 32)}})
