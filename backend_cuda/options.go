@@ -44,7 +44,9 @@ import (
 //
 // A product with fewer tiles than a wave, and K long enough, splits K among the
 // workgroups of each tile (Options.SplitK, see splitFor), where o leaves SplitK to the
-// default; so does one whose workgroups of fewer than 8 warps are about one an SM.
+// default; so does one whose workgroups of fewer than 8 warps are about one an SM, and one
+// whose workgroups come to fewer than two an SM, where one SM running one more than the
+// others would take the time of it.
 //
 // These choices follow the usual practice on Nvidia GPUs; they have not been timed on one
 // here yet. They are the priors that tuning (go run ./bench -tune) starts from and checks
@@ -146,6 +148,10 @@ const (
 // all prologue and epilogue.
 const minShareSteps = 4
 
+// quantShareSteps is the fewest steps along K of a share that splitFor makes to even out
+// the SMs' work when every SM has a workgroup already.
+const quantShareSteps = 16
+
 // splitFor returns the SplitK (one of codegen.SplitKs) for a product of tiles output tiles
 // and steps steps along K on a device of sms SMs, each of which runs perSM of its
 // workgroups at once (residentFor).
@@ -158,23 +164,48 @@ const minShareSteps = 4
 // about perSM workgroups each, so that a workgroup waiting for memory leaves others to
 // run. 133 tiles of four warps (35 × 8457 × 2048 on tensor cores) split 2 ways on 132
 // SMs.
+//
+// Where that leaves fewer than two workgroups an SM, some SMs run one more than the
+// others, which can double the time: 133 tiles of eight warps (35 × 8457 × 2048 in
+// float32) would run two on one SM. Then the split with the least time as above, with
+// shares of at least quantShareSteps steps: 6 ways, 7 shares on the busiest SM (1.17
+// tiles' worth) against 2 tiles.
 func splitFor(tiles, steps, sms, perSM int) int {
 	if tiles <= 0 || sms <= 0 {
 		return 1
 	}
 	if tiles >= sms {
-		if tiles >= sms*perSM {
-			return 1
+		fill := 1
+		if tiles < sms*perSM {
+			for _, s := range codegen.SplitKs {
+				if s*minShareSteps > steps {
+					break
+				}
+				if 10*tiles*s >= 9*sms*perSM {
+					fill = s
+					break
+				}
+			}
 		}
+		if tiles*fill >= 2*sms {
+			return fill
+		}
+		// Fewer than two workgroups an SM: the SMs that run one more than the others take
+		// the time of it (133 tiles on 132 SMs: one SM runs two). Shares of K spread the
+		// work; long shares, so that their partial tiles cost little beside them.
+		best, cost := fill, float64((tiles*fill+sms-1)/sms)/float64(fill)
 		for _, s := range codegen.SplitKs {
-			if s*minShareSteps > steps {
+			if s <= fill {
+				continue
+			}
+			if s*quantShareSteps > steps {
 				break
 			}
-			if 10*tiles*s >= 9*sms*perSM {
-				return s
+			if c := float64((tiles*s+sms-1)/sms) / float64(s); c < 0.9*cost {
+				best, cost = s, c
 			}
 		}
-		return 1
+		return best
 	}
 	best, cost := 1, 1.0
 	for _, s := range codegen.SplitKs {

@@ -121,18 +121,21 @@ func TestSplitFor(t *testing.T) {
 	for _, c := range []struct {
 		tiles, steps, sms, perSM, want int
 	}{
-		{28, 28, 132, 1, 4},  // 112 workgroups of 7 steps
-		{28, 28, 132, 2, 4},  // fewer tiles than SMs: one workgroup an SM counts
-		{16, 32, 132, 1, 8},  // 128 workgroups of 4 steps
-		{16, 8, 132, 1, 2},   // shares of at least 4 steps
-		{100, 64, 132, 1, 6}, // 5 waves of 11 steps, against one of 64
-		{133, 64, 132, 2, 2}, // two workgroups of four warps an SM
-		{133, 64, 132, 1, 1}, // a wave of workgroups that hide their own latencies
-		{133, 7, 132, 2, 1},  // too few steps to share
-		{300, 64, 132, 2, 1}, // two an SM and more already
-		{200, 64, 132, 4, 3}, // 600 of the 528 places
-		{0, 64, 132, 1, 1},   // nothing to split
-		{28, 28, 0, 1, 1},    // no SMs known
+		{28, 28, 132, 1, 4},   // 112 workgroups of 7 steps
+		{28, 28, 132, 2, 4},   // fewer tiles than SMs: one workgroup an SM counts
+		{16, 32, 132, 1, 8},   // 128 workgroups of 4 steps
+		{16, 8, 132, 1, 2},    // shares of at least 4 steps
+		{100, 64, 132, 1, 6},  // 5 waves of 11 steps, against one of 64
+		{133, 64, 132, 2, 2},  // two workgroups of four warps an SM
+		{133, 64, 132, 1, 3},  // one SM would run two tiles; 4 of 399 shares, 1.33 tiles' worth
+		{133, 128, 132, 1, 6}, // 7 of 798 shares, 1.17 tiles' worth
+		{133, 31, 132, 1, 1},  // shares too short to even out
+		{264, 64, 132, 1, 1},  // two on every SM
+		{133, 7, 132, 2, 1},   // too few steps to share
+		{300, 64, 132, 2, 1},  // two an SM and more already
+		{200, 64, 132, 4, 3},  // 600 of the 528 places
+		{0, 64, 132, 1, 1},    // nothing to split
+		{28, 28, 0, 1, 1},     // no SMs known
 	} {
 		if got := splitFor(c.tiles, c.steps, c.sms, c.perSM); got != c.want {
 			t.Errorf("splitFor(%d tiles, %d steps, %d SMs, %d an SM) = %d, want %d", c.tiles, c.steps, c.sms, c.perSM, got, c.want)

@@ -101,6 +101,8 @@ func TestKernelNote(t *testing.T) {
 		// 133 workgroups of four warps: K split so that each SM runs two.
 		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.Float16, []string{"tensor core: block 64x64x32", "split K: 2 shares"}, "bands"},
 		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float32, []string{"thread tile 8x8 in pieces of 4x4", "tiles in bands of 8 rows"}, "split K"},
+		// 133 tiles of eight warps: one SM would run two; K split 6 ways evens them out.
+		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.Float32, []string{"tiled: block 64x64x16", "split K: 6 shares"}, ""},
 		// Under two waves of tiles (246 of 128x128): taken row by row.
 		{gemmShape{m: 5124, n: 704, k: 2048}, graph.Float16, []string{"warpgroup MMA: block 128x128x64"}, "bands"},
 		// Skinny: on tensor cores in blocks of 64 rows, K split 32 and 16 ways; in float32
