@@ -344,7 +344,7 @@ func (w *wgMaps) load(b *builder, row0, col0, k0, dst, bar *Expr) {
 // counting the bytes; every thread waits for that barrier before the step's MMAs. Once the
 // MMAs of a step are done, each warp arrives at the stage's "empty" barrier, for which
 // thread 0 waits before it loads the stage again, st steps later. The copies thus run
-// st-1 steps ahead (st-inflight), and no workgroup barrier holds the warpgroups in step.
+// st-1 steps ahead of the MMAs, and no workgroup barrier holds the warpgroups in step.
 func (b *builder) wgTMASteps(w *wgMaps, sp kSplit, steps, kt, row0, col0, sbase *Expr, stage, st, inflight, threads int,
 	tid, lane, acc *Expr, issue func(*Expr)) {
 	i32 := func(v int) *Expr { return Int(int64(v), I32) }
