@@ -208,9 +208,16 @@ func (d *Device) Name() string { return fmt.Sprintf("cuda:%d", d.index) }
 func (d *Device) Info() string {
 	a := d.arch
 	target, _ := d.gpuArch()
-	return fmt.Sprintf("%s, sm_%d, %d SMs at %d MHz, %.1f GiB at %d MHz x %d bits, %d KiB shared memory per block (%d opt-in), %d MiB L2; driver %s (CUDA %s), NVRTC %s (kernels for %v)",
+	var with string
+	switch {
+	case a.TensorMaps:
+		with = ", warpgroup MMAs with tensor copies"
+	case a.WarpgroupMMA:
+		with = ", warpgroup MMAs"
+	}
+	return fmt.Sprintf("%s, sm_%d, %d SMs at %d MHz, %.1f GiB at %d MHz x %d bits, %d KiB shared memory per block (%d opt-in), %d MiB L2; driver %s (CUDA %s), NVRTC %s (kernels for %v%s)",
 		d.name, a.CC, a.SMs, a.ClockKHz/1000, float64(a.MemoryBytes)/(1<<30), a.MemoryClockKHz/1000, a.MemoryBusWidth,
-		a.SharedMemory>>10, a.SharedOptIn>>10, a.L2Bytes>>20, d.drv.path, d.drv.Version(), d.nv.Version(), target)
+		a.SharedMemory>>10, a.SharedOptIn>>10, a.L2Bytes>>20, d.drv.path, d.drv.Version(), d.nv.Version(), target, with)
 }
 
 // gpuArch is what NVRTC compiles the device's kernels for: sm_90a where the kernels may
