@@ -505,6 +505,11 @@ func TestEmuWarpgroupTMA(t *testing.T) {
 		// warpgroups' MMAs are done with it.
 		{"f16-two-warpgroups-refills", sm90, graph.Float16, 1, 256, 128, 640, true, false, false,
 			codegen.Options{TCBlockM: 128, TCBlockN: 128, TCBlockK: 64, TCStages: 3}, with("2 warpgroups", "3 stages")},
+		// The tiles of 8192³ on an H200: 128x256x64 in 4 stages, bands of tiles, B MN-major in
+		// four atoms a stage.
+		{"f16-h200-tiles", sm90, graph.Float16, 1, 256, 512, 640, false, false, true,
+			codegen.Options{TCBlockM: 128, TCBlockN: 256, TCBlockK: 64, TCStages: 4, RasterM: 2},
+			with("block 128x256x64, 2 warpgroups of 64x256, 4 stages", "tiles in bands of 2 rows")},
 		{"bf16-transposed-both-batch", sm90, graph.BFloat16, 2, 96, 72, 136, true, true, false,
 			codegen.Options{TCBlockM: 64, TCBlockN: 128, TCBlockK: 64, TCStages: 3}, with("A K-minor, B K-major", "xb_tma_load_3d")},
 		{"f16-split", sm90, graph.Float16, 1, 128, 64, 1000, false, false, false,
