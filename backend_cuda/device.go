@@ -694,11 +694,11 @@ func (d *Device) tensorMaps(out []*[16]uint64, maps []codegen.TensorMap, ptrs []
 				strides[j-1] = uint64(m.Strides[j-1])
 			}
 		}
-		swizzle := map[int]int32{0: 0, 32: 1, 64: 2, 128: 3}[m.Swizzle]
 		global := ptrs[m.Param] + uint64(m.Offset*m.DType.Size())
 		// Out-of-bounds elements read as zeros (fill "none"); L2 promotion in 256-byte
 		// sectors, as the boxes' rows are 128 bytes and neighbouring boxes share lines.
-		res := d.drv.tensorMapEncodeTiled(out[i], dt, uint32(r), global, &dims[0], &strides[0], &box[0], &elems[0], 0, swizzle, 3, 0)
+		res := d.drv.tensorMapEncodeTiled(out[i], dt, uint32(r), global, &dims[0], &strides[0], &box[0], &elems[0], 0,
+			tensorMapSwizzles[m.Swizzle], 3, 0)
 		if err := d.drv.check(fmt.Sprintf("cuTensorMapEncodeTiled(buffer %d, %v, dims %v, strides %v, box %v, swizzle %d)",
 			m.Param, m.DType, m.Dims, m.Strides, m.Box, m.Swizzle), res); err != nil {
 			if !errors.Is(err, backend.ErrLaunch) {
@@ -709,6 +709,10 @@ func (d *Device) tensorMaps(out []*[16]uint64, maps []codegen.TensorMap, ptrs []
 	}
 	return nil
 }
+
+// tensorMapSwizzles are the CUtensorMapSwizzle of the swizzles in bytes (TensorMap.Check
+// allows no others).
+var tensorMapSwizzles = map[int]int32{0: 0, 32: 1, 64: 2, 128: 3}
 
 // tensorMapTypes are the CUtensorMapDataType of the dtypes tensor maps read.
 var tensorMapTypes = map[graph.DType]int32{graph.Uint8: 0, graph.Int32: 3, graph.Int64: 5, graph.Float16: 6,

@@ -312,7 +312,7 @@ func fakeTensorMapsChild(t *testing.T) {
 	for i, m := range maps {
 		g := got[i]
 		want := [16]uint64{ptrs[m.Param] + uint64(2*m.Offset), uint64(len(m.Dims)) | uint64(tensorMapTypes[m.DType])<<8 |
-			uint64(map[int]int{0: 0, 32: 1, 64: 2, 128: 3}[m.Swizzle])<<16 | 3<<24}
+			uint64(tensorMapSwizzles[m.Swizzle])<<16 | 3<<24}
 		for j := range m.Dims {
 			want[2+j], want[7+j] = uint64(m.Dims[j]), uint64(m.Box[j])
 			if j > 0 {

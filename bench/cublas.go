@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -130,6 +131,10 @@ func (s cublasSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 	return rows, ctx.Err()
 }
 
+// keptNotes are the beginnings of the notes of codegen, past the template's, that
+// kernelNote keeps.
+var keptNotes = []string{"split K: ", "tiles in bands ", "tiles loaded by "}
+
 // kernelNote is what codegen notes of the kernel that source renders for the product g in
 // dtype dt (its template, tiles, a split of K, the order of its tiles), "" if that cannot
 // be had: for reading the ratios. The operands' host data is never read.
@@ -167,12 +172,8 @@ func kernelNote(source func(*graph.Kernel) (string, error), g gemmShape, dt grap
 	for _, line := range strings.Split(src, "\n") {
 		if n, ok := strings.CutPrefix(line, "// contract "); ok {
 			notes = append(notes, n)
-		} else if n, ok := strings.CutPrefix(line, "// split K: "); ok {
-			notes = append(notes, "split K: "+n)
-		} else if n, ok := strings.CutPrefix(line, "// tiles in bands "); ok {
-			notes = append(notes, "tiles in bands "+n)
-		} else if n, ok := strings.CutPrefix(line, "// tiles loaded by "); ok {
-			notes = append(notes, "tiles loaded by "+n)
+		} else if n, ok := strings.CutPrefix(line, "// "); ok && slices.ContainsFunc(keptNotes, func(p string) bool { return strings.HasPrefix(n, p) }) {
+			notes = append(notes, n)
 		}
 	}
 	return strings.Join(notes, "; ")

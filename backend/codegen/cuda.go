@@ -138,7 +138,8 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 	switch s.Op {
 	case ICopyWait:
 		return fmt.Sprintf("xb_cp_async_wait<%d>();", s.Imm), "xb_cp_async_wait", true
-	case ICopy16, ICopy8, ICopyCommit, ILoadMatrix, ILoadMatrixT, IMMAF16, IMMABF16, IFenceProxyAsync, IWarpgroupFence, IWarpgroupCommit:
+	case ICopy16, ICopy8, ICopyCommit, ILoadMatrix, ILoadMatrixT, IMMAF16, IMMABF16, IFenceProxyAsync, IWarpgroupFence, IWarpgroupCommit,
+		IBarrierInit, IBarrierInitFence, IBarrierArrive, IBarrierArriveTx, IBarrierWait:
 		name := cudaIntrinsicNames[s.Op]
 		return name + "(" + strings.Join(args, ", ") + ");", name, true
 	case IWarpgroupWait:
@@ -147,9 +148,6 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 		return "__threadfence();", "", true
 	case ISyncWarp:
 		return "__syncwarp();", "", true
-	case IBarrierInit, IBarrierInitFence, IBarrierArrive, IBarrierArriveTx, IBarrierWait:
-		name := cudaIntrinsicNames[s.Op]
-		return name + "(" + strings.Join(args, ", ") + ");", name, true
 	case ITensorMapPrefetch:
 		return fmt.Sprintf("xb_prefetch_tensor_map(&tmap%d);", s.Imm), "xb_prefetch_tensor_map", true
 	case ITensorLoad:

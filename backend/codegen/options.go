@@ -165,25 +165,10 @@ func (o Options) withDefaults() Options {
 	def(&o.TCStages, 3)
 	def(&o.SplitK, 1)
 	def(&o.RasterM, 1)
-	if o.Tiled == nil {
-		t := true
-		o.Tiled = &t
-	}
-	if o.TensorCore == nil {
-		t := true
-		o.TensorCore = &t
-	}
-	if o.Warpgroup == nil {
-		t := true
-		o.Warpgroup = &t
-	}
-	if o.Skinny == nil {
-		t := true
-		o.Skinny = &t
-	}
-	if o.TMA == nil {
-		t := true
-		o.TMA = &t
+	for _, p := range []**bool{&o.Tiled, &o.TensorCore, &o.Warpgroup, &o.Skinny, &o.TMA} {
+		if *p == nil {
+			*p = new(true)
+		}
 	}
 	return o
 }

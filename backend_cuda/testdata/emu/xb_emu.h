@@ -977,9 +977,6 @@ XB_WGMMA(200) XB_WGMMA(208) XB_WGMMA(216) XB_WGMMA(224) XB_WGMMA(232) XB_WGMMA(2
 
 // ---- mbarriers and tensor copies (sm_90)
 
-// The shared-window address of p (its offset in the xb_shared section).
-inline size_t __cvta_generic_to_shared(const void* p) { return xb_smem_addr(p); }
-
 // prefetch.tensormap [map]: a hint, which the emulator takes as a check of the map.
 inline void xb_prefetch_tensor_map(const xb_tensor_map* map) {
     if (map->magic != XB_TENSOR_MAP_MAGIC) xb::fail(2, "prefetch.tensormap of %p, which is not a tensor map", (const void*)map);
