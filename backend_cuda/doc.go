@@ -73,12 +73,14 @@
 //
 // Tested here, without a GPU: every kernel that the conformance suite generates compiles
 // with NVRTC to sm_80 and sm_90 CUBINs (TestNVRTCCompilesEverything; the bench's products
-// in TestNVRTCCompilesBenchProducts), and runs in a CUDA emulator (testdata/emu: every
+// in TestNVRTCCompilesBenchProducts, where ptxas may spill no register), with NVRTC 11.8
+// and again with 12.4, whose ptxas also assembles the sm_90a kernels (warpgroup MMAs,
+// tensor copies) and would warn of MMAs it serializes; and it runs in a CUDA emulator (testdata/emu: every
 // thread a fiber, barriers, shuffles, ldmatrix, mma and cp.async as the PTX ISA defines
 // them) where it matches the reference
 // (TestEmuConformance; TestEmuConformanceWarpgroup for the products an sm_90a device gives
-// to warpgroup MMAs, which the emulator decodes by the PTX ISA's descriptor layouts; NVRTC
-// 11.8 compiles those only to PTX, TestNVRTCCompilesWarpgroup; TestEmuConformanceSplitK
+// to warpgroup MMAs, which the emulator decodes by the PTX ISA's descriptor layouts;
+// TestNVRTCCompilesWarpgroup; TestEmuConformanceSplitK
 // and TestEmuSplitK for split K, the blocks run in both orders; TestEmuRaster for the
 // bands of tiles); a fake libcuda and a fake libcublas exercise the bindings, contexts
 // from many goroutines, dynamic shared memory, the split-K workspace and the tuning
@@ -88,8 +90,9 @@
 // scripts/gpu.sh runs it with the benchmarks against cuBLAS.
 //
 // Not done yet:
-//   - Hopper's TMA and thread-block clusters, and warp-specialized producers for the
-//     warpgroup MMAs: their tiles come in by cp.async, issued by the same threads;
+//   - Hopper's thread-block clusters (tiles multicast to the blocks of a cluster), and
+//     warp-specialized producers for the warpgroup MMAs: one thread of the first warp
+//     issues the tensor copies between its MMAs;
 //   - occupancy and shared-memory priors per sm_XY for the tuner, in place of optionsFor's
 //     rule of a wave of blocks;
 //   - asynchronous launches: Launch waits only when a gather reports errors; copies are

@@ -153,13 +153,21 @@ func (n *nvrtcAPI) warpgroupMMA(cc int) bool {
 // compile builds src for arch: a CUBIN, or PTX (NUL-terminated). A failure wraps
 // backend.ErrCompile with NVRTC's log and the numbered source.
 func (n *nvrtcAPI) compile(src, name string, arch gpuArch) ([]byte, error) {
+	img, _, err := n.compileLog(src, name, arch)
+	return img, err
+}
+
+// compileLog is compile with more options for NVRTC, and it returns NVRTC's log of a
+// compilation that succeeds as well. For a CUBIN, the log holds what ptxas says of the
+// kernels: their resources under --ptxas-options=-v, and its warnings of lost performance.
+func (n *nvrtcAPI) compileLog(src, name string, arch gpuArch, extra ...string) ([]byte, string, error) {
 	var prog uintptr
 	if r := n.createProgram(&prog, src, name+".cu", 0, nil, nil); r != 0 {
-		return nil, fmt.Errorf("cuda: nvrtcCreateProgram(%s.cu): %s: %w", name, n.errString(r), backend.ErrCompile)
+		return nil, "", fmt.Errorf("cuda: nvrtcCreateProgram(%s.cu): %s: %w", name, n.errString(r), backend.ErrCompile)
 	}
 	defer n.destroyProgram(&prog)
 	// C++17: every NVRTC from 11.0 on takes it, and newer ones may drop older dialects.
-	opts := []string{"--gpu-architecture=" + arch.String(), "--std=c++17"}
+	opts := append([]string{"--gpu-architecture=" + arch.String(), "--std=c++17"}, extra...)
 	// The array of options handed to C holds Go pointers, which must be pinned.
 	var pin runtime.Pinner
 	copts := make([]*byte, len(opts))
@@ -172,7 +180,7 @@ func (n *nvrtcAPI) compile(src, name string, arch gpuArch) ([]byte, error) {
 	runtime.KeepAlive(copts)
 	pin.Unpin()
 	if r != 0 {
-		return nil, compileError(fmt.Sprintf("nvrtc %s (%s)", n.Version(), strings.Join(opts, " ")), n.errString(r)+"\n"+n.log(prog), src)
+		return nil, "", compileError(fmt.Sprintf("nvrtc %s (%s)", n.Version(), strings.Join(opts, " ")), n.errString(r)+"\n"+n.log(prog), src)
 	}
 	size, get, what := n.getCUBINSize, n.getCUBIN, "CUBIN"
 	if !arch.cubin {
@@ -180,13 +188,13 @@ func (n *nvrtcAPI) compile(src, name string, arch gpuArch) ([]byte, error) {
 	}
 	var sz uintptr
 	if r := size(prog, &sz); r != 0 || sz == 0 {
-		return nil, fmt.Errorf("cuda: nvrtcGet%sSize(%s.cu for %v): %d bytes, %s: %w", what, name, arch, sz, n.errString(r), backend.ErrCompile)
+		return nil, "", fmt.Errorf("cuda: nvrtcGet%sSize(%s.cu for %v): %d bytes, %s: %w", what, name, arch, sz, n.errString(r), backend.ErrCompile)
 	}
 	out := make([]byte, sz)
 	if r := get(prog, &out[0]); r != 0 {
-		return nil, fmt.Errorf("cuda: nvrtcGet%s(%s.cu for %v): %s: %w", what, name, arch, n.errString(r), backend.ErrCompile)
+		return nil, "", fmt.Errorf("cuda: nvrtcGet%s(%s.cu for %v): %s: %w", what, name, arch, n.errString(r), backend.ErrCompile)
 	}
-	return out, nil
+	return out, n.log(prog), nil
 }
 
 func (n *nvrtcAPI) log(prog uintptr) string {

@@ -23,7 +23,8 @@ import (
 var testArchs = []int{80, 90}
 
 // nvrtcForTest loads NVRTC or skips the test; under CI=true on amd64, where
-// scripts/test.sh installs Debian's libnvrtc11.2, a missing NVRTC is a failure.
+// scripts/test.sh installs Debian's libnvrtc11.2, a missing NVRTC is a failure, as is
+// another major version than CROSSBAR_TEST_NVRTC_MAJOR when that is set.
 func nvrtcForTest(t *testing.T) *nvrtcAPI {
 	t.Helper()
 	n, err := loadNVRTC()
@@ -32,6 +33,10 @@ func nvrtcForTest(t *testing.T) *nvrtcAPI {
 			t.Fatalf("no NVRTC under CI: %v", err)
 		}
 		t.Skipf("no NVRTC: %v", err)
+	}
+	// scripts/test.sh runs the NVRTC tests again with NVRTC 12, and says so.
+	if want := os.Getenv("CROSSBAR_TEST_NVRTC_MAJOR"); want != "" && want != fmt.Sprint(n.major) {
+		t.Fatalf("NVRTC %s (%s), want NVRTC %s (CROSSBAR_TEST_NVRTC_MAJOR)", n.Version(), n.path, want)
 	}
 	for _, a := range testArchs {
 		if arch, err := n.target(a); err != nil || !arch.cubin {
@@ -138,6 +143,8 @@ func TestNVRTCCompilesEverything(t *testing.T) {
 		next     atomic.Int64
 		compiled atomic.Int64
 		failed   atomic.Int64
+		maxRegs  atomic.Int64
+		spills   atomic.Int64
 	)
 	workers := max(runtime.NumCPU(), 1)
 	for range workers {
@@ -156,9 +163,20 @@ func TestNVRTCCompilesEverything(t *testing.T) {
 					fmt.Fprintf(&unit, "namespace xb%d {\n%s}\n", j, renameKernel(strings.TrimPrefix(k.src, halfShim), k.name, fmt.Sprintf("kernel%d", j)))
 				}
 				for _, a := range testArchs {
-					bin, err := n.compile(unit.String(), fmt.Sprintf("batch%d", i), gpuArch{cc: a, cubin: true})
+					bin, log, err := n.compileLog(unit.String(), fmt.Sprintf("batch%d", i), gpuArch{cc: a, cubin: true}, ptxasVerbose)
 					if err == nil && len(bin) > 0 {
 						compiled.Add(int64(len(b)))
+						r := readPtxas(log)
+						if r.kernels != len(b) {
+							t.Errorf("sm_%d: ptxas compiled %d entry functions of a batch of %d kernels:\n%s", a, r.kernels, len(b), log)
+						}
+						// Spills here are a few bytes in rare kernels (tiny products in big tiles)
+						// and are counted; the bench's GEMMs may have none (TestNVRTCCompilesBenchProducts).
+						for _, w := range r.losses {
+							t.Errorf("sm_%d: ptxas: %s", a, w)
+						}
+						spills.Add(int64(len(r.spills)))
+						maxRegs.Store(max(maxRegs.Load(), int64(r.maxRegs)))
 						continue
 					}
 					// Find the culprits.
@@ -184,10 +202,11 @@ func TestNVRTCCompilesEverything(t *testing.T) {
 		mode = fmt.Sprintf("a sample of 1 in %d", sampleEvery)
 	}
 	t.Logf("NVRTC %s (%s): the suite compiled %d kernels (%d unsupported by codegen, run on the CPU) in %v; "+
-		"%d distinct sources, %s compiled: %d sources in %d batches, %d CUBINs for sm_%v, %d failed, in %v on %d goroutines",
+		"%d distinct sources, %s compiled: %d sources in %d batches, %d CUBINs for sm_%v, %d failed, in %v on %d goroutines; "+
+		"at most %d registers a thread, %d kernels spilling registers",
 		n.Version(), n.path, dev.kernels.Load(), dev.unsupported.Load(), suiteTime.Round(time.Millisecond),
 		distinct, mode, len(sources), len(batches), compiled.Load(), testArchs, failed.Load(),
-		time.Since(start).Round(time.Millisecond), workers)
+		time.Since(start).Round(time.Millisecond), workers, maxRegs.Load(), spills.Load())
 	if distinct == 0 {
 		t.Error("the suite generated no CUDA kernels")
 	}
@@ -289,11 +308,15 @@ func TestNVRTCCompilesWarpgroup(t *testing.T) {
 			if n.warpgroupMMA(90) {
 				target = gpuArch{cc: 90, cubin: true, specific: true}
 			}
-			loads := 0
+			loads, maxRegs := 0, 0
 			for _, src := range sources {
-				out, err := n.compile(src, "kernel", target)
+				out, log, err := n.compileLog(src, "kernel", target, ptxasVerbose)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if target.cubin {
+					r := checkGEMM(t, log, "kernel:\n"+numbered(src))
+					maxRegs = max(maxRegs, r.maxRegs)
 				}
 				if !target.cubin && !strings.Contains(string(out), "wgmma.mma_async.sync.aligned.m64n") {
 					t.Fatalf("no wgmma in the PTX of\n%s", numbered(src))
@@ -305,7 +328,12 @@ func TestNVRTCCompilesWarpgroup(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("NVRTC %s: %d kernels on warpgroup MMAs compiled for %v, %d of them with tensor copies", n.Version(), len(sources), target, loads)
+			regs := ""
+			if target.cubin {
+				regs = fmt.Sprintf("; at most %d registers a thread", maxRegs)
+			}
+			t.Logf("NVRTC %s: %d kernels on warpgroup MMAs compiled for %v, %d of them with tensor copies%s",
+				n.Version(), len(sources), target, loads, regs)
 			if len(sources) == 0 {
 				t.Error("the suite generated no kernels on warpgroup MMAs")
 			}
@@ -374,8 +402,10 @@ func TestNVRTCCompilesBenchProducts(t *testing.T) {
 		jobs = sample
 	}
 	var (
-		wg   sync.WaitGroup
-		next atomic.Int64
+		wg      sync.WaitGroup
+		next    atomic.Int64
+		mu      sync.Mutex
+		maxRegs = map[string]int{} // by target
 	)
 	errs := make([]error, len(jobs))
 	for range max(runtime.NumCPU(), 1) {
@@ -387,8 +417,14 @@ func TestNVRTCCompilesBenchProducts(t *testing.T) {
 				if strings.Contains(jobs[i].src, "wgmma.mma_async") {
 					target = gpuArch{cc: 90, cubin: n.warpgroupMMA(90), specific: n.warpgroupMMA(90)}
 				}
-				if _, err := n.compile(jobs[i].src, "kernel", target); err != nil {
+				_, log, err := n.compileLog(jobs[i].src, "kernel", target, ptxasVerbose)
+				if err != nil {
 					errs[i] = fmt.Errorf("%s: %w", jobs[i].what, err)
+				} else if target.cubin {
+					r := checkGEMM(t, log, fmt.Sprintf("%s for %v", jobs[i].what, target))
+					mu.Lock()
+					maxRegs[target.String()] = max(maxRegs[target.String()], r.maxRegs)
+					mu.Unlock()
 				}
 			}
 		}()
@@ -399,5 +435,6 @@ func TestNVRTCCompilesBenchProducts(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	t.Logf("NVRTC %s: %d distinct kernels of the bench's products, %d of them compiled", n.Version(), len(seen), len(jobs))
+	t.Logf("NVRTC %s: %d distinct kernels of the bench's products, %d of them compiled; the most registers a thread uses, by target: %v",
+		n.Version(), len(seen), len(jobs), maxRegs)
 }

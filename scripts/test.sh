@@ -60,6 +60,43 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   fi
 fi
 
+# backend_cuda: NVRTC 12 as well, whose ptxas assembles the sm_90a kernels (warpgroup MMAs,
+# tensor copies) that NVRTC 11.8 only turns into PTX, and reports each kernel's registers and
+# spills. Debian 13 (trixie) ships it in non-free as libnvrtc12 (NVRTC 12.4); it is unpacked
+# into a cache folder, not installed, so that nothing of another release enters the system.
+nvrtc12_dir=${CROSSBAR_NVRTC12_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/crossbar/nvrtc12}
+nvrtc12_lib=$nvrtc12_dir/usr/lib/x86_64-linux-gnu/libnvrtc.so.12
+fetch_nvrtc12() {
+  [ -e "$nvrtc12_lib" ] && return 0
+  [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && command -v apt-get >/dev/null 2>&1 || return 1
+  local tmp
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/parts" "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs"
+  : >"$tmp/sources.list"
+  printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    >"$tmp/parts/trixie.sources"
+  local apt=(-o Dir::Etc::SourceList="$tmp/sources.list" -o Dir::Etc::SourceParts="$tmp/parts"
+    -o Dir::State::Lists="$tmp/lists" -o Dir::Cache="$tmp/cache" -o APT::Sandbox::User="$(id -un)")
+  local builtins ok=0
+  if apt-get "${apt[@]}" update -qq &&
+    builtins=$(apt-cache "${apt[@]}" depends libnvrtc12 | awk '/Depends: libnvrtc-builtins/ {print $2; exit}') &&
+    [ -n "$builtins" ] &&
+    (cd "$tmp/debs" && apt-get "${apt[@]}" download -qq libnvrtc12 "$builtins"); then
+    mkdir -p "$nvrtc12_dir"
+    for deb in "$tmp"/debs/*.deb; do dpkg -x "$deb" "$nvrtc12_dir"; done
+    [ -e "$nvrtc12_lib" ] && ok=1
+  fi
+  rm -rf "$tmp"
+  [ "$ok" = 1 ]
+}
+if fetch_nvrtc12; then
+  have_nvrtc12=true
+else
+  have_nvrtc12=false
+  echo "NVRTC 12 (Debian trixie's libnvrtc12) could not be fetched into $nvrtc12_dir" >&2
+  if [ "${CI:-}" = true ]; then exit 1; fi
+fi
+
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
   export PATH=$PATH:/usr/local/go/bin
 fi
@@ -77,6 +114,13 @@ fi
 
 echo "== go test -race"
 go test -race -timeout 20m ./...
+
+if [ "$have_nvrtc12" = true ]; then
+  echo "== backend_cuda with NVRTC 12: sm_90a CUBINs, and what ptxas reports of every kernel"
+  CROSSBAR_NVRTC_LIB=$nvrtc12_lib CROSSBAR_TEST_NVRTC_MAJOR=12 \
+    LD_LIBRARY_PATH=$(dirname "$nvrtc12_lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+    go test -count=1 -timeout 20m -run 'NVRTC|Ptxas|WarpgroupArch|PTXFallback' ./backend_cuda
+fi
 
 echo "== go test -tags noasm"
 go test -tags noasm -timeout 20m ./...
