@@ -44,7 +44,9 @@
 // CROSSBAR_CUDA_WGMMA=off keeps mma.sync for all); float32 and other products on CUDA cores with double-buffered shared-memory
 // tiles, 128-bit loads and register blocking (the large tiles spread a thread's 8 × 8 in
 // 4 × 4 pieces, so that a warp's 16-byte shared loads meet no bank conflicts); all with
-// the kernel's fused epilogue; and Gather with an out-of-range flag. A kernel that needs
+// the kernel's fused epilogue (on tensor cores, Float16 and BFloat16 tiles staged in
+// shared memory and stored in chunks of up to 16 bytes, neighbouring threads writing
+// neighbouring chunks of a row); and Gather with an out-of-range flag. A kernel that needs
 // more than 48 KiB of shared memory takes it dynamically, up to the device's opt-in limit.
 //
 // Products with fewer tiles than the device has SMs and a long K (DeepBench's 1760 × 16 ×

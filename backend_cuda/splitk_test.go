@@ -524,3 +524,32 @@ func TestEmuWarpgroupTMA(t *testing.T) {
 			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCBlockK: 64, TCStages: 3, RasterM: 4}, with("tiles in bands of 4 rows")},
 	})
 }
+
+// TestEmuStagedStore runs products whose tiles go to memory through shared memory in the
+// emulator, on the warp-level tensor-core template and the warpgroup template (with and
+// without tensor copies): rows of the output in whole chunks of 16, 8, 4 and 2 bytes (N a
+// multiple of 8, of 4, of 2, and odd: the last column of a row has no neighbour), partial
+// tiles at the edges, batches and a bias, whose last element a row's last column reads.
+// The output's buffer ends at a page that faults, so that a chunk stored past it stops the
+// kernel.
+func TestEmuStagedStore(t *testing.T) {
+	sm80, sm90, sm90tma := TypicalArch(80), TypicalArch(90), TypicalArch(90)
+	sm90.WarpgroupMMA, sm90tma.WarpgroupMMA, sm90tma.TensorMaps = true, true, true
+	staged := func(bytes int, s ...string) []string {
+		return append([]string{fmt.Sprintf("then store it in %d-byte chunks of its rows", bytes)}, s...)
+	}
+	mma := codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2, TCStages: 3}
+	wg := codegen.Options{TCBlockM: 128, TCBlockN: 64, TCBlockK: 64, TCStages: 3}
+	runEmuProducts(t, []emuProductCase{
+		{"mma-f16-16", sm80, graph.Float16, 2, 72, 136, 96, false, false, true, mma, staged(16, "xb_mma_f16")},
+		{"mma-bf16-8", sm80, graph.BFloat16, 1, 96, 100, 64, true, true, true, mma, staged(8, "xb_mma_bf16")},
+		{"mma-f16-4", sm80, graph.Float16, 1, 70, 70, 64, false, true, true, mma, staged(4)},
+		{"mma-f16-2-batch", sm80, graph.Float16, 2, 65, 37, 48, false, true, true, mma, staged(2)},
+		{"wgmma-f16-2", sm90, graph.Float16, 2, 130, 37, 128, false, true, true, wg, staged(2, "wgmma.mma_async")},
+		{"wgmma-bf16-8", sm90, graph.BFloat16, 1, 64, 100, 96, true, true, false, wg, staged(8, "wgmma.mma_async")},
+		{"wgmma-tma-f16-2", sm90tma, graph.Float16, 1, 130, 75, 128, false, true, true, wg, staged(2, "xb_tma_load_")},
+		{"wgmma-tma-bf16-4-batch", sm90tma, graph.BFloat16, 2, 64, 70, 64, true, true, true, wg, staged(4, "xb_tma_load_")},
+		{"wgmma-tma-f16-16-h200-tiles", sm90tma, graph.Float16, 1, 200, 264, 128, false, false, true,
+			codegen.Options{TCBlockM: 128, TCBlockN: 256, TCBlockK: 64, TCStages: 4}, staged(16, "xb_tma_load_")},
+	})
+}

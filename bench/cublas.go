@@ -133,7 +133,7 @@ func (s cublasSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 
 // keptNotes are the beginnings of the notes of codegen, past the template's, that
 // kernelNote keeps.
-var keptNotes = []string{"split K: ", "tiles in bands ", "tiles loaded by "}
+var keptNotes = []string{"split K: ", "tiles in bands ", "tiles loaded by ", "tiles stored in "}
 
 // kernelNote is what codegen notes of the kernel that source renders for the product g in
 // dtype dt (its template, tiles, a split of K, the order of its tiles), "" if that cannot

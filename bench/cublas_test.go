@@ -91,16 +91,16 @@ func TestKernelNote(t *testing.T) {
 		want     []string
 		dontWant string
 	}{
-		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "tiles in bands of 8 rows", "tiles loaded by tensor copies"}, "split K"},
+		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "tiles in bands of 8 rows", "tiles loaded by tensor copies", "tiles stored in 16-byte chunks"}, "split K"},
 		{gemmShape{m: 1760, n: 16, k: 1760}, graph.BFloat16, []string{"warpgroup MMA: block 64x64x64", "split K: 4 shares", "tensor copies"}, ""},
 		{gemmShape{m: 2048, n: 128, k: 2048, ta: true}, graph.Float16, []string{"A K-minor", "split K: 4 shares", "tensor copies"}, ""},
 		// B in rows of 18,248 bytes, copied 8 bytes at a time.
-		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "B K-minor in 8-byte copies"}, "tensor copies"},
+		{gemmShape{m: 5124, n: 9124, k: 1760}, graph.Float16, []string{"warpgroup MMA: block 128x256x64", "B K-minor in 8-byte copies", "tiles stored in 8-byte chunks"}, "tensor copies"},
 		// Gathered: mma.sync.
 		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.BFloat16, []string{"tensor core", "A gathered K-minor, B gathered K-minor"}, ""},
 		// 133 workgroups of four warps: K split so that each SM runs two.
-		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.Float16, []string{"tensor core: block 64x64x32", "split K: 2 shares"}, "bands"},
-		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float32, []string{"thread tile 8x8 in pieces of 4x4", "tiles in bands of 8 rows"}, "split K"},
+		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.Float16, []string{"tensor core: block 64x64x32", "split K: 2 shares", "tiles stored in 2-byte chunks"}, "bands"},
+		{gemmShape{m: 8192, n: 8192, k: 8192}, graph.Float32, []string{"thread tile 8x8 in pieces of 4x4", "tiles in bands of 8 rows"}, "tiles stored"},
 		// 133 tiles of eight warps: one SM would run two; K split 6 ways evens them out.
 		{gemmShape{m: 35, n: 8457, k: 2048, ta: true}, graph.Float32, []string{"tiled: block 64x64x16", "split K: 6 shares"}, ""},
 		// Under two waves of tiles (246 of 128x128): taken row by row.

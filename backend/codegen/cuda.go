@@ -148,6 +148,16 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 		return "__threadfence();", "", true
 	case ISyncWarp:
 		return "__syncwarp();", "", true
+	case IStoreChunk:
+		t, ok := map[int]string{2: "unsigned short", 4: "unsigned", 8: "uint2", 16: "uint4"}[s.Imm]
+		if !ok || len(args) != 3 {
+			return "", "", false
+		}
+		src := args[1]
+		if !s.Args[2].IsInt(0) {
+			src = fmt.Sprintf("reinterpret_cast<const unsigned char*>(%s) + %s", src, args[2])
+		}
+		return fmt.Sprintf("*reinterpret_cast<%s*>(%s) = *reinterpret_cast<const %s*>(%s);", t, args[0], t, src), "", true
 	case ITensorMapPrefetch:
 		return fmt.Sprintf("xb_prefetch_tensor_map(&tmap%d);", s.Imm), "xb_prefetch_tensor_map", true
 	case ITensorLoad:

@@ -47,7 +47,10 @@
 //   - Gather: one thread per output; out-of-range indices are reported in a flag buffer.
 //
 // Every template ends in the kernel's fused epilogue, evaluated as each element is
-// stored. Index arithmetic is 32-bit where every index provably fits, 64-bit otherwise.
+// stored. The tensor-core templates stage a tile of 16-bit outputs in the shared memory of
+// their stages, so that a warp stores whole chunks of neighbouring rows' bytes rather than
+// two bytes in each of eight rows (mma.go, tcStore). Index arithmetic is 32-bit where
+// every index provably fits, 64-bit otherwise.
 //
 //	p, err := codegen.Lower(kernel, codegen.Target{MaxWorkgroup: 1024, SharedMemory: 32768}, codegen.Options{})
 //	if err != nil { ... } // errors.Is(err, backend.ErrUnsupported): run the kernel elsewhere

@@ -375,6 +375,11 @@ const (
 	// ISyncWarp brings the threads of a warp together again after a branch that only some
 	// of them took, before a warp-wide or warpgroup-wide intrinsic.
 	ISyncWarp
+	// IStoreChunk copies Imm bytes (2, 4, 8 or 16), as they are, from shared memory at
+	// Args[1] (a KAddr of a shared array's element) plus Args[2] (I32) bytes to the buffer
+	// address Args[0] (a KAddr of a KLoad of the buffer the kernel writes), both aligned to
+	// Imm bytes.
+	IStoreChunk
 )
 
 var intrinsicNames = [...]string{ICopy16: "copy16", ICopyCommit: "copy_commit", ICopyWait: "copy_wait",
@@ -383,7 +388,7 @@ var intrinsicNames = [...]string{ICopy16: "copy16", ICopyCommit: "copy_commit", 
 	IWarpgroupMMABF16: "warpgroup_mma_bf16", IWarpgroupCommit: "warpgroup_commit", IWarpgroupWait: "warpgroup_wait",
 	IFenceDevice: "fence_device", ICopy8: "copy8", IBarrierInit: "barrier_init", IBarrierInitFence: "barrier_init_fence",
 	IBarrierArrive: "barrier_arrive", IBarrierArriveTx: "barrier_arrive_tx", IBarrierWait: "barrier_wait", ITensorLoad: "tensor_load", ISyncWarp: "sync_warp",
-	ITensorMapPrefetch: "tensor_map_prefetch"}
+	ITensorMapPrefetch: "tensor_map_prefetch", IStoreChunk: "store_chunk"}
 
 func (op IntrinsicOp) String() string {
 	if int(op) < len(intrinsicNames) {

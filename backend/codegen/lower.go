@@ -486,16 +486,23 @@ func (b *builder) elementwiseRounds(n, e int) error {
 // epilogue evaluates the kernel's expression at output position pos with the core's value,
 // and stores it.
 func (b *builder) epilogue(pos *Expr, core *Expr) error {
-	en := &env{shape: b.k.Shape, linear: pos, core: core}
-	if b.k.Expr.Op != graph.OpCoreValue {
-		en.coords = b.decode(pos, b.k.Shape, "o")
-	}
-	v, err := b.value(b.k.Expr, en)
+	v, err := b.epilogueValue(pos, core, "o")
 	if err != nil {
 		return err
 	}
 	b.emit(&Store{Param: 0, Index: pos, Value: v})
 	return nil
+}
+
+// epilogueValue is the kernel's expression at output position pos with the core's value:
+// the value that epilogue stores. The output's coordinates are named with prefix, one of
+// its own for each position in a scope.
+func (b *builder) epilogueValue(pos *Expr, core *Expr, prefix string) (*Expr, error) {
+	en := &env{shape: b.k.Shape, linear: pos, core: core}
+	if b.k.Expr.Op != graph.OpCoreValue {
+		en.coords = b.decode(pos, b.k.Shape, prefix)
+	}
+	return b.value(b.k.Expr, en)
 }
 
 // prune drops the declarations of constants that nothing reads, so that the source shows

@@ -332,17 +332,111 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 
 	// Thread (g, t) = (lane/4, lane%4) of a warp holds, of each 16×8 fragment, rows g and
 	// g+8 at columns 2t and 2t+1.
-	var err error
 	g, t4 := b.named("g", divE(lane, 4)), b.named("t4", remE(lane, 4))
-	store := b.block(func() {
-		mi, nj := divE(iv, nt*4), remE(divE(iv, 4), nt)
-		e := remE(iv, 4)
-		row := b.named("row", addE(row0, Cast(addE(addE(wrow, mulE(mi, 16)), addE(g, mulE(divE(e, 2), 8))), b.idx)))
-		col := b.named("col", addE(col0, Cast(addE(addE(wcol, mulE(nj, 8)), addE(mulE(t4, 2), remE(e, 2))), b.idx)))
-		err = b.storeProduct(ct, bz, row, col, Index("acc", T(F32), iv))
+	return b.tcStore(ct, bz, row0, col0, bm, bn, mt*nt*4, threads, tid, st*stage*2, true, func(i *Expr) (r, c *Expr) {
+		mi, nj := divE(i, nt*4), remE(divE(i, 4), nt)
+		e := remE(i, 4)
+		return addE(addE(wrow, mulE(mi, 16)), addE(g, mulE(divE(e, 2), 8))), addE(addE(wcol, mulE(nj, 8)), addE(mulE(t4, 2), remE(e, 2)))
 	})
-	b.emit(&Comment{Text: "Finish and store this thread's part of the tile."})
-	b.emit(loop("i", mt*nt*4, store))
+}
+
+// tcStore stores the float accumulators acc of a tensor-core tile through the kernel's
+// epilogue, accs a thread: accumulator i of the thread is output (row0+r, col0+c) of the
+// bm × bn tile, (r, c) = at(i) (I32), and accumulators i and i+1, i even, are neighbours
+// (c, c+1) in a row. shared is the bytes of the array "tiles" (the stages), which every
+// warp is done reading; copies says whether the template copied tiles with cp.async.
+//
+// The threads of a warp hold pairs of columns in eight rows, so that each store of a warp
+// writes 2 bytes into each of 32 places in eight rows: eight memory transactions for 64
+// bytes. An output of 16-bit values goes through shared memory instead, where the tile
+// fits in the stages: each thread puts its pairs there as 32-bit words; then neighbouring
+// threads store neighbouring chunks of a row, 16 bytes each where the output's rows are
+// whole chunks of 16 bytes (8, 4 or 2 bytes where they are of those), so that a warp's
+// store writes 512 neighbouring bytes in whole lines (64 at 2 bytes a thread). A row of
+// the staged tile is 16 bytes longer than its values, so that the eight rows of a warp's
+// words fall on different banks.
+func (b *builder) tcStore(ct contraction, bz, row0, col0 *Expr, bm, bn, accs, threads int, tid *Expr, shared int,
+	copies bool, at func(i *Expr) (r, c *Expr)) error {
+	i32 := func(v int) *Expr { return Int(int64(v), I32) }
+	loop := func(v string, n, step int, body []Stmt) *For {
+		return &For{Var: v, Type: I32, Start: i32(0), End: i32(n), Step: i32(step), Body: body, Unroll: true}
+	}
+	inside := func(row, col *Expr) *Expr {
+		return Bin(OLAnd, Bin(OLt, row, b.iconst(ct.m)), Bin(OLt, col, b.iconst(ct.n)))
+	}
+	pitch := bn/2 + 4 // 32-bit words a row of the staged tile
+	out := b.p.Params[0].DType
+	if (out != graph.Float16 && out != graph.BFloat16) || bm*pitch*4 > shared {
+		var err error
+		iv := Var("i", T(I32))
+		store := b.block(func() {
+			r, c := at(iv)
+			row, col := b.named("row", addE(row0, Cast(r, b.idx))), b.named("col", addE(col0, Cast(c, b.idx)))
+			err = b.storeProduct(ct, bz, row, col, Index("acc", T(F32), iv))
+		})
+		b.emit(&Comment{Text: "Store this thread's part of the tile."})
+		b.emit(loop("i", accs, 1, store))
+		return err
+	}
+	w := 8 // values a chunk: the rows of the output are whole chunks
+	for ct.n%w != 0 {
+		w /= 2
+	}
+	b.note("tiles stored in %d-byte chunks through shared memory", 2*w)
+	pack := FnPackF16x2
+	if out == graph.BFloat16 {
+		pack = FnPackBF16x2
+	}
+	b.emit(&Comment{Text: fmt.Sprintf("Stage the tile in shared memory once every warp is done with the stages, then store it in %d-byte chunks of its rows.", 2*w)})
+	if copies {
+		b.emit(&Intrinsic{Op: ICopyWait, Imm: 0})
+	}
+	b.emit(&Barrier{})
+	var err error
+	iv := Var("i", T(I32))
+	put := b.block(func() {
+		r, c := at(iv)
+		r, c = b.named("sr", r), b.named("sc", c)
+		row, col := b.named("row", addE(row0, Cast(r, b.idx))), b.named("col", addE(col0, Cast(c, b.idx)))
+		then := b.block(func() {
+			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
+			value := func(j int) *Expr {
+				core := b.let("v", b.narrow(Index("acc", T(F32), addE(iv, i32(j))), ct.dt, graph.OpSum))
+				v, e := b.epilogueValue(addE(pos, b.iconst(j)), core, []string{"o", "on"}[j])
+				if e != nil {
+					err = e
+				}
+				return b.let("v", v)
+			}
+			v0 := value(0)
+			var v1 *Expr
+			if ct.n%2 == 0 {
+				v1 = value(1) // col < N, then so is col+1
+			} else {
+				// The last column of an odd N has no neighbour.
+				v1 = b.variable("right", Zero(F32))
+				b.emit(&If{Cond: Bin(OLt, addE(col, b.iconst(1)), b.iconst(ct.n)), Then: b.block(func() {
+					b.emit(&Assign{Name: v1.Name, Value: value(1)})
+				})})
+			}
+			b.emit(&Assign{Name: "tiles", Index: addE(mulE(r, pitch), divE(c, 2)), Value: Call(pack, U32, v0, v1)})
+		})
+		b.emit(&If{Cond: inside(row, col), Then: then})
+	})
+	b.emit(loop("i", accs, 2, put))
+	b.emit(&Barrier{})
+	b.tcRounds(tcTile{rows: bm, chunks: bn / w}, "o", threads, tid, func(r, c, _ *Expr) {
+		row, col := b.named("grow", addE(row0, Cast(r, b.idx))), b.named("gcol", addE(col0, Cast(mulE(c, w), b.idx)))
+		pos := addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col)
+		// Chunk c of row r: at word r*pitch + c*w/2, or for single values, in half c%2 of one.
+		word, off := addE(mulE(r, pitch), mulE(c, w/2)), i32(0)
+		if w == 1 {
+			word, off = addE(mulE(r, pitch), divE(c, 2)), mulE(remE(c, 2), 2)
+		}
+		b.emit(&If{Cond: inside(row, col), Then: []Stmt{&Intrinsic{Op: IStoreChunk, Imm: 2 * w, Args: []*Expr{
+			Addr(Load(0, T(ComputeType(out)), pos)), Addr(Index("tiles", T(U32), word)), off,
+		}}}})
+	})
 	return err
 }
 

@@ -182,7 +182,9 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 		b.emit(&Intrinsic{Op: IWarpgroupCommit})
 	}
 	kt := Var("kt", T(b.idx))
-	if maps := b.wgTensorMaps(ct, ta, tb, bk, bc); maps != nil {
+	maps := b.wgTensorMaps(ct, ta, tb, bk, bc)
+	tma := maps != nil
+	if tma {
 		b.wgTMASteps(maps, sp, steps, kt, row0, col0, sbase, stage, st, inflight, threads, tid, lane, acc, issue)
 	} else {
 		b.wgCopySteps(ct, ta, tb, bc, row0, col0, sp, steps, kt, stage, st, inflight, ahead, threads, tid, acc, issue)
@@ -194,18 +196,11 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 
 	// Thread (w, g, t) = (warp%4, lane/4, lane%4) of warpgroup wg holds accumulator i at
 	// row 64wg + 16w + g + 8((i/2)%2), column 8(i/4) + 2t + i%2.
-	var err error
 	g, t4 := b.named("g", divE(lane, 4)), b.named("t4", remE(lane, 4))
-	store := b.block(func() {
-		r := addE(addE(mulE(wg, 64), mulE(remE(warp, 4), 16)), addE(g, mulE(remE(divE(iv, 2), 2), 8)))
-		c := addE(addE(mulE(divE(iv, 4), 8), mulE(t4, 2)), remE(iv, 2))
-		row := b.named("row", addE(row0, Cast(r, b.idx)))
-		col := b.named("col", addE(col0, Cast(c, b.idx)))
-		err = b.storeProduct(ct, bz, row, col, Index("acc", T(F32), iv))
+	return b.tcStore(ct, bz, row0, col0, bm, bn, bn/2, threads, tid, st*stage*2+1024, !tma, func(i *Expr) (r, c *Expr) {
+		return addE(addE(mulE(wg, 64), mulE(remE(warp, 4), 16)), addE(g, mulE(remE(divE(i, 2), 2), 8))),
+			addE(addE(mulE(divE(i, 4), 8), mulE(t4, 2)), remE(i, 2))
 	})
-	b.emit(&Comment{Text: "Store this thread's part of the tile."})
-	b.emit(loop("i", bn/2, store))
-	return err
 }
 
 // wgCopySteps emits the steps along K of the warpgroup template with asynchronous copies

@@ -1,6 +1,12 @@
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
 // contract tensor core: block 64x64x32, 2x2 warps of 32x32, 3 stages, A K-major, B K-major
+// tiles stored in 16-byte chunks through shared memory
+
+// xb_pack_f16x2 packs two values of the storage type (exact: they are of the type already).
+__device__ inline unsigned xb_pack_f16x2(float lo, float hi) {
+    return (unsigned)__float2half_rn(lo).x | ((unsigned)__float2half_rn(hi).x << 16);
+}
 
 #ifndef XB_EMULATED_INTRINSICS
 __device__ __forceinline__ void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) {
@@ -126,11 +132,15 @@ extern "C" __global__ void __launch_bounds__(128) kernel(__half* __restrict__ ds
     }
     const int g = lane / 4;
     const int t4 = lane % 4;
-    // Finish and store this thread's part of the tile.
+    // Stage the tile in shared memory once every warp is done with the stages, then store it in 16-byte chunks of its rows.
+    xb_cp_async_wait<0>();
+    __syncthreads();
     #pragma unroll
-    for (int i = 0; i < 32; i++) {
-        const int row = row0 + (wrow + i / 16 * 16 + (g + i % 4 / 2 * 8));
-        const int col = col0 + (wcol + i / 4 % 4 * 8 + (t4 * 2 + i % 4 % 2));
+    for (int i = 0; i < 32; i += 2) {
+        const int sr = wrow + i / 16 * 16 + (g + i % 4 / 2 * 8);
+        const int sc = wcol + i / 4 % 4 * 8 + (t4 * 2 + i % 4 % 2);
+        const int row = row0 + sr;
+        const int col = col0 + sc;
         if (row < 96 && col < 80) {
             const int pos = (batch * 96 + row) * 80 + col;
             const float v0 = __half2float(__float2half_rn(acc[i]));
@@ -138,7 +148,24 @@ extern "C" __global__ void __launch_bounds__(128) kernel(__half* __restrict__ ds
             const float v1 = __half2float(src2[o2]);
             const float v2 = __half2float(__float2half_rn(v0 + v1));
             const float v3 = __half2float(__float2half_rn(isnan(v2) ? v2 : fmaxf(v2, 0.0f)));
-            dst[pos] = __float2half_rn(v3);
+            const float v4 = __half2float(__float2half_rn(acc[i + 1]));
+            const int on2 = (pos + 1) % 80;
+            const float v5 = __half2float(src2[on2]);
+            const float v6 = __half2float(__float2half_rn(v4 + v5));
+            const float v7 = __half2float(__float2half_rn(isnan(v6) ? v6 : fmaxf(v6, 0.0f)));
+            tiles[sr * 36 + sc / 2] = xb_pack_f16x2(v3, v7);
+        }
+    }
+    __syncthreads();
+    #pragma unroll
+    for (int ol0 = 0; ol0 < 512; ol0 += 128) {
+        const int ol = tid + ol0;
+        const int orow = ol / 8;
+        const int ochunk = ol % 8;
+        const int grow = row0 + orow;
+        const int gcol = col0 + ochunk * 8;
+        if (grow < 96 && gcol < 80) {
+            *reinterpret_cast<uint4*>(&dst[(batch * 96 + grow) * 80 + gcol]) = *reinterpret_cast<const uint4*>(&tiles[orow * 36 + ochunk * 4]);
         }
     }
 }
