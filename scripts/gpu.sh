@@ -13,8 +13,9 @@
 #                          the conformance suite on cuda:0 and on JAX's CUDA PJRT plugin (its
 #                          matmul, reduce, fused and nn families), the
 #                          go test benchmarks (crossbar vs cuBLAS, copy/triad vs memcpy) and
-#                          the bench suites stream and cublas (JSON lines, written as measured).
-#                          Logs go to $OUT (default ./out), one per step, with summary.txt
+#                          the bench suites stream and cublas (JSON lines, written as measured),
+#                          and last the conformance suite's matmul family under
+#                          compute-sanitizer's memcheck. Logs go to $OUT (default ./out), one per step, with summary.txt
 #                          listing each step's status and duration.
 #
 # The test binaries read testdata/ relative to their package, so each runs from its package
@@ -24,7 +25,8 @@
 # are used. The step timeouts (seconds) can be changed through the environment:
 # T_CUDA_TESTS (50), T_CONFORMANCE (120), T_PJRT (80), T_GOBENCH (100), T_BENCH (110),
 # T_MMA_SYNC (45: the cubes again with CROSSBAR_CUDA_WGMMA=off), T_NO_TMA (40: the cubes
-# again with CROSSBAR_CUDA_TMA=off); the defaults keep the whole run under nine minutes,
+# again with CROSSBAR_CUDA_TMA=off), T_SANITIZER (60: the matmul family of the conformance
+# suite under compute-sanitizer's memcheck, last); the defaults keep the whole run under nine minutes,
 # and far less when steps end early. Should the conformance run fail, it is run again
 # without tensor copies (CROSSBAR_CUDA_TMA=off), then without warpgroup MMAs
 # (CROSSBAR_CUDA_WGMMA=off), and the first setting that passes is kept for the rest.
@@ -192,6 +194,18 @@ run() {
     t=${T_NO_TMA:-40}
     CROSSBAR_CUDA_TMA=off step bench-no-tma "$t" . "$root/.dev/bench" -device cuda:0 -suite cublas -deepbench none \
       -reps 3 -json -timeout "$((t - 10))s" -v
+  fi
+  # Last, in what time is left: the conformance suite's matmul family under
+  # compute-sanitizer's memcheck, which reports any access of a kernel outside its
+  # buffers or its shared memory (the tiles' chunk stores, tensor copies, split K).
+  local sanitizer
+  sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+  if [ -n "$sanitizer" ]; then
+    t=${T_SANITIZER:-60}
+    step memcheck "$t" backend_cuda "$sanitizer" --tool memcheck --error-exitcode 99 --print-limit 20 \
+      "$root/.dev/cuda.test" -test.v -test.timeout "$((t - 5))s" -test.run '^TestConformance$/^(collect|suite)$/^matmul$'
+  else
+    echo "== memcheck: skipped, no compute-sanitizer" | tee -a "$OUT/summary.txt"
   fi
   # Optional (T_TUNE seconds): tune the cubes' tiles in each dtype into a cache under $OUT,
   # then measure the cubes again with the tuned tiles.
