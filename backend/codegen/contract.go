@@ -261,12 +261,22 @@ func spreadPiece(o Options, n int) int {
 func (b *builder) storeProduct(ct contraction, bz, row, col, acc *Expr) error {
 	var err error
 	then := b.block(func() {
-		pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
+		pos := b.named("pos", b.outputAt(ct, bz, row, col))
 		core := b.let("v", b.narrow(acc, ct.dt, graph.OpSum))
 		err = b.epilogue(pos, core)
 	})
-	b.emit(&If{Cond: Bin(OLAnd, Bin(OLt, row, b.iconst(ct.m)), Bin(OLt, col, b.iconst(ct.n))), Then: then})
+	b.emit(&If{Cond: b.insideOutput(ct, row, col), Then: then})
 	return err
+}
+
+// outputAt is the position of output (row, col) of batch bz in the output buffer.
+func (b *builder) outputAt(ct contraction, bz, row, col *Expr) *Expr {
+	return addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col)
+}
+
+// insideOutput says whether output (row, col) lies inside the M × N matrix.
+func (b *builder) insideOutput(ct contraction, row, col *Expr) *Expr {
+	return Bin(OLAnd, Bin(OLt, row, b.iconst(ct.m)), Bin(OLt, col, b.iconst(ct.n)))
 }
 
 // tileMode says where tileLoad takes the elements from and puts them.

@@ -361,9 +361,6 @@ func (b *builder) tcStore(ct contraction, bz, row0, col0 *Expr, bm, bn, accs, th
 	loop := func(v string, n, step int, body []Stmt) *For {
 		return &For{Var: v, Type: I32, Start: i32(0), End: i32(n), Step: i32(step), Body: body, Unroll: true}
 	}
-	inside := func(row, col *Expr) *Expr {
-		return Bin(OLAnd, Bin(OLt, row, b.iconst(ct.m)), Bin(OLt, col, b.iconst(ct.n)))
-	}
 	pitch := bn/2 + 4 // 32-bit words a row of the staged tile
 	out := b.p.Params[0].DType
 	if (out != graph.Float16 && out != graph.BFloat16) || bm*pitch*4 > shared {
@@ -399,7 +396,7 @@ func (b *builder) tcStore(ct contraction, bz, row0, col0 *Expr, bm, bn, accs, th
 		r, c = b.named("sr", r), b.named("sc", c)
 		row, col := b.named("row", addE(row0, Cast(r, b.idx))), b.named("col", addE(col0, Cast(c, b.idx)))
 		then := b.block(func() {
-			pos := b.named("pos", addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col))
+			pos := b.named("pos", b.outputAt(ct, bz, row, col))
 			value := func(j int) *Expr {
 				core := b.let("v", b.narrow(Index("acc", T(F32), addE(iv, i32(j))), ct.dt, graph.OpSum))
 				v, e := b.epilogueValue(addE(pos, b.iconst(j)), core, []string{"o", "on"}[j])
@@ -421,19 +418,19 @@ func (b *builder) tcStore(ct contraction, bz, row0, col0 *Expr, bm, bn, accs, th
 			}
 			b.emit(&Assign{Name: "tiles", Index: addE(mulE(r, pitch), divE(c, 2)), Value: Call(pack, U32, v0, v1)})
 		})
-		b.emit(&If{Cond: inside(row, col), Then: then})
+		b.emit(&If{Cond: b.insideOutput(ct, row, col), Then: then})
 	})
 	b.emit(loop("i", accs, 2, put))
 	b.emit(&Barrier{})
 	b.tcRounds(tcTile{rows: bm, chunks: bn / w}, "o", threads, tid, func(r, c, _ *Expr) {
 		row, col := b.named("grow", addE(row0, Cast(r, b.idx))), b.named("gcol", addE(col0, Cast(mulE(c, w), b.idx)))
-		pos := addE(mulE(addE(mulE(bz, ct.m), row), ct.n), col)
+		pos := b.outputAt(ct, bz, row, col)
 		// Chunk c of row r: at word r*pitch + c*w/2, or for single values, in half c%2 of one.
 		word, off := addE(mulE(r, pitch), mulE(c, w/2)), i32(0)
 		if w == 1 {
 			word, off = addE(mulE(r, pitch), divE(c, 2)), mulE(remE(c, 2), 2)
 		}
-		b.emit(&If{Cond: inside(row, col), Then: []Stmt{&Intrinsic{Op: IStoreChunk, Imm: 2 * w, Args: []*Expr{
+		b.emit(&If{Cond: b.insideOutput(ct, row, col), Then: []Stmt{&Intrinsic{Op: IStoreChunk, Imm: 2 * w, Args: []*Expr{
 			Addr(Load(0, T(ComputeType(out)), pos)), Addr(Index("tiles", T(U32), word)), off,
 		}}}})
 	})
