@@ -131,6 +131,79 @@ func TestUnavailable(t *testing.T) {
 	}
 }
 
+// TestRealDriverLibrary loads a real libcuda.so.1, the one CROSSBAR_TEST_LIBCUDA names
+// (scripts/test.sh unpacks Debian's libcuda1 for it), in a child process: every entry
+// point binds by the name the backend uses, tensor maps included; the driver names the
+// CUresults that the backend maps to its sentinels as the backend expects; and, where the
+// machine has no GPU, Open("cuda") fails at cuInit with ErrUnavailable and the driver's
+// own name for the failure. It skips without CROSSBAR_TEST_LIBCUDA.
+func TestRealDriverLibrary(t *testing.T) {
+	lib := os.Getenv("CROSSBAR_TEST_LIBCUDA")
+	if lib == "" {
+		t.Skip("CROSSBAR_TEST_LIBCUDA does not name a libcuda.so.1")
+	}
+	if os.Getenv("CROSSBAR_CUDA_REAL_CHILD") == "1" {
+		realDriverChild(t, lib)
+		return
+	}
+	if os.Getenv("CROSSBAR_TEST_EMULATED") != "" {
+		t.Skip("child processes are left to the native run")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRealDriverLibrary$", "-test.v")
+	cmd.Env = append(os.Environ(), "CROSSBAR_CUDA_REAL_CHILD=1", "CROSSBAR_CUDA_LIB="+lib)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	t.Logf("child:\n%s", out)
+}
+
+func realDriverChild(t *testing.T, lib string) {
+	h, path, err := openLib("CROSSBAR_CUDA_LIB", "libcuda.so.1")
+	if err != nil {
+		t.Fatalf("openLib(%s): %v", lib, err)
+	}
+	d := &driverAPI{path: path}
+	if err := bind(h, path, d.symbols()); err != nil {
+		t.Fatalf("binding the driver's entry points: %v", err)
+	}
+	if err := d.driverGetVersion(&d.version); err != 0 {
+		t.Fatalf("cuDriverGetVersion: %d", err)
+	}
+	t.Logf("%s: CUDA %s", path, d.Version())
+	if d.version >= 12000 {
+		if err := bind(h, path, map[string]any{"cuTensorMapEncodeTiled": &d.tensorMapEncodeTiled}); err != nil {
+			t.Errorf("a CUDA %s driver without tensor maps: %v", d.Version(), err)
+		}
+	}
+	for r, want := range map[cuResult]string{
+		cudaErrorOutOfMemory:    "CUDA_ERROR_OUT_OF_MEMORY",
+		cudaErrorNoDevice:       "CUDA_ERROR_NO_DEVICE",
+		cudaErrorInvalidImage:   "CUDA_ERROR_INVALID_IMAGE",
+		cudaErrorNoBinaryGPU:    "CUDA_ERROR_NO_BINARY_FOR_GPU",
+		cudaErrorInvalidPTX:     "CUDA_ERROR_INVALID_PTX",
+		cudaErrorUnsupportedPTX: "CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
+		cudaErrorJITNotFound:    "CUDA_ERROR_JIT_COMPILER_NOT_FOUND",
+		cudaErrorLaunchFirst:    "CUDA_ERROR_ILLEGAL_ADDRESS",
+		719:                     "CUDA_ERROR_LAUNCH_FAILED",
+	} {
+		var name *byte
+		if e := d.getErrorName(r, &name); e != 0 || cString(name) != want {
+			t.Errorf("cuGetErrorName(%d) = %q (result %d), the backend takes it for %s", r, cString(name), e, want)
+		}
+	}
+	if r := d.init(0); r == 0 {
+		t.Logf("cuInit succeeded: this machine has a GPU")
+		return
+	}
+	_, err = backend.Open("cuda")
+	if !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), path) ||
+		!strings.Contains(err.Error(), "cuInit: CUDA_ERROR_") {
+		t.Fatalf("Open(cuda) with a driver but no GPU: %v, want ErrUnavailable naming %s and cuInit's CUresult", err, path)
+	}
+	t.Logf("Open(cuda): %v", err)
+}
+
 // TestRelativeLibPath checks that a relative CROSSBAR_CUDA_LIB is refused: nothing is
 // loaded from the working directory.
 func TestRelativeLibPath(t *testing.T) {

@@ -111,43 +111,7 @@ func loadDriver() (*driverAPI, error) {
 			return
 		}
 		d := &driverAPI{path: path}
-		err = bind(h, path, map[string]any{
-			"cuInit":                       &d.init,
-			"cuDriverGetVersion":           &d.driverGetVersion,
-			"cuGetErrorString":             &d.getErrorString,
-			"cuGetErrorName":               &d.getErrorName,
-			"cuDeviceGetCount":             &d.deviceGetCount,
-			"cuDeviceGet":                  &d.deviceGet,
-			"cuDeviceGetName":              &d.deviceGetName,
-			"cuDeviceGetAttribute":         &d.deviceGetAttr,
-			"cuDeviceTotalMem_v2":          &d.deviceTotalMem,
-			"cuDevicePrimaryCtxRetain":     &d.primaryCtxRetain,
-			"cuDevicePrimaryCtxRelease_v2": &d.primaryCtxRelease,
-			"cuCtxPushCurrent_v2":          &d.ctxPushCurrent,
-			"cuCtxPopCurrent_v2":           &d.ctxPopCurrent,
-			"cuMemAlloc_v2":                &d.memAlloc,
-			"cuMemFree_v2":                 &d.memFree,
-			"cuMemAllocHost_v2":            &d.memAllocHost,
-			"cuMemFreeHost":                &d.memFreeHost,
-			"cuMemcpyHtoDAsync_v2":         &d.memcpyHtoDAsync,
-			"cuMemcpyDtoHAsync_v2":         &d.memcpyDtoHAsync,
-			"cuMemcpyDtoDAsync_v2":         &d.memcpyDtoDAsync,
-			"cuMemsetD32Async":             &d.memsetD32Async,
-			"cuModuleLoadData":             &d.moduleLoadData,
-			"cuModuleUnload":               &d.moduleUnload,
-			"cuModuleGetFunction":          &d.moduleGetFunction,
-			"cuLaunchKernel":               &d.launchKernel,
-			"cuFuncSetAttribute":           &d.funcSetAttribute,
-			"cuStreamCreate":               &d.streamCreate,
-			"cuStreamDestroy_v2":           &d.streamDestroy,
-			"cuStreamSynchronize":          &d.streamSynchronize,
-			"cuEventCreate":                &d.eventCreate,
-			"cuEventRecord":                &d.eventRecord,
-			"cuEventSynchronize":           &d.eventSynchronize,
-			"cuEventElapsedTime":           &d.eventElapsedTime,
-			"cuEventDestroy_v2":            &d.eventDestroy,
-		})
-		if err != nil {
+		if err := bind(h, path, d.symbols()); err != nil {
 			driverErr = fmt.Errorf("CUDA driver: %v", err)
 			return
 		}
@@ -163,6 +127,46 @@ func loadDriver() (*driverAPI, error) {
 		driverLib = d
 	})
 	return driverLib, driverErr
+}
+
+// symbols maps each required entry point's name in libcuda to the field it is bound to.
+func (d *driverAPI) symbols() map[string]any {
+	return map[string]any{
+		"cuInit":                       &d.init,
+		"cuDriverGetVersion":           &d.driverGetVersion,
+		"cuGetErrorString":             &d.getErrorString,
+		"cuGetErrorName":               &d.getErrorName,
+		"cuDeviceGetCount":             &d.deviceGetCount,
+		"cuDeviceGet":                  &d.deviceGet,
+		"cuDeviceGetName":              &d.deviceGetName,
+		"cuDeviceGetAttribute":         &d.deviceGetAttr,
+		"cuDeviceTotalMem_v2":          &d.deviceTotalMem,
+		"cuDevicePrimaryCtxRetain":     &d.primaryCtxRetain,
+		"cuDevicePrimaryCtxRelease_v2": &d.primaryCtxRelease,
+		"cuCtxPushCurrent_v2":          &d.ctxPushCurrent,
+		"cuCtxPopCurrent_v2":           &d.ctxPopCurrent,
+		"cuMemAlloc_v2":                &d.memAlloc,
+		"cuMemFree_v2":                 &d.memFree,
+		"cuMemAllocHost_v2":            &d.memAllocHost,
+		"cuMemFreeHost":                &d.memFreeHost,
+		"cuMemcpyHtoDAsync_v2":         &d.memcpyHtoDAsync,
+		"cuMemcpyDtoHAsync_v2":         &d.memcpyDtoHAsync,
+		"cuMemcpyDtoDAsync_v2":         &d.memcpyDtoDAsync,
+		"cuMemsetD32Async":             &d.memsetD32Async,
+		"cuModuleLoadData":             &d.moduleLoadData,
+		"cuModuleUnload":               &d.moduleUnload,
+		"cuModuleGetFunction":          &d.moduleGetFunction,
+		"cuLaunchKernel":               &d.launchKernel,
+		"cuFuncSetAttribute":           &d.funcSetAttribute,
+		"cuStreamCreate":               &d.streamCreate,
+		"cuStreamDestroy_v2":           &d.streamDestroy,
+		"cuStreamSynchronize":          &d.streamSynchronize,
+		"cuEventCreate":                &d.eventCreate,
+		"cuEventRecord":                &d.eventRecord,
+		"cuEventSynchronize":           &d.eventSynchronize,
+		"cuEventElapsedTime":           &d.eventElapsedTime,
+		"cuEventDestroy_v2":            &d.eventDestroy,
+	}
 }
 
 func (d *driverAPI) errString(r cuResult) string {

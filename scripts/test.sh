@@ -60,33 +60,49 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   fi
 fi
 
+# with_debian SUITE: a private apt configuration for the non-free component of Debian SUITE,
+# in a new temporary folder $apt_tmp (the system's sources are untouched); apt_opts selects
+# it. Its package lists are fetched.
+with_debian() {
+  apt_tmp=$(mktemp -d)
+  mkdir -p "$apt_tmp/parts" "$apt_tmp/lists/partial" "$apt_tmp/cache/archives/partial" "$apt_tmp/debs"
+  : >"$apt_tmp/sources.list"
+  printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$1" >"$apt_tmp/parts/$1.sources"
+  apt_opts=(-o Dir::Etc::SourceList="$apt_tmp/sources.list" -o Dir::Etc::SourceParts="$apt_tmp/parts"
+    -o Dir::State::Lists="$apt_tmp/lists" -o Dir::Cache="$apt_tmp/cache" -o APT::Sandbox::User="$(id -un)")
+  apt-get "${apt_opts[@]}" update -qq
+}
+
+# unpack_debs DIR PKG...: downloads the packages through with_debian's configuration and
+# unpacks them into DIR, without installing them, so that nothing enters the system.
+unpack_debs() {
+  local dir=$1 deb
+  shift
+  (cd "$apt_tmp/debs" && apt-get "${apt_opts[@]}" download -qq "$@") || return 1
+  mkdir -p "$dir"
+  for deb in "$apt_tmp"/debs/*.deb; do dpkg -x "$deb" "$dir"; done
+}
+
+can_fetch_debs() {
+  [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && command -v apt-get >/dev/null 2>&1
+}
+
 # backend_cuda: NVRTC 12 as well, whose ptxas assembles the sm_90a kernels (warpgroup MMAs,
 # tensor copies) that NVRTC 11.8 only turns into PTX, and reports each kernel's registers and
-# spills. Debian 13 (trixie) ships it in non-free as libnvrtc12 (NVRTC 12.4); it is unpacked
-# into a cache folder, not installed, so that nothing of another release enters the system.
+# spills. Debian 13 (trixie) ships it in non-free as libnvrtc12 (NVRTC 12.4).
 nvrtc12_dir=${CROSSBAR_NVRTC12_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/crossbar/nvrtc12}
 nvrtc12_lib=$nvrtc12_dir/usr/lib/x86_64-linux-gnu/libnvrtc.so.12
 fetch_nvrtc12() {
   [ -e "$nvrtc12_lib" ] && return 0
-  [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && command -v apt-get >/dev/null 2>&1 || return 1
-  local tmp
-  tmp=$(mktemp -d)
-  mkdir -p "$tmp/parts" "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs"
-  : >"$tmp/sources.list"
-  printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-    >"$tmp/parts/trixie.sources"
-  local apt=(-o Dir::Etc::SourceList="$tmp/sources.list" -o Dir::Etc::SourceParts="$tmp/parts"
-    -o Dir::State::Lists="$tmp/lists" -o Dir::Cache="$tmp/cache" -o APT::Sandbox::User="$(id -un)")
+  can_fetch_debs || return 1
   local builtins ok=0
-  if apt-get "${apt[@]}" update -qq &&
-    builtins=$(apt-cache "${apt[@]}" depends libnvrtc12 | awk '/Depends: libnvrtc-builtins/ {print $2; exit}') &&
-    [ -n "$builtins" ] &&
-    (cd "$tmp/debs" && apt-get "${apt[@]}" download -qq libnvrtc12 "$builtins"); then
-    mkdir -p "$nvrtc12_dir"
-    for deb in "$tmp"/debs/*.deb; do dpkg -x "$deb" "$nvrtc12_dir"; done
+  if with_debian trixie &&
+    builtins=$(apt-cache "${apt_opts[@]}" depends libnvrtc12 | awk '/Depends: libnvrtc-builtins/ {print $2; exit}') &&
+    [ -n "$builtins" ] && unpack_debs "$nvrtc12_dir" libnvrtc12 "$builtins"; then
     [ -e "$nvrtc12_lib" ] && ok=1
   fi
-  rm -rf "$tmp"
+  rm -rf "$apt_tmp"
   [ "$ok" = 1 ]
 }
 if fetch_nvrtc12; then
@@ -94,6 +110,27 @@ if fetch_nvrtc12; then
 else
   have_nvrtc12=false
   echo "NVRTC 12 (Debian trixie's libnvrtc12) could not be fetched into $nvrtc12_dir" >&2
+  if [ "${CI:-}" = true ]; then exit 1; fi
+fi
+
+# backend_cuda: the real driver library (Debian 12's libcuda1, CUDA 12.2), whose entry
+# points, error names and cuInit failure without a GPU TestRealDriverLibrary checks.
+libcuda_dir=${CROSSBAR_LIBCUDA_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/crossbar/libcuda1}
+libcuda_lib=$libcuda_dir/usr/lib/x86_64-linux-gnu/nvidia/current/libcuda.so.1
+fetch_libcuda() {
+  [ -e "$libcuda_lib" ] && return 0
+  can_fetch_debs || return 1
+  local ok=0
+  if with_debian bookworm && unpack_debs "$libcuda_dir" libcuda1; then
+    [ -e "$libcuda_lib" ] && ok=1
+  fi
+  rm -rf "$apt_tmp"
+  [ "$ok" = 1 ]
+}
+if fetch_libcuda; then
+  export CROSSBAR_TEST_LIBCUDA=$libcuda_lib
+else
+  echo "the CUDA driver library (Debian bookworm's libcuda1) could not be fetched into $libcuda_dir" >&2
   if [ "${CI:-}" = true ]; then exit 1; fi
 fi
 
