@@ -176,7 +176,7 @@ func realDriverChild(t *testing.T, lib string) {
 			t.Errorf("a CUDA %s driver without tensor maps: %v", d.Version(), err)
 		}
 	}
-	for r, want := range map[cuResult]string{
+	names := map[cuResult]string{
 		cudaErrorOutOfMemory:    "CUDA_ERROR_OUT_OF_MEMORY",
 		cudaErrorNoDevice:       "CUDA_ERROR_NO_DEVICE",
 		cudaErrorInvalidImage:   "CUDA_ERROR_INVALID_IMAGE",
@@ -184,9 +184,11 @@ func realDriverChild(t *testing.T, lib string) {
 		cudaErrorInvalidPTX:     "CUDA_ERROR_INVALID_PTX",
 		cudaErrorUnsupportedPTX: "CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
 		cudaErrorJITNotFound:    "CUDA_ERROR_JIT_COMPILER_NOT_FOUND",
-		cudaErrorLaunchFirst:    "CUDA_ERROR_ILLEGAL_ADDRESS",
-		719:                     "CUDA_ERROR_LAUNCH_FAILED",
-	} {
+	}
+	for r, name := range launchErrors {
+		names[r] = name
+	}
+	for r, want := range names {
 		var name *byte
 		if e := d.getErrorName(r, &name); e != 0 || cString(name) != want {
 			t.Errorf("cuGetErrorName(%d) = %q (result %d), the backend takes it for %s", r, cString(name), e, want)

@@ -21,9 +21,25 @@ const (
 	cudaErrorInvalidPTX     cuResult = 218
 	cudaErrorUnsupportedPTX cuResult = 222
 	cudaErrorJITNotFound    cuResult = 221
-	cudaErrorLaunchFirst    cuResult = 700 // CUDA_ERROR_ILLEGAL_ADDRESS ..
-	cudaErrorLaunchLast     cuResult = 720 // .. CUDA_ERROR_LAUNCH_FAILED (719) and its kin
 )
+
+// launchErrors are the CUresults of a kernel that failed, by the driver's names for them
+// (which TestRealDriverLibrary checks). The codes among them that are not in this set
+// (704-709, 711-713) are about peer access, registered host memory and destroyed contexts.
+var launchErrors = map[cuResult]string{
+	700: "CUDA_ERROR_ILLEGAL_ADDRESS",
+	701: "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES",
+	702: "CUDA_ERROR_LAUNCH_TIMEOUT",
+	703: "CUDA_ERROR_LAUNCH_INCOMPATIBLE_TEXTURING",
+	710: "CUDA_ERROR_ASSERT",
+	714: "CUDA_ERROR_HARDWARE_STACK_ERROR",
+	715: "CUDA_ERROR_ILLEGAL_INSTRUCTION",
+	716: "CUDA_ERROR_MISALIGNED_ADDRESS",
+	717: "CUDA_ERROR_INVALID_ADDRESS_SPACE",
+	718: "CUDA_ERROR_INVALID_PC",
+	719: "CUDA_ERROR_LAUNCH_FAILED",
+	720: "CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE",
+}
 
 // Device attributes (CUdevice_attribute).
 const (
@@ -195,7 +211,7 @@ func (d *driverAPI) check(what string, r cuResult) error {
 	case r == cudaErrorInvalidImage || r == cudaErrorNoBinaryGPU || r == cudaErrorInvalidPTX ||
 		r == cudaErrorUnsupportedPTX || r == cudaErrorJITNotFound:
 		sentinel = backend.ErrCompile
-	case r >= cudaErrorLaunchFirst && r <= cudaErrorLaunchLast:
+	case launchErrors[r] != "":
 		sentinel = backend.ErrLaunch
 	default:
 		sentinel = errCUDA

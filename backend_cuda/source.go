@@ -115,14 +115,18 @@ func (a Arch) Target() codegen.Target {
 func TypicalArch(cc int) Arch {
 	optIn := 0
 	switch {
+	case cc >= 120:
+		optIn = 99 << 10
 	case cc >= 90:
 		optIn = 227 << 10
 	case cc == 80 || cc == 87:
 		optIn = 163 << 10
 	case cc >= 86:
 		optIn = 99 << 10
-	case cc >= 70:
+	case cc == 75:
 		optIn = 64 << 10
+	case cc >= 70:
+		optIn = 96 << 10
 	}
 	return Arch{CC: cc, MaxThreads: 1024, SharedMemory: 48 << 10, SharedOptIn: optIn, MaxGrid: [3]int{1<<31 - 1, 65535, 65535}, WarpSize: 32}
 }
