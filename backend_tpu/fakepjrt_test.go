@@ -55,7 +55,11 @@ func newFakePJRT(t *testing.T) (*fakePJRT, *api) {
 		data: map[unsafe.Pointer][]byte{}, fail: map[string]int{}, codes: map[unsafe.Pointer]int{}, outputs: 1}
 	f.devices = []unsafe.Pointer{f.handle("device"), f.handle("device")}
 	fakeCur = f
-	a := &api{path: "fake", table: unsafe.Pointer(&fakeTable), size: unsafe.Sizeof(fakeTable)}
+	hdr := fakeTable.hdr
+	a := &api{path: "fake", table: unsafe.Pointer(&fakeTable), size: hdr.structSize, major: int(hdr.version.major), minor: int(hdr.version.minor)}
+	if err := checkAPIVersion(a.major, a.minor, a.size); err != nil {
+		t.Fatalf("the fake plugin's table: %v", err)
+	}
 	return f, a
 }
 
@@ -138,6 +142,7 @@ func fakeFn[T any](fn func(f *fakePJRT, a *T) unsafe.Pointer) uintptr {
 
 func installFakeTable() {
 	fakeTable.hdr.structSize = unsafe.Sizeof(fakeTable)
+	fakeTable.hdr.version.minor = 114 // the header the structs follow
 	fns := &fakeTable.fns
 	fns[fnErrorDestroy] = fakeFn(func(f *fakePJRT, a *errorDestroyArgs) unsafe.Pointer {
 		f.destroy(a.err)

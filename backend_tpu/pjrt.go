@@ -9,10 +9,14 @@ package backend_tpu
 // compatible with older callers. The Go structs below mirror the header field by field for
 // 64-bit platforms; the sizes are computed from them, never hard-coded.
 //
-// Without a plugin, the calls past dlopen run against a fake plugin written in Go
-// (fakepjrt_test.go), which checks the objects handed out are destroyed but cannot check
-// the layouts against a real one. It follows the header of openxla/xla at PJRT_API_MINOR 33;
-// the fields used exist since minor 30 at least.
+// The structs follow the header of openxla/xla at PJRT_API_MINOR 114 (the same since 112
+// for the structs used here). Plugins accept a struct_size at least as large as their own
+// from minor 34 on, and the function table has its present order from minor 57 on (0.56
+// had one entry more before PJRT_Buffer_ToHostBuffer), so plugins older than 0.57 are
+// refused (checkAPIVersion). Without a plugin, the calls past dlopen run against a fake
+// plugin written in Go (fakepjrt_test.go), which checks the objects handed out are
+// destroyed; the layouts, indices and enum values are pinned against the header by
+// TestStructSizes and TestHeaderValues.
 
 import (
 	"fmt"
@@ -337,13 +341,26 @@ func loadAPI(path string) (*api, error) {
 	table := *(*unsafe.Pointer)(unsafe.Pointer(&r1))
 	hdr := (*apiHeader)(table)
 	a := &api{path: path, table: table, size: hdr.structSize, major: int(hdr.version.major), minor: int(hdr.version.minor)}
-	if a.major != 0 {
-		return nil, fmt.Errorf("PJRT API version %d.%d; crossbar speaks 0.x", a.major, a.minor)
-	}
-	if need := apiFnBase + 8*(fnBufferToHostBuffer+1); a.size < need {
-		return nil, fmt.Errorf("PJRT_Api of %d bytes is too old (need %d)", a.size, need)
+	if err := checkAPIVersion(a.major, a.minor, a.size); err != nil {
+		return nil, err
 	}
 	return a, nil
+}
+
+// minAPIMinor is the oldest PJRT_API_MINOR whose function table has the indices above.
+const minAPIMinor = 57
+
+// checkAPIVersion refuses a plugin whose function table this package cannot index: another
+// major version, a minor version before minAPIMinor, or a table too short for the
+// functions used.
+func checkAPIVersion(major, minor int, size uintptr) error {
+	if major != 0 || minor < minAPIMinor {
+		return fmt.Errorf("PJRT API version %d.%d; crossbar speaks 0.%d and later 0.x (JAX 0.4.36 and later)", major, minor, minAPIMinor)
+	}
+	if need := apiFnBase + 8*(fnBufferToHostBuffer+1); size < need {
+		return fmt.Errorf("PJRT_Api of %d bytes at version 0.%d is too short (need %d)", size, minor, need)
+	}
+	return nil
 }
 
 // fn returns the function pointer at index i, or 0 if the plugin's table is shorter.

@@ -72,6 +72,96 @@ func TestStructSizes(t *testing.T) {
 	}
 }
 
+// TestHeaderValues pins what the fake plugin shares with the code and so cannot check: the
+// PJRT_Api header's layout, the function indices (PJRT_API_MINOR 57 to 114) and the enum
+// values, as pjrt_c_api.h gives them; and checkAPIVersion's refusals.
+func TestHeaderValues(t *testing.T) {
+	var hdr apiHeader
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"PJRT_Api_Version.major_version", unsafe.Offsetof(hdr.version) + unsafe.Offsetof(hdr.version.major), 32},
+		{"PJRT_Api_Version.minor_version", unsafe.Offsetof(hdr.version) + unsafe.Offsetof(hdr.version.minor), 36},
+		{"the first function of PJRT_Api", apiFnBase, 40},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s at %d, want %d", c.name, c.got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name      string
+		got, want int
+	}{
+		{"PJRT_Error_Destroy", fnErrorDestroy, 0},
+		{"PJRT_Error_Message", fnErrorMessage, 1},
+		{"PJRT_Error_GetCode", fnErrorGetCode, 2},
+		{"PJRT_Plugin_Initialize", fnPluginInitialize, 3},
+		{"PJRT_Plugin_Attributes", fnPluginAttributes, 4},
+		{"PJRT_Event_Destroy", fnEventDestroy, 5},
+		{"PJRT_Event_IsReady", fnEventIsReady, 6},
+		{"PJRT_Event_Error", fnEventError, 7},
+		{"PJRT_Event_Await", fnEventAwait, 8},
+		{"PJRT_Client_Create", fnClientCreate, 10},
+		{"PJRT_Client_Destroy", fnClientDestroy, 11},
+		{"PJRT_Client_PlatformName", fnClientPlatformName, 12},
+		{"PJRT_Client_PlatformVersion", fnClientPlatformVersion, 14},
+		{"PJRT_Client_AddressableDevices", fnClientAddressableDevices, 16},
+		{"PJRT_Client_Compile", fnClientCompile, 20},
+		{"PJRT_Client_BufferFromHostBuffer", fnClientBufferFromHostBuffer, 22},
+		{"PJRT_DeviceDescription_Id", fnDeviceDescriptionID, 23},
+		{"PJRT_DeviceDescription_Attributes", fnDeviceDescriptionAttributes, 25},
+		{"PJRT_DeviceDescription_Kind", fnDeviceDescriptionKind, 26},
+		{"PJRT_DeviceDescription_ToString", fnDeviceDescriptionToString, 28},
+		{"PJRT_Device_GetDescription", fnDeviceGetDescription, 29},
+		{"PJRT_Executable_Destroy", fnExecutableDestroy, 40},
+		{"PJRT_Executable_NumOutputs", fnExecutableNumOutputs, 44},
+		{"PJRT_LoadedExecutable_Destroy", fnLoadedExecutableDestroy, 50},
+		{"PJRT_LoadedExecutable_GetExecutable", fnLoadedExecutableGetExecutable, 51},
+		{"PJRT_LoadedExecutable_Execute", fnLoadedExecutableExecute, 55},
+		{"PJRT_Buffer_Destroy", fnBufferDestroy, 58},
+		{"PJRT_Buffer_ToHostBuffer", fnBufferToHostBuffer, 70},
+		{"PJRT_Buffer_Type_PRED", bufPRED, 1},
+		{"PJRT_Buffer_Type_S32", bufS32, 4},
+		{"PJRT_Buffer_Type_S64", bufS64, 5},
+		{"PJRT_Buffer_Type_U8", bufU8, 6},
+		{"PJRT_Buffer_Type_F16", bufF16, 10},
+		{"PJRT_Buffer_Type_F32", bufF32, 11},
+		{"PJRT_Buffer_Type_F64", bufF64, 12},
+		{"PJRT_Buffer_Type_BF16", bufBF16, 13},
+		{"PJRT_NamedValue_kString", namedString, 0},
+		{"PJRT_NamedValue_kInt64", namedInt64, 1},
+		{"PJRT_NamedValue_kInt64List", namedInt64List, 2},
+		{"PJRT_NamedValue_kFloat", namedFloat, 3},
+		{"PJRT_NamedValue_kBool", namedBool, 4},
+		{"PJRT_HostBufferSemantics_kImmutableOnlyDuringCall", hostBufferImmutableOnlyDuringCall, 0},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		major, minor int
+		size         uintptr
+		ok           bool
+	}{
+		{0, 114, 1144, true},
+		{0, 57, 848, true},
+		{0, 56, 848, false}, // PJRT_Buffer_ToHostBuffer is at 71 there
+		{0, 38, 608, false},
+		{1, 0, 1144, false},
+		{0, 114, 600, false},
+	} {
+		err := checkAPIVersion(c.major, c.minor, c.size)
+		if (err == nil) != c.ok {
+			t.Errorf("checkAPIVersion(%d, %d, %d) = %v, want ok %v", c.major, c.minor, c.size, err, c.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "0.") {
+			t.Errorf("checkAPIVersion(%d, %d, %d): %v does not name the version", c.major, c.minor, c.size, err)
+		}
+	}
+}
+
 func TestCompileOptions(t *testing.T) {
 	// executable_build_options (field 3, 26 bytes) {
 	//   device_ordinal: -1, num_replicas: 1, num_partitions: 1,
