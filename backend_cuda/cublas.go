@@ -168,8 +168,16 @@ func (d *Device) BLAS() (*BLAS, error) {
 
 // Info names the library and its version, "cuBLAS 12.6.4 (/usr/lib/x86_64-linux-gnu/libcublas.so.12)".
 func (b *BLAS) Info() string {
-	v := b.version
-	return fmt.Sprintf("cuBLAS %d.%d.%d (%s)", v/10000, v%10000/100, v%100, b.api.path)
+	return fmt.Sprintf("cuBLAS %s (%s)", cublasVersion(b.version), b.api.path)
+}
+
+// cublasVersion spells CUBLAS_VERSION: major*10000 + minor*100 + patch since cuBLAS 11.9
+// (minors reached two digits), major*1000 + minor*100 + patch before.
+func cublasVersion(v int32) string {
+	if v < 100000 {
+		return fmt.Sprintf("%d.%d.%d", v/1000, v%1000/100, v%100)
+	}
+	return fmt.Sprintf("%d.%d.%d", v/10000, v%10000/100, v%100)
 }
 
 // Close destroys the handle; later calls return an error wrapping backend.ErrFreed.

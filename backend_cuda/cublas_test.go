@@ -43,6 +43,14 @@ func TestCUBLASUnavailable(t *testing.T) {
 	}
 }
 
+func TestCUBLASVersion(t *testing.T) {
+	for v, want := range map[int32]string{120604: "12.6.4", 130100: "13.1.0", 111103: "11.11.3", 11401: "11.4.1", 10201: "10.2.1"} {
+		if got := cublasVersion(v); got != want {
+			t.Errorf("cublasVersion(%d) = %s, want %s", v, got, want)
+		}
+	}
+}
+
 // TestFakeCUBLAS runs BLAS and CopyBuffer against testdata/fakecublas.c, a column-major
 // reference GEMM with cuBLAS's argument checks, on top of the fake driver, in a child
 // process: every transposition, odd sizes, each dtype, the argument errors, and a
