@@ -86,7 +86,9 @@
 // and TestEmuSplitK for split K, the blocks run in both orders; TestEmuRaster for the
 // bands of tiles); a fake libcuda and a fake libcublas exercise the bindings, contexts
 // from many goroutines, dynamic shared memory, the split-K workspace and the tuning
-// lookup.
+// lookup; and a real libcuda (Debian's libcuda1, in CI) binds every entry point, names
+// the error codes as the backend maps them and fails cuInit without a GPU
+// (TestRealDriverLibrary).
 // The device code (driver calls, copies, launches, timing) runs for real only on a machine
 // with an Nvidia GPU, where TestConformance runs the conformance suite on cuda:0 and
 // scripts/gpu.sh runs it with the benchmarks against cuBLAS.

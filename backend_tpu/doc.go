@@ -19,7 +19,8 @@
 // the plugins of installed Python packages (libtpu/libtpu.so and jax_plugins/*/xla_*_plugin.so
 // under python3's site-packages), then the standard library directories. With none, the
 // backends have no devices and their error wraps backend.ErrUnavailable and lists every path
-// tried. Clients are created without preallocation (the GPU plugins' "preallocate" option;
+// tried. Plugins of PJRT C API version 0.57 and later are used (JAX 0.4.36 and later); an older
+// one is listed among the paths tried with its version. Clients are created without preallocation (the GPU plugins' "preallocate" option;
 // plugins that do not know it get no options), so that listing the devices of a GPU does
 // not take 75% of its memory.
 //
