@@ -113,6 +113,9 @@ type Device struct {
 
 const pinnedBytes = 8 << 20
 
+// eventDisableTiming is CU_EVENT_DISABLE_TIMING: the events of staged copies only order.
+const eventDisableTiming = 0x2
+
 func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
 	d := &Device{drv: drv, nv: nv, index: index}
 	if err := drv.check("cuDeviceGet", drv.deviceGet(&d.dev, int32(index))); err != nil {
@@ -336,17 +339,7 @@ func (d *Device) CopyIn(dst backend.Buffer, src []byte) error {
 			runtime.KeepAlive(src)
 			return err
 		}
-		stage := unsafe.Slice((*byte)(d.pinned), d.pinSize)
-		for off := 0; off < len(src); off += d.pinSize {
-			n := copy(stage, src[off:])
-			if err := d.drv.check(what, d.drv.memcpyHtoDAsync(b.ptr+uint64(off), d.pinned, uintptr(n), d.stream)); err != nil {
-				return err
-			}
-			if err := d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return d.stageIn(b.ptr, src, what)
 	})
 }
 
@@ -372,19 +365,132 @@ func (d *Device) CopyOut(dst []byte, src backend.Buffer) error {
 			runtime.KeepAlive(dst)
 			return err
 		}
-		stage := unsafe.Slice((*byte)(d.pinned), d.pinSize)
-		for off := 0; off < len(dst); off += d.pinSize {
-			n := min(d.pinSize, len(dst)-off)
-			if err := d.drv.check(what, d.drv.memcpyDtoHAsync(d.pinned, b.ptr+uint64(off), uintptr(n), d.stream)); err != nil {
+		return d.stageOut(dst, b.ptr, what)
+	})
+}
+
+// The pinned staging memory is used in two halves: while the DMA engine moves one half,
+// the host fills (stageIn) or empties (stageOut) the other, so that a large copy takes
+// about the longer of the two rather than their sum. An event recorded after each DMA
+// tells when its half is free again (stageIn) or filled (stageOut).
+
+// stageHalf is half h of the pinned staging memory.
+func (d *Device) stageHalf(h int) []byte {
+	half := d.pinSize / 2
+	return unsafe.Slice((*byte)(unsafe.Add(d.pinned, h*half)), half)
+}
+
+// copyEvents creates the two events of a staged copy; release destroys those created.
+func (d *Device) copyEvents() (ev [2]uintptr, release func(), err error) {
+	release = func() {
+		for _, e := range ev {
+			if e != 0 {
+				d.drv.eventDestroy(e)
+			}
+		}
+	}
+	for i := range ev {
+		if err := d.drv.check("cuEventCreate", d.drv.eventCreate(&ev[i], eventDisableTiming)); err != nil {
+			release()
+			return ev, nil, err
+		}
+	}
+	return ev, release, nil
+}
+
+// stageIn copies src to the device memory at ptr through the staging halves and waits for
+// the copy to end. The caller holds the context; what names the copy in errors.
+func (d *Device) stageIn(ptr uint64, src []byte, what string) (err error) {
+	defer func() {
+		if err != nil {
+			// No DMA may still read the staging memory when the next copy fills it.
+			d.drv.streamSynchronize(d.stream)
+		}
+	}()
+	half := d.pinSize / 2
+	var ev [2]uintptr
+	if len(src) > 2*half { // a half is filled again: its first DMA must have ended
+		var release func()
+		if ev, release, err = d.copyEvents(); err != nil {
+			return err
+		}
+		defer release()
+	}
+	for i, off := 0, 0; off < len(src); i, off = i+1, off+half {
+		h := i % 2
+		if i >= 2 {
+			if err := d.drv.check("cuEventSynchronize", d.drv.eventSynchronize(ev[h])); err != nil {
 				return err
 			}
-			if err := d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream)); err != nil {
+		}
+		stage := d.stageHalf(h)
+		n := copy(stage, src[off:])
+		if err := d.drv.check(what, d.drv.memcpyHtoDAsync(ptr+uint64(off), unsafe.Pointer(&stage[0]), uintptr(n), d.stream)); err != nil {
+			return err
+		}
+		if ev[h] != 0 {
+			if err := d.drv.check("cuEventRecord", d.drv.eventRecord(ev[h], d.stream)); err != nil {
 				return err
 			}
-			copy(dst[off:off+n], stage)
+		}
+	}
+	return d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream))
+}
+
+// stageOut copies the device memory at ptr into dst through the staging halves. The
+// caller holds the context; what names the copy in errors.
+func (d *Device) stageOut(dst []byte, ptr uint64, what string) (err error) {
+	defer func() {
+		if err != nil {
+			// No DMA may still write the staging memory when the next copy uses it.
+			d.drv.streamSynchronize(d.stream)
+		}
+	}()
+	half := d.pinSize / 2
+	chunks := (len(dst) + half - 1) / half
+	var ev [2]uintptr
+	if chunks > 1 {
+		var release func()
+		if ev, release, err = d.copyEvents(); err != nil {
+			return err
+		}
+		defer release()
+	}
+	issue := func(i int) error {
+		h, off := i%2, i*half
+		stage := d.stageHalf(h)
+		n := min(half, len(dst)-off)
+		if err := d.drv.check(what, d.drv.memcpyDtoHAsync(unsafe.Pointer(&stage[0]), ptr+uint64(off), uintptr(n), d.stream)); err != nil {
+			return err
+		}
+		if ev[h] != 0 {
+			return d.drv.check("cuEventRecord", d.drv.eventRecord(ev[h], d.stream))
 		}
 		return nil
-	})
+	}
+	for i := range min(chunks, 2) {
+		if err := issue(i); err != nil {
+			return err
+		}
+	}
+	for i := range chunks {
+		h, off := i%2, i*half
+		if ev[h] != 0 {
+			err = d.drv.check("cuEventSynchronize", d.drv.eventSynchronize(ev[h]))
+		} else {
+			err = d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream))
+		}
+		if err != nil {
+			return err
+		}
+		copy(dst[off:min(off+half, len(dst))], d.stageHalf(h))
+		if i+2 < chunks {
+			if err := issue(i + 2); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // program is a loaded module and its kernel.

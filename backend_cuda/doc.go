@@ -99,6 +99,7 @@
 //     issues the tensor copies between its MMAs;
 //   - occupancy and shared-memory priors per sm_XY for the tuner, in place of optionsFor's
 //     rule of a wave of blocks;
-//   - asynchronous launches: Launch waits only when a gather reports errors; copies are
-//     synchronous through one pinned buffer, without double buffering.
+//   - asynchronous copies: CopyIn and CopyOut return when the copy has ended (through
+//     the two halves of a pinned buffer in turns, the host's part of a large copy overlapping
+//     the DMA of the other half); Launch waits only when a gather reports errors.
 package backend_cuda

@@ -1,6 +1,7 @@
 package backend_cuda
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/ebitengine/purego"
 
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/backendtest"
@@ -60,6 +63,60 @@ func runFakeChild(t *testing.T, name string, env ...string) {
 	t.Logf("child:\n%s", out)
 }
 
+// testStagedCopies copies two buffers larger than the pinned memory in and out, one after
+// the other, with the fake's stream doing its copies at the host's waits and then as soon
+// as they are queued. They go through the halves of the pinned memory in turns, five
+// pieces each, no two alike: a half must be filled only once the copy reading it has
+// ended, and read only once the copy filling it has. It returns one of the buffers, freed.
+func testStagedCopies(t *testing.T, d *Device) backend.Buffer {
+	h, err := dlopen(os.Getenv("CROSSBAR_CUDA_LIB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eager func(int32)
+	addr, err := dlsym(h, "fakeStreamEager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	purego.RegisterFunc(&eager, addr)
+	defer eager(0)
+	var ins [2][]byte
+	x := uint64(1)
+	for i := range ins {
+		ins[i] = make([]byte, pinnedBytes*2+12)
+		for j := range ins[i] {
+			x = x*6364136223846793005 + 1442695040888963407
+			ins[i][j] = byte(x >> 56)
+		}
+	}
+	var bufs [2]backend.Buffer
+	for i := range bufs {
+		if bufs[i], err = d.Alloc(graph.Uint8, len(ins[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, mode := range []int32{0, 1} {
+		eager(mode)
+		for i := range bufs {
+			if err := d.CopyIn(bufs[i], ins[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range bufs {
+			out := make([]byte, len(ins[i]))
+			if err := d.CopyOut(out, bufs[i]); err != nil || !bytes.Equal(out, ins[i]) {
+				t.Fatalf("copy round trip of buffer %d, eager %d: %v, equal %v", i, mode, err, bytes.Equal(out, ins[i]))
+			}
+		}
+	}
+	for _, b := range bufs {
+		if err := d.Free(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bufs[0]
+}
+
 func fakeDriverChild(t *testing.T) {
 	dev, err := backend.Open("cuda")
 	if err != nil {
@@ -72,26 +129,8 @@ func fakeDriverChild(t *testing.T) {
 	if c := d.Capabilities(); c.Cores != 132 || c.WarpWidth != 32 || c.MaxWorkgroup != 1024 || len(c.DTypes) != 8 {
 		t.Errorf("Capabilities: %+v", c)
 	}
-	// Copies larger than the pinned buffer go through it in pieces.
-	in := make([]byte, pinnedBytes*2+12)
-	for i := range in {
-		in[i] = byte(i * 7)
-	}
-	b, err := d.Alloc(graph.Uint8, len(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.CopyIn(b, in); err != nil {
-		t.Fatal(err)
-	}
-	out := make([]byte, len(in))
-	if err := d.CopyOut(out, b); err != nil || string(out) != string(in) {
-		t.Fatalf("copy round trip: %v, equal %v", err, string(out) == string(in))
-	}
-	if err := d.Free(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.CopyIn(b, in); !errors.Is(err, backend.ErrFreed) {
+	b := testStagedCopies(t, d)
+	if err := d.CopyIn(b, make([]byte, pinnedBytes*2+12)); !errors.Is(err, backend.ErrFreed) {
 		t.Errorf("CopyIn to a freed buffer: %v", err)
 	}
 	if _, err := d.Alloc(graph.Float64, 1<<40); !errors.Is(err, backend.ErrOutOfMemory) {

@@ -437,7 +437,10 @@ func fakeSplitKChild(t *testing.T) {
 			t.Fatalf("%dx%dx%d: workspace counters %#x, partials %#x of %d bytes (%d before)", c.m, c.n, c.k,
 				d.counters, d.partials, d.partialBytes, before)
 		}
-		// The fake's device memory is host memory.
+		// The fake's device memory is host memory, written when the stream's work is waited for.
+		if err := d.Synchronize(); err != nil {
+			t.Fatal(err)
+		}
 		counters := unsafe.Slice((*byte)(*(*unsafe.Pointer)(unsafe.Pointer(&d.counters))), d.counterBytes)
 		if !bytes.Equal(counters, make([]byte, len(counters))) {
 			t.Fatalf("the counters are not zero")

@@ -2,11 +2,13 @@
    cublasGemmEx computes the column-major product that cuBLAS documents, with cuBLAS's own
    argument checks (leading dimensions, types, operations), so that the row-major mapping of
    BLAS.Gemm is tested without a GPU. Every call demands the driver context current, as
-   the real library does. */
+   the real library does. The product is computed when it is called, after the work the
+   fake driver has queued on the stream before it, as a stream would order them. */
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 int cuCtxGetCurrent(void**c);
+void fakeStreamDrain(void);
 static int ctx(void){void*c=0;cuCtxGetCurrent(&c);return c!=0;}
 typedef struct{void*stream;}handle;
 int cublasCreate_v2(handle**h){if(!ctx())return 1;*h=calloc(1,sizeof(handle));return 0;}
@@ -27,6 +29,7 @@ static float at(const void*x,int t,int op,int ldx,int r,int c){
 int cublasGemmEx(handle*h,int ta,int tb,int m,int n,int k,const float*alpha,const void*A,int at_,int lda,
  const void*B,int bt,int ldb,const float*beta,void*C,int ct,int ldc,int compute,int algo){
  if(!ctx())return 1;
+ fakeStreamDrain();
  if(h->stream!=(void*)0x55)return 14;
  if(compute!=68||algo!=-1)return 15;
  if(at_!=bt||bt!=ct||(ct!=0&&ct!=2&&ct!=14))return 15;

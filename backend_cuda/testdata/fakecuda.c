@@ -1,7 +1,12 @@
 /* A fake libcuda.so.1 for TestFakeDriver: enough of the driver API, on host memory, to
    run the device code of backend_cuda (probe, context push/pop, copies, module loading,
    launches, events) without a GPU. Kernels are not run: cuLaunchKernel checks its
-   arguments and counts. Every call but the context ones demands the context current on
+   arguments and counts. Copies and memsets are queued on the stream, as on a device, and
+   done in order only when the host waits for them (cuStreamSynchronize, or
+   cuEventSynchronize for the work queued before the event was recorded), so that the host
+   touching memory that a queued copy has yet to read or write shows in the results; or,
+   after fakeStreamEager(1), as soon as they are queued, so that the host reading memory
+   before the copy that fills it was waited for shows too. Every call but the context ones demands the context current on
    the calling thread, as the real driver does. FAKECUDA_DEVICES sets the number of
    devices (1), and FAKECUDA_OLD_DEVICE the index of one of compute capability 3.0, which
    no NVRTC that the backend loads compiles for. */
@@ -28,15 +33,33 @@ int cuCtxPopCurrent_v2(void**c){if(depth<=0)return 201;depth--;*c=(void*)0x1234;
 /* calls: the driver calls made with a context current, which the events' times count */
 static long calls;
 static void chk(){if(depth!=1){fprintf(stderr,"no context current\n");abort();}calls++;}
+/* The stream's queue of copies and memsets: done [0, qdone), queued [qdone, qtail). */
+typedef struct{int memset;dptr d,s;size_t n;unsigned v;}op;
+#define QLEN 1024
+static op q[QLEN];
+static long qdone,qtail;
+static void run(long upto){
+ for(;qdone<upto;qdone++){op*o=&q[qdone%QLEN];
+  if(o->memset){unsigned*p=(unsigned*)o->d;for(size_t i=0;i<o->n;i++)p[i]=o->v;}else memmove((void*)o->d,(void*)o->s,o->n);}}
+/* eager: the work is done as soon as it is queued, as if the device were idle and fast
+   (fakeStreamEager(1); the tests run copies both ways). */
+static int eager;
+static int enqueue(int memset,dptr d,dptr s,size_t n,unsigned v,void*st){
+ if(st!=(void*)0x55)return 400;if(qtail-qdone==QLEN)run(qdone+1);
+ op o={memset,d,s,n,v};q[qtail++%QLEN]=o;if(eager)run(qtail);return 0;}
+/* fakeStreamDrain does the queued work: the fake cuBLAS calls it before a product. */
+void fakeStreamDrain(void){run(qtail);}
+void fakeStreamEager(int e){run(qtail);eager=e;}
+/* Freeing memory waits for the work queued on it, as cuMemFree does. */
 int cuMemAlloc_v2(dptr*p,size_t n){chk();if(n>((size_t)1<<40))return 2;*p=(dptr)malloc(n);return 0;}
-int cuMemFree_v2(dptr p){chk();free((void*)p);return 0;}
+int cuMemFree_v2(dptr p){chk();run(qtail);free((void*)p);return 0;}
 int cuMemAllocHost_v2(void**p,size_t n){chk();*p=malloc(n);return 0;}
-int cuMemFreeHost(void*p){free(p);return 0;}
-int cuMemcpyHtoDAsync_v2(dptr d,const void*s,size_t n,void*st){chk();memcpy((void*)d,s,n);return 0;}
-int cuMemcpyDtoHAsync_v2(void*d,dptr s,size_t n,void*st){chk();memcpy(d,(void*)s,n);return 0;}
-int cuMemcpyDtoDAsync_v2(dptr d,dptr s,size_t n,void*st){chk();memmove((void*)d,(void*)s,n);return 0;}
+int cuMemFreeHost(void*p){run(qtail);free(p);return 0;}
+int cuMemcpyHtoDAsync_v2(dptr d,const void*s,size_t n,void*st){chk();return enqueue(0,d,(dptr)s,n,0,st);}
+int cuMemcpyDtoHAsync_v2(void*d,dptr s,size_t n,void*st){chk();return enqueue(0,(dptr)d,s,n,0,st);}
+int cuMemcpyDtoDAsync_v2(dptr d,dptr s,size_t n,void*st){chk();return enqueue(0,d,s,n,0,st);}
 int cuCtxGetCurrent(void**c){*c=depth>0?(void*)0x1234:0;return 0;}
-int cuMemsetD32Async(dptr d,unsigned v,size_t n,void*st){chk();unsigned*p=(unsigned*)d;for(size_t i=0;i<n;i++)p[i]=v;return 0;}
+int cuMemsetD32Async(dptr d,unsigned v,size_t n,void*st){chk();return enqueue(1,d,0,n,v,st);}
 int cuModuleLoadData(void**m,const void*img){chk();if(memcmp(img,"\x7f""ELF",4)!=0)return 200;*m=(void*)0x77;return 0;}
 /* pending: launches not yet waited for; unloads, and those that came with launches of
    the module possibly still queued (the fake has one module). */
@@ -53,11 +76,12 @@ int cuLaunchKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsign
  /* write 42.0f into dst[0] if float: just touch param 0 pointer value */
  dptr dst=*(dptr*)params[0]; if(!dst)return 700; launches++; pending++; fprintf(stderr,"launch %ux%ux%u x %ux%ux%u dst=%llx\n",gx,gy,gz,bx,by,bz,dst); return 0;}
 int cuStreamCreate(void**s,unsigned f){chk();*s=(void*)0x55;return 0;}
-int cuStreamSynchronize(void*s){chk();if(s!=(void*)0x55)return 400;pending=0;return 0;}
+int cuStreamSynchronize(void*s){chk();if(s!=(void*)0x55)return 400;pending=0;run(qtail);return 0;}
 int cuStreamDestroy_v2(void*s){chk();return s==(void*)0x55?0:400;}
-int cuEventCreate(void**e,unsigned f){chk();*e=malloc(8);return 0;}
-int cuEventRecord(void*e,void*s){chk();*(long*)e=calls;return 0;}
-int cuEventSynchronize(void*e){chk();pending=0;return 0;}
+/* An event: the calls made when it was recorded, and the end of the queue then. */
+int cuEventCreate(void**e,unsigned f){chk();*e=calloc(2,sizeof(long));return 0;}
+int cuEventRecord(void*e,void*s){chk();if(s!=(void*)0x55)return 400;((long*)e)[0]=calls;((long*)e)[1]=qtail;return 0;}
+int cuEventSynchronize(void*e){chk();pending=0;run(((long*)e)[1]);return 0;}
 /* 1.5 ms for each call between the two records: a timed launch takes 1.5 ms, and work
    that the host did before recording the start would show. */
 int cuEventElapsedTime(float*ms,void*a,void*b){chk();*ms=1.5f*(float)(*(long*)b-*(long*)a-1);return 0;}
