@@ -360,3 +360,66 @@ func timeBatches(b *testing.B, d *Device, bytes float64, op func() error) float6
 	b.ReportMetric(rate/1e9, "GB/s")
 	return rate
 }
+
+// hostCopyBytes is the size of the copies BenchmarkHostCopy times: 32 times the pinned
+// staging memory.
+const hostCopyBytes = 32 * pinnedBytes
+
+// BenchmarkHostCopy times CopyIn and CopyOut of 256 MiB of Go memory, staged through the
+// halves of the pinned memory in turns, against the DMA alone (dma-in, dma-out: the pinned
+// memory copied to or from the device as often as the same bytes take), the rate the
+// staging can at best reach. Go's MB/s column gives the ratio.
+func BenchmarkHostCopy(b *testing.B) {
+	d := benchDevice(b)
+	if d.pinned == nil {
+		b.Skip("no pinned staging memory")
+	}
+	buf, err := d.Alloc(graph.Uint8, hostCopyBytes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Free(buf)
+	cb, err := d.buffer(buf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	host := make([]byte, hostCopyBytes)
+	for i := range host {
+		host[i] = byte(i * 7)
+	}
+	dma := func(toDevice bool) error {
+		return d.do(func() error {
+			for off := 0; off < hostCopyBytes; off += d.pinSize {
+				n := uintptr(min(d.pinSize, hostCopyBytes-off))
+				var r cuResult
+				if toDevice {
+					r = d.drv.memcpyHtoDAsync(cb.ptr+uint64(off), d.pinned, n, d.stream)
+				} else {
+					r = d.drv.memcpyDtoHAsync(d.pinned, cb.ptr+uint64(off), n, d.stream)
+				}
+				if err := d.drv.check("cuMemcpyAsync", r); err != nil {
+					return err
+				}
+			}
+			return d.drv.check("cuStreamSynchronize", d.drv.streamSynchronize(d.stream))
+		})
+	}
+	for _, c := range []struct {
+		name string
+		copy func() error
+	}{
+		{"in", func() error { return d.CopyIn(buf, host) }},
+		{"out", func() error { return d.CopyOut(host, buf) }},
+		{"dma-in", func() error { return dma(true) }},
+		{"dma-out", func() error { return dma(false) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(hostCopyBytes)
+			for b.Loop() {
+				if err := c.copy(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

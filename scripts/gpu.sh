@@ -12,7 +12,8 @@
 #                          on cuda:0 (events, cuBLAS binding, device copy, the fake drivers),
 #                          the conformance suite on cuda:0 and on JAX's CUDA PJRT plugin (its
 #                          matmul, reduce, fused and nn families), the
-#                          go test benchmarks (crossbar vs cuBLAS, copy/triad vs memcpy) and
+#                          go test benchmarks (crossbar vs cuBLAS, copy/triad vs memcpy, host
+#                          copies through the pinned halves vs the DMA alone) and
 #                          the bench suites stream and cublas (JSON lines, written as measured),
 #                          and last the conformance suite's matmul family under
 #                          compute-sanitizer's memcheck. Logs go to $OUT (default ./out), one per step, with summary.txt
