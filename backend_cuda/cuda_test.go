@@ -167,8 +167,8 @@ func realDriverChild(t *testing.T, lib string) {
 	if err := bind(h, path, d.symbols()); err != nil {
 		t.Fatalf("binding the driver's entry points: %v", err)
 	}
-	if err := d.driverGetVersion(&d.version); err != 0 {
-		t.Fatalf("cuDriverGetVersion: %d", err)
+	if r := d.driverGetVersion(&d.version); r != 0 {
+		t.Fatalf("cuDriverGetVersion: %s", d.errString(r))
 	}
 	t.Logf("%s: CUDA %s", path, d.Version())
 	if d.version >= 12000 {
