@@ -157,8 +157,10 @@ run() {
   # Each test binary gets a -test.timeout a little shorter than its step's, so that a test
   # that hangs is reported with its goroutines' stacks instead of being killed silently.
   t=${T_CUDA_TESTS:-50}
+  # TestRealDriverLibrary checks the machine's driver: every entry point and the error names.
+  if [ -z "${CROSSBAR_TEST_LIBCUDA:-}" ] && lib=$(find_lib 'libcuda.so.1'); then export CROSSBAR_TEST_LIBCUDA=$lib; fi
   step cuda-tests "$t" backend_cuda "$root/.dev/cuda.test" -test.v -test.timeout "$((t - 5))s" \
-    -test.run '^(TestTime|TestBLAS|TestCopyBuffer|TestUnavailable|TestCUBLASUnavailable|TestFakeDriver|TestFakeCUBLAS)$'
+    -test.run '^(TestTime|TestBLAS|TestCopyBuffer|TestUnavailable|TestCUBLASUnavailable|TestRealDriverLibrary|TestFakeDriver|TestFakeCUBLAS)$'
   t=${T_CONFORMANCE:-120}
   step cuda-conformance "$t" backend_cuda "$root/.dev/cuda.test" -test.v -test.timeout "$((t - 5))s" \
     -test.run '^TestConformance$'
