@@ -176,22 +176,10 @@ func realDriverChild(t *testing.T, lib string) {
 			t.Errorf("a CUDA %s driver without tensor maps: %v", d.Version(), err)
 		}
 	}
-	names := map[cuResult]string{
-		cudaErrorOutOfMemory:    "CUDA_ERROR_OUT_OF_MEMORY",
-		cudaErrorNoDevice:       "CUDA_ERROR_NO_DEVICE",
-		cudaErrorInvalidImage:   "CUDA_ERROR_INVALID_IMAGE",
-		cudaErrorNoBinaryGPU:    "CUDA_ERROR_NO_BINARY_FOR_GPU",
-		cudaErrorInvalidPTX:     "CUDA_ERROR_INVALID_PTX",
-		cudaErrorUnsupportedPTX: "CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
-		cudaErrorJITNotFound:    "CUDA_ERROR_JIT_COMPILER_NOT_FOUND",
-	}
-	for r, name := range launchErrors {
-		names[r] = name
-	}
-	for r, want := range names {
+	for r, c := range cuSentinels {
 		var name *byte
-		if e := d.getErrorName(r, &name); e != 0 || cString(name) != want {
-			t.Errorf("cuGetErrorName(%d) = %q (result %d), the backend takes it for %s", r, cString(name), e, want)
+		if e := d.getErrorName(r, &name); e != 0 || cString(name) != c.name {
+			t.Errorf("cuGetErrorName(%d) = %q (result %d), the backend takes it for %s", r, cString(name), e, c.name)
 		}
 	}
 	if r := d.init(0); r == 0 {

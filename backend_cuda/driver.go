@@ -12,33 +12,33 @@ import (
 // cuResult is a CUresult of the driver API (0: CUDA_SUCCESS).
 type cuResult int32
 
-// The CUresult values that map to crossbar's sentinels.
-const (
-	cudaErrorOutOfMemory    cuResult = 2
-	cudaErrorNoDevice       cuResult = 100
-	cudaErrorInvalidImage   cuResult = 200
-	cudaErrorNoBinaryGPU    cuResult = 209
-	cudaErrorInvalidPTX     cuResult = 218
-	cudaErrorUnsupportedPTX cuResult = 222
-	cudaErrorJITNotFound    cuResult = 221
-)
-
-// launchErrors are the CUresults of a kernel that failed, by the driver's names for them
-// (which TestRealDriverLibrary checks). The codes among them that are not in this set
-// (704-709, 711-713) are about peer access, registered host memory and destroyed contexts.
-var launchErrors = map[cuResult]string{
-	700: "CUDA_ERROR_ILLEGAL_ADDRESS",
-	701: "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES",
-	702: "CUDA_ERROR_LAUNCH_TIMEOUT",
-	703: "CUDA_ERROR_LAUNCH_INCOMPATIBLE_TEXTURING",
-	710: "CUDA_ERROR_ASSERT",
-	714: "CUDA_ERROR_HARDWARE_STACK_ERROR",
-	715: "CUDA_ERROR_ILLEGAL_INSTRUCTION",
-	716: "CUDA_ERROR_MISALIGNED_ADDRESS",
-	717: "CUDA_ERROR_INVALID_ADDRESS_SPACE",
-	718: "CUDA_ERROR_INVALID_PC",
-	719: "CUDA_ERROR_LAUNCH_FAILED",
-	720: "CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE",
+// cuSentinels are the CUresults that wrap one of crossbar's sentinels (the others wrap
+// errCUDA), with the driver's names for them, which TestRealDriverLibrary checks. Of the
+// codes 700-720, those of a kernel that failed are launch errors; the others (704-709,
+// 711-713) are about peer access, registered host memory and destroyed contexts.
+var cuSentinels = map[cuResult]struct {
+	name     string
+	sentinel error
+}{
+	2:   {"CUDA_ERROR_OUT_OF_MEMORY", backend.ErrOutOfMemory},
+	100: {"CUDA_ERROR_NO_DEVICE", backend.ErrUnavailable},
+	200: {"CUDA_ERROR_INVALID_IMAGE", backend.ErrCompile},
+	209: {"CUDA_ERROR_NO_BINARY_FOR_GPU", backend.ErrCompile},
+	218: {"CUDA_ERROR_INVALID_PTX", backend.ErrCompile},
+	221: {"CUDA_ERROR_JIT_COMPILER_NOT_FOUND", backend.ErrCompile},
+	222: {"CUDA_ERROR_UNSUPPORTED_PTX_VERSION", backend.ErrCompile},
+	700: {"CUDA_ERROR_ILLEGAL_ADDRESS", backend.ErrLaunch},
+	701: {"CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", backend.ErrLaunch},
+	702: {"CUDA_ERROR_LAUNCH_TIMEOUT", backend.ErrLaunch},
+	703: {"CUDA_ERROR_LAUNCH_INCOMPATIBLE_TEXTURING", backend.ErrLaunch},
+	710: {"CUDA_ERROR_ASSERT", backend.ErrLaunch},
+	714: {"CUDA_ERROR_HARDWARE_STACK_ERROR", backend.ErrLaunch},
+	715: {"CUDA_ERROR_ILLEGAL_INSTRUCTION", backend.ErrLaunch},
+	716: {"CUDA_ERROR_MISALIGNED_ADDRESS", backend.ErrLaunch},
+	717: {"CUDA_ERROR_INVALID_ADDRESS_SPACE", backend.ErrLaunch},
+	718: {"CUDA_ERROR_INVALID_PC", backend.ErrLaunch},
+	719: {"CUDA_ERROR_LAUNCH_FAILED", backend.ErrLaunch},
+	720: {"CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE", backend.ErrLaunch},
 }
 
 // Device attributes (CUdevice_attribute).
@@ -202,19 +202,9 @@ func (d *driverAPI) check(what string, r cuResult) error {
 	if r == 0 {
 		return nil
 	}
-	var sentinel error
-	switch {
-	case r == cudaErrorOutOfMemory:
-		sentinel = backend.ErrOutOfMemory
-	case r == cudaErrorNoDevice:
-		sentinel = backend.ErrUnavailable
-	case r == cudaErrorInvalidImage || r == cudaErrorNoBinaryGPU || r == cudaErrorInvalidPTX ||
-		r == cudaErrorUnsupportedPTX || r == cudaErrorJITNotFound:
-		sentinel = backend.ErrCompile
-	case launchErrors[r] != "":
-		sentinel = backend.ErrLaunch
-	default:
-		sentinel = errCUDA
+	sentinel := errCUDA
+	if c, ok := cuSentinels[r]; ok {
+		sentinel = c.sentinel
 	}
 	return fmt.Errorf("cuda: %s: %s: %w", what, d.errString(r), sentinel)
 }
