@@ -510,6 +510,10 @@ type Workspace struct{ Counters, Partials int }
 // Int is the integer literal v of type s.
 func Int(v int64, s Scalar) *Expr { return &Expr{Kind: KConst, Type: T(s), I: v} }
 
+// i32 is the 32-bit integer literal v: the tensor-core templates' lane, warp and tile
+// arithmetic, which stays within a workgroup.
+func i32(v int) *Expr { return Int(int64(v), I32) }
+
 // Float is the float literal v of type s.
 func Float(v float64, s Scalar) *Expr { return &Expr{Kind: KConst, Type: T(s), F: v} }
 

@@ -232,7 +232,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 	stage := (bm + bn) * bk // 16-bit values
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "tiles", Type: T(U32), Len: st * stage / 2})
 
-	ic, i32 := b.iconst, func(v int) *Expr { return Int(int64(v), I32) }
+	ic := b.iconst
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), I32))
 	warp, lane := b.named("warp", divE(tid, 32)), b.named("lane", remE(tid, 32))
 	wrow := b.named("wrow", mulE(divE(warp, o.TCWarpsN), wm))
@@ -357,7 +357,6 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 // words fall on different banks.
 func (b *builder) tcStore(ct contraction, bz, row0, col0 *Expr, bm, bn, accs, threads int, tid *Expr, shared int,
 	copies bool, at func(i *Expr) (r, c *Expr)) error {
-	i32 := func(v int) *Expr { return Int(int64(v), I32) }
 	loop := func(v string, n, step int, body []Stmt) *For {
 		return &For{Var: v, Type: I32, Start: i32(0), End: i32(n), Step: i32(step), Body: body, Unroll: true}
 	}

@@ -103,7 +103,7 @@ func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, group
 		Param{Name: "partials", DType: graph.Float32, Write: true, Len: tiles * sp.n * per})
 	b.p.Split = Workspace{Counters: tiles, Partials: tiles * sp.n * per}
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "splitLast", Type: T(I32), Len: 1})
-	ic, i32 := b.iconst, func(v int) *Expr { return Int(int64(v), I32) }
+	ic := b.iconst
 	tid = b.named("ptid", Cast(tid, b.idx))
 	gx, gy := Cast(Spec(GroupID, 0, U32), b.idx), Cast(Spec(GroupID, 1, U32), b.idx)
 	tile := b.named("tile", addE(mulE(addE(mulE(bz, groups[1]), gy), groups[0]), gx))

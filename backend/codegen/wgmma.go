@@ -122,7 +122,6 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 
 	stage := (bm + bn) * bk // 16-bit values
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "tiles", Type: T(U32), Len: st*stage/2 + 256})
-	i32 := func(v int) *Expr { return Int(int64(v), I32) }
 	u32 := func(v int) *Expr { return Int(int64(v), U32) }
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), I32))
 	warp, lane := b.named("warp", divE(tid, 32)), b.named("lane", remE(tid, 32))
@@ -209,7 +208,6 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 // step, then its MMAs.
 func (b *builder) wgCopySteps(ct contraction, ta, tb tcTile, bc []*Expr, row0, col0 *Expr, sp kSplit, steps, kt *Expr,
 	stage, st, inflight, ahead, threads int, tid, acc *Expr, issue func(*Expr)) {
-	i32 := func(v int) *Expr { return Int(int64(v), I32) }
 	load := func(kt, s *Expr) []Stmt {
 		return b.block(func() {
 			k0 := b.named("k0", b.k0(sp, kt))
@@ -342,7 +340,6 @@ func (w *wgMaps) load(b *builder, row0, col0, k0, dst, bar *Expr) {
 // st-1 steps ahead of the MMAs, and no workgroup barrier holds the warpgroups in step.
 func (b *builder) wgTMASteps(w *wgMaps, sp kSplit, steps, kt, row0, col0, sbase *Expr, stage, st, inflight, threads int,
 	tid, lane, acc *Expr, issue func(*Expr)) {
-	i32 := func(v int) *Expr { return Int(int64(v), I32) }
 	u32 := func(v int) *Expr { return Int(int64(v), U32) }
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "bars", Type: T(U64), Len: 2 * st})
 	bars := b.named("bars0", Call(FnSharedAddress, U32, Addr(Index("bars", T(U64), i32(0)))))
