@@ -664,7 +664,9 @@ func (a *api) destroyBuffer(b unsafe.Pointer) {
 	_ = a.call(fnBufferDestroy, "PJRT_Buffer_Destroy", unsafe.Pointer(&d))
 }
 
-// toHost copies a device buffer into dst and waits for the copy.
+// toHost copies a device buffer into dst and waits for the copy. It passes no host layout,
+// so the plugin writes the device layout's dimension order with its tiling removed: for the
+// flat (rank-1) buffers this backend keeps, the one order there is.
 func (a *api) toHost(b unsafe.Pointer, dst []byte) error {
 	if len(dst) == 0 {
 		return nil
