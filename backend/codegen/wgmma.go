@@ -325,8 +325,18 @@ func (w *wgMaps) load(b *builder, row0, col0, k0, dst, bar *Expr) {
 			continue
 		}
 		// An atom of 64 values along M (N) by the tile's rows (bk of K), 128 bytes a row.
+		// Atoms of an edge tile past M (N) would be boxes wholly outside the tensor, whose
+		// bytes the PTX ISA does not promise to complete on the barrier: such an atom reads
+		// the last atom in the tensor instead, which feeds only outputs past M (N), never
+		// stored. The stage's bytes stay those of whole tiles.
+		ext := b.p.TensorMaps[w.maps[i]].Dims[0]
+		last := b.iconst((ext - 1) / 64 * 64)
 		for j := 0; j < t.chunks/8; j++ {
-			args := append(append([]*Expr{addE(at, Int(int64(j*t.rows*128), U32))}, coords(addE(mn0, b.iconst(64*j)), k0)...), bar)
+			mn := addE(mn0, b.iconst(64*j))
+			if j > 0 && ext%(t.chunks*8) != 0 {
+				mn = b.named(fmt.Sprintf("atom%d_%d", i, j), Sel(Bin(OLt, mn, b.iconst(ext)), mn, last))
+			}
+			args := append(append([]*Expr{addE(at, Int(int64(j*t.rows*128), U32))}, coords(mn, k0)...), bar)
 			b.emit(&Intrinsic{Op: ITensorLoad, Imm: w.maps[i], Args: args})
 		}
 	}
@@ -373,8 +383,8 @@ func (b *builder) wgTMASteps(w *wgMaps, sp kSplit, steps, kt, row0, col0, sbase 
 
 	body := b.block(func() {
 		s := b.named("s", Cast(remE(kt, st), I32))
-		b.emit(&Comment{Text: "Wait for this step's tiles, then multiply."})
-		b.emit(&Intrinsic{Op: IBarrierWait, Args: []*Expr{full(s), parity(kt)}})
+		b.emit(&Comment{Text: "Wait for this step's tiles, then multiply: the warp's threads leave the wait's loop and thread 0 its copies apart, and the warpgroup MMAs need each warp converged."})
+		b.emit(&Intrinsic{Op: IBarrierWait, Args: []*Expr{full(s), parity(kt)}}, &Intrinsic{Op: ISyncWarp})
 		issue(s)
 		b.emit(&Intrinsic{Op: IWarpgroupWait, Imm: inflight, Args: []*Expr{acc, i32(b.o.TCBlockN / 2)}})
 		release := b.block(func() {

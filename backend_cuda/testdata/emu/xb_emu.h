@@ -59,7 +59,9 @@
 // thread that initialized its mbarrier has not executed fence.mbarrier_init (or
 // fence.proxy.async) since; a phase fails when more bytes complete on it than
 // arrive.expect_tx announced, and the block when it ends with a copy that no thread waited
-// for. When no thread can run, threads still waiting on mbarriers make the block
+// for. A copy whose box lies wholly outside the tensor fails as well: the ISA zero-fills the
+// outside elements of a box but does not say whether a box with none inside completes its
+// bytes. When no thread can run, threads still waiting on mbarriers make the block
 // deadlocked, and the report says which mbarriers and parities they wait for.
 #ifndef XB_EMU_H
 #define XB_EMU_H
@@ -767,6 +769,14 @@ inline void tma_load(int rank, unsigned dst, const xb_tensor_map* map, const int
     if (dst % 128 != 0 || dst + bytes > shared_size())
         fail(2, "cp.async.bulk.tensor.%dd to shared address %u: its %llu bytes are not 128-byte aligned shared memory", rank,
              dst, bytes);
+    // A box wholly outside the tensor: the PTX ISA zero-fills the elements of a box that lie
+    // outside, but does not say whether a box with none inside still completes its bytes.
+    // The kernels never issue one, so that no stage hangs on it.
+    for (int d = 0; d < rank; d++)
+        if ((long long)c[d] + (long long)map->box[d] <= 0 || (long long)c[d] >= (long long)map->dims[d])
+            fail(2, "cp.async.bulk.tensor.%dd of parameter %u: its box lies wholly outside the tensor along dimension %d "
+                    "(coordinate %d, box %u, extent %llu)",
+                 rank, map->param, d, c[d], map->box[d], (unsigned long long)map->dims[d]);
     Mbarrier& b = mbarrier(bar, "cp.async.bulk.tensor (its mbarrier::complete_tx)");
     if (threads[b.init_thread].mbar_fences == b.init_fences)
         fail(2, "cp.async.bulk.tensor.%dd completes on the mbarrier at shared address %u, but thread %d that initialized "
