@@ -71,6 +71,7 @@ func discover() ([]*Device, []string) {
 	var tried []string
 	seen := map[string]bool{}
 	file := map[string]string{} // the file a path resolves to -> the first path tried for it
+	tpus := -1                  // TPU chips on the PCI bus, counted when a libtpu is found
 	for _, c := range candidates() {
 		if seen[c.path] {
 			continue
@@ -96,8 +97,23 @@ func discover() ([]*Device, []string) {
 		}
 		file[real] = c.path
 		st, ok := loadedPlugins[real]
+		if !ok && c.name == "tpu" && !c.explicit() {
+			if tpus < 0 {
+				tpus = tpuChips()
+			}
+			if tpus == 0 {
+				tried = append(tried, fmt.Sprintf("%s (%s): skipped, no TPU on the PCI bus (%s); name it in CROSSBAR_PJRT_PLUGIN to load it anyway",
+					c.path, c.source, pciDevices))
+				continue
+			}
+		}
 		if !ok {
-			st = openPlugin(c)
+			// Loaded through the file itself: the plugin finds its companions (XLA's GPU
+			// plugins, NVIDIA's libraries and ptxas from pip) relative to where it is, and
+			// the dynamic loader's $ORIGIN is the directory of the path it was given.
+			lc := c
+			lc.path = real
+			st = openPlugin(lc)
 			loadedPlugins[real] = st
 		}
 		if st.err != nil {

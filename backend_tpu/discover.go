@@ -165,3 +165,37 @@ func fixedCandidates() []pluginPath {
 	}
 	return out
 }
+
+// pciDevices is where Linux lists the PCI devices (a variable for the tests).
+var pciDevices = "/sys/bus/pci/devices"
+
+// tpuPCIDevices are the PCI device ids of Google's TPU chips (vendor 0x1ae0), v3 to 8t.
+// Google's other PCI devices, such as the gVNIC network card of its cloud machines, share
+// the vendor id.
+var tpuPCIDevices = map[string]bool{"0x0027": true, "0x0056": true, "0x005e": true, "0x0062": true,
+	"0x0063": true, "0x006f": true, "0x0076": true, "0x007c": true, "0x0083": true}
+
+// tpuChips counts the TPU chips on the PCI bus. libtpu is loaded only where there is one
+// (unless it is named in CROSSBAR_PJRT_PLUGIN or PJRT_PLUGIN_LIBRARY_PATH): elsewhere its
+// client asks the cloud's metadata server for a TPU and retries for minutes, which would
+// hold up every program that lists its devices on a machine where pip installed libtpu.
+func tpuChips() int {
+	vendors, _ := filepath.Glob(filepath.Join(pciDevices, "*", "vendor"))
+	n := 0
+	for _, v := range vendors {
+		id, err := os.ReadFile(v)
+		if err != nil || strings.TrimSpace(string(id)) != "0x1ae0" {
+			continue
+		}
+		dev, err := os.ReadFile(filepath.Join(filepath.Dir(v), "device"))
+		if err == nil && tpuPCIDevices[strings.TrimSpace(string(dev))] {
+			n++
+		}
+	}
+	return n
+}
+
+// explicit reports whether c was named in an environment variable rather than found.
+func (c pluginPath) explicit() bool {
+	return c.source == "CROSSBAR_PJRT_PLUGIN" || c.source == "PJRT_PLUGIN_LIBRARY_PATH"
+}

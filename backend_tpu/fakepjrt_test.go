@@ -28,6 +28,7 @@ type fakePJRT struct {
 	// set, the only ones it accepts (a plugin refuses others with INVALID_ARGUMENT).
 	clientOptions [][]string
 	known         map[string]bool
+	creates       int // PJRT_Client_Create calls
 	devices       []unsafe.Pointer
 }
 
@@ -164,6 +165,7 @@ func installFakeTable() {
 		return f.failure("PJRT_Event_Await")
 	})
 	fns[fnClientCreate] = fakeFn(func(f *fakePJRT, a *clientCreateArgs) unsafe.Pointer {
+		f.creates++
 		if e := f.failure("PJRT_Client_Create"); e != nil {
 			return e
 		}

@@ -320,8 +320,14 @@ func (e *pjrtError) Error() string {
 	return fmt.Sprintf("pjrt: %s: %s (code %d)", e.fn, e.msg, e.code)
 }
 
+// PJRT_Error_Code values (absl's status codes) that the backend tells apart.
+const (
+	codeInvalidArgument   = 3
+	codeResourceExhausted = 8
+)
+
 // outOfMemory reports PJRT_Error_Code_RESOURCE_EXHAUSTED.
-func (e *pjrtError) outOfMemory() bool { return e.code == 8 }
+func (e *pjrtError) outOfMemory() bool { return e.code == codeResourceExhausted }
 
 // loadAPI dlopens path and calls its GetPjrtApi.
 func loadAPI(path string) (*api, error) {

@@ -3,6 +3,7 @@
 package backend_tpu
 
 import (
+	"errors"
 	"fmt"
 	"unsafe"
 )
@@ -70,9 +71,17 @@ func openClient(a *api, name string) (st *pluginState) {
 		return &pluginState{err: err}
 	}
 	client, err := a.createClient(clientOptions)
-	if err != nil {
-		// Plugins refuse options they do not know (libtpu those of the GPU plugins).
-		client, err = a.createClient(nil)
+	var pe *pjrtError
+	if err != nil && errors.As(err, &pe) && pe.code == codeInvalidArgument {
+		// Plugins refuse options they do not know (libtpu those of the GPU plugins) as
+		// invalid arguments. Other failures are not retried: without the options a GPU
+		// plugin would reserve most of the device's memory.
+		var err2 error
+		if client, err2 = a.createClient(nil); err2 != nil {
+			err = fmt.Errorf("%v; without options: %w", err, err2)
+		} else {
+			err = nil
+		}
 	}
 	if err != nil {
 		return &pluginState{err: err}

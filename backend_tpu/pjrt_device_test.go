@@ -5,6 +5,7 @@ package backend_tpu
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -247,8 +248,34 @@ func TestFakePluginConcurrent(t *testing.T) {
 
 // TestFakePluginClientOptions checks that clients are created without the GPU plugins'
 // preallocation, and that a plugin that refuses the option (libtpu) gets a client without
-// options, the refusal's error destroyed.
+// options, the refusal's error destroyed. Other failures are not retried without the
+// options, which would have a GPU plugin reserve most of the memory.
 func TestFakePluginClientOptions(t *testing.T) {
+	for _, c := range []struct {
+		code    int
+		creates int
+		want    string
+	}{
+		{13, 1, "(code 13)"},
+		{3, 2, "(code 3); without options: pjrt: PJRT_Client_Create: injected failure (code 3)"},
+	} {
+		t.Run(fmt.Sprintf("failing with code %d", c.code), func(t *testing.T) {
+			f, a := newFakePJRT(t)
+			f.fail["PJRT_Client_Create"] = c.code
+			st := openClient(a, "fake")
+			if st.err == nil || !strings.Contains(st.err.Error(), c.want) {
+				t.Errorf("error %v, want one with %q", st.err, c.want)
+			}
+			if f.creates != c.creates {
+				t.Errorf("%d PJRT_Client_Create calls, want %d", f.creates, c.creates)
+			}
+			for h, kind := range f.live {
+				if kind == "error" || kind == "client" {
+					t.Errorf("%s %p is alive", kind, h)
+				}
+			}
+		})
+	}
 	t.Run("accepted", func(t *testing.T) {
 		f, a := newFakePJRT(t)
 		fakeDevices(t, f, a)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -135,6 +136,8 @@ func TestHeaderValues(t *testing.T) {
 		{"PJRT_NamedValue_kFloat", namedFloat, 3},
 		{"PJRT_NamedValue_kBool", namedBool, 4},
 		{"PJRT_HostBufferSemantics_kImmutableOnlyDuringCall", hostBufferImmutableOnlyDuringCall, 0},
+		{"PJRT_Error_Code_INVALID_ARGUMENT", codeInvalidArgument, 3},
+		{"PJRT_Error_Code_RESOURCE_EXHAUSTED", codeResourceExhausted, 8},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
@@ -263,6 +266,23 @@ func TestPluginPathsToOneFile(t *testing.T) {
 	if len(lines) != 2 || lines[1] != want {
 		t.Errorf("tried:\n  %s\nwant the second line %q", strings.Join(lines, "\n  "), want)
 	}
+	// A link alone is loaded through the file it names, where the plugin's companions are
+	// (the loader's error names what it was given).
+	other := filepath.Join(dir, "pjrt_c_api_other_plugin.so")
+	otherLink := filepath.Join(dir, "pjrt_c_api_otherlink_plugin.so")
+	if err := os.WriteFile(other, []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(other, otherLink); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CROSSBAR_PJRT_PLUGIN", otherLink)
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", "")
+	_, tried = discover()
+	want = otherLink + " (CROSSBAR_PJRT_PLUGIN): " + other + ": "
+	if !slices.ContainsFunc(tried, func(l string) bool { return strings.HasPrefix(l, want) }) {
+		t.Errorf("tried:\n  %s\nwant a line starting %q", strings.Join(tried, "\n  "), want)
+	}
 }
 
 // With a plugin (CROSSBAR_PJRT_PLUGIN=/path/to/libtpu.so go test ./backend_tpu, or one found
@@ -278,4 +298,64 @@ func TestConformancePlugin(t *testing.T) {
 	}
 	t.Logf("%s: %s", ds[0].Name(), ds[0].Description())
 	backendtest.Run(t, ds[0])
+}
+
+// A libtpu found in the places searched is loaded only where the PCI bus has a TPU chip
+// (elsewhere its client would look for a cloud TPU for minutes); one named in an
+// environment variable is loaded whatever the bus has.
+func TestLibtpuNeedsTPUChip(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "libtpu.so")
+	if err := os.WriteFile(lib, []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pci := filepath.Join(dir, "pci")
+	dev := func(name, vendor, device string) {
+		d := filepath.Join(pci, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for f, v := range map[string]string{"vendor": vendor, "device": device} {
+			if err := os.WriteFile(filepath.Join(d, f), []byte(v+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	dev("0000:00:03.0", "0x10de", "0x2335") // a GPU
+	dev("0000:00:04.0", "0x1ae0", "0x0042") // Google's gVNIC network card
+	fixedOnce.Do(func() { fixed = fixedCandidates() })
+	oldFixed, oldPCI := fixed, pciDevices
+	t.Cleanup(func() { fixed, pciDevices = oldFixed, oldPCI })
+	fixed, pciDevices = []pluginPath{{path: lib, name: "tpu", source: "lib dir"}}, pci
+	t.Setenv("CROSSBAR_PJRT_PLUGIN", "")
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", "")
+	line := func(path string) string {
+		_, tried := discover()
+		for _, l := range tried {
+			if strings.HasPrefix(l, path+" ") {
+				return l
+			}
+		}
+		return ""
+	}
+	if l := line(lib); !strings.Contains(l, "skipped, no TPU on the PCI bus") {
+		t.Errorf("without a TPU chip: %q, want it skipped", l)
+	}
+	// Loading fails (the file is no library) and is remembered: each case its own file.
+	named := filepath.Join(dir, "libtpu_named.so")
+	if err := os.WriteFile(named, []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CROSSBAR_PJRT_PLUGIN", named)
+	if l := line(named); !strings.HasPrefix(l, named+" (CROSSBAR_PJRT_PLUGIN): ") || strings.Contains(l, "skipped") {
+		t.Errorf("named in CROSSBAR_PJRT_PLUGIN: %q, want it loaded", l)
+	}
+	t.Setenv("CROSSBAR_PJRT_PLUGIN", "")
+	dev("0000:00:05.0", "0x1ae0", "0x0063") // a TPU v5e chip
+	if l := line(lib); !strings.HasPrefix(l, lib+" (lib dir): ") || strings.Contains(l, "skipped") {
+		t.Errorf("with a TPU chip: %q, want it loaded", l)
+	}
+	if n := tpuChips(); n != 1 {
+		t.Errorf("tpuChips() = %d, want 1", n)
+	}
 }
