@@ -242,12 +242,24 @@ var cudaIntrinsics = map[string]string{
     asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n" :: "r"(bar), "r"(bytes) : "memory");
 }
 `,
+	// A phase that never completes (bytes that never land) would hold the device for
+	// good, as data-center GPUs have no watchdog: after 5 s of waiting, where a stage
+	// takes microseconds, the kernel traps and its launch fails.
 	"xb_mbarrier_wait": `__device__ __forceinline__ void xb_mbarrier_wait(unsigned bar, unsigned parity) {
-    unsigned done;
-    do {
+    unsigned long long start = 0;
+    for (;;) {
+        unsigned done;
         asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
                      : "=r"(done) : "r"(bar), "r"(parity) : "memory");
-    } while (!done);
+        if (done) return;
+        unsigned long long now;
+        asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+        if (start == 0) {
+            start = now;
+        } else if (now - start > 5000000000ull) {
+            asm volatile("trap;");
+        }
+    }
 }
 `,
 	"xb_cp_async16": `__device__ __forceinline__ void xb_cp_async16(void* smem, const void* gmem, unsigned bytes) {
