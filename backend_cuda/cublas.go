@@ -84,13 +84,13 @@ var (
 
 // loadCUBLAS loads cuBLAS the first time it is found; a failure is not remembered, so
 // that a library installed or named later is still found.
-func loadCUBLAS() (*cublasAPI, error) {
+func loadCUBLAS(cuda int) (*cublasAPI, error) {
 	cublasMu.Lock()
 	defer cublasMu.Unlock()
 	if cublasLib != nil {
 		return cublasLib, nil
 	}
-	api, err := openCUBLAS()
+	api, err := openCUBLAS(cuda)
 	if err != nil {
 		return nil, err
 	}
@@ -99,9 +99,10 @@ func loadCUBLAS() (*cublasAPI, error) {
 }
 
 // openCUBLAS loads cuBLAS from CROSSBAR_CUBLAS_LIB, else cublasNames in the standard
-// places. The error wraps backend.ErrUnavailable and lists every path tried.
-func openCUBLAS() (api *cublasAPI, err error) {
-	h, path, err := openLib("CROSSBAR_CUBLAS_LIB", cublasNames...)
+// places, those the driver of CUDA version cuda supports first. The error wraps
+// backend.ErrUnavailable and lists every path tried.
+func openCUBLAS(cuda int) (api *cublasAPI, err error) {
+	h, path, err := openLib("CROSSBAR_CUBLAS_LIB", forDriver(cublasNames, cuda)...)
 	if err != nil {
 		return nil, fmt.Errorf("cuBLAS: %v: %w", err, backend.ErrUnavailable)
 	}
@@ -137,13 +138,14 @@ type BLAS struct {
 	version int32
 }
 
-// BLAS loads cuBLAS (CROSSBAR_CUBLAS_LIB, else libcublas.so.13, .12 or .11 in the places
-// where the driver is looked for) and creates a handle that runs on the device's stream,
-// so that its work is ordered with the device's launches and copies and timed by Time.
+// BLAS loads cuBLAS (CROSSBAR_CUBLAS_LIB, else libcublas.so.13, .12 or .11, those of the
+// driver's CUDA version or older first, in the places where the driver is looked for) and
+// creates a handle that runs on the device's stream, so that its work is ordered with the
+// device's launches and copies and timed by Time.
 // Without cuBLAS the error wraps backend.ErrUnavailable and lists the paths tried. Close
 // releases the handle.
 func (d *Device) BLAS() (*BLAS, error) {
-	api, err := loadCUBLAS()
+	api, err := loadCUBLAS(int(d.drv.version))
 	if err != nil {
 		return nil, err
 	}

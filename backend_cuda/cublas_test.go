@@ -23,16 +23,16 @@ import (
 // CROSSBAR_CUBLAS_LIB is refused, without a panic.
 func TestCUBLASUnavailable(t *testing.T) {
 	t.Setenv("CROSSBAR_CUBLAS_LIB", "/nonexistent/libcublas.so.13")
-	_, err := openCUBLAS()
+	_, err := openCUBLAS(0)
 	if !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), "/nonexistent/libcublas.so.13") {
 		t.Errorf("openCUBLAS with a missing file: %v, want ErrUnavailable naming the path", err)
 	}
 	t.Setenv("CROSSBAR_CUBLAS_LIB", "libcublas.so.13")
-	if _, err := openCUBLAS(); !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), "absolute") {
+	if _, err := openCUBLAS(0); !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), "absolute") {
 		t.Errorf("openCUBLAS with a relative path: %v", err)
 	}
 	t.Setenv("CROSSBAR_CUBLAS_LIB", "")
-	if _, err := openCUBLAS(); err != nil {
+	if _, err := openCUBLAS(0); err != nil {
 		// No cuBLAS here: the standard search must say where it looked, and for which names.
 		t.Logf("%v", err)
 		for _, want := range []string{"/usr/lib", "libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "CROSSBAR_CUBLAS_LIB"} {

@@ -49,7 +49,7 @@ func probe() ([]backend.Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	nv, err := loadNVRTC()
+	nv, err := loadNVRTC(int(drv.version))
 	if err != nil {
 		return nil, fmt.Errorf("driver %s found, but %v", drv.path, err)
 	}
@@ -762,14 +762,14 @@ func (d *Device) launchMaps(prog *program, ptrs []uint64) ([]*[16]uint64, error)
 	return slots, nil
 }
 
-// tensorMapSlots returns n CUtensorMaps, 128 bytes each, 64-byte aligned as the driver
-// requires, in one array.
+// tensorMapSlots returns n CUtensorMaps, 128 bytes each, in one array, 128-byte aligned:
+// the driver requires 64, and CUDA 13's cuda.h declares the type with 128.
 func tensorMapSlots(n int) []*[16]uint64 {
 	if n == 0 {
 		return nil
 	}
-	buf := make([]uint64, 16*n+8)
-	skip := int((64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64 / 8)
+	buf := make([]uint64, 16*n+16)
+	skip := int((128 - uintptr(unsafe.Pointer(&buf[0]))%128) % 128 / 8)
 	out := make([]*[16]uint64, n)
 	for i := range out {
 		out[i] = (*[16]uint64)(buf[skip+16*i : skip+16*i+16])

@@ -13,8 +13,9 @@
 // or CROSSBAR_NVRTC_LIB (for NVRTC) when set, else libcuda.so.1 and libnvrtc.so.13,
 // libnvrtc.so.12, libnvrtc.so.11.2 in the standard library directories (the Debian
 // multiarch directory, /usr/lib64, /usr/lib, /usr/local/cuda/lib64, WSL's /usr/lib/wsl/lib)
-// and then through the dynamic loader's own search; never in the working directory.
-// Without them, or without a device, the backend contributes no devices and
+// and then through the dynamic loader's own search; never in the working directory. An
+// NVRTC newer than the driver's CUDA version comes last: the driver could not load what it
+// compiles. Without them, or without a device, the backend contributes no devices and
 // backend.Open("cuda") returns an error wrapping backend.ErrUnavailable that lists every
 // path tried.
 //

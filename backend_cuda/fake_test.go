@@ -358,7 +358,7 @@ func fakeTensorMapsChild(t *testing.T) {
 				want[11+j] = uint64(m.Strides[j-1])
 			}
 		}
-		if *g != want || uintptr(unsafe.Pointer(g))%64 != 0 {
+		if *g != want || uintptr(unsafe.Pointer(g))%128 != 0 {
 			t.Errorf("map %d at %p: %x, want %x", i, g, *g, want)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/ebitengine/purego"
@@ -101,4 +102,26 @@ func goString(b []byte) string {
 		b = b[:i]
 	}
 	return string(b)
+}
+
+// forDriver orders sonames (newest first, "libnvrtc.so.12") for a driver of CUDA version
+// cuda (12040: 12.4; 0: unknown, the order kept): the releases the driver supports first,
+// newest first, then the newer ones. A library newer than the driver makes code the
+// driver cannot load (CUDA 13's NVRTC and cuBLAS need a CUDA 13 driver), so it is the
+// last resort rather than the first choice.
+func forDriver(names []string, cuda int) []string {
+	if cuda <= 0 {
+		return names
+	}
+	var ok, newer []string
+	for _, n := range names {
+		_, v, _ := strings.Cut(n, ".so.")
+		major, _, _ := strings.Cut(v, ".")
+		if m, err := strconv.Atoi(major); err == nil && m*1000 > cuda/1000*1000 {
+			newer = append(newer, n)
+		} else {
+			ok = append(ok, n)
+		}
+	}
+	return append(ok, newer...)
 }

@@ -33,7 +33,8 @@ type nvrtcAPI struct {
 	getSupportedArchs  func(archs *int32) int32
 }
 
-// nvrtcNames are the sonames tried, newest first. CUDA 11.3 and later keep the soname
+// nvrtcNames are the sonames tried, newest first (those newer than the driver last, see
+// forDriver). CUDA 11.3 and later keep the soname
 // libnvrtc.so.11.2 for every 11.x release (Debian's libnvrtc11.2 is NVRTC 11.8).
 var nvrtcNames = []string{"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"}
 
@@ -43,10 +44,11 @@ var (
 	nvrtcErr  error
 )
 
-// loadNVRTC loads NVRTC once: CROSSBAR_NVRTC_LIB, else nvrtcNames in the standard places.
-func loadNVRTC() (*nvrtcAPI, error) {
+// loadNVRTC loads NVRTC once: CROSSBAR_NVRTC_LIB, else nvrtcNames in the standard places,
+// those the driver of CUDA version cuda supports first (0: unknown).
+func loadNVRTC(cuda int) (*nvrtcAPI, error) {
 	nvrtcOnce.Do(func() {
-		h, path, err := openLib("CROSSBAR_NVRTC_LIB", nvrtcNames...)
+		h, path, err := openLib("CROSSBAR_NVRTC_LIB", forDriver(nvrtcNames, cuda)...)
 		if err != nil {
 			nvrtcErr = fmt.Errorf("NVRTC: %v", err)
 			return

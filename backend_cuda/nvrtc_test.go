@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,7 +28,7 @@ var testArchs = []int{80, 90}
 // another major version than CROSSBAR_TEST_NVRTC_MAJOR when that is set.
 func nvrtcForTest(t *testing.T) *nvrtcAPI {
 	t.Helper()
-	n, err := loadNVRTC()
+	n, err := loadNVRTC(0)
 	if err != nil {
 		if os.Getenv("CI") == "true" && runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {
 			t.Fatalf("no NVRTC under CI: %v", err)
@@ -441,4 +442,27 @@ func TestNVRTCCompilesBenchProducts(t *testing.T) {
 	}
 	t.Logf("NVRTC %s: %d distinct kernels of the bench's products, %d of them compiled; the most registers a thread uses, by target: %v",
 		n.Version(), len(seen), len(jobs), maxRegs)
+}
+
+// The libraries a driver supports come first, newest first; newer ones stay as a last
+// resort; an unknown driver version keeps the order.
+func TestForDriver(t *testing.T) {
+	for _, c := range []struct {
+		cuda int
+		want []string
+	}{
+		{13000, []string{"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"}},
+		{13010, []string{"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"}},
+		{12090, []string{"libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so.13"}},
+		{12000, []string{"libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so.13"}},
+		{11080, []string{"libnvrtc.so.11.2", "libnvrtc.so.13", "libnvrtc.so.12"}},
+		{0, nvrtcNames},
+	} {
+		if got := forDriver(nvrtcNames, c.cuda); !slices.Equal(got, c.want) {
+			t.Errorf("forDriver(nvrtcNames, %d) = %v, want %v", c.cuda, got, c.want)
+		}
+	}
+	if got, want := forDriver(cublasNames, 12040), []string{"libcublas.so.12", "libcublas.so.11", "libcublas.so.13"}; !slices.Equal(got, want) {
+		t.Errorf("forDriver(cublasNames, 12040) = %v, want %v", got, want)
+	}
 }
