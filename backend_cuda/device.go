@@ -149,6 +149,8 @@ func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
 		MemoryClockKHz: attr(attrMemoryClockRate),
 		MemoryBusWidth: attr(attrGlobalMemoryBusWidth),
 		SharedOptIn:    attr(attrMaxSharedPerBlockOpt),
+		SharedPerSM:    attr(attrMaxSharedPerSM),
+		SharedReserved: attr(attrReservedSharedBlock),
 	}
 	if _, err := nv.target(d.arch.CC); err != nil {
 		return nil, fmt.Errorf("device %d (%s): %v", index, d.name, err)
@@ -218,9 +220,9 @@ func (d *Device) Info() string {
 	case a.WarpgroupMMA:
 		with = ", warpgroup MMAs"
 	}
-	return fmt.Sprintf("%s, sm_%d, %d SMs at %d MHz, %.1f GiB at %d MHz x %d bits, %d KiB shared memory per block (%d opt-in), %d MiB L2; driver %s (CUDA %s), NVRTC %s (kernels for %v%s)",
+	return fmt.Sprintf("%s, sm_%d, %d SMs at %d MHz, %.1f GiB at %d MHz x %d bits, %d KiB shared memory per block (%d opt-in, %d an SM), %d MiB L2; driver %s (CUDA %s), NVRTC %s (kernels for %v%s)",
 		d.name, a.CC, a.SMs, a.ClockKHz/1000, float64(a.MemoryBytes)/(1<<30), a.MemoryClockKHz/1000, a.MemoryBusWidth,
-		a.SharedMemory>>10, a.SharedOptIn>>10, a.L2Bytes>>20, d.drv.path, d.drv.Version(), d.nv.Version(), target, with)
+		a.SharedMemory>>10, a.SharedOptIn>>10, a.SharedPerSM>>10, a.L2Bytes>>20, d.drv.path, d.drv.Version(), d.nv.Version(), target, with)
 }
 
 // gpuArch is what NVRTC compiles the device's kernels for: sm_90a where the kernels may

@@ -57,7 +57,9 @@ const (
 	attrL2CacheSize          = 38
 	attrCCMajor              = 75
 	attrCCMinor              = 76
+	attrMaxSharedPerSM       = 81
 	attrMaxSharedPerBlockOpt = 97
+	attrReservedSharedBlock  = 111
 
 	// funcAttrMaxDynamicShared is CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES.
 	funcAttrMaxDynamicShared = 8

@@ -125,11 +125,16 @@ func streamSplit(tiles, steps, slots int) int {
 const residentWarps = 8
 
 // residentFor is how many workgroups of warps warps and shared bytes of shared memory an
-// SM of a is given to reach residentWarps, as far as its shared memory allows.
+// SM of a is given to reach residentWarps, as far as its shared memory allows: the SM's,
+// less what the driver reserves for each workgroup.
 func residentFor(warps, shared int, a Arch) int {
 	n := max(1, residentWarps/max(warps, 1))
-	if a.SharedOptIn > 0 && shared > 0 {
-		n = min(n, max(1, a.SharedOptIn/shared))
+	perSM := a.SharedPerSM
+	if perSM <= 0 {
+		perSM = a.SharedOptIn
+	}
+	if perSM > 0 && shared > 0 {
+		n = min(n, max(1, perSM/(shared+a.SharedReserved)))
 	}
 	return n
 }

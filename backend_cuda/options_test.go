@@ -159,4 +159,12 @@ func TestSplitFor(t *testing.T) {
 			t.Errorf("residentFor(%d warps, %d bytes) = %d, want %d", c.warps, c.shared, got, c.want)
 		}
 	}
+	// An A100's SM holds 164 KiB, less 1 KiB a workgroup: two of 54 KiB (not the 3 that
+	// its 163 KiB opt-in per block would give), three of 53 KiB.
+	sm80 := TypicalArch(80)
+	for _, c := range []struct{ shared, want int }{{54 << 10, 2}, {53 << 10, 3}} {
+		if got := residentFor(2, c.shared, sm80); got != c.want {
+			t.Errorf("sm_80: residentFor(2 warps, %d KiB) = %d, want %d", c.shared>>10, got, c.want)
+		}
+	}
 }

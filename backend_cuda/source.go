@@ -89,6 +89,8 @@ type Arch struct {
 	MemoryClockKHz int
 	MemoryBusWidth int
 	SharedOptIn    int // opt-in (dynamic) shared memory per block, bytes
+	SharedPerSM    int // shared memory of an SM, bytes, which its blocks share
+	SharedReserved int // shared memory the driver reserves for each block (sm_80 on: 1 KiB)
 	// WarpgroupMMA: the kernels may use sm_90a's warpgroup MMAs (an sm_90 device, and an
 	// NVRTC that compiles for sm_90a).
 	WarpgroupMMA bool
@@ -111,24 +113,30 @@ func (a Arch) Target() codegen.Target {
 }
 
 // TypicalArch is a device of compute capability cc with the limits every sm_70 and later
-// has, and the opt-in shared memory of its generation, for compiling without a device.
+// has, and the shared memory of its generation (per block opt-in, per SM, reserved per
+// block), for compiling without a device.
 func TypicalArch(cc int) Arch {
-	optIn := 0
+	optIn, perSM := 0, 0
 	switch {
 	case cc >= 120:
-		optIn = 99 << 10
+		optIn, perSM = 99<<10, 100<<10
 	case cc >= 90:
-		optIn = 227 << 10
+		optIn, perSM = 227<<10, 228<<10
 	case cc == 80 || cc == 87:
-		optIn = 163 << 10
+		optIn, perSM = 163<<10, 164<<10
 	case cc >= 86:
-		optIn = 99 << 10
+		optIn, perSM = 99<<10, 100<<10
 	case cc == 75:
-		optIn = 64 << 10
+		optIn, perSM = 64<<10, 64<<10
 	case cc >= 70:
-		optIn = 96 << 10
+		optIn, perSM = 96<<10, 96<<10
 	}
-	return Arch{CC: cc, MaxThreads: 1024, SharedMemory: 48 << 10, SharedOptIn: optIn, MaxGrid: [3]int{1<<31 - 1, 65535, 65535}, WarpSize: 32}
+	reserved := 0
+	if cc >= 80 {
+		reserved = 1 << 10
+	}
+	return Arch{CC: cc, MaxThreads: 1024, SharedMemory: 48 << 10, SharedOptIn: optIn, SharedPerSM: perSM, SharedReserved: reserved,
+		MaxGrid: [3]int{1<<31 - 1, 65535, 65535}, WarpSize: 32}
 }
 
 // dtypes are the dtypes the CUDA dialect computes: all of them. Bool and Uint8 are stored

@@ -23,7 +23,7 @@ static int envint(const char*name,int def){const char*v=getenv(name);return v&&*
 int cuDeviceGetCount(int*n){*n=envint("FAKECUDA_DEVICES",1);return 0;}
 int cuDeviceGet(int*d,int o){*d=o;return 0;}
 int cuDeviceGetName(char*n,int l,int d){strncpy(n,"Fake H200",l);return 0;}
-int cuDeviceGetAttribute(int*v,int a,int d){switch(a){case 1:*v=1024;break;case 5:*v=2147483647;break;case 6:case 7:*v=65535;break;case 8:*v=49152;break;case 10:*v=32;break;case 13:*v=1980000;break;case 16:*v=132;break;case 75:*v=d==envint("FAKECUDA_OLD_DEVICE",-1)?3:9;break;case 76:*v=0;break;case 38:*v=60<<20;break;case 97:*v=232448;break;default:*v=0;}return 0;}
+int cuDeviceGetAttribute(int*v,int a,int d){switch(a){case 1:*v=1024;break;case 5:*v=2147483647;break;case 6:case 7:*v=65535;break;case 8:*v=49152;break;case 10:*v=32;break;case 13:*v=1980000;break;case 16:*v=132;break;case 75:*v=d==envint("FAKECUDA_OLD_DEVICE",-1)?3:9;break;case 76:*v=0;break;case 38:*v=60<<20;break;case 97:*v=232448;break;case 81:*v=233472;break;case 111:*v=1024;break;default:*v=0;}return 0;}
 int cuDeviceTotalMem_v2(size_t*b,int d){*b=(size_t)141<<30;return 0;}
 int cuDevicePrimaryCtxRetain(void**c,int d){*c=(void*)0x1234;return 0;}
 int cuDevicePrimaryCtxRelease_v2(int d){return 0;}
