@@ -117,7 +117,7 @@ func forDriver(names []string, cuda int) []string {
 	for _, n := range names {
 		_, v, _ := strings.Cut(n, ".so.")
 		major, _, _ := strings.Cut(v, ".")
-		if m, err := strconv.Atoi(major); err == nil && m*1000 > cuda/1000*1000 {
+		if m, err := strconv.Atoi(major); err == nil && m > cuda/1000 {
 			newer = append(newer, n)
 		} else {
 			ok = append(ok, n)

@@ -70,8 +70,9 @@ func discover() ([]*Device, []string) {
 	var devs []*Device
 	var tried []string
 	seen := map[string]bool{}
-	file := map[string]string{} // the file a path resolves to -> the first path tried for it
-	tpus := -1                  // TPU chips on the PCI bus, counted when a libtpu is found
+	file := map[string]string{}  // the file a path resolves to -> the first path tried for it
+	tpus := -1                   // TPU chips on the PCI bus, counted when a libtpu is found
+	inUse := map[string]string{} // plugin short name -> the path of the one whose devices are listed
 	for _, c := range candidates() {
 		if seen[c.path] {
 			continue
@@ -96,6 +97,12 @@ func discover() ([]*Device, []string) {
 			continue
 		}
 		file[real] = c.path
+		// One plugin of a kind: two (CUDA 12's and 13's, libtpu from pip and from the
+		// system) would each hold the devices and give them the same names.
+		if first, ok := inUse[c.name]; ok {
+			tried = append(tried, fmt.Sprintf("%s (%s): skipped, the %s plugin %s is in use", c.path, c.source, c.name, first))
+			continue
+		}
 		st, ok := loadedPlugins[real]
 		if !ok && c.name == "tpu" && !c.explicit() {
 			if tpus < 0 {
@@ -122,7 +129,9 @@ func discover() ([]*Device, []string) {
 		}
 		if len(st.devices) == 0 {
 			tried = append(tried, fmt.Sprintf("%s (%s): no addressable devices", c.path, c.source))
+			continue
 		}
+		inUse[c.name] = c.path
 		devs = append(devs, st.devices...)
 	}
 	return devs, tried

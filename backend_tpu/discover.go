@@ -121,9 +121,9 @@ func askPython() []string {
 // candidates lists the places a PJRT plugin is looked for, in order: CROSSBAR_PJRT_PLUGIN,
 // then PJRT_PLUGIN_LIBRARY_PATH (each a path, or a list separated by the path-list
 // separator), then the plugins of installed Python packages (libtpu/libtpu.so and
-// jax_plugins/*/xla_*_plugin.so under python3's site-packages), then libtpu.so and
-// pjrt_c_api_*_plugin.so in the standard library directories. Nothing is looked for in the
-// working directory: relative paths are skipped.
+// jax_plugins/*/xla_*_plugin.so under python3's site-packages, newest first), then
+// libtpu.so and pjrt_c_api_*_plugin.so in the standard library directories. Nothing is
+// looked for in the working directory: relative paths are skipped.
 func candidates() []pluginPath {
 	var out []pluginPath
 	for _, env := range []string{"CROSSBAR_PJRT_PLUGIN", "PJRT_PLUGIN_LIBRARY_PATH"} {
@@ -150,7 +150,9 @@ func fixedCandidates() []pluginPath {
 	for _, d := range sitePackages() {
 		out = append(out, pluginPath{path: filepath.Join(d, "libtpu", "libtpu.so"), name: "tpu", source: "python3 site-packages"})
 		m, _ := filepath.Glob(filepath.Join(d, "jax_plugins", "*", "xla_*_plugin.so"))
-		sort.Strings(m)
+		// Newest first (xla_cuda13 before xla_cuda12): one plugin of a kind is used, the
+		// first that loads.
+		sort.Sort(sort.Reverse(sort.StringSlice(m)))
 		for _, p := range m {
 			out = append(out, pluginPath{path: p, name: pluginName(p), source: "python3 site-packages"})
 		}

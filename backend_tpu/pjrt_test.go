@@ -359,3 +359,46 @@ func TestLibtpuNeedsTPUChip(t *testing.T) {
 		t.Errorf("tpuChips() = %d, want 1", n)
 	}
 }
+
+// One plugin of a kind is used: a second CUDA plugin (CUDA 12's beside CUDA 13's) would
+// hold the GPUs again and name its devices pjrt:cuda:0, ... as well.
+func TestOnePluginOfAKind(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, sub := range []string{"xla_cuda13", "xla_cuda12"} {
+		p := filepath.Join(dir, sub, "xla_cuda_plugin.so")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("not an ELF file"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	// The first is taken as loaded, with one device; the second is never opened.
+	dev := &Device{name: "pjrt:cuda:0", plugin: "cuda"}
+	discoverMu.Lock()
+	loadedPlugins[paths[0]] = &pluginState{devices: []*Device{dev}}
+	discoverMu.Unlock()
+	t.Cleanup(func() {
+		discoverMu.Lock()
+		delete(loadedPlugins, paths[0])
+		discoverMu.Unlock()
+	})
+	t.Setenv("CROSSBAR_PJRT_PLUGIN", "")
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", strings.Join(paths, string(os.PathListSeparator)))
+	devs, tried := discover()
+	if !slices.Contains(devs, dev) {
+		t.Errorf("devices %v, want the first plugin's", devs)
+	}
+	want := paths[1] + " (PJRT_PLUGIN_LIBRARY_PATH): skipped, the cuda plugin " + paths[0] + " is in use"
+	if !slices.Contains(tried, want) {
+		t.Errorf("tried:\n  %s\nwant %q", strings.Join(tried, "\n  "), want)
+	}
+	discoverMu.Lock()
+	_, opened := loadedPlugins[paths[1]]
+	discoverMu.Unlock()
+	if opened {
+		t.Errorf("the second plugin %s was opened", paths[1])
+	}
+}
