@@ -78,6 +78,10 @@ func discover() ([]*Device, []string) {
 			continue
 		}
 		seen[c.path] = true
+		if c.note != "" {
+			tried = append(tried, fmt.Sprintf("%s (%s): %s", c.path, c.source, c.note))
+			continue
+		}
 		if _, err := os.Stat(c.path); err != nil {
 			tried = append(tried, fmt.Sprintf("%s (%s): not found", c.path, c.source))
 			continue

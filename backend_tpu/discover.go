@@ -17,6 +17,7 @@ type pluginPath struct {
 	path   string
 	name   string // the plugin's short name: "tpu" for libtpu, "cuda" for xla_cuda_plugin.so, ...
 	source string // how it was found: the env var, "python3 site-packages", "lib dir"
+	note   string // set: not a plugin to load, for this reason
 }
 
 // pluginName derives a plugin's short name from its file name.
@@ -120,7 +121,8 @@ func askPython() []string {
 
 // candidates lists the places a PJRT plugin is looked for, in order: CROSSBAR_PJRT_PLUGIN,
 // then PJRT_PLUGIN_LIBRARY_PATH (each a path, or a list separated by the path-list
-// separator), then the plugins of installed Python packages (libtpu/libtpu.so and
+// separator; in PJRT_PLUGIN_LIBRARY_PATH a directory stands for the plugins in it, by
+// pluginFiles), then the plugins of installed Python packages (libtpu/libtpu.so and
 // jax_plugins/*/xla_*_plugin.so under python3's site-packages, newest first), then
 // libtpu.so and pjrt_c_api_*_plugin.so in the standard library directories. Nothing is
 // looked for in the working directory: relative paths are skipped.
@@ -129,6 +131,10 @@ func candidates() []pluginPath {
 	for _, env := range []string{"CROSSBAR_PJRT_PLUGIN", "PJRT_PLUGIN_LIBRARY_PATH"} {
 		for _, p := range filepath.SplitList(os.Getenv(env)) {
 			if p == "" {
+				continue
+			}
+			if fi, err := os.Stat(p); env == "PJRT_PLUGIN_LIBRARY_PATH" && err == nil && fi.IsDir() {
+				out = append(out, pluginFiles(p, env)...)
 				continue
 			}
 			out = append(out, pluginPath{path: p, name: pluginName(p), source: env})
@@ -200,4 +206,25 @@ func tpuChips() int {
 // explicit reports whether c was named in an environment variable rather than found.
 func (c pluginPath) explicit() bool {
 	return c.source == "CROSSBAR_PJRT_PLUGIN" || c.source == "PJRT_PLUGIN_LIBRARY_PATH"
+}
+
+// pluginPatterns are the file names of PJRT plugins in a directory of them.
+var pluginPatterns = []string{"libtpu.so", "pjrt_c_api_*_plugin.so", "pjrt_plugin_*.so", "xla_*_plugin.so"}
+
+// pluginFiles lists the plugins in directory dir (named in source), or, with none, the
+// directory with a note that says so.
+func pluginFiles(dir, source string) []pluginPath {
+	var out []pluginPath
+	for _, pat := range pluginPatterns {
+		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		sort.Strings(m)
+		for _, p := range m {
+			out = append(out, pluginPath{path: p, name: pluginName(p), source: source})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, pluginPath{path: dir, source: source,
+			note: "a directory with no plugin (" + strings.Join(pluginPatterns, ", ") + ")"})
+	}
+	return out
 }

@@ -15,18 +15,19 @@
 //
 //	import _ "github.com/crossbar-compute/crossbar/backend_tpu"
 //
-// Plugins are looked for in this order: CROSSBAR_PJRT_PLUGIN (a path), PJRT_PLUGIN_LIBRARY_PATH,
-// the plugins of installed Python packages (libtpu/libtpu.so and jax_plugins/*/xla_*_plugin.so
-// under python3's site-packages), then the standard library directories. With none, the
-// backends have no devices and their error wraps backend.ErrUnavailable and lists every path
-// tried. A libtpu found in those places is loaded only where the PCI bus has a TPU chip
+// Plugins are looked for in this order: CROSSBAR_PJRT_PLUGIN (a path), PJRT_PLUGIN_LIBRARY_PATH
+// (plugins, or directories of them, in a path list), the plugins of installed Python
+// packages (libtpu/libtpu.so and jax_plugins/*/xla_*_plugin.so under python3's
+// site-packages), then the standard library directories. With none, the backends have no
+// devices and their error wraps backend.ErrUnavailable and lists every path tried.
+//
+// A libtpu found in those places is loaded only where the PCI bus has a TPU chip
 // (elsewhere its client would ask the cloud's metadata server for a TPU for minutes); one
 // named in either variable always is. One plugin of a kind is used, the first that loads
 // (JAX's newest CUDA plugin first): a second would hold the devices again under the same
 // names. A plugin is loaded through the file a symbolic link names, where its companions
-// are. Plugins of PJRT C API version 0.57 and later are used
-// (JAX 0.4.36 and later); an older one is listed among the paths tried with its version.
-// Clients are created without preallocation (the GPU plugins' "preallocate" option; plugins
+// are. Plugins of PJRT C API version 0.57 and later are used (JAX 0.4.36 and later); an
+// older one is listed among the paths tried with its version. Clients are created without preallocation (the GPU plugins' "preallocate" option; plugins
 // that refuse it as an invalid argument get no options, and no other failure is retried),
 // so that listing the devices of a GPU does not take 75% of its memory.
 //

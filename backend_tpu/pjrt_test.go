@@ -402,3 +402,22 @@ func TestOnePluginOfAKind(t *testing.T) {
 		t.Errorf("the second plugin %s was opened", paths[1])
 	}
 }
+
+// A directory in PJRT_PLUGIN_LIBRARY_PATH stands for the plugins in it; one without any
+// is reported as such.
+func TestPluginDirectory(t *testing.T) {
+	dir, empty := t.TempDir(), t.TempDir()
+	lib := filepath.Join(dir, "pjrt_c_api_dirtest_plugin.so")
+	if err := os.WriteFile(lib, []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CROSSBAR_PJRT_PLUGIN", "")
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", dir+string(os.PathListSeparator)+empty)
+	_, tried := discover()
+	for _, want := range []string{lib + " (PJRT_PLUGIN_LIBRARY_PATH): " + lib + ": ",
+		empty + " (PJRT_PLUGIN_LIBRARY_PATH): a directory with no plugin (libtpu.so, "} {
+		if !slices.ContainsFunc(tried, func(l string) bool { return strings.HasPrefix(l, want) }) {
+			t.Errorf("tried:\n  %s\nwant a line starting %q", strings.Join(tried, "\n  "), want)
+		}
+	}
+}
