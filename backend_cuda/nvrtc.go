@@ -34,8 +34,8 @@ type nvrtcAPI struct {
 }
 
 // nvrtcNames are the sonames tried, newest first (those newer than the driver last, see
-// forDriver). CUDA 11.3 and later keep the soname
-// libnvrtc.so.11.2 for every 11.x release (Debian's libnvrtc11.2 is NVRTC 11.8).
+// forDriver). CUDA 11.3 and later keep the soname libnvrtc.so.11.2 for every 11.x release
+// (Debian's libnvrtc11.2 is NVRTC 11.8).
 var nvrtcNames = []string{"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"}
 
 var (
