@@ -201,9 +201,7 @@ func TestMissingPlugin(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "libtpu_missing.so")
 	notLib := filepath.Join(dir, "not_a_plugin.so")
-	if err := os.WriteFile(notLib, []byte("not an ELF file"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	notAPlugin(t, notLib)
 	t.Setenv("CROSSBAR_PJRT_PLUGIN", missing)
 	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", notLib)
 	if ds, _ := discover(); len(ds) > 0 {
@@ -247,9 +245,7 @@ func TestPluginPathsToOneFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "pjrt_c_api_same_plugin.so")
 	link := filepath.Join(dir, "pjrt_c_api_link_plugin.so")
-	if err := os.WriteFile(file, []byte("not an ELF file"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	notAPlugin(t, file)
 	if err := os.Symlink(file, link); err != nil {
 		t.Skip(err)
 	}
@@ -270,9 +266,7 @@ func TestPluginPathsToOneFile(t *testing.T) {
 	// (the loader's error names what it was given).
 	other := filepath.Join(dir, "pjrt_c_api_other_plugin.so")
 	otherLink := filepath.Join(dir, "pjrt_c_api_otherlink_plugin.so")
-	if err := os.WriteFile(other, []byte("not an ELF file"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	notAPlugin(t, other)
 	if err := os.Symlink(other, otherLink); err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +274,7 @@ func TestPluginPathsToOneFile(t *testing.T) {
 	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", "")
 	_, tried = discover()
 	want = otherLink + " (CROSSBAR_PJRT_PLUGIN): " + other + ": "
-	if !slices.ContainsFunc(tried, func(l string) bool { return strings.HasPrefix(l, want) }) {
+	if !hasLineStarting(tried, want) {
 		t.Errorf("tried:\n  %s\nwant a line starting %q", strings.Join(tried, "\n  "), want)
 	}
 }
@@ -306,9 +300,7 @@ func TestConformancePlugin(t *testing.T) {
 func TestLibtpuNeedsTPUChip(t *testing.T) {
 	dir := t.TempDir()
 	lib := filepath.Join(dir, "libtpu.so")
-	if err := os.WriteFile(lib, []byte("not an ELF file"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	notAPlugin(t, lib)
 	pci := filepath.Join(dir, "pci")
 	dev := func(name, vendor, device string) {
 		d := filepath.Join(pci, name)
@@ -343,9 +335,7 @@ func TestLibtpuNeedsTPUChip(t *testing.T) {
 	}
 	// Loading fails (the file is no library) and is remembered: each case its own file.
 	named := filepath.Join(dir, "libtpu_named.so")
-	if err := os.WriteFile(named, []byte("not an ELF file"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	notAPlugin(t, named)
 	t.Setenv("CROSSBAR_PJRT_PLUGIN", named)
 	if l := line(named); !strings.HasPrefix(l, named+" (CROSSBAR_PJRT_PLUGIN): ") || strings.Contains(l, "skipped") {
 		t.Errorf("named in CROSSBAR_PJRT_PLUGIN: %q, want it loaded", l)
@@ -367,12 +357,7 @@ func TestOnePluginOfAKind(t *testing.T) {
 	var paths []string
 	for _, sub := range []string{"xla_cuda13", "xla_cuda12"} {
 		p := filepath.Join(dir, sub, "xla_cuda_plugin.so")
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("not an ELF file"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		notAPlugin(t, p)
 		paths = append(paths, p)
 	}
 	// The first is taken as loaded, with one device; the second is never opened.
@@ -408,16 +393,31 @@ func TestOnePluginOfAKind(t *testing.T) {
 func TestPluginDirectory(t *testing.T) {
 	dir, empty := t.TempDir(), t.TempDir()
 	lib := filepath.Join(dir, "pjrt_c_api_dirtest_plugin.so")
-	if err := os.WriteFile(lib, []byte("not an ELF file"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	notAPlugin(t, lib)
 	t.Setenv("CROSSBAR_PJRT_PLUGIN", "")
 	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", dir+string(os.PathListSeparator)+empty)
 	_, tried := discover()
 	for _, want := range []string{lib + " (PJRT_PLUGIN_LIBRARY_PATH): " + lib + ": ",
 		empty + " (PJRT_PLUGIN_LIBRARY_PATH): a directory with no plugin (libtpu.so, "} {
-		if !slices.ContainsFunc(tried, func(l string) bool { return strings.HasPrefix(l, want) }) {
+		if !hasLineStarting(tried, want) {
 			t.Errorf("tried:\n  %s\nwant a line starting %q", strings.Join(tried, "\n  "), want)
 		}
 	}
+}
+
+// notAPlugin writes a file at path (and its directory) that is no shared library: a
+// plugin candidate whose loading fails.
+func notAPlugin(t *testing.T, path string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hasLineStarting reports whether one of lines starts with prefix.
+func hasLineStarting(lines []string, prefix string) bool {
+	return slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, prefix) })
 }
