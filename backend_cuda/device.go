@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,7 +110,16 @@ type Device struct {
 	// progress, nil when none is.
 	timeMu sync.Mutex
 	timer  *timer
+	// lost is the error that lost the context (errContextLost), after which the device
+	// makes no call and returns it; launched are the latest launches, which it names,
+	// as the launch at fault may be any that ran before the call that reported it. Both
+	// are guarded by mu.
+	lost     error
+	launched []string
 }
+
+// launchesNamed is how many of the latest launches an error that loses the context names.
+const launchesNamed = 4
 
 const pinnedBytes = 8 << 20
 
@@ -190,9 +200,14 @@ func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
 }
 
 // do runs f with the device's context current on a locked OS thread, one call at a time.
+// Once an error has lost the context, do returns it, wrapping ErrUnavailable, and runs
+// nothing: the driver would fail every call with it.
 func (d *Device) do(f func() error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.lost != nil {
+		return fmt.Errorf("cuda: %s cannot be used after an earlier error: %w: %w", d.Name(), d.lost, backend.ErrUnavailable)
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := d.drv.check("cuCtxPushCurrent", d.drv.ctxPushCurrent(d.ctx)); err != nil {
@@ -203,7 +218,22 @@ func (d *Device) do(f func() error) error {
 	if perr := d.drv.check("cuCtxPopCurrent", d.drv.ctxPopCurrent(&old)); err == nil {
 		err = perr
 	}
+	if errors.Is(err, errContextLost) {
+		if len(d.launched) > 0 {
+			err = fmt.Errorf("%w; the latest launches on %s, newest last: %s", err, d.Name(), strings.Join(d.launched, "; "))
+		}
+		d.lost = err
+		slog.Error("crossbar: CUDA device lost", "device", d.Name(), "err", err)
+	}
 	return err
+}
+
+// noteLaunch records a launch among the latest. The caller holds d.mu.
+func (d *Device) noteLaunch(what string) {
+	if len(d.launched) == launchesNamed {
+		d.launched = append(d.launched[:0], d.launched[1:]...)
+	}
+	d.launched = append(d.launched, what)
 }
 
 // Name implements backend.Device.
@@ -515,6 +545,16 @@ type program struct {
 	dynamicShared int
 	where         string // gather: the axis, for errors
 	source        string
+	what          string // the kernel in a few words, for errors
+}
+
+// kernelBrief describes k in a few words: its core op (or elementwise) and its output.
+func kernelBrief(k *graph.Kernel) string {
+	op := "elementwise"
+	if k.Core != nil {
+		op = k.Core.Op.String()
+	}
+	return fmt.Sprintf("%s to %v%v", op, k.Out.DType, k.Out.Shape)
 }
 
 // Source returns the CUDA C++ that Compile would build for k, for humans and tests.
@@ -554,7 +594,7 @@ func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Progra
 		return nil, err
 	}
 	prog := &program{dev: d, groups: p.Groups, local: p.Local, params: len(p.Params), flag: p.ErrorFlag, split: p.Split, maps: p.TensorMaps,
-		source: src}
+		source: src, what: kernelBrief(k)}
 	if n := codegen.SharedBytes(p); n > codegen.CUDAStaticShared {
 		prog.dynamicShared = n
 	}
@@ -563,9 +603,7 @@ func (d *Device) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Progra
 		prog.where = fmt.Sprintf("for axis %d of size %d in %v", c.Axes[0], shape[c.Axes[0]], shape)
 	}
 	err = d.do(func() error {
-		err := d.drv.check(fmt.Sprintf("cuModuleLoadData(%s for %v, %d bytes)", p.Name, arch, len(image)), d.drv.moduleLoadData(&prog.module, unsafe.Pointer(&image[0])))
-		runtime.KeepAlive(image)
-		if err != nil {
+		if err := d.drv.loadModule(&prog.module, image, fmt.Sprintf("%s for %v, %d bytes", p.Name, arch, len(image))); err != nil {
 			return err
 		}
 		if err := d.drv.check("cuModuleGetFunction("+p.Name+")", d.drv.moduleGetFunction(&prog.fn, prog.module, p.Name)); err != nil {
@@ -723,12 +761,13 @@ func (d *Device) Launch(p backend.Program, out backend.Buffer, inputs []backend.
 			uint32(max(l[0], 1)), uint32(max(l[1], 1)), uint32(max(l[2], 1)), uint32(prog.dynamicShared), d.stream, unsafe.Pointer(&args[0]), nil)
 		runtime.KeepAlive(ptrs)
 		runtime.KeepAlive(args)
-		if err := d.drv.check(fmt.Sprintf("cuLaunchKernel(%v blocks of %v threads, %d bytes of dynamic shared memory)", g, l, prog.dynamicShared), r); err != nil {
+		if err := d.drv.check(fmt.Sprintf("cuLaunchKernel(%s: %v blocks of %v threads, %d bytes of dynamic shared memory)", prog.what, g, l, prog.dynamicShared), r); err != nil {
 			if !errors.Is(err, backend.ErrLaunch) && !errors.Is(err, backend.ErrOutOfMemory) {
 				err = fmt.Errorf("%w: %w", err, backend.ErrLaunch)
 			}
 			return err
 		}
+		d.noteLaunch(fmt.Sprintf("%s in %v blocks", prog.what, g))
 		if prog.flag {
 			if err := d.drv.check("cuMemcpyDtoH(flag)", d.drv.memcpyDtoHAsync(unsafe.Pointer(&flag[0]), d.flag, 4*codegen.GatherFlag, d.stream)); err != nil {
 				return err

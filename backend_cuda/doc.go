@@ -27,7 +27,15 @@
 // copies convert nothing; Float16 and BFloat16 are computed in float32 and rounded after
 // every operation, as on the other devices. CUDA_ERROR_OUT_OF_MEMORY maps to
 // backend.ErrOutOfMemory, launch failures to backend.ErrLaunch, NVRTC failures to
-// backend.ErrCompile with NVRTC's log and the numbered source.
+// backend.ErrCompile with NVRTC's log and the numbered source, and PTX that the driver's
+// compiler refuses to backend.ErrCompile with that compiler's log.
+//
+// A kernel that faults (an illegal address, a trap) loses the context: CUDA fails every
+// later call on it in the process. The call that reports the fault, which may come after
+// later launches, since launches do not wait, returns an error wrapping backend.ErrLaunch
+// that names the device's latest launches; from then on the device calls the driver no
+// more, and every method returns that error, wrapping backend.ErrUnavailable as well. Only
+// a new process can use the GPU again.
 //
 // What the generated kernels do: fused elementwise chains (4 or 8 elements a thread for
 // large ones, for more loads in flight); reductions (serial, or one block

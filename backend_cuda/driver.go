@@ -3,6 +3,8 @@ package backend_cuda
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -15,30 +17,34 @@ type cuResult int32
 // cuSentinels are the CUresults that wrap one of crossbar's sentinels (the others wrap
 // errCUDA), with the driver's names for them, which TestRealDriverLibrary checks. Of the
 // codes 700-720, those of a kernel that failed are launch errors; the others (704-709,
-// 711-713) are about peer access, registered host memory and destroyed contexts.
+// 711-713) are about peer access, registered host memory and destroyed contexts. Those
+// marked lost leave the context unusable, as cuda.h says of each: a kernel faulted (700,
+// 714-719), ran past the display's watchdog (702) or failed an assertion (710), and the
+// driver returns the same error from every later call in the process.
 var cuSentinels = map[cuResult]struct {
 	name     string
 	sentinel error
+	lost     bool // the context is lost with it (errContextLost)
 }{
-	2:   {"CUDA_ERROR_OUT_OF_MEMORY", backend.ErrOutOfMemory},
-	100: {"CUDA_ERROR_NO_DEVICE", backend.ErrUnavailable},
-	200: {"CUDA_ERROR_INVALID_IMAGE", backend.ErrCompile},
-	209: {"CUDA_ERROR_NO_BINARY_FOR_GPU", backend.ErrCompile},
-	218: {"CUDA_ERROR_INVALID_PTX", backend.ErrCompile},
-	221: {"CUDA_ERROR_JIT_COMPILER_NOT_FOUND", backend.ErrCompile},
-	222: {"CUDA_ERROR_UNSUPPORTED_PTX_VERSION", backend.ErrCompile},
-	700: {"CUDA_ERROR_ILLEGAL_ADDRESS", backend.ErrLaunch},
-	701: {"CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", backend.ErrLaunch},
-	702: {"CUDA_ERROR_LAUNCH_TIMEOUT", backend.ErrLaunch},
-	703: {"CUDA_ERROR_LAUNCH_INCOMPATIBLE_TEXTURING", backend.ErrLaunch},
-	710: {"CUDA_ERROR_ASSERT", backend.ErrLaunch},
-	714: {"CUDA_ERROR_HARDWARE_STACK_ERROR", backend.ErrLaunch},
-	715: {"CUDA_ERROR_ILLEGAL_INSTRUCTION", backend.ErrLaunch},
-	716: {"CUDA_ERROR_MISALIGNED_ADDRESS", backend.ErrLaunch},
-	717: {"CUDA_ERROR_INVALID_ADDRESS_SPACE", backend.ErrLaunch},
-	718: {"CUDA_ERROR_INVALID_PC", backend.ErrLaunch},
-	719: {"CUDA_ERROR_LAUNCH_FAILED", backend.ErrLaunch},
-	720: {"CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE", backend.ErrLaunch},
+	2:   {"CUDA_ERROR_OUT_OF_MEMORY", backend.ErrOutOfMemory, false},
+	100: {"CUDA_ERROR_NO_DEVICE", backend.ErrUnavailable, false},
+	200: {"CUDA_ERROR_INVALID_IMAGE", backend.ErrCompile, false},
+	209: {"CUDA_ERROR_NO_BINARY_FOR_GPU", backend.ErrCompile, false},
+	218: {"CUDA_ERROR_INVALID_PTX", backend.ErrCompile, false},
+	221: {"CUDA_ERROR_JIT_COMPILER_NOT_FOUND", backend.ErrCompile, false},
+	222: {"CUDA_ERROR_UNSUPPORTED_PTX_VERSION", backend.ErrCompile, false},
+	700: {"CUDA_ERROR_ILLEGAL_ADDRESS", backend.ErrLaunch, true},
+	701: {"CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", backend.ErrLaunch, false},
+	702: {"CUDA_ERROR_LAUNCH_TIMEOUT", backend.ErrLaunch, true},
+	703: {"CUDA_ERROR_LAUNCH_INCOMPATIBLE_TEXTURING", backend.ErrLaunch, false},
+	710: {"CUDA_ERROR_ASSERT", backend.ErrLaunch, true},
+	714: {"CUDA_ERROR_HARDWARE_STACK_ERROR", backend.ErrLaunch, true},
+	715: {"CUDA_ERROR_ILLEGAL_INSTRUCTION", backend.ErrLaunch, true},
+	716: {"CUDA_ERROR_MISALIGNED_ADDRESS", backend.ErrLaunch, true},
+	717: {"CUDA_ERROR_INVALID_ADDRESS_SPACE", backend.ErrLaunch, true},
+	718: {"CUDA_ERROR_INVALID_PC", backend.ErrLaunch, true},
+	719: {"CUDA_ERROR_LAUNCH_FAILED", backend.ErrLaunch, true},
+	720: {"CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE", backend.ErrLaunch, false},
 }
 
 // Device attributes (CUdevice_attribute).
@@ -93,7 +99,7 @@ type driverAPI struct {
 	memcpyDtoHAsync   func(dst unsafe.Pointer, src uint64, bytes uintptr, stream uintptr) cuResult
 	memcpyDtoDAsync   func(dst, src uint64, bytes uintptr, stream uintptr) cuResult
 	memsetD32Async    func(dst uint64, v uint32, n uintptr, stream uintptr) cuResult
-	moduleLoadData    func(m *uintptr, image unsafe.Pointer) cuResult
+	moduleLoadDataEx  func(m *uintptr, image unsafe.Pointer, n uint32, options *int32, values *uintptr) cuResult
 	moduleUnload      func(m uintptr) cuResult
 	moduleGetFunction func(f *uintptr, m uintptr, name string) cuResult
 	launchKernel      func(f uintptr, gx, gy, gz, bx, by, bz uint32, shared uint32, stream uintptr, params, extra unsafe.Pointer) cuResult
@@ -171,7 +177,7 @@ func (d *driverAPI) symbols() map[string]any {
 		"cuMemcpyDtoHAsync_v2":         &d.memcpyDtoHAsync,
 		"cuMemcpyDtoDAsync_v2":         &d.memcpyDtoDAsync,
 		"cuMemsetD32Async":             &d.memsetD32Async,
-		"cuModuleLoadData":             &d.moduleLoadData,
+		"cuModuleLoadDataEx":           &d.moduleLoadDataEx,
 		"cuModuleUnload":               &d.moduleUnload,
 		"cuModuleGetFunction":          &d.moduleGetFunction,
 		"cuLaunchKernel":               &d.launchKernel,
@@ -204,14 +210,55 @@ func (d *driverAPI) check(what string, r cuResult) error {
 	if r == 0 {
 		return nil
 	}
-	sentinel := errCUDA
-	if c, ok := cuSentinels[r]; ok {
-		sentinel = c.sentinel
+	c, ok := cuSentinels[r]
+	if !ok {
+		c.sentinel = errCUDA
 	}
-	return fmt.Errorf("cuda: %s: %s: %w", what, d.errString(r), sentinel)
+	if c.lost {
+		return fmt.Errorf("cuda: %s: %s: %w (%w)", what, d.errString(r), c.sentinel, errContextLost)
+	}
+	return fmt.Errorf("cuda: %s: %s: %w", what, d.errString(r), c.sentinel)
 }
 
-var errCUDA = errors.New("CUDA error")
+var (
+	errCUDA = errors.New("CUDA error")
+	// errContextLost is wrapped by the errors after which the driver fails every call on
+	// the context (cuSentinels' lost): the device refuses further calls (Device.lost).
+	errContextLost = errors.New("the device's context is lost: CUDA fails every later call on it in this process")
+)
+
+// The options of cuModuleLoadDataEx (CUjit_option) that ask for the log of the driver's
+// compiler, which compiles PTX when it is loaded.
+const (
+	jitErrorLogBuffer     = 5 // CU_JIT_ERROR_LOG_BUFFER: char *
+	jitErrorLogBufferSize = 6 // CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES: unsigned int, in and out
+)
+
+// loadModule loads image, a CUBIN or NUL-terminated PTX, as a module of the current
+// context. The error of PTX that the driver's compiler refuses (a .version newer than the
+// driver knows, say) carries the compiler's log. what names the image in errors.
+func (d *driverAPI) loadModule(m *uintptr, image []byte, what string) error {
+	log := make([]byte, 16<<10)
+	// The option values handed to C hold the log's address: it must not move.
+	var pin runtime.Pinner
+	pin.Pin(&log[0])
+	defer pin.Unpin()
+	opts := [2]int32{jitErrorLogBuffer, jitErrorLogBufferSize}
+	vals := [2]uintptr{uintptr(unsafe.Pointer(&log[0])), uintptr(len(log))}
+	r := d.moduleLoadDataEx(m, unsafe.Pointer(&image[0]), uint32(len(opts)), &opts[0], &vals[0])
+	runtime.KeepAlive(image)
+	err := d.check("cuModuleLoadDataEx("+what+")", r)
+	if err == nil {
+		return nil
+	}
+	// The size option comes back as the bytes the driver wrote, an unsigned int in the
+	// low half of its slot.
+	n := min(int(uint32(vals[1])), len(log))
+	if s := strings.TrimSpace(goString(log[:n])); s != "" {
+		err = fmt.Errorf("%w\n%s", err, s)
+	}
+	return err
+}
 
 // cString copies a NUL-terminated C string owned by the library.
 func cString(p *byte) string {

@@ -3,6 +3,7 @@ package backend_cuda
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -392,5 +393,99 @@ func fakeTensorMapsChild(t *testing.T) {
 		if _, err := build([]codegen.TensorMap{c.m}, c.ptrs); !errors.Is(err, backend.ErrLaunch) {
 			t.Errorf("%s: %v, want ErrLaunch", name, err)
 		}
+	}
+}
+
+// TestFakeJITLog loads PTX, which a device newer than NVRTC gets, into the fake driver,
+// whose compiler refuses it with a log: the error names the module and the CUresult, wraps
+// ErrCompile, and carries the log.
+func TestFakeJITLog(t *testing.T) {
+	if inFakeChild() {
+		fakeJITLogChild(t)
+		return
+	}
+	// Compute capability 12.9: no NVRTC that the backend loads knows sm_129.
+	runFakeChild(t, "TestFakeJITLog", "FAKECUDA_CC=129")
+}
+
+func fakeJITLogChild(t *testing.T) {
+	dev, err := backend.Open("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dev.(*Device)
+	if arch, err := d.gpuArch(); err != nil || arch.cubin {
+		t.Fatalf("the fake's sm_129 gets %v, %v; want PTX", arch, err)
+	}
+	err = tensor.New([]float32{1, 2, 3, 4}, 4).To(d).Exp().Realize()
+	if !errors.Is(err, backend.ErrCompile) || !strings.Contains(err.Error(), "cuModuleLoadDataEx(kernel for compute_") ||
+		!strings.Contains(err.Error(), "\nptxas application ptx input, line 1; fatal   : the fake's compiler knows no .version") {
+		t.Errorf("PTX that the driver's compiler refuses: %v\nwant ErrCompile naming the module, with the compiler's log", err)
+	}
+}
+
+// TestFakeLostContext has the fake driver lose the context, as it does after a kernel
+// faults: the call that reports it names the latest launches, and from then on the device
+// makes no driver call and fails every method with that first error, wrapping
+// ErrUnavailable as well as ErrLaunch.
+func TestFakeLostContext(t *testing.T) {
+	if inFakeChild() {
+		fakeLostContextChild(t)
+		return
+	}
+	runFakeChild(t, "TestFakeLostContext")
+}
+
+func fakeLostContextChild(t *testing.T) {
+	h, err := dlopen(os.Getenv("CROSSBAR_CUDA_LIB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		fakeLoseContext func(r int32)
+		fakeCalls       func() int64
+	)
+	if err := bind(h, "fake", map[string]any{"fakeLoseContext": &fakeLoseContext, "fakeCalls": &fakeCalls}); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := backend.Open("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dev.(*Device)
+	x := tensor.New([]float32{1, 2, 3, 4}, 2, 2).To(d)
+	for i := range launchesNamed + 1 {
+		if err := x.Add(tensor.Scalar(float32(i))).Exp().Realize(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.MatMul(x).Realize(); err != nil {
+		t.Fatal(err)
+	}
+	fakeLoseContext(700)
+	first := d.Synchronize()
+	msg := fmt.Sprint(first)
+	if !errors.Is(first, backend.ErrLaunch) || !errors.Is(first, errContextLost) || !strings.Contains(msg, "cuStreamSynchronize") ||
+		!strings.HasSuffix(msg, "; contract to float32[2 2] in [1 1 1] blocks") ||
+		strings.Count(msg, "elementwise to float32[2 2]") != launchesNamed-1 {
+		t.Errorf("Synchronize once the context is lost: %v\nwant ErrLaunch, the context lost, and the latest %d launches", first, launchesNamed)
+	}
+	calls := fakeCalls()
+	y := tensor.New([]float32{1, 2}, 2)
+	for name, err := range map[string]error{
+		"Synchronize": d.Synchronize(),
+		"Realize":     x.Neg().Realize(),
+		"Data":        func() error { _, err := tensor.Data[float32](x); return err }(),
+		"To":          y.To(d).Realize(),
+		"Free":        x.Free(),
+		"Time":        func() error { _, err := d.Time(func() error { return nil }); return err }(),
+	} {
+		if !errors.Is(err, backend.ErrUnavailable) || !errors.Is(err, backend.ErrLaunch) ||
+			!strings.Contains(fmt.Sprint(err), "cuda:0 cannot be used after an earlier error: "+msg) {
+			t.Errorf("%s after the context was lost: %v\nwant ErrUnavailable, ErrLaunch and the first error", name, err)
+		}
+	}
+	if n := fakeCalls() - calls; n != 0 {
+		t.Errorf("%d driver calls after the context was lost, want none", n)
 	}
 }
