@@ -223,7 +223,12 @@ func (b *builder) contractTiled(ct contraction) error {
 			cur := b.named("cur", remE(step, 2))
 			next := b.named("knext", b.k0(sp, addE(step, ic(1))))
 			more := Bin(OLt, next, kend)
-			b.emit(&If{Cond: more, Then: b.block(func() { copyTiles(next, tileToRegs, nil, nil) })})
+			// The loads of the next step take no condition of their own: past K their
+			// elements are zeros of the bounds check, and a split's share reads the next
+			// share's first tile, never past the operand. Under the condition of the
+			// stores below, ptxas would join the two and issue the loads after the
+			// products, where their latency is no longer hidden behind them.
+			copyTiles(next, tileToRegs, nil, nil)
 			multiply(mulE(cur, bm*bk), mulE(cur, bk*bn))
 			other := b.named("other", Bin(OSub, ic(1), cur))
 			b.emit(&If{Cond: more, Then: b.block(func() {

@@ -51,33 +51,31 @@ extern "C" __global__ void __launch_bounds__(64) kernel(float* __restrict__ dst,
     for (int step = 0; step < 3; step++) {
         const int cur = step % 2;
         const int knext = (step + 1) * 16;
-        if (knext < 40) {
-            #pragma unroll
-            for (int l = 0; l < 128; l += 64) {
-                const int ai = l + tid;
-                const int ar = ai / 4;
-                const int ac = ai % 4 * 4;
-                const int arow = row0 + ar;
-                const int acol = knext + ac;
-                const float4 q2 = (arow < 96 && acol < 40) ? src0v[(arow * 40 + acol) / 4] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-                stageA[l / 64 * 4] = q2.x;
-                stageA[l / 64 * 4 + 1] = q2.y;
-                stageA[l / 64 * 4 + 2] = q2.z;
-                stageA[l / 64 * 4 + 3] = q2.w;
-            }
-            #pragma unroll
-            for (int l = 0; l < 128; l += 64) {
-                const int bi = l + tid;
-                const int br = bi / 8;
-                const int bc = bi % 8 * 4;
-                const int brow = knext + br;
-                const int bcol = col0 + bc;
-                const float4 q3 = (brow < 40 && bcol < 80) ? src1v[(brow * 80 + bcol) / 4] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-                stageB[l / 64 * 4] = q3.x;
-                stageB[l / 64 * 4 + 1] = q3.y;
-                stageB[l / 64 * 4 + 2] = q3.z;
-                stageB[l / 64 * 4 + 3] = q3.w;
-            }
+        #pragma unroll
+        for (int l = 0; l < 128; l += 64) {
+            const int ai = l + tid;
+            const int ar = ai / 4;
+            const int ac = ai % 4 * 4;
+            const int arow = row0 + ar;
+            const int acol = knext + ac;
+            const float4 q2 = (arow < 96 && acol < 40) ? src0v[(arow * 40 + acol) / 4] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            stageA[l / 64 * 4] = q2.x;
+            stageA[l / 64 * 4 + 1] = q2.y;
+            stageA[l / 64 * 4 + 2] = q2.z;
+            stageA[l / 64 * 4 + 3] = q2.w;
+        }
+        #pragma unroll
+        for (int l = 0; l < 128; l += 64) {
+            const int bi = l + tid;
+            const int br = bi / 8;
+            const int bc = bi % 8 * 4;
+            const int brow = knext + br;
+            const int bcol = col0 + bc;
+            const float4 q3 = (brow < 40 && bcol < 80) ? src1v[(brow * 80 + bcol) / 4] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            stageB[l / 64 * 4] = q3.x;
+            stageB[l / 64 * 4 + 1] = q3.y;
+            stageB[l / 64 * 4 + 2] = q3.z;
+            stageB[l / 64 * 4 + 3] = q3.w;
         }
         #pragma unroll
         for (int kk = 0; kk < 16; kk++) {

@@ -52,31 +52,29 @@ void main() {
     for (int step = 0; step < 3; step++) {
         int cur = step % 2;
         int knext = (step + 1) * 16;
-        if (knext < 40) {
-            for (int l = 0; l < 128; l += 64) {
-                int ai = l + tid;
-                int ar = ai / 4;
-                int ac = ai % 4 * 4;
-                int arow = row0 + ar;
-                int acol = knext + ac;
-                precise vec4 q2 = (arow < 96 && acol < 40) ? src0v[(arow * 40 + acol) / 4] : vec4(0.0);
-                stageA[l / 64 * 4] = q2.x;
-                stageA[l / 64 * 4 + 1] = q2.y;
-                stageA[l / 64 * 4 + 2] = q2.z;
-                stageA[l / 64 * 4 + 3] = q2.w;
-            }
-            for (int l = 0; l < 128; l += 64) {
-                int bi = l + tid;
-                int br = bi / 8;
-                int bc = bi % 8 * 4;
-                int brow = knext + br;
-                int bcol = col0 + bc;
-                precise vec4 q3 = (brow < 40 && bcol < 80) ? src1v[(brow * 80 + bcol) / 4] : vec4(0.0);
-                stageB[l / 64 * 4] = q3.x;
-                stageB[l / 64 * 4 + 1] = q3.y;
-                stageB[l / 64 * 4 + 2] = q3.z;
-                stageB[l / 64 * 4 + 3] = q3.w;
-            }
+        for (int l = 0; l < 128; l += 64) {
+            int ai = l + tid;
+            int ar = ai / 4;
+            int ac = ai % 4 * 4;
+            int arow = row0 + ar;
+            int acol = knext + ac;
+            precise vec4 q2 = (arow < 96 && acol < 40) ? src0v[(arow * 40 + acol) / 4] : vec4(0.0);
+            stageA[l / 64 * 4] = q2.x;
+            stageA[l / 64 * 4 + 1] = q2.y;
+            stageA[l / 64 * 4 + 2] = q2.z;
+            stageA[l / 64 * 4 + 3] = q2.w;
+        }
+        for (int l = 0; l < 128; l += 64) {
+            int bi = l + tid;
+            int br = bi / 8;
+            int bc = bi % 8 * 4;
+            int brow = knext + br;
+            int bcol = col0 + bc;
+            precise vec4 q3 = (brow < 40 && bcol < 80) ? src1v[(brow * 80 + bcol) / 4] : vec4(0.0);
+            stageB[l / 64 * 4] = q3.x;
+            stageB[l / 64 * 4 + 1] = q3.y;
+            stageB[l / 64 * 4 + 2] = q3.z;
+            stageB[l / 64 * 4 + 3] = q3.w;
         }
         for (int kk = 0; kk < 16; kk++) {
             float a0 = tileA[cur * 512 + (kk * 32 + trow)];

@@ -43,27 +43,25 @@ extern "C" __global__ void __launch_bounds__(64) kernel(float* __restrict__ dst,
     for (int step = 0; step < 3; step++) {
         const int cur = step % 2;
         const int knext = (step + 1) * 16;
-        if (knext < 40) {
-            #pragma unroll
-            for (int l = 0; l < 512; l += 64) {
-                const int ai = l + tid;
-                const int ar = ai % 32;
-                const int ac = ai / 32;
-                const int arow = row0 + ar;
-                const int acol = knext + ac;
-                const float v2 = (arow < 96 && acol < 40) ? src0[arow + acol * 96] : 0.0f;
-                stageA[l / 64] = v2;
-            }
-            #pragma unroll
-            for (int l = 0; l < 512; l += 64) {
-                const int bi = l + tid;
-                const int br = bi % 16;
-                const int bc = bi / 16;
-                const int brow = knext + br;
-                const int bcol = col0 + bc;
-                const float v3 = (brow < 40 && bcol < 80) ? src1[brow + bcol * 40] : 0.0f;
-                stageB[l / 64] = v3;
-            }
+        #pragma unroll
+        for (int l = 0; l < 512; l += 64) {
+            const int ai = l + tid;
+            const int ar = ai % 32;
+            const int ac = ai / 32;
+            const int arow = row0 + ar;
+            const int acol = knext + ac;
+            const float v2 = (arow < 96 && acol < 40) ? src0[arow + acol * 96] : 0.0f;
+            stageA[l / 64] = v2;
+        }
+        #pragma unroll
+        for (int l = 0; l < 512; l += 64) {
+            const int bi = l + tid;
+            const int br = bi % 16;
+            const int bc = bi / 16;
+            const int brow = knext + br;
+            const int bcol = col0 + bc;
+            const float v3 = (brow < 40 && bcol < 80) ? src1[brow + bcol * 40] : 0.0f;
+            stageB[l / 64] = v3;
         }
         #pragma unroll
         for (int kk = 0; kk < 16; kk++) {

@@ -44,25 +44,23 @@ void main() {
     for (int step = 0; step < 3; step++) {
         int cur = step % 2;
         int knext = (step + 1) * 16;
-        if (knext < 40) {
-            for (int l = 0; l < 512; l += 64) {
-                int ai = l + tid;
-                int ar = ai % 32;
-                int ac = ai / 32;
-                int arow = row0 + ar;
-                int acol = knext + ac;
-                precise float v2 = (arow < 96 && acol < 40) ? src0[arow + acol * 96] : 0.0;
-                stageA[l / 64] = v2;
-            }
-            for (int l = 0; l < 512; l += 64) {
-                int bi = l + tid;
-                int br = bi % 16;
-                int bc = bi / 16;
-                int brow = knext + br;
-                int bcol = col0 + bc;
-                precise float v3 = (brow < 40 && bcol < 80) ? src1[brow + bcol * 40] : 0.0;
-                stageB[l / 64] = v3;
-            }
+        for (int l = 0; l < 512; l += 64) {
+            int ai = l + tid;
+            int ar = ai % 32;
+            int ac = ai / 32;
+            int arow = row0 + ar;
+            int acol = knext + ac;
+            precise float v2 = (arow < 96 && acol < 40) ? src0[arow + acol * 96] : 0.0;
+            stageA[l / 64] = v2;
+        }
+        for (int l = 0; l < 512; l += 64) {
+            int bi = l + tid;
+            int br = bi % 16;
+            int bc = bi / 16;
+            int brow = knext + br;
+            int bcol = col0 + bc;
+            precise float v3 = (brow < 40 && bcol < 80) ? src1[brow + bcol * 40] : 0.0;
+            stageB[l / 64] = v3;
         }
         for (int kk = 0; kk < 16; kk++) {
             float a0 = tileA[cur * 512 + (kk * 32 + trow)];
