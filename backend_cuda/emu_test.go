@@ -361,8 +361,9 @@ func (d *emuDevice) Compile(k *graph.Kernel) (backend.Program, error) {
 	}
 	d.emulated.Add(1)
 	modes := []string{emuEager}
-	// Matrix products, and every kernel with asynchronous copies, run in both modes.
-	if (k.Core != nil && k.Core.Op == graph.OpContract) || strings.Contains(src, "xb_cp_async") {
+	// Matrix products, kernels with asynchronous copies and those that workgroups share
+	// through the workspace run in both modes.
+	if (k.Core != nil && k.Core.Op == graph.OpContract) || strings.Contains(src, "xb_cp_async") || p.Split.Counters > 0 {
 		modes = append(modes, emuDeferred)
 	}
 	return &emuProgram{p: p, src: src, modes: modes}, nil
@@ -412,7 +413,7 @@ func (d *emuDevice) Launch(prog backend.Program, out backend.Buffer, inputs []ba
 		}
 		if split {
 			if c := params[len(host)]; !bytes.Equal(c, make([]byte, len(c))) {
-				return fmt.Errorf("emulator, %s mode: split K left counters that are not zero for the next launch\n%s", mode, numbered(ep.src))
+				return fmt.Errorf("emulator, %s mode: the split left counters that are not zero for the next launch\n%s", mode, numbered(ep.src))
 			}
 		}
 		if result == nil {

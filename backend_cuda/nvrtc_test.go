@@ -466,3 +466,44 @@ func TestForDriver(t *testing.T) {
 		t.Errorf("forDriver(cublasNames, 12040) = %v, want %v", got, want)
 	}
 }
+
+// TestNVRTCCompilesReduceSplit compiles reductions that optionsFor has several workgroups
+// share on an A100 and an H200 (the conformance suite's groups are too short for a
+// split): the stream suite's dot product over 128 Mi float32 and maxima of four rows of
+// 1 Mi float16, to sm_80 and sm_90 CUBINs.
+func TestNVRTCCompilesReduceSplit(t *testing.T) {
+	n := nvrtcForTest(t)
+	must := func(x *graph.Node, err error) *graph.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	const big = 1 << 27
+	x := must(graph.Host(graph.Float32, []int{big}, make([]byte, 4*big)))
+	y := must(graph.Host(graph.Float32, []int{big}, make([]byte, 4*big)))
+	dot := must(graph.Reduce(graph.OpSum, must(graph.Binary(graph.OpMul, x, y)), []int{0}))
+	h := must(graph.Host(graph.Float16, []int{4, 1 << 20}, make([]byte, 2*4<<20)))
+	rows := must(graph.Reduce(graph.OpReduceMax, h, []int{1}))
+	for _, root := range []*graph.Node{dot, rows} {
+		ks, err := graph.Schedule([]*graph.Node{root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cc := range testArchs {
+			a := TypicalArch(cc)
+			a.SMs = map[int]int{80: 108, 90: 132}[cc]
+			src, err := SourceFor(a, ks[len(ks)-1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(src, " elements a workgroup,") {
+				t.Fatalf("sm_%d: %v is not split:\n%s", cc, ks[len(ks)-1], src)
+			}
+			if _, err := n.compile(src, "kernel", gpuArch{cc: cc, cubin: true}); err != nil {
+				t.Errorf("sm_%d: %v", cc, err)
+			}
+		}
+	}
+}

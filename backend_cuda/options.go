@@ -70,6 +70,9 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 		o2 = tilesFor(k, a, o)
 	}
 	c := k.Core
+	if c != nil && c.Op.IsReduce() && o.ReduceSplit == 0 {
+		o2.ReduceSplit = reduceSplitFor(k, a, o2)
+	}
 	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
 		return o2
 	}
@@ -102,6 +105,31 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 		o2.SplitK = s
 	}
 	return o2
+}
+
+// reduceSplitFor is how many workgroups share each output of reduction k (codegen's
+// ReduceSplit, which applies to the one-workgroup-an-output strategy with float32
+// accumulators): enough to give every SM its 2048 threads when the outputs are fewer,
+// each thread folding at least 16 elements; 0 (none) otherwise. One workgroup of 128
+// threads summing a whole tensor keeps a few KiB of loads in flight, where an H200's
+// bandwidth takes megabytes (see the elementwise kernels above).
+func reduceSplitFor(k *graph.Kernel, a Arch, o codegen.Options) int {
+	c := k.Core
+	outs := graph.NumElements(c.Shape)
+	if outs == 0 {
+		return 0
+	}
+	group := graph.NumElements(c.InShape) / outs
+	local := o.ReduceLocal
+	if local <= 0 {
+		local = 128 // codegen's default
+	}
+	fill := max(a.SMs, 1) * 2048 / local // workgroups that fill the device once
+	n := min((fill+outs-1)/outs, group/(16*local), codegen.MaxReduceSplit)
+	if n <= 1 {
+		return 0
+	}
+	return n
 }
 
 // streamSplit is the split of K for a product that skinnyTensorCore gave to tensor cores:

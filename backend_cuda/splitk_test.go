@@ -446,6 +446,11 @@ func fakeSplitKChild(t *testing.T) {
 			t.Fatalf("the counters are not zero")
 		}
 	}
+	// A sum of a whole tensor, which 2,048 workgroups share through the same workspace:
+	// the launch passes it after the buffers.
+	if err := tensor.RandUniform(7, tensor.Float32, 1<<22).To(d).Sum().Realize(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestEmuElementwiseElems runs elementwise kernels whose threads compute 4 and 8 elements
@@ -555,4 +560,61 @@ func TestEmuStagedStore(t *testing.T) {
 		{"wgmma-tma-f16-16-h200-tiles", sm90tma, graph.Float16, 1, 200, 264, 128, false, false, true,
 			codegen.Options{TCBlockM: 128, TCBlockN: 256, TCBlockK: 64, TCStages: 4}, staged(16, "xb_tma_load_")},
 	})
+}
+
+// TestEmuReduceSplit runs reductions that several workgroups share (codegen's ReduceSplit,
+// as optionsFor chooses it for an H200's 132 SMs) in the emulator: sums, maxima, minima
+// and means of float32, float16 and bfloat16, of whole tensors, of rows and of columns,
+// one with a NaN. Each runs in both modes (the second runs the workgroups in reverse
+// order, so that another counts last), which must give the same bytes, close to the CPU's
+// result, and leave the counters zero.
+func TestEmuReduceSplit(t *testing.T) {
+	arch := TypicalArch(90)
+	arch.SMs = 132
+	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-split", arch: arch,
+		selects: func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op.IsReduce() }, only: " elements a workgroup,"}
+	nan := make([]float32, 2*9000)
+	for i := range nan {
+		nan[i] = float32(i%97) - 40
+	}
+	nan[12345] = float32(math.NaN())
+	cases := []struct {
+		name   string
+		x      *tensor.Tensor
+		reduce func(x *tensor.Tensor) *tensor.Tensor
+		tol    float64 // relative to the sum of the magnitudes
+	}{
+		{"sum-f32-all", tensor.RandNormal(1, tensor.Float32, 70001), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum() }, 1e-6},
+		{"max-f16-rows", tensor.RandNormal(2, tensor.Float16, 3, 20000), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(1) }, 0},
+		{"sum-bf16-rows", tensor.RandUniform(3, tensor.BFloat16, 2, 9000), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(1) }, 1e-2},
+		{"min-f32-columns", tensor.RandNormal(4, tensor.Float32, 5000, 3), func(x *tensor.Tensor) *tensor.Tensor { return x.Min(0) }, 0},
+		{"mean-f32-all", tensor.RandUniform(5, tensor.Float32, 40000), func(x *tensor.Tensor) *tensor.Tensor { return x.Mean() }, 1e-6},
+		{"max-f32-nan", tensor.New(nan, 2, 9000), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(1) }, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := dev.emulated.Load()
+			got, err := tensor.Data[float32](c.reduce(c.x.To(dev)).Cast(tensor.Float32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dev.emulated.Load() == before {
+				t.Fatal("no reduction split among workgroups")
+			}
+			want, err := tensor.Data[float32](c.reduce(c.x).Cast(tensor.Float32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			abs, err := tensor.Data[float32](c.reduce(c.x.Cast(tensor.Float32).Abs()).Cast(tensor.Float32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.IsNaN(float64(want[i])) != math.IsNaN(float64(got[i])) ||
+					math.Abs(float64(got[i]-want[i])) > c.tol*float64(abs[i]) {
+					t.Errorf("output %d: %v, the CPU's %v", i, got[i], want[i])
+				}
+			}
+		})
+	}
 }

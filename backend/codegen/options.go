@@ -65,6 +65,13 @@ type Options struct {
 	ReduceLocal     int // workgroup size of ReduceGroup (default 128, a power of two)
 	GroupMin        int // default 256
 	GroupMaxOutputs int // default 4096
+	// ReduceSplit (default 1), on a target with SplitK, has up to ReduceSplit workgroups
+	// share each output's group in ReduceGroup, each a contiguous share of it, for
+	// reductions with float32 accumulators of too few outputs to fill the device (a sum
+	// of a whole tensor is one). Each stores its result in the workspace and counts itself
+	// done; the last combines the results in a fixed order and runs the epilogue, so the
+	// result does not depend on which workgroup finishes last.
+	ReduceSplit int
 
 	// Contract tiling: a workgroup computes a BlockM × BlockN tile of the output, stepping
 	// through K by BlockK with both operand tiles in shared memory; each thread computes a
@@ -164,6 +171,7 @@ func (o Options) withDefaults() Options {
 	def(&o.TCWarpsN, 4)
 	def(&o.TCStages, 3)
 	def(&o.SplitK, 1)
+	def(&o.ReduceSplit, 1)
 	def(&o.RasterM, 1)
 	for _, p := range []**bool{&o.Tiled, &o.TensorCore, &o.Warpgroup, &o.Skinny, &o.TMA} {
 		if *p == nil {
@@ -196,6 +204,9 @@ func (o Options) validate(t Target) error {
 	}
 	if o.SplitK > maxSplitK {
 		bad = append(bad, fmt.Sprintf("SplitK %d is over %d", o.SplitK, maxSplitK))
+	}
+	if o.ReduceSplit > MaxReduceSplit {
+		bad = append(bad, fmt.Sprintf("ReduceSplit %d is over %d", o.ReduceSplit, MaxReduceSplit))
 	}
 	if o.RasterM > maxRasterM {
 		bad = append(bad, fmt.Sprintf("RasterM %d is over %d", o.RasterM, maxRasterM))

@@ -171,7 +171,8 @@ func (b *builder) reduceSerial(r reduction) error {
 }
 
 // reduceGroup: one workgroup per output element; each thread folds a strided part of the
-// group, then the partial results meet in a tree in shared memory.
+// group, then the partial results meet in a tree in shared memory. With a split
+// (Options.ReduceSplit), n workgroups share each group, each a contiguous share of it.
 func (b *builder) reduceGroup(r reduction) error {
 	local := b.o.ReduceLocal
 	shuffle := b.t.Shuffle && b.t.WarpWidth == 32 && local%32 == 0
@@ -179,13 +180,25 @@ func (b *builder) reduceGroup(r reduction) error {
 	if shuffle {
 		how = fmt.Sprintf("shuffles in warps, then across %d warps", local/32)
 	}
-	b.note("reduce %v group: %d outputs of %d elements, one workgroup of %d each, %s", r.op, r.outs, r.group, local, how)
-	group := b.launchGroups(r.outs, local)
-	if b.p.Groups[0]*b.p.Groups[1] > r.outs {
+	n, per := b.reduceSplitOf(r, local)
+	if n > 1 {
+		b.note("reduce %v group: %d outputs of %d elements, %d workgroups of %d each, %d elements a workgroup, %s",
+			r.op, r.outs, r.group, n, local, per, how)
+	} else {
+		b.note("reduce %v group: %d outputs of %d elements, one workgroup of %d each, %s", r.op, r.outs, r.group, local, how)
+	}
+	total := r.outs * n
+	wg := b.launchGroups(total, local)
+	if b.p.Groups[0]*b.p.Groups[1] > total {
 		// The whole workgroup leaves together, so the barriers below stay uniform.
-		b.emit(&If{Cond: Bin(OLe, b.iconst(r.outs), group), Then: []Stmt{&Return{}}})
+		b.emit(&If{Cond: Bin(OLe, b.iconst(total), wg), Then: []Stmt{&Return{}}})
 	}
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
+	group, share := wg, (*Expr)(nil)
+	if n > 1 {
+		share = b.named("share", remE(wg, n))
+		group = b.named("out", divE(wg, n))
+	}
 	out := b.decode(group, b.k.Core.Shape, "c")
 	acc := b.variable("acc", r.identity())
 	if r.group > 0 {
@@ -206,13 +219,37 @@ func (b *builder) reduceGroup(r reduction) error {
 		if err != nil {
 			return err
 		}
-		b.emit(&Comment{Text: "Each thread folds every " + fmt.Sprint(local) + "th element of the group."})
-		b.emit(&For{Var: red.Name, Type: b.idx, Start: tid, End: b.iconst(r.group), Step: b.iconst(local), Body: body})
+		start, end := tid, b.iconst(r.group)
+		if n > 1 {
+			first := b.named("rfirst", mulE(share, per))
+			start = addE(first, tid)
+			end = b.named("rend", Sel(Bin(OEq, share, b.iconst(n-1)), b.iconst(r.group), addE(first, b.iconst(per))))
+			b.emit(&Comment{Text: fmt.Sprintf("Each thread folds every %dth element of this workgroup's share of the group.", local)})
+		} else {
+			b.emit(&Comment{Text: "Each thread folds every " + fmt.Sprint(local) + "th element of the group."})
+		}
+		b.emit(&For{Var: red.Name, Type: b.idx, Start: start, End: end, Step: b.iconst(local), Body: body})
 	}
+	if n > 1 {
+		return b.reduceSplitFinish(r, group, share, tid, acc, n, local, shuffle)
+	}
+	return b.combineGroup(r, tid, acc, local, shuffle, func(v *Expr) error { return b.reduceEpilogue(group, r, v) })
+}
+
+// reduceEpilogue runs the epilogue of output element group on v, the group's result.
+func (b *builder) reduceEpilogue(group *Expr, r reduction, v *Expr) error {
+	core := b.let("v", b.narrow(v, r.dt, graph.OpSum))
+	return b.epilogue(group, core)
+}
+
+// combineGroup combines the threads' partial results acc of a workgroup of local threads,
+// through shuffles or a tree in shared memory, and calls finish with the workgroup's result
+// in the first thread, the only one that runs what finish emits.
+func (b *builder) combineGroup(r reduction, tid, acc *Expr, local int, shuffle bool, finish func(v *Expr) error) error {
 	if shuffle {
-		return b.reduceWarps(r, group, tid, acc, local)
+		return b.reduceWarps(r, tid, acc, local, finish)
 	}
-	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: T(r.s), Len: local})
+	b.sharedOnce(&Decl{Name: "partial", Type: T(r.s), Len: local})
 	part := func(i *Expr) *Expr { return Index("partial", T(r.s), i) }
 	b.emit(&Comment{Text: "Combine the threads' partial results in a tree."})
 	b.emit(&Assign{Name: "partial", Index: tid, Value: acc}, &Barrier{})
@@ -225,35 +262,95 @@ func (b *builder) reduceGroup(r reduction) error {
 		b.emit(&If{Cond: Bin(OLt, tid, b.iconst(s)), Then: then}, &Barrier{})
 	}
 	var err error
-	then := b.block(func() {
-		core := b.let("v", b.narrow(part(b.iconst(0)), r.dt, graph.OpSum))
-		err = b.epilogue(group, core)
-	})
+	then := b.block(func() { err = finish(part(b.iconst(0))) })
 	b.emit(&If{Cond: Bin(OEq, tid, b.iconst(0)), Then: then})
 	return err
 }
 
-// reduceWarps finishes reduceGroup on a target with warp shuffles: the threads of each warp
+// sharedOnce declares d in shared memory unless an array of its name is declared already.
+func (b *builder) sharedOnce(d *Decl) {
+	for _, s := range b.p.Shared {
+		if s.Name == d.Name {
+			return
+		}
+	}
+	b.p.Shared = append(b.p.Shared, d)
+}
+
+// reduceWarps is combineGroup on a target with warp shuffles: the threads of each warp
 // combine their partial results through shuffles, the first thread of each warp leaves the
 // warp's result in shared memory, and the first warp combines those the same way.
-func (b *builder) reduceWarps(r reduction, group, tid, acc *Expr, local int) error {
+func (b *builder) reduceWarps(r reduction, tid, acc *Expr, local int, finish func(v *Expr) error) error {
 	warps := local / 32
 	b.emit(&Comment{Text: "Combine the partial results of each warp, then of the warps."})
 	b.butterfly(r, acc)
 	lane := b.named("lane", remE(tid, 32))
-	b.p.Shared = append(b.p.Shared, &Decl{Name: "partial", Type: T(r.s), Len: warps})
+	b.sharedOnce(&Decl{Name: "partial", Type: T(r.s), Len: warps})
 	b.emit(&If{Cond: Bin(OEq, lane, b.iconst(0)), Then: []Stmt{&Assign{Name: "partial", Index: divE(tid, 32), Value: acc}}}, &Barrier{})
 	var err error
 	first := b.block(func() {
 		w := b.variable("w", Sel(Bin(OLt, lane, b.iconst(warps)), Index("partial", T(r.s), lane), r.identity()))
 		b.butterfly(r, w)
-		then := b.block(func() {
-			core := b.let("v", b.narrow(w, r.dt, graph.OpSum))
-			err = b.epilogue(group, core)
-		})
+		then := b.block(func() { err = finish(w) })
 		b.emit(&If{Cond: Bin(OEq, tid, b.iconst(0)), Then: then})
 	})
 	b.emit(&If{Cond: Bin(OLt, tid, b.iconst(32)), Then: first})
+	return err
+}
+
+// MaxReduceSplit bounds Options.ReduceSplit: a whole device's workgroups for one output.
+const MaxReduceSplit = 4096
+
+// reduceSplitOf returns the workgroups n that share each group of a ReduceGroup reduction
+// and the elements per of each share but the last, as far as Options.ReduceSplit, the
+// target and the reduction allow: float32 accumulators (the workspace's), shares of at
+// least a workgroup's threads. n == 1 is no split.
+func (b *builder) reduceSplitOf(r reduction, local int) (n, per int) {
+	n = min(b.o.ReduceSplit, r.group/local)
+	if n <= 1 || !b.t.SplitK || r.s != F32 || int64(r.outs)*int64(n) > maxPartials {
+		return 1, r.group
+	}
+	per = (r.group + n - 1) / n
+	return (r.group + per - 1) / per, per
+}
+
+// reduceSplitFinish ends a split ReduceGroup reduction: the workgroup's result goes to
+// its share's place in the workspace (Program.Split) and the workgroup counts itself
+// done on the output's counter; the one that counts last combines the n results in a
+// fixed order (each thread those at its index modulo the workgroup, then the workgroup
+// as above), resets the counter for the next launch and runs the epilogue. The result
+// does not depend on which workgroup counts last.
+func (b *builder) reduceSplitFinish(r reduction, group, share, tid, acc *Expr, n, local int, shuffle bool) error {
+	pc, pp := len(b.p.Params), len(b.p.Params)+1
+	b.p.Params = append(b.p.Params, Param{Name: "counters", DType: graph.Int32, Write: true, Len: r.outs},
+		Param{Name: "partials", DType: graph.Float32, Write: true, Len: r.outs * n})
+	b.p.Split = Workspace{Counters: r.outs, Partials: r.outs * n}
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "splitLast", Type: T(I32), Len: 1})
+	slot := func(z *Expr) *Expr { return addE(mulE(group, n), z) }
+	// As in splitFinish: the first thread's fence orders its store before its count (a
+	// release); the last to count fences again before the barrier that lets the
+	// workgroup read the others' results (an acquire).
+	err := b.combineGroup(r, tid, acc, local, shuffle, func(v *Expr) error {
+		b.emit(&Store{Param: pp, Index: slot(share), Value: v}, &Intrinsic{Op: IFenceDevice})
+		before := b.named("arrived", Call(FnAtomicAdd, I32, Addr(Load(pc, T(I32), group)), i32(1)))
+		last := b.named("last", Bin(OEq, before, i32(n-1)))
+		b.emit(&Assign{Name: "splitLast", Index: i32(0), Value: Sel(last, i32(1), i32(0))})
+		b.emit(&If{Cond: last, Then: []Stmt{&Intrinsic{Op: IFenceDevice}, &Store{Param: pc, Index: group, Value: i32(0)}}})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b.emit(&Barrier{})
+	then := b.block(func() {
+		total := b.variable("total", r.identity())
+		z := Var("z", T(b.idx))
+		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, Load(pp, T(F32), slot(z)))}}
+		b.emit(&For{Var: z.Name, Type: b.idx, Start: tid, End: b.iconst(n), Step: b.iconst(local), Body: fold})
+		err = b.combineGroup(r, tid, total, local, shuffle, func(v *Expr) error { return b.reduceEpilogue(group, r, v) })
+	})
+	b.emit(&Comment{Text: "Split: the workgroup that counted last combines the shares' results."})
+	b.emit(&If{Cond: Bin(ONe, Index("splitLast", T(I32), i32(0)), i32(0)), Then: then})
 	return err
 }
 
