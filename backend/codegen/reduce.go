@@ -321,21 +321,11 @@ func (b *builder) reduceSplitOf(r reduction, local int) (n, per int) {
 // as above), resets the counter for the next launch and runs the epilogue. The result
 // does not depend on which workgroup counts last.
 func (b *builder) reduceSplitFinish(r reduction, group, share, tid, acc *Expr, n, local int, shuffle bool) error {
-	pc, pp := len(b.p.Params), len(b.p.Params)+1
-	b.p.Params = append(b.p.Params, Param{Name: "counters", DType: graph.Int32, Write: true, Len: r.outs},
-		Param{Name: "partials", DType: graph.Float32, Write: true, Len: r.outs * n})
-	b.p.Split = Workspace{Counters: r.outs, Partials: r.outs * n}
-	b.p.Shared = append(b.p.Shared, &Decl{Name: "splitLast", Type: T(I32), Len: 1})
+	pc, pp := b.workspace(r.outs, r.outs*n)
 	slot := func(z *Expr) *Expr { return addE(mulE(group, n), z) }
-	// As in splitFinish: the first thread's fence orders its store before its count (a
-	// release); the last to count fences again before the barrier that lets the
-	// workgroup read the others' results (an acquire).
 	err := b.combineGroup(r, tid, acc, local, shuffle, func(v *Expr) error {
-		b.emit(&Store{Param: pp, Index: slot(share), Value: v}, &Intrinsic{Op: IFenceDevice})
-		before := b.named("arrived", Call(FnAtomicAdd, I32, Addr(Load(pc, T(I32), group)), i32(1)))
-		last := b.named("last", Bin(OEq, before, i32(n-1)))
-		b.emit(&Assign{Name: "splitLast", Index: i32(0), Value: Sel(last, i32(1), i32(0))})
-		b.emit(&If{Cond: last, Then: []Stmt{&Intrinsic{Op: IFenceDevice}, &Store{Param: pc, Index: group, Value: i32(0)}}})
+		b.emit(&Store{Param: pp, Index: slot(share), Value: v})
+		b.countDone(pc, group, n)
 		return nil
 	})
 	if err != nil {

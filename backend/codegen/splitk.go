@@ -98,11 +98,7 @@ func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, group
 	}
 	tiles := groups[0] * groups[1] * (groups[2] / sp.n)
 	per := accs * threads // a partial tile
-	pc, pp := len(b.p.Params), len(b.p.Params)+1
-	b.p.Params = append(b.p.Params, Param{Name: "counters", DType: graph.Int32, Write: true, Len: tiles},
-		Param{Name: "partials", DType: graph.Float32, Write: true, Len: tiles * sp.n * per})
-	b.p.Split = Workspace{Counters: tiles, Partials: tiles * sp.n * per}
-	b.p.Shared = append(b.p.Shared, &Decl{Name: "splitLast", Type: T(I32), Len: 1})
+	pc, pp := b.workspace(tiles, tiles*sp.n*per)
 	ic := b.iconst
 	tid = b.named("ptid", Cast(tid, b.idx))
 	gx, gy := Cast(Spec(GroupID, 0, U32), b.idx), Cast(Spec(GroupID, 1, U32), b.idx)
@@ -118,17 +114,9 @@ func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, group
 	accAt := func(i *Expr) *Expr { return Index("acc", T(F32), Cast(i, I32)) }
 	b.emit(&Comment{Text: "Split K: store this share's partial tile, count it done, and leave the sum to the workgroup that counts last."})
 	b.emit(loop(iv, accs, []Stmt{&Store{Param: pp, Index: partial(sp.share, iv), Value: accAt(iv)}}, true))
-	// The barrier orders the workgroup's stores before thread 0's fence, which orders them
-	// before its count for every workgroup (a release); the last to count fences again
-	// before the barrier that lets its threads read the others' stores (an acquire).
+	// The barrier orders the workgroup's stores before thread 0's count.
 	b.emit(&Barrier{})
-	count := b.block(func() {
-		b.emit(&Intrinsic{Op: IFenceDevice})
-		before := b.named("arrived", Call(FnAtomicAdd, I32, Addr(Load(pc, T(I32), tile)), i32(1)))
-		last := b.named("last", Bin(OEq, before, i32(sp.n-1)))
-		b.emit(&Assign{Name: "splitLast", Index: i32(0), Value: Sel(last, i32(1), i32(0))})
-		b.emit(&If{Cond: last, Then: []Stmt{&Intrinsic{Op: IFenceDevice}, &Store{Param: pc, Index: tile, Value: i32(0)}}})
-	})
+	count := b.block(func() { b.countDone(pc, tile, sp.n) })
 	b.emit(&If{Cond: Bin(OEq, tid, ic(0)), Then: count}, &Barrier{})
 	b.emit(&If{Cond: Bin(OEq, Index("splitLast", T(I32), i32(0)), i32(0)), Then: []Stmt{&Return{}}})
 	zv := Var("sz", T(b.idx))
@@ -136,4 +124,30 @@ func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, group
 		Value: Bin(OAdd, accAt(iv), Load(pp, T(F32), partial(zv, iv)))}}, true)
 	b.emit(loop(iv, accs, []Stmt{&Assign{Name: "acc", Index: Cast(iv, I32), Value: Zero(F32)}}, true))
 	b.emit(loop(zv, sp.n, []Stmt{sum}, false))
+}
+
+// workspace adds the parameters of the workspace of a kernel whose workgroups meet through
+// it (Program.Split), counters Int32 counters and partials Float32 values, and the shared
+// flag that countDone sets; it returns the indices of the two parameters.
+func (b *builder) workspace(counters, partials int) (pc, pp int) {
+	pc, pp = len(b.p.Params), len(b.p.Params)+1
+	b.p.Params = append(b.p.Params, Param{Name: "counters", DType: graph.Int32, Write: true, Len: counters},
+		Param{Name: "partials", DType: graph.Float32, Write: true, Len: partials})
+	b.p.Split = Workspace{Counters: counters, Partials: partials}
+	b.p.Shared = append(b.p.Shared, &Decl{Name: "splitLast", Type: T(I32), Len: 1})
+	return pc, pp
+}
+
+// countDone, run by one thread of a workgroup that has stored its share of a result in
+// the workspace, counts the workgroup done on counter at of parameter pc, one of n that
+// share the result, and sets the shared flag splitLast for the one that counts last,
+// which also resets the counter for the next launch. The fence before the count orders
+// the stores before it for every workgroup (a release); the last fences again before
+// its workgroup reads the others' stores, after a barrier (an acquire).
+func (b *builder) countDone(pc int, at *Expr, n int) {
+	b.emit(&Intrinsic{Op: IFenceDevice})
+	before := b.named("arrived", Call(FnAtomicAdd, I32, Addr(Load(pc, T(I32), at)), i32(1)))
+	last := b.named("last", Bin(OEq, before, i32(n-1)))
+	b.emit(&Assign{Name: "splitLast", Index: i32(0), Value: Sel(last, i32(1), i32(0))})
+	b.emit(&If{Cond: last, Then: []Stmt{&Intrinsic{Op: IFenceDevice}, &Store{Param: pc, Index: at, Value: i32(0)}}})
 }
