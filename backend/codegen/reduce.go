@@ -197,7 +197,7 @@ func (b *builder) reduceGroup(r reduction) error {
 	group, share := wg, (*Expr)(nil)
 	if n > 1 {
 		share = b.named("share", remE(wg, n))
-		group = b.named("out", divE(wg, n))
+		group = b.named("opos", divE(wg, n)) // not "out", a word GLSL keeps
 	}
 	out := b.decode(group, b.k.Core.Shape, "c")
 	acc := b.variable("acc", r.identity())
