@@ -1,6 +1,9 @@
 package backend_cuda
 
 import (
+	"math"
+	"slices"
+
 	"github.com/crossbar-compute/crossbar/backend/codegen"
 	"github.com/crossbar-compute/crossbar/graph"
 )
@@ -42,6 +45,13 @@ import (
 // An elementwise kernel of at least 8 × 2048 elements an SM computes 8 elements a thread,
 // one of at least 4 × 2048 4.
 //
+// A reduction over the last axis (rows: a softmax's sums, a norm's) gives each output a
+// workgroup however many outputs there are (codegen caps that at 4096 outputs by
+// default, past which one thread folds each row): a warp's loads then read neighbouring
+// elements of one row, where one thread a row would have each load of a warp touch 32
+// rows. With fewer outputs than fill the device, several workgroups share each output
+// (Options.ReduceSplit, see reduceSplitFor).
+//
 // A product with fewer tiles than a wave, and K long enough, splits K among the
 // workgroups of each tile (Options.SplitK, see splitFor), where o leaves SplitK to the
 // default; so does one whose workgroups of fewer than 8 warps are about one an SM, and one
@@ -70,8 +80,13 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 		o2 = tilesFor(k, a, o)
 	}
 	c := k.Core
-	if c != nil && c.Op.IsReduce() && o.ReduceSplit == 0 {
-		o2.ReduceSplit = reduceSplitFor(k, a, o2)
+	if c != nil && c.Op.IsReduce() {
+		if last := len(c.InShape) - 1; o.GroupMaxOutputs == 0 && last >= 0 && c.InShape[last] > 1 && slices.Contains(c.Axes, last) {
+			o2.GroupMaxOutputs = math.MaxInt32
+		}
+		if o.ReduceSplit == 0 {
+			o2.ReduceSplit = reduceSplitFor(k, a, o2)
+		}
 	}
 	if c == nil || c.Op != graph.OpContract || len(c.Shape) < 2 {
 		return o2

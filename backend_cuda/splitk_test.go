@@ -618,3 +618,70 @@ func TestEmuReduceSplit(t *testing.T) {
 		})
 	}
 }
+
+// TestEmuReduceRows runs reductions over the rows of matrices with more rows than codegen
+// gives a workgroup each by default (4096), which optionsFor gives a workgroup each all
+// the same, in the emulator against the CPU; a reduction over columns keeps one thread an
+// output.
+func TestEmuReduceRows(t *testing.T) {
+	arch := TypicalArch(80)
+	arch.SMs = 108
+	rows := func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op.IsReduce() }
+	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-rows", arch: arch, selects: rows, only: "4100 outputs of 260 elements, one workgroup"}
+	for _, c := range []struct {
+		name   string
+		x      *tensor.Tensor
+		reduce func(x *tensor.Tensor) *tensor.Tensor
+		tol    float64
+	}{
+		{"sum-f32", tensor.RandNormal(1, tensor.Float32, 4100, 260), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(1) }, 1e-6},
+		{"max-bf16", tensor.RandNormal(2, tensor.BFloat16, 4100, 260), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(1) }, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := dev.emulated.Load()
+			got, err := tensor.Data[float32](c.reduce(c.x.To(dev)).Cast(tensor.Float32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dev.emulated.Load() == before {
+				t.Fatal("the rows were not given a workgroup each")
+			}
+			want, err := tensor.Data[float32](c.reduce(c.x).Cast(tensor.Float32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			abs, err := tensor.Data[float32](c.reduce(c.x.Cast(tensor.Float32).Abs()).Cast(tensor.Float32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.Abs(float64(got[i]-want[i])) > c.tol*float64(abs[i]) {
+					t.Fatalf("row %d: %v, the CPU's %v", i, got[i], want[i])
+				}
+			}
+		})
+	}
+	// Over columns, the outputs lie next to each other: one thread each keeps a warp's
+	// loads on neighbouring elements.
+	k := func(axis int) *graph.Kernel {
+		x, err := graph.Host(graph.Float32, []int{4100, 260}, make([]byte, 4*4100*260))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := graph.Reduce(graph.OpSum, x, []int{axis})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := graph.Schedule([]*graph.Node{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ks[len(ks)-1]
+	}
+	if o := optionsFor(k(0), arch, codegen.Options{}); o.GroupMaxOutputs != 0 {
+		t.Errorf("a reduction over columns: GroupMaxOutputs %d, want codegen's default", o.GroupMaxOutputs)
+	}
+	if o := optionsFor(k(1), arch, codegen.Options{GroupMaxOutputs: 64}); o.GroupMaxOutputs != 64 {
+		t.Errorf("a reduction over rows with GroupMaxOutputs 64 given: %d", o.GroupMaxOutputs)
+	}
+}
