@@ -562,6 +562,51 @@ func TestEmuStagedStore(t *testing.T) {
 	})
 }
 
+// emuReduceCase is a reduction of x run in the emulator by runEmuReductions.
+type emuReduceCase struct {
+	name   string
+	x      *tensor.Tensor
+	reduce func(x *tensor.Tensor) *tensor.Tensor
+	tol    float64 // relative to the same reduction of the magnitudes (a sum's)
+}
+
+// runEmuReductions runs each case on dev, which must emulate its reduction, and compares
+// the result with the CPU's: NaN where the CPU has NaN, else within the case's tolerance.
+func runEmuReductions(t *testing.T, dev *emuDevice, cases []emuReduceCase) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := dev.emulated.Load()
+			got, err := tensor.Data[float32](c.reduce(c.x.To(dev)).Cast(tensor.Float32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dev.emulated.Load() == before {
+				t.Fatalf("the reduction was not emulated: its source lacks %q", dev.only)
+			}
+			want, err := tensor.Data[float32](c.reduce(c.x).Cast(tensor.Float32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			abs, err := tensor.Data[float32](c.reduce(c.x.Cast(tensor.Float32).Abs()).Cast(tensor.Float32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad := 0
+			for i := range want {
+				if math.IsNaN(float64(want[i])) != math.IsNaN(float64(got[i])) ||
+					math.Abs(float64(got[i]-want[i])) > c.tol*float64(abs[i]) {
+					if bad++; bad <= 5 {
+						t.Errorf("output %d: %v, the CPU's %v", i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// reductions picks the reduction kernels for the emulator.
+func reductions(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op.IsReduce() }
+
 // TestEmuReduceSplit runs reductions that several workgroups share (codegen's ReduceSplit,
 // as optionsFor chooses it for an H200's 132 SMs) in the emulator: sums, maxima, minima
 // and means of float32, float16 and bfloat16, of whole tensors, of rows and of columns,
@@ -571,52 +616,21 @@ func TestEmuStagedStore(t *testing.T) {
 func TestEmuReduceSplit(t *testing.T) {
 	arch := TypicalArch(90)
 	arch.SMs = 132
-	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-split", arch: arch,
-		selects: func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op.IsReduce() }, only: " elements a workgroup,"}
+	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-split", arch: arch, selects: reductions,
+		only: " elements a workgroup,"}
 	nan := make([]float32, 2*9000)
 	for i := range nan {
 		nan[i] = float32(i%97) - 40
 	}
 	nan[12345] = float32(math.NaN())
-	cases := []struct {
-		name   string
-		x      *tensor.Tensor
-		reduce func(x *tensor.Tensor) *tensor.Tensor
-		tol    float64 // relative to the sum of the magnitudes
-	}{
+	runEmuReductions(t, dev, []emuReduceCase{
 		{"sum-f32-all", tensor.RandNormal(1, tensor.Float32, 70001), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum() }, 1e-6},
 		{"max-f16-rows", tensor.RandNormal(2, tensor.Float16, 3, 20000), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(1) }, 0},
 		{"sum-bf16-rows", tensor.RandUniform(3, tensor.BFloat16, 2, 9000), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(1) }, 1e-2},
 		{"min-f32-columns", tensor.RandNormal(4, tensor.Float32, 5000, 3), func(x *tensor.Tensor) *tensor.Tensor { return x.Min(0) }, 0},
 		{"mean-f32-all", tensor.RandUniform(5, tensor.Float32, 40000), func(x *tensor.Tensor) *tensor.Tensor { return x.Mean() }, 1e-6},
 		{"max-f32-nan", tensor.New(nan, 2, 9000), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(1) }, 0},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			before := dev.emulated.Load()
-			got, err := tensor.Data[float32](c.reduce(c.x.To(dev)).Cast(tensor.Float32))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if dev.emulated.Load() == before {
-				t.Fatal("no reduction split among workgroups")
-			}
-			want, err := tensor.Data[float32](c.reduce(c.x).Cast(tensor.Float32))
-			if err != nil {
-				t.Fatal(err)
-			}
-			abs, err := tensor.Data[float32](c.reduce(c.x.Cast(tensor.Float32).Abs()).Cast(tensor.Float32))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range want {
-				if math.IsNaN(float64(want[i])) != math.IsNaN(float64(got[i])) ||
-					math.Abs(float64(got[i]-want[i])) > c.tol*float64(abs[i]) {
-					t.Errorf("output %d: %v, the CPU's %v", i, got[i], want[i])
-				}
-			}
-		})
-	}
+	})
 }
 
 // TestEmuReduceRows runs reductions over the rows of matrices with more rows than codegen
@@ -626,41 +640,12 @@ func TestEmuReduceSplit(t *testing.T) {
 func TestEmuReduceRows(t *testing.T) {
 	arch := TypicalArch(80)
 	arch.SMs = 108
-	rows := func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op.IsReduce() }
-	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-rows", arch: arch, selects: rows, only: "4100 outputs of 260 elements, one workgroup"}
-	for _, c := range []struct {
-		name   string
-		x      *tensor.Tensor
-		reduce func(x *tensor.Tensor) *tensor.Tensor
-		tol    float64
-	}{
+	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-rows", arch: arch, selects: reductions,
+		only: "4100 outputs of 260 elements, one workgroup"}
+	runEmuReductions(t, dev, []emuReduceCase{
 		{"sum-f32", tensor.RandNormal(1, tensor.Float32, 4100, 260), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(1) }, 1e-6},
 		{"max-bf16", tensor.RandNormal(2, tensor.BFloat16, 4100, 260), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(1) }, 0},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			before := dev.emulated.Load()
-			got, err := tensor.Data[float32](c.reduce(c.x.To(dev)).Cast(tensor.Float32))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if dev.emulated.Load() == before {
-				t.Fatal("the rows were not given a workgroup each")
-			}
-			want, err := tensor.Data[float32](c.reduce(c.x).Cast(tensor.Float32))
-			if err != nil {
-				t.Fatal(err)
-			}
-			abs, err := tensor.Data[float32](c.reduce(c.x.Cast(tensor.Float32).Abs()).Cast(tensor.Float32))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range want {
-				if math.Abs(float64(got[i]-want[i])) > c.tol*float64(abs[i]) {
-					t.Fatalf("row %d: %v, the CPU's %v", i, got[i], want[i])
-				}
-			}
-		})
-	}
+	})
 	// Over columns, the outputs lie next to each other: one thread each keeps a warp's
 	// loads on neighbouring elements.
 	k := func(axis int) *graph.Kernel {
