@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -155,21 +156,28 @@ func fixedCandidates() []pluginPath {
 	var out []pluginPath
 	for _, d := range sitePackages() {
 		out = append(out, pluginPath{path: filepath.Join(d, "libtpu", "libtpu.so"), name: "tpu", source: "python3 site-packages"})
-		m, _ := filepath.Glob(filepath.Join(d, "jax_plugins", "*", "xla_*_plugin.so"))
 		// Newest first (xla_cuda13 before xla_cuda12): one plugin of a kind is used, the
 		// first that loads.
-		sort.Sort(sort.Reverse(sort.StringSlice(m)))
-		for _, p := range m {
-			out = append(out, pluginPath{path: p, name: pluginName(p), source: "python3 site-packages"})
-		}
+		out = append(out, globPlugins(filepath.Join(d, "jax_plugins", "*", "xla_*_plugin.so"), "python3 site-packages", true)...)
 	}
 	for _, d := range libDirs() {
 		out = append(out, pluginPath{path: filepath.Join(d, "libtpu.so"), name: "tpu", source: "lib dir"})
-		m, _ := filepath.Glob(filepath.Join(d, "pjrt_c_api_*_plugin.so"))
-		sort.Strings(m)
-		for _, p := range m {
-			out = append(out, pluginPath{path: p, name: pluginName(p), source: "lib dir"})
-		}
+		out = append(out, globPlugins(filepath.Join(d, "pjrt_c_api_*_plugin.so"), "lib dir", false)...)
+	}
+	return out
+}
+
+// globPlugins lists the files that pattern matches as plugins found by source, in the
+// order of their names, or the reverse order with newestFirst.
+func globPlugins(pattern, source string, newestFirst bool) []pluginPath {
+	m, _ := filepath.Glob(pattern)
+	sort.Strings(m)
+	if newestFirst {
+		slices.Reverse(m)
+	}
+	out := make([]pluginPath, 0, len(m))
+	for _, p := range m {
+		out = append(out, pluginPath{path: p, name: pluginName(p), source: source})
 	}
 	return out
 }
@@ -216,11 +224,7 @@ var pluginPatterns = []string{"libtpu.so", "pjrt_c_api_*_plugin.so", "pjrt_plugi
 func pluginFiles(dir, source string) []pluginPath {
 	var out []pluginPath
 	for _, pat := range pluginPatterns {
-		m, _ := filepath.Glob(filepath.Join(dir, pat))
-		sort.Strings(m)
-		for _, p := range m {
-			out = append(out, pluginPath{path: p, name: pluginName(p), source: source})
-		}
+		out = append(out, globPlugins(filepath.Join(dir, pat), source, false)...)
 	}
 	if len(out) == 0 {
 		out = append(out, pluginPath{path: dir, source: source,
