@@ -195,6 +195,37 @@ func TestPluginName(t *testing.T) {
 	}
 }
 
+// TestJaxPluginsNewestFirst lays out a virtual environment with JAX's CUDA 12 and CUDA 13
+// plugins: the newer comes first among the candidates, so that it is the one loaded
+// where both are installed.
+func TestJaxPluginsNewestFirst(t *testing.T) {
+	venv := t.TempDir()
+	site := filepath.Join(venv, "lib", "python3.12", "site-packages")
+	var paths []string
+	for _, v := range []string{"xla_cuda12", "xla_cuda13"} {
+		p := filepath.Join(site, "jax_plugins", v, "xla_cuda_plugin.so")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	t.Setenv("VIRTUAL_ENV", venv)
+	at := map[string]int{}
+	for i, c := range fixedCandidates() {
+		if _, seen := at[c.path]; !seen {
+			at[c.path] = i
+		}
+	}
+	i12, ok12 := at[paths[0]]
+	i13, ok13 := at[paths[1]]
+	if !ok12 || !ok13 || i13 > i12 {
+		t.Errorf("candidates: CUDA 13 plugin at %d (found %v), CUDA 12 at %d (found %v); want both, 13 first", i13, ok13, i12, ok12)
+	}
+}
+
 // Without a plugin, both backends have no devices, and the error wraps ErrUnavailable and
 // lists the paths tried; an existing file that is no plugin is reported, not a panic.
 func TestMissingPlugin(t *testing.T) {
