@@ -40,9 +40,10 @@
 // What the generated kernels do: fused elementwise chains (4 or 8 elements a thread for
 // large ones, for more loads in flight); reductions (serial, or one block per output
 // whose warps combine through shuffles and then across warps, which rows of 256 elements
-// or more take however many rows there are; with few outputs, as a sum of a whole
-// tensor, many blocks each, enough to fill every SM, which meet through a workspace, the
-// last combining their results in a fixed order); Float16 and BFloat16 products on
+// or more take however many rows there are; or, over columns, one block per tile of 32
+// neighbouring outputs, each warp reading a row of the tile; with few outputs, as a sum
+// of a whole tensor, many blocks each, enough to fill every SM, which meet through a
+// workspace, the last combining their results in a fixed order); Float16 and BFloat16 products on
 // tensor cores from sm_80 (mma.m16n8k16 with float accumulators,
 // fragments through ldmatrix, operand tiles in swizzled shared memory filled by multi-stage
 // cp.async copies; codegen's tensor-core template), and on sm_90 with NVRTC 12.0 or newer

@@ -469,8 +469,9 @@ func TestForDriver(t *testing.T) {
 
 // TestNVRTCCompilesReduceSplit compiles reductions that optionsFor has several workgroups
 // share on an A100 and an H200 (the conformance suite's groups are too short for a
-// split): the stream suite's dot product over 128 Mi float32 and maxima of four rows of
-// 1 Mi float16, to sm_80 and sm_90 CUBINs.
+// split): the stream suite's dot product over 128 Mi float32, maxima of four rows of 1 Mi
+// float16 and a bias's gradient (sums over 8192 rows of 4096 bfloat16 columns, in tiles of
+// columns), to sm_80 and sm_90 CUBINs.
 func TestNVRTCCompilesReduceSplit(t *testing.T) {
 	n := nvrtcForTest(t)
 	must := func(x *graph.Node, err error) *graph.Node {
@@ -486,7 +487,9 @@ func TestNVRTCCompilesReduceSplit(t *testing.T) {
 	dot := must(graph.Reduce(graph.OpSum, must(graph.Binary(graph.OpMul, x, y)), []int{0}))
 	h := must(graph.Host(graph.Float16, []int{4, 1 << 20}, make([]byte, 2*4<<20)))
 	rows := must(graph.Reduce(graph.OpReduceMax, h, []int{1}))
-	for _, root := range []*graph.Node{dot, rows} {
+	g := must(graph.Host(graph.BFloat16, []int{8192, 4096}, make([]byte, 2*8192*4096)))
+	bias := must(graph.Reduce(graph.OpSum, g, []int{0}))
+	for _, root := range []*graph.Node{dot, rows, bias} {
 		ks, err := graph.Schedule([]*graph.Node{root})
 		if err != nil {
 			t.Fatal(err)

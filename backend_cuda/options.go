@@ -49,8 +49,10 @@ import (
 // workgroup however many outputs there are (codegen caps that at 4096 outputs by
 // default, past which one thread folds each row): a warp's loads then read neighbouring
 // elements of one row, where one thread a row would have each load of a warp touch 32
-// rows. With fewer outputs than fill the device, several workgroups share each output
-// (Options.ReduceSplit, see reduceSplitFor).
+// rows. (Reductions over columns, a bias's gradient, take codegen's column strategy, whose
+// warps read a row of 32 neighbouring outputs at a time.) With fewer workgroups than fill
+// the device, several share each output, or each tile of columns (Options.ReduceSplit,
+// see reduceSplitFor).
 //
 // A product with fewer tiles than a wave, and K long enough, splits K among the
 // workgroups of each tile (Options.SplitK, see splitFor), where o leaves SplitK to the
@@ -123,24 +125,20 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 }
 
 // reduceSplitFor is how many workgroups share each output of reduction k (codegen's
-// ReduceSplit, which applies to the one-workgroup-an-output strategy with float32
-// accumulators): enough to give every SM its 2048 threads when the outputs are fewer,
+// ReduceSplit, which applies to the group and column strategies with float32
+// accumulators): enough to give every SM its 2048 threads when the workgroups are fewer,
 // each thread folding at least 16 elements; 0 (none) otherwise. One workgroup of 128
 // threads summing a whole tensor keeps a few KiB of loads in flight, where an H200's
 // bandwidth takes megabytes (see the elementwise kernels above).
 func reduceSplitFor(k *graph.Kernel, a Arch, o codegen.Options) int {
-	c := k.Core
-	outs := graph.NumElements(c.Shape)
-	if outs == 0 {
+	s, groups, local, folders := codegen.ReduceLaunch(k, a.Target(), o)
+	if s == codegen.ReduceSerial || groups == 0 {
 		return 0
 	}
-	group := graph.NumElements(c.InShape) / outs
-	local := o.ReduceLocal
-	if local <= 0 {
-		local = 128 // codegen's default
-	}
+	c := k.Core
+	group := graph.NumElements(c.InShape) / graph.NumElements(c.Shape)
 	fill := max(a.SMs, 1) * 2048 / local // workgroups that fill the device once
-	n := min((fill+outs-1)/outs, group/(16*local), codegen.MaxReduceSplit)
+	n := min((fill+groups-1)/groups, group/(16*folders), codegen.MaxReduceSplit)
 	if n <= 1 {
 		return 0
 	}

@@ -633,6 +633,43 @@ func TestEmuReduceSplit(t *testing.T) {
 	})
 }
 
+// TestEmuReduceColumns runs reductions whose neighbouring outputs read neighbouring
+// elements (over the rows of matrices, codegen's column template) in the emulator against
+// the CPU: on 132 SMs, where optionsFor splits each tile's rows among workgroups (run in
+// both orders), and on 2, where it does not. The last tile of each is not full.
+func TestEmuReduceColumns(t *testing.T) {
+	nan := make([]float32, 700*40)
+	for i := range nan {
+		nan[i] = float32(i%89) - 30
+	}
+	nan[40*333+7] = float32(math.NaN())
+	for _, c := range []struct {
+		sms   int
+		only  string
+		cases []emuReduceCase
+	}{
+		{132, " elements a workgroup,", []emuReduceCase{
+			{"sum-f32", tensor.RandNormal(1, tensor.Float32, 3000, 70), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(0) }, 1e-6},
+			{"max-f16-nan", tensor.New(nan, 700, 40).Cast(tensor.Float16), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(0) }, 0},
+			{"mean-bf16-two-axes", tensor.RandUniform(2, tensor.BFloat16, 500, 3, 33), func(x *tensor.Tensor) *tensor.Tensor { return x.Mean(0, 1) }, 1e-2},
+			{"min-f32-middle", tensor.RandNormal(3, tensor.Float32, 2, 900, 50), func(x *tensor.Tensor) *tensor.Tensor { return x.Min(1) }, 0},
+		}},
+		{2, "one workgroup of 32 lanes", []emuReduceCase{
+			{"sum-squares-f32", tensor.RandNormal(4, tensor.Float32, 300, 1000), func(x *tensor.Tensor) *tensor.Tensor { return x.Mul(x).Sum(0) }, 1e-6},
+			{"max-bf16", tensor.RandNormal(5, tensor.BFloat16, 260, 1100), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(0) }, 0},
+		}},
+	} {
+		arch := TypicalArch(90)
+		arch.SMs = c.sms
+		dev := &emuDevice{Device: cpu.New(), t: t, name: fmt.Sprintf("cuda-emulated-reduce-columns-%d", c.sms), arch: arch,
+			selects: reductions, only: c.only}
+		t.Run(fmt.Sprint(c.sms, "-SMs"), func(t *testing.T) {
+			dev.t = t
+			runEmuReductions(t, dev, c.cases)
+		})
+	}
+}
+
 // TestEmuReduceRows runs reductions over the rows of matrices with more rows than codegen
 // gives a workgroup each by default (4096), which optionsFor gives a workgroup each all
 // the same, in the emulator against the CPU; a reduction over columns keeps one thread an

@@ -3,10 +3,12 @@ package backend_gl
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/crossbar-compute/crossbar/backend/codegen"
 	"github.com/crossbar-compute/crossbar/backend/cpu"
+	"github.com/crossbar-compute/crossbar/graph"
 	"github.com/crossbar-compute/crossbar/tensor"
 )
 
@@ -27,6 +29,8 @@ func TestReduceStrategies(t *testing.T) {
 	for si, o := range []codegen.Options{
 		{Reduce: codegen.ReduceSerial},
 		{Reduce: codegen.ReduceGroup, ReduceLocal: 32},
+		{Reduce: codegen.ReduceColumns, ReduceLocal: 64},
+		{Reduce: codegen.ReduceColumns, ReduceLocal: 16},
 	} {
 		d.opts = o
 		for mask := 1; mask < 16; mask++ {
@@ -59,6 +63,54 @@ func TestReduceStrategies(t *testing.T) {
 						t.Fatalf("%+v %s(axes %v) of %v: element %d: got %v, want %v", o, op, axes, shape, i, g, w)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestReduceColumns reduces over the rows of matrices whose columns the automatic strategy
+// gives to codegen's column template (tiles of 32 neighbouring columns, the last one not
+// full here), with an epilogue, and compares with the CPU device.
+func TestReduceColumns(t *testing.T) {
+	d := device(t)
+	h, err := graph.Host(graph.Float32, []int{523, 70}, make([]byte, 4*523*70))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := graph.Reduce(graph.OpSum, h, []int{0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := graph.Schedule([]*graph.Node{sum})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src, err := d.Source(ks[len(ks)-1]); err != nil || !strings.Contains(src, "reduce sum columns") {
+		t.Fatalf("the sum over rows does not take the column template (err %v):\n%s", err, src)
+	}
+	x := tensor.RandNormal(7, tensor.Float32, 523, 70)
+	for _, c := range []struct {
+		name string
+		f    func(x *tensor.Tensor) *tensor.Tensor
+	}{
+		{"mean", func(x *tensor.Tensor) *tensor.Tensor { return x.Mean(0) }},
+		{"max-relu", func(x *tensor.Tensor) *tensor.Tensor { return x.Max(0).ReLU() }},
+		{"sum-squares", func(x *tensor.Tensor) *tensor.Tensor { return x.Mul(x).Sum(0) }},
+	} {
+		got, err := tensor.Data[float32](c.f(x.To(d)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := tensor.Data[float32](c.f(x.To(cpu.New())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 70 {
+			t.Fatalf("%s: %d outputs, want 70", c.name, len(got))
+		}
+		for i := range want {
+			if g, w := float64(got[i]), float64(want[i]); math.Abs(g-w) > 1e-4*(1+math.Abs(w)) {
+				t.Errorf("%s: column %d: got %v, want %v", c.name, i, g, w)
 			}
 		}
 	}

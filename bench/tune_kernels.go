@@ -132,6 +132,13 @@ func kernelProblems(d kernelDevice, suite string, n int) ([]tuneProblem, error) 
 		}
 		return graph.Reduce(graph.OpReduceMax, x, []int{1})
 	}
+	cols := func() (*graph.Node, error) {
+		x, err := leaf(max(1, n/1024), 1024)
+		if err != nil {
+			return nil, err
+		}
+		return graph.Reduce(graph.OpSum, x, []int{0})
+	}
 	cases := []struct {
 		name, size string
 		build      func() (*graph.Node, error)
@@ -139,6 +146,7 @@ func kernelProblems(d kernelDevice, suite string, n int) ([]tuneProblem, error) 
 		{"relu(a*b+c)", strconv.Itoa(n), relu},
 		{"sum", strconv.Itoa(4 * n), sum},
 		{"row max", fmt.Sprintf("%dx1024", max(1, n/1024)), rows},
+		{"column sums", fmt.Sprintf("%dx1024", max(1, n/1024)), cols},
 	}
 	var out []tuneProblem
 	for _, c := range cases {

@@ -94,6 +94,17 @@ func goldenCases() []goldenCase {
 			x := g.host(graph.Float32, 3, 4096)
 			return g.must(graph.Reduce(graph.OpSum, g.bin(graph.OpMul, x, x), []int{1}))
 		}, Options{}, true},
+		{"reduce_columns_mean", func(g gb) *graph.Node {
+			// A mean over the 300 rows of 80 columns: tiles of 32 neighbouring columns, the
+			// last one not full, each read a line at a time.
+			s := g.must(graph.Reduce(graph.OpSum, g.host(graph.Float32, 300, 80), []int{0}))
+			return g.bin(graph.OpMul, s, g.scalar(1.0/300, graph.Float32, 1, 80))
+		}, Options{}, false},
+		{"reduce_columns_split", func(g gb) *graph.Node {
+			// A sum over 4096 rows of 64 columns of float16, each tile's rows shared among
+			// 4 workgroups.
+			return g.must(graph.Reduce(graph.OpSum, g.host(graph.Float16, 4096, 64), []int{0}))
+		}, Options{ReduceSplit: 4}, true},
 		{"matmul_tiled_bias_relu", func(g gb) *graph.Node {
 			// A tiled product with a fused epilogue: relu(a·b + bias).
 			a, b := g.host(graph.Float32, 128, 96), g.host(graph.Float32, 96, 160)

@@ -21,8 +21,10 @@
 //     (strides, offset, mask: padding, broadcasting, slicing, flips and permutations cost
 //     no copy) [Local 256, Elems 1];
 //   - reductions: serial, one thread per output folding nested loops over the reduced
-//     axes, or group, one workgroup per output with strided partial folds combined by warp
-//     shuffles (Target.Shuffle) or a tree in shared memory, chosen by group length and
+//     axes; group, one workgroup per output with strided partial folds combined by warp
+//     shuffles (Target.Shuffle) or a tree in shared memory; or columns, one workgroup per
+//     tile of 32 neighbouring outputs whose rows of 32 lanes read neighbouring elements,
+//     combined by a tree in shared memory; chosen by group length, the loads' strides and
 //     output count [ReduceLocal 128, GroupMin 256, GroupMaxOutputs 4096];
 //   - Contract: one thread per output, or tiled: BlockM×BlockN output tiles stepping by
 //     BlockK with both operand tiles in shared memory (Buffers 2: the next step's tiles
@@ -39,9 +41,10 @@
 //   - split K (Target.SplitK, SplitK > 1): the tiled and tensor-core templates share the
 //     K of each output tile among workgroups, which meet through a workspace and a
 //     counter; the last sums the partial tiles in order and runs the epilogue (splitk.go);
-//   - split reductions (Target.SplitK, ReduceSplit > 1): group reductions with float32
-//     accumulators share each output's group among up to ReduceSplit workgroups, which
-//     meet the same way; the last combines their results in a fixed order (reduce.go) [1];
+//   - split reductions (Target.SplitK, ReduceSplit > 1): group and column reductions with
+//     float32 accumulators share each output's group (each tile's) among up to
+//     ReduceSplit workgroups, which meet the same way; the last combines their results in
+//     a fixed order (reduce.go) [1];
 //   - the order of the tiles (RasterM > 1): the workgroups of the tiled and tensor-core
 //     templates take the output tiles in bands of RasterM rows, column by column, so that
 //     those running at once share panels of A and B in the cache [1: row by row];

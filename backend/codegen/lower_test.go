@@ -78,6 +78,29 @@ func TestKnobs(t *testing.T) {
 			t.Errorf("%+v: notes %q, err %v, want %q\n%s", c.o, p.Notes, err, c.want, src)
 		}
 	}
+	// Over the rows of a matrix, neighbouring outputs read neighbouring elements; not so
+	// through a transposition, or with fewer than 32 columns.
+	cols := func(x *graph.Node) *graph.Kernel { return g.kernel(g.must(graph.Reduce(graph.OpSum, x, []int{0}))) }
+	for _, c := range []struct {
+		k    *graph.Kernel
+		o    Options
+		want string
+	}{
+		{cols(g.host(graph.Float32, 1024, 64)), Options{}, "columns: 64 outputs of 1024 elements, tiles of 32 outputs, one workgroup of 32 lanes × 4 rows"},
+		{cols(g.host(graph.Float32, 1024, 64)), Options{ReduceLocal: 512}, "32 lanes × 16 rows"},
+		{cols(g.host(graph.Float32, 1024, 64)), Options{GroupMin: 2048}, "sum serial"},
+		{cols(g.host(graph.Float32, 1024, 64)), Options{Reduce: ReduceGroup}, "one workgroup of 128 each"},
+		{cols(g.must(graph.Permute(g.host(graph.Float32, 64, 1024), []int{1, 0}))), Options{}, "sum group"},
+		{cols(g.host(graph.Float32, 1024, 31)), Options{}, "sum group"},
+		{cols(g.bin(graph.OpAdd, g.host(graph.Float32, 1024, 64), g.must(graph.Permute(g.host(graph.Float32, 64, 1024), []int{1, 0})))), Options{}, "sum group"},
+		{cols(g.host(graph.Float32, 1024, 8000)), Options{}, "columns"},
+		{red, Options{Reduce: ReduceColumns}, "columns: 8 outputs of 1024 elements"},
+	} {
+		p, src, err := lowerGLSL(t, c.k, c.o, glsl)
+		if err != nil || !strings.Contains(strings.Join(p.Notes, " "), c.want) {
+			t.Errorf("%v %+v: notes %q, err %v, want %q\n%s", c.k.Core.InShape, c.o, p.Notes, err, c.want, src)
+		}
+	}
 	mm := g.kernel(g.must(graph.Contract(g.host(graph.Float32, 100, 64), g.host(graph.Float32, 64, 80))))
 	off := false
 	for _, c := range []struct {

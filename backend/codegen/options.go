@@ -39,13 +39,18 @@ const (
 	ReduceAuto   ReduceStrategy = iota // chosen from the shape (see Options.Reduce)
 	ReduceSerial                       // one thread per output element loops over its group
 	ReduceGroup                        // one workgroup per output element: strided partial sums, then a tree in shared memory
+	// ReduceColumns: one workgroup per tile of 32 neighbouring output elements, in rows of
+	// 32 lanes; each lane of a row folds its output's group in strides of the rows, then
+	// the rows meet in a tree in shared memory. For outputs whose groups lie side by side
+	// in memory (a sum over the rows of a matrix), whose warps then read whole lines.
+	ReduceColumns
 )
 
 func (s ReduceStrategy) String() string {
-	if s > ReduceGroup {
+	if s > ReduceColumns {
 		return fmt.Sprintf("ReduceStrategy(%d)", uint8(s))
 	}
-	return [...]string{"auto", "serial", "group"}[s]
+	return [...]string{"auto", "serial", "group", "columns"}[s]
 }
 
 // Options are the knobs of code generation. The zero value means "defaults"; the autotuner
@@ -58,19 +63,21 @@ type Options struct {
 	// apart: more loads in flight a thread, for kernels that stream memory.
 	Elems int
 
-	// Reduce is the reduction strategy. Auto picks ReduceGroup when the groups are long
-	// (at least GroupMin elements) and there are few outputs (at most GroupMaxOutputs),
-	// else ReduceSerial.
+	// Reduce is the reduction strategy. Auto picks, for groups of at least GroupMin
+	// elements, ReduceColumns where neighbouring outputs read neighbouring elements (at
+	// least 32 of them along the last kept axis), else ReduceGroup where there are at most
+	// GroupMaxOutputs outputs; ReduceSerial otherwise.
 	Reduce          ReduceStrategy
-	ReduceLocal     int // workgroup size of ReduceGroup (default 128, a power of two)
+	ReduceLocal     int // workgroup size of ReduceGroup and ReduceColumns (default 128, a power of two)
 	GroupMin        int // default 256
 	GroupMaxOutputs int // default 4096
 	// ReduceSplit (default 1), on a target with SplitK, has up to ReduceSplit workgroups
-	// share each output's group in ReduceGroup, each a contiguous share of it, for
-	// reductions with float32 accumulators of too few outputs to fill the device (a sum
-	// of a whole tensor is one). Each stores its result in the workspace and counts itself
-	// done; the last combines the results in a fixed order and runs the epilogue, so the
-	// result does not depend on which workgroup finishes last.
+	// share each output's group in ReduceGroup (each tile's groups in ReduceColumns), each
+	// a contiguous share of it, for reductions with float32 accumulators of too few
+	// outputs to fill the device (a sum of a whole tensor is one). Each stores its results
+	// in the workspace and counts itself done; the last combines the results in a fixed
+	// order and runs the epilogue, so the result does not depend on which workgroup
+	// finishes last.
 	ReduceSplit int
 
 	// Contract tiling: a workgroup computes a BlockM × BlockN tile of the output, stepping
@@ -184,7 +191,7 @@ func (o Options) withDefaults() Options {
 // validate rejects knob settings that cannot make a correct kernel.
 func (o Options) validate(t Target) error {
 	var bad []string
-	if o.Reduce > ReduceGroup {
+	if o.Reduce > ReduceColumns {
 		bad = append(bad, fmt.Sprintf("reduction strategy %v is unknown", o.Reduce))
 	}
 	if o.ReduceLocal&(o.ReduceLocal-1) != 0 {

@@ -110,20 +110,105 @@ func (r reduction) combine(acc, v *Expr) *Expr {
 // reduce lowers a reduction kernel, its prologue and its epilogue.
 func (b *builder) reduce() error {
 	r := b.reduction()
-	strategy := b.o.Reduce
-	if strategy == ReduceAuto {
-		strategy = ReduceSerial
-		if r.group >= b.o.GroupMin && r.outs <= b.o.GroupMaxOutputs {
-			strategy = ReduceGroup
-		}
-	}
-	if strategy == ReduceGroup && b.t.MaxWorkgroup > 0 && b.o.ReduceLocal > b.t.MaxWorkgroup {
-		strategy = ReduceSerial
-	}
-	if strategy == ReduceGroup {
+	switch b.strategy(r) {
+	case ReduceGroup:
 		return b.reduceGroup(r)
+	case ReduceColumns:
+		return b.reduceColumns(r)
 	}
 	return b.reduceSerial(r)
+}
+
+// strategy is the strategy Lower takes for r: Options.Reduce or, where that is ReduceAuto,
+// the one the shape and the loads suggest; ReduceSerial where the workgroups of the others
+// would not fit the target.
+func (b *builder) strategy(r reduction) ReduceStrategy {
+	s := b.o.Reduce
+	if s == ReduceAuto {
+		switch {
+		case r.group < b.o.GroupMin:
+			s = ReduceSerial
+		case b.columnar(r):
+			s = ReduceColumns
+		case r.outs <= b.o.GroupMaxOutputs:
+			s = ReduceGroup
+		default:
+			s = ReduceSerial
+		}
+	}
+	if s != ReduceSerial && b.t.MaxWorkgroup > 0 && b.o.ReduceLocal > b.t.MaxWorkgroup {
+		s = ReduceSerial
+	}
+	return s
+}
+
+// columnLanes is the outputs of a tile of ReduceColumns: a warp's, so that a warp's load
+// reads a row of the tile, 128 bytes of float32.
+const columnLanes = 32
+
+// columnar says that neighbouring outputs of r read neighbouring elements, as in a sum
+// over the rows of a matrix (a bias's gradient): its last kept axis longer than 1 has at
+// least columnLanes elements, and every load of the prologue that varies along it steps
+// along it by one element (there is one). A warp of ReduceColumns then reads a line for
+// 32 outputs, where one of ReduceGroup, its threads on one output 1 row apart, would read
+// 32 lines, and ReduceSerial leaves a thread an output, too few threads to fill a GPU.
+func (b *builder) columnar(r reduction) bool {
+	ka := -1
+	for a := len(r.in) - 1; a >= 0 && ka < 0; a-- {
+		if r.in[a] > 1 && !slices.Contains(r.reduced, a) {
+			ka = a
+		}
+	}
+	if ka < 0 || r.in[ka] < columnLanes {
+		return false
+	}
+	along, other := 0, 0
+	var walk func(e *graph.Expr)
+	walk = func(e *graph.Expr) {
+		if e.Op == graph.OpLoad && len(e.View.Strides) == len(r.in) {
+			switch st := e.View.Strides[ka]; {
+			case st == 1 || st == -1:
+				along++
+			case st != 0:
+				other++
+			}
+		}
+		for _, s := range e.Src {
+			walk(s)
+		}
+	}
+	walk(b.k.Core.Src[0])
+	return along > 0 && other == 0
+}
+
+// ReduceColumnar says that neighbouring outputs of reduction kernel k read neighbouring
+// elements (columnar): the layout that ReduceAuto gives to ReduceColumns.
+func ReduceColumnar(k *graph.Kernel) bool {
+	if k.Core == nil || !k.Core.Op.IsReduce() {
+		return false
+	}
+	b := &builder{k: k}
+	return b.columnar(b.reduction())
+}
+
+// ReduceLaunch returns, for reduction kernel k on target t with options o, the strategy
+// that Lower takes, the workgroups it launches without a split (Options.ReduceSplit), the
+// threads of each and the threads that fold each output's group: what a device needs to
+// know to choose a split.
+func ReduceLaunch(k *graph.Kernel, t Target, o Options) (s ReduceStrategy, groups, local, folders int) {
+	if k.Core == nil || !k.Core.Op.IsReduce() {
+		return ReduceAuto, 0, 0, 0
+	}
+	b := &builder{k: k, t: t, o: o.withDefaults()}
+	r := b.reduction()
+	switch s = b.strategy(r); s {
+	case ReduceGroup:
+		return s, r.outs, b.o.ReduceLocal, b.o.ReduceLocal
+	case ReduceColumns:
+		lanes := min(columnLanes, b.o.ReduceLocal)
+		return s, (r.outs + lanes - 1) / lanes, b.o.ReduceLocal, b.o.ReduceLocal / lanes
+	}
+	return s, (r.outs + b.o.Local - 1) / b.o.Local, b.o.Local, 1
 }
 
 // inCoords are the coordinates of the input element of output coordinates out (over the
@@ -202,23 +287,6 @@ func (b *builder) reduceGroup(r reduction) error {
 	out := b.decode(group, b.k.Core.Shape, "c")
 	acc := b.variable("acc", r.identity())
 	if r.group > 0 {
-		red := Var("r", T(b.idx))
-		sizes := make([]int, len(r.reduced))
-		for i, a := range r.reduced {
-			sizes[i] = r.in[a]
-		}
-		var err error
-		body := b.block(func() {
-			rc := b.decode(red, sizes, "r")
-			en := &env{shape: r.in, coords: b.inCoords(r, out, rc)}
-			var v *Expr
-			if v, err = b.value(b.k.Core.Src[0], en); err == nil {
-				b.emit(&Assign{Name: acc.Name, Value: r.combine(acc, v)})
-			}
-		})
-		if err != nil {
-			return err
-		}
 		start, end := tid, b.iconst(r.group)
 		if n > 1 {
 			first := b.named("rfirst", mulE(share, per))
@@ -228,12 +296,137 @@ func (b *builder) reduceGroup(r reduction) error {
 		} else {
 			b.emit(&Comment{Text: "Each thread folds every " + fmt.Sprint(local) + "th element of the group."})
 		}
-		b.emit(&For{Var: red.Name, Type: b.idx, Start: start, End: end, Step: b.iconst(local), Body: body})
+		if err := b.fold(r, out, acc, start, end, local); err != nil {
+			return err
+		}
 	}
 	if n > 1 {
 		return b.reduceSplitFinish(r, group, share, tid, acc, n, local, shuffle)
 	}
-	return b.combineGroup(r, tid, acc, local, shuffle, func(v *Expr) error { return b.reduceEpilogue(group, r, v) })
+	return b.combineGroup(r, tid, acc, local, 1, shuffle, func(v *Expr) error { return b.reduceEpilogue(group, r, v) })
+}
+
+// fold emits the loop in which a thread folds into acc the elements start, start+step,
+// ... before end of the group of the output at coordinates out (over the core's shape).
+func (b *builder) fold(r reduction, out []*Expr, acc, start, end *Expr, step int) error {
+	red := Var("r", T(b.idx))
+	sizes := make([]int, len(r.reduced))
+	for i, a := range r.reduced {
+		sizes[i] = r.in[a]
+	}
+	var err error
+	body := b.block(func() {
+		rc := b.decode(red, sizes, "r")
+		en := &env{shape: r.in, coords: b.inCoords(r, out, rc)}
+		var v *Expr
+		if v, err = b.value(b.k.Core.Src[0], en); err == nil {
+			b.emit(&Assign{Name: acc.Name, Value: r.combine(acc, v)})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	b.emit(&For{Var: red.Name, Type: b.idx, Start: start, End: end, Step: b.iconst(step), Body: body})
+	return nil
+}
+
+// reduceColumns: a workgroup of ReduceLocal threads for each tile of columnLanes
+// neighbouring outputs, in rows of columnLanes lanes. Lane l of each row folds the group
+// of the tile's output l, each row every rows-th element of it, so that the threads of a
+// row read neighbouring elements when the outputs' groups lie side by side (columnar);
+// the rows' partial results meet in a tree in shared memory. With a split
+// (Options.ReduceSplit), n workgroups share each tile, each a contiguous share of its
+// groups.
+func (b *builder) reduceColumns(r reduction) error {
+	local := b.o.ReduceLocal
+	lanes := min(columnLanes, local)
+	rows := local / lanes
+	tiles := (r.outs + lanes - 1) / lanes
+	n, per := b.reduceSplitOf(r, rows)
+	shape := fmt.Sprintf("reduce %v columns: %d outputs of %d elements, tiles of %d outputs", r.op, r.outs, r.group, lanes)
+	if n > 1 {
+		b.note("%s, %d workgroups of %d lanes × %d rows each, %d elements a workgroup, tree in shared memory", shape, n, lanes, rows, per)
+	} else {
+		b.note("%s, one workgroup of %d lanes × %d rows each, tree in shared memory", shape, lanes, rows)
+	}
+	total := tiles * n
+	wg := b.launchGroups(total, local)
+	if b.p.Groups[0]*b.p.Groups[1] > total {
+		// The whole workgroup leaves together, so the barriers below stay uniform.
+		b.emit(&If{Cond: Bin(OLe, b.iconst(total), wg), Then: []Stmt{&Return{}}})
+	}
+	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
+	lane, row := b.named("lane", remE(tid, lanes)), b.named("row", divE(tid, lanes))
+	tile, share := wg, (*Expr)(nil)
+	if n > 1 {
+		share = b.named("share", remE(wg, n))
+		tile = b.named("tile", divE(wg, n))
+	}
+	opos := b.named("opos", addE(mulE(tile, lanes), lane))
+	// inside runs what f emits in the lanes of an output, past the last one where the last
+	// tile is not full; the others take part in the barriers only.
+	inside := func(f func() error) error {
+		if tiles*lanes == r.outs {
+			return f()
+		}
+		var err error
+		then := b.block(func() { err = f() })
+		b.emit(&If{Cond: Bin(OLt, opos, b.iconst(r.outs)), Then: then})
+		return err
+	}
+	out := b.decode(opos, b.k.Core.Shape, "c")
+	acc := b.variable("acc", r.identity())
+	if r.group > 0 {
+		err := inside(func() error {
+			start, end := row, b.iconst(r.group)
+			if n > 1 {
+				first := b.named("rfirst", mulE(share, per))
+				start = addE(first, row)
+				end = b.named("rend", Sel(Bin(OEq, share, b.iconst(n-1)), b.iconst(r.group), addE(first, b.iconst(per))))
+				b.emit(&Comment{Text: fmt.Sprintf("Each row folds every %dth element of this workgroup's share of its lane's group.", rows)})
+			} else {
+				b.emit(&Comment{Text: fmt.Sprintf("Each row folds every %dth element of its lane's group.", rows)})
+			}
+			return b.fold(r, out, acc, start, end, rows)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	epilogue := func(v *Expr) error { return inside(func() error { return b.reduceEpilogue(opos, r, v) }) }
+	if n == 1 {
+		return b.combineGroup(r, tid, acc, local, lanes, false, epilogue)
+	}
+	pc, pp := b.workspace(tiles, r.outs*n)
+	slot := func(z *Expr) *Expr { return addE(mulE(opos, n), z) }
+	err := b.combineGroup(r, tid, acc, local, lanes, false, func(v *Expr) error {
+		return inside(func() error {
+			b.emit(&Store{Param: pp, Index: slot(share), Value: v})
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	// The barrier orders the stores of the first row before thread 0's count.
+	b.emit(&Barrier{})
+	count := b.block(func() { b.countDone(pc, tile, n) })
+	b.emit(&If{Cond: Bin(OEq, tid, b.iconst(0)), Then: count}, &Barrier{})
+	then := b.block(func() {
+		total := b.variable("total", r.identity())
+		z := Var("z", T(b.idx))
+		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, Load(pp, T(F32), slot(z)))}}
+		err = inside(func() error {
+			b.emit(&For{Var: z.Name, Type: b.idx, Start: row, End: b.iconst(n), Step: b.iconst(rows), Body: fold})
+			return nil
+		})
+		if err == nil {
+			err = b.combineGroup(r, tid, total, local, lanes, false, epilogue)
+		}
+	})
+	b.emit(&Comment{Text: "Split: the workgroup that counted last combines the shares' results."})
+	b.emit(&If{Cond: Bin(ONe, Index("splitLast", T(I32), i32(0)), i32(0)), Then: then})
+	return err
 }
 
 // reduceEpilogue runs the epilogue of output element group on v, the group's result.
@@ -242,18 +435,20 @@ func (b *builder) reduceEpilogue(group *Expr, r reduction, v *Expr) error {
 	return b.epilogue(group, core)
 }
 
-// combineGroup combines the threads' partial results acc of a workgroup of local threads,
-// through shuffles or a tree in shared memory, and calls finish with the workgroup's result
-// in the first thread, the only one that runs what finish emits.
-func (b *builder) combineGroup(r reduction, tid, acc *Expr, local int, shuffle bool, finish func(v *Expr) error) error {
-	if shuffle {
+// combineGroup combines the threads' partial results acc of a workgroup of local threads
+// into width results (a power of two; thread i's result combines those of the threads i,
+// i+width, i+2·width, ...), through shuffles (width 1 only) or a tree in shared memory,
+// and calls finish with the result of thread i in each of the first width threads, the
+// only ones that run what finish emits.
+func (b *builder) combineGroup(r reduction, tid, acc *Expr, local, width int, shuffle bool, finish func(v *Expr) error) error {
+	if shuffle && width == 1 {
 		return b.reduceWarps(r, tid, acc, local, finish)
 	}
 	b.sharedOnce(&Decl{Name: "partial", Type: T(r.s), Len: local})
 	part := func(i *Expr) *Expr { return Index("partial", T(r.s), i) }
 	b.emit(&Comment{Text: "Combine the threads' partial results in a tree."})
 	b.emit(&Assign{Name: "partial", Index: tid, Value: acc}, &Barrier{})
-	for s := local / 2; s > 0; s /= 2 {
+	for s := local / 2; s >= width; s /= 2 {
 		then := b.block(func() {
 			mine := b.named("mine", part(tid))
 			other := b.named("other", part(addE(tid, b.iconst(s))))
@@ -262,8 +457,13 @@ func (b *builder) combineGroup(r reduction, tid, acc *Expr, local int, shuffle b
 		b.emit(&If{Cond: Bin(OLt, tid, b.iconst(s)), Then: then}, &Barrier{})
 	}
 	var err error
-	then := b.block(func() { err = finish(part(b.iconst(0))) })
-	b.emit(&If{Cond: Bin(OEq, tid, b.iconst(0)), Then: then})
+	if width == 1 {
+		then := b.block(func() { err = finish(part(b.iconst(0))) })
+		b.emit(&If{Cond: Bin(OEq, tid, b.iconst(0)), Then: then})
+		return err
+	}
+	then := b.block(func() { err = finish(part(tid)) })
+	b.emit(&If{Cond: Bin(OLt, tid, b.iconst(width)), Then: then})
 	return err
 }
 
@@ -301,12 +501,13 @@ func (b *builder) reduceWarps(r reduction, tid, acc *Expr, local int, finish fun
 // MaxReduceSplit bounds Options.ReduceSplit: a whole device's workgroups for one output.
 const MaxReduceSplit = 4096
 
-// reduceSplitOf returns the workgroups n that share each group of a ReduceGroup reduction
-// and the elements per of each share but the last, as far as Options.ReduceSplit, the
-// target and the reduction allow: float32 accumulators (the workspace's), shares of at
-// least a workgroup's threads. n == 1 is no split.
-func (b *builder) reduceSplitOf(r reduction, local int) (n, per int) {
-	n = min(b.o.ReduceSplit, r.group/local)
+// reduceSplitOf returns the workgroups n that share each group of a ReduceGroup or
+// ReduceColumns reduction and the elements per of each share but the last, as far as
+// Options.ReduceSplit, the target and the reduction allow: float32 accumulators (the
+// workspace's), shares of at least as many elements as the threads that fold each group
+// (folders). n == 1 is no split.
+func (b *builder) reduceSplitOf(r reduction, folders int) (n, per int) {
+	n = min(b.o.ReduceSplit, r.group/folders)
 	if n <= 1 || !b.t.SplitK || r.s != F32 || int64(r.outs)*int64(n) > maxPartials {
 		return 1, r.group
 	}
@@ -323,7 +524,7 @@ func (b *builder) reduceSplitOf(r reduction, local int) (n, per int) {
 func (b *builder) reduceSplitFinish(r reduction, group, share, tid, acc *Expr, n, local int, shuffle bool) error {
 	pc, pp := b.workspace(r.outs, r.outs*n)
 	slot := func(z *Expr) *Expr { return addE(mulE(group, n), z) }
-	err := b.combineGroup(r, tid, acc, local, shuffle, func(v *Expr) error {
+	err := b.combineGroup(r, tid, acc, local, 1, shuffle, func(v *Expr) error {
 		b.emit(&Store{Param: pp, Index: slot(share), Value: v})
 		b.countDone(pc, group, n)
 		return nil
@@ -337,7 +538,7 @@ func (b *builder) reduceSplitFinish(r reduction, group, share, tid, acc *Expr, n
 		z := Var("z", T(b.idx))
 		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, Load(pp, T(F32), slot(z)))}}
 		b.emit(&For{Var: z.Name, Type: b.idx, Start: tid, End: b.iconst(n), Step: b.iconst(local), Body: fold})
-		err = b.combineGroup(r, tid, total, local, shuffle, func(v *Expr) error { return b.reduceEpilogue(group, r, v) })
+		err = b.combineGroup(r, tid, total, local, 1, shuffle, func(v *Expr) error { return b.reduceEpilogue(group, r, v) })
 	})
 	b.emit(&Comment{Text: "Split: the workgroup that counted last combines the shares' results."})
 	b.emit(&If{Cond: Bin(ONe, Index("splitLast", T(I32), i32(0)), i32(0)), Then: then})

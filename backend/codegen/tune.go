@@ -126,7 +126,7 @@ func (o Options) String() string {
 // elementwise kernels and reductions, as ContractSpaceVersion is of contractions.
 const (
 	ElementwiseSpaceVersion = "elementwise/v3"
-	ReduceSpaceVersion      = "reduce/v1"
+	ReduceSpaceVersion      = "reduce/v2"
 )
 
 // localSizes are the workgroup sizes a search tries for one-thread-per-element kernels.
@@ -166,8 +166,8 @@ func (o Options) WithElementwise(c autotune.Config) Options {
 }
 
 // ReduceSpace returns the tuning space of reductions on target t: the strategy Reduce
-// (ReduceAuto, ReduceSerial or ReduceGroup, as integers), the workgroup size Local of the
-// serial strategy and ReduceLocal of the group strategy. A tuned kernel has one shape, so
+// (ReduceAuto, ReduceSerial, ReduceGroup or ReduceColumns, as integers), the workgroup
+// size Local of the serial strategy and ReduceLocal of the group and column strategies. A tuned kernel has one shape, so
 // the strategy is chosen outright and the thresholds of ReduceAuto (GroupMin,
 // GroupMaxOutputs) are not knobs. The prior is the defaults of Options. A configuration is
 // valid when the workgroups its strategy launches fit t.MaxWorkgroup and the group's tree of
@@ -178,7 +178,7 @@ func ReduceSpace(t Target) autotune.Space {
 	d := Options{}.withDefaults()
 	return autotune.Space{
 		Knobs: []autotune.Knob{
-			{Name: "Reduce", Values: []int{int(ReduceAuto), int(ReduceSerial), int(ReduceGroup)}},
+			{Name: "Reduce", Values: []int{int(ReduceAuto), int(ReduceSerial), int(ReduceGroup), int(ReduceColumns)}},
 			{Name: "Local", Values: []int{64, 128, 256, 512}},
 			{Name: "ReduceLocal", Values: []int{64, 128, 256, 512, 1024}},
 		},
@@ -195,7 +195,7 @@ func ReduceSpace(t Target) autotune.Space {
 				return l == d.Local && rl == d.ReduceLocal && fits(l) && group()
 			case int(ReduceSerial):
 				return rl == d.ReduceLocal && fits(l)
-			case int(ReduceGroup):
+			case int(ReduceGroup), int(ReduceColumns):
 				return l == d.Local && group()
 			}
 			return false

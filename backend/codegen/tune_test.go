@@ -39,7 +39,8 @@ func TestTuningSpaces(t *testing.T) {
 	if !rs.Allows(autotune.Config{"Reduce": int(ReduceGroup), "Local": 256, "ReduceLocal": 64}) {
 		t.Errorf("reduce: a group of 64 refused")
 	}
-	// Each strategy varies only the knob it reads: one auto, four serial, five group.
+	// Each strategy varies only the knob it reads: one auto, four serial, five group, five
+	// columns.
 	n := 0
 	sp := ReduceSpace(big)
 	for _, s := range sp.Knobs[0].Values {
@@ -51,8 +52,8 @@ func TestTuningSpaces(t *testing.T) {
 			}
 		}
 	}
-	if n != 10 {
-		t.Errorf("reduce: %d valid configurations, want 10", n)
+	if n != 15 {
+		t.Errorf("reduce: %d valid configurations, want 15", n)
 	}
 	o := Options{}.WithReduce(autotune.Config{"Reduce": int(ReduceSerial), "Local": 64, "ReduceLocal": 512})
 	if o.Reduce != ReduceSerial || o.Local != 64 || o.ReduceLocal != 512 {

@@ -45,6 +45,10 @@ type Family struct {
 // families are the families of one backend, one per template of codegen with knobs.
 type families struct {
 	contract, tensorContract, elementwise, reduce *Family
+	// reduceColumns tunes the reductions whose neighbouring outputs read neighbouring
+	// elements (codegen.ReduceColumnar): the knobs of reduce, but not the best of them
+	// for a reduction over rows of the same size.
+	reduceColumns *Family
 }
 
 func newFamilies(backend string) families {
@@ -57,6 +61,8 @@ func newFamilies(backend string) families {
 		elementwise: &Family{p + codegen.ElementwiseSpaceVersion, codegen.ElementwiseSpace, codegen.ElementwiseConfig,
 			codegen.Options.WithElementwise},
 		reduce: &Family{p + codegen.ReduceSpaceVersion, codegen.ReduceSpace, codegen.ReduceConfig,
+			codegen.Options.WithReduce},
+		reduceColumns: &Family{p + codegen.ReduceSpaceVersion + "/columns", codegen.ReduceSpace, codegen.ReduceConfig,
 			codegen.Options.WithReduce},
 	}
 }
@@ -100,7 +106,8 @@ func contractShape(k *graph.Kernel) (dt graph.DType, m, n, kk int, ok bool) {
 
 // problemOf returns the problem of k compiled with options base on target t: m, n and k
 // of a contraction (on tensor cores a family of its own), the element count of an
-// elementwise kernel, the output count and group length of a reduction. ok is false for a
+// elementwise kernel, the output count and group length of a reduction (over columns a
+// family of its own). ok is false for a
 // kernel no family tunes.
 func (fs *families) problemOf(k *graph.Kernel, t codegen.Target, base codegen.Options) (p Problem, ok bool) {
 	if k == nil || k.Out == nil {
@@ -123,7 +130,11 @@ func (fs *families) problemOf(k *graph.Kernel, t codegen.Target, base codegen.Op
 	case c.Op.IsReduce():
 		outs, in := graph.NumElements(c.Shape), graph.NumElements(c.InShape)
 		if outs > 0 && in > 0 {
-			return Problem{fs.reduce, c.DType, []int{outs, in / outs}}, true
+			f := fs.reduce
+			if codegen.ReduceColumnar(k) {
+				f = fs.reduceColumns
+			}
+			return Problem{f, c.DType, []int{outs, in / outs}}, true
 		}
 	}
 	return Problem{}, false

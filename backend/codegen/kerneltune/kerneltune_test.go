@@ -69,6 +69,8 @@ func TestProblemOf(t *testing.T) {
 	}{
 		{"exp", m(graph.Unary(graph.OpExp, leaf(t, graph.Float32, 3001))), gpu, fs.elementwise, []int{3001}},
 		{"row sum", m(graph.Reduce(graph.OpSum, leaf(t, graph.Float32, 5, 701), []int{1})), gpu, fs.reduce, []int{5, 701}},
+		{"column sum", m(graph.Reduce(graph.OpSum, leaf(t, graph.Float32, 701, 40), []int{0})), gpu, fs.reduceColumns, []int{40, 701}},
+		{"column sum, 8 columns", m(graph.Reduce(graph.OpSum, leaf(t, graph.Float32, 701, 8), []int{0})), gpu, fs.reduce, []int{8, 701}},
 		{"float32 product", product(graph.Float32, 65, 65, 33), gpu, fs.contract, []int{65, 65, 33}},
 		{"float16 product, tensor cores", product(graph.Float16, 256, 256, 64), gpu, fs.tensorContract, []int{256, 256, 64}},
 		{"float16 product, no tensor cores", product(graph.Float16, 256, 256, 64), noTC, fs.contract, []int{256, 256, 64}},
