@@ -27,6 +27,8 @@ var wantCases = [][3]string{
 	{"stream", "add", "4099"},
 	{"stream", "triad", "4099"},
 	{"stream", "dot", "4099"},
+	{"stream", "row-sums", "4x1024"},
+	{"stream", "column-sums", "4x1024"},
 	{"matmul", "f32", "8"},
 	{"matmul", "f32", "33"},
 }

@@ -24,7 +24,7 @@ type streamSuite struct{}
 func (streamSuite) Name() string { return "stream" }
 
 func (streamSuite) Description() string {
-	return "STREAM copy, scale, add, triad and dot on float32 vectors (-n); GB/s of bytes read + written"
+	return "STREAM copy, scale, add, triad and dot on float32 vectors (-n), and the sums of the vector's rows and columns as rows of 1024; GB/s of bytes read + written"
 }
 
 // streamCase is one STREAM kernel.
@@ -37,6 +37,20 @@ type streamCase struct {
 	build func(x, y *tensor.Tensor) *tensor.Tensor
 	// check compares the kernel's output with the host inputs hx and hy.
 	check func(out *tensor.Tensor, hx, hy []float32) error
+	// matrix says that the kernel reads x as rows of streamWidth: its whole rows, the
+	// first n/streamWidth·streamWidth elements (streamRows).
+	matrix bool
+}
+
+// streamWidth is the length of the rows of the row and column sums: a softmax's sums over
+// rows of 1024, a bias's gradient over columns of a batch. The sums they write (n/1024 or
+// 1024 values) are not counted in their bytes.
+const streamWidth = 1024
+
+// streamRows is the whole rows of streamWidth in x, a vector.
+func streamRows(x *tensor.Tensor) *tensor.Tensor {
+	rows := x.Shape()[0] / streamWidth
+	return x.Slice(0, 0, rows*streamWidth, 1).Reshape(rows, streamWidth)
 }
 
 // The constants are rank-0 tensors made anew for each expression: they fuse into the kernel.
@@ -83,6 +97,49 @@ var streamCases = []streamCase{
 			return checkDot(got[0], hx, hy)
 		},
 	},
+	{
+		name: "row-sums", vectors: 1, matrix: true,
+		build: func(x, _ *tensor.Tensor) *tensor.Tensor { return streamRows(x).Sum(1) },
+		check: func(out *tensor.Tensor, hx, _ []float32) error { return checkSums(out, hx, 1) },
+	},
+	{
+		name: "column-sums", vectors: 1, matrix: true,
+		build: func(x, _ *tensor.Tensor) *tensor.Tensor { return streamRows(x).Sum(0) },
+		check: func(out *tensor.Tensor, hx, _ []float32) error { return checkSums(out, hx, 0) },
+	},
+}
+
+// checkSums checks out, the sums over axis (0: of each column, 1: of each row) of x as rows
+// of streamWidth, within the rounding that float32 sums of that length may carry (as
+// checkDot).
+func checkSums(out *tensor.Tensor, x []float32, axis int) error {
+	got, err := tensor.Data[float32](out)
+	if err != nil {
+		return err
+	}
+	rows := len(x) / streamWidth
+	// Sum j of length terms reads x[j*step + i*stride].
+	n, length, step, stride := streamWidth, rows, 1, streamWidth
+	if axis == 1 {
+		n, length, step, stride = rows, streamWidth, streamWidth, 1
+	}
+	if len(got) != n {
+		return fmt.Errorf("%d sums, want %d", len(got), n)
+	}
+	const eps = 0x1p-23
+	for j := range n {
+		var want, mag float64
+		for i := range length {
+			v := float64(x[j*step+i*stride])
+			want += v
+			mag += math.Abs(v)
+		}
+		tol := 4 * eps * math.Sqrt(float64(length)) * mag
+		if d := math.Abs(float64(got[j]) - want); !(d <= tol) {
+			return fmt.Errorf("sum %d of %d: got %v, want %v (error %.3g > tolerance %.3g)", j, n, got[j], want, d, tol)
+		}
+	}
+	return nil
 }
 
 // elementwiseCheck makes the check of a kernel whose output element i is f(x[i], y[i]).
@@ -172,9 +229,18 @@ func (s streamSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 		}
 		opts.progress("%s: %s %s n=%d", dev.Name(), s.Name(), c.name, n)
 		row := Row{Device: dev.Name(), Suite: s.Name(), Case: c.name, Size: strconv.Itoa(n)}
+		used := n // elements read from each vector
+		if c.matrix {
+			if used = n / streamWidth * streamWidth; used == 0 {
+				row.Skip = fmt.Sprintf("n=%d is less than a row of %d", n, streamWidth)
+				rows = append(rows, row)
+				continue
+			}
+			row.Size = fmt.Sprintf("%dx%d", n/streamWidth, streamWidth)
+		}
 		tm, out, err := measure(ctx, dev, opts.Reps, func() *tensor.Tensor { return c.build(x, y) })
 		if err == nil {
-			bytes := float64(c.vectors*4*n + c.extra)
+			bytes := float64(c.vectors*4*used + c.extra)
 			row.setTiming(tm, bytes, "bytes", 1e9, "GB/s", 1)
 			if memcpyRate > 0 {
 				note := fmt.Sprintf("%.2fx memcpy", row.Rate/memcpyRate)
@@ -183,7 +249,7 @@ func (s streamSuite) Run(ctx context.Context, dev backend.Device, opts Options) 
 				}
 				row.Note = note
 			}
-			err = c.check(out, hx, hy)
+			err = c.check(out, hx[:used], hy[:used])
 			freeTensor(out)
 		}
 		if err != nil {
