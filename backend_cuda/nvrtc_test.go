@@ -470,8 +470,9 @@ func TestForDriver(t *testing.T) {
 // TestNVRTCCompilesReduceSplit compiles reductions that optionsFor has several workgroups
 // share on an A100 and an H200 (the conformance suite's groups are too short for a
 // split): the stream suite's dot product over 128 Mi float32, maxima of four rows of 1 Mi
-// float16 and a bias's gradient (sums over 8192 rows of 4096 bfloat16 columns, in tiles of
-// columns), to sm_80 and sm_90 CUBINs.
+// float16, a bias's gradient (sums over 8192 rows of 4096 bfloat16 columns, in tiles of
+// columns) and whole sums and maxima of 4 Mi float64, int64 and int32 (workspaces of
+// their types), to sm_80 and sm_90 CUBINs.
 func TestNVRTCCompilesReduceSplit(t *testing.T) {
 	n := nvrtcForTest(t)
 	must := func(x *graph.Node, err error) *graph.Node {
@@ -489,7 +490,10 @@ func TestNVRTCCompilesReduceSplit(t *testing.T) {
 	rows := must(graph.Reduce(graph.OpReduceMax, h, []int{1}))
 	g := must(graph.Host(graph.BFloat16, []int{8192, 4096}, make([]byte, 2*8192*4096)))
 	bias := must(graph.Reduce(graph.OpSum, g, []int{0}))
-	for _, root := range []*graph.Node{dot, rows, bias} {
+	f64 := must(graph.Reduce(graph.OpSum, must(graph.Host(graph.Float64, []int{1 << 22}, make([]byte, 8<<22))), []int{0}))
+	i64 := must(graph.Reduce(graph.OpReduceMax, must(graph.Host(graph.Int64, []int{1 << 22}, make([]byte, 8<<22))), []int{0}))
+	i32 := must(graph.Reduce(graph.OpSum, must(graph.Host(graph.Int32, []int{1 << 22}, make([]byte, 4<<22))), []int{0}))
+	for _, root := range []*graph.Node{dot, rows, bias, f64, i64, i32} {
 		ks, err := graph.Schedule([]*graph.Node{root})
 		if err != nil {
 			t.Fatal(err)

@@ -610,7 +610,8 @@ func reductions(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op.IsRedu
 // TestEmuReduceSplit runs reductions that several workgroups share (codegen's ReduceSplit,
 // as optionsFor chooses it for an H200's 132 SMs) in the emulator: sums, maxima, minima
 // and means of float32, float16 and bfloat16, of whole tensors, of rows and of columns,
-// one with a NaN. Each runs in both modes (the second runs the workgroups in reverse
+// one with a NaN, and sums and maxima of float64, int32 and int64 (their own workspace
+// types). Each runs in both modes (the second runs the workgroups in reverse
 // order, so that another counts last), which must give the same bytes, close to the CPU's
 // result, and leave the counters zero.
 func TestEmuReduceSplit(t *testing.T) {
@@ -630,7 +631,21 @@ func TestEmuReduceSplit(t *testing.T) {
 		{"min-f32-columns", tensor.RandNormal(4, tensor.Float32, 5000, 3), func(x *tensor.Tensor) *tensor.Tensor { return x.Min(0) }, 0},
 		{"mean-f32-all", tensor.RandUniform(5, tensor.Float32, 40000), func(x *tensor.Tensor) *tensor.Tensor { return x.Mean() }, 1e-6},
 		{"max-f32-nan", tensor.New(nan, 2, 9000), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(1) }, 0},
+		{"sum-f64-all", tensor.RandNormal(6, tensor.Float64, 50001), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum() }, 1e-7},
+		{"sum-i32-all", tensor.New(ints[int32](60001, 7), 60001), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum() }, 0},
+		{"max-i64-rows", tensor.New(ints[int64](2*30000, 8), 2, 30000), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(1) }, 0},
+		{"sum-i32-columns", tensor.New(ints[int32](3000*40, 9), 3000, 40), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(0) }, 0},
 	})
+}
+
+// ints returns n pseudo-random integers in [-1000, 1000) from seed.
+func ints[T int32 | int64](n int, seed uint64) []T {
+	r := rand.New(rand.NewPCG(seed, 1))
+	v := make([]T, n)
+	for i := range v {
+		v[i] = T(r.IntN(2000) - 1000)
+	}
+	return v
 }
 
 // TestEmuReduceColumns runs reductions whose neighbouring outputs read neighbouring

@@ -428,12 +428,14 @@ type Program struct {
 	// ErrorFlag is set when parameter len(Params)-1 is a flag buffer that the kernel sets to
 	// report a bad argument (a gather index out of range): Param 0 of the flag is the error.
 	ErrorFlag bool
-	// Split, when Split.Counters > 0, says that workgroups share the K of their output tiles
-	// (a split-K contraction) and that the kernel takes two parameters after the others,
-	// which the backend supplies (Target.SplitK): Split.Counters Int32 values, zero at
-	// launch and left zero by the kernel, and Split.Partials Float32 values of scratch
-	// space for the partial tiles. They are the workspace of the launch: launches that may
-	// run at the same time need workspaces of their own.
+	// Split, when Split.Counters > 0, says that workgroups share their outputs (a split-K
+	// contraction, a split reduction) and that the kernel takes two parameters after the
+	// others, which the backend supplies (Target.SplitK): Split.Counters Int32 values, zero
+	// at launch and left zero by the kernel, and Split.Partials 4-byte words of scratch
+	// space for the partial results (parameter "partials", of its own dtype: Float32, or
+	// the Float64, Int32 or Int64 of a split reduction's accumulators). They are the
+	// workspace of the launch: launches that may run at the same time need workspaces of
+	// their own.
 	Split Workspace
 	// Notes says which knobs the lowering chose, for humans and the autotuner's logs.
 	Notes []string

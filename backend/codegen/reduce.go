@@ -397,7 +397,7 @@ func (b *builder) reduceColumns(r reduction) error {
 	if n == 1 {
 		return b.combineGroup(r, tid, acc, local, lanes, false, epilogue)
 	}
-	pc, pp := b.workspace(tiles, r.outs*n)
+	pc, pp := b.workspace(tiles, r.outs*n, r.s)
 	slot := func(z *Expr) *Expr { return addE(mulE(opos, n), z) }
 	err := b.combineGroup(r, tid, acc, local, lanes, false, func(v *Expr) error {
 		return inside(func() error {
@@ -415,7 +415,7 @@ func (b *builder) reduceColumns(r reduction) error {
 	then := b.block(func() {
 		total := b.variable("total", r.identity())
 		z := Var("z", T(b.idx))
-		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, Load(pp, T(F32), slot(z)))}}
+		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, Load(pp, T(r.s), slot(z)))}}
 		err = inside(func() error {
 			b.emit(&For{Var: z.Name, Type: b.idx, Start: row, End: b.iconst(n), Step: b.iconst(rows), Body: fold})
 			return nil
@@ -503,12 +503,13 @@ const MaxReduceSplit = 4096
 
 // reduceSplitOf returns the workgroups n that share each group of a ReduceGroup or
 // ReduceColumns reduction and the elements per of each share but the last, as far as
-// Options.ReduceSplit, the target and the reduction allow: float32 accumulators (the
-// workspace's), shares of at least as many elements as the threads that fold each group
-// (folders). n == 1 is no split.
+// Options.ReduceSplit, the target and the reduction allow: accumulators of a type the
+// workspace holds (float32, float64, int32, int64), shares of at least as many elements
+// as the threads that fold each group (folders). n == 1 is no split.
 func (b *builder) reduceSplitOf(r reduction, folders int) (n, per int) {
 	n = min(b.o.ReduceSplit, r.group/folders)
-	if n <= 1 || !b.t.SplitK || r.s != F32 || int64(r.outs)*int64(n) > maxPartials {
+	dt, held := partialTypes[r.s]
+	if n <= 1 || !b.t.SplitK || !held || int64(r.outs)*int64(n)*int64(dt.Size()/4) > maxPartials {
 		return 1, r.group
 	}
 	per = (r.group + n - 1) / n
@@ -522,7 +523,7 @@ func (b *builder) reduceSplitOf(r reduction, folders int) (n, per int) {
 // as above), resets the counter for the next launch and runs the epilogue. The result
 // does not depend on which workgroup counts last.
 func (b *builder) reduceSplitFinish(r reduction, group, share, tid, acc *Expr, n, local int, shuffle bool) error {
-	pc, pp := b.workspace(r.outs, r.outs*n)
+	pc, pp := b.workspace(r.outs, r.outs*n, r.s)
 	slot := func(z *Expr) *Expr { return addE(mulE(group, n), z) }
 	err := b.combineGroup(r, tid, acc, local, 1, shuffle, func(v *Expr) error {
 		b.emit(&Store{Param: pp, Index: slot(share), Value: v})
@@ -536,7 +537,7 @@ func (b *builder) reduceSplitFinish(r reduction, group, share, tid, acc *Expr, n
 	then := b.block(func() {
 		total := b.variable("total", r.identity())
 		z := Var("z", T(b.idx))
-		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, Load(pp, T(F32), slot(z)))}}
+		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, Load(pp, T(r.s), slot(z)))}}
 		b.emit(&For{Var: z.Name, Type: b.idx, Start: tid, End: b.iconst(n), Step: b.iconst(local), Body: fold})
 		err = b.combineGroup(r, tid, total, local, 1, shuffle, func(v *Expr) error { return b.reduceEpilogue(group, r, v) })
 	})

@@ -15,7 +15,7 @@ import "github.com/crossbar-compute/crossbar/graph"
 // maxSplitK bounds Options.SplitK.
 const maxSplitK = 64
 
-// maxPartials bounds the partial tiles of a split, in float32 values (256 MiB): a split is
+// maxPartials bounds the partial tiles of a split, in 4-byte words (256 MiB): a split is
 // for products of few tiles, whose partials take a few MiB; a knob that asks for one on a
 // large product gets none.
 const maxPartials = 1 << 26
@@ -98,7 +98,7 @@ func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, group
 	}
 	tiles := groups[0] * groups[1] * (groups[2] / sp.n)
 	per := accs * threads // a partial tile
-	pc, pp := b.workspace(tiles, tiles*sp.n*per)
+	pc, pp := b.workspace(tiles, tiles*sp.n*per, F32)
 	ic := b.iconst
 	tid = b.named("ptid", Cast(tid, b.idx))
 	gx, gy := Cast(Spec(GroupID, 0, U32), b.idx), Cast(Spec(GroupID, 1, U32), b.idx)
@@ -127,16 +127,21 @@ func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, group
 }
 
 // workspace adds the parameters of the workspace of a kernel whose workgroups meet through
-// it (Program.Split), counters Int32 counters and partials Float32 values, and the shared
-// flag that countDone sets; it returns the indices of the two parameters.
-func (b *builder) workspace(counters, partials int) (pc, pp int) {
+// it (Program.Split), counters Int32 counters and partials values of type s (F32, F64,
+// I32 or I64: see partialTypes), and the shared flag that countDone sets; it returns the
+// indices of the two parameters.
+func (b *builder) workspace(counters, partials int, s Scalar) (pc, pp int) {
+	dt := partialTypes[s]
 	pc, pp = len(b.p.Params), len(b.p.Params)+1
 	b.p.Params = append(b.p.Params, Param{Name: "counters", DType: graph.Int32, Write: true, Len: counters},
-		Param{Name: "partials", DType: graph.Float32, Write: true, Len: partials})
-	b.p.Split = Workspace{Counters: counters, Partials: partials}
+		Param{Name: "partials", DType: dt, Write: true, Len: partials})
+	b.p.Split = Workspace{Counters: counters, Partials: partials * dt.Size() / 4}
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "splitLast", Type: T(I32), Len: 1})
 	return pc, pp
 }
+
+// partialTypes are the types of the values a workspace holds, and their dtypes.
+var partialTypes = map[Scalar]graph.DType{F32: graph.Float32, F64: graph.Float64, I32: graph.Int32, I64: graph.Int64}
 
 // countDone, run by one thread of a workgroup that has stored its share of a result in
 // the workspace, counts the workgroup done on counter at of parameter pc, one of n that
