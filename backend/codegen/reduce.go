@@ -234,14 +234,7 @@ func (b *builder) reduceSerial(r reduction) error {
 		for i, a := range r.reduced {
 			red[i] = Var(fmt.Sprintf("r%d", a), T(b.idx))
 		}
-		var err error
-		body := b.block(func() {
-			en := &env{shape: r.in, coords: b.inCoords(r, out, red)}
-			var v *Expr
-			if v, err = b.value(b.k.Core.Src[0], en); err == nil {
-				b.emit(&Assign{Name: acc.Name, Value: r.combine(acc, v)})
-			}
-		})
+		body, err := b.combineAt(r, acc, func() []*Expr { return b.inCoords(r, out, red) })
 		if err != nil {
 			return err
 		}
@@ -314,20 +307,27 @@ func (b *builder) fold(r reduction, out []*Expr, acc, start, end *Expr, step int
 	for i, a := range r.reduced {
 		sizes[i] = r.in[a]
 	}
-	var err error
-	body := b.block(func() {
-		rc := b.decode(red, sizes, "r")
-		en := &env{shape: r.in, coords: b.inCoords(r, out, rc)}
-		var v *Expr
-		if v, err = b.value(b.k.Core.Src[0], en); err == nil {
-			b.emit(&Assign{Name: acc.Name, Value: r.combine(acc, v)})
-		}
-	})
+	body, err := b.combineAt(r, acc, func() []*Expr { return b.inCoords(r, out, b.decode(red, sizes, "r")) })
 	if err != nil {
 		return err
 	}
 	b.emit(&For{Var: red.Name, Type: b.idx, Start: start, End: end, Step: b.iconst(step), Body: body})
 	return nil
+}
+
+// combineAt returns the statements that fold into acc the prologue's value at the input
+// coordinates (over r.in) that coords returns; coords runs inside them, where it may
+// declare what it needs.
+func (b *builder) combineAt(r reduction, acc *Expr, coords func() []*Expr) ([]Stmt, error) {
+	var err error
+	body := b.block(func() {
+		en := &env{shape: r.in, coords: coords()}
+		var v *Expr
+		if v, err = b.value(b.k.Core.Src[0], en); err == nil {
+			b.emit(&Assign{Name: acc.Name, Value: r.combine(acc, v)})
+		}
+	})
+	return body, err
 }
 
 // reduceColumns: a workgroup of ReduceLocal threads for each tile of columnLanes
