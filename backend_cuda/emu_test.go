@@ -1210,9 +1210,49 @@ func TestEmuConformanceWarpgroup(t *testing.T) {
 	}
 }
 
+// TestEmuConformanceReductions runs the conformance suite's reductions in the emulator with
+// each of the workgroup strategies forced on every one of them, whatever its layout
+// (views, masks, every dtype and op), each shared among up to 4 workgroups where codegen
+// can split it (in both orders): the group strategy, and the column strategy, which the
+// suite's shapes rarely choose by themselves.
+func TestEmuConformanceReductions(t *testing.T) {
+	if !compileAll {
+		// The emulated kernels are C++, which -race does not look into; the pass without it
+		// (scripts/test.sh's noasm pass) runs this test.
+		t.Skip("run without -race")
+	}
+	for _, c := range []struct {
+		strategy codegen.ReduceStrategy
+		only     string
+	}{{codegen.ReduceGroup, " group:"}, {codegen.ReduceColumns, " columns:"}} {
+		t.Run(c.strategy.String(), func(t *testing.T) {
+			arch := TypicalArch(90)
+			arch.SMs = 2
+			opts := codegen.Options{Reduce: c.strategy, ReduceSplit: 4, GroupMaxOutputs: 1 << 30}
+			srcs := emuConformanceWith(t, arch, opts, "-"+c.strategy.String()+"-split4", reductions, c.only)
+			split := 0
+			for _, src := range srcs {
+				if strings.Contains(src, " elements a workgroup,") {
+					split++
+				}
+			}
+			t.Logf("%d reductions, %d of them split", len(srcs), split)
+			if split == 0 {
+				t.Errorf("none of the suite's %d reductions split", len(srcs))
+			}
+		})
+	}
+}
+
 // emuConformance runs the conformance suite on an emuDevice for arch that emulates the
 // kernels selects picks (whose source has only, if set), and returns their sources.
 func emuConformance(t *testing.T, arch Arch, selects func(k *graph.Kernel) bool, only string) []string {
+	return emuConformanceWith(t, arch, codegen.Options{}, "", selects, only)
+}
+
+// emuConformanceWith is emuConformance on a device with options opts, whose name (the
+// executor's cache key) has tag.
+func emuConformanceWith(t *testing.T, arch Arch, opts codegen.Options, tag string, selects func(k *graph.Kernel) bool, only string) []string {
 	gxx := emuCompiler(t)
 	var (
 		mu   sync.Mutex
@@ -1225,7 +1265,8 @@ func emuConformance(t *testing.T, arch Arch, selects func(k *graph.Kernel) bool,
 	if arch.TensorMaps {
 		name += "-tma"
 	}
-	collect := &emuDevice{Device: cpu.New(), t: t, name: name + "-collect", arch: arch, selects: selects, only: only,
+	name += tag
+	collect := &emuDevice{Device: cpu.New(), t: t, name: name + "-collect", arch: arch, opts: opts, selects: selects, only: only,
 		collect: func(src string) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -1244,7 +1285,7 @@ func emuConformance(t *testing.T, arch Arch, selects func(k *graph.Kernel) bool,
 	}
 	buildTime, builds := time.Since(start), emu.builds.Load()-builds
 	start = time.Now()
-	dev := &emuDevice{Device: cpu.New(), t: t, name: name, arch: arch, selects: selects, only: only}
+	dev := &emuDevice{Device: cpu.New(), t: t, name: name, arch: arch, opts: opts, selects: selects, only: only}
 	t.Run("suite", func(t *testing.T) { backendtest.Run(t, dev) })
 	t.Logf("collected %d distinct kernel sources in %v; built them with %d g++ runs in %v on %d CPUs; "+
 		"the suite emulated %d kernels in %d launches in %v",
