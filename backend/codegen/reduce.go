@@ -194,7 +194,8 @@ func ReduceColumnar(k *graph.Kernel) bool {
 // ReduceLaunch returns, for reduction kernel k on target t with options o, the strategy
 // that Lower takes, the workgroups it launches without a split (Options.ReduceSplit), the
 // threads of each and the threads that fold each output's group: what a device needs to
-// know to choose a split.
+// know to choose a split. For a kernel that is no reduction it returns ReduceAuto and
+// zeros.
 func ReduceLaunch(k *graph.Kernel, t Target, o Options) (s ReduceStrategy, groups, local, folders int) {
 	if k.Core == nil || !k.Core.Op.IsReduce() {
 		return ReduceAuto, 0, 0, 0
