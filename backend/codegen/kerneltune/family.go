@@ -107,8 +107,7 @@ func contractShape(k *graph.Kernel) (dt graph.DType, m, n, kk int, ok bool) {
 // problemOf returns the problem of k compiled with options base on target t: m, n and k
 // of a contraction (on tensor cores a family of its own), the element count of an
 // elementwise kernel, the output count and group length of a reduction (over columns a
-// family of its own). ok is false for a
-// kernel no family tunes.
+// family of its own). ok is false for a kernel no family tunes.
 func (fs *families) problemOf(k *graph.Kernel, t codegen.Target, base codegen.Options) (p Problem, ok bool) {
 	if k == nil || k.Out == nil {
 		return Problem{}, false
