@@ -169,11 +169,11 @@ func (o Options) WithElementwise(c autotune.Config) Options {
 // (ReduceAuto, ReduceSerial, ReduceGroup or ReduceColumns, as integers), the workgroup
 // size Local of the serial strategy and ReduceLocal of the group and column strategies.
 // A tuned kernel has one shape, so the strategy is chosen outright and the thresholds of
-// ReduceAuto (GroupMin, GroupMaxOutputs) are not knobs. The prior is the defaults of Options. A configuration is
-// valid when the workgroups its strategy launches fit t.MaxWorkgroup and the group's tree of
-// partial results (at 8 bytes an element, the widest accumulator) fits t.SharedMemory; a
-// knob the strategy does not read keeps its default, so that no two candidates make the
-// same kernel.
+// ReduceAuto (GroupMin, GroupMaxOutputs) are not knobs. The prior is the defaults of
+// Options. A configuration is valid when the workgroups its strategy launches fit
+// t.MaxWorkgroup and the tree of partial results (at 8 bytes an element, the widest
+// accumulator) fits t.SharedMemory; a knob the strategy does not read keeps its default,
+// so that no two candidates make the same kernel.
 func ReduceSpace(t Target) autotune.Space {
 	d := Options{}.withDefaults()
 	return autotune.Space{
