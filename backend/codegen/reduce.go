@@ -283,9 +283,7 @@ func (b *builder) reduceGroup(r reduction) error {
 	if r.group > 0 {
 		start, end := tid, b.iconst(r.group)
 		if n > 1 {
-			first := b.named("rfirst", mulE(share, per))
-			start = addE(first, tid)
-			end = b.named("rend", Sel(Bin(OEq, share, b.iconst(n-1)), b.iconst(r.group), addE(first, b.iconst(per))))
+			start, end = b.shareBounds(r, share, n, per, tid)
 			b.emit(&Comment{Text: fmt.Sprintf("Each thread folds every %dth element of this workgroup's share of the group.", local)})
 		} else {
 			b.emit(&Comment{Text: "Each thread folds every " + fmt.Sprint(local) + "th element of the group."})
@@ -298,6 +296,14 @@ func (b *builder) reduceGroup(r reduction) error {
 		return b.reduceSplitFinish(r, group, share, tid, acc, n, local, shuffle)
 	}
 	return b.combineGroup(r, tid, acc, local, 1, shuffle, func(v *Expr) error { return b.reduceEpilogue(group, r, v) })
+}
+
+// shareBounds declares the bounds of share (of n, per elements each but the last) of a
+// group, and returns where a thread at offset into it starts and where the share ends.
+func (b *builder) shareBounds(r reduction, share *Expr, n, per int, offset *Expr) (start, end *Expr) {
+	first := b.named("rfirst", mulE(share, per))
+	end = b.named("rend", Sel(Bin(OEq, share, b.iconst(n-1)), b.iconst(r.group), addE(first, b.iconst(per))))
+	return addE(first, offset), end
 }
 
 // fold emits the loop in which a thread folds into acc the elements start, start+step,
@@ -381,9 +387,7 @@ func (b *builder) reduceColumns(r reduction) error {
 		err := inside(func() error {
 			start, end := row, b.iconst(r.group)
 			if n > 1 {
-				first := b.named("rfirst", mulE(share, per))
-				start = addE(first, row)
-				end = b.named("rend", Sel(Bin(OEq, share, b.iconst(n-1)), b.iconst(r.group), addE(first, b.iconst(per))))
+				start, end = b.shareBounds(r, share, n, per, row)
 				b.emit(&Comment{Text: fmt.Sprintf("Each row folds every %dth element of this workgroup's share of its lane's group.", rows)})
 			} else {
 				b.emit(&Comment{Text: fmt.Sprintf("Each row folds every %dth element of its lane's group.", rows)})
