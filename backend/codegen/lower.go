@@ -177,11 +177,7 @@ func indexType(k *graph.Kernel) Scalar {
 	for _, in := range k.Inputs {
 		check(in.Numel())
 	}
-	var walk func(e *graph.Expr)
-	walk = func(e *graph.Expr) {
-		if e == nil {
-			return
-		}
+	leaf := func(e *graph.Expr) {
 		if e.Op == graph.OpLoad || e.Op == graph.OpConst {
 			v := e.View
 			check(graph.NumElements(v.Shape))
@@ -196,21 +192,29 @@ func indexType(k *graph.Kernel) Scalar {
 			check(lo)
 			check(hi)
 		}
-		for _, s := range e.Src {
-			walk(s)
-		}
 	}
-	walk(k.Expr)
+	visit(k.Expr, leaf)
 	if k.Core != nil {
 		check(graph.NumElements(k.Core.InShape))
 		for _, s := range k.Core.Src {
-			walk(s)
+			visit(s, leaf)
 		}
 	}
 	if big {
 		return I64
 	}
 	return I32
+}
+
+// visit calls f on e and on every expression below it (e may be nil).
+func visit(e *graph.Expr, f func(*graph.Expr)) {
+	if e == nil {
+		return
+	}
+	f(e)
+	for _, s := range e.Src {
+		visit(s, f)
+	}
 }
 
 // globalID declares the linear index of the thread over a launch of n threads in

@@ -163,8 +163,7 @@ func (b *builder) columnar(r reduction) bool {
 		return false
 	}
 	along, other := 0, 0
-	var walk func(e *graph.Expr)
-	walk = func(e *graph.Expr) {
+	visit(b.k.Core.Src[0], func(e *graph.Expr) {
 		if e.Op == graph.OpLoad && len(e.View.Strides) == len(r.in) {
 			switch st := e.View.Strides[ka]; {
 			case st == 1 || st == -1:
@@ -173,11 +172,7 @@ func (b *builder) columnar(r reduction) bool {
 				other++
 			}
 		}
-		for _, s := range e.Src {
-			walk(s)
-		}
-	}
-	walk(b.k.Core.Src[0])
+	})
 	return along > 0 && other == 0
 }
 
