@@ -95,11 +95,7 @@ func TestOptionsForElementwise(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ks, err := graph.Schedule([]*graph.Node{y})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ks[len(ks)-1]
+		return lastKernel(t, y)
 	}
 	large, mid, small := kernel(1<<24), kernel(1<<21), kernel(1<<16)
 	if o := optionsFor(large, arch, codegen.Options{}); o.Elems != 8 {

@@ -604,6 +604,16 @@ func runEmuReductions(t *testing.T, dev *emuDevice, cases []emuReduceCase) {
 	}
 }
 
+// lastKernel schedules root and returns its last kernel, the one that computes root.
+func lastKernel(t testing.TB, root *graph.Node) *graph.Kernel {
+	t.Helper()
+	ks, err := graph.Schedule([]*graph.Node{root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ks[len(ks)-1]
+}
+
 // reductions picks the reduction kernels for the emulator.
 func reductions(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op.IsReduce() }
 
@@ -709,11 +719,7 @@ func TestEmuReduceRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ks, err := graph.Schedule([]*graph.Node{r})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ks[len(ks)-1]
+		return lastKernel(t, r)
 	}
 	if o := optionsFor(k(0), arch, codegen.Options{}); o.GroupMaxOutputs != 0 {
 		t.Errorf("a reduction over columns: GroupMaxOutputs %d, want codegen's default", o.GroupMaxOutputs)

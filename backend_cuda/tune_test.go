@@ -43,11 +43,7 @@ func fakeProduct(t *testing.T, dt graph.DType, m, n, k int) (*graph.Node, *graph
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := graph.Schedule([]*graph.Node{c})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, ks[len(ks)-1]
+	return c, lastKernel(t, c)
 }
 
 func fakeTuningChild(t *testing.T) {

@@ -126,7 +126,6 @@ func checkSums(out *tensor.Tensor, x []float32, axis int) error {
 	if len(got) != n {
 		return fmt.Errorf("%d sums, want %d", len(got), n)
 	}
-	const eps = 0x1p-23
 	for j := range n {
 		var want, mag float64
 		for i := range length {
@@ -134,7 +133,7 @@ func checkSums(out *tensor.Tensor, x []float32, axis int) error {
 			want += v
 			mag += math.Abs(v)
 		}
-		tol := 4 * eps * math.Sqrt(float64(length)) * mag
+		tol := sumTolerance(length, mag)
 		if d := math.Abs(float64(got[j]) - want); !(d <= tol) {
 			return fmt.Errorf("sum %d of %d: got %v, want %v (error %.3g > tolerance %.3g)", j, n, got[j], want, d, tol)
 		}
@@ -179,12 +178,18 @@ func checkDot(got float32, x, y []float32) error {
 		want += p
 		mag += math.Abs(p)
 	}
-	const eps = 0x1p-23
-	tol := 4 * eps * math.Sqrt(float64(max(len(x), 1))) * mag
+	tol := sumTolerance(len(x), mag)
 	if d := math.Abs(float64(got) - want); !(d <= tol) {
 		return fmt.Errorf("wrong dot: got %v, want %v (error %.3g > tolerance %.3g)", got, want, d, tol)
 	}
 	return nil
+}
+
+// sumTolerance is how far a float32 sum of terms values whose magnitudes sum to mag may
+// lie from the exact sum: four times eps·sqrt(terms)·mag (see checkDot).
+func sumTolerance(terms int, mag float64) float64 {
+	const eps = 0x1p-23 // float32 machine epsilon
+	return 4 * eps * math.Sqrt(float64(max(terms, 1))) * mag
 }
 
 // randomVector returns n deterministic pseudo-random values in [-1, 1).

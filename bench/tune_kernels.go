@@ -132,6 +132,7 @@ func kernelProblems(d kernelDevice, suite string, n int) ([]tuneProblem, error) 
 		}
 		return graph.Reduce(graph.OpReduceMax, x, []int{1})
 	}
+	matrix := fmt.Sprintf("%dx1024", max(1, n/1024)) // the rows' and the columns' shape
 	cols := func() (*graph.Node, error) {
 		x, err := leaf(max(1, n/1024), 1024)
 		if err != nil {
@@ -145,8 +146,8 @@ func kernelProblems(d kernelDevice, suite string, n int) ([]tuneProblem, error) 
 	}{
 		{"relu(a*b+c)", strconv.Itoa(n), relu},
 		{"sum", strconv.Itoa(4 * n), sum},
-		{"row max", fmt.Sprintf("%dx1024", max(1, n/1024)), rows},
-		{"column sums", fmt.Sprintf("%dx1024", max(1, n/1024)), cols},
+		{"row max", matrix, rows},
+		{"column sums", matrix, cols},
 	}
 	var out []tuneProblem
 	for _, c := range cases {
