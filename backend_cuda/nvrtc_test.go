@@ -471,8 +471,9 @@ func TestForDriver(t *testing.T) {
 // share on an A100 and an H200 (the conformance suite's groups are too short for a
 // split): the stream suite's dot product over 128 Mi float32, maxima of four rows of 1 Mi
 // float16, a bias's gradient (sums over 8192 rows of 4096 bfloat16 columns, in tiles of
-// columns) and whole sums and maxima of 4 Mi float64, int64 and int32 (workspaces of
-// their types), to sm_80 and sm_90 CUBINs.
+// columns), whole sums and maxima of 4 Mi float64, int64 and int32 (workspaces of
+// their types), and the sums of 4 Mi uint8 and an any of 4 Mi bool (held as int32), to
+// sm_80 and sm_90 CUBINs.
 func TestNVRTCCompilesReduceSplit(t *testing.T) {
 	n := nvrtcForTest(t)
 	must := func(x *graph.Node, err error) *graph.Node {
@@ -493,7 +494,9 @@ func TestNVRTCCompilesReduceSplit(t *testing.T) {
 	f64 := must(graph.Reduce(graph.OpSum, must(graph.Host(graph.Float64, []int{1 << 22}, make([]byte, 8<<22))), []int{0}))
 	i64 := must(graph.Reduce(graph.OpReduceMax, must(graph.Host(graph.Int64, []int{1 << 22}, make([]byte, 8<<22))), []int{0}))
 	i32 := must(graph.Reduce(graph.OpSum, must(graph.Host(graph.Int32, []int{1 << 22}, make([]byte, 4<<22))), []int{0}))
-	for _, root := range []*graph.Node{dot, rows, bias, f64, i64, i32} {
+	u8 := must(graph.Reduce(graph.OpSum, must(graph.Host(graph.Uint8, []int{1 << 22}, make([]byte, 1<<22))), []int{0}))
+	anyTrue := must(graph.Reduce(graph.OpReduceMax, must(graph.Host(graph.Bool, []int{1 << 22}, make([]byte, 1<<22))), []int{0}))
+	for _, root := range []*graph.Node{dot, rows, bias, f64, i64, i32, u8, anyTrue} {
 		k := lastKernel(t, root)
 		for _, cc := range testArchs {
 			a := TypicalArch(cc)

@@ -620,8 +620,9 @@ func reductions(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op.IsRedu
 // TestEmuReduceSplit runs reductions that several workgroups share (codegen's ReduceSplit,
 // as optionsFor chooses it for an H200's 132 SMs) in the emulator: sums, maxima, minima
 // and means of float32, float16 and bfloat16, of whole tensors, of rows and of columns,
-// one with a NaN, and sums and maxima of float64, int32 and int64 (their own workspace
-// types). Each runs in both modes (the second runs the workgroups in reverse
+// one with a NaN, sums and maxima of float64, int32 and int64 (their own workspace
+// types), and of uint8 and bool (held in the workspace as int32): an any and an all whose
+// answer hangs on one element. Each runs in both modes (the second runs the workgroups in reverse
 // order, so that another counts last), which must give the same bytes, close to the CPU's
 // result, and leave the counters zero.
 func TestEmuReduceSplit(t *testing.T) {
@@ -645,7 +646,31 @@ func TestEmuReduceSplit(t *testing.T) {
 		{"sum-i32-all", tensor.New(ints[int32](60001, 7), 60001), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum() }, 0},
 		{"max-i64-rows", tensor.New(ints[int64](2*30000, 8), 2, 30000), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(1) }, 0},
 		{"sum-i32-columns", tensor.New(ints[int32](3000*40, 9), 3000, 40), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(0) }, 0},
+		{"any-bool-all", tensor.New(oneOf(70001, 1234, false), 70001), func(x *tensor.Tensor) *tensor.Tensor { return x.Max() }, 0},
+		{"all-bool-rows", tensor.New(oneOf(2*30000, 30000+29000, true), 2, 30000), func(x *tensor.Tensor) *tensor.Tensor { return x.Min(1) }, 0},
+		{"sum-u8-columns", tensor.New(bytesOf(3000*40, 10), 3000, 40), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(0) }, 0},
+		{"max-u8-all", tensor.New(bytesOf(50001, 11), 50001), func(x *tensor.Tensor) *tensor.Tensor { return x.Max() }, 0},
 	})
+}
+
+// oneOf returns n copies of v but element i, which is !v.
+func oneOf(n, i int, v bool) []bool {
+	b := make([]bool, n)
+	for j := range b {
+		b[j] = v != (j == i)
+	}
+	return b
+}
+
+// bytesOf returns n pseudo-random bytes from seed, below 200 (so that a maximum of 255 is
+// not the type's own).
+func bytesOf(n int, seed uint64) []uint8 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	v := make([]uint8, n)
+	for i := range v {
+		v[i] = uint8(r.IntN(200))
+	}
+	return v
 }
 
 // ints returns n pseudo-random integers in [-1000, 1000) from seed.

@@ -73,8 +73,7 @@ type Options struct {
 	GroupMaxOutputs int // default 4096
 	// ReduceSplit (default 1), on a target with SplitK, has up to ReduceSplit workgroups
 	// share each output's group in ReduceGroup (each tile's groups in ReduceColumns), each
-	// a contiguous share of it, for reductions with float32, float64, int32 or int64
-	// accumulators (those of every dtype but Uint8 and Bool) of too few outputs to fill
+	// a contiguous share of it, for reductions of any dtype of too few outputs to fill
 	// the device (a sum of a whole tensor is one). Each stores its results in the
 	// workspace and counts itself done; the last combines the results in a fixed order and
 	// runs the epilogue, so the result does not depend on which workgroup finishes last.

@@ -401,7 +401,7 @@ func (b *builder) reduceColumns(r reduction) error {
 	slot := func(z *Expr) *Expr { return addE(mulE(opos, n), z) }
 	err := b.combineGroup(r, tid, acc, local, lanes, false, func(v *Expr) error {
 		return inside(func() error {
-			b.emit(&Store{Param: pp, Index: slot(share), Value: v})
+			b.emit(storePartial(pp, slot(share), v, r.s))
 			return nil
 		})
 	})
@@ -415,7 +415,7 @@ func (b *builder) reduceColumns(r reduction) error {
 	then := b.block(func() {
 		total := b.variable("total", r.identity())
 		z := Var("z", T(b.idx))
-		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, Load(pp, T(r.s), slot(z)))}}
+		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, loadPartial(pp, slot(z), r.s))}}
 		err = inside(func() error {
 			b.emit(&For{Var: z.Name, Type: b.idx, Start: row, End: b.iconst(n), Step: b.iconst(rows), Body: fold})
 			return nil
@@ -504,8 +504,8 @@ const MaxReduceSplit = 4096
 // reduceSplitOf returns the workgroups n that share each group of a ReduceGroup or
 // ReduceColumns reduction and the elements per of each share but the last, as far as
 // Options.ReduceSplit, the target and the reduction allow: accumulators of a type the
-// workspace holds (float32, float64, int32, int64), shares of at least as many elements
-// as the threads that fold each group (folders). n == 1 is no split.
+// workspace holds (partialTypes: every one), shares of at least as many elements as the
+// threads that fold each group (folders). n == 1 is no split.
 func (b *builder) reduceSplitOf(r reduction, folders int) (n, per int) {
 	n = min(b.o.ReduceSplit, r.group/folders)
 	dt, held := partialTypes[r.s]
@@ -526,7 +526,7 @@ func (b *builder) reduceSplitFinish(r reduction, group, share, tid, acc *Expr, n
 	pc, pp := b.workspace(r.outs, r.outs*n, r.s)
 	slot := func(z *Expr) *Expr { return addE(mulE(group, n), z) }
 	err := b.combineGroup(r, tid, acc, local, 1, shuffle, func(v *Expr) error {
-		b.emit(&Store{Param: pp, Index: slot(share), Value: v})
+		b.emit(storePartial(pp, slot(share), v, r.s))
 		b.countDone(pc, group, n)
 		return nil
 	})
@@ -537,7 +537,7 @@ func (b *builder) reduceSplitFinish(r reduction, group, share, tid, acc *Expr, n
 	then := b.block(func() {
 		total := b.variable("total", r.identity())
 		z := Var("z", T(b.idx))
-		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, Load(pp, T(r.s), slot(z)))}}
+		fold := []Stmt{&Assign{Name: total.Name, Value: r.combine(total, loadPartial(pp, slot(z), r.s))}}
 		b.emit(&For{Var: z.Name, Type: b.idx, Start: tid, End: b.iconst(n), Step: b.iconst(local), Body: fold})
 		err = b.combineGroup(r, tid, total, local, 1, shuffle, func(v *Expr) error { return b.reduceEpilogue(group, r, v) })
 	})

@@ -127,9 +127,9 @@ func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, group
 }
 
 // workspace adds the parameters of the workspace of a kernel whose workgroups meet through
-// it (Program.Split), counters Int32 counters and partials values of type s (F32, F64,
-// I32 or I64: see partialTypes), and the shared flag that countDone sets; it returns the
-// indices of the two parameters.
+// it (Program.Split), counters Int32 counters and partials values of accumulator type s
+// (any in partialTypes), and the shared flag that countDone sets; it returns the indices
+// of the two parameters.
 func (b *builder) workspace(counters, partials int, s Scalar) (pc, pp int) {
 	dt := partialTypes[s]
 	pc, pp = len(b.p.Params), len(b.p.Params)+1
@@ -140,8 +140,32 @@ func (b *builder) workspace(counters, partials int, s Scalar) (pc, pp int) {
 	return pc, pp
 }
 
-// partialTypes are the types of the values a workspace holds, and their dtypes.
-var partialTypes = map[Scalar]graph.DType{F32: graph.Float32, F64: graph.Float64, I32: graph.Int32, I64: graph.Int64}
+// partialTypes are the accumulator types whose values a workspace holds, and the dtypes
+// it holds them in: their own, but for Uint8's (U32) and Bool's, which it holds as Int32
+// words (storePartial, loadPartial), the smallest that every thread can store alone.
+var partialTypes = map[Scalar]graph.DType{F32: graph.Float32, F64: graph.Float64, I32: graph.Int32, I64: graph.Int64,
+	U32: graph.Int32, Bool: graph.Int32}
+
+// storePartial is the statement that stores v, a value of accumulator type s, at index at
+// of the workspace's partials (parameter pp).
+func storePartial(pp int, at, v *Expr, s Scalar) Stmt {
+	if partialTypes[s] == graph.Int32 {
+		v = Cast(v, I32) // U32: the same bits; Bool: 0 or 1
+	}
+	return &Store{Param: pp, Index: at, Value: v}
+}
+
+// loadPartial is the value of accumulator type s that storePartial stored at index at of
+// the workspace's partials (parameter pp).
+func loadPartial(pp int, at *Expr, s Scalar) *Expr {
+	switch s {
+	case U32:
+		return Cast(Load(pp, T(I32), at), U32)
+	case Bool:
+		return Bin(ONe, Load(pp, T(I32), at), Int(0, I32))
+	}
+	return Load(pp, T(s), at)
+}
 
 // countDone, run by one thread of a workgroup that has stored its share of a result in
 // the workspace, counts the workgroup done on counter at of parameter pc, one of n that
