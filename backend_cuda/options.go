@@ -125,10 +125,11 @@ func optionsFor(k *graph.Kernel, a Arch, o codegen.Options) codegen.Options {
 }
 
 // reduceSplitFor is how many workgroups share each output of reduction k (codegen's
-// ReduceSplit, which applies to the group and column strategies): enough to give every SM its 2048 threads when the
-// workgroups are fewer, each thread folding at least 16 elements; 0 (none) otherwise.
-// One workgroup of 128 threads summing a whole tensor keeps a few KiB of loads in
-// flight, where an H200's bandwidth takes megabytes (see the elementwise kernels above).
+// ReduceSplit, which applies to the group and column strategies): enough to give every SM
+// its 2048 threads when the workgroups are fewer, each thread folding at least 16
+// elements; 0 (none) otherwise. One workgroup of 128 threads summing a whole tensor keeps
+// a few KiB of loads in flight, where an H200's bandwidth takes megabytes (see the
+// elementwise kernels above).
 func reduceSplitFor(k *graph.Kernel, a Arch, o codegen.Options) int {
 	s, groups, local, folders := codegen.ReduceLaunch(k, a.Target(), o)
 	if s == codegen.ReduceSerial || groups == 0 {

@@ -10,12 +10,12 @@ import (
 )
 
 // Tuned knobs on CUDA (package kerneltune): the tiles of the SIMT and of the tensor-core
-// Contract templates, the workgroup size of elementwise kernels and the strategy and
-// workgroup sizes of reductions, keyed by the device's name and compute capability and
-// the versions of the driver and of NVRTC. The prior of each search, and the knobs of a
-// kernel the cache has nothing for, are those of optionsFor, so that a cached entry that
-// names codegen's defaults for a large product is a variant of its own and not mistaken
-// for the heuristic's choice.
+// Contract templates, the workgroup size of elementwise kernels and the strategy,
+// workgroup sizes and split (how many workgroups share each output) of reductions, keyed
+// by the device's name and compute capability and the versions of the driver and of NVRTC.
+// The prior of each search, and the knobs of a kernel the cache has nothing for, are those
+// of optionsFor, so that a cached entry that names codegen's defaults for a large product
+// is a variant of its own and not mistaken for the heuristic's choice.
 
 // KernelTuning is the tuning problem of one scheduled kernel on the device (see
 // kerneltune.KernelTuning); NewKernelTuning wraps kerneltune.ErrNoKnobs for a kernel

@@ -109,7 +109,7 @@ func TestKernelTunedKnobs(t *testing.T) {
 		{"relu(a*b+c)", relu, autotune.Config{"Local": 64, "Elems": 2}, codegen.Options.WithElementwise,
 			func(i int) float64 { return math.Max(0, float64(va[i])*float64(vb[i])+float64(vc[i])) }},
 		// Auto picks the group strategy for these rows; the stored entry says serial.
-		{"row sum", sum, autotune.Config{"Reduce": int(codegen.ReduceSerial), "Local": 64, "ReduceLocal": 128}, codegen.Options.WithReduce,
+		{"row sum", sum, autotune.Config{"Reduce": int(codegen.ReduceSerial), "Local": 64, "ReduceLocal": 128, "ReduceSplit": 1}, codegen.Options.WithReduce,
 			func(i int) float64 {
 				var s float64
 				for j := range cols {

@@ -507,13 +507,40 @@ const MaxReduceSplit = 4096
 // workspace holds (partialTypes: every one), shares of at least as many elements as the
 // threads that fold each group (folders). n == 1 is no split.
 func (b *builder) reduceSplitOf(r reduction, folders int) (n, per int) {
-	n = min(b.o.ReduceSplit, r.group/folders)
-	dt, held := partialTypes[r.s]
-	if n <= 1 || !b.t.SplitK || !held || int64(r.outs)*int64(n)*int64(dt.Size()/4) > maxPartials {
+	n = min(b.o.ReduceSplit, b.reduceSplitCap(r, folders))
+	if n <= 1 {
 		return 1, r.group
 	}
 	per = (r.group + n - 1) / n
 	return (r.group + per - 1) / per, per
+}
+
+// reduceSplitCap is the most workgroups that may share each group of reduction r whose
+// workgroups fold each group with folders threads: MaxReduceSplit, shares of at least
+// folders elements, and a workspace of at most maxPartials words; 1 (none) on a target
+// without SplitK.
+func (b *builder) reduceSplitCap(r reduction, folders int) int {
+	dt, held := partialTypes[r.s]
+	if !b.t.SplitK || !held || folders <= 0 {
+		return 1
+	}
+	words := int64(max(r.outs, 1)) * int64(dt.Size()/4)
+	return int(min(int64(MaxReduceSplit), int64(r.group/folders), maxPartials/words))
+}
+
+// ReduceSplitMax returns the most workgroups that may share each group (each tile's) of
+// reduction kernel k on target t with options o: Options.ReduceSplit at or past it makes
+// the same kernel, below it another. It is 1 where the kernel does not split (the serial
+// strategy, a target without SplitK, short groups).
+func ReduceSplitMax(k *graph.Kernel, t Target, o Options) int {
+	s, _, _, folders := ReduceLaunch(k, t, o)
+	if s != ReduceGroup && s != ReduceColumns {
+		return 1
+	}
+	b := &builder{k: k, t: t, o: o.withDefaults()}
+	b.o.ReduceSplit = MaxReduceSplit
+	n, _ := b.reduceSplitOf(b.reduction(), folders)
+	return n
 }
 
 // reduceSplitFinish ends a split ReduceGroup reduction: the workgroup's result goes to

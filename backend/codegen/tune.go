@@ -126,7 +126,7 @@ func (o Options) String() string {
 // elementwise kernels and reductions, as ContractSpaceVersion is of contractions.
 const (
 	ElementwiseSpaceVersion = "elementwise/v3"
-	ReduceSpaceVersion      = "reduce/v2"
+	ReduceSpaceVersion      = "reduce/v3"
 )
 
 // localSizes are the workgroup sizes a search tries for one-thread-per-element kernels.
@@ -165,27 +165,38 @@ func (o Options) WithElementwise(c autotune.Config) Options {
 	return o
 }
 
+// ReduceSplits are the values of the ReduceSplit knob of ReduceSpace on a target with
+// SplitK (1 alone on others).
+var ReduceSplits = []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, MaxReduceSplit}
+
 // ReduceSpace returns the tuning space of reductions on target t: the strategy Reduce
 // (ReduceAuto, ReduceSerial, ReduceGroup or ReduceColumns, as integers), the workgroup
-// size Local of the serial strategy and ReduceLocal of the group and column strategies.
-// A tuned kernel has one shape, so the strategy is chosen outright and the thresholds of
-// ReduceAuto (GroupMin, GroupMaxOutputs) are not knobs. The prior is the defaults of
-// Options. A configuration is valid when the workgroups its strategy launches fit
-// t.MaxWorkgroup and the tree of partial results (at 8 bytes an element, the widest
-// accumulator) fits t.SharedMemory; a knob the strategy does not read keeps its default,
-// so that no two candidates make the same kernel.
+// size Local of the serial strategy, ReduceLocal of the group and column strategies and,
+// on a target with SplitK, how many workgroups share each output's group (ReduceSplit)
+// in those two and ReduceAuto. A tuned kernel has one shape, so the strategy is chosen
+// outright and the thresholds of ReduceAuto (GroupMin, GroupMaxOutputs) are not knobs.
+// The prior is the defaults of Options. A configuration is valid when the workgroups its
+// strategy launches fit t.MaxWorkgroup and the tree of partial results (at 8 bytes an
+// element, the widest accumulator) fits t.SharedMemory; a knob the strategy does not read
+// keeps its default, so that no two candidates make the same kernel (a split past what
+// one kernel takes, ReduceSplitMax, is for the caller, who knows the kernel, to refuse).
 func ReduceSpace(t Target) autotune.Space {
 	d := Options{}.withDefaults()
+	splits := []int{1}
+	if t.SplitK {
+		splits = ReduceSplits
+	}
 	return autotune.Space{
 		Knobs: []autotune.Knob{
 			{Name: "Reduce", Values: []int{int(ReduceAuto), int(ReduceSerial), int(ReduceGroup), int(ReduceColumns)}},
 			{Name: "Local", Values: []int{64, 128, 256, 512}},
 			{Name: "ReduceLocal", Values: []int{64, 128, 256, 512, 1024}},
+			{Name: "ReduceSplit", Values: splits},
 		},
 		Prior: ReduceConfig(d),
 		Valid: func(c autotune.Config) bool {
-			s, l, rl := c["Reduce"], c["Local"], c["ReduceLocal"]
-			if l <= 0 || rl <= 0 || rl&(rl-1) != 0 {
+			s, l, rl, n := c["Reduce"], c["Local"], c["ReduceLocal"], c["ReduceSplit"]
+			if l <= 0 || rl <= 0 || rl&(rl-1) != 0 || n < 1 || n > MaxReduceSplit || (n > 1 && !t.SplitK) {
 				return false
 			}
 			fits := func(n int) bool { return t.MaxWorkgroup <= 0 || n <= t.MaxWorkgroup }
@@ -194,7 +205,7 @@ func ReduceSpace(t Target) autotune.Space {
 			case int(ReduceAuto):
 				return l == d.Local && rl == d.ReduceLocal && fits(l) && group()
 			case int(ReduceSerial):
-				return rl == d.ReduceLocal && fits(l)
+				return rl == d.ReduceLocal && n == d.ReduceSplit && fits(l)
 			case int(ReduceGroup), int(ReduceColumns):
 				return l == d.Local && group()
 			}
@@ -207,7 +218,7 @@ func ReduceSpace(t Target) autotune.Space {
 // fields as their defaults).
 func ReduceConfig(o Options) autotune.Config {
 	o = o.withDefaults()
-	return autotune.Config{"Reduce": int(o.Reduce), "Local": o.Local, "ReduceLocal": o.ReduceLocal}
+	return autotune.Config{"Reduce": int(o.Reduce), "Local": o.Local, "ReduceLocal": o.ReduceLocal, "ReduceSplit": o.ReduceSplit}
 }
 
 // WithReduce returns o with the reduction knobs set from c; knobs c does not set are kept.
@@ -220,6 +231,9 @@ func (o Options) WithReduce(c autotune.Config) Options {
 	}
 	if v, ok := c["ReduceLocal"]; ok {
 		o.ReduceLocal = v
+	}
+	if v, ok := c["ReduceSplit"]; ok {
+		o.ReduceSplit = v
 	}
 	return o
 }

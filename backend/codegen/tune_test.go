@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/crossbar-compute/crossbar/backend/autotune"
+	"github.com/crossbar-compute/crossbar/graph"
 )
 
 // TestTuningSpaces checks that every space is well formed, that its prior is the defaults
@@ -33,30 +34,58 @@ func TestTuningSpaces(t *testing.T) {
 		t.Errorf("elementwise: the workgroup limit of 128 is not applied")
 	}
 	rs := ReduceSpace(small)
-	if rs.Allows(autotune.Config{"Reduce": int(ReduceGroup), "Local": 256, "ReduceLocal": 128}) {
+	if rs.Allows(autotune.Config{"Reduce": int(ReduceGroup), "Local": 256, "ReduceLocal": 128, "ReduceSplit": 1}) {
 		t.Errorf("reduce: a group of 128 x 8 bytes allowed in 512 bytes of shared memory")
 	}
-	if !rs.Allows(autotune.Config{"Reduce": int(ReduceGroup), "Local": 256, "ReduceLocal": 64}) {
+	if !rs.Allows(autotune.Config{"Reduce": int(ReduceGroup), "Local": 256, "ReduceLocal": 64, "ReduceSplit": 1}) {
 		t.Errorf("reduce: a group of 64 refused")
 	}
-	// Each strategy varies only the knob it reads: one auto, four serial, five group, five
-	// columns.
-	n := 0
-	sp := ReduceSpace(big)
-	for _, s := range sp.Knobs[0].Values {
-		for _, l := range sp.Knobs[1].Values {
-			for _, rl := range sp.Knobs[2].Values {
-				if sp.Allows(autotune.Config{"Reduce": s, "Local": l, "ReduceLocal": rl}) {
-					n++
+	// Each strategy varies only the knobs it reads: one auto, four serial, five group, five
+	// columns; with SplitK, the auto, group and column ones each with 13 splits.
+	splitting := big
+	splitting.SplitK = true
+	for _, c := range []struct {
+		t    Target
+		want int
+	}{{big, 15}, {splitting, 13 + 4 + 5*13 + 5*13}} {
+		n := 0
+		sp := ReduceSpace(c.t)
+		if err := sp.Validate(); err != nil || !sp.Allows(sp.Prior) {
+			t.Errorf("reduce, SplitK %v: %v, prior allowed %v", c.t.SplitK, err, sp.Allows(sp.Prior))
+		}
+		for _, s := range sp.Knobs[0].Values {
+			for _, l := range sp.Knobs[1].Values {
+				for _, rl := range sp.Knobs[2].Values {
+					for _, split := range ReduceSplits {
+						if sp.Allows(autotune.Config{"Reduce": s, "Local": l, "ReduceLocal": rl, "ReduceSplit": split}) {
+							n++
+						}
+					}
 				}
 			}
 		}
+		if n != c.want {
+			t.Errorf("reduce, SplitK %v: %d valid configurations, want %d", c.t.SplitK, n, c.want)
+		}
 	}
-	if n != 15 {
-		t.Errorf("reduce: %d valid configurations, want 15", n)
+	// A device's prior may split off the grid (a whole device's worth of workgroups); no
+	// split without SplitK, in the serial strategy, or past MaxReduceSplit.
+	for _, c := range []struct {
+		t     Target
+		s     ReduceStrategy
+		split int
+		want  bool
+	}{
+		{splitting, ReduceGroup, 2112, true}, {splitting, ReduceAuto, 3, true}, {big, ReduceGroup, 2, false},
+		{splitting, ReduceSerial, 2, false}, {splitting, ReduceColumns, 2 * MaxReduceSplit, false}, {splitting, ReduceGroup, 0, false},
+	} {
+		cfg := autotune.Config{"Reduce": int(c.s), "Local": 256, "ReduceLocal": 128, "ReduceSplit": c.split}
+		if got := ReduceSpace(c.t).Valid(cfg); got != c.want {
+			t.Errorf("reduce, SplitK %v: %v valid %v, want %v", c.t.SplitK, cfg, got, c.want)
+		}
 	}
-	o := Options{}.WithReduce(autotune.Config{"Reduce": int(ReduceSerial), "Local": 64, "ReduceLocal": 512})
-	if o.Reduce != ReduceSerial || o.Local != 64 || o.ReduceLocal != 512 {
+	o := Options{}.WithReduce(autotune.Config{"Reduce": int(ReduceSerial), "Local": 64, "ReduceLocal": 512, "ReduceSplit": 8})
+	if o.Reduce != ReduceSerial || o.Local != 64 || o.ReduceLocal != 512 || o.ReduceSplit != 8 {
 		t.Errorf("WithReduce: %+v", o)
 	}
 	if o := (Options{}).WithElementwise(autotune.Config{"Local": 32}); o.Local != 32 || o.String() == (Options{}).String() {
@@ -64,5 +93,68 @@ func TestTuningSpaces(t *testing.T) {
 	}
 	if err := (Options{Reduce: 7}).withDefaults().validate(big); err == nil {
 		t.Errorf("an unknown reduction strategy validated")
+	}
+}
+
+// TestReduceSplitMax checks that ReduceSplitMax is the largest split a reduction's kernel
+// takes: a larger one renders the same source, a smaller one another (70000 elements in
+// shares of at least 128 are at most 546 shares, of 129 elements: 543 of them). The
+// reductions: a whole sum (group), sums over the rows of a matrix (columns), a row sum of
+// short rows (serial: no split), a whole sum of float64 (two words a partial), and sums of
+// 4 Mi broadcast rows, whose split the workspace's bound (maxPartials) limits.
+func TestReduceSplitMax(t *testing.T) {
+	g := gb{t}
+	sum := func(x *graph.Node, axes ...int) *graph.Kernel {
+		return g.kernel(g.must(graph.Reduce(graph.OpSum, x, axes)))
+	}
+	wide := g.must(graph.Expand(g.host(graph.Float32, 1, 4096), []int{1 << 22, 4096}))
+	noSplit := tcTarget
+	noSplit.SplitK = false
+	for _, c := range []struct {
+		name   string
+		k      *graph.Kernel
+		t      Target
+		o      Options
+		want   int
+		strat  ReduceStrategy
+		source bool // whether to render and compare sources
+	}{
+		{"whole sum", sum(g.host(graph.Float32, 70000), 0), tcTarget, Options{}, 543, ReduceGroup, true},
+		{"whole sum, 1024 threads", sum(g.host(graph.Float32, 70000), 0), tcTarget, Options{ReduceLocal: 1024}, 68, ReduceGroup, true},
+		{"column sums", sum(g.host(graph.Float32, 3000, 70), 0), tcTarget, Options{}, 750, ReduceColumns, true},
+		{"short rows", sum(g.host(graph.Float32, 5000, 3), 1), tcTarget, Options{}, 1, ReduceSerial, true},
+		{"no SplitK", sum(g.host(graph.Float32, 70000), 0), noSplit, Options{}, 1, ReduceGroup, true},
+		{"float64", sum(g.host(graph.Float64, 9000), 0), tcTarget, Options{}, 70, ReduceGroup, true},
+		{"4 Mi rows", sum(wide, 1), tcTarget, Options{GroupMaxOutputs: 1 << 30}, maxPartials >> 22, ReduceGroup, false},
+	} {
+		s, _, _, _ := ReduceLaunch(c.k, c.t, c.o)
+		got := ReduceSplitMax(c.k, c.t, c.o)
+		if s != c.strat || got != c.want {
+			t.Errorf("%s: %v, ReduceSplitMax %d; want %v, %d", c.name, s, got, c.strat, c.want)
+			continue
+		}
+		if !c.source {
+			continue
+		}
+		render := func(n int) string {
+			o := c.o
+			o.ReduceSplit = n
+			p, err := Lower(c.k, c.t, o)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			src, err := Render(p, CUDA{})
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			return src
+		}
+		at := render(got)
+		if render(2*got+1) != at {
+			t.Errorf("%s: a split of %d makes another kernel than %d", c.name, 2*got+1, got)
+		}
+		if got > 1 && render(got-1) == at {
+			t.Errorf("%s: a split of %d makes the kernel of %d", c.name, got-1, got)
+		}
 	}
 }

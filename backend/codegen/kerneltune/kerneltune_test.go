@@ -159,3 +159,51 @@ func TestSiteOptions(t *testing.T) {
 		t.Errorf("8x8x8: %v, want ErrNotTiled", err)
 	}
 }
+
+// TestReduceSplitTuning checks the ReduceSplit knob of a reduction's tuning on a target
+// that splits: the prior is the device's split (off the grid), splits past the most the
+// kernel takes (543 workgroups of 129 elements for a sum of 70000 in workgroups of 128
+// threads, 68 in workgroups of 1024) are refused but the prior, the serial strategy takes
+// none, and a candidate compiles with its split.
+func TestReduceSplitTuning(t *testing.T) {
+	splitting := gpu
+	splitting.SplitK = true
+	base := codegen.Options{ReduceSplit: 300}
+	dev := &cpuDevice{Device: cpu.New()}
+	site := NewSite("test", dev, autotune.Fingerprint{Model: "test device"}, splitting, func(*graph.Kernel) codegen.Options { return base })
+	g, err := site.NewKernelTuning(lastKernel(t, must(t)(graph.Reduce(graph.OpSum, leaf(t, graph.Float32, 70000), []int{0}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if g.Space.Prior["ReduceSplit"] != 300 || !g.Space.Valid(g.Space.Prior) {
+		t.Errorf("prior %v (valid %v), want a split of 300", g.Space.Prior, g.Space.Valid(g.Space.Prior))
+	}
+	cfg := func(s codegen.ReduceStrategy, local, split int) autotune.Config {
+		return autotune.Config{"Reduce": int(s), "Local": 256, "ReduceLocal": local, "ReduceSplit": split}
+	}
+	for _, c := range []struct {
+		c    autotune.Config
+		want bool
+	}{
+		{cfg(codegen.ReduceGroup, 128, 512), true},
+		{cfg(codegen.ReduceGroup, 128, 543), true},
+		{cfg(codegen.ReduceGroup, 128, 544), false},
+		{cfg(codegen.ReduceAuto, 128, 1024), false},
+		{cfg(codegen.ReduceGroup, 1024, 64), true},
+		{cfg(codegen.ReduceGroup, 1024, 128), false},
+		{cfg(codegen.ReduceGroup, 1024, 300), false},
+		{cfg(codegen.ReduceSerial, 128, 2), false},
+		{cfg(codegen.ReduceSerial, 128, 1), true},
+	} {
+		if got := g.Space.Valid(c.c); got != c.want {
+			t.Errorf("%v: valid %v, want %v", c.c, got, c.want)
+		}
+	}
+	if _, err := g.Measure(context.Background(), cfg(codegen.ReduceGroup, 256, 64)); err != nil {
+		t.Fatal(err)
+	}
+	if o := dev.compiled[len(dev.compiled)-1]; o.ReduceSplit != 64 || o.Reduce != codegen.ReduceGroup || o.ReduceLocal != 256 {
+		t.Errorf("compiled with %+v, want a split of 64", o)
+	}
+}

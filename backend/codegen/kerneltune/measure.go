@@ -57,6 +57,15 @@ func (s *Site) NewKernelTuning(k *graph.Kernel) (*KernelTuning, error) {
 	}
 	g := &KernelTuning{Key: key, Space: p.Space(s.target, base), site: s, kernel: k, family: p.Family, base: base,
 		progs: map[string]backend.Program{}, errs: map[string]error{}}
+	if p.Family == s.fams.reduce || p.Family == s.fams.reduceColumns {
+		// A split past the most that this kernel takes makes the kernel of that one: it is
+		// measured once, as that one (the prior aside, which is measured as it is).
+		valid, prior := g.Space.Valid, g.Space.Prior
+		g.Space.Valid = func(c autotune.Config) bool {
+			return (valid == nil || valid(c)) &&
+				(c.Equal(prior) || c["ReduceSplit"] <= codegen.ReduceSplitMax(k, s.target, p.Family.With(base, c)))
+		}
+	}
 	d := s.dev
 	r := rand.New(rand.NewPCG(uint64(len(k.Inputs)), uint64(k.Out.Numel())))
 	for _, in := range k.Inputs {
