@@ -1120,19 +1120,25 @@ func TestEmuCpAsyncPipeline(t *testing.T) {
 	}
 }
 
-// TestEmuConformance runs the conformance suite on emuDevice: every kernel (under -race,
-// where the noasm pass has run them all, the matrix products and reductions) is lowered
-// for sm_80 with the options a device would choose, rendered in the CUDA dialect and
-// executed by the emulator, matrix products in both cp.async modes; the rest runs on the
-// CPU. A first pass through the suite collects the sources, which are then built in
-// batches on every CPU, so that the second pass, the one that checks results, finds each
-// executable ready.
-func TestEmuConformance(t *testing.T) {
-	// Every kernel; under -race (compileAll false) the matrix products and reductions.
-	selects := func(k *graph.Kernel) bool {
-		c := k.Core
-		return compileAll || c != nil && (c.Op == graph.OpContract || c.Op.IsReduce())
+// skipUnderRace skips a test of the emulator under -race: the kernels it checks run as
+// C++, which -race does not look into, and the Go around them is the conformance suite
+// and the CPU device, which their own packages check under -race. scripts/test.sh's pass
+// without -race (noasm) runs the test.
+func skipUnderRace(t *testing.T) {
+	t.Helper()
+	if !compileAll {
+		t.Skip("emulated C++: run without -race")
 	}
+}
+
+// TestEmuConformance runs the conformance suite on emuDevice: every kernel is lowered for
+// sm_80 with the options a device would choose, rendered in the CUDA dialect and executed
+// by the emulator, matrix products in both cp.async modes. A first pass through the suite
+// collects the sources, which are then built in batches on every CPU, so that the second
+// pass, the one that checks results, finds each executable ready.
+func TestEmuConformance(t *testing.T) {
+	skipUnderRace(t)
+	selects := func(k *graph.Kernel) bool { return true }
 	// Two SMs, as in TestNVRTCCompilesEverything: the larger products take the large
 	// SIMT tiles and the wide tensor-core tiles (in dynamic shared memory).
 	arch := TypicalArch(80)
@@ -1160,6 +1166,7 @@ func TestEmuConformance(t *testing.T) {
 // device of an H200's 132 SMs (those with K long enough: the suite's products have few
 // tiles) in the emulator, in both modes: the second runs the blocks in reverse order.
 func TestEmuConformanceSplitK(t *testing.T) {
+	skipUnderRace(t)
 	arch := TypicalArch(80)
 	arch.SMs = 132
 	products := func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op == graph.OpContract }
@@ -1180,6 +1187,7 @@ func TestEmuConformanceSplitK(t *testing.T) {
 // device (two SMs) gives to the warpgroup template in the emulator, in both modes: with
 // tiles copied by every thread, and with tensor copies (TMA).
 func TestEmuConformanceWarpgroup(t *testing.T) {
+	skipUnderRace(t)
 	for _, tma := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tma=%v", tma), func(t *testing.T) {
 			arch := TypicalArch(90)
@@ -1216,11 +1224,7 @@ func TestEmuConformanceWarpgroup(t *testing.T) {
 // orders): the suite's shapes rarely choose that strategy by themselves. (The group
 // strategy, which they do choose, runs in TestEmuConformance.)
 func TestEmuConformanceReductions(t *testing.T) {
-	if !compileAll {
-		// The emulated kernels are C++, which -race does not look into; the pass without it
-		// (scripts/test.sh's noasm pass) runs this test.
-		t.Skip("run without -race")
-	}
+	skipUnderRace(t)
 	arch := TypicalArch(90)
 	arch.SMs = 2
 	opts := codegen.Options{Reduce: codegen.ReduceColumns, ReduceSplit: 4}
