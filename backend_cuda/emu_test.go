@@ -1250,6 +1250,16 @@ func emuConformance(t *testing.T, arch Arch, selects func(k *graph.Kernel) bool,
 // emuConformanceWith is emuConformance on a device with options opts, whose name (the
 // executor's cache key) has tag.
 func emuConformanceWith(t *testing.T, arch Arch, opts codegen.Options, tag string, selects func(k *graph.Kernel) bool, only string) []string {
+	return emuRun(t, arch, opts, tag, selects, only, func(t *testing.T, dev backend.Device) { backendtest.Run(t, dev) })
+}
+
+// emuRun runs run, a test of a device (the conformance suite, say), twice: on an
+// emuDevice for arch with options opts, whose name (the executor's cache key) has tag,
+// that collects the sources of the kernels selects picks (whose source has only, if
+// set), which are then built in batches on every CPU; and on an emuDevice that emulates
+// them. It returns the sources.
+func emuRun(t *testing.T, arch Arch, opts codegen.Options, tag string, selects func(k *graph.Kernel) bool, only string,
+	run func(t *testing.T, dev backend.Device)) []string {
 	gxx := emuCompiler(t)
 	var (
 		mu   sync.Mutex
@@ -1273,7 +1283,7 @@ func emuConformanceWith(t *testing.T, arch Arch, opts codegen.Options, tag strin
 			}
 		}}
 	start := time.Now()
-	t.Run("collect", func(t *testing.T) { backendtest.Run(t, collect) })
+	t.Run("collect", func(t *testing.T) { run(t, collect) })
 	collectTime := time.Since(start)
 	start = time.Now()
 	builds := emu.builds.Load()
@@ -1283,13 +1293,13 @@ func emuConformanceWith(t *testing.T, arch Arch, opts codegen.Options, tag strin
 	buildTime, builds := time.Since(start), emu.builds.Load()-builds
 	start = time.Now()
 	dev := &emuDevice{Device: cpu.New(), t: t, name: name, arch: arch, opts: opts, selects: selects, only: only}
-	t.Run("suite", func(t *testing.T) { backendtest.Run(t, dev) })
+	t.Run("suite", func(t *testing.T) { run(t, dev) })
 	t.Logf("collected %d distinct kernel sources in %v; built them with %d g++ runs in %v on %d CPUs; "+
-		"the suite emulated %d kernels in %d launches in %v",
+		"the run emulated %d kernels in %d launches in %v",
 		len(srcs), collectTime.Round(time.Millisecond), builds, buildTime.Round(time.Millisecond), runtime.NumCPU(),
 		dev.emulated.Load(), dev.launches.Load(), time.Since(start).Round(time.Millisecond))
 	if len(srcs) == 0 || dev.launches.Load() == 0 {
-		t.Error("the suite emulated no kernels")
+		t.Error("the run emulated no kernels")
 	}
 	return srcs
 }

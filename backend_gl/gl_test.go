@@ -14,6 +14,7 @@ import (
 	"github.com/crossbar-compute/crossbar/backend/backendtest"
 	_ "github.com/crossbar-compute/crossbar/backend/cpu"
 	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/internal/randprog"
 	"github.com/crossbar-compute/crossbar/tensor"
 )
 
@@ -167,4 +168,15 @@ func TestNoLeaks(t *testing.T) {
 		t.Errorf("%d goroutines after 1000 realizations, %d before", g1, g0)
 	}
 	t.Logf("GL objects %+v, goroutines %d", o1, g1)
+}
+
+// TestRandomPrograms runs random programs (package randprog) on gl:0 and compares each
+// result with the CPU device's.
+func TestRandomPrograms(t *testing.T) {
+	d := device(t)
+	progs := make([]randprog.Program, 250)
+	for i := range progs {
+		progs[i] = randprog.New(uint64(i))
+	}
+	randprog.Check(t, d, progs)
 }

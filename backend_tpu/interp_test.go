@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/internal/half"
 )
 
 // A tiny interpreter for the data-movement subset of the emitted StableHLO (constant,
@@ -156,7 +157,13 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 				switch {
 				case elem == "i1":
 					out.data[i] = b2f(v != 0)
-				case strings.HasPrefix(elem, "f") || strings.HasPrefix(elem, "bf"):
+				case elem == "f32":
+					out.data[i] = float64(float32(v))
+				case elem == "f16":
+					out.data[i] = float64(half.Float16To(half.Float16From(float32(v))))
+				case elem == "bf16":
+					out.data[i] = float64(half.BFloat16To(half.BFloat16From(float32(v))))
+				case strings.HasPrefix(elem, "f"):
 					out.data[i] = v
 				default:
 					out.data[i] = math.Trunc(v)

@@ -14,6 +14,7 @@ import (
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/backendtest"
 	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/internal/randprog"
 )
 
 // subgraphCheck is a graph-level device made of the CPU device: the executor hands it whole
@@ -22,6 +23,7 @@ import (
 // by the test interpreter and every result compared with the CPU's.
 type subgraphCheck struct {
 	backend.Device
+	name     string // the executor's cache key; "" for "stablehlo-subgraph-check"
 	mu       sync.Mutex
 	modules  map[string]int // module text -> kernels in it
 	order    []string
@@ -33,7 +35,12 @@ type subgraphCheck struct {
 	numFail, unsupported []string
 }
 
-func (d *subgraphCheck) Name() string { return "stablehlo-subgraph-check" }
+func (d *subgraphCheck) Name() string {
+	if d.name != "" {
+		return d.name
+	}
+	return "stablehlo-subgraph-check"
+}
 
 func (d *subgraphCheck) Capabilities() backend.Capabilities {
 	c := d.Device.Capabilities()
@@ -190,4 +197,48 @@ func TestConformanceSubgraphs(t *testing.T) {
 		"checked numerically by the interpreter: %d, of several kernels %d (skipped: %d); fallbacks to the CPU: %d",
 		dev.launches, dev.multi, len(dev.order), multiModules, len(bad), dev.numChecked, dev.multiChecked, dev.numSkip,
 		after.Fallbacks-before.Fallbacks)
+}
+
+// TestRandomProgramsSubgraphs runs random programs (package randprog) as whole subgraphs:
+// every module the executor asks for is valid for mlir-opt, and those of the float64
+// programs, which the interpreter runs, give the CPU's results.
+func TestRandomProgramsSubgraphs(t *testing.T) {
+	tool := findMLIROpt(t)
+	cpu, err := backend.Open("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := &subgraphCheck{Device: cpu, name: "stablehlo-subgraph-check-random", modules: map[string]int{}}
+	var progs []randprog.Program
+	for i := range 250 {
+		if i%5 == 0 {
+			progs = append(progs, randprog.New(uint64(i)))
+		} else {
+			progs = append(progs, randprog.NewOf(uint64(i), graph.Float64))
+		}
+	}
+	t.Run("programs", func(t *testing.T) { randprog.Check(t, dev, progs) })
+	bad, msgs := validateModules(t, tool, dev.order)
+	for i := range bad {
+		if i >= 5 {
+			t.Errorf("... and %d more invalid modules", len(bad)-5)
+			break
+		}
+		t.Errorf("%s rejects an emitted module of %d kernels:\n%s\nmodule:\n%s", mlirOpt, dev.modules[bad[i]], msgs[i], bad[i])
+	}
+	for _, f := range dev.numFail {
+		t.Errorf("the interpreted module disagrees with the CPU: %s", f)
+	}
+	for i, u := range dev.unsupported {
+		if i >= 5 {
+			break
+		}
+		t.Logf("subgraph not emitted (its kernels ran one at a time): %s", u)
+	}
+	t.Logf("%d programs: %d subgraph launches, %d of several kernels; %d distinct modules, %d invalid; "+
+		"checked numerically by the interpreter: %d, of several kernels %d (skipped: %d)",
+		len(progs), dev.launches, dev.multi, len(dev.order), len(bad), dev.numChecked, dev.multiChecked, dev.numSkip)
+	if dev.multiChecked < 50 {
+		t.Errorf("only %d subgraphs of several kernels checked numerically", dev.multiChecked)
+	}
 }

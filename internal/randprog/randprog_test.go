@@ -1,0 +1,50 @@
+package randprog
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/crossbar-compute/crossbar/backend/cpu"
+	"github.com/crossbar-compute/crossbar/tensor"
+)
+
+// TestPrograms checks the generator: programs are the same for the same seed, build
+// without error, and between them take every kind of step and every dtype.
+func TestPrograms(t *testing.T) {
+	dev := cpu.New()
+	steps, dts := map[string]int{}, map[tensor.DType]int{}
+	kinds := []string{"Sqrt", "Sigmoid", "Tanh().Exp", "Add(", "Mul(", "Maximum(", "Minimum(", "Div(", "Permute", "Flip(", "Slice(",
+		"Pad(", "Mean", "Max[", "Min[", "Sum[", "MatMul(", "flattened first true", "Softmax(", "Unsqueeze(", "CumSum(", "Where(",
+		"Cast(float16)", "Cast(bfloat16)", "Cast(float32)"}
+	for seed := range uint64(300) {
+		p := New(seed)
+		if q := New(seed); q.String() != p.String() || q.DType != p.DType {
+			t.Fatalf("seed %d: two programs:\n%s\n\n%s", seed, p, q)
+		}
+		if err := p.Build(dev).Err(); err != nil {
+			t.Fatalf("seed %d: %v\n%s", seed, err, p)
+		}
+		dts[p.DType]++
+		for _, step := range p.Steps {
+			for _, k := range kinds {
+				if strings.HasPrefix(step, k) || strings.HasSuffix(step, k) {
+					steps[k]++
+				}
+			}
+		}
+	}
+	for _, k := range kinds {
+		if steps[k] == 0 {
+			t.Errorf("no program has a step %q", k)
+		}
+	}
+	for _, dt := range []tensor.DType{tensor.Float16, tensor.BFloat16, tensor.Float32, tensor.Float64, tensor.Int32} {
+		if dts[dt] == 0 {
+			t.Errorf("no program of %v", dt)
+		}
+	}
+	if p := NewOf(7, tensor.Float64); p.DType != tensor.Float64 || !strings.HasPrefix(p.String(), "x = leaf float64") {
+		t.Errorf("NewOf(7, Float64):\n%s", p)
+	}
+	t.Logf("steps: %v; dtypes: %v", steps, dts)
+}
