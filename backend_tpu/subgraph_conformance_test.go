@@ -151,6 +151,31 @@ func (d *subgraphCheck) interpretAndCompare(cp *checkProgram, outs, inputs []bac
 	return nil
 }
 
+// report fails t for every module the device emitted that mlir-opt (tool) rejects and
+// every numeric disagreement of the interpreter with the CPU, logs the subgraphs that were
+// not emitted, and returns the rejected modules.
+func (d *subgraphCheck) report(t *testing.T, tool string) (bad []string) {
+	t.Helper()
+	bad, msgs := validateModules(t, tool, d.order)
+	for i := range bad {
+		if i >= 5 {
+			t.Errorf("... and %d more invalid modules", len(bad)-5)
+			break
+		}
+		t.Errorf("%s rejects an emitted module of %d kernels:\n%s\nmodule:\n%s", mlirOpt, d.modules[bad[i]], msgs[i], bad[i])
+	}
+	for _, f := range d.numFail {
+		t.Errorf("the interpreted module disagrees with the CPU: %s", f)
+	}
+	for i, u := range d.unsupported {
+		if i >= 5 {
+			break
+		}
+		t.Logf("subgraph not emitted (its kernels ran one at a time): %s", u)
+	}
+	return bad
+}
+
 // The conformance suite with whole subgraphs: every module the executor asks for is valid
 // for mlir-opt, and where the interpreter can run it, its results are the CPU's.
 func TestConformanceSubgraphs(t *testing.T) {
@@ -164,23 +189,7 @@ func TestConformanceSubgraphs(t *testing.T) {
 	t.Run("suite", func(t *testing.T) { backendtest.Run(t, dev) })
 	after := backend.ReadStats()
 
-	bad, msgs := validateModules(t, tool, dev.order)
-	for i := range bad {
-		if i >= 5 {
-			t.Errorf("... and %d more invalid modules", len(bad)-5)
-			break
-		}
-		t.Errorf("%s rejects an emitted module of %d kernels:\n%s\nmodule:\n%s", mlirOpt, dev.modules[bad[i]], msgs[i], bad[i])
-	}
-	for _, f := range dev.numFail {
-		t.Errorf("the interpreted module disagrees with the CPU: %s", f)
-	}
-	for i, u := range dev.unsupported {
-		if i >= 5 {
-			break
-		}
-		t.Logf("subgraph not emitted (its kernels ran one at a time): %s", u)
-	}
+	bad := dev.report(t, tool)
 	multiModules := 0
 	for _, n := range dev.modules {
 		if n > 1 {
@@ -218,23 +227,7 @@ func TestRandomProgramsSubgraphs(t *testing.T) {
 		}
 	}
 	t.Run("programs", func(t *testing.T) { randprog.Check(t, dev, progs) })
-	bad, msgs := validateModules(t, tool, dev.order)
-	for i := range bad {
-		if i >= 5 {
-			t.Errorf("... and %d more invalid modules", len(bad)-5)
-			break
-		}
-		t.Errorf("%s rejects an emitted module of %d kernels:\n%s\nmodule:\n%s", mlirOpt, dev.modules[bad[i]], msgs[i], bad[i])
-	}
-	for _, f := range dev.numFail {
-		t.Errorf("the interpreted module disagrees with the CPU: %s", f)
-	}
-	for i, u := range dev.unsupported {
-		if i >= 5 {
-			break
-		}
-		t.Logf("subgraph not emitted (its kernels ran one at a time): %s", u)
-	}
+	bad := dev.report(t, tool)
 	t.Logf("%d programs: %d subgraph launches, %d of several kernels; %d distinct modules, %d invalid; "+
 		"checked numerically by the interpreter: %d, of several kernels %d (skipped: %d)",
 		len(progs), dev.launches, dev.multi, len(dev.order), len(bad), dev.numChecked, dev.multiChecked, dev.numSkip)

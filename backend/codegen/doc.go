@@ -43,7 +43,8 @@
 //     counter; the last sums the partial tiles in order and runs the epilogue (splitk.go);
 //   - split reductions (Target.SplitK, ReduceSplit > 1): group and column reductions of
 //     any dtype share each output's group (each tile's) among up to ReduceSplit
-//     workgroups, which meet the same way; the last combines their results in a fixed order (reduce.go) [1];
+//     workgroups, which meet the same way; the last combines their results in a fixed
+//     order (reduce.go) [1];
 //   - the order of the tiles (RasterM > 1): the workgroups of the tiled and tensor-core
 //     templates take the output tiles in bands of RasterM rows, column by column, so that
 //     those running at once share panels of A and B in the cache [1: row by row];
