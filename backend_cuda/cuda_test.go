@@ -15,6 +15,7 @@ import (
 	"github.com/crossbar-compute/crossbar/backend/backendtest"
 	"github.com/crossbar-compute/crossbar/backend/cpu"
 	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/internal/randprog"
 )
 
 // device opens cuda:0, or skips the test: CI machines have no Nvidia GPU.
@@ -37,9 +38,28 @@ func device(t *testing.T) *Device {
 func TestConformance(t *testing.T) {
 	d := device(t)
 	t.Logf("%s", d.Info())
+	runPrecompiled(t, d, "suite", func(t *testing.T, dev backend.Device) { backendtest.Run(t, dev) })
+}
+
+// TestRandomPrograms runs random programs (package randprog) on cuda:0 (needs an Nvidia
+// GPU) and compares each result with the CPU device's; their kernels are compiled ahead,
+// as in TestConformance.
+func TestRandomPrograms(t *testing.T) {
+	d := device(t)
+	progs := make([]randprog.Program, 150)
+	for i := range progs {
+		progs[i] = randprog.New(uint64(i))
+	}
+	runPrecompiled(t, d, "programs", func(t *testing.T, dev backend.Device) { randprog.Check(t, dev, progs) })
+}
+
+// runPrecompiled runs run, a test of a device, first on a sourceCollector for d, then
+// compiles the sources collected with NVRTC on every CPU, and last runs it on d as the
+// subtest name.
+func runPrecompiled(t *testing.T, d *Device, name string, run func(t *testing.T, dev backend.Device)) {
 	start := time.Now()
 	col := &sourceCollector{Device: cpu.New(), cuda: d, seen: map[string]bool{}}
-	t.Run("collect", func(t *testing.T) { backendtest.Run(t, col) })
+	t.Run("collect", func(t *testing.T) { run(t, col) })
 	collected := time.Since(start)
 	start = time.Now()
 	if err := d.precompile(col.sources, col.names, runtime.NumCPU()); err != nil {
@@ -48,8 +68,8 @@ func TestConformance(t *testing.T) {
 	t.Logf("%d distinct kernels collected in %v, compiled on %d CPUs in %v", len(col.sources),
 		collected.Round(time.Millisecond), runtime.NumCPU(), time.Since(start).Round(time.Millisecond))
 	start = time.Now()
-	t.Run("suite", func(t *testing.T) { backendtest.Run(t, d) })
-	t.Logf("suite on %s in %v; executor: %+v", d.Name(), time.Since(start).Round(time.Millisecond), backend.ReadStats())
+	t.Run(name, func(t *testing.T) { run(t, d) })
+	t.Logf("%s on %s in %v; executor: %+v", name, d.Name(), time.Since(start).Round(time.Millisecond), backend.ReadStats())
 }
 
 // sourceCollector is the CPU device with the capabilities of a CUDA device, whose Compile

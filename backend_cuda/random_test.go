@@ -23,7 +23,7 @@ var randomKinds = []string{"// reduce ", " elements a workgroup,", "// contract 
 // (warpgroup MMAs, split K, split reductions, whatever the shapes).
 func TestEmuRandomPrograms(t *testing.T) {
 	skipUnderRace(t)
-	progs := make([]randprog.Program, 250)
+	progs := make([]randprog.Program, 150)
 	for i := range progs {
 		progs[i] = randprog.New(uint64(i))
 	}

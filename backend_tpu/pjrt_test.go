@@ -15,6 +15,7 @@ import (
 
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/backendtest"
+	"github.com/crossbar-compute/crossbar/internal/randprog"
 )
 
 // The argument structs must have the sizes of pjrt_c_api.h (PJRT_STRUCT_SIZE: the end of
@@ -313,6 +314,25 @@ func TestPluginPathsToOneFile(t *testing.T) {
 // With a plugin (CROSSBAR_PJRT_PLUGIN=/path/to/libtpu.so go test ./backend_tpu, or one found
 // in the places searched), the conformance suite runs on its first device.
 func TestConformancePlugin(t *testing.T) {
+	d := pluginDevice(t)
+	backendtest.Run(t, d)
+}
+
+// With a plugin, random programs (package randprog) run on its first device, each result
+// compared with the CPU device's.
+func TestRandomProgramsPlugin(t *testing.T) {
+	d := pluginDevice(t)
+	progs := make([]randprog.Program, 100)
+	for i := range progs {
+		progs[i] = randprog.New(uint64(i))
+	}
+	randprog.Check(t, d, progs)
+}
+
+// pluginDevice returns the first device of the PJRT plugin found, or skips the test where
+// there is none (and fails it where CROSSBAR_PJRT_PLUGIN names one).
+func pluginDevice(t *testing.T) backend.Device {
+	t.Helper()
 	ds, tried := discover()
 	if len(ds) == 0 {
 		msg := "no PJRT device; tried:\n" + strings.Join(tried, "\n")
@@ -322,7 +342,7 @@ func TestConformancePlugin(t *testing.T) {
 		t.Skip(msg)
 	}
 	t.Logf("%s: %s", ds[0].Name(), ds[0].Description())
-	backendtest.Run(t, ds[0])
+	return ds[0]
 }
 
 // A libtpu found in the places searched is loaded only where the PCI bus has a TPU chip

@@ -15,9 +15,11 @@
 #                          go test benchmarks (crossbar vs cuBLAS, copy/triad vs memcpy, host
 #                          copies through the pinned halves vs the DMA alone) and
 #                          the bench suites stream and cublas (JSON lines, written as measured),
-#                          and last the conformance suite's matmul family under
-#                          compute-sanitizer's memcheck. Logs go to $OUT (default ./out), one per step, with summary.txt
-#                          listing each step's status and duration.
+#                          then in what time is left random programs on cuda:0, the
+#                          conformance suite's matmul family under compute-sanitizer's
+#                          memcheck, and random programs on the PJRT plugin. Logs go to $OUT
+#                          (default ./out), one per step, with summary.txt listing each
+#                          step's status and duration.
 #
 # The test binaries read testdata/ relative to their package, so each runs from its package
 # directory. cuBLAS and NVRTC are looked for where the backend looks (CROSSBAR_CUBLAS_LIB,
@@ -26,12 +28,13 @@
 # are used. The step timeouts (seconds) can be changed through the environment:
 # T_CUDA_TESTS (50), T_CONFORMANCE (120), T_PJRT (80), T_GOBENCH (100), T_BENCH (110),
 # T_MMA_SYNC (45: the cubes again with CROSSBAR_CUDA_WGMMA=off), T_NO_TMA (40: the cubes
-# again with CROSSBAR_CUDA_TMA=off), T_SANITIZER (60: the matmul family of the conformance
-# suite under compute-sanitizer's memcheck, last); the defaults keep the whole run under nine minutes,
-# and far less when steps end early. Should the conformance run fail, it is run again
-# without tensor copies (CROSSBAR_CUDA_TMA=off), then without warpgroup MMAs
-# (CROSSBAR_CUDA_WGMMA=off), and the first setting that passes is kept for the rest.
-# T_TOTAL (550) bounds the whole run: the last steps are cut short or skipped.
+# again with CROSSBAR_CUDA_TMA=off), T_RANDOM (45: 150 random programs on cuda:0),
+# T_SANITIZER (60: the matmul family of the conformance suite under compute-sanitizer's
+# memcheck), T_PJRT_RANDOM (40: 100 random programs on the PJRT plugin, last). Should the
+# conformance run fail, it is run again without tensor copies (CROSSBAR_CUDA_TMA=off),
+# then without warpgroup MMAs (CROSSBAR_CUDA_WGMMA=off), and the first setting that passes
+# is kept for the rest. T_TOTAL (550) bounds the whole run: the last steps are cut short
+# or skipped (the conformance runs and the measurements come first).
 # T_TUNE (seconds, unset by default) adds a tuning run of the cublas cubes and a measurement
 # with the tuned tiles.
 set -uo pipefail
@@ -198,9 +201,14 @@ run() {
     CROSSBAR_CUDA_TMA=off step bench-no-tma "$t" . "$root/.dev/bench" -device cuda:0 -suite cublas -deepbench none \
       -reps 3 -json -timeout "$((t - 10))s" -v
   fi
-  # Last, in what time is left: the conformance suite's matmul family under
-  # compute-sanitizer's memcheck, which reports any access of a kernel outside its
-  # buffers or its shared memory (the tiles' chunk stores, tensor copies, split K).
+  # In what time is left: random programs (package randprog), fused in ways the suite's
+  # fixed cases need not reach, each compared with the CPU device;
+  t=${T_RANDOM:-45}
+  step cuda-random "$t" backend_cuda "$root/.dev/cuda.test" -test.v -test.timeout "$((t - 5))s" \
+    -test.run '^TestRandomPrograms$'
+  # the conformance suite's matmul family under compute-sanitizer's memcheck, which
+  # reports any access of a kernel outside its buffers or its shared memory (the tiles'
+  # chunk stores, tensor copies, split K);
   local sanitizer
   sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
   if [ -n "$sanitizer" ]; then
@@ -210,6 +218,10 @@ run() {
   else
     echo "== memcheck: skipped, no compute-sanitizer" | tee -a "$OUT/summary.txt"
   fi
+  # and random programs on the PJRT plugin.
+  t=${T_PJRT_RANDOM:-40}
+  step pjrt-random "$t" backend_tpu "$root/.dev/tpu.test" -test.v -test.timeout "$((t - 5))s" \
+    -test.run '^TestRandomProgramsPlugin$'
   # Optional (T_TUNE seconds): tune the cubes' tiles in each dtype into a cache under $OUT,
   # then measure the cubes again with the tuned tiles.
   if [ -n "${T_TUNE:-}" ]; then

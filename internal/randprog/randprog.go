@@ -134,7 +134,7 @@ func (g *generator) float() bool { return g.dt.IsFloat() }
 // step draws one step that suits the program's dtype and shape.
 func (g *generator) step() {
 	r, shape, rank := g.r, slices.Clone(g.shape), len(g.shape)
-	switch k := r.IntN(13); {
+	switch k := r.IntN(20); {
 	case k == 0 && g.float():
 		u := []struct {
 			name string
@@ -335,6 +335,99 @@ func (g *generator) step() {
 		g.add(fmt.Sprintf("Cast(%v).Cast(%v)", narrow, dt), shape, func(_ backend.Device, x *tensor.Tensor) *tensor.Tensor {
 			return x.Cast(narrow).Cast(dt)
 		})
+	case k == 13 && rank >= 1:
+		// A reshape: two neighbouring axes merged, or one split in two.
+		var out []int
+		if a := r.IntN(rank); a+1 < rank && r.IntN(2) == 0 {
+			out = append(append(slices.Clone(shape[:a]), shape[a]*shape[a+1]), shape[a+2:]...)
+		} else if p := smallestFactor(shape[a]); p < shape[a] {
+			out = slices.Insert(slices.Clone(shape), a+1, shape[a]/p)
+			out[a] = p
+		} else {
+			return
+		}
+		g.add(fmt.Sprintf("Reshape%v", out), out, func(_ backend.Device, x *tensor.Tensor) *tensor.Tensor { return x.Reshape(out...) })
+	case k == 14 && rank >= 1:
+		// x and a new leaf of 1 to 17 along one axis, joined along it.
+		axis := r.IntN(rank)
+		other := slices.Clone(shape)
+		other[axis] = 1 + r.IntN(17)
+		shape[axis] += other[axis]
+		leaf, first := g.leaf(other), r.IntN(2) == 0
+		g.add(fmt.Sprintf("Concat(%d, leaf %v, first %v)", axis, other, first), shape, func(dev backend.Device, x *tensor.Tensor) *tensor.Tensor {
+			if first {
+				return tensor.Concat(axis, leaf(dev), x)
+			}
+			return tensor.Concat(axis, x, leaf(dev))
+		})
+	case k == 15 && rank >= 1 && graph.NumElements(shape) <= 10000:
+		reps := make([]int, rank)
+		for i := range reps {
+			reps[i] = 1 + r.IntN(2)
+			shape[i] *= reps[i]
+		}
+		g.add(fmt.Sprintf("Tile%v", reps), shape, func(_ backend.Device, x *tensor.Tensor) *tensor.Tensor { return x.Tile(reps...) })
+	case k == 16 && rank >= 1 && graph.NumElements(shape) <= 20000:
+		// The elements at indices drawn along one axis, negative ones among them.
+		axis := r.IntN(rank)
+		n, m := shape[axis], 1+r.IntN(20)
+		idx := make([]int32, m)
+		for i := range idx {
+			idx[i] = int32(r.IntN(2*n) - n)
+		}
+		shape[axis] = m
+		g.add(fmt.Sprintf("Gather(%d, %v)", axis, idx), shape, func(dev backend.Device, x *tensor.Tensor) *tensor.Tensor {
+			return x.Gather(axis, tensor.New(idx).To(dev))
+		})
+	case k == 17 && g.float() && rank >= 1:
+		// A layer norm over the last axes (values about 0), through a sigmoid back to (0, 1).
+		// A new leaf along those axes is added first: x may be constant along them (an
+		// expanded axis), where the normalized values would be rounding noise magnified.
+		axis := r.IntN(rank)
+		spread, scale := g.leaf(shape[axis:]), g.leaf(shape[axis:])
+		g.add(fmt.Sprintf("Add(leaf %v).LayerNorm(%d, leaf).Sigmoid", shape[axis:], axis), shape, func(dev backend.Device, x *tensor.Tensor) *tensor.Tensor {
+			return x.Add(spread(dev)).LayerNorm(axis, scale(dev), nil, 1e-5).Sigmoid()
+		})
+	case k == 18 && g.float() && (rank == 3 || rank == 4) && shape[1] <= 40 && slices.Min(shape[2:]) >= 3:
+		// A convolution of x as [N, C, spatial...] with O new filters of 2 or 3 along each
+		// spatial axis, strides 1 or 2, padded 0 or 1, in 1 or C groups, scaled by 1/(taps).
+		c, o := shape[1], 1+r.IntN(8)
+		groups := 1
+		if r.IntN(3) == 0 {
+			groups, o = c, c*(1+r.IntN(2))
+		}
+		spatial := rank - 2
+		kern, strides, pads := make([]int, spatial), make([]int, spatial), make([]int, 2*spatial)
+		out := []int{shape[0], o}
+		taps := c / groups
+		for i := range spatial {
+			kern[i], strides[i], pads[i], pads[spatial+i] = 2+r.IntN(2), 1+r.IntN(2), r.IntN(2), r.IntN(2)
+			out = append(out, (shape[2+i]+pads[i]+pads[spatial+i]-kern[i])/strides[i]+1)
+			taps *= kern[i]
+		}
+		w := g.leaf(append([]int{o, c / groups}, kern...))
+		opts := tensor.ConvOptions{Strides: strides, Pads: pads, Groups: groups}
+		g.add(fmt.Sprintf("Conv(leaf [%d %d %v], %+v) / %d", o, c/groups, kern, opts, taps), out, func(dev backend.Device, x *tensor.Tensor) *tensor.Tensor {
+			y := x.Conv(w(dev), opts)
+			return y.Div(tensor.Full(float64(taps), y.DType()).To(dev))
+		})
+	case k == 19 && g.float() && (rank == 3 || rank == 4) && slices.Min(shape[2:]) >= 3:
+		// A pooling of x as [N, C, spatial...]: windows of 2 or 3, strides 1 or 2, padded 0 or 1.
+		spatial := rank - 2
+		po := tensor.PoolOptions{Kernel: make([]int, spatial), Strides: make([]int, spatial), Pads: make([]int, 2*spatial)}
+		out := slices.Clone(shape[:2])
+		for i := range spatial {
+			po.Kernel[i], po.Strides[i] = 2+r.IntN(2), 1+r.IntN(2)
+			po.Pads[i], po.Pads[spatial+i] = r.IntN(2), r.IntN(2)
+			out = append(out, (shape[2+i]+po.Pads[i]+po.Pads[spatial+i]-po.Kernel[i])/po.Strides[i]+1)
+		}
+		maxPool := r.IntN(2) == 0
+		g.add(fmt.Sprintf("Pool(max %v, %+v)", maxPool, po), out, func(_ backend.Device, x *tensor.Tensor) *tensor.Tensor {
+			if maxPool {
+				return x.MaxPool(po)
+			}
+			return x.AvgPool(po)
+		})
 	case k == 9 && rank >= 1 && rank <= 3 && graph.NumElements(shape) <= 10000:
 		// A new axis of size 2 or 3, where the following steps broadcast along it.
 		axis := r.IntN(rank + 1)
@@ -395,4 +488,14 @@ func Check(t *testing.T, dev backend.Device, progs []Program) {
 			}
 		})
 	}
+}
+
+// smallestFactor is the smallest factor of n above 1 (n itself for a prime, 1 for 1).
+func smallestFactor(n int) int {
+	for p := 2; p*p <= n; p++ {
+		if n%p == 0 {
+			return p
+		}
+	}
+	return n
 }

@@ -15,7 +15,7 @@ func TestPrograms(t *testing.T) {
 	steps, dts := map[string]int{}, map[tensor.DType]int{}
 	kinds := []string{"Sqrt", "Sigmoid", "Tanh().Exp", "Add(", "Mul(", "Maximum(", "Minimum(", "Div(", "Permute", "Flip(", "Slice(",
 		"Pad(", "Mean", "Max[", "Min[", "Sum[", "MatMul(", "flattened first true", "Softmax(", "Unsqueeze(", "CumSum(", "Where(",
-		"Cast(float16)", "Cast(bfloat16)", "Cast(float32)"}
+		"Cast(float16)", "Cast(bfloat16)", "Cast(float32)", "Reshape", "Concat(", "Tile", "Gather(", ".Sigmoid", "Conv(", "Pool(max true", "Pool(max false"}
 	for seed := range uint64(300) {
 		p := New(seed)
 		if q := New(seed); q.String() != p.String() || q.DType != p.DType {
