@@ -23,9 +23,16 @@ var randomKinds = []string{"// reduce ", " elements a workgroup,", "// contract 
 // (warpgroup MMAs, split K, split reductions, whatever the shapes).
 func TestEmuRandomPrograms(t *testing.T) {
 	skipUnderRace(t)
-	progs := make([]randprog.Program, 150)
-	for i := range progs {
-		progs[i] = randprog.New(uint64(i))
+	// 100 programs, and 50 more that multiply matrices, whose templates have the most to
+	// get wrong.
+	var progs []randprog.Program
+	for seed, products := uint64(0), 0; products < 50; seed++ {
+		p := randprog.New(seed)
+		if seed < 100 {
+			progs = append(progs, p)
+		} else if strings.Contains(p.String(), "MatMul(") || strings.Contains(p.String(), "Conv(") {
+			progs, products = append(progs, p), products+1
+		}
 	}
 	all := func(*graph.Kernel) bool { return true }
 	sm90 := TypicalArch(90)

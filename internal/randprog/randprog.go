@@ -6,11 +6,12 @@
 //
 // The values stay positive and within a few orders of magnitude (leaves in [0.5, 1.5);
 // steps that keep them so: sums, products, maxima, means, square roots, sigmoids,
-// products of matrices scaled by 1/K, softmaxes scaled by their length), so that a
-// result is well conditioned and the tolerance can be tight: an element read from the
-// wrong place or left out moves a result far more than rounding in another order does.
-// Integer programs add, multiply matrices (modulo 97) and compare only, and must agree
-// exactly.
+// products of matrices and convolutions scaled by 1/K, softmaxes and running sums scaled
+// by their length, layer norms through a sigmoid, and every kind of data movement), so
+// that a result is well conditioned and the tolerance can be tight: an element read from
+// the wrong place or left out moves a result far more than rounding in another order
+// does. Integer programs add, take maxima and minima, multiply matrices (modulo 97) and
+// move data only, and must agree exactly.
 package randprog
 
 import (
