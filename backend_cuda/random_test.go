@@ -18,9 +18,11 @@ var randomKinds = []string{"// reduce ", " elements a workgroup,", "// contract 
 // TestEmuRandomPrograms runs random programs (package randprog) on emulated devices, every
 // kernel in the emulator, and compares each result with the CPU device's: on an sm_80
 // device of two SMs with the options a device would choose (the large SIMT and
-// tensor-core tiles), and on an H200-like sm_90a device with tensor copies whose
-// reductions and products all split (warpgroup MMAs, split K, split reductions, whatever
-// the shapes). (TestEmuConformanceReductions forces the column template on reductions.)
+// tensor-core tiles), on an H200-like sm_90a device with tensor copies whose reductions
+// and products all split (warpgroup MMAs, split K, split reductions, whatever the shapes),
+// and on the sm_80 device with launches of at most 61 workgroups along a dimension, so
+// that most take two (a GPU takes 65,535; see TestEmuTwoDimensionalGrids).
+// (TestEmuConformanceReductions forces the column template on reductions.)
 func TestEmuRandomPrograms(t *testing.T) {
 	skipUnderRace(t)
 	// 100 programs, and 50 more that multiply matrices, whose templates have the most to
@@ -39,6 +41,8 @@ func TestEmuRandomPrograms(t *testing.T) {
 	sm90.SMs, sm90.WarpgroupMMA, sm90.TensorMaps = 132, true, true
 	sm80 := TypicalArch(80)
 	sm80.SMs = 2
+	small := sm80
+	small.MaxGrid[0] = 61
 	for _, c := range []struct {
 		name string
 		arch Arch
@@ -46,6 +50,7 @@ func TestEmuRandomPrograms(t *testing.T) {
 	}{
 		{"sm_80", sm80, codegen.Options{}},
 		{"sm_90a-splits", sm90, codegen.Options{ReduceSplit: 3, SplitK: 3}},
+		{"sm_80-grid-61", small, codegen.Options{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srcs := emuRun(t, c.arch, c.opts, "-random-"+c.name, all, "",

@@ -495,6 +495,78 @@ func TestEmuElementwiseElems(t *testing.T) {
 	}
 }
 
+// TestEmuTwoDimensionalGrids runs kernels of more workgroups than one launch dimension
+// takes (codegen's Target.MaxGroups: 65535 on a GPU, 61 here), which launch a second row
+// of them, some past the last, in the emulator and compares with the CPU device: each
+// kernel that strides through whole workgroups (elementwise rounds, group and column
+// reductions, split or not) and one thread an output (serial reductions, simple
+// products). Those past the last must leave: the buffers end at a page that faults.
+// On an H200, a copy of 128 Mi float32 in rounds of 8 elements is 65,536 workgroups.
+func TestEmuTwoDimensionalGrids(t *testing.T) {
+	arch := TypicalArch(80)
+	arch.SMs, arch.MaxGrid[0] = 2, 61
+	// data is n values in [0.5, 1.5), the same at every call for the same n.
+	data := func(n int) []float32 {
+		r := rand.New(rand.NewPCG(uint64(n), 12))
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(r.Float64() + 0.5)
+		}
+		return v
+	}
+	all := func(*graph.Kernel) bool { return true }
+	for _, c := range []struct {
+		name string
+		opts codegen.Options
+		only string // in the kernel that must take two dimensions
+		f    func(dev backend.Device) *tensor.Tensor
+	}{
+		// 62 workgroups of 64 threads of 8 elements, a whole number of them.
+		{"elementwise-rounds", codegen.Options{Elems: 8, Local: 64}, "elementwise: 31744 elements, 8 a thread",
+			func(dev backend.Device) *tensor.Tensor {
+				a, b := tensor.New(data(31744)).To(dev), tensor.New(data(31744)).To(dev).Flip(0)
+				return a.Mul(b).Add(a).ReLU()
+			}},
+		{"elementwise-rounds-partial", codegen.Options{Elems: 4, Local: 64}, "elementwise: 15879 elements, 4 a thread",
+			func(dev backend.Device) *tensor.Tensor { return tensor.New(data(15879)).To(dev).Exp() }},
+		{"elementwise", codegen.Options{Local: 64}, "elementwise: 4000 threads",
+			func(dev backend.Device) *tensor.Tensor { return tensor.New(data(4000)).To(dev).Sqrt() }},
+		{"row-sums", codegen.Options{}, "reduce sum group: 70 outputs",
+			func(dev backend.Device) *tensor.Tensor { return tensor.New(data(70*300), 70, 300).To(dev).Sum(1) }},
+		{"column-sums", codegen.Options{Reduce: codegen.ReduceColumns}, "reduce sum columns: 2112 outputs",
+			func(dev backend.Device) *tensor.Tensor { return tensor.New(data(40*2112), 40, 2112).To(dev).Sum(0) }},
+		{"split-sum", codegen.Options{ReduceSplit: 100}, " elements a workgroup,",
+			func(dev backend.Device) *tensor.Tensor { return tensor.New(data(100 * 128 * 3)).To(dev).Sum() }},
+		{"serial-max", codegen.Options{Local: 32}, "reduce reduce_max serial: 3000 outputs",
+			func(dev backend.Device) *tensor.Tensor { return tensor.New(data(3000*3), 3000, 3).To(dev).Max(1) }},
+		{"simple-product", codegen.Options{Local: 32}, "contract simple: 3000 outputs",
+			func(dev backend.Device) *tensor.Tensor {
+				return tensor.New(data(1000*5), 1000, 5).To(dev).MatMul(tensor.New(data(5*3), 5, 3).To(dev))
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-grid-61-" + c.name, arch: arch, opts: c.opts,
+				selects: all, only: c.only}
+			got, err := tensor.Data[float32](c.f(dev))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dev.emulated.Load() == 0 {
+				t.Fatalf("no kernel with %q was emulated", c.only)
+			}
+			want, err := tensor.Data[float32](c.f(cpu.New()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.Abs(float64(got[i]-want[i])) > 1e-5*math.Abs(float64(want[i])) {
+					t.Fatalf("element %d: %v, the CPU's %v", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
 // TestEmuWarpgroupTMA runs products on the warpgroup template with tiles loaded by tensor
 // copies (TMA) in the emulator: every orientation of A and B, K-major tiles 16, 32 and 64
 // values deep (32-, 64- and 128-byte swizzles), edges past M, N and K (the boxes' zero

@@ -452,8 +452,15 @@ func (b *builder) elementwiseRounds(n, e int) error {
 	local := b.o.Local
 	per := local * e
 	b.note("elementwise: %d elements, %d a thread %d apart, in workgroups of %d", n, e, local, local)
-	group := b.launchGroups((n+per-1)/per, local)
+	groups := (n + per - 1) / per
+	group := b.launchGroups(groups, local)
 	ic := b.iconst
+	if b.p.Groups[0]*b.p.Groups[1] > groups {
+		// A launch over two dimensions (more workgroups than one takes) rounds up to whole
+		// rows of them: those past the last leave, before the rounds below, which do not
+		// check the bounds where n is a whole number of workgroups.
+		b.emit(&If{Cond: Bin(OLe, ic(groups), group), Then: []Stmt{&Return{}}})
+	}
 	first := b.named("first", addE(mulE(group, per), Cast(Spec(LocalID, 0, U32), b.idx)))
 	var err error
 	rounds := func(guarded bool) []Stmt {

@@ -177,3 +177,23 @@ func TestEveryOp(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoDimensionalLaunch checks the launch of a copy of 128 Mi float32 in rounds of 8
+// elements on a CUDA target: 65,536 workgroups, one more than a launch dimension takes,
+// launched as two rows of 65,535, whose workgroups past the last leave before the rounds
+// (which check no bounds, the copy being a whole number of workgroups).
+func TestTwoDimensionalLaunch(t *testing.T) {
+	g := gb{t}
+	k := g.kernel(g.must(graph.Unary(graph.OpNeg, g.host(graph.Float32, 1<<27))))
+	p, err := Lower(k, Target{MaxWorkgroup: 1024, SharedMemory: 48 << 10, WarpWidth: 32, MaxGroups: 65535}, Options{Elems: 8, Local: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := Render(p, CUDA{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Groups != [3]int{65535, 2, 1} || !strings.Contains(src, "if (65536 <= group) return;") {
+		t.Errorf("groups %v, source:\n%s", p.Groups, src)
+	}
+}
