@@ -157,7 +157,7 @@ func (CUDA) Intrinsic(s *Intrinsic, args []string) (string, string, bool) {
 		if !s.Args[2].IsInt(0) {
 			src = fmt.Sprintf("reinterpret_cast<const unsigned char*>(%s) + %s", src, args[2])
 		}
-		return fmt.Sprintf("*reinterpret_cast<%s*>(%s) = *reinterpret_cast<const %s*>(%s);", t, args[0], t, src), "", true
+		return fmt.Sprintf("xb_store_chunk<%s>(%s, %s);", t, args[0], src), "xb_store_chunk", true
 	case ITensorMapPrefetch:
 		return fmt.Sprintf("xb_prefetch_tensor_map(&tmap%d);", s.Imm), "xb_prefetch_tensor_map", true
 	case ITensorLoad:
@@ -221,6 +221,12 @@ const cudaTensorMapType = "struct __align__(64) xb_tensor_map {\n    unsigned lo
 // build of the kernels (the tests' CUDA emulator) defines XB_EMULATED_INTRINSICS and its
 // own versions of them.
 var cudaIntrinsics = map[string]string{
+	// A chunk of a tile from shared memory to the output, as it is (a host build checks the
+	// alignment that a GPU faults without).
+	"xb_store_chunk": `template <typename T> __device__ __forceinline__ void xb_store_chunk(void* dst, const void* src) {
+    *reinterpret_cast<T*>(dst) = *reinterpret_cast<const T*>(src);
+}
+`,
 	"xb_prefetch_tensor_map": `__device__ __forceinline__ void xb_prefetch_tensor_map(const xb_tensor_map* map) {
     asm volatile("prefetch.tensormap [%0];\n" :: "l"((unsigned long long)map) : "memory");
 }

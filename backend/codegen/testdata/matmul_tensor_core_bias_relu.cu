@@ -29,6 +29,9 @@ __device__ __forceinline__ void xb_mma_f16(float* c, const unsigned* a, const un
                  : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
+template <typename T> __device__ __forceinline__ void xb_store_chunk(void* dst, const void* src) {
+    *reinterpret_cast<T*>(dst) = *reinterpret_cast<const T*>(src);
+}
 #endif
 
 extern "C" __global__ void __launch_bounds__(128) kernel(__half* __restrict__ dst, const __half* __restrict__ src0, const __half* __restrict__ src1, const __half* __restrict__ src2) {
@@ -165,7 +168,7 @@ extern "C" __global__ void __launch_bounds__(128) kernel(__half* __restrict__ ds
         const int grow = row0 + orow;
         const int gcol = col0 + ochunk * 8;
         if (grow < 96 && gcol < 80) {
-            *reinterpret_cast<uint4*>(&dst[(batch * 96 + grow) * 80 + gcol]) = *reinterpret_cast<const uint4*>(&tiles[orow * 36 + ochunk * 4]);
+            xb_store_chunk<uint4>(&dst[(batch * 96 + grow) * 80 + gcol], &tiles[orow * 36 + ochunk * 4]);
         }
     }
 }

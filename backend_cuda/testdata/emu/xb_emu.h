@@ -866,6 +866,17 @@ inline void __syncwarp(unsigned mask = 0xffffffffu) {
 
 // ---- tensor-core and asynchronous-copy intrinsics (the CUDA dialect's inline-PTX helpers)
 
+// A chunk of sizeof(T) bytes from shared memory at src to global memory at dst, both of
+// which a GPU requires aligned to the chunk's size (where x86 does not care).
+template <typename T>
+inline void xb_store_chunk(void* dst, const void* src) {
+    if ((uintptr_t)src % sizeof(T) != 0 || !xb::in_shared(src, sizeof(T)))
+        xb::fail(2, "a %zu-byte chunk from %p, which is not %zu aligned bytes of shared memory", sizeof(T), src,
+                 sizeof(T));
+    if ((uintptr_t)dst % sizeof(T) != 0) xb::fail(2, "a %zu-byte chunk to %p, not %zu-byte aligned", sizeof(T), dst, sizeof(T));
+    memcpy(dst, src, sizeof(T));
+}
+
 // cp.async of size bytes (16 or 8) from gmem to smem, bytes of them read, the rest zero.
 inline void xb_cp_async(void* smem, const void* gmem, unsigned bytes, unsigned size) {
     if (bytes > size) xb::fail(2, "cp.async of %u bytes (at most %u)", bytes, size);
