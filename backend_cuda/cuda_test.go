@@ -46,10 +46,7 @@ func TestConformance(t *testing.T) {
 // as in TestConformance.
 func TestRandomPrograms(t *testing.T) {
 	d := device(t)
-	progs := make([]randprog.Program, 150)
-	for i := range progs {
-		progs[i] = randprog.New(uint64(i))
-	}
+	progs := randprog.First(150)
 	runPrecompiled(t, d, "programs", func(t *testing.T, dev backend.Device) { randprog.Check(t, dev, progs) })
 }
 

@@ -174,9 +174,6 @@ func TestNoLeaks(t *testing.T) {
 // result with the CPU device's.
 func TestRandomPrograms(t *testing.T) {
 	d := device(t)
-	progs := make([]randprog.Program, 250)
-	for i := range progs {
-		progs[i] = randprog.New(uint64(i))
-	}
+	progs := randprog.First(250)
 	randprog.Check(t, d, progs)
 }

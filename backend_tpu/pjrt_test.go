@@ -322,10 +322,7 @@ func TestConformancePlugin(t *testing.T) {
 // compared with the CPU device's.
 func TestRandomProgramsPlugin(t *testing.T) {
 	d := pluginDevice(t)
-	progs := make([]randprog.Program, 100)
-	for i := range progs {
-		progs[i] = randprog.New(uint64(i))
-	}
+	progs := randprog.First(100)
 	randprog.Check(t, d, progs)
 }
 

@@ -48,6 +48,15 @@ func New(seed uint64) Program { return newProgram(seed, graph.Invalid) }
 // Float64 or Int32).
 func NewOf(seed uint64, dt tensor.DType) Program { return newProgram(seed, dt) }
 
+// First returns the programs of seeds 0 to n-1.
+func First(n int) []Program {
+	progs := make([]Program, n)
+	for i := range progs {
+		progs[i] = New(uint64(i))
+	}
+	return progs
+}
+
 // Build builds the program over tensors on dev: its result, not yet realized.
 func (p Program) Build(dev backend.Device) *tensor.Tensor { return p.build(dev) }
 
