@@ -873,7 +873,8 @@ inline void xb_store_chunk(void* dst, const void* src) {
     if ((uintptr_t)src % sizeof(T) != 0 || !xb::in_shared(src, sizeof(T)))
         xb::fail(2, "a %zu-byte chunk from %p, which is not %zu aligned bytes of shared memory", sizeof(T), src,
                  sizeof(T));
-    if ((uintptr_t)dst % sizeof(T) != 0) xb::fail(2, "a %zu-byte chunk to %p, not %zu-byte aligned", sizeof(T), dst, sizeof(T));
+    if ((uintptr_t)dst % sizeof(T) != 0)
+        xb::fail(2, "a %zu-byte chunk to %p, not %zu-byte aligned", sizeof(T), dst, sizeof(T));
     memcpy(dst, src, sizeof(T));
 }
 
