@@ -21,7 +21,7 @@ var randomKinds = []string{"// reduce ", " elements a workgroup,", "// contract 
 // tensor-core tiles), on an H200-like sm_90a device with tensor copies whose reductions
 // and products all split (warpgroup MMAs, split K, split reductions, whatever the shapes),
 // and on the sm_80 device with launches of at most 61 workgroups along a dimension, so
-// that most take two (a GPU takes 65,535; see TestEmuTwoDimensionalGrids).
+// that most take two (codegen allows a GPU 65,535; see TestEmuTwoDimensionalGrids).
 // (TestEmuConformanceReductions forces the column template on reductions.)
 func TestEmuRandomPrograms(t *testing.T) {
 	skipUnderRace(t)
