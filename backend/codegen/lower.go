@@ -236,8 +236,11 @@ func (b *builder) launch1D(n, local int) *Expr {
 	return b.named("gid", addE(mulE(group, local), Cast(Spec(LocalID, 0, U32), b.idx)))
 }
 
-// groupLinear declares the linear index of the workgroup over a launch of n workgroups of
-// local threads, and sets the launch size.
+// launchGroups declares the linear index of the workgroup over a launch of n workgroups
+// of local threads, and sets the launch size. A launch over two dimensions (more
+// workgroups than one takes) rounds up to whole rows of them: those past the last leave at
+// once, all their threads together, so that a kernel's later barriers stay uniform and
+// its loops over whole workgroups need check no bounds.
 func (b *builder) launchGroups(n, local int) *Expr {
 	b.p.Local = [3]int{local, 1, 1}
 	gx, gy := max(n, 1), 1
@@ -250,7 +253,11 @@ func (b *builder) launchGroups(n, local int) *Expr {
 	if gy > 1 {
 		group = addE(mulE(Cast(Spec(GroupID, 1, U32), b.idx), gx), group)
 	}
-	return b.named("group", group)
+	group = b.named("group", group)
+	if gx*gy > n {
+		b.emit(&If{Cond: Bin(OLe, b.iconst(n), group), Then: []Stmt{&Return{}}})
+	}
+	return group
 }
 
 // guard returns from threads past the end of the domain.
@@ -455,12 +462,6 @@ func (b *builder) elementwiseRounds(n, e int) error {
 	groups := (n + per - 1) / per
 	group := b.launchGroups(groups, local)
 	ic := b.iconst
-	if b.p.Groups[0]*b.p.Groups[1] > groups {
-		// A launch over two dimensions (more workgroups than one takes) rounds up to whole
-		// rows of them: those past the last leave, before the rounds below, which do not
-		// check the bounds where n is a whole number of workgroups.
-		b.emit(&If{Cond: Bin(OLe, ic(groups), group), Then: []Stmt{&Return{}}})
-	}
 	first := b.named("first", addE(mulE(group, per), Cast(Spec(LocalID, 0, U32), b.idx)))
 	var err error
 	rounds := func(guarded bool) []Stmt {

@@ -263,10 +263,6 @@ func (b *builder) reduceGroup(r reduction) error {
 	}
 	total := r.outs * n
 	wg := b.launchGroups(total, local)
-	if b.p.Groups[0]*b.p.Groups[1] > total {
-		// The whole workgroup leaves together, so the barriers below stay uniform.
-		b.emit(&If{Cond: Bin(OLe, b.iconst(total), wg), Then: []Stmt{&Return{}}})
-	}
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
 	group, share := wg, (*Expr)(nil)
 	if n > 1 {
@@ -353,10 +349,6 @@ func (b *builder) reduceColumns(r reduction) error {
 	}
 	total := tiles * n
 	wg := b.launchGroups(total, local)
-	if b.p.Groups[0]*b.p.Groups[1] > total {
-		// The whole workgroup leaves together, so the barriers below stay uniform.
-		b.emit(&If{Cond: Bin(OLe, b.iconst(total), wg), Then: []Stmt{&Return{}}})
-	}
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
 	lane, row := b.named("lane", remE(tid, lanes)), b.named("row", divE(tid, lanes))
 	tile, share := wg, (*Expr)(nil)

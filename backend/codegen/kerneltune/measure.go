@@ -62,8 +62,7 @@ func (s *Site) NewKernelTuning(k *graph.Kernel) (*KernelTuning, error) {
 		// measured once, as that one (the prior aside, which is measured as it is).
 		valid, prior := g.Space.Valid, g.Space.Prior
 		g.Space.Valid = func(c autotune.Config) bool {
-			return (valid == nil || valid(c)) &&
-				(c.Equal(prior) || c["ReduceSplit"] <= codegen.ReduceSplitMax(k, s.target, p.Family.With(base, c)))
+			return valid(c) && (c.Equal(prior) || c["ReduceSplit"] <= codegen.ReduceSplitMax(k, s.target, p.Family.With(base, c)))
 		}
 	}
 	d := s.dev
