@@ -292,6 +292,9 @@ func runEmuProducts(t *testing.T, cases []emuProductCase) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if limit := c.arch.Target().MaxGroups; max(p.Groups[0], p.Groups[1], p.Groups[2]) > limit {
+				t.Fatalf("a grid of %v workgroups, past the launch's limit of %d a dimension", p.Groups, limit)
+			}
 			src, err := codegen.Render(p, codegen.CUDA{})
 			if err != nil {
 				t.Fatal(err)
@@ -565,6 +568,47 @@ func TestEmuTwoDimensionalGrids(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEmuFoldedGrids runs batched products whose batches (times the shares of a split)
+// pass the launch's limit of a dimension in the emulator, on a device whose launches take
+// at most 7 workgroups a dimension (65,535 on a GPU): the batches fold into bands of the
+// second dimension, on the SIMT tiles (with bands of tiles, and with a split of K), the
+// warp-level tensor-core template, the warpgroup template with and without tensor copies,
+// and both skinny templates. Most leave workgroups past the last batch, which must leave
+// without a store; a batch taken twice or not at all, or a tile row of the wrong batch,
+// leaves wrong values.
+func TestEmuFoldedGrids(t *testing.T) {
+	sm80, sm90, sm90tma := TypicalArch(80), TypicalArch(90), TypicalArch(90)
+	sm90.WarpgroupMMA, sm90tma.WarpgroupMMA, sm90tma.TensorMaps = true, true, true
+	for _, a := range []*Arch{&sm80, &sm90, &sm90tma} {
+		a.MaxGrid[0] = 7
+	}
+	folded := func(z, fold int, s ...string) []string {
+		return append([]string{fmt.Sprintf("grid: %d batches and shares, %d of them in bands along the second dimension", z, fold)}, s...)
+	}
+	simt := codegen.Options{BlockM: 16, BlockN: 16, BlockK: 8, ThreadM: 2, ThreadN: 2, TiledMin: 1}
+	banded, split := simt, simt
+	banded.RasterM, split.SplitK = 2, 3
+	runEmuProducts(t, []emuProductCase{
+		// 2 x 2 tiles, 20 batches in bands of 3: a grid of 2 x 6 x 7, the last band short.
+		{"simt", sm80, graph.Float32, 20, 30, 20, 40, false, false, true, simt, folded(20, 3, "contract tiled")},
+		{"simt-bands-of-tiles", sm80, graph.Float32, 20, 30, 20, 40, true, false, false, banded,
+			folded(20, 3, "tiles in bands of 2 rows")},
+		// 3 batches of 3 shares in bands of 2: 10 places for 9.
+		{"simt-split", sm80, graph.Float32, 3, 20, 20, 300, false, true, true, split,
+			folded(9, 2, "split K: 3 shares")},
+		{"mma-f16", sm80, graph.Float16, 11, 72, 80, 64, false, false, true,
+			codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2}, folded(11, 2, "xb_mma_f16")},
+		{"wgmma-bf16", sm90, graph.BFloat16, 9, 64, 136, 128, true, false, false,
+			codegen.Options{TCBlockM: 64, TCBlockN: 128, TCBlockK: 64, TCStages: 3}, folded(9, 2, "wgmma.mma_async")},
+		{"wgmma-tma-f16", sm90tma, graph.Float16, 8, 130, 64, 96, false, true, true,
+			codegen.Options{TCBlockM: 128, TCBlockN: 64, TCBlockK: 32, TCStages: 3}, folded(8, 2, "xb_tma_load_3d")},
+		{"skinny-along-k", sm80, graph.Float32, 9, 4, 4, 4096, false, false, false, codegen.Options{},
+			folded(9, 2, "contract skinny: 4x4 outputs")},
+		{"skinny-rows", sm80, graph.Float32, 9, 32, 4, 4096, true, false, true, codegen.Options{},
+			folded(9, 2, "contract skinny: 32x4 outputs", "lanes along M")},
+	})
 }
 
 // TestEmuWarpgroupTMA runs products on the warpgroup template with tiles loaded by tensor

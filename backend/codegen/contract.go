@@ -58,7 +58,7 @@ func (b *builder) contract() error {
 	batch := graph.NumElements(ct.batch)
 	shared := tiledShared(o)
 	tiled := *o.Tiled && ct.s != Bool && ct.m*ct.n*ct.k >= o.TiledMin && ct.m >= 16 && ct.n >= 16 &&
-		batch <= b.t.MaxGroups && (ct.m+o.BlockM-1)/o.BlockM <= b.t.MaxGroups && (ct.n+o.BlockN-1)/o.BlockN <= b.t.MaxGroups &&
+		b.gridFits((ct.n+o.BlockN-1)/o.BlockN, (ct.m+o.BlockM-1)/o.BlockM, batch) &&
 		(b.t.SharedMemory == 0 || shared <= b.t.SharedMemory) &&
 		(b.t.MaxWorkgroup == 0 || threads <= b.t.MaxWorkgroup)
 	if tiled {
@@ -133,8 +133,8 @@ func (b *builder) contractTiled(ct contraction) error {
 		bm, bn, bk, tm, tn, pieces, threads, aVec, bVec, o.Vec)
 	b.p.Local = [3]int{threads, 1, 1}
 	gx, gy := (ct.n+bn-1)/bn, (ct.m+bm-1)/bm
-	sp := b.splitOf(ct, bk, tm*tn, threads, gx*gy*max(batch, 1))
-	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
+	sp := b.splitOf(ct, bk, tm*tn, threads, gx, gy)
+	b.setGrid(gx, gy, batch, sp)
 	s := T(ct.s)
 	bufs := o.Buffers
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "tileA", Type: s, Len: bufs * bk * bm}, &Decl{Name: "tileB", Type: s, Len: bufs * bn * bk})
@@ -238,7 +238,7 @@ func (b *builder) contractTiled(ct contraction) error {
 		})
 		b.emit(&For{Var: step.Name, Type: b.idx, Start: ic(0), End: b.steps(sp), Step: ic(1), Body: body})
 	}
-	b.splitFinish(sp, tm*tn, threads, bz, tid, b.p.Groups)
+	b.splitFinish(sp, tm*tn, threads, bz, tid)
 
 	var err error
 	store := b.block(func() {
@@ -410,11 +410,11 @@ func tiledShared(o Options) int { return o.Buffers * (o.BlockM + o.BlockN) * o.B
 const maxRasterM = 64
 
 // tileOf returns the row and the column of the output tile that this workgroup computes,
-// of gy rows and gx columns of tiles (a batch's): its group's y and x, or with RasterM > 1
+// of gy rows and gx columns of tiles (a batch's): its group's tile row and x, or with RasterM > 1
 // the tile at its place in the order of bands of RasterM rows (the last band maybe
 // fewer), each band column by column. Every tile is taken once either way.
 func (b *builder) tileOf(gx, gy int) (row, col *Expr) {
-	x, y := Cast(Spec(GroupID, 0, U32), b.idx), Cast(Spec(GroupID, 1, U32), b.idx)
+	x, y := Cast(Spec(GroupID, 0, U32), b.idx), b.tileRow()
 	r := b.o.RasterM
 	if r <= 1 || gx <= 1 || gy <= 1 {
 		return y, x

@@ -58,6 +58,7 @@ type builder struct {
 	idx   Scalar // index arithmetic type
 	stmts *[]Stmt
 	temps int
+	grid  productGrid // a product template's grid (setGrid)
 }
 
 func (b *builder) unsupported(format string, args ...any) error {

@@ -197,3 +197,33 @@ func TestTwoDimensionalLaunch(t *testing.T) {
 		t.Errorf("groups %v, source:\n%s", p.Groups, src)
 	}
 }
+
+// TestFoldedProductGrid checks the launch of 100,001 products of 32 × 32 × 32 on a CUDA
+// target, whose batches pass a launch dimension: they take the tiled templates (SIMT for
+// float32, tensor cores for float16) with the batches two to a band of the second
+// dimension, not one thread an output, and the one workgroup past the last batch leaves
+// at once.
+func TestFoldedProductGrid(t *testing.T) {
+	g := gb{t}
+	target := Target{MaxWorkgroup: 1024, SharedMemory: 48 << 10, WarpWidth: 32, MaxGroups: 65535, Shuffle: true, TensorCores: true}
+	for _, c := range []struct {
+		dt   graph.DType
+		want string
+	}{{graph.Float32, "contract tiled"}, {graph.Float16, "contract tensor core"}} {
+		k := g.kernel(g.must(graph.Contract(g.host(c.dt, 100001, 32, 32), g.host(c.dt, 100001, 32, 32))))
+		p, err := Lower(k, target, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := Render(p, CUDA{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := strings.Join(p.Notes, "; ")
+		if !strings.Contains(notes, c.want) || !strings.Contains(notes, "grid: 100001 batches and shares, 2 of them in bands") ||
+			p.Groups != [3]int{1, 2, 50001} ||
+			!strings.Contains(src, "if (100001 <= gz) return;") {
+			t.Errorf("%v: groups %v, notes %s, source:\n%s", c.dt, p.Groups, notes, src)
+		}
+	}
+}

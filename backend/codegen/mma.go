@@ -129,8 +129,7 @@ func (b *builder) tensorCore(ct contraction) (la, lb tcLayout, warpgroup, ok boo
 	if da != db || (da != graph.Float16 && da != graph.BFloat16) {
 		return 0, 0, false, false
 	}
-	if ct.m < 16 || ct.n < 8 || ct.k < 16 || graph.NumElements(ct.batch) > b.t.MaxGroups ||
-		(ct.m+o.TCBlockM-1)/o.TCBlockM > b.t.MaxGroups || (ct.n+o.TCBlockN-1)/o.TCBlockN > b.t.MaxGroups {
+	if ct.m < 16 || ct.n < 8 || ct.k < 16 || !b.gridFits((ct.n+o.TCBlockN-1)/o.TCBlockN, (ct.m+o.TCBlockM-1)/o.TCBlockM, graph.NumElements(ct.batch)) {
 		return 0, 0, false, false
 	}
 	r := len(ct.a.View.Shape)
@@ -223,8 +222,8 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 		bm, bn, bk, o.TCWarpsM, o.TCWarpsN, wm, wn, st, tcLayoutName(la), tcLayoutName(lb))
 	b.p.Local = [3]int{threads, 1, 1}
 	gx, gy := (ct.n+bn-1)/bn, (ct.m+bm-1)/bm
-	sp := b.splitOf(ct, bk, mt*nt*4, threads, gx*gy*max(batch, 1))
-	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
+	sp := b.splitOf(ct, bk, mt*nt*4, threads, gx, gy)
+	b.setGrid(gx, gy, batch, sp)
 
 	// Tiles: A is [BM][BK] (K-major or gathered) or [BK][BM]; B is [BN][BK] (K-major or
 	// gathered) or [BK][BN].
@@ -328,7 +327,7 @@ func (b *builder) contractTensorCore(ct contraction, la, lb tcLayout) error {
 		}
 	})
 	b.emit(&For{Var: kt.Name, Type: b.idx, Start: ic(0), End: steps, Step: ic(1), Body: body})
-	b.splitFinish(sp, mt*nt*4, threads, bz, tid, b.p.Groups)
+	b.splitFinish(sp, mt*nt*4, threads, bz, tid)
 
 	// Thread (g, t) = (lane/4, lane%4) of a warp holds, of each 16×8 fragment, rows g and
 	// g+8 at columns 2t and 2t+1.

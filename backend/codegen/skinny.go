@@ -55,16 +55,16 @@ func (b *builder) skinnyMapOf(ct contraction) skinnyMap {
 	if !*b.o.Skinny || !b.t.Shuffle || b.t.WarpWidth != 32 || b.skinnyThreads() < 32 || ct.s == Bool {
 		return skinnyNone
 	}
-	if ct.k < 4096 || ct.k < 16*max(ct.m, ct.n) || ct.m == 0 || ct.n == 0 ||
-		graph.NumElements(ct.batch) > b.t.MaxGroups || (ct.n+skinnyCols-1)/skinnyCols > b.t.MaxGroups {
+	if ct.k < 4096 || ct.k < 16*max(ct.m, ct.n) || ct.m == 0 || ct.n == 0 {
 		return skinnyNone
 	}
-	v := ct.a.View
+	// The grids at one group of warps a workgroup: the most tile rows.
+	v, batch, gx := ct.a.View, graph.NumElements(ct.batch), (ct.n+skinnyCols-1)/skinnyCols
 	r := len(v.Shape)
 	switch {
-	case v.Strides[r-1] == 1 && (ct.m+skinnyRows-1)/skinnyRows <= b.t.MaxGroups:
+	case v.Strides[r-1] == 1 && b.gridFits(gx, (ct.m+skinnyRows-1)/skinnyRows, batch):
 		return skinnyAlong
-	case v.Strides[r-2] == 1 && ct.m >= 32 && (ct.m+31)/32 <= b.t.MaxGroups:
+	case v.Strides[r-2] == 1 && ct.m >= 32 && b.gridFits((ct.n+skinnyRowsN(ct)-1)/skinnyRowsN(ct), (ct.m+31)/32, batch):
 		return skinnyRowsK
 	}
 	return skinnyNone
@@ -163,9 +163,9 @@ func (b *builder) contractSkinny(ct contraction) error {
 	// Split K in shares of whole strides, the workgroup's outputs one a thread.
 	sp := noSplit(ct, stride)
 	if g*n <= local {
-		sp = b.splitOf(ct, stride, 1, local, gx*gy*max(batch, 1))
+		sp = b.splitOf(ct, stride, 1, local, gx, gy)
 	}
-	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
+	b.setGrid(gx, gy, batch, sp)
 	ic := b.iconst
 	s := T(ct.s)
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
@@ -176,10 +176,10 @@ func (b *builder) contractSkinny(ct contraction) error {
 	}
 	var wg0, row0 *Expr // the workgroup's first row, the group's
 	if g == 1 {
-		wg0 = b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), rm))
+		wg0 = b.named("row0", mulE(b.tileRow(), rm))
 		row0 = wg0
 	} else {
-		wg0 = b.named("wgrow0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), g*rm))
+		wg0 = b.named("wgrow0", mulE(b.tileRow(), g*rm))
 		row0 = b.named("row0", addE(wg0, mulE(grp, rm)))
 	}
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), rn))
@@ -312,7 +312,7 @@ func (b *builder) skinnyFinish(sp kSplit, outputs int, tid, bz *Expr, sum func(o
 			b.emit(&Assign{Name: "acc", Index: Int(int64(i), I32), Value: sum(out)})
 		}), Else: []Stmt{&Assign{Name: "acc", Index: Int(int64(i), I32), Value: Zero(F32)}}})
 	}
-	b.splitFinish(sp, per, threads, bz, tid, b.p.Groups)
+	b.splitFinish(sp, per, threads, bz, tid)
 	for i, out := range outs {
 		b.emit(&If{Cond: Bin(OLt, out, ic(outputs)), Then: b.block(func() { store(out, Index("acc", T(F32), Int(int64(i), I32))) })})
 	}
@@ -385,9 +385,9 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 	outputs := 32 * g * rn
 	sp := noSplit(ct, wpg)
 	if per := (outputs + local - 1) / local; per <= rn {
-		sp = b.splitOf(ct, wpg, per, local, gx*gy*max(batch, 1))
+		sp = b.splitOf(ct, wpg, per, local, gx, gy)
 	}
-	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
+	b.setGrid(gx, gy, batch, sp)
 	ic := b.iconst
 	s := T(ct.s)
 	tid := b.named("tid", Cast(Spec(LocalID, 0, U32), b.idx))
@@ -397,7 +397,7 @@ func (b *builder) contractSkinnyRows(ct contraction) error {
 	if g > 1 {
 		grp, gwarp = b.named("grp", divE(warp, wpg)), b.named("gwarp", remE(warp, wpg))
 	}
-	row0 := b.named("row0", mulE(Cast(Spec(GroupID, 1, U32), b.idx), 32*g))
+	row0 := b.named("row0", mulE(b.tileRow(), 32*g))
 	row := b.named("row", addE(addE(row0, mulE(grp, 32)), lane))
 	col0 := b.named("col0", mulE(Cast(Spec(GroupID, 0, U32), b.idx), rn))
 	bz := b.batch(&sp)

@@ -33,8 +33,9 @@ func noSplit(ct contraction, bk int) kSplit { return kSplit{n: 1, per: ct.k, bk:
 // splitOf returns the split of K that the options ask for, as far as the target and the
 // product allow: float32 accumulators, shares of at least one step, the grid and the
 // workspace within their limits; a split goes in the kernel's notes. accs and threads are
-// the accumulators of a thread and the threads of a workgroup, tiles the output tiles.
-func (b *builder) splitOf(ct contraction, bk, accs, threads, tiles int) kSplit {
+// the accumulators of a thread and the threads of a workgroup, gx × gy the output tiles
+// of a batch.
+func (b *builder) splitOf(ct contraction, bk, accs, threads, gx, gy int) kSplit {
 	sp := noSplit(ct, bk)
 	n := b.o.SplitK
 	if n <= 1 || !b.t.SplitK || ct.s != F32 || ct.k <= bk {
@@ -45,7 +46,7 @@ func (b *builder) splitOf(ct contraction, bk, accs, threads, tiles int) kSplit {
 	per := (steps + n - 1) / n
 	n = (steps + per - 1) / per
 	batch := max(graph.NumElements(ct.batch), 1)
-	if n <= 1 || batch*n > b.t.MaxGroups || int64(tiles)*int64(n)*int64(accs*threads) > maxPartials {
+	if n <= 1 || !b.gridFits(gx, gy, batch*n) || int64(gx*gy*batch)*int64(n)*int64(accs*threads) > maxPartials {
 		return sp
 	}
 	sp.n, sp.per = n, per*bk
@@ -53,21 +54,70 @@ func (b *builder) splitOf(ct contraction, bk, accs, threads, tiles int) kSplit {
 	return sp
 }
 
-// batch binds the batch of this workgroup from its third group coordinate, and with a
-// split its share of K.
+// productGrid is the grid of a product template: gx × gy output tiles of each of z
+// batches and shares of a split (z = batches × shares). The launch's third dimension
+// counts the z; where they pass the target's limit of a dimension (MaxGroups: 65,535 on
+// CUDA, which 100,000 batches of 32 × 32 pass), fold of them lie along the second
+// dimension instead, as bands of gy tile rows, and the third counts groups of fold.
+type productGrid struct {
+	gx, gy, z, fold int
+	row             *Expr // tileRow's
+}
+
+// gridFits reports whether a product template's grid of gx × gy tiles, z times, fits
+// the target's launch dimensions, folded as setGrid folds it.
+func (b *builder) gridFits(gx, gy, z int) bool {
+	m := b.t.MaxGroups
+	return gx <= m && gy <= m && (z <= m || (z+m-1)/m*gy <= m)
+}
+
+// setGrid sets the launch grid of a product template of gx × gy tiles a batch, batch
+// batches (0 for none), and the shares of split sp.
+func (b *builder) setGrid(gx, gy, batch int, sp kSplit) {
+	z := max(batch, 1) * sp.n
+	fold := 1
+	if z > b.t.MaxGroups {
+		fold = (z + b.t.MaxGroups - 1) / b.t.MaxGroups
+		b.note("grid: %d batches and shares, %d of them in bands along the second dimension", z, fold)
+	}
+	b.grid = productGrid{gx: gx, gy: gy, z: z, fold: fold}
+	b.p.Groups = [3]int{gx, gy * fold, (z + fold - 1) / fold}
+}
+
+// tileRow is the row of the output tile of this workgroup among the gy of a batch: its
+// second group coordinate, less the bands of a fold. With a fold it is declared where
+// first asked for, which the templates do before they branch.
+func (b *builder) tileRow() *Expr {
+	y := Cast(Spec(GroupID, 1, U32), b.idx)
+	if b.grid.fold <= 1 {
+		return y
+	}
+	if b.grid.row == nil {
+		b.grid.row = b.named("tilerow", remE(y, b.grid.gy))
+	}
+	return b.grid.row
+}
+
+// batch binds the batch of this workgroup from its third group coordinate (and with a
+// fold its band of the second), and with a split its share of K. The workgroups past the
+// last of a fold leave at once, all their threads together, before any barrier.
 func (b *builder) batch(sp *kSplit) *Expr {
 	gz := Cast(Spec(GroupID, 2, U32), b.idx)
+	if g := b.grid; g.fold > 1 {
+		gz = b.named("gz", addE(mulE(gz, g.fold), divE(Cast(Spec(GroupID, 1, U32), b.idx), g.gy)))
+		if b.p.Groups[2]*g.fold > g.z {
+			b.emit(&If{Cond: Bin(OLe, b.iconst(g.z), gz), Then: []Stmt{&Return{}}})
+		}
+	} else if sp.n > 1 {
+		gz = b.named("gz", gz)
+	}
 	if sp.n == 1 {
 		return b.named("batch", gz)
 	}
-	g := b.named("gz", gz)
-	sp.share = b.named("share", remE(g, sp.n))
+	sp.share = b.named("share", remE(gz, sp.n))
 	sp.base = b.named("kbase", mulE(sp.share, sp.per))
-	return b.named("batch", divE(g, sp.n))
+	return b.named("batch", divE(gz, sp.n))
 }
-
-// groupsZ is the third dimension of the grid: the batch, times the shares of a split.
-func (sp kSplit) groupsZ(batch int) int { return max(batch, 1) * sp.n }
 
 // steps is the number of steps of bk of this workgroup's share of K (index type): all of
 // K without a split.
@@ -91,18 +141,19 @@ func (b *builder) k0(sp kSplit, kt *Expr) *Expr {
 // splitFinish, after the last step of a split product, leaves the threads of the
 // workgroup that counts last for its tile with the sums of all the shares in the float32
 // accumulators acc (accs a thread), and ends the others. bz is the workgroup's batch, tid
-// the thread's index in the workgroup of threads, groups the grid.
-func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr, groups [3]int) {
+// the thread's index in the workgroup of threads.
+func (b *builder) splitFinish(sp kSplit, accs, threads int, bz, tid *Expr) {
 	if sp.n == 1 {
 		return
 	}
-	tiles := groups[0] * groups[1] * (groups[2] / sp.n)
+	g := b.grid
+	tiles := g.gx * g.gy * (g.z / sp.n)
 	per := accs * threads // a partial tile
 	pc, pp := b.workspace(tiles, tiles*sp.n*per, F32)
 	ic := b.iconst
 	tid = b.named("ptid", Cast(tid, b.idx))
-	gx, gy := Cast(Spec(GroupID, 0, U32), b.idx), Cast(Spec(GroupID, 1, U32), b.idx)
-	tile := b.named("tile", addE(mulE(addE(mulE(bz, groups[1]), gy), groups[0]), gx))
+	gx, gy := Cast(Spec(GroupID, 0, U32), b.idx), b.tileRow()
+	tile := b.named("tile", addE(mulE(addE(mulE(bz, g.gy), gy), g.gx), gx))
 	// partial is the place of accumulator i of this thread in share z of the tile.
 	partial := func(z, i *Expr) *Expr {
 		return addE(addE(mulE(addE(mulE(tile, sp.n), z), per), mulE(i, threads)), tid)

@@ -117,8 +117,8 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 		bm, bn, bk, groups, bn, st, tcLayoutName(la), tcLayoutName(lb))
 	b.p.Local = [3]int{threads, 1, 1}
 	gx, gy := (ct.n+bn-1)/bn, (ct.m+bm-1)/bm
-	sp := b.splitOf(ct, bk, bn/2, threads, gx*gy*max(batch, 1))
-	b.p.Groups = [3]int{gx, gy, sp.groupsZ(batch)}
+	sp := b.splitOf(ct, bk, bn/2, threads, gx, gy)
+	b.setGrid(gx, gy, batch, sp)
 
 	stage := (bm + bn) * bk // 16-bit values
 	b.p.Shared = append(b.p.Shared, &Decl{Name: "tiles", Type: T(U32), Len: st*stage/2 + 256})
@@ -191,7 +191,7 @@ func (b *builder) contractWarpgroup(ct contraction, la, lb tcLayout) error {
 	if inflight > 0 {
 		b.emit(&Intrinsic{Op: IWarpgroupWait, Imm: 0, Args: []*Expr{acc, i32(bn / 2)}})
 	}
-	b.splitFinish(sp, bn/2, threads, bz, tid, b.p.Groups)
+	b.splitFinish(sp, bn/2, threads, bz, tid)
 
 	// Thread (w, g, t) = (warp%4, lane/4, lane%4) of warpgroup wg holds accumulator i at
 	// row 64wg + 16w + g + 8((i/2)%2), column 8(i/4) + 2t + i%2.
