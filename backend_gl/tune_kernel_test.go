@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,5 +213,87 @@ func TestKernelTuningAllCandidatesFail(t *testing.T) {
 			t.Errorf("%s: the default knobs after the failed search: %v", cs.name, err)
 		}
 		g.Close()
+	}
+}
+
+// TestFoldedProductGrid runs products of 20 batches on gl:0 as if its launches took at
+// most 7 workgroups a dimension (GL guarantees 65,535): the batches fold into bands of the
+// grid's second dimension (3 a band, 21 places for 20, on 2 x 2 tiles a batch, those in
+// bands of rows or not), and the results match float64 sums.
+func TestFoldedProductGrid(t *testing.T) {
+	d := device(t)
+	saved := d.target.MaxGroups
+	d.target.MaxGroups = 7
+	defer func() { d.target.MaxGroups = saved }()
+	simt := codegen.Options{BlockM: 16, BlockN: 16, BlockK: 8, ThreadM: 2, ThreadN: 2, TiledMin: 1}
+	banded := simt
+	banded.RasterM = 2
+	for _, c := range []struct {
+		name           string
+		batch, m, n, k int
+		o              codegen.Options
+		note           string
+	}{
+		{"tiled", 20, 30, 20, 40, simt, "contract tiled"},
+		{"bands-of-tiles", 20, 30, 20, 40, banded, "tiles in bands of 2 rows"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			must := mustNode(t)
+			r := rand.New(rand.NewPCG(uint64(c.batch), uint64(c.k)))
+			an, a := f32Node(t, r, c.batch, c.m, c.k)
+			bn, b := f32Node(t, r, c.batch, c.k, c.n)
+			kern := lastKernel(t, must(graph.Contract(an, bn)))
+			p, err := d.CompileWith(kern, c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prog := p.(*program)
+			for _, note := range []string{c.note, "grid: 20 batches and shares, 3 of them in bands"} {
+				if !strings.Contains(prog.source, note) {
+					t.Fatalf("the kernel does not note %q:\n%s", note, prog.source)
+				}
+			}
+			if max(prog.groups[0], prog.groups[1], prog.groups[2]) > 7 {
+				t.Fatalf("groups %v past 7 a dimension", prog.groups)
+			}
+			var ins []backend.Buffer
+			for _, in := range kern.Inputs {
+				buf, err := d.Alloc(in.DType, in.Numel())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer d.Free(buf)
+				if err := d.CopyIn(buf, in.Host); err != nil {
+					t.Fatal(err)
+				}
+				ins = append(ins, buf)
+			}
+			out, err := d.Alloc(graph.Float32, c.batch*c.m*c.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Free(out)
+			if err := d.Launch(p, out, ins); err != nil {
+				t.Fatal(err)
+			}
+			raw := make([]byte, 4*c.batch*c.m*c.n)
+			if err := d.CopyOut(raw, out); err != nil {
+				t.Fatal(err)
+			}
+			for z := range c.batch {
+				for i := range c.m {
+					for j := range c.n {
+						var want float64
+						for q := range c.k {
+							want += float64(a[(z*c.m+i)*c.k+q]) * float64(b[(z*c.k+q)*c.n+j])
+						}
+						at := (z*c.m+i)*c.n + j
+						if got := math.Float32frombits(binary.LittleEndian.Uint32(raw[4*at:])); !(math.Abs(float64(got)-want) <= 1e-4) {
+							t.Fatalf("batch %d element [%d %d]: %v, want %v", z, i, j, got, want)
+						}
+					}
+				}
+			}
+		})
 	}
 }

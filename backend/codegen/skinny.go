@@ -58,7 +58,7 @@ func (b *builder) skinnyMapOf(ct contraction) skinnyMap {
 	if ct.k < 4096 || ct.k < 16*max(ct.m, ct.n) || ct.m == 0 || ct.n == 0 {
 		return skinnyNone
 	}
-	// The grids at one group of warps a workgroup: the most tile rows.
+	// The grids as at one group of warps a workgroup, which has the most rows of tiles.
 	v, batch, gx := ct.a.View, graph.NumElements(ct.batch), (ct.n+skinnyCols-1)/skinnyCols
 	r := len(v.Shape)
 	switch {
