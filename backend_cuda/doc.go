@@ -19,6 +19,12 @@
 // backend.Open("cuda") returns an error wrapping backend.ErrUnavailable that lists every
 // path tried.
 //
+// Compiled kernels are kept in memory for the process, and on disk for the next ones
+// (cuda-images/ under CROSSBAR_CACHE_DIR, or crossbar under the user's cache directory),
+// by a hash of the source, the architecture and NVRTC's version; the directory is trimmed
+// to 1 GiB, the images used longest ago first. CROSSBAR_CUDA_CACHE=off keeps them in
+// memory only (see EnvImageCache).
+//
 // Each device uses its primary context, one stream, events for Time and a pinned host
 // buffer through which CopyIn and CopyOut stage their data. Every method may be called
 // from any goroutine: a call locks its goroutine to its OS thread and pushes the context

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/autotune"
 	"github.com/crossbar-compute/crossbar/backend/backendtest"
 	"github.com/crossbar-compute/crossbar/backend/codegen"
 	"github.com/crossbar-compute/crossbar/backend/cpu"
@@ -88,10 +89,19 @@ var emu struct {
 }
 
 func TestMain(m *testing.M) {
+	// The tests' kernel images (and their children's) go to a directory of their own, not
+	// to the user's cache.
+	cache, err := os.MkdirTemp("", "crossbar-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Setenv(autotune.EnvCacheDir, cache)
 	code := m.Run()
 	if emu.dir != "" {
 		os.RemoveAll(emu.dir)
 	}
+	os.RemoveAll(cache)
 	os.Exit(code)
 }
 

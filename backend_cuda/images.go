@@ -24,7 +24,8 @@ var images struct {
 	bytes int
 }
 
-// compileCached is n.compile through the process's image cache.
+// compileCached is n.compile through the process's image cache, and the images on disk
+// (diskimages.go).
 func (n *nvrtcAPI) compileCached(src, name string, arch gpuArch) ([]byte, error) {
 	key := imageKey{sha256.Sum256([]byte(src)), arch}
 	images.Lock()
@@ -33,9 +34,20 @@ func (n *nvrtcAPI) compileCached(src, name string, arch gpuArch) ([]byte, error)
 	if ok {
 		return img, nil
 	}
-	img, err := n.compile(src, name, arch)
-	if err != nil {
-		return nil, err
+	dir := diskDir()
+	var file string
+	if dir != "" {
+		file = n.diskKey(src, arch)
+		img = loadDiskImage(dir, file)
+	}
+	if img == nil {
+		var err error
+		if img, err = n.compile(src, name, arch); err != nil {
+			return nil, err
+		}
+		if dir != "" {
+			storeDiskImage(dir, file, img)
+		}
 	}
 	images.Lock()
 	if images.m == nil {

@@ -152,6 +152,10 @@ func (n *nvrtcAPI) warpgroupMMA(cc int) bool {
 	return err == nil && a.cubin && cc == 90 && n.major >= 12
 }
 
+// nvrtcOptions are the options of every compilation but the architecture. C++17: every
+// NVRTC from 11.0 on takes it, and newer ones may drop older dialects.
+var nvrtcOptions = []string{"--std=c++17"}
+
 // compile builds src for arch: a CUBIN, or PTX (NUL-terminated). A failure wraps
 // backend.ErrCompile with NVRTC's log and the numbered source.
 func (n *nvrtcAPI) compile(src, name string, arch gpuArch) ([]byte, error) {
@@ -168,8 +172,7 @@ func (n *nvrtcAPI) compileLog(src, name string, arch gpuArch, extra ...string) (
 		return nil, "", fmt.Errorf("cuda: nvrtcCreateProgram(%s.cu): %s: %w", name, n.errString(r), backend.ErrCompile)
 	}
 	defer n.destroyProgram(&prog)
-	// C++17: every NVRTC from 11.0 on takes it, and newer ones may drop older dialects.
-	opts := append([]string{"--gpu-architecture=" + arch.String(), "--std=c++17"}, extra...)
+	opts := append(append([]string{"--gpu-architecture=" + arch.String()}, nvrtcOptions...), extra...)
 	// The array of options handed to C holds Go pointers, which must be pinned.
 	var pin runtime.Pinner
 	copts := make([]*byte, len(opts))
