@@ -410,9 +410,9 @@ func tiledShared(o Options) int { return o.Buffers * (o.BlockM + o.BlockN) * o.B
 const maxRasterM = 64
 
 // tileOf returns the row and the column of the output tile that this workgroup computes,
-// of gy rows and gx columns of tiles (a batch's): its group's tile row and x, or with RasterM > 1
-// the tile at its place in the order of bands of RasterM rows (the last band maybe
-// fewer), each band column by column. Every tile is taken once either way.
+// of gy rows and gx columns of tiles (a batch's): tileRow and its group's x, or with
+// RasterM > 1 the tile at its place in the order of bands of RasterM rows (the last band
+// maybe fewer), each band column by column. Every tile is taken once either way.
 func (b *builder) tileOf(gx, gy int) (row, col *Expr) {
 	x, y := Cast(Spec(GroupID, 0, U32), b.idx), b.tileRow()
 	r := b.o.RasterM
