@@ -275,9 +275,15 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 	return nil, fmt.Errorf("no func.return")
 }
 
-// parseConstant parses a dense element: a number, or the bits of a float in hex (MLIR's
-// spelling of infinities and NaNs), 16 digits for f64, 8 for f32.
+// parseConstant parses a dense element: true or false (as 1 and 0), a number, or the bits
+// of a float in hex (MLIR's spelling of infinities and NaNs), 16 digits for f64, 8 for f32.
 func parseConstant(v string) (float64, error) {
+	switch v {
+	case "true":
+		return 1, nil
+	case "false":
+		return 0, nil
+	}
 	if !strings.HasPrefix(v, "0x") {
 		return strconv.ParseFloat(v, 64)
 	}
@@ -500,4 +506,20 @@ func TestViewsNumerically(t *testing.T) {
 		t.Errorf("only %d views checked (%v)", checked, kinds)
 	}
 	t.Logf("%d views checked; axes/views with %v", checked, kinds)
+}
+
+// TestParseConstant checks the interpreter's reading of dense elements, which the
+// numeric checks rest on.
+func TestParseConstant(t *testing.T) {
+	for v, want := range map[string]float64{"true": 1, "false": 0, "-2.5": -2.5, "0x7FF0000000000000": math.Inf(1),
+		"0xFF800000": math.Inf(-1), "0x3FF8000000000000": 1.5} {
+		if got, err := parseConstant(v); err != nil || got != want {
+			t.Errorf("parseConstant(%q) = %v, %v; want %v", v, got, err, want)
+		}
+	}
+	for _, v := range []string{"True", "0x7FF", "x"} {
+		if got, err := parseConstant(v); err == nil {
+			t.Errorf("parseConstant(%q) = %v, want an error", v, got)
+		}
+	}
 }
