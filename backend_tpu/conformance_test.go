@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"sync"
 	"testing"
@@ -38,10 +39,56 @@ type checkDevice struct {
 	numFail             []string
 }
 
-// interpretable are the element types the interpreter computes exactly as the CPU does.
+// interpretable are the element types the interpreter computes as the CPU does: exactly,
+// or for float32, float16 and bfloat16 up to rounding (it rounds each op's result to them,
+// but computes in float64, and in its own order).
 func interpretable(dt graph.DType) bool {
-	return dt == graph.Float64 || dt == graph.Int32 || dt == graph.Int64 || dt == graph.Bool
+	switch dt {
+	case graph.Float64, graph.Float32, graph.Float16, graph.BFloat16, graph.Int32, graph.Int64, graph.Bool:
+		return true
+	}
+	return false
 }
+
+// closeness is how near an interpreted value must be to the CPU's: within rel of its
+// magnitude (at least 1), or within abs.
+type closeness struct{ rel, abs float64 }
+
+func (c closeness) near(got, want float64) bool {
+	return math.IsNaN(got) && math.IsNaN(want) || got == want || math.Abs(got-want) <= max(c.rel*math.Max(1, math.Abs(want)), c.abs)
+}
+
+// tolerance is the closeness asked of the interpreted results of a module (text) whose CPU
+// values are want: 1e-9 relative where the module computes in float64 (and integers)
+// only, else 16 units of the last place of the least precise floating-point type it
+// names, in the largest magnitude of want.
+func tolerance(text string, want []float64) closeness {
+	eps := 0.0
+	for _, t := range []struct {
+		re  *regexp.Regexp
+		eps float64
+	}{{f32Type, 0x1p-23}, {f16Type, 0x1p-10}, {bf16Type, 0x1p-7}} {
+		if t.re.MatchString(text) {
+			eps = max(eps, t.eps)
+		}
+	}
+	if eps == 0 {
+		return closeness{rel: 1e-9}
+	}
+	mag := 1.0
+	for _, w := range want {
+		if !math.IsInf(w, 0) && !math.IsNaN(w) {
+			mag = max(mag, math.Abs(w))
+		}
+	}
+	return closeness{rel: 1e-9, abs: 16 * eps * mag}
+}
+
+var (
+	f32Type  = regexp.MustCompile(`[x<]f32>`)
+	f16Type  = regexp.MustCompile(`[x<]f16>`)
+	bf16Type = regexp.MustCompile(`[x<]bf16>`)
+)
 
 func (d *checkDevice) Launch(p backend.Program, out backend.Buffer, inputs []backend.Buffer) error {
 	if err := d.Device.Launch(p, out, inputs); err != nil {
@@ -50,7 +97,7 @@ func (d *checkDevice) Launch(p backend.Program, out backend.Buffer, inputs []bac
 	d.mu.Lock()
 	m := d.programs[p]
 	d.mu.Unlock()
-	if m == nil || (out.DType() != graph.Float64 && out.DType() != graph.Bool) {
+	if m == nil || !interpretable(out.DType()) {
 		return nil
 	}
 	var args []arr
@@ -80,13 +127,11 @@ func (d *checkDevice) Launch(p backend.Program, out backend.Buffer, inputs []bac
 		return err
 	}
 	want := decodeAny(out.DType(), b)
+	tol := tolerance(m.Text, want)
 	d.numChecked++
 	for i := range want {
 		g, w := got.data[i], want[i]
-		if math.IsNaN(g) && math.IsNaN(w) || g == w {
-			continue
-		}
-		if math.Abs(g-w) <= 1e-9*math.Max(1, math.Abs(w)) {
+		if tol.near(g, w) {
 			continue
 		}
 		if len(d.numFail) < 5 {

@@ -14,9 +14,12 @@ import (
 	"github.com/crossbar-compute/crossbar/internal/half"
 )
 
-// A tiny interpreter for the data-movement subset of the emitted StableHLO (constant,
-// broadcast_in_dim, slice, pad, reshape, transpose, reverse, convert), to check numerically
-// that views are lowered right.
+// A small interpreter of the emitted StableHLO (constants, views, elementwise ops,
+// compare, select, convert, dot_general, gather, reduce), to check numerically against the
+// CPU device what mlir-opt only parses. It computes in float64 and rounds each op's result
+// to its element type (float32, float16, bfloat16; int32 wraps); integer arithmetic whose
+// values float64 cannot hold exactly, and ops it lacks, are errors, which the checks count
+// as skipped.
 
 type arr struct {
 	shape []int
@@ -28,6 +31,8 @@ var (
 	retLine = regexp.MustCompile(`^\s*"func.return"\(([^)]*)\)`)
 	arrAttr = regexp.MustCompile(`(\w+) = array<i64(?:: ([-0-9, ]*))?>`)
 	valAttr = regexp.MustCompile(`value = dense<([^>]*)>`)
+	// resultType is the type of a line's last result.
+	resultType = regexp.MustCompile(`-> tensor<([^>]*)>$`)
 )
 
 func parseShape(t string) []int {
@@ -99,6 +104,13 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 				if err != nil {
 					return nil, err
 				}
+				if t := resultType.FindStringSubmatch(line); t != nil {
+					elem := t[1][strings.LastIndexByte(t[1], 'x')+1:]
+					if err := exactInts(elem, out); err != nil {
+						return nil, err
+					}
+					out = roundTo(elem, out)
+				}
 				vals[red[0]] = out
 				red = nil
 			} else if m := opLine.FindStringSubmatch(line); m != nil {
@@ -132,6 +144,9 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 		out := arr{shape: shape, data: make([]float64, graph.NumElements(shape))}
 		elem := m[5][strings.LastIndexByte(m[5], 'x')+1:]
 		if f, ok := elementwiseFns[op]; ok {
+			if g, ok := bitwiseFns[op]; ok && elem != "i1" {
+				f = g
+			}
 			for i := range out.data {
 				var xs []float64
 				for _, a := range src {
@@ -139,7 +154,10 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 				}
 				out.data[i] = f(xs)
 			}
-			vals[name] = out
+			if err := exactInts(elem, out); err != nil {
+				return nil, err
+			}
+			vals[name] = roundTo(elem, out)
 			continue
 		}
 		switch op {
@@ -150,7 +168,7 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 				r := map[string]bool{"LT": a < b, "LE": a <= b, "EQ": a == b, "NE": a != b, "GE": a >= b, "GT": a > b}[dir]
 				out.data[i] = b2f(r)
 			}
-			vals[name] = out
+			vals[name] = roundTo(elem, out)
 			continue
 		case "stablehlo.convert":
 			for i, v := range src[0].data {
@@ -169,7 +187,7 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 					out.data[i] = math.Trunc(v)
 				}
 			}
-			vals[name] = out
+			vals[name] = roundTo(elem, out)
 			continue
 		case "stablehlo.divide":
 			for i := range out.data {
@@ -179,7 +197,7 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 				}
 				out.data[i] = q
 			}
-			vals[name] = out
+			vals[name] = roundTo(elem, out)
 			continue
 		case "stablehlo.dot_general":
 			a, b := src[0], src[1]
@@ -197,7 +215,10 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 			}
 			_ = mm
 			_ = nn
-			vals[name] = out
+			if err := exactInts(elem, out); err != nil {
+				return nil, err
+			}
+			vals[name] = roundTo(elem, out)
 			continue
 		case "stablehlo.gather":
 			axis, _ := strconv.Atoi(regexp.MustCompile(`collapsed_slice_dims = \[(\d+)\]`).FindStringSubmatch(attrs)[1])
@@ -211,7 +232,7 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 				si[axis] = int(ix.data[flat(ii, ix.shape)])
 				out.data[i] = sh.data[flat(si, sh.shape)]
 			}
-			vals[name] = out
+			vals[name] = roundTo(elem, out)
 			continue
 		}
 		for i := range out.data {
@@ -219,7 +240,7 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 			switch op {
 			case "stablehlo.constant":
 				v := valAttr.FindStringSubmatch(attrs)[1]
-				f, err := parseConstant(v)
+				f, err := parseConstant(v, elem)
 				if err != nil {
 					return nil, fmt.Errorf("constant %q", v)
 				}
@@ -270,14 +291,52 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 				return nil, fmt.Errorf("interpreter has no %s", op)
 			}
 		}
-		vals[name] = out
+		vals[name] = roundTo(elem, out)
 	}
 	return nil, fmt.Errorf("no func.return")
 }
 
-// parseConstant parses a dense element: true or false (as 1 and 0), a number, or the bits
-// of a float in hex (MLIR's spelling of infinities and NaNs), 16 digits for f64, 8 for f32.
-func parseConstant(v string) (float64, error) {
+// roundTo rounds the values of a to the floating-point element type elem (f32, f16,
+// bf16), or wraps them to i32, as a device stores each op's result; other types are left
+// as they are.
+func roundTo(elem string, a arr) arr {
+	var r func(float64) float64
+	switch elem {
+	case "i32":
+		r = func(v float64) float64 { return float64(int32(uint32(int64(v)))) } // two's complement
+	case "f32":
+		r = func(v float64) float64 { return float64(float32(v)) }
+	case "f16":
+		r = func(v float64) float64 { return float64(half.Float16To(half.Float16From(float32(v)))) }
+	case "bf16":
+		r = func(v float64) float64 { return float64(half.BFloat16To(half.BFloat16From(float32(v)))) }
+	default:
+		return a
+	}
+	for i, v := range a.data {
+		a.data[i] = r(v)
+	}
+	return a
+}
+
+// exactInts fails where arithmetic on integers (elem i32 or i64) gave a value that float64
+// cannot hold exactly: the interpreter cannot tell what it wraps to.
+func exactInts(elem string, a arr) error {
+	if elem != "i32" && elem != "i64" {
+		return nil
+	}
+	for _, v := range a.data {
+		if math.Abs(v) >= 0x1p53 {
+			return fmt.Errorf("%s value %v past float64's integers", elem, v)
+		}
+	}
+	return nil
+}
+
+// parseConstant parses a dense element of type elem: true or false (as 1 and 0), a
+// number, or the bits of a float in hex (MLIR's spelling of infinities and NaNs, and of
+// every f16 and bf16), 16 digits for f64, 8 for f32, 4 for f16 and bf16.
+func parseConstant(v, elem string) (float64, error) {
 	switch v {
 	case "true":
 		return 1, nil
@@ -295,6 +354,10 @@ func parseConstant(v string) (float64, error) {
 		return math.Float64frombits(bits), nil
 	case len(v) == 10:
 		return float64(math.Float32frombits(uint32(bits))), nil
+	case len(v) == 6 && elem == "f16":
+		return float64(half.Float16To(uint16(bits))), nil
+	case len(v) == 6 && elem == "bf16":
+		return float64(half.BFloat16To(uint16(bits))), nil
 	}
 	return 0, fmt.Errorf("hex constant %s", v)
 }
@@ -343,9 +406,16 @@ var elementwiseFns = map[string]func([]float64) float64{
 		}
 		return x[2]
 	},
-	"stablehlo.and": func(x []float64) float64 { return b2f(x[0] != 0 && x[1] != 0) }, // on i1 only here
+	"stablehlo.and": func(x []float64) float64 { return b2f(x[0] != 0 && x[1] != 0) }, // on i1; bitwiseFns on integers
 	"stablehlo.or":  func(x []float64) float64 { return b2f(x[0] != 0 || x[1] != 0) },
 	"stablehlo.xor": func(x []float64) float64 { return b2f((x[0] != 0) != (x[1] != 0)) },
+}
+
+// bitwiseFns are and, or and xor on integers (two's complement).
+var bitwiseFns = map[string]func([]float64) float64{
+	"stablehlo.and": func(x []float64) float64 { return float64(int64(x[0]) & int64(x[1])) },
+	"stablehlo.or":  func(x []float64) float64 { return float64(int64(x[0]) | int64(x[1])) },
+	"stablehlo.xor": func(x []float64) float64 { return float64(int64(x[0]) ^ int64(x[1])) },
 }
 
 func reduce(x arr, init float64, body, dims string) (arr, error) {
@@ -511,15 +581,20 @@ func TestViewsNumerically(t *testing.T) {
 // TestParseConstant checks the interpreter's reading of dense elements, which the
 // numeric checks rest on.
 func TestParseConstant(t *testing.T) {
-	for v, want := range map[string]float64{"true": 1, "false": 0, "-2.5": -2.5, "0x7FF0000000000000": math.Inf(1),
-		"0xFF800000": math.Inf(-1), "0x3FF8000000000000": 1.5} {
-		if got, err := parseConstant(v); err != nil || got != want {
-			t.Errorf("parseConstant(%q) = %v, %v; want %v", v, got, err, want)
+	for _, c := range []struct {
+		v, elem string
+		want    float64
+	}{
+		{"true", "i1", 1}, {"false", "i1", 0}, {"-2.5", "f64", -2.5}, {"0x7FF0000000000000", "f64", math.Inf(1)},
+		{"0xFF800000", "f32", math.Inf(-1)}, {"0x3FF8000000000000", "f64", 1.5}, {"0x3E00", "f16", 1.5}, {"0x3FC0", "bf16", 1.5},
+	} {
+		if got, err := parseConstant(c.v, c.elem); err != nil || got != c.want {
+			t.Errorf("parseConstant(%q, %s) = %v, %v; want %v", c.v, c.elem, got, err, c.want)
 		}
 	}
-	for _, v := range []string{"True", "0x7FF", "x"} {
-		if got, err := parseConstant(v); err == nil {
-			t.Errorf("parseConstant(%q) = %v, want an error", v, got)
+	for _, v := range []string{"True", "0x7FF", "x", "0x3E00"} {
+		if got, err := parseConstant(v, "f32"); err == nil {
+			t.Errorf("parseConstant(%q, f32) = %v, want an error", v, got)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/crossbar-compute/crossbar/backend"
 	_ "github.com/crossbar-compute/crossbar/backend/cpu"
 	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/internal/half"
 )
 
 func decodeAny(dt graph.DType, b []byte) []float64 { return decode(dt, b) }
@@ -27,6 +28,10 @@ func decode(dt graph.DType, b []byte) []float64 {
 			out[i] = float64(int64(binary.LittleEndian.Uint64(b[8*i:])))
 		case graph.Bool, graph.Uint8:
 			out[i] = float64(b[i])
+		case graph.Float16:
+			out[i] = float64(half.Float16To(binary.LittleEndian.Uint16(b[2*i:])))
+		case graph.BFloat16:
+			out[i] = float64(half.BFloat16To(binary.LittleEndian.Uint16(b[2*i:])))
 		}
 	}
 	return out

@@ -7,7 +7,6 @@ package backend_tpu
 
 import (
 	"fmt"
-	"math"
 	"sync"
 	"testing"
 
@@ -106,7 +105,7 @@ func (d *subgraphCheck) interpretAndCompare(cp *checkProgram, outs, inputs []bac
 		return nil
 	}
 	for _, o := range outs {
-		if o.DType() != graph.Float64 && o.DType() != graph.Bool {
+		if !interpretable(o.DType()) {
 			return skip()
 		}
 	}
@@ -137,9 +136,10 @@ func (d *subgraphCheck) interpretAndCompare(cp *checkProgram, outs, inputs []bac
 			return err
 		}
 		want := decodeAny(o.DType(), b)
+		tol := tolerance(cp.text, want)
 		for i := range want {
 			g, w := got[r].data[i], want[i]
-			if math.IsNaN(g) && math.IsNaN(w) || g == w || math.Abs(g-w) <= 1e-9*math.Max(1, math.Abs(w)) {
+			if tol.near(g, w) {
 				continue
 			}
 			if len(d.numFail) < 5 {
