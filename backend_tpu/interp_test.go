@@ -45,8 +45,6 @@ func parseShape(t string) []int {
 	return s
 }
 
-func strides(shape []int) []int { return graph.ContiguousStrides(shape) }
-
 func unflatten(i int, shape []int) []int {
 	idx := make([]int, len(shape))
 	for k := len(shape) - 1; k >= 0; k-- {
@@ -59,9 +57,10 @@ func unflatten(i int, shape []int) []int {
 }
 
 func flat(idx, shape []int) int {
-	o := 0
-	for k, s := range strides(shape) {
+	o, s := 0, 1
+	for k := len(shape) - 1; k >= 0; k-- {
 		o += idx[k] * s
+		s *= shape[k]
 	}
 	return o
 }
@@ -202,19 +201,19 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 		case "stablehlo.dot_general":
 			a, b := src[0], src[1]
 			r := len(shape)
-			mm, nn, kk := shape[r-2], shape[r-1], a.shape[r-1]
+			kk := a.shape[r-1]
+			ka, kb := 1, b.shape[r-1] // the steps along K in a and b
 			for i := range out.data {
 				idx := unflatten(i, shape)
 				ai, bi := append([]int(nil), idx...), append([]int(nil), idx...)
+				ai[r-1], bi[r-2] = 0, 0
+				oa, ob := flat(ai, a.shape), flat(bi, b.shape)
 				sum := 0.0
 				for k := range kk {
-					ai[r-1], bi[r-2] = k, k
-					sum += a.data[flat(ai, a.shape)] * b.data[flat(bi, b.shape)]
+					sum += a.data[oa+k*ka] * b.data[ob+k*kb]
 				}
 				out.data[i] = sum
 			}
-			_ = mm
-			_ = nn
 			if err := exactInts(elem, out); err != nil {
 				return nil, err
 			}
