@@ -33,6 +33,8 @@ var (
 	valAttr = regexp.MustCompile(`value = dense<([^>]*)>`)
 	// resultType is the type of a line's last result.
 	resultType = regexp.MustCompile(`-> tensor<([^>]*)>$`)
+	compareDir = regexp.MustCompile(`comparison_direction (\w+)`)
+	gatherAxis = regexp.MustCompile(`collapsed_slice_dims = \[(\d+)\]`)
 )
 
 func parseShape(t string) []int {
@@ -161,7 +163,7 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 		}
 		switch op {
 		case "stablehlo.compare":
-			dir := regexp.MustCompile(`comparison_direction (\w+)`).FindStringSubmatch(attrs)[1]
+			dir := compareDir.FindStringSubmatch(attrs)[1]
 			for i := range out.data {
 				a, b := src[0].data[i], src[1].data[i]
 				r := map[string]bool{"LT": a < b, "LE": a <= b, "EQ": a == b, "NE": a != b, "GE": a >= b, "GT": a > b}[dir]
@@ -219,8 +221,20 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 			}
 			vals[name] = roundTo(elem, out)
 			continue
+		case "stablehlo.constant":
+			// A splat: one value for every element.
+			v := valAttr.FindStringSubmatch(attrs)[1]
+			f, err := parseConstant(v, elem)
+			if err != nil {
+				return nil, fmt.Errorf("constant %q", v)
+			}
+			for i := range out.data {
+				out.data[i] = f
+			}
+			vals[name] = roundTo(elem, out)
+			continue
 		case "stablehlo.gather":
-			axis, _ := strconv.Atoi(regexp.MustCompile(`collapsed_slice_dims = \[(\d+)\]`).FindStringSubmatch(attrs)[1])
+			axis, _ := strconv.Atoi(gatherAxis.FindStringSubmatch(attrs)[1])
 			sh, ix := src[0], src[1]
 			q := len(ix.shape) - 1
 			for i := range out.data {
@@ -237,13 +251,6 @@ func interpretAll(text string, args []arr) ([]arr, error) {
 		for i := range out.data {
 			idx := unflatten(i, shape)
 			switch op {
-			case "stablehlo.constant":
-				v := valAttr.FindStringSubmatch(attrs)[1]
-				f, err := parseConstant(v, elem)
-				if err != nil {
-					return nil, fmt.Errorf("constant %q", v)
-				}
-				out.data[i] = f
 			case "stablehlo.broadcast_in_dim":
 				si := make([]int, len(src[0].shape))
 				for k, d := range ints["broadcast_dimensions"] {
