@@ -74,11 +74,12 @@ func diskDir() string {
 	return ""
 }
 
-// diskKey is the name of the file of the image of src for arch by NVRTC n.
-func (n *nvrtcAPI) diskKey(src string, arch gpuArch) string {
+// diskKey is the name of the file of the image for arch by NVRTC n of the source whose
+// SHA-256 is sum (the memory cache's key).
+func (n *nvrtcAPI) diskKey(sum [sha256.Size]byte, arch gpuArch) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00nvrtc %d.%d %s\x00%v\x00", imageFormat, n.major, n.minor, strings.Join(nvrtcOptions, " "), arch)
-	h.Write([]byte(src))
+	h.Write(sum[:])
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -37,7 +37,7 @@ func (n *nvrtcAPI) compileCached(src, name string, arch gpuArch) ([]byte, error)
 	dir := diskDir()
 	var file string
 	if dir != "" {
-		file = n.diskKey(src, arch)
+		file = n.diskKey(key.sum, arch)
 		img = loadDiskImage(dir, file)
 	}
 	if img == nil {
