@@ -11,7 +11,8 @@ import (
 )
 
 // Storage is a realized node's buffer on a device. Its device memory is released by Free, or
-// when the Storage becomes unreachable.
+// when the Storage becomes unreachable: by a cleanup after Go's collector has found it, and
+// an allocation that fails with ErrOutOfMemory runs the collector and tries again.
 type Storage struct {
 	Device Device
 	h      *bufHandle
@@ -30,11 +31,14 @@ func (h *bufHandle) free() error {
 		h.gone.Store(true)
 		err = h.dev.Free(h.buf)
 		live.Add(-1)
+		released.Add(1)
 	})
 	return err
 }
 
-var live atomic.Int64
+// live counts the storages not yet released; released counts those released, which alloc
+// watches to tell when the cleanups of a collection have run.
+var live, released atomic.Int64
 
 func newStorage(dev Device, buf Buffer) *Storage {
 	h := &bufHandle{dev: dev, buf: buf}
@@ -112,7 +116,7 @@ func Realize(dev Device, nodes ...*graph.Node) error {
 }
 
 func upload(dev Device, n *graph.Node) error {
-	buf, err := dev.Alloc(n.DType, n.Numel())
+	buf, err := alloc(dev, n.DType, n.Numel())
 	if err != nil {
 		return fmt.Errorf("backend: upload %v%v to %s: %w", n.DType, n.Shape, dev.Name(), err)
 	}
@@ -169,7 +173,7 @@ func inputBuffer(dev Device, n *graph.Node) (buf Buffer, temp bool, err error) {
 	if err := st.Device.CopyOut(host, b); err != nil {
 		return nil, false, fmt.Errorf("backend: copy %v%v from %s: %w", n.DType, n.Shape, st.Device.Name(), err)
 	}
-	nb, err := dev.Alloc(b.DType(), b.Len())
+	nb, err := alloc(dev, b.DType(), b.Len())
 	if err != nil {
 		return nil, false, fmt.Errorf("backend: copy %v%v to %s: %w", n.DType, n.Shape, dev.Name(), err)
 	}
@@ -249,7 +253,7 @@ func launch(dev Device, p Program, k *graph.Kernel) error {
 	if err != nil {
 		return err
 	}
-	buf, err := dev.Alloc(out.DType, out.Numel())
+	buf, err := alloc(dev, out.DType, out.Numel())
 	if err != nil {
 		return fmt.Errorf("backend: %s: allocate %v%v: %w", dev.Name(), out.DType, out.Shape, err)
 	}

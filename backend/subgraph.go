@@ -199,7 +199,7 @@ func runSubgraph(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node
 	freeOuts := func() { freeAll(dev, bufs) }
 	empty := true
 	for _, o := range outs {
-		b, err := dev.Alloc(o.DType, o.Numel())
+		b, err := alloc(dev, o.DType, o.Numel())
 		if err != nil {
 			freeOuts()
 			return fmt.Errorf("backend: %s: allocate %v%v: %w", dev.Name(), o.DType, o.Shape, err)

@@ -283,7 +283,8 @@ func (t *Tensor) Realize() error {
 }
 
 // Free releases the device memory of a realized tensor now, instead of when it becomes
-// unreachable. Using t afterwards is an error wrapping backend.ErrFreed.
+// unreachable (the collector finds it then, at the latest when an allocation on a device
+// fails for want of memory). Using t afterwards is an error wrapping backend.ErrFreed.
 func (t *Tensor) Free() error {
 	if err := check("Free", t); err != nil {
 		return err
