@@ -37,6 +37,10 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 	if r == 0 {
 		return p.finishReduce(accF, accI)
 	}
+	if p.cols != nil {
+		p.reduceColumns(ins, n, r, accF, accI)
+		return p.finishReduce(accF, accI)
+	}
 	workers := runtime.GOMAXPROCS(0)
 	// reduceRange folds domain elements [lo, hi) into acc, where element d belongs to output
 	// d/r - base.
@@ -121,6 +125,140 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 		}
 	}
 	return p.finishReduce(accF, accI)
+}
+
+// reduceColumns folds the source of the reduction into the n outputs' accumulators, r
+// values each, in the order of p.cols: domain element j*n + o is the j-th value of output o.
+// A sum over the rows of a matrix thus reads the matrix row after row, adding each to the
+// sums, where the order of the outputs would step a row's length from one value to the next.
+func (p *program) reduceColumns(ins []*Buffer, n, r int, accF []float64, accI []int64) {
+	e, op := p.cols, p.k.Core.Op
+	// fold folds domain elements [lo, hi) into acc (n outputs).
+	fold := func(cx *ctx, lo, hi int, accF []float64, accI []int64) {
+		for s := lo; s < hi; s += maxBlock {
+			m := min(maxBlock, hi-s)
+			var vf32 []float32
+			var vf []float64
+			var vi []int64
+			switch {
+			case e.dt == graph.Float32:
+				vf32 = e.evalF32(cx, s, m, nil)
+			case accF != nil:
+				vf = e.evalF(cx, s, m)
+			default:
+				vi = e.evalI(cx, s, m)
+			}
+			for j := 0; j < m; {
+				o := (s + j) % n
+				run := min(n-o, m-j)
+				switch {
+				case vf32 != nil:
+					foldColumns(op, accF[o:o+run], vf32[j:j+run])
+				case vf != nil:
+					foldColumns(op, accF[o:o+run], vf[j:j+run])
+				default:
+					foldColumnsI(op, accI[o:o+run], vi[j:j+run])
+				}
+				j += run
+			}
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if r < 4*workers || n > 1<<16 {
+		// Few values an output, or outputs enough that accumulators for each worker would
+		// crowd the caches: each worker folds whole outputs, all their values in order.
+		parallelFor(n, max(64, 4*blockSize/r), func(_, lo, hi int) {
+			cx := newCtx(p.slots, ins)
+			for j := range r {
+				fold(cx, j*n+lo, j*n+hi, accF, accI)
+			}
+			putCtx(cx)
+		})
+		return
+	}
+	// Each worker folds a band of the rows into accumulators of its own, reading memory in
+	// one stream, and the bands' accumulators are folded in order.
+	partF := make([][]float64, workers)
+	partI := make([][]int64, workers)
+	parallelFor(r, max(1, 4*blockSize/n), func(w, lo, hi int) {
+		var pf []float64
+		var pi []int64
+		if accF != nil {
+			pf = fill(make([]float64, n), identityF(op))
+		} else {
+			pi = fill(make([]int64, n), identityI(op))
+		}
+		cx := newCtx(p.slots, ins)
+		fold(cx, lo*n, hi*n, pf, pi)
+		putCtx(cx)
+		partF[w], partI[w] = pf, pi
+	})
+	for w := range workers {
+		if partF[w] != nil {
+			foldColumns(op, accF, partF[w])
+		} else if partI[w] != nil {
+			foldColumnsI(op, accI, partI[w])
+		}
+	}
+}
+
+// foldColumns folds vals[i] into acc[i] for every i, as foldF folds a run into one
+// accumulator: a NaN wins a maximum or a minimum and stays.
+func foldColumns[T float32 | float64](op graph.Op, acc []float64, vals []T) {
+	acc = acc[:len(vals)]
+	switch op {
+	case graph.OpSum:
+		// Four at a time: the loop's overhead is most of a scalar add's cost.
+		i := 0
+		for ; i+4 <= len(vals); i += 4 {
+			a, v := acc[i:i+4:i+4], vals[i:i+4:i+4]
+			a[0] += float64(v[0])
+			a[1] += float64(v[1])
+			a[2] += float64(v[2])
+			a[3] += float64(v[3])
+		}
+		for ; i < len(vals); i++ {
+			acc[i] += float64(vals[i])
+		}
+	case graph.OpProd:
+		for i, v := range vals {
+			acc[i] *= float64(v)
+		}
+	case graph.OpReduceMax:
+		for i, v := range vals {
+			if x := float64(v); x > acc[i] || x != x {
+				acc[i] = x
+			}
+		}
+	case graph.OpReduceMin:
+		for i, v := range vals {
+			if x := float64(v); x < acc[i] || x != x {
+				acc[i] = x
+			}
+		}
+	}
+}
+
+func foldColumnsI(op graph.Op, acc []int64, vals []int64) {
+	acc = acc[:len(vals)]
+	switch op {
+	case graph.OpSum:
+		for i, v := range vals {
+			acc[i] += v
+		}
+	case graph.OpProd:
+		for i, v := range vals {
+			acc[i] *= v
+		}
+	case graph.OpReduceMax:
+		for i, v := range vals {
+			acc[i] = max(acc[i], v)
+		}
+	case graph.OpReduceMin:
+		for i, v := range vals {
+			acc[i] = min(acc[i], v)
+		}
+	}
 }
 
 func (p *program) finishReduce(accF []float64, accI []int64) ([]float64, []int64) {

@@ -15,7 +15,10 @@ type program struct {
 	expr  *enode   // output expression over the output shape
 	core  []*enode // core sources (reduction prologue over the permuted input shape, ...)
 	slots int
-	rperm []int         // reductions: kept axes, then reduced axes, of the input shape
+	rperm []int // reductions: kept axes, then reduced axes, of the input shape
+	// cols is the reduction's source over the input shape permuted to the reduced axes, then
+	// the kept ones, where its loads read better in that order (see reduceColumns); else nil.
+	cols  *enode
 	tile  *tileEpilogue // contractions: the expression as an epilogue of the GEMM, or nil
 	block int           // elements evaluated at a time by run (blockSize, or a tuned size)
 }
@@ -48,6 +51,16 @@ func compile(k *graph.Kernel) (*program, error) {
 				return nil, err
 			}
 			p.core = append(p.core, en)
+		}
+		if c.Op.IsReduce() {
+			cperm := append(append([]int(nil), c.Axes...), perm[:len(perm)-len(c.Axes)]...)
+			cols, err := p.compileExpr(c.Src[0], cperm)
+			if err != nil {
+				return nil, err
+			}
+			if unitLoads(cols) > unitLoads(p.core[0]) {
+				p.cols = cols
+			}
 		}
 	}
 	if p.expr, err = p.compileExpr(k.Expr, nil); err != nil {
@@ -82,6 +95,22 @@ func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
 		en.src = append(en.src, se)
 	}
 	return en, nil
+}
+
+// unitLoads counts the loads under e whose elements follow one another in memory along the
+// last axis of the domain: those that the evaluator reads in runs.
+func unitLoads(e *enode) int {
+	n := 0
+	if e.op == graph.OpLoad {
+		v := e.view
+		if r := len(v.shape); v.contiguous || r > 0 && v.shape[r-1] > 1 && v.strides[r-1] == 1 {
+			n++
+		}
+	}
+	for _, s := range e.src {
+		n += unitLoads(s)
+	}
+	return n
 }
 
 // supported rejects ops that the evaluator has no code for, so that it never meets them.
