@@ -287,6 +287,14 @@ func SqrtF32(dst, x []float32) { unaryF32(activeISA(), opSqrt, dst, x) }
 //	return lane[0]
 func SumF32(x []float32) float64 { return sumF32(activeISA(), x) }
 
+// AccumulateF32 adds x to acc element by element in float64: the sums of a matrix's
+// columns, a row at a time. acc must be at least as long as x.
+//
+//	for i, v := range x {
+//		acc[i] += float64(v)
+//	}
+func AccumulateF32(acc []float64, x []float32) { accumulateF32(activeISA(), acc, x) }
+
 // SumF64 returns the sum of x, accumulated in 32 lanes as SumF32 does: the error is at most
 // about (len(x)/32+5)·2⁻⁵³·Σ|x[i]|.
 //
@@ -433,7 +441,8 @@ func sumLanes(lane *[32]float64) float64 {
 	return lane[0]
 }
 
-// sumBlock is the number of elements the assembly of sums takes at a time: one per lane.
+// sumBlock is the number of elements the assembly of sums takes at a time (one per lane),
+// and of AccumulateF32.
 const sumBlock = 32
 
 func sumF32(isa vecISA, x []float32) float64 {
@@ -449,6 +458,26 @@ func sumF32(isa vecISA, x []float32) float64 {
 		lane[i%32] += float64(v)
 	}
 	return sumLanes(&lane)
+}
+
+func accumulateF32(isa vecISA, acc []float64, x []float32) {
+	acc = acc[:len(x)]
+	n := 0
+	if isa != isaGo {
+		n = len(x) &^ (sumBlock - 1)
+		if n > 0 {
+			accumulateF32Arch(isa, acc[:n], x[:n])
+		}
+	}
+	accumulateF32Go(acc[n:], x[n:])
+}
+
+// accumulateF32Go is the reference of AccumulateF32.
+func accumulateF32Go(acc []float64, x []float32) {
+	acc = acc[:len(x)]
+	for i, v := range x {
+		acc[i] += float64(v)
+	}
 }
 
 func sumF64(isa vecISA, x []float64) float64 {

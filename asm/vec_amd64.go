@@ -57,6 +57,14 @@ func sumF32Arch(isa vecISA, x []float32, lane *[32]float64) {
 	}
 }
 
+func accumulateF32Arch(isa vecISA, acc []float64, x []float32) {
+	if isa == isaAVX512 {
+		accumulateF32AVX512(acc, x)
+	} else {
+		accumulateF32AVX2(acc, x)
+	}
+}
+
 func sumF64Arch(isa vecISA, x []float64, lane *[32]float64) {
 	if isa == isaAVX512 {
 		sumF64AVX512(x, lane)
@@ -113,6 +121,12 @@ func sumF32AVX2(x []float32, lane *[32]float64)
 
 //go:noescape
 func sumF32AVX512(x []float32, lane *[32]float64)
+
+//go:noescape
+func accumulateF32AVX2(acc []float64, x []float32)
+
+//go:noescape
+func accumulateF32AVX512(acc []float64, x []float32)
 
 //go:noescape
 func sumF64AVX2(x []float64, lane *[32]float64)

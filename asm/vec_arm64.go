@@ -11,13 +11,14 @@ func scalarF32Arch(_ vecISA, op int, dst, x []float32, s float32) { scalarF32NEO
 func unaryF32Arch(_ vecISA, op int, dst, x []float32)             { unaryF32NEON(op, dst, x) }
 func sumF32Arch(_ vecISA, x []float32, lane *[32]float64)         { sumF32NEON(x, lane) }
 func sumF64Arch(_ vecISA, x []float64, lane *[32]float64)         { sumF64NEON(x, lane) }
+func accumulateF32Arch(_ vecISA, acc []float64, x []float32)      { accumulateF32NEON(acc, x) }
 func reduceF32Arch(_ vecISA, op int, x []float32, lane *[16]float32) {
 	reduceF32NEON(op, x, lane)
 }
 func reduceF64Arch(_ vecISA, op int, x []float64, lane *[8]float64) { reduceF64NEON(op, x, lane) }
 
 // The kernels of vec_arm64.s take whole vectors: len(dst) a multiple of 4 float32 or 2
-// float64; len(x) a multiple of 32 for the sums.
+// float64; len(x) a multiple of 32 for the sums and accumulateF32NEON.
 
 //go:noescape
 func binaryF32NEON(op int, dst, a, b []float32)
@@ -36,6 +37,9 @@ func sumF32NEON(x []float32, lane *[32]float64)
 
 //go:noescape
 func sumF64NEON(x []float64, lane *[32]float64)
+
+//go:noescape
+func accumulateF32NEON(acc []float64, x []float32)
 
 //go:noescape
 func reduceF32NEON(op int, x []float32, lane *[16]float32)

@@ -123,6 +123,13 @@ func BenchmarkReduce(b *testing.B) {
 					sumF32(isa, x)
 				}
 			})
+			acc := make([]float64, n)
+			b.Run(fmt.Sprintf("AccumulateF32/%s/%d", isa, n), func(b *testing.B) {
+				b.SetBytes(int64(12 * n))
+				for b.Loop() {
+					accumulateF32(isa, acc, x)
+				}
+			})
 			b.Run(fmt.Sprintf("SumF64/%s/%d", isa, n), func(b *testing.B) {
 				b.SetBytes(int64(8 * n))
 				for b.Loop() {

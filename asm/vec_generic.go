@@ -19,6 +19,8 @@ func sumF32Arch(_ vecISA, x []float32, lane *[32]float64) {
 	}
 }
 
+func accumulateF32Arch(_ vecISA, acc []float64, x []float32) { accumulateF32Go(acc, x) }
+
 func sumF64Arch(_ vecISA, x []float64, lane *[32]float64) {
 	for i, v := range x {
 		lane[i%32] += v

@@ -253,6 +253,41 @@ func TestSum(t *testing.T) {
 	})
 }
 
+func TestAccumulate(t *testing.T) {
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		r := rand.New(rand.NewPCG(9, uint64(isa)))
+		for _, n := range append(vecLengths, 1<<16+33) {
+			for off := range 4 {
+				_, x := guardedVec(n, off, func(i int) float32 {
+					switch i % 101 {
+					case 7:
+						return float32(math.Inf(1 - 2*(i%2)))
+					case 50:
+						return float32(math.NaN())
+					}
+					return float32(r.NormFloat64())
+				})
+				full, acc := guardedVec(n, off, func(int) float64 { return r.NormFloat64() * 1e3 })
+				want := slices.Clone(acc)
+				accumulateF32Go(want, x)
+				accumulateF32(isa, acc, x)
+				for i := range acc {
+					if !sameFloat(acc[i], want[i]) {
+						t.Fatalf("AccumulateF32 n=%d off=%d: acc[%d] = %v, want %v", n, off, i, acc[i], want[i])
+					}
+				}
+				checkGuardBands(t, "AccumulateF32", full, n, off)
+			}
+		}
+		// acc may be longer than x: the rest is left alone.
+		acc := []float64{1, 2, 3}
+		accumulateF32(isa, acc, []float32{0.5})
+		if acc[0] != 1.5 || acc[1] != 2 || acc[2] != 3 {
+			t.Errorf("AccumulateF32 of one value into three: %v", acc)
+		}
+	})
+}
+
 func TestReduce(t *testing.T) {
 	identity := map[int]float64{opMax: math.Inf(-1), opMin: math.Inf(1)}
 	forEachISA(t, func(t *testing.T, isa vecISA) {

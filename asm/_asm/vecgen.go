@@ -38,6 +38,7 @@ func main() {
 			t.unary()
 			t.sum(4)
 			t.sum(8)
+			t.accumulate()
 			t.reduce(4)
 			t.reduce(8)
 			t.gemvRows(4)
@@ -1109,6 +1110,64 @@ func (t *target) sum(size int) {
 	for i := range nacc {
 		t.emit("VMOVUPD %s, %d(DI)", t.vreg(i), i*t.vbytes)
 	}
+	t.ret()
+}
+
+// accumulate writes accumulateF32<ISA>(acc []float64, x []float32): acc[i] += x[i] in
+// float64, for len(x) a multiple of 32 and acc as long.
+func (t *target) accumulate() {
+	name := "accumulateF32" + t.suffix
+	t.header(name, "(acc []float64, x []float32)", 48)
+	if t.isa == neon {
+		t.emit("MOVD acc_base+0(FP), R3")
+		t.emit("MOVD x_base+24(FP), R1")
+		t.emit("MOVD x_len+32(FP), R2")
+		t.emit("MOVD R3, R4")
+		t.emit("LSR $5, R2, R2")
+		t.emit("CBZ R2, %s_done", name)
+		t.label(name + "_loop")
+		// 16 vectors of 2 float64 of acc (R4 reads, R3 writes), 8 of 4 float32 of x, each
+		// widened to two of 2 float64.
+		for i := 0; i < 16; i += 4 {
+			t.emit("VLD1.P 64(R4), [V%d.D2, V%d.D2, V%d.D2, V%d.D2]", i, i+1, i+2, i+3)
+		}
+		t.emit("VLD1.P 64(R1), [V16.S4, V17.S4, V18.S4, V19.S4]")
+		t.emit("VLD1.P 64(R1), [V20.S4, V21.S4, V22.S4, V23.S4]")
+		t.size = 8
+		for q := range 8 {
+			lo := 0x0e617800 | uint32(16+q)<<5 | 24
+			t.neonWord(lo, fmt.Sprintf("FCVTL V24.2D, V%d.2S", 16+q))
+			t.neonWord(lo|1<<30|1, fmt.Sprintf("FCVTL2 V25.2D, V%d.4S", 16+q))
+			t.threeSame(0, 0, 0x1a, physReg0+2*q, physReg0+2*q, physReg0+24, "FADD")
+			t.threeSame(0, 0, 0x1a, physReg0+2*q+1, physReg0+2*q+1, physReg0+25, "FADD")
+		}
+		t.size = 4
+		for i := 0; i < 16; i += 4 {
+			t.emit("VST1.P [V%d.D2, V%d.D2, V%d.D2, V%d.D2], 64(R3)", i, i+1, i+2, i+3)
+		}
+		t.emit("SUB $1, R2, R2")
+		t.emit("CBNZ R2, %s_loop", name)
+		t.label(name + "_done")
+		t.emit("RET")
+		return
+	}
+	t.emit("MOVQ acc_base+0(FP), DI")
+	t.emit("MOVQ x_base+24(FP), SI")
+	t.emit("MOVQ x_len+32(FP), CX")
+	t.emit("SHRQ $5, CX")
+	t.emit("JZ %s_done", name)
+	t.label(name + "_loop")
+	for i := range 256 / t.vbytes {
+		// vcvtps2pd widens the next vbytes/8 float32 from memory.
+		t.emit("VCVTPS2PD %d(SI), %s", i*t.vbytes/2, t.vreg(i))
+		t.emit("VADDPD %d(DI), %s, %s", i*t.vbytes, t.vreg(i), t.vreg(i))
+		t.emit("VMOVUPD %s, %d(DI)", t.vreg(i), i*t.vbytes)
+	}
+	t.emit("ADDQ $128, SI")
+	t.emit("ADDQ $256, DI")
+	t.emit("DECQ CX")
+	t.emit("JNZ %s_loop", name)
+	t.label(name + "_done")
 	t.ret()
 }
 

@@ -208,17 +208,11 @@ func foldColumns[T float32 | float64](op graph.Op, acc []float64, vals []T) {
 	acc = acc[:len(vals)]
 	switch op {
 	case graph.OpSum:
-		// Four at a time: the loop's overhead is most of a scalar add's cost.
-		i := 0
-		for ; i+4 <= len(vals); i += 4 {
-			a, v := acc[i:i+4:i+4], vals[i:i+4:i+4]
-			a[0] += float64(v[0])
-			a[1] += float64(v[1])
-			a[2] += float64(v[2])
-			a[3] += float64(v[3])
-		}
-		for ; i < len(vals); i++ {
-			acc[i] += float64(vals[i])
+		switch x := any(vals).(type) {
+		case []float32:
+			asm.AccumulateF32(acc, x)
+		case []float64:
+			asm.AddF64(acc, acc, x)
 		}
 	case graph.OpProd:
 		for i, v := range vals {
