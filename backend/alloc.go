@@ -3,7 +3,6 @@ package backend
 import (
 	"errors"
 	"runtime"
-	"time"
 
 	"github.com/crossbar-compute/crossbar/graph"
 )
@@ -12,42 +11,39 @@ import (
 // collector has found them, and the collector paces itself by the growth of the Go heap,
 // which device memory does not grow: a loop that drops tensors without Free can fill a
 // GPU with garbage long before the collector next runs. So an allocation that fails for
-// want of memory collects, waits for the cleanups to release what the collection found,
-// and is tried again.
-
-// Waits for the cleanups of a collection: they have run once the count of released
-// storages has not moved for cleanupQuiet (cleanups of storages run apart from the
-// collection and from one another), or after cleanupMax at most.
-const (
-	cleanupPoll  = time.Millisecond
-	cleanupQuiet = 10 * time.Millisecond
-	cleanupMax   = 2 * time.Second
-)
+// want of memory collects, releases at once the storages the collection found unreachable
+// (their cleanups, which run later and apart, then find nothing to do), and is tried again.
 
 // alloc allocates n values of dt on dev; on ErrOutOfMemory it collects garbage and tries
-// once more if that released any storage.
+// once more if any storage has been released since the first try began.
 func alloc(dev Device, dt graph.DType, n int) (Buffer, error) {
+	before := released.Load()
 	buf, err := dev.Alloc(dt, n)
 	if err == nil || !errors.Is(err, ErrOutOfMemory) {
 		return buf, err
 	}
-	before := released.Load()
-	runtime.GC()
-	if awaitCleanups(before) == before {
+	releaseGarbage()
+	if released.Load() == before {
 		return nil, err
 	}
 	return dev.Alloc(dt, n)
 }
 
-// awaitCleanups waits until the count of released storages, before when the collection
-// began, has stopped moving, and returns it.
-func awaitCleanups(before int64) int64 {
-	last, moved := before, time.Now()
-	for start := moved; time.Since(moved) < cleanupQuiet && time.Since(start) < cleanupMax; {
-		time.Sleep(cleanupPoll)
-		if now := released.Load(); now != last {
-			last, moved = now, time.Now()
+// releaseGarbage runs the collector and releases the storages it found unreachable, on
+// every device, those whose cleanups have not released them yet; it returns once every one
+// of them is released. runtime.GC returns once the collection has swept, so the weak
+// pointers of every unreachable storage are nil by then.
+func releaseGarbage() {
+	runtime.GC()
+	var dead []*bufHandle
+	storages.Lock()
+	for h, w := range storages.m {
+		if w.Value() == nil {
+			dead = append(dead, h)
 		}
 	}
-	return last
+	storages.Unlock()
+	for _, h := range dead {
+		_ = h.free()
+	}
 }

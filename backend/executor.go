@@ -6,13 +6,15 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
 // Storage is a realized node's buffer on a device. Its device memory is released by Free, or
-// when the Storage becomes unreachable: by a cleanup after Go's collector has found it, and
-// an allocation that fails with ErrOutOfMemory runs the collector and tries again.
+// once the Storage is unreachable: by a cleanup after Go's collector has found it, or by an
+// allocation that fails with ErrOutOfMemory, which runs the collector, releases what it
+// found and tries again.
 type Storage struct {
 	Device Device
 	h      *bufHandle
@@ -32,18 +34,32 @@ func (h *bufHandle) free() error {
 		err = h.dev.Free(h.buf)
 		live.Add(-1)
 		released.Add(1)
+		// Out of the set only once released: releaseGarbage waits (in once.Do) for a
+		// release under way that it finds there.
+		storages.Lock()
+		delete(storages.m, h)
+		storages.Unlock()
 	})
 	return err
 }
 
-// live counts the storages not yet released; released counts those released, which alloc
-// watches to tell when the cleanups of a collection have run.
+// live counts the storages not yet released, released those released.
 var live, released atomic.Int64
+
+// storages holds, for each storage not yet released, a weak pointer to it: nil once the
+// collector has found it unreachable, which is what alloc looks for.
+var storages = struct {
+	sync.Mutex
+	m map[*bufHandle]weak.Pointer[Storage]
+}{m: map[*bufHandle]weak.Pointer[Storage]{}}
 
 func newStorage(dev Device, buf Buffer) *Storage {
 	h := &bufHandle{dev: dev, buf: buf}
 	s := &Storage{Device: dev, h: h}
 	live.Add(1)
+	storages.Lock()
+	storages.m[h] = weak.Make(s)
+	storages.Unlock()
 	runtime.AddCleanup(s, func(h *bufHandle) { _ = h.free() }, h)
 	return s
 }
