@@ -198,7 +198,8 @@ func BenchmarkMatMulEpilogue(b *testing.B) {
 }
 
 // TestRowRunLoads checks the loads read as runs along the last axis (row slices and
-// broadcasts) against the view's own indexing, with blocks that start inside rows.
+// broadcasts, transposes, flips, steps) against the view's own indexing, with blocks that
+// start inside rows.
 func TestRowRunLoads(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	src := hostRand(r, graph.Float32, 70, 53)
@@ -216,6 +217,10 @@ func TestRowRunLoads(t *testing.T) {
 			graph.Contiguous([]int{70, 53}).Slice([]int{0, 7}, []int{70, 1}, []int{1, 1}).Expand([]int{70, 30})},
 		{"batched rows", must(graph.Reshape(must(graph.Slice(src, []int{0, 1}, []int{70, 50}, []int{1, 1})), []int{70, 50})),
 			graph.Contiguous([]int{70, 53}).Slice([]int{0, 1}, []int{70, 50}, []int{1, 1})},
+		{"transpose", must(graph.Permute(src, []int{1, 0})), graph.Contiguous([]int{70, 53}).Permute([]int{1, 0})},
+		{"rows reversed", must(graph.Flip(src, []bool{true, true})), graph.Contiguous([]int{70, 53}).Flip([]bool{true, true})},
+		{"every third column", must(graph.Slice(src, []int{0, 1}, []int{70, 17}, []int{1, 3})),
+			graph.Contiguous([]int{70, 53}).Slice([]int{0, 1}, []int{70, 17}, []int{1, 3})},
 	}
 	for _, c := range cases {
 		zero := scalar(0, graph.Float32, c.node.Shape)

@@ -54,16 +54,16 @@ func newViewIter(v graph.View) viewIter {
 }
 
 // rowRuns reports whether the view is read best as runs along its last axis: unmasked, with
-// a last axis of unit or zero stride (a slice, a row broadcast like a bias) long enough
-// for a copy per run to beat an offset per element.
+// a last axis long enough for a copy (unit stride: a slice), a fill (zero: a row broadcast
+// like a bias) or a strided loop (a transpose, a flip) per run to beat an offset per element.
 func (v *viewIter) rowRuns() bool {
 	r := len(v.shape)
-	return v.mask == nil && r > 1 && v.shape[r-1] >= 16 && (v.strides[r-1] == 1 || v.strides[r-1] == 0)
+	return v.mask == nil && r > 1 && v.shape[r-1] >= 16
 }
 
 // runs calls fn for the runs along the last axis that cover domain elements [start,
 // start+n): run q covers out[at:at+len] and reads the buffer from offset o by the last
-// axis's stride. It reports false, having called nothing, when an offset would fall outside
+// axis's stride (which may be negative or zero). It reports false, having called nothing, when an offset would fall outside
 // a buffer of size elements.
 func (v *viewIter) runs(start, n, size int, fn func(at, o, len int)) bool {
 	r := len(v.shape)
@@ -82,7 +82,7 @@ func (v *viewIter) runs(start, n, size int, fn func(at, o, len int)) bool {
 		j := (start + at) % last
 		ln := min(n-at, last-j)
 		o := offsetOf(start + at)
-		if o < 0 || o+(ln-1)*step >= size {
+		if end := o + (ln-1)*step; min(o, end) < 0 || max(o, end) >= size {
 			return false
 		}
 		at += ln

@@ -54,12 +54,18 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 		}
 		if b.dt == graph.Float32 && e.view.rowRuns() {
 			s := view[float32](b)
-			broadcast := e.view.strides[len(e.view.strides)-1] == 0
+			step := e.view.strides[len(e.view.strides)-1]
 			if e.view.runs(start, n, len(s), func(at, o, ln int) {
-				if broadcast {
+				switch step {
+				case 0:
 					fill(out[at:at+ln], s[o])
-				} else {
+				case 1:
 					copy(out[at:at+ln], s[o:o+ln])
+				default:
+					for q := range out[at : at+ln] {
+						out[at+q] = s[o]
+						o += step
+					}
 				}
 			}) {
 				return out

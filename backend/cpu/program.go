@@ -21,6 +21,9 @@ type program struct {
 	cols  *enode
 	tile  *tileEpilogue // contractions: the expression as an epilogue of the GEMM, or nil
 	block int           // elements evaluated at a time by run (blockSize, or a tuned size)
+	// transposed is the length of the output's rows where it is computed in tiles (see
+	// transposedLoads), else 0.
+	transposed int
 }
 
 func compile(k *graph.Kernel) (*program, error) {
@@ -68,6 +71,7 @@ func compile(k *graph.Kernel) (*program, error) {
 	}
 	p.tile = compileTile(k)
 	p.block = elementwiseBlock(k)
+	p.transposed = transposedLoads(p.expr)
 	return p, nil
 }
 
@@ -183,23 +187,82 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			return err
 		}
 	}
+	// eval computes output elements [s, s+m).
+	eval := func(c *ctx, s, m int) {
+		if p.expr.dt == graph.Float32 {
+			p.expr.evalF32(c, s, m, view[float32](out)[s:s+m])
+		} else if isF(p.expr.dt) {
+			storeF(out, s, p.expr.evalF(c, s, m))
+		} else {
+			storeI(out, s, p.expr.evalI(c, s, m))
+		}
+	}
+	if w := p.transposed; w > 0 && n >= 4*w {
+		p.runTiles(n, ins, coreF, coreI, eval)
+		return nil
+	}
 	blk := p.block
 	parallelFor(n, 4*blk, func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
 		c.coreF, c.coreI = coreF, coreI
 		for s := lo; s < hi; s += blk {
-			m := min(blk, hi-s)
-			if p.expr.dt == graph.Float32 {
-				p.expr.evalF32(c, s, m, view[float32](out)[s:s+m])
-			} else if isF(p.expr.dt) {
-				storeF(out, s, p.expr.evalF(c, s, m))
-			} else {
-				storeI(out, s, p.expr.evalI(c, s, m))
-			}
+			eval(c, s, min(blk, hi-s))
 		}
 		putCtx(c)
 	})
 	return nil
+}
+
+// Tiles of an output whose loads step across memory along its rows (a transpose): tileRows
+// rows of up to tileWidth elements each.
+const (
+	tileRows  = 16
+	tileWidth = 256
+)
+
+// transposedLoads reports the length of the output's rows when e reads a view that steps
+// across memory along the domain's last axis and along memory by one element along the axis
+// before it (a transpose, or a permutation that moves the contiguous axis off the last):
+// the output is then best computed in tiles of tileRows rows, which read tileWidth lines of
+// the input each and each of them whole, rather than a row after another, which read a
+// line for every element and come back to it only a row later. Else it reports 0.
+func transposedLoads(e *enode) int {
+	if e.op == graph.OpLoad && e.view.mask == nil {
+		v := e.view
+		if r := len(v.shape); r >= 2 && v.shape[r-1] >= 16 && v.shape[r-2] >= 2 &&
+			v.strides[r-1] != 0 && v.strides[r-1] != 1 && v.strides[r-1] != -1 &&
+			(v.strides[r-2] == 1 || v.strides[r-2] == -1) {
+			return v.shape[r-1]
+		}
+	}
+	for _, s := range e.src {
+		if w := transposedLoads(s); w > 0 {
+			return w
+		}
+	}
+	return 0
+}
+
+// runTiles computes the n outputs with eval in tiles of tileRows rows by tileWidth
+// columns, bands of tileRows rows shared among the workers.
+func (p *program) runTiles(n int, ins []*Buffer, coreF []float64, coreI []int64, eval func(c *ctx, s, m int)) {
+	w := p.transposed
+	rows := n / w
+	bands := (rows + tileRows - 1) / tileRows
+	parallelFor(bands, max(1, 4*p.block/(w*tileRows)), func(_, lo, hi int) {
+		c := newCtx(p.slots, ins)
+		c.coreF, c.coreI = coreF, coreI
+		for b := lo; b < hi; b++ {
+			r0, r1 := b*tileRows, min(rows, (b+1)*tileRows)
+			for c0 := 0; c0 < w; c0 += tileWidth {
+				m := min(tileWidth, w-c0)
+				for i := r0; i < r1; i++ {
+					eval(c, i*w+c0, m)
+				}
+			}
+		}
+		putCtx(c)
+	})
 }
 
 // evalAll evaluates e over its whole domain of n elements (a core's operand) in parallel.

@@ -1,0 +1,87 @@
+package cpu
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/graph"
+)
+
+// TestTransposedTiles checks that outputs computed in tiles (transposes, and permutations
+// that move the contiguous axis off the last) are, bit for bit, what computing them a row
+// after another gives, for edges of tiles that rows and columns do not fill, on 1, 2 and 3
+// workers; and that the kernels meant to take tiles do.
+func TestTransposedTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	uniform := func(int) float64 { return rng.Float64()*2 - 1 }
+	small := func(int) float64 { return float64(rng.IntN(100) - 50) }
+	perm := func(x *graph.Node, axes ...int) *graph.Node { return must(graph.Permute(x, axes)) }
+	cases := []struct {
+		name  string
+		tiles bool
+		make  func() *graph.Node
+	}{
+		{"f32 transpose", true, func() *graph.Node {
+			return must(graph.Unary(graph.OpCopy, perm(hostVals(graph.Float32, []int{300, 517}, uniform), 1, 0)))
+		}},
+		{"f64 transpose times a matrix by rows", true, func() *graph.Node {
+			a := perm(hostVals(graph.Float64, []int{40, 1000}, uniform), 1, 0)
+			return must(graph.Binary(graph.OpMul, a, hostVals(graph.Float64, []int{1000, 40}, uniform)))
+		}},
+		{"f32 NCHW to NHWC, exp", true, func() *graph.Node {
+			return must(graph.Unary(graph.OpExp, perm(hostVals(graph.Float32, []int{2, 48, 9, 33}, uniform), 0, 2, 3, 1)))
+		}},
+		{"i32 flipped transpose plus one", true, func() *graph.Node {
+			x := must(graph.Flip(hostVals(graph.Int32, []int{70, 260}, small), []bool{true, false}))
+			one := must(graph.Expand(must(graph.Reshape(must(graph.Const(graph.ScalarOf(1, graph.Int32), graph.Int32)), []int{1, 1})), []int{260, 70}))
+			return must(graph.Binary(graph.OpAdd, perm(x, 1, 0), one))
+		}},
+		{"f32 rows (no tiles)", false, func() *graph.Node {
+			return must(graph.Unary(graph.OpNeg, hostVals(graph.Float32, []int{300, 517}, uniform)))
+		}},
+		{"f32 attention heads (no tiles: the last axis stays)", false, func() *graph.Node {
+			return must(graph.Unary(graph.OpCopy, perm(hostVals(graph.Float32, []int{2, 30, 4, 64}, uniform), 0, 2, 1, 3)))
+		}},
+	}
+	dev := New()
+	for _, c := range cases {
+		kernels, err := graph.Schedule([]*graph.Node{c.make()})
+		if err != nil || len(kernels) != 1 {
+			t.Fatalf("%s: %d kernels, %v", c.name, len(kernels), err)
+		}
+		k := kernels[0]
+		p, err := compile(k)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := p.transposed > 0; got != c.tiles {
+			t.Fatalf("%s: computed in tiles %v, want %v", c.name, got, c.tiles)
+		}
+		ins := make([]backend.Buffer, len(k.Inputs))
+		for i, in := range k.Inputs {
+			ins[i], _ = dev.Alloc(in.DType, in.Numel())
+			if err := dev.CopyIn(ins[i], in.Host); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run := func(p *program, procs int) []byte {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			out, _ := dev.Alloc(k.Out.DType, k.Out.Numel())
+			if err := dev.Launch(p, out, ins); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			return bytes.Clone(out.(*Buffer).Bytes())
+		}
+		rows := *p
+		rows.transposed = 0
+		want := run(&rows, 1)
+		for _, procs := range []int{1, 2, 3} {
+			if got := run(p, procs); !bytes.Equal(got, want) {
+				t.Fatalf("%s on %d workers: the tiles differ from the rows", c.name, procs)
+			}
+		}
+	}
+}
