@@ -27,6 +27,13 @@ type budgeted struct {
 
 func (d *budgeted) Name() string { return d.name }
 
+// Capabilities: a GPU's, whose memory is not Go's.
+func (d *budgeted) Capabilities() backend.Capabilities {
+	c := d.Device.Capabilities()
+	c.UnifiedMemory, c.MaxWorkgroup = false, 256
+	return c
+}
+
 func (d *budgeted) Alloc(dt graph.DType, n int) (backend.Buffer, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

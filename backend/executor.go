@@ -46,8 +46,11 @@ func (h *bufHandle) free() error {
 // live counts the storages not yet released, released those released.
 var live, released atomic.Int64
 
-// storages holds, for each storage not yet released, a weak pointer to it: nil once the
-// collector has found it unreachable, which is what alloc looks for.
+// storages holds, for each storage not yet released on a device whose memory is not Go's, a
+// weak pointer to it: nil once the collector has found it unreachable, which is what alloc
+// looks for. The CPU's buffers are Go's memory, which the collector paces itself by, and a
+// weak pointer costs microseconds of the collector's time, as much as a small graph's run
+// on the CPU.
 var storages = struct {
 	sync.Mutex
 	m map[*bufHandle]weak.Pointer[Storage]
@@ -57,9 +60,11 @@ func newStorage(dev Device, buf Buffer) *Storage {
 	h := &bufHandle{dev: dev, buf: buf}
 	s := &Storage{Device: dev, h: h}
 	live.Add(1)
-	storages.Lock()
-	storages.m[h] = weak.Make(s)
-	storages.Unlock()
+	if c := dev.Capabilities(); !c.UnifiedMemory || c.MaxWorkgroup > 0 || c.GraphLevel {
+		storages.Lock()
+		storages.m[h] = weak.Make(s)
+		storages.Unlock()
+	}
 	runtime.AddCleanup(s, func(h *bufHandle) { _ = h.free() }, h)
 	return s
 }
