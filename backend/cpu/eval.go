@@ -63,8 +63,8 @@ func (v *viewIter) rowRuns() bool {
 
 // runs calls fn for the runs along the last axis that cover domain elements [start,
 // start+n): run q covers out[at:at+len] and reads the buffer from offset o by the last
-// axis's stride (which may be negative or zero). It reports false, having called nothing, when an offset would fall outside
-// a buffer of size elements.
+// axis's stride (which may be negative or zero). It reports false, having called nothing,
+// when an offset would fall outside a buffer of size elements.
 func (v *viewIter) runs(start, n, size int, fn func(at, o, len int)) bool {
 	r := len(v.shape)
 	last, step := v.shape[r-1], v.strides[r-1]
