@@ -1060,13 +1060,7 @@ func (t *target) sum(size int) {
 			t.emit("VLD1.P 64(R1), [V16.S4, V17.S4, V18.S4, V19.S4]")
 			t.emit("VLD1.P 64(R1), [V20.S4, V21.S4, V22.S4, V23.S4]")
 			t.size = 8
-			for q := range 8 {
-				lo := 0x0e617800 | uint32(16+q)<<5 | 24
-				t.neonWord(lo, fmt.Sprintf("FCVTL V24.2D, V%d.2S", 16+q))
-				t.neonWord(lo|1<<30|1, fmt.Sprintf("FCVTL2 V25.2D, V%d.4S", 16+q))
-				t.threeSame(0, 0, 0x1a, physReg0+2*q, physReg0+2*q, physReg0+24, "FADD")
-				t.threeSame(0, 0, 0x1a, physReg0+2*q+1, physReg0+2*q+1, physReg0+25, "FADD")
-			}
+			t.widenAddNEON()
 			t.size = 4
 		} else {
 			for i := 0; i < 16; i += 4 {
@@ -1113,6 +1107,18 @@ func (t *target) sum(size int) {
 	t.ret()
 }
 
+// widenAddNEON widens the 4 float32 of each of V16-V23 to two vectors of 2 float64 (through
+// V24 and V25) and adds them to V0-V15, two accumulators a vector.
+func (t *target) widenAddNEON() {
+	for q := range 8 {
+		lo := 0x0e617800 | uint32(16+q)<<5 | 24
+		t.neonWord(lo, fmt.Sprintf("FCVTL V24.2D, V%d.2S", 16+q))
+		t.neonWord(lo|1<<30|1, fmt.Sprintf("FCVTL2 V25.2D, V%d.4S", 16+q))
+		t.threeSame(0, 0, 0x1a, physReg0+2*q, physReg0+2*q, physReg0+24, "FADD")
+		t.threeSame(0, 0, 0x1a, physReg0+2*q+1, physReg0+2*q+1, physReg0+25, "FADD")
+	}
+}
+
 // accumulate writes accumulateF32<ISA>(acc []float64, x []float32): acc[i] += x[i] in
 // float64, for len(x) a multiple of 32 and acc as long.
 func (t *target) accumulate() {
@@ -1134,13 +1140,7 @@ func (t *target) accumulate() {
 		t.emit("VLD1.P 64(R1), [V16.S4, V17.S4, V18.S4, V19.S4]")
 		t.emit("VLD1.P 64(R1), [V20.S4, V21.S4, V22.S4, V23.S4]")
 		t.size = 8
-		for q := range 8 {
-			lo := 0x0e617800 | uint32(16+q)<<5 | 24
-			t.neonWord(lo, fmt.Sprintf("FCVTL V24.2D, V%d.2S", 16+q))
-			t.neonWord(lo|1<<30|1, fmt.Sprintf("FCVTL2 V25.2D, V%d.4S", 16+q))
-			t.threeSame(0, 0, 0x1a, physReg0+2*q, physReg0+2*q, physReg0+24, "FADD")
-			t.threeSame(0, 0, 0x1a, physReg0+2*q+1, physReg0+2*q+1, physReg0+25, "FADD")
-		}
+		t.widenAddNEON()
 		t.size = 4
 		for i := 0; i < 16; i += 4 {
 			t.emit("VST1.P [V%d.D2, V%d.D2, V%d.D2, V%d.D2], 64(R3)", i, i+1, i+2, i+3)

@@ -34,6 +34,36 @@ func hostVals(dt graph.DType, shape []int, v func(i int) float64) *graph.Node {
 	return must(graph.Host(dt, shape, b))
 }
 
+// kernelRunner uploads the inputs of kernel k (host nodes) to the CPU device and returns a
+// function that runs a program of k on procs workers into a new buffer.
+func kernelRunner(t *testing.T, what string, k *graph.Kernel) func(p *program, procs int) *Buffer {
+	t.Helper()
+	dev := New()
+	ins := make([]backend.Buffer, len(k.Inputs))
+	for i, in := range k.Inputs {
+		if in.Host == nil {
+			t.Fatalf("%s: input %d is not a host node", what, i)
+		}
+		ins[i], _ = dev.Alloc(in.DType, in.Numel())
+		if err := dev.CopyIn(ins[i], in.Host); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, b := range ins {
+			_ = dev.Free(b)
+		}
+	})
+	return func(p *program, procs int) *Buffer {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		out, _ := dev.Alloc(k.Out.DType, k.Out.Numel())
+		if err := dev.Launch(p, out, ins); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return out.(*Buffer)
+	}
+}
+
 // values reads a buffer of the CPU device as float64.
 func values(b *Buffer) []float64 {
 	out := make([]float64, b.n)
@@ -129,7 +159,6 @@ func TestColumnReductions(t *testing.T) {
 			return red(graph.OpSum, x, 1)
 		}},
 	}
-	dev := New()
 	for _, c := range cases {
 		root := c.make()
 		kernels, err := graph.Schedule([]*graph.Node{root})
@@ -149,24 +178,8 @@ func TestColumnReductions(t *testing.T) {
 				continue
 			}
 			columns++
-			ins := make([]backend.Buffer, len(k.Inputs))
-			for i, in := range k.Inputs {
-				if in.Host == nil {
-					t.Fatalf("%s: input %d of a reduction is not a host node", c.name, i)
-				}
-				ins[i], _ = dev.Alloc(in.DType, in.Numel())
-				if err := dev.CopyIn(ins[i], in.Host); err != nil {
-					t.Fatal(err)
-				}
-			}
-			run := func(p *program, procs int) []float64 {
-				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-				out, _ := dev.Alloc(k.Out.DType, k.Out.Numel())
-				if err := dev.Launch(p, out, ins); err != nil {
-					t.Fatalf("%s: %v", c.name, err)
-				}
-				return values(out.(*Buffer))
-			}
+			launch := kernelRunner(t, c.name, k)
+			run := func(p *program, procs int) []float64 { return values(launch(p, procs)) }
 			rows := *p
 			rows.cols = nil
 			want := run(&rows, 1)
@@ -182,9 +195,6 @@ func TestColumnReductions(t *testing.T) {
 						t.Fatalf("%s on %d workers: output %d of %v is %v, want %v (rows)", c.name, procs, i, k.Out.Shape, g, w)
 					}
 				}
-			}
-			for _, b := range ins {
-				_ = dev.Free(b)
 			}
 		}
 		if columns == 0 {

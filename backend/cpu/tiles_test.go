@@ -3,10 +3,8 @@ package cpu
 import (
 	"bytes"
 	"math/rand/v2"
-	"runtime"
 	"testing"
 
-	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
@@ -46,7 +44,6 @@ func TestTransposedTiles(t *testing.T) {
 			return must(graph.Unary(graph.OpCopy, perm(hostVals(graph.Float32, []int{2, 30, 4, 64}, uniform), 0, 2, 1, 3)))
 		}},
 	}
-	dev := New()
 	for _, c := range cases {
 		kernels, err := graph.Schedule([]*graph.Node{c.make()})
 		if err != nil || len(kernels) != 1 {
@@ -60,21 +57,8 @@ func TestTransposedTiles(t *testing.T) {
 		if got := p.transposed > 0; got != c.tiles {
 			t.Fatalf("%s: computed in tiles %v, want %v", c.name, got, c.tiles)
 		}
-		ins := make([]backend.Buffer, len(k.Inputs))
-		for i, in := range k.Inputs {
-			ins[i], _ = dev.Alloc(in.DType, in.Numel())
-			if err := dev.CopyIn(ins[i], in.Host); err != nil {
-				t.Fatal(err)
-			}
-		}
-		run := func(p *program, procs int) []byte {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			out, _ := dev.Alloc(k.Out.DType, k.Out.Numel())
-			if err := dev.Launch(p, out, ins); err != nil {
-				t.Fatalf("%s: %v", c.name, err)
-			}
-			return bytes.Clone(out.(*Buffer).Bytes())
-		}
+		launch := kernelRunner(t, c.name, k)
+		run := func(p *program, procs int) []byte { return bytes.Clone(launch(p, procs).Bytes()) }
 		rows := *p
 		rows.transposed = 0
 		want := run(&rows, 1)
