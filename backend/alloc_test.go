@@ -65,8 +65,8 @@ func (d *budgeted) state() (used, ooms int) {
 }
 
 // TestAllocCollects drops the results of a loop without freeing them, many times the
-// device's memory over, with the collector left to itself: allocations that fail collect
-// the garbage and succeed.
+// device's memory over, with the collector off but for the executor's own runs:
+// allocations that fail collect the garbage, release it and succeed.
 func TestAllocCollects(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no collection but the executor's
 	const n = 1024                                   // float32s: 4 KiB a node
