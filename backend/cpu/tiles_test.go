@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
@@ -67,5 +68,37 @@ func TestTransposedTiles(t *testing.T) {
 				t.Fatalf("%s on %d workers: the tiles differ from the rows", c.name, procs)
 			}
 		}
+	}
+}
+
+// BenchmarkTranspose realizes the transpose of a 4096 × 4096 float32 matrix (in tiles)
+// next to its negation (a row after another), the reference: the bytes a second are read
+// and written.
+func BenchmarkTranspose(b *testing.B) {
+	const side = 4096
+	x := hostVals(graph.Float32, []int{side, side}, func(i int) float64 { return float64(i % 1000) })
+	dev := New()
+	if err := backend.Realize(dev, x); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		op   func() *graph.Node
+	}{
+		{"transpose", func() *graph.Node { return must(graph.Unary(graph.OpCopy, must(graph.Permute(x, []int{1, 0})))) }},
+		{"negation", func() *graph.Node { return must(graph.Unary(graph.OpNeg, x)) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(2 * 4 * side * side)
+			for b.Loop() {
+				y := c.op()
+				if err := backend.Realize(dev, y); err != nil {
+					b.Fatal(err)
+				}
+				if err := y.Realized().(*backend.Storage).Free(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
