@@ -166,7 +166,8 @@ func (p *program) reduceColumns(ins []*Buffer, n, r int, accF []float64, accI []
 	workers := runtime.GOMAXPROCS(0)
 	if r < 4*workers || n > 1<<16 {
 		// Few values an output, or outputs enough that accumulators for each worker would
-		// crowd the caches: each worker folds whole outputs, all their values in order.
+		// crowd the caches: each worker folds whole outputs, all their values in order (64
+		// rows of 262,144 float32: 6.0-9.3 ms so, 7.5-16.8 ms in bands of rows).
 		parallelFor(n, max(64, 4*blockSize/r), func(_, lo, hi int) {
 			cx := newCtx(p.slots, ins)
 			for j := range r {
