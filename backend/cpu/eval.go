@@ -53,47 +53,101 @@ func newViewIter(v graph.View) viewIter {
 	return it
 }
 
-// rowRuns reports whether the view is read best as runs along its last axis: unmasked, with
-// a last axis long enough for a copy (unit stride: a slice), a fill (zero: a row broadcast
-// like a bias) or a strided loop (a transpose, a flip) per run to beat an offset per element.
+// rowRuns reports whether the view is read best as runs along its last axis: a last axis
+// long enough for a copy (unit stride: a slice), a fill (zero: a row broadcast like a bias)
+// or a strided loop (a transpose, a flip) per run to beat an offset per element. A mask (a
+// pad, the parts of a concatenation) is then decided a run at a time: the axes before the
+// last are inside it or not for the whole run, and the last one cuts the run into a valid
+// middle and masked ends.
 func (v *viewIter) rowRuns() bool {
 	r := len(v.shape)
-	return v.mask == nil && r > 1 && v.shape[r-1] >= 16
+	return r > 0 && v.shape[r-1] >= 16 && (r > 1 || v.mask != nil || v.strides[0] != 1)
 }
 
-// runs calls fn for the runs along the last axis that cover domain elements [start,
+// runs calls fn for the valid runs along the last axis that cover domain elements [start,
 // start+n): run q covers out[at:at+len] and reads the buffer from offset o by the last
-// axis's stride (which may be negative or zero). It reports false, having called nothing,
-// when an offset would fall outside a buffer of size elements.
-func (v *viewIter) runs(start, n, size int, fn func(at, o, len int)) bool {
+// axis's stride (which may be negative or zero); it calls zero for the masked stretches. It
+// reports false, having called nothing, when an offset of a valid run would fall outside a
+// buffer of size elements.
+func (v *viewIter) runs(start, n, size int, fn func(at, o, len int), zero func(at, len int)) bool {
 	r := len(v.shape)
 	last, step := v.shape[r-1], v.strides[r-1]
-	offsetOf := func(e int) int {
-		o := v.offset
-		for d := r - 1; d >= 0; d-- {
-			o += e % v.shape[d] * v.strides[d]
+	lo, hi := 0, last // the last axis's valid range
+	if v.mask != nil {
+		lo, hi = v.mask[r-1][0], v.mask[r-1][1]
+	}
+	// segment returns the valid stretch [a, b) of the run starting at domain element e, of
+	// ln elements, relative to its start, and the buffer offset of element e+a; a >= b when
+	// nothing of it is valid.
+	segment := func(e, ln int) (a, b, o int) {
+		j := e % last
+		a, b = max(0, lo-j), min(ln, hi-j)
+		o = v.offset + (j+a)*step
+		e /= last
+		for d := r - 2; d >= 0; d-- {
+			i := e % v.shape[d]
+			if v.mask != nil && (i < v.mask[d][0] || i >= v.mask[d][1]) {
+				return 0, 0, 0
+			}
+			o += i * v.strides[d]
 			e /= v.shape[d]
 		}
-		return o
+		return a, b, o
 	}
 	// Check every run first: a view that reaches outside its buffer is read element by
 	// element, as the general path does.
 	for at := 0; at < n; {
-		j := (start + at) % last
-		ln := min(n-at, last-j)
-		o := offsetOf(start + at)
-		if end := o + (ln-1)*step; min(o, end) < 0 || max(o, end) >= size {
-			return false
+		ln := min(n-at, last-(start+at)%last)
+		if a, b, o := segment(start+at, ln); a < b {
+			if end := o + (b-a-1)*step; min(o, end) < 0 || max(o, end) >= size {
+				return false
+			}
 		}
 		at += ln
 	}
 	for at := 0; at < n; {
-		j := (start + at) % last
-		ln := min(n-at, last-j)
-		fn(at, offsetOf(start+at), ln)
+		ln := min(n-at, last-(start+at)%last)
+		a, b, o := segment(start+at, ln)
+		if a >= b {
+			zero(at, ln)
+		} else {
+			if a > 0 {
+				zero(at, a)
+			}
+			fn(at+a, o, b-a)
+			if b < ln {
+				zero(at+b, ln-b)
+			}
+		}
 		at += ln
 	}
 	return true
+}
+
+// readRuns reads the view's domain elements [start, start+len(out)) from s into out in runs
+// along the last axis, masked elements as zero; it reports false, having written nothing,
+// where the view is not read in runs or reaches outside s.
+func readRuns[T, U uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T, start int, out []U) bool {
+	if !v.rowRuns() {
+		return false
+	}
+	step := v.strides[len(v.strides)-1]
+	return v.runs(start, len(out), len(s), func(at, o, ln int) {
+		dst := out[at : at+ln]
+		switch step {
+		case 0:
+			fill(dst, U(s[o]))
+		case 1:
+			for q, x := range s[o : o+ln] {
+				dst[q] = U(x)
+			}
+		default:
+			for q := range dst {
+				dst[q] = U(s[o])
+				o += step
+			}
+		}
+	}, func(at, ln int) { clear(out[at : at+ln]) })
 }
 
 // fill writes the buffer offsets of domain elements [start, start+n) and whether each is
@@ -318,6 +372,10 @@ func (e *enode) evalF(c *ctx, start, n int) []float64 {
 		return out
 	case graph.OpWhere:
 		cond := e.src[0].evalI(c, start, n)
+		if u, ok := uniform(cond); ok {
+			copy(out, e.src[2-u].evalF(c, start, n))
+			return out
+		}
 		a := e.src[1].evalF(c, start, n)
 		b := e.src[2].evalF(c, start, n)
 		for j := range out {
@@ -378,6 +436,10 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 		return out
 	case graph.OpWhere:
 		cond := e.src[0].evalI(c, start, n)
+		if u, ok := uniform(cond); ok {
+			copy(out, e.src[2-u].evalI(c, start, n))
+			return out
+		}
 		a := e.src[1].evalI(c, start, n)
 		b := e.src[2].evalI(c, start, n)
 		for j := range out {
@@ -390,7 +452,11 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 		return out
 	}
 	if e.op.IsCompare() {
-		if isF(e.src[0].dt) {
+		if e.src[0].dt == graph.Float32 {
+			a := e.src[0].evalF32(c, start, n, nil)
+			b := e.src[1].evalF32(c, start, n, nil)
+			compare(e.op, out, a, b)
+		} else if isF(e.src[0].dt) {
 			a := e.src[0].evalF(c, start, n)
 			b := e.src[1].evalF(c, start, n)
 			compare(e.op, out, a, b)
@@ -420,6 +486,23 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 	return out
 }
 
+// uniform reports the branch that a Where takes for every element of a block whose
+// conditions are cond (1: the first, 0: the second), if it takes one only: the block of a
+// concatenation's part, of a pad's inside, of a triangle's side. The other branch is then
+// not computed.
+func uniform(cond []int64) (int, bool) {
+	if len(cond) == 0 {
+		return 0, false
+	}
+	first := cond[0] != 0
+	for _, v := range cond[1:] {
+		if (v != 0) != first {
+			return 0, false
+		}
+	}
+	return int(b2i(first)), true
+}
+
 func b2i(b bool) int64 {
 	if b {
 		return 1
@@ -434,6 +517,10 @@ func fillConst[T float32 | float64 | int64](e *enode, c *ctx, start int, out []T
 		for j := range out {
 			out[j] = v
 		}
+		return
+	}
+	if e.view.rowRuns() && e.view.runs(start, len(out), math.MaxInt, func(at, _, ln int) { fill(out[at:at+ln], v) },
+		func(at, ln int) { clear(out[at : at+ln]) }) {
 		return
 	}
 	e.view.fill(start, len(out), c.off, c.valid, c.idx)
@@ -470,6 +557,16 @@ func (e *enode) loadF(c *ctx, start int, out []float64) {
 			for j, v := range f {
 				out[j] = float64(v)
 			}
+			return
+		}
+	}
+	switch b.dt {
+	case graph.Float32:
+		if readRuns(&e.view, view[float32](b), start, out) {
+			return
+		}
+	case graph.Float64:
+		if readRuns(&e.view, view[float64](b), start, out) {
 			return
 		}
 	}
@@ -522,6 +619,31 @@ func gatherI[T uint8 | int32 | int64](s []T, off []int, out []int64) {
 func (e *enode) loadI(c *ctx, start int, out []int64) {
 	b := c.ins[e.input]
 	n := len(out)
+	if e.view.contiguous {
+		lo := e.view.offset + start
+		switch b.dt {
+		case graph.Int64:
+			copy(out, view[int64](b)[lo:lo+n])
+			return
+		case graph.Int32:
+			for j, v := range view[int32](b)[lo : lo+n] {
+				out[j] = int64(v)
+			}
+			return
+		}
+	}
+	var ok bool
+	switch b.dt {
+	case graph.Bool, graph.Uint8:
+		ok = readRuns(&e.view, view[uint8](b), start, out)
+	case graph.Int32:
+		ok = readRuns(&e.view, view[int32](b), start, out)
+	case graph.Int64:
+		ok = readRuns(&e.view, view[int64](b), start, out)
+	}
+	if ok {
+		return
+	}
 	all := e.view.fill(start, n, c.off, c.valid, c.idx)
 	off := c.off[:n]
 	switch b.dt {

@@ -52,24 +52,8 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 			copy(out, view[float32](b)[lo:lo+n])
 			return out
 		}
-		if b.dt == graph.Float32 && e.view.rowRuns() {
-			s := view[float32](b)
-			step := e.view.strides[len(e.view.strides)-1]
-			if e.view.runs(start, n, len(s), func(at, o, ln int) {
-				switch step {
-				case 0:
-					fill(out[at:at+ln], s[o])
-				case 1:
-					copy(out[at:at+ln], s[o:o+ln])
-				default:
-					for q := range out[at : at+ln] {
-						out[at+q] = s[o]
-						o += step
-					}
-				}
-			}) {
-				return out
-			}
+		if b.dt == graph.Float32 && readRuns(&e.view, view[float32](b), start, out) {
+			return out
 		}
 		all := e.view.fill(start, n, c.off, c.valid, c.idx)
 		s := view[float32](b)
@@ -103,6 +87,14 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 		return out
 	case graph.OpWhere:
 		cond := e.src[0].evalI(c, start, n)
+		if u, ok := uniform(cond); ok {
+			x := e.src[2-u].evalF32(c, start, n, dst)
+			if dst == nil || &x[0] == &dst[0] {
+				return x
+			}
+			copy(out, x)
+			return out
+		}
 		a := e.src[1].evalF32(c, start, n, nil)
 		b := e.src[2].evalF32(c, start, n, nil)
 		for j := range out {
