@@ -71,9 +71,9 @@ func TestTransposedTiles(t *testing.T) {
 	}
 }
 
-// BenchmarkTranspose realizes the transpose of a 4096 × 4096 float32 matrix (in tiles)
-// next to its negation (a row after another), the reference: the bytes a second are read
-// and written.
+// BenchmarkTranspose realizes the transpose of a 4096 × 4096 float32 matrix (in tiles) and
+// its pad by one on every side (masked loads) next to its negation (a row after another),
+// the reference: the bytes a second are read and written.
 func BenchmarkTranspose(b *testing.B) {
 	const side = 4096
 	x := hostVals(graph.Float32, []int{side, side}, func(i int) float64 { return float64(i % 1000) })
@@ -87,6 +87,10 @@ func BenchmarkTranspose(b *testing.B) {
 	}{
 		{"transpose", func() *graph.Node { return must(graph.Unary(graph.OpCopy, must(graph.Permute(x, []int{1, 0})))) }},
 		{"negation", func() *graph.Node { return must(graph.Unary(graph.OpNeg, x)) }},
+		// A pad by one on every side (masked loads), as a reference for views with masks.
+		{"pad", func() *graph.Node {
+			return must(graph.Unary(graph.OpCopy, must(graph.Pad(x, [][2]int{{1, 1}, {1, 1}}))))
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(2 * 4 * side * side)
