@@ -138,6 +138,10 @@ func readRuns[T, U uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T
 		case 0:
 			fill(dst, U(s[o]))
 		case 1:
+			if same, ok := any(dst).([]T); ok {
+				copy(same, s[o:o+ln]) // a memmove, as before runs took conversions
+				return
+			}
 			for q, x := range s[o : o+ln] {
 				dst[q] = U(x)
 			}
