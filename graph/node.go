@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/crossbar-compute/crossbar/internal/half"
 )
 
 // ErrShape is wrapped by every error about shapes, axes, dtypes and arguments of graph
@@ -43,9 +45,20 @@ type Scalar struct {
 	I int64
 }
 
-// ScalarOf makes the Scalar of v for dtype dt (integers truncate toward zero).
+// ScalarOf makes the Scalar of v for dtype dt: floats round to dt; integers truncate toward
+// zero, and wrap into Uint8 and Int32.
 func ScalarOf(v float64, dt DType) Scalar {
 	if dt.IsFloat() {
+		// The value is the dtype's: a Float16 constant of 1/3 reads back as float16(1/3)
+		// on every device and through every cast, not as the float64 it was given.
+		switch dt {
+		case Float32:
+			v = float64(float32(v))
+		case Float16:
+			v = float64(half.Float16To(half.Float16From(float32(v))))
+		case BFloat16:
+			v = float64(half.BFloat16To(half.BFloat16From(float32(v))))
+		}
 		return Scalar{F: v, I: int64(v)}
 	}
 	if dt == Bool {

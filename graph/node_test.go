@@ -1,0 +1,31 @@
+package graph
+
+import (
+	"math"
+	"testing"
+)
+
+// TestScalarOf checks that a constant holds the value its dtype can: a float rounds to the
+// dtype, an integer truncates and wraps.
+func TestScalarOf(t *testing.T) {
+	cases := []struct {
+		v    float64
+		dt   DType
+		want Scalar
+	}{
+		{1.0 / 3, Float64, Scalar{F: 1.0 / 3}},
+		{1.0 / 3, Float32, Scalar{F: float64(float32(1.0 / 3))}},
+		{1.0 / 3, Float16, Scalar{F: 0.333251953125}},
+		{1.0 / 3, BFloat16, Scalar{F: 0.333984375}},
+		{65520, Float16, Scalar{F: math.Inf(1)}}, // past float16's largest finite value
+		{-2.7, Int32, Scalar{F: -2, I: -2}},
+		{300, Uint8, Scalar{F: 44, I: 44}},
+		{0.5, Bool, Scalar{F: 1, I: 1}},
+	}
+	for _, c := range cases {
+		got := ScalarOf(c.v, c.dt)
+		if got.F != c.want.F || (!c.dt.IsFloat() && got.I != c.want.I) {
+			t.Errorf("ScalarOf(%v, %v) = %+v, want %+v", c.v, c.dt, got, c.want)
+		}
+	}
+}
