@@ -69,28 +69,76 @@ func (t *Tensor) argExtreme(op string, red graph.Op, axis int) *Tensor {
 // CumSum is the cumulative sum along axis (ONNX CumSum): output i is the sum of the inputs
 // j <= i, or j < i when exclusive (the first output is then 0); reverse sums from the end
 // instead (j >= i, or j > i). Bool counts as Int64, as in NumPy; integers are exact and wrap
-// like their type; floats are summed in the device's accumulator and rounded once.
+// like their type. Float16 and BFloat16 are summed in Float32 and rounded once; Float32 and
+// Float64 are summed in their own type as a tree of depth log2(n) (as pairwise summation,
+// the rounding error grows with log n, not with n).
 //
-// It is computed as a reduction over a triangular mask, which costs O(n²) work per line
-// of length n but no memory beyond the result and fuses into a single kernel.
+// An axis longer than cumSumDirect is scanned in log2(n) passes, each adding to every
+// element the partial sum 2^k places before it (Hillis and Steele): O(n log n) work, each pass
+// one elementwise kernel. A short axis is one kernel that reduces over a triangular mask.
 func (t *Tensor) CumSum(axis int, exclusive, reverse bool) *Tensor {
 	if err := check("CumSum", t); err != nil {
 		return fail(err)
 	}
 	shape := t.node.Shape
-	r := len(shape)
-	ax, err := normAxis("CumSum", axis, r, shape)
+	ax, err := normAxis("CumSum", axis, len(shape), shape)
 	if err != nil {
 		return fail(err)
 	}
-	x := t
-	if x.node.DType == Bool {
-		x = x.Cast(Int64)
+	switch dt := t.node.DType; dt {
+	case Bool:
+		return cumSum(t.Cast(Int64), ax, exclusive, reverse)
+	case Float16, BFloat16:
+		return cumSum(t.Cast(Float32), ax, exclusive, reverse).Cast(dt)
 	}
-	n := shape[ax]
+	return cumSum(t, ax, exclusive, reverse)
+}
+
+// cumSumDirect is the longest axis CumSum sums over a triangular mask in one kernel: up to it,
+// the n terms an element are cheaper than log2(n) passes over memory.
+const cumSumDirect = 4
+
+func cumSum(x *Tensor, ax int, exclusive, reverse bool) *Tensor {
+	if err := check("CumSum", x); err != nil {
+		return fail(err)
+	}
+	n := x.node.Shape[ax]
+	if n <= cumSumDirect {
+		return maskedCumSum(x, ax, exclusive, reverse)
+	}
+	y := x
+	if exclusive {
+		y = shifted(x, ax, 1, reverse)
+	}
+	for d := 1; d < n; d *= 2 {
+		y = y.Add(shifted(y, ax, d, reverse))
+	}
+	return y
+}
+
+// shifted moves t by d places along axis ax, toward the end (or toward the start when
+// reverse), with zeros coming in: a padded view, so a scan pass reads its input twice and
+// writes once.
+func shifted(t *Tensor, ax, d int, reverse bool) *Tensor {
+	shape := t.node.Shape
+	pads := make([][2]int, len(shape))
+	start := 0
+	if reverse {
+		pads[ax][1], start = d, d
+	} else {
+		pads[ax][0] = d
+	}
+	return t.padZeros("CumSum", pads).Slice(ax, start, start+shape[ax], 1)
+}
+
+// maskedCumSum sums, for each output i along ax, the inputs j a triangular mask keeps: O(n²)
+// work per line of length n, in one kernel and no memory beyond the result.
+func maskedCumSum(x *Tensor, ax int, exclusive, reverse bool) *Tensor {
+	r := len(x.node.Shape)
+	n := x.node.Shape[ax]
 	// Output index i lies along axis ax, summed index j along the new axis ax+1.
-	i := indexVector("CumSum", t.dev, n, r+1, ax)
-	j := indexVector("CumSum", t.dev, n, r+1, ax+1)
+	i := indexVector("CumSum", x.dev, n, r+1, ax)
+	j := indexVector("CumSum", x.dev, n, r+1, ax+1)
 	var keep *Tensor
 	switch {
 	case !reverse && !exclusive:
@@ -102,7 +150,7 @@ func (t *Tensor) CumSum(axis int, exclusive, reverse bool) *Tensor {
 	default:
 		keep = j.Greater(i)
 	}
-	terms := Where(keep, x.Unsqueeze(ax), constant("CumSum", t.dev, 0, x.node.DType, nil))
+	terms := Where(keep, x.Unsqueeze(ax), constant("CumSum", x.dev, 0, x.node.DType, nil))
 	if err := check("CumSum", terms); err != nil {
 		return fail(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -101,6 +102,94 @@ func TestCumSum(t *testing.T) {
 	if err != nil || w[1] != 44 {
 		t.Errorf("uint8 CumSum = %v, %v; want [200 44]", w, err)
 	}
+}
+
+// TestCumSumLong checks lines longer than one block (several levels of block totals, and a
+// padded last block) against a running sum in Go, on an axis in the middle.
+func TestCumSumLong(t *testing.T) {
+	const outer, n, inner = 2, 1000, 3
+	vals := make([]int64, outer*n*inner)
+	for k := range vals {
+		vals[k] = int64(k*7919%201) - 100
+	}
+	fvals := make([]float64, len(vals))
+	for k, v := range vals {
+		fvals[k] = float64(v) / 8
+	}
+	for _, mode := range []struct{ exclusive, reverse bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		want := make([]int64, len(vals))
+		for o := range outer {
+			for c := range inner {
+				var run int64
+				for s := range n {
+					i := s
+					if mode.reverse {
+						i = n - 1 - s
+					}
+					k := (o*n+i)*inner + c
+					if !mode.exclusive {
+						run += vals[k]
+					}
+					want[k] = run
+					if mode.exclusive {
+						run += vals[k]
+					}
+				}
+			}
+		}
+		name := fmt.Sprintf("exclusive=%v reverse=%v", mode.exclusive, mode.reverse)
+		got, err := Data[int64](New(vals, outer, n, inner).CumSum(1, mode.exclusive, mode.reverse))
+		if err != nil || !equalInts(got, want) {
+			t.Errorf("int64 %s: err %v, got %v", name, err, firstDiff(got, want))
+		}
+		// Eighths and their sums below 2^53 are exact in float64, so the blocks' order of
+		// addition cannot change them.
+		f, err := Data[float64](New(fvals, outer, n, inner).CumSum(1, mode.exclusive, mode.reverse))
+		fw := make([]float64, len(want))
+		for k, v := range want {
+			fw[k] = float64(v) / 8
+		}
+		if err != nil || !slices.Equal(f, fw) {
+			t.Errorf("float64 %s: err %v, got %v", name, err, firstDiff(f, fw))
+		}
+	}
+	// Float16 sums in float32 and rounds once: every output is within half a float16 ulp
+	// of the exact sum (partial sums kept in float16 would be several ulps off).
+	third := Full(1.0/3, Float16, 3000)
+	v, _ := Data[float64](third.Slice(0, 0, 1, 1).Cast(Float64))
+	h, err := Data[float64](third.CumSum(0, false, false).Cast(Float64))
+	for k := 0; err == nil && k < len(h); k++ {
+		exact := float64(k+1) * v[0]
+		if ulp := math.Pow(2, math.Floor(math.Log2(exact))-10); math.Abs(h[k]-exact) > ulp/2 {
+			t.Fatalf("Float16 CumSum of %v: [%d] = %v, want %v within %v", v[0], k, h[k], exact, ulp/2)
+		}
+	}
+	if err != nil {
+		t.Error(err)
+	}
+	// A NaN poisons the sums from its position on and no others.
+	x := make([]float32, 100)
+	for k := range x {
+		x[k] = 1
+	}
+	x[40] = float32(math.NaN())
+	got, err := Data[float32](New(x).CumSum(0, false, false))
+	if err != nil || got[39] != 40 || !math.IsNaN(float64(got[40])) || !math.IsNaN(float64(got[99])) {
+		t.Errorf("NaN at 40: %v, %v", got, err)
+	}
+}
+
+// firstDiff describes where two slices part.
+func firstDiff[T comparable](got, want []T) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d values, want %d", len(got), len(want))
+	}
+	for k := range got {
+		if got[k] != want[k] {
+			return fmt.Sprintf("[%d] = %v, want %v", k, got[k], want[k])
+		}
+	}
+	return "equal"
 }
 
 func equalInts[T comparable](a, b []T) bool {
