@@ -128,10 +128,15 @@ func Realize(dev Device, nodes ...*graph.Node) error {
 	if sd, ok := dev.(SubgraphDevice); ok && dev.Capabilities().GraphLevel {
 		return runSubgraphs(sd, kernels, nodes)
 	}
-	for _, k := range kernels {
+	for i, k := range kernels {
 		if err := run(dev, k); err != nil {
 			return err
 		}
+		// Dropping the finished kernel lets the collector free an intermediate result (and
+		// its device memory) once no later kernel reads it, rather than at the end of the
+		// realization: a long chain of passes, such as CumSum's, then holds a few buffers, not
+		// one for each pass.
+		kernels[i] = nil
 	}
 	return nil
 }
