@@ -204,6 +204,12 @@ func TestRowRunLoads(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	src := hostRand(r, graph.Float32, 70, 53)
 	vals := readBits(t, src)
+	blocks := must(graph.Reshape(must(graph.Slice(src, []int{0, 0}, []int{70, 48}, []int{1, 1})), []int{70, 3, 16}))
+	blocksView := graph.Contiguous([]int{70, 53}).Slice([]int{0, 0}, []int{70, 48}, []int{1, 1})
+	blocksView, ok := blocksView.Reshape([]int{70, 3, 16})
+	if !ok {
+		t.Fatal("no view reshapes the sliced rows into blocks")
+	}
 	cases := []struct {
 		name string
 		node *graph.Node
@@ -224,6 +230,10 @@ func TestRowRunLoads(t *testing.T) {
 		{"padded", must(graph.Pad(src, [][2]int{{2, 3}, {5, 17}})), graph.Contiguous([]int{70, 53}).Pad([][2]int{{2, 3}, {5, 17}})},
 		{"padded, reversed", must(graph.Pad(must(graph.Flip(src, []bool{false, true})), [][2]int{{1, 0}, {20, 1}})),
 			graph.Contiguous([]int{70, 53}).Flip([]bool{false, true}).Pad([][2]int{{1, 0}, {20, 1}})},
+		// Rows of 16 under padded leading axes: the runs step through the leading axes,
+		// carrying from one to the next.
+		{"short rows, padded", must(graph.Pad(blocks, [][2]int{{1, 2}, {0, 1}, {0, 0}})), blocksView.Pad([][2]int{{1, 2}, {0, 1}, {0, 0}})},
+		{"short rows, permuted", must(graph.Permute(blocks, []int{1, 0, 2})), blocksView.Permute([]int{1, 0, 2})},
 	}
 	for _, c := range cases {
 		zero := scalar(0, graph.Float32, c.node.Shape)
@@ -231,6 +241,7 @@ func TestRowRunLoads(t *testing.T) {
 		got := readBits(t, sum)
 		n := graph.NumElements(c.view.Shape)
 		idx := make([]int, len(c.view.Shape))
+		lo, hi := math.MaxInt, math.MinInt // the valid elements' offsets
 		for e := range n {
 			rem := e
 			for d := len(idx) - 1; d >= 0; d-- {
@@ -240,10 +251,15 @@ func TestRowRunLoads(t *testing.T) {
 			want := uint64(0) // masked out: zero
 			if c.view.Valid(idx) {
 				want = vals[c.view.Index(idx)]
+				lo, hi = min(lo, c.view.Index(idx)), max(hi, c.view.Index(idx))
 			}
 			if got[e] != want {
 				t.Fatalf("%s: element %d (%v) is %#x, want %#x", c.name, e, idx, got[e], want)
 			}
+		}
+		it := newViewIter(c.view)
+		if l, h := it.validExtent(); l != lo || h != hi {
+			t.Errorf("%s: validExtent = [%d, %d], want [%d, %d]", c.name, l, h, lo, hi)
 		}
 	}
 }
@@ -262,6 +278,71 @@ func TestLargeElementwise(t *testing.T) {
 		want := max(float32(f(av[i])*f(bv[i]))+f(cv[i]), 0)
 		if got[i] != uint64(math.Float32bits(want)) {
 			t.Fatalf("element %d of %d: %v, want %v", i, n, f(got[i]), want)
+		}
+	}
+}
+
+// TestRowInvariant checks expressions whose operands are the same along each row (a row's
+// maximum read by the row's elements), which are computed once a row and spread, against
+// the same float32 arithmetic done here, on rows that blocks start inside of.
+func TestRowInvariant(t *testing.T) {
+	const rows, cols = 70, 53
+	r := rand.New(rand.NewPCG(6, 6))
+	x := hostRand(r, graph.Float32, rows, cols)
+	xv := readBits(t, x)
+	f := func(k int) float32 { return math.Float32frombits(uint32(xv[k])) }
+	bin := func(op graph.Op, a, b *graph.Node) *graph.Node { return must(graph.Binary(op, a, b)) }
+	un := func(op graph.Op, a *graph.Node) *graph.Node { return must(graph.Unary(op, a)) }
+	// m is each row's maximum, read along the row through a broadcast.
+	m := broadcast(must(graph.Reduce(graph.OpReduceMax, x, []int{1})), []int{rows, 1}, []int{rows, cols})
+	zero, half := scalar(0, graph.Float32, []int{rows, cols}), scalar(0.5, graph.Float32, []int{rows, cols})
+	// (x - where(m < 0.5, m, -m)) * (m + 0.5), then where(x < 0, x, |m|).
+	shifted := bin(graph.OpSub, x, must(graph.Where(bin(graph.OpCmpLT, m, half), m, un(graph.OpNeg, m))))
+	y := bin(graph.OpMul, shifted, bin(graph.OpAdd, m, half))
+	z := must(graph.Where(bin(graph.OpCmpLT, x, zero), x, un(graph.OpAbs, m)))
+	// A reduction whose prologue reads the row maximum: max over the row of x * |m|.
+	w := must(graph.Reduce(graph.OpReduceMax, bin(graph.OpMul, x, un(graph.OpAbs, m)), []int{1}))
+	// A row maximum padded with zeros at the rows' ends is not the same along the row.
+	mp := must(graph.Pad(broadcast(must(graph.Reduce(graph.OpReduceMax, x, []int{1})), []int{rows, 1}, []int{rows, cols - 5}),
+		[][2]int{{0, 0}, {0, 5}}))
+	v := bin(graph.OpSub, x, un(graph.OpAbs, mp))
+	gy, gz, gw, gv := readBits(t, y), readBits(t, z), readBits(t, w), readBits(t, v)
+	for i := range rows {
+		mx := f(i * cols)
+		for j := range cols {
+			mx = max(mx, f(i*cols+j))
+		}
+		sh := -mx
+		if mx < 0.5 {
+			sh = mx
+		}
+		am := float32(math.Abs(float64(mx)))
+		wmax := float32(math.Inf(-1))
+		for j := range cols {
+			k := i*cols + j
+			xk := f(k)
+			wantY := (xk - sh) * (mx + 0.5)
+			wantZ := am
+			if xk < 0 {
+				wantZ = xk
+			}
+			wmax = max(wmax, xk*am)
+			if got := math.Float32frombits(uint32(gy[k])); got != wantY {
+				t.Fatalf("y[%d, %d] = %v, want %v", i, j, got, wantY)
+			}
+			if got := math.Float32frombits(uint32(gz[k])); got != wantZ {
+				t.Fatalf("z[%d, %d] = %v, want %v", i, j, got, wantZ)
+			}
+			wantV := xk - am
+			if j >= cols-5 {
+				wantV = xk
+			}
+			if got := math.Float32frombits(uint32(gv[k])); got != wantV {
+				t.Fatalf("v[%d, %d] = %v, want %v", i, j, got, wantV)
+			}
+		}
+		if got := math.Float32frombits(uint32(gw[i])); got != wmax {
+			t.Fatalf("w[%d] = %v, want %v", i, got, wmax)
 		}
 	}
 }

@@ -30,6 +30,11 @@ type enode struct {
 	input int
 	view  viewIter
 	cval  graph.Scalar
+	// rowLen is the length of the domain's last axis where the node's value is the same all
+	// along it (every load and constant under it broadcast along that axis: a row's maximum
+	// or variance read by the row's elements) and that axis is long enough for computing the
+	// value once a row to pay; else 0.
+	rowLen int
 }
 
 // viewIter walks a view in row-major order of its shape.
@@ -70,58 +75,109 @@ func (v *viewIter) rowRuns() bool {
 // reports false, having called nothing, when an offset of a valid run would fall outside a
 // buffer of size elements.
 func (v *viewIter) runs(start, n, size int, fn func(at, o, len int), zero func(at, len int)) bool {
+	if n <= 0 {
+		return true
+	}
+	// A view whose valid elements all lie inside the buffer (the usual case) is read in runs
+	// without looking further; one that reaches outside it is read element by element, as the
+	// general path does, when any run of [start, start+n) would.
+	if lo, hi := v.validExtent(); lo < 0 || hi >= size {
+		inside := true
+		v.walkRuns(start, n, func(_, _, a, b, o int) {
+			if a < b {
+				end := o + (b-a-1)*v.strides[len(v.strides)-1]
+				inside = inside && min(o, end) >= 0 && max(o, end) < size
+			}
+		})
+		if !inside {
+			return false
+		}
+	}
+	v.walkRuns(start, n, func(at, ln, a, b, o int) {
+		if a >= b {
+			zero(at, ln)
+			return
+		}
+		if a > 0 {
+			zero(at, a)
+		}
+		fn(at+a, o, b-a)
+		if b < ln {
+			zero(at+b, ln-b)
+		}
+	})
+	return true
+}
+
+// validExtent returns the least and the greatest buffer offset of the view's valid elements
+// (hi < lo when there are none).
+func (v *viewIter) validExtent() (lo, hi int) {
+	lo, hi = v.offset, v.offset
+	for d, s := range v.strides {
+		a, b := 0, v.shape[d]
+		if v.mask != nil {
+			a, b = max(a, v.mask[d][0]), min(b, v.mask[d][1])
+		}
+		if a >= b {
+			return 0, -1
+		}
+		lo += min(a*s, (b-1)*s)
+		hi += max(a*s, (b-1)*s)
+	}
+	return lo, hi
+}
+
+// walkRuns calls visit for each run along the last axis that covers domain elements [start,
+// start+n): the run starts at domain element start+at and has ln elements, of which [a, b)
+// are valid (a >= b: none), and its element a lies at buffer offset o. An odometer over the
+// axes before the last steps from one run to the next, so a short last axis (a block of a
+// scan, a small window) does not pay a division per axis per run.
+func (v *viewIter) walkRuns(start, n int, visit func(at, ln, a, b, o int)) {
 	r := len(v.shape)
 	last, step := v.shape[r-1], v.strides[r-1]
 	lo, hi := 0, last // the last axis's valid range
 	if v.mask != nil {
 		lo, hi = v.mask[r-1][0], v.mask[r-1][1]
 	}
-	// segment returns the valid stretch [a, b) of the run starting at domain element e, of
-	// ln elements, relative to its start, and the buffer offset of element e+a; a >= b when
-	// nothing of it is valid.
-	segment := func(e, ln int) (a, b, o int) {
-		j := e % last
-		a, b = max(0, lo-j), min(ln, hi-j)
-		o = v.offset + (j+a)*step
-		e /= last
+	var buf [8]int
+	idx := buf[:0]
+	if r-1 > len(buf) {
+		idx = make([]int, r-1)
+	} else {
+		idx = buf[:r-1]
+	}
+	j := start % last
+	e := start / last
+	base := v.offset // the buffer offset of the run's element 0 along the last axis
+	for d := r - 2; d >= 0; d-- {
+		idx[d] = e % v.shape[d]
+		e /= v.shape[d]
+		base += idx[d] * v.strides[d]
+	}
+	for at := 0; at < n; {
+		ln := min(n-at, last-j)
+		a, b := max(0, lo-j), min(ln, hi-j)
+		if v.mask != nil {
+			for d, i := range idx {
+				if i < v.mask[d][0] || i >= v.mask[d][1] {
+					a, b = 0, 0
+					break
+				}
+			}
+		}
+		visit(at, ln, a, b, base+(j+a)*step)
+		at += ln
+		j = 0
 		for d := r - 2; d >= 0; d-- {
-			i := e % v.shape[d]
-			if v.mask != nil && (i < v.mask[d][0] || i >= v.mask[d][1]) {
-				return 0, 0, 0
+			idx[d]++
+			base += v.strides[d]
+			if idx[d] < v.shape[d] {
+				break
 			}
-			o += i * v.strides[d]
-			e /= v.shape[d]
+			idx[d] = 0
+			base -= v.shape[d] * v.strides[d]
 		}
-		return a, b, o
 	}
-	// Check every run first: a view that reaches outside its buffer is read element by
-	// element, as the general path does.
-	for at := 0; at < n; {
-		ln := min(n-at, last-(start+at)%last)
-		if a, b, o := segment(start+at, ln); a < b {
-			if end := o + (b-a-1)*step; min(o, end) < 0 || max(o, end) >= size {
-				return false
-			}
-		}
-		at += ln
-	}
-	for at := 0; at < n; {
-		ln := min(n-at, last-(start+at)%last)
-		a, b, o := segment(start+at, ln)
-		if a >= b {
-			zero(at, ln)
-		} else {
-			if a > 0 {
-				zero(at, a)
-			}
-			fn(at+a, o, b-a)
-			if b < ln {
-				zero(at+b, ln-b)
-			}
-		}
-		at += ln
-	}
-	return true
 }
 
 // readRuns reads the view's domain elements [start, start+len(out)) from s into out in runs

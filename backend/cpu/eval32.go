@@ -44,6 +44,14 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 	if out == nil {
 		out = c.f32slot(e.slot)[:n]
 	}
+	if e.rowLen > 0 && n > 1 && e.op != graph.OpLoad && e.op != graph.OpConst {
+		// The same value all along each row: compute it once a row (into the sources'
+		// slots, which the spreading below does not touch) and spread it.
+		eachRow(start, n, e.rowLen, func(at, ln int) {
+			fill(out[at:at+ln], e.evalF32(c, start+at, 1, nil)[0])
+		})
+		return out
+	}
 	switch e.op {
 	case graph.OpLoad:
 		b := c.ins[e.input]
@@ -127,11 +135,35 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 			scalarF32(e.op, out, e.src[1].evalF32(c, start, n, nil), s, true)
 			return out
 		}
+		// One operand the same along each row (a softmax's row maximum, a layer norm's
+		// mean): that operand once a row, and the broadcasting kernels on the row.
+		for k, inv := range e.src {
+			if inv.rowLen == 0 || e.src[1-k].rowLen > 0 {
+				continue
+			}
+			x := e.src[1-k].evalF32(c, start, n, nil)
+			eachRow(start, n, inv.rowLen, func(at, ln int) {
+				s := inv.evalF32(c, start+at, 1, nil)[0]
+				scalarF32(e.op, out[at:at+ln], x[at:at+ln], s, k == 0)
+			})
+			return out
+		}
 	}
 	a := e.src[0].evalF32(c, start, n, nil)
 	b := e.src[1].evalF32(c, start, n, nil)
 	binaryF32(c, e.op, out, a, b)
 	return out
+}
+
+// eachRow calls f for the stretches [at, at+ln) of domain elements [start, start+n) that lie
+// in one row of length rowLen, the last row first: a node that computes its row value into
+// its own slot (element 0) spreads the first row last, so no later row's value overwrites it.
+func eachRow(start, n, rowLen int, f func(at, ln int)) {
+	for end := n; end > 0; {
+		at := max(0, end-1-(start+end-1)%rowLen)
+		f(at, end-at)
+		end = at
+	}
 }
 
 func unaryF32(c *ctx, op graph.Op, out, x []float32) {

@@ -98,7 +98,37 @@ func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
 		}
 		en.src = append(en.src, se)
 	}
+	en.rowLen = rowInvariant(en)
 	return en, nil
+}
+
+// minRowLen is the shortest row whose value of an expression constant along it is computed
+// once and spread (see enode.rowLen): below it, the call per row costs more than it saves.
+const minRowLen = 16
+
+// rowInvariant returns e's rowLen: the domain's last dimension where e's value depends only
+// on the axes before it, else 0.
+func rowInvariant(e *enode) int {
+	switch {
+	case e.op == graph.OpLoad || e.op == graph.OpConst:
+		v := e.view
+		r := len(v.shape)
+		if r == 0 || v.shape[r-1] < minRowLen || v.strides[r-1] != 0 {
+			return 0
+		}
+		if v.mask != nil && (v.mask[r-1][0] > 0 || v.mask[r-1][1] < v.shape[r-1]) {
+			return 0 // part of the row reads as zero
+		}
+		return v.shape[r-1]
+	case e.op == graph.OpCoreValue || len(e.src) == 0:
+		return 0
+	}
+	for _, s := range e.src {
+		if s.rowLen == 0 {
+			return 0
+		}
+	}
+	return e.src[0].rowLen
 }
 
 // unitLoads counts the loads under e whose elements follow one another in memory along the
