@@ -164,8 +164,11 @@ func (t *Tensor) Softmax(axis int) *Tensor {
 	if t.node.Shape[a] == 0 {
 		return t
 	}
-	e := t.Sub(t.stableMax("Softmax", []int{a})).Exp()
-	return e.Div(e.reduceKeep("Softmax", graph.OpSum, []int{a}))
+	// exp(t - max) is built twice, for the sum and for the quotient, so that each kernel
+	// computes it from t: three passes over t (max, sum, quotient) rather than the exponentials
+	// written out and read twice.
+	m := t.stableMax("Softmax", []int{a})
+	return t.Sub(m).Exp().Div(t.Sub(m).Exp().reduceKeep("Softmax", graph.OpSum, []int{a}))
 }
 
 // LogSoftmax is log(softmax(t)) along axis, computed stably.
@@ -180,6 +183,8 @@ func (t *Tensor) LogSoftmax(axis int) *Tensor {
 	if t.node.Shape[a] == 0 {
 		return t
 	}
-	d := t.Sub(t.stableMax("LogSoftmax", []int{a}))
-	return d.Sub(d.Exp().reduceKeep("LogSoftmax", graph.OpSum, []int{a}).Log())
+	// t - max is built twice so that the sum and the result each compute it from t (see
+	// Softmax).
+	m := t.stableMax("LogSoftmax", []int{a})
+	return t.Sub(m).Sub(t.Sub(m).Exp().reduceKeep("LogSoftmax", graph.OpSum, []int{a}).Log())
 }
