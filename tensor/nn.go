@@ -199,11 +199,52 @@ func (w *window) kernelAxes() []int {
 	return ax
 }
 
+// maxShifted is the largest kernel (the product of its extents) that Conv and the pools read
+// as one shifted view of the input per kernel position (see shifted): a 3x3 pool is then one
+// elementwise kernel of 9 loads, and a 3x3 convolution's columns one copy. Larger kernels
+// read windows, whose one copy costs the same for any kernel.
+const maxShifted = 32
+
+// shifted returns, for each kernel position (row-major over the kernel), the view of the
+// padded x [N, C, in...] whose element [n, c, o1, ...] is x[n, c, o1*s1 + k1*d1, ...]: what
+// every output position reads at that kernel position.
+func (w *window) shifted(x *Tensor) []*Tensor {
+	nsp := len(w.kernel)
+	pos := make([]int, nsp)
+	out := make([]*Tensor, 0, graph.NumElements(w.kernel))
+	for range graph.NumElements(w.kernel) {
+		y := x
+		for a := range nsp {
+			start := pos[a] * w.dilations[a]
+			y = y.Slice(2+a, start, start+(w.out[a]-1)*w.strides[a]+1, w.strides[a])
+		}
+		out = append(out, y)
+		for a := nsp - 1; a >= 0; a-- {
+			if pos[a]++; pos[a] < w.kernel[a] {
+				break
+			}
+			pos[a] = 0
+		}
+	}
+	return out
+}
+
+// widened is t in Float32 when it is Float16 or BFloat16, so that sums over a kernel's
+// positions round once, as a reduction's accumulator does; narrow casts the result back.
+func widened(t *Tensor) (wide *Tensor, narrow func(*Tensor) *Tensor) {
+	if dt := t.node.DType; dt == Float16 || dt == BFloat16 {
+		return t.Cast(Float32), func(y *Tensor) *Tensor { return y.Cast(dt) }
+	}
+	return t, func(y *Tensor) *Tensor { return y }
+}
+
 // Conv is ONNX Conv without bias: t is [N, C, spatial...] with 1 to 3 spatial axes, w is
 // [O, C/groups, kernel...] of t's float dtype; output position p along a spatial axis reads
 // the input at p*stride - padBegin + k*dilation. Groups 0 means 1; C and O must be multiples
-// of the groups. It lowers to im2col (a view of the input repeated once, see windows) and
-// one batched MatMul per image and group.
+// of the groups. It lowers to im2col (the shifted views of the input stacked, or for kernels
+// larger than maxShifted a view of the input repeated once, see windows) and one batched
+// MatMul per image and group; a depthwise convolution (one input channel a group) to a sum
+// over the kernel's positions of the shifted input times the weight.
 func (t *Tensor) Conv(w *Tensor, o ConvOptions) *Tensor {
 	const op = "Conv"
 	if err := check(op, t, w); err != nil {
@@ -234,18 +275,48 @@ func (t *Tensor) Conv(w *Tensor, o ConvOptions) *Tensor {
 	}
 	kprod := graph.NumElements(ws[2:])
 	lprod := graph.NumElements(win.out)
-	cols := win.windows(t.Pad(win.pads(), PadConstant, 0))
-	// [N, C, k1, o1, ...] -> [N, C, k1, k2, ..., o1, o2, ...] -> [N, G, C/G*K, L]
-	perm := []int{0, 1}
-	for a := range nsp {
-		perm = append(perm, 2+2*a)
+	outShape := append([]int{n, oc}, win.out...)
+	if kprod <= maxShifted && c == g {
+		// Depthwise: y[n, g, m] = sum over positions k of x_k[n, g] * w[g, m, k].
+		x, narrow := widened(t)
+		wk, _ := widened(w)
+		wk = wk.Reshape(g, oc/g, kprod)
+		unit := slices.Repeat([]int{1}, nsp)
+		var y *Tensor
+		for k, xk := range win.shifted(x.Pad(win.pads(), PadConstant, 0)) {
+			term := xk.Reshape(append([]int{n, g, 1}, win.out...)...).
+				Mul(wk.Slice(2, k, k+1, 1).Reshape(append([]int{1, g, oc / g}, unit...)...))
+			if y == nil {
+				y = term
+			} else {
+				y = y.Add(term)
+			}
+		}
+		return narrow(y.Reshape(outShape...))
 	}
-	for a := range nsp {
-		perm = append(perm, 3+2*a)
+	var cols *Tensor
+	if kprod <= maxShifted {
+		// [N, C, K, o1, o2, ...]: the shifted views stacked, one copy.
+		sh := win.shifted(t.Pad(win.pads(), PadConstant, 0))
+		for k := range sh {
+			sh[k] = sh[k].Unsqueeze(2)
+		}
+		cols = Concat(2, sh...)
+	} else {
+		// [N, C, k1, o1, ...] -> [N, C, k1, k2, ..., o1, o2, ...]
+		cols = win.windows(t.Pad(win.pads(), PadConstant, 0))
+		perm := []int{0, 1}
+		for a := range nsp {
+			perm = append(perm, 2+2*a)
+		}
+		for a := range nsp {
+			perm = append(perm, 3+2*a)
+		}
+		cols = cols.Permute(perm...)
 	}
-	cols = cols.Permute(perm...).Reshape(n, g, c/g*kprod, lprod)
+	cols = cols.Reshape(n, g, c/g*kprod, lprod)
 	y := w.Reshape(g, oc/g, c/g*kprod).MatMul(cols)
-	return y.Reshape(append([]int{n, oc}, win.out...)...)
+	return y.Reshape(outShape...)
 }
 
 // poolWindow validates the pooling arguments for t.
@@ -274,6 +345,14 @@ func (t *Tensor) MaxPool(o PoolOptions) *Tensor {
 		return fail(err)
 	}
 	x := t.Pad(win.pads(), PadConstant, math.Inf(-1))
+	if graph.NumElements(o.Kernel) <= maxShifted {
+		sh := win.shifted(x)
+		y := sh[0]
+		for _, xk := range sh[1:] {
+			y = y.Maximum(xk)
+		}
+		return y
+	}
 	ax := win.kernelAxes()
 	return win.windows(x).reduceKeep("MaxPool", graph.OpReduceMax, ax).dropAxes("MaxPool", ax)
 }
@@ -289,7 +368,24 @@ func (t *Tensor) AvgPool(o PoolOptions) *Tensor {
 		return fail(err)
 	}
 	ax := win.kernelAxes()
-	sum := win.windows(t.Pad(win.pads(), PadConstant, 0)).reduceKeep(op, graph.OpSum, ax)
+	// poolSum sums x's windows: over the shifted views (widened, so the sum rounds once) for a
+	// small kernel, with the kernel axes kept as units so the division below applies alike.
+	poolSum := func(x *Tensor) *Tensor {
+		if graph.NumElements(o.Kernel) > maxShifted {
+			return win.windows(x).reduceKeep(op, graph.OpSum, ax)
+		}
+		wide, narrow := widened(x)
+		var y *Tensor
+		for _, xk := range win.shifted(wide) {
+			if y == nil {
+				y = xk
+			} else {
+				y = y.Add(xk)
+			}
+		}
+		return narrow(y).Unsqueeze(ax...)
+	}
+	sum := poolSum(t.Pad(win.pads(), PadConstant, 0))
 	if err := check(op, sum); err != nil {
 		return fail(err)
 	}
@@ -317,7 +413,7 @@ func (t *Tensor) AvgPool(o PoolOptions) *Tensor {
 			}
 		}
 		mask := constant(op, t.dev, 1, t.node.DType, ones).Pad(pads, PadConstant, 0)
-		count = win.windows(mask).reduceKeep(op, graph.OpSum, ax)
+		count = poolSum(mask)
 	}
 	// Divide before dropping the kernel axes, so that the division fuses into the sum's
 	// kernel.
