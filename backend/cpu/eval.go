@@ -44,6 +44,7 @@ type viewIter struct {
 	mask           [][2]int
 	contiguous     bool // offsets are offset+i, all valid
 	constant       bool // every offset is offset, all valid
+	lo, hi         int  // the least and greatest offsets of valid elements (see validExtent)
 }
 
 func newViewIter(v graph.View) viewIter {
@@ -55,6 +56,7 @@ func newViewIter(v graph.View) viewIter {
 			it.constant = false
 		}
 	}
+	it.lo, it.hi = it.validExtent()
 	return it
 }
 
@@ -81,7 +83,7 @@ func (v *viewIter) runs(start, n, size int, fn func(at, o, len int), zero func(a
 	// A view whose valid elements all lie inside the buffer (the usual case) is read in runs
 	// without looking further; one that reaches outside it is read element by element, as the
 	// general path does, when any run of [start, start+n) would.
-	if lo, hi := v.validExtent(); lo < 0 || hi >= size {
+	if v.lo < 0 || v.hi >= size {
 		inside := true
 		v.walkRuns(start, n, func(_, _, a, b, o int) {
 			if a < b {
@@ -107,6 +109,21 @@ func (v *viewIter) runs(start, n, size int, fn func(at, o, len int), zero func(a
 		}
 	})
 	return true
+}
+
+// offsetOf returns the buffer offset of domain element e, and whether it is valid (not
+// masked).
+func (v *viewIter) offsetOf(e int) (int, bool) {
+	o := v.offset
+	for d := len(v.shape) - 1; d >= 0; d-- {
+		i := e % v.shape[d]
+		e /= v.shape[d]
+		if v.mask != nil && (i < v.mask[d][0] || i >= v.mask[d][1]) {
+			return 0, false
+		}
+		o += i * v.strides[d]
+	}
+	return o, true
 }
 
 // validExtent returns the least and the greatest buffer offset of the view's valid elements

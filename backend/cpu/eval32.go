@@ -60,6 +60,17 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 			copy(out, view[float32](b)[lo:lo+n])
 			return out
 		}
+		if b.dt == graph.Float32 && n == 1 {
+			// One element (a row's value, see enode.rowLen): its offset, without the
+			// setting up of runs.
+			out[0] = 0
+			if o, ok := e.view.offsetOf(start); ok {
+				if s := view[float32](b); uint(o) < uint(len(s)) {
+					out[0] = s[o]
+				}
+			}
+			return out
+		}
 		if b.dt == graph.Float32 && readRuns(&e.view, view[float32](b), start, out) {
 			return out
 		}
