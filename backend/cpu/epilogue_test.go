@@ -346,3 +346,49 @@ func TestRowInvariant(t *testing.T) {
 		}
 	}
 }
+
+// TestValidBlock checks the blocks a mask judges whole against the view's own indexing, and
+// that blocks inside one part of a concatenation are judged.
+func TestValidBlock(t *testing.T) {
+	views := []graph.View{
+		graph.Contiguous([]int{2, 3, 4, 5}).Pad([][2]int{{0, 0}, {1, 2}, {0, 0}, {0, 0}}),
+		graph.Contiguous([]int{2, 3, 4, 5}).Pad([][2]int{{0, 0}, {0, 0}, {0, 0}, {2, 1}}),
+		graph.Contiguous([]int{2, 3, 4, 5}).Pad([][2]int{{1, 0}, {0, 0}, {0, 3}, {0, 0}}),
+		graph.Contiguous([]int{2, 3, 4, 5}),
+	}
+	for i, v := range views {
+		it := newViewIter(v)
+		total := graph.NumElements(v.Shape)
+		idx := make([]int, len(v.Shape))
+		validAt := func(e int) bool {
+			for d := len(idx) - 1; d >= 0; d-- {
+				idx[d] = e % v.Shape[d]
+				e /= v.Shape[d]
+			}
+			return v.Valid(idx)
+		}
+		judged := 0
+		for start := range total {
+			for n := 1; start+n <= total; n++ {
+				valid, ok := it.validBlock(start, n)
+				if !ok {
+					continue
+				}
+				judged++
+				for e := start; e < start+n; e++ {
+					if validAt(e) != valid {
+						t.Fatalf("view %d: block [%d, %d) judged valid=%v, element %d is not", i, start, start+n, valid, e)
+					}
+				}
+			}
+		}
+		if judged == 0 {
+			t.Errorf("view %d: no block judged", i)
+		}
+	}
+	// A block inside one index of the padded axis (4*5 elements a slab) is judged.
+	it := newViewIter(views[0])
+	if valid, ok := it.validBlock(0, 20); !ok || valid {
+		t.Errorf("first slab of the padded axis: valid=%v ok=%v, want masked", valid, ok)
+	}
+}

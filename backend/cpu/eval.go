@@ -45,6 +45,9 @@ type viewIter struct {
 	contiguous     bool // offsets are offset+i, all valid
 	constant       bool // every offset is offset, all valid
 	lo, hi         int  // the least and greatest offsets of valid elements (see validExtent)
+	// maskInner is the number of elements under one index of the last axis that the mask
+	// cuts (the product of the later axes' lengths), or 0 when the mask cuts none.
+	maskInner int
 }
 
 func newViewIter(v graph.View) viewIter {
@@ -57,7 +60,29 @@ func newViewIter(v graph.View) viewIter {
 		}
 	}
 	it.lo, it.hi = it.validExtent()
+	inner := 1
+	for d := len(v.Shape) - 1; d >= 0 && v.Mask != nil; d-- {
+		if v.Mask[d][0] > 0 || v.Mask[d][1] < v.Shape[d] {
+			it.maskInner = inner
+			break
+		}
+		inner *= v.Shape[d]
+	}
 	return it
+}
+
+// validBlock reports whether the domain elements [start, start+n) are all valid or all
+// masked (ok), and which (valid): so when they share their indices along every axis the mask
+// cuts, as a block inside one part of a concatenation does.
+func (v *viewIter) validBlock(start, n int) (valid, ok bool) {
+	if v.maskInner == 0 {
+		return true, true
+	}
+	if start/v.maskInner != (start+n-1)/v.maskInner {
+		return false, false
+	}
+	_, valid = v.offsetOf(start)
+	return valid, true
 }
 
 // rowRuns reports whether the view is read best as runs along its last axis: a last axis
@@ -448,8 +473,8 @@ func (e *enode) evalF(c *ctx, start, n int) []float64 {
 		roundSliceF(e.dt, out)
 		return out
 	case graph.OpWhere:
-		cond := e.src[0].evalI(c, start, n)
-		if u, ok := uniform(cond); ok {
+		cond, u, ok := e.whereCond(c, start, n)
+		if ok {
 			copy(out, e.src[2-u].evalF(c, start, n))
 			return out
 		}
@@ -512,8 +537,8 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 		wrapSliceI(e.dt, out)
 		return out
 	case graph.OpWhere:
-		cond := e.src[0].evalI(c, start, n)
-		if u, ok := uniform(cond); ok {
+		cond, u, ok := e.whereCond(c, start, n)
+		if ok {
 			copy(out, e.src[2-u].evalI(c, start, n))
 			return out
 		}
@@ -567,6 +592,21 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 // conditions are cond (1: the first, 0: the second), if it takes one only: the block of a
 // concatenation's part, of a pad's inside, of a triangle's side. The other branch is then
 // not computed.
+// whereCond evaluates a Where's condition over domain elements [start, start+n) and reports
+// whether it is the same throughout (u: 1 true, 0 false). A constant condition (masked: the
+// parts of a concatenation) is judged by its mask, without evaluating it, when the block
+// lies inside one index of every axis the mask cuts; cond is then nil.
+func (e *enode) whereCond(c *ctx, start, n int) (cond []int64, u int, ok bool) {
+	if k := e.src[0]; k.op == graph.OpConst && n > 0 {
+		if valid, ok := k.view.validBlock(start, n); ok {
+			return nil, int(b2i(valid && k.cval.I != 0)), true
+		}
+	}
+	cond = e.src[0].evalI(c, start, n)
+	u, ok = uniform(cond)
+	return cond, u, ok
+}
+
 func uniform(cond []int64) (int, bool) {
 	if len(cond) == 0 {
 		return 0, false

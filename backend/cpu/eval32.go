@@ -105,8 +105,8 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 		}
 		return out
 	case graph.OpWhere:
-		cond := e.src[0].evalI(c, start, n)
-		if u, ok := uniform(cond); ok {
+		cond, u, ok := e.whereCond(c, start, n)
+		if ok {
 			x := e.src[2-u].evalF32(c, start, n, dst)
 			if dst == nil || &x[0] == &dst[0] {
 				return x
