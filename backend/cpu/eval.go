@@ -478,15 +478,7 @@ func (e *enode) evalF(c *ctx, start, n int) []float64 {
 			copy(out, e.src[2-u].evalF(c, start, n))
 			return out
 		}
-		a := e.src[1].evalF(c, start, n)
-		b := e.src[2].evalF(c, start, n)
-		for j := range out {
-			if cond[j] != 0 {
-				out[j] = a[j]
-			} else {
-				out[j] = b[j]
-			}
-		}
+		selectBits(out, cond, e.src[1].evalF(c, start, n), e.src[2].evalF(c, start, n))
 		return out
 	}
 	switch {
@@ -542,15 +534,7 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 			copy(out, e.src[2-u].evalI(c, start, n))
 			return out
 		}
-		a := e.src[1].evalI(c, start, n)
-		b := e.src[2].evalI(c, start, n)
-		for j := range out {
-			if cond[j] != 0 {
-				out[j] = a[j]
-			} else {
-				out[j] = b[j]
-			}
-		}
+		selectBits(out, cond, e.src[1].evalI(c, start, n), e.src[2].evalI(c, start, n))
 		return out
 	}
 	if e.op.IsCompare() {
@@ -588,10 +572,6 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 	return out
 }
 
-// uniform reports the branch that a Where takes for every element of a block whose
-// conditions are cond (1: the first, 0: the second), if it takes one only: the block of a
-// concatenation's part, of a pad's inside, of a triangle's side. The other branch is then
-// not computed.
 // whereCond evaluates a Where's condition over domain elements [start, start+n) and reports
 // whether it is the same throughout (u: 1 true, 0 false). A constant condition (masked: the
 // parts of a concatenation) is judged by its mask, without evaluating it, when the block
@@ -607,6 +587,10 @@ func (e *enode) whereCond(c *ctx, start, n int) (cond []int64, u int, ok bool) {
 	return cond, u, ok
 }
 
+// uniform reports the branch that a Where takes for every element of a block whose
+// conditions are cond (1: the first, 0: the second), if it takes one only: the block of a
+// concatenation's part, of a pad's inside, of a triangle's side. The other branch is then
+// not computed.
 func uniform(cond []int64) (int, bool) {
 	if len(cond) == 0 {
 		return 0, false

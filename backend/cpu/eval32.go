@@ -116,13 +116,7 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 		}
 		a := e.src[1].evalF32(c, start, n, nil)
 		b := e.src[2].evalF32(c, start, n, nil)
-		for j := range out {
-			if cond[j] != 0 {
-				out[j] = a[j]
-			} else {
-				out[j] = b[j]
-			}
-		}
+		selectBits(out, cond, a, b)
 		return out
 	case graph.OpMulAdd:
 		a := e.src[0].evalF32(c, start, n, nil)
@@ -164,6 +158,33 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 	b := e.src[1].evalF32(c, start, n, nil)
 	binaryF32(c, e.op, out, a, b)
 	return out
+}
+
+// selectBits sets out[j] to a[j] where cond[j] != 0, else to b[j], by masking bits rather
+// than branching: a condition that follows the data (x > 0) would mispredict half the
+// branches.
+func selectBits[T float32 | float64 | int64](out []T, cond []int64, a, b []T) {
+	cond, a, b = cond[:len(out)], a[:len(out)], b[:len(out)]
+	switch o := any(out).(type) {
+	case []float32:
+		a, b := any(a).([]float32), any(b).([]float32)
+		for j := range o {
+			m := -uint32(b2i(cond[j] != 0))
+			o[j] = math.Float32frombits(math.Float32bits(a[j])&m | math.Float32bits(b[j])&^m)
+		}
+	case []float64:
+		a, b := any(a).([]float64), any(b).([]float64)
+		for j := range o {
+			m := -uint64(b2i(cond[j] != 0))
+			o[j] = math.Float64frombits(math.Float64bits(a[j])&m | math.Float64bits(b[j])&^m)
+		}
+	case []int64:
+		a, b := any(a).([]int64), any(b).([]int64)
+		for j := range o {
+			m := -b2i(cond[j] != 0)
+			o[j] = a[j]&m | b[j]&^m
+		}
+	}
 }
 
 // eachRow calls f for the stretches [at, at+ln) of domain elements [start, start+n) that lie
