@@ -15,9 +15,15 @@ func unaryF(op graph.Op, x []float64) {
 		}
 		return
 	case graph.OpAbs:
-		f = math.Abs
+		for j, v := range x {
+			x[j] = math.Abs(v)
+		}
+		return
 	case graph.OpSqrt:
-		f = math.Sqrt
+		for j, v := range x {
+			x[j] = math.Sqrt(v)
+		}
+		return
 	case graph.OpReciprocal:
 		for j, v := range x {
 			x[j] = 1 / v
@@ -51,14 +57,27 @@ func unaryF(op graph.Op, x []float64) {
 		f = math.Tanh
 	case graph.OpErf:
 		f = math.Erf
+	// The compiler turns these into single instructions, but not when called through f.
 	case graph.OpTrunc:
-		f = math.Trunc
+		for j, v := range x {
+			x[j] = math.Trunc(v)
+		}
+		return
 	case graph.OpFloor:
-		f = math.Floor
+		for j, v := range x {
+			x[j] = math.Floor(v)
+		}
+		return
 	case graph.OpCeil:
-		f = math.Ceil
+		for j, v := range x {
+			x[j] = math.Ceil(v)
+		}
+		return
 	case graph.OpRound:
-		f = math.RoundToEven
+		for j, v := range x {
+			x[j] = math.RoundToEven(v)
+		}
+		return
 	case graph.OpNot:
 		for j, v := range x {
 			x[j] = float64(b2i(v == 0))
