@@ -428,6 +428,83 @@ func gemmI(a, b, out []int64, lo, hi, m, k, n int) {
 }
 
 // gather takes the elements of the source at the indices along the core's axis.
+// gatherDirect computes a kernel that is only a gather from a contiguous input of the
+// output's dtype by copying the gathered stretches of bytes straight from the input to the
+// output, with no conversions on the way. It reports whether it did; err is a bad index.
+func (p *program) gatherDirect(out *Buffer, ins []*Buffer) (done bool, err error) {
+	c, src := p.k.Core, p.core[0]
+	if p.k.Expr.Op != graph.OpCoreValue || src.op != graph.OpLoad || !src.view.contiguous ||
+		ins[src.input].dt != out.dt || out.n != graph.NumElements(c.Shape) {
+		return false, nil
+	}
+	axis := c.Axes[0]
+	srcShape := c.Src[0].View.Shape
+	_, idx := p.evalAll(p.core[1], ins, graph.NumElements(c.Src[1].View.Shape))
+	a := srcShape[axis]
+	if err := checkIndices(idx, axis, srcShape); err != nil {
+		return true, err
+	}
+	sz := out.dt.Size()
+	row := graph.NumElements(srcShape[axis+1:]) * sz
+	pre, ni := graph.NumElements(srcShape[:axis]), len(idx)
+	if row == sz {
+		// Single elements (a gather along the last axis): typed loads, not a copy each.
+		in := ins[src.input]
+		switch sz {
+		case 1:
+			gatherElems(view[uint8](out), view[uint8](in)[src.view.offset:], idx, pre, a)
+		case 2:
+			gatherElems(view[uint16](out), view[uint16](in)[src.view.offset:], idx, pre, a)
+		case 4:
+			gatherElems(view[uint32](out), view[uint32](in)[src.view.offset:], idx, pre, a)
+		default:
+			gatherElems(view[uint64](out), view[uint64](in)[src.view.offset:], idx, pre, a)
+		}
+		return true, nil
+	}
+	from := ins[src.input].Bytes()[src.view.offset*sz:]
+	to := out.Bytes()
+	parallelFor(pre*ni, max(1, 1<<16/max(row, 1)), func(_, lo, hi int) {
+		for q := lo; q < hi; q++ {
+			pr, j := q/ni, int(idx[q%ni])
+			if j < 0 {
+				j += a
+			}
+			at := (pr*a + j) * row
+			copy(to[q*row:(q+1)*row], from[at:at+row])
+		}
+	})
+	return true, nil
+}
+
+// gatherElems sets to[pr*len(idx)+i] = from[pr*a+idx[i]] (a negative index counting from
+// the end) for each of pre lines of length a.
+func gatherElems[T any](to, from []T, idx []int64, pre, a int) {
+	ni := len(idx)
+	parallelFor(pre, max(1, 1<<14/max(ni, 1)), func(_, lo, hi int) {
+		for pr := lo; pr < hi; pr++ {
+			line, dst := from[pr*a:(pr+1)*a], to[pr*ni:(pr+1)*ni]
+			for i, j := range idx {
+				if j < 0 {
+					j += int64(a)
+				}
+				dst[i] = line[j]
+			}
+		}
+	})
+}
+
+// checkIndices reports an index outside [-a, a) for an axis of length a.
+func checkIndices(idx []int64, axis int, shape []int) error {
+	a := int64(shape[axis])
+	for _, v := range idx {
+		if v < -a || v >= a {
+			return fmt.Errorf("gather: index %d out of range for axis %d of size %d in %v: %w", v, axis, a, shape, graph.ErrShape)
+		}
+	}
+	return nil
+}
+
 func (p *program) gather(ins []*Buffer) ([]float64, []int64, error) {
 	c := p.k.Core
 	axis := c.Axes[0]
@@ -439,11 +516,8 @@ func (p *program) gather(ins []*Buffer) ([]float64, []int64, error) {
 	post := graph.NumElements(srcShape[axis+1:])
 	pre := graph.NumElements(srcShape[:axis])
 	ni := len(idx)
-	for _, v := range idx {
-		if v < -int64(a) || v >= int64(a) {
-			return nil, nil, fmt.Errorf("gather: index %d out of range for axis %d of size %d in %v: %w",
-				v, axis, a, srcShape, graph.ErrShape)
-		}
+	if err := checkIndices(idx, axis, srcShape); err != nil {
+		return nil, nil, err
 	}
 	n := pre * ni * post
 	var of []float64

@@ -204,6 +204,11 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 		if c.Op == graph.OpContract && p.gemmDirect(out, ins) {
 			return nil // the GEMM wrote the output in place
 		}
+		if c.Op == graph.OpGather {
+			if done, err := p.gatherDirect(out, ins); done {
+				return err
+			}
+		}
 		var err error
 		switch {
 		case c.Op.IsReduce():
