@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -255,5 +256,31 @@ func TestPadAgainstReference(t *testing.T) {
 		t.Run(fmt.Sprintf("%s %v %v", padModeName(mode), shape, pads), func(t *testing.T) {
 			checkTensor(t, tcase{got: New(vals, shape...).Pad(pads, mode, -1), shape: out, want: want})
 		})
+	}
+}
+
+// TestConcatLong checks concatenations whose parts are long enough for blocks of the kernel to
+// start in one part and end in another, along the first and a middle axis.
+func TestConcatLong(t *testing.T) {
+	part := func(seed, rows, cols int) ([]float32, *Tensor) {
+		v := make([]float32, rows*cols)
+		for i := range v {
+			v[i] = float32(seed*100000 + i)
+		}
+		return v, New(v, rows, cols)
+	}
+	av, a := part(1, 3, 100)
+	bv, b := part(2, 7, 100)
+	cv, c := part(3, 2, 100)
+	got, err := Data[float32](Concat(0, a, b, c))
+	want := slices.Concat(av, bv, cv)
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("rows: err %v, %v", err, firstDiff(got, want))
+	}
+	// Along the middle axis of [2, n, 100]: each part is a stretch of every outer slab.
+	got, err = Data[float32](Concat(1, a.Reshape(1, 3, 100).Expand(2, 3, 100), b.Reshape(1, 7, 100).Expand(2, 7, 100)))
+	want = slices.Concat(av, bv, av, bv)
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("middle axis: err %v, %v", err, firstDiff(got, want))
 	}
 }
