@@ -422,12 +422,22 @@ func wrapI(dt graph.DType, v int64) int64 {
 	return v
 }
 
+// wrapSliceI wraps each value into dt, a loop for each dtype so that the switch is not
+// taken for every element.
 func wrapSliceI(dt graph.DType, out []int64) {
-	if dt == graph.Int64 {
-		return
-	}
-	for j, v := range out {
-		out[j] = wrapI(dt, v)
+	switch dt {
+	case graph.Int32:
+		for j, v := range out {
+			out[j] = int64(int32(v))
+		}
+	case graph.Uint8:
+		for j, v := range out {
+			out[j] = int64(uint8(v))
+		}
+	case graph.Bool:
+		for j, v := range out {
+			out[j] = b2i(v != 0)
+		}
 	}
 }
 
