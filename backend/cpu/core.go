@@ -220,16 +220,14 @@ func foldColumns[T float32 | float64](op graph.Op, acc []float64, vals []T) {
 			acc[i] *= float64(v)
 		}
 	case graph.OpReduceMax:
+		// The built-in max propagates NaN, as the reduction does, without a branch that
+		// the data decides.
 		for i, v := range vals {
-			if x := float64(v); x > acc[i] || x != x {
-				acc[i] = x
-			}
+			acc[i] = max(acc[i], float64(v))
 		}
 	case graph.OpReduceMin:
 		for i, v := range vals {
-			if x := float64(v); x < acc[i] || x != x {
-				acc[i] = x
-			}
+			acc[i] = min(acc[i], float64(v))
 		}
 	}
 }
