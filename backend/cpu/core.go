@@ -425,7 +425,6 @@ func gemmI(a, b, out []int64, lo, hi, m, k, n int) {
 	}
 }
 
-// gather takes the elements of the source at the indices along the core's axis.
 // gatherDirect computes a kernel that is only a gather from a contiguous input of the
 // output's dtype by copying the gathered stretches of bytes straight from the input to the
 // output, with no conversions on the way. It reports whether it did; err is a bad index.
@@ -503,6 +502,7 @@ func checkIndices(idx []int64, axis int, shape []int) error {
 	return nil
 }
 
+// gather takes the elements of the source at the indices along the core's axis.
 func (p *program) gather(ins []*Buffer) ([]float64, []int64, error) {
 	c := p.k.Core
 	axis := c.Axes[0]

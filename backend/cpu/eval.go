@@ -181,8 +181,8 @@ func (v *viewIter) walkRuns(start, n int, visit func(at, ln, a, b, o int)) {
 	if v.mask != nil {
 		lo, hi = v.mask[r-1][0], v.mask[r-1][1]
 	}
-	var buf [8]int
-	idx := buf[:0]
+	var buf [8]int // the indices along the axes before the last, on the stack for rank <= 9
+	var idx []int
 	if r-1 > len(buf) {
 		idx = make([]int, r-1)
 	} else {
