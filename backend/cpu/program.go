@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/crossbar-compute/crossbar/asm"
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/graph"
 )
@@ -223,9 +224,20 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 		}
 	}
 	// eval computes output elements [s, s+m).
+	// A float32 expression narrowed to 16 bits is converted once, by the vector kernels,
+	// rather than through float64 and back.
+	narrow := p.expr.op == graph.OpCast && p.expr.src[0].dt == graph.Float32 &&
+		(p.expr.dt == graph.Float16 || p.expr.dt == graph.BFloat16)
 	eval := func(c *ctx, s, m int) {
 		if p.expr.dt == graph.Float32 {
 			p.expr.evalF32(c, s, m, view[float32](out)[s:s+m])
+		} else if narrow {
+			f := p.expr.src[0].evalF32(c, s, m, nil)
+			if p.expr.dt == graph.Float16 {
+				asm.F32ToFloat16(view[uint16](out)[s:s+m], f)
+			} else {
+				asm.F32ToBFloat16(view[uint16](out)[s:s+m], f)
+			}
 		} else if isF(p.expr.dt) {
 			storeF(out, s, p.expr.evalF(c, s, m))
 		} else {
