@@ -392,3 +392,22 @@ func TestValidBlock(t *testing.T) {
 		t.Errorf("first slab of the padded axis: valid=%v ok=%v, want masked", valid, ok)
 	}
 }
+
+// TestPowSquare checks x**2 with a constant exponent, computed as a product, against float64's
+// pow rounded to float32, bit for bit, on edge values.
+func TestPowSquare(t *testing.T) {
+	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 3.5, -1e-20, 1e-30, 1e20, -1e25,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.SmallestNonzeroFloat32, math.MaxFloat32}
+	b := make([]byte, 4*len(vals))
+	for i, v := range vals {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	x := must(graph.Host(graph.Float32, []int{len(vals)}, b))
+	got := readBits(t, must(graph.Binary(graph.OpPow, x, scalar(2, graph.Float32, []int{len(vals)}))))
+	for i, v := range vals {
+		want := math.Float32bits(float32(math.Pow(float64(v), 2)))
+		if uint32(got[i]) != want && !(v != v && math.IsNaN(float64(math.Float32frombits(uint32(got[i]))))) {
+			t.Errorf("%v**2 = %v, want %v", v, math.Float32frombits(uint32(got[i])), math.Float32frombits(want))
+		}
+	}
+}

@@ -170,6 +170,13 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 			return out
 		}
 	}
+	if s, ok := e.src[1].constF32(c); ok && e.op == graph.OpPow && s == 2 {
+		// x**2, the common power: float64's pow of a float32 is its exact square, which
+		// rounds to float32 as the float32 product does.
+		x := e.src[0].evalF32(c, start, n, nil)
+		asm.MulF32(out, x, x)
+		return out
+	}
 	a := e.src[0].evalF32(c, start, n, nil)
 	b := e.src[1].evalF32(c, start, n, nil)
 	binaryF32(c, e.op, out, a, b)
