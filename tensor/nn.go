@@ -201,9 +201,10 @@ func (w *window) kernelAxes() []int {
 
 // maxShifted is the largest kernel (the product of its extents) that Conv and the pools read
 // as one shifted view of the input per kernel position (see shifted): a 3x3 pool is then one
-// elementwise kernel of 9 loads, and a 3x3 convolution's columns one copy. Larger kernels
-// read windows, whose one copy costs the same for any kernel.
-const maxShifted = 32
+// elementwise kernel of 9 loads, a 7x7 depthwise convolution one of 49, and a convolution's
+// columns one copy. Larger kernels read windows, whose one copy costs the same for any
+// kernel.
+const maxShifted = 64
 
 // shifted returns, for each kernel position (row-major over the kernel), the view of the
 // padded x [N, C, in...] whose element [n, c, o1, ...] is x[n, c, o1*s1 + k1*d1, ...]: what

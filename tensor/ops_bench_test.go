@@ -44,12 +44,16 @@ func BenchmarkOps(b *testing.B) {
 }
 
 // BenchmarkNN times convolutions and pooling on a realized [8, 64, 56, 56] Float32 input (a
-// ResNet stage) on the default device, next to a negation of the input.
+// ResNet stage; the stem convolution takes [8, 3, 224, 224]) on the default device, next to
+// a negation of the input.
 func BenchmarkNN(b *testing.B) {
 	x := RandNormal(2, Float32, 8, 64, 56, 56)
 	w := RandNormal(3, Float32, 64, 64, 3, 3)
 	dw := RandNormal(4, Float32, 64, 1, 3, 3)
-	for _, t := range []*Tensor{x, w, dw} {
+	dw7 := RandNormal(5, Float32, 64, 1, 7, 7)
+	img := RandNormal(6, Float32, 8, 3, 224, 224) // a ResNet stem's input
+	stem := RandNormal(7, Float32, 64, 3, 7, 7)
+	for _, t := range []*Tensor{x, w, dw, dw7, img, stem} {
 		if err := t.Realize(); err != nil {
 			b.Fatal(err)
 		}
@@ -64,6 +68,12 @@ func BenchmarkNN(b *testing.B) {
 		{"neg", 0, x.Neg},
 		{"conv 3x3", 2 * 8 * 64 * 56 * 56 * 64 * 9, func() *Tensor { return x.Conv(w, ConvOptions{Pads: same}) }},
 		{"depthwise 3x3", 2 * 8 * 64 * 56 * 56 * 9, func() *Tensor { return x.Conv(dw, ConvOptions{Pads: same, Groups: 64}) }},
+		{"depthwise 7x7", 2 * 8 * 64 * 56 * 56 * 49, func() *Tensor {
+			return x.Conv(dw7, ConvOptions{Pads: []int{3, 3, 3, 3}, Groups: 64})
+		}},
+		{"stem 7x7 stride 2", 2 * 8 * 64 * 112 * 112 * 3 * 49, func() *Tensor {
+			return img.Conv(stem, ConvOptions{Strides: []int{2, 2}, Pads: []int{3, 3, 3, 3}})
+		}},
 		{"maxpool 2x2", 0, func() *Tensor { return x.MaxPool(PoolOptions{Kernel: []int{2, 2}, Strides: []int{2, 2}}) }},
 		{"avgpool 3x3", 0, func() *Tensor { return x.AvgPool(PoolOptions{Kernel: []int{3, 3}, Pads: same}) }},
 	}
