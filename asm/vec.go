@@ -511,7 +511,24 @@ func reduceF32(isa vecISA, op int, x []float32) float32 {
 			reduceF32Arch(isa, op, x[:n], &lane)
 		}
 	}
-	return reduceGo(op, reduceGo(op, id, lane[:]), x[n:])
+	return reduceGo(op, reduceLanes(op, &lane), x[n:])
+}
+
+// reduceLanes folds the lanes pairwise, halving them each step: a short chain of dependent
+// max or min operations rather than one through all sixteen, which a reduction over a short
+// row (a softmax's 16 columns) pays once a row. The built-in max and min give one answer in
+// any order, NaN and the sign of zero included.
+func reduceLanes(op int, lane *[16]float32) float32 {
+	for h := 8; h > 0; h /= 2 {
+		for j := range h {
+			if op == opMax {
+				lane[j] = max(lane[j], lane[j+h])
+			} else {
+				lane[j] = min(lane[j], lane[j+h])
+			}
+		}
+	}
+	return lane[0]
 }
 
 func reduceF64(isa vecISA, op int, x []float64) float64 {
