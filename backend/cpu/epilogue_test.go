@@ -286,7 +286,7 @@ func TestLargeElementwise(t *testing.T) {
 // maximum read by the row's elements), which are computed once a row and spread, against
 // the same float32 arithmetic done here, on rows that blocks start inside of.
 func TestRowInvariant(t *testing.T) {
-	const rows, cols = 70, 53
+	const rows, cols = 70, minRowLen + 37 // rows long enough to be computed once a row
 	r := rand.New(rand.NewPCG(6, 6))
 	x := hostRand(r, graph.Float32, rows, cols)
 	xv := readBits(t, x)
