@@ -277,6 +277,15 @@ func TestConcatLong(t *testing.T) {
 	if err != nil || !slices.Equal(got, want) {
 		t.Fatalf("rows: err %v, %v", err, firstDiff(got, want))
 	}
+	// Along the last axis: each row is a stretch of each part.
+	got, err = Data[float32](Concat(1, a, b.Slice(0, 0, 3, 1).Slice(1, 0, 50, 1)))
+	want = nil
+	for r := range 3 {
+		want = slices.Concat(want, av[r*100:(r+1)*100], bv[r*100:r*100+50])
+	}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("columns: err %v, %v", err, firstDiff(got, want))
+	}
 	// Along the middle axis of [2, n, 100]: each part is a stretch of every outer slab.
 	got, err = Data[float32](Concat(1, a.Reshape(1, 3, 100).Expand(2, 3, 100), b.Reshape(1, 7, 100).Expand(2, 7, 100)))
 	want = slices.Concat(av, bv, av, bv)

@@ -411,3 +411,53 @@ func TestPowSquare(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskSpans checks the stretches a block is cut into against the view's own indexing:
+// they tile the block, alternate between valid and masked, and hold what the mask says.
+func TestMaskSpans(t *testing.T) {
+	views := []graph.View{
+		graph.Contiguous([]int{6, 40}).Pad([][2]int{{0, 0}, {3, 20}}),
+		graph.Contiguous([]int{6, 40}).Pad([][2]int{{2, 1}, {0, 0}}),
+		graph.Contiguous([]int{3, 4, 30}).Pad([][2]int{{0, 0}, {1, 0}, {0, 30}}),
+	}
+	for i, v := range views {
+		it := newViewIter(v)
+		total := graph.NumElements(v.Shape)
+		idx := make([]int, len(v.Shape))
+		cut := 0
+		for start := 0; start < total; start += 7 {
+			for _, n := range []int{1, 16, 100, 512} {
+				n = min(n, total-start)
+				var buf [maxSpans]span
+				sp := it.maskSpans(start, n, buf[:0])
+				if len(sp) == 0 {
+					continue
+				}
+				cut++
+				at := 0
+				for k, s := range sp {
+					if s.at != at || s.ln <= 0 || (k > 0 && sp[k-1].valid == s.valid) {
+						t.Fatalf("view %d block [%d, +%d): spans %v do not tile it alternately", i, start, n, sp)
+					}
+					for e := start + s.at; e < start+s.at+s.ln; e++ {
+						rem := e
+						for d := len(idx) - 1; d >= 0; d-- {
+							idx[d] = rem % v.Shape[d]
+							rem /= v.Shape[d]
+						}
+						if v.Valid(idx) != s.valid {
+							t.Fatalf("view %d block [%d, +%d): element %d in span %+v", i, start, n, e, s)
+						}
+					}
+					at += s.ln
+				}
+				if at != n {
+					t.Fatalf("view %d block [%d, +%d): spans %v cover %d", i, start, n, sp, at)
+				}
+			}
+		}
+		if cut == 0 {
+			t.Errorf("view %d: no block cut into spans", i)
+		}
+	}
+}

@@ -85,6 +85,53 @@ func (v *viewIter) validBlock(start, n int) (valid, ok bool) {
 	return valid, true
 }
 
+// span is a stretch [at, at+ln) of a block whose elements are all valid or all masked.
+type span struct {
+	at, ln int
+	valid  bool
+}
+
+// maxSpans bounds the stretches maskSpans cuts a block into: a block of maxBlock elements in
+// more of them (parts a few elements long) is cheaper to select element by element.
+const maxSpans = 64
+
+// maskSpans cuts domain elements [start, start+n) into the stretches the mask makes valid or
+// masked, neighbours of one kind merged, appended to sp; it returns sp empty when that takes
+// more than maxSpans stretches or the stretches would average under 16 elements.
+func (v *viewIter) maskSpans(start, n int, sp []span) []span {
+	if len(v.shape) == 0 {
+		return sp[:0]
+	}
+	over := false
+	add := func(at, ln int, valid bool) {
+		if ln == 0 || over {
+			return
+		}
+		if k := len(sp) - 1; k >= 0 && sp[k].valid == valid {
+			sp[k].ln += ln
+			return
+		}
+		if len(sp) == cap(sp) || len(sp) == maxSpans {
+			over = true
+			return
+		}
+		sp = append(sp, span{at, ln, valid})
+	}
+	v.walkRuns(start, n, func(at, ln, a, b, _ int) {
+		if a >= b {
+			add(at, ln, false)
+			return
+		}
+		add(at, a, false)
+		add(at+a, b-a, true)
+		add(at+b, ln-b, false)
+	})
+	if over || len(sp) > max(1, n/16) {
+		return sp[:0]
+	}
+	return sp
+}
+
 // rowRuns reports whether the view is read best as runs along its last axis: a last axis
 // long enough for a copy (unit stride: a slice), a fill (zero: a row broadcast like a bias)
 // or a strided loop (a transpose, a flip) per run to beat an offset per element. A mask (a

@@ -105,20 +105,21 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 		}
 		return out
 	case graph.OpWhere:
-		if k := e.src[0]; k.op == graph.OpConst && k.view.maskInner >= minSplit {
-			if inner := k.view.maskInner; start/inner != (start+n-1)/inner {
-				// A block across parts of a concatenation: each part's stretch from its
-				// own branch, rather than both branches over the whole block.
-				for at := 0; at < n; {
-					ln := min(n-at, inner-(start+at)%inner)
-					valid, _ := k.view.validBlock(start+at, ln)
-					x := e.src[1+b2i(!(valid && k.cval.I != 0))].evalF32(c, start+at, ln, out[at:at+ln])
-					if &x[0] != &out[at] {
-						copy(out[at:at+ln], x)
+		if k := e.src[0]; k.op == graph.OpConst && k.view.maskInner > 0 {
+			var buf [maxSpans]span
+			// A block the mask decides whole is left to whereCond, below.
+			if _, whole := k.view.validBlock(start, n); !whole {
+				if sp := k.view.maskSpans(start, n, buf[:0]); len(sp) > 0 {
+					// A block across parts of a concatenation or a pad: each part's stretch
+					// from its own branch, rather than both branches over the whole block.
+					for _, s := range sp {
+						x := e.src[1+b2i(!(s.valid && k.cval.I != 0))].evalF32(c, start+s.at, s.ln, out[s.at:s.at+s.ln])
+						if &x[0] != &out[s.at] {
+							copy(out[s.at:s.at+s.ln], x)
+						}
 					}
-					at += ln
+					return out
 				}
-				return out
 			}
 		}
 		cond, u, ok := e.whereCond(c, start, n)
@@ -182,11 +183,6 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 	binaryF32(c, e.op, out, a, b)
 	return out
 }
-
-// minSplit is the shortest stretch of a block that a Where over the parts of a concatenation
-// computes on its own (see evalF32): shorter parts (along the last axis) take the
-// elementwise select.
-const minSplit = 64
 
 // selectBits sets out[j] to a[j] where cond[j] != 0, else to b[j], by masking bits rather
 // than branching: a condition that follows the data (x > 0) would mispredict half the
