@@ -105,7 +105,7 @@ func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
 
 // minRowLen is the shortest row whose value of an expression constant along it is computed
 // once and spread (see enode.rowLen): below it, the call per row costs more than it saves.
-const minRowLen = 64
+const minRowLen = 128
 
 // rowInvariant returns e's rowLen: the domain's last dimension where e's value depends only
 // on the axes before it, else 0.
