@@ -16,6 +16,11 @@ func BenchmarkOps(b *testing.B) {
 	}
 	defer x.Free()
 	scale := Ones(Float32, n)
+	rev := Arange(n-1, -1, -1, Int64) // every row (or column) gathered, in reverse
+	if err := rev.Realize(); err != nil {
+		b.Fatal(err)
+	}
+	zero := Scalar[float32](0)
 	ops := []struct {
 		name string
 		f    func() *Tensor
@@ -28,6 +33,13 @@ func BenchmarkOps(b *testing.B) {
 		{"layernorm", func() *Tensor { return x.LayerNorm(-1, scale, nil, 1e-5) }},
 		{"concat", func() *Tensor { return Concat(0, x.Slice(0, 0, n/2, 1), x.Slice(0, n/2, n, 1)) }},
 		{"tril", func() *Tensor { return x.Tril(0) }},
+		{"where", func() *Tensor { return Where(x.Greater(zero), x, x.Neg()) }},
+		{"gather rows", func() *Tensor { return x.Gather(0, rev) }},
+		{"gather columns", func() *Tensor { return x.Gather(1, rev) }},
+		{"argmax", func() *Tensor { return x.ArgMax(1) }},
+		{"round", x.Round},
+		{"cast float16", func() *Tensor { return x.Cast(Float16) }},
+		{"square", func() *Tensor { return x.Pow(Scalar[float32](2)) }},
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {
