@@ -104,8 +104,9 @@ func TestCumSum(t *testing.T) {
 	}
 }
 
-// TestCumSumLong checks lines longer than one block (several levels of block totals, and a
-// padded last block) against a running sum in Go, on an axis in the middle.
+// TestCumSumLong checks lines long enough for several passes of the scan (1000: five passes,
+// the last of them adding fewer than four partial sums) against a running sum in Go, on an
+// axis in the middle.
 func TestCumSumLong(t *testing.T) {
 	const outer, n, inner = 2, 1000, 3
 	vals := make([]int64, outer*n*inner)
@@ -142,7 +143,7 @@ func TestCumSumLong(t *testing.T) {
 		if err != nil || !equalInts(got, want) {
 			t.Errorf("int64 %s: err %v, got %v", name, err, firstDiff(got, want))
 		}
-		// Eighths and their sums below 2^53 are exact in float64, so the blocks' order of
+		// Eighths and their sums below 2^53 are exact in float64, so the scan's order of
 		// addition cannot change them.
 		f, err := Data[float64](New(fvals, outer, n, inner).CumSum(1, mode.exclusive, mode.reverse))
 		fw := make([]float64, len(want))
