@@ -73,10 +73,9 @@ func (t *Tensor) argExtreme(op string, red graph.Op, axis int) *Tensor {
 // Float64 are summed in their own type as a tree of depth log4(n) (as in pairwise summation,
 // the rounding error grows with log n, not with n).
 //
-// An axis longer than cumSumDirect is scanned in log4(n) passes, pass k adding to every
-// element the partial sums 4^k, 2·4^k and 3·4^k places before it (Hillis and Steele's scan,
-// four ways): O(n log n) work, each pass one elementwise kernel. A short axis is one kernel
-// that reduces over a triangular mask.
+// The axis is scanned in log4(n) passes, pass k adding to every element the partial sums
+// 4^k, 2·4^k and 3·4^k places before it (Hillis and Steele's scan, four ways): O(n log n)
+// work, each pass one elementwise kernel (an axis of up to 4 takes one).
 func (t *Tensor) CumSum(axis int, exclusive, reverse bool) *Tensor {
 	if err := check("CumSum", t); err != nil {
 		return fail(err)
@@ -86,27 +85,18 @@ func (t *Tensor) CumSum(axis int, exclusive, reverse bool) *Tensor {
 	if err != nil {
 		return fail(err)
 	}
-	switch dt := t.node.DType; dt {
-	case Bool:
+	if t.node.DType == Bool {
 		return cumSum(t.Cast(Int64), ax, exclusive, reverse)
-	case Float16, BFloat16:
-		return cumSum(t.Cast(Float32), ax, exclusive, reverse).Cast(dt)
 	}
-	return cumSum(t, ax, exclusive, reverse)
+	x, narrow := widened(t)
+	return narrow(cumSum(x, ax, exclusive, reverse))
 }
-
-// cumSumDirect is the longest axis CumSum sums over a triangular mask in one kernel: up to it,
-// the n terms an element are cheaper than log2(n) passes over memory.
-const cumSumDirect = 4
 
 func cumSum(x *Tensor, ax int, exclusive, reverse bool) *Tensor {
 	if err := check("CumSum", x); err != nil {
 		return fail(err)
 	}
 	n := x.node.Shape[ax]
-	if n <= cumSumDirect {
-		return maskedCumSum(x, ax, exclusive, reverse)
-	}
 	y := x
 	if exclusive {
 		y = shifted(x, ax, 1, reverse)
@@ -139,32 +129,6 @@ func shifted(t *Tensor, ax, d int, reverse bool) *Tensor {
 		pads[ax][0] = d
 	}
 	return t.padZeros("CumSum", pads).Slice(ax, start, start+shape[ax], 1)
-}
-
-// maskedCumSum sums, for each output i along ax, the inputs j a triangular mask keeps: O(n²)
-// work per line of length n, in one kernel and no memory beyond the result.
-func maskedCumSum(x *Tensor, ax int, exclusive, reverse bool) *Tensor {
-	r := len(x.node.Shape)
-	n := x.node.Shape[ax]
-	// Output index i lies along axis ax, summed index j along the new axis ax+1.
-	i := indexVector("CumSum", x.dev, n, r+1, ax)
-	j := indexVector("CumSum", x.dev, n, r+1, ax+1)
-	var keep *Tensor
-	switch {
-	case !reverse && !exclusive:
-		keep = j.LessEqual(i)
-	case !reverse:
-		keep = j.Less(i)
-	case !exclusive:
-		keep = j.GreaterEqual(i)
-	default:
-		keep = j.Greater(i)
-	}
-	terms := Where(keep, x.Unsqueeze(ax), constant("CumSum", x.dev, 0, x.node.DType, nil))
-	if err := check("CumSum", terms); err != nil {
-		return fail(err)
-	}
-	return terms.reduceKeep("CumSum", graph.OpSum, []int{ax + 1}).dropAxes("CumSum", []int{ax + 1})
 }
 
 // Triu keeps the elements on and above the k-th diagonal of the last two axes and zeroes
