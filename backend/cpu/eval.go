@@ -91,8 +91,9 @@ type span struct {
 	valid  bool
 }
 
-// maxSpans bounds the stretches maskSpans cuts a block into: a block of maxBlock elements in
-// more of them (parts a few elements long) is cheaper to select element by element.
+// maxSpans bounds the stretches maskSpans cuts a block into: a block in more of them (parts a
+// few elements long, a concatenation of narrow columns) is left to the select element by
+// element.
 const maxSpans = 64
 
 // maskSpans cuts domain elements [start, start+n) into the stretches the mask makes valid or

@@ -105,24 +105,29 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 		}
 		return out
 	case graph.OpWhere:
-		if k := e.src[0]; k.op == graph.OpConst && k.view.maskInner > 0 {
+		var cond []int64
+		var u int
+		var ok bool
+		if k := e.src[0]; k.op == graph.OpConst && k.view.maskInner > 0 && n > 0 {
+			// The parts of a concatenation or a pad: a block inside one part takes its
+			// branch; a block across parts is cut into the mask's stretches, each computed
+			// from its own branch, rather than both branches over the whole block.
 			var buf [maxSpans]span
-			// A block the mask decides whole is left to whereCond, below.
-			if _, whole := k.view.validBlock(start, n); !whole {
-				if sp := k.view.maskSpans(start, n, buf[:0]); len(sp) > 0 {
-					// A block across parts of a concatenation or a pad: each part's stretch
-					// from its own branch, rather than both branches over the whole block.
-					for _, s := range sp {
-						x := e.src[1+b2i(!(s.valid && k.cval.I != 0))].evalF32(c, start+s.at, s.ln, out[s.at:s.at+s.ln])
-						if &x[0] != &out[s.at] {
-							copy(out[s.at:s.at+s.ln], x)
-						}
+			if valid, whole := k.view.validBlock(start, n); whole {
+				u, ok = int(b2i(valid && k.cval.I != 0)), true
+			} else if sp := k.view.maskSpans(start, n, buf[:0]); len(sp) > 0 {
+				for _, s := range sp {
+					x := e.src[1+b2i(!(s.valid && k.cval.I != 0))].evalF32(c, start+s.at, s.ln, out[s.at:s.at+s.ln])
+					if &x[0] != &out[s.at] {
+						copy(out[s.at:s.at+s.ln], x)
 					}
-					return out
 				}
+				return out
 			}
 		}
-		cond, u, ok := e.whereCond(c, start, n)
+		if !ok {
+			cond, u, ok = e.whereCond(c, start, n)
+		}
 		if ok {
 			x := e.src[2-u].evalF32(c, start, n, dst)
 			if dst == nil || &x[0] == &dst[0] {
