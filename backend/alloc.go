@@ -17,17 +17,30 @@ import (
 
 // alloc allocates n values of dt on dev; on ErrOutOfMemory it collects garbage and tries
 // once more if any storage has been released since the first try began.
-func alloc(dev Device, dt graph.DType, n int) (Buffer, error) {
+func alloc(dev Device, dt graph.DType, n int) (buf Buffer, err error) {
+	err = retryOutOfMemory(func() error {
+		buf, err = dev.Alloc(dt, n)
+		return err
+	})
+	return buf, err
+}
+
+// retryOutOfMemory calls try; when it fails with ErrOutOfMemory, it collects garbage and
+// calls try once more if any storage has been released since the first call began. Besides
+// allocations, launches go through it: a launch may allocate device memory of its own (the
+// workspace of a split-K GEMM, the results of a PJRT execution), and one that fails for want
+// of memory has not run.
+func retryOutOfMemory(try func() error) error {
 	before := released.Load()
-	buf, err := dev.Alloc(dt, n)
+	err := try()
 	if err == nil || !errors.Is(err, ErrOutOfMemory) {
-		return buf, err
+		return err
 	}
 	releaseGarbage()
 	if released.Load() == before {
-		return nil, err
+		return err
 	}
-	return dev.Alloc(dt, n)
+	return try()
 }
 
 // releaseGarbage runs the collector and releases the tracked storages (see storages) it

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -96,5 +97,66 @@ func TestAllocCollects(t *testing.T) {
 	err := backend.Realize(dev, huge)
 	if !errors.Is(err, backend.ErrOutOfMemory) || !strings.Contains(fmt.Sprint(err), "budgeted: ") {
 		t.Errorf("a node larger than the device: %v, want the device's ErrOutOfMemory", err)
+	}
+}
+
+// scratched is a budgeted device whose launches take scratch memory from the same budget
+// while they run, as a split-K GEMM's workspace does on a GPU.
+type scratched struct {
+	*budgeted
+	scratch int // bytes
+}
+
+func (d *scratched) Launch(p backend.Program, out backend.Buffer, inputs []backend.Buffer) error {
+	d.mu.Lock()
+	if d.used+d.scratch > d.limit {
+		d.ooms++
+		used := d.used
+		d.mu.Unlock()
+		return fmt.Errorf("scratched: %d bytes in use, %d bytes of scratch: %w", used, d.scratch, backend.ErrOutOfMemory)
+	}
+	d.used += d.scratch
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.used -= d.scratch
+		d.mu.Unlock()
+	}()
+	return d.budgeted.Launch(p, out, inputs)
+}
+
+// TestLaunchCollects: a launch that runs out of memory for its scratch collects the garbage
+// of dropped results and runs, as an allocation does; one that no collection can make room
+// for fails with the device's error.
+func TestLaunchCollects(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	const n = 1024 // float32s: 4 KiB a node
+	dev := &scratched{budgeted: &budgeted{Device: cpu.New(), name: "scratched", limit: 10 * 4 * n}, scratch: 5 * 4 * n}
+	kept := must(graph.Host(graph.Float32, []int{n}, make([]byte, 4*n)))
+	if err := backend.Realize(dev, kept); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, n)
+	for i := range 40 {
+		x := must(graph.Host(graph.Float32, []int{n}, f32s(make([]float32, n)...)))
+		y := must(graph.Binary(graph.OpAdd, must(graph.Unary(graph.OpNeg, x)), kept))
+		if err := backend.Realize(dev, y); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if i == 39 {
+			if got := readF32(t, dev, y); !slices.Equal(got, want) {
+				t.Errorf("the last step reads %v..., want zeros", got[:4])
+			}
+		}
+	}
+	if _, ooms := dev.state(); ooms == 0 {
+		t.Errorf("the device never ran out of memory")
+	}
+
+	dev.scratch = 20 * 4 * n
+	y := must(graph.Unary(graph.OpNeg, kept))
+	err := backend.Realize(dev, y)
+	if !errors.Is(err, backend.ErrOutOfMemory) || !strings.Contains(fmt.Sprint(err), "scratched: ") {
+		t.Errorf("a launch whose scratch is larger than the device: %v, want the device's ErrOutOfMemory", err)
 	}
 }

@@ -285,7 +285,7 @@ func launch(dev Device, p Program, k *graph.Kernel) error {
 	}
 	if out.Numel() > 0 {
 		nKernels.Add(1)
-		if err := dev.Launch(p, buf, ins); err != nil {
+		if err := retryOutOfMemory(func() error { return dev.Launch(p, buf, ins) }); err != nil {
 			_ = dev.Free(buf)
 			return fmt.Errorf("backend: %s: kernel for %v%v: %w", dev.Name(), out.DType, out.Shape, err)
 		}

@@ -214,7 +214,7 @@ func runSubgraph(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node
 			}
 		}
 		nSubgraphs.Add(1)
-		if err := dev.LaunchSubgraph(p, bufs, ins); err != nil {
+		if err := retryOutOfMemory(func() error { return dev.LaunchSubgraph(p, bufs, ins) }); err != nil {
 			freeOuts()
 			return fmt.Errorf("backend: %s: launch %s: %w", dev.Name(), describeSubgraph(kernels), err)
 		}

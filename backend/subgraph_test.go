@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ type wholeGraph struct {
 	reject         func(*graph.Kernel) bool // kernels CheckKernel refuses
 	failCompile    error                    // returned by CompileSubgraph when set
 	failLaunch     error                    // returned by LaunchSubgraph when set
+	oomLaunches    atomic.Int64             // launches still to fail with ErrOutOfMemory
 	checkErr       error                    // returned by CheckKernel when set
 	noCombine      bool                     // CompileSubgraph refuses runs of several kernels
 
@@ -100,6 +102,9 @@ func (d *wholeGraph) LaunchSubgraph(p backend.Program, outs []backend.Buffer, in
 	d.launches.Add(1)
 	if d.failLaunch != nil {
 		return d.failLaunch
+	}
+	if d.oomLaunches.Add(-1) >= 0 {
+		return fmt.Errorf("%s: out of memory for the results: %w", d.name, backend.ErrOutOfMemory)
 	}
 	return p.(*backendtest.KernelByKernel).Launch(d.Device, outs, inputs)
 }
@@ -306,6 +311,37 @@ func TestSubgraphCacheKeyWiring(t *testing.T) {
 	}
 	if n := dev.compiles.Load(); n != 2 {
 		t.Errorf("%d subgraph compiles for two structures, want 2", n)
+	}
+}
+
+// A subgraph launch that runs out of memory collects the garbage of dropped results and runs
+// again; where there is no garbage to collect, the device's error comes back.
+func TestSubgraphLaunchCollects(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	dev := newWholeGraph("wholegraph-oom")
+	func() {
+		dropped, _, _ := chain(1)
+		if err := backend.Realize(dev, dropped); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	dev.oomLaunches.Store(1)
+	before := dev.launches.Load()
+	sum, _, want := chain(0)
+	if err := backend.Realize(dev, sum); err != nil {
+		t.Fatalf("Realize after an out-of-memory launch: %v", err)
+	}
+	if got := readF32(t, dev, sum); !closeTo(got, []float32{float32(want)}) {
+		t.Errorf("sum %v, want %v", got, want)
+	}
+	if n := dev.launches.Load() - before; n != 2 {
+		t.Errorf("%d launches, want 2 (one out of memory, one after collecting)", n)
+	}
+
+	dev.oomLaunches.Store(math.MaxInt32)
+	sum, _, _ = chain(2)
+	if err := backend.Realize(dev, sum); !errors.Is(err, backend.ErrOutOfMemory) || !strings.Contains(err.Error(), "out of memory for the results") {
+		t.Errorf("Realize with no garbage to collect: %v, want the device's ErrOutOfMemory", err)
 	}
 }
 

@@ -72,7 +72,9 @@
 // 1760) split K among the workgroups of each tile (codegen's Options.SplitK, chosen by
 // splitFor): each stores its partial tile in a workspace that the device keeps and grows
 // (counters, zero between launches, and partial tiles, at most 256 MiB of them; codegen
-// makes no split that would need more), and the last of a tile sums them
+// makes no split that would need more; a launch that cannot grow it fails with
+// backend.ErrOutOfMemory before it runs, and the executor collects garbage and launches
+// again), and the last of a tile sums them
 // in the order of K and runs the epilogue, so results do not vary from run to run.
 // Float16 and BFloat16 products of few outputs over a long K (DeepBench's 512 × 8 ×
 // 500000) take the tensor-core template in blocks of 64 rows by 16 columns, K split so
