@@ -3,12 +3,18 @@ package backend_cuda
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/ebitengine/purego"
 
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/codegen"
@@ -454,6 +460,88 @@ func fakeSplitKChild(t *testing.T) {
 	if err := tensor.RandUniform(7, tensor.Float32, 1<<22).To(d).Sum().Realize(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestFakeSplitKCollects launches a split-K product on the fake driver with its device
+// memory nearly full of garbage: growing the workspace fails for want of memory, and the
+// launch succeeds once the executor has collected the garbage; with no garbage to collect,
+// the launch fails with ErrOutOfMemory naming the workspace.
+func TestFakeSplitKCollects(t *testing.T) {
+	if inFakeChild() {
+		fakeSplitKCollectsChild(t)
+		return
+	}
+	runFakeChild(t, "TestFakeSplitKCollects")
+}
+
+func fakeSplitKCollectsChild(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no collection but the executor's
+	h, err := dlopen(os.Getenv("CROSSBAR_CUDA_LIB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var limit func(uintptr)
+	var used func() uintptr
+	for name, fn := range map[string]any{"fakeMemLimit": &limit, "fakeMemUsed": &used} {
+		addr, err := dlsym(h, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		purego.RegisterFunc(fn, addr)
+	}
+	defer limit(1 << 40)
+	dev, err := backend.Open("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dev.(*Device)
+	// Float32 1760 x 16 x 1760: split 4 ways, 1.8 MiB of partial tiles (see
+	// TestFakeSplitKWorkspace).
+	a := tensor.RandUniform(1, tensor.Float32, 1760, 1760).To(d)
+	b := tensor.RandUniform(2, tensor.Float32, 1760, 16).To(d)
+	for _, x := range []*tensor.Tensor{a, b} {
+		if err := x.Realize(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	func() {
+		garbage := tensor.RandUniform(3, tensor.Float32, 4<<20).To(d)
+		if err := garbage.Realize(); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	// Room for the product's result and 512 KiB more: not for the workspace.
+	full := used() + 1760*16*4 + 512<<10
+	limit(full)
+	if err := a.MatMul(b).Realize(); err != nil {
+		t.Fatalf("the product with 16 MiB of garbage on the device: %v", err)
+	}
+	if d.partialBytes == 0 {
+		t.Fatalf("the product ran without a workspace")
+	}
+	// The garbage's 16 MiB went; the workspace's 3 MiB came.
+	if u := used(); u > full-12<<20 {
+		t.Errorf("%d bytes in use after the product, %d allowed before it with 16 MiB of garbage", u, full)
+	}
+
+	// No garbage: a product that needs a larger workspace (2.1 MiB of partial tiles) than
+	// fits fails, naming it.
+	limit(1 << 40)
+	a2 := tensor.RandUniform(4, tensor.Float32, 4224, 1024).To(d)
+	b2 := tensor.RandUniform(5, tensor.Float32, 1024, 16).To(d)
+	for _, x := range []*tensor.Tensor{a2, b2} {
+		if err := x.Realize(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	limit(used() + 4224*16*4)
+	err = a2.MatMul(b2).Realize()
+	if !errors.Is(err, backend.ErrOutOfMemory) || !strings.Contains(err.Error(), "split-K") {
+		t.Errorf("a product whose workspace cannot fit: %v, want ErrOutOfMemory naming the split-K workspace", err)
+	}
+	// Until here, for the garbage above to be the only garbage.
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
 }
 
 // TestEmuElementwiseElems runs elementwise kernels whose threads compute 4 and 8 elements

@@ -56,9 +56,15 @@ static int enqueue(int memset,dptr d,dptr s,size_t n,unsigned v,void*st){
 /* fakeStreamDrain does the queued work: the fake cuBLAS calls it before a product. */
 void fakeStreamDrain(void){run(qtail);}
 void fakeStreamEager(int e){run(qtail);eager=e;}
-/* Freeing memory waits for the work queued on it, as cuMemFree does. */
-int cuMemAlloc_v2(dptr*p,size_t n){CHK if(n>((size_t)1<<40))return 2;*p=(dptr)malloc(n);return 0;}
-int cuMemFree_v2(dptr p){CHK run(qtail);free((void*)p);return 0;}
+/* Device memory: at most memLimit bytes at a time (fakeMemLimit; 1 TiB), each block's size
+   kept in the 16 bytes before it. Freeing memory waits for the work queued on it, as
+   cuMemFree does. */
+static size_t memUsed,memLimit=(size_t)1<<40;
+void fakeMemLimit(size_t n){memLimit=n;}
+size_t fakeMemUsed(void){return memUsed;}
+int cuMemAlloc_v2(dptr*p,size_t n){CHK if(n>memLimit||memUsed>memLimit-n)return 2;
+ size_t*b=malloc(n+16);if(!b)return 2;b[0]=n;memUsed+=n;*p=(dptr)(b+2);return 0;}
+int cuMemFree_v2(dptr p){CHK run(qtail);if(p){size_t*b=(size_t*)p-2;memUsed-=b[0];free(b);}return 0;}
 int cuMemAllocHost_v2(void**p,size_t n){CHK *p=malloc(n);return 0;}
 int cuMemFreeHost(void*p){run(qtail);free(p);return 0;}
 int cuMemcpyHtoDAsync_v2(dptr d,const void*s,size_t n,void*st){CHK return enqueue(0,d,(dptr)s,n,0,st);}
