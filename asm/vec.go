@@ -504,20 +504,26 @@ func reduceF32(isa vecISA, op int, x []float32) float32 {
 	for i := range lane {
 		lane[i] = id
 	}
-	n := 0
+	n, m := 0, id
 	if w := isa.lanes(4); w > 0 {
 		n = len(x) &^ (w - 1)
 		if n > 0 {
 			reduceF32Arch(isa, op, x[:n], &lane)
+			m = lane[0]
+			if !archFoldsLanes {
+				m = reduceLanes(op, &lane)
+			}
 		}
 	}
-	return reduceGo(op, reduceLanes(op, &lane), x[n:])
+	return reduceGo(op, m, x[n:])
 }
 
 // reduceLanes folds the lanes pairwise, halving them each step: a short chain of dependent
 // max or min operations rather than one through all sixteen, which a reduction over a short
 // row (a softmax's 16 columns) pays once a row. The built-in max and min give one answer in
-// any order, NaN and the sign of zero included.
+// any order, NaN and the sign of zero included. On amd64 the kernels fold their lanes in
+// registers instead (archFoldsLanes): done here, the fold took most of the time of a max
+// over rows of 16.
 func reduceLanes(op int, lane *[16]float32) float32 {
 	for h := 8; h > 0; h /= 2 {
 		for j := range h {
@@ -540,14 +546,18 @@ func reduceF64(isa vecISA, op int, x []float64) float64 {
 	for i := range lane {
 		lane[i] = id
 	}
-	n := 0
+	n, m := 0, id
 	if w := isa.lanes(8); w > 0 {
 		n = len(x) &^ (w - 1)
 		if n > 0 {
 			reduceF64Arch(isa, op, x[:n], &lane)
+			m = lane[0]
+			if !archFoldsLanes {
+				m = reduceGo(op, id, lane[:])
+			}
 		}
 	}
-	return reduceGo(op, reduceGo(op, id, lane[:]), x[n:])
+	return reduceGo(op, m, x[n:])
 }
 
 // The Go references.

@@ -73,6 +73,10 @@ func sumF64Arch(isa vecISA, x []float64, lane *[32]float64) {
 	}
 }
 
+// archFoldsLanes: the reduce kernels leave the max or min over all their lanes in every
+// lane (vecgen's foldLanes).
+const archFoldsLanes = true
+
 func reduceF32Arch(isa vecISA, op int, x []float32, lane *[16]float32) {
 	if isa == isaAVX512 {
 		reduceF32AVX512(op, x, lane)

@@ -12,6 +12,10 @@ func unaryF32Arch(_ vecISA, op int, dst, x []float32)             { unaryF32NEON
 func sumF32Arch(_ vecISA, x []float32, lane *[32]float64)         { sumF32NEON(x, lane) }
 func sumF64Arch(_ vecISA, x []float64, lane *[32]float64)         { sumF64NEON(x, lane) }
 func accumulateF32Arch(_ vecISA, acc []float64, x []float32)      { accumulateF32NEON(acc, x) }
+
+// archFoldsLanes: the NEON reduce kernels leave each lane's own max or min, which Go folds.
+const archFoldsLanes = false
+
 func reduceF32Arch(_ vecISA, op int, x []float32, lane *[16]float32) {
 	reduceF32NEON(op, x, lane)
 }

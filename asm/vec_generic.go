@@ -27,6 +27,9 @@ func sumF64Arch(_ vecISA, x []float64, lane *[32]float64) {
 	}
 }
 
+// archFoldsLanes: never asked, as the dispatchers call no kernel here.
+const archFoldsLanes = false
+
 func reduceF32Arch(_ vecISA, op int, x []float32, lane *[16]float32) {
 	lane[0] = reduceGo(op, lane[0], x)
 }

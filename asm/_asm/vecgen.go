@@ -1173,6 +1173,9 @@ func (t *target) accumulate() {
 
 // reduce writes reduceF32<ISA> or reduceF64<ISA>(op int, x []T, lane *[..]T): lane[j] =
 // max or min of lane[j] and the elements of x in lane j, for len(x) a multiple of the lanes.
+// On amd64 the lanes are then folded into one another, so that every lane of the vector
+// written holds the max or min of all of them (archFoldsLanes): a reduction over a short
+// row pays the fold once a row, in registers rather than element by element in Go.
 func (t *target) reduce(size int) {
 	t.size = size
 	name := "reduce" + t.elem() + t.suffix
@@ -1208,9 +1211,38 @@ func (t *target) reduce(size int) {
 			t.maxmin(op, 0, 0, 1, 8, 9, 0)
 			t.maxmin(op, 2, 2, 3, 8, 9, 0)
 			t.maxmin(op, 0, 0, 2, 8, 9, 0)
+			if t.isa != neon {
+				t.foldLanes(op, 0, 1)
+			}
 			t.storeAt(0, t.ptr(0))
 		})
 	}
+}
+
+// foldLanes folds the lanes of vector register r into one another with maxmin, each step
+// combining every lane with one half as many lanes away as the step before (tmp holds the
+// permuted copy), so that every lane ends holding the result over all of them.
+func (t *target) foldLanes(op string, r, tmp int) {
+	v, w := t.vreg(r), t.vreg(tmp)
+	if t.isa == avx512 {
+		t.emit("VSHUFF32X4 $0x4E, %s, %s, %s", v, v, w) // 256-bit halves swapped
+		t.maxmin(op, r, r, tmp, 8, 9, 0)
+		t.emit("VSHUFF32X4 $0xB1, %s, %s, %s", v, v, w) // 128-bit quarters swapped in pairs
+		t.maxmin(op, r, r, tmp, 8, 9, 0)
+	} else {
+		t.emit("VPERM2F128 $0x01, %s, %s, %s", v, v, w) // 128-bit halves swapped
+		t.maxmin(op, r, r, tmp, 8, 9, 0)
+	}
+	if t.size == 8 {
+		imm := map[isa]string{avx2: "$0x5", avx512: "$0x55"}[t.isa]
+		t.emit("VPERMILPD %s, %s, %s", imm, v, w) // the two doubles of each 128 bits swapped
+		t.maxmin(op, r, r, tmp, 8, 9, 0)
+		return
+	}
+	t.emit("VPERMILPS $0x4E, %s, %s", v, w) // 64-bit pairs swapped in each 128 bits
+	t.maxmin(op, r, r, tmp, 8, 9, 0)
+	t.emit("VPERMILPS $0xB1, %s, %s", v, w) // neighbours swapped
+	t.maxmin(op, r, r, tmp, 8, 9, 0)
 }
 
 // ---- matrix-vector products (gemv.go) ----
