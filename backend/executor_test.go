@@ -2,6 +2,7 @@ package backend_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"strings"
@@ -220,11 +221,12 @@ func TestOpenLongNames(t *testing.T) {
 // variants is a CPU device whose programs come in variants, as tuned ones do.
 type variants struct {
 	backend.Device
+	name     string // of its own, for the program cache (see newWholeGraph)
 	variant  string
 	compiled []string // the variant of every Compile call
 }
 
-func (v *variants) Name() string                        { return "variants" }
+func (v *variants) Name() string                        { return v.name }
 func (v *variants) ProgramVariant(*graph.Kernel) string { return v.variant }
 func (v *variants) Compile(k *graph.Kernel) (backend.Program, error) {
 	v.compiled = append(v.compiled, v.variant)
@@ -234,7 +236,7 @@ func (v *variants) Compile(k *graph.Kernel) (backend.Program, error) {
 // TestProgramCacheVariants checks that the program cache tells the variants of one kernel
 // apart and reuses each.
 func TestProgramCacheVariants(t *testing.T) {
-	dev := &variants{Device: cpu.New()}
+	dev := &variants{Device: cpu.New(), name: fmt.Sprintf("variants-%d", wholeGraphs.Add(1))}
 	for _, v := range []string{"", "block=32x32x8", "", "block=32x32x8", "block=64x64x16"} {
 		dev.variant = v
 		if got := readF32(t, dev, expGraph()); math.Abs(float64(got[2])-(math.Exp(2)+1)) > 1e-5 {

@@ -38,7 +38,14 @@ type wholeGraph struct {
 	allocs                     []int // element counts of the executor's allocations
 }
 
-func newWholeGraph(name string) *wholeGraph { return &wholeGraph{Device: cpu.New(), name: name} }
+// newWholeGraph returns a device named name and a number of its own: the executor's program
+// cache is keyed by device name, and each test counts the compiles of its own device, also
+// when run again (go test -count).
+func newWholeGraph(name string) *wholeGraph {
+	return &wholeGraph{Device: cpu.New(), name: fmt.Sprintf("%s-%d", name, wholeGraphs.Add(1))}
+}
+
+var wholeGraphs atomic.Int64
 
 func (d *wholeGraph) Name() string { return d.name }
 
