@@ -40,6 +40,8 @@ const (
 	opTanh
 	opSigmoid
 	opErf
+	opSin
+	opCos
 )
 
 // A vecISA is one implementation of the kernels of vec.go and vecmath.go: the Go references
@@ -413,6 +415,14 @@ func scalarF32(isa vecISA, op int, dst, x []float32, s float32) {
 }
 
 func unaryF32(isa vecISA, op int, dst, x []float32) {
+	unaryF32Kernel(isa, op, dst, x)
+	if op == opSin || op == opCos {
+		trigLarge(op == opCos, dst)
+	}
+}
+
+// unaryF32Kernel runs the kernel of op of isa (or the Go reference) over dst.
+func unaryF32Kernel(isa vecISA, op int, dst, x []float32) {
 	x = x[:len(dst)]
 	w := isa.lanes(4)
 	if w == 0 {
@@ -632,7 +642,7 @@ func scalarF32Go(op int, dst, x []float32, s float32) {
 	}
 }
 
-// unaryF32Go is the reference of the unary kernels (opNeg ... opErf).
+// unaryF32Go is the reference of the unary kernels (opNeg ... opCos).
 func unaryF32Go(op int, dst, x []float32) {
 	x = x[:len(dst)]
 	var f func(float32) float32
@@ -666,6 +676,10 @@ func unaryF32Go(op int, dst, x []float32) {
 		f = sigmoidF32Go
 	case opErf:
 		f = erfF32Go
+	case opSin:
+		f = func(x float32) float32 { return trigF32Go(x, false) }
+	case opCos:
+		f = func(x float32) float32 { return trigF32Go(x, true) }
 	default:
 		return
 	}

@@ -966,6 +966,10 @@ TEXT ·unaryF32AVX2(SB), NOSPLIT, $0-56
 	JEQ unaryF32AVX2_sigmoid
 	CMPQ AX, $const_opErf
 	JEQ unaryF32AVX2_erf
+	CMPQ AX, $const_opSin
+	JEQ unaryF32AVX2_sin
+	CMPQ AX, $const_opCos
+	JEQ unaryF32AVX2_cos
 	VZEROUPPER
 	RET
 unaryF32AVX2_neg:
@@ -1411,6 +1415,125 @@ unaryF32AVX2_erf_loop:
 	CMPQ BX, CX
 	JB unaryF32AVX2_erf_loop
 unaryF32AVX2_erf_done:
+	VZEROUPPER
+	RET
+unaryF32AVX2_sin:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF32AVX2_sin_done
+unaryF32AVX2_sin_loop:
+	VMOVUPS 0(SI)(BX*1), Y0
+	VMOVUPS ·vecConst+(const_kExpShift*64)(SB), Y1
+	VFMADD231PS ·vecConst+(const_kTwoOverPi*64)(SB), Y0, Y1
+	VSUBPS ·vecConst+(const_kExpShift*64)(SB), Y1, Y2
+	VMOVAPS Y0, Y3
+	VFNMADD231PS ·vecConst+(const_kPio2Hi*64)(SB), Y2, Y3
+	VMULPS ·vecConst+(const_kPio2Mid*64)(SB), Y2, Y5
+	VMOVAPS Y5, Y6
+	VFNMADD231PS ·vecConst+(const_kPio2Mid*64)(SB), Y2, Y6
+	VXORPS ·vecConst+(const_kSignMask*64)(SB), Y6, Y6
+	VSUBPS Y5, Y3, Y4
+	VSUBPS Y3, Y4, Y7
+	VSUBPS Y7, Y4, Y8
+	VSUBPS Y8, Y3, Y8
+	VADDPS Y5, Y7, Y7
+	VXORPS ·vecConst+(const_kSignMask*64)(SB), Y7, Y7
+	VADDPS Y7, Y8, Y8
+	VSUBPS Y6, Y8, Y8
+	VFNMADD231PS ·vecConst+(const_kPio2Lo*64)(SB), Y2, Y8
+	VMOVAPS Y4, Y3
+	VMOVAPS Y8, Y4
+	VMULPS Y3, Y3, Y5
+	VMOVUPS ·vecConst+((const_kSinP+0)*64)(SB), Y6
+	VFMADD213PS ·vecConst+((const_kSinP+1)*64)(SB), Y5, Y6
+	VFMADD213PS ·vecConst+((const_kSinP+2)*64)(SB), Y5, Y6
+	VMULPS Y5, Y6, Y6
+	VFMADD213PS Y4, Y3, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS ·vecConst+((const_kCosP+0)*64)(SB), Y7
+	VFMADD213PS ·vecConst+((const_kCosP+1)*64)(SB), Y5, Y7
+	VFMADD213PS ·vecConst+((const_kCosP+2)*64)(SB), Y5, Y7
+	VFMADD213PS ·vecConst+((const_kCosP+3)*64)(SB), Y5, Y7
+	VMULPS Y5, Y7, Y7
+	VFNMADD231PS Y4, Y3, Y7
+	VADDPS ·vecConst+(const_kOne*64)(SB), Y7, Y7
+	VPSLLD $31, Y1, Y8
+	VPSRAD $31, Y8, Y8
+	VXORPS Y6, Y7, Y7
+	VANDPS Y8, Y7, Y7
+	VXORPS Y7, Y6, Y6
+	VPSLLD $30, Y1, Y8
+	VANDPS ·vecConst+(const_kSignMask*64)(SB), Y8, Y8
+	VXORPS Y8, Y6, Y6
+	VANDPS ·vecConst+(const_kAbsMask*64)(SB), Y0, Y2
+	VCMPPS $0x11, ·vecConst+(const_kTrigMax*64)(SB), Y2, Y10
+	VBLENDVPS Y10, Y6, Y0, Y0
+	VMOVUPS Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF32AVX2_sin_loop
+unaryF32AVX2_sin_done:
+	VZEROUPPER
+	RET
+unaryF32AVX2_cos:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF32AVX2_cos_done
+unaryF32AVX2_cos_loop:
+	VMOVUPS 0(SI)(BX*1), Y0
+	VMOVUPS ·vecConst+(const_kExpShift*64)(SB), Y1
+	VFMADD231PS ·vecConst+(const_kTwoOverPi*64)(SB), Y0, Y1
+	VSUBPS ·vecConst+(const_kExpShift*64)(SB), Y1, Y2
+	VADDPS ·vecConst+(const_kOne*64)(SB), Y1, Y1
+	VMOVAPS Y0, Y3
+	VFNMADD231PS ·vecConst+(const_kPio2Hi*64)(SB), Y2, Y3
+	VMULPS ·vecConst+(const_kPio2Mid*64)(SB), Y2, Y5
+	VMOVAPS Y5, Y6
+	VFNMADD231PS ·vecConst+(const_kPio2Mid*64)(SB), Y2, Y6
+	VXORPS ·vecConst+(const_kSignMask*64)(SB), Y6, Y6
+	VSUBPS Y5, Y3, Y4
+	VSUBPS Y3, Y4, Y7
+	VSUBPS Y7, Y4, Y8
+	VSUBPS Y8, Y3, Y8
+	VADDPS Y5, Y7, Y7
+	VXORPS ·vecConst+(const_kSignMask*64)(SB), Y7, Y7
+	VADDPS Y7, Y8, Y8
+	VSUBPS Y6, Y8, Y8
+	VFNMADD231PS ·vecConst+(const_kPio2Lo*64)(SB), Y2, Y8
+	VMOVAPS Y4, Y3
+	VMOVAPS Y8, Y4
+	VMULPS Y3, Y3, Y5
+	VMOVUPS ·vecConst+((const_kSinP+0)*64)(SB), Y6
+	VFMADD213PS ·vecConst+((const_kSinP+1)*64)(SB), Y5, Y6
+	VFMADD213PS ·vecConst+((const_kSinP+2)*64)(SB), Y5, Y6
+	VMULPS Y5, Y6, Y6
+	VFMADD213PS Y4, Y3, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS ·vecConst+((const_kCosP+0)*64)(SB), Y7
+	VFMADD213PS ·vecConst+((const_kCosP+1)*64)(SB), Y5, Y7
+	VFMADD213PS ·vecConst+((const_kCosP+2)*64)(SB), Y5, Y7
+	VFMADD213PS ·vecConst+((const_kCosP+3)*64)(SB), Y5, Y7
+	VMULPS Y5, Y7, Y7
+	VFNMADD231PS Y4, Y3, Y7
+	VADDPS ·vecConst+(const_kOne*64)(SB), Y7, Y7
+	VPSLLD $31, Y1, Y8
+	VPSRAD $31, Y8, Y8
+	VXORPS Y6, Y7, Y7
+	VANDPS Y8, Y7, Y7
+	VXORPS Y7, Y6, Y6
+	VPSLLD $30, Y1, Y8
+	VANDPS ·vecConst+(const_kSignMask*64)(SB), Y8, Y8
+	VXORPS Y8, Y6, Y6
+	VANDPS ·vecConst+(const_kAbsMask*64)(SB), Y0, Y2
+	VCMPPS $0x11, ·vecConst+(const_kTrigMax*64)(SB), Y2, Y10
+	VBLENDVPS Y10, Y6, Y0, Y0
+	VMOVUPS Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF32AVX2_cos_loop
+unaryF32AVX2_cos_done:
 	VZEROUPPER
 	RET
 
@@ -3373,6 +3496,10 @@ TEXT ·unaryF32AVX512(SB), NOSPLIT, $0-56
 	JEQ unaryF32AVX512_sigmoid
 	CMPQ AX, $const_opErf
 	JEQ unaryF32AVX512_erf
+	CMPQ AX, $const_opSin
+	JEQ unaryF32AVX512_sin
+	CMPQ AX, $const_opCos
+	JEQ unaryF32AVX512_cos
 	VZEROUPPER
 	RET
 unaryF32AVX512_neg:
@@ -3778,6 +3905,125 @@ unaryF32AVX512_erf_loop:
 	CMPQ BX, CX
 	JB unaryF32AVX512_erf_loop
 unaryF32AVX512_erf_done:
+	VZEROUPPER
+	RET
+unaryF32AVX512_sin:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF32AVX512_sin_done
+unaryF32AVX512_sin_loop:
+	VMOVUPS 0(SI)(BX*1), Z0
+	VMOVUPS ·vecConst+(const_kExpShift*64)(SB), Z1
+	VFMADD231PS ·vecConst+(const_kTwoOverPi*64)(SB), Z0, Z1
+	VSUBPS ·vecConst+(const_kExpShift*64)(SB), Z1, Z2
+	VMOVAPS Z0, Z3
+	VFNMADD231PS ·vecConst+(const_kPio2Hi*64)(SB), Z2, Z3
+	VMULPS ·vecConst+(const_kPio2Mid*64)(SB), Z2, Z5
+	VMOVAPS Z5, Z6
+	VFNMADD231PS ·vecConst+(const_kPio2Mid*64)(SB), Z2, Z6
+	VPXORD ·vecConst+(const_kSignMask*64)(SB), Z6, Z6
+	VSUBPS Z5, Z3, Z4
+	VSUBPS Z3, Z4, Z7
+	VSUBPS Z7, Z4, Z8
+	VSUBPS Z8, Z3, Z8
+	VADDPS Z5, Z7, Z7
+	VPXORD ·vecConst+(const_kSignMask*64)(SB), Z7, Z7
+	VADDPS Z7, Z8, Z8
+	VSUBPS Z6, Z8, Z8
+	VFNMADD231PS ·vecConst+(const_kPio2Lo*64)(SB), Z2, Z8
+	VMOVAPS Z4, Z3
+	VMOVAPS Z8, Z4
+	VMULPS Z3, Z3, Z5
+	VMOVUPS ·vecConst+((const_kSinP+0)*64)(SB), Z6
+	VFMADD213PS ·vecConst+((const_kSinP+1)*64)(SB), Z5, Z6
+	VFMADD213PS ·vecConst+((const_kSinP+2)*64)(SB), Z5, Z6
+	VMULPS Z5, Z6, Z6
+	VFMADD213PS Z4, Z3, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS ·vecConst+((const_kCosP+0)*64)(SB), Z7
+	VFMADD213PS ·vecConst+((const_kCosP+1)*64)(SB), Z5, Z7
+	VFMADD213PS ·vecConst+((const_kCosP+2)*64)(SB), Z5, Z7
+	VFMADD213PS ·vecConst+((const_kCosP+3)*64)(SB), Z5, Z7
+	VMULPS Z5, Z7, Z7
+	VFNMADD231PS Z4, Z3, Z7
+	VADDPS ·vecConst+(const_kOne*64)(SB), Z7, Z7
+	VPSLLD $31, Z1, Z8
+	VPSRAD $31, Z8, Z8
+	VPXORD Z6, Z7, Z7
+	VPANDD Z8, Z7, Z7
+	VPXORD Z7, Z6, Z6
+	VPSLLD $30, Z1, Z8
+	VPANDD ·vecConst+(const_kSignMask*64)(SB), Z8, Z8
+	VPXORD Z8, Z6, Z6
+	VPANDD ·vecConst+(const_kAbsMask*64)(SB), Z0, Z2
+	VCMPPS $0x11, ·vecConst+(const_kTrigMax*64)(SB), Z2, K1
+	VBLENDMPS Z6, Z0, K1, Z0
+	VMOVUPS Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF32AVX512_sin_loop
+unaryF32AVX512_sin_done:
+	VZEROUPPER
+	RET
+unaryF32AVX512_cos:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF32AVX512_cos_done
+unaryF32AVX512_cos_loop:
+	VMOVUPS 0(SI)(BX*1), Z0
+	VMOVUPS ·vecConst+(const_kExpShift*64)(SB), Z1
+	VFMADD231PS ·vecConst+(const_kTwoOverPi*64)(SB), Z0, Z1
+	VSUBPS ·vecConst+(const_kExpShift*64)(SB), Z1, Z2
+	VADDPS ·vecConst+(const_kOne*64)(SB), Z1, Z1
+	VMOVAPS Z0, Z3
+	VFNMADD231PS ·vecConst+(const_kPio2Hi*64)(SB), Z2, Z3
+	VMULPS ·vecConst+(const_kPio2Mid*64)(SB), Z2, Z5
+	VMOVAPS Z5, Z6
+	VFNMADD231PS ·vecConst+(const_kPio2Mid*64)(SB), Z2, Z6
+	VPXORD ·vecConst+(const_kSignMask*64)(SB), Z6, Z6
+	VSUBPS Z5, Z3, Z4
+	VSUBPS Z3, Z4, Z7
+	VSUBPS Z7, Z4, Z8
+	VSUBPS Z8, Z3, Z8
+	VADDPS Z5, Z7, Z7
+	VPXORD ·vecConst+(const_kSignMask*64)(SB), Z7, Z7
+	VADDPS Z7, Z8, Z8
+	VSUBPS Z6, Z8, Z8
+	VFNMADD231PS ·vecConst+(const_kPio2Lo*64)(SB), Z2, Z8
+	VMOVAPS Z4, Z3
+	VMOVAPS Z8, Z4
+	VMULPS Z3, Z3, Z5
+	VMOVUPS ·vecConst+((const_kSinP+0)*64)(SB), Z6
+	VFMADD213PS ·vecConst+((const_kSinP+1)*64)(SB), Z5, Z6
+	VFMADD213PS ·vecConst+((const_kSinP+2)*64)(SB), Z5, Z6
+	VMULPS Z5, Z6, Z6
+	VFMADD213PS Z4, Z3, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS ·vecConst+((const_kCosP+0)*64)(SB), Z7
+	VFMADD213PS ·vecConst+((const_kCosP+1)*64)(SB), Z5, Z7
+	VFMADD213PS ·vecConst+((const_kCosP+2)*64)(SB), Z5, Z7
+	VFMADD213PS ·vecConst+((const_kCosP+3)*64)(SB), Z5, Z7
+	VMULPS Z5, Z7, Z7
+	VFNMADD231PS Z4, Z3, Z7
+	VADDPS ·vecConst+(const_kOne*64)(SB), Z7, Z7
+	VPSLLD $31, Z1, Z8
+	VPSRAD $31, Z8, Z8
+	VPXORD Z6, Z7, Z7
+	VPANDD Z8, Z7, Z7
+	VPXORD Z7, Z6, Z6
+	VPSLLD $30, Z1, Z8
+	VPANDD ·vecConst+(const_kSignMask*64)(SB), Z8, Z8
+	VPXORD Z8, Z6, Z6
+	VPANDD ·vecConst+(const_kAbsMask*64)(SB), Z0, Z2
+	VCMPPS $0x11, ·vecConst+(const_kTrigMax*64)(SB), Z2, K1
+	VBLENDMPS Z6, Z0, K1, Z0
+	VMOVUPS Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF32AVX512_cos_loop
+unaryF32AVX512_cos_done:
 	VZEROUPPER
 	RET
 

@@ -77,9 +77,9 @@ func BenchmarkScalarF32(b *testing.B) {
 // the math functions of package math in float64, rounded to float32.
 func BenchmarkUnaryF32(b *testing.B) {
 	f64 := map[int]func(float64) float64{opExp: math.Exp, opExp2: math.Exp2, opLog: math.Log,
-		opLog2: math.Log2, opTanh: math.Tanh, opErf: math.Erf,
+		opLog2: math.Log2, opTanh: math.Tanh, opErf: math.Erf, opSin: math.Sin, opCos: math.Cos,
 		opSigmoid: func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }}
-	for op := opNeg; op <= opErf; op++ {
+	for op := opNeg; op <= opCos; op++ {
 		for _, n := range benchSizes {
 			x, d := benchInput(n, 3), make([]float32, n)
 			if op == opLog || op == opLog2 || op == opSqrt {

@@ -158,7 +158,8 @@ func TestScalar(t *testing.T) {
 }
 
 var unaryOpNames = map[int]string{opNeg: "Neg", opAbs: "Abs", opSqrt: "Sqrt", opExp: "Exp", opExp2: "Exp2",
-	opLog: "Log", opLog2: "Log2", opTanh: "Tanh", opSigmoid: "Sigmoid", opErf: "Erf"}
+	opLog: "Log", opLog2: "Log2", opTanh: "Tanh", opSigmoid: "Sigmoid", opErf: "Erf",
+	opSin: "Sin", opCos: "Cos"}
 
 // TestUnary checks every unary kernel against its Go reference, bit for bit, for every length,
 // alignment and tail, on values from the whole float32 range and the special ones.
@@ -175,13 +176,13 @@ func TestUnary(t *testing.T) {
 			}
 			return float32(r.NormFloat64() * 4)
 		}
-		for op := opNeg; op <= opErf; op++ {
+		for op := opNeg; op <= opCos; op++ {
 			for _, n := range vecLengths {
 				off := n % 4
 				_, x := guardedVec(n, off, value)
 				full, dst := guardedVec(n, 3-off, func(int) float32 { return 7 })
 				want := make([]float32, n)
-				unaryF32Go(op, want, x)
+				unaryRef(op, want, x)
 				unaryF32(isa, op, dst, x)
 				checkSame(t, unaryOpNames[op], dst, want, x, nil)
 				checkGuardBands(t, unaryOpNames[op], full, n, 3-off)
@@ -190,6 +191,15 @@ func TestUnary(t *testing.T) {
 			}
 		}
 	})
+}
+
+// unaryRef is what unaryF32 computes, from the Go references: the kernel's, then for sin
+// and cos the float64 pass over the inputs the kernel left.
+func unaryRef(op int, dst, x []float32) {
+	unaryF32Go(op, dst, x)
+	if op == opSin || op == opCos {
+		trigLarge(op == opCos, dst)
+	}
 }
 
 // TestMathExact compares the math kernels with their references on the special values and
@@ -204,9 +214,9 @@ func TestMathExact(t *testing.T) {
 		x = append(x, math.Float32frombits(uint32(b)))
 	}
 	got := make([]float32, len(x))
-	for op := opExp; op <= opErf; op++ {
+	for op := opExp; op <= opCos; op++ {
 		want := make([]float32, len(x))
-		unaryF32Go(op, want, x)
+		unaryRef(op, want, x)
 		forEachISA(t, func(t *testing.T, isa vecISA) {
 			unaryF32(isa, op, got, x)
 			checkSame(t, unaryOpNames[op], got, want, x, nil)

@@ -70,6 +70,22 @@ func SigmoidF32(dst, x []float32) { unaryF32(activeISA(), opSigmoid, dst, x) }
 //	}
 func ErfF32(dst, x []float32) { unaryF32(activeISA(), opErf, dst, x) }
 
+// SinF32 sets dst[i] to the sine of x[i]; x must be at least as long as dst. The error is at
+// most 1 ulp; sin(±Inf) = NaN. Inputs of magnitude 2¹⁷ and above, whose reduction by π/2
+// needs more bits of π than three float32 carry, are computed in float64 after the vector pass.
+//
+//	for i := range dst {
+//		dst[i] = float32(math.Sin(float64(x[i])))
+//	}
+func SinF32(dst, x []float32) { unaryF32(activeISA(), opSin, dst, x) }
+
+// CosF32 sets dst[i] to the cosine of x[i], as SinF32 does the sine.
+//
+//	for i := range dst {
+//		dst[i] = float32(math.Cos(float64(x[i])))
+//	}
+func CosF32(dst, x []float32) { unaryF32(activeISA(), opCos, dst, x) }
+
 // The constants, by name for the Go references and as rows of vecConst for the assembly.
 const (
 	absMask  = 0x7fffffff
@@ -101,6 +117,16 @@ const (
 	erfC0Hi   = 0x1.20dd74p+0
 	erfC0Lo   = 0x1.961852p-25
 	erfCenter = 2.45
+
+	// sin and cos of x = n·π/2 + r, |r| ≤ π/4, with n = round(x·2/π) (in the low bits of
+	// t = x·2/π + expShift) and π/2 in three parts: n·pio2Hi is exact in the fused step and so
+	// is x - n·pio2Hi, and the parts' sum is π/2 within 2⁻⁷⁶, which leaves r accurate for
+	// |n| < 2¹⁷. The quadrant n mod 4 picks sin or cos of r and the sign.
+	twoOverPi = 0x1.45f306p-1
+	pio2Hi    = 0x1.921fb6p+0
+	pio2Mid   = -0x1.777a5cp-25
+	pio2Lo    = -0x1.ee59dap-50
+	trigMax   = 0x1p17
 )
 
 // The polynomials, highest coefficient first (Horner's order).
@@ -118,6 +144,11 @@ var (
 	erfP = [...]float32{-0x1.3f4f6ep-11, 0x1.4876c8p-08, -0x1.b6bee2p-06, 0x1.ce1dd2p-04, -0x1.8126fap-02}
 	// erfc(x)·e^x² in y = x - 2.45 on [0.9, 4], absolute error of erfc 2⁻³⁰.
 	erfcP = [...]float32{-0x1.2c33p-15, -0x1.6352eep-14, -0x1.82841cp-13, 0x1.f0e57ep-13, -0x1.64ada2p-11, 0x1.67cc7cp-09, -0x1.16c0bcp-07, 0x1.acaa9ep-06, -0x1.3b01a8p-04, 0x1.b77964p-03}
+	// (sin(r) - r)/r³ in u = r² on [0, (π/4)²], relative error of sin 2⁻²⁸.
+	sinP = [...]float32{-0x1.994eb2p-13, 0x1.11076p-07, -0x1.555546p-03}
+	// (cos(r) - 1)/r² in u = r² on [0, (π/4)²], the constant term -1/2 fixed: relative error
+	// of cos 2⁻³³.
+	cosP = [...]float32{0x1.9a0258p-16, -0x1.6c0c8cp-10, 0x1.55554ap-05, -0.5}
 )
 
 // horner evaluates the polynomial p (highest coefficient first) at x with fused steps.
@@ -255,6 +286,71 @@ func erfF32Go(x float32) float32 {
 	return f32frombits(f32bits(r) | f32bits(x)&signMask)
 }
 
+// trigF32Go is the reference of the vector kernels of SinF32 (cos false) and CosF32 (cos
+// true). It returns x itself where |x| ≥ trigMax (and for NaN): never a sine or cosine, which
+// lie in [-1, 1], so that trigLarge can find those inputs in the results alone, in place too.
+func trigF32Go(x float32, cos bool) float32 {
+	t := fma32(x, twoOverPi, expShift)
+	n := t - expShift
+	if cos {
+		t++ // cos(x) = sin(x + π/2): the next quadrant
+	}
+	q := f32bits(t)
+	// r = x - n·π/2 as s + rl, s rounded and rl what rounding s left out, so that the
+	// rounding of r costs no accuracy: r1 is exact, n·pio2Mid = ph + pl exactly, and
+	// r1 - ph = s + e exactly (2Sum).
+	r1 := fma32(-n, pio2Hi, x)
+	ph := float32(n * pio2Mid)
+	pl := fma32(n, pio2Mid, -ph)
+	s := r1 - ph
+	bb := s - r1
+	e := (r1 - (s - bb)) + (-ph - bb)
+	rl := fma32(-n, pio2Lo, e-pl)
+	u := s * s
+	// sin(s + rl) ≈ s + (rl + s·u·P(u)); cos(s + rl) ≈ 1 + (u·Q(u) - s·rl).
+	y := s + fma32(float32(horner(sinP[:], u)*u), s, rl)
+	if q&1 != 0 {
+		y = 1 + fma32(-s, rl, float32(horner(cosP[:], u)*u))
+	}
+	y = f32frombits(f32bits(y) ^ q<<30&signMask)
+	if !(f32frombits(f32bits(x)&absMask) < trigMax) {
+		return x
+	}
+	return y
+}
+
+// trigLarge computes, after the vector pass, the sine or cosine of the inputs the pass left
+// as they were: those of magnitude trigMax and above, in float64 (whose math.Sin reduces
+// them with all the bits of π they need); the infinities come out NaN.
+func trigLarge(cos bool, dst []float32) {
+	// The kernel's sines and cosines lie in [-1, 1], so bit 30 is set only in what it left
+	// (|v| ≥ 2, NaN): a quick look for it first spares the usual block the slower test.
+	var a0, a1, a2, a3 uint32
+	d := dst
+	for ; len(d) >= 8; d = d[8:] {
+		a0 |= f32bits(d[0]) | f32bits(d[4])
+		a1 |= f32bits(d[1]) | f32bits(d[5])
+		a2 |= f32bits(d[2]) | f32bits(d[6])
+		a3 |= f32bits(d[3]) | f32bits(d[7])
+	}
+	for _, v := range d {
+		a0 |= f32bits(v)
+	}
+	if (a0|a1|a2|a3)&(1<<30) == 0 {
+		return
+	}
+	const lo, inf = 0x48000000, 0x7f800000 // the bits of trigMax and +Inf
+	for i, v := range dst {
+		if f32bits(v)&absMask-lo <= inf-lo { // trigMax ≤ |v| ≤ Inf, NaN not
+			if cos {
+				dst[i] = float32(math.Cos(float64(v)))
+			} else {
+				dst[i] = float32(math.Sin(float64(v)))
+			}
+		}
+	}
+}
+
 // Indices of the constants in vecConst, for the assembly (go_asm.h exports them as
 // const_k...); a polynomial takes consecutive rows, highest coefficient first.
 const (
@@ -289,13 +385,20 @@ const (
 	kErfC0Hi
 	kErfC0Lo
 	kErfCenter
+	kTwoOverPi
+	kPio2Hi
+	kPio2Mid
+	kPio2Lo
+	kTrigMax
 	kExpP
 	kExp2P    = kExpP + len(expP)
 	kLogP     = kExp2P + len(exp2P)
 	kTanhP    = kLogP + len(logP)
 	kErfP     = kTanhP + len(tanhP)
 	kErfcP    = kErfP + len(erfP)
-	nVecConst = kErfcP + len(erfcP)
+	kSinP     = kErfcP + len(erfcP)
+	kCosP     = kSinP + len(sinP)
+	nVecConst = kCosP + len(cosP)
 )
 
 // vecConst holds the constants of the assembly kernels, each as a 64-byte vector of 16 copies
@@ -316,14 +419,16 @@ var vecConst = func() (t [nVecConst][16]uint32) {
 		kExpHi: f(expHi), kExp2Lo: f(exp2Lo), kExp2Hi: f(exp2Hi), kLog2eHi: f(log2eHi),
 		kLog2eLo: f(log2eLo), kTanhSmall: f(tanhSmall), kTanhMax: f(tanhMax),
 		kErfSmall: f(erfSmall), kErfMax: f(erfMax), kErfC0Hi: f(erfC0Hi), kErfC0Lo: f(erfC0Lo),
-		kErfCenter: f(erfCenter),
+		kErfCenter: f(erfCenter), kTwoOverPi: f(twoOverPi), kPio2Hi: f(pio2Hi), kPio2Mid: f(pio2Mid),
+		kPio2Lo: f(pio2Lo), kTrigMax: f(trigMax),
 	} {
 		set(k, v)
 	}
 	for _, p := range []struct {
 		k int
 		c []float32
-	}{{kExpP, expP[:]}, {kExp2P, exp2P[:]}, {kLogP, logP[:]}, {kTanhP, tanhP[:]}, {kErfP, erfP[:]}, {kErfcP, erfcP[:]}} {
+	}{{kExpP, expP[:]}, {kExp2P, exp2P[:]}, {kLogP, logP[:]}, {kTanhP, tanhP[:]}, {kErfP, erfP[:]}, {kErfcP, erfcP[:]},
+		{kSinP, sinP[:]}, {kCosP, cosP[:]}} {
 		for i, c := range p.c {
 			set(p.k+i, f(c))
 		}

@@ -26,6 +26,8 @@ var mathFuncs = []struct {
 	{"Tanh", opTanh, math.Tanh, 1},
 	{"Sigmoid", opSigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, 2},
 	{"Erf", opErf, math.Erf, 1},
+	{"Sin", opSin, math.Sin, 1},
+	{"Cos", opCos, math.Cos, 1},
 }
 
 // ulpDist returns how many float32 values lie between got and want (0 when equal, and when
@@ -179,6 +181,36 @@ func TestMathULPExhaustive(t *testing.T) {
 		t.Logf("%s (%s): max %d ulp at x = %v (%#08x)", f.name, isa, worst, at, f32bits(at))
 		if worst > f.bound {
 			t.Errorf("%s: %d ulp exceeds the documented %d", f.name, worst, f.bound)
+		}
+	}
+}
+
+// TestTrigLarge checks SinF32 and CosF32 at the edge of the vector pass's range (trigMax,
+// whose bits trigLarge spells out), beyond it and at the specials, in place too.
+func TestTrigLarge(t *testing.T) {
+	if f32bits(trigMax) != 0x48000000 {
+		t.Fatalf("trigMax's bits are %#x, trigLarge has 0x48000000", f32bits(trigMax))
+	}
+	inf := float32(math.Inf(1))
+	var x []float32
+	for _, v := range []float32{trigMax, math.Nextafter32(trigMax, 0), math.Nextafter32(trigMax, inf), 1e6, 3e38, inf,
+		f32frombits(0x7fc00000), f32frombits(0x7f800001), 0, 1, 1.5707964, 3.1415927} {
+		x = append(x, v, -v)
+	}
+	for _, f := range []struct {
+		name string
+		fn   func(dst, x []float32)
+		ref  func(float64) float64
+	}{{"SinF32", SinF32, math.Sin}, {"CosF32", CosF32, math.Cos}} {
+		got := make([]float32, len(x))
+		f.fn(got, x)
+		inPlace := slices.Clone(x)
+		f.fn(inPlace, inPlace)
+		for i, v := range x {
+			want := float32(f.ref(float64(v)))
+			if ulpDist(got[i], want) > 1 || ulpDist(inPlace[i], want) > 1 {
+				t.Errorf("%s(%v): %v, in place %v; want %v", f.name, v, got[i], inPlace[i], want)
+			}
 		}
 	}
 }

@@ -41,6 +41,7 @@ func BenchmarkOps(b *testing.B) {
 		{"gather columns", func() *Tensor { return x.Gather(1, rev) }},
 		{"argmax", func() *Tensor { return x.ArgMax(1) }},
 		{"round", x.Round},
+		{"sin", x.Sin},
 		{"cast float16", func() *Tensor { return x.Cast(Float16) }},
 		{"square", func() *Tensor { return x.Pow(Scalar[float32](2)) }},
 	}

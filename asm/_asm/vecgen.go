@@ -687,6 +687,52 @@ func (t *target) mathErf() {
 	t.or(0, 3, R(4))
 }
 
+// mathTrig: sin (cos false) or cos of x (trigF32Go in vecmath.go): x itself where |x| ≥
+// trigMax or NaN, for the Go code after the kernel.
+func (t *target) mathTrig(cos bool) {
+	t.fma(1, 0, C("kTwoOverPi"), C("kExpShift")) // t = x·2/π + shift
+	t.sub(2, 1, C("kExpShift"))                  // n
+	if cos {
+		t.add(1, 1, C("kOne")) // the next quadrant
+	}
+	// r = x - n·π/2 = s + rl (trigF32Go): s in 3, rl in 4.
+	t.fnma(3, 2, C("kPio2Hi"), R(0)) // r1, exact
+	t.mul(5, 2, C("kPio2Mid"))       // ph
+	t.fnma(6, 2, C("kPio2Mid"), R(5))
+	t.xor(6, 6, C("kSignMask")) // pl = n·pio2Mid - ph
+	t.sub(4, 3, R(5))           // s = r1 - ph
+	t.sub(7, 4, R(3))           // bb = s - r1
+	t.sub(8, 4, R(7))           // s - bb
+	t.sub(8, 3, R(8))           // r1 - (s - bb)
+	t.add(7, 7, R(5))
+	t.xor(7, 7, C("kSignMask")) // -ph - bb
+	t.add(8, 8, R(7))           // e
+	t.sub(8, 8, R(6))           // e - pl
+	t.fnma(8, 2, C("kPio2Lo"), R(8))
+	t.mov(3, R(4))
+	t.mov(4, R(8))
+	t.mul(5, 3, R(3)) // u = s²
+	t.horner(6, 5, "kSinP", 3)
+	t.mul(6, 6, R(5))
+	t.fma(6, 6, R(3), R(4))
+	t.add(6, 6, R(3)) // sin: s + (s·u·P(u) + rl)
+	t.horner(7, 5, "kCosP", 4)
+	t.mul(7, 7, R(5))
+	t.fnma(7, 3, R(4), R(7))
+	t.add(7, 7, C("kOne")) // cos: 1 + (u·Q(u) - s·rl)
+	t.shl(8, 1, 31)
+	t.sar(8, 8, 31) // all ones in the odd quadrants
+	t.xor(7, 7, R(6))
+	t.and(7, 7, R(8))
+	t.xor(6, 6, R(7)) // cos there, sin elsewhere
+	t.shl(8, 1, 30)
+	t.and(8, 8, C("kSignMask"))
+	t.xor(6, 6, R(8)) // negated in quadrants 2 and 3
+	t.and(2, 0, C("kAbsMask"))
+	t.cmplt(0, 2, C("kTrigMax"))
+	t.sel(0, 0, R(6), R(0))
+}
+
 // ---- binary operations of the elementwise kernels, any element size ----
 
 // binop: d = a op b for the ops of binaryGo and scalarF32Go; s0, s1 are temporaries and m a
@@ -977,6 +1023,8 @@ var unaryKernels = []mathKernel{
 	{"Tanh", (*target).mathTanh},
 	{"Sigmoid", (*target).mathSigmoid},
 	{"Erf", (*target).mathErf},
+	{"Sin", func(t *target) { t.mathTrig(false) }},
+	{"Cos", func(t *target) { t.mathTrig(true) }},
 }
 
 // unary writes unaryF32<ISA>(op int, dst, x []float32).

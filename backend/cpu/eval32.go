@@ -9,9 +9,9 @@ import (
 
 // Float32 nodes are computed in float32, on the vector kernels of package asm: +, -, *, / and
 // sqrt rounded once to float32 give exactly what computing in float64 and rounding gives, at
-// half the memory traffic; exp, exp2, log, log2, tanh and erf are float32 polynomials within
-// 1 ulp of the correctly rounded result (see asm.ExpF32 ...). The other math functions go
-// through float64 (one rounding at the end).
+// half the memory traffic; exp, exp2, log, log2, tanh, erf, sin and cos are float32
+// polynomials within 1 ulp of the correctly rounded result (see asm.ExpF32 ...). The other
+// math functions go through float64 (one rounding at the end).
 
 func (c *ctx) f32slot(s int) []float32 {
 	if c.f32[s] == nil {
@@ -250,6 +250,10 @@ func unaryF32(c *ctx, op graph.Op, out, x []float32) {
 		asm.TanhF32(out, x)
 	case graph.OpErf:
 		asm.ErfF32(out, x)
+	case graph.OpSin:
+		asm.SinF32(out, x)
+	case graph.OpCos:
+		asm.CosF32(out, x)
 	case graph.OpCopy:
 		copy(out, x)
 	default:
