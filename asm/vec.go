@@ -42,6 +42,11 @@ const (
 	opErf
 	opSin
 	opCos
+
+	opLess
+	opLessEqual
+	opEqual
+	opNotEqual
 )
 
 // A vecISA is one implementation of the kernels of vec.go and vecmath.go: the Go references
@@ -248,6 +253,28 @@ func MaxScalarF32(dst, x []float32, s float32) { scalarF32(activeISA(), opMax, d
 //	}
 func MinScalarF32(dst, x []float32, s float32) { scalarF32(activeISA(), opMin, dst, x, s) }
 
+// LessF32 sets dst[i] to 1 where a[i] < b[i] and to 0 elsewhere (NaN compares false); a and
+// b must be at least as long as dst. The results are int64, as the CPU device holds booleans.
+//
+//	for i := range dst {
+//		dst[i] = 0
+//		if a[i] < b[i] {
+//			dst[i] = 1
+//		}
+//	}
+func LessF32(dst []int64, a, b []float32) { compareF32(activeISA(), opLess, dst, a, b) }
+
+// LessEqualF32 sets dst[i] to 1 where a[i] <= b[i] and to 0 elsewhere, as LessF32 does.
+func LessEqualF32(dst []int64, a, b []float32) { compareF32(activeISA(), opLessEqual, dst, a, b) }
+
+// EqualF32 sets dst[i] to 1 where a[i] == b[i] (-0 equals +0, NaN equals nothing) and to 0
+// elsewhere, as LessF32 does.
+func EqualF32(dst []int64, a, b []float32) { compareF32(activeISA(), opEqual, dst, a, b) }
+
+// NotEqualF32 sets dst[i] to 1 where a[i] != b[i] (true where either is NaN) and to 0
+// elsewhere, as LessF32 does.
+func NotEqualF32(dst []int64, a, b []float32) { compareF32(activeISA(), opNotEqual, dst, a, b) }
+
 // NegF32 sets dst[i] = -x[i] (the sign bit flipped, NaN too); x must be at least as long as
 // dst.
 //
@@ -438,6 +465,49 @@ func unaryF32Kernel(isa vecISA, op int, dst, x []float32) {
 		copy(t[:], x[n:])
 		unaryF32Arch(isa, op, t[:w], t[:w])
 		copy(dst[n:], t[:])
+	}
+}
+
+// compareF32 runs the compare kernel of op over whole vectors of dst, and the Go reference
+// over the rest.
+func compareF32(isa vecISA, op int, dst []int64, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	n := 0
+	if w := isa.lanes(4); w > 0 {
+		n = len(dst) &^ (w - 1)
+		if n > 0 {
+			compareF32Arch(isa, op, dst[:n], a[:n], b[:n])
+		}
+	}
+	compareF32Go(op, dst[n:], a[n:], b[n:])
+}
+
+// compareF32Go is the reference of the compare kernels (opLess ... opNotEqual).
+func compareF32Go(op int, dst []int64, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	b2i := func(c bool) int64 {
+		if c {
+			return 1
+		}
+		return 0
+	}
+	switch op {
+	case opLess:
+		for i := range dst {
+			dst[i] = b2i(a[i] < b[i])
+		}
+	case opLessEqual:
+		for i := range dst {
+			dst[i] = b2i(a[i] <= b[i])
+		}
+	case opEqual:
+		for i := range dst {
+			dst[i] = b2i(a[i] == b[i])
+		}
+	case opNotEqual:
+		for i := range dst {
+			dst[i] = b2i(a[i] != b[i])
+		}
 	}
 }
 

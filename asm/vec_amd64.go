@@ -73,6 +73,14 @@ func sumF64Arch(isa vecISA, x []float64, lane *[32]float64) {
 	}
 }
 
+func compareF32Arch(isa vecISA, op int, dst []int64, a, b []float32) {
+	if isa == isaAVX512 {
+		compareF32AVX512(op, dst, a, b)
+	} else {
+		compareF32AVX2(op, dst, a, b)
+	}
+}
+
 // archFoldsLanes: the reduce kernels leave the max or min over all their lanes in every
 // lane (vecgen's foldLanes).
 const archFoldsLanes = true
@@ -143,6 +151,14 @@ func reduceF32AVX2(op int, x []float32, lane *[16]float32)
 
 //go:noescape
 func reduceF32AVX512(op int, x []float32, lane *[16]float32)
+
+// The compare kernels take whole vectors (8 or 16 float32) and write an int64 a float32.
+//
+//go:noescape
+func compareF32AVX2(op int, dst []int64, a, b []float32)
+
+//go:noescape
+func compareF32AVX512(op int, dst []int64, a, b []float32)
 
 //go:noescape
 func reduceF64AVX2(op int, x []float64, lane *[8]float64)

@@ -2000,6 +2000,108 @@ reduceF64AVX2_min_done:
 	VZEROUPPER
 	RET
 
+// func compareF32AVX2(op int, dst []int64, a, b []float32)
+TEXT ·compareF32AVX2(SB), NOSPLIT, $0-80
+	MOVQ op+0(FP), AX
+	MOVQ dst_base+8(FP), DI
+	MOVQ dst_len+16(FP), CX
+	MOVQ a_base+32(FP), SI
+	MOVQ b_base+56(FP), DX
+	CMPQ AX, $const_opLess
+	JEQ compareF32AVX2_less
+	CMPQ AX, $const_opLessEqual
+	JEQ compareF32AVX2_lessequal
+	CMPQ AX, $const_opEqual
+	JEQ compareF32AVX2_equal
+	CMPQ AX, $const_opNotEqual
+	JEQ compareF32AVX2_notequal
+	VZEROUPPER
+	RET
+compareF32AVX2_less:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE compareF32AVX2_less_done
+compareF32AVX2_less_loop:
+	VMOVUPS (SI)(BX*1), Y0
+	VCMPPS $0x11, (DX)(BX*1), Y0, Y0
+	VEXTRACTI128 $1, Y0, X2
+	VPMOVSXDQ X0, Y1
+	VPMOVSXDQ X2, Y2
+	VPSRLQ $63, Y1, Y1
+	VPSRLQ $63, Y2, Y2
+	VMOVDQU Y1, (DI)(BX*2)
+	VMOVDQU Y2, 32(DI)(BX*2)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB compareF32AVX2_less_loop
+compareF32AVX2_less_done:
+	VZEROUPPER
+	RET
+compareF32AVX2_lessequal:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE compareF32AVX2_lessequal_done
+compareF32AVX2_lessequal_loop:
+	VMOVUPS (SI)(BX*1), Y0
+	VCMPPS $0x12, (DX)(BX*1), Y0, Y0
+	VEXTRACTI128 $1, Y0, X2
+	VPMOVSXDQ X0, Y1
+	VPMOVSXDQ X2, Y2
+	VPSRLQ $63, Y1, Y1
+	VPSRLQ $63, Y2, Y2
+	VMOVDQU Y1, (DI)(BX*2)
+	VMOVDQU Y2, 32(DI)(BX*2)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB compareF32AVX2_lessequal_loop
+compareF32AVX2_lessequal_done:
+	VZEROUPPER
+	RET
+compareF32AVX2_equal:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE compareF32AVX2_equal_done
+compareF32AVX2_equal_loop:
+	VMOVUPS (SI)(BX*1), Y0
+	VCMPPS $0x00, (DX)(BX*1), Y0, Y0
+	VEXTRACTI128 $1, Y0, X2
+	VPMOVSXDQ X0, Y1
+	VPMOVSXDQ X2, Y2
+	VPSRLQ $63, Y1, Y1
+	VPSRLQ $63, Y2, Y2
+	VMOVDQU Y1, (DI)(BX*2)
+	VMOVDQU Y2, 32(DI)(BX*2)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB compareF32AVX2_equal_loop
+compareF32AVX2_equal_done:
+	VZEROUPPER
+	RET
+compareF32AVX2_notequal:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE compareF32AVX2_notequal_done
+compareF32AVX2_notequal_loop:
+	VMOVUPS (SI)(BX*1), Y0
+	VCMPPS $0x04, (DX)(BX*1), Y0, Y0
+	VEXTRACTI128 $1, Y0, X2
+	VPMOVSXDQ X0, Y1
+	VPMOVSXDQ X2, Y2
+	VPSRLQ $63, Y1, Y1
+	VPSRLQ $63, Y2, Y2
+	VMOVDQU Y1, (DI)(BX*2)
+	VMOVDQU Y2, 32(DI)(BX*2)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB compareF32AVX2_notequal_loop
+compareF32AVX2_notequal_done:
+	VZEROUPPER
+	RET
+
 // func gemvRowsF32AVX2(m, k int, a []float32, lda int, x, y []float32)
 TEXT ·gemvRowsF32AVX2(SB), NOSPLIT, $0-96
 	MOVQ m+0(FP), CX
@@ -4446,6 +4548,102 @@ reduceF64AVX512_min_done:
 	VMINPD Z0, Z1, Z9
 	VPORQ Z9, Z8, Z0
 	VMOVUPD Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func compareF32AVX512(op int, dst []int64, a, b []float32)
+TEXT ·compareF32AVX512(SB), NOSPLIT, $0-80
+	MOVQ op+0(FP), AX
+	MOVQ dst_base+8(FP), DI
+	MOVQ dst_len+16(FP), CX
+	MOVQ a_base+32(FP), SI
+	MOVQ b_base+56(FP), DX
+	MOVQ $1, R9
+	VPBROADCASTQ R9, Z31
+	CMPQ AX, $const_opLess
+	JEQ compareF32AVX512_less
+	CMPQ AX, $const_opLessEqual
+	JEQ compareF32AVX512_lessequal
+	CMPQ AX, $const_opEqual
+	JEQ compareF32AVX512_equal
+	CMPQ AX, $const_opNotEqual
+	JEQ compareF32AVX512_notequal
+	VZEROUPPER
+	RET
+compareF32AVX512_less:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE compareF32AVX512_less_done
+compareF32AVX512_less_loop:
+	VMOVUPS (SI)(BX*1), Z0
+	VCMPPS $0x11, (DX)(BX*1), Z0, K1
+	KSHIFTRW $8, K1, K2
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64.Z Z31, K2, Z2
+	VMOVDQU64 Z1, (DI)(BX*2)
+	VMOVDQU64 Z2, 64(DI)(BX*2)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB compareF32AVX512_less_loop
+compareF32AVX512_less_done:
+	VZEROUPPER
+	RET
+compareF32AVX512_lessequal:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE compareF32AVX512_lessequal_done
+compareF32AVX512_lessequal_loop:
+	VMOVUPS (SI)(BX*1), Z0
+	VCMPPS $0x12, (DX)(BX*1), Z0, K1
+	KSHIFTRW $8, K1, K2
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64.Z Z31, K2, Z2
+	VMOVDQU64 Z1, (DI)(BX*2)
+	VMOVDQU64 Z2, 64(DI)(BX*2)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB compareF32AVX512_lessequal_loop
+compareF32AVX512_lessequal_done:
+	VZEROUPPER
+	RET
+compareF32AVX512_equal:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE compareF32AVX512_equal_done
+compareF32AVX512_equal_loop:
+	VMOVUPS (SI)(BX*1), Z0
+	VCMPPS $0x00, (DX)(BX*1), Z0, K1
+	KSHIFTRW $8, K1, K2
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64.Z Z31, K2, Z2
+	VMOVDQU64 Z1, (DI)(BX*2)
+	VMOVDQU64 Z2, 64(DI)(BX*2)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB compareF32AVX512_equal_loop
+compareF32AVX512_equal_done:
+	VZEROUPPER
+	RET
+compareF32AVX512_notequal:
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE compareF32AVX512_notequal_done
+compareF32AVX512_notequal_loop:
+	VMOVUPS (SI)(BX*1), Z0
+	VCMPPS $0x04, (DX)(BX*1), Z0, K1
+	KSHIFTRW $8, K1, K2
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64.Z Z31, K2, Z2
+	VMOVDQU64 Z1, (DI)(BX*2)
+	VMOVDQU64 Z2, 64(DI)(BX*2)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB compareF32AVX512_notequal_loop
+compareF32AVX512_notequal_done:
 	VZEROUPPER
 	RET
 

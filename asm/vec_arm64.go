@@ -13,6 +13,9 @@ func sumF32Arch(_ vecISA, x []float32, lane *[32]float64)         { sumF32NEON(x
 func sumF64Arch(_ vecISA, x []float64, lane *[32]float64)         { sumF64NEON(x, lane) }
 func accumulateF32Arch(_ vecISA, acc []float64, x []float32)      { accumulateF32NEON(acc, x) }
 
+// compareF32Arch: no NEON kernel; the Go reference.
+func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareF32Go(op, dst, a, b) }
+
 // archFoldsLanes: the NEON reduce kernels leave each lane's own max or min, which Go folds.
 const archFoldsLanes = false
 

@@ -145,3 +145,17 @@ func BenchmarkReduce(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkCompareF32(b *testing.B) {
+	for _, isa := range testISAs() {
+		for _, n := range benchSizes {
+			x, y, d := benchInput(n, 1), benchInput(n, 1), make([]int64, n)
+			b.Run(fmt.Sprintf("Less/%s/%d", isa, n), func(b *testing.B) {
+				b.SetBytes(int64(16 * n))
+				for b.Loop() {
+					compareF32(isa, opLess, d, x, y)
+				}
+			})
+		}
+	}
+}

@@ -27,6 +27,8 @@ func sumF64Arch(_ vecISA, x []float64, lane *[32]float64) {
 	}
 }
 
+func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareF32Go(op, dst, a, b) }
+
 // archFoldsLanes: never asked, as the dispatchers call no kernel here.
 const archFoldsLanes = false
 

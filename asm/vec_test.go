@@ -437,3 +437,59 @@ func TestVecAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestCompare checks the compare kernels against their reference on every length up to 200
+// and beyond, with values drawn from the specials (NaN, zeros of both signs, infinities) and
+// equal pairs, and checks that nothing past dst is written.
+func TestCompare(t *testing.T) {
+	names := map[int]string{opLess: "Less", opLessEqual: "LessEqual", opEqual: "Equal", opNotEqual: "NotEqual"}
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		r := rand.New(rand.NewPCG(7, uint64(isa)))
+		for op := opLess; op <= opNotEqual; op++ {
+			for _, n := range vecLengths {
+				a, b := make([]float32, n), make([]float32, n)
+				for i := range a {
+					a[i], b[i] = mixedValue[float32](r), mixedValue[float32](r)
+					switch r.IntN(4) {
+					case 0:
+						b[i] = a[i]
+					case 1:
+						b[i] = -a[i]
+					}
+				}
+				full := make([]int64, n+3)
+				for i := range full {
+					full[i] = 7
+				}
+				dst := full[:n]
+				want := make([]int64, n)
+				compareF32Go(op, want, a, b)
+				compareF32(isa, op, dst, a, b)
+				for i := range want {
+					if dst[i] != want[i] {
+						t.Fatalf("%s n=%d: element %d = %d, want %d (inputs %v, %v)", names[op], n, i, dst[i], want[i], a[i], b[i])
+					}
+				}
+				for i, v := range full[n:] {
+					if v != 7 {
+						t.Fatalf("%s n=%d: element %d past dst overwritten with %d", names[op], n, n+i, v)
+					}
+				}
+			}
+		}
+	})
+	// The reference against Go's operators on the cases that matter.
+	nan := float32(math.NaN())
+	for _, c := range []struct {
+		a, b                        float32
+		less, lessEqual, equal, not int64
+	}{{1, 2, 1, 1, 0, 1}, {2, 1, 0, 0, 0, 1}, {0, float32(math.Copysign(0, -1)), 0, 1, 1, 0}, {nan, 1, 0, 0, 0, 1}, {nan, nan, 0, 0, 0, 1}} {
+		got := make([]int64, 4)
+		for i, op := range []int{opLess, opLessEqual, opEqual, opNotEqual} {
+			compareF32Go(op, got[i:i+1], []float32{c.a}, []float32{c.b})
+		}
+		if want := []int64{c.less, c.lessEqual, c.equal, c.not}; !slices.Equal(got, want) {
+			t.Errorf("compare %v, %v: <, <=, ==, != give %v, want %v", c.a, c.b, got, want)
+		}
+	}
+}

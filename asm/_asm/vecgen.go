@@ -41,6 +41,9 @@ func main() {
 			t.accumulate()
 			t.reduce(4)
 			t.reduce(8)
+			if t.isa != neon {
+				t.compareF32()
+			}
 			t.gemvRows(4)
 			t.gemvRows(8)
 			t.gemvCols(4)
@@ -1291,6 +1294,59 @@ func (t *target) foldLanes(op string, r, tmp int) {
 	t.maxmin(op, r, r, tmp, 8, 9, 0)
 	t.emit("VPERMILPS $0xB1, %s, %s", v, w) // neighbours swapped
 	t.maxmin(op, r, r, tmp, 8, 9, 0)
+}
+
+// compareOps are the predicates of the compare kernels: ordered and quiet for <, <= and ==
+// (false where either is NaN), unordered for != (true there).
+var compareOps = []struct {
+	op  string
+	imm int
+}{{"Less", 0x11}, {"LessEqual", 0x12}, {"Equal", 0x00}, {"NotEqual", 0x04}}
+
+// compareF32 writes compareF32<ISA>(op int, dst []int64, a, b []float32) on amd64: dst[i] =
+// 1 where a[i] op b[i], else 0, for len(dst) a multiple of the lanes. The int64 results are
+// twice as wide as the inputs: on AVX-512 the compare's mask selects ones from Z31 into two
+// vectors of eight, on AVX2 the compare's lanes of all ones are sign-extended to 64 bits
+// and shifted down to 1.
+func (t *target) compareF32() {
+	t.size = 4
+	name := "compareF32" + t.suffix
+	t.header(name, "(op int, dst []int64, a, b []float32)", 80)
+	t.args("op+0(FP)", "dst_base+8(FP)", "dst_len+16(FP)", "a_base+32(FP)", "b_base+56(FP)")
+	if t.isa == avx512 {
+		t.emit("MOVQ $1, R9")
+		t.emit("VPBROADCASTQ R9, Z31")
+	}
+	var ops []string
+	for _, c := range compareOps {
+		ops = append(ops, c.op)
+	}
+	t.dispatch(name+"_", ops)
+	for _, c := range compareOps {
+		l := name + "_" + strings.ToLower(c.op)
+		t.label(l)
+		t.loop(l, 1, func(int) {
+			if t.isa == avx512 {
+				t.emit("VMOVUPS (SI)(BX*1), Z0")
+				t.emit("VCMPPS $0x%02x, (DX)(BX*1), Z0, K1", c.imm)
+				t.emit("KSHIFTRW $8, K1, K2")
+				t.emit("VMOVDQU64.Z Z31, K1, Z1")
+				t.emit("VMOVDQU64.Z Z31, K2, Z2")
+				t.emit("VMOVDQU64 Z1, (DI)(BX*2)")
+				t.emit("VMOVDQU64 Z2, 64(DI)(BX*2)")
+				return
+			}
+			t.emit("VMOVUPS (SI)(BX*1), Y0")
+			t.emit("VCMPPS $0x%02x, (DX)(BX*1), Y0, Y0", c.imm)
+			t.emit("VEXTRACTI128 $1, Y0, X2")
+			t.emit("VPMOVSXDQ X0, Y1")
+			t.emit("VPMOVSXDQ X2, Y2")
+			t.emit("VPSRLQ $63, Y1, Y1")
+			t.emit("VPSRLQ $63, Y2, Y2")
+			t.emit("VMOVDQU Y1, (DI)(BX*2)")
+			t.emit("VMOVDQU Y2, 32(DI)(BX*2)")
+		}, nil)
+	}
 }
 
 // ---- matrix-vector products (gemv.go) ----

@@ -599,7 +599,7 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 		if e.src[0].dt == graph.Float32 {
 			a := e.src[0].evalF32(c, start, n, nil)
 			b := e.src[1].evalF32(c, start, n, nil)
-			compare(e.op, out, a, b)
+			compareF32(e.op, out, a, b)
 		} else if isF(e.src[0].dt) {
 			a := e.src[0].evalF(c, start, n)
 			b := e.src[1].evalF(c, start, n)

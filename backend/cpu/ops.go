@@ -3,6 +3,7 @@ package cpu
 import (
 	"math"
 
+	"github.com/crossbar-compute/crossbar/asm"
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
@@ -144,7 +145,21 @@ func binaryF(op graph.Op, a, b []float64) {
 }
 
 // compare writes 1 where a[j] op b[j] holds, 0 elsewhere (NaN compares false but for !=).
-func compare[T float32 | float64 | int64](op graph.Op, out []int64, a, b []T) {
+// compareF32 is compare on the vector kernels of package asm.
+func compareF32(op graph.Op, out []int64, a, b []float32) {
+	switch op {
+	case graph.OpCmpLT:
+		asm.LessF32(out, a, b)
+	case graph.OpCmpLE:
+		asm.LessEqualF32(out, a, b)
+	case graph.OpCmpEQ:
+		asm.EqualF32(out, a, b)
+	default:
+		asm.NotEqualF32(out, a, b)
+	}
+}
+
+func compare[T float64 | int64](op graph.Op, out []int64, a, b []T) {
 	a, b = a[:len(out)], b[:len(out)]
 	switch op {
 	case graph.OpCmpLT:
