@@ -57,7 +57,7 @@ func (t *Tensor) argExtreme(op string, red graph.Op, axis int) *Tensor {
 	if t.node.DType.IsFloat() {
 		hit = hit.Or(t.NotEqual(t))
 	}
-	idx := indexVector(op, t.dev, n, r, ax)
+	idx := indexVector(op, t.dev, n, r, ax, Int64)
 	past := constant(op, t.dev, float64(n), Int64, nil)
 	first := Where(hit, idx, past)
 	if err := check(op, first); err != nil {
@@ -147,12 +147,18 @@ func (t *Tensor) triangle(op string, k int, upper bool) *Tensor {
 	if r < 2 {
 		return failf(op, "shape %v has rank below 2", shape)
 	}
-	rows := indexVector(op, t.dev, shape[r-2], 2, 0)
-	cols := indexVector(op, t.dev, shape[r-1], 2, 1)
+	// Below 2²³ the indices, their differences and the clamped k are exact in Float32, which
+	// devices compute fastest (the CPU on its vector kernels).
+	idt := Int64
+	if max(shape[r-2], shape[r-1]) < 1<<23 {
+		idt = Float32
+	}
+	rows := indexVector(op, t.dev, shape[r-2], 2, 0, idt)
+	cols := indexVector(op, t.dev, shape[r-1], 2, 1, idt)
 	diag := cols.Sub(rows)
 	// j - i lies in [-rows, cols], so clamping k there keeps the mask and the constant exact.
 	k = min(max(k, -shape[r-2]-1), shape[r-1]+1)
-	kk := constant(op, t.dev, float64(k), Int64, nil)
+	kk := constant(op, t.dev, float64(k), idt, nil)
 	var keep *Tensor
 	if upper {
 		keep = diag.GreaterEqual(kk)

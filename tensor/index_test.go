@@ -227,6 +227,40 @@ func TestTriuTril(t *testing.T) {
 	})
 }
 
+// TestTriangleLong checks Triu and Tril on batches of matrices with rows long enough for the
+// CPU to compute a row's index once a row, for diagonals inside, at the edges of and outside
+// the matrices, against a direct loop.
+func TestTriangleLong(t *testing.T) {
+	const b, m, n = 2, 150, 300
+	vals := make([]float32, b*m*n)
+	for k := range vals {
+		vals[k] = float32(k%97) - 48.5
+	}
+	x := New(vals, b, m, n)
+	for _, k := range []int{-200, -150, -149, -3, 0, 1, 150, 299, 300, 400} {
+		for _, upper := range []bool{false, true} {
+			want := make([]float32, len(vals))
+			for p := range b {
+				for i := range m {
+					for j := range n {
+						if upper && j-i >= k || !upper && j-i <= k {
+							want[(p*m+i)*n+j] = vals[(p*m+i)*n+j]
+						}
+					}
+				}
+			}
+			y := x.Tril(k)
+			if upper {
+				y = x.Triu(k)
+			}
+			got, err := Data[float32](y)
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("upper=%v k=%d: err %v, got %v", upper, k, err, firstDiff(got, want))
+			}
+		}
+	}
+}
+
 func TestErrorsNameOps(t *testing.T) {
 	for _, c := range []struct {
 		op  string

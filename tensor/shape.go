@@ -49,11 +49,11 @@ func constant(op string, dev backend.Device, v float64, dt DType, shape []int) *
 	return (&Tensor{node: c, dev: dev}).broadcastTo(op, shape)
 }
 
-// indexVector is the Int64 vector 0, 1, ..., n-1 on dev, shaped to lie along axis of a tensor of
-// the given rank (all other dimensions 1). Index vectors depend only on shapes, so they are
+// indexVector is the vector 0, 1, ..., n-1 of dtype dt on dev, shaped to lie along axis of a
+// tensor of the given rank (all other dimensions 1). Index vectors depend only on shapes, so they are
 // made like Arange, from host data uploaded once.
-func indexVector(op string, dev backend.Device, n, rank, axis int) *Tensor {
-	a := Arange(0, float64(n), 1, Int64)
+func indexVector(op string, dev backend.Device, n, rank, axis int, dt DType) *Tensor {
+	a := Arange(0, float64(n), 1, dt)
 	if a.err != nil {
 		return a
 	}
