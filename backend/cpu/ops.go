@@ -144,7 +144,6 @@ func binaryF(op graph.Op, a, b []float64) {
 	}
 }
 
-// compare writes 1 where a[j] op b[j] holds, 0 elsewhere (NaN compares false but for !=).
 // compareF32 is compare on the vector kernels of package asm.
 func compareF32(op graph.Op, out []int64, a, b []float32) {
 	switch op {
@@ -159,6 +158,7 @@ func compareF32(op graph.Op, out []int64, a, b []float32) {
 	}
 }
 
+// compare writes 1 where a[j] op b[j] holds, 0 elsewhere (NaN compares false but for !=).
 func compare[T float64 | int64](op graph.Op, out []int64, a, b []T) {
 	a, b = a[:len(out)], b[:len(out)]
 	switch op {
