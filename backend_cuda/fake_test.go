@@ -64,22 +64,29 @@ func runFakeChild(t *testing.T, name string, env ...string) {
 	t.Logf("child:\n%s", out)
 }
 
+// fakeFunc sets fn (a pointer to a func variable) to the fake driver's function name, one
+// of its controls for tests.
+func fakeFunc(t *testing.T, name string, fn any) {
+	t.Helper()
+	h, err := dlopen(os.Getenv("CROSSBAR_CUDA_LIB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := dlsym(h, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	purego.RegisterFunc(fn, addr)
+}
+
 // testStagedCopies copies two buffers larger than the pinned memory in and out, one after
 // the other, with the fake's stream doing its copies at the host's waits and then as soon
 // as they are queued. They go through the halves of the pinned memory in turns, five
 // pieces each, no two alike: a half must be filled only once the copy reading it has
 // ended, and read only once the copy filling it has. It returns one of the buffers, freed.
 func testStagedCopies(t *testing.T, d *Device) backend.Buffer {
-	h, err := dlopen(os.Getenv("CROSSBAR_CUDA_LIB"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var eager func(int32)
-	addr, err := dlsym(h, "fakeStreamEager")
-	if err != nil {
-		t.Fatal(err)
-	}
-	purego.RegisterFunc(&eager, addr)
+	fakeFunc(t, "fakeStreamEager", &eager)
 	defer eager(0)
 	var ins [2][]byte
 	x := uint64(1)
@@ -92,6 +99,7 @@ func testStagedCopies(t *testing.T, d *Device) backend.Buffer {
 	}
 	var bufs [2]backend.Buffer
 	for i := range bufs {
+		var err error
 		if bufs[i], err = d.Alloc(graph.Uint8, len(ins[i])); err != nil {
 			t.Fatal(err)
 		}

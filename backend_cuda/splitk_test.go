@@ -7,14 +7,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
 	"unsafe"
-
-	"github.com/ebitengine/purego"
 
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/codegen"
@@ -476,19 +473,10 @@ func TestFakeSplitKCollects(t *testing.T) {
 
 func fakeSplitKCollectsChild(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no collection but the executor's
-	h, err := dlopen(os.Getenv("CROSSBAR_CUDA_LIB"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var limit func(uintptr)
 	var used func() uintptr
-	for name, fn := range map[string]any{"fakeMemLimit": &limit, "fakeMemUsed": &used} {
-		addr, err := dlsym(h, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		purego.RegisterFunc(fn, addr)
-	}
+	fakeFunc(t, "fakeMemLimit", &limit)
+	fakeFunc(t, "fakeMemUsed", &used)
 	defer limit(1 << 40)
 	dev, err := backend.Open("cuda")
 	if err != nil {
