@@ -44,6 +44,7 @@ func BenchmarkOps(b *testing.B) {
 		{"sin", x.Sin},
 		{"cast float16", func() *Tensor { return x.Cast(Float16) }},
 		{"square", func() *Tensor { return x.Pow(Scalar[float32](2)) }},
+		{"pow 0.5", func() *Tensor { return x.Pow(Scalar[float32](0.5)) }},
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {

@@ -393,21 +393,30 @@ func TestValidBlock(t *testing.T) {
 	}
 }
 
-// TestPowSquare checks x**2 with a constant exponent, computed as a product, against float64's
-// pow rounded to float32, bit for bit, on edge values.
-func TestPowSquare(t *testing.T) {
-	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 3.5, -1e-20, 1e-30, 1e20, -1e25,
-		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.SmallestNonzeroFloat32, math.MaxFloat32}
+// TestPowConstants checks x**2, x**0.5 and x**-1 with a constant exponent, computed as a
+// product, a square root and a quotient, against float64's pow rounded to float32, bit for
+// bit, on edge values and on random bit patterns.
+func TestPowConstants(t *testing.T) {
+	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 3.5, -1e-20, 1e-30, 1e20, -1e25, 2, 0.25,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.SmallestNonzeroFloat32,
+		-math.SmallestNonzeroFloat32, math.MaxFloat32, -math.MaxFloat32, 0x1p-126, 0x1.fffffep-127}
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 2000 {
+		vals = append(vals, math.Float32frombits(r.Uint32()))
+	}
 	b := make([]byte, 4*len(vals))
 	for i, v := range vals {
 		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
 	}
 	x := must(graph.Host(graph.Float32, []int{len(vals)}, b))
-	got := readBits(t, must(graph.Binary(graph.OpPow, x, scalar(2, graph.Float32, []int{len(vals)}))))
-	for i, v := range vals {
-		want := math.Float32bits(float32(math.Pow(float64(v), 2)))
-		if uint32(got[i]) != want && !(v != v && math.IsNaN(float64(math.Float32frombits(uint32(got[i]))))) {
-			t.Errorf("%v**2 = %v, want %v", v, math.Float32frombits(uint32(got[i])), math.Float32frombits(want))
+	for _, p := range []float64{2, 0.5, -1} {
+		got := readBits(t, must(graph.Binary(graph.OpPow, x, scalar(p, graph.Float32, []int{len(vals)}))))
+		for i, v := range vals {
+			want := math.Float32bits(float32(math.Pow(float64(v), p)))
+			g := math.Float32frombits(uint32(got[i]))
+			if uint32(got[i]) != want && !(g != g && math.IsNaN(float64(math.Float32frombits(want)))) {
+				t.Errorf("%v**%v = %v, want %v", v, p, g, math.Float32frombits(want))
+			}
 		}
 	}
 }

@@ -176,11 +176,28 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 			return out
 		}
 	}
-	if s, ok := e.src[1].constF32(c); ok && e.op == graph.OpPow && s == 2 {
-		// x**2, the common power: float64's pow of a float32 is its exact square, which
-		// rounds to float32 as the float32 product does.
+	if s, ok := e.src[1].constF32(c); ok && e.op == graph.OpPow && (s == 2 || s == 0.5 || s == -1) {
+		// The common powers, bit for bit what float64's pow rounded to float32 gives: x**2 is
+		// the exact square in float64, which rounds as the float32 product does; x**0.5 is
+		// math.Pow's square root, but +0 at -0 and +Inf at -Inf; x**-1 is math.Pow's 1/x. A
+		// square root or quotient rounded to float64 and then to float32 is the float32 one.
 		x := e.src[0].evalF32(c, start, n, nil)
-		asm.MulF32(out, x, x)
+		switch s {
+		case 2:
+			asm.MulF32(out, x, x)
+		case 0.5:
+			asm.SqrtF32(out, x)
+			inf := float32(math.Inf(1))
+			for j, v := range x[:len(out)] {
+				if v == 0 {
+					out[j] = 0
+				} else if v == -inf {
+					out[j] = inf
+				}
+			}
+		default:
+			asm.ScalarDivF32(out, 1, x)
+		}
 		return out
 	}
 	a := e.src[0].evalF32(c, start, n, nil)
