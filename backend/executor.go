@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"weak"
@@ -128,6 +129,7 @@ func Realize(dev Device, nodes ...*graph.Node) error {
 	if sd, ok := dev.(SubgraphDevice); ok && dev.Capabilities().GraphLevel {
 		return runSubgraphs(sd, kernels, nodes)
 	}
+	last := lastReads(kernels, nodes)
 	for i, k := range kernels {
 		if err := run(dev, k); err != nil {
 			return err
@@ -137,8 +139,35 @@ func Realize(dev Device, nodes ...*graph.Node) error {
 		// realization: a long chain of passes, such as CumSum's, then holds a few buffers, not
 		// one for each pass.
 		kernels[i] = nil
+		// A transient intermediate is released at once: its memory goes back to the device
+		// for the next allocation (the CPU's to its cache of buffers), without waiting for
+		// the collector, which by then may have returned the pages to the system.
+		for _, in := range k.Inputs {
+			if j, ok := last[in]; ok && j == i {
+				if st, ok := in.Release().(*Storage); ok {
+					_ = st.Free()
+				}
+			}
+		}
 	}
 	return nil
+}
+
+// lastReads maps each transient node that kernels read, but for the nodes being realized, to
+// the index of the last kernel that reads it.
+func lastReads(kernels []*graph.Kernel, nodes []*graph.Node) map[*graph.Node]int {
+	var last map[*graph.Node]int
+	for i, k := range kernels {
+		for _, in := range k.Inputs {
+			if in.Transient() && !slices.Contains(nodes, in) {
+				if last == nil {
+					last = map[*graph.Node]int{}
+				}
+				last[in] = i
+			}
+		}
+	}
+	return last
 }
 
 func upload(dev Device, n *graph.Node) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +247,59 @@ func TestProgramCacheVariants(t *testing.T) {
 	want := []string{"", "block=32x32x8", "block=64x64x16"}
 	if strings.Join(dev.compiled, "|") != strings.Join(want, "|") {
 		t.Errorf("compiled variants %q, want %q: each once", dev.compiled, want)
+	}
+}
+
+// TestTransientReleased realizes products of a transient intermediate: the realization
+// releases the intermediate's buffer once the product has read it and leaves the node
+// unrealized, a later realization that reads it computes it again, and one that asks for it
+// keeps it. An intermediate that is not transient stays realized.
+func TestTransientReleased(t *testing.T) {
+	dev, err := backend.Open("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := must(graph.Host(graph.Float32, []int{2, 2}, f32s(1, 2, 3, 4)))
+	two := must(graph.Expand(must(graph.Reshape(must(graph.Const(graph.ScalarOf(2, graph.Float32), graph.Float32)), []int{1, 1})), []int{2, 2}))
+	doubled := func() *graph.Node { return must(graph.Binary(graph.OpMul, a, two)) }
+	if err := backend.Realize(dev, a); err != nil {
+		t.Fatal(err)
+	}
+
+	tr := doubled() // [2 4; 6 8]
+	tr.SetTransient()
+	kept := doubled()
+	y := must(graph.Contract(tr, a))
+	y2 := must(graph.Contract(kept, a))
+	before := backend.ReadStats().Live
+	if err := backend.Realize(dev, y, y2); err != nil {
+		t.Fatal(err)
+	}
+	if tr.Realized() != nil {
+		t.Errorf("the transient intermediate is still realized after the product")
+	}
+	if kept.Realized() == nil {
+		t.Errorf("the intermediate that is not transient was released")
+	}
+	// y, y2 and kept: the transient buffer was allocated and released.
+	if live := backend.ReadStats().Live - before; live != 3 {
+		t.Errorf("%d more live buffers after the realization, want 3", live)
+	}
+	want := []float32{14, 20, 30, 44}
+	if got := readF32(t, dev, y); !slices.Equal(got, want) {
+		t.Errorf("product of the transient intermediate: %v, want %v", got, want)
+	}
+
+	// Built after the release: the intermediate is computed again from its sources.
+	z := must(graph.Contract(tr, tr))
+	if got, want := readF32(t, dev, z), []float32{28, 40, 60, 88}; !slices.Equal(got, want) {
+		t.Errorf("a product reading the released intermediate again: %v, want %v", got, want)
+	}
+	if tr.Realized() != nil {
+		t.Errorf("the transient intermediate is realized after its second product")
+	}
+	// Asked for, it stays.
+	if got, want := readF32(t, dev, tr), []float32{2, 4, 6, 8}; !slices.Equal(got, want) || tr.Realized() == nil {
+		t.Errorf("the transient intermediate realized on its own: %v (realized %v), want %v", got, tr.Realized() != nil, want)
 	}
 }

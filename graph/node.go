@@ -35,8 +35,9 @@ type Node struct {
 	Const Scalar   // Const: the value
 	Host  []byte   // Host: the elements, little-endian, DType.Size() bytes each
 
-	mu       sync.Mutex
-	realized any
+	mu        sync.Mutex
+	realized  any
+	transient bool
 }
 
 // Scalar holds a constant exactly: F for float dtypes, I for integers and Bool (0 or 1).
@@ -94,13 +95,47 @@ func (n *Node) Realized() any {
 }
 
 // SetRealized attaches a realized buffer to n. The node then is a leaf: its sources and host
-// data are dropped so that the graph behind it can be collected.
+// data are dropped so that the graph behind it can be collected; a transient node keeps its
+// sources, to be computed again once released.
 func (n *Node) SetRealized(buf any) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.realized = buf
-	n.Src = nil
-	n.Host = nil
+	if !n.transient {
+		n.Src = nil
+		n.Host = nil
+	}
+}
+
+// SetTransient marks n as an intermediate that only the nodes built from it refer to, such as
+// the column matrix of a convolution: a realization that computes it into a buffer releases
+// the buffer (see Release) once none of its later kernels reads it, rather than leaving the
+// memory to the collector. Call it before n is first realized.
+func (n *Node) SetTransient() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.transient = true
+}
+
+// Transient reports whether SetTransient marked n.
+func (n *Node) Transient() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.transient
+}
+
+// Release detaches and returns the buffer of a realized transient node, which becomes
+// unrealized again, with its sources, so that a later realization that needs it computes it
+// again. It returns nil for a node that is not transient or not realized.
+func (n *Node) Release() any {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.transient {
+		return nil
+	}
+	buf := n.realized
+	n.realized = nil
+	return buf
 }
 
 // sources returns n's sources (nil once realized).

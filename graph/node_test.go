@@ -29,3 +29,29 @@ func TestScalarOf(t *testing.T) {
 		}
 	}
 }
+
+// TestRelease: a realized node drops its sources, a transient one keeps them, and Release
+// hands back the buffer of a transient node only, leaving it unrealized.
+func TestRelease(t *testing.T) {
+	x, err := Host(Float32, []int{2}, make([]byte, 8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := Unary(OpNeg, x)
+	tr, _ := Unary(OpNeg, x)
+	tr.SetTransient()
+	plain.SetRealized("plain buffer")
+	tr.SetRealized("transient buffer")
+	if plain.Src != nil || len(tr.Src) != 1 {
+		t.Errorf("sources after SetRealized: plain %v, transient %v", plain.Src, tr.Src)
+	}
+	if b := plain.Release(); b != nil || plain.Realized() == nil {
+		t.Errorf("Release of a node that is not transient: %v, realized %v", b, plain.Realized())
+	}
+	if b := tr.Release(); b != "transient buffer" || tr.Realized() != nil || !tr.Transient() {
+		t.Errorf("Release of a transient node: %v, realized %v", b, tr.Realized())
+	}
+	if b := tr.Release(); b != nil {
+		t.Errorf("second Release: %v, want nil", b)
+	}
+}

@@ -102,6 +102,9 @@ func cumSum(x *Tensor, ax int, exclusive, reverse bool) *Tensor {
 		y = shifted(x, ax, 1, reverse)
 	}
 	for d := 1; d < n; d *= cumSumRadix {
+		if d > 1 {
+			y.transient() // the last pass's sum, which only this pass reads
+		}
 		sum := y
 		for j := 1; j < cumSumRadix && j*d < n; j++ {
 			sum = sum.Add(shifted(y, ax, j*d, reverse))

@@ -303,6 +303,9 @@ func (t *Tensor) Conv(w *Tensor, o ConvOptions) *Tensor {
 			sh[k] = sh[k].Unsqueeze(2)
 		}
 		cols = Concat(2, sh...)
+		if len(sh) > 1 {
+			cols.transient() // a new node that only the product reads
+		}
 	} else {
 		// [N, C, k1, o1, ...] -> [N, C, k1, k2, ..., o1, o2, ...]
 		cols = win.windows(t.Pad(win.pads(), PadConstant, 0))

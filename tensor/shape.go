@@ -49,6 +49,15 @@ func constant(op string, dev backend.Device, v float64, dt DType, shape []int) *
 	return (&Tensor{node: c, dev: dev}).broadcastTo(op, shape)
 }
 
+// transient marks t's node as an intermediate of an operation that only the operation's
+// later nodes read (graph.Node.SetTransient): its buffer is released as soon as the
+// realization is done with it.
+func (t *Tensor) transient() {
+	if t.err == nil && t.node != nil {
+		t.node.SetTransient()
+	}
+}
+
 // indexVector is the vector 0, 1, ..., n-1 of dtype dt on dev, shaped to lie along axis of a
 // tensor of the given rank (all other dimensions 1). Index vectors depend only on shapes, so they are
 // made like Arange, from host data uploaded once.
