@@ -70,7 +70,8 @@ func BenchmarkNN(b *testing.B) {
 	dw7 := RandNormal(5, Float32, 64, 1, 7, 7)
 	img := RandNormal(6, Float32, 8, 3, 224, 224) // a ResNet stem's input
 	stem := RandNormal(7, Float32, 64, 3, 7, 7)
-	for _, t := range []*Tensor{x, w, dw, dw7, img, stem} {
+	scale, shift := RandNormal(8, Float32, 1, 64, 1, 1), RandNormal(9, Float32, 1, 64, 1, 1)
+	for _, t := range []*Tensor{x, w, dw, dw7, img, stem, scale, shift} {
 		if err := t.Realize(); err != nil {
 			b.Fatal(err)
 		}
@@ -83,6 +84,7 @@ func BenchmarkNN(b *testing.B) {
 		f     func() *Tensor
 	}{
 		{"neg", 0, x.Neg},
+		{"channel scale and shift", 0, func() *Tensor { return x.Mul(scale).Add(shift) }}, // an inference batch norm
 		{"conv 3x3", 2 * 8 * 64 * 56 * 56 * 64 * 9, func() *Tensor { return x.Conv(w, ConvOptions{Pads: same}) }},
 		{"depthwise 3x3", 2 * 8 * 64 * 56 * 56 * 9, func() *Tensor { return x.Conv(dw, ConvOptions{Pads: same, Groups: 64}) }},
 		{"depthwise 7x7", 2 * 8 * 64 * 56 * 56 * 49, func() *Tensor {

@@ -347,6 +347,76 @@ func TestRowInvariant(t *testing.T) {
 	}
 }
 
+// TestChannelInvariant checks per-channel values broadcast over an image's rows and columns
+// (a bias on [N, C, H, W]), which are computed once for the H*W elements that share them,
+// against the same float32 arithmetic done here: as they are, padded along the channels
+// (whole images of zeros), and padded along the columns (not shared along a row, so not
+// spread).
+func TestChannelInvariant(t *testing.T) {
+	const n, c, h, w = 3, 5, 11, 13 // h*w >= minRowLen > w
+	r := rand.New(rand.NewPCG(7, 7))
+	bin := func(op graph.Op, a, b *graph.Node) *graph.Node { return must(graph.Binary(op, a, b)) }
+	b := hostRand(r, graph.Float32, c)
+	bv := readBits(t, b)
+	f := func(bits uint64) float32 { return math.Float32frombits(uint32(bits)) }
+	cases := []struct {
+		name    string
+		channel func(ch, col int) float32 // the per-channel operand at channel ch, column col
+		x, bias *graph.Node
+		rowLen  int // the bias's rowLen
+	}{
+		{"broadcast", func(ch, _ int) float32 { return f(bv[ch]) },
+			hostRand(r, graph.Float32, n, c, h, w), broadcast(b, []int{1, c, 1, 1}, []int{n, c, h, w}), h * w},
+		{"padded channels", func(ch, _ int) float32 {
+			if ch == 0 || ch > c {
+				return 0
+			}
+			return f(bv[ch-1])
+		}, hostRand(r, graph.Float32, n, c+2, h, w),
+			must(graph.Expand(must(graph.Pad(must(graph.Reshape(b, []int{1, c, 1, 1})), [][2]int{{0, 0}, {1, 1}, {0, 0}, {0, 0}})),
+				[]int{n, c + 2, h, w})), h * w},
+		{"padded columns", func(ch, col int) float32 {
+			if col >= w-3 {
+				return 0
+			}
+			return f(bv[ch])
+		}, hostRand(r, graph.Float32, n, c, h, w),
+			must(graph.Pad(broadcast(b, []int{1, c, 1, 1}, []int{n, c, h, w - 3}), [][2]int{{0, 0}, {0, 0}, {0, 0}, {0, 3}})), 0},
+	}
+	for _, tc := range cases {
+		// (x * bias + bias) - x
+		y := bin(graph.OpSub, bin(graph.OpAdd, bin(graph.OpMul, tc.x, tc.bias), tc.bias), tc.x)
+		ks, err := graph.Schedule([]*graph.Node{y})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := compile(ks[len(ks)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var most func(e *enode) int
+		most = func(e *enode) int {
+			m := e.rowLen
+			for _, s := range e.src {
+				m = max(m, most(s))
+			}
+			return m
+		}
+		if got := most(p.expr); got != tc.rowLen {
+			t.Errorf("%s: the bias is shared by %d elements, want %d", tc.name, got, tc.rowLen)
+		}
+		xv, yv := readBits(t, tc.x), readBits(t, y)
+		shape := tc.x.Shape
+		for k := range yv {
+			col, ch := k%shape[3], k/(shape[2]*shape[3])%shape[1]
+			bk, xk := tc.channel(ch, col), f(xv[k])
+			if got, want := f(yv[k]), float32(float32(xk*bk)+bk)-xk; got != want { // rounded as the kernel does, unfused
+				t.Fatalf("%s: element %d (channel %d, column %d) = %v, want %v", tc.name, k, ch, col, got, want)
+			}
+		}
+	}
+}
+
 // TestValidBlock checks the blocks a mask judges whole against the view's own indexing, and
 // that blocks inside one part of a concatenation are judged.
 func TestValidBlock(t *testing.T) {

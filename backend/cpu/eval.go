@@ -30,10 +30,10 @@ type enode struct {
 	input int
 	view  viewIter
 	cval  graph.Scalar
-	// rowLen is the length of the domain's last axis where the node's value is the same all
-	// along it (every load and constant under it broadcast along that axis: a row's maximum
-	// or variance read by the row's elements) and that axis is long enough for computing the
-	// value once a row to pay; else 0.
+	// rowLen is the number of domain elements, a product of the domain's trailing axes, that
+	// share the node's value (every load and constant under it broadcast along those axes: a
+	// row's maximum or variance read by the row's elements, a channel's bias over an image)
+	// when there are enough of them for computing the value once a row to pay; else 0.
 	rowLen int
 }
 

@@ -107,29 +107,35 @@ func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
 // once and spread (see enode.rowLen): below it, the call per row costs more than it saves.
 const minRowLen = 128
 
-// rowInvariant returns e's rowLen: the domain's last dimension where e's value depends only
-// on the axes before it, else 0.
+// rowInvariant returns e's rowLen: the number of domain elements, a product of the domain's
+// trailing axes, over which e's value depends only on the axes before them, else 0. A load
+// that broadcasts along several trailing axes (a channel's bias over an image's rows and
+// columns) has them all: 56 x 56 elements share one value though each row has only 56.
 func rowInvariant(e *enode) int {
 	switch {
 	case e.op == graph.OpLoad || e.op == graph.OpConst:
 		v := e.view
-		r := len(v.shape)
-		if r == 0 || v.shape[r-1] < minRowLen || v.strides[r-1] != 0 {
+		n := 1
+		for d := len(v.shape) - 1; d >= 0 && v.strides[d] == 0; d-- {
+			if v.mask != nil && (v.mask[d][0] > 0 || v.mask[d][1] < v.shape[d]) {
+				break // part of the row reads as zero
+			}
+			n *= v.shape[d]
+		}
+		if n < minRowLen {
 			return 0
 		}
-		if v.mask != nil && (v.mask[r-1][0] > 0 || v.mask[r-1][1] < v.shape[r-1]) {
-			return 0 // part of the row reads as zero
-		}
-		return v.shape[r-1]
+		return n
 	case e.op == graph.OpCoreValue || len(e.src) == 0:
 		return 0
 	}
-	for _, s := range e.src {
-		if s.rowLen == 0 {
-			return 0
-		}
+	// Each source's rowLen is a product of trailing axes, so the least of them divides the
+	// others: every source is the same along it.
+	n := e.src[0].rowLen
+	for _, s := range e.src[1:] {
+		n = min(n, s.rowLen)
 	}
-	return e.src[0].rowLen
+	return n
 }
 
 // unitLoads counts the loads under e whose elements follow one another in memory along the
