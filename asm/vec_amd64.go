@@ -82,7 +82,8 @@ func compareF32Arch(isa vecISA, op int, dst []int64, a, b []float32) {
 }
 
 // archFoldsLanes: the reduce kernels leave the max or min over all their lanes in every
-// lane (vecgen's foldLanes).
+// lane (vecgen's foldLanes). They start every lane from lane[0], which reduceF32 and
+// reduceF64 fill, like the others, with the identity.
 const archFoldsLanes = true
 
 func reduceF32Arch(isa vecISA, op int, x []float32, lane *[16]float32) {

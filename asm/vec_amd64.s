@@ -1669,7 +1669,7 @@ TEXT ·reduceF32AVX2(SB), NOSPLIT, $0-40
 	MOVQ x_base+8(FP), SI
 	MOVQ x_len+16(FP), CX
 	MOVQ lane+32(FP), DI
-	VMOVUPS (DI), Y0
+	VBROADCASTSS (DI), Y0
 	VMOVAPS Y0, Y1
 	VMOVAPS Y0, Y2
 	VMOVAPS Y0, Y3
@@ -1732,6 +1732,8 @@ reduceF32AVX2_max_loop:
 	CMPQ BX, CX
 	JB reduceF32AVX2_max_loop
 reduceF32AVX2_max_done:
+	CMPQ CX, $128
+	JB reduceF32AVX2_max_fold
 	VMAXPS Y1, Y0, Y8
 	VMAXPS Y0, Y1, Y9
 	VCMPPS $3, Y1, Y0, Y10
@@ -1750,6 +1752,7 @@ reduceF32AVX2_max_done:
 	VANDPS Y9, Y8, Y0
 	VORPS Y9, Y8, Y8
 	VBLENDVPS Y10, Y8, Y0, Y0
+reduceF32AVX2_max_fold:
 	VPERM2F128 $0x01, Y0, Y0, Y1
 	VMAXPS Y1, Y0, Y8
 	VMAXPS Y0, Y1, Y9
@@ -1812,6 +1815,8 @@ reduceF32AVX2_min_loop:
 	CMPQ BX, CX
 	JB reduceF32AVX2_min_loop
 reduceF32AVX2_min_done:
+	CMPQ CX, $128
+	JB reduceF32AVX2_min_fold
 	VMINPS Y1, Y0, Y8
 	VMINPS Y0, Y1, Y9
 	VORPS Y9, Y8, Y0
@@ -1821,6 +1826,7 @@ reduceF32AVX2_min_done:
 	VMINPS Y2, Y0, Y8
 	VMINPS Y0, Y2, Y9
 	VORPS Y9, Y8, Y0
+reduceF32AVX2_min_fold:
 	VPERM2F128 $0x01, Y0, Y0, Y1
 	VMINPS Y1, Y0, Y8
 	VMINPS Y0, Y1, Y9
@@ -1843,7 +1849,7 @@ TEXT ·reduceF64AVX2(SB), NOSPLIT, $0-40
 	MOVQ x_base+8(FP), SI
 	MOVQ x_len+16(FP), CX
 	MOVQ lane+32(FP), DI
-	VMOVUPD (DI), Y0
+	VBROADCASTSD (DI), Y0
 	VMOVAPD Y0, Y1
 	VMOVAPD Y0, Y2
 	VMOVAPD Y0, Y3
@@ -1906,6 +1912,8 @@ reduceF64AVX2_max_loop:
 	CMPQ BX, CX
 	JB reduceF64AVX2_max_loop
 reduceF64AVX2_max_done:
+	CMPQ CX, $128
+	JB reduceF64AVX2_max_fold
 	VMAXPD Y1, Y0, Y8
 	VMAXPD Y0, Y1, Y9
 	VCMPPD $3, Y1, Y0, Y10
@@ -1924,6 +1932,7 @@ reduceF64AVX2_max_done:
 	VANDPD Y9, Y8, Y0
 	VORPD Y9, Y8, Y8
 	VBLENDVPD Y10, Y8, Y0, Y0
+reduceF64AVX2_max_fold:
 	VPERM2F128 $0x01, Y0, Y0, Y1
 	VMAXPD Y1, Y0, Y8
 	VMAXPD Y0, Y1, Y9
@@ -1979,6 +1988,8 @@ reduceF64AVX2_min_loop:
 	CMPQ BX, CX
 	JB reduceF64AVX2_min_loop
 reduceF64AVX2_min_done:
+	CMPQ CX, $128
+	JB reduceF64AVX2_min_fold
 	VMINPD Y1, Y0, Y8
 	VMINPD Y0, Y1, Y9
 	VORPD Y9, Y8, Y0
@@ -1988,6 +1999,7 @@ reduceF64AVX2_min_done:
 	VMINPD Y2, Y0, Y8
 	VMINPD Y0, Y2, Y9
 	VORPD Y9, Y8, Y0
+reduceF64AVX2_min_fold:
 	VPERM2F128 $0x01, Y0, Y0, Y1
 	VMINPD Y1, Y0, Y8
 	VMINPD Y0, Y1, Y9
@@ -4221,7 +4233,7 @@ TEXT ·reduceF32AVX512(SB), NOSPLIT, $0-40
 	MOVQ x_base+8(FP), SI
 	MOVQ x_len+16(FP), CX
 	MOVQ lane+32(FP), DI
-	VMOVUPS (DI), Z0
+	VBROADCASTSS (DI), Z0
 	VMOVAPS Z0, Z1
 	VMOVAPS Z0, Z2
 	VMOVAPS Z0, Z3
@@ -4279,6 +4291,8 @@ reduceF32AVX512_max_loop:
 	CMPQ BX, CX
 	JB reduceF32AVX512_max_loop
 reduceF32AVX512_max_done:
+	CMPQ CX, $256
+	JB reduceF32AVX512_max_fold
 	VMAXPS Z1, Z0, Z8
 	VMAXPS Z0, Z1, Z9
 	VCMPPS $3, Z1, Z0, K1
@@ -4294,6 +4308,7 @@ reduceF32AVX512_max_done:
 	VCMPPS $3, Z2, Z0, K1
 	VPANDD Z9, Z8, Z0
 	VPORD Z9, Z8, K1, Z0
+reduceF32AVX512_max_fold:
 	VSHUFF32X4 $0x4E, Z0, Z0, Z1
 	VMAXPS Z1, Z0, Z8
 	VMAXPS Z0, Z1, Z9
@@ -4359,6 +4374,8 @@ reduceF32AVX512_min_loop:
 	CMPQ BX, CX
 	JB reduceF32AVX512_min_loop
 reduceF32AVX512_min_done:
+	CMPQ CX, $256
+	JB reduceF32AVX512_min_fold
 	VMINPS Z1, Z0, Z8
 	VMINPS Z0, Z1, Z9
 	VPORD Z9, Z8, Z0
@@ -4368,6 +4385,7 @@ reduceF32AVX512_min_done:
 	VMINPS Z2, Z0, Z8
 	VMINPS Z0, Z2, Z9
 	VPORD Z9, Z8, Z0
+reduceF32AVX512_min_fold:
 	VSHUFF32X4 $0x4E, Z0, Z0, Z1
 	VMINPS Z1, Z0, Z8
 	VMINPS Z0, Z1, Z9
@@ -4394,7 +4412,7 @@ TEXT ·reduceF64AVX512(SB), NOSPLIT, $0-40
 	MOVQ x_base+8(FP), SI
 	MOVQ x_len+16(FP), CX
 	MOVQ lane+32(FP), DI
-	VMOVUPD (DI), Z0
+	VBROADCASTSD (DI), Z0
 	VMOVAPD Z0, Z1
 	VMOVAPD Z0, Z2
 	VMOVAPD Z0, Z3
@@ -4452,6 +4470,8 @@ reduceF64AVX512_max_loop:
 	CMPQ BX, CX
 	JB reduceF64AVX512_max_loop
 reduceF64AVX512_max_done:
+	CMPQ CX, $256
+	JB reduceF64AVX512_max_fold
 	VMAXPD Z1, Z0, Z8
 	VMAXPD Z0, Z1, Z9
 	VCMPPD $3, Z1, Z0, K1
@@ -4467,6 +4487,7 @@ reduceF64AVX512_max_done:
 	VCMPPD $3, Z2, Z0, K1
 	VPANDQ Z9, Z8, Z0
 	VPORQ Z9, Z8, K1, Z0
+reduceF64AVX512_max_fold:
 	VSHUFF32X4 $0x4E, Z0, Z0, Z1
 	VMAXPD Z1, Z0, Z8
 	VMAXPD Z0, Z1, Z9
@@ -4526,6 +4547,8 @@ reduceF64AVX512_min_loop:
 	CMPQ BX, CX
 	JB reduceF64AVX512_min_loop
 reduceF64AVX512_min_done:
+	CMPQ CX, $256
+	JB reduceF64AVX512_min_fold
 	VMINPD Z1, Z0, Z8
 	VMINPD Z0, Z1, Z9
 	VPORQ Z9, Z8, Z0
@@ -4535,6 +4558,7 @@ reduceF64AVX512_min_done:
 	VMINPD Z2, Z0, Z8
 	VMINPD Z0, Z2, Z9
 	VPORQ Z9, Z8, Z0
+reduceF64AVX512_min_fold:
 	VSHUFF32X4 $0x4E, Z0, Z0, Z1
 	VMINPD Z1, Z0, Z8
 	VMINPD Z0, Z1, Z9

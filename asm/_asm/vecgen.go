@@ -1223,7 +1223,8 @@ func (t *target) accumulate() {
 }
 
 // reduce writes reduceF32<ISA> or reduceF64<ISA>(op int, x []T, lane *[..]T): lane[j] =
-// max or min of lane[j] and the elements of x in lane j, for len(x) a multiple of the lanes.
+// max or min of lane[j] (on amd64 lane[0]) and the elements of x in lane j, for len(x) a
+// multiple of the lanes.
 // On amd64 the lanes are then folded into one another, so that every lane of the vector
 // written holds the max or min of all of them (archFoldsLanes): a reduction over a short
 // row pays the fold once a row, in registers rather than element by element in Go.
@@ -1244,8 +1245,16 @@ func (t *target) reduce(size int) {
 		t.emit("MOVQ x_len+16(FP), CX")
 		t.emit("MOVQ lane+32(FP), DI")
 	}
-	// Accumulators 0..3, all starting from lane; vectors of x in 4..7.
-	t.loadAt(0, t.ptr(0))
+	// Accumulators 0..3, all starting from lane; vectors of x in 4..7. On amd64 every lane
+	// starts from lane[0] (the caller fills them all with the identity), broadcast from one
+	// element: a vector load of the sixteen element stores just made would wait for them to
+	// reach the cache rather than take them from the store buffer, a stall that a reduction
+	// over a short row pays once a row.
+	if t.isa == neon {
+		t.loadAt(0, t.ptr(0))
+	} else {
+		t.emit("VBROADCASTS%s (%s), %s", t.ps()[1:], t.ptr(0), t.vreg(0))
+	}
 	for k := 1; k < 4; k++ {
 		t.mov(k, R(0))
 	}
@@ -1259,10 +1268,16 @@ func (t *target) reduce(size int) {
 				t.maxmin(op, k, k, 4+k, 8, 9, 0)
 			}
 		}, func() {
+			if t.isa != neon {
+				// Fewer than four vectors: accumulators 1..3 were never used.
+				t.emit("CMPQ CX, $%d", 4*t.vbytes)
+				t.emit("JB %s_fold", l)
+			}
 			t.maxmin(op, 0, 0, 1, 8, 9, 0)
 			t.maxmin(op, 2, 2, 3, 8, 9, 0)
 			t.maxmin(op, 0, 0, 2, 8, 9, 0)
 			if t.isa != neon {
+				t.label(l + "_fold")
 				t.foldLanes(op, 0, 1)
 			}
 			t.storeAt(0, t.ptr(0))
