@@ -194,6 +194,13 @@ func MaxF64(dst, a, b []float64) { binaryF64(activeISA(), opMax, dst, a, b) }
 //	}
 func MinF64(dst, a, b []float64) { binaryF64(activeISA(), opMin, dst, a, b) }
 
+// FillF32 sets every element of dst to v.
+//
+//	for i := range dst {
+//		dst[i] = v
+//	}
+func FillF32(dst []float32, v float32) { fillF32(activeISA(), dst, v) }
+
 // AddScalarF32 sets dst[i] = x[i] + s; x must be at least as long as dst.
 //
 //	for i := range dst {
@@ -441,6 +448,26 @@ func scalarF32(isa vecISA, op int, dst, x []float32, s float32) {
 	}
 }
 
+func fillF32(isa vecISA, dst []float32, v float32) {
+	w := isa.lanes(4)
+	if w == 0 {
+		fillF32Go(dst, v)
+		return
+	}
+	n := len(dst) &^ (w - 1)
+	if n > 0 {
+		fillF32Arch(isa, dst[:n], v)
+	}
+	fillF32Go(dst[n:], v)
+}
+
+// fillF32Go is the reference of FillF32.
+func fillF32Go(dst []float32, v float32) {
+	for i := range dst {
+		dst[i] = v
+	}
+}
+
 func unaryF32(isa vecISA, op int, dst, x []float32) {
 	unaryF32Kernel(isa, op, dst, x)
 	if op == opSin || op == opCos {
@@ -526,18 +553,22 @@ func sumLanes(lane *[32]float64) float64 {
 const sumBlock = 32
 
 func sumF32(isa vecISA, x []float32) float64 {
-	var lane [32]float64
-	n := 0
-	if isa != isaGo {
-		n = len(x) &^ (sumBlock - 1)
-		if n > 0 {
-			sumF32Arch(isa, x[:n], &lane)
+	if isa == isaGo {
+		var lane [32]float64
+		for i, v := range x {
+			lane[i%32] += float64(v)
 		}
+		return sumLanes(&lane)
 	}
-	for i, v := range x[n:] {
-		lane[i%32] += float64(v)
+	// The tail, padded with zeros to a whole block, is added like one: a lane never holds
+	// -0 (it starts at +0, and a sum is -0 only from two -0), so adding +0 leaves it as is.
+	n := len(x) &^ (sumBlock - 1)
+	if n == len(x) {
+		return sumF32Arch(isa, x, nil)
 	}
-	return sumLanes(&lane)
+	var tail [sumBlock]float32
+	copy(tail[:], x[n:])
+	return sumF32Arch(isa, x[:n], &tail)
 }
 
 func accumulateF32(isa vecISA, acc []float64, x []float32) {
@@ -561,18 +592,20 @@ func accumulateF32Go(acc []float64, x []float32) {
 }
 
 func sumF64(isa vecISA, x []float64) float64 {
-	var lane [32]float64
-	n := 0
-	if isa != isaGo {
-		n = len(x) &^ (sumBlock - 1)
-		if n > 0 {
-			sumF64Arch(isa, x[:n], &lane)
+	if isa == isaGo {
+		var lane [32]float64
+		for i, v := range x {
+			lane[i%32] += v
 		}
+		return sumLanes(&lane)
 	}
-	for i, v := range x[n:] {
-		lane[i%32] += v
+	n := len(x) &^ (sumBlock - 1)
+	if n == len(x) {
+		return sumF64Arch(isa, x, nil)
 	}
-	return sumLanes(&lane)
+	var tail [sumBlock]float64
+	copy(tail[:], x[n:])
+	return sumF64Arch(isa, x[:n], &tail)
 }
 
 func reduceF32(isa vecISA, op int, x []float32) float32 {

@@ -33,6 +33,14 @@ func binaryF64Arch(isa vecISA, op int, dst, a, b []float64) {
 	}
 }
 
+func fillF32Arch(isa vecISA, dst []float32, v float32) {
+	if isa == isaAVX512 {
+		fillF32AVX512(dst, v)
+	} else {
+		fillF32AVX2(dst, v)
+	}
+}
+
 func scalarF32Arch(isa vecISA, op int, dst, x []float32, s float32) {
 	if isa == isaAVX512 {
 		scalarF32AVX512(op, dst, x, s)
@@ -49,12 +57,13 @@ func unaryF32Arch(isa vecISA, op int, dst, x []float32) {
 	}
 }
 
-func sumF32Arch(isa vecISA, x []float32, lane *[32]float64) {
+// sumF32Arch and sumF64Arch return the sum of x (whole blocks) and then tail (if not nil),
+// accumulated and folded as sumF32's reference does: the kernels fold in registers.
+func sumF32Arch(isa vecISA, x []float32, tail *[sumBlock]float32) float64 {
 	if isa == isaAVX512 {
-		sumF32AVX512(x, lane)
-	} else {
-		sumF32AVX2(x, lane)
+		return sumF32AVX512(x, tail)
 	}
+	return sumF32AVX2(x, tail)
 }
 
 func accumulateF32Arch(isa vecISA, acc []float64, x []float32) {
@@ -65,12 +74,11 @@ func accumulateF32Arch(isa vecISA, acc []float64, x []float32) {
 	}
 }
 
-func sumF64Arch(isa vecISA, x []float64, lane *[32]float64) {
+func sumF64Arch(isa vecISA, x []float64, tail *[sumBlock]float64) float64 {
 	if isa == isaAVX512 {
-		sumF64AVX512(x, lane)
-	} else {
-		sumF64AVX2(x, lane)
+		return sumF64AVX512(x, tail)
 	}
+	return sumF64AVX2(x, tail)
 }
 
 func compareF32Arch(isa vecISA, op int, dst []int64, a, b []float32) {
@@ -124,16 +132,22 @@ func scalarF32AVX2(op int, dst, x []float32, s float32)
 func scalarF32AVX512(op int, dst, x []float32, s float32)
 
 //go:noescape
+func fillF32AVX2(dst []float32, v float32)
+
+//go:noescape
+func fillF32AVX512(dst []float32, v float32)
+
+//go:noescape
 func unaryF32AVX2(op int, dst, x []float32)
 
 //go:noescape
 func unaryF32AVX512(op int, dst, x []float32)
 
 //go:noescape
-func sumF32AVX2(x []float32, lane *[32]float64)
+func sumF32AVX2(x []float32, tail *[32]float32) float64
 
 //go:noescape
-func sumF32AVX512(x []float32, lane *[32]float64)
+func sumF32AVX512(x []float32, tail *[32]float32) float64
 
 //go:noescape
 func accumulateF32AVX2(acc []float64, x []float32)
@@ -142,10 +156,10 @@ func accumulateF32AVX2(acc []float64, x []float32)
 func accumulateF32AVX512(acc []float64, x []float32)
 
 //go:noescape
-func sumF64AVX2(x []float64, lane *[32]float64)
+func sumF64AVX2(x []float64, tail *[32]float64) float64
 
 //go:noescape
-func sumF64AVX512(x []float64, lane *[32]float64)
+func sumF64AVX512(x []float64, tail *[32]float64) float64
 
 //go:noescape
 func reduceF32AVX2(op int, x []float32, lane *[16]float32)

@@ -9,9 +9,37 @@ func binaryF32Arch(_ vecISA, op int, dst, a, b []float32)         { binaryF32NEO
 func binaryF64Arch(_ vecISA, op int, dst, a, b []float64)         { binaryF64NEON(op, dst, a, b) }
 func scalarF32Arch(_ vecISA, op int, dst, x []float32, s float32) { scalarF32NEON(op, dst, x, s) }
 func unaryF32Arch(_ vecISA, op int, dst, x []float32)             { unaryF32NEON(op, dst, x) }
-func sumF32Arch(_ vecISA, x []float32, lane *[32]float64)         { sumF32NEON(x, lane) }
-func sumF64Arch(_ vecISA, x []float64, lane *[32]float64)         { sumF64NEON(x, lane) }
+func fillF32Arch(_ vecISA, dst []float32, v float32)              { fillF32NEON(dst, v) }
 func accumulateF32Arch(_ vecISA, acc []float64, x []float32)      { accumulateF32NEON(acc, x) }
+
+// sumF32Arch and sumF64Arch return the sum of x (whole blocks) and then tail (if not nil),
+// accumulated and folded as sumF32's reference does: the NEON kernels leave the lanes, which
+// Go folds.
+func sumF32Arch(_ vecISA, x []float32, tail *[sumBlock]float32) float64 {
+	var lane [32]float64
+	if len(x) > 0 {
+		sumF32NEON(x, &lane)
+	}
+	if tail != nil {
+		for i, v := range tail {
+			lane[i] += float64(v)
+		}
+	}
+	return sumLanes(&lane)
+}
+
+func sumF64Arch(_ vecISA, x []float64, tail *[sumBlock]float64) float64 {
+	var lane [32]float64
+	if len(x) > 0 {
+		sumF64NEON(x, &lane)
+	}
+	if tail != nil {
+		for i, v := range tail {
+			lane[i] += v
+		}
+	}
+	return sumLanes(&lane)
+}
 
 // compareF32Arch: no NEON kernel; the Go reference.
 func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareF32Go(op, dst, a, b) }
@@ -38,6 +66,9 @@ func scalarF32NEON(op int, dst, x []float32, s float32)
 
 //go:noescape
 func unaryF32NEON(op int, dst, x []float32)
+
+//go:noescape
+func fillF32NEON(dst []float32, v float32)
 
 //go:noescape
 func sumF32NEON(x []float32, lane *[32]float64)

@@ -560,6 +560,31 @@ scalarF32NEON_min_loop:
 scalarF32NEON_min_done:
 	RET
 
+// func fillF32NEON(dst []float32, v float32)
+TEXT ·fillF32NEON(SB), NOSPLIT, $0-28
+	MOVD dst_base+0(FP), R1
+	MOVD dst_len+8(FP), R2
+	FMOVS v+24(FP), F0
+	VDUP V0.S[0], V0.S4
+	VMOV V0.B16, V1.B16
+	VMOV V0.B16, V2.B16
+	VMOV V0.B16, V3.B16
+	CMP $16, R2
+	BLO fillF32NEON_1
+fillF32NEON_u:
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
+	SUB $16, R2, R2
+	CMP $16, R2
+	BHS fillF32NEON_u
+fillF32NEON_1:
+	CBZ R2, fillF32NEON_done
+fillF32NEON_loop:
+	VST1.P [V0.S4], 16(R1)
+	SUBS $4, R2, R2
+	BNE fillF32NEON_loop
+fillF32NEON_done:
+	RET
+
 // func unaryF32NEON(op int, dst, x []float32)
 TEXT ·unaryF32NEON(SB), NOSPLIT, $0-56
 	MOVD op+0(FP), R0

@@ -10,21 +10,24 @@ func hasISA(isa vecISA) bool { return isa == isaGo }
 func binaryF32Arch(_ vecISA, op int, dst, a, b []float32) { binaryGo(op, dst, a, b) }
 func binaryF64Arch(_ vecISA, op int, dst, a, b []float64) { binaryGo(op, dst, a, b) }
 func unaryF32Arch(_ vecISA, op int, dst, x []float32)     { unaryF32Go(op, dst, x) }
+func fillF32Arch(_ vecISA, dst []float32, v float32)      { fillF32Go(dst, v) }
 
 func scalarF32Arch(_ vecISA, op int, dst, x []float32, s float32) { scalarF32Go(op, dst, x, s) }
 
-func sumF32Arch(_ vecISA, x []float32, lane *[32]float64) {
-	for i, v := range x {
-		lane[i%32] += float64(v)
+func sumF32Arch(_ vecISA, x []float32, tail *[sumBlock]float32) float64 {
+	if tail != nil {
+		x = append(x[:len(x):len(x)], tail[:]...)
 	}
+	return sumF32(isaGo, x)
 }
 
 func accumulateF32Arch(_ vecISA, acc []float64, x []float32) { accumulateF32Go(acc, x) }
 
-func sumF64Arch(_ vecISA, x []float64, lane *[32]float64) {
-	for i, v := range x {
-		lane[i%32] += v
+func sumF64Arch(_ vecISA, x []float64, tail *[sumBlock]float64) float64 {
+	if tail != nil {
+		x = append(x[:len(x):len(x)], tail[:]...)
 	}
+	return sumF64(isaGo, x)
 }
 
 func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareF32Go(op, dst, a, b) }

@@ -35,6 +35,7 @@ func main() {
 			t.binary(4)
 			t.binary(8)
 			t.scalar()
+			t.fill()
 			t.unary()
 			t.sum(4)
 			t.sum(8)
@@ -1010,6 +1011,29 @@ func (t *target) scalar() {
 	}
 }
 
+// fill writes fillF32<ISA>(dst []float32, v float32): dst[i] = v, for len(dst) a multiple
+// of the lanes. Go stores a float32 at a time; a broadcast row of 64 (a row's maximum spread
+// along it) took 16 ns so, against 4 vector stores.
+func (t *target) fill() {
+	t.size = 4
+	name := "fillF32" + t.suffix
+	t.header(name, "(dst []float32, v float32)", 28)
+	if t.isa == neon {
+		t.emit("MOVD dst_base+0(FP), R1")
+		t.emit("MOVD dst_len+8(FP), R2")
+		t.emit("FMOVS v+24(FP), F0")
+		t.emit("VDUP V0.S[0], V0.S4")
+	} else {
+		t.emit("MOVQ dst_base+0(FP), DI")
+		t.emit("MOVQ dst_len+8(FP), CX")
+		t.emit("VBROADCASTSS v+24(FP), %s", t.vreg(0))
+	}
+	for k := 1; k < 4; k++ {
+		t.mov(k, R(0))
+	}
+	t.loop(name, 4, func(u int) { t.st(0, u, t.ptr(0)) }, nil)
+}
+
 type mathKernel struct {
 	op   string
 	body func(t *target)
@@ -1087,13 +1111,19 @@ func (t *target) unary() {
 	}
 }
 
-// sum writes sumF32<ISA> or sumF64<ISA>(x []T, lane *[32]float64): lane[i%32] += x[i] in
-// float64, for len(x) a multiple of 32.
+// sum writes, on arm64, sumF32NEON or sumF64NEON(x []T, lane *[32]float64): lane[i%32] +=
+// x[i] in float64, for len(x) a multiple of 32; on amd64 sumF32<ISA> or sumF64<ISA>(x []T,
+// tail *[32]T) float64: the same from zero lanes over x and then tail, folded as sumLanes
+// folds them.
 func (t *target) sum(size int) {
 	t.size = size
 	name := "sum" + t.elem() + t.suffix
 	typ := map[int]string{4: "float32", 8: "float64"}[size]
-	t.header(name, fmt.Sprintf("(x []%s, lane *[32]float64)", typ), 32)
+	if t.isa == neon {
+		t.header(name, fmt.Sprintf("(x []%s, lane *[32]float64)", typ), 32)
+	} else {
+		t.header(name, fmt.Sprintf("(x []%s, tail *[32]%s) float64", typ, typ), 40)
+	}
 	nacc := 256 / t.vbytes // accumulators of vbytes/8 float64 lanes: 32 lanes
 	if t.isa == neon {
 		t.emit("MOVD x_base+0(FP), R1")
@@ -1130,31 +1160,60 @@ func (t *target) sum(size int) {
 		t.emit("RET")
 		return
 	}
+	// amd64: the lanes start at zero in registers and are folded there, as sumLanes folds
+	// them, after the whole blocks of x and the zero-padded tail (if not nil) are added: a
+	// sum over a short row (a softmax's 64) pays neither the fold in Go nor a vector load of
+	// lanes Go had just zeroed with other stores.
 	t.emit("MOVQ x_base+0(FP), SI")
 	t.emit("MOVQ x_len+8(FP), CX")
-	t.emit("MOVQ lane+24(FP), DI")
 	for i := range nacc {
-		t.emit("VMOVUPD %d(DI), %s", i*t.vbytes, t.vreg(i))
+		t.emit("VXORPD %s, %s, %s", t.vreg(i), t.vreg(i), t.vreg(i))
 	}
-	t.emit("SHRQ $5, CX")
-	t.emit("JZ %s_store", name)
-	t.label(name + "_loop")
-	for i := range nacc {
-		if size == 4 {
-			// vcvtps2pd widens the next vbytes/8 float32 from memory.
-			t.emit("VCVTPS2PD %d(SI), %s", i*t.vbytes/2, t.vreg(8))
-			t.emit("VADDPD %s, %s, %s", t.vreg(8), t.vreg(i), t.vreg(i))
-		} else {
-			t.emit("VADDPD %d(SI), %s, %s", i*t.vbytes, t.vreg(i), t.vreg(i))
+	block := func() {
+		for i := range nacc {
+			if size == 4 {
+				// vcvtps2pd widens the next vbytes/8 float32 from memory.
+				t.emit("VCVTPS2PD %d(SI), %s", i*t.vbytes/2, t.vreg(8))
+				t.emit("VADDPD %s, %s, %s", t.vreg(8), t.vreg(i), t.vreg(i))
+			} else {
+				t.emit("VADDPD %d(SI), %s, %s", i*t.vbytes, t.vreg(i), t.vreg(i))
+			}
 		}
 	}
+	t.emit("SHRQ $5, CX")
+	t.emit("JZ %s_tail", name)
+	t.label(name + "_loop")
+	block()
 	t.emit("ADDQ $%d, SI", 32*size)
 	t.emit("DECQ CX")
 	t.emit("JNZ %s_loop", name)
-	t.label(name + "_store")
-	for i := range nacc {
-		t.emit("VMOVUPD %s, %d(DI)", t.vreg(i), i*t.vbytes)
+	t.label(name + "_tail")
+	t.emit("MOVQ tail+24(FP), SI")
+	t.emit("TESTQ SI, SI")
+	t.emit("JZ %s_fold", name)
+	block()
+	t.label(name + "_fold")
+	// lane[j] += lane[j+h] for h = 16, 8, ..., 1: whole registers while h spans them, then
+	// within register 0 by permutes.
+	for h := nacc / 2; h > 0; h /= 2 {
+		for i := range h {
+			t.emit("VADDPD %s, %s, %s", t.vreg(i+h), t.vreg(i), t.vreg(i))
+		}
 	}
+	v, w := t.vreg(0), t.vreg(8)
+	if t.isa == avx512 {
+		t.emit("VSHUFF64X2 $0x4E, %s, %s, %s", v, v, w) // 256-bit halves swapped
+		t.emit("VADDPD %s, %s, %s", w, v, v)
+		t.emit("VSHUFF64X2 $0xB1, %s, %s, %s", v, v, w) // 128-bit quarters swapped in pairs
+		t.emit("VADDPD %s, %s, %s", w, v, v)
+		t.emit("VPERMILPD $0x55, %s, %s", v, w) // the two doubles of each 128 bits swapped
+	} else {
+		t.emit("VPERM2F128 $0x01, %s, %s, %s", v, v, w) // 128-bit halves swapped
+		t.emit("VADDPD %s, %s, %s", w, v, v)
+		t.emit("VPERMILPD $0x5, %s, %s", v, w)
+	}
+	t.emit("VADDPD %s, %s, %s", w, v, v)
+	t.emit("VMOVSD X0, ret+32(FP)")
 	t.ret()
 }
 

@@ -219,7 +219,13 @@ func slotOf[T asm.Float](x *ctx, s int) []T {
 	return any(x.fslot(s)).([]T)
 }
 
+// fill sets every element of s to v: float32 on the vector kernels, as a broadcast spread
+// along a short row (a softmax's row maximum over rows of 64) is filled once a row.
 func fill[T any](s []T, v T) []T {
+	if f, ok := any(s).([]float32); ok {
+		asm.FillF32(f, any(v).(float32))
+		return s
+	}
 	for q := range s {
 		s[q] = v
 	}
