@@ -33,6 +33,46 @@ func blockKernels(t *testing.T, n int) []*graph.Kernel {
 	return ks
 }
 
+// TestBlockPrior checks the untuned block: maxBlock for a kernel that reads a padded view,
+// blockSize for one that does not, and the tuning problem's prior the same.
+func TestBlockPrior(t *testing.T) {
+	useTuning(t, "off")
+	const n = 9*maxBlock + 37
+	r := rand.New(rand.NewPCG(8, 9))
+	x := hostRand(r, graph.Float32, n-5)
+	padded := must(graph.Binary(graph.OpMul, must(graph.Pad(x, [][2]int{{2, 3}})), hostRand(r, graph.Float32, n)))
+	for _, c := range []struct {
+		k    *graph.Kernel
+		want int
+	}{{blockKernels(t, n)[0], blockSize}, {blockKernels(t, n)[1], blockSize}, {lastKernel(t, padded), maxBlock}} {
+		p, err := compile(c.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.block != c.want {
+			t.Errorf("%s: block %d, want %d", c.k.Key(), p.block, c.want)
+		}
+		g, err := NewBlockTuning(c.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := g.Space.Prior["Block"]; got != c.want {
+			t.Errorf("%s: the tuning's prior is %d, want %d", c.k.Key(), got, c.want)
+		}
+		g.Close()
+	}
+}
+
+// lastKernel returns the last kernel of the schedule of root.
+func lastKernel(t *testing.T, root *graph.Node) *graph.Kernel {
+	t.Helper()
+	s, err := graph.Schedule([]*graph.Node{root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s[len(s)-1]
+}
+
 // TestBlockSizesAgree checks that every block of the knob computes an elementwise kernel
 // bit for bit as the default block does.
 func TestBlockSizesAgree(t *testing.T) {
