@@ -42,6 +42,10 @@ const (
 	opErf
 	opSin
 	opCos
+	opRound
+	opFloor
+	opCeil
+	opTrunc
 
 	opLess
 	opLessEqual
@@ -745,7 +749,7 @@ func scalarF32Go(op int, dst, x []float32, s float32) {
 	}
 }
 
-// unaryF32Go is the reference of the unary kernels (opNeg ... opCos).
+// unaryF32Go is the reference of the unary kernels (opNeg ... opTrunc).
 func unaryF32Go(op int, dst, x []float32) {
 	x = x[:len(dst)]
 	var f func(float32) float32
@@ -763,6 +767,12 @@ func unaryF32Go(op int, dst, x []float32) {
 	case opSqrt:
 		for i := range dst {
 			dst[i] = float32(math.Sqrt(float64(x[i])))
+		}
+		return
+	case opRound, opFloor, opCeil, opTrunc:
+		r := map[int]func(float64) float64{opRound: math.RoundToEven, opFloor: math.Floor, opCeil: math.Ceil, opTrunc: math.Trunc}[op]
+		for i := range dst {
+			dst[i] = float32(r(float64(x[i])))
 		}
 		return
 	case opExp:

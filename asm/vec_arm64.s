@@ -616,6 +616,14 @@ TEXT ·unaryF32NEON(SB), NOSPLIT, $0-56
 	BEQ unaryF32NEON_sin
 	CMP $const_opCos, R0
 	BEQ unaryF32NEON_cos
+	CMP $const_opRound, R0
+	BEQ unaryF32NEON_round
+	CMP $const_opFloor, R0
+	BEQ unaryF32NEON_floor
+	CMP $const_opCeil, R0
+	BEQ unaryF32NEON_ceil
+	CMP $const_opTrunc, R0
+	BEQ unaryF32NEON_trunc
 	RET
 unaryF32NEON_neg:
 	FMOVQ (const_kSignMask*64)(R9), F16
@@ -1345,6 +1353,98 @@ unaryF32NEON_cos_loop:
 	SUBS $4, R2, R2
 	BNE unaryF32NEON_cos_loop
 unaryF32NEON_cos_done:
+	RET
+unaryF32NEON_round:
+	CMP $16, R2
+	BLO unaryF32NEON_round_1
+unaryF32NEON_round_u:
+	VLD1.P 64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e218800 // FRINTN V0.4S, V0.4S
+	WORD $0x4e218821 // FRINTN V1.4S, V1.4S
+	WORD $0x4e218842 // FRINTN V2.4S, V2.4S
+	WORD $0x4e218863 // FRINTN V3.4S, V3.4S
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
+	SUB $16, R2, R2
+	CMP $16, R2
+	BHS unaryF32NEON_round_u
+unaryF32NEON_round_1:
+	CBZ R2, unaryF32NEON_round_done
+unaryF32NEON_round_loop:
+	VLD1.P 16(R3), [V0.S4]
+	WORD $0x4e218800 // FRINTN V0.4S, V0.4S
+	VST1.P [V0.S4], 16(R1)
+	SUBS $4, R2, R2
+	BNE unaryF32NEON_round_loop
+unaryF32NEON_round_done:
+	RET
+unaryF32NEON_floor:
+	CMP $16, R2
+	BLO unaryF32NEON_floor_1
+unaryF32NEON_floor_u:
+	VLD1.P 64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e219800 // FRINTM V0.4S, V0.4S
+	WORD $0x4e219821 // FRINTM V1.4S, V1.4S
+	WORD $0x4e219842 // FRINTM V2.4S, V2.4S
+	WORD $0x4e219863 // FRINTM V3.4S, V3.4S
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
+	SUB $16, R2, R2
+	CMP $16, R2
+	BHS unaryF32NEON_floor_u
+unaryF32NEON_floor_1:
+	CBZ R2, unaryF32NEON_floor_done
+unaryF32NEON_floor_loop:
+	VLD1.P 16(R3), [V0.S4]
+	WORD $0x4e219800 // FRINTM V0.4S, V0.4S
+	VST1.P [V0.S4], 16(R1)
+	SUBS $4, R2, R2
+	BNE unaryF32NEON_floor_loop
+unaryF32NEON_floor_done:
+	RET
+unaryF32NEON_ceil:
+	CMP $16, R2
+	BLO unaryF32NEON_ceil_1
+unaryF32NEON_ceil_u:
+	VLD1.P 64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4ea18800 // FRINTP V0.4S, V0.4S
+	WORD $0x4ea18821 // FRINTP V1.4S, V1.4S
+	WORD $0x4ea18842 // FRINTP V2.4S, V2.4S
+	WORD $0x4ea18863 // FRINTP V3.4S, V3.4S
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
+	SUB $16, R2, R2
+	CMP $16, R2
+	BHS unaryF32NEON_ceil_u
+unaryF32NEON_ceil_1:
+	CBZ R2, unaryF32NEON_ceil_done
+unaryF32NEON_ceil_loop:
+	VLD1.P 16(R3), [V0.S4]
+	WORD $0x4ea18800 // FRINTP V0.4S, V0.4S
+	VST1.P [V0.S4], 16(R1)
+	SUBS $4, R2, R2
+	BNE unaryF32NEON_ceil_loop
+unaryF32NEON_ceil_done:
+	RET
+unaryF32NEON_trunc:
+	CMP $16, R2
+	BLO unaryF32NEON_trunc_1
+unaryF32NEON_trunc_u:
+	VLD1.P 64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4ea19800 // FRINTZ V0.4S, V0.4S
+	WORD $0x4ea19821 // FRINTZ V1.4S, V1.4S
+	WORD $0x4ea19842 // FRINTZ V2.4S, V2.4S
+	WORD $0x4ea19863 // FRINTZ V3.4S, V3.4S
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
+	SUB $16, R2, R2
+	CMP $16, R2
+	BHS unaryF32NEON_trunc_u
+unaryF32NEON_trunc_1:
+	CBZ R2, unaryF32NEON_trunc_done
+unaryF32NEON_trunc_loop:
+	VLD1.P 16(R3), [V0.S4]
+	WORD $0x4ea19800 // FRINTZ V0.4S, V0.4S
+	VST1.P [V0.S4], 16(R1)
+	SUBS $4, R2, R2
+	BNE unaryF32NEON_trunc_loop
+unaryF32NEON_trunc_done:
 	RET
 
 // func sumF32NEON(x []float32, lane *[32]float64)

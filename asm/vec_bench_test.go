@@ -78,8 +78,9 @@ func BenchmarkScalarF32(b *testing.B) {
 func BenchmarkUnaryF32(b *testing.B) {
 	f64 := map[int]func(float64) float64{opExp: math.Exp, opExp2: math.Exp2, opLog: math.Log,
 		opLog2: math.Log2, opTanh: math.Tanh, opErf: math.Erf, opSin: math.Sin, opCos: math.Cos,
+		opRound: math.RoundToEven, opFloor: math.Floor, opCeil: math.Ceil, opTrunc: math.Trunc,
 		opSigmoid: func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }}
-	for op := opNeg; op <= opCos; op++ {
+	for op := opNeg; op <= opTrunc; op++ {
 		for _, n := range benchSizes {
 			x, d := benchInput(n, 3), make([]float32, n)
 			if op == opLog || op == opLog2 || op == opSqrt {

@@ -179,7 +179,7 @@ func TestFill(t *testing.T) {
 
 var unaryOpNames = map[int]string{opNeg: "Neg", opAbs: "Abs", opSqrt: "Sqrt", opExp: "Exp", opExp2: "Exp2",
 	opLog: "Log", opLog2: "Log2", opTanh: "Tanh", opSigmoid: "Sigmoid", opErf: "Erf",
-	opSin: "Sin", opCos: "Cos"}
+	opSin: "Sin", opCos: "Cos", opRound: "Round", opFloor: "Floor", opCeil: "Ceil", opTrunc: "Trunc"}
 
 // TestUnary checks every unary kernel against its Go reference, bit for bit, for every length,
 // alignment and tail, on values from the whole float32 range and the special ones.
@@ -188,15 +188,17 @@ func TestUnary(t *testing.T) {
 	forEachISA(t, func(t *testing.T, isa vecISA) {
 		r := rand.New(rand.NewPCG(4, uint64(isa)))
 		value := func(int) float32 {
-			switch r.IntN(4) {
+			switch r.IntN(5) {
 			case 0:
 				return special[r.IntN(len(special))]
 			case 1:
 				return math.Float32frombits(r.Uint32())
+			case 2:
+				return float32(r.IntN(64)-32) / 2 // integers and ties, for the roundings
 			}
 			return float32(r.NormFloat64() * 4)
 		}
-		for op := opNeg; op <= opCos; op++ {
+		for op := opNeg; op <= opTrunc; op++ {
 			for _, n := range vecLengths {
 				off := n % 4
 				_, x := guardedVec(n, off, value)
@@ -234,7 +236,7 @@ func TestMathExact(t *testing.T) {
 		x = append(x, math.Float32frombits(uint32(b)))
 	}
 	got := make([]float32, len(x))
-	for op := opExp; op <= opCos; op++ {
+	for op := opExp; op <= opTrunc; op++ {
 		want := make([]float32, len(x))
 		unaryRef(op, want, x)
 		forEachISA(t, func(t *testing.T, isa vecISA) {
@@ -396,6 +398,10 @@ func TestVecAPI(t *testing.T) {
 		{"TanhF32", func() { TanhF32(d, x) }, f64(math.Tanh)},
 		{"SigmoidF32", func() { SigmoidF32(d, x) }, f64(func(v float64) float64 { return 1 / (1 + math.Exp(-v)) })},
 		{"ErfF32", func() { ErfF32(d, x) }, f64(math.Erf)},
+		{"RoundF32", func() { RoundF32(d, x) }, f64(math.RoundToEven)},
+		{"FloorF32", func() { FloorF32(d, x) }, f64(math.Floor)},
+		{"CeilF32", func() { CeilF32(d, x) }, f64(math.Ceil)},
+		{"TruncF32", func() { TruncF32(d, x) }, f64(math.Trunc)},
 	} {
 		clear(d)
 		c.f()

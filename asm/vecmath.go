@@ -86,6 +86,24 @@ func SinF32(dst, x []float32) { unaryF32(activeISA(), opSin, dst, x) }
 //	}
 func CosF32(dst, x []float32) { unaryF32(activeISA(), opCos, dst, x) }
 
+// RoundF32 sets dst[i] to x[i] rounded to an integer, ties to even; x must be at least as
+// long as dst. FloorF32, CeilF32 and TruncF32 round toward -Inf, +Inf and zero. All four are
+// exact.
+//
+//	for i := range dst {
+//		dst[i] = float32(math.RoundToEven(float64(x[i])))
+//	}
+func RoundF32(dst, x []float32) { unaryF32(activeISA(), opRound, dst, x) }
+
+// FloorF32 sets dst[i] to the largest integer not above x[i] (see RoundF32).
+func FloorF32(dst, x []float32) { unaryF32(activeISA(), opFloor, dst, x) }
+
+// CeilF32 sets dst[i] to the smallest integer not below x[i] (see RoundF32).
+func CeilF32(dst, x []float32) { unaryF32(activeISA(), opCeil, dst, x) }
+
+// TruncF32 sets dst[i] to x[i] with its fraction dropped (see RoundF32).
+func TruncF32(dst, x []float32) { unaryF32(activeISA(), opTrunc, dst, x) }
+
 // The constants, by name for the Go references and as rows of vecConst for the assembly.
 const (
 	absMask  = 0x7fffffff

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -1052,6 +1053,29 @@ var unaryKernels = []mathKernel{
 	{"Erf", (*target).mathErf},
 	{"Sin", func(t *target) { t.mathTrig(false) }},
 	{"Cos", func(t *target) { t.mathTrig(true) }},
+	{"Round", func(t *target) { t.roundTo(0, 0) }},
+	{"Floor", func(t *target) { t.roundTo(1, 0) }},
+	{"Ceil", func(t *target) { t.roundTo(2, 0) }},
+	{"Trunc", func(t *target) { t.roundTo(3, 0) }},
+}
+
+// roundTo rounds register r to an integral value in place, exactly: mode 0 to nearest, ties
+// to even; 1 toward -Inf; 2 toward +Inf; 3 toward zero. NaN stays NaN (quieted), and the
+// sign of a zero result is the input's, as math's RoundToEven, Floor, Ceil and Trunc give.
+func (t *target) roundTo(mode int, r int) {
+	v := t.vreg(r)
+	switch t.isa {
+	case avx2:
+		t.emit("VROUNDP%s $%d, %s, %s", t.ps()[1:], 8|mode, v, v) // 8: no precision exception
+	case avx512:
+		t.emit("VRNDSCALEP%s $%d, %s, %s", t.ps()[1:], 8|mode, v, v) // scale 2^0
+	default:
+		// FRINTN, FRINTM, FRINTP, FRINTZ.
+		a := map[int]uint32{0: 0, 1: 0, 2: 1, 3: 1}[mode]
+		opc := map[int]uint32{0: 0x18, 1: 0x19, 2: 0x18, 3: 0x19}[mode]
+		name := map[int]string{0: "FRINTN", 1: "FRINTM", 2: "FRINTP", 3: "FRINTZ"}[mode]
+		t.twoMisc(0, a, opc, r, r, name)
+	}
 }
 
 // unary writes unaryF32<ISA>(op int, dst, x []float32).
@@ -1083,7 +1107,7 @@ func (t *target) unary() {
 			}
 		}
 		u := 1
-		if k.op == "Neg" || k.op == "Abs" || k.op == "Sqrt" {
+		if slices.Contains([]string{"Neg", "Abs", "Sqrt", "Round", "Floor", "Ceil", "Trunc"}, k.op) {
 			u = 4
 		}
 		t.loop(l, u, func(u int) {
@@ -1093,7 +1117,7 @@ func (t *target) unary() {
 				t.st(0, 1, t.ptr(0))
 				return
 			}
-			// The bitwise kernels and sqrt work in place on u vectors.
+			// The bitwise kernels, sqrt and the roundings work in place on u vectors.
 			t.ld(0, u, t.ptr(1))
 			for j := range u {
 				switch k.op {
@@ -1103,6 +1127,8 @@ func (t *target) unary() {
 					t.and(j, j, C("kAbsMask"))
 				case "Sqrt":
 					t.sqrt(j, j)
+				default:
+					t.roundTo(map[string]int{"Round": 0, "Floor": 1, "Ceil": 2, "Trunc": 3}[k.op], j)
 				}
 			}
 			t.st(0, u, t.ptr(0))

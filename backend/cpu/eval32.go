@@ -9,9 +9,10 @@ import (
 
 // Float32 nodes are computed in float32, on the vector kernels of package asm: +, -, *, / and
 // sqrt rounded once to float32 give exactly what computing in float64 and rounding gives, at
-// half the memory traffic; exp, exp2, log, log2, tanh, erf, sin and cos are float32
-// polynomials within 1 ulp of the correctly rounded result (see asm.ExpF32 ...). The other
-// math functions go through float64 (one rounding at the end).
+// half the memory traffic, as do the roundings to integers, which are exact; exp, exp2, log,
+// log2, tanh, erf, sin and cos are float32 polynomials within 1 ulp of the correctly rounded
+// result (see asm.ExpF32 ...). The other math functions go through float64 (one rounding at
+// the end).
 
 func (c *ctx) f32slot(s int) []float32 {
 	if c.f32[s] == nil {
@@ -271,6 +272,14 @@ func unaryF32(c *ctx, op graph.Op, out, x []float32) {
 		asm.SinF32(out, x)
 	case graph.OpCos:
 		asm.CosF32(out, x)
+	case graph.OpRound:
+		asm.RoundF32(out, x)
+	case graph.OpFloor:
+		asm.FloorF32(out, x)
+	case graph.OpCeil:
+		asm.CeilF32(out, x)
+	case graph.OpTrunc:
+		asm.TruncF32(out, x)
 	case graph.OpCopy:
 		copy(out, x)
 	default:
