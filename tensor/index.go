@@ -57,13 +57,19 @@ func (t *Tensor) argExtreme(op string, red graph.Op, axis int) *Tensor {
 	if t.node.DType.IsFloat() {
 		hit = hit.Or(t.NotEqual(t))
 	}
-	idx := indexVector(op, t.dev, n, r, ax, Int64)
-	past := constant(op, t.dev, float64(n), Int64, nil)
+	// Up to 2²⁴ the indices and n are exact in Float32, whose select and minimum run on the
+	// vector kernels of devices that compute Int64 element by element.
+	idt := Int64
+	if n <= 1<<24 {
+		idt = Float32
+	}
+	idx := indexVector(op, t.dev, n, r, ax, idt)
+	past := constant(op, t.dev, float64(n), idt, nil)
 	first := Where(hit, idx, past)
 	if err := check(op, first); err != nil {
 		return fail(err)
 	}
-	return first.reduceKeep(op, graph.OpReduceMin, []int{ax}).dropAxes(op, []int{ax})
+	return first.reduceKeep(op, graph.OpReduceMin, []int{ax}).dropAxes(op, []int{ax}).Cast(Int64)
 }
 
 // CumSum is the cumulative sum along axis (ONNX CumSum): output i is the sum of the inputs

@@ -673,9 +673,7 @@ func b2i(b bool) int64 {
 // where the constant's view masks it out.
 func fillConst[T float32 | float64 | int64](e *enode, c *ctx, start int, out []T, v T) {
 	if e.view.mask == nil {
-		for j := range out {
-			out[j] = v
-		}
+		fill(out, v)
 		return
 	}
 	if e.view.rowRuns() && e.view.runs(start, len(out), math.MaxInt, func(at, _, ln int) { fill(out[at:at+ln], v) },
