@@ -198,6 +198,19 @@ func MaxF64(dst, a, b []float64) { binaryF64(activeISA(), opMax, dst, a, b) }
 //	}
 func MinF64(dst, a, b []float64) { binaryF64(activeISA(), opMin, dst, a, b) }
 
+// SelectF32 sets dst[i] to a[i] where cond[i] != 0, else to b[i], bits unchanged: the
+// conditions are the CPU device's booleans, one int64 each. cond, a and b must be at least as
+// long as dst.
+//
+//	for i := range dst {
+//		if cond[i] != 0 {
+//			dst[i] = a[i]
+//		} else {
+//			dst[i] = b[i]
+//		}
+//	}
+func SelectF32(dst []float32, cond []int64, a, b []float32) { selectF32(activeISA(), dst, cond, a, b) }
+
 // FillF32 sets every element of dst to v.
 //
 //	for i := range dst {
@@ -496,6 +509,32 @@ func unaryF32Kernel(isa vecISA, op int, dst, x []float32) {
 		copy(t[:], x[n:])
 		unaryF32Arch(isa, op, t[:w], t[:w])
 		copy(dst[n:], t[:])
+	}
+}
+
+// selectF32 runs the select kernel over whole vectors of dst, and the Go reference over the
+// rest.
+func selectF32(isa vecISA, dst []float32, cond []int64, a, b []float32) {
+	cond, a, b = cond[:len(dst)], a[:len(dst)], b[:len(dst)]
+	n := 0
+	if w := isa.lanes(4); w > 0 {
+		n = len(dst) &^ (w - 1)
+		if n > 0 {
+			selectF32Arch(isa, dst[:n], cond[:n], a[:n], b[:n])
+		}
+	}
+	selectF32Go(dst[n:], cond[n:], a[n:], b[n:])
+}
+
+// selectF32Go is the reference of the select kernels.
+func selectF32Go(dst []float32, cond []int64, a, b []float32) {
+	cond, a, b = cond[:len(dst)], a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		if cond[i] != 0 {
+			dst[i] = a[i]
+		} else {
+			dst[i] = b[i]
+		}
 	}
 }
 

@@ -81,6 +81,14 @@ func sumF64Arch(isa vecISA, x []float64, tail *[sumBlock]float64) float64 {
 	return sumF64AVX2(x, tail)
 }
 
+func selectF32Arch(isa vecISA, dst []float32, cond []int64, a, b []float32) {
+	if isa == isaAVX512 {
+		selectF32AVX512(dst, cond, a, b)
+	} else {
+		selectF32AVX2(dst, cond, a, b)
+	}
+}
+
 func compareF32Arch(isa vecISA, op int, dst []int64, a, b []float32) {
 	if isa == isaAVX512 {
 		compareF32AVX512(op, dst, a, b)
@@ -174,6 +182,12 @@ func compareF32AVX2(op int, dst []int64, a, b []float32)
 
 //go:noescape
 func compareF32AVX512(op int, dst []int64, a, b []float32)
+
+//go:noescape
+func selectF32AVX2(dst []float32, cond []int64, a, b []float32)
+
+//go:noescape
+func selectF32AVX512(dst []float32, cond []int64, a, b []float32)
 
 //go:noescape
 func reduceF64AVX2(op int, x []float64, lane *[8]float64)

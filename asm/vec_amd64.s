@@ -2333,6 +2333,33 @@ compareF32AVX2_notequal_done:
 	VZEROUPPER
 	RET
 
+// func selectF32AVX2(dst []float32, cond []int64, a, b []float32)
+TEXT ·selectF32AVX2(SB), NOSPLIT, $0-96
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ cond_base+24(FP), R9
+	MOVQ a_base+48(FP), SI
+	MOVQ b_base+72(FP), DX
+	VPXOR Y6, Y6, Y6
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE selectF32AVX2_done
+selectF32AVX2_loop:
+	VPCMPEQQ (R9)(BX*2), Y6, Y4
+	VPCMPEQQ 32(R9)(BX*2), Y6, Y5
+	VSHUFPS $0x88, Y5, Y4, Y7
+	VPERMQ $0xd8, Y7, Y7
+	VMOVUPS (SI)(BX*1), Y0
+	VBLENDVPS Y7, (DX)(BX*1), Y0, Y0
+	VMOVUPS Y0, (DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB selectF32AVX2_loop
+selectF32AVX2_done:
+	VZEROUPPER
+	RET
+
 // func gemvRowsF32AVX2(m, k int, a []float32, lda int, x, y []float32)
 TEXT ·gemvRowsF32AVX2(SB), NOSPLIT, $0-96
 	MOVQ m+0(FP), CX
@@ -5098,6 +5125,33 @@ compareF32AVX512_notequal_loop:
 	CMPQ BX, CX
 	JB compareF32AVX512_notequal_loop
 compareF32AVX512_notequal_done:
+	VZEROUPPER
+	RET
+
+// func selectF32AVX512(dst []float32, cond []int64, a, b []float32)
+TEXT ·selectF32AVX512(SB), NOSPLIT, $0-96
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ cond_base+24(FP), R9
+	MOVQ a_base+48(FP), SI
+	MOVQ b_base+72(FP), DX
+	SHLQ $2, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE selectF32AVX512_done
+selectF32AVX512_loop:
+	VMOVDQU64 (R9)(BX*2), Z4
+	VMOVDQU64 64(R9)(BX*2), Z5
+	VPTESTMQ Z4, Z4, K1
+	VPTESTMQ Z5, Z5, K2
+	KUNPCKBW K1, K2, K3
+	VMOVUPS (DX)(BX*1), Z0
+	VMOVUPS (SI)(BX*1), K3, Z0
+	VMOVUPS Z0, (DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB selectF32AVX512_loop
+selectF32AVX512_done:
 	VZEROUPPER
 	RET
 

@@ -41,8 +41,11 @@ func sumF64Arch(_ vecISA, x []float64, tail *[sumBlock]float64) float64 {
 	return sumLanes(&lane)
 }
 
-// compareF32Arch: no NEON kernel; the Go reference.
+// compareF32Arch and selectF32Arch: no NEON kernels; the Go references.
 func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareF32Go(op, dst, a, b) }
+func selectF32Arch(_ vecISA, dst []float32, cond []int64, a, b []float32) {
+	selectF32Go(dst, cond, a, b)
+}
 
 // archFoldsLanes: the NEON reduce kernels leave each lane's own max or min, which Go folds.
 const archFoldsLanes = false

@@ -31,6 +31,9 @@ func sumF64Arch(_ vecISA, x []float64, tail *[sumBlock]float64) float64 {
 }
 
 func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareF32Go(op, dst, a, b) }
+func selectF32Arch(_ vecISA, dst []float32, cond []int64, a, b []float32) {
+	selectF32Go(dst, cond, a, b)
+}
 
 // archFoldsLanes: never asked, as the dispatchers call no kernel here.
 const archFoldsLanes = false

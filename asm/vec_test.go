@@ -388,6 +388,12 @@ func TestVecAPI(t *testing.T) {
 		{"MaxScalarF32", func() { MaxScalarF32(d, x, 0) }, func(i int) float32 { return max(x[i], 0) }},
 		{"MinScalarF32", func() { MinScalarF32(d, x, 0) }, func(i int) float32 { return min(x[i], 0) }},
 		{"FillF32", func() { FillF32(d, 2.5) }, func(int) float32 { return 2.5 }},
+		{"SelectF32", func() { SelectF32(d, []int64{0, 1, 0, 2, 0, -1, 0, 1 << 40, 0}, x, y) }, func(i int) float32 {
+			if i%2 == 1 {
+				return x[i]
+			}
+			return y[i]
+		}},
 		{"NegF32", func() { NegF32(d, x) }, func(i int) float32 { return -x[i] }},
 		{"AbsF32", func() { AbsF32(d, x) }, f64(math.Abs)},
 		{"SqrtF32", func() { SqrtF32(d, x) }, f64(math.Sqrt)},
@@ -468,6 +474,39 @@ func TestVecAPI(t *testing.T) {
 // TestCompare checks the compare kernels against their reference on every length up to 200
 // and beyond, with values drawn from the specials (NaN, zeros of both signs, infinities) and
 // equal pairs, and checks that nothing past dst is written.
+// TestSelect checks the select kernels against their Go reference, bit for bit, for every
+// length, alignment and tail, with conditions that are 0, 1 or any other int64 (a set bit
+// in either half), inside guard bands.
+func TestSelect(t *testing.T) {
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		r := rand.New(rand.NewPCG(9, uint64(isa)))
+		for _, n := range vecLengths {
+			off := n % 4
+			_, a := guardedVec(n, off, func(int) float32 { return mixedValue[float32](r) })
+			_, b := guardedVec(n, (off+1)%4, func(int) float32 { return mixedValue[float32](r) })
+			full, dst := guardedVec(n, 3-off, func(int) float32 { return 7 })
+			cond := make([]int64, n)
+			for i := range cond {
+				switch r.IntN(4) {
+				case 0:
+					cond[i] = 1
+				case 1:
+					cond[i] = int64(r.Uint64()) | 1<<r.IntN(64) // never 0
+				}
+			}
+			want := make([]float32, n)
+			selectF32Go(want, cond, a, b)
+			selectF32(isa, dst, cond, a, b)
+			for i := range want {
+				if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("n=%d: element %d (condition %#x) = %v, want %v", n, i, cond[i], dst[i], want[i])
+				}
+			}
+			checkGuardBands(t, "select", full, n, 3-off)
+		}
+	})
+}
+
 func TestCompare(t *testing.T) {
 	names := map[int]string{opLess: "Less", opLessEqual: "LessEqual", opEqual: "Equal", opNotEqual: "NotEqual"}
 	forEachISA(t, func(t *testing.T, isa vecISA) {

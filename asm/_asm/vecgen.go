@@ -45,6 +45,7 @@ func main() {
 			t.reduce(8)
 			if t.isa != neon {
 				t.compareF32()
+				t.selectF32()
 			}
 			t.gemvRows(4)
 			t.gemvRows(8)
@@ -1394,6 +1395,47 @@ func (t *target) foldLanes(op string, r, tmp int) {
 	t.maxmin(op, r, r, tmp, 8, 9, 0)
 	t.emit("VPERMILPS $0xB1, %s, %s", v, w) // neighbours swapped
 	t.maxmin(op, r, r, tmp, 8, 9, 0)
+}
+
+// selectF32 writes selectF32<ISA>(dst []float32, cond []int64, a, b []float32) on amd64:
+// dst[i] = a[i] where cond[i] != 0, else b[i], for len(dst) a multiple of the lanes: the
+// CPU's booleans, twice as wide as the values, become one lane mask. On AVX-512 each eight
+// conditions test into a mask register, the two joined, and a's lanes are loaded under the
+// mask over b's; on AVX2 the conditions compare with zero, the low halves of the 64-bit
+// results are gathered into eight 32-bit lanes (a shuffle within the 128-bit halves, then a
+// permute across them) and blend b over a where they are zero.
+func (t *target) selectF32() {
+	t.size = 4
+	name := "selectF32" + t.suffix
+	t.header(name, "(dst []float32, cond []int64, a, b []float32)", 96)
+	t.emit("MOVQ dst_base+0(FP), DI")
+	t.emit("MOVQ dst_len+8(FP), CX")
+	t.emit("MOVQ cond_base+24(FP), R9")
+	t.emit("MOVQ a_base+48(FP), SI")
+	t.emit("MOVQ b_base+72(FP), DX")
+	if t.isa == avx2 {
+		t.emit("VPXOR Y6, Y6, Y6")
+	}
+	t.loop(name, 1, func(int) {
+		if t.isa == avx512 {
+			t.emit("VMOVDQU64 (R9)(BX*2), Z4")
+			t.emit("VMOVDQU64 64(R9)(BX*2), Z5")
+			t.emit("VPTESTMQ Z4, Z4, K1")
+			t.emit("VPTESTMQ Z5, Z5, K2")
+			t.emit("KUNPCKBW K1, K2, K3") // conditions 0-7 low, 8-15 high
+			t.emit("VMOVUPS (DX)(BX*1), Z0")
+			t.emit("VMOVUPS (SI)(BX*1), K3, Z0")
+			t.emit("VMOVUPS Z0, (DI)(BX*1)")
+			return
+		}
+		t.emit("VPCMPEQQ (R9)(BX*2), Y6, Y4")
+		t.emit("VPCMPEQQ 32(R9)(BX*2), Y6, Y5")
+		t.emit("VSHUFPS $0x88, Y5, Y4, Y7") // 0 1 4 5 | 2 3 6 7
+		t.emit("VPERMQ $0xd8, Y7, Y7")      // 0 1 2 3 | 4 5 6 7
+		t.emit("VMOVUPS (SI)(BX*1), Y0")
+		t.emit("VBLENDVPS Y7, (DX)(BX*1), Y0, Y0")
+		t.emit("VMOVUPS Y0, (DI)(BX*1)")
+	}, nil)
 }
 
 // compareOps are the predicates of the compare kernels: ordered and quiet for <, <= and ==

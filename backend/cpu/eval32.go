@@ -209,16 +209,12 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 
 // selectBits sets out[j] to a[j] where cond[j] != 0, else to b[j], by masking bits rather
 // than branching: a condition that follows the data (x > 0) would mispredict half the
-// branches.
+// branches. Float32 goes to the vector kernels (asm.SelectF32).
 func selectBits[T float32 | float64 | int64](out []T, cond []int64, a, b []T) {
 	cond, a, b = cond[:len(out)], a[:len(out)], b[:len(out)]
 	switch o := any(out).(type) {
 	case []float32:
-		a, b := any(a).([]float32), any(b).([]float32)
-		for j := range o {
-			m := -uint32(b2i(cond[j] != 0))
-			o[j] = math.Float32frombits(math.Float32bits(a[j])&m | math.Float32bits(b[j])&^m)
-		}
+		asm.SelectF32(o, cond, any(a).([]float32), any(b).([]float32))
 	case []float64:
 		a, b := any(a).([]float64), any(b).([]float64)
 		for j := range o {
