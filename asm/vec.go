@@ -808,10 +808,24 @@ func unaryF32Go(op int, dst, x []float32) {
 			dst[i] = float32(math.Sqrt(float64(x[i])))
 		}
 		return
-	case opRound, opFloor, opCeil, opTrunc:
-		r := map[int]func(float64) float64{opRound: math.RoundToEven, opFloor: math.Floor, opCeil: math.Ceil, opTrunc: math.Trunc}[op]
+	case opRound:
 		for i := range dst {
-			dst[i] = float32(r(float64(x[i])))
+			dst[i] = float32(math.RoundToEven(float64(x[i])))
+		}
+		return
+	case opFloor:
+		for i := range dst {
+			dst[i] = float32(math.Floor(float64(x[i])))
+		}
+		return
+	case opCeil:
+		for i := range dst {
+			dst[i] = float32(math.Ceil(float64(x[i])))
+		}
+		return
+	case opTrunc:
+		for i := range dst {
+			dst[i] = float32(math.Trunc(float64(x[i])))
 		}
 		return
 	case opExp:
