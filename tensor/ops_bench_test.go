@@ -45,6 +45,7 @@ func BenchmarkOps(b *testing.B) {
 		{"cast float16", func() *Tensor { return x.Cast(Float16) }},
 		{"square", func() *Tensor { return x.Pow(Scalar[float32](2)) }},
 		{"pow 0.5", func() *Tensor { return x.Pow(Scalar[float32](0.5)) }},
+		{"cube", func() *Tensor { return x.Pow(Scalar[float32](3)) }}, // a GELU's tanh approximation takes x**3
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {

@@ -201,10 +201,48 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 		}
 		return out
 	}
+	if s, ok := e.src[1].constF32(c); ok && e.op == graph.OpPow && s == float32(int(s)) && s != 0 && s != 1 && max(s, -s) <= maxIntPow {
+		powInt(out, e.src[0].evalF32(c, start, n, nil), int(s))
+		return out
+	}
 	a := e.src[0].evalF32(c, start, n, nil)
 	b := e.src[1].evalF32(c, start, n, nil)
 	binaryF32(c, e.op, out, a, b)
 	return out
+}
+
+// maxIntPow is the largest integer exponent powInt takes: a float32's 8th power still fits
+// a float64 (3.4e38^8 < 1.8e308).
+const maxIntPow = 8
+
+// powInt sets out[j] to x[j]**p for an integer 2 <= |p| <= maxIntPow, bit for bit what
+// float64's math.Pow rounded to float32 gives (a GELU's x**3, say, at the cost of a few
+// multiplications rather than math.Pow's call): the same squarings and products in the same
+// order (math.Pow multiplies the bits of |p| in from the lowest, then takes the reciprocal
+// for p < 0), without its scaling of the mantissas, which is exact where no product
+// leaves float64's normal range, as none does for float32 inputs whose result a float32
+// can hold; one that underflows float64 rounds to zero in float32 either way. NaN gives
+// math.NaN's NaN.
+func powInt(out, x []float32, p int) {
+	q := max(p, -p)
+	for j, v := range x[:len(out)] {
+		b := float64(v)
+		if b != b {
+			out[j] = float32(math.NaN())
+			continue
+		}
+		a := 1.0
+		for i := q; i != 0; i >>= 1 {
+			if i&1 == 1 {
+				a *= b
+			}
+			b *= b
+		}
+		if p < 0 {
+			a = 1 / a
+		}
+		out[j] = float32(a)
+	}
 }
 
 // selectBits sets out[j] to a[j] where cond[j] != 0, else to b[j], by masking bits rather
