@@ -14,7 +14,8 @@ func accumulateF32Arch(_ vecISA, acc []float64, x []float32)      { accumulateF3
 
 // sumF32Arch and sumF64Arch return the sum of x (whole blocks) and then tail (if not nil),
 // accumulated and folded as sumF32's reference does: the NEON kernels leave the lanes, which
-// Go folds.
+// Go folds. Two copies rather than one taking the kernel as a function value, through which
+// lane would escape to the heap at every call.
 func sumF32Arch(_ vecISA, x []float32, tail *[sumBlock]float32) float64 {
 	var lane [32]float64
 	if len(x) > 0 {

@@ -177,11 +177,13 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 			return out
 		}
 	}
-	if s, ok := e.src[1].constF32(c); ok && e.op == graph.OpPow && (s == 2 || s == 0.5 || s == -1) {
+	if s, ok := e.src[1].constF32(c); ok && e.op == graph.OpPow &&
+		(s == 0.5 || s == float32(int(s)) && s != 0 && s != 1 && max(s, -s) <= maxIntPow) {
 		// The common powers, bit for bit what float64's pow rounded to float32 gives: x**2 is
 		// the exact square in float64, which rounds as the float32 product does; x**0.5 is
 		// math.Pow's square root, but +0 at -0 and +Inf at -Inf; x**-1 is math.Pow's 1/x. A
 		// square root or quotient rounded to float64 and then to float32 is the float32 one.
+		// The other integers up to maxIntPow are math.Pow's products (powInt).
 		x := e.src[0].evalF32(c, start, n, nil)
 		switch s {
 		case 2:
@@ -196,13 +198,11 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 					out[j] = inf
 				}
 			}
-		default:
+		case -1:
 			asm.ScalarDivF32(out, 1, x)
+		default:
+			powInt(out, x, int(s))
 		}
-		return out
-	}
-	if s, ok := e.src[1].constF32(c); ok && e.op == graph.OpPow && s == float32(int(s)) && s != 0 && s != 1 && max(s, -s) <= maxIntPow {
-		powInt(out, e.src[0].evalF32(c, start, n, nil), int(s))
 		return out
 	}
 	a := e.src[0].evalF32(c, start, n, nil)
