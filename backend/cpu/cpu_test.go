@@ -132,3 +132,80 @@ func TestAllocBeyondMemory(t *testing.T) {
 		t.Errorf("alloc of 4 PiB: %v, want ErrOutOfMemory", err)
 	}
 }
+
+// TestReadRows checks the plane-at-a-time reader (readRows, through readRuns) against
+// View.Index and View.Valid for views of rows: shifted windows of a padded image (the loads
+// of a depthwise convolution or a pool), pads along the leading axes, a slice of channels,
+// a volume, a window mostly past the image, for blocks starting anywhere and of any length.
+func TestReadRows(t *testing.T) {
+	img := graph.Contiguous([]int{2, 3, 9, 11})
+	shifted := func(dy, dx int) graph.View {
+		return img.Pad([][2]int{{0, 0}, {0, 0}, {3, 3}, {3, 3}}).
+			Slice([]int{0, 0, 3 + dy, 3 + dx}, []int{2, 3, 9, 11}, []int{1, 1, 1, 1})
+	}
+	views := map[string]graph.View{
+		"shifted up left":    shifted(-3, -3),
+		"shifted down right": shifted(2, 1),
+		"shifted right":      shifted(0, 3),
+		"shifted down":       shifted(1, 0),
+		"leading pads":       img.Pad([][2]int{{1, 0}, {0, 2}, {0, 0}, {0, 0}}),
+		"channel slice":      img.Slice([]int{0, 1, 0, 0}, []int{2, 2, 9, 11}, []int{1, 1, 1, 1}),
+		"channels reversed":  img.Flip([]bool{false, true, false, false}).Pad([][2]int{{0, 0}, {0, 0}, {1, 1}, {0, 0}}),
+		"volume": graph.Contiguous([]int{2, 5, 6, 12}).Pad([][2]int{{0, 0}, {2, 2}, {1, 1}, {1, 1}}).
+			Slice([]int{0, 1, 2, 0}, []int{2, 6, 6, 12}, []int{1, 1, 1, 1}),
+		"mostly below": img.Pad([][2]int{{0, 0}, {0, 0}, {0, 9}, {2, 0}}).
+			Slice([]int{0, 0, 7, 0}, []int{2, 3, 9, 11}, []int{1, 1, 1, 1}),
+	}
+	for name, v := range views {
+		it := newViewIter(v)
+		if !it.rows {
+			t.Fatalf("%s: view %v is not read as rows", name, v)
+		}
+		size := 2 * 3 * 9 * 11
+		if name == "volume" {
+			size = 2 * 5 * 6 * 12
+		}
+		src32 := make([]float32, size)
+		src64 := make([]int64, size)
+		for i := range src32 {
+			src32[i], src64[i] = float32(i+1), int64(-i-1)
+		}
+		n := graph.NumElements(v.Shape)
+		idx := make([]int, len(v.Shape))
+		want := make([]int, n) // the offset read, or -1 for zero
+		for e := range n {
+			rem := e
+			for d := len(idx) - 1; d >= 0; d-- {
+				idx[d] = rem % v.Shape[d]
+				rem /= v.Shape[d]
+			}
+			want[e] = -1
+			if v.Valid(idx) {
+				want[e] = v.Index(idx)
+			}
+		}
+		r := rand.New(rand.NewPCG(uint64(n), 7))
+		for range 300 {
+			start := r.IntN(n)
+			m := 1 + r.IntN(n-start)
+			out32 := make([]float32, m)
+			out64 := make([]int64, m)
+			for j := range out32 {
+				out32[j], out64[j] = math.Float32frombits(0x7fc00001), 99 // garbage to overwrite
+			}
+			if !readRuns(&it, src32, start, out32) || !readRuns(&it, src64, start, out64) {
+				t.Fatalf("%s: readRuns declined [%d, %d)", name, start, start+m)
+			}
+			for j := range m {
+				w32, w64 := float32(0), int64(0)
+				if o := want[start+j]; o >= 0 {
+					w32, w64 = src32[o], src64[o]
+				}
+				if math.Float32bits(out32[j]) != math.Float32bits(w32) || out64[j] != w64 {
+					t.Fatalf("%s: block [%d, %d) element %d is %v and %d, want %v and %d",
+						name, start, start+m, start+j, out32[j], out64[j], w32, w64)
+				}
+			}
+		}
+	}
+}

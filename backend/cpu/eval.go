@@ -48,7 +48,16 @@ type viewIter struct {
 	// maskInner is the number of elements under one index of the last axis that the mask
 	// cuts (the product of the later axes' lengths), or 0 when the mask cuts none.
 	maskInner int
+	// rows: the last two axes are rows that follow one another in the buffer (unit stride
+	// along a row, the row length between rows), in planes of at least minPlane elements, as
+	// a shifted window of an image is: readRows reads them a plane at a time.
+	rows bool
 }
+
+// minPlane is the least number of elements in the last two axes for which a view is read
+// a plane at a time (see readRows): one copy and a clear of the masked columns of each row,
+// rather than a run, with its calls, for each row.
+const minPlane = 64
 
 func newViewIter(v graph.View) viewIter {
 	it := viewIter{shape: v.Shape, strides: v.Strides, offset: v.Offset, mask: v.Mask}
@@ -60,6 +69,10 @@ func newViewIter(v graph.View) viewIter {
 		}
 	}
 	it.lo, it.hi = it.validExtent()
+	if r := len(v.Shape); r >= 2 && !it.contiguous && v.Strides[r-1] == 1 && v.Strides[r-2] == v.Shape[r-1] &&
+		v.Shape[r-2]*v.Shape[r-1] >= minPlane {
+		it.rows = true
+	}
 	inner := 1
 	for d := len(v.Shape) - 1; d >= 0 && v.Mask != nil; d-- {
 		if v.Mask[d][0] > 0 || v.Mask[d][1] < v.Shape[d] {
@@ -274,6 +287,12 @@ func (v *viewIter) walkRuns(start, n int, visit func(at, ln, a, b, o int)) {
 // along the last axis, masked elements as zero; it reports false, having written nothing,
 // where the view is not read in runs or reaches outside s.
 func readRuns[T, U uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T, start int, out []U) bool {
+	if v.rows && v.lo >= 0 && v.hi < len(s) {
+		if same, ok := any(out).([]T); ok {
+			readRows(v, s, start, same)
+			return true
+		}
+	}
 	if !v.rowRuns() {
 		return false
 	}
@@ -298,6 +317,62 @@ func readRuns[T, U uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T
 			}
 		}
 	}, func(at, ln int) { clear(out[at : at+ln]) })
+}
+
+// readRows reads the domain elements [start, start+len(out)) of a view of rows (see
+// viewIter.rows) whose valid elements all lie in s: a plane at a time, the stretch from its
+// first valid element to its last in one copy (buffer and domain step alike there), then the
+// masked columns of the rows in the stretch and the masked rows around it cleared.
+func readRows[T uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T, start int, out []T) {
+	r := len(v.shape)
+	h, w := v.shape[r-2], v.shape[r-1]
+	plane := h * w
+	r0, r1, c0, c1 := 0, h, 0, w // the valid rows and columns
+	if v.mask != nil {
+		r0, r1 = v.mask[r-2][0], v.mask[r-2][1]
+		c0, c1 = v.mask[r-1][0], v.mask[r-1][1]
+	}
+	first, last := r0*w+c0, (r1-1)*w+c1 // the plane's valid stretch [first, last)
+	if r0 >= r1 || c0 >= c1 {
+		first, last = 0, 0
+	}
+	n := len(out)
+	for at := 0; at < n; {
+		q := (start + at) % plane // the position in the plane
+		ln := min(n-at, plane-q)
+		dst := out[at : at+ln]
+		at += ln
+		// The plane's offset, and whether the axes before the rows take it in.
+		base, ok := v.offset, true
+		p := (start + at - ln) / plane
+		for d := r - 3; d >= 0; d-- {
+			i := p % v.shape[d]
+			p /= v.shape[d]
+			if v.mask != nil && (i < v.mask[d][0] || i >= v.mask[d][1]) {
+				ok = false
+				break
+			}
+			base += i * v.strides[d]
+		}
+		a, b := max(first, q), min(last, q+ln) // the copied stretch, in plane positions
+		if !ok || a >= b {
+			clear(dst)
+			continue
+		}
+		clear(dst[:a-q])
+		copy(dst[a-q:b-q], s[base+a:base+b])
+		clear(dst[b-q:])
+		if c0 == 0 && c1 == w {
+			continue
+		}
+		// The masked columns inside the stretch, from the end of a row to the start of the
+		// next, a few elements each (a loop beats a call to clear them).
+		for row := a/w*w - w; row < b; row += w {
+			for k := max(row+c1, a); k < min(row+w+c0, b); k++ {
+				dst[k-q] = 0
+			}
+		}
+	}
 }
 
 // fill writes the buffer offsets of domain elements [start, start+n) and whether each is
