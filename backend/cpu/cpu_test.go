@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -43,6 +44,8 @@ func TestViewIterMatchesView(t *testing.T) {
 		graph.Contiguous([]int{3, 4, 5}).Flip([]bool{true, false, true}),
 		graph.Contiguous([]int{3, 4, 5}).Slice([]int{1, 0, 1}, []int{2, 2, 2}, []int{1, 3, 2}),
 		graph.Contiguous([]int{3, 4, 5}).Pad([][2]int{{1, 0}, {0, 2}, {1, 1}}),
+		graph.Contiguous([]int{3, 1, 4, 1, 5}).Pad([][2]int{{1, 0}, {0, 0}, {0, 2}, {0, 0}, {1, 1}}),
+		graph.Contiguous([]int{1, 4, 1}).Flip([]bool{false, true, false}),
 		graph.Contiguous(nil),
 	}
 	for _, v := range views {
@@ -133,21 +136,30 @@ func TestAllocBeyondMemory(t *testing.T) {
 	}
 }
 
-// TestReadRows checks the plane-at-a-time reader (readRows, through readRuns) against
-// View.Index and View.Valid for views of rows: shifted windows of a padded image (the loads
-// of a depthwise convolution or a pool), pads along the leading axes, a slice of channels,
-// a volume, a window mostly past the image, for blocks starting anywhere and of any length.
-func TestReadRows(t *testing.T) {
+// TestPlanes checks the plane-at-a-time readers (eachPlane, through readRuns for loads and
+// fillConst for constants) against View.Index and View.Valid for views of rows: shifted
+// windows of a padded image (the loads of a depthwise convolution or a pool), pads along the
+// leading axes, a slice of channels, a volume, a window mostly past the image, with axes of
+// length 1 among them (a pool's window axes), for blocks starting anywhere and of any length.
+func TestPlanes(t *testing.T) {
 	img := graph.Contiguous([]int{2, 3, 9, 11})
-	shifted := func(dy, dx int) graph.View {
-		return img.Pad([][2]int{{0, 0}, {0, 0}, {3, 3}, {3, 3}}).
+	shifted := func(v graph.View, dy, dx int) graph.View {
+		return v.Pad([][2]int{{0, 0}, {0, 0}, {3, 3}, {3, 3}}).
 			Slice([]int{0, 0, 3 + dy, 3 + dx}, []int{2, 3, 9, 11}, []int{1, 1, 1, 1})
 	}
+	units := func(v graph.View) graph.View {
+		u, ok := v.Reshape([]int{2, 3, 1, 9, 1, 11})
+		if !ok {
+			t.Fatalf("view %v does not take unit axes", v)
+		}
+		return u
+	}
+	ones := graph.Contiguous([]int{1, 1, 1, 1}).Expand([]int{2, 3, 9, 11}) // a constant's view
 	views := map[string]graph.View{
-		"shifted up left":    shifted(-3, -3),
-		"shifted down right": shifted(2, 1),
-		"shifted right":      shifted(0, 3),
-		"shifted down":       shifted(1, 0),
+		"shifted up left":    shifted(img, -3, -3),
+		"shifted down right": shifted(img, 2, 1),
+		"shifted right":      shifted(img, 0, 3),
+		"shifted down":       shifted(img, 1, 0),
 		"leading pads":       img.Pad([][2]int{{1, 0}, {0, 2}, {0, 0}, {0, 0}}),
 		"channel slice":      img.Slice([]int{0, 1, 0, 0}, []int{2, 2, 9, 11}, []int{1, 1, 1, 1}),
 		"channels reversed":  img.Flip([]bool{false, true, false, false}).Pad([][2]int{{0, 0}, {0, 0}, {1, 1}, {0, 0}}),
@@ -155,11 +167,17 @@ func TestReadRows(t *testing.T) {
 			Slice([]int{0, 1, 2, 0}, []int{2, 6, 6, 12}, []int{1, 1, 1, 1}),
 		"mostly below": img.Pad([][2]int{{0, 0}, {0, 0}, {0, 9}, {2, 0}}).
 			Slice([]int{0, 0, 7, 0}, []int{2, 3, 9, 11}, []int{1, 1, 1, 1}),
+		"shifted, unit axes":       units(shifted(img, -1, 2)),
+		"constant shifted":         shifted(ones, 1, -2),
+		"constant, unit axes":      units(shifted(ones, -3, 1)),
+		"constant, leading pads":   ones.Pad([][2]int{{1, 0}, {0, 2}, {0, 0}, {0, 0}}),
+		"constant, below, shifted": shifted(ones, 5, 3),
 	}
 	for name, v := range views {
 		it := newViewIter(v)
-		if !it.rows {
-			t.Fatalf("%s: view %v is not read as rows", name, v)
+		constant := strings.HasPrefix(name, "constant")
+		if !it.planar() || !constant && !it.rows {
+			t.Fatalf("%s: view %v is not read a plane at a time", name, v)
 		}
 		size := 2 * 3 * 9 * 11
 		if name == "volume" {
@@ -169,6 +187,11 @@ func TestReadRows(t *testing.T) {
 		src64 := make([]int64, size)
 		for i := range src32 {
 			src32[i], src64[i] = float32(i+1), int64(-i-1)
+		}
+		if constant {
+			clear(src32)
+			clear(src64)
+			src32[0], src64[0] = 2.5, -7
 		}
 		n := graph.NumElements(v.Shape)
 		idx := make([]int, len(v.Shape))
@@ -185,6 +208,7 @@ func TestReadRows(t *testing.T) {
 			}
 		}
 		r := rand.New(rand.NewPCG(uint64(n), 7))
+		en := &enode{op: graph.OpConst, view: it}
 		for range 300 {
 			start := r.IntN(n)
 			m := 1 + r.IntN(n-start)
@@ -193,7 +217,10 @@ func TestReadRows(t *testing.T) {
 			for j := range out32 {
 				out32[j], out64[j] = math.Float32frombits(0x7fc00001), 99 // garbage to overwrite
 			}
-			if !readRuns(&it, src32, start, out32) || !readRuns(&it, src64, start, out64) {
+			if constant {
+				fillConst(en, nil, start, out32, src32[0])
+				fillConst(en, nil, start, out64, src64[0])
+			} else if !readRuns(&it, src32, start, out32) || !readRuns(&it, src64, start, out64) {
 				t.Fatalf("%s: readRuns declined [%d, %d)", name, start, start+m)
 			}
 			for j := range m {

@@ -50,36 +50,48 @@ type viewIter struct {
 	maskInner int
 	// rows: the last two axes are rows that follow one another in the buffer (unit stride
 	// along a row, the row length between rows), in planes of at least minPlane elements, as
-	// a shifted window of an image is: readRows reads them a plane at a time.
+	// a shifted window of an image is: readRuns reads them a plane at a time (eachPlane).
 	rows bool
 }
 
 // minPlane is the least number of elements in the last two axes for which a view is read
-// a plane at a time (see readRows): one copy and a clear of the masked columns of each row,
+// a plane at a time (see eachPlane): one copy and a clear of the masked columns of each row,
 // rather than a run, with its calls, for each row.
 const minPlane = 64
 
+// newViewIter walks v over the same domain with its axes of length 1 (those inside the
+// mask) left out: they change no offset, and without them the axes that matter come last (a
+// pool's window axes kept as units leave [..., 56, 1, 56] rows of 56).
 func newViewIter(v graph.View) viewIter {
-	it := viewIter{shape: v.Shape, strides: v.Strides, offset: v.Offset, mask: v.Mask}
+	it := viewIter{offset: v.Offset}
+	for d, n := range v.Shape {
+		if n == 1 && (v.Mask == nil || v.Mask[d] == [2]int{0, 1}) {
+			continue
+		}
+		it.shape = append(it.shape, n)
+		it.strides = append(it.strides, v.Strides[d])
+		if v.Mask != nil {
+			it.mask = append(it.mask, v.Mask[d])
+		}
+	}
 	it.contiguous = v.IsContiguous()
-	it.constant = v.Mask == nil
-	for _, s := range v.Strides {
+	it.constant = it.mask == nil
+	for _, s := range it.strides {
 		if s != 0 {
 			it.constant = false
 		}
 	}
 	it.lo, it.hi = it.validExtent()
-	if r := len(v.Shape); r >= 2 && !it.contiguous && v.Strides[r-1] == 1 && v.Strides[r-2] == v.Shape[r-1] &&
-		v.Shape[r-2]*v.Shape[r-1] >= minPlane {
+	if r := len(it.shape); it.planar() && !it.contiguous && it.strides[r-1] == 1 && it.strides[r-2] == it.shape[r-1] {
 		it.rows = true
 	}
 	inner := 1
-	for d := len(v.Shape) - 1; d >= 0 && v.Mask != nil; d-- {
-		if v.Mask[d][0] > 0 || v.Mask[d][1] < v.Shape[d] {
+	for d := len(it.shape) - 1; d >= 0 && it.mask != nil; d-- {
+		if it.mask[d][0] > 0 || it.mask[d][1] < it.shape[d] {
 			it.maskInner = inner
 			break
 		}
-		inner *= v.Shape[d]
+		inner *= it.shape[d]
 	}
 	return it
 }
@@ -289,7 +301,8 @@ func (v *viewIter) walkRuns(start, n int, visit func(at, ln, a, b, o int)) {
 func readRuns[T, U uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T, start int, out []U) bool {
 	if v.rows && v.lo >= 0 && v.hi < len(s) {
 		if same, ok := any(out).([]T); ok {
-			readRows(v, s, start, same)
+			// Buffer and domain step alike along a plane's rows: a stretch is a slice.
+			eachPlane(v, start, same, func(dst []T, o int) { copy(dst, s[o:o+len(dst)]) })
 			return true
 		}
 	}
@@ -319,11 +332,18 @@ func readRuns[T, U uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T
 	}, func(at, ln int) { clear(out[at : at+ln]) })
 }
 
-// readRows reads the domain elements [start, start+len(out)) of a view of rows (see
-// viewIter.rows) whose valid elements all lie in s: a plane at a time, the stretch from its
-// first valid element to its last in one copy (buffer and domain step alike there), then the
-// masked columns of the rows in the stretch and the masked rows around it cleared.
-func readRows[T uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T, start int, out []T) {
+// planar reports whether the view's last two axes make planes of at least minPlane
+// elements, and rows of more than one: an image's rows and columns.
+func (v *viewIter) planar() bool {
+	r := len(v.shape)
+	return r >= 2 && v.shape[r-1] > 1 && v.shape[r-2]*v.shape[r-1] >= minPlane
+}
+
+// eachPlane writes the domain elements [start, start+len(out)) of a planar view, a plane at
+// a time: stretch writes dst, the stretch from the plane's first valid element to its last
+// (its first element at buffer offset o when the view is of rows, see viewIter.rows), then
+// the masked columns of the rows in the stretch and the masked rows around it are cleared.
+func eachPlane[T uint8 | int32 | int64 | float32 | float64](v *viewIter, start int, out []T, stretch func(dst []T, o int)) {
 	r := len(v.shape)
 	h, w := v.shape[r-2], v.shape[r-1]
 	plane := h * w
@@ -354,22 +374,27 @@ func readRows[T uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T, s
 			}
 			base += i * v.strides[d]
 		}
-		a, b := max(first, q), min(last, q+ln) // the copied stretch, in plane positions
+		a, b := max(first, q), min(last, q+ln) // the written stretch, in plane positions
 		if !ok || a >= b {
 			clear(dst)
 			continue
 		}
 		clear(dst[:a-q])
-		copy(dst[a-q:b-q], s[base+a:base+b])
+		stretch(dst[a-q:b-q], base+a)
 		clear(dst[b-q:])
 		if c0 == 0 && c1 == w {
 			continue
 		}
 		// The masked columns inside the stretch, from the end of a row to the start of the
-		// next, a few elements each (a loop beats a call to clear them).
+		// next: a loop for a few elements (a window's shift), which beats a call to clear.
 		for row := a/w*w - w; row < b; row += w {
-			for k := max(row+c1, a); k < min(row+w+c0, b); k++ {
-				dst[k-q] = 0
+			lo, hi := max(row+c1, a)-q, min(row+w+c0, b)-q
+			if hi-lo > 16 {
+				clear(dst[lo:hi])
+				continue
+			}
+			for k := lo; k < hi; k++ {
+				dst[k] = 0
 			}
 		}
 	}
@@ -749,6 +774,10 @@ func b2i(b bool) int64 {
 func fillConst[T float32 | float64 | int64](e *enode, c *ctx, start int, out []T, v T) {
 	if e.view.mask == nil {
 		fill(out, v)
+		return
+	}
+	if e.view.planar() {
+		eachPlane(&e.view, start, out, func(dst []T, _ int) { fill(dst, v) })
 		return
 	}
 	if e.view.rowRuns() && e.view.runs(start, len(out), math.MaxInt, func(at, _, ln int) { fill(out[at:at+ln], v) },
