@@ -467,6 +467,7 @@ type ctx struct {
 	idx   []int
 	coreF []float64
 	coreI []int64
+	tile  *tileLoads // while computing in tiles: the loads read a tile at a time, or nil
 }
 
 // ctxPool keeps workers' scratch space between launches, so that a small kernel allocates

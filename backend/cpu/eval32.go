@@ -55,6 +55,15 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 	}
 	switch e.op {
 	case graph.OpLoad:
+		if c.tile != nil {
+			if v := c.tile.row(e, start, n); v != nil {
+				if dst == nil {
+					return v
+				}
+				copy(out, v)
+				return out
+			}
+		}
 		b := c.ins[e.input]
 		if e.view.contiguous && b.dt == graph.Float32 {
 			lo := e.view.offset + start

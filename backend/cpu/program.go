@@ -23,8 +23,10 @@ type program struct {
 	tile  *tileEpilogue // contractions: the expression as an epilogue of the GEMM, or nil
 	block int           // elements evaluated at a time by run (blockSize, or a tuned size)
 	// transposed is the length of the output's rows where it is computed in tiles (see
-	// transposedLoads), else 0.
+	// transposedLoads), else 0; tloads are the loads that step across memory along rows of
+	// that length, read a tile at a time (see tileLoads).
 	transposed int
+	tloads     []*enode
 }
 
 func compile(k *graph.Kernel) (*program, error) {
@@ -73,6 +75,9 @@ func compile(k *graph.Kernel) (*program, error) {
 	p.tile = compileTile(k)
 	p.block = elementwiseBlock(k)
 	p.transposed = transposedLoads(p.expr)
+	if p.transposed > 0 {
+		p.tloads = stepAcross(p.expr, p.transposed, nil)
+	}
 	return p, nil
 }
 
@@ -280,13 +285,8 @@ const (
 // the input each and each of them whole, rather than a row after another, which read a
 // line for every element and come back to it only a row later. Else it reports 0.
 func transposedLoads(e *enode) int {
-	if e.op == graph.OpLoad && e.view.mask == nil {
-		v := e.view
-		if r := len(v.shape); r >= 2 && v.shape[r-1] >= 16 && v.shape[r-2] >= 2 &&
-			v.strides[r-1] != 0 && v.strides[r-1] != 1 && v.strides[r-1] != -1 &&
-			(v.strides[r-2] == 1 || v.strides[r-2] == -1) {
-			return v.shape[r-1]
-		}
+	if e.steppingAcross() {
+		return e.view.shape[len(e.view.shape)-1]
 	}
 	for _, s := range e.src {
 		if w := transposedLoads(s); w > 0 {
@@ -294,6 +294,104 @@ func transposedLoads(e *enode) int {
 		}
 	}
 	return 0
+}
+
+// steppingAcross reports whether e is an unmasked load that steps across memory along its
+// rows and by one element from a row to the next (see transposedLoads).
+func (e *enode) steppingAcross() bool {
+	if e.op != graph.OpLoad || e.view.mask != nil {
+		return false
+	}
+	v := e.view
+	r := len(v.shape)
+	return r >= 2 && v.shape[r-1] >= 16 && v.shape[r-2] >= 2 &&
+		v.strides[r-1] != 0 && v.strides[r-1] != 1 && v.strides[r-1] != -1 &&
+		(v.strides[r-2] == 1 || v.strides[r-2] == -1)
+}
+
+// stepAcross appends to loads the loads under e that step across memory along rows of w
+// elements.
+func stepAcross(e *enode, w int, loads []*enode) []*enode {
+	if e.steppingAcross() && e.view.shape[len(e.view.shape)-1] == w {
+		loads = append(loads, e)
+	}
+	for _, s := range e.src {
+		loads = stepAcross(s, w, loads)
+	}
+	return loads
+}
+
+// tileLoads holds a worker's values of the Float32 loads that step across memory (see
+// transposedLoads) over the tile it computes. Read a row of the tile after another, as the
+// evaluator asks for them, such a load comes back to each line of its input once a row, and
+// the lines of a tile, a row length apart in memory (a power of two, often), fall into a few
+// sets of the cache, which keep too few of them for that: each element cost a line read. So
+// the tile's values are read first, a column of the tile at a time, which is a stretch of
+// the input, and kept by rows.
+type tileLoads struct {
+	w            int         // the output's row length
+	r0, c0, m, h int         // the tile's first row and column, its columns and rows
+	vals         [][]float32 // by slot: tileRows rows of tileWidth values; nil but for the loads read here
+}
+
+// newTileLoads returns the space for p's loads that step across memory in float32 buffers
+// (only those are read here), or nil if there are none.
+func (p *program) newTileLoads(ins []*Buffer) *tileLoads {
+	var t *tileLoads
+	for _, e := range p.tloads {
+		b := ins[e.input]
+		if b.dt != graph.Float32 || e.view.lo < 0 || e.view.hi >= b.n {
+			continue
+		}
+		if t == nil {
+			t = &tileLoads{w: p.transposed, vals: make([][]float32, p.slots)}
+		}
+		t.vals[e.slot] = make([]float32, tileRows*tileWidth)
+	}
+	return t
+}
+
+// read reads the loads' values over the tile of rows [r0, r1) and columns [c0, c0+m).
+func (t *tileLoads) read(ins []*Buffer, loads []*enode, r0, r1, c0, m int) {
+	t.r0, t.c0, t.m, t.h = r0, c0, m, r1-r0
+	var at [tileRows]int // the input offset of each row's element at column c0
+	for _, e := range loads {
+		vals := t.vals[e.slot]
+		if vals == nil {
+			continue
+		}
+		s := view[float32](ins[e.input])
+		up := true // the rows' elements follow one another in memory
+		for i := range t.h {
+			at[i], _ = e.view.offsetOf((r0+i)*t.w + c0)
+			up = up && at[i] == at[0]+i
+		}
+		step := e.view.strides[len(e.view.strides)-1]
+		if up && step >= t.h {
+			// The tile's columns are rows of the input, step apart: a transpose.
+			asm.TransposeF32(vals, tileWidth, s[at[0]:], step, m, t.h)
+			continue
+		}
+		for j := range m {
+			for i := range t.h {
+				vals[i*tileWidth+j] = s[at[i]+j*step]
+			}
+		}
+	}
+}
+
+// row returns load e's values over domain elements [start, start+n) when they lie in one
+// row of the tile, else nil.
+func (t *tileLoads) row(e *enode, start, n int) []float32 {
+	vals := t.vals[e.slot]
+	if vals == nil {
+		return nil
+	}
+	i, j := start/t.w-t.r0, start%t.w-t.c0
+	if i < 0 || i >= t.h || j < 0 || j+n > t.m {
+		return nil
+	}
+	return vals[i*tileWidth+j : i*tileWidth+j+n]
 }
 
 // runTiles computes the n outputs with eval in tiles of tileRows rows by tileWidth
@@ -305,15 +403,20 @@ func (p *program) runTiles(n int, ins []*Buffer, coreF []float64, coreI []int64,
 	parallelFor(bands, max(1, 4*p.block/(w*tileRows)), func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
 		c.coreF, c.coreI = coreF, coreI
+		c.tile = p.newTileLoads(ins)
 		for b := lo; b < hi; b++ {
 			r0, r1 := b*tileRows, min(rows, (b+1)*tileRows)
 			for c0 := 0; c0 < w; c0 += tileWidth {
 				m := min(tileWidth, w-c0)
+				if c.tile != nil {
+					c.tile.read(ins, p.tloads, r0, r1, c0, m)
+				}
 				for i := r0; i < r1; i++ {
 					eval(c, i*w+c0, m)
 				}
 			}
 		}
+		c.tile = nil
 		putCtx(c)
 	})
 }

@@ -10,9 +10,10 @@ import (
 )
 
 // TestTransposedTiles checks that outputs computed in tiles (transposes, and permutations
-// that move the contiguous axis off the last) are, bit for bit, what computing them a row
-// after another gives, for edges of tiles that rows and columns do not fill, on 1, 2 and 3
-// workers; and that the kernels meant to take tiles do.
+// that move the contiguous axis off the last; their float32 loads read a tile at a time, by
+// TransposeF32 or, stepping backwards or across images, element by element) are, bit for
+// bit, what computing them a row after another gives, for edges of tiles that rows and
+// columns do not fill, on 1, 2 and 3 workers; and that the kernels meant to take tiles do.
 func TestTransposedTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	uniform := func(int) float64 { return rng.Float64()*2 - 1 }
@@ -25,6 +26,12 @@ func TestTransposedTiles(t *testing.T) {
 	}{
 		{"f32 transpose", true, func() *graph.Node {
 			return must(graph.Unary(graph.OpCopy, perm(hostVals(graph.Float32, []int{300, 517}, uniform), 1, 0)))
+		}},
+		{"f32 transpose of the rows reversed, minus its columns reversed", true, func() *graph.Node {
+			x := hostVals(graph.Float32, []int{300, 77}, uniform)
+			a := perm(must(graph.Flip(x, []bool{true, false})), 1, 0)
+			b := perm(must(graph.Flip(x, []bool{false, true})), 1, 0)
+			return must(graph.Binary(graph.OpSub, a, b))
 		}},
 		{"f64 transpose times a matrix by rows", true, func() *graph.Node {
 			a := perm(hostVals(graph.Float64, []int{40, 1000}, uniform), 1, 0)
