@@ -143,15 +143,26 @@ func (v *viewIter) maskSpans(start, n int, sp []span) []span {
 		}
 		sp = append(sp, span{at, ln, valid})
 	}
-	v.walkRuns(start, n, func(at, ln, a, b, _ int) {
-		if a >= b {
-			add(at, ln, false)
-			return
+	if in := v.maskInner; in >= 16 {
+		// The mask leaves the axes after the last one it cuts whole: the elements under one
+		// index of that axis, in elements, are valid or masked together.
+		for at := start; at < start+n && !over; {
+			end := min(start+n, (at/in+1)*in)
+			_, valid := v.offsetOf(at)
+			add(at-start, end-at, valid)
+			at = end
 		}
-		add(at, a, false)
-		add(at+a, b-a, true)
-		add(at+b, ln-b, false)
-	})
+	} else {
+		v.walkRuns(start, n, func(at, ln, a, b, _ int) {
+			if a >= b {
+				add(at, ln, false)
+				return
+			}
+			add(at, a, false)
+			add(at+a, b-a, true)
+			add(at+b, ln-b, false)
+		})
+	}
 	if over || len(sp) > max(1, n/16) {
 		return sp[:0]
 	}
