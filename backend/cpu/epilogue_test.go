@@ -210,6 +210,14 @@ func TestRowRunLoads(t *testing.T) {
 	if !ok {
 		t.Fatal("no view reshapes the sliced rows into blocks")
 	}
+	column3 := must(graph.Reshape(must(graph.Slice(src, []int{0, 7}, []int{60, 1}, []int{1, 1})), []int{4, 15, 1}))
+	column3View, ok := graph.Contiguous([]int{70, 53}).Slice([]int{0, 7}, []int{60, 1}, []int{1, 1}).Reshape([]int{4, 15, 1})
+	if !ok {
+		t.Fatal("no view reshapes the sliced column")
+	}
+	if a, b := newViewIter(column3View.Expand([]int{4, 15, 20})), newViewIter(column3View.Permute([]int{1, 0, 2}).Expand([]int{15, 4, 20})); !a.rowBroadcast || b.rowBroadcast {
+		t.Fatalf("rows a stride apart: %v and %v, want true and false", a.rowBroadcast, b.rowBroadcast)
+	}
 	cases := []struct {
 		name string
 		node *graph.Node
@@ -221,6 +229,11 @@ func TestRowRunLoads(t *testing.T) {
 			graph.Contiguous([]int{70, 53}).Slice([]int{2, 0}, []int{1, 53}, []int{1, 1}).Expand([]int{40, 53})},
 		{"column broadcast", must(graph.Expand(must(graph.Slice(src, []int{0, 7}, []int{70, 1}, []int{1, 1})), []int{70, 30})),
 			graph.Contiguous([]int{70, 53}).Slice([]int{0, 7}, []int{70, 1}, []int{1, 1}).Expand([]int{70, 30})},
+		// A column spread along rows under two leading axes, in memory order (a fill a row,
+		// rows a stride apart) and permuted (runs).
+		{"column broadcast, batched", must(graph.Expand(column3, []int{4, 15, 20})), column3View.Expand([]int{4, 15, 20})},
+		{"column broadcast, batches permuted", must(graph.Expand(must(graph.Permute(column3, []int{1, 0, 2})), []int{15, 4, 20})),
+			column3View.Permute([]int{1, 0, 2}).Expand([]int{15, 4, 20})},
 		{"batched rows", must(graph.Reshape(must(graph.Slice(src, []int{0, 1}, []int{70, 50}, []int{1, 1})), []int{70, 50})),
 			graph.Contiguous([]int{70, 53}).Slice([]int{0, 1}, []int{70, 50}, []int{1, 1})},
 		{"transpose", must(graph.Permute(src, []int{1, 0})), graph.Contiguous([]int{70, 53}).Permute([]int{1, 0})},

@@ -48,6 +48,10 @@ type viewIter struct {
 	// maskInner is the number of elements under one index of the last axis that the mask
 	// cuts (the product of the later axes' lengths), or 0 when the mask cuts none.
 	maskInner int
+	// rowBroadcast: the view spreads one value along each row (a row's maximum or sum read
+	// by the row's elements: the last axis's stride is 0), unmasked, and its rows lie a
+	// stride apart (the axes before the last are one axis in memory).
+	rowBroadcast bool
 	// rows: the last two axes are rows that follow one another in the buffer (unit stride
 	// along a row, the row length between rows), in planes of at least minPlane elements, as
 	// a shifted window of an image is: readRuns reads them a plane at a time (eachPlane).
@@ -84,6 +88,12 @@ func newViewIter(v graph.View) viewIter {
 	it.lo, it.hi = it.validExtent()
 	if r := len(it.shape); it.planar() && !it.contiguous && it.strides[r-1] == 1 && it.strides[r-2] == it.shape[r-1] {
 		it.rows = true
+	}
+	if r := len(it.shape); r >= 2 && it.mask == nil && it.strides[r-1] == 0 && it.strides[r-2] != 0 {
+		it.rowBroadcast = true
+		for d := range r - 2 {
+			it.rowBroadcast = it.rowBroadcast && it.strides[d] == it.strides[d+1]*it.shape[d+1]
+		}
 	}
 	inner := 1
 	for d := len(it.shape) - 1; d >= 0 && it.mask != nil; d-- {
@@ -316,6 +326,19 @@ func readRuns[T, U uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T
 			eachPlane(v, start, same, func(dst []T, o int) { copy(dst, s[o:o+len(dst)]) })
 			return true
 		}
+	}
+	if v.rowBroadcast && v.lo >= 0 && v.hi < len(s) {
+		// A fill a row, each row's offset a multiple of the row stride from the first's.
+		r := len(v.shape)
+		w, rs := v.shape[r-1], v.strides[r-2]
+		row, j := start/w, start%w
+		for at := 0; at < len(out); row++ {
+			ln := min(len(out)-at, w-j)
+			fill(out[at:at+ln], U(s[v.offset+row*rs]))
+			at += ln
+			j = 0
+		}
+		return true
 	}
 	if !v.rowRuns() {
 		return false
