@@ -112,3 +112,40 @@ func BenchmarkNN(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHalf times a 1024 x 1024 product, a matrix-vector product, a sum and a softmax in
+// Float32, BFloat16 and Float16 on the default device: on the CPU the 16-bit dtypes are
+// computed in float32, so their ratio to Float32 is the cost of their conversions.
+func BenchmarkHalf(b *testing.B) {
+	const n = 1024
+	for _, dt := range []DType{Float32, BFloat16, Float16} {
+		x := RandNormal(1, Float32, n, n).Cast(dt)
+		w := RandNormal(2, Float32, n, n).Cast(dt)
+		v := RandNormal(3, Float32, 1, n).Cast(dt)
+		for _, t := range []*Tensor{x, w, v} {
+			if err := t.Realize(); err != nil {
+				b.Fatal(err)
+			}
+			defer t.Free()
+		}
+		for _, op := range []struct {
+			name string
+			f    func() *Tensor
+		}{
+			{"matmul", func() *Tensor { return x.MatMul(w) }},
+			{"matvec", func() *Tensor { return v.MatMul(w) }},
+			{"add", func() *Tensor { return x.Add(w) }},
+			{"softmax", func() *Tensor { return x.Softmax(-1) }},
+		} {
+			b.Run(op.name+" "+dt.String(), func(b *testing.B) {
+				for b.Loop() {
+					y := op.f()
+					if err := y.Realize(); err != nil {
+						b.Fatal(fmt.Errorf("%s %v: %w", op.name, dt, err))
+					}
+					y.Free()
+				}
+			})
+		}
+	}
+}

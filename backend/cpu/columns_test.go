@@ -25,6 +25,8 @@ func hostVals(dt graph.DType, shape []int, v func(i int) float64) *graph.Node {
 			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
 		case graph.Float16:
 			binary.LittleEndian.PutUint16(b[2*i:], half.Float16From(float32(x)))
+		case graph.BFloat16:
+			binary.LittleEndian.PutUint16(b[2*i:], half.BFloat16From(float32(x)))
 		case graph.Int32:
 			binary.LittleEndian.PutUint32(b[4*i:], uint32(int32(x)))
 		case graph.Int64:
@@ -76,6 +78,8 @@ func values(b *Buffer) []float64 {
 			out[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
 		case graph.Float16:
 			out[i] = float64(half.Float16To(binary.LittleEndian.Uint16(raw[2*i:])))
+		case graph.BFloat16:
+			out[i] = float64(half.BFloat16To(binary.LittleEndian.Uint16(raw[2*i:])))
 		case graph.Int32:
 			out[i] = float64(int32(binary.LittleEndian.Uint32(raw[4*i:])))
 		case graph.Int64:

@@ -54,7 +54,7 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 		for s := lo; s < hi; s += chunk {
 			m := min(chunk, hi-s)
 			o, left := s/r, r-s%r
-			if e.dt == graph.Float32 {
+			if inF32(e.dt) {
 				vals := e.evalF32(cx, s, m, nil)
 				for j := 0; j < m; {
 					run := min(left, m-j)
@@ -141,7 +141,7 @@ func (p *program) reduceColumns(ins []*Buffer, n, r int, accF []float64, accI []
 			var vf []float64
 			var vi []int64
 			switch {
-			case e.dt == graph.Float32:
+			case inF32(e.dt):
 				vf32 = e.evalF32(cx, s, m, nil)
 			case accF != nil:
 				vf = e.evalF(cx, s, m)

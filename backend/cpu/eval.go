@@ -21,6 +21,12 @@ const (
 // isF reports whether values of dt are computed as float64 (else as int64).
 func isF(dt graph.DType) bool { return dt.IsFloat() }
 
+// inF32 reports whether nodes of dt are computed in float32 (see eval32.go): Float32, and
+// Float16 and BFloat16, rounded to their precision after each node.
+func inF32(dt graph.DType) bool {
+	return dt == graph.Float32 || dt == graph.Float16 || dt == graph.BFloat16
+}
+
 // enode is a compiled expression node.
 type enode struct {
 	op    graph.Op
@@ -35,6 +41,9 @@ type enode struct {
 	// row's maximum or variance read by the row's elements, a channel's bias over an image)
 	// when there are enough of them for computing the value once a row to pay; else 0.
 	rowLen int
+	// rounds: a Float16 or BFloat16 node whose float32 values are rounded to its precision
+	// (every computing node; loads, constants and selects hold such values already).
+	rounds bool
 }
 
 // viewIter walks a view in row-major order of its shape.
@@ -319,7 +328,7 @@ func (v *viewIter) walkRuns(start, n int, visit func(at, ln, a, b, o int)) {
 // readRuns reads the view's domain elements [start, start+len(out)) from s into out in runs
 // along the last axis, masked elements as zero; it reports false, having written nothing,
 // where the view is not read in runs or reaches outside s.
-func readRuns[T, U uint8 | int32 | int64 | float32 | float64](v *viewIter, s []T, start int, out []U) bool {
+func readRuns[T, U uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIter, s []T, start int, out []U) bool {
 	if v.rows && v.lo >= 0 && v.hi < len(s) {
 		if same, ok := any(out).([]T); ok {
 			// Buffer and domain step alike along a plane's rows: a stretch is a slice.
@@ -377,7 +386,7 @@ func (v *viewIter) planar() bool {
 // a time: stretch writes dst, the stretch from the plane's first valid element to its last
 // (its first element at buffer offset o when the view is of rows, see viewIter.rows), then
 // the masked columns of the rows in the stretch and the masked rows around it are cleared.
-func eachPlane[T uint8 | int32 | int64 | float32 | float64](v *viewIter, start int, out []T, stretch func(dst []T, o int)) {
+func eachPlane[T uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIter, start int, out []T, stretch func(dst []T, o int)) {
 	r := len(v.shape)
 	h, w := v.shape[r-2], v.shape[r-1]
 	plane := h * w
@@ -502,6 +511,7 @@ type ctx struct {
 	coreF []float64
 	coreI []int64
 	tile  *tileLoads // while computing in tiles: the loads read a tile at a time, or nil
+	h16   []uint16   // maxBlock of scratch for Float16 and BFloat16 bits
 }
 
 // ctxPool keeps workers' scratch space between launches, so that a small kernel allocates
@@ -514,7 +524,7 @@ func newCtx(slots int, ins []*Buffer) *ctx {
 	c, _ := ctxPool.Get().(*ctx)
 	if c == nil {
 		c = &ctx{off: make([]int, maxBlock), valid: make([]bool, maxBlock), idx: make([]int, 64),
-			tmp: make([]float64, 2*maxBlock)}
+			tmp: make([]float64, 2*maxBlock), h16: make([]uint16, maxBlock)}
 	}
 	for len(c.f) < slots {
 		c.f, c.i, c.f32 = append(c.f, nil), append(c.i, nil), append(c.f32, nil)
@@ -640,7 +650,7 @@ func floatToInt(v float64) int64 {
 
 // evalF computes the float node e over domain elements [start, start+n).
 func (e *enode) evalF(c *ctx, start, n int) []float64 {
-	if e.dt == graph.Float32 {
+	if inF32(e.dt) {
 		return e.f64(c, start, n)
 	}
 	out := c.fslot(e.slot)[:n]
@@ -731,7 +741,7 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 		return out
 	}
 	if e.op.IsCompare() {
-		if e.src[0].dt == graph.Float32 {
+		if inF32(e.src[0].dt) {
 			a := e.src[0].evalF32(c, start, n, nil)
 			b := e.src[1].evalF32(c, start, n, nil)
 			compareF32(e.op, out, a, b)

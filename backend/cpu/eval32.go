@@ -13,6 +13,10 @@ import (
 // log2, tanh, erf, sin and cos are float32 polynomials within 1 ulp of the correctly rounded
 // result (see asm.ExpF32 ...). The other math functions go through float64 (one rounding at
 // the end).
+//
+// Float16 and BFloat16 nodes are computed the same way, their loads widened to float32 and
+// each node's values rounded to its precision: float32 holds more than twice their bits and
+// two, so +, -, *, / and sqrt rounded to float32 and then to them round as once would.
 
 func (c *ctx) f32slot(s int) []float32 {
 	if c.f32[s] == nil {
@@ -23,7 +27,7 @@ func (c *ctx) f32slot(s int) []float32 {
 
 // f64 returns the values of any float node as float64.
 func (e *enode) f64(c *ctx, start, n int) []float64 {
-	if e.dt != graph.Float32 {
+	if !inF32(e.dt) {
 		return e.evalF(c, start, n)
 	}
 	v := e.evalF32(c, start, n, nil)
@@ -34,9 +38,58 @@ func (e *enode) f64(c *ctx, start, n int) []float64 {
 	return out
 }
 
-// evalF32 computes the Float32 node e over domain elements [start, start+n), into dst when
-// it is not nil. The result may alias an input buffer: callers only read it.
+// evalF32 computes the node e, of a dtype computed in float32 (inF32), over domain elements
+// [start, start+n), into dst when it is not nil. The result may alias an input buffer:
+// callers only read it.
 func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
+	v := e.computeF32(c, start, n, dst)
+	if e.rounds {
+		roundHalf(c, e.dt, v)
+	}
+	return v
+}
+
+// roundHalf rounds float32 values to Float16 or BFloat16, in place.
+func roundHalf(c *ctx, dt graph.DType, v []float32) {
+	h := c.h16[:len(v)]
+	if dt == graph.Float16 {
+		asm.F32ToFloat16(h, v)
+		asm.Float16ToF32(v, h)
+	} else {
+		asm.F32ToBFloat16(h, v)
+		asm.BFloat16ToF32(v, h)
+	}
+}
+
+// loadHalf widens the values of a load from a Float16 or BFloat16 buffer into out.
+func (e *enode) loadHalf(c *ctx, start int, out []float32) {
+	b := c.ins[e.input]
+	s := view[uint16](b)
+	n := len(out)
+	h := c.h16[:n]
+	switch {
+	case e.view.contiguous:
+		lo := e.view.offset + start
+		h = s[lo : lo+n]
+	case readRuns(&e.view, s, start, h):
+	default:
+		all := e.view.fill(start, n, c.off, c.valid, c.idx)
+		for j, o := range c.off[:n] {
+			h[j] = 0 // +0 in both formats
+			if (all || c.valid[j]) && uint(o) < uint(len(s)) {
+				h[j] = s[o]
+			}
+		}
+	}
+	if b.dt == graph.Float16 {
+		asm.Float16ToF32(out, h)
+	} else {
+		asm.BFloat16ToF32(out, h)
+	}
+}
+
+// computeF32 is evalF32 before the rounding to a 16-bit dtype.
+func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 	if e.op == graph.OpLoad && dst == nil && e.view.contiguous && c.ins[e.input].dt == graph.Float32 {
 		lo := e.view.offset + start
 		return view[float32](c.ins[e.input])[lo : lo+n]
@@ -65,6 +118,10 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 			}
 		}
 		b := c.ins[e.input]
+		if b.dt == graph.Float16 || b.dt == graph.BFloat16 {
+			e.loadHalf(c, start, out)
+			return out
+		}
 		if e.view.contiguous && b.dt == graph.Float32 {
 			lo := e.view.offset + start
 			copy(out, view[float32](b)[lo:lo+n])

@@ -52,6 +52,9 @@ func (p *program) gemmDirect(out *Buffer, ins []*Buffer) bool {
 // epilogue reads, or returns nil when it cannot.
 func (p *program) contractGemm(ins []*Buffer) []float64 {
 	if !p.gemmOK(ins) {
+		if inF32(p.k.Core.DType) {
+			return p.contractF32(ins)
+		}
 		return nil
 	}
 	c := p.k.Core
@@ -106,6 +109,13 @@ func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T, t *tileEpil
 	if unsafe.Sizeof(z) == 8 {
 		dt = graph.Float64
 	}
+	return runBatched(dt, batch, m, n, k, one)
+}
+
+// runBatched runs one(bi, params) for the batch's products of m × k by k × n in dt: many
+// small products share out the cores one product each; otherwise each product uses all of
+// them.
+func runBatched(dt graph.DType, batch, m, n, k int, one func(bi int, prm *asm.GemmParams) error) error {
 	prm := gemmTuner.params(dt, asm.Level(), m, n, k)
 	if h := gemmParamsHook.Load(); h != nil {
 		(*h)(m, n, k, prm)
@@ -138,4 +148,37 @@ func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T, t *tileEpil
 		}
 	})
 	return err
+}
+
+// contractF32 computes a contraction of Float32 operands that are not plain loads (a masked
+// view, a fused prologue), or of Float16 or BFloat16 ones, on the float32 asm GEMM: each
+// operand is evaluated whole into a float32 matrix (16-bit values widen exactly), and the
+// products accumulate in float32, as a GPU's tensor cores do for the 16-bit dtypes; the
+// result is rounded to the dtype once, when it is stored.
+func (p *program) contractF32(ins []*Buffer) []float64 {
+	c := p.k.Core
+	r := len(c.Shape)
+	m, n := c.Shape[r-2], c.Shape[r-1]
+	batch := graph.NumElements(c.Shape[:r-2])
+	if m == 0 || n == 0 || batch == 0 {
+		return make([]float64, batch*m*n)
+	}
+	k := graph.NumElements(c.Src[0].View.Shape) / (batch * m)
+	a := p.evalAllF32(p.core[0], ins, batch*m*k)
+	b := p.evalAllF32(p.core[1], ins, batch*k*n)
+	dst := make([]float32, batch*m*n)
+	err := runBatched(graph.Float32, batch, m, n, k, func(bi int, prm *asm.GemmParams) error {
+		return asm.GemmEpilogue(m, n, k,
+			asm.Matrix[float32]{Data: a, Offset: bi * m * k, RowStride: k, ColStride: 1},
+			asm.Matrix[float32]{Data: b, Offset: bi * k * n, RowStride: n, ColStride: 1},
+			0, asm.Matrix[float32]{Data: dst, Offset: bi * m * n, RowStride: n, ColStride: 1}, prm, nil)
+	})
+	if err != nil {
+		return nil
+	}
+	out := make([]float64, len(dst))
+	for i, v := range dst {
+		out[i] = float64(v)
+	}
+	return out
 }

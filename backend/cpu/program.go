@@ -105,6 +105,11 @@ func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
 		en.src = append(en.src, se)
 	}
 	en.rowLen = rowInvariant(en)
+	switch e.Op {
+	case graph.OpLoad, graph.OpConst, graph.OpCoreValue, graph.OpWhere:
+	default:
+		en.rounds = e.DType == graph.Float16 || e.DType == graph.BFloat16
+	}
 	return en, nil
 }
 
@@ -244,6 +249,14 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			p.expr.evalF32(c, s, m, view[float32](out)[s:s+m])
 		} else if narrow {
 			f := p.expr.src[0].evalF32(c, s, m, nil)
+			if p.expr.dt == graph.Float16 {
+				asm.F32ToFloat16(view[uint16](out)[s:s+m], f)
+			} else {
+				asm.F32ToBFloat16(view[uint16](out)[s:s+m], f)
+			}
+		} else if p.expr.dt == graph.Float16 || p.expr.dt == graph.BFloat16 {
+			// Computed in float32 and rounded to the dtype node by node: converting is exact.
+			f := p.expr.evalF32(c, s, m, nil)
 			if p.expr.dt == graph.Float16 {
 				asm.F32ToFloat16(view[uint16](out)[s:s+m], f)
 			} else {
@@ -419,6 +432,23 @@ func (p *program) runTiles(n int, ins []*Buffer, coreF []float64, coreI []int64,
 		c.tile = nil
 		putCtx(c)
 	})
+}
+
+// evalAllF32 evaluates e, of a dtype computed in float32, over its whole domain of n
+// elements (a core's operand) in parallel.
+func (p *program) evalAllF32(e *enode, ins []*Buffer, n int) []float32 {
+	out := make([]float32, n)
+	parallelFor(n, 4*blockSize, func(_, lo, hi int) {
+		c := newCtx(p.slots, ins)
+		for s := lo; s < hi; s += blockSize {
+			m := min(blockSize, hi-s)
+			if v := e.evalF32(c, s, m, out[s:s+m]); &v[0] != &out[s] {
+				copy(out[s:s+m], v)
+			}
+		}
+		putCtx(c)
+	})
+	return out
 }
 
 // evalAll evaluates e over its whole domain of n elements (a core's operand) in parallel.

@@ -1,0 +1,219 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/internal/half"
+)
+
+// toHalf rounds v to dt (Float16 or BFloat16) through float32, as the device's roundings do.
+func toHalf(dt graph.DType, v float64) float64 {
+	if dt == graph.Float16 {
+		return float64(half.Float16To(half.Float16From(float32(v))))
+	}
+	return float64(half.BFloat16To(half.BFloat16From(float32(v))))
+}
+
+// readValues realizes n on a CPU device and returns its values as float64.
+func readValues(t *testing.T, n *graph.Node) []float64 {
+	t.Helper()
+	dev := New()
+	if err := backend.Realize(dev, n); err != nil {
+		t.Fatal(err)
+	}
+	buf, err := n.Realized().(*backend.Storage).Buffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return values(buf.(*Buffer))
+}
+
+// sameValue reports whether got and want are equal, or both NaN, with the same sign for zeros.
+func sameValue(got, want float64) bool {
+	if math.IsNaN(want) {
+		return math.IsNaN(got)
+	}
+	return got == want && math.Signbit(got) == math.Signbit(want)
+}
+
+// TestHalfElementwise checks Float16 and BFloat16 kernels, computed in float32 and rounded
+// node by node, against the same arithmetic in float64 rounded to the dtype after each
+// operation: +, -, *, / and sqrt round alike either way, so they must agree bit for bit, on
+// values that include zeros of both signs, infinities, NaN, subnormals and large ones, read
+// through plain, transposed, padded, flipped and broadcast views.
+func TestHalfElementwise(t *testing.T) {
+	for _, dt := range []graph.DType{graph.Float16, graph.BFloat16} {
+		r := rand.New(rand.NewPCG(11, uint64(dt)))
+		big := 60000.0
+		if dt == graph.BFloat16 {
+			big = 1e30
+		}
+		special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e-6, -3e-7, big, -big, 1, -1}
+		const rows, cols = 37, 70
+		value := func(int) float64 {
+			if r.IntN(8) == 0 {
+				return special[r.IntN(len(special))]
+			}
+			return toHalf(dt, r.NormFloat64()*8)
+		}
+		av := make([]float64, rows*cols)
+		bv := make([]float64, rows*cols)
+		for i := range av {
+			av[i], bv[i] = toHalf(dt, value(i)), toHalf(dt, value(i))
+		}
+		a := hostVals(dt, []int{rows, cols}, func(i int) float64 { return av[i] })
+		b := hostVals(dt, []int{rows, cols}, func(i int) float64 { return bv[i] })
+		bt := hostVals(dt, []int{cols, rows}, func(i int) float64 { return bv[(i%rows)*cols+i/rows] }) // b transposed
+		at := func(v []float64, i, j int) float64 { return v[i*cols+j] }
+		binOps := map[graph.Op]func(x, y float64) float64{
+			graph.OpAdd: func(x, y float64) float64 { return x + y },
+			graph.OpSub: func(x, y float64) float64 { return x - y },
+			graph.OpMul: func(x, y float64) float64 { return x * y },
+			graph.OpDiv: func(x, y float64) float64 { return x / y },
+		}
+		type check struct {
+			name string
+			node *graph.Node
+			want func(i, j int) float64
+		}
+		var checks []check
+		for op, f := range binOps {
+			checks = append(checks,
+				check{fmt.Sprint(op), must(graph.Binary(op, a, b)), func(i, j int) float64 { return toHalf(dt, f(at(av, i, j), at(bv, i, j))) }},
+				check{fmt.Sprint(op, " transposed"), must(graph.Binary(op, a, must(graph.Permute(bt, []int{1, 0})))),
+					func(i, j int) float64 { return toHalf(dt, f(at(av, i, j), at(bv, i, j))) }})
+		}
+		sq := func(x float64) float64 { return toHalf(dt, math.Sqrt(math.Abs(x))) }
+		checks = append(checks,
+			check{"sqrt of abs", must(graph.Unary(graph.OpSqrt, must(graph.Unary(graph.OpAbs, a)))), func(i, j int) float64 { return sq(at(av, i, j)) }},
+			check{"(a*b + a) / b, rounded a node at a time", must(graph.Binary(graph.OpDiv,
+				must(graph.Binary(graph.OpAdd, must(graph.Binary(graph.OpMul, a, b)), a)), b)),
+				func(i, j int) float64 {
+					x, y := at(av, i, j), at(bv, i, j)
+					return toHalf(dt, toHalf(dt, toHalf(dt, x*y)+x)/y)
+				}},
+			check{"padded, flipped, plus a row broadcast", must(graph.Binary(graph.OpAdd,
+				must(graph.Flip(must(graph.Slice(must(graph.Pad(a, [][2]int{{2, 1}, {3, 0}})), []int{0, 0}, []int{rows, cols}, []int{1, 1})), []bool{false, true})),
+				must(graph.Expand(must(graph.Slice(b, []int{5, 0}, []int{1, cols}, []int{1, 1})), []int{rows, cols})))),
+				func(i, j int) float64 {
+					pi, pj := i-2, cols-1-j-3 // the flipped, padded element of a
+					x := 0.0
+					if pi >= 0 && pj >= 0 {
+						x = at(av, pi, pj)
+					}
+					return toHalf(dt, x+at(bv, 5, j))
+				}},
+		)
+		for _, c := range checks {
+			got := readValues(t, c.node)
+			for i := range rows {
+				for j := range cols {
+					if w := c.want(i, j); !sameValue(got[i*cols+j], w) {
+						t.Fatalf("%v %s: [%d, %d] is %v, want %v", dt, c.name, i, j, got[i*cols+j], w)
+					}
+				}
+			}
+		}
+		// Rows of 14 with a pad at both ends, read an element at a time.
+		narrow := must(graph.Pad(must(graph.Slice(a, []int{0, 0}, []int{5, 12}, []int{1, 1})), [][2]int{{0, 0}, {1, 1}}))
+		got := readValues(t, must(graph.Binary(graph.OpMul, narrow, scalar(2, dt, []int{5, 14}))))
+		for i := range 5 {
+			for j := range 14 {
+				want := 0.0
+				if j > 0 && j < 13 {
+					want = toHalf(dt, 2*at(av, i, j-1))
+				}
+				if !sameValue(got[i*14+j], want) {
+					t.Fatalf("%v narrow padded rows: [%d, %d] is %v, want %v", dt, i, j, got[i*14+j], want)
+				}
+			}
+		}
+	}
+}
+
+// TestHalfContraction checks batched products of Float16 and BFloat16 matrices, and of
+// Float32 ones read through a pad (not a plain load), which run on the float32 GEMM
+// (contractF32): exactly, on small integers whose sums every dtype holds, and within the
+// rounding of float32 sums and of the dtype on random values.
+func TestHalfContraction(t *testing.T) {
+	const batch, m, k, n = 3, 17, 40, 19
+	for _, dt := range []graph.DType{graph.Float16, graph.BFloat16, graph.Float32} {
+		for _, exact := range []bool{true, false} {
+			r := rand.New(rand.NewPCG(5, uint64(dt)))
+			gen := func(int) float64 {
+				if exact {
+					return float64(r.IntN(5) - 2)
+				}
+				return toHalf(graph.BFloat16, r.NormFloat64())
+			}
+			av := make([]float64, batch*m*k)
+			bv := make([]float64, batch*k*n)
+			for i := range av {
+				av[i] = gen(i)
+			}
+			for i := range bv {
+				bv[i] = gen(i)
+			}
+			a := hostVals(dt, []int{batch, m, k}, func(i int) float64 { return av[i] })
+			b := hostVals(dt, []int{batch, k, n}, func(i int) float64 { return bv[i] })
+			padded := false
+			if dt == graph.Float32 {
+				// A pad of one zero column and one zero row: the product is the same.
+				a = must(graph.Pad(a, [][2]int{{0, 0}, {0, 0}, {1, 0}}))
+				b = must(graph.Pad(b, [][2]int{{0, 0}, {1, 0}, {0, 0}}))
+				padded = true
+			}
+			prod := must(graph.Contract(a, b))
+			kernels, err := graph.Schedule([]*graph.Node{prod})
+			if err != nil || len(kernels) != 1 {
+				t.Fatalf("%v: %d kernels, %v", dt, len(kernels), err)
+			}
+			p, err := compile(kernels[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			ins := make([]*Buffer, len(kernels[0].Inputs))
+			dev := New()
+			for i, in := range kernels[0].Inputs {
+				buf, _ := dev.Alloc(in.DType, in.Numel())
+				if err := dev.CopyIn(buf, in.Host); err != nil {
+					t.Fatal(err)
+				}
+				ins[i] = buf.(*Buffer)
+			}
+			if p.gemmOK(ins) || p.contractGemm(ins) == nil {
+				t.Fatalf("%v (padded %v): not computed by contractF32", dt, padded)
+			}
+			got := readValues(t, prod)
+			for bi := range batch {
+				for i := range m {
+					for j := range n {
+						sum, mag := 0.0, 0.0
+						for l := range k {
+							x, y := av[(bi*m+i)*k+l], bv[(bi*k+l)*n+j]
+							sum += x * y
+							mag += math.Abs(x * y)
+						}
+						g := got[(bi*m+i)*n+j]
+						want, tol := sum, 0.0
+						if !exact {
+							want = toHalf(dt, sum)
+							tol = mag*float64(k)*0x1p-24 + math.Abs(sum)*0x1p-7 // float32 sums, then the dtype's rounding
+						}
+						if dt != graph.Float32 && exact {
+							want = toHalf(dt, sum)
+						}
+						if math.Abs(g-want) > tol {
+							t.Fatalf("%v exact %v: [%d, %d, %d] is %v, want %v (within %v)", dt, exact, bi, i, j, g, want, tol)
+						}
+					}
+				}
+			}
+		}
+	}
+}
