@@ -165,8 +165,14 @@ func (p *program) contractF32(ins []*Buffer) []float64 {
 	}
 	k := graph.NumElements(c.Src[0].View.Shape) / (batch * m)
 	a := p.evalAllF32(p.core[0], ins, batch*m*k)
-	b := p.evalAllF32(p.core[1], ins, batch*k*n)
 	dst := make([]float32, batch*m*n)
+	if m <= thinRows {
+		if p.contractThinF32(ins, a, dst, batch, m, n, k) != nil {
+			return nil
+		}
+		return widen(dst)
+	}
+	b := p.evalAllF32(p.core[1], ins, batch*k*n)
 	err := runBatched(graph.Float32, batch, m, n, k, func(bi int, prm *asm.GemmParams) error {
 		return asm.GemmEpilogue(m, n, k,
 			asm.Matrix[float32]{Data: a, Offset: bi * m * k, RowStride: k, ColStride: 1},
@@ -176,9 +182,70 @@ func (p *program) contractF32(ins []*Buffer) []float64 {
 	if err != nil {
 		return nil
 	}
-	out := make([]float64, len(dst))
-	for i, v := range dst {
+	return widen(dst)
+}
+
+func widen(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
 		out[i] = float64(v)
 	}
 	return out
+}
+
+// thinRows is the most rows of A for which contractF32 evaluates B a piece at a time: a
+// matrix-vector product reads each element of B once, so converting all of B first (written
+// out and read back) would take longer than the product.
+const thinRows = 4
+
+// Pieces of B that contractThinF32 evaluates at a time: thinStripe columns of thinDepth rows
+// (64 KiB of float32, which the product reads while it is in L2).
+const (
+	thinStripe = 512
+	thinDepth  = 32
+)
+
+// contractThinF32 computes dst = A·B for A of m <= thinRows rows (a, evaluated) and B the
+// core's second operand, each worker taking stripes of B's columns and evaluating a piece
+// of a stripe before multiplying it in; C accumulates the pieces in float32.
+func (p *program) contractThinF32(ins []*Buffer, a, dst []float32, batch, m, n, k int) error {
+	stripes := (n + thinStripe - 1) / thinStripe
+	single := &asm.GemmParams{Threads: 1}
+	var (
+		mu  sync.Mutex
+		err error
+	)
+	parallelFor(batch*stripes, 1, func(_, lo, hi int) {
+		c := newCtx(p.slots, ins)
+		defer putCtx(c)
+		buf := make([]float32, thinDepth*thinStripe)
+		for q := lo; q < hi; q++ {
+			bi, n0 := q/stripes, q%stripes*thinStripe
+			w := min(thinStripe, n-n0)
+			for k0 := 0; k0 < k; k0 += thinDepth {
+				d := min(thinDepth, k-k0)
+				for l := range d {
+					row := buf[l*w : (l+1)*w]
+					if v := p.core[1].evalF32(c, (bi*k+k0+l)*n+n0, w, row); &v[0] != &row[0] {
+						copy(row, v)
+					}
+				}
+				beta := float32(1)
+				if k0 == 0 {
+					beta = 0
+				}
+				e := asm.GemmEpilogue(m, w, d,
+					asm.Matrix[float32]{Data: a, Offset: bi*m*k + k0, RowStride: k, ColStride: 1},
+					asm.Matrix[float32]{Data: buf, RowStride: w, ColStride: 1},
+					beta, asm.Matrix[float32]{Data: dst, Offset: bi*m*n + n0, RowStride: n, ColStride: 1}, single, nil)
+				if e != nil {
+					mu.Lock()
+					err = e
+					mu.Unlock()
+					return
+				}
+			}
+		}
+	})
+	return err
 }

@@ -138,10 +138,16 @@ func TestHalfElementwise(t *testing.T) {
 
 // TestHalfContraction checks batched products of Float16 and BFloat16 matrices, and of
 // Float32 ones read through a pad (not a plain load), which run on the float32 GEMM
-// (contractF32): exactly, on small integers whose sums every dtype holds, and within the
-// rounding of float32 sums and of the dtype on random values.
+// (contractF32; thin ones a piece of B at a time, over stripes that the columns do not
+// fill): exactly, on small integers whose sums every dtype holds, and within the rounding of
+// float32 sums and of the dtype on random values.
 func TestHalfContraction(t *testing.T) {
-	const batch, m, k, n = 3, 17, 40, 19
+	for _, sh := range [][4]int{{3, 17, 40, 19}, {2, 1, 70, 1100}, {1, 3, 33, 600}} {
+		testHalfContraction(t, sh[0], sh[1], sh[2], sh[3])
+	}
+}
+
+func testHalfContraction(t *testing.T, batch, m, k, n int) {
 	for _, dt := range []graph.DType{graph.Float16, graph.BFloat16, graph.Float32} {
 		for _, exact := range []bool{true, false} {
 			r := rand.New(rand.NewPCG(5, uint64(dt)))
@@ -171,7 +177,7 @@ func TestHalfContraction(t *testing.T) {
 			prod := must(graph.Contract(a, b))
 			kernels, err := graph.Schedule([]*graph.Node{prod})
 			if err != nil || len(kernels) != 1 {
-				t.Fatalf("%v: %d kernels, %v", dt, len(kernels), err)
+				t.Fatalf("%v %v: %d kernels, %v", dt, []int{batch, m, k, n}, len(kernels), err)
 			}
 			p, err := compile(kernels[0])
 			if err != nil {
@@ -209,7 +215,7 @@ func TestHalfContraction(t *testing.T) {
 							want = toHalf(dt, sum)
 						}
 						if math.Abs(g-want) > tol {
-							t.Fatalf("%v exact %v: [%d, %d, %d] is %v, want %v (within %v)", dt, exact, bi, i, j, g, want, tol)
+							t.Fatalf("%v %v exact %v: [%d, %d, %d] is %v, want %v (within %v)", dt, []int{batch, m, k, n}, exact, bi, i, j, g, want, tol)
 						}
 					}
 				}
