@@ -113,7 +113,8 @@ func BenchmarkNN(b *testing.B) {
 	}
 }
 
-// BenchmarkHalf times a 1024 x 1024 product, a matrix-vector product, a sum and a softmax in
+// BenchmarkHalf times a 1024 x 1024 product, matrix-vector products (the matrix as it is and
+// transposed, as a linear layer stores its weight), a sum and a softmax in
 // Float32, BFloat16 and Float16 on the default device: on the CPU the 16-bit dtypes are
 // computed in float32, so their ratio to Float32 is the cost of their conversions.
 func BenchmarkHalf(b *testing.B) {
@@ -134,6 +135,7 @@ func BenchmarkHalf(b *testing.B) {
 		}{
 			{"matmul", func() *Tensor { return x.MatMul(w) }},
 			{"matvec", func() *Tensor { return v.MatMul(w) }},
+			{"matvec of a transposed weight", func() *Tensor { return v.MatMul(w.Transpose()) }}, // a linear layer's [out, in] weight
 			{"add", func() *Tensor { return x.Add(w) }},
 			{"softmax", func() *Tensor { return x.Softmax(-1) }},
 		} {

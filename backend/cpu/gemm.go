@@ -42,9 +42,11 @@ func (p *program) gemmDirect(out *Buffer, ins []*Buffer) bool {
 	}
 	switch out.dt {
 	case graph.Float32:
-		return gemmBatched(c, ins, view[float32](out), t) == nil
+		a, b := coreOperands[float32](c, ins)
+		return gemmBatched(c.Shape, a, b, view[float32](out), t, ins) == nil
 	default:
-		return gemmBatched(c, ins, view[float64](out), t) == nil
+		a, b := coreOperands[float64](c, ins)
+		return gemmBatched(c.Shape, a, b, view[float64](out), t, ins) == nil
 	}
 }
 
@@ -62,47 +64,61 @@ func (p *program) contractGemm(ins []*Buffer) []float64 {
 	switch c.DType {
 	case graph.Float32:
 		tmp := make([]float32, len(out))
-		if gemmBatched(c, ins, tmp, nil) != nil {
+		a, b := coreOperands[float32](c, ins)
+		if gemmBatched(c.Shape, a, b, tmp, nil, ins) != nil {
 			return nil
 		}
 		for i, v := range tmp {
 			out[i] = float64(v)
 		}
 	default:
-		if gemmBatched(c, ins, out, nil) != nil {
+		a, b := coreOperands[float64](c, ins)
+		if gemmBatched(c.Shape, a, b, out, nil, ins) != nil {
 			return nil
 		}
 	}
 	return out
 }
 
-// gemmBatched computes the batched product of the core's operands into dst, row-major
-// [..., M, N], finished by the tile epilogue t unless it is nil. Many small products share
-// out the cores one product each; otherwise each product uses all of them. The blocking is
-// the tuned one of the shape where CROSSBAR_TUNE and the cache have one (see tune.go).
-func gemmBatched[T asm.Float](c *graph.Core, ins []*Buffer, dst []T, t *tileEpilogue) error {
-	va, vb := c.Src[0].View, c.Src[1].View
-	da, db := view[T](ins[c.Src[0].Input]), view[T](ins[c.Src[1].Input])
-	r := len(c.Shape)
-	m, n, k := c.Shape[r-2], c.Shape[r-1], va.Shape[r-1]
-	batch := graph.NumElements(c.Shape[:r-2])
+// gemmOperand is an operand of a batched product: data, read at the view's offsets over
+// [..., rows, columns].
+type gemmOperand[T asm.Float] struct {
+	data []T
+	view graph.View
+}
+
+// coreOperands are the core's operands read in place from their buffers (see gemmOK).
+func coreOperands[T asm.Float](c *graph.Core, ins []*Buffer) (a, b gemmOperand[T]) {
+	return gemmOperand[T]{view[T](ins[c.Src[0].Input]), c.Src[0].View},
+		gemmOperand[T]{view[T](ins[c.Src[1].Input]), c.Src[1].View}
+}
+
+// matrix returns product bi's matrix of the operand, of a product of the given shape.
+func (o gemmOperand[T]) matrix(shape []int, bi int) asm.Matrix[T] {
+	r := len(shape)
+	off := o.view.Offset
+	for d := r - 3; d >= 0; d-- {
+		off += bi % shape[d] * o.view.Strides[d]
+		bi /= shape[d]
+	}
+	return asm.Matrix[T]{Data: o.data, Offset: off, RowStride: o.view.Strides[r-2], ColStride: o.view.Strides[r-1]}
+}
+
+// gemmBatched computes the batched product of a and b, of the given output shape, into dst,
+// row-major [..., M, N], finished by the tile epilogue t (whose loads read ins) unless it is
+// nil. The blocking is the tuned one of the shape where CROSSBAR_TUNE and the cache have one
+// (see tune.go).
+func gemmBatched[T asm.Float](shape []int, a, b gemmOperand[T], dst []T, t *tileEpilogue, ins []*Buffer) error {
+	r := len(shape)
+	m, n, k := shape[r-2], shape[r-1], a.view.Shape[r-1]
+	batch := graph.NumElements(shape[:r-2])
 	one := func(bi int, prm *asm.GemmParams) error {
-		oa, ob := va.Offset, vb.Offset
-		rem := bi
-		for d := r - 3; d >= 0; d-- {
-			i := rem % c.Shape[d]
-			rem /= c.Shape[d]
-			oa += i * va.Strides[d]
-			ob += i * vb.Strides[d]
-		}
-		a := asm.Matrix[T]{Data: da, Offset: oa, RowStride: va.Strides[r-2], ColStride: va.Strides[r-1]}
-		b := asm.Matrix[T]{Data: db, Offset: ob, RowStride: vb.Strides[r-2], ColStride: vb.Strides[r-1]}
 		cm := asm.Matrix[T]{Data: dst, Offset: bi * m * n, RowStride: n, ColStride: 1}
 		var epi asm.Epilogue[T]
 		if t != nil {
-			epi = epilogueOf[T](t, ins, c.Shape, bi)
+			epi = epilogueOf[T](t, ins, shape, bi)
 		}
-		return asm.GemmEpilogue(m, n, k, a, b, 0, cm, prm, epi)
+		return asm.GemmEpilogue(m, n, k, a.matrix(shape, bi), b.matrix(shape, bi), 0, cm, prm, epi)
 	}
 	var z T
 	dt := graph.Float32
@@ -150,11 +166,13 @@ func runBatched(dt graph.DType, batch, m, n, k int, one func(bi int, prm *asm.Ge
 	return err
 }
 
-// contractF32 computes a contraction of Float32 operands that are not plain loads (a masked
-// view, a fused prologue), or of Float16 or BFloat16 ones, on the float32 asm GEMM: each
-// operand is evaluated whole into a float32 matrix (16-bit values widen exactly), and the
-// products accumulate in float32, as a GPU's tensor cores do for the 16-bit dtypes; the
-// result is rounded to the dtype once, when it is stored.
+// contractF32 computes a contraction of Float32 operands one of which is not a plain load (a
+// masked view: a pad), or of Float16 or BFloat16 ones, on the float32 asm GEMM: a plain load
+// of a float32 buffer is read in place, one of a 16-bit buffer widened where it lies (the
+// span of the buffer it reads, its strides kept: a transposed matrix stays one for the
+// GEMM's packing), any other operand evaluated into a float32 matrix; the products
+// accumulate in float32, as a GPU's tensor cores do for the 16-bit dtypes, and the result is
+// rounded to the dtype once, when it is stored.
 func (p *program) contractF32(ins []*Buffer) []float64 {
 	c := p.k.Core
 	r := len(c.Shape)
@@ -163,26 +181,54 @@ func (p *program) contractF32(ins []*Buffer) []float64 {
 	if m == 0 || n == 0 || batch == 0 {
 		return make([]float64, batch*m*n)
 	}
-	k := graph.NumElements(c.Src[0].View.Shape) / (batch * m)
-	a := p.evalAllF32(p.core[0], ins, batch*m*k)
 	dst := make([]float32, batch*m*n)
-	if m <= thinRows {
-		if p.contractThinF32(ins, a, dst, batch, m, n, k) != nil {
-			return nil
-		}
-		return widen(dst)
+	a, _ := p.operandF32(0, ins, false)
+	b, inPlace := p.operandF32(1, ins, m <= thinRows)
+	var err error
+	if m <= thinRows && !inPlace {
+		err = p.contractThinF32(ins, a, dst, batch, m, n, c.Shape)
+	} else {
+		err = gemmBatched(c.Shape, a, b, dst, nil, ins)
 	}
-	b := p.evalAllF32(p.core[1], ins, batch*k*n)
-	err := runBatched(graph.Float32, batch, m, n, k, func(bi int, prm *asm.GemmParams) error {
-		return asm.GemmEpilogue(m, n, k,
-			asm.Matrix[float32]{Data: a, Offset: bi * m * k, RowStride: k, ColStride: 1},
-			asm.Matrix[float32]{Data: b, Offset: bi * k * n, RowStride: n, ColStride: 1},
-			0, asm.Matrix[float32]{Data: dst, Offset: bi * m * n, RowStride: n, ColStride: 1}, prm, nil)
-	})
 	if err != nil {
 		return nil
 	}
 	return widen(dst)
+}
+
+// operandF32 returns core operand i as float32 (see contractF32) and whether it is read
+// where it lies (in place or widened). With thin, a 16-bit operand whose rows or columns are
+// contiguous is not widened but left (the zero operand, false) to contractThinF32, which
+// reads it a piece at a time.
+func (p *program) operandF32(i int, ins []*Buffer, thin bool) (gemmOperand[float32], bool) {
+	c, e := p.k.Core, p.core[i]
+	v := c.Src[i].View
+	numel := graph.NumElements(v.Shape)
+	if e.op == graph.OpLoad && v.Mask == nil && len(v.Shape) == len(c.Shape) {
+		b := ins[e.input]
+		lo, hi := e.view.lo, e.view.hi
+		switch {
+		case b.dt == graph.Float32:
+			return gemmOperand[float32]{view[float32](b), v}, true
+		case thin && (v.Strides[len(v.Strides)-1] == 1 || v.Strides[len(v.Strides)-2] == 1):
+		case (b.dt == graph.Float16 || b.dt == graph.BFloat16) && lo >= 0 && hi < b.n && hi-lo < 2*numel+4096:
+			f := make([]float32, hi-lo+1)
+			h := view[uint16](b)[lo : hi+1]
+			parallelFor(len(f), 1<<16, func(_, l, u int) {
+				if b.dt == graph.Float16 {
+					asm.Float16ToF32(f[l:u], h[l:u])
+				} else {
+					asm.BFloat16ToF32(f[l:u], h[l:u])
+				}
+			})
+			v.Offset -= lo
+			return gemmOperand[float32]{f, v}, true
+		}
+	}
+	if thin && i == 1 {
+		return gemmOperand[float32]{}, false
+	}
+	return gemmOperand[float32]{p.evalAllF32(e, ins, numel), graph.Contiguous(v.Shape)}, false
 }
 
 func widen(x []float32) []float64 {
@@ -198,18 +244,35 @@ func widen(x []float32) []float64 {
 // out and read back) would take longer than the product.
 const thinRows = 4
 
-// Pieces of B that contractThinF32 evaluates at a time: thinStripe columns of thinDepth rows
-// (64 KiB of float32, which the product reads while it is in L2).
+// The pieces of B that contractThinF32 evaluates at a time, 64 KiB of float32 each (read by
+// the product while in L2): thinDepth rows of thinStripe columns, or, for a 16-bit B whose
+// columns lie contiguous (a weight matrix stored [out, in] and transposed), tDepth rows of
+// tStripe columns, each column widened in one stretch.
 const (
 	thinStripe = 512
 	thinDepth  = 32
+	tStripe    = 64
+	tDepth     = 256
 )
 
-// contractThinF32 computes dst = A·B for A of m <= thinRows rows (a, evaluated) and B the
-// core's second operand, each worker taking stripes of B's columns and evaluating a piece
-// of a stripe before multiplying it in; C accumulates the pieces in float32.
-func (p *program) contractThinF32(ins []*Buffer, a, dst []float32, batch, m, n, k int) error {
-	stripes := (n + thinStripe - 1) / thinStripe
+// contractThinF32 computes dst = A·B for A of m <= thinRows rows and B the core's second
+// operand, each worker taking stripes of B's columns and evaluating a piece of a stripe
+// before multiplying it in; C accumulates the pieces in float32.
+func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []float32, batch, m, n int, shape []int) error {
+	r := len(shape)
+	k := a.view.Shape[r-1]
+	bv := p.k.Core.Src[1].View
+	var cols []uint16 // B's buffer when it is read by columns
+	b := ins[p.core[1].input]
+	if p.core[1].op == graph.OpLoad && bv.Mask == nil && (b.dt == graph.Float16 || b.dt == graph.BFloat16) &&
+		bv.Strides[r-2] == 1 && p.core[1].view.lo >= 0 && p.core[1].view.hi < b.n {
+		cols = view[uint16](b)
+	}
+	depth, stripe := thinDepth, thinStripe
+	if cols != nil {
+		depth, stripe = tDepth, tStripe
+	}
+	stripes := (n + stripe - 1) / stripe
 	single := &asm.GemmParams{Threads: 1}
 	var (
 		mu  sync.Mutex
@@ -218,25 +281,40 @@ func (p *program) contractThinF32(ins []*Buffer, a, dst []float32, batch, m, n, 
 	parallelFor(batch*stripes, 1, func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
 		defer putCtx(c)
-		buf := make([]float32, thinDepth*thinStripe)
+		buf := make([]float32, depth*stripe)
 		for q := lo; q < hi; q++ {
-			bi, n0 := q/stripes, q%stripes*thinStripe
-			w := min(thinStripe, n-n0)
-			for k0 := 0; k0 < k; k0 += thinDepth {
-				d := min(thinDepth, k-k0)
-				for l := range d {
-					row := buf[l*w : (l+1)*w]
-					if v := p.core[1].evalF32(c, (bi*k+k0+l)*n+n0, w, row); &v[0] != &row[0] {
-						copy(row, v)
+			bi, n0 := q/stripes, q%stripes*stripe
+			w := min(stripe, n-n0)
+			for k0 := 0; k0 < k; k0 += depth {
+				d := min(depth, k-k0)
+				bm := asm.Matrix[float32]{Data: buf, RowStride: w, ColStride: 1}
+				if cols != nil {
+					// Column j of the piece, widened, at buf[j*d:].
+					o := gemmOperand[float32]{view: bv}.matrix(shape, bi).Offset + n0*bv.Strides[r-1] + k0
+					for j := range w {
+						at := o + j*bv.Strides[r-1]
+						if b.dt == graph.Float16 {
+							asm.Float16ToF32(buf[j*d:(j+1)*d], cols[at:at+d])
+						} else {
+							asm.BFloat16ToF32(buf[j*d:(j+1)*d], cols[at:at+d])
+						}
+					}
+					bm = asm.Matrix[float32]{Data: buf, RowStride: 1, ColStride: d}
+				} else {
+					for l := range d {
+						row := buf[l*w : (l+1)*w]
+						if v := p.core[1].evalF32(c, (bi*k+k0+l)*n+n0, w, row); &v[0] != &row[0] {
+							copy(row, v)
+						}
 					}
 				}
 				beta := float32(1)
 				if k0 == 0 {
 					beta = 0
 				}
-				e := asm.GemmEpilogue(m, w, d,
-					asm.Matrix[float32]{Data: a, Offset: bi*m*k + k0, RowStride: k, ColStride: 1},
-					asm.Matrix[float32]{Data: buf, RowStride: w, ColStride: 1},
+				am := a.matrix(shape, bi)
+				am.Offset += k0 * am.ColStride
+				e := asm.GemmEpilogue(m, w, d, am, bm,
 					beta, asm.Matrix[float32]{Data: dst, Offset: bi*m*n + n0, RowStride: n, ColStride: 1}, single, nil)
 				if e != nil {
 					mu.Lock()

@@ -137,17 +137,27 @@ func TestHalfElementwise(t *testing.T) {
 }
 
 // TestHalfContraction checks batched products of Float16 and BFloat16 matrices, and of
-// Float32 ones read through a pad (not a plain load), which run on the float32 GEMM
-// (contractF32; thin ones a piece of B at a time, over stripes that the columns do not
+// Float32 ones read through a pad (not a plain load; the other operand, when it is one, read
+// in place), which run on the float32 GEMM (contractF32; thin ones a piece of B at a time,
+// by rows or, B transposed, by columns, over stripes and depths that the shape does not
 // fill): exactly, on small integers whose sums every dtype holds, and within the rounding of
 // float32 sums and of the dtype on random values.
 func TestHalfContraction(t *testing.T) {
-	for _, sh := range [][4]int{{3, 17, 40, 19}, {2, 1, 70, 1100}, {1, 3, 33, 600}} {
+	for _, sh := range [][4]int{{3, 17, 40, 19}, {2, 1, 70, 1100}, {1, 3, 33, 600}, {2, 2, 600, 130}} {
 		testHalfContraction(t, sh[0], sh[1], sh[2], sh[3])
 	}
 }
 
 func testHalfContraction(t *testing.T, batch, m, k, n int) {
+	for _, layout := range []string{"rows", "b transposed", "a transposed", "a broadcast"} {
+		testHalfContractionLayout(t, batch, m, k, n, layout)
+	}
+}
+
+// testHalfContractionLayout runs the cases of TestHalfContraction with the operands laid out
+// as named: in rows, B or A stored transposed (a view with strides for the GEMM's packing),
+// or A one matrix broadcast over the batch (a batch stride of 0).
+func testHalfContractionLayout(t *testing.T, batch, m, k, n int, layout string) {
 	for _, dt := range []graph.DType{graph.Float16, graph.BFloat16, graph.Float32} {
 		for _, exact := range []bool{true, false} {
 			r := rand.New(rand.NewPCG(5, uint64(dt)))
@@ -165,10 +175,39 @@ func testHalfContraction(t *testing.T, batch, m, k, n int) {
 			for i := range bv {
 				bv[i] = gen(i)
 			}
+			if layout == "a broadcast" {
+				for i := range av {
+					av[i] = av[i%(m*k)]
+				}
+			}
 			a := hostVals(dt, []int{batch, m, k}, func(i int) float64 { return av[i] })
 			b := hostVals(dt, []int{batch, k, n}, func(i int) float64 { return bv[i] })
+			switch layout {
+			case "b transposed":
+				bt := hostVals(dt, []int{batch, n, k}, func(i int) float64 {
+					bi, j, l := i/(n*k), i/k%n, i%k
+					return bv[(bi*k+l)*n+j]
+				})
+				b = must(graph.Permute(bt, []int{0, 2, 1}))
+			case "a transposed":
+				at := hostVals(dt, []int{batch, k, m}, func(i int) float64 {
+					bi, l, j := i/(k*m), i/m%k, i%m
+					return av[(bi*m+j)*k+l]
+				})
+				a = must(graph.Permute(at, []int{0, 2, 1}))
+			case "a broadcast":
+				a = must(graph.Expand(hostVals(dt, []int{1, m, k}, func(i int) float64 { return av[i] }), []int{batch, m, k}))
+			}
 			padded := false
-			if dt == graph.Float32 {
+			if dt == graph.Float32 && layout == "b transposed" {
+				// A's last column, zero, as a pad: B, a plain load, is read in place.
+				for i := k - 1; i < len(av); i += k {
+					av[i] = 0
+				}
+				a = must(graph.Pad(hostVals(dt, []int{batch, m, k - 1}, func(i int) float64 { return av[i/(k-1)*k+i%(k-1)] }),
+					[][2]int{{0, 0}, {0, 0}, {0, 1}}))
+				padded = true
+			} else if dt == graph.Float32 {
 				// A pad of one zero column and one zero row: the product is the same.
 				a = must(graph.Pad(a, [][2]int{{0, 0}, {0, 0}, {1, 0}}))
 				b = must(graph.Pad(b, [][2]int{{0, 0}, {1, 0}, {0, 0}}))
@@ -177,7 +216,7 @@ func testHalfContraction(t *testing.T, batch, m, k, n int) {
 			prod := must(graph.Contract(a, b))
 			kernels, err := graph.Schedule([]*graph.Node{prod})
 			if err != nil || len(kernels) != 1 {
-				t.Fatalf("%v %v: %d kernels, %v", dt, []int{batch, m, k, n}, len(kernels), err)
+				t.Fatalf("%v %v %s: %d kernels, %v", dt, []int{batch, m, k, n}, layout, len(kernels), err)
 			}
 			p, err := compile(kernels[0])
 			if err != nil {
@@ -193,7 +232,7 @@ func testHalfContraction(t *testing.T, batch, m, k, n int) {
 				ins[i] = buf.(*Buffer)
 			}
 			if p.gemmOK(ins) || p.contractGemm(ins) == nil {
-				t.Fatalf("%v (padded %v): not computed by contractF32", dt, padded)
+				t.Fatalf("%v %s (padded %v): not computed by contractF32", dt, layout, padded)
 			}
 			got := readValues(t, prod)
 			for bi := range batch {
@@ -215,7 +254,7 @@ func testHalfContraction(t *testing.T, batch, m, k, n int) {
 							want = toHalf(dt, sum)
 						}
 						if math.Abs(g-want) > tol {
-							t.Fatalf("%v %v exact %v: [%d, %d, %d] is %v, want %v (within %v)", dt, []int{batch, m, k, n}, exact, bi, i, j, g, want, tol)
+							t.Fatalf("%v %v %s exact %v: [%d, %d, %d] is %v, want %v (within %v)", dt, []int{batch, m, k, n}, layout, exact, bi, i, j, g, want, tol)
 						}
 					}
 				}
