@@ -334,8 +334,8 @@ func stepAcross(e *enode, w int, loads []*enode) []*enode {
 	return loads
 }
 
-// tileLoads holds a worker's values of the Float32 loads that step across memory (see
-// transposedLoads) over the tile it computes. Read a row of the tile after another, as the
+// tileLoads holds a worker's values of the float32 and 16-bit loads that step across memory
+// (see transposedLoads) over the tile it computes, widened to float32. Read a row of the tile after another, as the
 // evaluator asks for them, such a load comes back to each line of its input once a row, and
 // the lines of a tile, a row length apart in memory (a power of two, often), fall into a few
 // sets of the cache, which keep too few of them for that: each element cost a line read. So
@@ -345,21 +345,26 @@ type tileLoads struct {
 	w            int         // the output's row length
 	r0, c0, m, h int         // the tile's first row and column, its columns and rows
 	vals         [][]float32 // by slot: tileRows rows of tileWidth values; nil but for the loads read here
+	raw          []uint16    // a tile of the bits of a Float16 or BFloat16 load
+	wide         []float32   // or its columns widened
 }
 
-// newTileLoads returns the space for p's loads that step across memory in float32 buffers
-// (only those are read here), or nil if there are none.
+// newTileLoads returns the space for p's loads that step across memory in float32, Float16
+// or BFloat16 buffers (only those are read here), or nil if there are none.
 func (p *program) newTileLoads(ins []*Buffer) *tileLoads {
 	var t *tileLoads
 	for _, e := range p.tloads {
 		b := ins[e.input]
-		if b.dt != graph.Float32 || e.view.lo < 0 || e.view.hi >= b.n {
+		if !inF32(b.dt) || e.view.lo < 0 || e.view.hi >= b.n {
 			continue
 		}
 		if t == nil {
 			t = &tileLoads{w: p.transposed, vals: make([][]float32, p.slots)}
 		}
 		t.vals[e.slot] = make([]float32, tileRows*tileWidth)
+		if b.dt != graph.Float32 && t.raw == nil {
+			t.raw, t.wide = make([]uint16, tileRows*tileWidth), make([]float32, tileRows*tileWidth)
+		}
 	}
 	return t
 }
@@ -373,13 +378,47 @@ func (t *tileLoads) read(ins []*Buffer, loads []*enode, r0, r1, c0, m int) {
 		if vals == nil {
 			continue
 		}
-		s := view[float32](ins[e.input])
 		up := true // the rows' elements follow one another in memory
 		for i := range t.h {
 			at[i], _ = e.view.offsetOf((r0+i)*t.w + c0)
 			up = up && at[i] == at[0]+i
 		}
 		step := e.view.strides[len(e.view.strides)-1]
+		if b := ins[e.input]; b.dt != graph.Float32 {
+			s := view[uint16](b)
+			if up && step >= t.h {
+				// Each column of the tile, h bits in a row of the input, widened, then the
+				// float32 tile transposed.
+				tmp := t.wide[:m*t.h]
+				for j := range m {
+					o := at[0] + j*step
+					if b.dt == graph.Float16 {
+						asm.Float16ToF32(tmp[j*t.h:(j+1)*t.h], s[o:o+t.h])
+					} else {
+						asm.BFloat16ToF32(tmp[j*t.h:(j+1)*t.h], s[o:o+t.h])
+					}
+				}
+				asm.TransposeF32(vals, tileWidth, tmp, t.h, m, t.h)
+				continue
+			}
+			// Else the bits gathered a column of the tile at a time, then each row widened.
+			raw := t.raw[:t.h*tileWidth]
+			for j := range m {
+				for i := range t.h {
+					raw[i*tileWidth+j] = s[at[i]+j*step]
+				}
+			}
+			for i := range t.h {
+				row, bits := vals[i*tileWidth:i*tileWidth+m], raw[i*tileWidth:i*tileWidth+m]
+				if b.dt == graph.Float16 {
+					asm.Float16ToF32(row, bits)
+				} else {
+					asm.BFloat16ToF32(row, bits)
+				}
+			}
+			continue
+		}
+		s := view[float32](ins[e.input])
 		if up && step >= t.h {
 			// The tile's columns are rows of the input, step apart: a transpose.
 			asm.TransposeF32(vals, tileWidth, s[at[0]:], step, m, t.h)

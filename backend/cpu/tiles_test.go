@@ -10,8 +10,8 @@ import (
 )
 
 // TestTransposedTiles checks that outputs computed in tiles (transposes, and permutations
-// that move the contiguous axis off the last; their float32 loads read a tile at a time, by
-// TransposeF32 or, stepping backwards or across images, element by element) are, bit for
+// that move the contiguous axis off the last; their float32 and 16-bit loads read a tile at a
+// time, by TransposeF32 or, stepping backwards or across images, element by element) are, bit for
 // bit, what computing them a row after another gives, for edges of tiles that rows and
 // columns do not fill, on 1, 2 and 3 workers; and that the kernels meant to take tiles do.
 func TestTransposedTiles(t *testing.T) {
@@ -32,6 +32,18 @@ func TestTransposedTiles(t *testing.T) {
 			a := perm(must(graph.Flip(x, []bool{true, false})), 1, 0)
 			b := perm(must(graph.Flip(x, []bool{false, true})), 1, 0)
 			return must(graph.Binary(graph.OpSub, a, b))
+		}},
+		{"f16 transpose", true, func() *graph.Node {
+			return must(graph.Unary(graph.OpCopy, perm(hostVals(graph.Float16, []int{300, 517}, uniform), 1, 0)))
+		}},
+		{"bf16 transposes of the rows reversed and of the columns reversed, summed", true, func() *graph.Node {
+			x := hostVals(graph.BFloat16, []int{260, 77}, uniform)
+			a := perm(must(graph.Flip(x, []bool{true, false})), 1, 0)
+			b := perm(must(graph.Flip(x, []bool{false, true})), 1, 0)
+			return must(graph.Binary(graph.OpAdd, a, b))
+		}},
+		{"bf16 NCHW to NHWC", true, func() *graph.Node {
+			return must(graph.Unary(graph.OpNeg, perm(hostVals(graph.BFloat16, []int{2, 40, 9, 33}, uniform), 0, 2, 3, 1)))
 		}},
 		{"f64 transpose times a matrix by rows", true, func() *graph.Node {
 			a := perm(hostVals(graph.Float64, []int{40, 1000}, uniform), 1, 0)
