@@ -4,7 +4,6 @@ import (
 	"math"
 	"sync"
 
-	"github.com/crossbar-compute/crossbar/asm"
 	"github.com/crossbar-compute/crossbar/graph"
 	"github.com/crossbar-compute/crossbar/internal/half"
 )
@@ -587,13 +586,8 @@ func roundHalfBlock(dt graph.DType, out []float64) {
 	for j, v := range out {
 		fs[j] = float32(v)
 	}
-	if dt == graph.Float16 {
-		asm.F32ToFloat16(hs, fs)
-		asm.Float16ToF32(fs, hs)
-	} else {
-		asm.F32ToBFloat16(hs, fs)
-		asm.BFloat16ToF32(fs, hs)
-	}
+	narrowHalf(dt, hs, fs)
+	widenHalf(dt, fs, hs)
 	for j, v := range fs {
 		out[j] = float64(v)
 	}
@@ -855,11 +849,7 @@ func (e *enode) loadF(c *ctx, start int, out []float64) {
 			return
 		case graph.Float16, graph.BFloat16:
 			f := c.f32slot(e.slot)[:n]
-			if b.dt == graph.Float16 {
-				asm.Float16ToF32(f, view[uint16](b)[lo:lo+n])
-			} else {
-				asm.BFloat16ToF32(f, view[uint16](b)[lo:lo+n])
-			}
+			widenHalf(b.dt, f, view[uint16](b)[lo:lo+n])
 			for j, v := range f {
 				out[j] = float64(v)
 			}
@@ -985,12 +975,7 @@ func storeF(b *Buffer, start int, vals []float64) {
 		for j, v := range vals {
 			fs[j] = float32(v)
 		}
-		s := view[uint16](b)[start : start+len(vals)]
-		if b.dt == graph.Float16 {
-			asm.F32ToFloat16(s, fs)
-		} else {
-			asm.F32ToBFloat16(s, fs)
-		}
+		narrowHalf(b.dt, view[uint16](b)[start:start+len(vals)], fs)
 	}
 }
 

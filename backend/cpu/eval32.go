@@ -52,12 +52,25 @@ func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 // roundHalf rounds float32 values to Float16 or BFloat16, in place.
 func roundHalf(c *ctx, dt graph.DType, v []float32) {
 	h := c.h16[:len(v)]
+	narrowHalf(dt, h, v)
+	widenHalf(dt, v, h)
+}
+
+// widenHalf sets dst to the float32 values of the Float16 or BFloat16 (dt) bits src (exact).
+func widenHalf(dt graph.DType, dst []float32, src []uint16) {
 	if dt == graph.Float16 {
-		asm.F32ToFloat16(h, v)
-		asm.Float16ToF32(v, h)
+		asm.Float16ToF32(dst, src)
 	} else {
-		asm.F32ToBFloat16(h, v)
-		asm.BFloat16ToF32(v, h)
+		asm.BFloat16ToF32(dst, src)
+	}
+}
+
+// narrowHalf sets dst to the Float16 or BFloat16 (dt) bits of src, rounded to nearest even.
+func narrowHalf(dt graph.DType, dst []uint16, src []float32) {
+	if dt == graph.Float16 {
+		asm.F32ToFloat16(dst, src)
+	} else {
+		asm.F32ToBFloat16(dst, src)
 	}
 }
 
@@ -81,11 +94,7 @@ func (e *enode) loadHalf(c *ctx, start int, out []float32) {
 			}
 		}
 	}
-	if b.dt == graph.Float16 {
-		asm.Float16ToF32(out, h)
-	} else {
-		asm.BFloat16ToF32(out, h)
-	}
+	widenHalf(b.dt, out, h)
 }
 
 // computeF32 is evalF32 before the rounding to a 16-bit dtype.

@@ -215,11 +215,7 @@ func (p *program) operandF32(i int, ins []*Buffer, thin bool) (gemmOperand[float
 			f := make([]float32, hi-lo+1)
 			h := view[uint16](b)[lo : hi+1]
 			parallelFor(len(f), 1<<16, func(_, l, u int) {
-				if b.dt == graph.Float16 {
-					asm.Float16ToF32(f[l:u], h[l:u])
-				} else {
-					asm.BFloat16ToF32(f[l:u], h[l:u])
-				}
+				widenHalf(b.dt, f[l:u], h[l:u])
 			})
 			v.Offset -= lo
 			return gemmOperand[float32]{f, v}, true
@@ -293,11 +289,7 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 					o := gemmOperand[float32]{view: bv}.matrix(shape, bi).Offset + n0*bv.Strides[r-1] + k0
 					for j := range w {
 						at := o + j*bv.Strides[r-1]
-						if b.dt == graph.Float16 {
-							asm.Float16ToF32(buf[j*d:(j+1)*d], cols[at:at+d])
-						} else {
-							asm.BFloat16ToF32(buf[j*d:(j+1)*d], cols[at:at+d])
-						}
+						widenHalf(b.dt, buf[j*d:(j+1)*d], cols[at:at+d])
 					}
 					bm = asm.Matrix[float32]{Data: buf, RowStride: 1, ColStride: d}
 				} else {

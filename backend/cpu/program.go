@@ -248,20 +248,10 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 		if p.expr.dt == graph.Float32 {
 			p.expr.evalF32(c, s, m, view[float32](out)[s:s+m])
 		} else if narrow {
-			f := p.expr.src[0].evalF32(c, s, m, nil)
-			if p.expr.dt == graph.Float16 {
-				asm.F32ToFloat16(view[uint16](out)[s:s+m], f)
-			} else {
-				asm.F32ToBFloat16(view[uint16](out)[s:s+m], f)
-			}
+			narrowHalf(p.expr.dt, view[uint16](out)[s:s+m], p.expr.src[0].evalF32(c, s, m, nil))
 		} else if p.expr.dt == graph.Float16 || p.expr.dt == graph.BFloat16 {
 			// Computed in float32 and rounded to the dtype node by node: converting is exact.
-			f := p.expr.evalF32(c, s, m, nil)
-			if p.expr.dt == graph.Float16 {
-				asm.F32ToFloat16(view[uint16](out)[s:s+m], f)
-			} else {
-				asm.F32ToBFloat16(view[uint16](out)[s:s+m], f)
-			}
+			narrowHalf(p.expr.dt, view[uint16](out)[s:s+m], p.expr.evalF32(c, s, m, nil))
 		} else if isF(p.expr.dt) {
 			storeF(out, s, p.expr.evalF(c, s, m))
 		} else {
@@ -392,11 +382,7 @@ func (t *tileLoads) read(ins []*Buffer, loads []*enode, r0, r1, c0, m int) {
 				tmp := t.wide[:m*t.h]
 				for j := range m {
 					o := at[0] + j*step
-					if b.dt == graph.Float16 {
-						asm.Float16ToF32(tmp[j*t.h:(j+1)*t.h], s[o:o+t.h])
-					} else {
-						asm.BFloat16ToF32(tmp[j*t.h:(j+1)*t.h], s[o:o+t.h])
-					}
+					widenHalf(b.dt, tmp[j*t.h:(j+1)*t.h], s[o:o+t.h])
 				}
 				asm.TransposeF32(vals, tileWidth, tmp, t.h, m, t.h)
 				continue
@@ -409,12 +395,7 @@ func (t *tileLoads) read(ins []*Buffer, loads []*enode, r0, r1, c0, m int) {
 				}
 			}
 			for i := range t.h {
-				row, bits := vals[i*tileWidth:i*tileWidth+m], raw[i*tileWidth:i*tileWidth+m]
-				if b.dt == graph.Float16 {
-					asm.Float16ToF32(row, bits)
-				} else {
-					asm.BFloat16ToF32(row, bits)
-				}
+				widenHalf(b.dt, vals[i*tileWidth:i*tileWidth+m], raw[i*tileWidth:i*tileWidth+m])
 			}
 			continue
 		}
