@@ -4,9 +4,11 @@
 //
 // Kernels are evaluated block by block: each node of a kernel's expression computes a block of
 // elements into a small scratch slice that stays in L1, so a fused chain makes one pass over
-// memory. Floating-point values are computed in float64 and rounded to the node's dtype after
-// every operation (Float16 and BFloat16 are stored as such), integers in int64 and wrapped to
-// the node's width.
+// memory. Float64 values are computed in float64; Float32, Float16 and BFloat16 in float32 on
+// the vector kernels of package asm, rounded to the node's dtype after every operation (for +,
+// -, *, / and sqrt bit for bit what rounding the float64 result gives; see eval32.go for the
+// math functions); integers in int64, wrapped to the node's width. Float products run on
+// asm's GEMM and accumulate in float32 for those three dtypes, in float64 for Float64.
 package cpu
 
 import (
