@@ -92,13 +92,17 @@ func TestTransposedTiles(t *testing.T) {
 
 // BenchmarkTranspose realizes the transpose of a 4096 × 4096 float32 matrix (in tiles) and
 // its pad by one on every side (masked loads) next to its negation (a row after another),
-// the reference: the bytes a second are read and written.
+// the reference, and the transpose and negation of a BFloat16 one: the bytes a second are
+// read and written (as float32).
 func BenchmarkTranspose(b *testing.B) {
 	const side = 4096
 	x := hostVals(graph.Float32, []int{side, side}, func(i int) float64 { return float64(i % 1000) })
+	h := hostVals(graph.BFloat16, []int{side, side}, func(i int) float64 { return float64(i % 100) })
 	dev := New()
-	if err := backend.Realize(dev, x); err != nil {
-		b.Fatal(err)
+	for _, n := range []*graph.Node{x, h} {
+		if err := backend.Realize(dev, n); err != nil {
+			b.Fatal(err)
+		}
 	}
 	for _, c := range []struct {
 		name string
@@ -106,6 +110,8 @@ func BenchmarkTranspose(b *testing.B) {
 	}{
 		{"transpose", func() *graph.Node { return must(graph.Unary(graph.OpCopy, must(graph.Permute(x, []int{1, 0})))) }},
 		{"negation", func() *graph.Node { return must(graph.Unary(graph.OpNeg, x)) }},
+		{"transpose bfloat16", func() *graph.Node { return must(graph.Unary(graph.OpCopy, must(graph.Permute(h, []int{1, 0})))) }},
+		{"negation bfloat16", func() *graph.Node { return must(graph.Unary(graph.OpNeg, h)) }},
 		// A pad by one on every side (masked loads), as a reference for views with masks.
 		{"pad", func() *graph.Node {
 			return must(graph.Unary(graph.OpCopy, must(graph.Pad(x, [][2]int{{1, 1}, {1, 1}}))))
