@@ -243,12 +243,15 @@ const thinRows = 4
 // The pieces of B that contractThinF32 evaluates at a time, 64 KiB of float32 each (read by
 // the product while in L2): thinDepth rows of thinStripe columns, or, for a 16-bit B whose
 // columns lie contiguous (a weight matrix stored [out, in] and transposed), tDepth rows of
-// tStripe columns, each column widened in one stretch.
+// tStripe columns, each column widened in one stretch. Narrow stripes leave work for many
+// cores: a 1024-wide B has 8, or 16; where there are fewer cores, the rows' stripes widen up
+// to maxThinStripe, the piece keeping its size.
 const (
-	thinStripe = 512
-	thinDepth  = 32
-	tStripe    = 64
-	tDepth     = 256
+	thinStripe    = 128
+	thinDepth     = 128
+	maxThinStripe = 2048
+	tStripe       = 64
+	tDepth        = 256
 )
 
 // contractThinF32 computes dst = A·B for A of m <= thinRows rows and B the core's second
@@ -258,15 +261,23 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 	r := len(shape)
 	k := a.view.Shape[r-1]
 	bv := p.k.Core.Src[1].View
-	var cols []uint16 // B's buffer when it is read by columns
+	// A plain 16-bit B is widened straight from its buffer (bits), by rows or by columns,
+	// whichever lies contiguous; any other B is evaluated a row at a time.
+	var bits []uint16
+	byCols := false
 	b := ins[p.core[1].input]
 	if p.core[1].op == graph.OpLoad && bv.Mask == nil && (b.dt == graph.Float16 || b.dt == graph.BFloat16) &&
-		bv.Strides[r-2] == 1 && p.core[1].view.lo >= 0 && p.core[1].view.hi < b.n {
-		cols = view[uint16](b)
+		(bv.Strides[r-1] == 1 || bv.Strides[r-2] == 1) && p.core[1].view.lo >= 0 && p.core[1].view.hi < b.n {
+		bits, byCols = view[uint16](b), bv.Strides[r-1] != 1
 	}
 	depth, stripe := thinDepth, thinStripe
-	if cols != nil {
+	if byCols {
 		depth, stripe = tDepth, tStripe
+	} else if w := (n/(2*runtime.GOMAXPROCS(0)) + 63) &^ 63; w > stripe {
+		// Rows read a longer stretch at a time the wider the stripe (the prefetchers follow
+		// it), as long as every worker still has two stripes to take.
+		stripe = min(w, maxThinStripe)
+		depth = max(1, thinDepth*thinStripe/stripe)
 	}
 	stripes := (n + stripe - 1) / stripe
 	single := &asm.GemmParams{Threads: 1}
@@ -277,22 +288,28 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 	parallelFor(batch*stripes, 1, func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
 		defer putCtx(c)
-		buf := make([]float32, depth*stripe)
+		buf, part := make([]float32, depth*stripe), make([]float32, stripe)
 		for q := lo; q < hi; q++ {
 			bi, n0 := q/stripes, q%stripes*stripe
 			w := min(stripe, n-n0)
 			for k0 := 0; k0 < k; k0 += depth {
 				d := min(depth, k-k0)
 				bm := asm.Matrix[float32]{Data: buf, RowStride: w, ColStride: 1}
-				if cols != nil {
+				o := gemmOperand[float32]{view: bv}.matrix(shape, bi).Offset + n0*bv.Strides[r-1] + k0*bv.Strides[r-2]
+				switch {
+				case byCols:
 					// Column j of the piece, widened, at buf[j*d:].
-					o := gemmOperand[float32]{view: bv}.matrix(shape, bi).Offset + n0*bv.Strides[r-1] + k0
 					for j := range w {
 						at := o + j*bv.Strides[r-1]
-						widenHalf(b.dt, buf[j*d:(j+1)*d], cols[at:at+d])
+						widenHalf(b.dt, buf[j*d:(j+1)*d], bits[at:at+d])
 					}
 					bm = asm.Matrix[float32]{Data: buf, RowStride: 1, ColStride: d}
-				} else {
+				case bits != nil:
+					for l := range d {
+						at := o + l*bv.Strides[r-2]
+						widenHalf(b.dt, buf[l*w:(l+1)*w], bits[at:at+w])
+					}
+				default:
 					for l := range d {
 						row := buf[l*w : (l+1)*w]
 						if v := p.core[1].evalF32(c, (bi*k+k0+l)*n+n0, w, row); &v[0] != &row[0] {
@@ -300,12 +317,27 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 						}
 					}
 				}
+				am := a.matrix(shape, bi)
+				am.Offset += k0 * am.ColStride
+				if m == 1 && am.ColStride == 1 {
+					// A vector: the matrix-vector kernels, without the GEMM's dispatch.
+					x, y := am.Data[am.Offset:am.Offset+d], part[:w]
+					if bm.RowStride == 1 {
+						asm.GemvRowsF32(w, d, buf, d, x, y)
+					} else {
+						asm.GemvColsF32(w, d, buf, w, x, y)
+					}
+					if c := dst[bi*n+n0 : bi*n+n0+w]; k0 == 0 {
+						copy(c, y)
+					} else {
+						asm.AddF32(c, c, y)
+					}
+					continue
+				}
 				beta := float32(1)
 				if k0 == 0 {
 					beta = 0
 				}
-				am := a.matrix(shape, bi)
-				am.Offset += k0 * am.ColStride
 				e := asm.GemmEpilogue(m, w, d, am, bm,
 					beta, asm.Matrix[float32]{Data: dst, Offset: bi*m*n + n0, RowStride: n, ColStride: 1}, single, nil)
 				if e != nil {
