@@ -249,7 +249,7 @@ const thinRows = 4
 const (
 	thinStripe    = 128
 	thinDepth     = 128
-	maxThinStripe = 2048
+	maxThinStripe = maxBlock // the most a node evaluates at a time
 	tStripe       = 64
 	tDepth        = 256
 )
@@ -322,7 +322,7 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 				if m == 1 && am.ColStride == 1 {
 					// A vector: the matrix-vector kernels, without the GEMM's dispatch.
 					x, y := am.Data[am.Offset:am.Offset+d], part[:w]
-					if bm.RowStride == 1 {
+					if byCols {
 						asm.GemvRowsF32(w, d, buf, d, x, y)
 					} else {
 						asm.GemvColsF32(w, d, buf, w, x, y)
