@@ -628,6 +628,26 @@ func wrapSliceI(dt graph.DType, out []int64) {
 	}
 }
 
+// castF32 sets out to the float32 values x converted to the integer dtype dt (not Bool) as
+// floatToInt and wrapSliceI do.
+func castF32(dt graph.DType, out []int64, x []float32) {
+	out = out[:len(x)]
+	switch dt {
+	case graph.Uint8:
+		for j, v := range x {
+			out[j] = int64(uint8(floatToInt(float64(v))))
+		}
+	case graph.Int32:
+		for j, v := range x {
+			out[j] = int64(int32(floatToInt(float64(v))))
+		}
+	default:
+		for j, v := range x {
+			out[j] = floatToInt(float64(v))
+		}
+	}
+}
+
 // floatToInt converts like a C cast where that is defined: truncation toward zero. NaN is 0
 // and out-of-range values saturate, so that every platform gives the same answer.
 func floatToInt(v float64) int64 {
@@ -712,6 +732,11 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 		return out
 	case graph.OpCast:
 		s := e.src[0]
+		if inF32(s.dt) && e.dt != graph.Bool {
+			// Straight from the float32 values, wrapped to the width in the same loop.
+			castF32(e.dt, out, s.evalF32(c, start, n, nil))
+			return out
+		}
 		if isF(s.dt) {
 			for j, v := range s.evalF(c, start, n) {
 				if e.dt == graph.Bool {

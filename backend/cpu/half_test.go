@@ -262,3 +262,35 @@ func testHalfContractionLayout(t *testing.T, batch, m, k, n int, layout string) 
 		}
 	}
 }
+
+// TestCastF32 checks float32 to integer casts, converted straight from float32 (castF32),
+// against floatToInt and wrapSliceI on float64, and through a kernel: NaN, infinities, values
+// past every width, halves and negatives that wrap.
+func TestCastF32(t *testing.T) {
+	vals := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)),
+		1e20, -1e20, 9.3e18, -9.3e18, 255.9, 256, 257.5, -1.5, -0.5, 3e9, -3e9, 2147483648, -2147483904, 1 << 24, 0.99}
+	for _, dt := range []graph.DType{graph.Uint8, graph.Int32, graph.Int64} {
+		got := make([]int64, len(vals))
+		castF32(dt, got, vals)
+		want := make([]int64, len(vals))
+		for j, v := range vals {
+			want[j] = floatToInt(float64(v))
+		}
+		wrapSliceI(dt, want)
+		for j := range vals {
+			if got[j] != want[j] {
+				t.Fatalf("%v of %v: %d, want %d", dt, vals[j], got[j], want[j])
+			}
+		}
+		if dt == graph.Uint8 {
+			continue // values reads no Uint8 buffers
+		}
+		x := hostVals(graph.Float32, []int{len(vals)}, func(i int) float64 { return float64(vals[i]) })
+		dev := readValues(t, must(graph.Cast(x, dt)))
+		for j := range vals {
+			if dev[j] != float64(want[j]) { // values reads integers as float64
+				t.Fatalf("kernel %v of %v: %v, want %d", dt, vals[j], dev[j], want[j])
+			}
+		}
+	}
+}
