@@ -858,58 +858,21 @@ func fillConst[T float32 | float64 | int64](e *enode, c *ctx, start int, out []T
 	}
 }
 
+// loadF reads a load of a Float64 node, the only float nodes evalF computes (the others are
+// computed in float32, see eval32.go), from its Float64 buffer.
 func (e *enode) loadF(c *ctx, start int, out []float64) {
-	b := c.ins[e.input]
+	s := view[float64](c.ins[e.input])
 	n := len(out)
 	if e.view.contiguous {
 		lo := e.view.offset + start
-		switch b.dt {
-		case graph.Float32:
-			for j, v := range view[float32](b)[lo : lo+n] {
-				out[j] = float64(v)
-			}
-			return
-		case graph.Float64:
-			copy(out, view[float64](b)[lo:lo+n])
-			return
-		case graph.Float16, graph.BFloat16:
-			f := c.f32slot(e.slot)[:n]
-			widenHalf(b.dt, f, view[uint16](b)[lo:lo+n])
-			for j, v := range f {
-				out[j] = float64(v)
-			}
-			return
-		}
+		copy(out, s[lo:lo+n])
+		return
 	}
-	switch b.dt {
-	case graph.Float32:
-		if readRuns(&e.view, view[float32](b), start, out) {
-			return
-		}
-	case graph.Float64:
-		if readRuns(&e.view, view[float64](b), start, out) {
-			return
-		}
+	if readRuns(&e.view, s, start, out) {
+		return
 	}
 	all := e.view.fill(start, n, c.off, c.valid, c.idx)
-	off := c.off[:n]
-	switch b.dt {
-	case graph.Float32:
-		gatherF(view[float32](b), off, out)
-	case graph.Float64:
-		gatherF(view[float64](b), off, out)
-	case graph.Float16, graph.BFloat16:
-		s := view[uint16](b)
-		conv := half.Float16To
-		if b.dt == graph.BFloat16 {
-			conv = half.BFloat16To
-		}
-		for j, o := range off {
-			if all || c.valid[j] {
-				out[j] = float64(conv(s[o]))
-			}
-		}
-	}
+	gatherF(s, c.off[:n], out)
 	if !all {
 		for j := range out {
 			if !c.valid[j] {
@@ -921,10 +884,10 @@ func (e *enode) loadF(c *ctx, start int, out []float64) {
 
 // gatherF reads s at the offsets (masked-out offsets may be out of range, so they are
 // clamped here and zeroed by the caller).
-func gatherF[T float32 | float64](s []T, off []int, out []float64) {
+func gatherF(s []float64, off []int, out []float64) {
 	for j, o := range off {
 		if uint(o) < uint(len(s)) {
-			out[j] = float64(s[o])
+			out[j] = s[o]
 		}
 	}
 }
@@ -984,24 +947,10 @@ func (e *enode) loadI(c *ctx, start int, out []int64) {
 	}
 }
 
-// store writes a block of computed values into the output buffer at [start, start+n).
+// storeF writes a block of a Float64 output (the other float outputs are computed in
+// float32 and written by program.run) at [start, start+n).
 func storeF(b *Buffer, start int, vals []float64) {
-	switch b.dt {
-	case graph.Float32:
-		s := view[float32](b)[start:]
-		for j, v := range vals {
-			s[j] = float32(v)
-		}
-	case graph.Float64:
-		copy(view[float64](b)[start:], vals)
-	case graph.Float16, graph.BFloat16:
-		var f [maxBlock]float32
-		fs := f[:len(vals)]
-		for j, v := range vals {
-			fs[j] = float32(v)
-		}
-		narrowHalf(b.dt, view[uint16](b)[start:start+len(vals)], fs)
-	}
+	copy(view[float64](b)[start:], vals)
 }
 
 func storeI(b *Buffer, start int, vals []int64) {

@@ -170,7 +170,9 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 		return out
 	case graph.OpCast:
 		s := e.src[0]
-		if isF(s.dt) {
+		if inF32(s.dt) {
+			copy(out, s.evalF32(c, start, n, nil)) // exact: the source's values are float32's
+		} else if isF(s.dt) {
 			for j, v := range s.f64(c, start, n) {
 				out[j] = float32(v)
 			}

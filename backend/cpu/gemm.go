@@ -60,22 +60,19 @@ func (p *program) contractGemm(ins []*Buffer) []float64 {
 		return nil
 	}
 	c := p.k.Core
-	out := make([]float64, graph.NumElements(c.Shape))
-	switch c.DType {
-	case graph.Float32:
-		tmp := make([]float32, len(out))
+	n := graph.NumElements(c.Shape)
+	if c.DType == graph.Float32 {
+		tmp := make([]float32, n)
 		a, b := coreOperands[float32](c, ins)
 		if gemmBatched(c.Shape, a, b, tmp, nil, ins) != nil {
 			return nil
 		}
-		for i, v := range tmp {
-			out[i] = float64(v)
-		}
-	default:
-		a, b := coreOperands[float64](c, ins)
-		if gemmBatched(c.Shape, a, b, out, nil, ins) != nil {
-			return nil
-		}
+		return widen(tmp)
+	}
+	out := make([]float64, n)
+	a, b := coreOperands[float64](c, ins)
+	if gemmBatched(c.Shape, a, b, out, nil, ins) != nil {
+		return nil
 	}
 	return out
 }
@@ -227,6 +224,7 @@ func (p *program) operandF32(i int, ins []*Buffer, thin bool) (gemmOperand[float
 	return gemmOperand[float32]{p.evalAllF32(e, ins, numel), graph.Contiguous(v.Shape)}, false
 }
 
+// widen returns x in float64: a product's C for the kernel's expression.
 func widen(x []float32) []float64 {
 	out := make([]float64, len(x))
 	for i, v := range x {
