@@ -360,9 +360,9 @@ func foldI(op graph.Op, acc int64, vals []int64) int64 {
 
 // contract computes the batched matrix product of the kernel's two operands: on the asm GEMM
 // for float32 and float64 (gemm.go), else in float64 or int64 here.
-func (p *program) contract(ins []*Buffer) ([]float64, []int64) {
-	if out := p.contractGemm(ins); out != nil {
-		return out, nil
+func (p *program) contract(ins []*Buffer) coreVals {
+	if v, ok := p.contractGemm(ins); ok {
+		return v
 	}
 	c := p.k.Core
 	ea, eb := p.core[0], p.core[1]
@@ -382,14 +382,14 @@ func (p *program) contract(ins []*Buffer) ([]float64, []int64) {
 			gemmF(af, bf, out, lo, hi, m, kk, nn)
 		})
 		roundSliceF(c.DType, out)
-		return out, nil
+		return coreVals{f: out}
 	}
 	out := make([]int64, rows*nn)
 	parallelFor(rows, max(1, 16384/max(1, kk*nn)), func(_, lo, hi int) {
 		gemmI(ai, bi, out, lo, hi, m, kk, nn)
 	})
 	wrapSliceI(c.DType, out)
-	return nil, out
+	return coreVals{i: out}
 }
 
 // gemmF computes rows [lo, hi) of the stacked batch of products (row i belongs to batch i/m).

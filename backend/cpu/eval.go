@@ -507,10 +507,19 @@ type ctx struct {
 	off   []int
 	valid []bool
 	idx   []int
-	coreF []float64
-	coreI []int64
+	core  coreVals
 	tile  *tileLoads // while computing in tiles: the loads read a tile at a time, or nil
 	h16   []uint16   // maxBlock of scratch for Float16 and BFloat16 bits
+}
+
+// coreVals are the values of a kernel's core that its expression reads: a Float32, Float16 or
+// BFloat16 product's in float32, as the float32 GEMM leaves them (in float64 they would take
+// twice the memory and a pass to widen); other floating-point values in float64, integers in
+// int64.
+type coreVals struct {
+	f   []float64
+	f32 []float32
+	i   []int64
 }
 
 // ctxPool keeps workers' scratch space between launches, so that a small kernel allocates
@@ -533,7 +542,7 @@ func newCtx(slots int, ins []*Buffer) *ctx {
 }
 
 func putCtx(c *ctx) {
-	c.ins, c.coreF, c.coreI = nil, nil, nil
+	c.ins, c.core = nil, coreVals{}
 	ctxPool.Put(c)
 }
 
@@ -676,7 +685,7 @@ func (e *enode) evalF(c *ctx, start, n int) []float64 {
 		fillConst(e, c, start, out, e.cval.F)
 		return out
 	case graph.OpCoreValue:
-		copy(out, c.coreF[start:start+n])
+		copy(out, c.core.f[start:start+n]) // a Float64 core's (evalF computes Float64 nodes only)
 		return out
 	case graph.OpCast:
 		s := e.src[0]
@@ -728,7 +737,7 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 		fillConst(e, c, start, out, e.cval.I)
 		return out
 	case graph.OpCoreValue:
-		copy(out, c.coreI[start:start+n])
+		copy(out, c.core.i[start:start+n])
 		return out
 	case graph.OpCast:
 		s := e.src[0]

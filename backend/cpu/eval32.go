@@ -164,8 +164,12 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 		fillConst(e, c, start, out, float32(e.cval.F))
 		return out
 	case graph.OpCoreValue:
-		for j, v := range c.coreF[start : start+n] {
-			out[j] = float32(v)
+		if f := c.core.f32; f != nil {
+			copy(out, f[start:start+n])
+		} else {
+			for j, v := range c.core.f[start : start+n] {
+				out[j] = float32(v)
+			}
 		}
 		return out
 	case graph.OpCast:

@@ -50,31 +50,26 @@ func (p *program) gemmDirect(out *Buffer, ins []*Buffer) bool {
 	}
 }
 
-// contractGemm computes the contraction on the asm GEMM into the float64 array that the
-// epilogue reads, or returns nil when it cannot.
-func (p *program) contractGemm(ins []*Buffer) []float64 {
+// contractGemm computes the contraction on the asm GEMM into the core values that the
+// expression reads, or reports false when it cannot.
+func (p *program) contractGemm(ins []*Buffer) (coreVals, bool) {
 	if !p.gemmOK(ins) {
 		if inF32(p.k.Core.DType) {
-			return p.contractF32(ins)
+			out := p.contractF32(ins)
+			return coreVals{f32: out}, out != nil
 		}
-		return nil
+		return coreVals{}, false
 	}
 	c := p.k.Core
 	n := graph.NumElements(c.Shape)
 	if c.DType == graph.Float32 {
-		tmp := make([]float32, n)
+		out := make([]float32, n)
 		a, b := coreOperands[float32](c, ins)
-		if gemmBatched(c.Shape, a, b, tmp, nil, ins) != nil {
-			return nil
-		}
-		return widen(tmp)
+		return coreVals{f32: out}, gemmBatched(c.Shape, a, b, out, nil, ins) == nil
 	}
 	out := make([]float64, n)
 	a, b := coreOperands[float64](c, ins)
-	if gemmBatched(c.Shape, a, b, out, nil, ins) != nil {
-		return nil
-	}
-	return out
+	return coreVals{f: out}, gemmBatched(c.Shape, a, b, out, nil, ins) == nil
 }
 
 // gemmOperand is an operand of a batched product: data, read at the view's offsets over
@@ -170,15 +165,15 @@ func runBatched(dt graph.DType, batch, m, n, k int, one func(bi int, prm *asm.Ge
 // GEMM's packing), any other operand evaluated into a float32 matrix; the products
 // accumulate in float32, as a GPU's tensor cores do for the 16-bit dtypes, and the result is
 // rounded to the dtype once, when it is stored.
-func (p *program) contractF32(ins []*Buffer) []float64 {
+func (p *program) contractF32(ins []*Buffer) []float32 {
 	c := p.k.Core
 	r := len(c.Shape)
 	m, n := c.Shape[r-2], c.Shape[r-1]
 	batch := graph.NumElements(c.Shape[:r-2])
-	if m == 0 || n == 0 || batch == 0 {
-		return make([]float64, batch*m*n)
-	}
 	dst := make([]float32, batch*m*n)
+	if len(dst) == 0 {
+		return dst
+	}
 	a, _ := p.operandF32(0, ins, false)
 	b, inPlace := p.operandF32(1, ins, m <= thinRows)
 	var err error
@@ -190,7 +185,7 @@ func (p *program) contractF32(ins []*Buffer) []float64 {
 	if err != nil {
 		return nil
 	}
-	return widen(dst)
+	return dst
 }
 
 // operandF32 returns core operand i as float32 (see contractF32) and whether it is read
@@ -222,15 +217,6 @@ func (p *program) operandF32(i int, ins []*Buffer, thin bool) (gemmOperand[float
 		return gemmOperand[float32]{}, false
 	}
 	return gemmOperand[float32]{p.evalAllF32(e, ins, numel), graph.Contiguous(v.Shape)}, false
-}
-
-// widen returns x in float64: a product's C for the kernel's expression.
-func widen(x []float32) []float64 {
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
 }
 
 // thinRows is the most rows of A for which contractF32 evaluates B a piece at a time: a

@@ -231,10 +231,23 @@ func testHalfContractionLayout(t *testing.T, batch, m, k, n int, layout string) 
 				}
 				ins[i] = buf.(*Buffer)
 			}
-			if p.gemmOK(ins) || p.contractGemm(ins) == nil {
+			if v, ok := p.contractGemm(ins); p.gemmOK(ins) || !ok || v.f32 == nil {
 				t.Fatalf("%v %s (padded %v): not computed by contractF32", dt, layout, padded)
 			}
 			got := readValues(t, prod)
+			// The product's values read by a Float64 or an integer expression (a cast in the
+			// kernel that computes it): the same values, widened from its float32 core.
+			for _, to := range []graph.DType{graph.Float64, graph.Int32} {
+				if to == graph.Int32 && !exact {
+					continue
+				}
+				cast := readValues(t, must(graph.Cast(prod, to)))
+				for i, v := range cast {
+					if v != got[i] {
+						t.Fatalf("%v %v %s: the product cast to %v has %v at %d, the product %v", dt, []int{batch, m, k, n}, layout, to, v, i, got[i])
+					}
+				}
+			}
 			for bi := range batch {
 				for i := range m {
 					for j := range n {

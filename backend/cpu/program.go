@@ -215,8 +215,7 @@ func parallelFor(n, grain int, fn func(w, lo, hi int)) {
 func (p *program) run(out *Buffer, ins []*Buffer) error {
 	k := p.k
 	n := out.n
-	var coreF []float64
-	var coreI []int64
+	var core coreVals
 	if c := k.Core; c != nil {
 		if c.Op == graph.OpContract && p.gemmDirect(out, ins) {
 			return nil // the GEMM wrote the output in place
@@ -229,11 +228,11 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 		var err error
 		switch {
 		case c.Op.IsReduce():
-			coreF, coreI = p.reduce(ins, n)
+			core.f, core.i = p.reduce(ins, n)
 		case c.Op == graph.OpContract:
-			coreF, coreI = p.contract(ins)
+			core = p.contract(ins)
 		case c.Op == graph.OpGather:
-			coreF, coreI, err = p.gather(ins)
+			core.f, core.i, err = p.gather(ins)
 		}
 		if err != nil {
 			return err
@@ -259,13 +258,13 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 		}
 	}
 	if w := p.transposed; w > 0 && n >= 4*w {
-		p.runTiles(n, ins, coreF, coreI, eval)
+		p.runTiles(n, ins, core, eval)
 		return nil
 	}
 	blk := p.block
 	parallelFor(n, 4*blk, func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
-		c.coreF, c.coreI = coreF, coreI
+		c.core = core
 		for s := lo; s < hi; s += blk {
 			eval(c, s, min(blk, hi-s))
 		}
@@ -429,13 +428,13 @@ func (t *tileLoads) row(e *enode, start, n int) []float32 {
 
 // runTiles computes the n outputs with eval in tiles of tileRows rows by tileWidth
 // columns, bands of tileRows rows shared among the workers.
-func (p *program) runTiles(n int, ins []*Buffer, coreF []float64, coreI []int64, eval func(c *ctx, s, m int)) {
+func (p *program) runTiles(n int, ins []*Buffer, core coreVals, eval func(c *ctx, s, m int)) {
 	w := p.transposed
 	rows := n / w
 	bands := (rows + tileRows - 1) / tileRows
 	parallelFor(bands, max(1, 4*p.block/(w*tileRows)), func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
-		c.coreF, c.coreI = coreF, coreI
+		c.core = core
 		c.tile = p.newTileLoads(ins)
 		for b := lo; b < hi; b++ {
 			r0, r1 := b*tileRows, min(rows, (b+1)*tileRows)
