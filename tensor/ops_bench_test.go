@@ -151,3 +151,34 @@ func BenchmarkHalf(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLinear measures a linear layer's product, x [m, 4096] by a weight stored
+// [4096, 4096] ([out, in]) and transposed, with m rows of a batch or a prompt, in each float
+// dtype: the 16-bit weights are widened to float32 for the GEMM a slab at a time.
+func BenchmarkLinear(b *testing.B) {
+	const in, out = 4096, 4096
+	for _, dt := range []DType{Float32, BFloat16, Float16} {
+		w := RandNormal(2, Float32, out, in).Cast(dt)
+		if err := w.Realize(); err != nil {
+			b.Fatal(err)
+		}
+		defer w.Free()
+		for _, m := range []int{64, 512} {
+			x := RandNormal(1, Float32, m, in).Cast(dt)
+			if err := x.Realize(); err != nil {
+				b.Fatal(err)
+			}
+			defer x.Free()
+			b.Run(fmt.Sprintf("%v m=%d", dt, m), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					y := x.MatMul(w.Transpose())
+					if err := y.Realize(); err != nil {
+						b.Fatal(err)
+					}
+					y.Free()
+				}
+			})
+		}
+	}
+}

@@ -120,14 +120,21 @@ func gemmBatched[T asm.Float](shape []int, a, b gemmOperand[T], dst []T, t *tile
 	return runBatched(dt, batch, m, n, k, one)
 }
 
-// runBatched runs one(bi, params) for the batch's products of m × k by k × n in dt: many
-// small products share out the cores one product each; otherwise each product uses all of
-// them.
-func runBatched(dt graph.DType, batch, m, n, k int, one func(bi int, prm *asm.GemmParams) error) error {
+// gemmParams is the blocking of a product of m × k by k × n in dt: the tuned one where
+// there is one (nil: asm's default).
+func gemmParams(dt graph.DType, m, n, k int) *asm.GemmParams {
 	prm := gemmTuner.params(dt, asm.Level(), m, n, k)
 	if h := gemmParamsHook.Load(); h != nil {
 		(*h)(m, n, k, prm)
 	}
+	return prm
+}
+
+// runBatched runs one(bi, params) for the batch's products of m × k by k × n in dt: many
+// small products share out the cores one product each; otherwise each product uses all of
+// them.
+func runBatched(dt graph.DType, batch, m, n, k int, one func(bi int, prm *asm.GemmParams) error) error {
+	prm := gemmParams(dt, m, n, k)
 	workers := runtime.GOMAXPROCS(0)
 	if batch < 2 || batch < workers && m*n*k >= 64*64*64 {
 		for bi := range batch {
@@ -174,6 +181,14 @@ func (p *program) contractF32(ins []*Buffer) []float32 {
 	if len(dst) == 0 {
 		return dst
 	}
+	if m > thinRows {
+		if done, err := p.contractSlabsF32(ins, dst, batch, m, n); done {
+			if err != nil {
+				return nil
+			}
+			return dst
+		}
+	}
 	a, _ := p.operandF32(0, ins, false)
 	b, inPlace := p.operandF32(1, ins, m <= thinRows)
 	var err error
@@ -217,6 +232,119 @@ func (p *program) operandF32(i int, ins []*Buffer, thin bool) (gemmOperand[float
 		return gemmOperand[float32]{}, false
 	}
 	return gemmOperand[float32]{p.evalAllF32(e, ins, numel), graph.Contiguous(v.Shape)}, false
+}
+
+// slabBytes bounds the float32 copies of a product's 16-bit operands: one that would take
+// more, widened whole (an 11008×4096 BFloat16 weight matrix: 180 MB, written and read back
+// by every product), is widened a slab of k at a time instead (see contractSlabsF32).
+const slabBytes = 16 << 20
+
+// slabDepth, when positive, sets the depth of the slabs of contractSlabsF32, which then
+// takes every product it can (tests use it to cut small products into many slabs).
+var slabDepth int
+
+// contractSlabsF32 computes the product into dst a slab of k at a time when an operand is a
+// plain load of a 16-bit buffer whose matrices lie by rows or by columns, and widening such
+// operands whole would take more than slabBytes: each slab of such an operand (columns
+// [k0, k0+d) of A, rows [k0, k0+d) of B) is widened into a buffer that the next slab
+// reuses, the slabs' products accumulating in C, as the GEMM's own blocks of k do. The slabs
+// are as deep as the GEMM's blocks of k, or deeper while they fit in slabBytes. It reports
+// whether it took the product (and then any error of the GEMM).
+func (p *program) contractSlabsF32(ins []*Buffer, dst []float32, batch, m, n int) (bool, error) {
+	c := p.k.Core
+	r := len(c.Shape)
+	k := c.Src[0].View.Shape[r-1]
+	var half [2]*Buffer
+	rows := 0 // the rows (of A) and columns (of B) widened for each unit of k
+	for i, length := range [2]int{m, n} {
+		e, v := p.core[i], c.Src[i].View
+		b := ins[e.input]
+		if e.op == graph.OpLoad && v.Mask == nil && len(v.Shape) == r && (b.dt == graph.Float16 || b.dt == graph.BFloat16) &&
+			(v.Strides[r-1] == 1 || v.Strides[r-2] == 1) && e.view.lo >= 0 && e.view.hi < b.n {
+			half[i] = b
+			rows += length
+		}
+	}
+	if rows == 0 || k == 0 || slabDepth <= 0 && rows*k*4 <= slabBytes {
+		return false, nil
+	}
+	prm := gemmParams(graph.Float32, m, n, k)
+	depth := slabDepth
+	if depth <= 0 {
+		kc := asm.DefaultGemmParamsFor[float32](asm.Level(), m, n).KC
+		if prm != nil && prm.KC > 0 {
+			kc = prm.KC
+		}
+		depth = max(1, slabBytes/(4*rows*kc)) * kc
+	}
+	slabs := (k + depth - 1) / depth
+	depth = (k + slabs - 1) / slabs // as even as they go: no sliver at the end
+	var ops [2]gemmOperand[float32]
+	var bufs [2][]float32
+	for i, length := range [2]int{m, n} {
+		if half[i] == nil {
+			ops[i], _ = p.operandF32(i, ins, false)
+		} else {
+			bufs[i] = make([]float32, length*depth)
+		}
+	}
+	for bi := range batch {
+		cm := asm.Matrix[float32]{Data: dst, Offset: bi * m * n, RowStride: n, ColStride: 1}
+		for k0 := 0; k0 < k; k0 += depth {
+			d := min(depth, k-k0)
+			var mats [2]asm.Matrix[float32]
+			for i, length := range [2]int{m, n} {
+				if half[i] == nil {
+					mats[i] = ops[i].matrix(c.Shape, bi)
+					// Along k: A's columns, B's rows.
+					mats[i].Offset += k0 * [2]int{mats[i].ColStride, mats[i].RowStride}[i]
+					continue
+				}
+				v := c.Src[i].View
+				// A, or B turned around: length rows of which columns [k0, k0+d) are widened.
+				off := gemmOperand[float32]{view: v}.matrix(c.Shape, bi).Offset
+				rs, cs := v.Strides[r-2], v.Strides[r-1]
+				if i == 1 {
+					rs, cs = cs, rs
+				}
+				mats[i] = widenSlab(half[i], off+k0*cs, rs, cs, length, d, bufs[i])
+				if i == 1 {
+					mats[i] = mats[i].T()
+				}
+			}
+			beta := float32(1)
+			if k0 == 0 {
+				beta = 0
+			}
+			if err := asm.GemmEpilogue(m, n, d, mats[0], mats[1], beta, cm, prm, nil); err != nil {
+				return true, err
+			}
+		}
+	}
+	return true, nil
+}
+
+// widenSlab widens the rows × cols matrix of 16-bit buffer b whose element (i, j) lies at
+// off + i*rs + j*cs, with rs or cs 1, into buf, as it lies: by rows when they are contiguous,
+// else by columns.
+func widenSlab(b *Buffer, off, rs, cs, rows, cols int, buf []float32) asm.Matrix[float32] {
+	h := view[uint16](b)
+	if cs == 1 {
+		parallelFor(rows, max(1, 1<<14/cols), func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				at := off + i*rs
+				widenHalf(b.dt, buf[i*cols:(i+1)*cols], h[at:at+cols])
+			}
+		})
+		return asm.Matrix[float32]{Data: buf[:rows*cols], RowStride: cols, ColStride: 1}
+	}
+	parallelFor(cols, max(1, 1<<14/rows), func(_, lo, hi int) {
+		for j := lo; j < hi; j++ {
+			at := off + j*cs
+			widenHalf(b.dt, buf[j*rows:(j+1)*rows], h[at:at+rows])
+		}
+	})
+	return asm.Matrix[float32]{Data: buf[:rows*cols], RowStride: 1, ColStride: rows}
 }
 
 // thinRows is the most rows of A for which contractF32 evaluates B a piece at a time: a
