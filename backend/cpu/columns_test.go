@@ -206,3 +206,55 @@ func TestColumnReductions(t *testing.T) {
 		}
 	}
 }
+
+// TestShortRows checks maxima and minima of short rows (foldRowsF32, up to shortRow values a
+// row) against the builtin max and min over each row: rows of 1 to 33 values, in Float32
+// read in place (evaluated in long runs) and negated (in blocks whose ends cut rows), and in
+// BFloat16, with NaN, infinities and zeros of both signs among the values.
+func TestShortRows(t *testing.T) {
+	specials := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1)}
+	for _, r := range []int{1, 2, 3, 7, 8, 16, 31, 32, 33} {
+		rows := 3*shortFold/r + 5 // more than one group of rows, and a part of one
+		rng := rand.New(rand.NewPCG(uint64(r), 7))
+		vals := make([]float64, rows*r)
+		for i := range vals {
+			vals[i] = float64(rng.IntN(2001) - 1000)
+			if rng.IntN(50) == 0 {
+				vals[i] = specials[rng.IntN(len(specials))]
+			}
+		}
+		for _, dt := range []graph.DType{graph.Float32, graph.BFloat16} {
+			for _, neg := range []bool{false, true} {
+				x := hostVals(dt, []int{rows, r}, func(i int) float64 { return vals[i] })
+				if neg {
+					x = must(graph.Unary(graph.OpNeg, x))
+				}
+				for _, op := range []graph.Op{graph.OpReduceMax, graph.OpReduceMin} {
+					got := readValues(t, must(graph.Reduce(op, x, []int{1})))
+					for i := range rows {
+						want := math.Inf(1)
+						if op == graph.OpReduceMax {
+							want = math.Inf(-1)
+						}
+						for _, v := range vals[i*r : (i+1)*r] {
+							if dt != graph.Float32 {
+								v = toHalf(dt, v)
+							}
+							if neg {
+								v = -v
+							}
+							if op == graph.OpReduceMax {
+								want = max(want, v)
+							} else {
+								want = min(want, v)
+							}
+						}
+						if !sameValue(got[i], want) {
+							t.Fatalf("%v of %v rows of %d (negated %v): row %d is %v, want %v", op, dt, r, neg, i, got[i], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
