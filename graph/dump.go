@@ -7,13 +7,13 @@ import (
 )
 
 // Topo returns the nodes that roots depend on, each after its sources (realized nodes are
-// leaves).
+// leaves; nil roots are skipped).
 func Topo(roots []*Node) []*Node {
 	var out []*Node
 	seen := map[*Node]bool{}
 	var walk func(n *Node)
 	walk = func(n *Node) {
-		if seen[n] {
+		if n == nil || seen[n] {
 			return
 		}
 		seen[n] = true
@@ -103,6 +103,9 @@ func DOT(roots []*Node, kernels []*Kernel) string {
 // Verify checks the invariants of every node behind roots (the constructors keep them; a
 // graph built by hand may not) and returns the first violation, naming the node.
 func Verify(roots []*Node) error {
+	if err := nonNil("verify", roots...); err != nil {
+		return err
+	}
 	for _, n := range Topo(roots) {
 		if err := n.verify(); err != nil {
 			return fmt.Errorf("graph: node %%%d (%v %v%v): %w", n.ID, n.Op, n.DType, n.Shape, err)

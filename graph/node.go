@@ -159,6 +159,18 @@ func errf(op string, format string, args ...any) error {
 	return fmt.Errorf("%s: %w: %s", op, ErrShape, fmt.Sprintf(format, args...))
 }
 
+// nonNil reports a nil node among the arguments of op (a node whose constructor failed,
+// its error not checked), which the constructors take as a bad argument rather than a
+// panic.
+func nonNil(op string, args ...*Node) error {
+	for i, a := range args {
+		if a == nil {
+			return errf(op, "node argument %d is nil", i)
+		}
+	}
+	return nil
+}
+
 func checkShape(op string, shape []int) error {
 	for _, d := range shape {
 		if d < 0 {
@@ -196,6 +208,9 @@ func Const(v Scalar, dt DType) (*Node, error) {
 
 // Reshape views x with another shape of the same number of elements.
 func Reshape(x *Node, shape []int) (*Node, error) {
+	if err := nonNil("reshape", x); err != nil {
+		return nil, err
+	}
 	if err := checkShape("reshape", shape); err != nil {
 		return nil, err
 	}
@@ -210,6 +225,9 @@ func Reshape(x *Node, shape []int) (*Node, error) {
 
 // Permute reorders the axes of x: axis k of the result is axis axes[k] of x.
 func Permute(x *Node, axes []int) (*Node, error) {
+	if err := nonNil("permute", x); err != nil {
+		return nil, err
+	}
 	if len(axes) != len(x.Shape) {
 		return nil, errf("permute", "permutation %v for shape %v", axes, x.Shape)
 	}
@@ -234,6 +252,9 @@ func Permute(x *Node, axes []int) (*Node, error) {
 
 // Expand broadcasts the size-1 axes of x to shape (same rank).
 func Expand(x *Node, shape []int) (*Node, error) {
+	if err := nonNil("expand", x); err != nil {
+		return nil, err
+	}
 	if err := checkShape("expand", shape); err != nil {
 		return nil, err
 	}
@@ -253,6 +274,9 @@ func Expand(x *Node, shape []int) (*Node, error) {
 
 // Slice keeps count[k] elements of axis k, from start[k] with step step[k] >= 1.
 func Slice(x *Node, start, count, step []int) (*Node, error) {
+	if err := nonNil("slice", x); err != nil {
+		return nil, err
+	}
 	r := len(x.Shape)
 	if len(start) != r || len(count) != r || len(step) != r {
 		return nil, errf("slice", "start %v count %v step %v for shape %v", start, count, step, x.Shape)
@@ -275,6 +299,9 @@ func Slice(x *Node, start, count, step []int) (*Node, error) {
 
 // Pad adds zeros (false for Bool) around x: pads[k] = {before, after}, both >= 0.
 func Pad(x *Node, pads [][2]int) (*Node, error) {
+	if err := nonNil("pad", x); err != nil {
+		return nil, err
+	}
 	if len(pads) != len(x.Shape) {
 		return nil, errf("pad", "pads %v for shape %v", pads, x.Shape)
 	}
@@ -297,6 +324,9 @@ func Pad(x *Node, pads [][2]int) (*Node, error) {
 
 // Flip reverses the axes of x with flips[k] set.
 func Flip(x *Node, flips []bool) (*Node, error) {
+	if err := nonNil("flip", x); err != nil {
+		return nil, err
+	}
 	if len(flips) != len(x.Shape) {
 		return nil, errf("flip", "flips %v for shape %v", flips, x.Shape)
 	}
@@ -310,6 +340,9 @@ func Flip(x *Node, flips []bool) (*Node, error) {
 
 // Unary applies a unary elementwise op (not Cast: see Cast).
 func Unary(op Op, x *Node) (*Node, error) {
+	if err := nonNil(op.String(), x); err != nil {
+		return nil, err
+	}
 	if !op.IsUnary() || op == OpCast {
 		return nil, errf(op.String(), "not a unary op")
 	}
@@ -324,6 +357,9 @@ func Unary(op Op, x *Node) (*Node, error) {
 
 // Cast converts x to dtype dt (floats to integers truncate toward zero; to Bool is x != 0).
 func Cast(x *Node, dt DType) (*Node, error) {
+	if err := nonNil("cast", x); err != nil {
+		return nil, err
+	}
 	if !dt.Valid() {
 		return nil, errf("cast", "invalid dtype %v", dt)
 	}
@@ -335,6 +371,9 @@ func Cast(x *Node, dt DType) (*Node, error) {
 
 // Binary applies a binary elementwise op to operands of one shape and dtype.
 func Binary(op Op, a, b *Node) (*Node, error) {
+	if err := nonNil(op.String(), a, b); err != nil {
+		return nil, err
+	}
 	if !op.IsBinary() {
 		return nil, errf(op.String(), "not a binary op")
 	}
@@ -364,6 +403,9 @@ func Binary(op Op, a, b *Node) (*Node, error) {
 // Where selects a where cond is true, b elsewhere; cond is Bool, a and b share a dtype, and
 // all three share a shape.
 func Where(cond, a, b *Node) (*Node, error) {
+	if err := nonNil("where", cond, a, b); err != nil {
+		return nil, err
+	}
 	if cond.DType != Bool {
 		return nil, errf("where", "condition must be bool, got %v %v", cond.DType, cond.Shape)
 	}
@@ -378,6 +420,9 @@ func Where(cond, a, b *Node) (*Node, error) {
 
 // MulAdd is a*b + c for operands of one dtype and shape.
 func MulAdd(a, b, c *Node) (*Node, error) {
+	if err := nonNil("muladd", a, b, c); err != nil {
+		return nil, err
+	}
 	if a.DType != b.DType || a.DType != c.DType {
 		return nil, errf("muladd", "dtype mismatch %v, %v and %v", a.DType, b.DType, c.DType)
 	}
@@ -393,6 +438,9 @@ func MulAdd(a, b, c *Node) (*Node, error) {
 // Reduce reduces x over axes (in range, no repeats); the reduced axes keep size 1.
 // Max and Min of an empty axis are errors, as in NumPy.
 func Reduce(op Op, x *Node, axes []int) (*Node, error) {
+	if err := nonNil(op.String(), x); err != nil {
+		return nil, err
+	}
 	if !op.IsReduce() {
 		return nil, errf(op.String(), "not a reduction")
 	}
@@ -421,6 +469,9 @@ func Reduce(op Op, x *Node, axes []int) (*Node, error) {
 // Contract is the batched matrix product of a [..., M, K] and b [..., K, N] with equal batch
 // dimensions, giving [..., M, N].
 func Contract(a, b *Node) (*Node, error) {
+	if err := nonNil("contract", a, b); err != nil {
+		return nil, err
+	}
 	ra, rb := len(a.Shape), len(b.Shape)
 	if a.DType != b.DType {
 		return nil, errf("contract", "dtype mismatch %v %v and %v %v", a.DType, a.Shape, b.DType, b.Shape)
@@ -434,6 +485,9 @@ func Contract(a, b *Node) (*Node, error) {
 
 // Gather takes the elements of x at indices along axis (see OpGather).
 func Gather(x *Node, axis int, indices *Node) (*Node, error) {
+	if err := nonNil("gather", x, indices); err != nil {
+		return nil, err
+	}
 	if axis < 0 || axis >= len(x.Shape) {
 		return nil, errf("gather", "axis %d for shape %v", axis, x.Shape)
 	}

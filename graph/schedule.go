@@ -57,6 +57,9 @@ type scheduler struct {
 // runs after the kernels whose outputs it reads. Realized nodes and host leaves are inputs;
 // roots are always computed into buffers of their own. Schedule is deterministic.
 func Schedule(roots []*Node) ([]*Kernel, error) {
+	if err := nonNil("schedule", roots...); err != nil {
+		return nil, err
+	}
 	s := &scheduler{mat: map[*Node]bool{}}
 	for range 1 << 16 {
 		s.uses, s.done, s.out = map[*Node]int{}, map[*Node]bool{}, nil

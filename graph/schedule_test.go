@@ -203,6 +203,48 @@ func TestConstructorErrors(t *testing.T) {
 
 func second(_ *Node, err error) error { return err }
 
+// TestNilNodes checks that a nil node (the result of a constructor whose error was not
+// checked) given to any constructor, to Schedule or to Verify is an error naming the
+// operation, not a panic, and that Topo, Dump and DOT pass over it.
+func TestNilNodes(t *testing.T) {
+	a := host(Float32, 2, 3)
+	cond := must(Binary(OpCmpLT, a, a))
+	idx := host(Int32, 2)
+	_, schedErr := Schedule([]*Node{a, nil})
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"reshape", second(Reshape(nil, []int{6}))},
+		{"permute", second(Permute(nil, []int{1, 0}))},
+		{"expand", second(Expand(nil, []int{2, 3}))},
+		{"slice", second(Slice(nil, []int{0}, []int{1}, []int{1}))},
+		{"pad", second(Pad(nil, [][2]int{{0, 1}}))},
+		{"flip", second(Flip(nil, []bool{true}))},
+		{"exp", second(Unary(OpExp, nil))},
+		{"cast", second(Cast(nil, Float64))},
+		{"add", second(Binary(OpAdd, a, nil))},
+		{"where", second(Where(cond, nil, a))},
+		{"muladd", second(MulAdd(a, a, nil))},
+		{"sum", second(Reduce(OpSum, nil, []int{0}))},
+		{"contract", second(Contract(nil, a))},
+		{"gather", second(Gather(a, 0, nil))},
+		{"gather", second(Gather(nil, 0, idx))},
+		{"schedule", schedErr},
+		{"verify", Verify([]*Node{nil})},
+	} {
+		if c.err == nil || !errors.Is(c.err, ErrShape) || !strings.HasPrefix(c.err.Error(), c.name+":") || !strings.Contains(c.err.Error(), "is nil") {
+			t.Errorf("%s of a nil node: error %v, want one that names it and wraps ErrShape", c.name, c.err)
+		}
+	}
+	if got := Topo([]*Node{nil, a}); len(got) != 1 || got[0] != a {
+		t.Errorf("Topo with a nil root: %v", got)
+	}
+	if Dump([]*Node{nil}) != "" || !strings.HasPrefix(DOT([]*Node{nil}, nil), "digraph") {
+		t.Error("Dump or DOT of a nil root")
+	}
+}
+
 func TestDumpAndDOT(t *testing.T) {
 	a := host(Float32, 2, 3)
 	s := must(Reduce(OpSum, must(Unary(OpExp, a)), []int{1}))
