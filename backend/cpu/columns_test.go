@@ -207,47 +207,93 @@ func TestColumnReductions(t *testing.T) {
 	}
 }
 
-// TestShortRows checks maxima and minima of short rows (foldRowsF32, up to shortRow values a
-// row) against the builtin max and min over each row: rows of 1 to 33 values, in Float32
-// read in place (evaluated in long runs) and negated (in blocks whose ends cut rows), and in
-// BFloat16, with NaN, infinities and zeros of both signs among the values.
+// TestFoldRows checks foldRowsF32 against foldF32 a row at a time, bit for bit: sums of
+// values whose magnitudes differ so much that any other order of the float64 additions
+// rounds differently, maxima and minima with NaN and zeros of both signs; rows of 1 to 70
+// values (past SumF32's 32 lanes too).
+func TestFoldRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	specials := []float32{float32(math.NaN()), 0, float32(math.Copysign(0, -1))}
+	for r := 1; r <= 70; r++ {
+		g := min(shortFold/r, 37)
+		vals := make([]float32, g*r)
+		for i := range vals {
+			vals[i] = float32(math.Ldexp(rng.Float64()-0.5, rng.IntN(80)-40))
+		}
+		for _, op := range []graph.Op{graph.OpSum, graph.OpReduceMax, graph.OpReduceMin} {
+			if op != graph.OpSum {
+				for i := range vals {
+					if rng.IntN(40) == 0 {
+						vals[i] = specials[rng.IntN(len(specials))]
+					}
+				}
+			}
+			acc := make([]float64, g)
+			for i := range acc {
+				acc[i] = identityF(op)
+			}
+			foldRowsF32(op, acc, vals, r, make([]float32, g*r), make([]float64, g*r))
+			for i := range g {
+				want := foldF32(op, identityF(op), vals[i*r:(i+1)*r])
+				if math.Float64bits(acc[i]) != math.Float64bits(want) && !(math.IsNaN(want) && math.IsNaN(acc[i])) {
+					t.Fatalf("%v of rows of %d: row %d is %v, foldF32 gives %v", op, r, i, acc[i], want)
+				}
+			}
+		}
+	}
+}
+
+// TestShortRows checks sums, maxima and minima of short rows (foldRowsF32, up to shortRow or
+// shortSum values a row) against the sum and the builtin max and min over each row: rows of
+// 1 to 33 values, in Float32 read in place (evaluated in long runs) and negated (in blocks
+// whose ends cut rows), and in BFloat16, with NaN, infinities and zeros of both signs among
+// the values of maxima and minima.
 func TestShortRows(t *testing.T) {
 	specials := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1)}
 	for _, r := range []int{1, 2, 3, 7, 8, 16, 31, 32, 33} {
 		rows := 3*shortFold/r + 5 // more than one group of rows, and a part of one
 		rng := rand.New(rand.NewPCG(uint64(r), 7))
+		ints := make([]float64, rows*r) // for the sums: exact in every dtype and every order
 		vals := make([]float64, rows*r)
 		for i := range vals {
-			vals[i] = float64(rng.IntN(2001) - 1000)
+			ints[i] = float64(rng.IntN(2001) - 1000)
+			vals[i] = ints[i]
 			if rng.IntN(50) == 0 {
 				vals[i] = specials[rng.IntN(len(specials))]
 			}
 		}
 		for _, dt := range []graph.DType{graph.Float32, graph.BFloat16} {
 			for _, neg := range []bool{false, true} {
-				x := hostVals(dt, []int{rows, r}, func(i int) float64 { return vals[i] })
-				if neg {
-					x = must(graph.Unary(graph.OpNeg, x))
-				}
-				for _, op := range []graph.Op{graph.OpReduceMax, graph.OpReduceMin} {
+				for _, op := range []graph.Op{graph.OpSum, graph.OpReduceMax, graph.OpReduceMin} {
+					in := vals
+					if op == graph.OpSum {
+						in = ints
+					}
+					x := hostVals(dt, []int{rows, r}, func(i int) float64 { return in[i] })
+					if neg {
+						x = must(graph.Unary(graph.OpNeg, x))
+					}
 					got := readValues(t, must(graph.Reduce(op, x, []int{1})))
 					for i := range rows {
-						want := math.Inf(1)
-						if op == graph.OpReduceMax {
-							want = math.Inf(-1)
-						}
-						for _, v := range vals[i*r : (i+1)*r] {
+						want := identityF(op)
+						for _, v := range in[i*r : (i+1)*r] {
 							if dt != graph.Float32 {
 								v = toHalf(dt, v)
 							}
 							if neg {
 								v = -v
 							}
-							if op == graph.OpReduceMax {
+							switch op {
+							case graph.OpSum:
+								want += v
+							case graph.OpReduceMax:
 								want = max(want, v)
-							} else {
+							default:
 								want = min(want, v)
 							}
+						}
+						if op == graph.OpSum && dt != graph.Float32 {
+							want = toHalf(dt, want)
 						}
 						if !sameValue(got[i], want) {
 							t.Fatalf("%v of %v rows of %d (negated %v): row %d is %v, want %v", op, dt, r, neg, i, got[i], want)

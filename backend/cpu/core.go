@@ -50,12 +50,14 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 	if e.op == graph.OpLoad && e.view.contiguous && e.dt == graph.Float32 {
 		chunk = 1 << 16
 	}
-	// Short rows of a maximum or minimum are folded many at a time (foldRowsF32).
-	short := inF32(e.dt) && r <= shortRow && (c.Op == graph.OpReduceMax || c.Op == graph.OpReduceMin)
+	// Short rows of a sum, maximum or minimum are folded many at a time (foldRowsF32).
+	short := inF32(e.dt) && (r <= shortRow && (c.Op == graph.OpReduceMax || c.Op == graph.OpReduceMin) ||
+		r <= shortSum && c.Op == graph.OpSum)
 	reduceRange := func(cx *ctx, lo, hi int, accF []float64, accI []int64, base int) {
 		var t []float32 // foldRowsF32's scratch
+		var lanes []float64
 		if short {
-			t = make([]float32, shortFold)
+			t, lanes = make([]float32, shortFold), make([]float64, shortFold)
 		}
 		for s := lo; s < hi; s += chunk {
 			m := min(chunk, hi-s)
@@ -65,7 +67,7 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 				for j := 0; j < m; {
 					run := min(left, m-j)
 					if g := min((m-j)/r, shortFold/r); t != nil && run == r && g >= 2 {
-						foldRowsF32(c.Op, accF[o-base:o-base+g], vals[j:j+g*r], r, t)
+						foldRowsF32(c.Op, accF[o-base:o-base+g], vals[j:j+g*r], r, t, lanes)
 						j += g * r
 						o += g
 						continue
@@ -332,24 +334,54 @@ func foldF(op graph.Op, acc float64, vals []float64) float64 {
 	return acc
 }
 
-// The maxima and minima of rows of up to shortRow float32 values are folded shortFold
-// values at a time by foldRowsF32, rather than a row at a time by the vector kernels, whose
-// call then costs more than the row: the maxima of 4096×4096 in rows of 8, 16, 32 took
-// 20-21, 9.2-10.6, 5.1-6.1 ms a row at a time, 6.2-7.7, 4.0-4.2, 3.8 ms so; in rows of 64,
-// 2.8-3.0 ms a row at a time, 4.0-4.1 ms so.
+// The maxima and minima of rows of up to shortRow float32 values, and the sums of rows of up
+// to shortSum, are folded shortFold values at a time by foldRowsF32, rather than a row at a
+// time by the vector kernels, whose call then costs more than the row: the maxima of
+// 4096×4096 in rows of 8, 16, 32 took 20-21, 9.2-10.6, 5.1-6.1 ms a row at a time, 6.2-7.7,
+// 4.0-4.2, 3.8 ms so; in rows of 64, 2.8-3.0 ms a row at a time, 4.0-4.1 ms so. The sums of
+// 4096×12288 in rows of 4, 8, 16, 24 took 152-155, 75-76, 41-44, 26-27 ms a row at a time,
+// 42, 22-25, 21, 19-21 ms so; but in rows of 32, which SumF32 takes in whole vectors with
+// no tail, 9.4-10.5 ms a row at a time, 17-19 ms so.
 const (
 	shortRow  = 32
+	shortSum  = 31
 	shortFold = 4096
 )
 
 // foldRowsF32 folds each of the len(acc) rows of r values in vals into its accumulator, for a
-// maximum or a minimum: the rows are transposed into t (at least len(vals) long), so that
-// the vector kernels fold the rows' first values with their second, and so on, across all
-// the rows at once. NaN wins, and +0 wins a maximum over -0 (and -0 a minimum), as in
-// foldF32.
-func foldRowsF32(op graph.Op, acc []float64, vals []float32, r int, t []float32) {
+// sum, a maximum or a minimum: the rows are transposed into t (at least len(vals) long), so
+// that the vector kernels fold the rows' first values with their second, and so on, across
+// all the rows at once. The results are foldF32's bit for bit: NaN wins, +0 wins a maximum
+// over -0 (and -0 a minimum), and a sum is SumF32's, its 32 float64 lanes (each of them a
+// row of lanes, in scratch of at least len(vals) float64) added in the same order.
+func foldRowsF32(op graph.Op, acc []float64, vals []float32, r int, t []float32, lanes []float64) {
 	g := len(acc)
 	asm.TransposeF32(t, g, vals, r, g, r)
+	if op == graph.OpSum {
+		// Value i of a row goes to lane i%32, each lane starting at +0 and adding its values
+		// in order; lane j+h then goes into lane j for h = 16, 8, ..., 1. The lanes past the
+		// row's values stay +0 and are left out: no lane is ever -0, so adding +0 to it is
+		// no change.
+		nl := min(r, 32)
+		for j := range nl {
+			l := lanes[j*g : (j+1)*g]
+			clear(l)
+			for i := j; i < r; i += 32 {
+				asm.AccumulateF32(l, t[i*g:(i+1)*g])
+			}
+		}
+		for h := 16; h > 0; h /= 2 {
+			for j := 0; j < h && j+h < nl; j++ {
+				l := lanes[j*g : (j+1)*g]
+				asm.AddF64(l, l, lanes[(j+h)*g:(j+h+1)*g])
+			}
+			nl = min(nl, h)
+		}
+		for i, v := range lanes[:g] {
+			acc[i] += v
+		}
+		return
+	}
 	red := t[:g]
 	for q := 1; q < r; q++ {
 		if op == graph.OpReduceMax {
