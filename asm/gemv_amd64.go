@@ -34,6 +34,24 @@ func gemvColsF64Arch(isa vecISA, m, k int, a []float64, lda int, x, y []float64)
 	}
 }
 
+// gemvRowsHalfArch runs the kernel of GemvRowsBF16 (bf16) or GemvRowsF16 at level isa and
+// reports whether there is one (float16 needs F16C).
+func gemvRowsHalfArch(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) bool {
+	switch {
+	case bf16 && isa == isaAVX512:
+		gemvRowsBF16AVX512(m, k, a, lda, x, y)
+	case bf16:
+		gemvRowsBF16AVX2(m, k, a, lda, x, y)
+	case !hasF16C:
+		return false
+	case isa == isaAVX512:
+		gemvRowsF16AVX512(m, k, a, lda, x, y)
+	default:
+		gemvRowsF16AVX2(m, k, a, lda, x, y)
+	}
+	return true
+}
+
 // The GEMV kernels of vec_amd64.s take m, k ≥ 1 and slices of exactly the lengths the sizes
 // reach (see gemv.go); the GemvCols ones add A·x to y.
 
@@ -60,3 +78,15 @@ func gemvColsF64AVX2(m, k int, a []float64, lda int, x, y []float64)
 
 //go:noescape
 func gemvColsF64AVX512(m, k int, a []float64, lda int, x, y []float64)
+
+//go:noescape
+func gemvRowsBF16AVX2(m, k int, a []uint16, lda int, x, y []float32)
+
+//go:noescape
+func gemvRowsBF16AVX512(m, k int, a []uint16, lda int, x, y []float32)
+
+//go:noescape
+func gemvRowsF16AVX2(m, k int, a []uint16, lda int, x, y []float32)
+
+//go:noescape
+func gemvRowsF16AVX512(m, k int, a []uint16, lda int, x, y []float32)

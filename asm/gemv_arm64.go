@@ -32,3 +32,6 @@ func gemvColsF32NEON(m, k int, a []float32, lda int, x, y []float32)
 
 //go:noescape
 func gemvColsF64NEON(m, k int, a []float64, lda int, x, y []float64)
+
+// There is no kernel of GemvRowsBF16 or GemvRowsF16 here: gemvRowsHalf widens row by row.
+func gemvRowsHalfArch(vecISA, bool, int, int, []uint16, int, []float32, []float32) bool { return false }

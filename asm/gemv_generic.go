@@ -22,3 +22,6 @@ func gemvColsF32Arch(_ vecISA, m, k int, a []float32, lda int, x, y []float32) {
 func gemvColsF64Arch(_ vecISA, m, k int, a []float64, lda int, x, y []float64) {
 	gemvColsAddGo(m, k, a, lda, x, y)
 }
+
+// There is no kernel of GemvRowsBF16 or GemvRowsF16 here: gemvRowsHalf widens row by row.
+func gemvRowsHalfArch(vecISA, bool, int, int, []uint16, int, []float32, []float32) bool { return false }

@@ -51,6 +51,10 @@ func main() {
 			t.gemvRows(8)
 			t.gemvCols(4)
 			t.gemvCols(8)
+			if t.isa != neon {
+				t.gemvRowsHalf(true)
+				t.gemvRowsHalf(false)
+			}
 		}
 		if err := os.WriteFile(f.name, b.Bytes(), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -1591,6 +1595,116 @@ func (t *target) gemvRows(size int) {
 			t.emit("VMOV%s X%d, %d(DI)", t.ss(), 2*r, r*size)
 		}
 		t.emit("ADDQ $%d, DI", rows*size)
+		if rows == 4 {
+			t.emit("LEAQ (SI)(AX*4), SI")
+			t.emit("SUBQ $4, CX")
+			t.emit("CMPQ CX, $4")
+			t.emit("JAE %s", l)
+		} else {
+			t.emit("ADDQ AX, SI")
+			t.emit("DECQ CX")
+			t.emit("JNZ %s", l)
+		}
+	}
+	t.emit("CMPQ CX, $4")
+	t.emit("JB %s_one", name)
+	group(4, name+"_four")
+	t.label(name + "_one")
+	t.emit("TESTQ CX, CX")
+	t.emit("JZ %s_done", name)
+	group(1, name+"_onerow")
+	t.label(name + "_done")
+	t.ret()
+}
+
+// gemvRowsHalf writes gemvRowsBF16<ISA> (bf16) or gemvRowsF16<ISA>(m, k int, a []uint16,
+// lda int, x, y []float32): gemvRows of float32 over a matrix of 16-bit values, each vector of
+// a row widened to float32 as it is loaded (bfloat16: its bits moved up 16; float16: F16C's
+// VCVTPH2PS) and then fused in as gemvRows fuses the float32 one, so that y is GemvRowsF32's
+// of the widened matrix bit for bit. BX counts elements here (x at 4 bytes each, the rows at
+// 2); the widened vectors of a group go to registers 10..15 in turn.
+func (t *target) gemvRowsHalf(bf16 bool) {
+	t.size = 4
+	kind := "F16"
+	if bf16 {
+		kind = "BF16"
+	}
+	name := "gemvRows" + kind + t.suffix
+	t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
+	reg := func(n int) string { return t.vreg(physReg0 + n) }
+	lanes := t.lanes()
+	t.emit("MOVQ m+0(FP), CX")
+	t.emit("MOVQ k+8(FP), DX")
+	t.emit("MOVQ a_base+16(FP), SI")
+	t.emit("MOVQ lda+40(FP), AX")
+	t.emit("MOVQ x_base+48(FP), R12")
+	t.emit("MOVQ y_base+72(FP), DI")
+	t.emit("SHLQ $1, AX")
+	t.emit("MOVQ DX, R13")
+	t.emit("ANDQ $-%d, R13", 2*lanes)
+	widen := func(mem string, d int) {
+		if bf16 {
+			t.emit("VPMOVZXWD %s, %s", mem, reg(d))
+			t.emit("VPSLLD $16, %s, %s", reg(d), reg(d))
+		} else {
+			t.emit("VCVTPH2PS %s, %s", mem, reg(d))
+		}
+	}
+	rowPtr := []string{"R8", "R9", "R10", "R11"}
+	group := func(rows int, l string) {
+		t.label(l)
+		t.emit("MOVQ SI, R8")
+		if rows == 4 {
+			t.emit("LEAQ (SI)(AX*1), R9")
+			t.emit("LEAQ (SI)(AX*2), R10")
+			t.emit("LEAQ (R9)(AX*2), R11")
+		}
+		for r := range 2 * rows {
+			t.emit("VXORPS X%d, X%d, X%d", r, r, r)
+		}
+		t.emit("XORQ BX, BX")
+		t.emit("TESTQ R13, R13")
+		t.emit("JZ %s_reduce", l)
+		t.label(l + "_loop")
+		t.emit("VMOVUPS (R12)(BX*4), %s", reg(8))
+		t.emit("VMOVUPS %d(R12)(BX*4), %s", t.vbytes, reg(9))
+		for r := range rows {
+			for v := range 2 {
+				w := 10 + (2*r+v)%6
+				widen(fmt.Sprintf("%d(%s)(BX*2)", v*lanes*2, rowPtr[r]), w)
+				t.emit("VFMADD231PS %s, %s, %s", reg(w), reg(8+v), reg(2*r+v))
+			}
+		}
+		t.emit("ADDQ $%d, BX", 2*lanes)
+		t.emit("CMPQ BX, R13")
+		t.emit("JB %s_loop", l)
+		t.label(l + "_reduce")
+		for r := range rows {
+			t.gemvReduceX86(2*r, 2*r+1, 8)
+		}
+		t.emit("CMPQ BX, DX")
+		t.emit("JAE %s_store", l)
+		t.label(l + "_tail")
+		t.emit("VMOVSS (R12)(BX*4), X8")
+		for r := range rows {
+			t.emit("MOVWLZX (%s)(BX*2), R14", rowPtr[r])
+			if bf16 {
+				t.emit("SHLL $16, R14")
+				t.emit("VMOVD R14, X9")
+			} else {
+				t.emit("VMOVD R14, X9")
+				t.emit("VCVTPH2PS X9, X9")
+			}
+			t.emit("VFMADD231SS X9, X8, X%d", 2*r)
+		}
+		t.emit("INCQ BX")
+		t.emit("CMPQ BX, DX")
+		t.emit("JB %s_tail", l)
+		t.label(l + "_store")
+		for r := range rows {
+			t.emit("VMOVSS X%d, %d(DI)", 2*r, r*4)
+		}
+		t.emit("ADDQ $%d, DI", rows*4)
 		if rows == 4 {
 			t.emit("LEAQ (SI)(AX*4), SI")
 			t.emit("SUBQ $4, CX")

@@ -140,8 +140,9 @@ func TestHalfElementwise(t *testing.T) {
 // Float32 ones read through a pad (not a plain load; the other operand, when it is one, read
 // in place), which run on the float32 GEMM (contractF32; thin ones a piece of B at a time,
 // by rows or, B transposed, by columns, over stripes and depths that the shape does not
-// fill; larger ones a slab of k at a time): exactly, on small integers whose sums every
-// dtype holds, and within the rounding of float32 sums and of the dtype on random values.
+// fill, a vector times a transposed 16-bit B on the 16-bit GEMV kernels; larger ones a slab
+// of k at a time): exactly, on small integers whose sums every dtype holds, and within the
+// rounding of float32 sums and of the dtype on random values.
 func TestHalfContraction(t *testing.T) {
 	for _, sh := range [][4]int{{3, 17, 40, 19}, {2, 1, 70, 1100}, {1, 3, 33, 600}, {2, 2, 600, 130}} {
 		testHalfContraction(t, sh[0], sh[1], sh[2], sh[3])
