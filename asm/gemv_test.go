@@ -316,6 +316,9 @@ func BenchmarkGemv(b *testing.B) {
 	}
 	a32, x32 := toF32(a64), toF32(x64)
 	y32, y64 := make([]float32, m), make([]float64, m)
+	abf, af16 := make([]uint16, m*k), make([]uint16, m*k)
+	f32ToBFloat16Go(abf, a32)
+	f32ToFloat16Go(af16, a32)
 	// The bytes of a dominate: the bench reports the speed at which a streams through.
 	for _, isa := range testISAs() {
 		for _, bc := range []struct {
@@ -327,6 +330,8 @@ func BenchmarkGemv(b *testing.B) {
 			{"ColsF32", 4 * m * k, func() { gemvColsF32(isa, m, k, a32, m, x32, y32) }},
 			{"RowsF64", 8 * m * k, func() { gemvRowsF64(isa, m, k, a64, k, x64, y64) }},
 			{"ColsF64", 8 * m * k, func() { gemvColsF64(isa, m, k, a64, m, x64, y64) }},
+			{"RowsBF16", 2 * m * k, func() { gemvRowsHalf(isa, true, m, k, abf, k, x32, y32) }},
+			{"RowsF16", 2 * m * k, func() { gemvRowsHalf(isa, false, m, k, af16, k, x32, y32) }},
 		} {
 			b.Run(fmt.Sprintf("%s/%s/%dx%d", bc.name, isa, m, k), func(b *testing.B) {
 				b.SetBytes(int64(bc.bytes))
