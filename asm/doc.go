@@ -14,9 +14,9 @@
 // the number of threads. Thin products take other paths, chosen by the shape: a single row
 // or column of C runs on the matrix-vector kernels (GemvRows, GemvCols); few columns or rows
 // take a narrow micro-kernel, or read A or B where they are stored instead of packing them.
-// GemmEpilogue finishes each band of C with an epilogue while it is in cache. GemvRowsBF16
-// and GemvRowsF16 multiply a matrix of 16-bit values by a float32 vector, widening its rows
-// as they read them.
+// GemmEpilogue finishes each band of C with an epilogue while it is in cache. GemvRowsBF16,
+// GemvColsBF16 and their float16 twins multiply a matrix of 16-bit values by a float32
+// vector, widening its rows or columns as they read them.
 //
 //	a := asm.Matrix[float32]{Data: x, RowStride: k, ColStride: 1} // m×k, by rows
 //	b := asm.Matrix[float32]{Data: y, RowStride: 1, ColStride: k} // k×n, the transpose of an n×k buffer

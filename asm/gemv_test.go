@@ -332,6 +332,8 @@ func BenchmarkGemv(b *testing.B) {
 			{"ColsF64", 8 * m * k, func() { gemvColsF64(isa, m, k, a64, m, x64, y64) }},
 			{"RowsBF16", 2 * m * k, func() { gemvRowsHalf(isa, true, m, k, abf, k, x32, y32) }},
 			{"RowsF16", 2 * m * k, func() { gemvRowsHalf(isa, false, m, k, af16, k, x32, y32) }},
+			{"ColsBF16", 2 * m * k, func() { gemvColsHalf(isa, true, m, k, abf, m, x32, y32) }},
+			{"ColsF16", 2 * m * k, func() { gemvColsHalf(isa, false, m, k, af16, m, x32, y32) }},
 		} {
 			b.Run(fmt.Sprintf("%s/%s/%dx%d", bc.name, isa, m, k), func(b *testing.B) {
 				b.SetBytes(int64(bc.bytes))

@@ -26,6 +26,28 @@ func GemvRowsF16(m, k int, a []uint16, lda int, x, y []float32) {
 	gemvRowsHalf(activeISA(), false, m, k, a, lda, x[:k:len(x)], y[:m:len(y)])
 }
 
+// GemvColsBF16 is GemvColsF32 for a matrix of bfloat16 values: y is the product of the m×k
+// column-major matrix a (column p starts at a[p*lda]; lda ≥ m) with x, each column widened
+// to float32 as it is read, bit for bit GemvColsF32's of the widened matrix (NaN payloads
+// aside). A row-major k×m weight matrix (stored [in, out]) times a vector is this product.
+//
+//	clear(y[:m])
+//	for p := range k {
+//		for i := range m {
+//			y[i] += x[p] * bf16(a[p*lda+i])
+//		}
+//	}
+func GemvColsBF16(m, k int, a []uint16, lda int, x, y []float32) {
+	a = a[:matrixSpan("GemvColsBF16", k, m, lda):len(a)]
+	gemvColsHalf(activeISA(), true, m, k, a, lda, x[:k:len(x)], y[:m:len(y)])
+}
+
+// GemvColsF16 is GemvColsBF16 for a matrix of IEEE binary16 values.
+func GemvColsF16(m, k int, a []uint16, lda int, x, y []float32) {
+	a = a[:matrixSpan("GemvColsF16", k, m, lda):len(a)]
+	gemvColsHalf(activeISA(), false, m, k, a, lda, x[:k:len(x)], y[:m:len(y)])
+}
+
 // gemvRowsHalf dispatches GemvRowsBF16 (bf16) and GemvRowsF16: to a kernel that widens the
 // rows as it goes where there is one (AVX2 and AVX-512; float16 there with F16C), else row
 // by row, each widened whole and then multiplied by GemvRowsF32's kernel at the same level,
@@ -35,7 +57,8 @@ func gemvRowsHalf(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []f
 		clear(y)
 		return
 	}
-	if isa != isaGo && gemvRowsHalfArch(isa, bf16, m, k, a, lda, x, y) {
+	if hasGemvHalf(isa, bf16) {
+		gemvRowsHalfArch(isa, bf16, m, k, a, lda, x, y)
 		return
 	}
 	gemvRowsHalfGo(isa, bf16, m, k, a, lda, x, y)
@@ -53,5 +76,42 @@ func gemvRowsHalfGo(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y [
 			float16ToF32(isa, row, r)
 		}
 		gemvRowsF32(isa, 1, k, row, k, x, y[i:i+1])
+	}
+}
+
+// gemvColsHalf dispatches GemvColsBF16 (bf16) and GemvColsF16 as gemvColsF32 does its
+// kernels, y a block at a time, where there is a kernel that widens as it goes; else column
+// by column, each widened whole and added by GemvColsF32's kernel at the same level.
+func gemvColsHalf(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
+	clear(y)
+	if m == 0 || k == 0 {
+		return
+	}
+	if hasGemvHalf(isa, bf16) {
+		for i := 0; i < m; i += gemvColsBlock / 4 {
+			n := min(gemvColsBlock/4, m-i)
+			gemvColsHalfArch(isa, bf16, n, k, a[i:], lda, x, y[i:i+n])
+		}
+		return
+	}
+	gemvColsHalfGo(isa, bf16, m, k, a, lda, x, y)
+}
+
+// gemvColsHalfGo adds A·x to y a column at a time, each widened into a scratch column and
+// added by GemvColsF32's kernel of level isa.
+func gemvColsHalfGo(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
+	col := make([]float32, m)
+	for p := range k {
+		c := a[p*lda : p*lda+m]
+		if bf16 {
+			bfloat16ToF32(isa, col, c)
+		} else {
+			float16ToF32(isa, col, c)
+		}
+		if isa == isaGo {
+			gemvColsAddGo(m, 1, col, m, x[p:p+1], y)
+		} else {
+			gemvColsF32Arch(isa, m, 1, col, m, x[p:p+1], y)
+		}
 	}
 }

@@ -54,6 +54,8 @@ func main() {
 			if t.isa != neon {
 				t.gemvRowsHalf(true)
 				t.gemvRowsHalf(false)
+				t.gemvColsHalf(true)
+				t.gemvColsHalf(false)
 			}
 		}
 		if err := os.WriteFile(f.name, b.Bytes(), 0o644); err != nil {
@@ -1922,6 +1924,129 @@ func (t *target) gemvCols(size int) {
 		} else {
 			t.emit("ADDQ AX, SI")
 			t.emit("ADDQ $%d, R13", size)
+			t.emit("DECQ R12")
+			t.emit("JNZ %s", l)
+		}
+	}
+	t.emit("CMPQ R12, $4")
+	t.emit("JB %s_one", name)
+	group(4, name+"_four")
+	t.label(name + "_one")
+	t.emit("TESTQ R12, R12")
+	t.emit("JZ %s_done", name)
+	group(1, name+"_onecol")
+	t.label(name + "_done")
+	t.ret()
+}
+
+// gemvColsHalf writes gemvColsBF16<ISA> (bf16) or gemvColsF16<ISA>(m, k int, a []uint16,
+// lda int, x, y []float32): gemvCols of float32 (adding A·x to y) over a matrix of 16-bit
+// values, each vector of a column widened to float32 as it is loaded (as in gemvRowsHalf),
+// then fused in as gemvCols fuses the float32 one. BX counts elements (y at 4 bytes each, the
+// columns at 2); x broadcast in 0..3, y in 4..7, the widened columns in 8..15.
+func (t *target) gemvColsHalf(bf16 bool) {
+	t.size = 4
+	kind := "F16"
+	if bf16 {
+		kind = "BF16"
+	}
+	name := "gemvCols" + kind + t.suffix
+	t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
+	reg := func(n int) string { return t.vreg(physReg0 + n) }
+	lanes := t.lanes()
+	// CX m, DX m in whole vectors, R12 columns left, SI column p of the group, AX lda in
+	// bytes, R13 x, DI y; R8..R11 the columns of the group, BX the element index along them,
+	// R14 the last index at which four vectors start.
+	t.emit("MOVQ m+0(FP), CX")
+	t.emit("MOVQ k+8(FP), R12")
+	t.emit("MOVQ a_base+16(FP), SI")
+	t.emit("MOVQ lda+40(FP), AX")
+	t.emit("MOVQ x_base+48(FP), R13")
+	t.emit("MOVQ y_base+72(FP), DI")
+	t.emit("SHLQ $1, AX")
+	t.emit("MOVQ CX, DX")
+	t.emit("ANDQ $-%d, DX", lanes)
+	t.emit("MOVQ DX, R14")
+	t.emit("SUBQ $%d, R14", 4*lanes)
+	widen := func(mem string, d int) {
+		if bf16 {
+			t.emit("VPMOVZXWD %s, %s", mem, reg(d))
+			t.emit("VPSLLD $16, %s, %s", reg(d), reg(d))
+		} else {
+			t.emit("VCVTPH2PS %s, %s", mem, reg(d))
+		}
+	}
+	colPtr := []string{"R8", "R9", "R10", "R11"}
+	group := func(cols int, l string) {
+		t.label(l)
+		for c := range cols {
+			t.emit("VBROADCASTSS %d(R13), %s", c*4, reg(c))
+		}
+		t.emit("MOVQ SI, R8")
+		if cols == 4 {
+			t.emit("LEAQ (SI)(AX*1), R9")
+			t.emit("LEAQ (SI)(AX*2), R10")
+			t.emit("LEAQ (R9)(AX*2), R11")
+		}
+		t.emit("XORQ BX, BX")
+		body := func(u int) {
+			for v := range u {
+				t.emit("VMOVUPS %d(DI)(BX*4), %s", v*t.vbytes, reg(4+v))
+			}
+			for c := range cols {
+				for v := range u {
+					w := 8 + (c*u+v)%8
+					widen(fmt.Sprintf("%d(%s)(BX*2)", v*lanes*2, colPtr[c]), w)
+					t.emit("VFMADD231PS %s, %s, %s", reg(w), reg(c), reg(4+v))
+				}
+			}
+			for v := range u {
+				t.emit("VMOVUPS %s, %d(DI)(BX*4)", reg(4+v), v*t.vbytes)
+			}
+			t.emit("ADDQ $%d, BX", u*lanes)
+		}
+		t.emit("CMPQ DX, $%d", 4*lanes)
+		t.emit("JB %s_1", l)
+		t.label(l + "_4")
+		body(4)
+		t.emit("CMPQ BX, R14")
+		t.emit("JBE %s_4", l)
+		t.label(l + "_1")
+		t.emit("CMPQ BX, DX")
+		t.emit("JAE %s_s", l)
+		t.label(l + "_1loop")
+		body(1)
+		t.emit("CMPQ BX, DX")
+		t.emit("JB %s_1loop", l)
+		t.label(l + "_s")
+		t.emit("CMPQ BX, CX")
+		t.emit("JAE %s_next", l)
+		t.label(l + "_sloop")
+		t.emit("VMOVSS (DI)(BX*4), X4")
+		for c := range cols {
+			// The element in every 16 bits of X8; widened, in the low 32.
+			t.emit("VPBROADCASTW (%s)(BX*2), X8", colPtr[c])
+			if bf16 {
+				t.emit("VPSLLD $16, X8, X8")
+			} else {
+				t.emit("VCVTPH2PS X8, X8")
+			}
+			t.emit("VFMADD231SS X8, X%d, X4", c)
+		}
+		t.emit("VMOVSS X4, (DI)(BX*4)")
+		t.emit("INCQ BX")
+		t.emit("CMPQ BX, CX")
+		t.emit("JB %s_sloop", l)
+		t.label(l + "_next")
+		if cols == 4 {
+			t.emit("LEAQ (SI)(AX*4), SI")
+			t.emit("ADDQ $16, R13")
+			t.emit("SUBQ $4, R12")
+			t.emit("CMPQ R12, $4")
+			t.emit("JAE %s", l)
+		} else {
+			t.emit("ADDQ AX, SI")
+			t.emit("ADDQ $4, R13")
 			t.emit("DECQ R12")
 			t.emit("JNZ %s", l)
 		}
