@@ -31,6 +31,7 @@ func BenchmarkOps(b *testing.B) {
 		{"softmax", func() *Tensor { return x.Softmax(-1) }},
 		{"softmax rows of 64", func() *Tensor { return x.Reshape(-1, 64).Softmax(-1) }},
 		{"sum rows of 64", func() *Tensor { return x.Reshape(-1, 64).Sum(-1) }},
+		{"sum rows of 16", func() *Tensor { return x.Reshape(-1, 16).Sum(-1) }},
 		{"max rows of 16", func() *Tensor { return x.Reshape(-1, 16).Max(-1) }},
 		{"logsoftmax", func() *Tensor { return x.LogSoftmax(-1) }},
 		{"layernorm", func() *Tensor { return x.LayerNorm(-1, scale, nil, 1e-5) }},
@@ -153,8 +154,9 @@ func BenchmarkHalf(b *testing.B) {
 }
 
 // BenchmarkLinear measures a linear layer's product, x [m, 4096] by a weight stored
-// [4096, 4096] ([out, in]) and transposed, with m rows of a batch or a prompt, in each float
-// dtype: the 16-bit weights are widened to float32 for the GEMM a slab at a time.
+// [4096, 4096] ([out, in]) and transposed, with m rows of a batch or a prompt (1: a step of
+// decoding), in each float dtype: the 16-bit weights are widened to float32 for the GEMM a
+// slab at a time, or as the matrix-vector kernels read them.
 func BenchmarkLinear(b *testing.B) {
 	const in, out = 4096, 4096
 	for _, dt := range []DType{Float32, BFloat16, Float16} {
@@ -163,7 +165,7 @@ func BenchmarkLinear(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer w.Free()
-		for _, m := range []int{64, 512} {
+		for _, m := range []int{1, 64, 512} {
 			x := RandNormal(1, Float32, m, in).Cast(dt)
 			if err := x.Realize(); err != nil {
 				b.Fatal(err)
