@@ -34,40 +34,27 @@ func gemvColsF64Arch(isa vecISA, m, k int, a []float64, lda int, x, y []float64)
 	}
 }
 
-// hasGemvHalf reports whether level isa has kernels for GemvRowsBF16 and GemvColsBF16 (bf16)
-// or their float16 twins, which need F16C.
-func hasGemvHalf(isa vecISA, bf16 bool) bool {
-	return (isa == isaAVX2 || isa == isaAVX512) && (bf16 || hasF16C)
+// gemvHalfKernels are the kernels of vec_amd64.s that widen 16-bit matrices as they read
+// them, by [GemvCols][bfloat16][AVX-512].
+var gemvHalfKernels = [2][2][2]gemvHalfKernel{
+	{{gemvRowsF16AVX2, gemvRowsF16AVX512}, {gemvRowsBF16AVX2, gemvRowsBF16AVX512}},
+	{{gemvColsF16AVX2, gemvColsF16AVX512}, {gemvColsBF16AVX2, gemvColsBF16AVX512}},
 }
 
-// gemvRowsHalfArch runs the kernel of GemvRowsBF16 (bf16) or GemvRowsF16 at level isa (see
-// hasGemvHalf).
-func gemvRowsHalfArch(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
-	switch {
-	case bf16 && isa == isaAVX512:
-		gemvRowsBF16AVX512(m, k, a, lda, x, y)
-	case bf16:
-		gemvRowsBF16AVX2(m, k, a, lda, x, y)
-	case isa == isaAVX512:
-		gemvRowsF16AVX512(m, k, a, lda, x, y)
-	default:
-		gemvRowsF16AVX2(m, k, a, lda, x, y)
+// gemvHalfArch returns the kernel of GemvRowsBF16 (bf16, not cols), GemvColsBF16 (bf16, cols)
+// or their float16 twins at level isa, or nil where it has none (float16 needs F16C).
+func gemvHalfArch(isa vecISA, bf16, cols bool) gemvHalfKernel {
+	if isa != isaAVX2 && isa != isaAVX512 || !bf16 && !hasF16C {
+		return nil
 	}
+	return gemvHalfKernels[b2i(cols)][b2i(bf16)][b2i(isa == isaAVX512)]
 }
 
-// gemvColsHalfArch runs the kernel of GemvColsBF16 (bf16) or GemvColsF16 at level isa,
-// adding A·x to y.
-func gemvColsHalfArch(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
-	switch {
-	case bf16 && isa == isaAVX512:
-		gemvColsBF16AVX512(m, k, a, lda, x, y)
-	case bf16:
-		gemvColsBF16AVX2(m, k, a, lda, x, y)
-	case isa == isaAVX512:
-		gemvColsF16AVX512(m, k, a, lda, x, y)
-	default:
-		gemvColsF16AVX2(m, k, a, lda, x, y)
+func b2i(b bool) int {
+	if b {
+		return 1
 	}
+	return 0
 }
 
 // The GEMV kernels of vec_amd64.s take m, k ≥ 1 and slices of exactly the lengths the sizes

@@ -34,14 +34,5 @@ func gemvColsF32NEON(m, k int, a []float32, lda int, x, y []float32)
 func gemvColsF64NEON(m, k int, a []float64, lda int, x, y []float64)
 
 // There are no kernels of GemvRowsBF16, GemvColsBF16 and their float16 twins here: the
-// dispatchers widen a row or a column at a time (as these would, for completeness).
-
-func hasGemvHalf(vecISA, bool) bool { return false }
-
-func gemvRowsHalfArch(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
-	gemvRowsHalfGo(isa, bf16, m, k, a, lda, x, y)
-}
-
-func gemvColsHalfArch(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
-	gemvColsHalfGo(isa, bf16, m, k, a, lda, x, y)
-}
+// dispatchers widen a row or a column at a time.
+func gemvHalfArch(vecISA, bool, bool) gemvHalfKernel { return nil }

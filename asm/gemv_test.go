@@ -102,17 +102,25 @@ func testGemv[T Float](t *testing.T, isa vecISA, special bool, rows, cols gemvKe
 			}
 			what := fmt.Sprintf("gemv %s %T m=%d k=%d lda=%d offsets a %d x %d y %d special=%v",
 				form, T(0), sh.m, sh.k, lda, sh.offA, sh.offX, sh.offY, special)
-			for i := range want {
-				if !sameFloat(y[i], want[i]) {
-					t.Fatalf("%s: y[%d] = %v, want %v", what, i, y[i], want[i])
-				}
-				if !special && y[i] != y[i] {
-					t.Fatalf("%s: y[%d] is NaN: the kernel read outside the matrix", what, i)
-				}
-			}
-			checkGuardBands(t, what, full, sh.m, sh.offY)
+			checkGemv(t, what, special, y, want, full, sh.offY)
 		}
 	}
+}
+
+// checkGemv compares a kernel's y (in full, at offset off) with the reference's want, bit for
+// bit (NaN for NaN), and its guard bands; without special values, a NaN in y is a read
+// outside the matrix.
+func checkGemv[T Float](t *testing.T, what string, special bool, y, want, full []T, off int) {
+	t.Helper()
+	for i := range want {
+		if !sameFloat(y[i], want[i]) {
+			t.Fatalf("%s: y[%d] = %v, want %v", what, i, y[i], want[i])
+		}
+		if !special && y[i] != y[i] {
+			t.Fatalf("%s: y[%d] is NaN: the kernel read outside the matrix", what, i)
+		}
+	}
+	checkGuardBands(t, what, full, len(want), off)
 }
 
 // TestGemvSpecial checks that an infinity or NaN in one place reaches exactly the elements

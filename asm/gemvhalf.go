@@ -48,6 +48,10 @@ func GemvColsF16(m, k int, a []uint16, lda int, x, y []float32) {
 	gemvColsHalf(activeISA(), false, m, k, a, lda, x[:k:len(x)], y[:m:len(y)])
 }
 
+// gemvHalfKernel is a kernel of GemvRowsBF16, GemvColsBF16 or their float16 twins (the
+// GemvCols ones add A·x to y); gemvHalfArch returns the one of level isa, or nil.
+type gemvHalfKernel func(m, k int, a []uint16, lda int, x, y []float32)
+
 // gemvRowsHalf dispatches GemvRowsBF16 (bf16) and GemvRowsF16: to a kernel that widens the
 // rows as it goes where there is one (AVX2 and AVX-512; float16 there with F16C), else row
 // by row, each widened whole and then multiplied by GemvRowsF32's kernel at the same level,
@@ -57,24 +61,13 @@ func gemvRowsHalf(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []f
 		clear(y)
 		return
 	}
-	if hasGemvHalf(isa, bf16) {
-		gemvRowsHalfArch(isa, bf16, m, k, a, lda, x, y)
+	if kern := gemvHalfArch(isa, bf16, false); kern != nil {
+		kern(m, k, a, lda, x, y)
 		return
 	}
-	gemvRowsHalfGo(isa, bf16, m, k, a, lda, x, y)
-}
-
-// gemvRowsHalfGo widens each row of a into a scratch row and runs GemvRowsF32's kernel of
-// level isa on it.
-func gemvRowsHalfGo(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
 	row := make([]float32, k)
 	for i := range m {
-		r := a[i*lda : i*lda+k]
-		if bf16 {
-			bfloat16ToF32(isa, row, r)
-		} else {
-			float16ToF32(isa, row, r)
-		}
+		widenHalf(isa, bf16, row, a[i*lda:i*lda+k])
 		gemvRowsF32(isa, 1, k, row, k, x, y[i:i+1])
 	}
 }
@@ -87,31 +80,29 @@ func gemvColsHalf(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []f
 	if m == 0 || k == 0 {
 		return
 	}
-	if hasGemvHalf(isa, bf16) {
+	if kern := gemvHalfArch(isa, bf16, true); kern != nil {
 		for i := 0; i < m; i += gemvColsBlock / 4 {
 			n := min(gemvColsBlock/4, m-i)
-			gemvColsHalfArch(isa, bf16, n, k, a[i:], lda, x, y[i:i+n])
+			kern(n, k, a[i:], lda, x, y[i:i+n])
 		}
 		return
 	}
-	gemvColsHalfGo(isa, bf16, m, k, a, lda, x, y)
-}
-
-// gemvColsHalfGo adds A·x to y a column at a time, each widened into a scratch column and
-// added by GemvColsF32's kernel of level isa.
-func gemvColsHalfGo(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
 	col := make([]float32, m)
 	for p := range k {
-		c := a[p*lda : p*lda+m]
-		if bf16 {
-			bfloat16ToF32(isa, col, c)
-		} else {
-			float16ToF32(isa, col, c)
-		}
+		widenHalf(isa, bf16, col, a[p*lda:p*lda+m])
 		if isa == isaGo {
 			gemvColsAddGo(m, 1, col, m, x[p:p+1], y)
 		} else {
 			gemvColsF32Arch(isa, m, 1, col, m, x[p:p+1], y)
 		}
+	}
+}
+
+// widenHalf converts the bfloat16 (bf16) or float16 values src to dst at level isa.
+func widenHalf(isa vecISA, bf16 bool, dst []float32, src []uint16) {
+	if bf16 {
+		bfloat16ToF32(isa, dst, src)
+	} else {
+		float16ToF32(isa, dst, src)
 	}
 }

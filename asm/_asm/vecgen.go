@@ -52,10 +52,10 @@ func main() {
 			t.gemvCols(4)
 			t.gemvCols(8)
 			if t.isa != neon {
-				t.gemvRowsHalf(true)
-				t.gemvRowsHalf(false)
-				t.gemvColsHalf(true)
-				t.gemvColsHalf(false)
+				for _, h := range []string{"BF16", "F16"} {
+					t.gemvRowsHalf(h)
+					t.gemvColsHalf(h)
+				}
 			}
 		}
 		if err := os.WriteFile(f.name, b.Bytes(), 0o644); err != nil {
@@ -1500,11 +1500,11 @@ func (t *target) compareF32() {
 // ---- matrix-vector products (gemv.go) ----
 
 // gemvArgs loads the arguments of the GEMV kernels (m, k int, a []T, lda int, x, y []T) into
-// the registers named, lda converted to bytes.
-func (t *target) gemvArgs(m, k, a, lda, x, y string) {
-	mov, shift := "MOVQ", fmt.Sprintf("SHLQ $%d, %s", t.log2(t.size), lda)
+// the registers named, lda converted to bytes (asz bytes an element of a).
+func (t *target) gemvArgs(m, k, a, lda, x, y string, asz int) {
+	mov, shift := "MOVQ", fmt.Sprintf("SHLQ $%d, %s", t.log2(asz), lda)
 	if t.isa == neon {
-		mov, shift = "MOVD", fmt.Sprintf("LSL $%d, %s, %s", t.log2(t.size), lda, lda)
+		mov, shift = "MOVD", fmt.Sprintf("LSL $%d, %s, %s", t.log2(asz), lda, lda)
 	}
 	t.emit("%s m+0(FP), %s", mov, m)
 	t.emit("%s k+8(FP), %s", mov, k)
@@ -1545,13 +1545,56 @@ func (t *target) gemvRows(size int) {
 		t.gemvRowsNEON(name)
 		return
 	}
-	// CX rows left, DX k in bytes, R13 the bytes of k in whole blocks of lanes, SI row 0 of
-	// the group, AX lda in bytes, R12 x, DI y; R8..R11 the rows of the group, BX the byte
-	// index along them.
-	t.gemvArgs("CX", "DX", "SI", "AX", "R12", "DI")
-	t.emit("SHLQ $%d, DX", t.log2(size))
+	t.gemvRowsX86(name, "")
+}
+
+// gemvRowsHalf writes gemvRowsBF16<ISA> or gemvRowsF16<ISA> (half), (m, k int, a []uint16,
+// lda int, x, y []float32): gemvRows of float32 over a matrix of 16-bit values, each vector
+// of a row widened to float32 as it is loaded (see widenHalf) and then fused in as gemvRows
+// fuses the float32 one, so that y is GemvRowsF32's of the widened matrix bit for bit.
+func (t *target) gemvRowsHalf(half string) {
+	t.size = 4
+	name := "gemvRows" + half + t.suffix
+	t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
+	t.gemvRowsX86(name, half)
+}
+
+// widenHalf loads the vector of 16-bit values (half: "BF16" or "F16") at mem, as many as the
+// vector register d holds float32s, into d as float32: a bfloat16's bits moved up 16, a
+// float16 converted by F16C's VCVTPH2PS.
+func (t *target) widenHalf(half, mem, d string) {
+	if half == "BF16" {
+		t.emit("VPMOVZXWD %s, %s", mem, d)
+		t.emit("VPSLLD $16, %s, %s", d, d)
+	} else {
+		t.emit("VCVTPH2PS %s, %s", mem, d)
+	}
+}
+
+// widenHalfScalar loads the 16-bit value (half) at mem into the low float32 of X register x.
+func (t *target) widenHalfScalar(half, mem, x string) {
+	t.emit("VPBROADCASTW %s, %s", mem, x) // the value in every 16 bits; widened, in the low 32
+	if half == "BF16" {
+		t.emit("VPSLLD $16, %s, %s", x, x)
+	} else {
+		t.emit("VCVTPH2PS %s, %s", x, x)
+	}
+}
+
+// gemvRowsX86 writes the body of gemvRows on amd64, over a of t.size-byte floats or, with
+// half, of 16-bit values widened into registers 10..15 in turn. CX rows left, DX k, R13 k in
+// whole blocks of two vectors, SI row 0 of the group, AX lda in bytes, R12 x, DI y; R8..R11
+// the rows of the group, BX the element index along them.
+func (t *target) gemvRowsX86(name, half string) {
+	asz := t.size // bytes of an element of a
+	if half != "" {
+		asz = 2
+	}
+	lanes := t.lanes()
+	reg := func(n int) string { return t.vreg(physReg0 + n) }
+	t.gemvArgs("CX", "DX", "SI", "AX", "R12", "DI", asz)
 	t.emit("MOVQ DX, R13")
-	t.emit("ANDQ $-%d, R13", 2*t.vbytes)
+	t.emit("ANDQ $-%d, R13", 2*lanes)
 	rowPtr := []string{"R8", "R9", "R10", "R11"}
 	group := func(rows int, l string) {
 		t.label(l)
@@ -1568,113 +1611,17 @@ func (t *target) gemvRows(size int) {
 		t.emit("TESTQ R13, R13")
 		t.emit("JZ %s_reduce", l)
 		t.label(l + "_loop")
-		t.emit("VMOVUP%s (R12)(BX*1), %s", t.ps()[1:], t.vreg(8))
-		t.emit("VMOVUP%s %d(R12)(BX*1), %s", t.ps()[1:], t.vbytes, t.vreg(9))
+		t.emit("VMOVUP%s (R12)(BX*%d), %s", t.ps()[1:], t.size, reg(8))
+		t.emit("VMOVUP%s %d(R12)(BX*%d), %s", t.ps()[1:], t.vbytes, t.size, reg(9))
 		for r := range rows {
 			for v := range 2 {
-				t.emit("VFMADD231%s %d(%s)(BX*1), %s, %s", t.ps(), v*t.vbytes, rowPtr[r], t.vreg(8+v), t.vreg(2*r+v))
-			}
-		}
-		t.emit("ADDQ $%d, BX", 2*t.vbytes)
-		t.emit("CMPQ BX, R13")
-		t.emit("JB %s_loop", l)
-		t.label(l + "_reduce")
-		for r := range rows {
-			t.gemvReduceX86(2*r, 2*r+1, 8)
-		}
-		t.emit("CMPQ BX, DX")
-		t.emit("JAE %s_store", l)
-		t.label(l + "_tail")
-		t.emit("VMOV%s (R12)(BX*1), X8", t.ss())
-		for r := range rows {
-			t.emit("VFMADD231%s (%s)(BX*1), X8, X%d", t.ss(), rowPtr[r], 2*r)
-		}
-		t.emit("ADDQ $%d, BX", size)
-		t.emit("CMPQ BX, DX")
-		t.emit("JB %s_tail", l)
-		t.label(l + "_store")
-		for r := range rows {
-			t.emit("VMOV%s X%d, %d(DI)", t.ss(), 2*r, r*size)
-		}
-		t.emit("ADDQ $%d, DI", rows*size)
-		if rows == 4 {
-			t.emit("LEAQ (SI)(AX*4), SI")
-			t.emit("SUBQ $4, CX")
-			t.emit("CMPQ CX, $4")
-			t.emit("JAE %s", l)
-		} else {
-			t.emit("ADDQ AX, SI")
-			t.emit("DECQ CX")
-			t.emit("JNZ %s", l)
-		}
-	}
-	t.emit("CMPQ CX, $4")
-	t.emit("JB %s_one", name)
-	group(4, name+"_four")
-	t.label(name + "_one")
-	t.emit("TESTQ CX, CX")
-	t.emit("JZ %s_done", name)
-	group(1, name+"_onerow")
-	t.label(name + "_done")
-	t.ret()
-}
-
-// gemvRowsHalf writes gemvRowsBF16<ISA> (bf16) or gemvRowsF16<ISA>(m, k int, a []uint16,
-// lda int, x, y []float32): gemvRows of float32 over a matrix of 16-bit values, each vector of
-// a row widened to float32 as it is loaded (bfloat16: its bits moved up 16; float16: F16C's
-// VCVTPH2PS) and then fused in as gemvRows fuses the float32 one, so that y is GemvRowsF32's
-// of the widened matrix bit for bit. BX counts elements here (x at 4 bytes each, the rows at
-// 2); the widened vectors of a group go to registers 10..15 in turn.
-func (t *target) gemvRowsHalf(bf16 bool) {
-	t.size = 4
-	kind := "F16"
-	if bf16 {
-		kind = "BF16"
-	}
-	name := "gemvRows" + kind + t.suffix
-	t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
-	reg := func(n int) string { return t.vreg(physReg0 + n) }
-	lanes := t.lanes()
-	t.emit("MOVQ m+0(FP), CX")
-	t.emit("MOVQ k+8(FP), DX")
-	t.emit("MOVQ a_base+16(FP), SI")
-	t.emit("MOVQ lda+40(FP), AX")
-	t.emit("MOVQ x_base+48(FP), R12")
-	t.emit("MOVQ y_base+72(FP), DI")
-	t.emit("SHLQ $1, AX")
-	t.emit("MOVQ DX, R13")
-	t.emit("ANDQ $-%d, R13", 2*lanes)
-	widen := func(mem string, d int) {
-		if bf16 {
-			t.emit("VPMOVZXWD %s, %s", mem, reg(d))
-			t.emit("VPSLLD $16, %s, %s", reg(d), reg(d))
-		} else {
-			t.emit("VCVTPH2PS %s, %s", mem, reg(d))
-		}
-	}
-	rowPtr := []string{"R8", "R9", "R10", "R11"}
-	group := func(rows int, l string) {
-		t.label(l)
-		t.emit("MOVQ SI, R8")
-		if rows == 4 {
-			t.emit("LEAQ (SI)(AX*1), R9")
-			t.emit("LEAQ (SI)(AX*2), R10")
-			t.emit("LEAQ (R9)(AX*2), R11")
-		}
-		for r := range 2 * rows {
-			t.emit("VXORPS X%d, X%d, X%d", r, r, r)
-		}
-		t.emit("XORQ BX, BX")
-		t.emit("TESTQ R13, R13")
-		t.emit("JZ %s_reduce", l)
-		t.label(l + "_loop")
-		t.emit("VMOVUPS (R12)(BX*4), %s", reg(8))
-		t.emit("VMOVUPS %d(R12)(BX*4), %s", t.vbytes, reg(9))
-		for r := range rows {
-			for v := range 2 {
-				w := 10 + (2*r+v)%6
-				widen(fmt.Sprintf("%d(%s)(BX*2)", v*lanes*2, rowPtr[r]), w)
-				t.emit("VFMADD231PS %s, %s, %s", reg(w), reg(8+v), reg(2*r+v))
+				src := fmt.Sprintf("%d(%s)(BX*%d)", v*lanes*asz, rowPtr[r], asz)
+				if half != "" {
+					w := reg(10 + (2*r+v)%6)
+					t.widenHalf(half, src, w)
+					src = w
+				}
+				t.emit("VFMADD231%s %s, %s, %s", t.ps(), src, reg(8+v), reg(2*r+v))
 			}
 		}
 		t.emit("ADDQ $%d, BX", 2*lanes)
@@ -1687,26 +1634,23 @@ func (t *target) gemvRowsHalf(bf16 bool) {
 		t.emit("CMPQ BX, DX")
 		t.emit("JAE %s_store", l)
 		t.label(l + "_tail")
-		t.emit("VMOVSS (R12)(BX*4), X8")
+		t.emit("VMOV%s (R12)(BX*%d), X8", t.ss(), t.size)
 		for r := range rows {
-			t.emit("MOVWLZX (%s)(BX*2), R14", rowPtr[r])
-			if bf16 {
-				t.emit("SHLL $16, R14")
-				t.emit("VMOVD R14, X9")
-			} else {
-				t.emit("VMOVD R14, X9")
-				t.emit("VCVTPH2PS X9, X9")
+			src := fmt.Sprintf("(%s)(BX*%d)", rowPtr[r], asz)
+			if half != "" {
+				t.widenHalfScalar(half, src, "X9")
+				src = "X9"
 			}
-			t.emit("VFMADD231SS X9, X8, X%d", 2*r)
+			t.emit("VFMADD231%s %s, X8, X%d", t.ss(), src, 2*r)
 		}
 		t.emit("INCQ BX")
 		t.emit("CMPQ BX, DX")
 		t.emit("JB %s_tail", l)
 		t.label(l + "_store")
 		for r := range rows {
-			t.emit("VMOVSS X%d, %d(DI)", 2*r, r*4)
+			t.emit("VMOV%s X%d, %d(DI)", t.ss(), 2*r, r*t.size)
 		}
-		t.emit("ADDQ $%d, DI", rows*4)
+		t.emit("ADDQ $%d, DI", rows*t.size)
 		if rows == 4 {
 			t.emit("LEAQ (SI)(AX*4), SI")
 			t.emit("SUBQ $4, CX")
@@ -1757,7 +1701,7 @@ func (t *target) gemvReduceX86(a, b, s int) {
 // R8..R11 the rows of the group and R12 x, advanced by the loads; R7 a count. Accumulators
 // in V0..V7, x in V8, V9, rows in V10..V17, scratch V18.
 func (t *target) gemvRowsNEON(name string) {
-	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5")
+	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5", t.size)
 	rowPtr := []string{"R8", "R9", "R10", "R11"}
 	ar, fs := t.arr(), "S"
 	if t.size == 8 {
@@ -1851,136 +1795,44 @@ func (t *target) gemvCols(size int) {
 		t.gemvColsNEON(name)
 		return
 	}
-	// CX m in bytes, DX the bytes of m in whole vectors, R12 columns left, SI column p of
-	// the group, AX lda in bytes, R13 x, DI y; R8..R11 the columns of the group, BX the byte
-	// index along them, R14 the last index at which four vectors start.
-	t.gemvArgs("CX", "R12", "SI", "AX", "R13", "DI")
-	t.emit("SHLQ $%d, CX", t.log2(size))
-	t.emit("MOVQ CX, DX")
-	t.emit("ANDQ $-%d, DX", t.vbytes)
-	t.emit("MOVQ DX, R14")
-	t.emit("SUBQ $%d, R14", 4*t.vbytes)
-	colPtr := []string{"R8", "R9", "R10", "R11"}
-	mov := "VMOVUP" + t.ps()[1:]
-	bcast := map[int]string{4: "VBROADCASTSS", 8: "VBROADCASTSD"}[size]
-	group := func(cols int, l string) {
-		t.label(l)
-		for c := range cols {
-			t.emit("%s %d(R13), %s", bcast, c*size, t.vreg(c))
-		}
-		t.emit("MOVQ SI, R8")
-		if cols == 4 {
-			t.emit("LEAQ (SI)(AX*1), R9")
-			t.emit("LEAQ (SI)(AX*2), R10")
-			t.emit("LEAQ (R9)(AX*2), R11")
-		}
-		t.emit("XORQ BX, BX")
-		body := func(u int) {
-			for v := range u {
-				t.emit("%s %d(DI)(BX*1), %s", mov, v*t.vbytes, t.vreg(4+v))
-			}
-			for c := range cols {
-				for v := range u {
-					t.emit("VFMADD231%s %d(%s)(BX*1), %s, %s", t.ps(), v*t.vbytes, colPtr[c], t.vreg(c), t.vreg(4+v))
-				}
-			}
-			for v := range u {
-				t.emit("%s %s, %d(DI)(BX*1)", mov, t.vreg(4+v), v*t.vbytes)
-			}
-			t.emit("ADDQ $%d, BX", u*t.vbytes)
-		}
-		t.emit("CMPQ DX, $%d", 4*t.vbytes)
-		t.emit("JB %s_1", l)
-		t.label(l + "_4")
-		body(4)
-		t.emit("CMPQ BX, R14")
-		t.emit("JBE %s_4", l)
-		t.label(l + "_1")
-		t.emit("CMPQ BX, DX")
-		t.emit("JAE %s_s", l)
-		t.label(l + "_1loop")
-		body(1)
-		t.emit("CMPQ BX, DX")
-		t.emit("JB %s_1loop", l)
-		t.label(l + "_s")
-		t.emit("CMPQ BX, CX")
-		t.emit("JAE %s_next", l)
-		t.label(l + "_sloop")
-		t.emit("VMOV%s (DI)(BX*1), X4", t.ss())
-		for c := range cols {
-			t.emit("VFMADD231%s (%s)(BX*1), X%d, X4", t.ss(), colPtr[c], c)
-		}
-		t.emit("VMOV%s X4, (DI)(BX*1)", t.ss())
-		t.emit("ADDQ $%d, BX", size)
-		t.emit("CMPQ BX, CX")
-		t.emit("JB %s_sloop", l)
-		t.label(l + "_next")
-		if cols == 4 {
-			t.emit("LEAQ (SI)(AX*4), SI")
-			t.emit("ADDQ $%d, R13", 4*size)
-			t.emit("SUBQ $4, R12")
-			t.emit("CMPQ R12, $4")
-			t.emit("JAE %s", l)
-		} else {
-			t.emit("ADDQ AX, SI")
-			t.emit("ADDQ $%d, R13", size)
-			t.emit("DECQ R12")
-			t.emit("JNZ %s", l)
-		}
-	}
-	t.emit("CMPQ R12, $4")
-	t.emit("JB %s_one", name)
-	group(4, name+"_four")
-	t.label(name + "_one")
-	t.emit("TESTQ R12, R12")
-	t.emit("JZ %s_done", name)
-	group(1, name+"_onecol")
-	t.label(name + "_done")
-	t.ret()
+	t.gemvColsX86(name, "")
 }
 
-// gemvColsHalf writes gemvColsBF16<ISA> (bf16) or gemvColsF16<ISA>(m, k int, a []uint16,
+// gemvColsHalf writes gemvColsBF16<ISA> or gemvColsF16<ISA> (half), (m, k int, a []uint16,
 // lda int, x, y []float32): gemvCols of float32 (adding A·x to y) over a matrix of 16-bit
-// values, each vector of a column widened to float32 as it is loaded (as in gemvRowsHalf),
-// then fused in as gemvCols fuses the float32 one. BX counts elements (y at 4 bytes each, the
-// columns at 2); x broadcast in 0..3, y in 4..7, the widened columns in 8..15.
-func (t *target) gemvColsHalf(bf16 bool) {
+// values, each vector of a column widened to float32 as it is loaded, then fused in as
+// gemvCols fuses the float32 one.
+func (t *target) gemvColsHalf(half string) {
 	t.size = 4
-	kind := "F16"
-	if bf16 {
-		kind = "BF16"
-	}
-	name := "gemvCols" + kind + t.suffix
+	name := "gemvCols" + half + t.suffix
 	t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
-	reg := func(n int) string { return t.vreg(physReg0 + n) }
+	t.gemvColsX86(name, half)
+}
+
+// gemvColsX86 writes the body of gemvCols on amd64, over a of t.size-byte floats or, with
+// half, of 16-bit values widened into registers 8..15 in turn. CX m, DX m in whole vectors,
+// R12 columns left, SI column p of the group, AX lda in bytes, R13 x, DI y; R8..R11 the
+// columns of the group, BX the element index along them, R14 the last index at which four
+// vectors start.
+func (t *target) gemvColsX86(name, half string) {
+	asz := t.size
+	if half != "" {
+		asz = 2
+	}
 	lanes := t.lanes()
-	// CX m, DX m in whole vectors, R12 columns left, SI column p of the group, AX lda in
-	// bytes, R13 x, DI y; R8..R11 the columns of the group, BX the element index along them,
-	// R14 the last index at which four vectors start.
-	t.emit("MOVQ m+0(FP), CX")
-	t.emit("MOVQ k+8(FP), R12")
-	t.emit("MOVQ a_base+16(FP), SI")
-	t.emit("MOVQ lda+40(FP), AX")
-	t.emit("MOVQ x_base+48(FP), R13")
-	t.emit("MOVQ y_base+72(FP), DI")
-	t.emit("SHLQ $1, AX")
+	reg := func(n int) string { return t.vreg(physReg0 + n) }
+	t.gemvArgs("CX", "R12", "SI", "AX", "R13", "DI", asz)
 	t.emit("MOVQ CX, DX")
 	t.emit("ANDQ $-%d, DX", lanes)
 	t.emit("MOVQ DX, R14")
 	t.emit("SUBQ $%d, R14", 4*lanes)
-	widen := func(mem string, d int) {
-		if bf16 {
-			t.emit("VPMOVZXWD %s, %s", mem, reg(d))
-			t.emit("VPSLLD $16, %s, %s", reg(d), reg(d))
-		} else {
-			t.emit("VCVTPH2PS %s, %s", mem, reg(d))
-		}
-	}
 	colPtr := []string{"R8", "R9", "R10", "R11"}
+	mov := "VMOVUP" + t.ps()[1:]
+	bcast := map[int]string{4: "VBROADCASTSS", 8: "VBROADCASTSD"}[t.size]
 	group := func(cols int, l string) {
 		t.label(l)
 		for c := range cols {
-			t.emit("VBROADCASTSS %d(R13), %s", c*4, reg(c))
+			t.emit("%s %d(R13), %s", bcast, c*t.size, reg(c))
 		}
 		t.emit("MOVQ SI, R8")
 		if cols == 4 {
@@ -1991,17 +1843,21 @@ func (t *target) gemvColsHalf(bf16 bool) {
 		t.emit("XORQ BX, BX")
 		body := func(u int) {
 			for v := range u {
-				t.emit("VMOVUPS %d(DI)(BX*4), %s", v*t.vbytes, reg(4+v))
+				t.emit("%s %d(DI)(BX*%d), %s", mov, v*t.vbytes, t.size, reg(4+v))
 			}
 			for c := range cols {
 				for v := range u {
-					w := 8 + (c*u+v)%8
-					widen(fmt.Sprintf("%d(%s)(BX*2)", v*lanes*2, colPtr[c]), w)
-					t.emit("VFMADD231PS %s, %s, %s", reg(w), reg(c), reg(4+v))
+					src := fmt.Sprintf("%d(%s)(BX*%d)", v*lanes*asz, colPtr[c], asz)
+					if half != "" {
+						w := reg(8 + (c*u+v)%8)
+						t.widenHalf(half, src, w)
+						src = w
+					}
+					t.emit("VFMADD231%s %s, %s, %s", t.ps(), src, reg(c), reg(4+v))
 				}
 			}
 			for v := range u {
-				t.emit("VMOVUPS %s, %d(DI)(BX*4)", reg(4+v), v*t.vbytes)
+				t.emit("%s %s, %d(DI)(BX*%d)", mov, reg(4+v), v*t.vbytes, t.size)
 			}
 			t.emit("ADDQ $%d, BX", u*lanes)
 		}
@@ -2022,31 +1878,29 @@ func (t *target) gemvColsHalf(bf16 bool) {
 		t.emit("CMPQ BX, CX")
 		t.emit("JAE %s_next", l)
 		t.label(l + "_sloop")
-		t.emit("VMOVSS (DI)(BX*4), X4")
+		t.emit("VMOV%s (DI)(BX*%d), X4", t.ss(), t.size)
 		for c := range cols {
-			// The element in every 16 bits of X8; widened, in the low 32.
-			t.emit("VPBROADCASTW (%s)(BX*2), X8", colPtr[c])
-			if bf16 {
-				t.emit("VPSLLD $16, X8, X8")
-			} else {
-				t.emit("VCVTPH2PS X8, X8")
+			src := fmt.Sprintf("(%s)(BX*%d)", colPtr[c], asz)
+			if half != "" {
+				t.widenHalfScalar(half, src, "X8")
+				src = "X8"
 			}
-			t.emit("VFMADD231SS X8, X%d, X4", c)
+			t.emit("VFMADD231%s %s, X%d, X4", t.ss(), src, c)
 		}
-		t.emit("VMOVSS X4, (DI)(BX*4)")
+		t.emit("VMOV%s X4, (DI)(BX*%d)", t.ss(), t.size)
 		t.emit("INCQ BX")
 		t.emit("CMPQ BX, CX")
 		t.emit("JB %s_sloop", l)
 		t.label(l + "_next")
 		if cols == 4 {
 			t.emit("LEAQ (SI)(AX*4), SI")
-			t.emit("ADDQ $16, R13")
+			t.emit("ADDQ $%d, R13", 4*t.size)
 			t.emit("SUBQ $4, R12")
 			t.emit("CMPQ R12, $4")
 			t.emit("JAE %s", l)
 		} else {
 			t.emit("ADDQ AX, SI")
-			t.emit("ADDQ $4, R13")
+			t.emit("ADDQ $%d, R13", t.size)
 			t.emit("DECQ R12")
 			t.emit("JNZ %s", l)
 		}
@@ -2066,7 +1920,7 @@ func (t *target) gemvColsHalf(bf16 bool) {
 // (advanced by the broadcasts), R5 y; R8..R11 the columns of the group, R12 y, advanced
 // by the stores; R7 a count. y in V4, V5, columns in V8..V15.
 func (t *target) gemvColsNEON(name string) {
-	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5")
+	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5", t.size)
 	colPtr := []string{"R8", "R9", "R10", "R11"}
 	ar, fs := t.arr(), "S"
 	if t.size == 8 {
