@@ -50,13 +50,6 @@ func gemvHalfArch(isa vecISA, bf16, cols bool) gemvHalfKernel {
 	return gemvHalfKernels[b2i(cols)][b2i(bf16)][b2i(isa == isaAVX512)]
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // The GEMV kernels of vec_amd64.s take m, k ≥ 1 and slices of exactly the lengths the sizes
 // reach (see gemv.go); the GemvCols ones add A·x to y.
 

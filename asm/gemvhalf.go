@@ -53,9 +53,9 @@ func GemvColsF16(m, k int, a []uint16, lda int, x, y []float32) {
 type gemvHalfKernel func(m, k int, a []uint16, lda int, x, y []float32)
 
 // gemvRowsHalf dispatches GemvRowsBF16 (bf16) and GemvRowsF16: to a kernel that widens the
-// rows as it goes where there is one (AVX2 and AVX-512; float16 there with F16C), else row
-// by row, each widened whole and then multiplied by GemvRowsF32's kernel at the same level,
-// which is also the Go twin of the kernels.
+// rows as it goes where there is one (AVX2 and AVX-512, float16 there with F16C; NEON), else
+// row by row, each widened whole and then multiplied by GemvRowsF32's kernel at the same
+// level, which is also the Go twin of the kernels.
 func gemvRowsHalf(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
 	if m == 0 || k == 0 {
 		clear(y)
@@ -105,4 +105,12 @@ func widenHalf(isa vecISA, bf16 bool, dst []float32, src []uint16) {
 	} else {
 		float16ToF32(isa, dst, src)
 	}
+}
+
+// b2i is 1 for true, 0 for false: an index of the tables of kernels.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

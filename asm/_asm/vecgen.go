@@ -51,11 +51,9 @@ func main() {
 			t.gemvRows(8)
 			t.gemvCols(4)
 			t.gemvCols(8)
-			if t.isa != neon {
-				for _, h := range []string{"BF16", "F16"} {
-					t.gemvRowsHalf(h)
-					t.gemvColsHalf(h)
-				}
+			for _, h := range []string{"BF16", "F16"} {
+				t.gemvRowsHalf(h)
+				t.gemvColsHalf(h)
 			}
 		}
 		if err := os.WriteFile(f.name, b.Bytes(), 0o644); err != nil {
@@ -1542,7 +1540,7 @@ func (t *target) gemvRows(size int) {
 	name := "gemvRows" + t.elem() + t.suffix
 	t.header(name, fmt.Sprintf("(m, k int, a []%s, lda int, x, y []%s)", t.typ(), t.typ()), 96)
 	if t.isa == neon {
-		t.gemvRowsNEON(name)
+		t.gemvRowsNEON(name, "")
 		return
 	}
 	t.gemvRowsX86(name, "")
@@ -1556,6 +1554,10 @@ func (t *target) gemvRowsHalf(half string) {
 	t.size = 4
 	name := "gemvRows" + half + t.suffix
 	t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
+	if t.isa == neon {
+		t.gemvRowsNEON(name, half)
+		return
+	}
 	t.gemvRowsX86(name, half)
 }
 
@@ -1700,8 +1702,13 @@ func (t *target) gemvReduceX86(a, b, s int) {
 // gemvRowsNEON: R0 rows left, R1 k, R2 row 0 of the group, R3 lda in bytes, R4 x, R5 y;
 // R8..R11 the rows of the group and R12 x, advanced by the loads; R7 a count. Accumulators
 // in V0..V7, x in V8, V9, rows in V10..V17, scratch V18.
-func (t *target) gemvRowsNEON(name string) {
-	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5", t.size)
+func (t *target) gemvRowsNEON(name, half string) {
+	asz := t.size
+	if half != "" {
+		asz = 2
+		t.emit("VEOR V19.B16, V19.B16, V19.B16") // zeros for widenHalfNEON
+	}
+	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5", asz)
 	rowPtr := []string{"R8", "R9", "R10", "R11"}
 	ar, fs := t.arr(), "S"
 	if t.size == 8 {
@@ -1723,6 +1730,11 @@ func (t *target) gemvRowsNEON(name string) {
 		t.label(l + "_loop")
 		t.emit("VLD1.P %d(R12), [V8.%s, V9.%s]", 2*t.vbytes, ar, ar)
 		for r := range rows {
+			if half != "" {
+				t.emit("VLD1.P 16(%s), [V%d.H8]", rowPtr[r], 10+2*r)
+				t.widenHalfNEON(half, 10+2*r, 10+2*r, 11+2*r)
+				continue
+			}
 			t.emit("VLD1.P %d(%s), [V%d.%s, V%d.%s]", 2*t.vbytes, rowPtr[r], 10+2*r, ar, 11+2*r, ar)
 		}
 		for r := range rows {
@@ -1750,6 +1762,10 @@ func (t *target) gemvRowsNEON(name string) {
 		t.label(l + "_tail")
 		t.emit("FMOV%s.P %d(R12), F8", fs, t.size)
 		for r := range rows {
+			if half != "" {
+				t.widenHalfScalarNEON(half, rowPtr[r], 10+r)
+				continue
+			}
 			t.emit("FMOV%s.P %d(%s), F%d", fs, t.size, rowPtr[r], 10+r)
 		}
 		for r := range rows {
@@ -1792,7 +1808,7 @@ func (t *target) gemvCols(size int) {
 	name := "gemvCols" + t.elem() + t.suffix
 	t.header(name, fmt.Sprintf("(m, k int, a []%s, lda int, x, y []%s)", t.typ(), t.typ()), 96)
 	if t.isa == neon {
-		t.gemvColsNEON(name)
+		t.gemvColsNEON(name, "")
 		return
 	}
 	t.gemvColsX86(name, "")
@@ -1806,6 +1822,10 @@ func (t *target) gemvColsHalf(half string) {
 	t.size = 4
 	name := "gemvCols" + half + t.suffix
 	t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
+	if t.isa == neon {
+		t.gemvColsNEON(name, half)
+		return
+	}
 	t.gemvColsX86(name, half)
 }
 
@@ -1916,11 +1936,47 @@ func (t *target) gemvColsX86(name, half string) {
 	t.ret()
 }
 
+// widenHalfNEON widens the 16-bit values (half: "BF16" or "F16") in V(src) to float32: the
+// first four to V(lo), the next four to V(hi) unless hi < 0. A bfloat16 is interleaved with
+// the zeros of V19 (its bits moved up 16); a float16 converted by FCVTL and FCVTL2, which Go's
+// assembler does not know (their encodings). The upper half goes first, as lo may be src.
+func (t *target) widenHalfNEON(half string, src, lo, hi int) {
+	if half == "BF16" {
+		if hi >= 0 {
+			t.emit("VZIP2 V%d.H8, V19.H8, V%d.H8", src, hi)
+		}
+		t.emit("VZIP1 V%d.H8, V19.H8, V%d.H8", src, lo)
+		return
+	}
+	if hi >= 0 {
+		t.emit("WORD $0x%08x // FCVTL2 V%d.4S, V%d.8H", 0x4e217800|src<<5|hi, hi, src)
+	}
+	t.emit("WORD $0x%08x // FCVTL V%d.4S, V%d.4H", 0x0e217800|src<<5|lo, lo, src)
+}
+
+// widenHalfScalarNEON loads the 16-bit value (half) at ptr, advancing ptr, into F(d) as a
+// float32 (R13 scratch): a bfloat16's bits moved up 16, a float16 converted by FCVT.
+func (t *target) widenHalfScalarNEON(half, ptr string, d int) {
+	t.emit("MOVHU.P 2(%s), R13", ptr)
+	if half == "BF16" {
+		t.emit("LSL $16, R13, R13")
+		t.emit("FMOVS R13, F%d", d)
+		return
+	}
+	t.emit("FMOVS R13, F%d", d)
+	t.emit("WORD $0x%08x // FCVT S%d, H%d", 0x1ee24000|d<<5|d, d, d)
+}
+
 // gemvColsNEON: R0 m, R1 columns left, R2 column p of the group, R3 lda in bytes, R4 x
 // (advanced by the broadcasts), R5 y; R8..R11 the columns of the group, R12 y, advanced
 // by the stores; R7 a count. y in V4, V5, columns in V8..V15.
-func (t *target) gemvColsNEON(name string) {
-	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5", t.size)
+func (t *target) gemvColsNEON(name, half string) {
+	asz := t.size
+	if half != "" {
+		asz = 2
+		t.emit("VEOR V19.B16, V19.B16, V19.B16") // zeros for widenHalfNEON
+	}
+	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5", asz)
 	colPtr := []string{"R8", "R9", "R10", "R11"}
 	ar, fs := t.arr(), "S"
 	if t.size == 8 {
@@ -1943,6 +1999,11 @@ func (t *target) gemvColsNEON(name string) {
 		t.label(l + "_2")
 		t.emit("VLD1 (R12), [V4.%s, V5.%s]", ar, ar)
 		for c := range cols {
+			if half != "" {
+				t.emit("VLD1.P 16(%s), [V%d.H8]", colPtr[c], 8+2*c)
+				t.widenHalfNEON(half, 8+2*c, 8+2*c, 9+2*c)
+				continue
+			}
 			t.emit("VLD1.P %d(%s), [V%d.%s, V%d.%s]", 2*t.vbytes, colPtr[c], 8+2*c, ar, 9+2*c, ar)
 		}
 		for c := range cols {
@@ -1958,6 +2019,11 @@ func (t *target) gemvColsNEON(name string) {
 		t.emit("TBZ $%d, R0, %s_s", t.log2(w), l)
 		t.emit("VLD1 (R12), [V4.%s]", ar)
 		for c := range cols {
+			if half != "" {
+				t.emit("VLD1.P 8(%s), [V%d.H4]", colPtr[c], 8+c)
+				t.widenHalfNEON(half, 8+c, 8+c, -1)
+				continue
+			}
 			t.emit("VLD1.P %d(%s), [V%d.%s]", t.vbytes, colPtr[c], 8+c, ar)
 		}
 		for c := range cols {
@@ -1971,6 +2037,10 @@ func (t *target) gemvColsNEON(name string) {
 		t.label(l + "_sloop")
 		t.emit("FMOV%s (R12), F4", fs)
 		for c := range cols {
+			if half != "" {
+				t.widenHalfScalarNEON(half, colPtr[c], 8+c)
+				continue
+			}
 			t.emit("FMOV%s.P %d(%s), F%d", fs, t.size, colPtr[c], 8+c)
 		}
 		for c := range cols {
