@@ -613,7 +613,8 @@ func testEpilogue[T Float](t *testing.T, lv *level) {
 	mk := kernelOf[T](lv)
 	r := rand.New(rand.NewPCG(5, uint64(mk.mr)))
 	tiny := GemmParams{MC: 2 * mk.mr, KC: 16, NC: 2 * mk.nr, Level: lv.name}
-	shapes := [][3]int{{1, 1, 1}, {mk.mr + 1, mk.nr + 3, 40}, {37, 1, 20}, {1, 41, 20}, {5000, 1, 30}, {1, 5000, 30}, {6*mk.mr + 5, 3*mk.nr + 2, 70}, {9, 11, 0}}
+	shapes := [][3]int{{1, 1, 1}, {mk.mr + 1, mk.nr + 3, 40}, {37, 1, 20}, {1, 41, 20}, {5000, 1, 30}, {1, 5000, 30}, {6*mk.mr + 5, 3*mk.nr + 2, 70}, {9, 11, 0},
+		{3, 41, 20}, {37, 2, 20}} // a few rows or columns of C, one at a time (gemvLines)
 	for _, sz := range shapes {
 		for _, lc := range []layout{rowMajor, colMajor, strided, flipped} {
 			for _, threads := range []int{1, 3} {
