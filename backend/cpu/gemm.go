@@ -368,11 +368,12 @@ const (
 
 // contractThinF32 computes dst = A·B for A of m <= thinRows rows and B the core's second
 // operand, each worker taking stripes of B's columns and evaluating a piece of a stripe
-// before multiplying it in; C accumulates the pieces in float32. A vector times a plain
-// 16-bit B takes its stripes whole, on GemvRowsBF16 or GemvRowsF16 where B's columns lie
-// contiguous, on GemvColsBF16 or GemvColsF16 where its rows do, which widen as they read
-// (a vector times 11008×4096 transposed BFloat16 weights: 6.3-7.3 ms widened a piece at a
-// time, 2.5-2.6 ms so; Float32 weights, read in place: 3.9-4.6 ms).
+// before multiplying it in; C accumulates the pieces in float32. A plain 16-bit B takes its
+// stripes whole, on GemvRowsBF16 or GemvRowsF16 where B's columns lie contiguous, on
+// GemvColsBF16 or GemvColsF16 where its rows do, which widen as they read, a row of A at a
+// time (a vector times 11008×4096 transposed BFloat16 weights: 6.3-7.3 ms widened a piece at
+// a time, 2.5-2.6 ms so; Float32 weights, read in place: 3.9-4.6 ms; 2 rows times 4096×4096
+// ones: 4.0 ms widened, 0.75 ms so).
 func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []float32, batch, m, n int, shape []int) error {
 	r := len(shape)
 	k := a.view.Shape[r-1]
@@ -396,9 +397,9 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 		depth = max(1, thinDepth*thinStripe/stripe)
 	}
 	stripes := (n + stripe - 1) / stripe
-	if am := a.matrix(shape, 0); m == 1 && bits != nil && am.ColStride == 1 &&
+	if am := a.matrix(shape, 0); bits != nil && am.ColStride == 1 &&
 		(byCols && bv.Strides[r-1] >= k || !byCols && bv.Strides[r-2] >= stripe) {
-		// A vector times a 16-bit weight: each stripe of y is a band of the weight's rows
+		// A few rows times a 16-bit weight: each stripe of C is a band of the weight's rows
 		// (transposed) or of its columns, which the 16-bit matrix-vector kernels read in
 		// place, widening as they go.
 		gemv, ld := asm.GemvRowsBF16, bv.Strides[r-1]
@@ -416,7 +417,13 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 				w := min(stripe, n-n0)
 				o := gemmOperand[float32]{view: bv}.matrix(shape, bi).Offset + n0*bv.Strides[r-1]
 				x := a.matrix(shape, bi)
-				gemv(w, k, bits[o:], ld, x.Data[x.Offset:x.Offset+k], dst[bi*n+n0:bi*n+n0+w])
+				// Each row of A in turn: the stripe of B, read from memory by the first,
+				// is in the cache for the others.
+				for i := range m {
+					xi := x.Data[x.Offset+i*x.RowStride:]
+					c := (bi*m + i) * n
+					gemv(w, k, bits[o:], ld, xi[:k], dst[c+n0:c+n0+w])
+				}
 			}
 		})
 		return nil
