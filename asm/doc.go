@@ -12,9 +12,10 @@
 // (GemmParams) comes from the BLIS analytic model over the cache sizes cpuid reports, and the
 // work is shared among GOMAXPROCS workers by blocks of C, so that results do not depend on
 // the number of threads. Thin products take other paths, chosen by the shape: up to four
-// rows or columns of C run on the matrix-vector kernels (GemvRows, GemvCols), one at a time;
-// a few more take a narrow micro-kernel, or read A or B where they are stored instead of
-// packing them.
+// rows or columns of C run on the matrix-vector kernels (GemvRows, GemvCols), a line of C
+// after another over each band of the matrix, which stays in cache for the next line; a few
+// more take a narrow micro-kernel, or read A or B where they are stored instead of packing
+// them.
 // GemmEpilogue finishes each band of C with an epilogue while it is in cache. GemvRowsBF16,
 // GemvColsBF16 and their float16 twins multiply a matrix of 16-bit values by a float32
 // vector, widening its rows or columns as they read them.

@@ -325,7 +325,7 @@ func gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmPara
 			return fmt.Errorf("%w: level %s has no %d×%d micro-kernel for %T (see MicroKernels)", ErrView, lv.name, prm.MR, prm.NR, T(0))
 		}
 	}
-	if kernel < 0 && (m <= gemvMaxLines || n <= gemvMaxLines) && gemvLines(isaOf(lv.name), m, n, k, a, b, beta, c, prm.Threads, epi) {
+	if kernel < 0 && (m <= gemvMaxLines || n <= gemvMaxLines) && gemv(isaOf(lv.name), m, n, k, a, b, beta, c, prm.Threads, epi) {
 		return nil
 	}
 	mk, swapped := chooseKernel(kernelsOf[T](lv), m, n, c, kernel)
@@ -445,61 +445,28 @@ func kernelsOf[T Float](l *level) []microKernel[T] {
 	return ks
 }
 
-// gemvMaxLines is the most rows (or columns) of C that gemvLines computes one at a time on
-// the matrix-vector kernels, each reading the matrix again: fewer than a micro-kernel's
-// rows leave most of its tile idle (a 2 × 4096 by 4096 × 4096 float32 product took 4.5 ms on
-// the micro-kernels, twice a matrix-vector product's time).
+// gemvMaxLines is the most rows (or columns) of C that gemv computes on the matrix-vector
+// kernels, a line of C after another over each band of the matrix: fewer than a
+// micro-kernel's rows leave most of its tile idle (a 2 × 4096 by 4096 × 4096 float32 product
+// took 4.5 ms on the micro-kernels, twice a matrix-vector product's time).
 const gemvMaxLines = 4
 
-// gemvLines computes C = A·B + beta·C for a C of up to gemvMaxLines rows (or columns) a row
-// (column) at a time with gemv, each row's epilogue told where the row lies; it reports
-// false, having done nothing, when gemv cannot take the product.
-func gemvLines[T Float](isa vecISA, m, n, k int, a, b Matrix[T], beta T, c Matrix[T], threads int, epi Epilogue[T]) bool {
-	if m == 1 || n == 1 {
-		return gemv(isa, m, n, k, a, b, beta, c, threads, epi)
-	}
-	byRow := m <= n // the lines are C's rows (else its columns)
-	lines := m
-	if !byRow {
-		lines = n
-	}
-	for i := range lines {
-		ai, bi, ci := a, b, c
-		var ei Epilogue[T]
-		if byRow {
-			ai.Offset += i * a.RowStride
-			ci.Offset += i * c.RowStride
-			if epi != nil {
-				ei = func(r, col, rows, cols int, data []T, off, rs, cs int) { epi(r+i, col, rows, cols, data, off, rs, cs) }
-			}
-			if !gemv(isa, 1, n, k, ai, bi, beta, ci, threads, ei) {
-				return false // the first line (all have the same strides), with nothing written
-			}
-			continue
-		}
-		bi.Offset += i * b.ColStride
-		ci.Offset += i * c.ColStride
-		if epi != nil {
-			ei = func(r, col, rows, cols int, data []T, off, rs, cs int) { epi(r, col+i, rows, cols, data, off, rs, cs) }
-		}
-		if !gemv(isa, m, 1, k, ai, bi, beta, ci, threads, ei) {
-			return false
-		}
-	}
-	return true
-}
+// gemvBand is the most bytes of the matrix in a band that gemv multiplies by every line
+// before it moves on, so that the lines after the first find the band in the L2 cache.
+const gemvBand = 256 << 10
 
-// gemv computes C = A·B + beta·C for a C of one column or one row on the matrix-vector
-// kernels, which read the matrix once, straight from its storage, with no packing; it
+// gemv computes C = A·B + beta·C for a C of up to gemvMaxLines rows or columns on the
+// matrix-vector kernels, which read the matrix straight from its storage, with no packing; it
 // reports false, having done nothing, when the matrix is stored neither by rows nor by
-// columns. Workers split the elements of C; each element is computed the same way whatever
-// the split.
+// columns. Workers split the matrix into bands; each element of C is computed the same way
+// whatever the split.
 func gemv[T Float](isa vecISA, m, n, k int, a, b Matrix[T], beta T, c Matrix[T], threads int, epi Epilogue[T]) bool {
-	// y = M·x with M rows×k: M = A and x = B's column, or, for a single row of C, M = Bᵀ
-	// and x = A's row.
-	rows, mat, x, ys := m, a, b, c.RowStride
-	if n != 1 {
-		rows, mat, x, ys = n, b.T(), a.T(), c.ColStride
+	// y = M·x with M rows×k for each line: M = A and x = a column of B, or, for few rows of
+	// C, M = Bᵀ and x = a row of A. xs and ys step from one line's x and y to the next's.
+	rows, lines, mat, x, ys, xstep, cstep := m, n, a, b, c.RowStride, b.ColStride, c.ColStride
+	byRowsOfC := n != 1 && (m == 1 || m <= n && m <= gemvMaxLines || n > gemvMaxLines)
+	if byRowsOfC {
+		rows, lines, mat, x, ys, xstep, cstep = n, m, b.T(), a.T(), c.ColStride, a.RowStride, c.RowStride
 	}
 	byRows := mat.ColStride == 1 && (rows == 1 || mat.RowStride >= k)
 	byCols := !byRows && mat.RowStride == 1 && (k == 1 || mat.ColStride >= rows)
@@ -511,43 +478,77 @@ func gemv[T Float](isa vecISA, m, n, k int, a, b Matrix[T], beta T, c Matrix[T],
 		lda = max(mat.ColStride, rows)
 	}
 	md := mat.Data[mat.Offset:]
-	var xs []T
-	if x.RowStride == 1 {
-		xs = x.Data[x.Offset : x.Offset+k]
-	} else {
-		xs = make([]T, k)
-		for p := range xs {
-			xs[p] = x.Data[x.index(p, 0)]
-		}
-	}
-	workers := min(threads, max(1, rows*k/minWorkPerThread), max(1, rows/64))
-	part := func(i0, i1 int) {
-		var y []T
-		o := c.Offset + i0*ys
-		if ys == 1 && beta == 0 {
-			y = c.Data[o : o+i1-i0]
+	xs := make([][]T, lines)
+	for l := range xs {
+		xl := x
+		xl.Offset += l * xstep
+		if xl.RowStride == 1 {
+			xs[l] = xl.Data[xl.Offset : xl.Offset+k]
 		} else {
-			y = make([]T, i1-i0)
-		}
-		if byRows {
-			gemvRowsT(isa, i1-i0, k, md[i0*lda:], lda, xs, y)
-		} else {
-			gemvColsT(isa, i1-i0, k, md[i0:], lda, xs, y)
-		}
-		if ys != 1 || beta != 0 {
-			for i, v := range y {
-				if beta != 0 {
-					v = fma(beta, c.Data[o+i*ys], v)
-				}
-				c.Data[o+i*ys] = v
+			xs[l] = make([]T, k)
+			for p := range xs[l] {
+				xs[l][p] = xl.Data[xl.index(p, 0)]
 			}
 		}
-		switch {
-		case epi == nil:
-		case n == 1:
-			epi(i0, 0, i1-i0, 1, c.Data, o, c.RowStride, c.ColStride)
-		default:
-			epi(0, i0, 1, i1-i0, c.Data, o, c.RowStride, c.ColStride)
+	}
+	// Each band of the matrix is about gemvBand bytes: rows of it by rows, and by columns a
+	// piece of each column (those kernels add A·x to y, so y takes the pieces in order, as
+	// it would take the columns whole).
+	var z T
+	size := int(unsafe.Sizeof(z))
+	band := rows
+	if lines > 1 && byRows {
+		band = max(64, gemvBand/max(1, k*size))
+	}
+	workers := min(threads, max(1, lines*rows*k/minWorkPerThread), max(1, rows/64))
+	part := func(i0, i1 int) {
+		yl := make([][]T, lines)
+		for b0 := i0; b0 < i1; b0 += band {
+			b1 := min(i1, b0+band)
+			for l := range lines {
+				if o := c.Offset + l*cstep + b0*ys; ys == 1 && beta == 0 {
+					yl[l] = c.Data[o : o+b1-b0]
+				} else {
+					yl[l] = make([]T, b1-b0)
+				}
+			}
+			if byRows {
+				for l := range lines {
+					gemvRowsT(isa, b1-b0, k, md[b0*lda:], lda, xs[l], yl[l])
+				}
+			} else {
+				depth := k
+				if lines > 1 {
+					depth = max(16, gemvBand/max(1, (b1-b0)*size))
+				}
+				for l := range lines {
+					clear(yl[l])
+				}
+				for p0 := 0; p0 < k; p0 += depth {
+					p1 := min(k, p0+depth)
+					for l := range lines {
+						gemvColsAddT(isa, b1-b0, p1-p0, md[p0*lda+b0:], lda, xs[l][p0:p1], yl[l])
+					}
+				}
+			}
+			for l, y := range yl {
+				o := c.Offset + l*cstep + b0*ys
+				if ys != 1 || beta != 0 {
+					for i, v := range y {
+						if beta != 0 {
+							v = fma(beta, c.Data[o+i*ys], v)
+						}
+						c.Data[o+i*ys] = v
+					}
+				}
+				switch {
+				case epi == nil:
+				case byRowsOfC:
+					epi(l, b0, 1, b1-b0, c.Data, o, c.RowStride, c.ColStride)
+				default:
+					epi(b0, l, b1-b0, 1, c.Data, o, c.RowStride, c.ColStride)
+				}
+			}
 		}
 	}
 	if workers <= 1 {
@@ -574,13 +575,14 @@ func gemvRowsT[T Float](isa vecISA, m, k int, a []T, lda int, x, y []T) {
 	}
 }
 
-func gemvColsT[T Float](isa vecISA, m, k int, a []T, lda int, x, y []T) {
+// gemvColsAddT adds A·x to y.
+func gemvColsAddT[T Float](isa vecISA, m, k int, a []T, lda int, x, y []T) {
 	a = a[:(k-1)*lda+m]
 	switch a := any(a).(type) {
 	case []float32:
-		gemvColsF32(isa, m, k, a, lda, any(x).([]float32), any(y).([]float32))
+		gemvColsAddF32(isa, m, k, a, lda, any(x).([]float32), any(y).([]float32))
 	case []float64:
-		gemvColsF64(isa, m, k, a, lda, any(x).([]float64), any(y).([]float64))
+		gemvColsAddF64(isa, m, k, a, lda, any(x).([]float64), any(y).([]float64))
 	}
 }
 

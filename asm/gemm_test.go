@@ -780,3 +780,78 @@ func TestGemmKernelParams(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmFewLines checks products with 2 to 4 rows or columns of C, which gemv computes a
+// line after another over bands of the matrix (rows of it, or pieces of its columns), bit for
+// bit against the same product a line at a time (one row or column of C, on the whole
+// matrix): the matrix stored by rows and by columns, long enough for many bands and pieces,
+// on one worker and three.
+func TestGemmFewLines(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, lv *level, f32 bool) {
+		if f32 {
+			testGemmFewLines[float32](t, lv)
+		} else {
+			testGemmFewLines[float64](t, lv)
+		}
+	})
+}
+
+func testGemmFewLines[T Float](t *testing.T, lv *level) {
+	r := rand.New(rand.NewPCG(8, 9))
+	const long, k = 3000, 300
+	for _, lines := range []int{2, 3, 4} {
+		for _, l := range []layout{rowMajor, colMajor} {
+			for _, threads := range []int{1, 3} {
+				prm := GemmParams{Level: lv.name, Threads: threads}
+				for _, rowsOfC := range []bool{true, false} {
+					// lines rows of C: A lines×k, the matrix B (layout l); or lines columns:
+					// the matrix A (layout l), B k×lines.
+					m, n := lines, long
+					a := guardedMatrix[T](r, m, k, rowMajor, 1, true)
+					b := guardedMatrix[T](r, k, n, l, 2, true)
+					if !rowsOfC {
+						m, n = long, lines
+						a = guardedMatrix[T](r, m, k, l, 1, true)
+						b = guardedMatrix[T](r, k, n, colMajor, 2, true)
+					}
+					c := guardedMatrix[T](r, m, n, rowMajor, 3, false)
+					if err := Gemm(m, n, k, a, b, 0, c, &prm); err != nil {
+						t.Fatal(err)
+					}
+					for i := range lines {
+						ai, bi, ci := a, b, c
+						one := guardedMatrix[T](r, 1, n, rowMajor, 4, false)
+						if rowsOfC {
+							ai.Offset += i * a.RowStride
+							ci.Offset += i * c.RowStride
+							if err := Gemm(1, n, k, ai, b, 0, one, &prm); err != nil {
+								t.Fatal(err)
+							}
+						} else {
+							one = guardedMatrix[T](r, m, 1, rowMajor, 4, false)
+							bi.Offset += i * b.ColStride
+							ci.Offset += i * c.ColStride
+							if err := Gemm(m, 1, k, a, bi, 0, one, &prm); err != nil {
+								t.Fatal(err)
+							}
+						}
+						cnt := n
+						if !rowsOfC {
+							cnt = m
+						}
+						for j := range cnt {
+							got, want := ci.Data[ci.index(0, j)], one.Data[one.index(0, j)]
+							if !rowsOfC {
+								got, want = ci.Data[ci.index(j, 0)], one.Data[one.index(j, 0)]
+							}
+							if !sameFloat(got, want) {
+								t.Fatalf("%d lines (rows of C %v), matrix %v, threads %d: line %d element %d is %v, a line alone gives %v",
+									lines, rowsOfC, l, threads, i, j, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -134,24 +134,34 @@ func gemvRowsF64(isa vecISA, m, k int, a []float64, lda int, x, y []float64) {
 }
 
 func gemvColsF32(isa vecISA, m, k int, a []float32, lda int, x, y []float32) {
-	if isa == isaGo || m == 0 || k == 0 {
-		gemvColsGo(m, k, a, lda, x, y)
-		return
-	}
 	// The kernels accumulate into y: start it from +0, as the reference does.
 	clear(y)
+	gemvColsAddF32(isa, m, k, a, lda, x, y)
+}
+
+func gemvColsF64(isa vecISA, m, k int, a []float64, lda int, x, y []float64) {
+	clear(y)
+	gemvColsAddF64(isa, m, k, a, lda, x, y)
+}
+
+// gemvColsAddF32 and gemvColsAddF64 add A·x to y, y a block at a time: the columns of a
+// split into pieces, one after another, thus give what they give whole.
+func gemvColsAddF32(isa vecISA, m, k int, a []float32, lda int, x, y []float32) {
+	if isa == isaGo || m == 0 || k == 0 {
+		gemvColsAddGo(m, k, a, lda, x, y)
+		return
+	}
 	for i := 0; i < m; i += gemvColsBlock / 4 {
 		n := min(gemvColsBlock/4, m-i)
 		gemvColsF32Arch(isa, n, k, a[i:], lda, x, y[i:i+n])
 	}
 }
 
-func gemvColsF64(isa vecISA, m, k int, a []float64, lda int, x, y []float64) {
+func gemvColsAddF64(isa vecISA, m, k int, a []float64, lda int, x, y []float64) {
 	if isa == isaGo || m == 0 || k == 0 {
-		gemvColsGo(m, k, a, lda, x, y)
+		gemvColsAddGo(m, k, a, lda, x, y)
 		return
 	}
-	clear(y)
 	for i := 0; i < m; i += gemvColsBlock / 8 {
 		n := min(gemvColsBlock/8, m-i)
 		gemvColsF64Arch(isa, n, k, a[i:], lda, x, y[i:i+n])

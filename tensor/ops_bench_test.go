@@ -165,7 +165,7 @@ func BenchmarkLinear(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer w.Free()
-		for _, m := range []int{1, 64, 512} {
+		for _, m := range []int{1, 4, 64, 512} {
 			x := RandNormal(1, Float32, m, in).Cast(dt)
 			if err := x.Realize(); err != nil {
 				b.Fatal(err)
