@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/crossbar-compute/crossbar/graph"
-	"github.com/crossbar-compute/crossbar/internal/half"
 )
 
 // blockSize is the number of elements each expression node computes at a time: small enough
@@ -560,19 +559,6 @@ func (c *ctx) islot(s int) []int64 {
 	return c.i[s]
 }
 
-// roundF rounds a computed value to the precision of dt.
-func roundF(dt graph.DType, v float64) float64 {
-	switch dt {
-	case graph.Float32:
-		return float64(float32(v))
-	case graph.Float16:
-		return float64(half.Float16To(half.Float16From(float32(v))))
-	case graph.BFloat16:
-		return float64(half.BFloat16To(half.BFloat16From(float32(v))))
-	}
-	return v
-}
-
 func roundSliceF(dt graph.DType, out []float64) {
 	switch dt {
 	case graph.Float32:
@@ -587,7 +573,7 @@ func roundSliceF(dt graph.DType, out []float64) {
 }
 
 // roundHalfBlock rounds up to blockSize values to float16 or bfloat16 with the vector
-// conversions (through float32, as roundF does).
+// conversions, through float32.
 func roundHalfBlock(dt graph.DType, out []float64) {
 	var f [blockSize]float32
 	var h [blockSize]uint16
