@@ -54,10 +54,10 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 	short := inF32(e.dt) && (r <= shortRow && (c.Op == graph.OpReduceMax || c.Op == graph.OpReduceMin) ||
 		r <= shortSum && c.Op == graph.OpSum)
 	reduceRange := func(cx *ctx, lo, hi int, accF []float64, accI []int64, base int) {
-		var t []float32 // foldRowsF32's scratch
+		var t []float32 // foldRowsF32's scratch, for as many values as it takes at a time
 		var lanes []float64
 		if short {
-			t, lanes = make([]float32, shortFold), make([]float64, shortFold)
+			t, lanes = make([]float32, min(shortFold, hi-lo)), make([]float64, min(shortFold, hi-lo))
 		}
 		for s := lo; s < hi; s += chunk {
 			m := min(chunk, hi-s)
@@ -66,7 +66,7 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 				vals := e.evalF32(cx, s, m, nil)
 				for j := 0; j < m; {
 					run := min(left, m-j)
-					if g := min((m-j)/r, shortFold/r); t != nil && run == r && g >= 2 {
+					if g := min((m-j)/r, len(t)/r); t != nil && run == r && g >= 2 {
 						foldRowsF32(c.Op, accF[o-base:o-base+g], vals[j:j+g*r], r, t, lanes)
 						j += g * r
 						o += g
