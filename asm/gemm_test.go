@@ -820,33 +820,24 @@ func testGemmFewLines[T Float](t *testing.T, lv *level) {
 					}
 					for i := range lines {
 						ai, bi, ci := a, b, c
-						one := guardedMatrix[T](r, 1, n, rowMajor, 4, false)
+						rows, cols := 1, n // the line alone: a row of C, or a column
 						if rowsOfC {
 							ai.Offset += i * a.RowStride
 							ci.Offset += i * c.RowStride
-							if err := Gemm(1, n, k, ai, b, 0, one, &prm); err != nil {
-								t.Fatal(err)
-							}
 						} else {
-							one = guardedMatrix[T](r, m, 1, rowMajor, 4, false)
+							rows, cols = m, 1
 							bi.Offset += i * b.ColStride
 							ci.Offset += i * c.ColStride
-							if err := Gemm(m, 1, k, a, bi, 0, one, &prm); err != nil {
-								t.Fatal(err)
-							}
 						}
-						cnt := n
-						if !rowsOfC {
-							cnt = m
+						one := guardedMatrix[T](r, rows, cols, rowMajor, 4, false)
+						if err := Gemm(rows, cols, k, ai, bi, 0, one, &prm); err != nil {
+							t.Fatal(err)
 						}
-						for j := range cnt {
-							got, want := ci.Data[ci.index(0, j)], one.Data[one.index(0, j)]
-							if !rowsOfC {
-								got, want = ci.Data[ci.index(j, 0)], one.Data[one.index(j, 0)]
-							}
+						for e := range rows * cols {
+							got, want := ci.Data[ci.index(e/cols, e%cols)], one.Data[one.index(e/cols, e%cols)]
 							if !sameFloat(got, want) {
 								t.Fatalf("%d lines (rows of C %v), matrix %v, threads %d: line %d element %d is %v, a line alone gives %v",
-									lines, rowsOfC, l, threads, i, j, got, want)
+									lines, rowsOfC, l, threads, i, e, got, want)
 							}
 						}
 					}
