@@ -47,13 +47,13 @@ func main() {
 				t.compareF32()
 				t.selectF32()
 			}
-			t.gemvRows(4)
-			t.gemvRows(8)
-			t.gemvCols(4)
-			t.gemvCols(8)
+			t.gemvRows(4, "")
+			t.gemvRows(8, "")
+			t.gemvCols(4, "")
+			t.gemvCols(8, "")
 			for _, h := range []string{"BF16", "F16"} {
-				t.gemvRowsHalf(h)
-				t.gemvColsHalf(h)
+				t.gemvRows(4, h)
+				t.gemvCols(4, h)
 			}
 		}
 		if err := os.WriteFile(f.name, b.Bytes(), 0o644); err != nil {
@@ -1535,30 +1535,42 @@ func (t *target) ss() string {
 // dotted with x, in the order of gemvRowsGo with two vectors of lanes: rows four at a time
 // (each load of x serves four rows), then one at a time. Vector registers: the two
 // accumulators of row r in 2r and 2r+1, x in 8 and 9.
-func (t *target) gemvRows(size int) {
-	t.size = size
-	name := "gemvRows" + t.elem() + t.suffix
-	t.header(name, fmt.Sprintf("(m, k int, a []%s, lda int, x, y []%s)", t.typ(), t.typ()), 96)
-	if t.isa == neon {
-		t.gemvRowsNEON(name, "")
-		return
-	}
-	t.gemvRowsX86(name, "")
-}
-
-// gemvRowsHalf writes gemvRowsBF16<ISA> or gemvRowsF16<ISA> (half), (m, k int, a []uint16,
-// lda int, x, y []float32): gemvRows of float32 over a matrix of 16-bit values, each vector
-// of a row widened to float32 as it is loaded (see widenHalf) and then fused in as gemvRows
-// fuses the float32 one, so that y is GemvRowsF32's of the widened matrix bit for bit.
-func (t *target) gemvRowsHalf(half string) {
-	t.size = 4
-	name := "gemvRows" + half + t.suffix
-	t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
+//
+// With half ("BF16" or "F16"), it writes gemvRowsBF16<ISA> or gemvRowsF16<ISA>(m, k int,
+// a []uint16, lda int, x, y []float32) instead: gemvRows of float32 over a matrix of 16-bit
+// values, each vector of a row widened to float32 as it is loaded (see widenHalf) and then
+// fused in as the float32 one is, so that y is GemvRowsF32's of the widened matrix bit for
+// bit.
+func (t *target) gemvRows(size int, half string) {
+	name := t.gemvHeader("gemvRows", size, half)
 	if t.isa == neon {
 		t.gemvRowsNEON(name, half)
 		return
 	}
 	t.gemvRowsX86(name, half)
+}
+
+// gemvHeader sets the element size and writes the header of the GEMV kernel kind
+// ("gemvRows", "gemvCols") of size-byte floats or, with half, of 16-bit values; it returns
+// the kernel's name.
+func (t *target) gemvHeader(kind string, size int, half string) string {
+	t.size = size
+	if half != "" {
+		name := kind + half + t.suffix
+		t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
+		return name
+	}
+	name := kind + t.elem() + t.suffix
+	t.header(name, fmt.Sprintf("(m, k int, a []%s, lda int, x, y []%s)", t.typ(), t.typ()), 96)
+	return name
+}
+
+// aSize is the size in bytes of an element of a GEMV kernel's matrix: 2 with half.
+func (t *target) aSize(half string) int {
+	if half != "" {
+		return 2
+	}
+	return t.size
 }
 
 // widenHalf loads the vector of 16-bit values (half: "BF16" or "F16") at mem, as many as the
@@ -1588,10 +1600,7 @@ func (t *target) widenHalfScalar(half, mem, x string) {
 // whole blocks of two vectors, SI row 0 of the group, AX lda in bytes, R12 x, DI y; R8..R11
 // the rows of the group, BX the element index along them.
 func (t *target) gemvRowsX86(name, half string) {
-	asz := t.size // bytes of an element of a
-	if half != "" {
-		asz = 2
-	}
+	asz := t.aSize(half)
 	lanes := t.lanes()
 	reg := func(n int) string { return t.vreg(physReg0 + n) }
 	t.gemvArgs("CX", "DX", "SI", "AX", "R12", "DI", asz)
@@ -1703,9 +1712,8 @@ func (t *target) gemvReduceX86(a, b, s int) {
 // R8..R11 the rows of the group and R12 x, advanced by the loads; R7 a count. Accumulators
 // in V0..V7, x in V8, V9, rows in V10..V17, scratch V18.
 func (t *target) gemvRowsNEON(name, half string) {
-	asz := t.size
+	asz := t.aSize(half)
 	if half != "" {
-		asz = 2
 		t.emit("VEOR V19.B16, V19.B16, V19.B16") // zeros for widenHalfNEON
 	}
 	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5", asz)
@@ -1803,25 +1811,12 @@ func (t *target) gemvRowsNEON(name, half string) {
 // products in order, one fused multiply-add each, as gemvColsAddGo does. Within a group of
 // columns, y goes by vectors (four, then one, at a time) and then by single elements.
 // Vector registers: x[p+c] broadcast in c, y in 4..7.
-func (t *target) gemvCols(size int) {
-	t.size = size
-	name := "gemvCols" + t.elem() + t.suffix
-	t.header(name, fmt.Sprintf("(m, k int, a []%s, lda int, x, y []%s)", t.typ(), t.typ()), 96)
-	if t.isa == neon {
-		t.gemvColsNEON(name, "")
-		return
-	}
-	t.gemvColsX86(name, "")
-}
-
-// gemvColsHalf writes gemvColsBF16<ISA> or gemvColsF16<ISA> (half), (m, k int, a []uint16,
-// lda int, x, y []float32): gemvCols of float32 (adding A·x to y) over a matrix of 16-bit
-// values, each vector of a column widened to float32 as it is loaded, then fused in as
-// gemvCols fuses the float32 one.
-func (t *target) gemvColsHalf(half string) {
-	t.size = 4
-	name := "gemvCols" + half + t.suffix
-	t.header(name, "(m, k int, a []uint16, lda int, x, y []float32)", 96)
+//
+// With half, it writes gemvColsBF16<ISA> or gemvColsF16<ISA>(m, k int, a []uint16, lda int,
+// x, y []float32): gemvCols of float32 over a matrix of 16-bit values, each vector of a
+// column widened to float32 as it is loaded, then fused in as the float32 one is.
+func (t *target) gemvCols(size int, half string) {
+	name := t.gemvHeader("gemvCols", size, half)
 	if t.isa == neon {
 		t.gemvColsNEON(name, half)
 		return
@@ -1835,10 +1830,7 @@ func (t *target) gemvColsHalf(half string) {
 // columns of the group, BX the element index along them, R14 the last index at which four
 // vectors start.
 func (t *target) gemvColsX86(name, half string) {
-	asz := t.size
-	if half != "" {
-		asz = 2
-	}
+	asz := t.aSize(half)
 	lanes := t.lanes()
 	reg := func(n int) string { return t.vreg(physReg0 + n) }
 	t.gemvArgs("CX", "R12", "SI", "AX", "R13", "DI", asz)
@@ -1971,9 +1963,8 @@ func (t *target) widenHalfScalarNEON(half, ptr string, d int) {
 // (advanced by the broadcasts), R5 y; R8..R11 the columns of the group, R12 y, advanced
 // by the stores; R7 a count. y in V4, V5, columns in V8..V15.
 func (t *target) gemvColsNEON(name, half string) {
-	asz := t.size
+	asz := t.aSize(half)
 	if half != "" {
-		asz = 2
 		t.emit("VEOR V19.B16, V19.B16, V19.B16") // zeros for widenHalfNEON
 	}
 	t.gemvArgs("R0", "R1", "R2", "R3", "R4", "R5", asz)
