@@ -52,20 +52,26 @@ func (x Matrix[T]) T() Matrix[T] {
 
 // check reports an error unless every element of the rows×cols view lies inside x.Data.
 func (x Matrix[T]) check(name string, rows, cols int) error {
+	return checkView(name, len(x.Data), x.Offset, x.RowStride, x.ColStride, rows, cols)
+}
+
+// checkView reports an error unless every element of a rows×cols view of a slice of n
+// elements, at the offset and strides given, lies inside the slice.
+func checkView(name string, n, offset, rs, cs, rows, cols int) error {
 	if rows == 0 || cols == 0 {
 		return nil
 	}
-	lo, hi := x.Offset, x.Offset
-	for _, ext := range [2]int{(rows - 1) * x.RowStride, (cols - 1) * x.ColStride} {
+	lo, hi := offset, offset
+	for _, ext := range [2]int{(rows - 1) * rs, (cols - 1) * cs} {
 		if ext < 0 {
 			lo += ext
 		} else {
 			hi += ext
 		}
 	}
-	if lo < 0 || hi >= len(x.Data) {
+	if lo < 0 || hi >= n {
 		return fmt.Errorf("%w: %s is %d×%d with offset %d and strides (%d, %d): elements %d..%d of %d",
-			ErrView, name, rows, cols, x.Offset, x.RowStride, x.ColStride, lo, hi, len(x.Data))
+			ErrView, name, rows, cols, offset, rs, cs, lo, hi, n)
 	}
 	return nil
 }
@@ -281,6 +287,12 @@ func GemmEpilogue[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *
 // gemm is GemmEpilogue with the micro-kernel chosen by the shape (kernel < 0) or the
 // level's kernel of that index (see kernelsOf).
 func gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmParams, epi Epilogue[T], kernel int) error {
+	return gemmFrom(m, n, k, a, b, nil, nil, beta, c, p, epi, kernel)
+}
+
+// gemmFrom is gemm whose A or B, where ha or hb is not nil, is that 16-bit matrix instead
+// (T is then float32), widened as it is packed (see GemmMixed).
+func gemmFrom[T Float](m, n, k int, a, b Matrix[T], ha, hb *HalfMatrix, beta T, c Matrix[T], p *GemmParams, epi Epilogue[T], kernel int) error {
 	if m < 0 || n < 0 || k < 0 {
 		return fmt.Errorf("%w: gemm of size %d×%d×%d", ErrView, m, n, k)
 	}
@@ -292,10 +304,10 @@ func gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmPara
 	if err != nil {
 		return err
 	}
-	if err := a.check("A", m, k); err != nil {
+	if err := checkOperand("A", a, ha, m, k); err != nil {
 		return err
 	}
-	if err := b.check("B", k, n); err != nil {
+	if err := checkOperand("B", b, hb, k, n); err != nil {
 		return err
 	}
 	if err := c.check("C", m, n); err != nil {
@@ -325,27 +337,30 @@ func gemm[T Float](m, n, k int, a, b Matrix[T], beta T, c Matrix[T], p *GemmPara
 			return fmt.Errorf("%w: level %s has no %d×%d micro-kernel for %T (see MicroKernels)", ErrView, lv.name, prm.MR, prm.NR, T(0))
 		}
 	}
-	if kernel < 0 && (m <= gemvMaxLines || n <= gemvMaxLines) && gemv(isaOf(lv.name), m, n, k, a, b, beta, c, prm.Threads, epi) {
+	if kernel < 0 && (m <= gemvMaxLines || n <= gemvMaxLines) && gemv(isaOf(lv.name), m, n, k, a, b, ha, hb, beta, c, prm.Threads, epi) {
 		return nil
 	}
 	mk, swapped := chooseKernel(kernelsOf[T](lv), m, n, c, kernel)
 	if swapped {
 		// Compute Cᵀ = Bᵀ·Aᵀ, whose rows are C's columns.
 		m, n, a, b, c = n, m, b.T(), a.T(), c.T().canonical(n, m)
+		ha, hb = hb.t(), ha.t()
 	}
 	var z T
 	def := blisBlocking(caches, int(unsafe.Sizeof(z)), mk.mr, mk.nr)
 	def.Level = lv.name
 	prm = prm.complete(def)
-	g := &gemmJob[T]{mk: mk, prm: prm, k: k, a: a, b: b, c: c, beta: beta, epi: epi, swapped: swapped}
+	g := &gemmJob[T]{mk: mk, prm: prm, k: k, a: a, b: b, c: c, beta: beta, epi: epi, swapped: swapped,
+		ha: ha, hb: hb, isa: isaOf(lv.name)}
 	g.direct = c.ColStride == 1 && c.RowStride >= n
 	// A packed micro-panel of A serves every micro-panel of B̃ in turn: with one or two of
-	// them, packing costs more than it saves when A's rows can be read as they are.
-	g.rowA = mk.rowA != nil && a.ColStride == 1 && a.RowStride > 0 && n <= 2*mk.nr && unpackedOK
+	// them, packing costs more than it saves when A's rows can be read as they are. (A 16-bit
+	// operand is always packed: the micro-kernels read float32.)
+	g.rowA = ha == nil && mk.rowA != nil && a.ColStride == 1 && a.RowStride > 0 && n <= 2*mk.nr && unpackedOK
 	// Likewise for an A stored by columns, where the kernel has a colA.
-	g.colA = !g.rowA && mk.colA != nil && a.RowStride == 1 && a.ColStride > 0 && n <= 2*mk.nr && unpackedOK
+	g.colA = ha == nil && !g.rowA && mk.colA != nil && a.RowStride == 1 && a.ColStride > 0 && n <= 2*mk.nr && unpackedOK
 	// Likewise for B when C has few rows.
-	g.rowB = !g.rowA && !g.colA && mk.rowB != nil && b.ColStride == 1 && b.RowStride > 0 && m <= 3*mk.mr && unpackedOK
+	g.rowB = hb == nil && !g.rowA && !g.colA && mk.rowB != nil && b.ColStride == 1 && b.RowStride > 0 && m <= 3*mk.mr && unpackedOK
 	g.run(m, n)
 	return nil
 }
@@ -459,35 +474,54 @@ const gemvBand = 256 << 10
 // matrix-vector kernels, which read the matrix straight from its storage, with no packing; it
 // reports false, having done nothing, when the matrix is stored neither by rows nor by
 // columns. Workers split the matrix into bands; each element of C is computed the same way
-// whatever the split.
-func gemv[T Float](isa vecISA, m, n, k int, a, b Matrix[T], beta T, c Matrix[T], threads int, epi Epilogue[T]) bool {
+// whatever the split. A or B is the 16-bit ha or hb where that is not nil (T is then
+// float32): a 16-bit matrix runs on the 16-bit kernels, which widen it as they read it, bit
+// for bit the float32 kernels on the widened matrix; 16-bit vectors are widened first.
+func gemv[T Float](isa vecISA, m, n, k int, a, b Matrix[T], ha, hb *HalfMatrix, beta T, c Matrix[T], threads int, epi Epilogue[T]) bool {
 	// y = M·x with M rows×k for each line: M = A and x = a column of B, or, for few rows of
-	// C, M = Bᵀ and x = a row of A. xs and ys step from one line's x and y to the next's.
-	rows, lines, mat, x, ys, xstep, cstep := m, n, a, b, c.RowStride, b.ColStride, c.ColStride
+	// C, M = Bᵀ and x = a row of A. ys steps from one line's y to the next's.
+	rows, lines, mat, x, hm, hx, ys, cstep := m, n, a, b, ha, hb, c.RowStride, c.ColStride
 	byRowsOfC := n != 1 && (m == 1 || m <= n && m <= gemvMaxLines || n > gemvMaxLines)
 	if byRowsOfC {
-		rows, lines, mat, x, ys, xstep, cstep = n, m, b.T(), a.T(), c.ColStride, a.RowStride, c.RowStride
+		rows, lines, mat, x, hm, hx, ys, cstep = n, m, b.T(), a.T(), hb.t(), ha.t(), c.ColStride, c.RowStride
 	}
-	byRows := mat.ColStride == 1 && (rows == 1 || mat.RowStride >= k)
-	byCols := !byRows && mat.RowStride == 1 && (k == 1 || mat.ColStride >= rows)
-	if !byRows && !byCols || mat.RowStride < 0 || mat.ColStride < 0 {
+	mrs, mcs, moff := mat.RowStride, mat.ColStride, mat.Offset
+	if hm != nil {
+		mrs, mcs, moff = hm.RowStride, hm.ColStride, hm.Offset
+	}
+	byRows := mcs == 1 && (rows == 1 || mrs >= k)
+	byCols := !byRows && mrs == 1 && (k == 1 || mcs >= rows)
+	if !byRows && !byCols || mrs < 0 || mcs < 0 {
 		return false
 	}
-	lda := max(mat.RowStride, k)
+	lda := max(mrs, k)
 	if byCols {
-		lda = max(mat.ColStride, rows)
+		lda = max(mcs, rows)
 	}
-	md := mat.Data[mat.Offset:]
+	var md []T
+	var hd []uint16
+	if hm != nil {
+		hd = hm.Data[moff:]
+	} else {
+		md = mat.Data[moff:]
+	}
 	xs := make([][]T, lines)
 	for l := range xs {
-		xl := x
-		xl.Offset += l * xstep
-		if xl.RowStride == 1 {
-			xs[l] = xl.Data[xl.Offset : xl.Offset+k]
-		} else {
+		switch {
+		case hx != nil:
+			bits := make([]uint16, k)
+			for p := range bits {
+				bits[p] = hx.Data[hx.index(p, l)]
+			}
+			xs[l] = make([]T, k)
+			widenHalf(isa, hx.BF16, any(xs[l]).([]float32), bits)
+		case x.RowStride == 1:
+			o := x.index(0, l)
+			xs[l] = x.Data[o : o+k]
+		default:
 			xs[l] = make([]T, k)
 			for p := range xs[l] {
-				xs[l][p] = xl.Data[xl.index(p, 0)]
+				xs[l][p] = x.Data[x.index(p, l)]
 			}
 		}
 	}
@@ -496,6 +530,9 @@ func gemv[T Float](isa vecISA, m, n, k int, a, b Matrix[T], beta T, c Matrix[T],
 	// it would take the columns whole).
 	var z T
 	size := int(unsafe.Sizeof(z))
+	if hm != nil {
+		size = 2
+	}
 	band := rows
 	if lines > 1 && byRows {
 		band = max(64, gemvBand/max(1, k*size))
@@ -514,7 +551,11 @@ func gemv[T Float](isa vecISA, m, n, k int, a, b Matrix[T], beta T, c Matrix[T],
 			}
 			if byRows {
 				for l := range lines {
-					gemvRowsT(isa, b1-b0, k, md[b0*lda:], lda, xs[l], yl[l])
+					if hm != nil {
+						gemvRowsHalf(isa, hm.BF16, b1-b0, k, hd[b0*lda:][:(b1-b0-1)*lda+k], lda, any(xs[l]).([]float32), any(yl[l]).([]float32))
+					} else {
+						gemvRowsT(isa, b1-b0, k, md[b0*lda:], lda, xs[l], yl[l])
+					}
 				}
 			} else {
 				depth := k
@@ -527,7 +568,11 @@ func gemv[T Float](isa vecISA, m, n, k int, a, b Matrix[T], beta T, c Matrix[T],
 				for p0 := 0; p0 < k; p0 += depth {
 					p1 := min(k, p0+depth)
 					for l := range lines {
-						gemvColsAddT(isa, b1-b0, p1-p0, md[p0*lda+b0:], lda, xs[l][p0:p1], yl[l])
+						if hm != nil {
+							gemvColsAddHalf(isa, hm.BF16, b1-b0, p1-p0, hd[p0*lda+b0:][:(p1-p0-1)*lda+b1-b0], lda, any(xs[l][p0:p1]).([]float32), any(yl[l]).([]float32))
+						} else {
+							gemvColsAddT(isa, b1-b0, p1-p0, md[p0*lda+b0:], lda, xs[l][p0:p1], yl[l])
+						}
 					}
 				}
 			}
@@ -649,6 +694,8 @@ type gemmJob[T Float] struct {
 	colA    bool        // whole micro-panels of A are read from a column-major A (see microKernel.colA)
 	epi     Epilogue[T] // nil, or run on each tile after the last block of k
 	swapped bool        // c is the transpose of the caller's C (the epilogue speaks of the caller's)
+	ha, hb  *HalfMatrix // where not nil, A or B is this 16-bit matrix, widened as it is packed
+	isa     vecISA      // the level's vector instructions, which widen ha and hb
 }
 
 // minWorkPerThread is the number of multiply-adds below which another thread does not pay.
@@ -964,6 +1011,10 @@ func (g *gemmJob[T]) packB(dst []T, jc, nc, pc, kc, q0, q1 int) {
 	if q1 <= q0 {
 		return
 	}
+	if g.hb != nil {
+		packPanelsHalf(g.isa, any(dst[q0*nr*kc:]).([]float32), *g.hb.t(), jc+q0*nr, min(nc, q1*nr)-q0*nr, pc, kc, nr)
+		return
+	}
 	if g.rowB {
 		if q1*nr <= nc {
 			return // whole micro-panels only
@@ -976,6 +1027,10 @@ func (g *gemmJob[T]) packB(dst []T, jc, nc, pc, kc, q0, q1 int) {
 // packA packs rows [ic, ic+mc) and columns [pc, pc+kc) of A into Ã; with rowA or colA,
 // only the last micro-panel when it is partial (the whole ones are read from A).
 func (g *gemmJob[T]) packA(dst []T, ic, mc, pc, kc int) {
+	if g.ha != nil {
+		packPanelsHalf(g.isa, any(dst).([]float32), *g.ha, ic, mc, pc, kc, g.mk.mr)
+		return
+	}
 	if !g.rowA && !g.colA {
 		packPanels(dst, g.a, ic, mc, pc, kc, g.mk.mr)
 		return
@@ -1120,53 +1175,58 @@ func packRows4Go[T Float](d, src []T, base, rs, kc, w int) {
 // packCols packs the micro-panels of rows [0, mc) of a matrix whose columns are contiguous in
 // src (dst[q*w*kc + p*w + i] = src[base+q*w+i+p*cs]), one column at a time.
 func packCols[T Float](dst, src []T, base, mc, w, kc, cs int) {
-	full := mc / w * w
 	for p := range kc {
-		s := src[base+p*cs : base+p*cs+mc]
-		d := dst[p*w:]
-		q := 0
-		switch w {
-		case 4:
-			for ; q < full; q += 4 {
-				*(*[4]T)(d[q*kc : q*kc+4]) = *(*[4]T)(s[q : q+4])
-			}
-		case 6:
-			for ; q < full; q += 6 {
-				*(*[6]T)(d[q*kc : q*kc+6]) = *(*[6]T)(s[q : q+6])
-			}
-		case 12:
-			for ; q < full; q += 12 {
-				*(*[12]T)(d[q*kc : q*kc+12]) = *(*[12]T)(s[q : q+12])
-			}
-		case 14:
-			for ; q < full; q += 14 {
-				*(*[14]T)(d[q*kc : q*kc+14]) = *(*[14]T)(s[q : q+14])
-			}
-		case 28:
-			for ; q < full; q += 28 {
-				*(*[28]T)(d[q*kc : q*kc+28]) = *(*[28]T)(s[q : q+28])
-			}
-		case 8:
-			for ; q < full; q += 8 {
-				*(*[8]T)(d[q*kc : q*kc+8]) = *(*[8]T)(s[q : q+8])
-			}
-		case 16:
-			for ; q < full; q += 16 {
-				*(*[16]T)(d[q*kc : q*kc+16]) = *(*[16]T)(s[q : q+16])
-			}
-		case 32:
-			for ; q < full; q += 32 {
-				*(*[32]T)(d[q*kc : q*kc+32]) = *(*[32]T)(s[q : q+32])
-			}
+		packColumn(dst[p*w:], src[base+p*cs:base+p*cs+mc], mc, w, kc)
+	}
+}
+
+// packColumn packs s, a column of mc rows, into place p of micro-panels kc deep of w rows:
+// given d = dst[p*w:], the piece of rows [q, q+w) goes to d[q*kc : q*kc+w], zeros padding
+// rows past mc.
+func packColumn[T Float](d, s []T, mc, w, kc int) {
+	full := mc / w * w
+	q := 0
+	switch w {
+	case 4:
+		for ; q < full; q += 4 {
+			*(*[4]T)(d[q*kc : q*kc+4]) = *(*[4]T)(s[q : q+4])
 		}
-		for ; q < full; q += w {
-			copy(d[q*kc:q*kc+w], s[q:q+w])
+	case 6:
+		for ; q < full; q += 6 {
+			*(*[6]T)(d[q*kc : q*kc+6]) = *(*[6]T)(s[q : q+6])
 		}
-		if q < mc {
-			t := d[q*kc : q*kc+w]
-			copy(t, s[q:])
-			clear(t[mc-q:])
+	case 12:
+		for ; q < full; q += 12 {
+			*(*[12]T)(d[q*kc : q*kc+12]) = *(*[12]T)(s[q : q+12])
 		}
+	case 14:
+		for ; q < full; q += 14 {
+			*(*[14]T)(d[q*kc : q*kc+14]) = *(*[14]T)(s[q : q+14])
+		}
+	case 28:
+		for ; q < full; q += 28 {
+			*(*[28]T)(d[q*kc : q*kc+28]) = *(*[28]T)(s[q : q+28])
+		}
+	case 8:
+		for ; q < full; q += 8 {
+			*(*[8]T)(d[q*kc : q*kc+8]) = *(*[8]T)(s[q : q+8])
+		}
+	case 16:
+		for ; q < full; q += 16 {
+			*(*[16]T)(d[q*kc : q*kc+16]) = *(*[16]T)(s[q : q+16])
+		}
+	case 32:
+		for ; q < full; q += 32 {
+			*(*[32]T)(d[q*kc : q*kc+32]) = *(*[32]T)(s[q : q+32])
+		}
+	}
+	for ; q < full; q += w {
+		copy(d[q*kc:q*kc+w], s[q:q+w])
+	}
+	if q < mc {
+		t := d[q*kc : q*kc+w]
+		copy(t, s[q:])
+		clear(t[mc-q:])
 	}
 }
 

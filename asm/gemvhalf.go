@@ -77,6 +77,11 @@ func gemvRowsHalf(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []f
 // by column, each widened whole and added by GemvColsF32's kernel at the same level.
 func gemvColsHalf(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
 	clear(y)
+	gemvColsAddHalf(isa, bf16, m, k, a, lda, x, y)
+}
+
+// gemvColsAddHalf is gemvColsHalf adding A·x to y.
+func gemvColsAddHalf(isa vecISA, bf16 bool, m, k int, a []uint16, lda int, x, y []float32) {
 	if m == 0 || k == 0 {
 		return
 	}

@@ -167,9 +167,10 @@ func runBatched(dt graph.DType, batch, m, n, k int, one func(bi int, prm *asm.Ge
 
 // contractF32 computes a contraction of Float32 operands one of which is not a plain load (a
 // masked view: a pad), or of Float16 or BFloat16 ones, on the float32 asm GEMM: a plain load
-// of a float32 buffer is read in place, one of a 16-bit buffer widened where it lies (the
-// span of the buffer it reads, its strides kept: a transposed matrix stays one for the
-// GEMM's packing), any other operand evaluated into a float32 matrix; the products
+// of a float32 buffer is read in place, one of a 16-bit buffer read in place and widened as
+// the GEMM packs it (contractMixedF32; in a product of few rows, widened where it lies, or
+// read a piece at a time by contractThinF32), any other operand evaluated into a float32
+// matrix; the products
 // accumulate in float32, as a GPU's tensor cores do for the 16-bit dtypes, and the result is
 // rounded to the dtype once, when it is stored.
 func (p *program) contractF32(ins []*Buffer) []float32 {
@@ -182,7 +183,7 @@ func (p *program) contractF32(ins []*Buffer) []float32 {
 		return dst
 	}
 	if m > thinRows {
-		if done, err := p.contractSlabsF32(ins, dst, batch, m, n); done {
+		if done, err := p.contractMixedF32(ins, dst, batch, m, n); done {
 			if err != nil {
 				return nil
 			}
@@ -234,117 +235,51 @@ func (p *program) operandF32(i int, ins []*Buffer, thin bool) (gemmOperand[float
 	return gemmOperand[float32]{p.evalAllF32(e, ins, numel), graph.Contiguous(v.Shape)}, false
 }
 
-// slabBytes bounds the float32 copies of a product's 16-bit operands: one that would take
-// more, widened whole (an 11008×4096 BFloat16 weight matrix: 180 MB, written and read back
-// by every product), is widened a slab of k at a time instead (see contractSlabsF32).
-const slabBytes = 16 << 20
-
-// slabDepth, when positive, sets the depth of the slabs of contractSlabsF32, which then
-// takes every product it can (tests use it to cut small products into many slabs).
-var slabDepth int
-
-// contractSlabsF32 computes the product into dst a slab of k at a time when an operand is a
-// plain load of a 16-bit buffer whose matrices lie by rows or by columns, and widening such
-// operands whole would take more than slabBytes: each slab of such an operand (columns
-// [k0, k0+d) of A, rows [k0, k0+d) of B) is widened into a buffer that the next slab
-// reuses, the slabs' products accumulating in C, as the GEMM's own blocks of k do. The slabs
-// are as deep as the GEMM's blocks of k, or deeper while they fit in slabBytes. It reports
-// whether it took the product (and then any error of the GEMM).
-func (p *program) contractSlabsF32(ins []*Buffer, dst []float32, batch, m, n int) (bool, error) {
+// contractMixedF32 computes the product into dst on asm.GemmMixed when an operand is a plain
+// load of a 16-bit buffer: such an operand is read where it lies, whatever its strides, and
+// widened as the GEMM packs it, a block at a time, with no float32 copy of it (an 11008×4096
+// BFloat16 weight matrix widened whole would be 180 MB, written and read back by every
+// product); the other operand is as operandF32 gives it. It reports whether it took the
+// product (and then any error of the GEMM).
+func (p *program) contractMixedF32(ins []*Buffer, dst []float32, batch, m, n int) (bool, error) {
 	c := p.k.Core
 	r := len(c.Shape)
 	k := c.Src[0].View.Shape[r-1]
 	var half [2]*Buffer
-	rows := 0 // the rows (of A) and columns (of B) widened for each unit of k
-	for i, length := range [2]int{m, n} {
+	for i := range half {
 		e, v := p.core[i], c.Src[i].View
 		b := ins[e.input]
 		if e.op == graph.OpLoad && v.Mask == nil && len(v.Shape) == r && (b.dt == graph.Float16 || b.dt == graph.BFloat16) &&
-			(v.Strides[r-1] == 1 || v.Strides[r-2] == 1) && e.view.lo >= 0 && e.view.hi < b.n {
+			e.view.lo >= 0 && e.view.hi < b.n {
 			half[i] = b
-			rows += length
 		}
 	}
-	if rows == 0 || k == 0 || slabDepth <= 0 && rows*k*4 <= slabBytes {
+	if half[0] == nil && half[1] == nil {
 		return false, nil
 	}
-	prm := gemmParams(graph.Float32, m, n, k)
-	depth := slabDepth
-	if depth <= 0 {
-		kc := asm.DefaultGemmParamsFor[float32](asm.Level(), m, n).KC
-		if prm != nil && prm.KC > 0 {
-			kc = prm.KC
-		}
-		depth = max(1, slabBytes/(4*rows*kc)) * kc
-	}
-	slabs := (k + depth - 1) / depth
-	depth = (k + slabs - 1) / slabs // as even as they go: no sliver at the end
 	var ops [2]gemmOperand[float32]
-	var bufs [2][]float32
-	for i, length := range [2]int{m, n} {
-		if half[i] == nil {
+	for i, b := range half {
+		if b == nil {
 			ops[i], _ = p.operandF32(i, ins, false)
 		} else {
-			bufs[i] = make([]float32, length*depth)
+			ops[i].view = c.Src[i].View
 		}
 	}
-	for bi := range batch {
+	one := func(bi int, prm *asm.GemmParams) error {
+		var mats [2]asm.Operand
+		for i, b := range half {
+			x := ops[i].matrix(c.Shape, bi)
+			if b == nil {
+				mats[i].Float = x
+				continue
+			}
+			mats[i].Half = &asm.HalfMatrix{Data: view[uint16](b), Offset: x.Offset, RowStride: x.RowStride, ColStride: x.ColStride,
+				BF16: b.dt == graph.BFloat16}
+		}
 		cm := asm.Matrix[float32]{Data: dst, Offset: bi * m * n, RowStride: n, ColStride: 1}
-		for k0 := 0; k0 < k; k0 += depth {
-			d := min(depth, k-k0)
-			var mats [2]asm.Matrix[float32]
-			for i, length := range [2]int{m, n} {
-				if half[i] == nil {
-					mats[i] = ops[i].matrix(c.Shape, bi)
-					// Along k: A's columns, B's rows.
-					mats[i].Offset += k0 * [2]int{mats[i].ColStride, mats[i].RowStride}[i]
-					continue
-				}
-				v := c.Src[i].View
-				// A, or B turned around: length rows of which columns [k0, k0+d) are widened.
-				off := gemmOperand[float32]{view: v}.matrix(c.Shape, bi).Offset
-				rs, cs := v.Strides[r-2], v.Strides[r-1]
-				if i == 1 {
-					rs, cs = cs, rs
-				}
-				mats[i] = widenSlab(half[i], off+k0*cs, rs, cs, length, d, bufs[i])
-				if i == 1 {
-					mats[i] = mats[i].T()
-				}
-			}
-			beta := float32(1)
-			if k0 == 0 {
-				beta = 0
-			}
-			if err := asm.GemmEpilogue(m, n, d, mats[0], mats[1], beta, cm, prm, nil); err != nil {
-				return true, err
-			}
-		}
+		return asm.GemmMixed(m, n, k, mats[0], mats[1], 0, cm, prm, nil)
 	}
-	return true, nil
-}
-
-// widenSlab widens the rows × cols matrix of 16-bit buffer b whose element (i, j) lies at
-// off + i*rs + j*cs, with rs or cs 1, into buf, as it lies: by rows when they are contiguous,
-// else by columns.
-func widenSlab(b *Buffer, off, rs, cs, rows, cols int, buf []float32) asm.Matrix[float32] {
-	h := view[uint16](b)
-	if cs == 1 {
-		parallelFor(rows, max(1, 1<<14/cols), func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				at := off + i*rs
-				widenHalf(b.dt, buf[i*cols:(i+1)*cols], h[at:at+cols])
-			}
-		})
-		return asm.Matrix[float32]{Data: buf[:rows*cols], RowStride: cols, ColStride: 1}
-	}
-	parallelFor(cols, max(1, 1<<14/rows), func(_, lo, hi int) {
-		for j := lo; j < hi; j++ {
-			at := off + j*cs
-			widenHalf(b.dt, buf[j*rows:(j+1)*rows], h[at:at+rows])
-		}
-	})
-	return asm.Matrix[float32]{Data: buf[:rows*cols], RowStride: 1, ColStride: rows}
+	return true, runBatched(graph.Float32, batch, m, n, k, one)
 }
 
 // thinRows is the most rows of A for which contractF32 evaluates B a piece at a time: a

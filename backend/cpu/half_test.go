@@ -140,18 +140,13 @@ func TestHalfElementwise(t *testing.T) {
 // Float32 ones read through a pad (not a plain load; the other operand, when it is one, read
 // in place), which run on the float32 GEMM (contractF32; thin ones a piece of B at a time,
 // by rows or, B transposed, by columns, over stripes and depths that the shape does not
-// fill, a vector times a transposed 16-bit B on the 16-bit GEMV kernels; larger ones a slab
-// of k at a time): exactly, on small integers whose sums every dtype holds, and within the
+// fill, a vector times a transposed 16-bit B on the 16-bit GEMV kernels; larger ones
+// widening the 16-bit operands as the GEMM packs them): exactly, on small integers whose sums every dtype holds, and within the
 // rounding of float32 sums and of the dtype on random values.
 func TestHalfContraction(t *testing.T) {
-	for _, sh := range [][4]int{{3, 17, 40, 19}, {2, 1, 70, 1100}, {1, 3, 33, 600}, {2, 2, 600, 130}} {
-		testHalfContraction(t, sh[0], sh[1], sh[2], sh[3])
-	}
-	// Products whose 16-bit operands are widened a slab of k at a time (contractSlabsF32),
-	// here slabs of 14 and 12 rows of B, and of 14.
-	slabDepth = 16
-	defer func() { slabDepth = 0 }()
-	for _, sh := range [][4]int{{3, 17, 40, 19}, {2, 9, 70, 33}} {
+	// The last two: k in several of the GEMM's blocks, and rows of B longer than what the
+	// GEMM widens at a time.
+	for _, sh := range [][4]int{{3, 17, 40, 19}, {2, 1, 70, 1100}, {1, 3, 33, 600}, {2, 2, 600, 130}, {2, 9, 900, 33}, {1, 6, 50, 1100}} {
 		testHalfContraction(t, sh[0], sh[1], sh[2], sh[3])
 	}
 }
