@@ -16,9 +16,11 @@
 // after another over each band of the matrix, which stays in cache for the next line; a few
 // more take a narrow micro-kernel, or read A or B where they are stored instead of packing
 // them.
-// GemmEpilogue finishes each band of C with an epilogue while it is in cache. GemvRowsBF16,
-// GemvColsBF16 and their float16 twins multiply a matrix of 16-bit values by a float32
-// vector, widening its rows or columns as they read them.
+// GemmEpilogue finishes each band of C with an epilogue while it is in cache. GemmMixed
+// takes float16 or bfloat16 operands (HalfMatrix) too, widening them to float32 as it packs
+// them, with no float32 copy. GemvRowsBF16, GemvColsBF16 and their float16 twins multiply a
+// matrix of 16-bit values by a float32 vector, widening its rows or columns as they read
+// them.
 //
 //	a := asm.Matrix[float32]{Data: x, RowStride: k, ColStride: 1} // m×k, by rows
 //	b := asm.Matrix[float32]{Data: y, RowStride: 1, ColStride: k} // k×n, the transpose of an n×k buffer
