@@ -128,3 +128,184 @@ f32tobf16_loop:
 f32tobf16_done:
 	VZEROUPPER
 	RET
+
+// The AVX-512 kernels take any length: four vectors of 16 a step, then one, then the last
+// 1 to 15 elements under a mask (K2), whose loads and stores leave the other lanes alone.
+// TAILMASK sets K2 to the low CX bits.
+#define TAILMASK \
+	MOVL  $1, AX \
+	SHLL  CX, AX \
+	DECL  AX \
+	KMOVW AX, K2
+
+// func float16ToF32AVX512(dst []float32, src []uint16)
+TEXT ·float16ToF32AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	CMPQ CX, $64
+	JB   f16tof32z_1
+f16tof32z_4:
+	VCVTPH2PS 0(SI), Z0
+	VCVTPH2PS 32(SI), Z1
+	VCVTPH2PS 64(SI), Z2
+	VCVTPH2PS 96(SI), Z3
+	VMOVUPS   Z0, 0(DI)
+	VMOVUPS   Z1, 64(DI)
+	VMOVUPS   Z2, 128(DI)
+	VMOVUPS   Z3, 192(DI)
+	ADDQ      $128, SI
+	ADDQ      $256, DI
+	SUBQ      $64, CX
+	CMPQ      CX, $64
+	JAE       f16tof32z_4
+f16tof32z_1:
+	CMPQ CX, $16
+	JB   f16tof32z_tail
+	VCVTPH2PS 0(SI), Z0
+	VMOVUPS   Z0, 0(DI)
+	ADDQ      $32, SI
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JMP       f16tof32z_1
+f16tof32z_tail:
+	TESTQ CX, CX
+	JZ    f16tof32z_done
+	TAILMASK
+	VCVTPH2PS.Z 0(SI), K2, Z0
+	VMOVUPS     Z0, K2, 0(DI)
+f16tof32z_done:
+	VZEROUPPER
+	RET
+
+// func f32ToFloat16AVX512(dst []uint16, src []float32)
+TEXT ·f32ToFloat16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	CMPQ CX, $64
+	JB   f32tof16z_1
+f32tof16z_4:
+	VMOVUPS   0(SI), Z0
+	VMOVUPS   64(SI), Z1
+	VMOVUPS   128(SI), Z2
+	VMOVUPS   192(SI), Z3
+	VCVTPS2PH $0, Z0, 0(DI)
+	VCVTPS2PH $0, Z1, 32(DI)
+	VCVTPS2PH $0, Z2, 64(DI)
+	VCVTPS2PH $0, Z3, 96(DI)
+	ADDQ      $256, SI
+	ADDQ      $128, DI
+	SUBQ      $64, CX
+	CMPQ      CX, $64
+	JAE       f32tof16z_4
+f32tof16z_1:
+	CMPQ CX, $16
+	JB   f32tof16z_tail
+	VMOVUPS   0(SI), Z0
+	VCVTPS2PH $0, Z0, 0(DI)
+	ADDQ      $64, SI
+	ADDQ      $32, DI
+	SUBQ      $16, CX
+	JMP       f32tof16z_1
+f32tof16z_tail:
+	TESTQ CX, CX
+	JZ    f32tof16z_done
+	TAILMASK
+	VMOVUPS.Z 0(SI), K2, Z0
+	VCVTPS2PH $0, Z0, K2, 0(DI)
+f32tof16z_done:
+	VZEROUPPER
+	RET
+
+// func bfloat16ToF32AVX512(dst []float32, src []uint16)
+TEXT ·bfloat16ToF32AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	CMPQ CX, $64
+	JB   bf16tof32z_1
+bf16tof32z_4:
+	VPMOVZXWD 0(SI), Z0
+	VPMOVZXWD 32(SI), Z1
+	VPMOVZXWD 64(SI), Z2
+	VPMOVZXWD 96(SI), Z3
+	VPSLLD    $16, Z0, Z0
+	VPSLLD    $16, Z1, Z1
+	VPSLLD    $16, Z2, Z2
+	VPSLLD    $16, Z3, Z3
+	VMOVDQU32 Z0, 0(DI)
+	VMOVDQU32 Z1, 64(DI)
+	VMOVDQU32 Z2, 128(DI)
+	VMOVDQU32 Z3, 192(DI)
+	ADDQ      $128, SI
+	ADDQ      $256, DI
+	SUBQ      $64, CX
+	CMPQ      CX, $64
+	JAE       bf16tof32z_4
+bf16tof32z_1:
+	CMPQ CX, $16
+	JB   bf16tof32z_tail
+	VPMOVZXWD 0(SI), Z0
+	VPSLLD    $16, Z0, Z0
+	VMOVDQU32 Z0, 0(DI)
+	ADDQ      $32, SI
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JMP       bf16tof32z_1
+bf16tof32z_tail:
+	TESTQ CX, CX
+	JZ    bf16tof32z_done
+	TAILMASK
+	VPMOVZXWD.Z 0(SI), K2, Z0
+	VPSLLD      $16, Z0, Z0
+	VMOVDQU32   Z0, K2, 0(DI)
+bf16tof32z_done:
+	VZEROUPPER
+	RET
+
+// BF16Z rounds the 16 float32 of Z0 to bfloat16 into the low halves of Z2's lanes, as
+// f32ToBFloat16AVX2 does (Z8: 0x7fff, Z9: 1, Z10: 0x40 in every lane; K1, Z1, Z4 scratch).
+#define BF16Z \
+	VCMPPS    $3, Z0, Z0, K1 \
+	VPSRLD    $16, Z0, Z1 \
+	VPORD     Z10, Z1, Z4 \
+	VPANDD    Z9, Z1, Z1 \
+	VPADDD    Z8, Z0, Z2 \
+	VPADDD    Z1, Z2, Z2 \
+	VPSRLD    $16, Z2, Z2 \
+	VMOVDQA32 Z4, K1, Z2
+
+// func f32ToBFloat16AVX512(dst []uint16, src []float32)
+TEXT ·f32ToBFloat16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	TESTQ CX, CX
+	JZ    f32tobf16z_done
+	MOVL         $0x7fff, AX
+	VPBROADCASTD AX, Z8
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z9
+	MOVL         $0x40, AX
+	VPBROADCASTD AX, Z10
+f32tobf16z_1:
+	CMPQ CX, $16
+	JB   f32tobf16z_tail
+	VMOVDQU32 0(SI), Z0
+	BF16Z
+	VPMOVDW   Z2, 0(DI)
+	ADDQ      $64, SI
+	ADDQ      $32, DI
+	SUBQ      $16, CX
+	JMP       f32tobf16z_1
+f32tobf16z_tail:
+	TESTQ CX, CX
+	JZ    f32tobf16z_done
+	TAILMASK
+	VMOVDQU32.Z 0(SI), K2, Z0
+	BF16Z
+	VPMOVDW     Z2, K2, 0(DI)
+f32tobf16z_done:
+	VZEROUPPER
+	RET
