@@ -5,9 +5,10 @@ import "github.com/crossbar-compute/crossbar/internal/half"
 // Batch conversions between float32 and the 16-bit float formats of internal/half: IEEE 754
 // binary16 (Float16) and bfloat16 (BFloat16). Each has a Go twin (the ...Go functions below,
 // built on internal/half) and, where the level has one, an assembly kernel that agrees with it
-// bit for bit, NaN payloads aside: AVX2+F16C on amd64 (also used at the avx512 level). The
-// neon level, and amd64 CPUs without F16C, use the Go twins. The kernels take whole vectors of
-// 8 elements; the last partial vector goes through the Go twin.
+// bit for bit, NaN payloads aside: AVX-512 and AVX2 (float16 with F16C) on amd64, NEON for
+// float16 on arm64; bfloat16 at the neon level, and float16 on amd64 CPUs without F16C, use
+// the Go twins. The AVX-512 kernels take any length (masked tails); the AVX2 and NEON ones
+// whole vectors, the rest going through the Go twin.
 //
 // src must be at least as long as dst; dst and src must not overlap.
 
@@ -40,6 +41,55 @@ func BFloat16ToF32(dst []float32, src []uint16) { bfloat16ToF32(activeISA(), dst
 //		dst[i] = half.BFloat16From(src[i])
 //	}
 func F32ToBFloat16(dst []uint16, src []float32) { f32ToBFloat16(activeISA(), dst, src) }
+
+// RoundToFloat16 rounds each float32 of v to the nearest binary16 value, ties to even, in
+// place: F32ToFloat16 then Float16ToF32, in one pass where the level has a kernel.
+//
+//	for i := range v {
+//		v[i] = half.Float16To(half.Float16From(v[i]))
+//	}
+func RoundToFloat16(v []float32) { roundHalf(activeISA(), false, v) }
+
+// RoundToBFloat16 is RoundToFloat16 for bfloat16.
+//
+//	for i := range v {
+//		v[i] = half.BFloat16To(half.BFloat16From(v[i]))
+//	}
+func RoundToBFloat16(v []float32) { roundHalf(activeISA(), true, v) }
+
+// roundHalf rounds v to bfloat16 (bf16) or float16 in place: with the level's kernel where it
+// has one, else narrowed and widened a stretch at a time by the level's conversions.
+func roundHalf(isa vecISA, bf16 bool, v []float32) {
+	var n int
+	if bf16 {
+		n = roundToBFloat16Arch(isa, v)
+	} else {
+		n = roundToFloat16Arch(isa, v)
+	}
+	var h [256]uint16
+	for v = v[n:]; len(v) > 0; {
+		m := min(len(v), len(h))
+		if bf16 {
+			f32ToBFloat16(isa, h[:m], v[:m])
+			bfloat16ToF32(isa, v[:m], h[:m])
+		} else {
+			f32ToFloat16(isa, h[:m], v[:m])
+			float16ToF32(isa, v[:m], h[:m])
+		}
+		v = v[m:]
+	}
+}
+
+// roundHalfGo is the Go twin of the rounding kernels.
+func roundHalfGo(bf16 bool, v []float32) {
+	for i, x := range v {
+		if bf16 {
+			v[i] = half.BFloat16To(half.BFloat16From(x))
+		} else {
+			v[i] = half.Float16To(half.Float16From(x))
+		}
+	}
+}
 
 // The dispatchers: the ...Arch functions convert a prefix of whole vectors and return its
 // length (0 where the level has no kernel); the Go twin does the rest.

@@ -71,6 +71,32 @@ func f32ToBFloat16Arch(isa vecISA, dst []uint16, src []float32) int {
 	return n
 }
 
+func roundToFloat16Arch(isa vecISA, v []float32) int {
+	n := halfVec(isa, len(v))
+	switch {
+	case n == 0 || !hasF16C:
+		return 0
+	case isa == isaAVX512:
+		roundToFloat16AVX512(v[:n])
+	default:
+		roundToFloat16AVX2(v[:n])
+	}
+	return n
+}
+
+func roundToBFloat16Arch(isa vecISA, v []float32) int {
+	n := halfVec(isa, len(v))
+	switch {
+	case n == 0:
+		return 0
+	case isa == isaAVX512:
+		roundToBFloat16AVX512(v[:n])
+	default:
+		roundToBFloat16AVX2(v[:n])
+	}
+	return n
+}
+
 // The AVX2 kernels of half_amd64.s take whole vectors: len(dst) a multiple of 8, src as
 // long; the AVX-512 ones any length, src as long.
 
@@ -97,3 +123,15 @@ func bfloat16ToF32AVX512(dst []float32, src []uint16)
 
 //go:noescape
 func f32ToBFloat16AVX512(dst []uint16, src []float32)
+
+//go:noescape
+func roundToFloat16AVX512(v []float32)
+
+//go:noescape
+func roundToBFloat16AVX512(v []float32)
+
+//go:noescape
+func roundToFloat16AVX2(v []float32)
+
+//go:noescape
+func roundToBFloat16AVX2(v []float32)

@@ -309,3 +309,116 @@ f32tobf16z_tail:
 f32tobf16z_done:
 	VZEROUPPER
 	RET
+
+// func roundToFloat16AVX512(v []float32)
+TEXT ·roundToFloat16AVX512(SB), NOSPLIT, $0-24
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+rtf16z_1:
+	CMPQ CX, $16
+	JB   rtf16z_tail
+	VMOVUPS   0(SI), Z0
+	VCVTPS2PH $0, Z0, Y1
+	VCVTPH2PS Y1, Z0
+	VMOVUPS   Z0, 0(SI)
+	ADDQ      $64, SI
+	SUBQ      $16, CX
+	JMP       rtf16z_1
+rtf16z_tail:
+	TESTQ CX, CX
+	JZ    rtf16z_done
+	TAILMASK
+	VMOVUPS.Z 0(SI), K2, Z0
+	VCVTPS2PH $0, Z0, Y1
+	VCVTPH2PS Y1, Z0
+	VMOVUPS   Z0, K2, 0(SI)
+rtf16z_done:
+	VZEROUPPER
+	RET
+
+// func roundToBFloat16AVX512(v []float32)
+TEXT ·roundToBFloat16AVX512(SB), NOSPLIT, $0-24
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	TESTQ CX, CX
+	JZ    rtbf16z_done
+	MOVL         $0x7fff, AX
+	VPBROADCASTD AX, Z8
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z9
+	MOVL         $0x40, AX
+	VPBROADCASTD AX, Z10
+rtbf16z_1:
+	CMPQ CX, $16
+	JB   rtbf16z_tail
+	VMOVDQU32 0(SI), Z0
+	BF16Z
+	VPSLLD    $16, Z2, Z2
+	VMOVDQU32 Z2, 0(SI)
+	ADDQ      $64, SI
+	SUBQ      $16, CX
+	JMP       rtbf16z_1
+rtbf16z_tail:
+	TESTQ CX, CX
+	JZ    rtbf16z_done
+	TAILMASK
+	VMOVDQU32.Z 0(SI), K2, Z0
+	BF16Z
+	VPSLLD      $16, Z2, Z2
+	VMOVDQU32   Z2, K2, 0(SI)
+rtbf16z_done:
+	VZEROUPPER
+	RET
+
+// func roundToFloat16AVX2(v []float32)
+TEXT ·roundToFloat16AVX2(SB), NOSPLIT, $0-24
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	TESTQ CX, CX
+	JZ    rtf16_done
+rtf16_loop:
+	VMOVUPS   0(SI), Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y0
+	VMOVUPS   Y0, 0(SI)
+	ADDQ      $32, SI
+	SUBQ      $8, CX
+	JNZ       rtf16_loop
+rtf16_done:
+	VZEROUPPER
+	RET
+
+// func roundToBFloat16AVX2(v []float32)
+// As f32ToBFloat16AVX2, the 16 bits put back in the high half of each lane.
+TEXT ·roundToBFloat16AVX2(SB), NOSPLIT, $0-24
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	TESTQ CX, CX
+	JZ    rtbf16_done
+	MOVL         $0x7fff, AX
+	VMOVD        AX, X8
+	VPBROADCASTD X8, Y8
+	MOVL         $1, AX
+	VMOVD        AX, X9
+	VPBROADCASTD X9, Y9
+	MOVL         $0x40, AX
+	VMOVD        AX, X10
+	VPBROADCASTD X10, Y10
+rtbf16_loop:
+	VMOVDQU   0(SI), Y0
+	VCMPPS    $3, Y0, Y0, Y3
+	VPSRLD    $16, Y0, Y1
+	VPOR      Y10, Y1, Y4
+	VPAND     Y9, Y1, Y1
+	VPADDD    Y8, Y0, Y2
+	VPADDD    Y1, Y2, Y2
+	VPSRLD    $16, Y2, Y2
+	VPBLENDVB Y3, Y4, Y2, Y2
+	VPSLLD    $16, Y2, Y2
+	VMOVDQU   Y2, 0(SI)
+	ADDQ      $32, SI
+	SUBQ      $8, CX
+	JNZ       rtbf16_loop
+rtbf16_done:
+	VZEROUPPER
+	RET

@@ -34,3 +34,7 @@ func float16ToF32NEON(dst []float32, src []uint16)
 
 //go:noescape
 func f32ToFloat16NEON(dst []uint16, src []float32)
+
+// Rounding in place: no kernel of its own; roundHalf narrows and widens with the kernels above.
+func roundToFloat16Arch(vecISA, []float32) int  { return 0 }
+func roundToBFloat16Arch(vecISA, []float32) int { return 0 }

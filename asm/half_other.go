@@ -8,3 +8,5 @@ func float16ToF32Arch(vecISA, []float32, []uint16) int  { return 0 }
 func f32ToFloat16Arch(vecISA, []uint16, []float32) int  { return 0 }
 func bfloat16ToF32Arch(vecISA, []float32, []uint16) int { return 0 }
 func f32ToBFloat16Arch(vecISA, []uint16, []float32) int { return 0 }
+func roundToFloat16Arch(vecISA, []float32) int          { return 0 }
+func roundToBFloat16Arch(vecISA, []float32) int         { return 0 }

@@ -3,6 +3,7 @@ package asm
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -168,4 +169,49 @@ func BenchmarkHalf(b *testing.B) {
 			run("F32ToBFloat16", func() { f32ToBFloat16(isa, h, f) })
 		}
 	}
+}
+
+// TestRoundHalf checks RoundToFloat16 and RoundToBFloat16 at every level against their Go
+// twin, on the specials and a sweep of bit patterns (bit for bit; NaN for NaN), and at every
+// length up to 100 and offset up to 8 inside guards that rounding would change.
+func TestRoundHalf(t *testing.T) {
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		for _, bf := range []bool{false, true} {
+			src := f32Specials()
+			for b := uint64(0); b < 1<<32; b += 65537 {
+				src = append(src, math.Float32frombits(uint32(b)))
+			}
+			got, want := slices.Clone(src), slices.Clone(src)
+			roundHalf(isa, bf, got)
+			roundHalfGo(bf, want)
+			for i, f := range src {
+				if g, w := got[i], want[i]; math.Float32bits(g) != math.Float32bits(w) && (f == f || g == g || w == w) {
+					t.Fatalf("bf16=%v %#08x: got %#08x, want %#08x", bf, math.Float32bits(f), math.Float32bits(g), math.Float32bits(w))
+				}
+			}
+			const guard = 0x1.000002p0 // 1 + 2⁻²³: 1 in either format
+			for n := range 101 {
+				for off := range 9 {
+					full := make([]float32, off+n+20)
+					for i := range full {
+						full[i] = guard
+					}
+					v := full[off : off+n]
+					copy(v, src[300+off:])
+					w := slices.Clone(v)
+					roundHalf(isa, bf, v)
+					roundHalfGo(bf, w)
+					for i, x := range full {
+						if i >= off && i < off+n {
+							if math.Float32bits(x) != math.Float32bits(w[i-off]) && (x == x || w[i-off] == w[i-off]) {
+								t.Fatalf("bf16=%v n=%d off=%d: element %d = %v, want %v", bf, n, off, i-off, x, w[i-off])
+							}
+						} else if x != guard {
+							t.Fatalf("bf16=%v n=%d off=%d: guard element %d changed to %v", bf, n, off, i, x)
+						}
+					}
+				}
+			}
+		}
+	})
 }

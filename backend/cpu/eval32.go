@@ -44,16 +44,18 @@ func (e *enode) f64(c *ctx, start, n int) []float64 {
 func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
 	v := e.computeF32(c, start, n, dst)
 	if e.rounds {
-		roundHalf(c, e.dt, v)
+		roundHalf(e.dt, v)
 	}
 	return v
 }
 
 // roundHalf rounds float32 values to Float16 or BFloat16, in place.
-func roundHalf(c *ctx, dt graph.DType, v []float32) {
-	h := c.h16[:len(v)]
-	narrowHalf(dt, h, v)
-	widenHalf(dt, v, h)
+func roundHalf(dt graph.DType, v []float32) {
+	if dt == graph.Float16 {
+		asm.RoundToFloat16(v)
+	} else {
+		asm.RoundToBFloat16(v)
+	}
 }
 
 // widenHalf sets dst to the float32 values of the Float16 or BFloat16 (dt) bits src (exact).
