@@ -5,10 +5,10 @@ import "github.com/crossbar-compute/crossbar/internal/half"
 // Batch conversions between float32 and the 16-bit float formats of internal/half: IEEE 754
 // binary16 (Float16) and bfloat16 (BFloat16). Each has a Go twin (the ...Go functions below,
 // built on internal/half) and, where the level has one, an assembly kernel that agrees with it
-// bit for bit, NaN payloads aside: AVX-512 and AVX2 (float16 with F16C) on amd64, NEON for
-// float16 on arm64; bfloat16 at the neon level, and float16 on amd64 CPUs without F16C, use
-// the Go twins. The AVX-512 kernels take any length (masked tails); the AVX2 and NEON ones
-// whole vectors, the rest going through the Go twin.
+// bit for bit, NaN payloads aside: AVX-512 and AVX2 (float16 with F16C) on amd64, NEON on
+// arm64; float16 on amd64 CPUs without F16C uses the Go twins. The AVX-512 kernels take any
+// length (masked tails); the AVX2 and NEON ones whole vectors of 8, the rest going through
+// the Go twin.
 //
 // src must be at least as long as dst; dst and src must not overlap.
 

@@ -170,9 +170,8 @@ func runBatched(dt graph.DType, batch, m, n, k int, one func(bi int, prm *asm.Ge
 // of a float32 buffer is read in place, one of a 16-bit buffer read in place and widened as
 // the GEMM packs it (contractMixedF32; in a product of few rows, widened where it lies, or
 // read a piece at a time by contractThinF32), any other operand evaluated into a float32
-// matrix; the products
-// accumulate in float32, as a GPU's tensor cores do for the 16-bit dtypes, and the result is
-// rounded to the dtype once, when it is stored.
+// matrix; the products accumulate in float32, as a GPU's tensor cores do for the 16-bit
+// dtypes, and the result is rounded to the dtype once, when it is stored.
 func (p *program) contractF32(ins []*Buffer) []float32 {
 	c := p.k.Core
 	r := len(c.Shape)

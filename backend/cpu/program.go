@@ -250,7 +250,7 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			narrowHalf(p.expr.dt, view[uint16](out)[s:s+m], p.expr.src[0].evalF32(c, s, m, nil))
 		} else if p.expr.dt == graph.Float16 || p.expr.dt == graph.BFloat16 {
 			// Computed in float32 and rounded to the dtype node by node, the last node by the
-			// store itself (its rounding to float32 first would give the same bits).
+			// store alone (rounding it in float32 first would give the same bits).
 			narrowHalf(p.expr.dt, view[uint16](out)[s:s+m], p.expr.computeF32(c, s, m, nil))
 		} else if isF(p.expr.dt) {
 			storeF(out, s, p.expr.evalF(c, s, m))
