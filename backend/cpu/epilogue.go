@@ -304,6 +304,11 @@ func (t *tileEpilogue) eval32(e *tnode, x *ctx, bases []int, cv []float32, b blo
 	u := t.eval32(e.src[0], x, bases, cv, b)
 	v := t.eval32(e.src[1], x, bases, cv, b)
 	switch {
+	case v.scalar && !u.scalar && e.op == graph.OpPow && powConstOK(v.s):
+		// x**3 of a GELU, say, as the expression evaluator computes it.
+		o := out(x, e.slot, n, u, value[float32]{})
+		powConst(o, u.v, v.s)
+		return value[float32]{v: o, owned: true}
 	case v.scalar && !u.scalar && hasScalarF32(e.op):
 		o := out(x, e.slot, n, u, value[float32]{})
 		scalarF32(e.op, o, u.v, v.s, false)

@@ -25,6 +25,22 @@ func hostRand(r *rand.Rand, dt graph.DType, shape ...int) *graph.Node {
 	return must(graph.Host(dt, shape, b))
 }
 
+// hostSpecials is a host tensor of ±Inf, ±0, NaN, 1 and 2.5 in turn.
+func hostSpecials(dt graph.DType, shape []int) *graph.Node {
+	vals := []float64{math.Inf(-1), math.Copysign(0, -1), 1, math.Inf(1), 0, math.NaN(), 2.5}
+	n := graph.NumElements(shape)
+	b := make([]byte, n*dt.Size())
+	for i := range n {
+		v := vals[i%len(vals)]
+		if dt == graph.Float32 {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(float32(v)))
+		} else {
+			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
+		}
+	}
+	return must(graph.Host(dt, shape, b))
+}
+
 func scalar(v float64, dt graph.DType, shape []int) *graph.Node {
 	c := must(graph.Const(graph.ScalarOf(v, dt), dt))
 	return must(graph.Expand(must(graph.Reshape(c, make1(len(shape)))), shape))
@@ -86,6 +102,16 @@ func TestTileEpilogue(t *testing.T) {
 		{"pow and division", func(r *rand.Rand, mm *graph.Node) *graph.Node {
 			s := mm.Shape
 			return bin(graph.OpDiv, bin(graph.OpPow, un(graph.OpAbs, mm), scalar(1.5, mm.DType, s)), hostRand(r, mm.DType, s...))
+		}, true},
+		// Powers of the product times ±Inf, ±0, NaN, 1 and 2.5: a value computed in the
+		// epilogue, which the power may overwrite.
+		{"x**3 of specials", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			return bin(graph.OpPow, bin(graph.OpMul, mm, hostSpecials(mm.DType, s)), scalar(3, mm.DType, s))
+		}, true},
+		{"x**0.5 of specials", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			return bin(graph.OpPow, bin(graph.OpMul, mm, hostSpecials(mm.DType, s)), scalar(0.5, mm.DType, s))
 		}, true},
 		{"where (not fused)", func(r *rand.Rand, mm *graph.Node) *graph.Node {
 			s := mm.Shape

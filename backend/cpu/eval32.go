@@ -260,38 +260,55 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 			return out
 		}
 	}
-	if s, ok := e.src[1].constF32(c); ok && e.op == graph.OpPow &&
-		(s == 0.5 || s == float32(int(s)) && s != 0 && s != 1 && max(s, -s) <= maxIntPow) {
-		// The common powers, bit for bit what float64's pow rounded to float32 gives: x**2 is
-		// the exact square in float64, which rounds as the float32 product does; x**0.5 is
-		// math.Pow's square root, but +0 at -0 and +Inf at -Inf; x**-1 is math.Pow's 1/x. A
-		// square root or quotient rounded to float64 and then to float32 is the float32 one.
-		// The other integers up to maxIntPow are math.Pow's products (powInt).
-		x := e.src[0].evalF32(c, start, n, nil)
-		switch s {
-		case 2:
-			asm.MulF32(out, x, x)
-		case 0.5:
-			asm.SqrtF32(out, x)
-			inf := float32(math.Inf(1))
-			for j, v := range x[:len(out)] {
-				if v == 0 {
-					out[j] = 0
-				} else if v == -inf {
-					out[j] = inf
-				}
-			}
-		case -1:
-			asm.ScalarDivF32(out, 1, x)
-		default:
-			powInt(out, x, int(s))
-		}
+	if s, ok := e.src[1].constF32(c); ok && e.op == graph.OpPow && powConstOK(s) {
+		powConst(out, e.src[0].evalF32(c, start, n, nil), s)
 		return out
 	}
 	a := e.src[0].evalF32(c, start, n, nil)
 	b := e.src[1].evalF32(c, start, n, nil)
 	binaryF32(c, e.op, out, a, b)
 	return out
+}
+
+// powConstOK reports whether powConst takes the exponent s.
+func powConstOK(s float32) bool {
+	return s == 0.5 || s == float32(int(s)) && s != 0 && s != 1 && max(s, -s) <= maxIntPow
+}
+
+// powConst sets out to x**s for an exponent that powConstOK takes: the common powers, bit
+// for bit what float64's pow rounded to float32 gives. x**2 is the exact square in float64,
+// which rounds as the float32 product does; x**0.5 is math.Pow's square root, but +0 at -0
+// and +Inf at -Inf; x**-1 is math.Pow's 1/x. A square root or quotient rounded to float64
+// and then to float32 is the float32 one. The other integers up to maxIntPow are
+// math.Pow's products (powInt). out may be x.
+func powConst(out, x []float32, s float32) {
+	switch s {
+	case 2:
+		asm.MulF32(out, x, x)
+	case 0.5:
+		inf := float32(math.Inf(1))
+		if len(out) > 0 && &out[0] == &x[0] {
+			// In place, -Inf is made +Inf first, whose root is math.Pow's; the roots of ±0
+			// are still found zero below.
+			for j, v := range x[:len(out)] {
+				if v == -inf {
+					x[j] = inf
+				}
+			}
+		}
+		asm.SqrtF32(out, x)
+		for j, v := range x[:len(out)] {
+			if v == 0 {
+				out[j] = 0
+			} else if v == -inf {
+				out[j] = inf
+			}
+		}
+	case -1:
+		asm.ScalarDivF32(out, 1, x)
+	default:
+		powInt(out, x, int(s))
+	}
 }
 
 // maxIntPow is the largest integer exponent powInt takes: a float32's 8th power still fits
