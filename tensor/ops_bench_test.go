@@ -155,8 +155,8 @@ func BenchmarkHalf(b *testing.B) {
 
 // BenchmarkLinear measures a linear layer's product, x [m, 4096] by a weight stored
 // [4096, 4096] ([out, in]) and transposed, with m rows of a batch or a prompt (1: a step of
-// decoding), in each float dtype: the 16-bit weights are widened to float32 for the GEMM a
-// slab at a time, or as the matrix-vector kernels read them.
+// decoding), in each float dtype: the 16-bit weights are widened to float32 as the GEMM
+// packs them, or as the matrix-vector kernels read them.
 func BenchmarkLinear(b *testing.B) {
 	const in, out = 4096, 4096
 	for _, dt := range []DType{Float32, BFloat16, Float16} {
@@ -181,6 +181,51 @@ func BenchmarkLinear(b *testing.B) {
 					y.Free()
 				}
 			})
+		}
+	}
+}
+
+// BenchmarkTransformerBlock times a transformer encoder block on 128 tokens of width 1024
+// (16 heads of 64; an MLP of 4096 with the tanh GELU, whose x**3 is a constant power; a layer
+// norm after each residual) in Float32 and BFloat16, every weight [out, in] and transposed:
+// the ops of a model together, where an op's slow path among fast ones shows.
+func BenchmarkTransformerBlock(b *testing.B) {
+	const s, d, h, f = 128, 1024, 16, 4096
+	for _, dt := range []DType{Float32, BFloat16} {
+		var ts []*Tensor
+		param := func(seed uint64, shape ...int) *Tensor {
+			t := RandNormal(seed, Float32, shape...).Mul(Scalar[float32](0.03)).Cast(dt)
+			if err := t.Realize(); err != nil {
+				b.Fatal(err)
+			}
+			ts = append(ts, t)
+			return t
+		}
+		x := param(1, s, d)
+		wq, wk, wv, wo := param(2, d, d), param(3, d, d), param(4, d, d), param(5, d, d)
+		w1, w2 := param(6, f, d), param(7, d, f)
+		gain := param(8, d)
+		c := func(v float64) *Tensor { return Full(v, dt) }
+		heads := func(t *Tensor) *Tensor { return t.Reshape(s, h, d/h).Permute(1, 0, 2) }
+		block := func() *Tensor {
+			q, k, v := heads(x.MatMul(wq.Transpose())), heads(x.MatMul(wk.Transpose())), heads(x.MatMul(wv.Transpose()))
+			att := q.MatMul(k.Permute(0, 2, 1)).Mul(c(0.125)).Softmax(-1).MatMul(v).Permute(1, 0, 2).Reshape(s, d)
+			y := x.Add(att.MatMul(wo.Transpose())).LayerNorm(-1, gain, nil, 1e-5)
+			u := y.MatMul(w1.Transpose())
+			gelu := u.Mul(c(0.5)).Mul(c(1).Add(c(0.7978845608).Mul(u.Add(u.Pow(c(3)).Mul(c(0.044715)))).Tanh()))
+			return y.Add(gelu.MatMul(w2.Transpose())).LayerNorm(-1, gain, nil, 1e-5)
+		}
+		b.Run(dt.String(), func(b *testing.B) {
+			for b.Loop() {
+				y := block()
+				if err := y.Realize(); err != nil {
+					b.Fatal(err)
+				}
+				y.Free()
+			}
+		})
+		for _, t := range ts {
+			t.Free()
 		}
 	}
 }
