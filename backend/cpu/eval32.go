@@ -272,15 +272,16 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 
 // powConstOK reports whether powConst takes the exponent s.
 func powConstOK(s float32) bool {
-	return s == 0.5 || s == float32(int(s)) && s != 0 && s != 1 && max(s, -s) <= maxIntPow
+	return s == 0.5 || s == -0.5 || s == float32(int(s)) && s != 0 && s != 1 && max(s, -s) <= maxIntPow
 }
 
 // powConst sets out to x**s for an exponent that powConstOK takes: the common powers, bit
 // for bit what float64's pow rounded to float32 gives. x**2 is the exact square in float64,
 // which rounds as the float32 product does; x**0.5 is math.Pow's square root, but +0 at -0
 // and +Inf at -Inf; x**-1 is math.Pow's 1/x. A square root or quotient rounded to float64
-// and then to float32 is the float32 one. The other integers up to maxIntPow are
-// math.Pow's products (powInt). out may be x.
+// and then to float32 is the float32 one. x**-0.5 is math.Pow's 1/Sqrt(x) in float64, but
+// +Inf at ±0 and +0 at -Inf (an rsqrt, which the API spells so). The other integers up to
+// maxIntPow are math.Pow's products (powInt). out may be x.
 func powConst(out, x []float32, s float32) {
 	switch s {
 	case 2:
@@ -306,6 +307,19 @@ func powConst(out, x []float32, s float32) {
 		}
 	case -1:
 		asm.ScalarDivF32(out, 1, x)
+	case -0.5:
+		inf := math.Inf(1)
+		for j, v := range x[:len(out)] {
+			b := float64(v)
+			switch {
+			case b == 0:
+				out[j] = float32(inf)
+			case b == -inf:
+				out[j] = 0
+			default:
+				out[j] = float32(1 / math.Sqrt(b))
+			}
+		}
 	default:
 		powInt(out, x, int(s))
 	}
