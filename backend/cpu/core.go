@@ -363,14 +363,33 @@ func foldRowsF32(op graph.Op, acc []float64, vals []float32, r int, t []float32,
 		// row's values stay +0 and are left out: no lane is ever -0, so adding +0 to it is
 		// no change.
 		nl := min(r, 32)
-		for j := range nl {
+		h := 16
+		if r <= 32 {
+			// A lane a value: the first halving that adds anything (lane j+h0 into lane j,
+			// h0 the largest power of two below nl) adds the two values straight from t,
+			// without a lane j+h0 of its own.
+			h0 := 1
+			for 2*h0 < nl {
+				h0 *= 2
+			}
+			for j := range h0 {
+				l := lanes[j*g : (j+1)*g]
+				clear(l)
+				asm.AccumulateF32(l, t[j*g:(j+1)*g])
+				if j+h0 < nl {
+					asm.AccumulateF32(l, t[(j+h0)*g:(j+h0+1)*g])
+				}
+			}
+			nl, h = h0, h0/2
+		}
+		for j := 0; j < nl && r > 32; j++ {
 			l := lanes[j*g : (j+1)*g]
 			clear(l)
 			for i := j; i < r; i += 32 {
 				asm.AccumulateF32(l, t[i*g:(i+1)*g])
 			}
 		}
-		for h := 16; h > 0; h /= 2 {
+		for ; h > 0; h /= 2 {
 			for j := 0; j < h && j+h < nl; j++ {
 				l := lanes[j*g : (j+1)*g]
 				asm.AddF64(l, l, lanes[(j+h)*g:(j+h+1)*g])
