@@ -168,10 +168,10 @@ func runBatched(dt graph.DType, batch, m, n, k int, one func(bi int, prm *asm.Ge
 // contractF32 computes a contraction of Float32 operands one of which is not a plain load (a
 // masked view: a pad), or of Float16 or BFloat16 ones, on the float32 asm GEMM: a plain load
 // of a float32 buffer is read in place, one of a 16-bit buffer read in place and widened as
-// the GEMM packs it (contractMixedF32; in a product of few rows, widened where it lies, or
-// read a piece at a time by contractThinF32), any other operand evaluated into a float32
-// matrix; the products accumulate in float32, as a GPU's tensor cores do for the 16-bit
-// dtypes, and the result is rounded to the dtype once, when it is stored.
+// the GEMM or the matrix-vector kernels read it (contractMixedF32), any other operand
+// evaluated into a float32 matrix (a B times few rows a piece at a time, contractThinF32);
+// the products accumulate in float32, as a GPU's tensor cores do for the 16-bit dtypes, and
+// the result is rounded to the dtype once, when it is stored.
 func (p *program) contractF32(ins []*Buffer) []float32 {
 	c := p.k.Core
 	r := len(c.Shape)
@@ -181,13 +181,11 @@ func (p *program) contractF32(ins []*Buffer) []float32 {
 	if len(dst) == 0 {
 		return dst
 	}
-	if m > thinRows {
-		if done, err := p.contractMixedF32(ins, dst, batch, m, n); done {
-			if err != nil {
-				return nil
-			}
-			return dst
+	if done, err := p.contractMixedF32(ins, dst, batch, m, n); done {
+		if err != nil {
+			return nil
 		}
+		return dst
 	}
 	a, _ := p.operandF32(0, ins, false)
 	b, inPlace := p.operandF32(1, ins, m <= thinRows)
@@ -204,28 +202,15 @@ func (p *program) contractF32(ins []*Buffer) []float32 {
 }
 
 // operandF32 returns core operand i as float32 (see contractF32) and whether it is read
-// where it lies (in place or widened). With thin, a 16-bit operand whose rows or columns are
-// contiguous is not widened but left (the zero operand, false) to contractThinF32, which
-// reads it a piece at a time.
+// where it lies. With thin, B, unless it is read in place, is left (the zero operand, false)
+// to contractThinF32, which evaluates it a piece at a time.
 func (p *program) operandF32(i int, ins []*Buffer, thin bool) (gemmOperand[float32], bool) {
 	c, e := p.k.Core, p.core[i]
 	v := c.Src[i].View
 	numel := graph.NumElements(v.Shape)
 	if e.op == graph.OpLoad && v.Mask == nil && len(v.Shape) == len(c.Shape) {
-		b := ins[e.input]
-		lo, hi := e.view.lo, e.view.hi
-		switch {
-		case b.dt == graph.Float32:
+		if b := ins[e.input]; b.dt == graph.Float32 {
 			return gemmOperand[float32]{view[float32](b), v}, true
-		case thin && (v.Strides[len(v.Strides)-1] == 1 || v.Strides[len(v.Strides)-2] == 1):
-		case (b.dt == graph.Float16 || b.dt == graph.BFloat16) && lo >= 0 && hi < b.n && hi-lo < 2*numel+4096:
-			f := make([]float32, hi-lo+1)
-			h := view[uint16](b)[lo : hi+1]
-			parallelFor(len(f), 1<<16, func(_, l, u int) {
-				widenHalf(b.dt, f[l:u], h[l:u])
-			})
-			v.Offset -= lo
-			return gemmOperand[float32]{f, v}, true
 		}
 	}
 	if thin && i == 1 {
@@ -287,81 +272,30 @@ func (p *program) contractMixedF32(ins []*Buffer, dst []float32, batch, m, n int
 const thinRows = 4
 
 // The pieces of B that contractThinF32 evaluates at a time, 64 KiB of float32 each (read by
-// the product while in L2): thinDepth rows of thinStripe columns, or, for a 16-bit B whose
-// columns lie contiguous (a weight matrix stored [out, in] and transposed), tDepth rows of
-// tStripe columns, each column widened in one stretch. Narrow stripes leave work for many
-// cores: a 1024-wide B has 8, or 16; where there are fewer cores, the rows' stripes widen up
-// to maxThinStripe, the piece keeping its size.
+// the product while in L2): thinDepth rows of thinStripe columns. Narrow stripes leave work
+// for many cores: a 1024-wide B has 8; where there are fewer cores, the stripes widen up to
+// maxThinStripe, the piece keeping its size.
 const (
 	thinStripe    = 128
 	thinDepth     = 128
 	maxThinStripe = maxBlock // the most a node evaluates at a time
-	tStripe       = 64
-	tDepth        = 256
 )
 
 // contractThinF32 computes dst = A·B for A of m <= thinRows rows and B the core's second
-// operand, each worker taking stripes of B's columns and evaluating a piece of a stripe
-// before multiplying it in; C accumulates the pieces in float32. A plain 16-bit B takes its
-// stripes whole, on GemvRowsBF16 or GemvRowsF16 where B's columns lie contiguous, on
-// GemvColsBF16 or GemvColsF16 where its rows do, which widen as they read, a row of A at a
-// time (a vector times 11008×4096 transposed BFloat16 weights: 6.3-7.3 ms widened a piece at
-// a time, 2.5-2.6 ms so; Float32 weights, read in place: 3.9-4.6 ms; 2 rows times 4096×4096
-// ones: 4.0 ms widened, 0.75 ms so).
+// operand, not a plain load (16-bit ones go to contractMixedF32), each worker taking stripes
+// of B's columns and evaluating a piece of a stripe before multiplying it in; C accumulates
+// the pieces in float32.
 func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []float32, batch, m, n int, shape []int) error {
 	r := len(shape)
 	k := a.view.Shape[r-1]
-	bv := p.k.Core.Src[1].View
-	// A plain 16-bit B is widened straight from its buffer (bits), by rows or by columns,
-	// whichever lies contiguous; any other B is evaluated a row at a time.
-	var bits []uint16
-	byCols := false
-	b := ins[p.core[1].input]
-	if p.core[1].op == graph.OpLoad && bv.Mask == nil && (b.dt == graph.Float16 || b.dt == graph.BFloat16) &&
-		(bv.Strides[r-1] == 1 || bv.Strides[r-2] == 1) && p.core[1].view.lo >= 0 && p.core[1].view.hi < b.n {
-		bits, byCols = view[uint16](b), bv.Strides[r-1] != 1
-	}
 	depth, stripe := thinDepth, thinStripe
-	if byCols {
-		depth, stripe = tDepth, tStripe
-	} else if w := (n/(2*runtime.GOMAXPROCS(0)) + 63) &^ 63; w > stripe {
+	if w := (n/(2*runtime.GOMAXPROCS(0)) + 63) &^ 63; w > stripe {
 		// Rows read a longer stretch at a time the wider the stripe (the prefetchers follow
 		// it), as long as every worker still has two stripes to take.
 		stripe = min(w, maxThinStripe)
 		depth = max(1, thinDepth*thinStripe/stripe)
 	}
 	stripes := (n + stripe - 1) / stripe
-	if am := a.matrix(shape, 0); bits != nil && am.ColStride == 1 &&
-		(byCols && bv.Strides[r-1] >= k || !byCols && bv.Strides[r-2] >= stripe) {
-		// A few rows times a 16-bit weight: each stripe of C is a band of the weight's rows
-		// (transposed) or of its columns, which the 16-bit matrix-vector kernels read in
-		// place, widening as they go.
-		gemv, ld := asm.GemvRowsBF16, bv.Strides[r-1]
-		switch {
-		case byCols && b.dt == graph.Float16:
-			gemv = asm.GemvRowsF16
-		case !byCols && b.dt == graph.Float16:
-			gemv, ld = asm.GemvColsF16, bv.Strides[r-2]
-		case !byCols:
-			gemv, ld = asm.GemvColsBF16, bv.Strides[r-2]
-		}
-		parallelFor(batch*stripes, 1, func(_, lo, hi int) {
-			for q := lo; q < hi; q++ {
-				bi, n0 := q/stripes, q%stripes*stripe
-				w := min(stripe, n-n0)
-				o := gemmOperand[float32]{view: bv}.matrix(shape, bi).Offset + n0*bv.Strides[r-1]
-				x := a.matrix(shape, bi)
-				// Each row of A in turn: the stripe of B, read from memory by the first,
-				// is in the cache for the others.
-				for i := range m {
-					xi := x.Data[x.Offset+i*x.RowStride:]
-					c := (bi*m + i) * n
-					gemv(w, k, bits[o:], ld, xi[:k], dst[c+n0:c+n0+w])
-				}
-			}
-		})
-		return nil
-	}
 	single := &asm.GemmParams{Threads: 1}
 	var (
 		mu  sync.Mutex
@@ -377,26 +311,10 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 			for k0 := 0; k0 < k; k0 += depth {
 				d := min(depth, k-k0)
 				bm := asm.Matrix[float32]{Data: buf, RowStride: w, ColStride: 1}
-				o := gemmOperand[float32]{view: bv}.matrix(shape, bi).Offset + n0*bv.Strides[r-1] + k0*bv.Strides[r-2]
-				switch {
-				case byCols:
-					// Column j of the piece, widened, at buf[j*d:].
-					for j := range w {
-						at := o + j*bv.Strides[r-1]
-						widenHalf(b.dt, buf[j*d:(j+1)*d], bits[at:at+d])
-					}
-					bm = asm.Matrix[float32]{Data: buf, RowStride: 1, ColStride: d}
-				case bits != nil:
-					for l := range d {
-						at := o + l*bv.Strides[r-2]
-						widenHalf(b.dt, buf[l*w:(l+1)*w], bits[at:at+w])
-					}
-				default:
-					for l := range d {
-						row := buf[l*w : (l+1)*w]
-						if v := p.core[1].evalF32(c, (bi*k+k0+l)*n+n0, w, row); &v[0] != &row[0] {
-							copy(row, v)
-						}
+				for l := range d {
+					row := buf[l*w : (l+1)*w]
+					if v := p.core[1].evalF32(c, (bi*k+k0+l)*n+n0, w, row); &v[0] != &row[0] {
+						copy(row, v)
 					}
 				}
 				am := a.matrix(shape, bi)
@@ -404,11 +322,7 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 				if m == 1 && am.ColStride == 1 {
 					// A vector: the matrix-vector kernels, without the GEMM's dispatch.
 					x, y := am.Data[am.Offset:am.Offset+d], part[:w]
-					if byCols {
-						asm.GemvRowsF32(w, d, buf, d, x, y)
-					} else {
-						asm.GemvColsF32(w, d, buf, w, x, y)
-					}
+					asm.GemvColsF32(w, d, buf, w, x, y)
 					if c := dst[bi*n+n0 : bi*n+n0+w]; k0 == 0 {
 						copy(c, y)
 					} else {

@@ -138,11 +138,11 @@ func TestHalfElementwise(t *testing.T) {
 
 // TestHalfContraction checks batched products of Float16 and BFloat16 matrices, and of
 // Float32 ones read through a pad (not a plain load; the other operand, when it is one, read
-// in place), which run on the float32 GEMM (contractF32; thin ones a piece of B at a time,
-// by rows or, B transposed, by columns, over stripes and depths that the shape does not
-// fill, a vector times a transposed 16-bit B on the 16-bit GEMV kernels; larger ones
-// widening the 16-bit operands as the GEMM packs them): exactly, on small integers whose sums every dtype holds, and within the
-// rounding of float32 sums and of the dtype on random values.
+// in place), which run on the float32 GEMM (contractF32: 16-bit operands widened as the
+// GEMM packs them, or as the 16-bit matrix-vector kernels read them for few rows; a padded
+// B times few rows a piece at a time, over stripes and depths that the shape does not
+// fill): exactly, on small integers whose sums every dtype holds, and within the rounding
+// of float32 sums and of the dtype on random values.
 func TestHalfContraction(t *testing.T) {
 	// The last two: k in several of the GEMM's blocks, and rows of B longer than what the
 	// GEMM widens at a time.
