@@ -540,6 +540,8 @@ func TestMaskSpans(t *testing.T) {
 		graph.Contiguous([]int{6, 40}).Pad([][2]int{{2, 1}, {0, 0}}),
 		graph.Contiguous([]int{3, 4, 30}).Pad([][2]int{{0, 0}, {1, 0}, {0, 30}}),
 		graph.Contiguous([]int{2, 3, 5, 4}).Pad([][2]int{{0, 0}, {1, 2}, {0, 0}, {0, 0}}), // cut a chunk of 20 at a time
+		graph.Contiguous([]int{3, 4, 30}).Pad([][2]int{{1, 1}, {2, 1}, {0, 0}}),           // cut along two axes
+		graph.Contiguous([]int{3, 4, 30}).Pad([][2]int{{1, 1}, {0, 2}, {0, 0}}),
 	}
 	for i, v := range views {
 		it := newViewIter(v)

@@ -55,6 +55,7 @@ type viewIter struct {
 	// maskInner is the number of elements under one index of the last axis that the mask
 	// cuts (the product of the later axes' lengths), or 0 when the mask cuts none.
 	maskInner int
+	maskAxis  int // that axis, when maskInner > 0
 	// rowBroadcast: the view spreads one value along each row (a row's maximum or sum read
 	// by the row's elements: the last axis's stride is 0), unmasked, and its rows lie a
 	// stride apart (the axes before the last are one axis in memory).
@@ -105,7 +106,7 @@ func newViewIter(v graph.View) viewIter {
 	inner := 1
 	for d := len(it.shape) - 1; d >= 0 && it.mask != nil; d-- {
 		if it.mask[d][0] > 0 || it.mask[d][1] < it.shape[d] {
-			it.maskInner = inner
+			it.maskInner, it.maskAxis = inner, d
 			break
 		}
 		inner *= it.shape[d]
@@ -162,9 +163,20 @@ func (v *viewIter) maskSpans(start, n int, sp []span) []span {
 	}
 	if in := v.maskInner; in >= 16 {
 		// The mask leaves the axes after the last one it cuts whole: the elements under one
-		// index of that axis, in elements, are valid or masked together.
+		// index of that axis are valid or masked together, and so are those under a stretch
+		// of its indices on one side of its valid range (a part of a concatenation), so a
+		// stretch ends only where the index enters or leaves that range or wraps around.
+		d := v.maskAxis
+		m0, m1, size := v.mask[d][0], v.mask[d][1], v.shape[d]
 		for at := start; at < start+n && !over; {
-			end := min(start+n, (at/in+1)*in)
+			i := at / in % size
+			next := size
+			if i < m0 {
+				next = m0
+			} else if i < m1 {
+				next = m1
+			}
+			end := min(start+n, (at/in+next-i)*in)
 			_, valid := v.offsetOf(at)
 			add(at-start, end-at, valid)
 			at = end
@@ -830,7 +842,7 @@ func b2i(b bool) int64 {
 
 // fillConst writes the constant v over domain elements [start, start+len(out)), and zero
 // where the constant's view masks it out.
-func fillConst[T float32 | float64 | int64](e *enode, c *ctx, start int, out []T, v T) {
+func fillConst[T uint16 | float32 | float64 | int64](e *enode, c *ctx, start int, out []T, v T) {
 	if e.view.mask == nil {
 		fill(out, v)
 		return

@@ -99,6 +99,71 @@ func (e *enode) loadHalf(c *ctx, start int, out []float32) {
 	widenHalf(b.dt, out, h)
 }
 
+// movesHalf reports whether e, of a 16-bit dtype, only moves values: loads of its own
+// dtype, constants, and selects between the parts of a concatenation or a pad (a Where of
+// a masked constant). Its bits can then be copied as they are (see moveHalf), rather than
+// widened to float32 and rounded back, which gives the same bits at three times the cost.
+func movesHalf(e *enode) bool {
+	switch e.op {
+	case graph.OpLoad, graph.OpConst:
+		return true
+	case graph.OpWhere:
+		k := e.src[0]
+		return k.op == graph.OpConst && k.view.maskInner > 0 && e.src[1].dt == e.dt && e.src[2].dt == e.dt &&
+			movesHalf(e.src[1]) && movesHalf(e.src[2])
+	}
+	return false
+}
+
+// moveHalf writes the bits of e (movesHalf) over domain elements [start, start+len(dst))
+// into dst. It reports false, dst then partly written, where a select's block is cut into
+// too many parts for whole stretches: the caller computes that block in float32 instead.
+func (e *enode) moveHalf(c *ctx, start int, dst []uint16) bool {
+	n := len(dst)
+	switch e.op {
+	case graph.OpLoad:
+		b := c.ins[e.input]
+		if b.dt != e.dt {
+			return false
+		}
+		s := view[uint16](b)
+		switch {
+		case e.view.contiguous:
+			lo := e.view.offset + start
+			copy(dst, s[lo:lo+n])
+		case readRuns(&e.view, s, start, dst):
+		default:
+			all := e.view.fill(start, n, c.off, c.valid, c.idx)
+			for j, o := range c.off[:n] {
+				dst[j] = 0 // +0 in both formats
+				if (all || c.valid[j]) && uint(o) < uint(len(s)) {
+					dst[j] = s[o]
+				}
+			}
+		}
+		return true
+	case graph.OpConst:
+		var h [1]uint16
+		narrowHalf(e.dt, h[:], []float32{float32(e.cval.F)})
+		fillConst(e, c, start, dst, h[0])
+		return true
+	case graph.OpWhere:
+		k := e.src[0]
+		if valid, whole := k.view.validBlock(start, n); whole {
+			return e.src[1+b2i(!(valid && k.cval.I != 0))].moveHalf(c, start, dst)
+		}
+		var buf [maxSpans]span
+		sp := k.view.maskSpans(start, n, buf[:0])
+		for _, s := range sp {
+			if !e.src[1+b2i(!(s.valid && k.cval.I != 0))].moveHalf(c, start+s.at, dst[s.at:s.at+s.ln]) {
+				return false
+			}
+		}
+		return len(sp) > 0
+	}
+	return false
+}
+
 // computeF32 is evalF32 before the rounding to a 16-bit dtype.
 func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 	if e.op == graph.OpLoad && dst == nil && e.view.contiguous && c.ins[e.input].dt == graph.Float32 {

@@ -310,3 +310,107 @@ func TestCastF32(t *testing.T) {
 		}
 	}
 }
+
+// TestHalfMoves checks that kernels which only move Float16 or BFloat16 values (a slice, a
+// pad, the parts of a concatenation) copy their bits, signaling NaNs' payloads included,
+// which a round trip through float32 would quiet. Where a block falls into parts too narrow
+// to copy a stretch at a time (a concatenation of columns of 3 and 2), the float32 path
+// computes it: the values must still be the same, NaN for NaN.
+func TestHalfMoves(t *testing.T) {
+	for _, dt := range []graph.DType{graph.Float16, graph.BFloat16} {
+		r := rand.New(rand.NewPCG(5, uint64(dt)))
+		snan := uint16(0x7c01) // a signaling NaN, payload 1
+		if dt == graph.BFloat16 {
+			snan = 0x7f81
+		}
+		bits := func(shape []int) ([]uint16, *graph.Node) {
+			v := make([]uint16, graph.NumElements(shape))
+			b := make([]byte, 2*len(v))
+			for i := range v {
+				v[i] = uint16(r.Uint32())
+				if r.IntN(5) == 0 {
+					v[i] = snan | uint16(r.IntN(2))<<15
+				}
+				b[2*i], b[2*i+1] = byte(v[i]), byte(v[i]>>8)
+			}
+			return v, must(graph.Host(dt, shape, b))
+		}
+		// part is x padded to shape by pads, and a mask true over x.
+		part := func(x *graph.Node, pads [][2]int) (*graph.Node, *graph.Node) {
+			return must(graph.Pad(x, pads)), must(graph.Pad(scalar(1, graph.Bool, x.Shape), pads))
+		}
+		concat := func(x, y *graph.Node, ax int) *graph.Node {
+			px, py := make([][2]int, 2), make([][2]int, 2)
+			px[ax][1], py[ax][0] = y.Shape[ax], x.Shape[ax]
+			a, mask := part(x, px)
+			b, _ := part(y, py)
+			return must(graph.Where(mask, a, b))
+		}
+		av, a := bits([]int{6, 40})
+		bv, b := bits([]int{6, 24})
+		cv, c := bits([]int{3, 40})
+		var half1 [1]uint16
+		narrowHalf(dt, half1[:], []float32{1.5})
+		padA, inA := part(a, [][2]int{{1, 2}, {3, 0}})
+		type check struct {
+			name  string
+			node  *graph.Node
+			want  func(i, j int) uint16
+			exact bool // NaNs' bits too
+		}
+		checks := []check{
+			{"concat of rows", concat(a, c, 0), func(i, j int) uint16 {
+				if i < 6 {
+					return av[i*40+j]
+				}
+				return cv[(i-6)*40+j]
+			}, true},
+			{"concat of columns", concat(a, b, 1), func(i, j int) uint16 {
+				if j < 40 {
+					return av[i*40+j]
+				}
+				return bv[i*24+j-40]
+			}, true},
+			{"pad with 1.5", must(graph.Where(inA, padA, scalar(1.5, dt, []int{9, 43}))), func(i, j int) uint16 {
+				if i < 1 || i >= 7 || j < 3 {
+					return half1[0]
+				}
+				return av[(i-1)*40+j-3]
+			}, true},
+			{"slice", must(graph.Slice(a, []int{1, 3}, []int{4, 30}, []int{1, 1})), func(i, j int) uint16 {
+				return av[(i+1)*40+j+3]
+			}, true},
+			{"concat of narrow columns", concat(must(graph.Slice(a, []int{0, 0}, []int{6, 3}, []int{1, 1})),
+				must(graph.Slice(b, []int{0, 0}, []int{6, 2}, []int{1, 1})), 1), func(i, j int) uint16 {
+				if j < 3 {
+					return av[i*40+j]
+				}
+				return bv[i*24+j-3]
+			}, false},
+		}
+		isNaN := func(h uint16) bool {
+			if dt == graph.Float16 {
+				return h&0x7c00 == 0x7c00 && h&0x3ff != 0
+			}
+			return h&0x7f80 == 0x7f80 && h&0x7f != 0
+		}
+		for _, ck := range checks {
+			dev := New()
+			if err := backend.Realize(dev, ck.node); err != nil {
+				t.Fatal(err)
+			}
+			buf, err := ck.node.Realized().(*backend.Storage).Buffer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := view[uint16](buf.(*Buffer))
+			cols := ck.node.Shape[1]
+			for e, g := range got {
+				w := ck.want(e/cols, e%cols)
+				if g != w && (ck.exact || !isNaN(w) || !isNaN(g)) {
+					t.Fatalf("%v %s: [%d, %d] is %#04x, want %#04x", dt, ck.name, e/cols, e%cols, g, w)
+				}
+			}
+		}
+	}
+}

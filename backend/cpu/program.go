@@ -27,6 +27,8 @@ type program struct {
 	// that length, read a tile at a time (see tileLoads).
 	transposed int
 	tloads     []*enode
+	// movesHalf: a 16-bit output that only moves values (see movesHalf), copied as bits.
+	movesHalf bool
 }
 
 func compile(k *graph.Kernel) (*program, error) {
@@ -74,6 +76,7 @@ func compile(k *graph.Kernel) (*program, error) {
 	}
 	p.tile = compileTile(k)
 	p.block = elementwiseBlock(k)
+	p.movesHalf = k.Core == nil && (p.expr.dt == graph.Float16 || p.expr.dt == graph.BFloat16) && movesHalf(p.expr)
 	p.transposed = transposedLoads(p.expr)
 	if p.transposed > 0 {
 		p.tloads = stepAcross(p.expr, p.transposed, nil)
@@ -246,6 +249,9 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 	eval := func(c *ctx, s, m int) {
 		if p.expr.dt == graph.Float32 {
 			p.expr.evalF32(c, s, m, view[float32](out)[s:s+m])
+		} else if p.movesHalf && c.tile == nil && p.expr.moveHalf(c, s, view[uint16](out)[s:s+m]) {
+			// (A transpose reads better through the tiles of the float32 path.)
+			return
 		} else if narrow {
 			narrowHalf(p.expr.dt, view[uint16](out)[s:s+m], p.expr.src[0].evalF32(c, s, m, nil))
 		} else if p.expr.dt == graph.Float16 || p.expr.dt == graph.BFloat16 {
