@@ -796,9 +796,22 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 	default:
 		copy(out, e.src[0].evalI(c, start, n))
 		binaryI(e.op, e.dt, out, e.src[1].evalI(c, start, n))
+		if e.dt == graph.Bool && boolClosed(e.op) {
+			return out // 0s and 1s already
+		}
 	}
 	wrapSliceI(e.dt, out)
 	return out
+}
+
+// boolClosed reports whether binaryI's op on Bool values (0 or 1) gives 0 or 1: the logical
+// ones, and those that Bool reads as them (see binaryI).
+func boolClosed(op graph.Op) bool {
+	switch op {
+	case graph.OpAnd, graph.OpOr, graph.OpXor, graph.OpAdd, graph.OpMax, graph.OpMul, graph.OpMin:
+		return true
+	}
+	return false
 }
 
 // whereCond evaluates a Where's condition over domain elements [start, start+n) and reports
