@@ -236,3 +236,32 @@ func TestPlanes(t *testing.T) {
 		}
 	}
 }
+
+// TestUniform checks uniform on conditions of one value throughout and of one differing
+// element at each position, before, inside and after its blocks of eight.
+func TestUniform(t *testing.T) {
+	for n := 1; n <= 40; n++ {
+		for _, first := range []int64{0, 1, 5} {
+			cond := make([]int64, n)
+			for i := range cond {
+				cond[i] = first
+			}
+			want := int(b2i(first != 0))
+			if u, ok := uniform(cond); !ok || u != want {
+				t.Fatalf("%d × %d: uniform gives %d, %v", n, first, u, ok)
+			}
+			for i := 1; i < n; i++ {
+				for _, other := range []int64{0, 1, 3} {
+					if (other != 0) == (first != 0) {
+						continue
+					}
+					cond[i] = other
+					if u, ok := uniform(cond); ok {
+						t.Fatalf("%d × %d with %d at %d: uniform gives %d", n, first, other, i, u)
+					}
+					cond[i] = first
+				}
+			}
+		}
+	}
+}

@@ -838,7 +838,19 @@ func uniform(cond []int64) (int, bool) {
 		return 0, false
 	}
 	first := cond[0] != 0
-	for _, v := range cond[1:] {
+	if c0 := cond[0]; c0 == 0 || c0 == 1 {
+		// Conditions of 0 and 1 (a comparison's, a Bool's): eight at a time, their
+		// differences from the first or-ed together, one branch per eight.
+		j := 0
+		for ; j+8 <= len(cond); j += 8 {
+			q := cond[j : j+8 : j+8]
+			if (q[0]^c0)|(q[1]^c0)|(q[2]^c0)|(q[3]^c0)|(q[4]^c0)|(q[5]^c0)|(q[6]^c0)|(q[7]^c0) != 0 {
+				break
+			}
+		}
+		cond = cond[j:]
+	}
+	for _, v := range cond {
 		if (v != 0) != first {
 			return 0, false
 		}
