@@ -351,6 +351,27 @@ func BenchmarkGemv(b *testing.B) {
 			})
 		}
 	}
+	// Short rows (an attention's scores against 512 cached keys of 64): the reductions of
+	// the rows' lanes weigh as much as their products.
+	const ms, ks = 512, 64
+	for _, isa := range testISAs() {
+		for _, bc := range []struct {
+			name  string
+			bytes int
+			run   func()
+		}{
+			{"RowsF32", 4 * ms * ks, func() { gemvRowsF32(isa, ms, ks, a32, ks, x32, make([]float32, ms)) }},
+			{"RowsF64", 8 * ms * ks, func() { gemvRowsF64(isa, ms, ks, a64, ks, x64, make([]float64, ms)) }},
+			{"RowsBF16", 2 * ms * ks, func() { gemvRowsHalf(isa, true, ms, ks, abf, ks, x32, make([]float32, ms)) }},
+		} {
+			b.Run(fmt.Sprintf("%s/%s/%dx%d", bc.name, isa, ms, ks), func(b *testing.B) {
+				b.SetBytes(int64(bc.bytes))
+				for b.Loop() {
+					bc.run()
+				}
+			})
+		}
+	}
 	// A copy of as many bytes, for the memory's speed.
 	b.Run(fmt.Sprintf("Copy/%dx%d", m, k), func(b *testing.B) {
 		dst := make([]float32, m*k)
