@@ -559,8 +559,10 @@ func binaryF32(c *ctx, op graph.Op, out, a, b []float32) {
 		asm.MaxF32(out, a, b)
 	case graph.OpMin:
 		asm.MinF32(out, a, b)
+	case graph.OpPow:
+		powF32(out, a, b) // math.Pow's, rounded to float32
 	default:
-		// Mod, Rem, Pow: through float64, as the CPU reference defines them.
+		// Mod, Rem: through float64, as the CPU reference defines them.
 		ta, tb := c.tmp[:len(out)], c.tmp[maxBlock:maxBlock+len(out)]
 		for j := range out {
 			ta[j], tb[j] = float64(a[j]), float64(b[j])
