@@ -265,3 +265,22 @@ func TestUniform(t *testing.T) {
 		}
 	}
 }
+
+// TestSizeClass checks the recycled buffers' size classes: at least the size asked for, at
+// most a quarter more, four per doubling, and the sizes of a growing buffer sharing one.
+func TestSizeClass(t *testing.T) {
+	seen := map[int]bool{}
+	for n := minRecycled; n <= 1<<22; n += 1 + n/97 {
+		c := sizeClass(n)
+		if c < n || 4*c > 5*n+4 {
+			t.Fatalf("sizeClass(%d) = %d", n, c)
+		}
+		seen[c] = true
+	}
+	if want := 1 + 4*(22-14); len(seen) != want { // 2^14, then four in each doubling
+		t.Errorf("%d classes from 2^14 to 2^22 words, want %d", len(seen), want)
+	}
+	if sizeClass(1<<20+1) != sizeClass(1<<20+1<<18) {
+		t.Errorf("sizes 2^20+1 and 1.25·2^20 in different classes")
+	}
+}
