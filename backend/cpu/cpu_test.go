@@ -270,7 +270,7 @@ func TestUniform(t *testing.T) {
 // most a quarter more, four per doubling, and the sizes of a growing buffer sharing one.
 func TestSizeClass(t *testing.T) {
 	seen := map[int]bool{}
-	for n := minRecycled; n <= 1<<22; n += 1 + n/97 {
+	for n := 1 << 14; n <= 1<<22; n += 1 + n/97 {
 		c := sizeClass(n)
 		if c < n || 4*c > 5*n+4 {
 			t.Fatalf("sizeClass(%d) = %d", n, c)
