@@ -698,8 +698,16 @@ type gemmJob[T Float] struct {
 	isa     vecISA      // the level's vector instructions, which widen ha and hb
 }
 
-// minWorkPerThread is the number of multiply-adds below which another thread does not pay.
+// minWorkPerThread is the number of multiply-adds below which another thread does not pay
+// in a matrix-vector product, which streams its matrix from memory: a second core adds
+// bandwidth at once.
 const minWorkPerThread = 48 * 48 * 48
+
+// minGemmWorkPerThread is the same for a GEMM, whose threads each pack the blocks of A and
+// wait for one another: on two cores of Zen 5 a single thread was faster up to 160³ (a
+// 64³ float32 product through the tensor API took 6.5 µs on one, 10-11 µs on two; 128³
+// 26-28 µs against 31-33; 160³ 45-47 against 57-64), and the same from 192³ up.
+var minGemmWorkPerThread = 128 * 128 * 128 // (a variable for the tests of threading)
 
 // run computes the m×n product on up to prm.Threads workers. Where the columns of C split
 // evenly, each worker computes its own columns from its own panels of B̃ (and packs the
@@ -710,7 +718,7 @@ const minWorkPerThread = 48 * 48 * 48
 func (g *gemmJob[T]) run(m, n int) {
 	mr, nr := g.mk.mr, g.mk.nr
 	rp, cp := (m+mr-1)/mr, (n+nr-1)/nr // micro-panels of rows and columns
-	workers := min(g.prm.Threads, max(1, m*n*g.k/minWorkPerThread), rp*cp)
+	workers := min(g.prm.Threads, max(1, m*n*g.k/minGemmWorkPerThread), rp*cp)
 	if workers <= 1 {
 		g.block(0, m, 0, n)
 		return
