@@ -101,7 +101,7 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 	if n >= workers || r < 4*blockSize {
 		// Enough outputs to share out: each worker owns whole outputs, so results do not depend
 		// on the number of workers.
-		parallelFor(n, max(1, 4*blockSize/r), func(_, lo, hi int) {
+		parallelFor(n, max(1, 4*blockSize/r, parallelWork/(r*e.cost())), func(_, lo, hi int) {
 			c := newCtx(p.slots, ins)
 			reduceRange(c, lo*r, hi*r, accF, accI, 0)
 			putCtx(c)
