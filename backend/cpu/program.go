@@ -463,7 +463,7 @@ func (p *program) runTiles(n int, ins []*Buffer, core coreVals, eval func(c *ctx
 	w := p.transposed
 	rows := n / w
 	bands := (rows + tileRows - 1) / tileRows
-	parallelFor(bands, max(1, 4*p.block/(w*tileRows)), func(_, lo, hi int) {
+	parallelFor(bands, max(1, 4*p.block/(w*tileRows), parallelWork/(p.expr.cost()*w*tileRows)), func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
 		c.core = core
 		c.tile = p.newTileLoads(ins)
@@ -488,7 +488,7 @@ func (p *program) runTiles(n int, ins []*Buffer, core coreVals, eval func(c *ctx
 // elements (a core's operand) in parallel.
 func (p *program) evalAllF32(e *enode, ins []*Buffer, n int) []float32 {
 	out := make([]float32, n)
-	parallelFor(n, 4*blockSize, func(_, lo, hi int) {
+	parallelFor(n, max(4*blockSize, parallelWork/e.cost()), func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
 		for s := lo; s < hi; s += blockSize {
 			m := min(blockSize, hi-s)
@@ -510,7 +510,7 @@ func (p *program) evalAll(e *enode, ins []*Buffer, n int) ([]float64, []int64) {
 	} else {
 		is = make([]int64, n)
 	}
-	parallelFor(n, 4*blockSize, func(_, lo, hi int) {
+	parallelFor(n, max(4*blockSize, parallelWork/e.cost()), func(_, lo, hi int) {
 		c := newCtx(p.slots, ins)
 		for s := lo; s < hi; s += blockSize {
 			m := min(blockSize, hi-s)
