@@ -182,7 +182,7 @@ func (p *program) reduceColumns(ins []*Buffer, n, r int, accF []float64, accI []
 		// Few values an output, or outputs enough that accumulators for each worker would
 		// crowd the caches: each worker folds whole outputs, all their values in order (64
 		// rows of 262,144 float32: 6.0-9.3 ms so, 7.5-16.8 ms in bands of rows).
-		parallelFor(n, max(64, 4*blockSize/r), func(_, lo, hi int) {
+		parallelFor(n, max(64, 4*blockSize/r, parallelWork/(r*e.cost())), func(_, lo, hi int) {
 			cx := newCtx(p.slots, ins)
 			for j := range r {
 				fold(cx, j*n+lo, j*n+hi, accF, accI)
@@ -195,7 +195,7 @@ func (p *program) reduceColumns(ins []*Buffer, n, r int, accF []float64, accI []
 	// one stream, and the bands' accumulators are folded in order.
 	partF := make([][]float64, workers)
 	partI := make([][]int64, workers)
-	parallelFor(r, max(1, 4*blockSize/n), func(w, lo, hi int) {
+	parallelFor(r, max(1, 4*blockSize/n, parallelWork/(n*e.cost())), func(w, lo, hi int) {
 		var pf []float64
 		var pi []int64
 		if accF != nil {
