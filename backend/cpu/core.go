@@ -120,7 +120,7 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 				partI[w] = accI[o]
 			}
 		}
-		parallelFor(r, blockSize, func(w, lo, hi int) {
+		parallelFor(r, max(blockSize, parallelWork/e.cost()), func(w, lo, hi int) {
 			var pf []float64
 			var pi []int64
 			if fl {
