@@ -559,7 +559,7 @@ func (p *program) gatherDirect(out *Buffer, ins []*Buffer) (done bool, err error
 	}
 	from := ins[src.input].Bytes()[src.view.offset*sz:]
 	to := out.Bytes()
-	parallelFor(pre*ni, max(1, 1<<16/max(row, 1)), func(_, lo, hi int) {
+	parallelFor(pre*ni, max(1, 1<<19/max(row, 1)), func(_, lo, hi int) {
 		for q := lo; q < hi; q++ {
 			pr, j := q/ni, int(idx[q%ni])
 			if j < 0 {
