@@ -78,14 +78,18 @@ func narrowHalf(dt graph.DType, dst []uint16, src []float32) {
 
 // loadHalf widens the values of a load from a Float16 or BFloat16 buffer into out.
 func (e *enode) loadHalf(c *ctx, start int, out []float32) {
-	b := c.ins[e.input]
-	s := view[uint16](b)
-	n := len(out)
-	h := c.h16[:n]
+	widenHalf(c.ins[e.input].dt, out, e.halfBits(c, start, c.h16[:len(out)]))
+}
+
+// halfBits returns the bits of a load from a Float16 or BFloat16 buffer over domain elements
+// [start, start+len(h)): a slice of the buffer where the view is contiguous, else h, filled.
+func (e *enode) halfBits(c *ctx, start int, h []uint16) []uint16 {
+	s := view[uint16](c.ins[e.input])
+	n := len(h)
 	switch {
 	case e.view.contiguous:
 		lo := e.view.offset + start
-		h = s[lo : lo+n]
+		return s[lo : lo+n]
 	case readRuns(&e.view, s, start, h):
 	default:
 		all := e.view.fill(start, n, c.off, c.valid, c.idx)
@@ -96,7 +100,7 @@ func (e *enode) loadHalf(c *ctx, start int, out []float32) {
 			}
 		}
 	}
-	widenHalf(b.dt, out, h)
+	return h
 }
 
 // movesHalf reports whether e, of a 16-bit dtype, only moves values: loads of its own
@@ -122,24 +126,11 @@ func (e *enode) moveHalf(c *ctx, start int, dst []uint16) bool {
 	n := len(dst)
 	switch e.op {
 	case graph.OpLoad:
-		b := c.ins[e.input]
-		if b.dt != e.dt {
+		if c.ins[e.input].dt != e.dt {
 			return false
 		}
-		s := view[uint16](b)
-		switch {
-		case e.view.contiguous:
-			lo := e.view.offset + start
-			copy(dst, s[lo:lo+n])
-		case readRuns(&e.view, s, start, dst):
-		default:
-			all := e.view.fill(start, n, c.off, c.valid, c.idx)
-			for j, o := range c.off[:n] {
-				dst[j] = 0 // +0 in both formats
-				if (all || c.valid[j]) && uint(o) < uint(len(s)) {
-					dst[j] = s[o]
-				}
-			}
+		if h := e.halfBits(c, start, dst); n > 0 && &h[0] != &dst[0] {
+			copy(dst, h)
 		}
 		return true
 	case graph.OpConst:
