@@ -229,3 +229,41 @@ func BenchmarkTransformerBlock(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSmall times operations on small and medium Float32 tensors (n × n, and vectors of
+// n² elements), where starting a second thread, allocating the result and dispatching the
+// kernel weigh as much as the arithmetic: a decoding step's and a small model's regime.
+func BenchmarkSmall(b *testing.B) {
+	for _, n := range []int{64, 128, 256} {
+		x := RandNormal(1, Float32, n, n)
+		w := RandNormal(2, Float32, n, n)
+		v := RandNormal(3, Float32, n*n)
+		for _, t := range []*Tensor{x, w, v} {
+			if err := t.Realize(); err != nil {
+				b.Fatal(err)
+			}
+			defer t.Free()
+		}
+		for _, op := range []struct {
+			name string
+			f    func() *Tensor
+		}{
+			{"matmul", func() *Tensor { return x.MatMul(w) }},
+			{"add", func() *Tensor { return v.Add(v) }},
+			{"exp", v.Exp},
+			{"sum", func() *Tensor { return v.Sum() }},
+			{"sum of columns", func() *Tensor { return x.Sum(0) }},
+			{"transpose plus", func() *Tensor { return x.Transpose().Add(x) }},
+		} {
+			b.Run(fmt.Sprintf("%s %d", op.name, n), func(b *testing.B) {
+				for b.Loop() {
+					y := op.f()
+					if err := y.Realize(); err != nil {
+						b.Fatal(err)
+					}
+					y.Free()
+				}
+			})
+		}
+	}
+}
