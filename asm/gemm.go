@@ -537,7 +537,7 @@ func gemv[T Float](isa vecISA, m, n, k int, a, b Matrix[T], ha, hb *HalfMatrix, 
 	if lines > 1 && byRows {
 		band = max(64, gemvBand/max(1, k*size))
 	}
-	workers := min(threads, max(1, lines*rows*k/minWorkPerThread), max(1, rows/64))
+	workers := min(threads, max(1, lines*rows*k*size/gemvBytesPerThread), max(1, rows/64))
 	part := func(i0, i1 int) {
 		yl := make([][]T, lines)
 		for b0 := i0; b0 < i1; b0 += band {
@@ -698,10 +698,12 @@ type gemmJob[T Float] struct {
 	isa     vecISA      // the level's vector instructions, which widen ha and hb
 }
 
-// minWorkPerThread is the number of multiply-adds below which another thread does not pay
-// in a matrix-vector product, which streams its matrix from memory: a second core adds
-// bandwidth at once.
-const minWorkPerThread = 48 * 48 * 48
+// gemvBytesPerThread is the size of a matrix-vector product's matrix, which it streams from
+// memory, below which another thread does not pay: x [1, n] times a transposed n × n weight
+// took, on one thread and on two (µs), Float32 512: 13-16 and 17-18, 768: 28-30 and 30-36,
+// 1024: 47-51 and 41-43; BFloat16 768: 18-19 and 22-24, 1024: 29-32 and 36-37; 2048 the
+// same either way.
+var gemvBytesPerThread = 2 << 20 // (a variable for the tests of threading)
 
 // minGemmWorkPerThread is the same for a GEMM, whose threads each pack the blocks of A and
 // wait for one another: on two cores of Zen 5 a single thread was faster up to 160³ (a

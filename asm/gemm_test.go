@@ -483,8 +483,8 @@ func TestGemmThreads(t *testing.T) {
 
 func testThreads[T Float](t *testing.T, lv *level) {
 	// Products this small would run on one thread: every worker gets work here.
-	defer func(w int) { minGemmWorkPerThread = w }(minGemmWorkPerThread)
-	minGemmWorkPerThread = minWorkPerThread
+	defer func(w, b int) { minGemmWorkPerThread, gemvBytesPerThread = w, b }(minGemmWorkPerThread, gemvBytesPerThread)
+	minGemmWorkPerThread, gemvBytesPerThread = 48*48*48, 64<<10
 	mk := kernelOf[T](lv)
 	sizes := [][3]int{{150, 140, 130}, {3 * mk.mr, 400, 70}, {400, mk.nr + 1, 70}, {3000, 1, 70}, {1, 3000, 70}}
 	if raceEnabled {
