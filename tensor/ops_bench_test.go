@@ -267,3 +267,73 @@ func BenchmarkSmall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeStep times one step of decoding of a 1024-wide model with 16 heads: RMS
+// norms, rotary embeddings of the query and key, the key and value appended to caches that
+// grow from 512 tokens to 1024 (then start again; the old caches freed each step, as a
+// decoding loop does), attention over the caches, and a gated SiLU MLP of 2816.
+func BenchmarkDecodeStep(b *testing.B) {
+	const d, h, hd, f, ctx = 1024, 16, 64, 2816, 512
+	for _, dt := range []DType{Float32, BFloat16} {
+		var ts []*Tensor
+		param := func(seed uint64, shape ...int) *Tensor {
+			t := RandNormal(seed, Float32, shape...).Mul(Scalar[float32](0.03)).Cast(dt)
+			if err := t.Realize(); err != nil {
+				b.Fatal(err)
+			}
+			ts = append(ts, t)
+			return t
+		}
+		x := param(1, 1, d)
+		wq, wk, wv, wo := param(2, d, d), param(3, d, d), param(4, d, d), param(5, d, d)
+		w1, w3, w2 := param(6, f, d), param(7, f, d), param(8, d, f)
+		g1, g2 := param(9, d), param(10, d)
+		cos, sin := param(13, 1, hd/2), param(14, 1, hd/2)
+		kc0, vc0 := param(11, h, ctx, hd), param(12, h, ctx, hd)
+		c := func(v float64) *Tensor { return Full(v, dt) }
+		rms := func(t, g *Tensor) *Tensor {
+			return t.Mul(t.Mul(t).Mean(-1).Reshape(1, 1).Add(c(1e-5)).Pow(c(-0.5))).Mul(g)
+		}
+		rope := func(t *Tensor) *Tensor {
+			lo, hi := t.Slice(2, 0, hd/2, 1), t.Slice(2, hd/2, hd, 1)
+			return Concat(2, lo.Mul(cos).Sub(hi.Mul(sin)), lo.Mul(sin).Add(hi.Mul(cos)))
+		}
+		var kc, vc *Tensor
+		step := func() *Tensor {
+			if kc == nil || kc.Shape()[1] >= 2*ctx {
+				for _, t := range []*Tensor{kc, vc} {
+					if t != nil {
+						t.Free()
+					}
+				}
+				kc, vc = kc0.Mul(c(1)), vc0.Mul(c(1)) // copies, which the step frees
+			}
+			y := rms(x, g1)
+			q := rope(y.MatMul(wq.Transpose()).Reshape(h, 1, hd))
+			k := rope(y.MatMul(wk.Transpose()).Reshape(h, 1, hd))
+			v := y.MatMul(wv.Transpose()).Reshape(h, 1, hd)
+			kn, vn := Concat(1, kc, k), Concat(1, vc, v)
+			att := q.MatMul(kn.Permute(0, 2, 1)).Mul(c(0.125)).Softmax(-1).MatMul(vn).Reshape(1, d)
+			x2 := x.Add(att.MatMul(wo.Transpose()))
+			z := rms(x2, g2)
+			out := x2.Add(z.MatMul(w1.Transpose()).SiLU().Mul(z.MatMul(w3.Transpose())).MatMul(w2.Transpose()))
+			for _, t := range []*Tensor{kn, vn, out} {
+				if err := t.Realize(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			kc.Free()
+			vc.Free()
+			kc, vc = kn, vn
+			return out
+		}
+		b.Run(dt.String(), func(b *testing.B) {
+			for b.Loop() {
+				step().Free()
+			}
+		})
+		for _, t := range append(ts, kc, vc) {
+			t.Free()
+		}
+	}
+}
