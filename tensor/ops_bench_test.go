@@ -124,32 +124,54 @@ func BenchmarkHalf(b *testing.B) {
 		x := RandNormal(1, Float32, n, n).Cast(dt)
 		w := RandNormal(2, Float32, n, n).Cast(dt)
 		v := RandNormal(3, Float32, 1, n).Cast(dt)
-		for _, t := range []*Tensor{x, w, v} {
-			if err := t.Realize(); err != nil {
-				b.Fatal(err)
-			}
-			defer t.Free()
-		}
-		for _, op := range []struct {
-			name string
-			f    func() *Tensor
-		}{
+		realizeAll(b, x, w, v)
+		runOps(b, " "+dt.String(), []benchOp{
 			{"matmul", func() *Tensor { return x.MatMul(w) }},
 			{"matvec", func() *Tensor { return v.MatMul(w) }},
 			{"matvec of a transposed weight", func() *Tensor { return v.MatMul(w.Transpose()) }}, // a linear layer's [out, in] weight
 			{"add", func() *Tensor { return x.Add(w) }},
 			{"softmax", func() *Tensor { return x.Softmax(-1) }},
-		} {
-			b.Run(op.name+" "+dt.String(), func(b *testing.B) {
-				for b.Loop() {
-					y := op.f()
-					if err := y.Realize(); err != nil {
-						b.Fatal(fmt.Errorf("%s %v: %w", op.name, dt, err))
-					}
-					y.Free()
-				}
-			})
+		})
+	}
+}
+
+// benchOp is an operation that a benchmark times: f builds the tensor to realize.
+type benchOp struct {
+	name string
+	f    func() *Tensor
+}
+
+// realizeAll realizes the inputs ts of a benchmark, freed when it ends.
+func realizeAll(b *testing.B, ts ...*Tensor) {
+	for _, t := range ts {
+		if err := t.Realize(); err != nil {
+			b.Fatal(err)
 		}
+		b.Cleanup(func() { t.Free() })
+	}
+}
+
+// benchWeight is a realized tensor of dt of normal values times 0.03 (a model's weight or
+// activation), freed when the benchmark ends.
+func benchWeight(b *testing.B, dt DType, seed uint64, shape ...int) *Tensor {
+	t := RandNormal(seed, Float32, shape...).Mul(Scalar[float32](0.03)).Cast(dt)
+	realizeAll(b, t)
+	return t
+}
+
+// runOps times each op as a sub-benchmark named after it and suffix, realizing and freeing
+// its result each time.
+func runOps(b *testing.B, suffix string, ops []benchOp) {
+	for _, op := range ops {
+		b.Run(op.name+suffix, func(b *testing.B) {
+			for b.Loop() {
+				y := op.f()
+				if err := y.Realize(); err != nil {
+					b.Fatal(fmt.Errorf("%s%s: %w", op.name, suffix, err))
+				}
+				y.Free()
+			}
+		})
 	}
 }
 
@@ -192,15 +214,7 @@ func BenchmarkLinear(b *testing.B) {
 func BenchmarkTransformerBlock(b *testing.B) {
 	const s, d, h, f = 128, 1024, 16, 4096
 	for _, dt := range []DType{Float32, BFloat16} {
-		var ts []*Tensor
-		param := func(seed uint64, shape ...int) *Tensor {
-			t := RandNormal(seed, Float32, shape...).Mul(Scalar[float32](0.03)).Cast(dt)
-			if err := t.Realize(); err != nil {
-				b.Fatal(err)
-			}
-			ts = append(ts, t)
-			return t
-		}
+		param := func(seed uint64, shape ...int) *Tensor { return benchWeight(b, dt, seed, shape...) }
 		x := param(1, s, d)
 		wq, wk, wv, wo := param(2, d, d), param(3, d, d), param(4, d, d), param(5, d, d)
 		w1, w2 := param(6, f, d), param(7, d, f)
@@ -224,9 +238,6 @@ func BenchmarkTransformerBlock(b *testing.B) {
 				y.Free()
 			}
 		})
-		for _, t := range ts {
-			t.Free()
-		}
 	}
 }
 
@@ -238,33 +249,15 @@ func BenchmarkSmall(b *testing.B) {
 		x := RandNormal(1, Float32, n, n)
 		w := RandNormal(2, Float32, n, n)
 		v := RandNormal(3, Float32, n*n)
-		for _, t := range []*Tensor{x, w, v} {
-			if err := t.Realize(); err != nil {
-				b.Fatal(err)
-			}
-			defer t.Free()
-		}
-		for _, op := range []struct {
-			name string
-			f    func() *Tensor
-		}{
+		realizeAll(b, x, w, v)
+		runOps(b, fmt.Sprintf(" %d", n), []benchOp{
 			{"matmul", func() *Tensor { return x.MatMul(w) }},
 			{"add", func() *Tensor { return v.Add(v) }},
 			{"exp", v.Exp},
 			{"sum", func() *Tensor { return v.Sum() }},
 			{"sum of columns", func() *Tensor { return x.Sum(0) }},
 			{"transpose plus", func() *Tensor { return x.Transpose().Add(x) }},
-		} {
-			b.Run(fmt.Sprintf("%s %d", op.name, n), func(b *testing.B) {
-				for b.Loop() {
-					y := op.f()
-					if err := y.Realize(); err != nil {
-						b.Fatal(err)
-					}
-					y.Free()
-				}
-			})
-		}
+		})
 	}
 }
 
@@ -275,15 +268,7 @@ func BenchmarkSmall(b *testing.B) {
 func BenchmarkDecodeStep(b *testing.B) {
 	const d, h, hd, f, ctx = 1024, 16, 64, 2816, 512
 	for _, dt := range []DType{Float32, BFloat16} {
-		var ts []*Tensor
-		param := func(seed uint64, shape ...int) *Tensor {
-			t := RandNormal(seed, Float32, shape...).Mul(Scalar[float32](0.03)).Cast(dt)
-			if err := t.Realize(); err != nil {
-				b.Fatal(err)
-			}
-			ts = append(ts, t)
-			return t
-		}
+		param := func(seed uint64, shape ...int) *Tensor { return benchWeight(b, dt, seed, shape...) }
 		x := param(1, 1, d)
 		wq, wk, wv, wo := param(2, d, d), param(3, d, d), param(4, d, d), param(5, d, d)
 		w1, w3, w2 := param(6, f, d), param(7, f, d), param(8, d, f)
@@ -332,8 +317,7 @@ func BenchmarkDecodeStep(b *testing.B) {
 				step().Free()
 			}
 		})
-		for _, t := range append(ts, kc, vc) {
-			t.Free()
-		}
+		kc.Free()
+		vc.Free()
 	}
 }
