@@ -130,8 +130,8 @@ func (c *bufferCache) get(n int) []uint64 {
 // sizeClass rounds a recycled buffer's size of n words up to the next of four sizes per
 // doubling (1¼, 1½, 1¾ and 2 times a power of two), so that buffers whose sizes differ a
 // little share their memory: a KV cache that grows by a token a step takes the buffer that
-// the step before freed, not fresh pages, for a quarter of its size's steps. A size whose
-// class would pass allocLimit stays as it is.
+// the step before freed, not fresh pages, until it outgrows the class (a quarter of its
+// size later). A size whose class would pass allocLimit stays as it is.
 func sizeClass(n int) int {
 	step := 1 << max(0, bits.Len(uint(n-1))-3)
 	c := (n + step - 1) / step * step
