@@ -44,8 +44,9 @@ func checkOperand[T Float](name string, x Matrix[T], h *HalfMatrix, rows, cols i
 // matrices: a 16-bit operand is widened to float32 as the GEMM packs it, a block at a time
 // into the packed panels it fills anyway, so that no float32 copy of it is written to
 // memory and read back, and it is read at two bytes an element; a C of few rows or columns
-// runs on the 16-bit matrix-vector kernels, which widen the matrix as they read it. The products accumulate in float32. The result is bit for bit GemmEpilogue's of
-// the widened operands.
+// runs on the 16-bit matrix-vector kernels, which widen the matrix as they read it. The
+// products accumulate in float32. The result is bit for bit GemmEpilogue's of the widened
+// operands.
 func GemmMixed(m, n, k int, a, b Operand, beta float32, c Matrix[float32], p *GemmParams, epi Epilogue[float32]) error {
 	return gemmFrom(m, n, k, a.Float, b.Float, a.Half, b.Half, beta, c, p, epi, -1)
 }

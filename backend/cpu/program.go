@@ -282,7 +282,7 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 
 // parallelWork is the least work, in elements times the cost of the expression computing
 // them (enode.cost), that a kernel gives each thread: starting a second thread and waiting
-// for it costs about 8 µs, as much as adding 64K float32 values (on two cores of Zen 5, a sum
+// for it costs 8 µs or more, as much as adding 64K float32 values (on two cores of Zen 5, a sum
 // of two vectors took 8 µs for 64K elements on one thread, 16 µs on two; 17 against 23 µs for
 // 128K; from 512K elements, two were faster: 52 against 58 µs; exponentials, whose cost is 5
 // to an addition's 3, from about 256K).
