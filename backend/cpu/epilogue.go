@@ -320,7 +320,7 @@ func (t *tileEpilogue) eval32(e *tnode, x *ctx, bases []int, cv []float32, b blo
 	}
 	u, v = u.vec(x, e.src[0].slot, n), v.vec(x, e.src[1].slot, n)
 	o := out(x, e.slot, n, u, v)
-	binaryF32(x, e.op, o, u.v, v.v)
+	binaryF32(e.op, o, u.v, v.v)
 	return value[float32]{v: o, owned: true}
 }
 

@@ -322,7 +322,7 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 	}
 	a := e.src[0].evalF32(c, start, n, nil)
 	b := e.src[1].evalF32(c, start, n, nil)
-	binaryF32(c, e.op, out, a, b)
+	binaryF32(e.op, out, a, b)
 	return out
 }
 
@@ -535,7 +535,7 @@ func unaryF32(c *ctx, op graph.Op, out, x []float32) {
 	}
 }
 
-func binaryF32(c *ctx, op graph.Op, out, a, b []float32) {
+func binaryF32(op graph.Op, out, a, b []float32) {
 	a, b = a[:len(out)], b[:len(out)]
 	switch op {
 	case graph.OpAdd:
@@ -553,15 +553,7 @@ func binaryF32(c *ctx, op graph.Op, out, a, b []float32) {
 	case graph.OpPow:
 		powF32(out, a, b) // math.Pow's, rounded to float32
 	default:
-		// Mod, Rem: through float64, as the CPU reference defines them.
-		ta, tb := c.tmp[:len(out)], c.tmp[maxBlock:maxBlock+len(out)]
-		for j := range out {
-			ta[j], tb[j] = float64(a[j]), float64(b[j])
-		}
-		binaryF(op, ta, tb)
-		for j, v := range ta {
-			out[j] = float32(v)
-		}
+		modF32(op, out, a, b) // Mod, Rem: binaryF's, rounded to float32
 	}
 }
 
