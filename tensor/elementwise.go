@@ -381,16 +381,20 @@ func (t *Tensor) Softplus() *Tensor {
 		return fail(err)
 	}
 	if dt := t.node.DType; dt == Float16 || dt == BFloat16 {
-		// e**t overflows float16 from t = 11 on, below the switch to the large-t form.
+		// Each step rounded to their few digits would add up to several units.
 		return t.Cast(Float32).Softplus().Cast(dt)
 	}
-	// log(1+y) = y - y²/2 + y³/3 - ... is exact to float64 precision for y = e**t < 5e-5.
-	y := t.Exp()
-	series := y.Sub(y.Mul(y).Mul(t.scalarLike(0.5))).Add(y.Mul(y).Mul(y).Mul(t.scalarLike(1.0 / 3)))
-	direct := y.Add(t.scalarLike(1)).Log()
-	// For large t, log(1+e**t) = t + log(1+e**-t).
-	big := t.Add(t.Neg().Exp().Add(t.scalarLike(1)).Log())
-	return Where(t.Greater(t.scalarLike(20)), big, Where(t.Less(t.scalarLike(-10)), series, direct))
+	// log(1+e**t) = max(t, 0) + log1p(z), z = e**-|t| in (0, 1], which never overflows.
+	// u = 1+z rounded loses z's low digits, and log(u) alone would lose them too (16000 units
+	// in the last place near t = -10); what was lost, z - (u-1), is exact (Fast2Sum: 1 ≥ z),
+	// and log1p(z) = log(u) + log(1 + (z-(u-1))/u), whose last term is its argument to
+	// within its square, below 2⁻⁴⁸. Where u rounds to 1, that is 0 + z. (Each use of z and
+	// u is computed again in the fused kernel: this form reads them fewest times.)
+	z := t.Abs().Neg().Exp()
+	one := t.scalarLike(1)
+	u := z.Add(one)
+	log1p := u.Log().Add(z.Sub(u.Sub(one)).Div(u))
+	return t.Maximum(t.scalarLike(0)).Add(log1p)
 }
 
 // Softsign returns t / (1 + |t|).
