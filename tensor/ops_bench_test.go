@@ -47,6 +47,9 @@ func BenchmarkOps(b *testing.B) {
 		{"square", func() *Tensor { return x.Pow(Scalar[float32](2)) }},
 		{"pow 0.5", func() *Tensor { return x.Pow(Scalar[float32](0.5)) }},
 		{"cube", func() *Tensor { return x.Pow(Scalar[float32](3)) }}, // a GELU's tanh approximation takes x**3
+		{"mod 0.75", func() *Tensor { return x.Mod(Scalar[float32](0.75)) }},
+		{"fmod 0.75", func() *Tensor { return x.FMod(Scalar[float32](0.75)) }},
+		{"softplus", x.Softplus},
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {

@@ -584,3 +584,55 @@ func TestMaskSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestInPlace checks viewIter.inPlace against the view element by element: it reports a block
+// in place, at the offset of its first element, exactly when the block lies in one row of
+// the last axis and every element of it is valid and lies at the offset after the last
+// one's.
+func TestInPlace(t *testing.T) {
+	views := []graph.View{
+		graph.Contiguous([]int{6, 40}).Pad([][2]int{{0, 0}, {3, 20}}),                // a scan's shifted rows
+		graph.Contiguous([]int{6, 40}).Pad([][2]int{{2, 1}, {0, 0}}),                 // a pad of rows
+		graph.Contiguous([]int{5, 64}).Slice([]int{1, 8}, []int{3, 40}, []int{1, 1}), // a slice of rows
+		graph.Contiguous([]int{3, 4, 30}).Pad([][2]int{{1, 1}, {2, 1}, {4, 0}}),
+		graph.Contiguous([]int{4, 1, 50}).Expand([]int{4, 3, 50}), // rows repeated
+		graph.Contiguous([]int{30, 20}).Permute([]int{1, 0}),      // columns: never in place
+		graph.Contiguous([]int{1, 200}).Flip([]bool{false, true}), // backwards: never in place
+	}
+	for i, v := range views {
+		it := newViewIter(v)
+		total := graph.NumElements(v.Shape)
+		idx := make([]int, len(v.Shape))
+		index := func(e int) []int {
+			for d := len(idx) - 1; d >= 0; d-- {
+				idx[d] = e % v.Shape[d]
+				e /= v.Shape[d]
+			}
+			return idx
+		}
+		found := 0
+		for start := 0; start < total; start += 3 {
+			for _, n := range []int{1, 5, 16, 37, 64} {
+				n = min(n, total-start)
+				o, ok := it.inPlace(start, n)
+				want := true
+				for e := start; e < start+n; e++ {
+					want = want && v.Valid(index(e)) && v.Index(index(e)) == v.Index(index(start))+e-start
+				}
+				want = want && start%v.Shape[len(v.Shape)-1]+n <= v.Shape[len(v.Shape)-1]
+				if ok != want {
+					t.Fatalf("view %d block [%d, +%d): in place %v, want %v", i, start, n, ok, want)
+				}
+				if ok {
+					found++
+					if w := v.Index(index(start)); o != w {
+						t.Fatalf("view %d block [%d, +%d): offset %d, want %d", i, start, n, o, w)
+					}
+				}
+			}
+		}
+		if found == 0 && i < 5 {
+			t.Errorf("view %d: no block in place", i)
+		}
+	}
+}

@@ -249,6 +249,23 @@ func (v *viewIter) runs(start, n, size int, fn func(at, o, len int), zero func(a
 	return true
 }
 
+// inPlace returns the buffer offset of domain elements [start, start+n), and true, when they
+// are all valid and follow one another in the buffer: they lie in one row of a last axis of
+// unit stride (or are one element), inside its mask. A load can then be read where it lies,
+// without a copy (a block of a slice's rows, of a part of a concatenation, of a pad's
+// inside, of a scan's shifted rows).
+func (v *viewIter) inPlace(start, n int) (int, bool) {
+	r := len(v.shape)
+	if r == 0 || n <= 0 || n > 1 && v.strides[r-1] != 1 {
+		return 0, false
+	}
+	j := start % v.shape[r-1]
+	if j+n > v.shape[r-1] || v.mask != nil && (j < v.mask[r-1][0] || j+n > v.mask[r-1][1]) {
+		return 0, false
+	}
+	return v.offsetOf(start)
+}
+
 // offsetOf returns the buffer offset of domain element e, and whether it is valid (not
 // masked).
 func (v *viewIter) offsetOf(e int) (int, bool) {

@@ -86,10 +86,14 @@ func (e *enode) loadHalf(c *ctx, start int, out []float32) {
 func (e *enode) halfBits(c *ctx, start int, h []uint16) []uint16 {
 	s := view[uint16](c.ins[e.input])
 	n := len(h)
-	switch {
-	case e.view.contiguous:
+	if e.view.contiguous {
 		lo := e.view.offset + start
 		return s[lo : lo+n]
+	}
+	if o, ok := e.view.inPlace(start, n); ok && o >= 0 && o+n <= len(s) {
+		return s[o : o+n]
+	}
+	switch {
 	case readRuns(&e.view, s, start, h):
 	default:
 		all := e.view.fill(start, n, c.off, c.valid, c.idx)
@@ -193,6 +197,13 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 			lo := e.view.offset + start
 			copy(out, view[float32](b)[lo:lo+n])
 			return out
+		}
+		if dst == nil && b.dt == graph.Float32 {
+			// A block that lies in the buffer as it is (callers only read a result).
+			s := view[float32](b)
+			if o, ok := e.view.inPlace(start, n); ok && o >= 0 && o+n <= len(s) {
+				return s[o : o+n]
+			}
 		}
 		if b.dt == graph.Float32 && n == 1 {
 			// One element (a row's value, see enode.rowLen): its offset, without the
