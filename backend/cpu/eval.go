@@ -538,6 +538,7 @@ type ctx struct {
 	core  coreVals
 	tile  *tileLoads // while computing in tiles: the loads read a tile at a time, or nil
 	h16   []uint16   // maxBlock of scratch for Float16 and BFloat16 bits
+	m32   *mathScratch
 }
 
 // coreVals are the values of a kernel's core that its expression reads: a Float32, Float16 or

@@ -11,8 +11,8 @@ import (
 // sqrt rounded once to float32 give exactly what computing in float64 and rounding gives, at
 // half the memory traffic, as do the roundings to integers, which are exact; exp, exp2, log,
 // log2, tanh, erf, sin and cos are float32 polynomials within 1 ulp of the correctly rounded
-// result (see asm.ExpF32 ...). The other math functions go through float64 (one rounding at
-// the end).
+// result (see asm.ExpF32 ...); tan, atan, asin, acos, sinh and cosh are built from those
+// kernels and the vector arithmetic, within math32MaxULP (see math32.go).
 //
 // Float16 and BFloat16 nodes are computed the same way, their loads widened to float32 and
 // each node's values rounded to its precision: float32 holds more than twice their bits and
@@ -533,8 +533,20 @@ func unaryF32(c *ctx, op graph.Op, out, x []float32) {
 		asm.TruncF32(out, x)
 	case graph.OpCopy:
 		copy(out, x)
+	case graph.OpTan:
+		tanF32(c.math32(), out, x)
+	case graph.OpAtan:
+		atanF32(c.math32(), out, x)
+	case graph.OpAsin:
+		asinF32(c.math32(), out, x)
+	case graph.OpAcos:
+		acosF32(c.math32(), out, x)
+	case graph.OpSinh:
+		sinhCoshF32(c.math32(), out, x, false)
+	case graph.OpCosh:
+		sinhCoshF32(c.math32(), out, x, true)
 	default:
-		// The other math functions: computed in float64, rounded once.
+		// Any other: computed in float64, rounded once.
 		tmp := c.tmp[:len(x)]
 		for j, v := range x {
 			tmp[j] = float64(v)
