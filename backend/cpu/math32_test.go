@@ -46,7 +46,7 @@ func TestMath32(t *testing.T) {
 	}
 	dense(0.41421356, 1e-6) // tan(π/8), where atan's second reduction starts
 	dense(0.41421356, 1e-4)
-	dense(1, 1e-6)          // atan's first, sinh's series, asin and acos at the ends
+	dense(1, 1e-6) // atan's first, sinh's series, asin and acos at the ends
 	dense(1, 1e-3)
 	dense(88.5, 1e-5)         // sinh and cosh through float64 from here
 	dense(89.41598, 1e-6)     // where sinh and cosh overflow float32
