@@ -1508,6 +1508,8 @@ unaryF32AVX2_sin_loop:
 	VANDPS ·vecConst+(const_kSignMask*64)(SB), Y8, Y8
 	VXORPS Y8, Y6, Y6
 	VANDPS ·vecConst+(const_kAbsMask*64)(SB), Y0, Y2
+	VCMPPS $0x11, ·vecConst+(const_kSinTiny*64)(SB), Y2, Y11
+	VBLENDVPS Y11, Y0, Y6, Y6
 	VCMPPS $0x11, ·vecConst+(const_kTrigMax*64)(SB), Y2, Y10
 	VBLENDVPS Y10, Y6, Y0, Y0
 	VMOVUPS Y0, 0(DI)(BX*1)
@@ -5055,6 +5057,8 @@ unaryF32AVX512_sin_loop:
 	VPANDD ·vecConst+(const_kSignMask*64)(SB), Z8, Z8
 	VPXORD Z8, Z6, Z6
 	VPANDD ·vecConst+(const_kAbsMask*64)(SB), Z0, Z2
+	VCMPPS $0x11, ·vecConst+(const_kSinTiny*64)(SB), Z2, K2
+	VBLENDMPS Z0, Z6, K2, Z6
 	VCMPPS $0x11, ·vecConst+(const_kTrigMax*64)(SB), Z2, K1
 	VBLENDMPS Z6, Z0, K1, Z0
 	VMOVUPS Z0, 0(DI)(BX*1)

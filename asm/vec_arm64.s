@@ -1215,7 +1215,7 @@ unaryF32NEON_sin:
 	FMOVQ ((const_kCosP+3)*64)(R9), F28
 	FMOVQ (const_kOne*64)(R9), F29
 	FMOVQ (const_kAbsMask*64)(R9), F30
-	FMOVQ (const_kTrigMax*64)(R9), F31
+	FMOVQ (const_kSinTiny*64)(R9), F31
 	CBZ R2, unaryF32NEON_sin_done
 unaryF32NEON_sin_loop:
 	VLD1.P 16(R3), [V0.S4]
@@ -1269,7 +1269,10 @@ unaryF32NEON_sin_loop:
 	VAND V20.B16, V8.B16, V8.B16
 	VEOR V8.B16, V6.B16, V6.B16
 	VAND V30.B16, V0.B16, V2.B16
-	WORD $0x6ea2e7ea // FCMGT V10.4S, V31.4S, V2.4S
+	WORD $0x6ea2e7eb // FCMGT V11.4S, V31.4S, V2.4S
+	VBIT V11.B16, V0.B16, V6.B16
+	FMOVQ (const_kTrigMax*64)(R9), F14
+	WORD $0x6ea2e5ca // FCMGT V10.4S, V14.4S, V2.4S
 	VBIT V10.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R1)
 	SUBS $4, R2, R2

@@ -145,6 +145,9 @@ const (
 	pio2Mid   = -0x1.777a5cp-25
 	pio2Lo    = -0x1.ee59dap-50
 	trigMax   = 0x1p17
+	// Below sinTiny, sin x is x once rounded to float32 (x - x³/6 is within 2⁻²⁶·⁵ of x, under
+	// half a unit), and the kernels return x itself, -0 included (whose reduction gives +0).
+	sinTiny = 0x1p-12
 )
 
 // The polynomials, highest coefficient first (Horner's order).
@@ -331,7 +334,7 @@ func trigF32Go(x float32, cos bool) float32 {
 		y = 1 + fma32(-s, rl, float32(horner(cosP[:], u)*u))
 	}
 	y = f32frombits(f32bits(y) ^ q<<30&signMask)
-	if !(f32frombits(f32bits(x)&absMask) < trigMax) {
+	if a := f32frombits(f32bits(x) & absMask); !(a < trigMax) || !cos && a < sinTiny {
 		return x
 	}
 	return y
@@ -408,6 +411,7 @@ const (
 	kPio2Mid
 	kPio2Lo
 	kTrigMax
+	kSinTiny
 	kExpP
 	kExp2P    = kExpP + len(expP)
 	kLogP     = kExp2P + len(exp2P)
@@ -438,7 +442,7 @@ var vecConst = func() (t [nVecConst][16]uint32) {
 		kLog2eLo: f(log2eLo), kTanhSmall: f(tanhSmall), kTanhMax: f(tanhMax),
 		kErfSmall: f(erfSmall), kErfMax: f(erfMax), kErfC0Hi: f(erfC0Hi), kErfC0Lo: f(erfC0Lo),
 		kErfCenter: f(erfCenter), kTwoOverPi: f(twoOverPi), kPio2Hi: f(pio2Hi), kPio2Mid: f(pio2Mid),
-		kPio2Lo: f(pio2Lo), kTrigMax: f(trigMax),
+		kPio2Lo: f(pio2Lo), kTrigMax: f(trigMax), kSinTiny: f(sinTiny),
 	} {
 		set(k, v)
 	}

@@ -186,7 +186,8 @@ func TestMathULPExhaustive(t *testing.T) {
 }
 
 // TestTrigLarge checks SinF32 and CosF32 at the edge of the vector pass's range (trigMax,
-// whose bits trigLarge spells out), beyond it and at the specials, in place too.
+// whose bits trigLarge spells out), beyond it, at the specials (zeros keep their sign) and
+// about sinTiny, in place too.
 func TestTrigLarge(t *testing.T) {
 	if f32bits(trigMax) != 0x48000000 {
 		t.Fatalf("trigMax's bits are %#x, trigLarge has 0x48000000", f32bits(trigMax))
@@ -194,7 +195,8 @@ func TestTrigLarge(t *testing.T) {
 	inf := float32(math.Inf(1))
 	var x []float32
 	for _, v := range []float32{trigMax, math.Nextafter32(trigMax, 0), math.Nextafter32(trigMax, inf), 1e6, 3e38, inf,
-		f32frombits(0x7fc00000), f32frombits(0x7f800001), 0, 1, 1.5707964, 3.1415927} {
+		f32frombits(0x7fc00000), f32frombits(0x7f800001), 0, 1, 1.5707964, 3.1415927,
+		sinTiny, math.Nextafter32(sinTiny, 0), math.Nextafter32(sinTiny, 1), 1e-30, math.SmallestNonzeroFloat32} {
 		x = append(x, v, -v)
 	}
 	for _, f := range []struct {
@@ -208,7 +210,8 @@ func TestTrigLarge(t *testing.T) {
 		f.fn(inPlace, inPlace)
 		for i, v := range x {
 			want := float32(f.ref(float64(v)))
-			if ulpDist(got[i], want) > 1 || ulpDist(inPlace[i], want) > 1 {
+			if ulpDist(got[i], want) > 1 || ulpDist(inPlace[i], want) > 1 ||
+				want == 0 && (f32bits(got[i]) != f32bits(want) || f32bits(inPlace[i]) != f32bits(want)) {
 				t.Errorf("%s(%v): %v, in place %v; want %v", f.name, v, got[i], inPlace[i], want)
 			}
 		}

@@ -739,6 +739,10 @@ func (t *target) mathTrig(cos bool) {
 	t.and(8, 8, C("kSignMask"))
 	t.xor(6, 6, R(8)) // negated in quadrants 2 and 3
 	t.and(2, 0, C("kAbsMask"))
+	if !cos {
+		t.cmplt(1, 2, C("kSinTiny"))
+		t.sel(6, 1, R(0), R(6)) // x itself below sinTiny
+	}
 	t.cmplt(0, 2, C("kTrigMax"))
 	t.sel(0, 0, R(6), R(0))
 }

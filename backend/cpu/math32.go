@@ -63,11 +63,6 @@ func tanPiece(s *mathScratch, out, x []float32) {
 	sn, cs := s[0][:n], s[1][:n]
 	asm.SinF32(sn, x)
 	asm.CosF32(cs, x)
-	for j, v := range x {
-		if v == 0 {
-			sn[j] = v // SinF32 gives +0 for -0
-		}
-	}
 	asm.DivF32(out, sn, cs)
 }
 
