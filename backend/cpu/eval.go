@@ -536,9 +536,9 @@ type ctx struct {
 	valid []bool
 	idx   []int
 	core  coreVals
-	tile  *tileLoads // while computing in tiles: the loads read a tile at a time, or nil
-	h16   []uint16   // maxBlock of scratch for Float16 and BFloat16 bits
-	m32   *mathScratch
+	tile  *tileLoads   // while computing in tiles: the loads read a tile at a time, or nil
+	h16   []uint16     // maxBlock of scratch for Float16 and BFloat16 bits
+	m32   *mathScratch // made on first use (see math32.go)
 }
 
 // coreVals are the values of a kernel's core that its expression reads: a Float32, Float16 or

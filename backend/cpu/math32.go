@@ -168,7 +168,7 @@ func asinPiece(s *mathScratch, out, x []float32) {
 	n := len(out)
 	w, v := s[4][:n], out
 	if &out[0] == &x[0] {
-		v = s[3][:n] // a scratch that atanF32 fills only after reading w
+		v = s[3][:n] // atanPiece's z, read here before atanPiece writes it
 	}
 	asm.ScalarSubF32(w, 1, x)
 	asm.AddScalarF32(v, x, 1)
@@ -203,7 +203,7 @@ const (
 
 // above returns all ones where a > b, else 0, for a and b below 1<<31 (the bits of float32
 // values not negative, NaN above the infinity): a mask to blend by, not a branch, which the
-// data would make unpredictable (as one made this file's loops four times slower).
+// data would make unpredictable.
 func above(a, b uint32) uint32 { return uint32(int32(b-a) >> 31) }
 
 // blend returns a where the mask m is all ones, b where it is 0.
