@@ -99,17 +99,10 @@ func sinhCoshPiece(s *mathScratch, out, x []float32, cosh bool) {
 		}
 		return
 	}
-	// The series a + a·z·p(z), z = a², p(z) = Σ z^k/(2k+3)!, in Horner's order.
+	// The series a + a·z·q(z), z = a², q(z) = Σ z^k/(2k+3)!.
 	z, p := s[3][:n], s[4][:n]
 	asm.MulF32(z, a, a)
-	asm.FillF32(p, 1.0/39916800)
-	for _, c := range []float32{1.0 / 362880, 1.0 / 5040, 1.0 / 120, 1.0 / 6} {
-		asm.MulF32(p, p, z)
-		asm.AddScalarF32(p, p, c)
-	}
-	asm.MulF32(p, p, z)
-	asm.MulF32(p, p, a)
-	asm.AddF32(p, p, a)
+	oddSeries(p, a, z, 1.0/39916800, 1.0/362880, 1.0/5040, 1.0/120, 1.0/6)
 	for j, v := range e {
 		v = blend(above(math.Float32bits(1), math.Float32bits(a[j])), p[j], v)
 		if !(a[j] < 88.5) && a[j] == a[j] {
@@ -138,16 +131,9 @@ func atanPiece(s *mathScratch, out, x []float32) {
 		u[j] = blend(r, v, t[j])
 		a[j] = blend(r, pio4Hi, 0)
 	}
-	// u + u·z·q(z), z = u², q(z) = Σ (-1)^(k+1) z^k/(2k+3), in Horner's order.
+	// The series u + u·z·q(z), z = u², q(z) = Σ (-1)^(k+1) z^k/(2k+3).
 	asm.MulF32(z, u, u)
-	asm.FillF32(t, -1.0/19)
-	for _, c := range []float32{1.0 / 17, -1.0 / 15, 1.0 / 13, -1.0 / 11, 1.0 / 9, -1.0 / 7, 1.0 / 5, -1.0 / 3} {
-		asm.MulF32(t, t, z)
-		asm.AddScalarF32(t, t, c)
-	}
-	asm.MulF32(t, t, z)
-	asm.MulF32(t, t, u)
-	asm.AddF32(t, t, u)
+	oddSeries(t, u, z, -1.0/19, 1.0/17, -1.0/15, 1.0/13, -1.0/11, 1.0/9, -1.0/7, 1.0/5, -1.0/3)
 	for j, v := range t {
 		// atan |x| = c ± v: c is 0 or π/4, or π/2 or π/4 where |x| > 1, never below v,
 		// in two parts (float32's π/2 - π/4 is exact, in each part), the lower added
@@ -193,6 +179,19 @@ func acosPiece(s *mathScratch, out, x []float32) {
 	asm.SqrtF32(w, w)
 	atanPiece(s, out, w)
 	asm.MulScalarF32(out, out, 2)
+}
+
+// oddSeries sets p to x + x·z·q(z), for z = x² and the coefficients of q highest first, in
+// Horner's order on the vector kernels.
+func oddSeries(p, x, z []float32, q ...float32) {
+	asm.FillF32(p, q[0])
+	for _, c := range q[1:] {
+		asm.MulF32(p, p, z)
+		asm.AddScalarF32(p, p, c)
+	}
+	asm.MulF32(p, p, z)
+	asm.MulF32(p, p, x)
+	asm.AddF32(p, p, x)
 }
 
 // π/4 in two float32 parts: the float32 nearest, and the float32 nearest what is left.
