@@ -348,3 +348,60 @@ func TestWindowsAgainstReference(t *testing.T) {
 		})
 	}
 }
+
+// TestDepthwiseBits checks a Float32 depthwise convolution against the sum it lowers to, in
+// its order, bit for bit: term k is float32(x shifted · w_k), zero outside the input (so
+// 0·w, -0 for a negative weight and NaN for an infinite one), added to the sum of the terms
+// before it. The images are large enough that the CPU device reads each shifted window's
+// planes where they lie, each plane times its channel's weight.
+func TestDepthwiseBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, c := range []struct {
+		n, ch, h, w, k, pad int
+	}{{2, 4, 19, 23, 3, 1}, {1, 3, 16, 16, 5, 2}, {1, 2, 9, 40, 3, 0}} {
+		xs := make([]float32, c.n*c.ch*c.h*c.w)
+		for i := range xs {
+			xs[i] = float32(r.NormFloat64())
+			if r.IntN(10) == 0 {
+				xs[i] = 0
+			}
+		}
+		ws := make([]float32, c.ch*c.k*c.k)
+		for i := range ws {
+			ws[i] = float32(r.NormFloat64())
+		}
+		ws[len(ws)-1] = float32(math.Inf(1)) // NaN from 0·Inf at the padding
+		oh, ow := c.h+2*c.pad-c.k+1, c.w+2*c.pad-c.k+1
+		got, err := Data[float32](New(xs, c.n, c.ch, c.h, c.w).Conv(New(ws, c.ch, 1, c.k, c.k),
+			ConvOptions{Groups: c.ch, Pads: []int{c.pad, c.pad, c.pad, c.pad}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for b := range c.n {
+			for g := range c.ch {
+				for i := range oh {
+					for j := range ow {
+						var y float32
+						for k := range c.k * c.k {
+							ii, jj := i+k/c.k-c.pad, j+k%c.k-c.pad
+							var x float32
+							if ii >= 0 && ii < c.h && jj >= 0 && jj < c.w {
+								x = xs[((b*c.ch+g)*c.h+ii)*c.w+jj]
+							}
+							term := float32(x * ws[g*c.k*c.k+k])
+							if k == 0 {
+								y = term
+							} else {
+								y = float32(y + term)
+							}
+						}
+						at := ((b*c.ch+g)*oh+i)*ow + j
+						if v := got[at]; math.Float32bits(v) != math.Float32bits(y) && !(v != v && y != y) {
+							t.Fatalf("%+v: [%d %d %d %d] = %g (%#x), want %g (%#x)", c, b, g, i, j, v, math.Float32bits(v), y, math.Float32bits(y))
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -414,6 +414,27 @@ func (v *viewIter) planar() bool {
 // (its first element at buffer offset o when the view is of rows, see viewIter.rows), then
 // the masked columns of the rows in the stretch and the masked rows around it are cleared.
 func eachPlane[T uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIter, start int, out []T, stretch func(dst []T, o int)) {
+	eachPlaneOr(v, start, out, stretch, 0)
+}
+
+// eachPlaneOr is eachPlane setting the masked elements to z rather than clearing them (an
+// operation's value at a masked 0, such as a scale's 0·s, which is -0 for a negative s).
+func eachPlaneOr[T uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIter, start int, out []T, stretch func(dst []T, o int), z T) {
+	// Only a z whose bits are all 0 may be cleared: -0 == 0.
+	var zero T
+	clears := z == zero
+	if f, ok := any(z).(float32); ok {
+		clears = math.Float32bits(f) == 0
+	} else if f, ok := any(z).(float64); ok {
+		clears = math.Float64bits(f) == 0
+	}
+	set := func(d []T) {
+		if clears {
+			clear(d)
+		} else {
+			fill(d, z)
+		}
+	}
 	r := len(v.shape)
 	h, w := v.shape[r-2], v.shape[r-1]
 	plane := h * w
@@ -446,12 +467,12 @@ func eachPlane[T uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIter
 		}
 		a, b := max(first, q), min(last, q+ln) // the written stretch, in plane positions
 		if !ok || a >= b {
-			clear(dst)
+			set(dst)
 			continue
 		}
-		clear(dst[:a-q])
+		set(dst[:a-q])
 		stretch(dst[a-q:b-q], base+a)
-		clear(dst[b-q:])
+		set(dst[b-q:])
 		if c0 == 0 && c1 == w {
 			continue
 		}
@@ -460,11 +481,11 @@ func eachPlane[T uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIter
 		for row := a/w*w - w; row < b; row += w {
 			lo, hi := max(row+c1, a)-q, min(row+w+c0, b)-q
 			if hi-lo > 16 {
-				clear(dst[lo:hi])
+				set(dst[lo:hi])
 				continue
 			}
 			for k := lo; k < hi; k++ {
-				dst[k] = 0
+				dst[k] = z
 			}
 		}
 	}

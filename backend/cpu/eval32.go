@@ -319,6 +319,23 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 			if inv.rowLen == 0 || e.src[1-k].rowLen > 0 {
 				continue
 			}
+			if l := e.src[1-k]; l.op == graph.OpLoad && l.view.rows && c.tile == nil &&
+				c.ins[l.input].dt == graph.Float32 && l.view.lo >= 0 && l.view.hi < c.ins[l.input].n {
+				// The other operand a window of an image (a depthwise convolution's shifted
+				// input times a channel's weight): the kernel reads the image's planes where
+				// they lie, rather than from a copy, and the masked elements take the value
+				// of the operation at 0.
+				img := view[float32](c.ins[l.input])
+				eachRow(start, n, inv.rowLen, func(at, ln int) {
+					s := inv.evalF32(c, start+at, 1, nil)[0]
+					var z [1]float32
+					scalarF32(e.op, z[:], z[:], s, k == 0)
+					eachPlaneOr(&l.view, start+at, out[at:at+ln], func(dst []float32, o int) {
+						scalarF32(e.op, dst, img[o:o+len(dst)], s, k == 0)
+					}, z[0])
+				})
+				return out
+			}
 			x := e.src[1-k].evalF32(c, start, n, nil)
 			eachRow(start, n, inv.rowLen, func(at, ln int) {
 				s := inv.evalF32(c, start+at, 1, nil)[0]
