@@ -356,7 +356,7 @@ func (v *viewIter) walkRuns(start, n int, visit func(at, ln, a, b, o int)) {
 // along the last axis, masked elements as zero; it reports false, having written nothing,
 // where the view is not read in runs or reaches outside s.
 func readRuns[T, U uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIter, s []T, start int, out []U) bool {
-	if v.rows && v.lo >= 0 && v.hi < len(s) {
+	if v.planesIn(len(s)) {
 		if same, ok := any(out).([]T); ok {
 			// Buffer and domain step alike along a plane's rows: a stretch is a slice.
 			eachPlane(v, start, same, func(dst []T, o int) { copy(dst, s[o:o+len(dst)]) })
@@ -401,6 +401,10 @@ func readRuns[T, U uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIt
 		}
 	}, func(at, ln int) { clear(out[at : at+ln]) })
 }
+
+// planesIn reports whether the view is of rows (see viewIter.rows) whose valid elements all
+// lie inside a buffer of size elements: its planes can then be read a stretch at a time.
+func (v *viewIter) planesIn(size int) bool { return v.rows && v.lo >= 0 && v.hi < size }
 
 // planar reports whether the view's last two axes make planes of at least minPlane
 // elements, and rows of more than one: an image's rows and columns.

@@ -198,8 +198,9 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 			copy(out, view[float32](b)[lo:lo+n])
 			return out
 		}
-		if dst == nil && b.dt == graph.Float32 {
-			// A block that lies in the buffer as it is (callers only read a result).
+		if dst == nil && b.dt == graph.Float32 && n > 1 {
+			// A block that lies in the buffer as it is (callers only read a result); one
+			// element, a row's value, takes the shorter path below.
 			s := view[float32](b)
 			if o, ok := e.view.inPlace(start, n); ok && o >= 0 && o+n <= len(s) {
 				return s[o : o+n]
@@ -319,8 +320,8 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 			if inv.rowLen == 0 || e.src[1-k].rowLen > 0 {
 				continue
 			}
-			if l := e.src[1-k]; l.op == graph.OpLoad && l.view.rows && c.tile == nil &&
-				c.ins[l.input].dt == graph.Float32 && l.view.lo >= 0 && l.view.hi < c.ins[l.input].n {
+			if l := e.src[1-k]; l.op == graph.OpLoad && c.tile == nil && c.ins[l.input].dt == graph.Float32 &&
+				l.view.planesIn(c.ins[l.input].n) {
 				// The other operand a window of an image (a depthwise convolution's shifted
 				// input times a channel's weight): the kernel reads the image's planes where
 				// they lie, rather than from a copy, and the masked elements take the value
