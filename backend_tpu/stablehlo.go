@@ -496,6 +496,9 @@ type kernelEmitter struct {
 	k    *graph.Kernel
 	ins  []value // flat input buffers, by Kernel.Inputs index
 	core *value
+	// done holds the values of the computing nodes emitted so far: a node that several
+	// others read (see graph.Expr) is emitted once.
+	done map[*graph.Expr]value
 }
 
 // emitKernel emits k, reading its inputs from e.nodes (adding function arguments for inputs
@@ -560,6 +563,9 @@ func (ke *kernelEmitter) expr(x *graph.Expr, shape []int) (value, error) {
 		}
 		return *ke.core, nil
 	}
+	if v, ok := ke.done[x]; ok && equalInts(v.t.shape, shape) {
+		return v, nil
+	}
 	var src []value
 	for _, s := range x.Src {
 		v, err := ke.expr(s, shape)
@@ -568,7 +574,15 @@ func (ke *kernelEmitter) expr(x *graph.Expr, shape []int) (value, error) {
 		}
 		src = append(src, v)
 	}
-	return ke.elementwise(x.Op, x.DType, src)
+	v, err := ke.elementwise(x.Op, x.DType, src)
+	if err != nil {
+		return value{}, err
+	}
+	if ke.done == nil {
+		ke.done = map[*graph.Expr]value{}
+	}
+	ke.done[x] = v
+	return v, nil
 }
 
 func isFloat(v value) bool { return v.t.dt.IsFloat() }

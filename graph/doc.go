@@ -7,7 +7,10 @@
 // panicking. Movement ops (Reshape, Permute, Expand, Slice, Pad, Flip) are views: the scheduler
 // pushes them down to the loads of a kernel, so they cost no copy unless a view cannot express
 // them. Schedule fuses elementwise chains into the kernels that consume them: into a reduction
-// (prologue), after a reduction or a Contract (epilogue), and never duplicates a reduction.
+// (prologue), after a reduction or a Contract (epilogue), and never duplicates a reduction. A
+// value read more than once joins the kernel that reads it when every read is in that kernel,
+// through the same view (GELU's input, Softplus's e^-|t|): the kernel's expression then shares
+// it, and backends compute it once; else it is computed into a buffer of its own.
 //
 //	a := graph.Host(graph.Float32, []int{2, 3}, data)
 //	b := graph.Unary(graph.OpExp, a)

@@ -31,8 +31,11 @@ type Core struct {
 	Src []*Expr
 }
 
-// Expr is a node of a kernel's expression tree. Leaves are loads (Input, View), constants
-// (Const, View: a masked constant reads as zero outside the mask) and OpCoreValue.
+// Expr is a node of a kernel's expression. Leaves are loads (Input, View), constants
+// (Const, View: a masked constant reads as zero outside the mask) and OpCoreValue. The
+// expression is a graph, not always a tree: a node with several readers (a value that the
+// graph uses twice, such as GELU's input) is one Expr that they share, and backends compute
+// it once. Walked as a tree, an expression has at most a few thousand nodes.
 type Expr struct {
 	Op    Op
 	DType DType
@@ -100,11 +103,6 @@ func (s *scheduler) countUses(roots []*Node) {
 	for _, r := range roots {
 		walk(r)
 	}
-	for n, u := range s.uses {
-		if u > 1 && n.Op.IsElementwise() {
-			s.mat[n] = true
-		}
-	}
 }
 
 func (s *scheduler) run(roots []*Node) error {
@@ -133,16 +131,32 @@ func (s *scheduler) ensure(n *Node) error {
 		}
 		root = src
 	}
-	kb := &kernelBuilder{s: s, k: &Kernel{Out: n, Shape: clone(root.Shape)}, root: root, inputs: map[*Node]int{}}
-	var err error
-	if root.Op.IsCore() {
-		err = kb.buildCore(root)
-		kb.k.Expr = &Expr{Op: OpCoreValue, DType: root.DType}
-	} else {
-		kb.k.Expr, err = kb.build(root, nil)
-	}
-	if err != nil {
-		return err
+	var kb *kernelBuilder
+	for {
+		kb = &kernelBuilder{s: s, k: &Kernel{Out: n, Shape: clone(root.Shape)}, root: root, inputs: map[*Node]int{}}
+		var err error
+		if root.Op.IsCore() {
+			err = kb.buildCore(root)
+			kb.k.Expr = &Expr{Op: OpCoreValue, DType: root.DType}
+		} else {
+			kb.k.Expr, err = kb.build(root, nil)
+		}
+		if err != nil {
+			return err
+		}
+		unshared := kb.unshare()
+		if len(unshared) == 0 {
+			break
+		}
+		// Only this kernel read the nodes to unshare: build it again, loading them. What
+		// this build marked for buffers of their own, it marked for itself (a core read
+		// through a shared node's view, say): the next build marks again what it needs.
+		for _, m := range kb.marked {
+			delete(s.mat, m)
+		}
+		for _, m := range unshared {
+			s.mat[m] = true
+		}
 	}
 	if c := kb.core; c != nil && c != root && kb.coreRefs != s.uses[c] {
 		// The core is also read outside this kernel: compute it into a buffer of its own.
@@ -165,6 +179,87 @@ type kernelBuilder struct {
 	inputs   map[*Node]int
 	core     *Node // the core fused into the epilogue, if any
 	coreRefs int   // the epilogue's reads of it
+	shared   map[*Node]*sharedUse
+	marked   []*Node // the nodes this build marked for computation into buffers
+}
+
+// mark marks n for computation into a buffer of its own.
+func (b *kernelBuilder) mark(n *Node) {
+	if !b.s.mat[n] {
+		b.s.mat[n] = true
+		b.marked = append(b.marked, n)
+	}
+}
+
+// sharedUse is what a kernel made of an elementwise node that has several uses: its one
+// expression, the movements it was read through, and the uses met in the kernel.
+type sharedUse struct {
+	e     *Expr
+	mv    []move
+	refs  int
+	clash bool // read through other movements too
+}
+
+// maxExpandedExpr bounds the nodes of a kernel's expression counted as a tree, each shared
+// node once for each of its uses: what a walk that does not notice sharing visits (a
+// backend's check of the loads, say), which a chain of nodes each read twice by the next
+// would double at every step.
+const maxExpandedExpr = 1 << 12
+
+// unshare returns the shared nodes that this kernel cannot compute once for all their uses,
+// to be computed into buffers of their own: those with a use outside it or read through two
+// different views; else the largest shared node if the expression, as a tree, exceeds
+// maxExpandedExpr nodes. The kernel is then built again.
+func (b *kernelBuilder) unshare() []*Node {
+	if len(b.shared) == 0 {
+		return nil // a tree
+	}
+	var out []*Node
+	for n, u := range b.shared {
+		if u.refs != b.s.uses[n] || u.clash {
+			out = append(out, n)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	sizes := map[*Expr]int{}
+	if expandedSize(b.k.Expr, sizes) <= maxExpandedExpr && !slices.ContainsFunc(b.coreSrc(), func(e *Expr) bool {
+		return expandedSize(e, sizes) > maxExpandedExpr
+	}) {
+		return nil
+	}
+	var big *Node
+	for n, u := range b.shared {
+		if big == nil || sizes[u.e] > sizes[b.shared[big].e] || sizes[u.e] == sizes[b.shared[big].e] && n.ID < big.ID {
+			big = n
+		}
+	}
+	if big == nil {
+		return nil
+	}
+	return []*Node{big}
+}
+
+func (b *kernelBuilder) coreSrc() []*Expr {
+	if b.k.Core == nil {
+		return nil
+	}
+	return b.k.Core.Src
+}
+
+// expandedSize returns the number of nodes of e counted as a tree, memoized in sizes.
+func expandedSize(e *Expr, sizes map[*Expr]int) int {
+	if n, ok := sizes[e]; ok {
+		return n
+	}
+	n := 1
+	for _, s := range e.Src {
+		n += expandedSize(s, sizes)
+	}
+	n = min(n, 1<<40)
+	sizes[e] = n
+	return n
 }
 
 func hasPad(mv []move) bool {
@@ -191,8 +286,28 @@ func (b *kernelBuilder) build(n *Node, mv []move) (*Expr, error) {
 	case n.Op.IsElementwise():
 		if hasPad(mv) {
 			// Padding must read zeros, not f(0): compute n first, then pad the load.
-			b.s.mat[n] = true
+			b.mark(n)
 			return b.load(n, mv)
+		}
+		// A node with several uses joins the kernel when all of them are in it, read through
+		// the same movements: its expression is then shared by every use, computed once (see
+		// unshare for the other cases).
+		var u *sharedUse
+		if b.s.uses[n] > 1 && n != b.root {
+			if u = b.shared[n]; u != nil {
+				u.refs++
+				if slices.Equal(u.mv, mv) {
+					return u.e, nil
+				}
+				u.clash = true
+				u = nil
+			} else {
+				u = &sharedUse{mv: slices.Clone(mv), refs: 1}
+				if b.shared == nil {
+					b.shared = map[*Node]*sharedUse{}
+				}
+				b.shared[n] = u
+			}
 		}
 		e := &Expr{Op: n.Op, DType: n.DType}
 		for _, src := range n.Src {
@@ -201,6 +316,9 @@ func (b *kernelBuilder) build(n *Node, mv []move) (*Expr, error) {
 				return nil, err
 			}
 			e.Src = append(e.Src, se)
+		}
+		if u != nil {
+			u.e = e
 		}
 		return e, nil
 	case n.Op.IsCore():
@@ -217,7 +335,7 @@ func (b *kernelBuilder) build(n *Node, mv []move) (*Expr, error) {
 			b.coreRefs++
 			return &Expr{Op: OpCoreValue, DType: n.DType}, nil
 		}
-		b.s.mat[n] = true
+		b.mark(n)
 		return b.load(n, mv)
 	}
 	return nil, fmt.Errorf("graph: cannot schedule %v", n.Op)
@@ -232,7 +350,7 @@ func (b *kernelBuilder) buildLoad(n *Node, mv []move) (*Expr, error) {
 	if n.Op.IsMovement() {
 		return b.buildLoad(n.Src[0], append([]move{{n}}, mv...))
 	}
-	b.s.mat[n] = true
+	b.mark(n)
 	return b.load(n, mv)
 }
 
@@ -321,10 +439,10 @@ func (k *Kernel) Key() string {
 		b = appendInts(append(b, " ax"...), c.Axes)
 		b = appendInts(append(b, " in"...), c.InShape)
 		for _, e := range c.Src {
-			b = e.appendKey(append(b, ' '))
+			b = e.appendKey(append(b, ' '), map[*Expr]int{})
 		}
 	}
-	b = k.Expr.appendKey(append(b, "; "...))
+	b = k.Expr.appendKey(append(b, "; "...), map[*Expr]int{})
 	return string(b)
 }
 
@@ -356,7 +474,10 @@ func appendView(b []byte, v View) []byte {
 	return append(b, '}')
 }
 
-func (e *Expr) appendKey(b []byte) []byte {
+// appendKey appends e's description. A computing node met before (a shared node, see Expr)
+// is written as ^ and its number among the computing nodes in the order first met, so that
+// the key grows with the graph, not with the tree it unfolds to.
+func (e *Expr) appendKey(b []byte, seen map[*Expr]int) []byte {
 	switch e.Op {
 	case OpLoad:
 		b = strconv.AppendInt(append(b, "load"...), int64(e.Input), 10)
@@ -369,13 +490,17 @@ func (e *Expr) appendKey(b []byte) []byte {
 	case OpCoreValue:
 		return append(b, "core"...)
 	}
+	if i, ok := seen[e]; ok {
+		return strconv.AppendInt(append(b, '^'), int64(i), 10)
+	}
+	seen[e] = len(seen)
 	b = append(append(append(b, e.Op.String()...), ':'), e.DType.String()...)
 	b = append(b, '(')
 	for i, s := range e.Src {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = s.appendKey(b)
+		b = s.appendKey(b, seen)
 	}
 	return append(b, ')')
 }

@@ -18,11 +18,17 @@ func host(dt DType, shape ...int) *Node {
 	return must(Host(dt, shape, make([]byte, NumElements(shape)*dt.Size())))
 }
 
-// describe summarizes a kernel: its core, the ops of its expression, and its input count.
+// describe summarizes a kernel: its core, the ops of its expression (a shared node once),
+// and its input count.
 func describe(k *Kernel) string {
 	var ops []string
+	seen := map[*Expr]bool{}
 	var walk func(e *Expr)
 	walk = func(e *Expr) {
+		if seen[e] {
+			return
+		}
+		seen[e] = true
 		for _, s := range e.Src {
 			walk(s)
 		}
@@ -142,6 +148,40 @@ func TestScheduleFusion(t *testing.T) {
 			e := must(Unary(OpExp, a))
 			return []*Node{e, must(Reduce(OpSum, e, []int{0}))}
 		}, []string{"- [exp] in=1", "sum [core] in=1"}},
+		{"a value read twice is computed once, in its reader's kernel", func() []*Node {
+			s := must(Binary(OpAdd, a, b))
+			return []*Node{must(Binary(OpMul, must(Unary(OpExp, s)), s))}
+		}, []string{"- [add,exp,mul] in=2"}},
+		{"a value read twice by one node", func() []*Node {
+			s := must(Unary(OpExp, a))
+			return []*Node{must(Binary(OpMul, s, s))}
+		}, []string{"- [exp,mul] in=1"}},
+		{"matmul with bias and GELU is one kernel", func() []*Node {
+			mm := must(Contract(a, w))
+			bb := must(Expand(must(Reshape(bias, []int{1, 16})), []int{4, 16}))
+			x := must(Binary(OpAdd, mm, bb))
+			half := must(Expand(must(Reshape(must(Const(ScalarOf(0.5, f32), f32)), []int{1, 1})), []int{4, 16}))
+			erf := must(Unary(OpErf, must(Binary(OpMul, x, half))))
+			return []*Node{must(Binary(OpMul, x, erf))}
+		}, []string{"contract [core,add,mul,erf,mul] in=3"}},
+		{"a shared value inside a reduction's prologue", func() []*Node {
+			s := must(Binary(OpSub, a, b))
+			return []*Node{must(Reduce(OpSum, must(Binary(OpMul, s, s)), []int{1}))}
+		}, []string{"sum(sub,mul) [core] in=2"}},
+		{"a value read through two views gets its own kernel", func() []*Node {
+			s := must(Unary(OpExp, a))
+			return []*Node{must(Binary(OpAdd, s, must(Flip(s, []bool{false, true}))))}
+		}, []string{"- [exp] in=1", "- [add] in=1"}},
+		{"a value read by two kernels gets its own", func() []*Node {
+			s := must(Unary(OpExp, a))
+			return []*Node{must(Unary(OpNeg, s)), must(Unary(OpSqrt, s))}
+		}, []string{"- [exp] in=1", "- [neg] in=1", "- [sqrt] in=1"}},
+		{"a reduction's epilogue read by two kernels stays with it", func() []*Node {
+			half := must(Reshape(must(Const(ScalarOf(0.5, f32), f32)), []int{1, 1}))
+			m := must(Binary(OpMul, must(Reduce(OpSum, a, []int{1})), must(Expand(half, []int{4, 1}))))
+			d := must(Binary(OpSub, a, must(Expand(m, []int{4, 8}))))
+			return []*Node{must(Reduce(OpSum, must(Binary(OpMul, d, d)), []int{1})), must(Unary(OpExp, m))}
+		}, []string{"sum [core,mul] in=1", "sum(sub,mul) [core] in=2", "- [exp] in=1"}},
 		{"gather reads its operands", func() []*Node {
 			idx := host(Int64, 3)
 			return []*Node{must(Gather(a, 1, idx))}
@@ -154,6 +194,46 @@ func TestScheduleFusion(t *testing.T) {
 				t.Errorf("kernels:\n  got  %q\n  want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// A chain of nodes each read twice by the next is, as a tree, twice as large at every step:
+// the kernels are cut so that none exceeds maxExpandedExpr nodes counted as a tree.
+func TestScheduleBoundsSharing(t *testing.T) {
+	x := host(Float32, 4, 8)
+	for range 30 {
+		x = must(Binary(OpMul, must(Unary(OpExp, x)), must(Unary(OpExp, x))))
+	}
+	ks, err := Schedule([]*Node{x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ks) < 3 {
+		t.Errorf("%d kernels, want the chain cut into several", len(ks))
+	}
+	shared := 0
+	for _, k := range ks {
+		if n := expandedSize(k.Expr, map[*Expr]int{}); n > maxExpandedExpr {
+			t.Errorf("a kernel of %d nodes as a tree, above %d", n, maxExpandedExpr)
+		}
+		seen := map[*Expr]int{}
+		var walk func(e *Expr)
+		walk = func(e *Expr) {
+			if seen[e]++; seen[e] == 1 {
+				for _, s := range e.Src {
+					walk(s)
+				}
+			}
+		}
+		walk(k.Expr)
+		for _, c := range seen {
+			if c > 1 {
+				shared++
+			}
+		}
+	}
+	if shared == 0 {
+		t.Error("no kernel shares a node")
 	}
 }
 

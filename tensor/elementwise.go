@@ -388,8 +388,8 @@ func (t *Tensor) Softplus() *Tensor {
 	// u = 1+z rounded loses z's low digits, and log(u) alone would lose them too (16000 units
 	// in the last place near t = -10); what was lost, z - (u-1), is exact (Fast2Sum: 1 ≥ z),
 	// and log1p(z) = log(u) + log(1 + (z-(u-1))/u), whose last term is its argument to
-	// within its square, below 2⁻⁴⁸. Where u rounds to 1, that is 0 + z. (Each use of z and
-	// u is computed again in the fused kernel: this form reads them fewest times.)
+	// within its square, below 2⁻⁴⁸. Where u rounds to 1, that is 0 + z. (One kernel computes
+	// it all, z and u once each: see graph.Schedule on values read twice.)
 	z := t.Abs().Neg().Exp()
 	one := t.scalarLike(1)
 	u := z.Add(one)

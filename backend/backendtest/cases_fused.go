@@ -177,6 +177,122 @@ func fusedCases() []fusedCase {
 			want := red("Sum", bin("Add", must(refPad(x.ref, pads, refPadConstant, 0)), or), 1)
 			return []operand{x}, got, want, tolAccum(dt, 7, 4)
 		}},
+		// Values read twice or more inside one kernel: computed once there and shared.
+		{"shared-softplus-of-sum", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			x := c.input(dt, sh(9, 37), genRange(-12, 12), contiguous)
+			y := c.input(dt, sh(37), genRange(-12, 12), contiguous)
+			got := x.t.Add(y.t).Softplus()
+			want := un("Softplus", bin("Add", x.ref, y.ref))
+			return []operand{x, y}, got, want, tolAccum(dt, 2, 8)
+		}},
+		{"matmul-bias-silu-shared", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			a := c.input(dt, sh(19, 33), genMatmul, contiguous)
+			b := c.input(dt, sh(33, 41), genMatmul, contiguous)
+			bias := c.input(dt, sh(41), genMatmul, contiguous)
+			h := a.t.MatMul(b.t).Add(bias.t)
+			got := h.SiLU().Add(h.Mul(h))
+			hr := bin("Add", must(refMatMul(a.ref, b.ref)), bias.ref)
+			want := bin("Add", un("SiLU", hr), bin("Mul", hr, hr))
+			return []operand{a, b, bias}, got, want, tolAccum(dt, 33, 4)
+		}},
+		{"shared-row-value", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			// A value the same along each row (from a row's maximum), read twice: a CPU
+			// computes such values once a row.
+			x := c.input(dt, sh(3, 260), genGeneral, contiguous)
+			one, or := c.scalarOf(dt, 1)
+			m := x.t.Max(-1).Unsqueeze(-1).Expand(3, 260)
+			r := m.Mul(m).Add(one)
+			got := x.t.Mul(r).Add(r.Sqrt())
+			mr := must(refExpand(unsq(red("Max", x.ref, -1), -1), 3, 260))
+			rr := bin("Add", bin("Mul", mr, mr), or)
+			want := bin("Add", bin("Mul", x.ref, rr), un("Sqrt", rr))
+			return []operand{x}, got, want, tolAccum(dt, 4, 4)
+		}},
+		{"shared-row-values-mixed", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			// Row values of other dtypes, each read twice: an integer one, a float64 one
+			// and a float dt one widened to float64 twice.
+			x := c.input(dt, sh(3, 260), genGeneral, contiguous)
+			one, or := c.scalarOf(refFloat64, 1)
+			k := x.t.ArgMax(-1).Unsqueeze(-1).Expand(3, 260)
+			s := k.Mul(k).Add(k)
+			mx := x.t.Max(-1).Unsqueeze(-1).Expand(3, 260)
+			m64 := mx.Cast(tensor.Float64)
+			r := m64.Mul(m64).Add(one)
+			q := mx.Mul(mx)
+			f := tensorDType(dt)
+			got := x.t.Mul(s.Cast(f)).Add(s.Cast(f).Sqrt()).Add(r.Cast(f)).Sub(r.Sqrt().Cast(f)).
+				Add(q.Cast(tensor.Float64).Sqrt().Cast(f)).Sub(q.Cast(tensor.Float64).Add(one).Cast(f))
+			kr := must(refExpand(unsq(must(refArgMax(x.ref, -1)), -1), 3, 260))
+			sr := bin("Add", bin("Mul", kr, kr), kr)
+			mr := must(refExpand(unsq(red("Max", x.ref, -1), -1), 3, 260))
+			m64r := refCast(mr, refFloat64)
+			rr := bin("Add", bin("Mul", m64r, m64r), or)
+			qr := bin("Mul", mr, mr)
+			want := bin("Sub", bin("Add", bin("Sub", bin("Add", bin("Add", bin("Mul", x.ref, refCast(sr, dt)),
+				un("Sqrt", refCast(sr, dt))), refCast(rr, dt)), refCast(un("Sqrt", rr), dt)),
+				refCast(un("Sqrt", refCast(qr, refFloat64)), dt)), refCast(bin("Add", refCast(qr, refFloat64), or), dt))
+			return []operand{x}, got, want, tolAccum(dt, 8, 8)
+		}},
+		{"shared-in-select", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			x := c.input(dt, sh(7, 33), genRange(-4, 4), viewT)
+			y := c.input(dt, sh(7, 33), genRange(-4, 4), contiguous)
+			zero, zr := c.scalarOf(dt, 0)
+			s := x.t.Sub(y.t)
+			got := tensor.Where(s.Greater(zero), s.Exp(), s.Mul(s))
+			sr := bin("Sub", x.ref, y.ref)
+			want := must(refWhere(bin("Greater", sr, zr), un("Exp", sr), bin("Mul", sr, sr)))
+			return []operand{x, y}, got, want, tolAccum(dt, 2, 55)
+		}},
+		{"shared-in-concat", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			// Each part of a concatenation reads a shared value of its own, in stretches of
+			// a block.
+			a := c.input(dt, sh(3, 150), genRange(-3, 3), contiguous)
+			b := c.input(dt, sh(3, 20), genRange(-3, 3), contiguous)
+			sa, sb := a.t.Exp(), b.t.Neg()
+			got := tensor.Concat(1, sa.Mul(sa), sb.Add(sb.Exp())).Sum(0)
+			ear, nbr := un("Exp", a.ref), un("Neg", b.ref)
+			want := red("Sum", must(refConcat(1, bin("Mul", ear, ear), bin("Add", nbr, un("Exp", nbr)))), 0)
+			return []operand{a, b}, got, want, tolAccum(dt, 3, 1000)
+		}},
+		{"shared-sum-of-squares", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			x := c.input(dt, sh(11, 67), genGeneral, contiguous)
+			y := c.input(dt, sh(11, 67), genGeneral, viewFlip)
+			d := x.t.Sub(y.t)
+			got := d.Mul(d).Sum(1)
+			dr := bin("Sub", x.ref, y.ref)
+			want := red("Sum", bin("Mul", dr, dr), 1)
+			return []operand{x, y}, got, want, tolAccum(dt, 67, 32)
+		}},
+		{"shared-chain", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			// Every step reads the last twice: as a tree, the expression doubles each step,
+			// and the kernels are cut to bound it.
+			x := c.input(dt, sh(5, 6), genRange(-1, 1), contiguous)
+			got, r := x.t, x.ref
+			for range 14 {
+				got = got.Sin().Add(got.Cos())
+				r = bin("Add", un("Sin", r), un("Cos", r))
+			}
+			return []operand{x}, got, r, tolAccum(dt, 28, 8)
+		}},
+		{"shared-cast-to-float64", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			x := c.input(dt, sh(6, 45), genRange(-5, 5), contiguous)
+			e := x.t.Exp()
+			got := e.Cast(tensor.Float64).Add(e.Cast(tensor.Float64).Sqrt()).Mul(e.Cast(tensor.Float64))
+			er := un("Exp", x.ref)
+			e64 := refCast(er, refFloat64)
+			want := bin("Mul", bin("Add", e64, un("Sqrt", e64)), e64)
+			return []operand{x}, got, want, tolAccum(dt, 4, 55)
+		}},
+		{"shared-integers", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
+			x := c.input(refInt32, sh(5, 33), genSmall, contiguous)
+			y := c.input(refInt32, sh(5, 33), genSmall, viewT)
+			three, tr := c.scalarOf(refInt32, 3)
+			s := x.t.Mul(y.t).Add(three)
+			got := s.Mul(s).Sub(s).Cast(tensorDType(dt))
+			sr := bin("Add", bin("Mul", x.ref, y.ref), tr)
+			want := refCast(bin("Sub", bin("Mul", sr, sr), sr), dt)
+			return []operand{x, y}, got, want, exact
+		}},
 		{"gather-mul-sum", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
 			x := c.input(dt, sh(6, 5), genGeneral, contiguous)
 			idx := c.opnd(refFrom(refInt64, []float64{5, -1, 0, 2, -6, 3}, sh(2, 3)))
@@ -191,10 +307,15 @@ func fusedCases() []fusedCase {
 func (s *suite) fused(t *testing.T) {
 	for _, fc := range fusedCases() {
 		for _, dt := range s.only(refFloat32, refFloat64, refFloat16) {
-			if dt == refFloat16 && fc.name != "matmul-bias-relu" && fc.name != "views-add-mul-sum" && fc.name != "cast-chain" {
+			if dt == refFloat16 && fc.name != "matmul-bias-relu" && fc.name != "views-add-mul-sum" && fc.name != "cast-chain" &&
+				fc.name != "shared-softplus-of-sum" && fc.name != "shared-in-select" && fc.name != "shared-cast-to-float64" {
 				continue
 			}
-			if fc.name == "cast-chain" && !s.has(refInt32) {
+			if (fc.name == "cast-chain" || fc.name == "shared-integers") && !s.has(refInt32) {
+				continue
+			}
+			if fc.name == "shared-cast-to-float64" && (dt == refFloat64 || !s.has(refFloat64)) ||
+				fc.name == "shared-row-values-mixed" && (dt != refFloat32 || !s.has(refFloat64) || !s.has(refInt64)) {
 				continue
 			}
 			if fc.name == "gather-mul-sum" && !s.has(refInt64) {

@@ -61,6 +61,7 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 		}
 		for s := lo; s < hi; s += chunk {
 			m := min(chunk, hi-s)
+			cx.enter(s, m)
 			o, left := s/r, r-s%r
 			if inF32(e.dt) {
 				vals := e.evalF32(cx, s, m, nil)
@@ -151,6 +152,7 @@ func (p *program) reduceColumns(ins []*Buffer, n, r int, accF []float64, accI []
 	fold := func(cx *ctx, lo, hi int, accF []float64, accI []int64) {
 		for s := lo; s < hi; s += maxBlock {
 			m := min(maxBlock, hi-s)
+			cx.enter(s, m)
 			var vf32 []float32
 			var vf []float64
 			var vi []int64

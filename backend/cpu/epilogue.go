@@ -27,6 +27,7 @@ type tnode struct {
 	offset  int     // load: offset and strides of its view of the output shape
 	strides []int
 	src     []*tnode
+	shared  bool // read by several nodes: computed once a block (see remember)
 }
 
 // A tileEpilogue is a kernel's expression compiled for tiles of the GEMM's output.
@@ -46,10 +47,24 @@ func compileTile(k *graph.Kernel) *tileEpilogue {
 		return nil
 	}
 	t := &tileEpilogue{dt: c.DType}
+	refs := map[*graph.Expr]int{}
+	var count func(e *graph.Expr)
+	count = func(e *graph.Expr) {
+		if refs[e]++; refs[e] == 1 {
+			for _, s := range e.Src {
+				count(s)
+			}
+		}
+	}
+	count(k.Expr)
+	done := map[*graph.Expr]*tnode{}
 	var walk func(e *graph.Expr) *tnode
 	walk = func(e *graph.Expr) *tnode {
 		if e.DType != t.dt {
 			return nil
+		}
+		if n := done[e]; n != nil {
+			return n
 		}
 		n := &tnode{op: e.Op, slot: t.slots, input: e.Input, cval: e.Const.F}
 		t.slots++
@@ -78,6 +93,10 @@ func compileTile(k *graph.Kernel) *tileEpilogue {
 					return nil
 				}
 				n.src = append(n.src, sn)
+			}
+			if refs[e] > 1 {
+				n.shared = true
+				done[e] = n
 			}
 			return n
 		}
@@ -157,6 +176,7 @@ func (b block) size() int { return b.lines * b.n }
 
 // finish computes the epilogue on block b of C, whose element (l, p) is c[off+l*ls+p*ps].
 func finish[T asm.Float](t *tileEpilogue, x *ctx, bases []int, c []T, off, ls, ps int, b block) {
+	x.gen++ // a new block: what shared nodes kept is stale
 	m := b.size()
 	var cv []T
 	if b.lines == 1 && ps == 1 {
@@ -284,8 +304,47 @@ func out[T asm.Float](x *ctx, slot, n int, a, b value[T]) []T {
 	return slotOf[T](x, slot)[:n]
 }
 
+// recall returns the value of shared node e on the block being computed, if it is kept.
+func recall[T asm.Float](e *tnode, x *ctx) (value[T], bool) {
+	m := &x.memo[e.slot]
+	if !e.shared || m.genF != x.gen {
+		return value[T]{}, false
+	}
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return value[T]{v: any(m.f32).([]T)}, true
+	}
+	return value[T]{v: any(m.f).([]T)}, true
+}
+
+// remember keeps v, the value of node e on the block being computed, if e is shared, and
+// returns it as its readers take it: not owned, so that none of them writes into it. (A
+// computing node's value is never a scalar: only loads and constants are.)
+func remember[T asm.Float](e *tnode, x *ctx, v value[T]) value[T] {
+	if !e.shared {
+		return v
+	}
+	m := &x.memo[e.slot]
+	m.genF = x.gen
+	switch s := any(v.v).(type) {
+	case []float32:
+		m.f32 = s
+	case []float64:
+		m.f = s
+	}
+	v.owned = false
+	return v
+}
+
 // eval32 computes a float32 node on block b, where cv holds the product (read only).
 func (t *tileEpilogue) eval32(e *tnode, x *ctx, bases []int, cv []float32, b block) value[float32] {
+	if v, ok := recall[float32](e, x); ok {
+		return v
+	}
+	return remember(e, x, t.compute32(e, x, bases, cv, b))
+}
+
+func (t *tileEpilogue) compute32(e *tnode, x *ctx, bases []int, cv []float32, b block) value[float32] {
 	n := len(cv)
 	switch e.op {
 	case graph.OpCoreValue:
@@ -327,6 +386,13 @@ func (t *tileEpilogue) eval32(e *tnode, x *ctx, bases []int, cv []float32, b blo
 // eval64 is eval32 for float64, on the evaluator's float64 operations (which compute in
 // place into their first operand).
 func (t *tileEpilogue) eval64(e *tnode, x *ctx, bases []int, cv []float64, b block) value[float64] {
+	if v, ok := recall[float64](e, x); ok {
+		return v
+	}
+	return remember(e, x, t.compute64(e, x, bases, cv, b))
+}
+
+func (t *tileEpilogue) compute64(e *tnode, x *ctx, bases []int, cv []float64, b block) value[float64] {
 	n := len(cv)
 	switch e.op {
 	case graph.OpCoreValue:

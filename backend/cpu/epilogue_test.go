@@ -113,6 +113,14 @@ func TestTileEpilogue(t *testing.T) {
 			s := mm.Shape
 			return bin(graph.OpPow, bin(graph.OpMul, mm, hostSpecials(mm.DType, s)), scalar(0.5, mm.DType, s))
 		}, true},
+		// mm+bias read by four nodes, computed once a block and never overwritten by them.
+		{"silu(mm+bias) + (mm+bias)**2, shared", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			bias := broadcast(hostRand(r, mm.DType, s[len(s)-1]), append(make1(len(s)-1), s[len(s)-1]), s)
+			h := bin(graph.OpAdd, mm, bias)
+			sig := un(graph.OpReciprocal, bin(graph.OpAdd, un(graph.OpExp, un(graph.OpNeg, h)), scalar(1, mm.DType, s)))
+			return bin(graph.OpAdd, bin(graph.OpMul, h, sig), bin(graph.OpMul, h, h))
+		}, true},
 		{"where (not fused)", func(r *rand.Rand, mm *graph.Node) *graph.Node {
 			s := mm.Shape
 			cond := bin(graph.OpCmpLT, mm, scalar(0, mm.DType, s))

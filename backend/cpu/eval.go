@@ -42,6 +42,12 @@ type enode struct {
 	// rounds: a Float16 or BFloat16 node whose float32 values are rounded to its precision
 	// (every computing node; loads, constants and selects hold such values already).
 	rounds bool
+	// shared: a computing node read by several others (the kernel's expression is a graph,
+	// see graph.Expr), computed once over the range its entry point evaluates (see ctx.enter)
+	// and kept in its slot for them all.
+	shared bool
+	// work: for the root of an expression, the work of computing one element (see cost).
+	work int
 }
 
 // viewIter walks a view in row-major order of its shape.
@@ -564,6 +570,38 @@ type ctx struct {
 	tile  *tileLoads   // while computing in tiles: the loads read a tile at a time, or nil
 	h16   []uint16     // maxBlock of scratch for Float16 and BFloat16 bits
 	m32   *mathScratch // made on first use (see math32.go)
+	// The values of shared nodes (enode.shared), by slot, each computed once over the range
+	// [top, top+topN) of the current entry; valid while their gen is gen.
+	memo      []memo
+	gen       uint64
+	top, topN int
+}
+
+// memo holds a shared node's values over its entry's range, in the forms asked for: float32
+// (gen32), float64 (genF: a float64 node's, or a float32 node's widened) and int64 (genI).
+type memo struct {
+	gen32, genF, genI uint64
+	f32               []float32
+	f                 []float64
+	i                 []int64
+}
+
+// enter starts the evaluation of an expression over domain elements [start, start+n), from
+// outside of it (a block of the output, of a core's operand): what the shared nodes kept
+// from before is stale, and every evaluation inside lies in that range. A shared node is
+// computed over the whole range even where its reader asks for part of it (a row's value, a
+// stretch of a select), so that no reader's values are overwritten by another's.
+func (c *ctx) enter(start, n int) {
+	c.gen++
+	c.top, c.topN = start, n
+}
+
+// memoOf returns the memo of shared node e and the place of [start, start+n) in its
+// range, or ok false when the range is not inside the entry's (not expected: the node is
+// then computed for this reader alone).
+func (c *ctx) memoOf(e *enode, start, n int) (m *memo, at int, ok bool) {
+	at = start - c.top
+	return &c.memo[e.slot], at, at >= 0 && at+n <= c.topN && c.topN <= maxBlock
 }
 
 // coreVals are the values of a kernel's core that its expression reads: a Float32, Float16 or
@@ -591,7 +629,12 @@ func newCtx(slots int, ins []*Buffer) *ctx {
 	for len(c.f) < slots {
 		c.f, c.i, c.f32 = append(c.f, nil), append(c.i, nil), append(c.f32, nil)
 	}
+	if len(c.memo) < slots {
+		c.memo = make([]memo, slots)
+	}
 	c.ins = ins
+	c.gen++ // nothing kept for another program's slots is valid
+	c.top, c.topN = 0, 0
 	return c
 }
 
@@ -717,6 +760,19 @@ func (e *enode) evalF(c *ctx, start, n int) []float64 {
 	if inF32(e.dt) {
 		return e.f64(c, start, n)
 	}
+	if e.shared {
+		if m, at, ok := c.memoOf(e, start, n); ok {
+			if m.genF != c.gen {
+				m.f, m.genF = e.computeF(c, c.top, c.topN), c.gen
+			}
+			return m.f[at : at+n]
+		}
+	}
+	return e.computeF(c, start, n)
+}
+
+// computeF is evalF for a node of Float64 (or a 64-bit float dtype), not kept.
+func (e *enode) computeF(c *ctx, start, n int) []float64 {
 	out := c.fslot(e.slot)[:n]
 	switch e.op {
 	case graph.OpLoad:
@@ -769,6 +825,19 @@ func (e *enode) evalF(c *ctx, start, n int) []float64 {
 
 // evalI computes the integer or Bool node e over domain elements [start, start+n).
 func (e *enode) evalI(c *ctx, start, n int) []int64 {
+	if e.shared {
+		if m, at, ok := c.memoOf(e, start, n); ok {
+			if m.genI != c.gen {
+				m.i, m.genI = e.computeI(c, c.top, c.topN), c.gen
+			}
+			return m.i[at : at+n]
+		}
+	}
+	return e.computeI(c, start, n)
+}
+
+// computeI is evalI, not kept.
+func (e *enode) computeI(c *ctx, start, n int) []int64 {
 	out := c.islot(e.slot)[:n]
 	switch e.op {
 	case graph.OpLoad:

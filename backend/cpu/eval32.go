@@ -30,6 +30,18 @@ func (e *enode) f64(c *ctx, start, n int) []float64 {
 	if !inF32(e.dt) {
 		return e.evalF(c, start, n)
 	}
+	if e.shared {
+		if m, at, ok := c.memoOf(e, start, n); ok {
+			if m.genF != c.gen {
+				v := e.evalF32(c, c.top, c.topN, nil)
+				m.f, m.genF = c.fslot(e.slot)[:len(v)], c.gen
+				for j, x := range v {
+					m.f[j] = float64(x)
+				}
+			}
+			return m.f[at : at+n]
+		}
+	}
 	v := e.evalF32(c, start, n, nil)
 	out := c.fslot(e.slot)[:n]
 	for j, x := range v {
@@ -42,6 +54,24 @@ func (e *enode) f64(c *ctx, start, n int) []float64 {
 // [start, start+n), into dst when it is not nil. The result may alias an input buffer:
 // callers only read it.
 func (e *enode) evalF32(c *ctx, start, n int, dst []float32) []float32 {
+	if e.shared {
+		if m, at, ok := c.memoOf(e, start, n); ok {
+			if m.gen32 != c.gen {
+				m.f32, m.gen32 = e.roundedF32(c, c.top, c.topN, nil), c.gen
+			}
+			v := m.f32[at : at+n]
+			if dst == nil {
+				return v
+			}
+			copy(dst, v)
+			return dst
+		}
+	}
+	return e.roundedF32(c, start, n, dst)
+}
+
+// roundedF32 is evalF32, not kept.
+func (e *enode) roundedF32(c *ctx, start, n int, dst []float32) []float32 {
 	v := e.computeF32(c, start, n, dst)
 	if e.rounds {
 		roundHalf(e.dt, v)
@@ -173,7 +203,7 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 		// The same value all along each row: compute it once a row (into the sources'
 		// slots, which the spreading below does not touch) and spread it.
 		eachRow(start, n, e.rowLen, func(at, ln int) {
-			fill(out[at:at+ln], e.evalF32(c, start+at, 1, nil)[0])
+			fill(out[at:at+ln], e.roundedF32(c, start+at, 1, nil)[0])
 		})
 		return out
 	}

@@ -313,6 +313,7 @@ func (p *program) contractThinF32(ins []*Buffer, a gemmOperand[float32], dst []f
 				bm := asm.Matrix[float32]{Data: buf, RowStride: w, ColStride: 1}
 				for l := range d {
 					row := buf[l*w : (l+1)*w]
+					c.enter((bi*k+k0+l)*n+n0, w)
 					if v := p.core[1].evalF32(c, (bi*k+k0+l)*n+n0, w, row); &v[0] != &row[0] {
 						copy(row, v)
 					}

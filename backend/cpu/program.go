@@ -84,7 +84,51 @@ func compile(k *graph.Kernel) (*program, error) {
 	return p, nil
 }
 
+// compileExpr compiles the expression e, its loads' views permuted by perm (when not nil).
+// A computing node that several others read (see graph.Expr) is one shared enode; loads and
+// constants are compiled for each reader (they are read, not computed).
 func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
+	refs := map[*graph.Expr]int{}
+	var count func(e *graph.Expr)
+	count = func(e *graph.Expr) {
+		if refs[e]++; refs[e] == 1 {
+			for _, s := range e.Src {
+				count(s)
+			}
+		}
+	}
+	count(e)
+	en, err := p.compileNode(e, perm, refs, map[*graph.Expr]*enode{})
+	if err != nil {
+		return nil, err
+	}
+	eachNode(en, func(n *enode) { en.work += n.opCost() })
+	return en, nil
+}
+
+// eachNode calls f on e and on every node under it, a shared node once.
+func eachNode(e *enode, f func(*enode)) {
+	seen := map[*enode]bool{}
+	var walk func(e *enode)
+	walk = func(e *enode) {
+		if e.shared {
+			if seen[e] {
+				return
+			}
+			seen[e] = true
+		}
+		f(e)
+		for _, s := range e.src {
+			walk(s)
+		}
+	}
+	walk(e)
+}
+
+func (p *program) compileNode(e *graph.Expr, perm []int, refs map[*graph.Expr]int, done map[*graph.Expr]*enode) (*enode, error) {
+	if en := done[e]; en != nil {
+		return en, nil
+	}
 	en := &enode{op: e.Op, dt: e.DType, slot: p.slots, input: e.Input, cval: e.Const}
 	p.slots++
 	switch e.Op {
@@ -101,11 +145,15 @@ func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
 		}
 	}
 	for _, s := range e.Src {
-		se, err := p.compileExpr(s, perm)
+		se, err := p.compileNode(s, perm, refs, done)
 		if err != nil {
 			return nil, err
 		}
 		en.src = append(en.src, se)
+	}
+	if refs[e] > 1 && len(e.Src) > 0 {
+		en.shared = true
+		done[e] = en
 	}
 	en.rowLen = rowInvariant(en)
 	switch e.Op {
@@ -155,15 +203,14 @@ func rowInvariant(e *enode) int {
 // last axis of the domain: those that the evaluator reads in runs.
 func unitLoads(e *enode) int {
 	n := 0
-	if e.op == graph.OpLoad {
-		v := e.view
-		if r := len(v.shape); v.contiguous || r > 0 && v.shape[r-1] > 1 && v.strides[r-1] == 1 {
-			n++
+	eachNode(e, func(e *enode) {
+		if e.op == graph.OpLoad {
+			v := e.view
+			if r := len(v.shape); v.contiguous || r > 0 && v.shape[r-1] > 1 && v.strides[r-1] == 1 {
+				n++
+			}
 		}
-	}
-	for _, s := range e.src {
-		n += unitLoads(s)
-	}
+	})
 	return n
 }
 
@@ -247,6 +294,7 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 	narrow := p.expr.op == graph.OpCast && p.expr.src[0].dt == graph.Float32 &&
 		(p.expr.dt == graph.Float16 || p.expr.dt == graph.BFloat16)
 	eval := func(c *ctx, s, m int) {
+		c.enter(s, m)
 		if p.expr.dt == graph.Float32 {
 			p.expr.evalF32(c, s, m, view[float32](out)[s:s+m])
 		} else if p.movesHalf && c.tile == nil && p.expr.moveHalf(c, s, view[uint16](out)[s:s+m]) {
@@ -288,20 +336,20 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 // to an addition's 3, from about 256K).
 const parallelWork = 768 << 10
 
-// cost estimates the work of computing one element of e, in units of a load or an addition:
-// four for the math functions that the vector kernels approximate by polynomials.
-func (e *enode) cost() int {
-	c := 1
+// cost estimates the work of computing one element of the expression e (compiled by
+// compileExpr), in units of a load or an addition.
+func (e *enode) cost() int { return max(1, e.work) }
+
+// opCost is the work of e's own operation: four for the math functions that the vector
+// kernels approximate by polynomials, else one.
+func (e *enode) opCost() int {
 	switch e.op {
 	case graph.OpExp, graph.OpExp2, graph.OpLog, graph.OpLog2, graph.OpTanh, graph.OpErf, graph.OpSin,
 		graph.OpCos, graph.OpTan, graph.OpAsin, graph.OpAcos, graph.OpAtan, graph.OpSinh, graph.OpCosh,
 		graph.OpPow:
-		c = 4
+		return 4
 	}
-	for _, s := range e.src {
-		c += s.cost()
-	}
-	return c
+	return 1
 }
 
 // Tiles of an output whose loads step across memory along its rows (a transpose): tileRows
@@ -345,12 +393,11 @@ func (e *enode) steppingAcross() bool {
 // stepAcross appends to loads the loads under e that step across memory along rows of w
 // elements.
 func stepAcross(e *enode, w int, loads []*enode) []*enode {
-	if e.steppingAcross() && e.view.shape[len(e.view.shape)-1] == w {
-		loads = append(loads, e)
-	}
-	for _, s := range e.src {
-		loads = stepAcross(s, w, loads)
-	}
+	eachNode(e, func(e *enode) {
+		if e.steppingAcross() && e.view.shape[len(e.view.shape)-1] == w {
+			loads = append(loads, e)
+		}
+	})
 	return loads
 }
 
@@ -492,6 +539,7 @@ func (p *program) evalAllF32(e *enode, ins []*Buffer, n int) []float32 {
 		c := newCtx(p.slots, ins)
 		for s := lo; s < hi; s += blockSize {
 			m := min(blockSize, hi-s)
+			c.enter(s, m)
 			if v := e.evalF32(c, s, m, out[s:s+m]); &v[0] != &out[s] {
 				copy(out[s:s+m], v)
 			}
@@ -514,6 +562,7 @@ func (p *program) evalAll(e *enode, ins []*Buffer, n int) ([]float64, []int64) {
 		c := newCtx(p.slots, ins)
 		for s := lo; s < hi; s += blockSize {
 			m := min(blockSize, hi-s)
+			c.enter(s, m)
 			if fs != nil {
 				copy(fs[s:], e.evalF(c, s, m))
 			} else {
