@@ -216,3 +216,103 @@ func FuzzOpChains(f *testing.F) {
 		_ = slices.Clone(vals)
 	})
 }
+
+// FuzzFusedMatchesStepwise builds random graphs of elementwise operations over one shape,
+// each value read by any later one (so that values read twice join the kernels of their
+// readers and are shared there), with rows' maxima spread along rows, selects and the parts
+// of concatenations, and computes each twice: as one graph, fused, and with every value
+// realized as soon as it is made. The two must agree bit for bit (zeros of either sign, and
+// NaNs, are taken as equal): fusing changes no rounding.
+func FuzzFusedMatchesStepwise(f *testing.F) {
+	for _, seed := range [][]byte{
+		{0, 1, 5, 3, 0, 0, 12, 1, 0, 7, 2, 1, 9, 3, 2, 1, 4, 0},
+		{1, 2, 6, 8, 0, 14, 0, 0, 3, 1, 1, 15, 2, 0, 10, 3, 1, 2, 11, 4},
+		{2, 3, 6, 10, 0, 13, 1, 0, 2, 2, 1, 16, 0, 1, 6, 3, 2, 5, 1, 0},
+		{0, 0, 4, 17, 0, 0, 12, 1, 1, 9, 2, 2, 13, 3, 0, 8, 4, 3},
+		{1, 3, 5, 2, 0, 1, 11, 1, 0, 14, 2, 1, 3, 3, 2, 17, 4, 1, 0, 5, 5},
+	} {
+		f.Add(seed)
+	}
+	cols := []int{1, 3, 5, 8, 130, 260}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		build := func(stepwise bool) (*Tensor, error) {
+			p := &program{b: b}
+			dt := []DType{Float32, Float64, Float16}[p.small(3)]
+			r, c := 1+p.small(4), cols[p.small(len(cols))]
+			vals := []*Tensor{RandNormal(uint64(p.next()), dt, r, c)}
+			pick := func() *Tensor { return vals[p.small(len(vals))] }
+			for range 2 + p.small(10) {
+				a, o := pick(), pick()
+				var y *Tensor
+				switch p.small(18) {
+				case 0:
+					y = a.Add(o)
+				case 1:
+					y = a.Sub(o)
+				case 2:
+					y = a.Mul(o)
+				case 3:
+					y = a.Div(o)
+				case 4:
+					y = a.Maximum(o)
+				case 5:
+					y = Where(a.Greater(o), a, o.Neg())
+				case 6:
+					y = a.Exp()
+				case 7:
+					y = a.Abs().Sqrt()
+				case 8:
+					y = a.Sin()
+				case 9:
+					y = a.Tanh()
+				case 10:
+					y = a.Softplus()
+				case 11:
+					y = a.GELU()
+				case 12:
+					y = a.SiLU()
+				case 13:
+					y = a.Max(-1).Unsqueeze(-1).Expand(r, c) // a value along each row
+				case 14:
+					y = a.Flip(1)
+				case 15:
+					k := p.small(c + 1)
+					y = Concat(1, a.Slice(1, 0, k, 1), o.Slice(1, k, c, 1))
+				case 16:
+					y = a.Cast(Float16).Cast(dt)
+				default:
+					y = a.Mul(a).Sub(o)
+				}
+				if stepwise {
+					if err := y.Realize(); err != nil {
+						return nil, err
+					}
+				}
+				vals = append(vals, y)
+			}
+			// The last value, and one read once more at the end.
+			return vals[len(vals)-1].Add(pick()), nil
+		}
+		fused, err := build(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := build(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := float64s(fused)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := float64s(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range ref {
+			if got[i] != ref[i] && !(got[i] != got[i] && ref[i] != ref[i]) {
+				t.Fatalf("%v%v: element %d is %v fused, %v computed a value at a time", fused.DType(), fused.Shape(), i, got[i], ref[i])
+			}
+		}
+	})
+}
