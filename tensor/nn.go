@@ -62,13 +62,15 @@ func (t *Tensor) LayerNorm(axis int, scale, bias *Tensor, eps float64) *Tensor {
 		axes = append(axes, a)
 	}
 	count := float64(graph.NumElements(norm))
-	// The widened input and t - mean are built once for each use, so that each kernel
-	// computes them from t: three passes over t (mean, variance, result) rather than each
-	// written out and read again.
+	// The widened input and t - mean are built once for each kernel that reads them, so
+	// that each computes them from t: three passes over t (mean, variance, result) rather
+	// than each written out and read again. (The variance's square reads its one t - mean
+	// twice: computed once, in the variance's kernel.)
 	mean := t.Cast(wide).reduceKeep(op, graph.OpSum, axes)
 	mean = mean.Div(mean.scalarLike(count))
 	centered := func() *Tensor { return t.Cast(wide).Sub(mean) }
-	v := centered().Mul(centered()).reduceKeep(op, graph.OpSum, axes)
+	d := centered()
+	v := d.Mul(d).reduceKeep(op, graph.OpSum, axes)
 	v = v.Div(v.scalarLike(count))
 	y := centered().Div(v.Add(v.scalarLike(eps)).Sqrt()).Mul(scale.Cast(wide))
 	if bias != nil {
