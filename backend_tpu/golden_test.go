@@ -189,3 +189,20 @@ func TestUnsupportedWraps(t *testing.T) {
 		t.Errorf("EmitKernel(bad input) = %v, want ErrUnsupported", err)
 	}
 }
+
+// TestSharedEmittedOnce checks that a value the kernel reads twice (see graph.Expr) is
+// emitted once: exp(x+y) * (x+y) in one kernel, one addition and one exponential.
+func TestSharedEmittedOnce(t *testing.T) {
+	s := must(graph.Binary(graph.OpAdd, host(graph.Float32, 3, 4), host(graph.Float32, 3, 4)))
+	m := emitGraph(t, must(graph.Binary(graph.OpMul, must(graph.Unary(graph.OpExp, s)), s)))
+	for _, op := range []string{"stablehlo.add", "stablehlo.exponential", "stablehlo.multiply"} {
+		if n := strings.Count(m.Text, "\""+op+"\""); n != 1 {
+			t.Errorf("%d of %s in the module, want 1:\n%s", n, op, m.Text)
+		}
+	}
+	if tool, err := lookTool(); err == nil {
+		if bad, msgs := validateModules(t, tool, []string{m.Text}); len(bad) > 0 {
+			t.Errorf("%s:\n%s", msgs[0], bad[0])
+		}
+	}
+}
