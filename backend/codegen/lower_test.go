@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -225,5 +226,27 @@ func TestFoldedProductGrid(t *testing.T) {
 			!strings.Contains(src, "if (100001 <= gz) return;") {
 			t.Errorf("%v: groups %v, notes %s, source:\n%s", c.dt, p.Groups, notes, src)
 		}
+	}
+}
+
+// TestSharedValueOnce checks that a value the kernel reads twice (see graph.Expr) is computed
+// once per element: exp(x+y) * (x+y) renders one addition and one exponential.
+func TestSharedValueOnce(t *testing.T) {
+	g := gb{t}
+	s := g.must(graph.Binary(graph.OpAdd, g.host(graph.Float32, 300), g.host(graph.Float32, 300)))
+	k := g.kernel(g.must(graph.Binary(graph.OpMul, g.must(graph.Unary(graph.OpExp, s)), s)))
+	p, err := Lower(k, Target{MaxWorkgroup: 1024, SharedMemory: 48 << 10, WarpWidth: 32, MaxGroups: 65535}, Options{Local: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := Render(p, CUDA{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(src, "expf("); n != 1 {
+		t.Errorf("%d exponentials, want 1:\n%s", n, src)
+	}
+	if n := len(regexp.MustCompile(`v\d+ \+ v\d+;`).FindAllString(src, -1)); n != 1 {
+		t.Errorf("%d additions of values, want 1:\n%s", n, src)
 	}
 }
