@@ -9,7 +9,7 @@ import (
 
 // A contraction's elementwise epilogue (a bias, an activation, a residual: anything made of
 // elementwise float operations on the product, constants and plain loads, in the product's
-// dtype) runs inside the GEMM, on each tile of C as soon as it is final and while it is still
+// dtype, and selects on comparisons of such values) runs inside the GEMM, on each tile of C as soon as it is final and while it is still
 // in the cache, so that MatMul(a, b).Add(bias).ReLU() makes one pass over its output.
 //
 // A tile is evaluated as one run of up to blockSize elements: its rows (or its columns, when C
@@ -27,7 +27,8 @@ type tnode struct {
 	offset  int     // load: offset and strides of its view of the output shape
 	strides []int
 	src     []*tnode
-	shared  bool // read by several nodes: computed once a block (see remember)
+	shared  bool     // read by several nodes: computed once a block (see remember)
+	cmp     graph.Op // OpWhere: the comparison of src[0] and src[1] that picks src[2] or src[3]
 }
 
 // A tileEpilogue is a kernel's expression compiled for tiles of the GEMM's output.
@@ -83,24 +84,32 @@ func compileTile(k *graph.Kernel) *tileEpilogue {
 			n.offset, n.strides = e.View.Offset, e.View.Strides
 			t.loads = append(t.loads, n)
 			return n
+		}
+		src := e.Src
+		switch {
+		case e.Op == graph.OpWhere && len(e.Src) == 3 && e.Src[0].Op.IsCompare() && len(e.Src[0].Src) == 2:
+			// A select on a comparison of two values of the epilogue's dtype (LeakyReLU's,
+			// ELU's): its sources are the comparison's operands, then the two branches.
+			n.cmp = e.Src[0].Op
+			src = []*graph.Expr{e.Src[0].Src[0], e.Src[0].Src[1], e.Src[1], e.Src[2]}
 		case e.Op == graph.OpCast || e.Op == graph.OpWhere || e.Op == graph.OpMulAdd || e.Op.IsCompare() ||
 			!e.Op.IsElementwise() || supported(e) != nil:
 			return nil
-		case e.Op.IsUnary() && len(e.Src) == 1, !e.Op.IsUnary() && len(e.Src) == 2:
-			for _, s := range e.Src {
-				sn := walk(s)
-				if sn == nil {
-					return nil
-				}
-				n.src = append(n.src, sn)
-			}
-			if refs[e] > 1 {
-				n.shared = true
-				done[e] = n
-			}
-			return n
+		case e.Op.IsUnary() && len(e.Src) != 1, !e.Op.IsUnary() && len(e.Src) != 2:
+			return nil
 		}
-		return nil
+		for _, s := range src {
+			sn := walk(s)
+			if sn == nil {
+				return nil
+			}
+			n.src = append(n.src, sn)
+		}
+		if refs[e] > 1 {
+			n.shared = true
+			done[e] = n
+		}
+		return n
 	}
 	if t.root = walk(k.Expr); t.root == nil {
 		return nil
@@ -354,6 +363,17 @@ func (t *tileEpilogue) compute32(e *tnode, x *ctx, bases []int, cv []float32, b 
 	case graph.OpLoad:
 		return load(e, bases, view[float32](x.ins[e.input]), x.f32slot(e.slot), b)
 	}
+	if e.op == graph.OpWhere {
+		cond := x.islot(e.slot)[:n]
+		u := t.eval32(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
+		v := t.eval32(e.src[1], x, bases, cv, b).vec(x, e.src[1].slot, n)
+		compareF32(e.cmp, cond, u.v, v.v)
+		p := t.eval32(e.src[2], x, bases, cv, b).vec(x, e.src[2].slot, n)
+		q := t.eval32(e.src[3], x, bases, cv, b).vec(x, e.src[3].slot, n)
+		o := out(x, e.slot, n, p, q)
+		selectBits(o, cond, p.v, q.v)
+		return value[float32]{v: o, owned: true}
+	}
 	if len(e.src) == 1 {
 		a := t.eval32(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
 		o := out(x, e.slot, n, a, value[float32]{})
@@ -401,6 +421,17 @@ func (t *tileEpilogue) compute64(e *tnode, x *ctx, bases []int, cv []float64, b 
 		return value[float64]{s: e.cval, scalar: true}
 	case graph.OpLoad:
 		return load(e, bases, view[float64](x.ins[e.input]), x.fslot(e.slot), b)
+	}
+	if e.op == graph.OpWhere {
+		cond := x.islot(e.slot)[:n]
+		u := t.eval64(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
+		v := t.eval64(e.src[1], x, bases, cv, b).vec(x, e.src[1].slot, n)
+		compare(e.cmp, cond, u.v, v.v)
+		p := t.eval64(e.src[2], x, bases, cv, b).vec(x, e.src[2].slot, n)
+		q := t.eval64(e.src[3], x, bases, cv, b).vec(x, e.src[3].slot, n)
+		o := out(x, e.slot, n, p, q)
+		selectBits(o, cond, p.v, q.v)
+		return value[float64]{v: o, owned: true}
 	}
 	u := t.eval64(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
 	o := u.v

@@ -121,9 +121,29 @@ func TestTileEpilogue(t *testing.T) {
 			sig := un(graph.OpReciprocal, bin(graph.OpAdd, un(graph.OpExp, un(graph.OpNeg, h)), scalar(1, mm.DType, s)))
 			return bin(graph.OpAdd, bin(graph.OpMul, h, sig), bin(graph.OpMul, h, h))
 		}, true},
-		{"where (not fused)", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+		{"where", func(r *rand.Rand, mm *graph.Node) *graph.Node {
 			s := mm.Shape
 			cond := bin(graph.OpCmpLT, mm, scalar(0, mm.DType, s))
+			return must(graph.Where(cond, scalar(0, mm.DType, s), mm))
+		}, true},
+		// LeakyReLU and ELU of mm+bias: selects on comparisons, of a value read three times.
+		{"leaky relu(mm+bias)", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			bias := broadcast(hostRand(r, mm.DType, s[len(s)-1]), append(make1(len(s)-1), s[len(s)-1]), s)
+			h := bin(graph.OpAdd, mm, bias)
+			cond := bin(graph.OpCmpLT, h, scalar(0, mm.DType, s))
+			return must(graph.Where(cond, bin(graph.OpMul, h, scalar(0.1, mm.DType, s)), h))
+		}, true},
+		{"elu(mm+bias), specials", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			h := bin(graph.OpAdd, mm, hostSpecials(mm.DType, s))
+			cond := bin(graph.OpCmpLT, scalar(0, mm.DType, s), h)
+			neg := bin(graph.OpSub, un(graph.OpExp, h), scalar(1, mm.DType, s))
+			return must(graph.Where(cond, h, neg))
+		}, true},
+		{"select on an integer comparison (not fused)", func(r *rand.Rand, mm *graph.Node) *graph.Node {
+			s := mm.Shape
+			cond := bin(graph.OpCmpLT, must(graph.Cast(mm, graph.Int32)), scalar(0, graph.Int32, s))
 			return must(graph.Where(cond, scalar(0, mm.DType, s), mm))
 		}, false},
 	}
