@@ -9,8 +9,10 @@ import (
 
 // A contraction's elementwise epilogue (a bias, an activation, a residual: anything made of
 // elementwise float operations on the product, constants and plain loads, in the product's
-// dtype, and selects on comparisons of such values) runs inside the GEMM, on each tile of C as soon as it is final and while it is still
-// in the cache, so that MatMul(a, b).Add(bias).ReLU() makes one pass over its output.
+// dtype, and selects on comparisons of such values) runs inside the GEMM, on each tile of C
+// as soon as it is final and while it is still in the cache, so that
+// MatMul(a, b).Add(bias).ReLU() makes one pass over its output. A value it reads twice (see
+// graph.Expr) is computed once a block.
 //
 // A tile is evaluated as one run of up to blockSize elements: its rows (or its columns, when C
 // is stored by columns) one after the other, gathered, so that each operation of the
