@@ -219,8 +219,8 @@ func FuzzOpChains(f *testing.F) {
 
 // FuzzFusedMatchesStepwise builds random graphs of elementwise operations over one shape,
 // each value read by any later one (so that values read twice join the kernels of their
-// readers and are shared there), with rows' maxima spread along rows, selects and the parts
-// of concatenations, and computes each twice: as one graph, fused, and with every value
+// readers and are shared there), with rows' maxima spread along rows, selects, the parts of
+// concatenations and products (and their epilogues), and computes each twice: as one graph, fused, and with every value
 // realized as soon as it is made. The two must agree bit for bit (zeros of either sign, and
 // NaNs, are taken as equal): fusing changes no rounding.
 func FuzzFusedMatchesStepwise(f *testing.F) {
@@ -244,7 +244,7 @@ func FuzzFusedMatchesStepwise(f *testing.F) {
 			for range 2 + p.small(10) {
 				a, o := pick(), pick()
 				var y *Tensor
-				switch p.small(18) {
+				switch p.small(19) {
 				case 0:
 					y = a.Add(o)
 				case 1:
@@ -280,6 +280,16 @@ func FuzzFusedMatchesStepwise(f *testing.F) {
 					y = Concat(1, a.Slice(1, 0, k, 1), o.Slice(1, k, c, 1))
 				case 16:
 					y = a.Cast(Float16).Cast(dt)
+				case 17:
+					// A product: what follows it joins the GEMM's epilogue. (Not of Float16:
+					// a 16-bit product's epilogue reads it as accumulated, in float32, before
+					// its rounding to the dtype, as GEMM epilogues do; computed a value at a
+					// time, the product is rounded first.)
+					if dt != Float16 {
+						y = a.MatMul(RandNormal(uint64(p.next()), dt, c, c))
+						break
+					}
+					fallthrough
 				default:
 					y = a.Mul(a).Sub(o)
 				}
