@@ -50,17 +50,7 @@ func compileTile(k *graph.Kernel) *tileEpilogue {
 		return nil
 	}
 	t := &tileEpilogue{dt: c.DType}
-	refs := map[*graph.Expr]int{}
-	var count func(e *graph.Expr)
-	count = func(e *graph.Expr) {
-		if refs[e]++; refs[e] == 1 {
-			for _, s := range e.Src {
-				count(s)
-			}
-		}
-	}
-	count(k.Expr)
-	done := map[*graph.Expr]*tnode{}
+	refs, done := readers(k.Expr), map[*graph.Expr]*tnode{}
 	var walk func(e *graph.Expr) *tnode
 	walk = func(e *graph.Expr) *tnode {
 		if e.DType != t.dt {

@@ -88,6 +88,16 @@ func compile(k *graph.Kernel) (*program, error) {
 // A computing node that several others read (see graph.Expr) is one shared enode; loads and
 // constants are compiled for each reader (they are read, not computed).
 func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
+	en, err := p.compileNode(e, perm, readers(e), map[*graph.Expr]*enode{})
+	if err != nil {
+		return nil, err
+	}
+	eachNode(en, func(n *enode) { en.work += n.opCost() })
+	return en, nil
+}
+
+// readers returns the number of readers of each node of the expression e (e itself: 1).
+func readers(e *graph.Expr) map[*graph.Expr]int {
 	refs := map[*graph.Expr]int{}
 	var count func(e *graph.Expr)
 	count = func(e *graph.Expr) {
@@ -98,12 +108,7 @@ func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
 		}
 	}
 	count(e)
-	en, err := p.compileNode(e, perm, refs, map[*graph.Expr]*enode{})
-	if err != nil {
-		return nil, err
-	}
-	eachNode(en, func(n *enode) { en.work += n.opCost() })
-	return en, nil
+	return refs
 }
 
 // eachNode calls f on e and on every node under it, a shared node once.
