@@ -244,8 +244,8 @@ func fusedCases() []fusedCase {
 			return []operand{x, y}, got, want, tolAccum(dt, 2, 55)
 		}},
 		{"shared-in-concat", func(c *tc, dt refDType) ([]operand, *tensor.Tensor, *refArray, tol) {
-			// Each part of a concatenation reads a shared value of its own, in stretches of
-			// a block.
+			// Each part of a concatenation reads a value twice (each part a kernel of its
+			// own: padded, a computed value must read zeros, not its function of 0).
 			a := c.input(dt, sh(3, 150), genRange(-3, 3), contiguous)
 			b := c.input(dt, sh(3, 20), genRange(-3, 3), contiguous)
 			sa, sb := a.t.Exp(), b.t.Neg()
