@@ -308,7 +308,7 @@ func out[T asm.Float](x *ctx, slot, n int, a, b value[T]) []T {
 // recall returns the value of shared node e on the block being computed, if it is kept.
 func recall[T asm.Float](e *tnode, x *ctx) (value[T], bool) {
 	m := &x.memo[e.slot]
-	if !e.shared || m.genF != x.gen {
+	if m.genF != x.gen {
 		return value[T]{}, false
 	}
 	var z T
@@ -318,13 +318,10 @@ func recall[T asm.Float](e *tnode, x *ctx) (value[T], bool) {
 	return value[T]{v: any(m.f).([]T)}, true
 }
 
-// remember keeps v, the value of node e on the block being computed, if e is shared, and
-// returns it as its readers take it: not owned, so that none of them writes into it. (A
-// computing node's value is never a scalar: only loads and constants are.)
+// remember keeps v, the value of shared node e on the block being computed, and returns it
+// as its readers take it: not owned, so that none of them writes into it. (A computing
+// node's value is never a scalar: only loads and constants are.)
 func remember[T asm.Float](e *tnode, x *ctx, v value[T]) value[T] {
-	if !e.shared {
-		return v
-	}
 	m := &x.memo[e.slot]
 	m.genF = x.gen
 	switch s := any(v.v).(type) {
@@ -339,6 +336,9 @@ func remember[T asm.Float](e *tnode, x *ctx, v value[T]) value[T] {
 
 // eval32 computes a float32 node on block b, where cv holds the product (read only).
 func (t *tileEpilogue) eval32(e *tnode, x *ctx, bases []int, cv []float32, b block) value[float32] {
+	if !e.shared {
+		return t.compute32(e, x, bases, cv, b)
+	}
 	if v, ok := recall[float32](e, x); ok {
 		return v
 	}
@@ -398,6 +398,9 @@ func (t *tileEpilogue) compute32(e *tnode, x *ctx, bases []int, cv []float32, b 
 // eval64 is eval32 for float64, on the evaluator's float64 operations (which compute in
 // place into their first operand).
 func (t *tileEpilogue) eval64(e *tnode, x *ctx, bases []int, cv []float64, b block) value[float64] {
+	if !e.shared {
+		return t.compute64(e, x, bases, cv, b)
+	}
 	if v, ok := recall[float64](e, x); ok {
 		return v
 	}
