@@ -131,32 +131,9 @@ func (s *scheduler) ensure(n *Node) error {
 		}
 		root = src
 	}
-	var kb *kernelBuilder
-	for {
-		kb = &kernelBuilder{s: s, k: &Kernel{Out: n, Shape: clone(root.Shape)}, root: root, inputs: map[*Node]int{}}
-		var err error
-		if root.Op.IsCore() {
-			err = kb.buildCore(root)
-			kb.k.Expr = &Expr{Op: OpCoreValue, DType: root.DType}
-		} else {
-			kb.k.Expr, err = kb.build(root, nil)
-		}
-		if err != nil {
-			return err
-		}
-		unshared := kb.unshare()
-		if len(unshared) == 0 {
-			break
-		}
-		// Only this kernel read the nodes to unshare: build it again, loading them. What
-		// this build marked for buffers of their own, it marked for itself (a core read
-		// through a shared node's view, say): the next build marks again what it needs.
-		for _, m := range kb.marked {
-			delete(s.mat, m)
-		}
-		for _, m := range unshared {
-			s.mat[m] = true
-		}
+	kb, err := s.buildKernel(n, root)
+	if err != nil {
+		return err
 	}
 	if c := kb.core; c != nil && c != root && kb.coreRefs != s.uses[c] {
 		// The core is also read outside this kernel: compute it into a buffer of its own.
@@ -170,6 +147,37 @@ func (s *scheduler) ensure(n *Node) error {
 	}
 	s.out = append(s.out, kb.k)
 	return nil
+}
+
+// buildKernel builds the kernel computing n (root, under n's reshapes), built again while
+// it shares nodes that it cannot (see unshare), those then loaded.
+func (s *scheduler) buildKernel(n, root *Node) (*kernelBuilder, error) {
+	for {
+		kb := &kernelBuilder{s: s, k: &Kernel{Out: n, Shape: clone(root.Shape)}, root: root, inputs: map[*Node]int{}}
+		var err error
+		if root.Op.IsCore() {
+			err = kb.buildCore(root)
+			kb.k.Expr = &Expr{Op: OpCoreValue, DType: root.DType}
+		} else {
+			kb.k.Expr, err = kb.build(root, nil)
+		}
+		if err != nil {
+			return nil, err
+		}
+		unshared := kb.unshare()
+		if len(unshared) == 0 {
+			return kb, nil
+		}
+		// Only this kernel read the nodes to unshare. What this build marked for buffers of
+		// their own, it marked for itself (a core read through a shared node's view, say):
+		// the next build marks again what it needs.
+		for _, m := range kb.marked {
+			delete(s.mat, m)
+		}
+		for _, m := range unshared {
+			s.mat[m] = true
+		}
+	}
 }
 
 type kernelBuilder struct {
