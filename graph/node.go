@@ -171,13 +171,42 @@ func nonNil(op string, args ...*Node) error {
 	return nil
 }
 
-func checkShape(op string, shape []int) error {
+// MaxElements bounds the number of elements of a node's shape (2^48: far beyond any device's
+// memory, and small enough that a shape's byte size and every index into it fit in an int).
+// Shapes are checked as nodes are made, so a huge dimension is an error wrapping ErrShape
+// rather than an integer overflow.
+const MaxElements = 1 << maxElementsLog2
+
+const maxElementsLog2 = 48
+
+// CheckShape reports a negative dimension, or a shape of more than MaxElements elements,
+// as an error of op wrapping ErrShape.
+func CheckShape(op string, shape []int) error {
 	for _, d := range shape {
 		if d < 0 {
 			return errf(op, "negative dimension in shape %v", shape)
 		}
 	}
+	if !NumElementsFit(shape) {
+		return errf(op, "shape %v has more than 2^%d elements", shape, maxElementsLog2)
+	}
 	return nil
+}
+
+// NumElementsFit reports whether a shape of dimensions >= 0 has at most MaxElements
+// elements, computed without overflowing.
+func NumElementsFit(shape []int) bool {
+	if slices.Contains(shape, 0) {
+		return true
+	}
+	n := 1
+	for _, d := range shape {
+		if d > MaxElements/n {
+			return false
+		}
+		n *= d
+	}
+	return true
 }
 
 // Host makes a leaf from host data (copied by the caller if it may change).
@@ -185,7 +214,7 @@ func Host(dt DType, shape []int, data []byte) (*Node, error) {
 	if !dt.Valid() {
 		return nil, errf("host", "invalid dtype %v", dt)
 	}
-	if err := checkShape("host", shape); err != nil {
+	if err := CheckShape("host", shape); err != nil {
 		return nil, err
 	}
 	if len(data) != NumElements(shape)*dt.Size() {
@@ -211,7 +240,7 @@ func Reshape(x *Node, shape []int) (*Node, error) {
 	if err := nonNil("reshape", x); err != nil {
 		return nil, err
 	}
-	if err := checkShape("reshape", shape); err != nil {
+	if err := CheckShape("reshape", shape); err != nil {
 		return nil, err
 	}
 	if NumElements(shape) != x.Numel() {
@@ -255,7 +284,7 @@ func Expand(x *Node, shape []int) (*Node, error) {
 	if err := nonNil("expand", x); err != nil {
 		return nil, err
 	}
-	if err := checkShape("expand", shape); err != nil {
+	if err := CheckShape("expand", shape); err != nil {
 		return nil, err
 	}
 	if len(shape) != len(x.Shape) {
@@ -283,8 +312,9 @@ func Slice(x *Node, start, count, step []int) (*Node, error) {
 	}
 	identity := true
 	for k := range r {
+		// (count-1)*step compared by division: a huge step must not overflow into range.
 		if step[k] < 1 || count[k] < 0 || start[k] < 0 ||
-			(count[k] > 0 && start[k]+(count[k]-1)*step[k] >= x.Shape[k]) {
+			(count[k] > 0 && (start[k] >= x.Shape[k] || count[k]-1 > (x.Shape[k]-1-start[k])/step[k])) {
 			return nil, errf("slice", "start %v count %v step %v out of range for shape %v", start, count, step, x.Shape)
 		}
 		identity = identity && start[k] == 0 && step[k] == 1 && count[k] == x.Shape[k]
@@ -311,8 +341,14 @@ func Pad(x *Node, pads [][2]int) (*Node, error) {
 		if p[0] < 0 || p[1] < 0 {
 			return nil, errf("pad", "negative pads %v for shape %v", pads, x.Shape)
 		}
+		if p[0] > MaxElements || p[1] > MaxElements {
+			return nil, errf("pad", "pads %v for shape %v: more than 2^%d elements", pads, x.Shape, maxElementsLog2)
+		}
 		shape[k] += p[0] + p[1]
 		identity = identity && p == [2]int{}
+	}
+	if !NumElementsFit(shape) {
+		return nil, errf("pad", "pads %v for shape %v give %v, more than 2^%d elements", pads, x.Shape, shape, maxElementsLog2)
 	}
 	if identity {
 		return x, nil
@@ -480,6 +516,9 @@ func Contract(a, b *Node) (*Node, error) {
 		return nil, errf("contract", "shapes %v and %v do not contract", a.Shape, b.Shape)
 	}
 	shape := append(clone(a.Shape[:ra-1]), b.Shape[rb-1])
+	if !NumElementsFit(shape) {
+		return nil, errf("contract", "shapes %v and %v give %v, more than 2^%d elements", a.Shape, b.Shape, shape, maxElementsLog2)
+	}
 	return newNode(OpContract, a.DType, shape, a, b), nil
 }
 
@@ -495,6 +534,9 @@ func Gather(x *Node, axis int, indices *Node) (*Node, error) {
 		return nil, errf("gather", "indices must be int32 or int64, got %v %v", indices.DType, indices.Shape)
 	}
 	shape := append(append(clone(x.Shape[:axis]), indices.Shape...), x.Shape[axis+1:]...)
+	if !NumElementsFit(shape) {
+		return nil, errf("gather", "shape %v gathered by indices %v gives %v, more than 2^%d elements", x.Shape, indices.Shape, shape, maxElementsLog2)
+	}
 	n := newNode(OpGather, x.DType, shape, x, indices)
 	n.Axes = []int{axis}
 	return n, nil

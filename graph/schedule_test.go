@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -274,6 +275,17 @@ func TestConstructorErrors(t *testing.T) {
 		{"slice", second(Slice(a, []int{0, 2}, []int{1, 2}, []int{1, 1})), "out of range"},
 		{"permute", second(Permute(a, []int{0, 0})), "permutation [0 0]"},
 		{"host bytes", second(Host(Float32, []int{2}, make([]byte, 4))), "4 bytes for shape [2]"},
+		// Shapes beyond MaxElements, whose element counts would overflow (2^64 wraps to 0,
+		// 4·(2^62 + 1) to 4), and a step whose product with the count would.
+		{"host huge", second(Host(Float32, []int{1 << 32, 1 << 32}, nil)), "more than 2^48 elements"},
+		{"reshape huge", second(Reshape(host(Float32, 4), []int{4, 1<<62 + 1})), "more than 2^48 elements"},
+		{"expand huge", second(Expand(host(Float32, 1, 1), []int{1 << 30, 1 << 30})), "more than 2^48 elements"},
+		{"pad huge", second(Pad(a, [][2]int{{0, 1 << 30}, {0, 1 << 30}})), "more than 2^48 elements"},
+		{"pad overflow", second(Pad(a, [][2]int{{0, 0}, {math.MaxInt, math.MaxInt}})), "more than 2^48 elements"},
+		{"contract huge", second(Contract(host(Float32, 1<<30, 0), host(Float32, 0, 1<<30))), "more than 2^48 elements"},
+		{"gather huge", second(Gather(must(Expand(host(Float32, 1, 1), []int{1 << 20, 1 << 20})), 1,
+			must(Expand(host(Int64, 1, 1), []int{1 << 20, 1 << 20})))), "more than 2^48 elements"},
+		{"slice step", second(Slice(a, []int{0, 1}, []int{1, 2}, []int{1, math.MaxInt})), "out of range"},
 	} {
 		if c.err == nil || !errors.Is(c.err, ErrShape) || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q wrapping ErrShape", c.name, c.err, c.want)

@@ -129,6 +129,9 @@ const cumSumRadix = 4
 // reverse), with zeros coming in: a padded view, so a scan pass reads its input twice and
 // writes once.
 func shifted(t *Tensor, ax, d int, reverse bool) *Tensor {
+	if t.err != nil {
+		return t // a shifted view of more than graph.MaxElements elements, in an earlier pass
+	}
 	shape := t.node.Shape
 	pads := make([][2]int, len(shape))
 	start := 0

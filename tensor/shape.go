@@ -20,24 +20,10 @@ const (
 
 // maxElements bounds the size of the results of Tile, Pad and Concat, so that a huge
 // repetition count or pad is an error rather than an integer overflow.
-const maxElements = 1 << 48
+const maxElements = graph.MaxElements
 
 // numelOK reports whether shape has at most maxElements elements, without overflowing.
-func numelOK(shape []int) bool {
-	n := 1
-	for _, d := range shape {
-		if d == 0 {
-			return true
-		}
-	}
-	for _, d := range shape {
-		if d > maxElements/n {
-			return false
-		}
-		n *= d
-	}
-	return true
-}
+func numelOK(shape []int) bool { return graph.NumElementsFit(shape) }
 
 // constant is the scalar v as dtype dt broadcast to shape on dev. It has no buffer: kernels
 // read it through its view.

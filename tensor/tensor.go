@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/crossbar-compute/crossbar/backend"
@@ -104,14 +107,8 @@ func fromHost(op string, dt DType, shape []int, data []byte) *Tensor {
 	return wrap(op, backend.Default(), n, err)
 }
 
-func shapeOK(op string, shape []int) error {
-	for _, d := range shape {
-		if d < 0 {
-			return fmt.Errorf("%s: %w: negative dimension in shape %v", op, ErrInvalid, shape)
-		}
-	}
-	return nil
-}
+// shapeOK reports a negative dimension or a shape of more than graph.MaxElements elements.
+func shapeOK(op string, shape []int) error { return graph.CheckShape(op, shape) }
 
 // New makes a tensor from a copy of data. With no shape it is 1-D of len(data); otherwise
 // len(data) must equal the product of shape.
@@ -134,26 +131,28 @@ func Scalar[T Element](v T) *Tensor {
 }
 
 // Full makes a tensor of shape filled with value (converted to dt: integers truncate).
-func Full(value float64, dt DType, shape ...int) *Tensor {
-	if err := shapeOK("Full", shape); err != nil {
+func Full(value float64, dt DType, shape ...int) *Tensor { return full("Full", value, dt, shape) }
+
+// Zeros makes a tensor of zeros.
+func Zeros(dt DType, shape ...int) *Tensor { return full("Zeros", 0, dt, shape) }
+
+// Ones makes a tensor of ones.
+func Ones(dt DType, shape ...int) *Tensor { return full("Ones", 1, dt, shape) }
+
+func full(op string, value float64, dt DType, shape []int) *Tensor {
+	if err := shapeOK(op, shape); err != nil {
 		return fail(err)
 	}
 	if !dt.Valid() {
-		return failf("Full", "invalid dtype %v", dt)
+		return failf(op, "invalid dtype %v", dt)
 	}
 	c, err := graph.Const(graph.ScalarOf(value, dt), dt)
 	if err != nil {
-		return fail(fmt.Errorf("Full: %w", err))
+		return fail(fmt.Errorf("%s: %w", op, err))
 	}
 	t := &Tensor{node: c, dev: backend.Default()}
-	return t.broadcastTo("Full", shape)
+	return t.broadcastTo(op, shape)
 }
-
-// Zeros makes a tensor of zeros.
-func Zeros(dt DType, shape ...int) *Tensor { return Full(0, dt, shape...) }
-
-// Ones makes a tensor of ones.
-func Ones(dt DType, shape ...int) *Tensor { return Full(1, dt, shape...) }
 
 // Arange makes the 1-D tensor start, start+step, ... up to but excluding stop (numpy.arange).
 func Arange(start, stop, step float64, dt DType) *Tensor {
@@ -167,20 +166,78 @@ func Arange(start, stop, step float64, dt DType) *Tensor {
 	if n > 1<<34 {
 		return failf("Arange", "%d elements from start %v stop %v step %v", n, start, stop, step)
 	}
-	vals := make([]float64, n)
-	for i := range vals {
-		vals[i] = start + float64(i)*step
-	}
-	return fromFloat64s("Arange", vals, dt, []int{n})
+	return hostValues("Arange", dt, []int{n}, func(i int) float64 { return start + float64(i)*step })
 }
 
-// fromFloat64s encodes float64 values as dt (integers truncate toward zero).
-func fromFloat64s(op string, vals []float64, dt DType, shape []int) *Tensor {
-	b := make([]byte, len(vals)*dt.Size())
-	for i, v := range vals {
-		putElem(b, i, dt, v)
-	}
+// hostValues makes a tensor of dtype dt and shape (checked by the caller) whose element i is
+// f(i) converted to dt (integers truncate toward zero). Every element is a pure function of
+// its index, so a large tensor is filled by all cores, a chunk at a time.
+func hostValues(op string, dt DType, shape []int, f func(i int) float64) *Tensor {
+	n := graph.NumElements(shape)
+	b := make([]byte, n*dt.Size())
+	forChunks(n, hostChunk, func(lo, hi int) { encodeValues(b, dt, lo, hi, f) })
 	return fromHost(op, dt, shape, b)
+}
+
+// hostChunk is the number of elements a worker of hostValues fills at a time: about a
+// millisecond of normal values, long enough to pay for the hand-over, and a tensor of one
+// chunk or less is filled where it is asked for.
+const hostChunk = 1 << 15
+
+// forChunks calls f on [lo, hi) chunks of [0, n), from GOMAXPROCS goroutines when there is
+// more than one chunk.
+func forChunks(n, chunk int, f func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)
+	if workers <= 1 {
+		f(0, n)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(int64(chunk))) - chunk
+				if lo >= n {
+					return
+				}
+				f(lo, min(lo+chunk, n))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// encodeValues stores f(i) as dt in element i of b for i in [lo, hi), with a loop of its own
+// for each float dtype.
+func encodeValues(b []byte, dt DType, lo, hi int, f func(int) float64) {
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	switch dt {
+	case Float32:
+		out := unsafe.Slice((*float32)(p), len(b)/4)
+		for i := lo; i < hi; i++ {
+			out[i] = float32(f(i))
+		}
+	case Float64:
+		out := unsafe.Slice((*float64)(p), len(b)/8)
+		for i := lo; i < hi; i++ {
+			out[i] = f(i)
+		}
+	case Float16:
+		out := unsafe.Slice((*uint16)(p), len(b)/2)
+		for i := lo; i < hi; i++ {
+			out[i] = half.Float16From(float32(f(i)))
+		}
+	case BFloat16:
+		out := unsafe.Slice((*uint16)(p), len(b)/2)
+		for i := lo; i < hi; i++ {
+			out[i] = half.BFloat16From(float32(f(i)))
+		}
+	default:
+		for i := lo; i < hi; i++ {
+			putElem(b, i, dt, f(i))
+		}
+	}
 }
 
 func putElem(b []byte, i int, dt DType, v float64) {
@@ -218,33 +275,29 @@ func mantissaBits(dt DType) uint {
 
 // RandUniform makes a tensor of uniform values in [0, 1) from a counter-based generator
 // (Philox4x32-10): element i depends only on seed and i, so every device gets the same values.
+// The values are computed on the host (a large tensor by all cores) and uploaded.
 func RandUniform(seed uint64, dt DType, shape ...int) *Tensor {
-	return random("RandUniform", seed, dt, shape, func(i uint64) float64 {
-		// Keep only as many random bits as dt holds, so rounding never reaches 1.
-		bits := mantissaBits(dt)
-		u := philox.Uniform(seed, i)
-		return math.Floor(u*float64(uint64(1)<<bits)) / float64(uint64(1)<<bits)
+	// Keep only as many random bits as dt holds, so rounding never reaches 1.
+	scale := float64(uint64(1) << mantissaBits(dt))
+	return random("RandUniform", dt, shape, func(i int) float64 {
+		return math.Floor(philox.Uniform(seed, uint64(i))*scale) / scale
 	})
 }
 
 // RandNormal makes a tensor of standard normal values (mean 0, standard deviation 1) from the
 // same counter-based generator as RandUniform.
 func RandNormal(seed uint64, dt DType, shape ...int) *Tensor {
-	return random("RandNormal", seed, dt, shape, func(i uint64) float64 { return philox.Normal(seed, i) })
+	return random("RandNormal", dt, shape, func(i int) float64 { return philox.Normal(seed, uint64(i)) })
 }
 
-func random(op string, seed uint64, dt DType, shape []int, f func(uint64) float64) *Tensor {
+func random(op string, dt DType, shape []int, f func(int) float64) *Tensor {
 	if err := shapeOK(op, shape); err != nil {
 		return fail(err)
 	}
 	if !dt.IsFloat() {
 		return failf(op, "needs a float dtype, got %v", dt)
 	}
-	vals := make([]float64, graph.NumElements(shape))
-	for i := range vals {
-		vals[i] = f(uint64(i))
-	}
-	return fromFloat64s(op, vals, dt, shape)
+	return hostValues(op, dt, shape, f)
 }
 
 // Shape returns a copy of the tensor's shape (nil for an invalid tensor).

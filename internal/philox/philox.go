@@ -14,8 +14,13 @@ const (
 
 // Block returns the four 32-bit outputs of Philox4x32-10 for a 128-bit counter and 64-bit key.
 func Block(ctr [4]uint32, key [2]uint32) [4]uint32 {
-	c0, c1, c2, c3 := ctr[0], ctr[1], ctr[2], ctr[3]
-	k0, k1 := key[0], key[1]
+	c0, c1, c2, c3 := block(ctr[0], ctr[1], ctr[2], ctr[3], key[0], key[1])
+	return [4]uint32{c0, c1, c2, c3}
+}
+
+// block is Block on words passed and returned in registers: the arrays, passed on the stack,
+// cost more than the ten rounds (36 against 15 ns a uniform value).
+func block(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32, uint32, uint32) {
 	for range 10 {
 		p0 := uint64(m0) * uint64(c0)
 		p1 := uint64(m1) * uint64(c2)
@@ -23,7 +28,7 @@ func Block(ctr [4]uint32, key [2]uint32) [4]uint32 {
 		k0 += w0
 		k1 += w1
 	}
-	return [4]uint32{c0, c1, c2, c3}
+	return c0, c1, c2, c3
 }
 
 // Uint32s fills dst with the 32-bit stream of seed, starting at element offset (element i is
@@ -41,22 +46,22 @@ func Uint32s(seed uint64, offset uint64, dst []uint32) {
 // Uniform returns element i of the uniform [0, 1) stream of seed, with 53 random bits from
 // the two 32-bit outputs of block i.
 func Uniform(seed uint64, i uint64) float64 {
-	out := Block([4]uint32{uint32(i), uint32(i >> 32), 0, 0}, [2]uint32{uint32(seed), uint32(seed >> 32)})
-	bits := (uint64(out[0])<<32 | uint64(out[1])) >> 11
+	o0, o1, _, _ := block(uint32(i), uint32(i>>32), 0, 0, uint32(seed), uint32(seed>>32))
+	bits := (uint64(o0)<<32 | uint64(o1)) >> 11
 	return float64(bits) * (1.0 / (1 << 53))
 }
 
 // Uniform32 returns element i of a uniform [0, 1) stream with 24 random bits, exact in float32.
 func Uniform32(seed uint64, i uint64) float32 {
-	out := Block([4]uint32{uint32(i), uint32(i >> 32), 0, 0}, [2]uint32{uint32(seed), uint32(seed >> 32)})
-	return float32(out[0]>>8) * (1.0 / (1 << 24))
+	o0, _, _, _ := block(uint32(i), uint32(i>>32), 0, 0, uint32(seed), uint32(seed>>32))
+	return float32(o0>>8) * (1.0 / (1 << 24))
 }
 
 // Normal returns element i of the standard normal stream of seed (Box-Muller on the four
 // outputs of block i, so consecutive elements are independent).
 func Normal(seed uint64, i uint64) float64 {
-	out := Block([4]uint32{uint32(i), uint32(i >> 32), 1, 0}, [2]uint32{uint32(seed), uint32(seed >> 32)})
-	u1 := (float64((uint64(out[0])<<32|uint64(out[1]))>>11) + 1) * (1.0 / (1 << 53)) // (0, 1]
-	u2 := float64((uint64(out[2])<<32|uint64(out[3]))>>11) * (1.0 / (1 << 53))
+	o0, o1, o2, o3 := block(uint32(i), uint32(i>>32), 1, 0, uint32(seed), uint32(seed>>32))
+	u1 := (float64((uint64(o0)<<32|uint64(o1))>>11) + 1) * (1.0 / (1 << 53)) // (0, 1]
+	u2 := float64((uint64(o2)<<32|uint64(o3))>>11) * (1.0 / (1 << 53))
 	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
 }

@@ -44,3 +44,28 @@ func TestMoments(t *testing.T) {
 		t.Errorf("normal mean %v variance %v", m, v)
 	}
 }
+
+// TestStreams pins values of the streams: a tensor made from a seed must keep its values from
+// one version to the next.
+func TestStreams(t *testing.T) {
+	for _, c := range []struct {
+		seed, i   uint64
+		uniform   uint64 // float64 bits
+		uniform32 uint32 // float32 bits
+		normal    uint64 // float64 bits
+	}{
+		{0x7, 0x0, 0x3fee8c0f45b8013f, 0x3f74607a, 0xbfdc7aba983983db},
+		{0x7, 0x200000005, 0x3fd3271708f87d38, 0x3e9938b8, 0xbff692604aec2c2f},
+		{0xdeadbeefcafe, 0x75bcd15, 0x3fe4e09b22578b1c, 0x3f2704d9, 0x3faec1bd6bc1ea48},
+	} {
+		if got := math.Float64bits(Uniform(c.seed, c.i)); got != c.uniform {
+			t.Errorf("Uniform(%#x, %#x) = %v, want %v", c.seed, c.i, math.Float64frombits(got), math.Float64frombits(c.uniform))
+		}
+		if got := math.Float32bits(Uniform32(c.seed, c.i)); got != c.uniform32 {
+			t.Errorf("Uniform32(%#x, %#x) = %v, want %v", c.seed, c.i, math.Float32frombits(got), math.Float32frombits(c.uniform32))
+		}
+		if got := math.Float64bits(Normal(c.seed, c.i)); got != c.normal {
+			t.Errorf("Normal(%#x, %#x) = %v, want %v", c.seed, c.i, math.Float64frombits(got), math.Float64frombits(c.normal))
+		}
+	}
+}
