@@ -285,7 +285,8 @@ func RandUniform(seed uint64, dt DType, shape ...int) *Tensor {
 }
 
 // RandNormal makes a tensor of standard normal values (mean 0, standard deviation 1) from the
-// same counter-based generator as RandUniform.
+// same counter-based generator as RandUniform (Box-Muller, with math.Log and math.Cos: an
+// arm64 host may give a value that differs from an amd64 host's in its last bit).
 func RandNormal(seed uint64, dt DType, shape ...int) *Tensor {
 	return random("RandNormal", dt, shape, func(i int) float64 { return philox.Normal(seed, uint64(i)) })
 }

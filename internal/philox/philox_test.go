@@ -2,6 +2,7 @@ package philox
 
 import (
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -64,8 +65,16 @@ func TestStreams(t *testing.T) {
 		if got := math.Float32bits(Uniform32(c.seed, c.i)); got != c.uniform32 {
 			t.Errorf("Uniform32(%#x, %#x) = %v, want %v", c.seed, c.i, math.Float32frombits(got), math.Float32frombits(c.uniform32))
 		}
-		if got := math.Float64bits(Normal(c.seed, c.i)); got != c.normal {
-			t.Errorf("Normal(%#x, %#x) = %v, want %v", c.seed, c.i, math.Float64frombits(got), math.Float64frombits(c.normal))
+		// Normal values take math.Log and math.Cos, whose last bit depends on the machine
+		// (arm64 computes them with fused multiply-adds): exact on amd64, within 2 units in
+		// the last place elsewhere.
+		got, want := Normal(c.seed, c.i), math.Float64frombits(c.normal)
+		ulps := 0
+		if runtime.GOARCH != "amd64" {
+			ulps = 2
+		}
+		if d := math.Abs(got - want); d > float64(ulps)*math.Abs(math.Nextafter(want, 0)-want) || math.IsNaN(d) {
+			t.Errorf("Normal(%#x, %#x) = %v, want %v (within %d units in the last place)", c.seed, c.i, got, want, ulps)
 		}
 	}
 }
