@@ -44,6 +44,9 @@ type Capabilities struct {
 	// Software is set for a device that emulates its API on the CPU (Mesa's llvmpipe, say):
 	// correct, but slower than the CPU device, so Default never prefers it.
 	Software bool
+	// CumSum is set where the device computes graph.OpCumSum natively: tensor's CumSum is
+	// then one kernel, elsewhere passes of additions of shifted views.
+	CumSum bool
 }
 
 // Supports reports whether dt is in c.DTypes.

@@ -105,6 +105,25 @@ func TestGatherOutOfRange(t *testing.T) {
 	}
 }
 
+// TestCumSumFromCPU checks a running sum built on the CPU device (one OpCumSum kernel, which
+// GL does not compute) and moved to gl:0 before it was computed: the kernel runs on the CPU,
+// GL reads the result. On gl:0 itself CumSum is built of additions (the conformance suite).
+func TestCumSumFromCPU(t *testing.T) {
+	d := device(t)
+	if d.Capabilities().CumSum {
+		t.Fatal("gl:0 claims running sums")
+	}
+	x := tensor.New([]float32{1, 2, 3, 4, 5, 6}, 2, 3)
+	before := backend.ReadStats().Fallbacks
+	got, err := tensor.Data[float32](x.CumSum(1, false, false).To(d).Mul(tensor.Scalar[float32](2).To(d)))
+	if err != nil || fmt.Sprint(got) != "[2 6 12 8 18 30]" {
+		t.Fatalf("CumSum on the CPU, moved to GL: %v, %v", got, err)
+	}
+	if n := backend.ReadStats().Fallbacks - before; n < 1 {
+		t.Errorf("%d kernels fell back to the CPU, want the running sum's", n)
+	}
+}
+
 // TestTime checks that device time is measured with timestamp queries, which are given
 // back.
 func TestTime(t *testing.T) {

@@ -46,6 +46,8 @@ func (n *Node) args() string {
 		return fmt.Sprint("flips=", n.Flips)
 	case OpGather:
 		return fmt.Sprint("axis=", n.Axes[0])
+	case OpCumSum:
+		return fmt.Sprint("axis=", n.Axes[0], " exclusive=", n.Exclusive, " reverse=", n.Reverse)
 	}
 	if n.Op.IsReduce() {
 		return fmt.Sprint("axes=", n.Axes)
@@ -185,6 +187,11 @@ func (n *Node) verify() error {
 			return fmt.Errorf("%w: gather needs one axis", ErrShape)
 		}
 		m, err = Gather(src[0], n.Axes[0], src[1])
+	case n.Op == OpCumSum:
+		if len(n.Axes) != 1 {
+			return fmt.Errorf("%w: cumsum needs one axis", ErrShape)
+		}
+		m, err = CumSum(src[0], n.Axes[0], n.Exclusive, n.Reverse)
 	}
 	if err != nil {
 		return err

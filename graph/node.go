@@ -27,13 +27,15 @@ type Node struct {
 	Src   []*Node
 
 	// Arguments, by op.
-	Axes  []int    // Sum..ReduceMin: reduced axes; Permute: the permutation; Gather: [axis]
+	Axes  []int    // Sum..ReduceMin: reduced axes; Permute: the permutation; Gather, CumSum: [axis]
 	Start []int    // Slice: first index per axis
 	Step  []int    // Slice: step per axis (> 0)
 	Flips []bool   // Flip: reversed axes
 	Pads  [][2]int // Pad: zeros before/after per axis
 	Const Scalar   // Const: the value
 	Host  []byte   // Host: the elements, little-endian, DType.Size() bytes each
+	// CumSum: a sum of the elements before each (not including it), and from the end.
+	Exclusive, Reverse bool
 
 	mu        sync.Mutex
 	realized  any
@@ -520,6 +522,23 @@ func Contract(a, b *Node) (*Node, error) {
 		return nil, errf("contract", "shapes %v and %v give %v, more than 2^%d elements", a.Shape, b.Shape, shape, maxElementsLog2)
 	}
 	return newNode(OpContract, a.DType, shape, a, b), nil
+}
+
+// CumSum is the running sum of x along axis (see OpCumSum), in x's dtype: integers wrap.
+func CumSum(x *Node, axis int, exclusive, reverse bool) (*Node, error) {
+	if err := nonNil("cumsum", x); err != nil {
+		return nil, err
+	}
+	if axis < 0 || axis >= len(x.Shape) {
+		return nil, errf("cumsum", "axis %d for shape %v", axis, x.Shape)
+	}
+	if x.DType == Bool {
+		return nil, errf("cumsum", "not defined for bool %v; cast first", x.Shape)
+	}
+	n := newNode(OpCumSum, x.DType, x.Shape, x)
+	n.Axes = []int{axis}
+	n.Exclusive, n.Reverse = exclusive, reverse
+	return n, nil
 }
 
 // Gather takes the elements of x at indices along axis (see OpGather).

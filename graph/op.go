@@ -3,7 +3,8 @@ package graph
 import "fmt"
 
 // Op is a primitive operation. Every device implements every primitive op (or reports
-// ErrUnsupported for a dtype it cannot do); everything in the tensor API decomposes into these.
+// ErrUnsupported for a dtype it cannot do), OpCumSum aside; everything in the tensor API
+// decomposes into these.
 //
 // Besides the arithmetic core, the unary set holds the math functions that every vendor
 // language has natively (exp, log, tan, atan, tanh, erf, ...): decomposing them, say exp(x) as
@@ -87,6 +88,13 @@ const (
 	// (negative indices wrap once); the output shape is
 	// src[:axis] + indices.shape + src[axis+1:].
 	OpGather
+	// CumSum is the running sum of Src[0] along Axes[0] (Exclusive: of the elements before
+	// each; Reverse: from the end). It is the one primitive that devices need not implement:
+	// package tensor builds it only for a device whose Capabilities.CumSum is set, and builds
+	// a cumulative sum of additions of shifted views elsewhere. A device that meets one anyway
+	// (a tensor moved to it by To) reports ErrUnsupported, and the executor runs that kernel
+	// on the CPU.
+	OpCumSum
 
 	// Kernel expressions only (see Expr): a read of a kernel input through a view, and the
 	// value of the kernel's core at the output position.
@@ -107,7 +115,7 @@ var opNames = [...]string{
 	OpMin: "min", OpPow: "pow", OpCmpLT: "cmplt", OpCmpLE: "cmple", OpCmpEQ: "cmpeq", OpCmpNE: "cmpne",
 	OpAnd: "and", OpOr: "or", OpXor: "xor", OpWhere: "where", OpMulAdd: "muladd",
 	OpSum: "sum", OpProd: "prod", OpReduceMax: "reduce_max", OpReduceMin: "reduce_min",
-	OpContract: "contract", OpGather: "gather", OpLoad: "load", OpCoreValue: "core",
+	OpContract: "contract", OpGather: "gather", OpCumSum: "cumsum", OpLoad: "load", OpCoreValue: "core",
 }
 
 func (o Op) String() string {
@@ -142,8 +150,8 @@ func (o Op) IsReduce() bool { return o >= OpSum && o <= OpReduceMin }
 func (o Op) IsCompare() bool { return o >= OpCmpLT && o <= OpCmpNE }
 
 // IsCore reports whether o is the core of a kernel: the one non-elementwise computation
-// (reduction, contraction or gather) that a kernel may hold.
-func (o Op) IsCore() bool { return o.IsReduce() || o == OpContract || o == OpGather }
+// (reduction, contraction, gather or running sum) that a kernel may hold.
+func (o Op) IsCore() bool { return o.IsReduce() || o == OpContract || o == OpGather || o == OpCumSum }
 
 // FloatOnly reports whether o is defined only on floating-point operands.
 func (o Op) FloatOnly() bool {

@@ -21,14 +21,16 @@ type Kernel struct {
 
 // Core is the one non-elementwise computation of a kernel.
 type Core struct {
-	Op      Op    // a reduction, OpContract or OpGather
+	Op      Op    // a reduction, OpContract, OpGather or OpCumSum
 	DType   DType // dtype of the core's result
 	Shape   []int // shape of the core's result, equal to the kernel's output shape
-	Axes    []int // reductions: the reduced axes of InShape; gather: [axis]
-	InShape []int // reductions: the shape reduced over
-	// Reductions: [prologue over InShape]. Contract: [a, b], loads of [..., M, K] and
-	// [..., K, N]. Gather: [source load, indices load].
+	Axes    []int // reductions: the reduced axes of InShape; gather, cumsum: [axis]
+	InShape []int // reductions: the shape reduced over; cumsum: Shape
+	// Reductions and cumsum: [prologue over InShape]. Contract: [a, b], loads of
+	// [..., M, K] and [..., K, N]. Gather: [source load, indices load].
 	Src []*Expr
+	// CumSum: the node's Exclusive and Reverse.
+	Exclusive, Reverse bool
 }
 
 // Expr is a node of a kernel's expression. Leaves are loads (Input, View), constants
@@ -363,9 +365,9 @@ func (b *kernelBuilder) buildLoad(n *Node, mv []move) (*Expr, error) {
 }
 
 func (b *kernelBuilder) buildCore(n *Node) error {
-	c := &Core{Op: n.Op, DType: n.DType, Shape: clone(n.Shape), Axes: clone(n.Axes)}
+	c := &Core{Op: n.Op, DType: n.DType, Shape: clone(n.Shape), Axes: clone(n.Axes), Exclusive: n.Exclusive, Reverse: n.Reverse}
 	b.k.Core = c
-	if n.Op.IsReduce() {
+	if n.Op.IsReduce() || n.Op == OpCumSum {
 		c.InShape = clone(n.Src[0].Shape)
 		e, err := b.build(n.Src[0], nil)
 		if err != nil {
@@ -446,6 +448,12 @@ func (k *Kernel) Key() string {
 		b = appendDT(append(append(b, "; core "...), c.Op.String()...), c.DType, c.Shape)
 		b = appendInts(append(b, " ax"...), c.Axes)
 		b = appendInts(append(b, " in"...), c.InShape)
+		if c.Exclusive {
+			b = append(b, " exclusive"...)
+		}
+		if c.Reverse {
+			b = append(b, " reverse"...)
+		}
 		for _, e := range c.Src {
 			b = e.appendKey(append(b, ' '), map[*Expr]int{})
 		}

@@ -187,6 +187,14 @@ func TestScheduleFusion(t *testing.T) {
 			idx := host(Int64, 3)
 			return []*Node{must(Gather(a, 1, idx))}
 		}, []string{"gather [core] in=2"}},
+		{"a running sum takes a prologue and an epilogue", func() []*Node {
+			cs := must(CumSum(must(Binary(OpMul, a, b)), 1, false, false))
+			return []*Node{must(Unary(OpExp, cs))}
+		}, []string{"cumsum(mul) [core,exp] in=2"}},
+		{"a running sum of a running sum is two kernels", func() []*Node {
+			cs := must(CumSum(a, 0, true, false))
+			return []*Node{must(CumSum(cs, 1, false, true))}
+		}, []string{"cumsum [core] in=1", "cumsum [core] in=1"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -255,6 +263,18 @@ func TestScheduleKeyIsStructural(t *testing.T) {
 	if other[0].Key() == k1.Key() {
 		t.Errorf("different structures share the key %s", k1.Key())
 	}
+	// Running sums differing only in their direction or in what they include.
+	keys := map[string]bool{}
+	for mode := range 4 {
+		ks, err := Schedule([]*Node{must(CumSum(host(Float32, 3, 5), 1, mode&1 != 0, mode&2 != 0))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[ks[0].Key()] = true
+	}
+	if len(keys) != 4 {
+		t.Errorf("four running sums, %d keys: %v", len(keys), keys)
+	}
 }
 
 func TestConstructorErrors(t *testing.T) {
@@ -286,6 +306,8 @@ func TestConstructorErrors(t *testing.T) {
 		{"gather huge", second(Gather(must(Expand(host(Float32, 1, 1), []int{1 << 20, 1 << 20})), 1,
 			must(Expand(host(Int64, 1, 1), []int{1 << 20, 1 << 20})))), "more than 2^48 elements"},
 		{"slice step", second(Slice(a, []int{0, 1}, []int{1, 2}, []int{1, math.MaxInt})), "out of range"},
+		{"cumsum axis", second(CumSum(a, 2, false, false)), "axis 2 for shape [2 3]"},
+		{"cumsum bool", second(CumSum(host(Bool, 2), 0, false, false)), "not defined for bool"},
 	} {
 		if c.err == nil || !errors.Is(c.err, ErrShape) || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q wrapping ErrShape", c.name, c.err, c.want)
@@ -322,6 +344,7 @@ func TestNilNodes(t *testing.T) {
 		{"contract", second(Contract(nil, a))},
 		{"gather", second(Gather(a, 0, nil))},
 		{"gather", second(Gather(nil, 0, idx))},
+		{"cumsum", second(CumSum(nil, 0, false, false))},
 		{"schedule", schedErr},
 		{"verify", Verify([]*Node{nil})},
 	} {

@@ -75,13 +75,15 @@ func (t *Tensor) argExtreme(op string, red graph.Op, axis int) *Tensor {
 // CumSum is the cumulative sum along axis (ONNX CumSum): output i is the sum of the inputs
 // j <= i, or j < i when exclusive (the first output is then 0); reverse sums from the end
 // instead (j >= i, or j > i). Bool counts as Int64, as in NumPy; integers are exact and wrap
-// like their type. Float16 and BFloat16 are summed in Float32 and rounded once; Float32 and
-// Float64 are summed in their own type as a tree of depth log4(n) (as in pairwise summation,
-// the rounding error grows with log n, not with n).
+// like their type. Float16 and BFloat16 are summed in Float32 and rounded once.
 //
-// The axis is scanned in log4(n) passes, pass k adding to every element the partial sums
-// 4^k, 2·4^k and 3·4^k places before it (Hillis and Steele's scan, four ways): O(n log n)
-// work, each pass one elementwise kernel (an axis of up to 4 takes one).
+// On a device that computes running sums (backend.Capabilities.CumSum: the CPU), CumSum is
+// one kernel, one pass over memory: Float32 summed in float64 and each result rounded once,
+// Float64 with a compensated sum, so that the rounding error does not grow with the place
+// along the axis. Elsewhere the axis is scanned in log4(n) passes, pass k adding to every
+// element the partial sums 4^k, 2·4^k and 3·4^k places before it (Hillis and Steele's scan,
+// four ways): O(n log n) work, each pass one elementwise kernel, the sums in the dtype as a
+// tree of depth log4(n) (as in pairwise summation, the error grows with log n, not with n).
 func (t *Tensor) CumSum(axis int, exclusive, reverse bool) *Tensor {
 	if err := check("CumSum", t); err != nil {
 		return fail(err)
@@ -101,6 +103,10 @@ func (t *Tensor) CumSum(axis int, exclusive, reverse bool) *Tensor {
 func cumSum(x *Tensor, ax int, exclusive, reverse bool) *Tensor {
 	if err := check("CumSum", x); err != nil {
 		return fail(err)
+	}
+	if x.dev.Capabilities().CumSum {
+		n, err := graph.CumSum(x.node, ax, exclusive, reverse)
+		return wrap("CumSum", x.dev, n, err)
 	}
 	n := x.node.Shape[ax]
 	y := x

@@ -31,6 +31,8 @@ func hostVals(dt graph.DType, shape []int, v func(i int) float64) *graph.Node {
 			binary.LittleEndian.PutUint32(b[4*i:], uint32(int32(x)))
 		case graph.Int64:
 			binary.LittleEndian.PutUint64(b[8*i:], uint64(int64(x)))
+		case graph.Uint8:
+			b[i] = uint8(x)
 		}
 	}
 	return must(graph.Host(dt, shape, b))

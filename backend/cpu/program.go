@@ -282,6 +282,11 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 		}
 		var err error
 		switch {
+		case c.Op == graph.OpCumSum:
+			var done bool
+			if core, done = p.cumSum(out, ins); done {
+				return nil // the running sums went straight to the output
+			}
 		case c.Op.IsReduce():
 			core.f, core.i = p.reduce(ins, n)
 		case c.Op == graph.OpContract:
