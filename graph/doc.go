@@ -1,5 +1,5 @@
 // Package graph is crossbar's device-neutral op graph: element types, shapes, strided views,
-// the primitive op set that every device implements, nodes, verification, and Schedule, which
+// the primitive op set that devices implement, nodes, verification, and Schedule, which
 // cuts a graph into kernels.
 //
 // A graph is built bottom-up from leaves (host data, constants) with the constructors of this
@@ -11,6 +11,10 @@
 // value read more than once joins the kernel that reads it when every read is in that kernel,
 // through the same view (GELU's input, Softplus's e^-|t|): the kernel's expression then shares
 // it, and backends compute it once; else it is computed into a buffer of its own.
+//
+// A kernel holds at most one core, the computation that is not elementwise: a reduction, a
+// Contract, a Gather, or a running sum (CumSum, the one op a device may leave out: see
+// OpCumSum). Shapes hold at most MaxElements elements.
 //
 //	a := graph.Host(graph.Float32, []int{2, 3}, data)
 //	b := graph.Unary(graph.OpExp, a)
