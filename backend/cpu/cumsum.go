@@ -106,9 +106,11 @@ func (p *program) evalIntoF32(e *enode, ins []*Buffer, out []float32) {
 	})
 }
 
-// eachLine shares the lines of g out among the workers: f gets the rows [lo, hi) of pre
-// (post == 1), or else the block of row p and columns [c0, c1) of post.
-func eachLine(g scanShape, rows func(lo, hi int), cols func(p, c0, c1 int)) {
+// eachLine shares the lines of g out among the workers: rows gets the rows [lo, hi) of pre
+// (post == 1); or else each worker calls cols once, for a function that it then calls on
+// blocks of row p of pre and columns [c0, c1) of post, at most scanColumns of them (the
+// worker's accumulators, made once).
+func eachLine(g scanShape, rows func(lo, hi int), cols func() func(p, c0, c1 int)) {
 	if g.n == 0 {
 		return
 	}
@@ -119,9 +121,10 @@ func eachLine(g scanShape, rows func(lo, hi int), cols func(p, c0, c1 int)) {
 	cw := min(g.post, scanColumns)
 	per := (g.post + cw - 1) / cw
 	parallelFor(g.pre*per, max(1, scanGrain/(g.n*cw)), func(_, lo, hi int) {
+		block := cols()
 		for u := lo; u < hi; u++ {
 			c0 := u % per * cw
-			cols(u/per, c0, min(c0+cw, g.post))
+			block(u/per, c0, min(c0+cw, g.post))
 		}
 	})
 }
@@ -169,25 +172,34 @@ func scanF32(g scanShape, dst, src []float32) {
 				}
 			}
 		}
-	}, func(p, c0, c1 int) {
-		acc := make([]float64, c1-c0)
-		fill(acc, g.zero())
-		for k := range n {
-			o := (p*n+g.order(k))*g.post + c0
-			d, s := dst[o:o+len(acc)], src[o:o+len(acc)]
-			if g.excl {
-				for j, x := range s {
-					d[j] = float32(acc[j])
-					acc[j] += float64(x)
-				}
-				continue
-			}
-			asm.AccumulateF32(acc, s)
-			for j, a := range acc {
-				d[j] = float32(a)
-			}
+	}, func() func(p, c0, c1 int) {
+		buf := make([]float64, min(g.post, scanColumns))
+		return func(p, c0, c1 int) {
+			acc := fill(buf[:c1-c0], g.zero())
+			scanColumnsF32(g, dst, src, acc, p, c0)
 		}
 	})
+}
+
+// scanColumnsF32 is scanF32 of the block of row p of pre and the len(acc) columns of post
+// from c0, summed in acc.
+func scanColumnsF32(g scanShape, dst, src []float32, acc []float64, p, c0 int) {
+	n := g.n
+	for k := range n {
+		o := (p*n+g.order(k))*g.post + c0
+		d, s := dst[o:o+len(acc)], src[o:o+len(acc)]
+		if g.excl {
+			for j, x := range s {
+				d[j] = float32(acc[j])
+				acc[j] += float64(x)
+			}
+			continue
+		}
+		asm.AccumulateF32(acc, s)
+		for j, a := range acc {
+			d[j] = float32(a)
+		}
+	}
 }
 
 // scanRows4F32 is scanF32 of four rows of g.n values.
@@ -253,23 +265,33 @@ func scanF64(g scanShape, dst, src []float64) {
 				}
 			}
 		}
-	}, func(p, c0, c1 int) {
-		sum, comp := make([]float64, c1-c0), make([]float64, c1-c0)
-		fill(sum, g.zero())
-		for k := range n {
-			o := (p*n+g.order(k))*g.post + c0
-			d, x := dst[o:o+len(sum)], src[o:o+len(sum)]
-			for j, v := range x {
-				if g.excl {
-					d[j] = compensated(sum[j], comp[j])
-					sum[j], comp[j] = neumaier(sum[j], comp[j], v)
-				} else {
-					sum[j], comp[j] = neumaier(sum[j], comp[j], v)
-					d[j] = compensated(sum[j], comp[j])
-				}
-			}
+	}, func() func(p, c0, c1 int) {
+		bufS, bufC := make([]float64, min(g.post, scanColumns)), make([]float64, min(g.post, scanColumns))
+		return func(p, c0, c1 int) {
+			sum, comp := fill(bufS[:c1-c0], g.zero()), bufC[:c1-c0]
+			clear(comp)
+			scanColumnsF64(g, dst, src, sum, comp, p, c0)
 		}
 	})
+}
+
+// scanColumnsF64 is scanF64 of the block of row p of pre and the len(sum) columns of post
+// from c0, summed in (sum, comp).
+func scanColumnsF64(g scanShape, dst, src, sum, comp []float64, p, c0 int) {
+	n := g.n
+	for k := range n {
+		o := (p*n+g.order(k))*g.post + c0
+		d, x := dst[o:o+len(sum)], src[o:o+len(sum)]
+		for j, v := range x {
+			if g.excl {
+				d[j] = compensated(sum[j], comp[j])
+				sum[j], comp[j] = neumaier(sum[j], comp[j], v)
+			} else {
+				sum[j], comp[j] = neumaier(sum[j], comp[j], v)
+				d[j] = compensated(sum[j], comp[j])
+			}
+		}
+	}
 }
 
 // scanI writes the running sums of src to dst (which may be src), each wrapped to dt.
@@ -291,20 +313,31 @@ func scanI(g scanShape, dst, src []int64, dt graph.DType) {
 				}
 			}
 		}
-	}, func(p, c0, c1 int) {
-		sum := make([]int64, c1-c0)
-		for k := range n {
-			o := (p*n+g.order(k))*g.post + c0
-			d, x := dst[o:o+len(sum)], src[o:o+len(sum)]
-			for j, v := range x {
-				if g.excl {
-					d[j] = wrapI(dt, sum[j])
-					sum[j] += v
-				} else {
-					sum[j] += v
-					d[j] = wrapI(dt, sum[j])
-				}
-			}
+	}, func() func(p, c0, c1 int) {
+		buf := make([]int64, min(g.post, scanColumns))
+		return func(p, c0, c1 int) {
+			sum := buf[:c1-c0]
+			clear(sum)
+			scanColumnsI(g, dst, src, sum, dt, p, c0)
 		}
 	})
+}
+
+// scanColumnsI is scanI of the block of row p of pre and the len(sum) columns of post from
+// c0, summed in sum.
+func scanColumnsI(g scanShape, dst, src, sum []int64, dt graph.DType, p, c0 int) {
+	n := g.n
+	for k := range n {
+		o := (p*n+g.order(k))*g.post + c0
+		d, x := dst[o:o+len(sum)], src[o:o+len(sum)]
+		for j, v := range x {
+			if g.excl {
+				d[j] = wrapI(dt, sum[j])
+				sum[j] += v
+			} else {
+				sum[j] += v
+				d[j] = wrapI(dt, sum[j])
+			}
+		}
+	}
 }
