@@ -89,8 +89,8 @@ func (p *program) cumSum(out *Buffer, ins []*Buffer) (cv coreVals, done bool) {
 	return coreVals{i: dst}, direct && c.DType == graph.Int64
 }
 
-// evalIntoF32 evaluates e, of a dtype computed in float32, over its whole domain into out
-// (see evalAllF32).
+// evalIntoF32 evaluates e, of a dtype computed in float32, over its whole domain of len(out)
+// elements into out, in parallel.
 func (p *program) evalIntoF32(e *enode, ins []*Buffer, out []float32) {
 	n := len(out)
 	parallelFor(n, max(4*blockSize, parallelWork/e.cost()), func(_, lo, hi int) {

@@ -545,17 +545,7 @@ func (p *program) runTiles(n int, ins []*Buffer, core coreVals, eval func(c *ctx
 // elements (a core's operand) in parallel.
 func (p *program) evalAllF32(e *enode, ins []*Buffer, n int) []float32 {
 	out := make([]float32, n)
-	parallelFor(n, max(4*blockSize, parallelWork/e.cost()), func(_, lo, hi int) {
-		c := newCtx(p.slots, ins)
-		for s := lo; s < hi; s += blockSize {
-			m := min(blockSize, hi-s)
-			c.enter(s, m)
-			if v := e.evalF32(c, s, m, out[s:s+m]); &v[0] != &out[s] {
-				copy(out[s:s+m], v)
-			}
-		}
-		putCtx(c)
-	})
+	p.evalIntoF32(e, ins, out)
 	return out
 }
 
