@@ -244,7 +244,7 @@ func FuzzFusedMatchesStepwise(f *testing.F) {
 			for range 2 + p.small(10) {
 				a, o := pick(), pick()
 				var y *Tensor
-				switch p.small(19) {
+				switch p.small(20) {
 				case 0:
 					y = a.Add(o)
 				case 1:
@@ -290,6 +290,9 @@ func FuzzFusedMatchesStepwise(f *testing.F) {
 						break
 					}
 					fallthrough
+				case 18:
+					// A running sum, along either axis: a core with a prologue and an epilogue.
+					y = a.CumSum(p.small(2), p.small(2) == 0, p.small(2) == 0)
 				default:
 					y = a.Mul(a).Sub(o)
 				}
