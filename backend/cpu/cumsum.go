@@ -223,18 +223,17 @@ func scanRows4F32(g scanShape, dst, src []float32) {
 }
 
 // neumaier adds x to the compensated sum (s, comp): s + comp is the sum, comp the rounding
-// errors of the additions so far. A sum that is infinite or NaN has no rounding error to
-// keep (inf - inf would make comp NaN): comp stays, and s + comp is s.
+// errors of the additions so far, each found exactly by Knuth's TwoSum (no branch on which
+// of s and x is the larger, which random signs would make a guess). A sum that is infinite
+// or NaN has no rounding error to keep (inf - inf would make comp NaN): comp stays, and
+// s + comp is s.
 func neumaier(s, comp, x float64) (float64, float64) {
 	t := s + x
-	switch {
-	case t-t != 0: // infinite or NaN
-	case math.Abs(s) >= math.Abs(x):
-		comp += (s - t) + x
-	default:
-		comp += (x - t) + s
+	if t-t != 0 { // infinite or NaN
+		return t, comp
 	}
-	return t, comp
+	bp := t - s
+	return t, comp + ((s - (t - bp)) + (x - bp))
 }
 
 // compensated is the value of the compensated sum (s, comp): s itself while comp is zero,
