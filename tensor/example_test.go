@@ -164,3 +164,20 @@ func ExampleTensor_CumSum() {
 	// tensor([ 1  3  6 10], shape=[4], dtype=int32)
 	// tensor([9 7 4 0], shape=[4], dtype=int32)
 }
+
+func ExampleRandNormal() {
+	// Element i depends only on the seed and i: the same seed gives the same values on every
+	// device, and a larger tensor starts with the same values.
+	a := tensor.RandNormal(42, tensor.Float32, 2, 3)
+	b := tensor.RandNormal(42, tensor.Float32, 8)
+	x, _ := tensor.Data[float32](a)
+	y, _ := tensor.Data[float32](b)
+	fmt.Printf("%.4f\n%.4f\n", x, y[:6])
+	u := tensor.RandUniform(7, tensor.Float64, 100000)
+	mean, _ := tensor.Data[float64](u.Mean())
+	fmt.Printf("uniform mean %.2f\n", mean[0])
+	// Output:
+	// [0.3410 1.5945 -1.6351 0.4594 0.0142 -0.9121]
+	// [0.3410 1.5945 -1.6351 0.4594 0.0142 -0.9121]
+	// uniform mean 0.50
+}
