@@ -249,7 +249,11 @@ func compensated(s, comp float64) float64 {
 func scanF64(g scanShape, dst, src []float64) {
 	n := g.n
 	eachLine(g, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
+		r := lo
+		for ; r+4 <= hi; r += 4 {
+			scanRows4F64(g, dst[r*n:(r+4)*n], src[r*n:(r+4)*n])
+		}
+		for ; r < hi; r++ {
 			s, comp := g.zero(), 0.0
 			d, x := dst[r*n:(r+1)*n], src[r*n:(r+1)*n]
 			for k := range n {
@@ -272,6 +276,30 @@ func scanF64(g scanShape, dst, src []float64) {
 			scanColumnsF64(g, dst, src, sum, comp, p, c0)
 		}
 	})
+}
+
+// scanRows4F64 is scanF64 of four rows of g.n values, four chains of additions at once.
+func scanRows4F64(g scanShape, dst, src []float64) {
+	n := g.n
+	d0, d1, d2, d3 := dst[:n], dst[n:2*n], dst[2*n:3*n], dst[3*n:4*n]
+	x0, x1, x2, x3 := src[:n], src[n:2*n], src[2*n:3*n], src[3*n:4*n]
+	z := g.zero()
+	s0, s1, s2, s3 := z, z, z, z
+	var c0, c1, c2, c3 float64
+	for k := range n {
+		i := g.order(k)
+		v0, v1, v2, v3 := x0[i], x1[i], x2[i], x3[i]
+		if g.excl {
+			d0[i], d1[i], d2[i], d3[i] = compensated(s0, c0), compensated(s1, c1), compensated(s2, c2), compensated(s3, c3)
+		}
+		s0, c0 = neumaier(s0, c0, v0)
+		s1, c1 = neumaier(s1, c1, v1)
+		s2, c2 = neumaier(s2, c2, v2)
+		s3, c3 = neumaier(s3, c3, v3)
+		if !g.excl {
+			d0[i], d1[i], d2[i], d3[i] = compensated(s0, c0), compensated(s1, c1), compensated(s2, c2), compensated(s3, c3)
+		}
+	}
 }
 
 // scanColumnsF64 is scanF64 of the block of row p of pre and the len(sum) columns of post
