@@ -183,6 +183,19 @@ func TestUnsupportedWraps(t *testing.T) {
 	if _, err := EmitKernel(k); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("EmitKernel(float and) = %v, want ErrUnsupported", err)
 	}
+	// A running sum is not emitted (devices that compute one say so): the executor runs its
+	// kernel on the CPU.
+	cs, err := graph.CumSum(x, 0, true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := graph.Schedule([]*graph.Node{cs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EmitKernel(ks[0]); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("EmitKernel(cumsum) = %v, want ErrUnsupported", err)
+	}
 	// A malformed kernel is an error, not a panic.
 	k = &graph.Kernel{Out: x, Shape: []int{3}, Expr: &graph.Expr{Op: graph.OpLoad, DType: graph.Float32, Input: 2}}
 	if _, err := EmitKernel(k); !errors.Is(err, backend.ErrUnsupported) {
