@@ -106,6 +106,10 @@ func TestHugeShapes(t *testing.T) {
 		{"Full", func() *Tensor { return Full(2, Int32, 1<<20, 1<<20, 1<<20) }},
 		{"RandNormal", func() *Tensor { return RandNormal(1, Float32, 1<<31, 1<<31) }},
 		{"RandUniform", func() *Tensor { return RandUniform(1, Float16, 1<<32, 1<<32) }},
+		// Within the bound of shapes, beyond what the host makes values for.
+		{"RandNormal", func() *Tensor { return RandNormal(1, Float32, 1<<24, 1<<24) }},
+		{"RandUniform", func() *Tensor { return RandUniform(1, Float64, 1<<35) }},
+		{"Arange", func() *Tensor { return Arange(0, 1<<35, 1, Float32) }},
 		{"Reshape", func() *Tensor { return ar(Float32, 4).Reshape(4, 1<<62+1) }},
 		{"Expand", func() *Tensor { return ar(Float32, 1, 1).Expand(1<<40, 1<<40) }},
 		{"MatMul", func() *Tensor { return Zeros(Float32, 1<<30, 1).MatMul(Zeros(Float32, 1, 1<<30)) }},

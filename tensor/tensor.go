@@ -163,8 +163,8 @@ func Arange(start, stop, step float64, dt DType) *Tensor {
 		return failf("Arange", "invalid dtype %v", dt)
 	}
 	n := int(math.Max(0, math.Ceil((stop-start)/step)))
-	if n > 1<<34 {
-		return failf("Arange", "%d elements from start %v stop %v step %v", n, start, stop, step)
+	if n > maxHostElements {
+		return failf("Arange", "%d elements from start %v stop %v step %v (at most 2^34)", n, start, stop, step)
 	}
 	return hostValues("Arange", dt, []int{n}, func(i int) float64 { return start + float64(i)*step })
 }
@@ -178,6 +178,11 @@ func hostValues(op string, dt DType, shape []int, f func(i int) float64) *Tensor
 	forChunks(n, hostChunk, func(lo, hi int) { encodeValues(b, dt, lo, hi, f) })
 	return fromHost(op, dt, shape, b)
 }
+
+// maxHostElements bounds the tensors whose values are computed on the host (Arange, the
+// random tensors): 2^34 elements, 128 GiB of Float64, beyond which the host's memory, not
+// the tensor, would fail.
+const maxHostElements = 1 << 34
 
 // hostChunk is the number of elements a worker of hostValues fills at a time: about a
 // millisecond of normal values, long enough to pay for the hand-over, and a tensor of one
@@ -297,6 +302,9 @@ func random(op string, dt DType, shape []int, f func(int) float64) *Tensor {
 	}
 	if !dt.IsFloat() {
 		return failf(op, "needs a float dtype, got %v", dt)
+	}
+	if n := graph.NumElements(shape); n > maxHostElements {
+		return failf(op, "shape %v has %d elements; random tensors are made on the host, at most 2^34", shape, n)
 	}
 	return hostValues(op, dt, shape, f)
 }
