@@ -25,7 +25,7 @@ const scanColumns = 2048
 
 // cumSum computes the kernel's running sum (graph.OpCumSum) of its prologue. Float32 (and
 // 16-bit) values are summed in float64, each result rounded once; Float64 values with a
-// compensated sum (Neumaier's), so that an element's error does not grow with its place
+// compensated sum (each addition's rounding error kept, see neumaier), so that an element's error does not grow with its place
 // along the axis; integers in int64, each result wrapped to the dtype. One pass over the
 // values: where the kernel's output is the running sum itself it goes straight to out (done
 // is then true), read straight from the input where the prologue is one contiguous load.
@@ -111,7 +111,7 @@ func (p *program) evalIntoF32(e *enode, ins []*Buffer, out []float32) {
 // blocks of row p of pre and columns [c0, c1) of post, at most scanColumns of them (the
 // worker's accumulators, made once).
 func eachLine(g scanShape, rows func(lo, hi int), cols func() func(p, c0, c1 int)) {
-	if g.n == 0 {
+	if g.pre == 0 || g.n == 0 || g.post == 0 {
 		return
 	}
 	if g.post == 1 {

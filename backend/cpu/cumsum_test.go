@@ -33,6 +33,7 @@ func TestCumSum(t *testing.T) {
 		{[]int{1, 1}, 1},
 		{[]int{3, 0, 2}, 1},
 		{[]int{0, 4}, 1},
+		{[]int{2, 3, 0}, 1},
 	}
 	for _, dt := range []graph.DType{graph.Float32, graph.Float64, graph.Float16, graph.Int32, graph.Int64, graph.Uint8} {
 		for _, sh := range shapes {
@@ -229,4 +230,24 @@ func rawValues(dt graph.DType, raw []byte) []float64 {
 	b := &Buffer{dt: dt, n: len(raw) / dt.Size(), words: make([]uint64, (len(raw)+7)/8)}
 	copy(b.Bytes(), raw)
 	return values(b)
+}
+
+// TestCumSumEmptyLaunch launches running sums of no elements straight (the executor skips
+// empty kernels): nothing to do, and no division by an empty axis's length.
+func TestCumSumEmptyLaunch(t *testing.T) {
+	for _, shape := range [][]int{{2, 3, 0}, {0, 3, 2}, {2, 0, 3}} {
+		for _, dt := range []graph.DType{graph.Float32, graph.Float64, graph.Int64} {
+			ks, err := graph.Schedule([]*graph.Node{must(graph.CumSum(hostVals(dt, shape, nil), 1, false, false))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := compile(ks[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out := kernelRunner(t, fmt.Sprint(shape), ks[0])(p, 2); out.n != 0 {
+				t.Errorf("%v %v: %d elements", dt, shape, out.n)
+			}
+		}
+	}
 }
