@@ -139,3 +139,32 @@ func TestHugeShapes(t *testing.T) {
 		t.Errorf("[1<<24, 1<<24]: %v", err)
 	}
 }
+
+// TestDataHalf checks that Data reads Float16 and BFloat16 tensors as their float32 values
+// (the vector kernels' widening), tails of every length, subnormals, infinities, -0 and
+// NaN included.
+func TestDataHalf(t *testing.T) {
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, -2.5, 65504, 1e-7, 6e-8, -3e-5,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 3.3e38, 1e-40, 0.1}
+	for _, n := range []int{0, 1, 7, 16, 33, 100} {
+		vals := make([]float32, n)
+		for i := range vals {
+			vals[i] = special[i%len(special)] * float32(1+i/len(special))
+		}
+		for _, dt := range []DType{Float16, BFloat16} {
+			got, err := Data[float32](New(vals).Cast(dt))
+			if err != nil {
+				t.Fatalf("%v [%d]: %v", dt, n, err)
+			}
+			for i, v := range vals {
+				want := half.Float16To(half.Float16From(v))
+				if dt == BFloat16 {
+					want = half.BFloat16To(half.BFloat16From(v))
+				}
+				if got[i] != want && !(got[i] != got[i] && want != want) || math.Signbit(float64(got[i])) != math.Signbit(float64(want)) && want == want {
+					t.Fatalf("%v [%d]: element %d (%v) reads %v, want %v", dt, n, i, v, got[i], want)
+				}
+			}
+		}
+	}
+}

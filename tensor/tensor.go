@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/crossbar-compute/crossbar/asm"
 	"github.com/crossbar-compute/crossbar/backend"
 	_ "github.com/crossbar-compute/crossbar/backend/cpu" // the CPU device is always present
 	"github.com/crossbar-compute/crossbar/graph"
@@ -402,13 +403,13 @@ func Data[T Element](t *Tensor) ([]T, error) {
 	n := t.node.Numel()
 	out := make([]T, n)
 	if half16 {
-		conv := half.Float16To
-		if dt == BFloat16 {
-			conv = half.BFloat16To
-		}
-		f := any(out).([]float32)
-		for i := range f {
-			f[i] = conv(uint16(raw[2*i]) | uint16(raw[2*i+1])<<8)
+		// Widened by the vector kernels (exact; a NaN's payload may differ from what the
+		// element-by-element conversion gives).
+		f, bits := any(out).([]float32), unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(raw))), n)
+		if dt == Float16 {
+			asm.Float16ToF32(f, bits)
+		} else {
+			asm.BFloat16ToF32(f, bits)
 		}
 		return out, nil
 	}
