@@ -325,20 +325,38 @@ func launch(dev Device, p Program, k *graph.Kernel) error {
 
 // Read realizes n on dev (if needed) and copies its elements out, little-endian.
 func Read(dev Device, n *graph.Node) ([]byte, error) {
-	if err := Realize(dev, n); err != nil {
+	if n == nil {
+		return nil, fmt.Errorf("backend: read: nil node: %w", graph.ErrShape)
+	}
+	host := make([]byte, n.Numel()*n.DType.Size())
+	if err := ReadInto(dev, n, host); err != nil {
 		return nil, err
+	}
+	return host, nil
+}
+
+// ReadInto is Read into dst, which must hold exactly the node's bytes: a caller that has
+// the memory for the elements already (a typed slice) saves an allocation and a copy.
+func ReadInto(dev Device, n *graph.Node, dst []byte) error {
+	if n == nil {
+		return fmt.Errorf("backend: read: nil node: %w", graph.ErrShape)
+	}
+	if want := n.Numel() * n.DType.Size(); len(dst) != want {
+		return fmt.Errorf("backend: read %v%v: %d bytes of room for %d: %w", n.DType, n.Shape, len(dst), want, graph.ErrShape)
+	}
+	if err := Realize(dev, n); err != nil {
+		return err
 	}
 	st, ok := n.Realized().(*Storage)
 	if !ok {
-		return nil, fmt.Errorf("backend: read %v%v: not realized", n.DType, n.Shape)
+		return fmt.Errorf("backend: read %v%v: not realized", n.DType, n.Shape)
 	}
 	b, err := st.Buffer()
 	if err != nil {
-		return nil, fmt.Errorf("backend: read %v%v: %w", n.DType, n.Shape, err)
+		return fmt.Errorf("backend: read %v%v: %w", n.DType, n.Shape, err)
 	}
-	host := make([]byte, n.Numel()*n.DType.Size())
-	if err := st.Device.CopyOut(host, b); err != nil {
-		return nil, fmt.Errorf("backend: read %v%v from %s: %w", n.DType, n.Shape, st.Device.Name(), err)
+	if err := st.Device.CopyOut(dst, b); err != nil {
+		return fmt.Errorf("backend: read %v%v from %s: %w", n.DType, n.Shape, st.Device.Name(), err)
 	}
-	return host, nil
+	return nil
 }

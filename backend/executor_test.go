@@ -303,3 +303,28 @@ func TestTransientReleased(t *testing.T) {
 		t.Errorf("the transient intermediate realized on its own: %v (realized %v), want %v", got, tr.Realized() != nil, want)
 	}
 }
+
+// TestReadInto checks that ReadInto fills a buffer of exactly the node's bytes, and refuses
+// one of another size and a nil node with errors wrapping graph.ErrShape.
+func TestReadInto(t *testing.T) {
+	dev := cpu.New()
+	n := expGraph()
+	dst := make([]float32, 3)
+	if err := backend.ReadInto(dev, n, unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), 12)); err != nil {
+		t.Fatal(err)
+	}
+	if want := readF32(t, dev, n); !slices.Equal(dst, want) || dst[0] != 2 {
+		t.Errorf("ReadInto gave %v, Read %v", dst, want)
+	}
+	for _, size := range []int{11, 13, 0} {
+		if err := backend.ReadInto(dev, n, make([]byte, size)); !errors.Is(err, graph.ErrShape) || !strings.Contains(err.Error(), "float32[3]") {
+			t.Errorf("%d bytes: %v, want an ErrShape naming the node", size, err)
+		}
+	}
+	if err := backend.ReadInto(dev, nil, nil); !errors.Is(err, graph.ErrShape) {
+		t.Errorf("nil node: %v", err)
+	}
+	if _, err := backend.Read(dev, nil); !errors.Is(err, graph.ErrShape) {
+		t.Errorf("Read of a nil node: %v", err)
+	}
+}

@@ -396,24 +396,25 @@ func Data[T Element](t *Tensor) ([]T, error) {
 		var z T
 		return nil, fmt.Errorf("Data: %w: %T requested from a %v tensor of shape %v", ErrInvalid, z, dt, t.node.Shape)
 	}
-	raw, err := backend.Read(t.dev, t.node)
-	if err != nil {
-		return nil, err
-	}
 	n := t.node.Numel()
 	out := make([]T, n)
-	if half16 {
-		// Widened by the vector kernels (exact; a NaN's payload may differ from what the
-		// element-by-element conversion gives).
-		f, bits := any(out).([]float32), unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(raw))), n)
-		if dt == Float16 {
-			asm.Float16ToF32(f, bits)
-		} else {
-			asm.BFloat16ToF32(f, bits)
+	if !half16 {
+		if err := backend.ReadInto(t.dev, t.node, asBytes(out)); err != nil {
+			return nil, err
 		}
 		return out, nil
 	}
-	copy(asBytes(out), raw)
+	// A 16-bit tensor read as float32: widened by the vector kernels (exact; a NaN's payload
+	// may differ from what an element-by-element conversion gives).
+	bits := make([]uint16, n)
+	if err := backend.ReadInto(t.dev, t.node, asBytes(bits)); err != nil {
+		return nil, err
+	}
+	if f := any(out).([]float32); dt == Float16 {
+		asm.Float16ToF32(f, bits)
+	} else {
+		asm.BFloat16ToF32(f, bits)
+	}
 	return out, nil
 }
 
