@@ -8,7 +8,9 @@
 //
 // Errors are values carried by tensors: an operation with bad arguments returns a tensor whose
 // Err reports what went wrong, naming the operation and the shapes, and every tensor computed
-// from it carries the same error. Nothing panics on bad input.
+// from it carries the same error. Nothing panics on bad input. A shape holds at most 2^48
+// elements (graph.MaxElements), and a tensor whose values are made on the host (Arange,
+// RandUniform, RandNormal) at most 2^34.
 //
 //	a := tensor.New([]float32{1, 2, 3, 4, 5, 6}, 2, 3)
 //	b := tensor.Ones(tensor.Float32, 3)
