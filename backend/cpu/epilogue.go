@@ -356,15 +356,7 @@ func (t *tileEpilogue) compute32(e *tnode, x *ctx, bases []int, cv []float32, b 
 		return load(e, bases, view[float32](x.ins[e.input]), x.f32slot(e.slot), b)
 	}
 	if e.op == graph.OpWhere {
-		cond := x.islot(e.slot)[:n]
-		u := t.eval32(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
-		v := t.eval32(e.src[1], x, bases, cv, b).vec(x, e.src[1].slot, n)
-		compareF32(e.cmp, cond, u.v, v.v)
-		p := t.eval32(e.src[2], x, bases, cv, b).vec(x, e.src[2].slot, n)
-		q := t.eval32(e.src[3], x, bases, cv, b).vec(x, e.src[3].slot, n)
-		o := out(x, e.slot, n, p, q)
-		selectBits(o, cond, p.v, q.v)
-		return value[float32]{v: o, owned: true}
+		return selectOnCompare(e, x, n, compareF32, func(s *tnode) value[float32] { return t.eval32(s, x, bases, cv, b) })
 	}
 	if len(e.src) == 1 {
 		a := t.eval32(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
@@ -395,6 +387,21 @@ func (t *tileEpilogue) compute32(e *tnode, x *ctx, bases []int, cv []float32, b 
 	return value[float32]{v: o, owned: true}
 }
 
+// selectOnCompare computes a Where node of the tile epilogue (see tnode.cmp): the comparison
+// e.cmp of its sources 0 and 1 chooses between sources 2 and 3, bit for bit the evaluator's
+// select. eval computes a source; called once a node and block, not once an element.
+func selectOnCompare[T float32 | float64](e *tnode, x *ctx, n int, cmp func(graph.Op, []int64, []T, []T), eval func(*tnode) value[T]) value[T] {
+	cond := x.islot(e.slot)[:n]
+	u := eval(e.src[0]).vec(x, e.src[0].slot, n)
+	v := eval(e.src[1]).vec(x, e.src[1].slot, n)
+	cmp(e.cmp, cond, u.v, v.v)
+	p := eval(e.src[2]).vec(x, e.src[2].slot, n)
+	q := eval(e.src[3]).vec(x, e.src[3].slot, n)
+	o := out(x, e.slot, n, p, q)
+	selectBits(o, cond, p.v, q.v)
+	return value[T]{v: o, owned: true}
+}
+
 // eval64 is eval32 for float64, on the evaluator's float64 operations (which compute in
 // place into their first operand).
 func (t *tileEpilogue) eval64(e *tnode, x *ctx, bases []int, cv []float64, b block) value[float64] {
@@ -418,15 +425,7 @@ func (t *tileEpilogue) compute64(e *tnode, x *ctx, bases []int, cv []float64, b 
 		return load(e, bases, view[float64](x.ins[e.input]), x.fslot(e.slot), b)
 	}
 	if e.op == graph.OpWhere {
-		cond := x.islot(e.slot)[:n]
-		u := t.eval64(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
-		v := t.eval64(e.src[1], x, bases, cv, b).vec(x, e.src[1].slot, n)
-		compare(e.cmp, cond, u.v, v.v)
-		p := t.eval64(e.src[2], x, bases, cv, b).vec(x, e.src[2].slot, n)
-		q := t.eval64(e.src[3], x, bases, cv, b).vec(x, e.src[3].slot, n)
-		o := out(x, e.slot, n, p, q)
-		selectBits(o, cond, p.v, q.v)
-		return value[float64]{v: o, owned: true}
+		return selectOnCompare(e, x, n, compare[float64], func(s *tnode) value[float64] { return t.eval64(s, x, bases, cv, b) })
 	}
 	u := t.eval64(e.src[0], x, bases, cv, b).vec(x, e.src[0].slot, n)
 	o := u.v
