@@ -220,13 +220,6 @@ func refCumSum(dt graph.DType, vals []float64, shape []int, axis int, excl, rev 
 
 // rawValues reads the bytes of n elements of dt as float64.
 func rawValues(dt graph.DType, raw []byte) []float64 {
-	if dt == graph.Uint8 {
-		out := make([]float64, len(raw))
-		for i, v := range raw {
-			out[i] = float64(v)
-		}
-		return out
-	}
 	b := &Buffer{dt: dt, n: len(raw) / dt.Size(), words: make([]uint64, (len(raw)+7)/8)}
 	copy(b.Bytes(), raw)
 	return values(b)
