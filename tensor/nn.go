@@ -123,7 +123,7 @@ func newWindow(op string, in, kernel, strides, dilations, pads []int, ceil bool)
 		if s < 1 || d < 1 || pb < 0 || pe < 0 || k < 1 || s > limit || d > limit || pb > limit || pe > limit || k > limit {
 			return bad("bad kernel %v, strides %v, dilations %v or pads %v (spatial shape %v)", kernel, strides, dilations, pads, in)
 		}
-		if in[i] > maxElements || (k-1) > limit/d || k > maxElements/(in[i]+pb+pe+d) {
+		if in[i] > graph.MaxElements || (k-1) > limit/d || k > graph.MaxElements/(in[i]+pb+pe+d) {
 			return bad("kernel %v with dilations %v is too large for spatial shape %v with pads %v", kernel, dilations, in, pads)
 		}
 		span := in[i] + pb + pe - ((k-1)*d + 1)

@@ -62,7 +62,7 @@ func newPrinter(t *Tensor) (*printer, error) {
 	shape := t.node.Shape
 	p := &printer{elided: make([]bool, len(shape)), shape: slices.Clone(shape), isBool: t.node.DType == Bool}
 	var elided []int
-	if !numelOK(shape) || graph.NumElements(shape) > printThreshold {
+	if !graph.NumElementsFit(shape) || graph.NumElements(shape) > printThreshold {
 		for k, n := range shape {
 			if n > 2*printEdgeItems {
 				p.elided[k] = true

@@ -18,13 +18,6 @@ const (
 	PadEdge                    // the edge value repeated
 )
 
-// maxElements bounds the size of the results of Tile, Pad and Concat, so that a huge
-// repetition count or pad is an error rather than an integer overflow.
-const maxElements = graph.MaxElements
-
-// numelOK reports whether shape has at most maxElements elements, without overflowing.
-func numelOK(shape []int) bool { return graph.NumElementsFit(shape) }
-
 // constant is the scalar v as dtype dt broadcast to shape on dev. It has no buffer: kernels
 // read it through its view.
 func constant(op string, dev backend.Device, v float64, dt DType, shape []int) *Tensor {
@@ -87,7 +80,7 @@ func (t *Tensor) Pad(pads [][2]int, mode PadMode, value float64) *Tensor {
 	out := slices.Clone(shape)
 	identity := true
 	for k, p := range pads {
-		if p[0] < 0 || p[1] < 0 || p[0] > maxElements || p[1] > maxElements {
+		if p[0] < 0 || p[1] < 0 || p[0] > graph.MaxElements || p[1] > graph.MaxElements {
 			return failf("Pad", "bad pads %v for shape %v", pads, shape)
 		}
 		if p != [2]int{} {
@@ -98,7 +91,7 @@ func (t *Tensor) Pad(pads [][2]int, mode PadMode, value float64) *Tensor {
 		}
 		out[k] += p[0] + p[1]
 	}
-	if !numelOK(out) {
+	if !graph.NumElementsFit(out) {
 		return failf("Pad", "pads %v make shape %v too large", pads, shape)
 	}
 	if identity {
@@ -211,7 +204,7 @@ func (t *Tensor) Tile(reps ...int) *Tensor {
 		expanded = append(expanded, rp[k], src[k])
 		out = append(out, rp[k]*src[k])
 	}
-	if !numelOK(expanded) {
+	if !graph.NumElementsFit(expanded) {
 		return failf("Tile", "repetitions %v make shape %v too large", reps, shape)
 	}
 	if slices.Equal(src, out) {
@@ -258,12 +251,12 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 				return failf("Concat", "shapes %v differ outside axis %d", shapesOf(ts), axis)
 			}
 		}
-		if u.node.Shape[ax] > maxElements {
+		if u.node.Shape[ax] > graph.MaxElements {
 			return failf("Concat", "shapes %v too large", shapesOf(ts))
 		}
 		out[ax] += u.node.Shape[ax]
 	}
-	if !numelOK(out) {
+	if !graph.NumElementsFit(out) {
 		return failf("Concat", "shapes %v too large", shapesOf(ts))
 	}
 	if len(ts) == 1 {
