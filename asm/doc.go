@@ -18,7 +18,8 @@
 // them.
 // GemmEpilogue finishes each band of C with an epilogue while it is in cache. GemmMixed
 // takes float16 or bfloat16 operands (HalfMatrix) too, widening them to float32 as it packs
-// them, with no float32 copy. GemvRowsBF16, GemvColsBF16 and their float16 twins multiply a
+// them, with no float32 copy, or, for two bfloat16 operands on a CPU with AVX512_BF16,
+// packing them in pairs for micro-kernels that multiply pairs (VDPBF16PS). GemvRowsBF16, GemvColsBF16 and their float16 twins multiply a
 // matrix of 16-bit values by a float32 vector, widening its rows or columns as they read
 // them.
 //

@@ -330,17 +330,24 @@ func gemmFrom[T Float](m, n, k int, a, b Matrix[T], ha, hb *HalfMatrix, beta T, 
 	if prm.Threads <= 0 {
 		prm.Threads = runtime.GOMAXPROCS(0)
 	}
+	ks := kernelsOf[T](lv)
+	// Two bfloat16 operands are multiplied in pairs where the level has kernels for them.
+	pairs := ha != nil && hb != nil && ha.BF16 && hb.BF16 && pairsOK && lv.b.fn != nil
+	if pairs {
+		ks = any(pairKernelsOf(lv)).([]microKernel[T])
+	}
 	if kernel < 0 && prm.MR > 0 && prm.NR > 0 {
-		ks := kernelsOf[T](lv)
 		kernel = slices.IndexFunc(ks, func(mk microKernel[T]) bool { return mk.mr == prm.MR && mk.nr == prm.NR })
-		if kernel < 0 {
+		// (The pair kernels have the float32 ones' tiles; params tuned for a tile they lack
+		// leave the choice to the shape.)
+		if kernel < 0 && !pairs {
 			return fmt.Errorf("%w: level %s has no %d×%d micro-kernel for %T (see MicroKernels)", ErrView, lv.name, prm.MR, prm.NR, T(0))
 		}
 	}
 	if kernel < 0 && (m <= gemvMaxLines || n <= gemvMaxLines) && gemv(isaOf(lv.name), m, n, k, a, b, ha, hb, beta, c, prm.Threads, epi) {
 		return nil
 	}
-	mk, swapped := chooseKernel(kernelsOf[T](lv), m, n, c, kernel)
+	mk, swapped := chooseKernel(ks, m, n, c, kernel)
 	if swapped {
 		// Compute Cᵀ = Bᵀ·Aᵀ, whose rows are C's columns.
 		m, n, a, b, c = n, m, b.T(), a.T(), c.T().canonical(n, m)
@@ -351,7 +358,11 @@ func gemmFrom[T Float](m, n, k int, a, b Matrix[T], ha, hb *HalfMatrix, beta T, 
 	def.Level = lv.name
 	prm = prm.complete(def)
 	g := &gemmJob[T]{mk: mk, prm: prm, k: k, a: a, b: b, c: c, beta: beta, epi: epi, swapped: swapped,
-		ha: ha, hb: hb, isa: isaOf(lv.name)}
+		ha: ha, hb: hb, isa: isaOf(lv.name), pairs: pairs, kElems: k}
+	if pairs {
+		// The blocking counts k in pairs, whose panels take float32 ones' room.
+		g.k = (k + 1) / 2
+	}
 	g.direct = c.ColStride == 1 && c.RowStride >= n
 	// A packed micro-panel of A serves every micro-panel of B̃ in turn: with one or two of
 	// them, packing costs more than it saves when A's rows can be read as they are. (A 16-bit
@@ -696,6 +707,8 @@ type gemmJob[T Float] struct {
 	swapped bool        // c is the transpose of the caller's C (the epilogue speaks of the caller's)
 	ha, hb  *HalfMatrix // where not nil, A or B is this 16-bit matrix, widened as it is packed
 	isa     vecISA      // the level's vector instructions, which widen ha and hb
+	pairs   bool        // ha and hb are bfloat16, packed in pairs for mk (k counts pairs)
+	kElems  int         // the depth of the product in elements (k, unless pairs)
 }
 
 // gemvBytesPerThread is the size of a matrix-vector product's matrix, which it streams from
@@ -1021,6 +1034,10 @@ func (g *gemmJob[T]) packB(dst []T, jc, nc, pc, kc, q0, q1 int) {
 	if q1 <= q0 {
 		return
 	}
+	if g.pairs {
+		packPairs(any(dst[q0*nr*kc:]).([]float32), *g.hb.t(), jc+q0*nr, min(nc, q1*nr)-q0*nr, pc, kc, g.kElems, nr)
+		return
+	}
 	if g.hb != nil {
 		packPanelsHalf(g.isa, any(dst[q0*nr*kc:]).([]float32), *g.hb.t(), jc+q0*nr, min(nc, q1*nr)-q0*nr, pc, kc, nr)
 		return
@@ -1037,6 +1054,10 @@ func (g *gemmJob[T]) packB(dst []T, jc, nc, pc, kc, q0, q1 int) {
 // packA packs rows [ic, ic+mc) and columns [pc, pc+kc) of A into Ã; with rowA or colA,
 // only the last micro-panel when it is partial (the whole ones are read from A).
 func (g *gemmJob[T]) packA(dst []T, ic, mc, pc, kc int) {
+	if g.pairs {
+		packPairs(any(dst).([]float32), *g.ha, ic, mc, pc, kc, g.kElems, g.mk.mr)
+		return
+	}
 	if g.ha != nil {
 		packPanelsHalf(g.isa, any(dst).([]float32), *g.ha, ic, mc, pc, kc, g.mk.mr)
 		return

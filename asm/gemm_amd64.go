@@ -20,6 +20,9 @@ func archLevels() []*level {
 		ls = append(ls, avx2Level)
 	}
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.FMA3) {
+		if !cpuid.CPU.Supports(cpuid.AVX512BF16) {
+			avx512Level.b, avx512Level.bn = microKernel[float32]{}, microKernel[float32]{}
+		}
 		ls = append(ls, avx512Level)
 	}
 	return ls
@@ -41,6 +44,10 @@ var avx512Level = &level{
 	d:    microKernel[float64]{14, 16, gemmKernel14x16F64AVX512, gemmKernel14x16F64AVX512RowA, gemmKernel14x16F64AVX512RowB, gemmKernel14x16F64AVX512ColA},
 	sn:   microKernel[float32]{28, 16, gemmKernel28x16F32AVX512, gemmKernel28x16F32AVX512RowA, nil, gemmKernel28x16F32AVX512ColA},
 	dn:   microKernel[float64]{28, 8, gemmKernel28x8F64AVX512, gemmKernel28x8F64AVX512RowA, nil, gemmKernel28x8F64AVX512ColA},
+	// With AVX512_BF16 (archLevels clears them without): the float32 tiles, each step a
+	// pair of bfloat16 products.
+	b:  microKernel[float32]{14, 32, gemmKernel14x32BF16AVX512, nil, nil, nil},
+	bn: microKernel[float32]{28, 16, gemmKernel28x16BF16AVX512, nil, nil, nil},
 }
 
 // The micro-kernels compute one tile of C from packed micro-panels; each is gemmMicroGo with
@@ -57,6 +64,15 @@ func gemmKernel14x32F32AVX512(k int, a, b, c []float32, ldc int, beta float32)
 
 //go:noescape
 func gemmKernel14x16F64AVX512(k int, a, b, c []float64, ldc int, beta float64)
+
+// The BF16 kernels are gemmMicroPairsGo with their tile sizes: a and b hold pairs of
+// bfloat16 values, not float32 ones (AVX512_BF16's VDPBF16PS).
+
+//go:noescape
+func gemmKernel14x32BF16AVX512(k int, a, b, c []float32, ldc int, beta float32)
+
+//go:noescape
+func gemmKernel28x16BF16AVX512(k int, a, b, c []float32, ldc int, beta float32)
 
 // The RowA kernels read the micro-panel of A from a row-major A (element (i, p) at
 // a[i*lda+p]) instead of a packed one; see microKernel.rowA.

@@ -99,15 +99,19 @@ func measure(b *testing.B, n int, run func()) {
 func BenchmarkGemmMicro(b *testing.B) {
 	for _, lv := range available {
 		for _, mk := range kernelsOf[float32](lv) {
-			b.Run(fmt.Sprintf("impl=%s/float32/%dx%d", lv.name, mk.mr, mk.nr), func(b *testing.B) { benchMicro(b, mk) })
+			b.Run(fmt.Sprintf("impl=%s/float32/%dx%d", lv.name, mk.mr, mk.nr), func(b *testing.B) { benchMicro(b, mk, 1) })
 		}
 		for _, mk := range kernelsOf[float64](lv) {
-			b.Run(fmt.Sprintf("impl=%s/float64/%dx%d", lv.name, mk.mr, mk.nr), func(b *testing.B) { benchMicro(b, mk) })
+			b.Run(fmt.Sprintf("impl=%s/float64/%dx%d", lv.name, mk.mr, mk.nr), func(b *testing.B) { benchMicro(b, mk, 1) })
+		}
+		for _, mk := range pairKernelsOf(lv) {
+			b.Run(fmt.Sprintf("impl=%s/bfloat16/%dx%d", lv.name, mk.mr, mk.nr), func(b *testing.B) { benchMicro(b, mk, 2) })
 		}
 	}
 }
 
-func benchMicro[T Float](b *testing.B, mk microKernel[T]) {
+// benchMicro times mk on k steps of kPerStep products each.
+func benchMicro[T Float](b *testing.B, mk microKernel[T], kPerStep int) {
 	const k = 256
 	r := rand.New(rand.NewPCG(1, 1))
 	a, bb, c := randSlice[T](r, mk.mr*k), randSlice[T](r, mk.nr*k), make([]T, mk.mr*mk.nr)
@@ -115,5 +119,57 @@ func benchMicro[T Float](b *testing.B, mk microKernel[T]) {
 	for range b.N {
 		mk.fn(k, a, bb, c, mk.nr, 1)
 	}
-	b.ReportMetric(2*float64(mk.mr*mk.nr*k)*float64(b.N)/time.Since(t0).Seconds()/1e9, "GFLOP/s")
+	b.ReportMetric(float64(2*kPerStep*mk.mr*mk.nr*k)*float64(b.N)/time.Since(t0).Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkGemmBF16 measures GemmMixed on two bfloat16 matrices (square, row-major), multiplied
+// in pairs where the CPU has AVX512_BF16 and widened to float32 as they are packed, beside
+// the float32 GEMM of the same values (crossbar's, and OpenBLAS's SGEMM), in GFLOP/s:
+//
+//	OPENBLAS_CORETYPE=SkylakeX go test -run NONE -bench GemmBF16 ./asm
+func BenchmarkGemmBF16(b *testing.B) {
+	for _, n := range []int{512, 1024, 2048} {
+		if n > 1024 && testing.Short() {
+			continue
+		}
+		r := rand.New(rand.NewPCG(2, uint64(n)))
+		af, bf, c := randSlice[float32](r, n*n), randSlice[float32](r, n*n), make([]float32, n*n)
+		ha := halfOf(Matrix[float32]{Data: af, RowStride: n, ColStride: 1}, true)
+		hb := halfOf(Matrix[float32]{Data: bf, RowStride: n, ColStride: 1}, true)
+		cm := Matrix[float32]{Data: c, RowStride: n, ColStride: 1}
+		for _, impl := range []string{"pairs", "widened", "float32"} {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", impl, n), func(b *testing.B) {
+				if impl == "pairs" && active.Load().b.fn == nil {
+					b.Skip("this CPU has no AVX512_BF16")
+				}
+				pairsOK = impl == "pairs"
+				defer func() { pairsOK = true }()
+				run := func() {
+					var err error
+					if impl == "float32" {
+						err = Sgemm(n, n, n, Matrix[float32]{Data: af, RowStride: n, ColStride: 1}, Matrix[float32]{Data: bf, RowStride: n, ColStride: 1}, 0, cm)
+					} else {
+						err = GemmMixed(n, n, n, Operand{Half: ha}, Operand{Half: hb}, 0, cm, nil, nil)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				measure(b, n, run)
+			})
+		}
+		err := openblas.Available()
+		b.Run(fmt.Sprintf("impl=openblas-sgemm/n=%d", n), func(b *testing.B) {
+			if err != nil {
+				b.Skipf("OpenBLAS not available (apt-get install libopenblas0): %v", err)
+			}
+			openblas.SetThreads(runtime.GOMAXPROCS(0))
+			measure(b, n, func() {
+				if err := openblas.Sgemm(false, false, n, n, n, 1, af, n, bf, n, 0, c, n); err != nil {
+					b.Fatal(err)
+				}
+			})
+			time.Sleep(300 * time.Millisecond)
+		})
+	}
 }

@@ -27,8 +27,11 @@ func halfOf(x Matrix[float32], bf16 bool) *HalfMatrix {
 // columns, of rows, strided, flipped; C by rows, or by columns, which turns the product
 // around), with blockings that cut k, the rows and the columns into many blocks and partial
 // micro-panels, and with few rows or columns of C (the matrix-vector kernels), against
-// GemmEpilogue of the float32 twins: bit for bit, the 16-bit slices' guards NaN.
+// GemmEpilogue of the float32 twins: bit for bit, the 16-bit slices' guards NaN. Two
+// bfloat16 operands are widened here too (TestGemmPairs checks them multiplied in pairs).
 func TestGemmMixed(t *testing.T) {
+	pairsOK = false
+	defer func() { pairsOK = true }()
 	for _, lv := range available {
 		t.Run(lv.name, func(t *testing.T) { testGemmMixed(t, lv) })
 	}

@@ -19,6 +19,9 @@ type level struct {
 	// where the level has none.
 	sn microKernel[float32]
 	dn microKernel[float64]
+	// Kernels for products of two bfloat16 matrices, whose packed panels hold pairs of them
+	// (see gemmMicroPairsGo), standard then narrow; fn is nil where the level has none.
+	b, bn microKernel[float32]
 }
 
 // knownLevels are the names CROSSBAR_CPU accepts, lowest first.

@@ -1,4 +1,5 @@
-// Command gen writes gemm_amd64.s, the GEMM micro-kernels for AVX2+FMA and AVX-512F.
+// Command gen writes gemm_amd64.s, the GEMM micro-kernels for AVX2+FMA and AVX-512F (and for
+// pairs of bfloat16 values, AVX512_BF16).
 //
 // Each kernel keeps an MR×NR tile of C in vector registers (NR along the vectors) and, for
 // every step p of the packed panels, loads the NR values of B, broadcasts the MR values of A
@@ -23,6 +24,9 @@ type kernel struct {
 	rowA   bool // A read from a row-major matrix (rows lda apart), not a packed micro-panel
 	rowB   bool // B read from a row-major matrix (rows ldb apart), not a packed micro-panel
 	colA   bool // A read from a column-major matrix (columns lda apart), not a packed micro-panel
+	// bf16: the panels hold pairs of bfloat16 values (two steps of k in each 32-bit
+	// element), multiplied and added into the float32 tile by VDPBF16PS (AVX512_BF16).
+	bf16 bool
 }
 
 // prefetchA is how far ahead (in bytes) the A micro-panel, which streams from L2, is
@@ -30,39 +34,42 @@ type kernel struct {
 var prefetchA = 512
 
 var kernels = []kernel{
-	{"gemmKernel6x16F32AVX2", 4, "Y", 32, 6, 16, 2, false, false, false},
-	{"gemmKernel6x8F64AVX2", 8, "Y", 32, 6, 8, 2, false, false, false},
-	{"gemmKernel14x32F32AVX512", 4, "Z", 64, 14, 32, 2, false, false, false},
-	{"gemmKernel14x16F64AVX512", 8, "Z", 64, 14, 16, 2, false, false, false},
+	{"gemmKernel6x16F32AVX2", 4, "Y", 32, 6, 16, 2, false, false, false, false},
+	{"gemmKernel6x8F64AVX2", 8, "Y", 32, 6, 8, 2, false, false, false, false},
+	{"gemmKernel14x32F32AVX512", 4, "Z", 64, 14, 32, 2, false, false, false, false},
+	{"gemmKernel14x16F64AVX512", 8, "Z", 64, 14, 16, 2, false, false, false, false},
 	// The narrow kernels, one vector wide, for products with few columns.
-	{"gemmKernel12x8F32AVX2", 4, "Y", 32, 12, 8, 2, false, false, false},
-	{"gemmKernel12x4F64AVX2", 8, "Y", 32, 12, 4, 2, false, false, false},
-	{"gemmKernel28x16F32AVX512", 4, "Z", 64, 28, 16, 2, false, false, false},
-	{"gemmKernel28x8F64AVX512", 8, "Z", 64, 28, 8, 2, false, false, false},
+	{"gemmKernel12x8F32AVX2", 4, "Y", 32, 12, 8, 2, false, false, false, false},
+	{"gemmKernel12x4F64AVX2", 8, "Y", 32, 12, 4, 2, false, false, false, false},
+	{"gemmKernel28x16F32AVX512", 4, "Z", 64, 28, 16, 2, false, false, false, false},
+	{"gemmKernel28x8F64AVX512", 8, "Z", 64, 28, 8, 2, false, false, false, false},
 	// The standard kernels reading A where it is, for products whose few columns would use
 	// each packed element of A once or twice.
-	{"gemmKernel6x16F32AVX2RowA", 4, "Y", 32, 6, 16, 2, true, false, false},
-	{"gemmKernel6x8F64AVX2RowA", 8, "Y", 32, 6, 8, 2, true, false, false},
-	{"gemmKernel14x32F32AVX512RowA", 4, "Z", 64, 14, 32, 2, true, false, false},
-	{"gemmKernel14x16F64AVX512RowA", 8, "Z", 64, 14, 16, 2, true, false, false},
-	{"gemmKernel12x8F32AVX2RowA", 4, "Y", 32, 12, 8, 2, true, false, false},
-	{"gemmKernel12x4F64AVX2RowA", 8, "Y", 32, 12, 4, 2, true, false, false},
-	{"gemmKernel28x16F32AVX512RowA", 4, "Z", 64, 28, 16, 2, true, false, false},
-	{"gemmKernel28x8F64AVX512RowA", 8, "Z", 64, 28, 8, 2, true, false, false},
+	{"gemmKernel6x16F32AVX2RowA", 4, "Y", 32, 6, 16, 2, true, false, false, false},
+	{"gemmKernel6x8F64AVX2RowA", 8, "Y", 32, 6, 8, 2, true, false, false, false},
+	{"gemmKernel14x32F32AVX512RowA", 4, "Z", 64, 14, 32, 2, true, false, false, false},
+	{"gemmKernel14x16F64AVX512RowA", 8, "Z", 64, 14, 16, 2, true, false, false, false},
+	{"gemmKernel12x8F32AVX2RowA", 4, "Y", 32, 12, 8, 2, true, false, false, false},
+	{"gemmKernel12x4F64AVX2RowA", 8, "Y", 32, 12, 4, 2, true, false, false, false},
+	{"gemmKernel28x16F32AVX512RowA", 4, "Z", 64, 28, 16, 2, true, false, false, false},
+	{"gemmKernel28x8F64AVX512RowA", 8, "Z", 64, 28, 8, 2, true, false, false, false},
 	// And reading B where it is, for products with few rows.
-	{"gemmKernel6x16F32AVX2RowB", 4, "Y", 32, 6, 16, 2, false, true, false},
-	{"gemmKernel6x8F64AVX2RowB", 8, "Y", 32, 6, 8, 2, false, true, false},
-	{"gemmKernel14x32F32AVX512RowB", 4, "Z", 64, 14, 32, 2, false, true, false},
-	{"gemmKernel14x16F64AVX512RowB", 8, "Z", 64, 14, 16, 2, false, true, false},
+	{"gemmKernel6x16F32AVX2RowB", 4, "Y", 32, 6, 16, 2, false, true, false, false},
+	{"gemmKernel6x8F64AVX2RowB", 8, "Y", 32, 6, 8, 2, false, true, false, false},
+	{"gemmKernel14x32F32AVX512RowB", 4, "Z", 64, 14, 32, 2, false, true, false, false},
+	{"gemmKernel14x16F64AVX512RowB", 8, "Z", 64, 14, 16, 2, false, true, false, false},
 	// And reading A where it is when A is stored by columns (a transposed operand), for
 	// products with few columns. Each k step then reads a piece of a column, lda away from
 	// the last: only the kernels whose pieces fill a cache line (MR·size ≥ 64 bytes) have
 	// one; shorter pieces waste most of every line fetched (measured with AVX2 6×16: 15%
 	// slower than packing).
-	{"gemmKernel12x4F64AVX2ColA", 8, "Y", 32, 12, 4, 2, false, false, true},
-	{"gemmKernel28x16F32AVX512ColA", 4, "Z", 64, 28, 16, 2, false, false, true},
-	{"gemmKernel28x8F64AVX512ColA", 8, "Z", 64, 28, 8, 2, false, false, true},
-	{"gemmKernel14x16F64AVX512ColA", 8, "Z", 64, 14, 16, 2, false, false, true},
+	{"gemmKernel12x4F64AVX2ColA", 8, "Y", 32, 12, 4, 2, false, false, true, false},
+	{"gemmKernel28x16F32AVX512ColA", 4, "Z", 64, 28, 16, 2, false, false, true, false},
+	{"gemmKernel28x8F64AVX512ColA", 8, "Z", 64, 28, 8, 2, false, false, true, false},
+	{"gemmKernel14x16F64AVX512ColA", 8, "Z", 64, 14, 16, 2, false, false, true, false},
+	// The bfloat16 kernels: the float32 kernels' tiles, a step of k being a pair of steps.
+	{"gemmKernel14x32BF16AVX512", 4, "Z", 64, 14, 32, 2, false, false, false, true},
+	{"gemmKernel28x16BF16AVX512", 4, "Z", 64, 28, 16, 2, false, false, false, true},
 }
 
 const unroll = 4
@@ -272,6 +279,10 @@ func (k kernel) emit(b *bytes.Buffer) {
 		for i := range k.mr {
 			w("%s %s, %s", bcast, aAddr(u, i), areg(i))
 			for v := range nv {
+				if k.bf16 {
+					w("%s // VDPBF16PS %s, %s, %s", vdpbf16ps(i*nv+v, k.mr*nv+nv+i%k.nbcast, k.mr*nv+v), breg(v), areg(i), acc(i, v))
+					continue
+				}
 				w("%s %s, %s, %s", fma, breg(v), areg(i), acc(i, v))
 			}
 		}
@@ -330,6 +341,32 @@ func (k kernel) emit(b *bytes.Buffer) {
 	}
 	w("VZEROUPPER")
 	w("RET")
+}
+
+// vdpbf16ps encodes VDPBF16PS zmm(dst), zmm(src1), zmm(src2) in Intel's operand order (dst
+// += the sum of each pair of products of src1's and src2's bfloat16 values), which Go's
+// assembler does not know: EVEX.512.F3.0F38.W0 52 /r, registers only.
+func vdpbf16ps(dst, src1, src2 int) string {
+	p0 := 0x02 // map 0F38
+	if dst&8 == 0 {
+		p0 |= 0x80 // R̄
+	}
+	if src2&16 == 0 {
+		p0 |= 0x40 // X̄: bit 4 of a register r/m
+	}
+	if src2&8 == 0 {
+		p0 |= 0x20 // B̄
+	}
+	if dst&16 == 0 {
+		p0 |= 0x10 // R̄′
+	}
+	p1 := (^src1&15)<<3 | 0x04 | 0x02 // W0, v̄vvv, 1, pp = F3
+	p2 := 0x40                        // L′L = 512 bits
+	if src1&16 == 0 {
+		p2 |= 0x08 // V̄′
+	}
+	modrm := 0xc0 | (dst&7)<<3 | src2&7
+	return fmt.Sprintf("BYTE $0x62; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x52; BYTE $0x%02x", p0, p1, p2, modrm)
 }
 
 func (k kernel) goType() string {

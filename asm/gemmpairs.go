@@ -1,0 +1,170 @@
+package asm
+
+import (
+	"math"
+	"unsafe"
+)
+
+// Products of two bfloat16 matrices on CPUs with AVX512_BF16: VDPBF16PS multiplies 32
+// bfloat16 values by 32 others and adds each pair of products into one of 16 float32
+// lanes, twice the multiply-adds of VFMADD231PS on float32 in the same time. The GEMM then
+// packs its panels with a pair of steps of k in each 32-bit element (the bits of element 2t
+// of a row in the low half, of 2t+1 in the high half) and runs with k counted in pairs;
+// everything else (blocking, threads, tiles, epilogue) is the float32 GEMM's.
+
+// pairsOK lets GemmMixed multiply two bfloat16 operands in pairs where the level can (tests
+// and benchmarks turn it off to compare with the widened operands).
+var pairsOK = true
+
+// pairKernelsOf returns the level's micro-kernels for pairs of bfloat16 values, the standard
+// one first, or nil where it has none.
+func pairKernelsOf(l *level) []microKernel[float32] {
+	if l.b.fn == nil {
+		return nil
+	}
+	ks := []microKernel[float32]{l.b}
+	if l.bn.fn != nil {
+		ks = append(ks, l.bn)
+	}
+	return ks
+}
+
+// gemmMicroPairsGo is the reference of the bfloat16 micro-kernels: a[p*mr+i] and b[p*nr+j]
+// each hold a pair of bfloat16 values (see pairDot), and
+//
+//	for i < mr, j < nr:
+//		ab := 0
+//		for p < k:
+//			ab = pairDot(ab, a[p*mr+i], b[p*nr+j])
+//		c[i*ldc+j] = ab, or fma(beta, c[i*ldc+j], ab) unless beta is 0
+func gemmMicroPairsGo(mr, nr, k int, a, b, c []float32, ldc int, beta float32) {
+	for i := range mr {
+		for j := range nr {
+			var ab float32
+			for p := range k {
+				ab = pairDot(ab, a[p*mr+i], b[p*nr+j])
+			}
+			if beta == 0 {
+				c[i*ldc+j] = ab
+			} else {
+				c[i*ldc+j] = fma32(beta, c[i*ldc+j], ab)
+			}
+		}
+	}
+}
+
+// pairDot is one lane of VDPBF16PS: acc plus the product of the high bfloat16 halves of x
+// and y, rounded to float32, plus the product of the low halves, rounded again. Subnormal
+// inputs count as zeros and subnormal sums are flushed to zero, as the instruction does.
+func pairDot(acc, x, y float32) float32 {
+	bx, by := math.Float32bits(x), math.Float32bits(y)
+	acc = flushSubnormal(fma32(bf16Value(uint16(bx>>16)), bf16Value(uint16(by>>16)), acc))
+	return flushSubnormal(fma32(bf16Value(uint16(bx)), bf16Value(uint16(by)), acc))
+}
+
+// bf16Value is the float32 value of bfloat16 bits h, a subnormal one taken as a zero of its
+// sign.
+func bf16Value(h uint16) float32 {
+	if h&0x7f80 == 0 {
+		h &= 0x8000
+	}
+	return math.Float32frombits(uint32(h) << 16)
+}
+
+// flushSubnormal returns a zero of v's sign for a subnormal v, else v.
+func flushSubnormal(v float32) float32 {
+	if b := math.Float32bits(v); b&0x7f800000 == 0 {
+		return math.Float32frombits(b & 0x80000000)
+	}
+	return v
+}
+
+// packPairs packs rows [i0, i0+mc) of the bfloat16 matrix x, and its columns 2·t0 to
+// 2·(t0+kp) (those below k), into w-row micro-panels kp pairs deep: micro-panel q holds at
+// dst[q*w*kp + t*w + i] the bits of x[i0+q*w+i, 2(t0+t)] in its low half and of
+// x[i0+q*w+i, 2(t0+t)+1] in its high half, zeros past column k and past row mc. The float32
+// elements of dst only carry the bits: the micro-kernels read them as bfloat16.
+func packPairs(dst []float32, x HalfMatrix, i0, mc, t0, kp, k, w int) {
+	d := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst))
+	cols := min(2*kp, k-2*t0) // columns of x in the block
+	if rows := mc % w; rows != 0 {
+		// The rows of the last micro-panel past mc.
+		last := d[(mc-rows)*kp:]
+		for t := range kp {
+			clear(last[t*w+rows : (t+1)*w])
+		}
+	}
+	switch {
+	case x.RowStride == 1 && x.ColStride != 1:
+		// Columns contiguous (B stored by rows): interleave pieces of two columns.
+		for t := range kp {
+			p := 2 * (t0 + t)
+			var c0, c1 []uint16
+			if 2*t < cols {
+				c0 = x.Data[x.index(i0, p):][:mc]
+			}
+			if 2*t+1 < cols {
+				c1 = x.Data[x.index(i0, p+1):][:mc]
+			}
+			for q := 0; q < mc; q += w {
+				n := min(w, mc-q)
+				dd := d[q*kp+t*w:][:n]
+				switch {
+				case c1 != nil:
+					s0, s1 := c0[q:q+n], c1[q:q+n]
+					for i := range dd {
+						dd[i] = uint32(s0[i]) | uint32(s1[i])<<16
+					}
+				case c0 != nil:
+					for i, v := range c0[q : q+n] {
+						dd[i] = uint32(v)
+					}
+				default:
+					clear(dd)
+				}
+			}
+		}
+	case x.ColStride == 1:
+		// Rows contiguous (A, or B stored by columns): each row's pairs are adjacent, 32-bit
+		// words of it where the block starts on a 4-byte boundary and the rows an even
+		// number of elements apart, which the float32 packing moves as they are.
+		if o := x.index(i0, 2*t0); x.RowStride > 0 && x.RowStride%2 == 0 && cols == 2*kp &&
+			uintptr(unsafe.Pointer(&x.Data[o]))%4 == 0 {
+			words := unsafe.Slice((*float32)(unsafe.Pointer(&x.Data[o])), ((mc-1)*x.RowStride+cols)/2)
+			packPanels(dst, Matrix[float32]{Data: words, RowStride: x.RowStride / 2, ColStride: 1}, 0, mc, 0, kp, w)
+			return
+		}
+		for i := range mc {
+			q, r := i/w, i%w
+			dd := d[q*w*kp+r:]
+			row := x.Data[x.index(i0+i, 2*t0):][:cols]
+			t := 0
+			for ; 2*t+1 < len(row); t++ {
+				dd[t*w] = uint32(row[2*t]) | uint32(row[2*t+1])<<16
+			}
+			if 2*t < len(row) {
+				dd[t*w] = uint32(row[2*t])
+				t++
+			}
+			for ; t < kp; t++ {
+				dd[t*w] = 0
+			}
+		}
+	default:
+		for i := range mc {
+			q, r := i/w, i%w
+			dd := d[q*w*kp+r:]
+			o := x.index(i0+i, 2*t0)
+			for t := range kp {
+				var v uint32
+				if 2*t < cols {
+					v = uint32(x.Data[o+2*t*x.ColStride])
+				}
+				if 2*t+1 < cols {
+					v |= uint32(x.Data[o+(2*t+1)*x.ColStride]) << 16
+				}
+				dd[t*w] = v
+			}
+		}
+	}
+}
