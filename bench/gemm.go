@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/internal/half"
 	"github.com/crossbar-compute/crossbar/internal/openblas"
 	"github.com/crossbar-compute/crossbar/tensor"
 )
@@ -19,13 +20,13 @@ import (
 func init() { register(gemmSuite{}) }
 
 // gemmSuite measures square SGEMM and DGEMM through the tensor API, each next to OpenBLAS
-// on the host, in the same run.
+// on the host, in the same run, and the BFloat16 product next to the SGEMM.
 type gemmSuite struct{}
 
 func (gemmSuite) Name() string { return "gemm" }
 
 func (gemmSuite) Description() string {
-	return "square float32 and float64 matmul for each of -sizes (default 1024,2048) next to OpenBLAS on all cores"
+	return "square float32 and float64 matmul for each of -sizes (default 1024,2048) next to OpenBLAS on all cores; bfloat16 next to float32"
 }
 
 // headerLine says which OpenBLAS runs (writeHeader prints it).
@@ -73,6 +74,10 @@ func (s gemmSuite) Run(ctx context.Context, dev backend.Device, opts Options) ([
 			if !f64 && cb.OK() {
 				opts.progress("%s: %s sgemm+bias+relu n=%d", dev.Name(), s.Name(), n)
 				rows = append(rows, runEpilogue(ctx, dev, opts, s.Name(), n, cb.Time))
+			}
+			if !f64 {
+				opts.progress("%s: %s bf16gemm n=%d", dev.Name(), s.Name(), n)
+				rows = append(rows, runBF16(ctx, dev, opts, s.Name(), sh, uint64(i), cb))
 			}
 		}
 	}
@@ -222,6 +227,66 @@ func runEpilogue(ctx context.Context, dev backend.Device, opts Options, suite st
 		note += "; " + row.Note
 	}
 	row.Note = note
+	return row
+}
+
+// runBF16 measures the product of the sgemm row's operands rounded to BFloat16 (with the
+// same seed), and notes its rate relative to that row's.
+func runBF16(ctx context.Context, dev backend.Device, opts Options, suite string, g gemmShape, seed uint64, sgemm Row) Row {
+	row := Row{Device: dev.Name(), Suite: suite, Case: "bf16gemm", Size: strconv.Itoa(g.m)}
+	ar, ac, br, bc := g.stored()
+	ha, hb := randomVector(100+2*seed, ar*ac), randomVector(101+2*seed, br*bc)
+	var ts []*tensor.Tensor
+	defer func() {
+		for _, t := range ts {
+			freeTensor(t)
+		}
+	}()
+	var ops [2]*tensor.Tensor
+	for i, x := range [][]float32{ha, hb} {
+		for j, v := range x {
+			x[j] = half.BFloat16To(half.BFloat16From(v)) // the values the product sees
+		}
+		shape := []int{ar, ac}
+		if i == 1 {
+			shape = []int{br, bc}
+		}
+		t, err := onDevice(dev, x, shape...)
+		if err != nil {
+			row.fail(err)
+			return row
+		}
+		ts = append(ts, t)
+		ops[i] = t.Cast(tensor.BFloat16)
+		if err := ops[i].Realize(); err != nil {
+			row.fail(fmt.Errorf("BFloat16 input on %s: %w", dev.Name(), err))
+			return row
+		}
+		ts = append(ts, ops[i])
+	}
+	tm, out, err := measureProduct(ctx, dev, opts.Reps, g, ops[0], ops[1])
+	if err != nil {
+		row.fail(err)
+		return row
+	}
+	ts = append(ts, out)
+	row.setTiming(tm, g.flops(), "flops", 1e9, "GFLOP/s", 1)
+	got, err := tensor.Data[float32](out)
+	if err == nil {
+		// The result is rounded to BFloat16 (8 bits).
+		err = checkGemmWithin(got, ha, hb, g, 1e-2)
+	}
+	if err != nil {
+		row.fail(err)
+		return row
+	}
+	if sgemm.OK() && sgemm.Rate > 0 {
+		note := fmt.Sprintf("%.2fx sgemm", row.Rate/sgemm.Rate)
+		if row.Note != "" {
+			note += "; " + row.Note
+		}
+		row.Note = note
+	}
 	return row
 }
 

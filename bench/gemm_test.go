@@ -76,19 +76,26 @@ func TestGemmSuite(t *testing.T) {
 	all, err := runRows(t, opts)
 	// The fused-epilogue rows follow each sgemm pair; the pairs are checked apart from them.
 	var rows []Row
-	epi := 0
+	epi, bf16 := 0, 0
 	for _, r := range all {
-		if r.Case == "sgemm+bias+relu" {
+		switch r.Case {
+		case "sgemm+bias+relu":
 			epi++
 			if !r.OK() || !(r.Rate > 0) {
 				t.Errorf("epilogue row %+v is not a valid measurement", r)
 			}
 			continue
+		case "bf16gemm":
+			bf16++
+			if !r.OK() || !(r.Rate > 0) || !strings.Contains(r.Note, "x sgemm") {
+				t.Errorf("bfloat16 row %+v is not a valid measurement next to sgemm", r)
+			}
+			continue
 		}
 		rows = append(rows, r)
 	}
-	if epi != 2 {
-		t.Errorf("%d sgemm+bias+relu rows, want 2", epi)
+	if epi != 2 || bf16 != 2 {
+		t.Errorf("%d sgemm+bias+relu rows and %d bf16gemm rows, want 2 each", epi, bf16)
 	}
 	checkPairRows(t, rows, err, [][3]string{
 		{"gemm", "sgemm", "8"}, {"gemm", "dgemm", "8"},

@@ -55,7 +55,8 @@
 //     rows are errors that say so and the crossbar rows still run. OpenBLAS does not
 //     recognize the Zen 5 CPU of the reference machine and falls back to slow generic
 //     (Prescott) kernels: set OPENBLAS_CORETYPE=Haswell or SkylakeX there. The header names
-//     the core type in use.
+//     the core type in use. Each SGEMM is followed by the bfloat16 product of the same
+//     operands rounded to bfloat16 (bf16gemm), its note the ratio to the SGEMM's rate.
 //   - deepbench: the GEMM shapes of Baidu's DeepBench (a list "set m n k transA transB" per
 //     line, -deepbench), float32, each next to OpenBLAS as in gemm. DeepBench's column-major
 //     C[m,n] = op(A)[m,k]·op(B)[k,n] is computed as the same logical product on row-major
