@@ -228,13 +228,17 @@ func pairsProduct(m, n, k int, a, b *HalfMatrix, beta float32, c Matrix[float32]
 
 // TestGemmPairs checks GemmMixed on two bfloat16 operands multiplied in pairs, in every
 // layout, with blockings that cut k, the rows and the columns into many blocks and partial
-// micro-panels, odd depths, both micro-kernels and two threads, against pairsProduct bit for
-// bit (nothing outside C written), and against the float64 product within float32's error.
+// micro-panels, odd depths, both micro-kernels and two or three threads (each computing its
+// own columns, or sharing panels of B), against pairsProduct bit for bit (nothing outside C
+// written), and against the float64 product within float32's error.
 func TestGemmPairs(t *testing.T) {
 	ls := pairLevels()
 	if len(ls) == 0 {
 		t.Skip("no kernel level of this CPU multiplies bfloat16 pairs (AVX512_BF16)")
 	}
+	// Products this small would run on one thread: every worker gets work here.
+	defer func(w int) { minGemmWorkPerThread = w }(minGemmWorkPerThread)
+	minGemmWorkPerThread = 16 * 16 * 16
 	epi := func(i, _, rows, cols int, c []float32, off, rs, cs int) {
 		for x := range rows {
 			for y := range cols {
@@ -247,7 +251,7 @@ func TestGemmPairs(t *testing.T) {
 	for _, lv := range ls {
 		r := rand.New(rand.NewPCG(12, 13))
 		cnt := 0
-		for _, sh := range [][3]int{{5, 6, 1}, {15, 33, 3}, {29, 17, 20}, {70, 50, 9}, {30, 110, 71}, {13, 45, 600}, {100, 64, 257}} {
+		for _, sh := range [][3]int{{5, 6, 1}, {15, 33, 3}, {29, 17, 20}, {70, 50, 9}, {30, 110, 71}, {13, 45, 600}, {100, 64, 257}, {60, 90, 40}, {200, 40, 50}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, la := range layouts {
 				for _, lb := range layouts {
@@ -260,7 +264,9 @@ func TestGemmPairs(t *testing.T) {
 					prm := GemmParams{Level: lv.name}
 					var e Epilogue[float32]
 					if cnt%4 < 2 {
-						prm = GemmParams{Level: lv.name, MC: 28, KC: 8, NC: 64, Threads: 2}
+						// Three workers share panels of B̃ where the columns do not split
+						// evenly.
+						prm = GemmParams{Level: lv.name, MC: 28, KC: 8, NC: 64, Threads: 2 + cnt%2}
 						e = epi
 					}
 					if cnt%5 == 0 {
