@@ -1137,6 +1137,13 @@ func packRows[T Float](d, src []T, base, rows, w, kc, rs int) {
 		clear(d)
 	}
 	i := 0
+	if _, ok := any(src).([]float32); ok && packRows8F32 != nil && rs > 0 && kc > 0 {
+		// Eight rows at a time write a panel's rows in 32-byte pieces rather than 16.
+		for ; i+8 <= rows; i += 8 {
+			o := base + i*rs
+			packRows8F32(any(d[i:i+(kc-1)*w+8]).([]float32), any(src[o:o+7*rs+kc]).([]float32), rs, kc, w)
+		}
+	}
 	for ; i+4 <= rows; i += 4 {
 		packRows4(d[i:], src, base+i*rs, rs, kc, w)
 	}
@@ -1154,6 +1161,10 @@ var (
 	packRows4F32 func(d, src []float32, rs, kc, w int)
 	packRows4F64 func(d, src []float64, rs, kc, w int)
 )
+
+// packRows8F32 packs eight float32 rows as packRows4Go packs four (d[p*w+i] =
+// src[i*rs+p], i < 8), in assembly where the CPU has it (else nil).
+var packRows8F32 func(d, src []float32, rs, kc, w int)
 
 // packRows4 packs four rows with packRows4F32 or packRows4F64 where there is one.
 func packRows4[T Float](d, src []T, base, rs, kc, w int) {

@@ -15,6 +15,7 @@ func archLevels() []*level {
 	var ls []*level
 	if cpuid.CPU.Supports(cpuid.AVX2) {
 		packRows4F32, packRows4F64 = packRows4F32AVX2, packRows4F64AVX2
+		packRows8F32 = packRows8F32AVX2
 	}
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
 		ls = append(ls, avx2Level)
@@ -151,6 +152,11 @@ func packRows4F32AVX2(d, src []float32, rs, kc, w int)
 
 //go:noescape
 func packRows4F64AVX2(d, src []float64, rs, kc, w int)
+
+// packRows8F32AVX2 is packRows8Go for float32 (w ≥ 8).
+//
+//go:noescape
+func packRows8F32AVX2(d, src []float32, rs, kc, w int)
 
 // prefetchL2 asks for the 64-byte lines from p on into L2 (a hint: p need not be valid
 // memory).

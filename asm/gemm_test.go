@@ -599,6 +599,35 @@ func testPackRows4[T Float](t *testing.T, fn func(d, src []T, rs, kc, w int)) {
 	}
 }
 
+// TestPackRows8 checks packRows8F32 against packRows4Go on rows 0-3 and 4-7, with kc
+// around the unrolling by four and panels from 8 to 32 wide, NaN guards all round.
+func TestPackRows8(t *testing.T) {
+	if packRows8F32 == nil {
+		t.Skip("no assembly packing on this machine or build")
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	nan := float32(math.NaN())
+	for _, w := range []int{8, 14, 16, 32} {
+		for kc := 1; kc <= 37; kc++ {
+			for off := range 4 {
+				rs := kc + off + 1
+				src := randSlice[float32](r, off+7*rs+kc+5)
+				n := off + (kc-1)*w + 8 + 7
+				d, want := make([]float32, n), make([]float32, n)
+				for i := range d {
+					d[i], want[i] = nan, nan
+				}
+				packRows4Go(want[off:], src, off, rs, kc, w)
+				packRows4Go(want[off+4:], src, off+4*rs, rs, kc, w)
+				packRows8F32(d[off:off+(kc-1)*w+8], src[off:off+7*rs+kc], rs, kc, w)
+				if o, ok := sameBits(d, want); !ok {
+					t.Fatalf("w=%d kc=%d off=%d: d[%d] = %v, want %v", w, kc, off, o, d[o], want[o])
+				}
+			}
+		}
+	}
+}
+
 // TestGemmEpilogue checks that the epilogue sees every element of C exactly once, with its
 // final value and its coordinates, in every layout of C, with and without threads, and for
 // the shapes that Gemm turns around (a column of C, a column-major C) or shortcuts (k = 0).

@@ -85,6 +85,7 @@ func main() {
 		k.emit(&b)
 	}
 	b.WriteString(packRows4)
+	b.WriteString(packRows8)
 	b.WriteString(`
 // func prefetchL2(p unsafe.Pointer, lines int)
 TEXT ·prefetchL2(SB), NOSPLIT, $0-16
@@ -499,5 +500,85 @@ packRows4F64AVX2_loop1:
 	DECQ CX
 	JNZ packRows4F64AVX2_loop1
 packRows4F64AVX2_done:
+	RET
+`
+
+// packRows8 is packRows4F32AVX2 for eight rows: each ymm holds four elements of row i and
+// four of row i+4, so that a 4×4 transpose within each 128-bit lane leaves, for each p, the
+// eight rows' elements in one register, stored as one 32-byte piece.
+const packRows8 = `
+// func packRows8F32AVX2(d, src []float32, rs, kc, w int)
+TEXT ·packRows8F32AVX2(SB), NOSPLIT, $0-72
+	MOVQ d_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ rs+48(FP), R8
+	MOVQ kc+56(FP), CX
+	MOVQ w+64(FP), R9
+	SHLQ $2, R8
+	SHLQ $2, R9
+	LEAQ (SI)(R8*2), R10
+	LEAQ (SI)(R8*4), R11
+	LEAQ (R10)(R8*4), R12
+	MOVQ CX, R13
+	SHRQ $2, R13
+	JZ packRows8F32AVX2_tail
+packRows8F32AVX2_loop:
+	VMOVUPS (SI), X0
+	VINSERTF128 $1, (R11), Y0, Y0
+	VMOVUPS (SI)(R8*1), X1
+	VINSERTF128 $1, (R11)(R8*1), Y1, Y1
+	VMOVUPS (R10), X2
+	VINSERTF128 $1, (R12), Y2, Y2
+	VMOVUPS (R10)(R8*1), X3
+	VINSERTF128 $1, (R12)(R8*1), Y3, Y3
+	VUNPCKLPS Y1, Y0, Y4
+	VUNPCKHPS Y1, Y0, Y5
+	VUNPCKLPS Y3, Y2, Y6
+	VUNPCKHPS Y3, Y2, Y7
+	VSHUFPS $0x44, Y6, Y4, Y0
+	VSHUFPS $0xEE, Y6, Y4, Y1
+	VSHUFPS $0x44, Y7, Y5, Y2
+	VSHUFPS $0xEE, Y7, Y5, Y3
+	LEAQ (DI)(R9*2), R14
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(R9*1)
+	VMOVUPS Y2, (R14)
+	VMOVUPS Y3, (R14)(R9*1)
+	LEAQ (DI)(R9*4), DI
+	ADDQ $16, SI
+	ADDQ $16, R10
+	ADDQ $16, R11
+	ADDQ $16, R12
+	DECQ R13
+	JNZ packRows8F32AVX2_loop
+packRows8F32AVX2_tail:
+	ANDQ $3, CX
+	JZ packRows8F32AVX2_done
+packRows8F32AVX2_loop1:
+	MOVL (SI), AX
+	MOVL AX, (DI)
+	MOVL (SI)(R8*1), AX
+	MOVL AX, 4(DI)
+	MOVL (R10), AX
+	MOVL AX, 8(DI)
+	MOVL (R10)(R8*1), AX
+	MOVL AX, 12(DI)
+	MOVL (R11), AX
+	MOVL AX, 16(DI)
+	MOVL (R11)(R8*1), AX
+	MOVL AX, 20(DI)
+	MOVL (R12), AX
+	MOVL AX, 24(DI)
+	MOVL (R12)(R8*1), AX
+	MOVL AX, 28(DI)
+	ADDQ $4, SI
+	ADDQ $4, R10
+	ADDQ $4, R11
+	ADDQ $4, R12
+	ADDQ R9, DI
+	DECQ CX
+	JNZ packRows8F32AVX2_loop1
+packRows8F32AVX2_done:
+	VZEROUPPER
 	RET
 `
