@@ -878,3 +878,74 @@ func testGemmFewLines[T Float](t *testing.T, lv *level) {
 		}
 	}
 }
+
+// TestGemmTurned checks products with few rows and a B stored by columns, which Gemm
+// computes turned around into a scratch matrix (turnedOK): bit for bit the product computed
+// the usual way (the same products in the same order), on one thread and three, with an
+// epilogue that sees every element once, and within the float64 reference's bound.
+func TestGemmTurned(t *testing.T) {
+	for _, lv := range available {
+		mk := kernelOf[float32](lv)
+		if mk.rowA == nil {
+			continue
+		}
+		t.Run(lv.name, func(t *testing.T) {
+			defer func(w, g int) { turnedMinWeight, minGemmWorkPerThread = w, g }(turnedMinWeight, minGemmWorkPerThread)
+			minGemmWorkPerThread = 16 * 16 * 16
+			r := rand.New(rand.NewPCG(8, 9))
+			for _, sh := range [][3]int{{16, 300, 70}, {2*mk.nr - 3, 100, 333}, {2 * mk.nr, 64, 20}, {20, 1000, 9}} {
+				m, n, k := sh[0], sh[1], sh[2]
+				for _, threads := range []int{1, 3} {
+					for _, withEpi := range []bool{false, true} {
+						name := fmt.Sprintf("%dx%dx%d threads=%d epilogue=%v", m, n, k, threads, withEpi)
+						a := guardedMatrix[float32](r, m, k, rowMajor, 1, true)
+						b := guardedMatrix[float32](r, k, n, colMajor, 2, true)
+						prm := &GemmParams{Level: lv.name, Threads: threads}
+						var got, want []float32
+						for _, turn := range []bool{false, true} {
+							turnedMinWeight = 1 << 62
+							if turn {
+								turnedMinWeight = 1
+							}
+							c := guardedMatrix[float32](r, m, n, rowMajor, 3, false)
+							seen := make([]int, len(c.Data))
+							var epi Epilogue[float32]
+							if withEpi {
+								epi = func(i, j, rows, cols int, cd []float32, off, rs, cs int) {
+									for x := range rows {
+										for y := range cols {
+											o := off + x*rs + y*cs
+											seen[o]++
+											cd[o] = 2*cd[o] + float32(i+x) - float32(j+y)
+										}
+									}
+								}
+							}
+							if err := GemmEpilogue(m, n, k, a, b, 0, c, prm, epi); err != nil {
+								t.Fatalf("%s: %v", name, err)
+							}
+							for i := range m {
+								for j := range n {
+									if o := c.index(i, j); withEpi && seen[o] != 1 {
+										t.Fatalf("%s turned=%v: the epilogue saw C[%d, %d] %d times", name, turn, i, j, seen[o])
+									}
+								}
+							}
+							if turn {
+								got = c.Data
+							} else {
+								want = c.Data
+							}
+						}
+						if o, ok := sameBits(got, want); !ok {
+							t.Fatalf("%s: element %d of C's slice is %v turned around, %v as it is", name, o, got[o], want[o])
+						}
+					}
+				}
+			}
+			// And the float64 reference, through checkGemm.
+			turnedMinWeight = 1
+			checkGemm[float32](t, r, gemmCase{m: 40, n: 200, k: 50, la: rowMajor, lb: colMajor, lc: rowMajor, prm: GemmParams{Level: lv.name}})
+		})
+	}
+}
