@@ -348,14 +348,14 @@ func gemmFrom[T Float](m, n, k int, a, b Matrix[T], ha, hb *HalfMatrix, beta T, 
 		return nil
 	}
 	mk, swapped := chooseKernel(ks, m, n, c, kernel)
-	if !swapped && kernel < 0 && !pairs && turnedOK(mk, m, n, k, b, hb, beta, c) {
+	if !swapped && kernel < 0 && turnedOK(mk, m, n, k, b, hb, beta, c, pairs) {
 		if mt, sw := chooseKernel(ks, n, m, Matrix[T]{RowStride: m, ColStride: 1}, -1); !sw && mt.rowA != nil && m <= 2*mt.nr {
 			// Compute Cᵀ = Bᵀ·Aᵀ into a scratch matrix stored by rows, A's rows read
 			// where they lie, then transpose it into C.
 			buf := getBufs[T](0, 0, n*m)
 			defer putBufs(buf)
 			ct := Matrix[T]{Data: buf.tile[:n*m], RowStride: m, ColStride: 1}
-			newJob(lv, prm, mt, false, false, n, m, k, b.T(), a.T(), hb.t(), ha.t(), 0, ct, nil).run(n, m)
+			newJob(lv, prm, mt, false, pairs, n, m, k, b.T(), a.T(), hb.t(), ha.t(), 0, ct, nil).run(n, m)
 			transposeInto(c, ct, n, m)
 			if epi != nil {
 				epi(0, 0, m, n, c.Data, c.Offset, c.RowStride, c.ColStride)
@@ -393,6 +393,12 @@ func newJob[T Float](lv *level, prm GemmParams, mk microKernel[T], swapped, pair
 	g.colA = ha == nil && !g.rowA && mk.colA != nil && a.RowStride == 1 && a.ColStride > 0 && n <= 2*mk.nr && unpackedOK
 	// Likewise for B when C has few rows.
 	g.rowB = hb == nil && !g.rowA && !g.colA && mk.rowB != nil && b.ColStride == 1 && b.RowStride > 0 && m <= 3*mk.mr && unpackedOK
+	if pairs && mk.rowA != nil && n <= 2*mk.nr && unpackedOK {
+		// A bfloat16 A's rows hold its pairs as 32-bit words, which the kernel reads there.
+		if w, ok := pairWords(ha, k); ok {
+			g.a, g.rowA = any(w).(Matrix[T]), true
+		}
+	}
 	return g
 }
 
@@ -406,9 +412,16 @@ func newJob[T Float](lv *level, prm GemmParams, mk microKernel[T], swapped, pair
 // W of 1024 × 1024 or smaller, which stays in cache, the same either way; 8 rows faster as
 // they are (4.2-4.8 ms, on a narrow kernel with C scattered), 96 slower turned (kernels
 // reading Bᵀ only take few columns of Cᵀ).
-func turnedOK[T Float](mk microKernel[T], m, n, k int, b Matrix[T], hb *HalfMatrix, beta T, c Matrix[T]) bool {
+//
+// Two bfloat16 operands (pairs) turn around where Bᵀ's rows can be read as words of pairs
+// (pairWords).
+func turnedOK[T Float](mk microKernel[T], m, n, k int, b Matrix[T], hb *HalfMatrix, beta T, c Matrix[T], pairs bool) bool {
 	_, f32 := any(beta).(float32)
-	return f32 && hb == nil && beta == 0 && c.ColStride == 1 && c.RowStride >= n && b.RowStride == 1 && b.ColStride >= k &&
+	byColumns := hb == nil && b.RowStride == 1 && b.ColStride >= k
+	if pairs {
+		_, byColumns = pairWords(hb.t(), k)
+	}
+	return f32 && byColumns && beta == 0 && c.ColStride == 1 && c.RowStride >= n &&
 		m >= 16 && m <= 2*mk.nr && n*k >= turnedMinWeight && unpackedOK
 }
 
@@ -1109,7 +1122,11 @@ func (g *gemmJob[T]) packB(dst []T, jc, nc, pc, kc, q0, q1 int) {
 // only the last micro-panel when it is partial (the whole ones are read from A).
 func (g *gemmJob[T]) packA(dst []T, ic, mc, pc, kc int) {
 	if g.pairs {
-		packPairs(any(dst).([]float32), *g.ha, ic, mc, pc, kc, g.kElems, g.mk.mr)
+		if !g.rowA {
+			packPairs(any(dst).([]float32), *g.ha, ic, mc, pc, kc, g.kElems, g.mk.mr)
+		} else if full := mc / g.mk.mr * g.mk.mr; full < mc {
+			packPairs(any(dst[full*kc:]).([]float32), *g.ha, ic+full, mc-full, pc, kc, g.kElems, g.mk.mr)
+		}
 		return
 	}
 	if g.ha != nil {

@@ -47,7 +47,7 @@ var avx512Level = &level{
 	dn:   microKernel[float64]{28, 8, gemmKernel28x8F64AVX512, gemmKernel28x8F64AVX512RowA, nil, gemmKernel28x8F64AVX512ColA},
 	// With AVX512_BF16 (archLevels clears them without): the float32 tiles, each step a
 	// pair of bfloat16 products.
-	b:  microKernel[float32]{14, 32, gemmKernel14x32BF16AVX512, nil, nil, nil},
+	b:  microKernel[float32]{14, 32, gemmKernel14x32BF16AVX512, gemmKernel14x32BF16AVX512RowA, nil, nil},
 	bn: microKernel[float32]{28, 16, gemmKernel28x16BF16AVX512, nil, nil, nil},
 }
 
@@ -74,6 +74,11 @@ func gemmKernel14x32BF16AVX512(k int, a, b, c []float32, ldc int, beta float32)
 
 //go:noescape
 func gemmKernel28x16BF16AVX512(k int, a, b, c []float32, ldc int, beta float32)
+
+// gemmKernel14x32BF16AVX512RowA reads A's pairs from rows lda 32-bit words apart.
+//
+//go:noescape
+func gemmKernel14x32BF16AVX512RowA(k int, a []float32, lda int, b, c []float32, ldc int, beta float32)
 
 // The RowA kernels read the micro-panel of A from a row-major A (element (i, p) at
 // a[i*lda+p]) instead of a packed one; see microKernel.rowA.

@@ -10,7 +10,10 @@ import (
 // lanes, twice the multiply-adds of VFMADD231PS on float32 in the same time. The GEMM then
 // packs its panels with a pair of steps of k in each 32-bit element (the bits of element 2t
 // of a row in the low half, of 2t+1 in the high half) and runs with k counted in pairs;
-// everything else (blocking, threads, tiles, epilogue) is the float32 GEMM's.
+// everything else (blocking, threads, tiles, epilogue) is the float32 GEMM's. Where the rows
+// of A are contiguous, start on 4-byte boundaries and k is even, they already hold A's pairs
+// as 32-bit words: a product with few columns reads them there (pairWords), and one with few
+// rows and a B stored by columns is turned around to read Bᵀ's rows so (turnedOK).
 
 // pairsOK lets GemmMixed multiply two bfloat16 operands in pairs where the level can (tests
 // and benchmarks turn it off to compare with the widened operands).
@@ -77,6 +80,18 @@ func flushSubnormal(v float32) float32 {
 		return math.Float32frombits(b & 0x80000000)
 	}
 	return v
+}
+
+// pairWords returns the bfloat16 matrix h (rows × k) as a float32 matrix of its pairs, rows
+// × k/2 32-bit words, each holding elements 2t and 2t+1 of a row as packPairs packs them:
+// where h's rows are contiguous and start on 4-byte boundaries and k is even.
+func pairWords(h *HalfMatrix, k int) (Matrix[float32], bool) {
+	if h == nil || len(h.Data) == 0 || h.ColStride != 1 || h.RowStride <= 0 || h.RowStride%2 != 0 || h.Offset%2 != 0 || k%2 != 0 ||
+		uintptr(unsafe.Pointer(unsafe.SliceData(h.Data)))%4 != 0 {
+		return Matrix[float32]{}, false
+	}
+	words := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(h.Data))), len(h.Data)/2)
+	return Matrix[float32]{Data: words, Offset: h.Offset / 2, RowStride: h.RowStride / 2, ColStride: 1}, true
 }
 
 // packPairs packs rows [i0, i0+mc) of the bfloat16 matrix x, and its columns 2·t0 to

@@ -82,8 +82,9 @@ func pairLevels() []*level {
 	return ls
 }
 
-// TestMicroKernelsPairs checks each bfloat16 micro-kernel against gemmMicroPairsGo, bit for
-// bit, with misaligned panels and NaN guards around every row of the tile.
+// TestMicroKernelsPairs checks each bfloat16 micro-kernel (and its variant reading A's rows
+// where they lie) against gemmMicroPairsGo, bit for bit, with misaligned panels and NaN
+// guards around every row of the tile.
 func TestMicroKernelsPairs(t *testing.T) {
 	ls := pairLevels()
 	if len(ls) == 0 {
@@ -109,9 +110,27 @@ func TestMicroKernelsPairs(t *testing.T) {
 							}
 							want := slices.Clone(c)
 							gemmMicroPairsGo(mk.mr, mk.nr, k, a, b, want[off:], ldc, beta)
+							c0 := slices.Clone(c)
 							mk.fn(k, a, b, c[off:], ldc, beta)
 							if o, ok := sameBits(c, want); !ok {
 								t.Fatalf("k=%d beta=%v off=%d: element %d is %v, want %v", k, beta, off, o, c[o], want[o])
+							}
+							if mk.rowA != nil {
+								// The panel of A as rows lda apart, NaN between them.
+								lda := k + off + 1
+								ra := make([]float32, off+(mk.mr-1)*lda+k+3)
+								for o := range ra {
+									ra[o] = nan
+								}
+								for i := range mk.mr {
+									for p := range k {
+										ra[off+i*lda+p] = a[p*mk.mr+i]
+									}
+								}
+								mk.rowA(k, ra[off:], lda, b, c0[off:], ldc, beta)
+								if o, ok := sameBits(c0, want); !ok {
+									t.Fatalf("rowA k=%d beta=%v off=%d: element %d is %v, want %v", k, beta, off, o, c0[o], want[o])
+								}
 							}
 						}
 					}
@@ -125,6 +144,22 @@ func TestMicroKernelsPairs(t *testing.T) {
 // guards NaN.
 func halfMatrix(r *rand.Rand, rows, cols int, l layout, off int) *HalfMatrix {
 	return halfOf(guardedMatrix[float32](r, rows, cols, l, off, true), true)
+}
+
+// evenHalf lays out rows×cols bfloat16 values (random, in [-1, 1)) by rows, an even number
+// of elements apart from an even offset, guards NaN.
+func evenHalf(r *rand.Rand, rows, cols int) *HalfMatrix {
+	rs := cols + cols%2 + 2
+	h := &HalfMatrix{Data: make([]uint16, 2+rows*rs+4), Offset: 2, RowStride: rs, ColStride: 1, BF16: true}
+	for o := range h.Data {
+		h.Data[o] = 0x7fc1 // NaN
+	}
+	for i := range rows {
+		for j := range cols {
+			h.Data[h.index(i, j)] = bf16Bits(float32(r.Float64()*2 - 1))
+		}
+	}
+	return h
 }
 
 // TestPackPairs checks packPairs against its definition, for every layout, blocks at odd
@@ -145,10 +180,7 @@ func TestPackPairs(t *testing.T) {
 			{20, 9, 3, 15, 2, 6, 14}, // pairs past the last column
 		} {
 			var x *HalfMatrix
-			name := "even rows"
-			if l != evenRows {
-				name = l.String()
-			}
+			name := l.String()
 			if l == evenRows {
 				rs := c.cols + c.cols%2 + 2
 				x = halfOf(Matrix[float32]{Data: make([]float32, 2+c.rows*rs), Offset: 2, RowStride: rs, ColStride: 1}, true)
@@ -247,7 +279,13 @@ func TestGemmPairs(t *testing.T) {
 			}
 		}
 	}
-	layouts := []layout{rowMajor, colMajor, strided, flipped}
+	// evenRows: A stored by rows, B by columns, an even number of elements apart from an
+	// even offset, whose pairs the kernels can read where they lie (pairWords): A's rows
+	// where C has few columns, Bᵀ's rows where a product with few rows is turned around.
+	const evenRows layout = -1
+	layouts := []layout{rowMajor, colMajor, strided, flipped, evenRows}
+	defer func(w int) { turnedMinWeight = w }(turnedMinWeight)
+	turnedMinWeight = 1
 	for _, lv := range ls {
 		r := rand.New(rand.NewPCG(12, 13))
 		cnt := 0
@@ -277,8 +315,13 @@ func TestGemmPairs(t *testing.T) {
 						prm.MR, prm.NR = 28, 16
 					}
 					name := fmt.Sprintf("%s %dx%dx%d A:%v B:%v C:%v beta=%v params=%+v", lv.name, m, n, k, la, lb, lc, beta, prm)
-					a := halfMatrix(r, m, k, la, cnt%4)
-					b := halfMatrix(r, k, n, lb, (cnt+1)%4)
+					a, b := halfMatrix(r, m, k, la, cnt%4), halfMatrix(r, k, n, lb, (cnt+1)%4)
+					if la == evenRows {
+						a = evenHalf(r, m, k)
+					}
+					if lb == evenRows {
+						b = evenHalf(r, n, k).t()
+					}
 					c := guardedMatrix[float32](r, m, n, lc, 2, beta != 0)
 					want := Matrix[float32]{Data: slices.Clone(c.Data), Offset: c.Offset, RowStride: c.RowStride, ColStride: c.ColStride}
 					ref := slices.Clone(c.Data)

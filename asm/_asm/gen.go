@@ -70,6 +70,9 @@ var kernels = []kernel{
 	// The bfloat16 kernels: the float32 kernels' tiles, a step of k being a pair of steps.
 	{"gemmKernel14x32BF16AVX512", 4, "Z", 64, 14, 32, 2, false, false, false, true},
 	{"gemmKernel28x16BF16AVX512", 4, "Z", 64, 28, 16, 2, false, false, false, true},
+	// And reading A's pairs where they lie, in the rows of a bfloat16 A (two elements a
+	// 32-bit word), for products with few columns.
+	{"gemmKernel14x32BF16AVX512RowA", 4, "Z", 64, 14, 32, 2, true, false, false, true},
 }
 
 const unroll = 4
