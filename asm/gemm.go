@@ -406,11 +406,12 @@ func newJob[T Float](lv *level, prm GemmParams, mk microKernel[T], swapped, pair
 // large float32 matrix stored by columns (a transposed weight, as x·Wᵀ has it), should be
 // computed turned around, as Cᵀ = Bᵀ·Aᵀ into a scratch matrix: with few rows of C, a packed
 // B̃ serves few micro-panels of A, and packing it (reading B, writing B̃, reading B̃ back)
-// costs more than the kernels reading Bᵀ's rows where they lie. Measured on two cores of
-// Zen 5, x·Wᵀ for W of 4096 × 4096: 16 rows 6.6-7.8 ms as it is, 6.2-6.8 turned; 32 rows
-// 6.0-7.0 and 4.6-4.8; 64 rows 8.2-8.7 and 6.6-6.9 (11008 × 4096: 23.8-27.8 and 17.3-20.2);
-// W of 1024 × 1024 or smaller, which stays in cache, the same either way; 8 rows faster as
-// they are (4.2-4.8 ms, on a narrow kernel with C scattered), 96 slower turned (kernels
+// costs more than the kernels reading Bᵀ's rows where they lie, once B is too large for the
+// caches to hold B̃. Measured on two cores of Zen 5, x·Wᵀ for W of 4096 × 4096: 16 rows
+// 6.6-7.8 ms as it is, 6.2-6.8 turned; 32 rows 6.0-7.0 and 4.6-4.8; 64 rows 8.2-8.7 and
+// 6.6-6.9 (11008 × 4096: 23.8-27.8 and 17.3-20.2); W of 2048 × 4096, 2048 × 2048 or 4096 ×
+// 1024 the same either way within 10%, 1024 × 4096 (64 rows) 5% slower turned; 8 rows faster
+// as they are (4.2-4.8 ms, on a narrow kernel with C scattered), 96 slower turned (kernels
 // reading Bᵀ only take few columns of Cᵀ).
 //
 // Two bfloat16 operands (pairs) turn around where Bᵀ's rows can be read as words of pairs
@@ -427,7 +428,7 @@ func turnedOK[T Float](mk microKernel[T], m, n, k int, b Matrix[T], hb *HalfMatr
 
 // turnedMinWeight is the fewest elements of B for which turnedOK turns a product around (a
 // variable for the tests).
-var turnedMinWeight = 1 << 20
+var turnedMinWeight = 1 << 24
 
 // transposeInto writes the n×m matrix ct (stored by rows) into C (m×n, stored by rows).
 func transposeInto[T Float](c, ct Matrix[T], n, m int) {
