@@ -39,15 +39,7 @@ func TestGemmMixed(t *testing.T) {
 
 func testGemmMixed(t *testing.T, lv *level) {
 	r := rand.New(rand.NewPCG(10, 11))
-	// The blocking's epilogue doubles C and adds the row index, to see that it is passed on.
-	epi := func(i, _, rows, cols int, c []float32, off, rs, cs int) {
-		for x := range rows {
-			for y := range cols {
-				o := off + x*rs + y*cs
-				c[o] = 2*c[o] + float32(i+x)
-			}
-		}
-	}
+	epi := doubleAddRow
 	layouts := []layout{rowMajor, colMajor, strided, flipped}
 	n := 0
 	for _, sh := range [][3]int{{1, 1, 1}, {3, 37, 20}, {37, 3, 20}, {2, 300, 700}, {1200, 4, 30}, {13, 45, 600}, {30, 1100, 70}, {70, 50, 9}} {
@@ -91,6 +83,17 @@ func testGemmMixed(t *testing.T, lv *level) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// doubleAddRow is an epilogue that doubles C and adds the row index, to see that the tiles'
+// coordinates are passed on.
+func doubleAddRow(i, _, rows, cols int, c []float32, off, rs, cs int) {
+	for x := range rows {
+		for y := range cols {
+			o := off + x*rs + y*cs
+			c[o] = 2*c[o] + float32(i+x)
 		}
 	}
 }

@@ -271,14 +271,7 @@ func TestGemmPairs(t *testing.T) {
 	// Products this small would run on one thread: every worker gets work here.
 	defer func(w int) { minGemmWorkPerThread = w }(minGemmWorkPerThread)
 	minGemmWorkPerThread = 16 * 16 * 16
-	epi := func(i, _, rows, cols int, c []float32, off, rs, cs int) {
-		for x := range rows {
-			for y := range cols {
-				o := off + x*rs + y*cs
-				c[o] = 2*c[o] + float32(i+x)
-			}
-		}
-	}
+	epi := doubleAddRow
 	// evenRows: A stored by rows, B by columns, an even number of elements apart from an
 	// even offset, whose pairs the kernels can read where they lie (pairWords): A's rows
 	// where C has few columns, Bᵀ's rows where a product with few rows is turned around.
