@@ -146,6 +146,11 @@ func halfMatrix(r *rand.Rand, rows, cols int, l layout, off int) *HalfMatrix {
 	return halfOf(guardedMatrix[float32](r, rows, cols, l, off, true), true)
 }
 
+// evenRows is the 16-bit tests' own layout (evenHalf): rows stored an even number of elements
+// apart from an even offset, whose pairs can be read as 32-bit words (pairWords); for B, its
+// columns stored so.
+const evenRows layout = -1
+
 // evenHalf lays out rows×cols bfloat16 values (random, in [-1, 1)) by rows, an even number
 // of elements apart from an even offset, guards NaN.
 func evenHalf(r *rand.Rand, rows, cols int) *HalfMatrix {
@@ -166,9 +171,6 @@ func evenHalf(r *rand.Rand, rows, cols int) *HalfMatrix {
 // places, odd depths and partial micro-panels, into a destination full of garbage.
 func TestPackPairs(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	// evenRows lays rows out an even number of elements apart from an even offset, which
-	// packPairs reads as 32-bit words where a block starts at an even column.
-	const evenRows layout = -1
 	for _, l := range []layout{rowMajor, colMajor, strided, flipped, evenRows} {
 		for _, c := range []struct{ rows, cols, i0, mc, t0, kp, w int }{
 			{1, 1, 0, 1, 0, 1, 4},
@@ -180,16 +182,8 @@ func TestPackPairs(t *testing.T) {
 			{20, 9, 3, 15, 2, 6, 14}, // pairs past the last column
 		} {
 			var x *HalfMatrix
-			name := l.String()
 			if l == evenRows {
-				rs := c.cols + c.cols%2 + 2
-				x = halfOf(Matrix[float32]{Data: make([]float32, 2+c.rows*rs), Offset: 2, RowStride: rs, ColStride: 1}, true)
-				for o := range x.Data {
-					x.Data[o] = 0x7fc1 // NaN
-					if i, j := (o-2)/rs, (o-2)%rs; o >= 2 && j < c.cols {
-						x.Data[o] = bf16Bits(float32(r.Float64()*2 - 1 + float64(i)))
-					}
-				}
+				x = evenHalf(r, c.rows, c.cols)
 			} else {
 				x = halfMatrix(r, c.rows, c.cols, l, 3)
 			}
@@ -211,7 +205,7 @@ func TestPackPairs(t *testing.T) {
 						p := 2 * (c.t0 + tt)
 						want := at(q*c.w+i, p) | at(q*c.w+i, p+1)<<16
 						if got := math.Float32bits(dst[q*c.w*c.kp+tt*c.w+i]); got != want {
-							t.Fatalf("%s %+v: panel %d pair %d row %d is %#x, want %#x", name, c, q, tt, i, got, want)
+							t.Fatalf("%v %+v: panel %d pair %d row %d is %#x, want %#x", l, c, q, tt, i, got, want)
 						}
 					}
 				}
@@ -272,10 +266,8 @@ func TestGemmPairs(t *testing.T) {
 	defer func(w int) { minGemmWorkPerThread = w }(minGemmWorkPerThread)
 	minGemmWorkPerThread = 16 * 16 * 16
 	epi := doubleAddRow
-	// evenRows: A stored by rows, B by columns, an even number of elements apart from an
-	// even offset, whose pairs the kernels can read where they lie (pairWords): A's rows
-	// where C has few columns, Bᵀ's rows where a product with few rows is turned around.
-	const evenRows layout = -1
+	// With evenRows, the kernels read A's rows where C has few columns, and Bᵀ's rows where
+	// a product with few rows is turned around.
 	layouts := []layout{rowMajor, colMajor, strided, flipped, evenRows}
 	defer func(w int) { turnedMinWeight = w }(turnedMinWeight)
 	turnedMinWeight = 1
@@ -308,12 +300,16 @@ func TestGemmPairs(t *testing.T) {
 						prm.MR, prm.NR = 28, 16
 					}
 					name := fmt.Sprintf("%s %dx%dx%d A:%v B:%v C:%v beta=%v params=%+v", lv.name, m, n, k, la, lb, lc, beta, prm)
-					a, b := halfMatrix(r, m, k, la, cnt%4), halfMatrix(r, k, n, lb, (cnt+1)%4)
+					var a, b *HalfMatrix
 					if la == evenRows {
 						a = evenHalf(r, m, k)
+					} else {
+						a = halfMatrix(r, m, k, la, cnt%4)
 					}
 					if lb == evenRows {
-						b = evenHalf(r, n, k).t()
+						b = evenHalf(r, n, k).t() // B by columns
+					} else {
+						b = halfMatrix(r, k, n, lb, (cnt+1)%4)
 					}
 					c := guardedMatrix[float32](r, m, n, lc, 2, beta != 0)
 					want := Matrix[float32]{Data: slices.Clone(c.Data), Offset: c.Offset, RowStride: c.RowStride, ColStride: c.ColStride}
