@@ -16,6 +16,7 @@ func archLevels() []*level {
 	if cpuid.CPU.Supports(cpuid.AVX2) {
 		packRows4F32, packRows4F64 = packRows4F32AVX2, packRows4F64AVX2
 		packRows8F32 = packRows8F32AVX2
+		interleavePairs = interleavePairsAVX2
 	}
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
 		ls = append(ls, avx2Level)
@@ -162,6 +163,11 @@ func packRows4F64AVX2(d, src []float64, rs, kc, w int)
 //
 //go:noescape
 func packRows8F32AVX2(d, src []float32, rs, kc, w int)
+
+// interleavePairsAVX2 is interleavePairsGo; lo and hi hold at least len(dst) elements.
+//
+//go:noescape
+func interleavePairsAVX2(dst []uint32, lo, hi []uint16)
 
 // prefetchL2 asks for the 64-byte lines from p on into L2 (a hint: p need not be valid
 // memory).

@@ -10925,6 +10925,47 @@ packRows8F32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func interleavePairsAVX2(dst []uint32, lo, hi []uint16)
+TEXT ·interleavePairsAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ lo_base+24(FP), SI
+	MOVQ hi_base+48(FP), DX
+	MOVQ CX, AX
+	SHRQ $4, AX
+	JZ interleavePairsAVX2_tail
+interleavePairsAVX2_loop:
+	VMOVDQU (SI), Y0
+	VMOVDQU (DX), Y1
+	VPUNPCKLWD Y1, Y0, Y2
+	VPUNPCKHWD Y1, Y0, Y3
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y5
+	VMOVDQU Y4, (DI)
+	VMOVDQU Y5, 32(DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $64, DI
+	DECQ AX
+	JNZ interleavePairsAVX2_loop
+interleavePairsAVX2_tail:
+	ANDQ $15, CX
+	JZ interleavePairsAVX2_done
+interleavePairsAVX2_loop1:
+	MOVWLZX (SI), AX
+	MOVWLZX (DX), BX
+	SHLL $16, BX
+	ORL BX, AX
+	MOVL AX, (DI)
+	ADDQ $2, SI
+	ADDQ $2, DX
+	ADDQ $4, DI
+	DECQ CX
+	JNZ interleavePairsAVX2_loop1
+interleavePairsAVX2_done:
+	VZEROUPPER
+	RET
+
 // func prefetchL2(p unsafe.Pointer, lines int)
 TEXT ·prefetchL2(SB), NOSPLIT, $0-16
 	MOVQ p+0(FP), AX

@@ -82,6 +82,26 @@ func flushSubnormal(v float32) float32 {
 	return v
 }
 
+// interleavePairs is interleavePairsGo in assembly, where the CPU has it (else nil).
+var interleavePairs func(dst []uint32, lo, hi []uint16)
+
+// interleave sets dst[i] to lo[i] | hi[i]<<16, with interleavePairs where there is one.
+func interleave(dst []uint32, lo, hi []uint16) {
+	if interleavePairs != nil {
+		interleavePairs(dst, lo[:len(dst)], hi[:len(dst)])
+		return
+	}
+	interleavePairsGo(dst, lo, hi)
+}
+
+// interleavePairsGo sets dst[i] to the pair (lo[i], hi[i]): lo[i]'s bits in the low half.
+func interleavePairsGo(dst []uint32, lo, hi []uint16) {
+	lo, hi = lo[:len(dst)], hi[:len(dst)]
+	for i := range dst {
+		dst[i] = uint32(lo[i]) | uint32(hi[i])<<16
+	}
+}
+
 // pairWords returns the bfloat16 matrix h (rows × k) as a float32 matrix of its pairs, rows
 // × k/2 32-bit words, each holding elements 2t and 2t+1 of a row as packPairs packs them:
 // where h's rows are contiguous and start on 4-byte boundaries and k is even.
@@ -111,32 +131,31 @@ func packPairs(dst []float32, x HalfMatrix, i0, mc, t0, kp, k, w int) {
 	}
 	switch {
 	case x.RowStride == 1 && x.ColStride != 1:
-		// Columns contiguous (B stored by rows): interleave pieces of two columns.
+		// Columns contiguous (B stored by rows): interleave pieces of two columns into an
+		// L1 buffer, whole micro-panels of them at a time, and pack them on from there as
+		// packCols packs float32.
+		buf := halfChunks.Get().(*[halfChunk]float32)
+		defer halfChunks.Put(buf)
+		step := halfChunk / w * w
 		for t := range kp {
 			p := 2 * (t0 + t)
-			var c0, c1 []uint16
-			if 2*t < cols {
-				c0 = x.Data[x.index(i0, p):][:mc]
-			}
-			if 2*t+1 < cols {
-				c1 = x.Data[x.index(i0, p+1):][:mc]
-			}
-			for q := 0; q < mc; q += w {
-				n := min(w, mc-q)
-				dd := d[q*kp+t*w:][:n]
+			for q := 0; q < mc; q += step {
+				nq := min(step, mc-q)
+				tmp := buf[:nq]
+				words := unsafe.Slice((*uint32)(unsafe.Pointer(&tmp[0])), nq)
 				switch {
-				case c1 != nil:
-					s0, s1 := c0[q:q+n], c1[q:q+n]
-					for i := range dd {
-						dd[i] = uint32(s0[i]) | uint32(s1[i])<<16
-					}
-				case c0 != nil:
-					for i, v := range c0[q : q+n] {
-						dd[i] = uint32(v)
+				case 2*t+1 < cols:
+					o0, o1 := x.index(i0+q, p), x.index(i0+q, p+1)
+					interleave(words, x.Data[o0:o0+nq], x.Data[o1:o1+nq])
+				case 2*t < cols:
+					o0 := x.index(i0+q, p)
+					for i, v := range x.Data[o0 : o0+nq] {
+						words[i] = uint32(v)
 					}
 				default:
-					clear(dd)
+					clear(words)
 				}
+				packColumn(dst[q*kp+t*w:], tmp, nq, w, kp)
 			}
 		}
 	case x.ColStride == 1:

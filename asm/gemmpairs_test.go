@@ -353,3 +353,29 @@ func TestGemmPairs(t *testing.T) {
 		}
 	}
 }
+
+// TestInterleavePairs checks interleavePairs against interleavePairsGo for lengths around
+// its sixteen elements a step, misaligned, with guards past the end of dst.
+func TestInterleavePairs(t *testing.T) {
+	if interleavePairs == nil {
+		t.Skip("no assembly interleave on this machine or build")
+	}
+	r := rand.New(rand.NewPCG(6, 7))
+	for n := range 70 {
+		for off := range 3 {
+			lo, hi := make([]uint16, off+n+5), make([]uint16, off+n+5)
+			for i := range lo {
+				lo[i], hi[i] = uint16(r.Uint32()), uint16(r.Uint32())
+			}
+			got, want := make([]uint32, off+n+4), make([]uint32, off+n+4)
+			for i := range got {
+				got[i], want[i] = 0xdeadbeef, 0xdeadbeef
+			}
+			interleavePairsGo(want[off:off+n], lo[off:], hi[off:])
+			interleavePairs(got[off:off+n], lo[off:off+n], hi[off:off+n])
+			if !slices.Equal(got, want) {
+				t.Fatalf("n=%d off=%d: %#x, want %#x", n, off, got, want)
+			}
+		}
+	}
+}
