@@ -47,7 +47,7 @@ func checkOperand[T Float](name string, x Matrix[T], h *HalfMatrix, rows, cols i
 // runs on the 16-bit matrix-vector kernels, which widen the matrix as they read it. The
 // products accumulate in float32. The result is bit for bit GemmEpilogue's of the widened
 // operands, except where A and B are both bfloat16 and the CPU has AVX512_BF16: GEMMs of
-// more than four rows and columns then multiply them in pairs, twice as fast, each pair of
+// more than four rows and columns then multiply them in pairs, about twice as fast, each pair of
 // products added to the float32 sum in turn (the second element's first), subnormal inputs
 // and sums taken as zeros, as VDPBF16PS does.
 func GemmMixed(m, n, k int, a, b Operand, beta float32, c Matrix[float32], p *GemmParams, epi Epilogue[float32]) error {

@@ -122,11 +122,14 @@ func pairWords(h *HalfMatrix, k int) (Matrix[float32], bool) {
 func packPairs(dst []float32, x HalfMatrix, i0, mc, t0, kp, k, w int) {
 	d := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst))
 	cols := min(2*kp, k-2*t0) // columns of x in the block
-	if rows := mc % w; rows != 0 {
-		// The rows of the last micro-panel past mc.
-		last := d[(mc-rows)*kp:]
-		for t := range kp {
-			clear(last[t*w+rows : (t+1)*w])
+	// clearPast zeroes the rows of the last micro-panel past mc, for the loops below that
+	// write rows < mc only.
+	clearPast := func() {
+		if rows := mc % w; rows != 0 {
+			last := d[(mc-rows)*kp:]
+			for t := range kp {
+				clear(last[t*w+rows : (t+1)*w])
+			}
 		}
 	}
 	switch {
@@ -160,14 +163,13 @@ func packPairs(dst []float32, x HalfMatrix, i0, mc, t0, kp, k, w int) {
 		}
 	case x.ColStride == 1:
 		// Rows contiguous (A, or B stored by columns): each row's pairs are adjacent, 32-bit
-		// words of it where the block starts on a 4-byte boundary and the rows an even
-		// number of elements apart, which the float32 packing moves as they are.
-		if o := x.index(i0, 2*t0); x.RowStride > 0 && x.RowStride%2 == 0 && cols == 2*kp &&
-			uintptr(unsafe.Pointer(&x.Data[o]))%4 == 0 {
-			words := unsafe.Slice((*float32)(unsafe.Pointer(&x.Data[o])), ((mc-1)*x.RowStride+cols)/2)
-			packPanels(dst, Matrix[float32]{Data: words, RowStride: x.RowStride / 2, ColStride: 1}, 0, mc, 0, kp, w)
+		// words of it where pairWords can view them so and the block has no half pair,
+		// which the float32 packing moves as they are.
+		if words, ok := pairWords(&x, cols); ok && cols == 2*kp {
+			packPanels(dst, words, i0, mc, t0, kp, w)
 			return
 		}
+		clearPast()
 		for i := range mc {
 			q, r := i/w, i%w
 			dd := d[q*w*kp+r:]
@@ -185,6 +187,7 @@ func packPairs(dst []float32, x HalfMatrix, i0, mc, t0, kp, k, w int) {
 			}
 		}
 	default:
+		clearPast()
 		for i := range mc {
 			q, r := i/w, i%w
 			dd := d[q*w*kp+r:]

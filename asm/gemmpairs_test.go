@@ -6,13 +6,12 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/crossbar-compute/crossbar/internal/half"
 )
 
-// bf16Bits are the bits of x rounded to bfloat16 (to nearest even; x is not NaN).
-func bf16Bits(x float32) uint16 {
-	b := math.Float32bits(x)
-	return uint16((b + 0x7fff + (b >> 16 & 1)) >> 16)
-}
+// bf16Bits are the bits of x rounded to bfloat16.
+var bf16Bits = half.BFloat16From
 
 // pairOf is the packed pair (lo, hi): lo's bits in the low half.
 func pairOf(lo, hi uint16) float32 { return math.Float32frombits(uint32(lo) | uint32(hi)<<16) }
