@@ -356,7 +356,8 @@ func gemmFrom[T Float](m, n, k int, a, b Matrix[T], ha, hb *HalfMatrix, beta T, 
 			defer putBufs(buf)
 			ct := Matrix[T]{Data: buf.tile[:n*m], RowStride: m, ColStride: 1}
 			newJob(lv, prm, mt, false, pairs, n, m, k, b.T(), a.T(), hb.t(), ha.t(), 0, ct, nil).run(n, m)
-			transposeInto(c, ct, n, m)
+			// (turnedOK takes float32 products only.)
+			TransposeF32(any(c.Data).([]float32)[c.Offset:], c.RowStride, any(ct.Data).([]float32), m, n, m)
 			if epi != nil {
 				epi(0, 0, m, n, c.Data, c.Offset, c.RowStride, c.ColStride)
 			}
@@ -429,20 +430,6 @@ func turnedOK[T Float](mk microKernel[T], m, n, k int, b Matrix[T], hb *HalfMatr
 // turnedMinWeight is the fewest elements of B for which turnedOK turns a product around (a
 // variable for the tests).
 var turnedMinWeight = 1 << 24
-
-// transposeInto writes the n×m matrix ct (stored by rows) into C (m×n, stored by rows).
-func transposeInto[T Float](c, ct Matrix[T], n, m int) {
-	switch cd := any(c.Data).(type) {
-	case []float32:
-		TransposeF32(cd[c.Offset:], c.RowStride, any(ct.Data).([]float32), ct.RowStride, n, m)
-	default:
-		for i := range n {
-			for j := range m {
-				c.Data[c.Offset+j*c.RowStride+i] = ct.Data[i*ct.RowStride+j]
-			}
-		}
-	}
-}
 
 // unpackedOK lets Gemm read A or B unpacked where it pays (tests turn it off to compare).
 var unpackedOK = true
