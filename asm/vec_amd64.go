@@ -2,7 +2,11 @@
 
 package asm
 
-import "github.com/klauspost/cpuid/v2"
+import (
+	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+)
 
 // hasISA reports whether this CPU runs isa's kernels: the same conditions as archLevels.
 func hasISA(isa vecISA) bool {
@@ -194,3 +198,21 @@ func reduceF64AVX2(op int, x []float64, lane *[8]float64)
 
 //go:noescape
 func reduceF64AVX512(op int, x []float64, lane *[8]float64)
+
+func chainArch(isa vecISA) bool { return isa == isaAVX2 || isa == isaAVX512 }
+
+func chainF32Arch(isa vecISA, c Chain, src []unsafe.Pointer, scalars []float32, dst []float32) {
+	if isa == isaAVX512 {
+		chainF32AVX512(c, src, scalars, dst)
+	} else {
+		chainF32AVX2(c, src, scalars, dst)
+	}
+}
+
+// chainF32AVX2 and chainF32AVX512 take len(dst) a multiple of four vectors.
+//
+//go:noescape
+func chainF32AVX2(prog []uint32, src []unsafe.Pointer, scal []float32, dst []float32)
+
+//go:noescape
+func chainF32AVX512(prog []uint32, src []unsafe.Pointer, scal []float32, dst []float32)

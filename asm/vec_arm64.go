@@ -2,6 +2,8 @@
 
 package asm
 
+import "unsafe"
+
 // hasISA reports whether this CPU runs isa's kernels: NEON is part of every arm64 CPU.
 func hasISA(isa vecISA) bool { return isa == isaGo || isa == isaNEON }
 
@@ -88,3 +90,8 @@ func reduceF32NEON(op int, x []float32, lane *[16]float32)
 
 //go:noescape
 func reduceF64NEON(op int, x []float64, lane *[8]float64)
+
+// No chain kernels: ChainF32 runs its Go reference.
+func chainArch(vecISA) bool { return false }
+
+func chainF32Arch(_ vecISA, c Chain, _ []unsafe.Pointer, _ []float32, _ []float32) {}

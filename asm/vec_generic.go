@@ -2,6 +2,8 @@
 
 package asm
 
+import "unsafe"
+
 // Without assembly, hasISA admits only the Go references, and the dispatchers never call the
 // ...Arch functions; these do what the assembly would, for completeness.
 
@@ -45,3 +47,8 @@ func reduceF32Arch(_ vecISA, op int, x []float32, lane *[16]float32) {
 func reduceF64Arch(_ vecISA, op int, x []float64, lane *[8]float64) {
 	lane[0] = reduceGo(op, lane[0], x)
 }
+
+// No chain kernels: ChainF32 runs its Go reference.
+func chainArch(vecISA) bool { return false }
+
+func chainF32Arch(_ vecISA, c Chain, _ []unsafe.Pointer, _ []float32, _ []float32) {}

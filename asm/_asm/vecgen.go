@@ -46,6 +46,7 @@ func main() {
 			if t.isa != neon {
 				t.compareF32()
 				t.selectF32()
+				t.chain()
 			}
 			t.gemvRows(4, "")
 			t.gemvRows(8, "")
@@ -2064,4 +2065,118 @@ func (t *target) gemvColsNEON(name, half string) {
 	group(1, name+"_onecol")
 	t.label(name + "_done")
 	t.emit("RET")
+}
+
+// chainOps are the operations of a chain program (chainGo in chain.go), in the order of
+// their codes, from chainLoad: a load, the binary ops with a stream (acc op src, then src op
+// acc), the same with a scalar, and the unary ops.
+func chainOps() []string {
+	ops := []string{"Load"}
+	for _, form := range []string{"", "R", "S", "RS"} {
+		for _, op := range binaryOps {
+			ops = append(ops, op+form)
+		}
+	}
+	return append(ops, "Neg", "Abs", "Sqrt")
+}
+
+// chain writes chainF32<ISA>(prog []uint32, src []unsafe.Pointer, scal []float32, dst
+// []float32): the program run on an accumulator of four vectors (registers 0..3) at a time,
+// for len(dst) a multiple of four vectors. Operands go to registers 4..7 (a scalar to 4),
+// temporaries 8 and 9; the instruction's code is in AX, its argument in DX.
+func (t *target) chain() {
+	t.size = 4
+	name := "chainF32" + t.suffix
+	t.header(name, "(prog []uint32, src []unsafe.Pointer, scal []float32, dst []float32)", 96)
+	t.emit("MOVQ prog_base+0(FP), R8")
+	t.emit("MOVQ prog_len+8(FP), R9")
+	t.emit("MOVQ src_base+24(FP), R10")
+	t.emit("MOVQ scal_base+48(FP), R11")
+	t.emit("MOVQ dst_base+72(FP), DI")
+	t.emit("MOVQ dst_len+80(FP), CX")
+	t.emit("SHLQ $2, CX")
+	t.emit("XORQ BX, BX")
+	t.label(name + "_block")
+	t.emit("CMPQ BX, CX")
+	t.emit("JAE %s_done", name)
+	t.emit("XORQ R12, R12")
+	t.label(name + "_next")
+	t.emit("CMPQ R12, R9")
+	t.emit("JAE %s_store", name)
+	t.emit("MOVL (R8)(R12*4), AX")
+	t.emit("INCQ R12")
+	t.emit("MOVL AX, DX")
+	t.emit("SHRL $8, DX")
+	t.emit("ANDL $0xff, AX")
+	ops := chainOps()
+	// A binary search on the code: five compares for 28 codes, where a row of compares would
+	// take up to 27 for each instruction of each block of four vectors.
+	var search func(lo, hi int)
+	search = func(lo, hi int) {
+		if hi-lo == 1 {
+			t.emit("JMP %s_%s", name, strings.ToLower(ops[lo]))
+			return
+		}
+		mid := (lo + hi) / 2
+		l := fmt.Sprintf("%s_ge%d", name, mid)
+		t.emit("CMPL AX, $const_chain%s", ops[mid])
+		t.emit("JAE %s", l)
+		search(lo, mid)
+		t.label(l)
+		search(mid, hi)
+	}
+	search(0, len(ops))
+	for _, op := range ops {
+		t.label(name + "_" + strings.ToLower(op))
+		base, form := op, "" // Add, AddR, AddS, AddRS: base Add, form "", R, S, RS
+		for _, f := range []string{"RS", "R", "S"} {
+			if b, ok := strings.CutSuffix(op, f); ok && slices.Contains(binaryOps, b) {
+				base, form = b, f
+				break
+			}
+		}
+		switch {
+		case op == "Load":
+			t.emit("MOVQ (R10)(DX*8), SI")
+			t.ld(0, 4, "SI")
+		case op == "Neg" || op == "Abs":
+			for k := range 4 {
+				if op == "Neg" {
+					t.xor(k, k, C("kSignMask"))
+				} else {
+					t.and(k, k, C("kAbsMask"))
+				}
+			}
+		case op == "Sqrt":
+			for k := range 4 {
+				t.sqrt(k, k)
+			}
+		case strings.Contains(form, "S"):
+			t.emit("VBROADCASTSS (R11)(DX*4), %s", t.vreg(4))
+			for k := range 4 {
+				if strings.Contains(form, "R") {
+					t.binop(base, k, 4, k, 8, 9, 0)
+				} else {
+					t.binop(base, k, k, 4, 8, 9, 0)
+				}
+			}
+		default:
+			t.emit("MOVQ (R10)(DX*8), SI")
+			t.ld(4, 4, "SI")
+			for k := range 4 {
+				if form == "R" {
+					t.binop(base, k, 4+k, k, 8, 9, 0)
+				} else {
+					t.binop(base, k, k, 4+k, 8, 9, 0)
+				}
+			}
+		}
+		t.emit("JMP %s_next", name)
+	}
+	t.label(name + "_store")
+	t.st(0, 4, "DI")
+	t.emit("ADDQ $%d, BX", 4*t.vbytes)
+	t.emit("JMP %s_block", name)
+	t.label(name + "_done")
+	t.ret()
 }

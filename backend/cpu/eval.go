@@ -48,6 +48,9 @@ type enode struct {
 	shared bool
 	// work: for the root of an expression, the work of computing one element (see cost).
 	work int
+	// chain: the steps computing the node and the elementwise nodes under it a piece of a
+	// block at a time (see chain.go), or nil.
+	chain *chain
 }
 
 // viewIter walks a view in row-major order of its shape.

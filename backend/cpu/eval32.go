@@ -220,6 +220,9 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 		})
 		return out
 	}
+	if e.chain != nil && e.runChain(c, start, n, out) {
+		return out
+	}
 	switch e.op {
 	case graph.OpLoad:
 		if c.tile != nil {

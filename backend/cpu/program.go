@@ -93,6 +93,9 @@ func (p *program) compileExpr(e *graph.Expr, perm []int) (*enode, error) {
 		return nil, err
 	}
 	eachNode(en, func(n *enode) { en.work += n.opCost() })
+	if chains {
+		markChains(en)
+	}
 	return en, nil
 }
 
