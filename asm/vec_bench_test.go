@@ -160,3 +160,46 @@ func BenchmarkCompareF32(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChainF32 runs relu(a*b + c) over 16M float32 on two goroutines (GOMAXPROCS
+// permitting), a block of 512 elements at a time as the CPU device does: as a chain, one
+// pass, and as the three kernels it stands for, one after another over each block. The
+// bytes per second count the three operands read and the result written.
+func BenchmarkChainF32(b *testing.B) {
+	const n, block = 1 << 24, 512
+	x, y, z, out := benchInput(n, 1), benchInput(n, 2), benchInput(n, 3), make([]float32, n)
+	prog := Chain{}.Load(0).Stream(ChainMul, 1, false).Stream(ChainAdd, 2, false).Scalar(ChainMax, 0, false)
+	run := func(f func(lo, hi int)) {
+		done := make(chan bool)
+		for w := range 2 {
+			go func() {
+				for s := w * n / 2; s < (w+1)*n/2; s += block {
+					f(s, s+block)
+				}
+				done <- true
+			}()
+		}
+		<-done
+		<-done
+	}
+	b.Run("chain", func(b *testing.B) {
+		b.SetBytes(16 * n)
+		for b.Loop() {
+			run(func(lo, hi int) {
+				ChainF32(out[lo:hi], prog, [][]float32{x[lo:hi], y[lo:hi], z[lo:hi]}, []float32{0})
+			})
+		}
+	})
+	b.Run("kernels", func(b *testing.B) {
+		b.SetBytes(16 * n)
+		var t [2][block]float32
+		for b.Loop() {
+			run(func(lo, hi int) {
+				w := lo * 2 / n
+				MulF32(t[w][:], x[lo:hi], y[lo:hi])
+				AddF32(t[w][:], t[w][:], z[lo:hi])
+				MaxScalarF32(out[lo:hi], t[w][:], 0)
+			})
+		}
+	})
+}
