@@ -91,7 +91,7 @@ func reduceF32NEON(op int, x []float32, lane *[16]float32)
 //go:noescape
 func reduceF64NEON(op int, x []float64, lane *[8]float64)
 
-// No chain kernels: ChainF32 runs its Go reference.
+// No chain kernels: ChainF32 runs its Go reference, and never calls chainF32Arch.
 func chainArch(vecISA) bool { return false }
 
-func chainF32Arch(_ vecISA, c Chain, _ []unsafe.Pointer, _ []float32, _ []float32) {}
+func chainF32Arch(vecISA, Chain, []unsafe.Pointer, []float32, []float32) {}

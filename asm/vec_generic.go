@@ -48,7 +48,7 @@ func reduceF64Arch(_ vecISA, op int, x []float64, lane *[8]float64) {
 	lane[0] = reduceGo(op, lane[0], x)
 }
 
-// No chain kernels: ChainF32 runs its Go reference.
+// No chain kernels: ChainF32 runs its Go reference, and never calls chainF32Arch.
 func chainArch(vecISA) bool { return false }
 
-func chainF32Arch(_ vecISA, c Chain, _ []unsafe.Pointer, _ []float32, _ []float32) {}
+func chainF32Arch(vecISA, Chain, []unsafe.Pointer, []float32, []float32) {}

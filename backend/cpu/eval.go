@@ -48,8 +48,8 @@ type enode struct {
 	shared bool
 	// work: for the root of an expression, the work of computing one element (see cost).
 	work int
-	// chain: the steps computing the node and the elementwise nodes under it a piece of a
-	// block at a time (see chain.go), or nil.
+	// chain: the program computing the node and the nodes of its spine in one pass (see
+	// chain.go), or nil.
 	chain *chain
 }
 
