@@ -66,24 +66,63 @@ func inChain(e *enode) bool {
 	return (e.src[0].rowLen > 0) == (e.src[1].rowLen > 0)
 }
 
+// A chainBuilder builds the chains of an expression (markChains).
+type chainBuilder struct {
+	// cut: nodes where a spine above stops, as it would read more than MaxChainSources
+	// streams (each starts a chain of its own).
+	cut map[*enode]bool
+	// depth: the number of nodes on the longest spine down from a node (cuts aside), which
+	// a spine follows.
+	depth map[*enode]int
+	// Of the chain being built: its program, its spine (e last), and the number of streams
+	// the program read when each node of the spine was added.
+	ch     *chain
+	spine  []*enode
+	leaves []int
+}
+
 // onSpine reports whether e, below a chain's node, is a node of its spine: one that no
-// other node reads (a shared node's readers read its kept values).
-func onSpine(e *enode) bool { return inChain(e) && !e.shared }
+// other node reads (a shared node's readers read its kept values), and no cut.
+func (b *chainBuilder) onSpine(e *enode) bool { return inChain(e) && !e.shared && !b.cut[e] }
 
 // markChains gives the nodes under root that start a spine of two nodes or more their
 // chain, from the top: a node on a spine above it has none.
 func markChains(root *enode) {
+	b := &chainBuilder{cut: map[*enode]bool{}, depth: map[*enode]int{}}
 	below := map[*enode]bool{} // nodes on a spine under another
 	eachNode(root, func(e *enode) {
 		if below[e] || !inChain(e) {
 			return
 		}
-		ch := &chain{}
-		var spine []*enode
-		ch.add(e, &spine)
-		if len(spine) >= 2 && len(ch.leaves) <= asm.MaxChainSources {
-			e.chain = ch
-			for _, s := range spine[:len(spine)-1] {
+		for {
+			b.ch, b.spine, b.leaves = &chain{}, b.spine[:0], b.leaves[:0]
+			b.add(e)
+			if len(b.ch.leaves) <= asm.MaxChainSources {
+				break
+			}
+			// Cut the spine into pieces that read no more streams than a chain takes (a
+			// node at the bottom reads two at most), each piece from the node above a cut
+			// reading the cut's values as a stream, and build the top piece again. (The
+			// streams of a piece are counted as those first read in it: one also read
+			// below is missed, and the next build cuts again.)
+			last := -1 // the last cut
+			for k := 1; k < len(b.spine); k++ {
+				base := 0
+				if last >= 0 {
+					base = b.leaves[last] - 1
+				}
+				if b.leaves[k]-base > asm.MaxChainSources {
+					b.cut[b.spine[k-1]] = true
+					last = k - 1
+				}
+			}
+			if last < 0 {
+				return // (not expected: the bottom node reads two streams at most)
+			}
+		}
+		if len(b.spine) >= 2 {
+			e.chain = b.ch
+			for _, s := range b.spine[:len(b.spine)-1] {
 				below[s] = true
 			}
 		}
@@ -91,61 +130,69 @@ func markChains(root *enode) {
 }
 
 // add appends to the program the instructions computing e into the accumulator, and e and
-// the nodes under it on the spine to spine, e last.
-func (ch *chain) add(e *enode, spine *[]*enode) {
+// the nodes under it on the spine to the spine, e last.
+func (b *chainBuilder) add(e *enode) {
+	ch := b.ch
 	if u, ok := chainUnaryOps[e.op]; ok {
-		ch.accumulate(e.src[0], spine)
+		b.accumulate(e.src[0])
 		ch.prog = ch.prog.Unary(u)
-		*spine = append(*spine, e)
+		b.spine, b.leaves = append(b.spine, e), append(b.leaves, len(ch.leaves))
 		return
 	}
 	op := chainOps[e.op]
 	x, y := e.src[0], e.src[1]
 	switch {
 	case scalarOperand(y):
-		ch.accumulate(x, spine)
+		b.accumulate(x)
 		ch.prog = ch.prog.Scalar(op, ch.scalar(y), false)
 	case scalarOperand(x):
 		// s - x and s / x; the others as x op s, as scalarF32 computes them.
-		ch.accumulate(y, spine)
+		b.accumulate(y)
 		ch.prog = ch.prog.Scalar(op, ch.scalar(x), op == asm.ChainSub || op == asm.ChainDiv)
-	case onSpine(y) && (!onSpine(x) || spineLen(y) > spineLen(x)):
+	case b.onSpine(y) && (!b.onSpine(x) || b.spineLen(y) > b.spineLen(x)):
 		// The longer path down stays on the spine; the other source is a stream, computed
 		// over the block (as its own chain, where it is long enough).
-		ch.accumulate(y, spine)
+		b.accumulate(y)
 		ch.prog = ch.prog.Stream(op, ch.leaf(x), true)
 	default:
-		ch.accumulate(x, spine)
+		b.accumulate(x)
 		ch.prog = ch.prog.Stream(op, ch.leaf(y), false)
 	}
-	*spine = append(*spine, e)
+	b.spine, b.leaves = append(b.spine, e), append(b.leaves, len(ch.leaves))
 }
 
 // accumulate appends the instructions leaving the values of e, a source of a node of the
 // spine, in the accumulator: those of e's own spine, or a load.
-func (ch *chain) accumulate(e *enode, spine *[]*enode) {
-	if onSpine(e) {
-		ch.add(e, spine)
+func (b *chainBuilder) accumulate(e *enode) {
+	if b.onSpine(e) {
+		b.add(e)
 		return
 	}
-	ch.prog = ch.prog.Load(ch.leaf(e))
+	b.ch.prog = b.ch.prog.Load(b.ch.leaf(e))
 }
 
-// spineLen is the number of nodes on the longest spine down from e.
-func spineLen(e *enode) int {
-	if !onSpine(e) {
+// spineLen is the number of nodes on the longest spine down from e, cuts aside.
+func (b *chainBuilder) spineLen(e *enode) int {
+	if !inChain(e) || e.shared {
 		return 0
+	}
+	if n, ok := b.depth[e]; ok {
+		return n
 	}
 	n := 0
 	for _, s := range e.src {
-		n = max(n, spineLen(s))
+		n = max(n, b.spineLen(s))
 	}
+	b.depth[e] = 1 + n
 	return 1 + n
 }
 
-// leaf returns the number of the stream of e, numbering it if it is new.
+// leaf returns the number of the stream of e, numbering it if it is new. It looks among
+// the first few streams only: past MaxChainSources, which markChains cuts, a stream read
+// again counts as a new one (its program is not run, and the cuts come lower at most),
+// and a long spine costs its length to build, not its length times its streams.
 func (ch *chain) leaf(e *enode) int {
-	for i, l := range ch.leaves {
+	for i, l := range ch.leaves[:min(len(ch.leaves), 2*asm.MaxChainSources)] {
 		if l == e {
 			return i
 		}

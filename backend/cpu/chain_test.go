@@ -159,3 +159,60 @@ func firstDiff(got, want []byte) string {
 	}
 	return ""
 }
+
+// TestChainsLongSpine checks an expression whose spine reads more streams than a chain
+// takes: it is cut into chains of at most MaxChainSources streams each, which cover the
+// spine, and whose values are the nodes' bit for bit.
+func TestChainsLongSpine(t *testing.T) {
+	if !asm.HasChainF32() {
+		t.Skipf("no chain kernels at level %s: chains are not used", asm.Level())
+	}
+	const steps, n = 300, 1000
+	rng := rand.New(rand.NewPCG(2, 9))
+	x := hostVals(graph.Float32, []int{n}, func(int) float64 { return rng.NormFloat64() })
+	ins := []*graph.Node{x}
+	for i := range steps {
+		var y *graph.Node
+		if i%5 == 4 {
+			y = ins[rng.IntN(len(ins))] // a stream read again
+		} else {
+			y = hostVals(graph.Float32, []int{n}, func(int) float64 { return rng.NormFloat64() })
+			ins = append(ins, y)
+		}
+		x = must(graph.Binary([]graph.Op{graph.OpAdd, graph.OpSub, graph.OpMax}[i%3], x, y))
+		x = must(graph.Binary(graph.OpMul, x, scalar(0.75, graph.Float32, []int{n})))
+	}
+	kernels, err := graph.Schedule([]*graph.Node{x})
+	if err != nil || len(kernels) != 1 {
+		t.Fatalf("%d kernels, %v", len(kernels), err)
+	}
+	k := kernels[0]
+	on, err := compile(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chains = false
+	off, err := compile(k)
+	chains = true
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := 0
+	eachNode(on.expr, func(e *enode) {
+		if e.chain == nil {
+			return
+		}
+		if len(e.chain.leaves) > asm.MaxChainSources {
+			t.Errorf("a chain reads %d streams", len(e.chain.leaves))
+		}
+		covered += len(e.chain.prog) - 1 // the nodes of its spine: an instruction each after the load
+	})
+	if covered < 2*steps*9/10 {
+		t.Errorf("chains compute %d of the %d nodes", covered, 2*steps)
+	}
+	launch := kernelRunner(t, "long spine", k)
+	want := bytes.Clone(launch(off, 1).Bytes())
+	if got := launch(on, 2).Bytes(); !bytes.Equal(got, want) {
+		t.Errorf("the chains' values differ from the nodes'%s", firstDiff(got, want))
+	}
+}
