@@ -160,7 +160,9 @@ if [ "$have_nvrtc12" = true ]; then
 fi
 
 echo "== go test -tags noasm"
-go test -tags noasm -timeout 20m ./...
+# This pass runs backend_cuda's emulated suites (the -race pass skips them): hundreds of
+# kernels built by g++ and run, 20-25 minutes on a busy 2-core host.
+go test -tags noasm -timeout 45m ./...
 
 echo "== arm64 under qemu"
 if command -v qemu-aarch64 >/dev/null 2>&1; then
