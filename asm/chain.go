@@ -167,21 +167,15 @@ func chainGo(dst []float32, c Chain, src [][]float32, scalars []float32) {
 			case code < chainAddS:
 				binaryGo(code-chainAddR, a, src[arg][lo:hi], a)
 			case code < chainAddRS:
-				fill(s[:len(a)], scalars[arg])
+				fillF32Go(s[:len(a)], scalars[arg])
 				binaryGo(code-chainAddS, a, a, s[:len(a)])
 			case code < chainNeg:
-				fill(s[:len(a)], scalars[arg])
+				fillF32Go(s[:len(a)], scalars[arg])
 				binaryGo(code-chainAddRS, a, s[:len(a)], a)
 			default:
 				unaryF32Go(opNeg+code-chainNeg, a, a)
 			}
 		}
 		copy(dst[lo:hi], a)
-	}
-}
-
-func fill(s []float32, v float32) {
-	for i := range s {
-		s[i] = v
 	}
 }
