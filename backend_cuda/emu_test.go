@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -45,9 +46,10 @@ const (
 // types and fragments through unsigned.
 var emuFlags = []string{"-std=c++17", "-O1", "-w", "-fwrapv", "-fno-strict-aliasing"}
 
-// emuBatch is the number of kernels built into one executable: the headers are parsed and
-// g++ started once for all of them.
-const emuBatch = 48
+// emuBatch is the number of kernels built into one executable: the headers are parsed,
+// the launcher compiled and g++ started once for all of them (about a second, against some
+// 30 ms a kernel).
+const emuBatch = 128
 
 // emuTimeout bounds one run of the emulator; deadlocks are detected, endless loops are not.
 const emuTimeout = 2 * time.Minute
@@ -82,10 +84,10 @@ var emu struct {
 	dir     string
 	dirErr  error
 	headers string
+	static  bool // g++ links static executables
 	mu      sync.Mutex
 	exes    map[[32]byte]*emuExe
 	seq     atomic.Int64
-	builds  atomic.Int64
 }
 
 func TestMain(m *testing.M) {
@@ -111,19 +113,41 @@ func emuWorkDir() (string, error) {
 		if emu.headers, emu.dirErr = filepath.Abs(filepath.Join("testdata", "emu")); emu.dirErr != nil {
 			return
 		}
-		emu.dir, emu.dirErr = os.MkdirTemp("", "crossbar-emu-")
+		if emu.dir, emu.dirErr = os.MkdirTemp("", "crossbar-emu-"); emu.dirErr != nil {
+			return
+		}
+		emu.static = emuLinksStatic(emu.dir)
 	})
 	return emu.dir, emu.dirErr
+}
+
+// emuLinksStatic reports whether g++ links a static C++ executable in dir (it needs the C
+// and C++ libraries' archives). Such an executable starts in about half the time of one
+// that loads them, and the emulator starts one a kernel launch.
+func emuLinksStatic(dir string) bool {
+	gxx, err := exec.LookPath("g++")
+	if err != nil {
+		return false
+	}
+	src := filepath.Join(dir, "static.cc")
+	if err := os.WriteFile(src, []byte("#include <vector>\nint main() { return std::vector<int>(1)[0]; }\n"), 0o644); err != nil {
+		return false
+	}
+	exe := filepath.Join(dir, "static")
+	if exec.Command(gxx, "-static", "-o", exe, src).Run() != nil {
+		return false
+	}
+	return exec.Command(exe).Run() == nil
 }
 
 // emuBuild builds every source of srcs that is not built yet, emuBatch of them per
 // executable, on one goroutine per CPU. A batch that fails is built again kernel by kernel,
 // so that an error shows the one kernel's compiler log. name is the kernel's name in each
-// source.
-func emuBuild(gxx string, srcs []string, name string) error {
+// source. It returns the number of times it ran g++.
+func emuBuild(gxx string, srcs []string, name string) (int, error) {
 	dir, err := emuWorkDir()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var todo []*emuExe
 	var todoSrc []string
@@ -143,7 +167,7 @@ func emuBuild(gxx string, srcs []string, name string) error {
 		batches = append(batches, [2]int{i, min(i+emuBatch, len(todo))})
 	}
 	var wg sync.WaitGroup
-	var next atomic.Int64
+	var next, runs atomic.Int64
 	for range max(runtime.NumCPU(), 1) {
 		wg.Add(1)
 		go func() {
@@ -155,6 +179,7 @@ func emuBuild(gxx string, srcs []string, name string) error {
 				}
 				lo, hi := batches[i][0], batches[i][1]
 				path, names, err := emuLink(gxx, dir, todoSrc[lo:hi], name)
+				runs.Add(1)
 				for j := lo; j < hi; j++ {
 					e := todo[j]
 					if err == nil {
@@ -163,6 +188,7 @@ func emuBuild(gxx string, srcs []string, name string) error {
 						e.err = err
 					} else {
 						e.path, names, e.err = emuLink(gxx, dir, todoSrc[j:j+1], name)
+						runs.Add(1)
 						if e.err == nil {
 							e.kernel = names[0]
 						}
@@ -173,7 +199,7 @@ func emuBuild(gxx string, srcs []string, name string) error {
 		}()
 	}
 	wg.Wait()
-	return nil
+	return int(runs.Load()), nil
 }
 
 // emuLink writes srcs as one translation unit, each kernel in its own namespace under its
@@ -193,9 +219,12 @@ func emuLink(gxx, dir string, srcs []string, name string) (string, []string, err
 	if err := os.WriteFile(base+".cc", []byte(unit.String()), 0o644); err != nil {
 		return "", nil, err
 	}
-	args := append(append([]string(nil), emuFlags...), "-I", emu.headers, "-include", "xb_emu.h", "-o", base, base+".cc")
+	args := append([]string(nil), emuFlags...)
+	if emu.static {
+		args = append(args, "-static")
+	}
+	args = append(args, "-I", emu.headers, "-include", "xb_emu.h", "-o", base, base+".cc")
 	out, err := exec.Command(gxx, args...).CombinedOutput()
-	emu.builds.Add(1)
 	if err != nil {
 		if len(srcs) == 1 {
 			return "", nil, fmt.Errorf("g++ %s: %v\n%s\nsource:\n%s", strings.Join(args, " "), err, out, numbered(srcs[0]))
@@ -232,7 +261,7 @@ func emulateSource(t testing.TB, src, name string, l emuLaunch, params [][]byte)
 	e := emu.exes[h]
 	emu.mu.Unlock()
 	if e == nil {
-		if err := emuBuild(gxx, []string{src}, name); err != nil {
+		if _, err := emuBuild(gxx, []string{src}, name); err != nil {
 			return err
 		}
 		emu.mu.Lock()
@@ -325,9 +354,13 @@ type emuDevice struct {
 	arch    Arch
 	selects func(k *graph.Kernel) bool
 	// only, if set, keeps to the emulator just the selected kernels whose source has it.
-	only    string
-	opts    codegen.Options // the device's options (optionsFor fills in the rest)
-	collect func(src string)
+	only string
+	// part of parts (when parts > 1): the device emulates the selected kernels whose
+	// source hashes to part and runs the others on the CPU, so that parts devices running
+	// the same test share its kernels among them.
+	part, parts int
+	opts        codegen.Options // the device's options (optionsFor fills in the rest)
+	collect     func(src string)
 	// counters
 	emulated, launches atomic.Int64
 }
@@ -368,6 +401,13 @@ func (d *emuDevice) Compile(k *graph.Kernel) (backend.Program, error) {
 	if d.collect != nil {
 		d.collect(src)
 		return d.Device.Compile(k)
+	}
+	if d.parts > 1 {
+		h := fnv.New32a()
+		h.Write([]byte(src))
+		if int(h.Sum32()%uint32(d.parts)) != d.part {
+			return d.Device.Compile(k)
+		}
 	}
 	d.emulated.Add(1)
 	modes := []string{emuEager}
@@ -489,6 +529,7 @@ func uint16Bytes(v []uint16) []byte {
 // blocks, the launch coordinates of every thread, threads that exit before a barrier, and
 // the poison in shared memory that a block did not write.
 func TestEmuBarrierShared(t *testing.T) {
+	emulatorTest(t)
 	const src = `extern "C" __global__ void kernel(int* out, int* poison) {
     __shared__ int s[256];
     __shared__ int untouched[4];
@@ -545,6 +586,7 @@ func TestEmuBarrierShared(t *testing.T) {
 // TestEmuShuffles checks every shuffle for every type it moves, in two warps, against the
 // lanes CUDA documents, widths 32 and 8.
 func TestEmuShuffles(t *testing.T) {
+	emulatorTest(t)
 	const src = `template <class T> __device__ void shuffles(T* out, T v, int lane) {
     out[0] = __shfl_xor_sync(0xffffffffu, v, 5);
     out[1] = __shfl_down_sync(0xffffffffu, v, 3);
@@ -622,6 +664,7 @@ extern "C" __global__ void kernel(int* i, unsigned* u, long long* ll, unsigned l
 // TestEmuErrors checks that kernels that can never finish, or that write past a buffer,
 // give an error naming the block, and that the timeout ends one that loops forever.
 func TestEmuErrors(t *testing.T) {
+	emulatorTest(t)
 	for _, c := range []struct {
 		name, body, want string
 		timeout          time.Duration
@@ -664,6 +707,7 @@ func TestEmuErrors(t *testing.T) {
 // package half's: every 16-bit pattern to float, and rounding of float32 values around
 // every binade edge, ties, subnormals, overflow, Inf and NaN.
 func TestEmuHalfConversions(t *testing.T) {
+	emulatorTest(t)
 	const src = `extern "C" __global__ void kernel(float* h2f, float* b2f, __half* f2h, __nv_bfloat16* f2b, const unsigned short* bits, const float* vals) {
     const int i = blockIdx.x * blockDim.x + threadIdx.x;
     __half h; h.x = bits[i];
@@ -770,6 +814,7 @@ func checkProduct(t *testing.T, what string, d []float32, a, b, c []float64, m, 
 // TestEmuMMA checks mma.m16n8k16 for f16 and bf16 with fragments that each lane loads
 // from global memory as the PTX ISA lays them out, in two warps of two blocks.
 func TestEmuMMA(t *testing.T) {
+	emulatorTest(t)
 	const src = `__device__ unsigned pair(unsigned short lo, unsigned short hi) { return (unsigned)lo | (unsigned)hi << 16; }
 extern "C" __global__ void kernel(float* d, const unsigned short* a, const unsigned short* b, const float* c) {
     const int lane = threadIdx.x % 32, problem = blockIdx.x * 2 + threadIdx.x / 32;
@@ -823,6 +868,7 @@ extern "C" __global__ void kernel(float* d, const unsigned short* a, const unsig
 // 32 bytes apart in shared memory: lane l receives, of matrix i, the elements (l/4,
 // 2*(l%4)+{0,1}), or with .trans (2*(l%4)+{0,1}, l/4), the first in the low half.
 func TestEmuLdmatrix(t *testing.T) {
+	emulatorTest(t)
 	const src = `extern "C" __global__ void kernel(unsigned* plain, unsigned* trans) {
     __shared__ __align__(16) unsigned short tile[4][8][16];
     const int lane = threadIdx.x;
@@ -856,6 +902,7 @@ func TestEmuLdmatrix(t *testing.T) {
 // B row-major (k, n) through ldmatrix.x4.trans (the B fragments of two n8 tiles), two
 // mma.m16n8k16. That the two documented layouts compose to the product checks both.
 func TestEmuLdmatrixMMA(t *testing.T) {
+	emulatorTest(t)
 	const src = `extern "C" __global__ void kernel(float* d, const unsigned short* a, const unsigned short* b) {
     __shared__ __align__(16) unsigned short sa[16][24];
     __shared__ __align__(16) unsigned short sb[16][24];
@@ -904,6 +951,7 @@ func TestEmuLdmatrixMMA(t *testing.T) {
 // the accumulators before the wait gives wrong results in eager mode (where the products
 // run at the wait).
 func TestEmuWarpgroupMMA(t *testing.T) {
+	emulatorTest(t)
 	const src = `extern "C" __global__ void kernel(float* d, const unsigned short* a, const unsigned short* b) {
     __shared__ __align__(1024) unsigned short sa[64 * 64];
     __shared__ __align__(1024) unsigned short sb[128 * 64];
@@ -1029,6 +1077,7 @@ func b2i(b bool) int {
 // TestEmuCpAsyncZeroFill checks that cp.async copies its bytes and zero-fills the rest of
 // the 16, and that with 0 bytes it reads nothing (the source here is a null pointer).
 func TestEmuCpAsyncZeroFill(t *testing.T) {
+	emulatorTest(t)
 	const src = `extern "C" __global__ void kernel(unsigned char* out, const unsigned char* in) {
     __shared__ __align__(16) unsigned char stage[32 * 16];
     const int tid = threadIdx.x;
@@ -1069,6 +1118,7 @@ func TestEmuCpAsyncZeroFill(t *testing.T) {
 // of the stage it overwrites gives wrong results in eager mode. The correct kernel is right
 // in both.
 func TestEmuCpAsyncPipeline(t *testing.T) {
+	emulatorTest(t)
 	const src = `extern "C" __global__ void kernel(float* out, const float* in) {
     __shared__ __align__(16) float stage[2][256];
     const int tid = threadIdx.x, chunks = 8;
@@ -1130,15 +1180,18 @@ func TestEmuCpAsyncPipeline(t *testing.T) {
 	}
 }
 
-// skipUnderRace skips a test of the emulator under -race: the kernels it checks run as
-// C++, which -race does not look into, and the Go around them is the conformance suite
-// and the CPU device, which their own packages check under -race. scripts/test.sh's pass
-// without -race (noasm) runs the test.
-func skipUnderRace(t *testing.T) {
+// emulatorTest begins a test of the emulator. Under -race it skips the test: the kernels
+// it checks run as C++, which -race does not look into, and the Go around them is the
+// conformance suite and the CPU device, which their own packages check under -race;
+// scripts/test.sh's pass without -race (noasm) runs it. Otherwise the test runs in
+// parallel with the other tests of the emulator: each runs one emulator process at a
+// time, which keeps one CPU busy.
+func emulatorTest(t *testing.T) {
 	t.Helper()
 	if !compileAll {
 		t.Skip("emulated C++: run without -race")
 	}
+	t.Parallel()
 }
 
 // TestEmuConformance runs the conformance suite on emuDevice: every kernel is lowered for
@@ -1147,7 +1200,7 @@ func skipUnderRace(t *testing.T) {
 // collects the sources, which are then built in batches on every CPU, so that the second
 // pass, the one that checks results, finds each executable ready.
 func TestEmuConformance(t *testing.T) {
-	skipUnderRace(t)
+	emulatorTest(t)
 	selects := func(k *graph.Kernel) bool { return true }
 	// Two SMs, as in TestNVRTCCompilesEverything: the larger products take the large
 	// SIMT tiles and the wide tensor-core tiles (in dynamic shared memory).
@@ -1176,7 +1229,7 @@ func TestEmuConformance(t *testing.T) {
 // device of an H200's 132 SMs (those with K long enough: the suite's products have few
 // tiles) in the emulator, in both modes: the second runs the blocks in reverse order.
 func TestEmuConformanceSplitK(t *testing.T) {
-	skipUnderRace(t)
+	emulatorTest(t)
 	arch := TypicalArch(80)
 	arch.SMs = 132
 	products := func(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op == graph.OpContract }
@@ -1197,7 +1250,7 @@ func TestEmuConformanceSplitK(t *testing.T) {
 // device (two SMs) gives to the warpgroup template in the emulator, in both modes: with
 // tiles copied by every thread, and with tensor copies (TMA).
 func TestEmuConformanceWarpgroup(t *testing.T) {
-	skipUnderRace(t)
+	emulatorTest(t)
 	for _, tma := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tma=%v", tma), func(t *testing.T) {
 			arch := TypicalArch(90)
@@ -1234,7 +1287,7 @@ func TestEmuConformanceWarpgroup(t *testing.T) {
 // orders): the suite's shapes rarely choose that strategy by themselves. (The group
 // strategy, which they do choose, runs in TestEmuConformance.)
 func TestEmuConformanceReductions(t *testing.T) {
-	skipUnderRace(t)
+	emulatorTest(t)
 	arch := TypicalArch(90)
 	arch.SMs = 2
 	opts := codegen.Options{Reduce: codegen.ReduceColumns, ReduceSplit: 4}
@@ -1263,11 +1316,11 @@ func emuConformanceWith(t *testing.T, arch Arch, opts codegen.Options, tag strin
 	return emuRun(t, arch, opts, tag, selects, only, func(t *testing.T, dev backend.Device) { backendtest.Run(t, dev) })
 }
 
-// emuRun runs run, a test of a device (the conformance suite, say), twice: on an
-// emuDevice for arch with options opts, whose name (the executor's cache key) has tag,
-// that collects the sources of the kernels selects picks (whose source has only, if
-// set), which are then built in batches on every CPU; and on an emuDevice that emulates
-// them. It returns the sources.
+// emuRun runs run, a test of a device (the conformance suite, say), on an emuDevice for
+// arch with options opts, whose name (the executor's cache key) has tag, that collects the
+// sources of the kernels selects picks (whose source has only, if set), which are then
+// built in batches on every CPU; then on emuParts emuDevices at once that emulate them,
+// each its share of the kernels. It returns the sources.
 func emuRun(t *testing.T, arch Arch, opts codegen.Options, tag string, selects func(k *graph.Kernel) bool, only string,
 	run func(t *testing.T, dev backend.Device)) []string {
 	gxx := emuCompiler(t)
@@ -1296,20 +1349,42 @@ func emuRun(t *testing.T, arch Arch, opts codegen.Options, tag string, selects f
 	t.Run("collect", func(t *testing.T) { run(t, collect) })
 	collectTime := time.Since(start)
 	start = time.Now()
-	builds := emu.builds.Load()
-	if err := emuBuild(gxx, srcs, "kernel"); err != nil {
+	builds, err := emuBuild(gxx, srcs, "kernel")
+	if err != nil {
 		t.Fatal(err)
 	}
-	buildTime, builds := time.Since(start), emu.builds.Load()-builds
+	buildTime := time.Since(start)
 	start = time.Now()
-	dev := &emuDevice{Device: cpu.New(), t: t, name: name, arch: arch, opts: opts, selects: selects, only: only}
-	t.Run("suite", func(t *testing.T) { run(t, dev) })
+	devs := make([]*emuDevice, emuParts())
+	t.Run("suite", func(t *testing.T) {
+		for i := range devs {
+			devs[i] = &emuDevice{Device: cpu.New(), t: t, name: fmt.Sprintf("%s-part%dof%d", name, i+1, len(devs)), arch: arch,
+				opts: opts, selects: selects, only: only, part: i, parts: len(devs)}
+			t.Run(fmt.Sprintf("part%d", i+1), func(t *testing.T) {
+				t.Parallel()
+				devs[i].t = t
+				run(t, devs[i])
+			})
+		}
+	})
+	var emulated, launches int64
+	for _, d := range devs {
+		emulated += d.emulated.Load()
+		launches += d.launches.Load()
+	}
 	t.Logf("collected %d distinct kernel sources in %v; built them with %d g++ runs in %v on %d CPUs; "+
-		"the run emulated %d kernels in %d launches in %v",
+		"%d runs emulated %d kernels in %d launches in %v",
 		len(srcs), collectTime.Round(time.Millisecond), builds, buildTime.Round(time.Millisecond), runtime.NumCPU(),
-		dev.emulated.Load(), dev.launches.Load(), time.Since(start).Round(time.Millisecond))
-	if len(srcs) == 0 || dev.launches.Load() == 0 {
-		t.Error("the run emulated no kernels")
+		len(devs), emulated, launches, time.Since(start).Round(time.Millisecond))
+	if len(srcs) == 0 || launches == 0 {
+		t.Error("the runs emulated no kernels")
 	}
 	return srcs
+}
+
+// emuParts is the number of devices that share the kernels of an emuRun, each running
+// the test: one a CPU, as each runs one emulator process at a time, up to 4 (each runs
+// the kernels of the others on the CPU).
+func emuParts() int {
+	return min(max(runtime.NumCPU(), 1), 4)
 }

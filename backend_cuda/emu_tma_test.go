@@ -165,6 +165,7 @@ func emuTMA2DInput(swizzle int) (emuTMAMap, []byte) {
 // tensor's end or before its start are zeros. A kernel that reads the tiles before waiting
 // on their mbarrier reads poison in deferred mode.
 func TestEmuTMALoad2D(t *testing.T) {
+	emulatorTest(t)
 	coords := [4][2]int{{0, 0}, {40, 5}, {64, 16}, {-8, -3}}
 	for _, swizzle := range []int{0, 128} {
 		for _, readFirst := range []bool{false, true} {
@@ -192,6 +193,7 @@ func TestEmuTMALoad2D(t *testing.T) {
 // 3 x 10 x 24 floats, seen as tensors of those ranks: a box over two batches read at the
 // right batch, boxes partly outside the tensor, a 32-byte swizzle.
 func TestEmuTMALoadRanks(t *testing.T) {
+	emulatorTest(t)
 	const src = `extern "C" __global__ void kernel(unsigned char* out, const float* in, const __grid_constant__ xb_tensor_map m3,
         const __grid_constant__ xb_tensor_map m4, const __grid_constant__ xb_tensor_map m5, const __grid_constant__ xb_tensor_map m1) {
     __shared__ __align__(1024) unsigned char tile[6][256];
@@ -302,6 +304,7 @@ extern "C" __global__ void kernel(float* out, const float* in, const __grid_cons
 // catch: waiting for the wrong parity, an arrival short, fewer or more bytes announced
 // than copied.
 func TestEmuTMAPipeline(t *testing.T) {
+	emulatorTest(t)
 	const threads, steps = 128, 8
 	in := make([]float32, steps*16*32)
 	for i := range in {
@@ -359,6 +362,7 @@ func TestEmuTMAPipeline(t *testing.T) {
 // TestEmuTMAErrors checks the misuses of mbarriers and tensor copies that the emulator
 // reports, on emuTMA2D's shape, and the tensor maps that the launcher refuses.
 func TestEmuTMAErrors(t *testing.T) {
+	emulatorTest(t)
 	const src = `#ifndef DST
 #define DST xb_smem_addr(tile)
 #endif
@@ -465,6 +469,7 @@ extern "C" __global__ void kernel(unsigned char* out, const unsigned short* in, 
 // gives wrong products in eager mode (where they run at the wait) and right ones in
 // deferred mode.
 func TestEmuTMAWarpgroupMMA(t *testing.T) {
+	emulatorTest(t)
 	const src = `extern "C" __global__ void kernel(float* d, const unsigned short* a, const unsigned short* b,
         const __grid_constant__ xb_tensor_map ma, const __grid_constant__ xb_tensor_map mb) {
     __shared__ __align__(1024) unsigned short sa[64 * 64];

@@ -24,7 +24,7 @@ var randomKinds = []string{"// reduce ", " elements a workgroup,", "// contract 
 // that most take two (codegen allows a GPU 65,535; see TestEmuTwoDimensionalGrids).
 // (TestEmuConformanceReductions forces the column template on reductions.)
 func TestEmuRandomPrograms(t *testing.T) {
-	skipUnderRace(t)
+	emulatorTest(t)
 	// 100 programs, and 50 more that multiply matrices, whose templates have the most to
 	// get wrong.
 	var progs []randprog.Program

@@ -41,6 +41,7 @@ type emuProductCase struct {
 // bytes (the deferred mode runs the blocks in reverse order, so another workgroup counts
 // last), within rounding of a float64 product, and leave the counters zero.
 func TestEmuSplitK(t *testing.T) {
+	emulatorTest(t)
 	sm80, sm90 := TypicalArch(80), TypicalArch(90)
 	sm90.WarpgroupMMA = true
 	wg := "wgmma.mma_async"
@@ -66,6 +67,7 @@ func TestEmuSplitK(t *testing.T) {
 // a shorter last one, batches, a split of K (whose tiles count by their workgroup), A
 // transposed and a bias. A tile taken twice or not at all leaves zeros in the output.
 func TestEmuRaster(t *testing.T) {
+	emulatorTest(t)
 	sm80, sm90 := TypicalArch(80), TypicalArch(90)
 	sm90.WarpgroupMMA = true
 	band := func(r int) string { return fmt.Sprintf("tiles in bands of %d rows", r) }
@@ -91,6 +93,7 @@ func TestEmuRaster(t *testing.T) {
 // gathered along K where K is their contiguous axis, along M or N (into MN-major tiles)
 // where that one is.
 func TestEmuGathered(t *testing.T) {
+	emulatorTest(t)
 	sm80 := TypicalArch(80)
 	small := codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2}
 	split := small
@@ -114,6 +117,7 @@ func TestEmuGathered(t *testing.T) {
 // template (sm_80) and on the warpgroup one (sm_90a), with edges, batches, a split of K
 // and a bias.
 func TestEmuCopy8(t *testing.T) {
+	emulatorTest(t)
 	sm80, sm90 := TypicalArch(80), TypicalArch(90)
 	sm90.WarpgroupMMA = true
 	small := codegen.Options{TCBlockM: 64, TCBlockN: 64, TCWarpsM: 2, TCWarpsN: 2}
@@ -177,6 +181,7 @@ func TestNVRTCCompilesCopy8(t *testing.T) {
 // threads read 4 steps along K before they accumulate them: K not a multiple of a round,
 // steps left after the rounds, batches and a bias.
 func TestEmuSkinny(t *testing.T) {
+	emulatorTest(t)
 	sm80 := TypicalArch(80)
 	along, rows := "lanes along M", "shuffles in warps"
 	// Float16 and BFloat16 products of that shape go to tensor cores unless told
@@ -220,6 +225,7 @@ func TestEmuSkinny(t *testing.T) {
 // blocks of 64 rows by 16 columns with K split among the workgroups, in the emulator:
 // fewer columns than the block, K not a multiple of a step, batches, A transposed, a bias.
 func TestEmuSkinnyTensorCore(t *testing.T) {
+	emulatorTest(t)
 	sm80, sm90 := TypicalArch(80), TypicalArch(90)
 	sm80.SMs, sm90.SMs, sm90.WarpgroupMMA = 132, 132, true
 	block := "tensor core: block 64x16x64, 4x1 warps of 16x16, 4 stages"
@@ -537,6 +543,7 @@ func fakeSplitKCollectsChild(t *testing.T) {
 // threads past the end must not touch memory: the buffers end at a page that faults),
 // with a broadcast operand and a transposed one, and compares with the CPU device.
 func TestEmuElementwiseElems(t *testing.T) {
+	emulatorTest(t)
 	elementwise := func(k *graph.Kernel) bool { return k.Core == nil }
 	r := rand.New(rand.NewPCG(9, 10))
 	for _, c := range []struct{ m, n, elems int }{{37, 29, 4}, {16, 64, 4}, {5, 300, 4}, {37, 29, 8}, {23, 41, 8}} {
@@ -582,6 +589,7 @@ func TestEmuElementwiseElems(t *testing.T) {
 // products). Those past the last must leave: the buffers end at a page that faults.
 // On an H200, a copy of 128 Mi float32 in rounds of 8 elements is 65,536 workgroups.
 func TestEmuTwoDimensionalGrids(t *testing.T) {
+	emulatorTest(t)
 	arch := TypicalArch(80)
 	arch.SMs, arch.MaxGrid[0] = 2, 61
 	// data is n values in [0.5, 1.5), the same at every call for the same n.
@@ -655,6 +663,7 @@ func TestEmuTwoDimensionalGrids(t *testing.T) {
 // without a store; a batch taken twice or not at all, or a tile row of the wrong batch,
 // leaves wrong values.
 func TestEmuFoldedGrids(t *testing.T) {
+	emulatorTest(t)
 	sm80, sm90, sm90tma := TypicalArch(80), TypicalArch(90), TypicalArch(90)
 	sm90.WarpgroupMMA, sm90tma.WarpgroupMMA, sm90tma.TensorMaps = true, true, true
 	for _, a := range []*Arch{&sm80, &sm90, &sm90tma} {
@@ -693,6 +702,7 @@ func TestEmuFoldedGrids(t *testing.T) {
 // fill), batches, a split of K, two stages (no MMAs left in flight) and four, bands of
 // tiles and a bias.
 func TestEmuWarpgroupTMA(t *testing.T) {
+	emulatorTest(t)
 	sm90 := TypicalArch(90)
 	sm90.WarpgroupMMA, sm90.TensorMaps = true, true
 	tma := []string{"tiles loaded by tensor copies", "xb_tma_load_"}
@@ -733,6 +743,7 @@ func TestEmuWarpgroupTMA(t *testing.T) {
 // The output's buffer ends at a page that faults, so that a chunk stored past it stops the
 // kernel.
 func TestEmuStagedStore(t *testing.T) {
+	emulatorTest(t)
 	sm80, sm90, sm90tma := TypicalArch(80), TypicalArch(90), TypicalArch(90)
 	sm90.WarpgroupMMA, sm90tma.WarpgroupMMA, sm90tma.TensorMaps = true, true, true
 	staged := func(bytes int, s ...string) []string {
@@ -818,6 +829,7 @@ func reductions(k *graph.Kernel) bool { return k.Core != nil && k.Core.Op.IsRedu
 // order, so that another counts last), which must give the same bytes, close to the CPU's
 // result, and leave the counters zero.
 func TestEmuReduceSplit(t *testing.T) {
+	emulatorTest(t)
 	arch := TypicalArch(90)
 	arch.SMs = 132
 	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-split", arch: arch, selects: reductions,
@@ -880,6 +892,7 @@ func ints[T int32 | int64](n int, seed uint64) []T {
 // the CPU: on 132 SMs, where optionsFor splits each tile's rows among workgroups (run in
 // both orders), and on 2, where it does not. The last tile of each is not full.
 func TestEmuReduceColumns(t *testing.T) {
+	emulatorTest(t)
 	nan := make([]float32, 700*40)
 	for i := range nan {
 		nan[i] = float32(i%89) - 30
@@ -917,6 +930,7 @@ func TestEmuReduceColumns(t *testing.T) {
 // the same, in the emulator against the CPU; a reduction over columns keeps one thread an
 // output.
 func TestEmuReduceRows(t *testing.T) {
+	emulatorTest(t)
 	arch := TypicalArch(80)
 	arch.SMs = 108
 	dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-rows", arch: arch, selects: reductions,

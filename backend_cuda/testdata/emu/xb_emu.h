@@ -2,7 +2,9 @@
 // in front of the source that the CUDA dialect renders, it lets g++ compile that source
 // unchanged as host code; xb_emu_main.h adds the launcher (a main that runs a grid).
 //
-// Execution model. Every CUDA thread of a block is a fiber (ucontext) with its own stack;
+// Execution model. Every CUDA thread of a block is a fiber with its own stack, made once
+// a launch and switched with _setjmp/_longjmp, which leave the signal mask alone
+// (swapcontext sets it with a system call on every switch);
 // the fibers of one block run round-robin on one OS thread (in eager mode, once the
 // block has mbarriers, the first fiber that can run does, so that warps run ahead), and
 // blocks run one after another (first to last in eager mode, last to first in deferred
@@ -66,7 +68,12 @@
 #ifndef XB_EMU_H
 #define XB_EMU_H
 
+// Fortified builds check that longjmp goes up the stack it is called on, which a switch
+// between fibers does not.
+#undef _FORTIFY_SOURCE
+
 #include <math.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,7 +242,7 @@ struct Thread {
     dim3 idx;
     int linear;
     State state;
-    ucontext_t ctx;
+    jmp_buf jb;  // where the fiber resumes
     // A lane's operands of a warp-wide operation, and its results.
     int op;
     uint64_t value;
@@ -305,7 +312,9 @@ enum Mode { Eager, Deferred };
 inline Thread* cur;
 inline dim3 block_idx, block_dim, grid_dim;
 inline Mode mode = Eager;
-inline ucontext_t scheduler;
+inline jmp_buf scheduler;  // where the scheduler resumes
+inline jmp_buf creator;    // where a fiber made returns to
+inline Thread* starting;   // the fiber being made
 inline std::vector<Thread> threads;
 inline std::vector<Warp> warps;
 inline std::vector<Warpgroup> warpgroups;
@@ -351,7 +360,7 @@ inline void poison_shared() {
 // yield returns to the scheduler; the fiber resumes when it is Ready again.
 inline void yield() {
     Thread* t = cur;
-    swapcontext(&t->ctx, &scheduler);
+    if (_setjmp(t->jb) == 0) _longjmp(scheduler, 1);
     cur = t;
 }
 
@@ -370,11 +379,39 @@ inline void land_all(Thread* t) {
     t->pending.clear();
 }
 
+// fiber_main is a fiber's whole life: made, it returns to its maker at once; then every
+// time the scheduler first runs it in a block it runs the kernel's body for its thread.
 inline void fiber_main() {
-    body();
-    land_all(cur);
-    cur->state = Exited;
-    swapcontext(&cur->ctx, &scheduler);
+    if (_setjmp(starting->jb) == 0) _longjmp(creator, 1);
+    for (;;) {
+        body();
+        land_all(cur);
+        cur->state = Exited;
+        yield();
+    }
+}
+
+// make_fiber makes the fiber of thread t on the stack [lo, lo+size): fiber_main runs on
+// it until its first _setjmp, which returns here.
+inline void make_fiber(Thread* t, char* lo, size_t size) {
+    starting = t;
+    if (_setjmp(creator) != 0) return;
+#if defined(__x86_64__)
+    // The stack's top is 16-byte aligned, as the ABI wants it at a call.
+    asm volatile("mov %0, %%rsp\n\tcall *%1\n\tud2" : : "r"(lo + size), "r"(fiber_main) : "memory");
+#elif defined(__aarch64__)
+    asm volatile("mov sp, %0\n\tblr %1\n\tbrk #0" : : "r"(lo + size), "r"(fiber_main) : "memory");
+#else
+    // Elsewhere ucontext enters it (setcontext sets the signal mask: a system call).
+    static ucontext_t ctx;
+    getcontext(&ctx);
+    ctx.uc_stack.ss_sp = lo;
+    ctx.uc_stack.ss_size = size;
+    ctx.uc_link = nullptr;
+    makecontext(&ctx, fiber_main, 0);
+    setcontext(&ctx);
+#endif
+    __builtin_unreachable();
 }
 
 // complete computes every lane's result of warp w's operation.

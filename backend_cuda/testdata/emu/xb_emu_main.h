@@ -115,11 +115,6 @@ inline void run_block() {
         t.groups.clear();
         t.fences = 0;
         t.mbar_fences = 0;
-        getcontext(&t.ctx);
-        t.ctx.uc_stack.ss_sp = stacks + (size_t)i * (stack_size + page) + page;
-        t.ctx.uc_stack.ss_size = stack_size;
-        t.ctx.uc_link = &scheduler;
-        makecontext(&t.ctx, fiber_main, 0);
     }
     for (auto& w : warps) w = Warp{0, OpNone};
     for (auto& g : warpgroups) g = Warpgroup{0, OpNone, false, {}, {}};
@@ -138,7 +133,7 @@ inline void run_block() {
             ran = true;
             t.state = Running;
             cur = &t;
-            swapcontext(&scheduler, &t.ctx);
+            if (_setjmp(scheduler) == 0) _longjmp(t.jb, 1);
             cur = nullptr;
             if (t.state == Exited) live--;
             if (greedy) break;
@@ -346,6 +341,9 @@ inline int main(int argc, char** argv, const Entry* kernels, int nkernels) {
         threads[i].linear = i;
         threads[i].idx = dim3{i % block_dim.x, i / block_dim.x % block_dim.y, i / (block_dim.x * block_dim.y)};
     }
+    // The fibers, made once: each waits in fiber_main for the blocks to run it, and after
+    // its thread of a block exits, for the next block.
+    for (int i = 0; i < n; i++) make_fiber(&threads[i], stacks + (size_t)i * (stack_size + page) + page, stack_size);
     warps.resize((n + 31) / 32);
     warpgroups.resize((n + 127) / 128);
     // Blocks run in order in eager mode and in reverse order in deferred mode: a kernel
