@@ -12,7 +12,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -354,13 +353,9 @@ type emuDevice struct {
 	arch    Arch
 	selects func(k *graph.Kernel) bool
 	// only, if set, keeps to the emulator just the selected kernels whose source has it.
-	only string
-	// part of parts (when parts > 1): the device emulates the selected kernels whose
-	// source hashes to part and runs the others on the CPU, so that parts devices running
-	// the same test share its kernels among them.
-	part, parts int
-	opts        codegen.Options // the device's options (optionsFor fills in the rest)
-	collect     func(src string)
+	only    string
+	opts    codegen.Options // the device's options (optionsFor fills in the rest)
+	collect func(src string)
 	// counters
 	emulated, launches atomic.Int64
 }
@@ -401,13 +396,6 @@ func (d *emuDevice) Compile(k *graph.Kernel) (backend.Program, error) {
 	if d.collect != nil {
 		d.collect(src)
 		return d.Device.Compile(k)
-	}
-	if d.parts > 1 {
-		h := fnv.New32a()
-		h.Write([]byte(src))
-		if int(h.Sum32()%uint32(d.parts)) != d.part {
-			return d.Device.Compile(k)
-		}
 	}
 	d.emulated.Add(1)
 	modes := []string{emuEager}
@@ -1184,8 +1172,9 @@ func TestEmuCpAsyncPipeline(t *testing.T) {
 // it checks run as C++, which -race does not look into, and the Go around them is the
 // conformance suite and the CPU device, which their own packages check under -race;
 // scripts/test.sh's pass without -race (noasm) runs it. Otherwise the test runs in
-// parallel with the other tests of the emulator: each runs one emulator process at a
-// time, which keeps one CPU busy.
+// parallel with the other tests of the emulator, so that one's g++ builds and emulator
+// processes overlap another's (two tests that launch through the executor take turns:
+// it realizes one graph at a time).
 func emulatorTest(t *testing.T) {
 	t.Helper()
 	if !compileAll {
@@ -1316,11 +1305,11 @@ func emuConformanceWith(t *testing.T, arch Arch, opts codegen.Options, tag strin
 	return emuRun(t, arch, opts, tag, selects, only, func(t *testing.T, dev backend.Device) { backendtest.Run(t, dev) })
 }
 
-// emuRun runs run, a test of a device (the conformance suite, say), on an emuDevice for
-// arch with options opts, whose name (the executor's cache key) has tag, that collects the
-// sources of the kernels selects picks (whose source has only, if set), which are then
-// built in batches on every CPU; then on emuParts emuDevices at once that emulate them,
-// each its share of the kernels. It returns the sources.
+// emuRun runs run, a test of a device (the conformance suite, say), twice: on an
+// emuDevice for arch with options opts, whose name (the executor's cache key) has tag,
+// that collects the sources of the kernels selects picks (whose source has only, if
+// set), which are then built in batches on every CPU; and on an emuDevice that emulates
+// them. It returns the sources.
 func emuRun(t *testing.T, arch Arch, opts codegen.Options, tag string, selects func(k *graph.Kernel) bool, only string,
 	run func(t *testing.T, dev backend.Device)) []string {
 	gxx := emuCompiler(t)
@@ -1355,36 +1344,14 @@ func emuRun(t *testing.T, arch Arch, opts codegen.Options, tag string, selects f
 	}
 	buildTime := time.Since(start)
 	start = time.Now()
-	devs := make([]*emuDevice, emuParts())
-	t.Run("suite", func(t *testing.T) {
-		for i := range devs {
-			devs[i] = &emuDevice{Device: cpu.New(), t: t, name: fmt.Sprintf("%s-part%dof%d", name, i+1, len(devs)), arch: arch,
-				opts: opts, selects: selects, only: only, part: i, parts: len(devs)}
-			t.Run(fmt.Sprintf("part%d", i+1), func(t *testing.T) {
-				t.Parallel()
-				devs[i].t = t
-				run(t, devs[i])
-			})
-		}
-	})
-	var emulated, launches int64
-	for _, d := range devs {
-		emulated += d.emulated.Load()
-		launches += d.launches.Load()
-	}
+	dev := &emuDevice{Device: cpu.New(), t: t, name: name, arch: arch, opts: opts, selects: selects, only: only}
+	t.Run("suite", func(t *testing.T) { run(t, dev) })
 	t.Logf("collected %d distinct kernel sources in %v; built them with %d g++ runs in %v on %d CPUs; "+
-		"%d runs emulated %d kernels in %d launches in %v",
+		"the run emulated %d kernels in %d launches in %v",
 		len(srcs), collectTime.Round(time.Millisecond), builds, buildTime.Round(time.Millisecond), runtime.NumCPU(),
-		len(devs), emulated, launches, time.Since(start).Round(time.Millisecond))
-	if len(srcs) == 0 || launches == 0 {
-		t.Error("the runs emulated no kernels")
+		dev.emulated.Load(), dev.launches.Load(), time.Since(start).Round(time.Millisecond))
+	if len(srcs) == 0 || dev.launches.Load() == 0 {
+		t.Error("the run emulated no kernels")
 	}
 	return srcs
-}
-
-// emuParts is the number of devices that share the kernels of an emuRun, each running
-// the test: one a CPU, as each runs one emulator process at a time, up to 4 (each runs
-// the kernels of the others on the CPU).
-func emuParts() int {
-	return min(max(runtime.NumCPU(), 1), 4)
 }
