@@ -160,8 +160,8 @@ if [ "$have_nvrtc12" = true ]; then
 fi
 
 echo "== go test -tags noasm"
-# This pass runs backend_cuda's emulated suites (the -race pass skips them): hundreds of
-# kernels built by g++ and run, 20-25 minutes on a busy 2-core host.
+# This pass runs backend_cuda's emulated suites (the -race pass skips them): thousands of
+# kernels built by g++ and run, about 12 minutes on a busy 2-core host.
 go test -tags noasm -timeout 45m ./...
 
 echo "== arm64 under qemu"
