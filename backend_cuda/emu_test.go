@@ -106,7 +106,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func emuWorkDir() (string, error) {
+// emuWorkDir makes the build directory once, and finds out whether gxx links static
+// executables there.
+func emuWorkDir(gxx string) (string, error) {
 	emu.once.Do(func() {
 		emu.exes = map[[32]byte]*emuExe{}
 		if emu.headers, emu.dirErr = filepath.Abs(filepath.Join("testdata", "emu")); emu.dirErr != nil {
@@ -115,19 +117,15 @@ func emuWorkDir() (string, error) {
 		if emu.dir, emu.dirErr = os.MkdirTemp("", "crossbar-emu-"); emu.dirErr != nil {
 			return
 		}
-		emu.static = emuLinksStatic(emu.dir)
+		emu.static = emuLinksStatic(gxx, emu.dir)
 	})
 	return emu.dir, emu.dirErr
 }
 
-// emuLinksStatic reports whether g++ links a static C++ executable in dir (it needs the C
+// emuLinksStatic reports whether gxx links a static C++ executable in dir (it needs the C
 // and C++ libraries' archives). Such an executable starts in about half the time of one
 // that loads them, and the emulator starts one a kernel launch.
-func emuLinksStatic(dir string) bool {
-	gxx, err := exec.LookPath("g++")
-	if err != nil {
-		return false
-	}
+func emuLinksStatic(gxx, dir string) bool {
 	src := filepath.Join(dir, "static.cc")
 	if err := os.WriteFile(src, []byte("#include <vector>\nint main() { return std::vector<int>(1)[0]; }\n"), 0o644); err != nil {
 		return false
@@ -144,7 +142,7 @@ func emuLinksStatic(dir string) bool {
 // so that an error shows the one kernel's compiler log. name is the kernel's name in each
 // source. It returns the number of times it ran g++.
 func emuBuild(gxx string, srcs []string, name string) (int, error) {
-	dir, err := emuWorkDir()
+	dir, err := emuWorkDir(gxx)
 	if err != nil {
 		return 0, err
 	}
