@@ -253,6 +253,11 @@ type emuLaunch struct {
 func emulateSource(t testing.TB, src, name string, l emuLaunch, params [][]byte) error {
 	t.Helper()
 	gxx := emuCompiler(t)
+	// The build cache's map and directory are made once, by emuWorkDir: every reader of
+	// them goes through it first, which orders the reads after the making.
+	if _, err := emuWorkDir(gxx); err != nil {
+		return err
+	}
 	h := sha256.Sum256([]byte(src))
 	emu.mu.Lock()
 	e := emu.exes[h]
