@@ -472,7 +472,8 @@ func tolerance(dt tensor.DType) float64 {
 
 // Check runs each program of progs as a subtest of t (named by its index) on dev and on
 // the CPU device, and compares the results: they must agree within the program's
-// Tolerance. A failure shows the program's steps.
+// Tolerance (equal infinities, and NaN with NaN, agree). A failure shows the program's
+// steps.
 func Check(t *testing.T, dev backend.Device, progs []Program) {
 	ref := cpu.New()
 	for i, p := range progs {
@@ -487,6 +488,11 @@ func Check(t *testing.T, dev backend.Device, progs []Program) {
 			}
 			tol, bad := p.Tolerance(), 0
 			for j := range want {
+				// Equal values agree, infinities (whose difference is NaN) and zeros
+				// included, and so do two NaNs.
+				if got[j] == want[j] || got[j] != got[j] && want[j] != want[j] {
+					continue
+				}
 				if d := math.Abs(got[j] - want[j]); !(d <= tol*math.Abs(want[j])) {
 					if bad++; bad <= 3 {
 						t.Errorf("element %d: %v, the CPU's %v", j, got[j], want[j])

@@ -1,6 +1,7 @@
 package randprog
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -46,4 +47,19 @@ func TestPrograms(t *testing.T) {
 		t.Errorf("NewOf(7, Float64):\n%s", p)
 	}
 	t.Logf("steps: %v; dtypes: %v", steps, dts)
+}
+
+// TestCheckInfinities runs Check with the CPU device against itself on a program whose
+// results are all +Inf (a float16 softmax times 208896, which float16 rounds to +Inf):
+// equal infinities agree, where their difference is NaN.
+func TestCheckInfinities(t *testing.T) {
+	p := NewOf(1936, tensor.Float16)
+	got, err := tensor.Data[float64](p.Build(cpu.New()).Cast(tensor.Float64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || !math.IsInf(got[0], 1) {
+		t.Fatalf("the program's first result is not +Inf (the generator changed: pick another seed):\n%s", p)
+	}
+	Check(t, cpu.New(), []Program{p})
 }
