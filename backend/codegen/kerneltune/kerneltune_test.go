@@ -3,6 +3,7 @@ package kerneltune
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,5 +206,97 @@ func TestReduceSplitTuning(t *testing.T) {
 	}
 	if o := dev.compiled[len(dev.compiled)-1]; o.ReduceSplit != 64 || o.Reduce != codegen.ReduceGroup || o.ReduceLocal != 256 {
 		t.Errorf("compiled with %+v, want a split of 64", o)
+	}
+}
+
+// wrongDevice runs kernels on the CPU, but compiles a product of 64-row tiles as the product
+// scaled by 1.01, and one of 32-row tiles not at all; it counts the compilations.
+type wrongDevice struct {
+	cpuDevice
+	wrong *graph.Kernel
+}
+
+func (d *wrongDevice) CompileWith(k *graph.Kernel, o codegen.Options) (backend.Program, error) {
+	d.compiled = append(d.compiled, o)
+	switch o.BlockM {
+	case 64:
+		return d.Compile(d.wrong)
+	case 32:
+		return nil, errors.New("no 32-row tiles here")
+	}
+	return d.Compile(k)
+}
+
+// TestWrongOutputRefused checks that a candidate whose kernel computes something else than
+// the base options' is refused with ErrWrongOutput, never timed, and that one that computes
+// the same passes, whichever is measured first; without a reference no candidate is timed.
+func TestWrongOutputRefused(t *testing.T) {
+	m := must(t)
+	a, b := leaf(t, graph.Float32, 256, 64), leaf(t, graph.Float32, 64, 256)
+	prod := m(graph.Contract(a, b))
+	one := m(graph.Reshape(m(graph.Const(graph.ScalarOf(1.01, graph.Float32), graph.Float32)), []int{1, 1}))
+	scale := m(graph.Expand(one, []int{256, 256}))
+	wrong := lastKernel(t, m(graph.Binary(graph.OpMul, prod, scale)))
+	if len(wrong.Inputs) != 2 {
+		t.Fatalf("the scaled product reads %d inputs", len(wrong.Inputs))
+	}
+	kern := lastKernel(t, prod)
+	large := codegen.Options{BlockM: 128, BlockN: 128, BlockK: 8, ThreadM: 8, ThreadN: 8}
+	cfg := func(bm int) autotune.Config {
+		c := codegen.ContractConfig(large)
+		c["BlockM"] = bm
+		return c
+	}
+	for _, first := range []string{"prior", "right", "wrong"} {
+		t.Run(first, func(t *testing.T) {
+			dev := &wrongDevice{cpuDevice: cpuDevice{Device: cpu.New()}, wrong: wrong}
+			site := NewSite("test", dev, autotune.Fingerprint{Model: "test device"}, gpu, func(*graph.Kernel) codegen.Options { return large })
+			g, err := site.NewKernelTuning(kern)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			order := map[string][]autotune.Config{
+				"prior": {g.Space.Prior, cfg(64), cfg(256)},
+				"right": {cfg(256), g.Space.Prior, cfg(64)},
+				"wrong": {cfg(64), cfg(256), g.Space.Prior},
+			}[first]
+			for _, c := range order {
+				_, err := g.Measure(context.Background(), c)
+				if bad := c["BlockM"] == 64; bad != errors.Is(err, ErrWrongOutput) {
+					t.Errorf("%v: %v", c, err)
+				}
+				if c["BlockM"] == 64 {
+					n := len(dev.compiled)
+					if _, err := g.Measure(context.Background(), c); !errors.Is(err, ErrWrongOutput) || len(dev.compiled) != n {
+						t.Errorf("%v again: %v, %d compilations more", c, err, len(dev.compiled)-n)
+					}
+				}
+			}
+			// The base options compile once, as the prior or as the reference before the first
+			// other candidate.
+			base := 0
+			for _, o := range dev.compiled {
+				if o.BlockM == large.BlockM {
+					base++
+				}
+			}
+			if want := map[string]int{"prior": 1, "right": 2, "wrong": 2}[first]; base != want {
+				t.Errorf("the base options compiled %d times, want %d", base, want)
+			}
+		})
+	}
+	// A reference that does not compile: no candidate is timed, and the error says why.
+	dev := &wrongDevice{cpuDevice: cpuDevice{Device: cpu.New()}, wrong: wrong}
+	small := large
+	small.BlockM = 32
+	site := NewSite("test", dev, autotune.Fingerprint{Model: "test device"}, gpu, func(*graph.Kernel) codegen.Options { return small })
+	g, err := site.NewKernelTuning(kern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if _, err := g.Measure(context.Background(), cfg(256)); err == nil || !strings.Contains(err.Error(), "reference") {
+		t.Errorf("no reference: %v, want an error about the reference run", err)
 	}
 }

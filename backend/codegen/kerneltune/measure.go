@@ -1,6 +1,7 @@
 package kerneltune
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/crossbar-compute/crossbar/backend/autotune"
 	"github.com/crossbar-compute/crossbar/backend/codegen"
 	"github.com/crossbar-compute/crossbar/graph"
+	"github.com/crossbar-compute/crossbar/internal/half"
 )
 
 // A KernelTuning is the tuning problem of one scheduled kernel on a device: its key, the
@@ -32,6 +34,10 @@ type KernelTuning struct {
 	ins    []backend.Buffer
 	progs  map[string]backend.Program
 	errs   map[string]error
+	// ref is the output of the kernel compiled with its base options, the device's own
+	// choice (which the conformance suites run), and got a candidate's, both over the
+	// inputs above; ref is nil until the first candidate is measured.
+	ref, got []byte
 }
 
 // NewKernelTuning returns the tuning problem of k, a contraction, an elementwise kernel or a
@@ -120,7 +126,10 @@ func randomData(r *rand.Rand, dt graph.DType, n int) []byte {
 func (g *KernelTuning) Options(c autotune.Config) codegen.Options { return g.family.With(g.base, c) }
 
 // Measure times one launch of the kernel with the knobs of c, compiling it at the first
-// call for c; a configuration that does not compile returns the compiler's error.
+// call for c; a configuration that does not compile returns the compiler's error. At that
+// first call the kernel is also run once and its output compared with the base options'
+// (see check): a configuration that computes something else returns an error wrapping
+// ErrWrongOutput, and is never timed.
 func (g *KernelTuning) Measure(ctx context.Context, c autotune.Config) (time.Duration, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -132,14 +141,127 @@ func (g *KernelTuning) Measure(ctx context.Context, c autotune.Config) (time.Dur
 	d := g.site.dev
 	p, ok := g.progs[id]
 	if !ok {
+		o := g.Options(c)
+		isBase := o.String() == g.base.String()
+		if g.ref == nil && !isBase {
+			// Not stored in errs: every candidate meets the same failure.
+			if err := g.reference(); err != nil {
+				return 0, err
+			}
+		}
 		var err error
-		if p, err = d.CompileWith(g.kernel, g.Options(c)); err != nil {
+		if p, err = d.CompileWith(g.kernel, o); err == nil {
+			err = g.check(p)
+		}
+		if err != nil {
 			g.errs[id] = err
 			return 0, err
 		}
 		g.progs[id] = p
 	}
 	return d.Time(func() error { return d.Launch(p, g.out, g.ins) })
+}
+
+// ErrWrongOutput is wrapped by Measure for a configuration whose kernel's output differs
+// from that of the kernel with the device's own options by more than rounding.
+var ErrWrongOutput = errors.New("output differs from the untuned kernel's")
+
+// reference compiles the kernel with its base options, runs it and keeps its output.
+func (g *KernelTuning) reference() error {
+	d := g.site.dev
+	p, err := d.CompileWith(g.kernel, g.base)
+	if err == nil {
+		err = d.Launch(p, g.out, g.ins)
+	}
+	if err == nil {
+		ref := make([]byte, len(g.kernelOut()))
+		if err = d.CopyOut(ref, g.out); err == nil {
+			g.ref = ref
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: kernel tuning: the reference run with the base options: %w", g.site.backend, err)
+	}
+	return nil
+}
+
+// kernelOut returns scratch for the kernel's output bytes.
+func (g *KernelTuning) kernelOut() []byte {
+	if n := g.kernel.Out.Numel() * g.kernel.Out.DType.Size(); len(g.got) != n {
+		g.got = make([]byte, n)
+	}
+	return g.got
+}
+
+// check runs p once and compares its output with the reference; the first program checked,
+// when there is no reference yet, is the base options' own and becomes it. Candidates sum
+// in other orders (other tiles, splits, workgroup sizes), so values may differ by a few
+// roundings of the output's dtype (see outputTolerance); integers and booleans must agree
+// exactly. Whatever a faster kernel would gain, a tuning must never store one that computes
+// something else: later runs would take it for the kernel's own.
+func (g *KernelTuning) check(p backend.Program) error {
+	d := g.site.dev
+	got := g.kernelOut()
+	if err := d.Launch(p, g.out, g.ins); err != nil {
+		return err
+	}
+	if err := d.CopyOut(got, g.out); err != nil {
+		return err
+	}
+	if g.ref == nil {
+		g.ref = append([]byte(nil), got...)
+		return nil
+	}
+	dt := g.kernel.Out.DType
+	n, sz := g.kernel.Out.Numel(), dt.Size()
+	tol, float := outputTolerance(dt)
+	for i := range n {
+		w, v := g.ref[i*sz:(i+1)*sz], got[i*sz:(i+1)*sz]
+		if bytes.Equal(w, v) {
+			continue
+		}
+		if float {
+			fw, fv := value(dt, w), value(dt, v)
+			if fw != fw && fv != fv || math.Abs(fv-fw) <= tol*(1+math.Abs(fw)) {
+				continue
+			}
+		}
+		return fmt.Errorf("%s: kernel tuning: element %d of %d is %x, the untuned kernel's %x (%v): %w",
+			g.site.backend, i, n, v, w, dt, ErrWrongOutput)
+	}
+	return nil
+}
+
+// outputTolerance is how far, relative to 1 + |value|, a candidate's output may lie from
+// the reference's, and whether dt is a float (other dtypes must agree bit for bit). The
+// inputs are between 0.5 and 1.5 (see randomData), so that nothing cancels: four roundings
+// of a 16-bit float, and for float32 and float64 more than sums of millions of terms in
+// another order differ by, yet less than a tile or a split left out or counted twice.
+func outputTolerance(dt graph.DType) (float64, bool) {
+	switch dt {
+	case graph.Float16:
+		return 0x1p-8, true
+	case graph.BFloat16:
+		return 0x1p-5, true
+	case graph.Float32:
+		return 2e-3, true
+	case graph.Float64:
+		return 1e-8, true
+	}
+	return 0, false
+}
+
+// value is the float of little-endian bytes b of dtype dt, as a float64.
+func value(dt graph.DType, b []byte) float64 {
+	switch dt {
+	case graph.Float16:
+		return float64(half.Float16To(binary.LittleEndian.Uint16(b)))
+	case graph.BFloat16:
+		return float64(half.BFloat16To(binary.LittleEndian.Uint16(b)))
+	case graph.Float32:
+		return float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(b))
 }
 
 // Tune runs t on the problem and returns its result. Later compilations look their knobs up
