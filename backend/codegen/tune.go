@@ -116,9 +116,9 @@ func (o Options) WithContract(c autotune.Config) Options {
 // programs.
 func (o Options) String() string {
 	o = o.withDefaults()
-	return fmt.Sprintf("local=%d,elems=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
+	return fmt.Sprintf("local=%d,elems=%d,reduce=%v,reducelocal=%d,groupmin=%d,groupmax=%d,reducesplit=%d,tiled=%v,block=%dx%dx%d,thread=%dx%d,vec=%d,buffers=%d,tiledmin=%d,"+
 		"tc=%v,tcblock=%dx%dx%d,tcwarps=%dx%d,tcstages=%d,warpgroup=%v,spread=%v,splitk=%d,raster=%d,skinny=%v,tma=%v",
-		o.Local, o.Elems, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
+		o.Local, o.Elems, o.Reduce, o.ReduceLocal, o.GroupMin, o.GroupMaxOutputs, o.ReduceSplit, *o.Tiled, o.BlockM, o.BlockN, o.BlockK,
 		o.ThreadM, o.ThreadN, o.Vec, o.Buffers, o.TiledMin, *o.TensorCore, o.TCBlockM, o.TCBlockN, o.TCBlockK, o.TCWarpsM, o.TCWarpsN, o.TCStages, *o.Warpgroup, o.Spread, o.SplitK, o.RasterM, *o.Skinny, *o.TMA)
 }
 

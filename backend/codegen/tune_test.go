@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/crossbar-compute/crossbar/backend/autotune"
@@ -155,6 +156,34 @@ func TestReduceSplitMax(t *testing.T) {
 		}
 		if got > 1 && render(got-1) == at {
 			t.Errorf("%s: a split of %d makes the kernel of %d", c.name, got-1, got)
+		}
+	}
+}
+
+// TestOptionsStringEveryKnob checks that Options.String tells apart two options that differ
+// in any one field: it keys compiled programs (a tuned variant against the device's own
+// choice), so a knob it left out would let one kernel's program stand for another's.
+func TestOptionsStringEveryKnob(t *testing.T) {
+	base := Options{}.withDefaults()
+	v := reflect.ValueOf(&base).Elem()
+	for i := range v.NumField() {
+		o := base
+		f := reflect.ValueOf(&o).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.Int:
+			f.SetInt(f.Int() + 1)
+		case reflect.Uint8: // ReduceStrategy
+			f.SetUint(f.Uint() + 1)
+		case reflect.Bool:
+			f.SetBool(!f.Bool())
+		case reflect.Pointer:
+			b := !f.Elem().Bool()
+			f.Set(reflect.ValueOf(&b))
+		default:
+			t.Fatalf("field %s of kind %v: extend this test", v.Type().Field(i).Name, f.Kind())
+		}
+		if o.String() == base.String() {
+			t.Errorf("options differing in %s have the same string %s", v.Type().Field(i).Name, o.String())
 		}
 	}
 }
