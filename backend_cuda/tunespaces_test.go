@@ -2,9 +2,7 @@ package backend_cuda
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"os"
-	"slices"
 	"testing"
 
 	"github.com/crossbar-compute/crossbar/backend/autotune"
@@ -47,8 +45,9 @@ func TestEmuContractSpaces(t *testing.T) {
 		{"sm_80 SIMT", sm80, codegen.ContractSpace(sm80.Target()), codegen.Options.WithContract, []graph.DType{graph.Float32}},
 	} {
 		arch, sp := space.arch, space.sp
-		picked, total, left := coveringSample(sp, pairwise, uint64(arch.CC), func(c autotune.Config, i int) bool {
-			dt, trans := space.dts[i/2%len(space.dts)], i%2 == 1
+		picked := 0
+		taken, total, left := sp.Covering(pairwise, uint64(arch.CC), func(c autotune.Config) bool {
+			dt, trans := space.dts[picked/2%len(space.dts)], picked%2 == 1
 			o := space.with(codegen.Options{}, c)
 			kern, _ := splitProduct(t, dt, 1, m, n, k, false, trans, false,
 				make([]byte, m*k*dt.Size()), make([]byte, k*n*dt.Size()), nil)
@@ -63,83 +62,19 @@ func TestEmuContractSpaces(t *testing.T) {
 			srcs = append(srcs, src)
 			cases = append(cases, emuProductCase{name: fmt.Sprintf("%s/%v", space.name, c), arch: arch, dt: dt,
 				batch: 1, m: m, n: n, k: k, trans: trans, o: o})
+			picked++
 			return true
 		})
 		if left > 0 {
 			t.Errorf("%s: %d knob values (or pairs) in no configuration that Lower accepts for %d×%d×%d", space.name, left, m, n, k)
 		}
-		t.Logf("%s: %d valid configurations, %d in the sample", space.name, total, picked)
+		t.Logf("%s: %d valid configurations, %d in the sample", space.name, total, len(taken))
 	}
 	// Built together first, on every CPU, rather than one at a time as each case starts.
 	if _, err := emuBuild(gxx, srcs, "kernel"); err != nil {
 		t.Fatal(err)
 	}
 	runEmuProducts(t, cases)
-}
-
-// validConfigs returns every configuration of sp's knobs that sp.Valid accepts.
-func validConfigs(sp autotune.Space) []autotune.Config {
-	var out []autotune.Config
-	c := autotune.Config{}
-	var walk func(i int)
-	walk = func(i int) {
-		if i == len(sp.Knobs) {
-			if sp.Valid == nil || sp.Valid(c) {
-				out = append(out, c.Clone())
-			}
-			return
-		}
-		for _, v := range sp.Knobs[i].Values {
-			c[sp.Knobs[i].Name] = v
-			walk(i + 1)
-		}
-	}
-	walk(0)
-	return out
-}
-
-// coveringSample picks configurations of sp until every value of every knob (with
-// pairwise, every pair of values of two knobs) that some valid configuration has is in a
-// picked one: it goes through the valid configurations in an order drawn from seed, and
-// offers take each that has something not yet covered, with the number taken so far; take
-// reports whether it took it (false: the configuration cannot run the test's case). It
-// returns the number taken, the number of valid configurations, and the number of values
-// (or pairs) left uncovered.
-func coveringSample(sp autotune.Space, pairwise bool, seed uint64, take func(c autotune.Config, taken int) bool) (taken, valid, left int) {
-	configs := validConfigs(sp)
-	rand.New(rand.NewPCG(seed, uint64(len(sp.Knobs)))).Shuffle(len(configs), func(i, j int) { configs[i], configs[j] = configs[j], configs[i] })
-	pairs := func(c autotune.Config) [][4]int {
-		var ps [][4]int
-		for i, a := range sp.Knobs {
-			if !pairwise {
-				ps = append(ps, [4]int{i, c[a.Name], -1, 0})
-				continue
-			}
-			for j, b := range sp.Knobs[i+1:] {
-				ps = append(ps, [4]int{i, c[a.Name], i + 1 + j, c[b.Name]})
-			}
-		}
-		return ps
-	}
-	todo := map[[4]int]bool{}
-	for _, c := range configs {
-		for _, p := range pairs(c) {
-			todo[p] = true
-		}
-	}
-	for _, c := range configs {
-		if len(todo) == 0 {
-			break
-		}
-		if !slices.ContainsFunc(pairs(c), func(p [4]int) bool { return todo[p] }) || !take(c, taken) {
-			continue
-		}
-		for _, p := range pairs(c) {
-			delete(todo, p)
-		}
-		taken++
-	}
-	return taken, len(configs), len(todo)
 }
 
 // TestEmuReduceSpace runs reductions with a covering sample of the reduction tuning space
@@ -157,10 +92,9 @@ func TestEmuReduceSpace(t *testing.T) {
 		{"max-f16-columns", tensor.RandNormal(3, tensor.Float16, 700, 40), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(0) }, 0},
 		{"sum-i32-columns", tensor.New(ints[int32](3000*40, 9), 3000, 40), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(0) }, 0},
 	}
-	var configs []autotune.Config
-	picked, total, left := coveringSample(codegen.ReduceSpace(arch.Target()), os.Getenv("CROSSBAR_TEST_PAIRWISE") == "1", 1,
-		func(c autotune.Config, _ int) bool { configs = append(configs, c); return true })
-	t.Logf("%d valid configurations, %d in the sample (%d values left)", total, picked, left)
+	sp := codegen.ReduceSpace(arch.Target())
+	configs, total, left := sp.Covering(os.Getenv("CROSSBAR_TEST_PAIRWISE") == "1", 1, func(autotune.Config) bool { return true })
+	t.Logf("%d valid configurations, %d in the sample (%d values left)", total, len(configs), left)
 	// The kernels of every configuration are collected first (the collecting devices run
 	// them on the CPU) and built together, on every CPU, in batches.
 	var srcs []string

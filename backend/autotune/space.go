@@ -3,6 +3,7 @@ package autotune
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -193,4 +194,60 @@ func (s *Space) all(yield func(Config) bool) {
 			return
 		}
 	}
+}
+
+// Covering picks valid configurations of s until every value of every knob (with pairs,
+// every pair of values of two knobs) that some valid configuration has is in a picked one:
+// a sample for smoke tests of a space's kernels, in which a faulty knob value, or a faulty
+// combination of two, shows. It goes through the valid configurations in an order drawn
+// from seed and offers take each one that covers something not yet covered; take reports
+// whether it took it (false: the configuration does not suit the caller, such as one a
+// template refuses for the caller's shapes). It returns the configurations taken, the
+// number of valid configurations, and the number of values (or pairs) left uncovered. It
+// walks the whole grid, so it is for spaces of up to a few million points.
+func (s *Space) Covering(pairs bool, seed uint64, take func(Config) bool) (taken []Config, valid, uncovered int) {
+	var configs []Config
+	s.all(func(c Config) bool {
+		if s.valid(c) {
+			configs = append(configs, c)
+		}
+		return true
+	})
+	rand.New(rand.NewPCG(seed, uint64(len(s.Knobs)))).Shuffle(len(configs), func(i, j int) {
+		configs[i], configs[j] = configs[j], configs[i]
+	})
+	// A value is (knob, value, -1, 0); a pair (knob, value, later knob, value).
+	covered := func(c Config) [][4]int {
+		var out [][4]int
+		for i, a := range s.Knobs {
+			if !pairs {
+				out = append(out, [4]int{i, c[a.Name], -1, 0})
+				continue
+			}
+			for j := i + 1; j < len(s.Knobs); j++ {
+				out = append(out, [4]int{i, c[a.Name], j, c[s.Knobs[j].Name]})
+			}
+		}
+		return out
+	}
+	todo := map[[4]int]bool{}
+	for _, c := range configs {
+		for _, p := range covered(c) {
+			todo[p] = true
+		}
+	}
+	for _, c := range configs {
+		if len(todo) == 0 {
+			break
+		}
+		ps := covered(c)
+		if !slices.ContainsFunc(ps, func(p [4]int) bool { return todo[p] }) || !take(c) {
+			continue
+		}
+		for _, p := range ps {
+			delete(todo, p)
+		}
+		taken = append(taken, c)
+	}
+	return taken, len(configs), len(todo)
 }

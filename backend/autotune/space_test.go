@@ -153,3 +153,76 @@ func TestBucket(t *testing.T) {
 		t.Errorf("Bucket of a negative dimension: error %v, want one", err)
 	}
 }
+
+// TestSpaceCovering checks Covering on a space of three knobs whose validity couples two of
+// them: every value (and with pairs every pair) of the valid configurations is in a taken
+// one, none is left uncovered, a refused configuration is not counted as covering, and the
+// same seed gives the same sample.
+func TestSpaceCovering(t *testing.T) {
+	s := Space{
+		Knobs: []Knob{{Name: "A", Values: []int{1, 2, 4, 8}}, {Name: "B", Values: []int{1, 2, 3}}, {Name: "C", Values: []int{0, 1}}},
+		Valid: func(c Config) bool { return c["A"]*c["B"] <= 12 },
+	}
+	for _, pairs := range []bool{false, true} {
+		// B = 3 with C = 1 is refused by the taker: a pair only such configurations have is
+		// left uncovered, as is nothing else.
+		refuse := func(c Config) bool { return !(c["B"] == 3 && c["C"] == 1) }
+		taken, valid, left := s.Covering(pairs, 7, refuse)
+		again, _, _ := s.Covering(pairs, 7, refuse)
+		if len(taken) != len(again) {
+			t.Fatalf("pairs %v: %d then %d configurations from one seed", pairs, len(taken), len(again))
+		}
+		for i := range taken {
+			if !taken[i].Equal(again[i]) {
+				t.Fatalf("pairs %v: %v then %v from one seed", pairs, taken[i], again[i])
+			}
+		}
+		if valid != 4*3*2-2*2 { // A=8 with B=2 or 3
+			t.Errorf("pairs %v: %d valid configurations", pairs, valid)
+		}
+		has := func(f func(Config) bool) bool {
+			for _, c := range taken {
+				if !refuse(c) || !s.Valid(c) {
+					t.Fatalf("pairs %v: took %v", pairs, c)
+				}
+				if f(c) {
+					return true
+				}
+			}
+			return false
+		}
+		missing := 0
+		for _, a := range s.Knobs {
+			for _, va := range a.Values {
+				for _, b := range s.Knobs {
+					for _, vb := range b.Values {
+						if !pairs && (b.Name != a.Name || vb != va) || pairs && b.Name <= a.Name {
+							continue
+						}
+						possible, possibleRefused := false, false
+						s.all(func(c Config) bool {
+							if c[a.Name] == va && c[b.Name] == vb && s.Valid(c) {
+								if refuse(c) {
+									possible = true
+								} else {
+									possibleRefused = true
+								}
+							}
+							return true
+						})
+						if got := has(func(c Config) bool { return c[a.Name] == va && c[b.Name] == vb }); got != possible {
+							t.Errorf("pairs %v: %s=%d, %s=%d covered %v, takeable %v", pairs, a.Name, va, b.Name, vb, got, possible)
+						}
+						if !possible && possibleRefused {
+							missing++
+						}
+					}
+				}
+			}
+		}
+		if left != missing {
+			t.Errorf("pairs %v: %d left uncovered, want %d", pairs, left, missing)
+		}
+		t.Logf("pairs %v: %d of %d valid configurations taken, %d left", pairs, len(taken), valid, left)
+	}
+}
