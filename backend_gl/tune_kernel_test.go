@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/crossbar-compute/crossbar/backend"
 	"github.com/crossbar-compute/crossbar/backend/autotune"
 	"github.com/crossbar-compute/crossbar/backend/codegen"
+	"github.com/crossbar-compute/crossbar/backend/codegen/kerneltune"
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
@@ -296,5 +298,62 @@ func TestFoldedProductGrid(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTuningSpacesCovering measures on gl:0 a covering sample of the tuning spaces of a
+// float32 product with partial tiles, a sum over rows and an elementwise kernel: every knob
+// value (with CROSSBAR_TEST_PAIRWISE=1 every pair of values of two knobs) that some valid
+// configuration has, in a configuration whose kernel compiles and gives the untuned
+// kernel's output (kerneltune's check; a wrong one fails the test).
+func TestTuningSpacesCovering(t *testing.T) {
+	d := device(t)
+	must := mustNode(t)
+	useTuning(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	a, _ := f32Node(t, r, 3001)
+	b, _ := f32Node(t, r, 3001)
+	x, _ := f32Node(t, r, 37, 611)
+	mm, err := d.NewMatMulTuning(graph.Float32, 150, 132, 70)
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems := []struct {
+		name string
+		g    *KernelTuning
+	}{{"product", &mm.KernelTuning}}
+	for _, c := range []struct {
+		name string
+		node *graph.Node
+	}{
+		{"elementwise", must(graph.Binary(graph.OpMul, must(graph.Unary(graph.OpExp, a)), b))},
+		{"row sums", must(graph.Reduce(graph.OpSum, x, []int{1}))},
+	} {
+		g, err := d.NewKernelTuning(lastKernel(t, c.node))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		problems = append(problems, struct {
+			name string
+			g    *KernelTuning
+		}{c.name, g})
+	}
+	for _, p := range problems {
+		failed := 0
+		taken, valid, left := p.g.Space.Covering(os.Getenv("CROSSBAR_TEST_PAIRWISE") == "1", 1, func(c autotune.Config) bool {
+			_, err := p.g.Measure(context.Background(), c)
+			if errors.Is(err, kerneltune.ErrWrongOutput) {
+				t.Errorf("%s: %v: %v", p.name, c, err)
+			}
+			if err != nil {
+				failed++
+			}
+			return err == nil
+		})
+		if left > 0 {
+			t.Errorf("%s: %d knob values in no configuration that runs", p.name, left)
+		}
+		t.Logf("%s: %d valid configurations, %d measured in the sample, %d refused", p.name, valid, len(taken), failed)
+		p.g.Close()
 	}
 }
