@@ -80,27 +80,54 @@ func TestEmuContractSpaces(t *testing.T) {
 // TestEmuReduceSpace runs reductions with a covering sample of the reduction tuning space
 // (on 132 SMs, where reductions split among workgroups) in the emulator against the CPU: a
 // sum of a whole tensor, sums of long rows, maxima of float16 columns and sums of int32
-// columns, each configuration on its own device (18 configurations; every pair of values
-// with CROSSBAR_TEST_PAIRWISE=1).
+// columns (18 configurations; every pair of values with CROSSBAR_TEST_PAIRWISE=1).
 func TestEmuReduceSpace(t *testing.T) {
 	emulatorTest(t)
-	arch := TypicalArch(90)
-	arch.SMs = 132
-	cases := []emuReduceCase{
+	runEmuSpace(t, "reduce", codegen.ReduceSpace, codegen.Options.WithReduce, reductions, []emuReduceCase{
 		{"sum-f32-all", tensor.RandNormal(1, tensor.Float32, 70001), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum() }, 1e-6},
 		{"sum-f32-rows", tensor.RandNormal(2, tensor.Float32, 3, 20000), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(1) }, 1e-6},
 		{"max-f16-columns", tensor.RandNormal(3, tensor.Float16, 700, 40), func(x *tensor.Tensor) *tensor.Tensor { return x.Max(0) }, 0},
 		{"sum-i32-columns", tensor.New(ints[int32](3000*40, 9), 3000, 40), func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(0) }, 0},
-	}
-	sp := codegen.ReduceSpace(arch.Target())
+	})
+}
+
+// TestEmuElementwiseSpace runs elementwise kernels with every configuration of the
+// elementwise tuning space in the emulator against the CPU: relu(a·a + 1) over 70001
+// float32 (grids of partial workgroups, elements a thread past the end), a float16 sum of a
+// matrix and its transpose (a view read across rows), and int32 arithmetic.
+func TestEmuElementwiseSpace(t *testing.T) {
+	emulatorTest(t)
+	elementwise := func(k *graph.Kernel) bool { return k.Core == nil }
+	runEmuSpace(t, "elementwise", codegen.ElementwiseSpace, codegen.Options.WithElementwise, elementwise, []emuReduceCase{
+		{"relu-f32", tensor.RandNormal(4, tensor.Float32, 70001), func(x *tensor.Tensor) *tensor.Tensor {
+			return x.Mul(x).Add(tensor.Scalar[float32](1)).ReLU()
+		}, 1e-6},
+		{"transpose-f16", tensor.RandNormal(5, tensor.Float16, 333, 333), func(x *tensor.Tensor) *tensor.Tensor {
+			return x.Add(x.Transpose())
+		}, 1e-3},
+		{"i32", tensor.New(ints[int32](50001, 10), 50001), func(x *tensor.Tensor) *tensor.Tensor {
+			return x.Mul(x).Sub(x.Abs())
+		}, 0},
+	})
+}
+
+// runEmuSpace runs cases (any kernels; compared as runEmuReductions does) on emulated
+// sm_90 devices of 132 SMs with a covering sample of the tuning space space (every knob
+// value, or with CROSSBAR_TEST_PAIRWISE=1 every pair of values), set by with, each
+// configuration on its own device; the kernels selects takes are emulated.
+func runEmuSpace(t *testing.T, name string, space func(codegen.Target) autotune.Space,
+	with func(codegen.Options, autotune.Config) codegen.Options, selects func(*graph.Kernel) bool, cases []emuReduceCase) {
+	arch := TypicalArch(90)
+	arch.SMs = 132
+	sp := space(arch.Target())
 	configs, total, left := sp.Covering(os.Getenv("CROSSBAR_TEST_PAIRWISE") == "1", 1, func(autotune.Config) bool { return true })
 	t.Logf("%d valid configurations, %d in the sample (%d values left)", total, len(configs), left)
 	// The kernels of every configuration are collected first (the collecting devices run
 	// them on the CPU) and built together, on every CPU, in batches.
 	var srcs []string
 	for _, c := range configs {
-		dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-space-collect-" + c.String(), arch: arch,
-			selects: reductions, opts: codegen.Options{}.WithReduce(c), collect: func(src string) { srcs = append(srcs, src) }}
+		dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-" + name + "-space-collect-" + c.String(), arch: arch,
+			selects: selects, opts: with(codegen.Options{}, c), collect: func(src string) { srcs = append(srcs, src) }}
 		for _, rc := range cases {
 			if err := rc.reduce(rc.x.To(dev)).Realize(); err != nil {
 				t.Fatalf("%v: %s: %v", c, rc.name, err)
@@ -111,8 +138,8 @@ func TestEmuReduceSpace(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range configs {
-		dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-reduce-space-" + c.String(), arch: arch,
-			selects: reductions, opts: codegen.Options{}.WithReduce(c)}
+		dev := &emuDevice{Device: cpu.New(), t: t, name: "cuda-emulated-" + name + "-space-" + c.String(), arch: arch,
+			selects: selects, opts: with(codegen.Options{}, c)}
 		t.Run(c.String(), func(t *testing.T) {
 			dev.t = t
 			runEmuReductions(t, dev, cases)
