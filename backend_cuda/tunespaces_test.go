@@ -45,9 +45,10 @@ func TestEmuContractSpaces(t *testing.T) {
 		{"sm_80 SIMT", sm80, codegen.ContractSpace(sm80.Target()), codegen.Options.WithContract, []graph.DType{graph.Float32}},
 	} {
 		arch, sp := space.arch, space.sp
-		picked := 0
+		first := len(cases) // this space's cases follow
 		taken, total, left := sp.Covering(pairwise, uint64(arch.CC), func(c autotune.Config) bool {
-			dt, trans := space.dts[picked/2%len(space.dts)], picked%2 == 1
+			i := len(cases) - first
+			dt, trans := space.dts[i/2%len(space.dts)], i%2 == 1
 			o := space.with(codegen.Options{}, c)
 			kern, _ := splitProduct(t, dt, 1, m, n, k, false, trans, false,
 				make([]byte, m*k*dt.Size()), make([]byte, k*n*dt.Size()), nil)
@@ -62,7 +63,6 @@ func TestEmuContractSpaces(t *testing.T) {
 			srcs = append(srcs, src)
 			cases = append(cases, emuProductCase{name: fmt.Sprintf("%s/%v", space.name, c), arch: arch, dt: dt,
 				batch: 1, m: m, n: n, k: k, trans: trans, o: o})
-			picked++
 			return true
 		})
 		if left > 0 {

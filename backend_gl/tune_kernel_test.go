@@ -318,25 +318,20 @@ func TestTuningSpacesCovering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	problems := []struct {
+	type problem struct {
 		name string
 		g    *KernelTuning
-	}{{"product", &mm.KernelTuning}}
-	for _, c := range []struct {
-		name string
-		node *graph.Node
-	}{
-		{"elementwise", must(graph.Binary(graph.OpMul, must(graph.Unary(graph.OpExp, a)), b))},
-		{"row sums", must(graph.Reduce(graph.OpSum, x, []int{1}))},
+	}
+	problems := []problem{{"product", &mm.KernelTuning}}
+	for name, node := range map[string]*graph.Node{
+		"elementwise": must(graph.Binary(graph.OpMul, must(graph.Unary(graph.OpExp, a)), b)),
+		"row sums":    must(graph.Reduce(graph.OpSum, x, []int{1})),
 	} {
-		g, err := d.NewKernelTuning(lastKernel(t, c.node))
+		g, err := d.NewKernelTuning(lastKernel(t, node))
 		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
+			t.Fatalf("%s: %v", name, err)
 		}
-		problems = append(problems, struct {
-			name string
-			g    *KernelTuning
-		}{c.name, g})
+		problems = append(problems, problem{name, g})
 	}
 	for _, p := range problems {
 		failed := 0

@@ -142,8 +142,7 @@ func (g *KernelTuning) Measure(ctx context.Context, c autotune.Config) (time.Dur
 	p, ok := g.progs[id]
 	if !ok {
 		o := g.Options(c)
-		isBase := o.String() == g.base.String()
-		if g.ref == nil && !isBase {
+		if g.ref == nil && o.String() != g.base.String() {
 			// Not stored in errs: every candidate meets the same failure.
 			if err := g.reference(); err != nil {
 				return 0, err
@@ -166,18 +165,12 @@ func (g *KernelTuning) Measure(ctx context.Context, c autotune.Config) (time.Dur
 // from that of the kernel with the device's own options by more than rounding.
 var ErrWrongOutput = errors.New("output differs from the untuned kernel's")
 
-// reference compiles the kernel with its base options, runs it and keeps its output.
+// reference compiles the kernel with its base options and runs it through check, which
+// keeps its output as the reference.
 func (g *KernelTuning) reference() error {
-	d := g.site.dev
-	p, err := d.CompileWith(g.kernel, g.base)
+	p, err := g.site.dev.CompileWith(g.kernel, g.base)
 	if err == nil {
-		err = d.Launch(p, g.out, g.ins)
-	}
-	if err == nil {
-		ref := make([]byte, len(g.kernelOut()))
-		if err = d.CopyOut(ref, g.out); err == nil {
-			g.ref = ref
-		}
+		err = g.check(p)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: kernel tuning: the reference run with the base options: %w", g.site.backend, err)
@@ -185,23 +178,18 @@ func (g *KernelTuning) reference() error {
 	return nil
 }
 
-// kernelOut returns scratch for the kernel's output bytes.
-func (g *KernelTuning) kernelOut() []byte {
-	if n := g.kernel.Out.Numel() * g.kernel.Out.DType.Size(); len(g.got) != n {
-		g.got = make([]byte, n)
-	}
-	return g.got
-}
-
 // check runs p once and compares its output with the reference; the first program checked,
-// when there is no reference yet, is the base options' own and becomes it. Candidates sum
-// in other orders (other tiles, splits, workgroup sizes), so values may differ by a few
-// roundings of the output's dtype (see outputTolerance); integers and booleans must agree
-// exactly. Whatever a faster kernel would gain, a tuning must never store one that computes
+// when there is no reference yet, is the base options' own (see Measure and reference), and
+// its output becomes the reference. Candidates sum in other orders (other tiles, splits,
+// workgroup sizes), so values may differ by a few roundings of the output's dtype (see
+// outputTolerance); integers and booleans must agree exactly. Whatever a faster kernel would gain, a tuning must never store one that computes
 // something else: later runs would take it for the kernel's own.
 func (g *KernelTuning) check(p backend.Program) error {
 	d := g.site.dev
-	got := g.kernelOut()
+	if g.got == nil {
+		g.got = make([]byte, g.kernel.Out.Numel()*g.kernel.Out.DType.Size())
+	}
+	got := g.got
 	if err := d.Launch(p, g.out, g.ins); err != nil {
 		return err
 	}
