@@ -28,7 +28,7 @@ func BenchmarkOps(b *testing.B) {
 		{"neg", x.Neg},
 		{"cumsum rows", func() *Tensor { return x.CumSum(1, false, false) }},
 		{"cumsum columns", func() *Tensor { return x.CumSum(0, false, true) }},
-		{"cumsum one row", func() *Tensor { return x.Reshape(n * n).CumSum(0, false, false) }},
+		{"cumsum one row", func() *Tensor { return x.Reshape(n*n).CumSum(0, false, false) }},
 		{"cumsum 4 rows", func() *Tensor { return x.Reshape(4, -1).CumSum(1, true, false) }},
 		{"cumsum 64 rows", func() *Tensor { return x.Reshape(64, -1).CumSum(1, false, false) }},
 		{"softmax", func() *Tensor { return x.Softmax(-1) }},
