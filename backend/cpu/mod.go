@@ -48,13 +48,7 @@ func modF32(op graph.Op, out, a, b []float32) {
 				v = math.Mod(x, y)
 			}
 			if floored {
-				// v + y where v is not zero and its sign bit differs from y's, selected by
-				// a mask made of the bits: the signs of arbitrary data defeat a branch's
-				// prediction half the time.
-				vb := math.Float64bits(v)
-				z := vb << 1 // 0 for ±0
-				m := -((vb ^ math.Float64bits(y)) >> 63 & ((z | -z) >> 63))
-				v = math.Float64frombits(vb&^m | math.Float64bits(v+y)&m)
+				v = floorRem(v, y)
 			}
 			r[j] = v
 		}
@@ -70,3 +64,60 @@ func modF32(op graph.Op, out, a, b []float32) {
 // destination register, so in a loop doing all three each element waited for the last
 // one's result through the register they shared (12 ns an element so, 3.3 ns in steps).
 const f64Piece = 256
+
+// floorRem turns a truncated remainder v of x / y (math.Mod's, the dividend's sign) into the
+// floored one (the divisor's sign): v + y where v is not zero and its sign bit differs from
+// y's, selected by a mask made of the bits, as the signs of arbitrary data defeat a branch's
+// prediction half the time.
+func floorRem(v, y float64) float64 {
+	vb := math.Float64bits(v)
+	z := vb << 1 // 0 for ±0
+	m := -((vb ^ math.Float64bits(y)) >> 63 & ((z | -z) >> 63))
+	return math.Float64frombits(vb&^m | math.Float64bits(v+y)&m)
+}
+
+// Float64 Mod and Rem, bit for bit what math.Mod gives (then for Mod the divisor added where
+// the signs differ), without math.Mod's loop over the exponents (x mod 0.75 of 16M values of
+// about ±100, two cores: 540-550 ms so, 42 ms now; mod 1e-9: 2.1 s, 41-44 ms): r = x - q·y
+// with q = trunc(x/y), computed by one fused multiply-add, wherever |x/y| < modMaxQuotient64.
+//
+// Why: let t = x/y exactly and T = trunc(t), the quotient of math.Mod's remainder x - T·y,
+// which is a float64 (math.Mod's result is exact). Below 2⁵², T and T ± 1 are float64s, and the
+// rounded quotient d lies between T and T ± 1 (rounding keeps the order of t and the
+// integers around it), so trunc(d) is T or one further from zero. With q = T the fused
+// multiply-add rounds x - q·y, a float64, once: exactly. With q one too far, x - q·y is not
+// zero and has the sign opposite to x's, which its rounding keeps: q is then taken one
+// toward zero and the remainder computed again. A zero takes x's sign, as math.Mod's does.
+// Zero, infinite and NaN divisors, infinite or NaN dividends and larger quotients go to
+// math.Mod.
+const modMaxQuotient64 = 1 << 52
+
+// modF64 sets a[j] to a[j] mod b[j] for op OpMod (floored: the divisor's sign) or OpRem
+// (truncated: the dividend's sign, C's fmod).
+func modF64(op graph.Op, a, b []float64) {
+	b = b[:len(a)]
+	floored := op == graph.OpMod
+	for j, x := range a {
+		y := b[j]
+		d := x / y
+		var v float64
+		// y-y is 0 only for a finite y; a NaN or infinite quotient fails the bounds.
+		if d > -modMaxQuotient64 && d < modMaxQuotient64 && y-y == 0 {
+			q := math.Trunc(d)
+			v = math.FMA(-q, y, x)
+			if v != 0 && (v < 0) != (x < 0) {
+				q -= math.Copysign(1, q) // (q is not 0: x - 0·y is x)
+				v = math.FMA(-q, y, x)
+			}
+			if v == 0 {
+				v = math.Copysign(0, x)
+			}
+		} else {
+			v = math.Mod(x, y)
+		}
+		if floored {
+			v = floorRem(v, y)
+		}
+		a[j] = v
+	}
+}

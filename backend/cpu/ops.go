@@ -113,18 +113,8 @@ func binaryF(op graph.Op, a, b []float64) {
 		for j := range a {
 			a[j] /= b[j]
 		}
-	case graph.OpMod:
-		for j := range a {
-			r := math.Mod(a[j], b[j])
-			if r != 0 && (r < 0) != (b[j] < 0) {
-				r += b[j]
-			}
-			a[j] = r
-		}
-	case graph.OpRem:
-		for j := range a {
-			a[j] = math.Mod(a[j], b[j])
-		}
+	case graph.OpMod, graph.OpRem:
+		modF64(op, a, b)
 	case graph.OpMax:
 		// The built-in max propagates NaN (math.Max lets an infinity win over it) and orders
 		// -0 below +0, as NumPy's maximum does, without branching on the data.
