@@ -766,19 +766,36 @@ func (e *enode) evalF(c *ctx, start, n int) []float64 {
 	if e.shared {
 		if m, at, ok := c.memoOf(e, start, n); ok {
 			if m.genF != c.gen {
-				m.f, m.genF = e.computeF(c, c.top, c.topN), c.gen
+				m.f, m.genF = e.computeF(c, c.top, c.topN, nil), c.gen
 			}
 			return m.f[at : at+n]
 		}
 	}
-	return e.computeF(c, start, n)
+	return e.computeF(c, start, n, nil)
 }
 
-// computeF is evalF for a node of Float64 (or a 64-bit float dtype), not kept.
-func (e *enode) computeF(c *ctx, start, n int) []float64 {
-	out := c.fslot(e.slot)[:n]
+// evalFInto is evalF, computed into dst where e is not kept (see computeF).
+func (e *enode) evalFInto(c *ctx, start, n int, dst []float64) []float64 {
+	if inF32(e.dt) || e.shared {
+		return e.evalF(c, start, n)
+	}
+	return e.computeF(c, start, n, dst)
+}
+
+// computeF is evalF for a node of Float64 (or a 64-bit float dtype), not kept: into dst when
+// it is not nil (an output's block), else into e's scratch; a load of consecutive elements
+// with no dst is the input itself, not a copy. Callers only read the result.
+func (e *enode) computeF(c *ctx, start, n int, dst []float64) []float64 {
+	out := dst
+	if out == nil {
+		out = c.fslot(e.slot)[:n]
+	}
 	switch e.op {
 	case graph.OpLoad:
+		if e.view.contiguous && dst == nil {
+			lo := e.view.offset + start
+			return view[float64](c.ins[e.input])[lo : lo+n]
+		}
 		e.loadF(c, start, out)
 		return out
 	case graph.OpConst:
@@ -809,7 +826,7 @@ func (e *enode) computeF(c *ctx, start, n int) []float64 {
 	}
 	switch {
 	case e.op.IsUnary():
-		copy(out, e.src[0].evalF(c, start, n))
+		copyF(out, e.src[0].evalF(c, start, n))
 		unaryF(e.op, out)
 	case e.op == graph.OpMulAdd:
 		a := e.src[0].evalF(c, start, n)
@@ -819,11 +836,18 @@ func (e *enode) computeF(c *ctx, start, n int) []float64 {
 			out[j] = math.FMA(a[j], b[j], cc[j])
 		}
 	default:
-		copy(out, e.src[0].evalF(c, start, n))
+		copyF(out, e.src[0].evalF(c, start, n))
 		binaryF(e.op, out, e.src[1].evalF(c, start, n))
 	}
 	roundSliceF(e.dt, out)
 	return out
+}
+
+// copyF copies src to dst unless they are the same.
+func copyF(dst, src []float64) {
+	if len(dst) > 0 && &dst[0] != &src[0] {
+		copy(dst, src)
+	}
 }
 
 // evalI computes the integer or Bool node e over domain elements [start, start+n).
@@ -1092,12 +1116,6 @@ func (e *enode) loadI(c *ctx, start int, out []int64) {
 			}
 		}
 	}
-}
-
-// storeF writes a block of a Float64 output (the other float outputs are computed in
-// float32 and written by program.run) at [start, start+n).
-func storeF(b *Buffer, start int, vals []float64) {
-	copy(view[float64](b)[start:], vals)
 }
 
 func storeI(b *Buffer, start int, vals []int64) {

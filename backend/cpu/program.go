@@ -320,7 +320,8 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			// store alone (rounding it in float32 first would give the same bits).
 			narrowHalf(p.expr.dt, view[uint16](out)[s:s+m], p.expr.computeF32(c, s, m, nil))
 		} else if isF(p.expr.dt) {
-			storeF(out, s, p.expr.evalF(c, s, m))
+			dst := view[float64](out)[s : s+m]
+			copyF(dst, p.expr.evalFInto(c, s, m, dst))
 		} else {
 			storeI(out, s, p.expr.evalI(c, s, m))
 		}
