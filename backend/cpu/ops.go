@@ -94,37 +94,28 @@ func unaryF(op graph.Op, x []float64) {
 	}
 }
 
+// binaryF sets a to a op b: the arithmetic and the maximum and minimum on the vector
+// kernels of package asm (the same values as Go's operators and built-in max and min: NaN
+// propagated, -0 below +0).
 func binaryF(op graph.Op, a, b []float64) {
 	b = b[:len(a)]
 	switch op {
 	case graph.OpAdd:
-		for j := range a {
-			a[j] += b[j]
-		}
+		asm.AddF64(a, a, b)
 	case graph.OpSub:
-		for j := range a {
-			a[j] -= b[j]
-		}
+		asm.SubF64(a, a, b)
 	case graph.OpMul:
-		for j := range a {
-			a[j] *= b[j]
-		}
+		asm.MulF64(a, a, b)
 	case graph.OpDiv:
-		for j := range a {
-			a[j] /= b[j]
-		}
+		asm.DivF64(a, a, b)
 	case graph.OpMod, graph.OpRem:
 		modF64(op, a, b)
 	case graph.OpMax:
 		// The built-in max propagates NaN (math.Max lets an infinity win over it) and orders
 		// -0 below +0, as NumPy's maximum does, without branching on the data.
-		for j := range a {
-			a[j] = max(a[j], b[j])
-		}
+		asm.MaxF64(a, a, b)
 	case graph.OpMin:
-		for j := range a {
-			a[j] = min(a[j], b[j])
-		}
+		asm.MinF64(a, a, b)
 	case graph.OpPow:
 		for j := range a {
 			a[j] = math.Pow(a[j], b[j])
