@@ -307,31 +307,18 @@ func identityI(op graph.Op) int64 {
 func foldF(op graph.Op, acc float64, vals []float64) float64 {
 	switch op {
 	case graph.OpSum:
-		for _, v := range vals {
-			acc += v
-		}
+		// In 32 lanes, as Float32 values are summed: no addition waits for the one before,
+		// and the error grows with a 32nd of the length.
+		acc += asm.SumF64(vals)
 	case graph.OpProd:
 		for _, v := range vals {
 			acc *= v
 		}
 	case graph.OpReduceMax:
-		for _, v := range vals {
-			if v > acc || v != v {
-				acc = v
-			}
-			if acc != acc {
-				break
-			}
-		}
+		// As foldF32 does: NaN if any is NaN, +0 over -0.
+		acc = max(acc, asm.ReduceMaxF64(vals))
 	case graph.OpReduceMin:
-		for _, v := range vals {
-			if v < acc || v != v {
-				acc = v
-			}
-			if acc != acc {
-				break
-			}
-		}
+		acc = min(acc, asm.ReduceMinF64(vals))
 	}
 	return acc
 }
