@@ -323,6 +323,22 @@ func AbsF32(dst, x []float32) { unaryF32(activeISA(), opAbs, dst, x) }
 //	}
 func SqrtF32(dst, x []float32) { unaryF32(activeISA(), opSqrt, dst, x) }
 
+// SqrtF64 sets dst[i] = math.Sqrt(x[i]) (correctly rounded); x must be at least as long as
+// dst.
+func SqrtF64(dst, x []float64) { unaryF64(activeISA(), opSqrt, dst, x) }
+
+// RoundF64 sets dst[i] = math.RoundToEven(x[i]); x must be at least as long as dst.
+func RoundF64(dst, x []float64) { unaryF64(activeISA(), opRound, dst, x) }
+
+// FloorF64 sets dst[i] = math.Floor(x[i]); x must be at least as long as dst.
+func FloorF64(dst, x []float64) { unaryF64(activeISA(), opFloor, dst, x) }
+
+// CeilF64 sets dst[i] = math.Ceil(x[i]); x must be at least as long as dst.
+func CeilF64(dst, x []float64) { unaryF64(activeISA(), opCeil, dst, x) }
+
+// TruncF64 sets dst[i] = math.Trunc(x[i]); x must be at least as long as dst.
+func TruncF64(dst, x []float64) { unaryF64(activeISA(), opTrunc, dst, x) }
+
 // SumF32 returns the sum of x, accumulated in float64 in 32 lanes (element i goes to lane
 // i%32, each lane adds its elements in order) that are then added pairwise (lane j+16 into
 // lane j, then j+8, ..., j+1). The error is at most about (len(x)/32+5)·2⁻⁵³·Σ|x[i]|, far
@@ -489,6 +505,47 @@ func unaryF32(isa vecISA, op int, dst, x []float32) {
 	unaryF32Kernel(isa, op, dst, x)
 	if op == opSin || op == opCos {
 		trigLarge(op == opCos, dst)
+	}
+}
+
+// unaryF64 runs the kernel of op (opSqrt or a rounding) of isa over whole vectors of dst,
+// and the Go reference over the rest.
+func unaryF64(isa vecISA, op int, dst, x []float64) {
+	x = x[:len(dst)]
+	n := 0
+	if w := isa.lanes(8); w > 0 {
+		n = len(dst) &^ (w - 1)
+		if n > 0 {
+			unaryF64Arch(isa, op, dst[:n], x[:n])
+		}
+	}
+	unaryF64Go(op, dst[n:], x[n:])
+}
+
+// unaryF64Go is the reference of the float64 unary kernels (opSqrt and the roundings).
+func unaryF64Go(op int, dst, x []float64) {
+	x = x[:len(dst)]
+	switch op {
+	case opSqrt:
+		for i := range dst {
+			dst[i] = math.Sqrt(x[i])
+		}
+	case opRound:
+		for i := range dst {
+			dst[i] = math.RoundToEven(x[i])
+		}
+	case opFloor:
+		for i := range dst {
+			dst[i] = math.Floor(x[i])
+		}
+	case opCeil:
+		for i := range dst {
+			dst[i] = math.Ceil(x[i])
+		}
+	case opTrunc:
+		for i := range dst {
+			dst[i] = math.Trunc(x[i])
+		}
 	}
 }
 

@@ -61,6 +61,14 @@ func unaryF32Arch(isa vecISA, op int, dst, x []float32) {
 	}
 }
 
+func unaryF64Arch(isa vecISA, op int, dst, x []float64) {
+	if isa == isaAVX512 {
+		unaryF64AVX512(op, dst, x)
+	} else {
+		unaryF64AVX2(op, dst, x)
+	}
+}
+
 // sumF32Arch and sumF64Arch return the sum of x (whole blocks) and then tail (if not nil),
 // accumulated and folded as sumF32's reference does: the kernels fold in registers.
 func sumF32Arch(isa vecISA, x []float32, tail *[sumBlock]float32) float64 {
@@ -154,6 +162,12 @@ func unaryF32AVX2(op int, dst, x []float32)
 
 //go:noescape
 func unaryF32AVX512(op int, dst, x []float32)
+
+//go:noescape
+func unaryF64AVX2(op int, dst, x []float64)
+
+//go:noescape
+func unaryF64AVX512(op int, dst, x []float64)
 
 //go:noescape
 func sumF32AVX2(x []float32, tail *[32]float32) float64

@@ -11,6 +11,7 @@ func binaryF32Arch(_ vecISA, op int, dst, a, b []float32)         { binaryF32NEO
 func binaryF64Arch(_ vecISA, op int, dst, a, b []float64)         { binaryF64NEON(op, dst, a, b) }
 func scalarF32Arch(_ vecISA, op int, dst, x []float32, s float32) { scalarF32NEON(op, dst, x, s) }
 func unaryF32Arch(_ vecISA, op int, dst, x []float32)             { unaryF32NEON(op, dst, x) }
+func unaryF64Arch(_ vecISA, op int, dst, x []float64)             { unaryF64NEON(op, dst, x) }
 func fillF32Arch(_ vecISA, dst []float32, v float32)              { fillF32NEON(dst, v) }
 func accumulateF32Arch(_ vecISA, acc []float64, x []float32)      { accumulateF32NEON(acc, x) }
 
@@ -72,6 +73,9 @@ func scalarF32NEON(op int, dst, x []float32, s float32)
 
 //go:noescape
 func unaryF32NEON(op int, dst, x []float32)
+
+//go:noescape
+func unaryF64NEON(op int, dst, x []float64)
 
 //go:noescape
 func fillF32NEON(dst []float32, v float32)

@@ -1450,6 +1450,140 @@ unaryF32NEON_trunc_loop:
 unaryF32NEON_trunc_done:
 	RET
 
+// func unaryF64NEON(op int, dst, x []float64)
+TEXT ·unaryF64NEON(SB), NOSPLIT, $0-56
+	MOVD op+0(FP), R0
+	MOVD dst_base+8(FP), R1
+	MOVD dst_len+16(FP), R2
+	MOVD x_base+32(FP), R3
+	MOVD $·vecConst(SB), R9
+	CMP $const_opSqrt, R0
+	BEQ unaryF64NEON_sqrt
+	CMP $const_opRound, R0
+	BEQ unaryF64NEON_round
+	CMP $const_opFloor, R0
+	BEQ unaryF64NEON_floor
+	CMP $const_opCeil, R0
+	BEQ unaryF64NEON_ceil
+	CMP $const_opTrunc, R0
+	BEQ unaryF64NEON_trunc
+	RET
+unaryF64NEON_sqrt:
+	CMP $8, R2
+	BLO unaryF64NEON_sqrt_1
+unaryF64NEON_sqrt_u:
+	VLD1.P 64(R3), [V0.D2, V1.D2, V2.D2, V3.D2]
+	WORD $0x6ee1f800 // FSQRT V0.2D, V0.2D
+	WORD $0x6ee1f821 // FSQRT V1.2D, V1.2D
+	WORD $0x6ee1f842 // FSQRT V2.2D, V2.2D
+	WORD $0x6ee1f863 // FSQRT V3.2D, V3.2D
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R1)
+	SUB $8, R2, R2
+	CMP $8, R2
+	BHS unaryF64NEON_sqrt_u
+unaryF64NEON_sqrt_1:
+	CBZ R2, unaryF64NEON_sqrt_done
+unaryF64NEON_sqrt_loop:
+	VLD1.P 16(R3), [V0.D2]
+	WORD $0x6ee1f800 // FSQRT V0.2D, V0.2D
+	VST1.P [V0.D2], 16(R1)
+	SUBS $2, R2, R2
+	BNE unaryF64NEON_sqrt_loop
+unaryF64NEON_sqrt_done:
+	RET
+unaryF64NEON_round:
+	CMP $8, R2
+	BLO unaryF64NEON_round_1
+unaryF64NEON_round_u:
+	VLD1.P 64(R3), [V0.D2, V1.D2, V2.D2, V3.D2]
+	WORD $0x4e618800 // FRINTN V0.2D, V0.2D
+	WORD $0x4e618821 // FRINTN V1.2D, V1.2D
+	WORD $0x4e618842 // FRINTN V2.2D, V2.2D
+	WORD $0x4e618863 // FRINTN V3.2D, V3.2D
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R1)
+	SUB $8, R2, R2
+	CMP $8, R2
+	BHS unaryF64NEON_round_u
+unaryF64NEON_round_1:
+	CBZ R2, unaryF64NEON_round_done
+unaryF64NEON_round_loop:
+	VLD1.P 16(R3), [V0.D2]
+	WORD $0x4e618800 // FRINTN V0.2D, V0.2D
+	VST1.P [V0.D2], 16(R1)
+	SUBS $2, R2, R2
+	BNE unaryF64NEON_round_loop
+unaryF64NEON_round_done:
+	RET
+unaryF64NEON_floor:
+	CMP $8, R2
+	BLO unaryF64NEON_floor_1
+unaryF64NEON_floor_u:
+	VLD1.P 64(R3), [V0.D2, V1.D2, V2.D2, V3.D2]
+	WORD $0x4e619800 // FRINTM V0.2D, V0.2D
+	WORD $0x4e619821 // FRINTM V1.2D, V1.2D
+	WORD $0x4e619842 // FRINTM V2.2D, V2.2D
+	WORD $0x4e619863 // FRINTM V3.2D, V3.2D
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R1)
+	SUB $8, R2, R2
+	CMP $8, R2
+	BHS unaryF64NEON_floor_u
+unaryF64NEON_floor_1:
+	CBZ R2, unaryF64NEON_floor_done
+unaryF64NEON_floor_loop:
+	VLD1.P 16(R3), [V0.D2]
+	WORD $0x4e619800 // FRINTM V0.2D, V0.2D
+	VST1.P [V0.D2], 16(R1)
+	SUBS $2, R2, R2
+	BNE unaryF64NEON_floor_loop
+unaryF64NEON_floor_done:
+	RET
+unaryF64NEON_ceil:
+	CMP $8, R2
+	BLO unaryF64NEON_ceil_1
+unaryF64NEON_ceil_u:
+	VLD1.P 64(R3), [V0.D2, V1.D2, V2.D2, V3.D2]
+	WORD $0x4ee18800 // FRINTP V0.2D, V0.2D
+	WORD $0x4ee18821 // FRINTP V1.2D, V1.2D
+	WORD $0x4ee18842 // FRINTP V2.2D, V2.2D
+	WORD $0x4ee18863 // FRINTP V3.2D, V3.2D
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R1)
+	SUB $8, R2, R2
+	CMP $8, R2
+	BHS unaryF64NEON_ceil_u
+unaryF64NEON_ceil_1:
+	CBZ R2, unaryF64NEON_ceil_done
+unaryF64NEON_ceil_loop:
+	VLD1.P 16(R3), [V0.D2]
+	WORD $0x4ee18800 // FRINTP V0.2D, V0.2D
+	VST1.P [V0.D2], 16(R1)
+	SUBS $2, R2, R2
+	BNE unaryF64NEON_ceil_loop
+unaryF64NEON_ceil_done:
+	RET
+unaryF64NEON_trunc:
+	CMP $8, R2
+	BLO unaryF64NEON_trunc_1
+unaryF64NEON_trunc_u:
+	VLD1.P 64(R3), [V0.D2, V1.D2, V2.D2, V3.D2]
+	WORD $0x4ee19800 // FRINTZ V0.2D, V0.2D
+	WORD $0x4ee19821 // FRINTZ V1.2D, V1.2D
+	WORD $0x4ee19842 // FRINTZ V2.2D, V2.2D
+	WORD $0x4ee19863 // FRINTZ V3.2D, V3.2D
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R1)
+	SUB $8, R2, R2
+	CMP $8, R2
+	BHS unaryF64NEON_trunc_u
+unaryF64NEON_trunc_1:
+	CBZ R2, unaryF64NEON_trunc_done
+unaryF64NEON_trunc_loop:
+	VLD1.P 16(R3), [V0.D2]
+	WORD $0x4ee19800 // FRINTZ V0.2D, V0.2D
+	VST1.P [V0.D2], 16(R1)
+	SUBS $2, R2, R2
+	BNE unaryF64NEON_trunc_loop
+unaryF64NEON_trunc_done:
+	RET
+
 // func sumF32NEON(x []float32, lane *[32]float64)
 TEXT ·sumF32NEON(SB), NOSPLIT, $0-32
 	MOVD x_base+0(FP), R1

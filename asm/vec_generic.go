@@ -12,6 +12,7 @@ func hasISA(isa vecISA) bool { return isa == isaGo }
 func binaryF32Arch(_ vecISA, op int, dst, a, b []float32) { binaryGo(op, dst, a, b) }
 func binaryF64Arch(_ vecISA, op int, dst, a, b []float64) { binaryGo(op, dst, a, b) }
 func unaryF32Arch(_ vecISA, op int, dst, x []float32)     { unaryF32Go(op, dst, x) }
+func unaryF64Arch(_ vecISA, op int, dst, x []float64)     { unaryF64Go(op, dst, x) }
 func fillF32Arch(_ vecISA, dst []float32, v float32)      { fillF32Go(dst, v) }
 
 func scalarF32Arch(_ vecISA, op int, dst, x []float32, s float32) { scalarF32Go(op, dst, x, s) }

@@ -215,6 +215,45 @@ func TestUnary(t *testing.T) {
 	})
 }
 
+// TestUnaryF64 checks the float64 square root and roundings against their Go references,
+// bit for bit, for every length, alignment and tail, in place too, on values from the whole
+// float64 range (random bit patterns: subnormals, NaNs of any payload), integers and ties,
+// values past 2⁵² (all integers) and the special ones.
+func TestUnaryF64(t *testing.T) {
+	special := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, -0.5, 1.5, -2.5, math.Inf(1), math.Inf(-1),
+		math.NaN(), math.Float64frombits(0xfff8_0000_dead_beef), math.SmallestNonzeroFloat64, -0x1p-1022,
+		math.MaxFloat64, 0x1p52 + 1, -0x1p52 - 0.5, 0x1p53, 4503599627370495.5}
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		r := rand.New(rand.NewPCG(6, uint64(isa)))
+		value := func(int) float64 {
+			switch r.IntN(5) {
+			case 0:
+				return special[r.IntN(len(special))]
+			case 1:
+				return math.Float64frombits(r.Uint64())
+			case 2:
+				return float64(r.IntN(64)-32) / 2
+			}
+			return r.NormFloat64() * math.Exp2(float64(r.IntN(120)-60))
+		}
+		for _, op := range []int{opSqrt, opRound, opFloor, opCeil, opTrunc} {
+			what := unaryOpNames[op] + " float64"
+			for _, n := range vecLengths {
+				off := n % 4
+				_, x := guardedVec(n, off, value)
+				full, dst := guardedVec(n, 3-off, func(int) float64 { return 7 })
+				want := make([]float64, n)
+				unaryF64Go(op, want, x)
+				unaryF64(isa, op, dst, x)
+				checkSame(t, what, dst, want, x, nil)
+				checkGuardBands(t, what, full, n, 3-off)
+				unaryF64(isa, op, x, x)
+				checkSame(t, what+" in place", x, want, dst, nil)
+			}
+		}
+	})
+}
+
 // unaryRef is what unaryF32 computes, from the Go references: the kernel's, then for sin
 // and cos the float64 pass over the inputs the kernel left.
 func unaryRef(op int, dst, x []float32) {

@@ -38,6 +38,7 @@ func main() {
 			t.scalar()
 			t.fill()
 			t.unary()
+			t.unaryF64()
 			t.sum(4)
 			t.sum(8)
 			t.accumulate()
@@ -1144,6 +1145,35 @@ func (t *target) unary() {
 			t.st(0, u, t.ptr(0))
 		}, nil)
 		t.consts = nil
+	}
+}
+
+// unaryF64 writes unaryF64<ISA>(op int, dst, x []float64): the square root and the four
+// roundings, each an instruction on u vectors in place (Go's loops for them take one value
+// at a time, and its scalar roundings write a register whose other half they keep, a chain
+// from each element to the next). Negation and absolute value stay Go's: they run at the
+// memory's speed there.
+func (t *target) unaryF64() {
+	t.size = 8
+	name := "unaryF64" + t.suffix
+	t.header(name, "(op int, dst, x []float64)", 56)
+	t.args("op+0(FP)", "dst_base+8(FP)", "dst_len+16(FP)", "x_base+32(FP)")
+	ops := []string{"Sqrt", "Round", "Floor", "Ceil", "Trunc"}
+	t.dispatch(name+"_", ops)
+	for _, op := range ops {
+		l := name + "_" + strings.ToLower(op)
+		t.label(l)
+		t.loop(l, 4, func(u int) {
+			t.ld(0, u, t.ptr(1))
+			for j := range u {
+				if op == "Sqrt" {
+					t.sqrt(j, j)
+				} else {
+					t.roundTo(map[string]int{"Round": 0, "Floor": 1, "Ceil": 2, "Trunc": 3}[op], j)
+				}
+			}
+			t.st(0, u, t.ptr(0))
+		}, nil)
 	}
 }
 
