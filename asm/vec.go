@@ -323,20 +323,41 @@ func AbsF32(dst, x []float32) { unaryF32(activeISA(), opAbs, dst, x) }
 //	}
 func SqrtF32(dst, x []float32) { unaryF32(activeISA(), opSqrt, dst, x) }
 
-// SqrtF64 sets dst[i] = math.Sqrt(x[i]) (correctly rounded); x must be at least as long as
-// dst.
+// SqrtF64 sets dst[i] to the square root of x[i], correctly rounded; x must be at least as
+// long as dst.
+//
+//	for i := range dst {
+//		dst[i] = math.Sqrt(x[i])
+//	}
 func SqrtF64(dst, x []float64) { unaryF64(activeISA(), opSqrt, dst, x) }
 
-// RoundF64 sets dst[i] = math.RoundToEven(x[i]); x must be at least as long as dst.
+// RoundF64 sets dst[i] to x[i] rounded to the nearest integer, ties to even; x must be at
+// least as long as dst.
+//
+//	for i := range dst {
+//		dst[i] = math.RoundToEven(x[i])
+//	}
 func RoundF64(dst, x []float64) { unaryF64(activeISA(), opRound, dst, x) }
 
-// FloorF64 sets dst[i] = math.Floor(x[i]); x must be at least as long as dst.
+// FloorF64 sets dst[i] to x[i] rounded toward -Inf; x must be at least as long as dst.
+//
+//	for i := range dst {
+//		dst[i] = math.Floor(x[i])
+//	}
 func FloorF64(dst, x []float64) { unaryF64(activeISA(), opFloor, dst, x) }
 
-// CeilF64 sets dst[i] = math.Ceil(x[i]); x must be at least as long as dst.
+// CeilF64 sets dst[i] to x[i] rounded toward +Inf; x must be at least as long as dst.
+//
+//	for i := range dst {
+//		dst[i] = math.Ceil(x[i])
+//	}
 func CeilF64(dst, x []float64) { unaryF64(activeISA(), opCeil, dst, x) }
 
-// TruncF64 sets dst[i] = math.Trunc(x[i]); x must be at least as long as dst.
+// TruncF64 sets dst[i] to x[i] rounded toward zero; x must be at least as long as dst.
+//
+//	for i := range dst {
+//		dst[i] = math.Trunc(x[i])
+//	}
 func TruncF64(dst, x []float64) { unaryF64(activeISA(), opTrunc, dst, x) }
 
 // SumF32 returns the sum of x, accumulated in float64 in 32 lanes (element i goes to lane
