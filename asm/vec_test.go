@@ -481,6 +481,31 @@ func TestVecAPI(t *testing.T) {
 	}
 
 	for _, c := range []struct {
+		name string
+		f    func(dst, x []float64)
+		want func(float64) float64
+	}{
+		{"SqrtF64", SqrtF64, math.Sqrt},
+		{"RoundF64", RoundF64, math.RoundToEven},
+		{"FloorF64", FloorF64, math.Floor},
+		{"CeilF64", CeilF64, math.Ceil},
+		{"TruncF64", TruncF64, math.Trunc},
+	} {
+		// 17 values: whole vectors at every level, and a tail.
+		x := make([]float64, 17)
+		for i := range x {
+			x[i] = float64(i)*0.75 - 5.5
+		}
+		d := make([]float64, len(x))
+		c.f(d, x)
+		for i := range d {
+			if want := c.want(x[i]); !sameFloat(d[i], want) {
+				t.Errorf("%s: element %d = %v, want %v", c.name, i, d[i], want)
+			}
+		}
+	}
+
+	for _, c := range []struct {
 		name      string
 		got, want float64
 	}{
