@@ -241,17 +241,27 @@ func slotOf[T asm.Float](x *ctx, s int) []T {
 }
 
 // fill sets every element of s to v: float32 on the vector kernels, as a broadcast spread
-// along a short row (a softmax's row maximum over rows of 64) is filled once a row.
+// along a short row (a softmax's row maximum over rows of 64) is filled once a row; others
+// element by element, and past fillCopy elements by copies of what is filled, doubling
+// (memmove's vector stores: 2048 float64 in 145 ns, against 596 ns element by element; a
+// layer norm's Float64 mean and deviation are spread so along its rows).
 func fill[T any](s []T, v T) []T {
 	if f, ok := any(s).([]float32); ok {
 		asm.FillF32(f, any(v).(float32))
 		return s
 	}
-	for q := range s {
+	n := min(len(s), fillCopy)
+	for q := range s[:n] {
 		s[q] = v
+	}
+	for n < len(s) {
+		n += copy(s[n:], s[:n])
 	}
 	return s
 }
+
+// fillCopy is the length from which fill copies what it has filled.
+const fillCopy = 64
 
 // load returns a load's values on block b: a scalar when they do not move over the block,
 // a slice of the input when the block is one run of consecutive elements, else the values
