@@ -49,6 +49,12 @@ func TestTransposedTiles(t *testing.T) {
 			a := perm(hostVals(graph.Float64, []int{40, 1000}, uniform), 1, 0)
 			return must(graph.Binary(graph.OpMul, a, hostVals(graph.Float64, []int{1000, 40}, uniform)))
 		}},
+		{"f64 transposes of the rows reversed and of the columns reversed, subtracted", true, func() *graph.Node {
+			x := hostVals(graph.Float64, []int{270, 45}, uniform)
+			a := perm(must(graph.Flip(x, []bool{true, false})), 1, 0)
+			b := perm(must(graph.Flip(x, []bool{false, true})), 1, 0)
+			return must(graph.Binary(graph.OpSub, a, b))
+		}},
 		{"f32 NCHW to NHWC, exp", true, func() *graph.Node {
 			return must(graph.Unary(graph.OpExp, perm(hostVals(graph.Float32, []int{2, 48, 9, 33}, uniform), 0, 2, 3, 1)))
 		}},
