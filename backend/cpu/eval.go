@@ -826,7 +826,7 @@ func (e *enode) computeF(c *ctx, start, n int, dst []float64) []float64 {
 	}
 	switch {
 	case e.op.IsUnary():
-		copyF(out, e.src[0].evalF(c, start, n))
+		copyTo(out, e.src[0].evalF(c, start, n))
 		unaryF(e.op, out)
 	case e.op == graph.OpMulAdd:
 		a := e.src[0].evalF(c, start, n)
@@ -836,15 +836,15 @@ func (e *enode) computeF(c *ctx, start, n int, dst []float64) []float64 {
 			out[j] = math.FMA(a[j], b[j], cc[j])
 		}
 	default:
-		copyF(out, e.src[0].evalF(c, start, n))
+		copyTo(out, e.src[0].evalF(c, start, n))
 		binaryF(e.op, out, e.src[1].evalF(c, start, n))
 	}
 	roundSliceF(e.dt, out)
 	return out
 }
 
-// copyF copies src to dst unless they are the same.
-func copyF(dst, src []float64) {
+// copyTo copies src to dst unless they are the same.
+func copyTo[T any](dst, src []T) {
 	if len(dst) > 0 && &dst[0] != &src[0] {
 		copy(dst, src)
 	}
@@ -855,19 +855,36 @@ func (e *enode) evalI(c *ctx, start, n int) []int64 {
 	if e.shared {
 		if m, at, ok := c.memoOf(e, start, n); ok {
 			if m.genI != c.gen {
-				m.i, m.genI = e.computeI(c, c.top, c.topN), c.gen
+				m.i, m.genI = e.computeI(c, c.top, c.topN, nil), c.gen
 			}
 			return m.i[at : at+n]
 		}
 	}
-	return e.computeI(c, start, n)
+	return e.computeI(c, start, n, nil)
 }
 
-// computeI is evalI, not kept.
-func (e *enode) computeI(c *ctx, start, n int) []int64 {
-	out := c.islot(e.slot)[:n]
+// evalIInto is evalI, computed into dst where e is not kept (see computeI).
+func (e *enode) evalIInto(c *ctx, start, n int, dst []int64) []int64 {
+	if e.shared {
+		return e.evalI(c, start, n)
+	}
+	return e.computeI(c, start, n, dst)
+}
+
+// computeI is evalI, not kept: into dst when it is not nil (an Int64 output's block), else
+// into e's scratch; a load of consecutive elements of an Int64 buffer with no dst is the
+// input itself. Callers only read the result.
+func (e *enode) computeI(c *ctx, start, n int, dst []int64) []int64 {
+	out := dst
+	if out == nil {
+		out = c.islot(e.slot)[:n]
+	}
 	switch e.op {
 	case graph.OpLoad:
+		if b := c.ins[e.input]; e.view.contiguous && dst == nil && b.dt == graph.Int64 {
+			lo := e.view.offset + start
+			return view[int64](b)[lo : lo+n]
+		}
 		e.loadI(c, start, out)
 		return out
 	case graph.OpConst:
@@ -923,7 +940,7 @@ func (e *enode) computeI(c *ctx, start, n int) []int64 {
 	}
 	switch {
 	case e.op.IsUnary():
-		copy(out, e.src[0].evalI(c, start, n))
+		copyTo(out, e.src[0].evalI(c, start, n))
 		unaryI(e.op, e.dt, out)
 	case e.op == graph.OpMulAdd:
 		a := e.src[0].evalI(c, start, n)
@@ -933,7 +950,7 @@ func (e *enode) computeI(c *ctx, start, n int) []int64 {
 			out[j] = a[j]*b[j] + cc[j]
 		}
 	default:
-		copy(out, e.src[0].evalI(c, start, n))
+		copyTo(out, e.src[0].evalI(c, start, n))
 		binaryI(e.op, e.dt, out, e.src[1].evalI(c, start, n))
 		if e.dt == graph.Bool && boolClosed(e.op) {
 			return out // 0s and 1s already

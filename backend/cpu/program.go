@@ -321,7 +321,10 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			narrowHalf(p.expr.dt, view[uint16](out)[s:s+m], p.expr.computeF32(c, s, m, nil))
 		} else if isF(p.expr.dt) {
 			dst := view[float64](out)[s : s+m]
-			copyF(dst, p.expr.evalFInto(c, s, m, dst))
+			copyTo(dst, p.expr.evalFInto(c, s, m, dst))
+		} else if out.dt == graph.Int64 {
+			dst := view[int64](out)[s : s+m]
+			copyTo(dst, p.expr.evalIInto(c, s, m, dst))
 		} else {
 			storeI(out, s, p.expr.evalI(c, s, m))
 		}
