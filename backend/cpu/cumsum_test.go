@@ -77,16 +77,7 @@ func TestCumSum(t *testing.T) {
 						x = hostVals(dt, rshape, func(i int) float64 { return vals[permuted(i, sh.shape, perm)] })
 						in = must(graph.Permute(x, perm))
 					case "prologue and epilogue":
-						// x*x, or x+x for integers (whose squares float64 would not hold).
-						op, f := graph.OpMul, func(v float64) float64 { return v * v }
-						if !dt.IsFloat() {
-							op, f = graph.OpAdd, func(v float64) float64 { return v + v }
-						}
-						in = must(graph.Binary(op, x, x))
-						want = make([]float64, n)
-						for i, v := range vals {
-							want[i] = roundTo(dt, f(v))
-						}
+						in, want = scanPrologue(dt, x, vals)
 					}
 					epilogue := form == "epilogue" || form == "prologue and epilogue"
 					ref, tol := refCumSum(dt, want, sh.shape, sh.axis, excl, rev)
@@ -130,6 +121,20 @@ func TestCumSum(t *testing.T) {
 			}
 		}
 	}
+}
+
+// scanPrologue returns x*x (x+x for integers, whose squares float64 would not hold), the
+// prologue of a running sum, and its values, from x's values vals.
+func scanPrologue(dt graph.DType, x *graph.Node, vals []float64) (*graph.Node, []float64) {
+	op, f := graph.OpMul, func(v float64) float64 { return v * v }
+	if !dt.IsFloat() {
+		op, f = graph.OpAdd, func(v float64) float64 { return v + v }
+	}
+	want := make([]float64, len(vals))
+	for i, v := range vals {
+		want[i] = roundTo(dt, f(v))
+	}
+	return must(graph.Binary(op, x, x)), want
 }
 
 // permuted maps the row-major index i of an element of x to its row-major index in
@@ -291,15 +296,7 @@ func TestCumSumLongRows(t *testing.T) {
 			for _, v := range variants {
 				in, want := x, vals
 				if v.prologue {
-					op, f := graph.OpMul, func(v float64) float64 { return v * v }
-					if !dt.IsFloat() {
-						op, f = graph.OpAdd, func(v float64) float64 { return v + v }
-					}
-					in = must(graph.Binary(op, x, x))
-					want = make([]float64, n)
-					for i, v := range vals {
-						want[i] = roundTo(dt, f(v))
-					}
+					in, want = scanPrologue(dt, x, vals)
 				}
 				excl, rev := v.mode&1 != 0, v.mode&2 != 0
 				name := fmt.Sprintf("%v %v prologue=%v excl=%v rev=%v", dt, shape, v.prologue, excl, rev)
