@@ -774,9 +774,10 @@ func (e *enode) evalF(c *ctx, start, n int) []float64 {
 	return e.computeF(c, start, n, nil)
 }
 
-// evalFInto is evalF, computed into dst where e is not kept (see computeF).
+// evalFInto is evalF of a Float64 node, computed into dst where e is not kept (see
+// computeF).
 func (e *enode) evalFInto(c *ctx, start, n int, dst []float64) []float64 {
-	if inF32(e.dt) || e.shared {
+	if e.shared {
 		return e.evalF(c, start, n)
 	}
 	return e.computeF(c, start, n, dst)
