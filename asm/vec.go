@@ -529,8 +529,8 @@ func unaryF32(isa vecISA, op int, dst, x []float32) {
 	}
 }
 
-// unaryF64 runs the kernel of op (opSqrt or a rounding) of isa over whole vectors of dst,
-// and the Go reference over the rest.
+// unaryF64 runs the kernel of op (opSqrt, a rounding, opExp, opLog or opTanh) of isa over
+// whole vectors of dst, and the Go reference over the rest.
 func unaryF64(isa vecISA, op int, dst, x []float64) {
 	x = x[:len(dst)]
 	n := 0
@@ -543,10 +543,22 @@ func unaryF64(isa vecISA, op int, dst, x []float64) {
 	unaryF64Go(op, dst[n:], x[n:])
 }
 
-// unaryF64Go is the reference of the float64 unary kernels (opSqrt and the roundings).
+// unaryF64Go is the reference of the float64 unary kernels.
 func unaryF64Go(op int, dst, x []float64) {
 	x = x[:len(dst)]
 	switch op {
+	case opExp:
+		for i := range dst {
+			dst[i] = expF64Go(x[i])
+		}
+	case opLog:
+		for i := range dst {
+			dst[i] = logF64Go(x[i])
+		}
+	case opTanh:
+		for i := range dst {
+			dst[i] = tanhF64Go(x[i])
+		}
 	case opSqrt:
 		for i := range dst {
 			dst[i] = math.Sqrt(x[i])

@@ -222,21 +222,27 @@ func TestUnary(t *testing.T) {
 func TestUnaryF64(t *testing.T) {
 	special := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, -0.5, 1.5, -2.5, math.Inf(1), math.Inf(-1),
 		math.NaN(), math.Float64frombits(0xfff8_0000_dead_beef), math.SmallestNonzeroFloat64, -0x1p-1022,
-		math.MaxFloat64, 0x1p52 + 1, -0x1p52 - 0.5, 0x1p53, 4503599627370495.5}
+		math.MaxFloat64, 0x1p52 + 1, -0x1p52 - 0.5, 0x1p53, 4503599627370495.5,
+		// the edges of exp's range and of tanh's clamp, and log's near 1 and √½
+		709.782712893384, 709.7827128933841, -708.3964185322641, -745.1332191019411, -745.1332191019412,
+		-746, 710, 19.06, 20, 21, 1 - 0x1p-53, 1 + 0x1p-52, 0x1.6a09e667f3bcdp-1, 0x1.6a09e667f3bccp-1,
+		math.Float64frombits(0x7ff0_0000_0000_0001), math.Float64frombits(0xffff_7000_0000_0001)}
 	forEachISA(t, func(t *testing.T, isa vecISA) {
 		r := rand.New(rand.NewPCG(6, uint64(isa)))
 		value := func(int) float64 {
-			switch r.IntN(5) {
+			switch r.IntN(6) {
 			case 0:
 				return special[r.IntN(len(special))]
 			case 1:
 				return math.Float64frombits(r.Uint64())
 			case 2:
 				return float64(r.IntN(64)-32) / 2
+			case 3:
+				return r.Float64()*1500 - 750 // across exp's range
 			}
 			return r.NormFloat64() * math.Exp2(float64(r.IntN(120)-60))
 		}
-		for _, op := range []int{opSqrt, opRound, opFloor, opCeil, opTrunc} {
+		for _, op := range []int{opSqrt, opRound, opFloor, opCeil, opTrunc, opExp, opLog, opTanh} {
 			what := unaryOpNames[op] + " float64"
 			for _, n := range vecLengths {
 				off := n % 4
@@ -247,6 +253,14 @@ func TestUnaryF64(t *testing.T) {
 				unaryF64(isa, op, dst, x)
 				checkSame(t, what, dst, want, x, nil)
 				checkGuardBands(t, what, full, n, 3-off)
+				for i := range want {
+					// A NaN comes through with its bits, on every implementation: the CPU's
+					// fused and unfused kernels give the same bits.
+					if (op == opExp || op == opLog || op == opTanh) && math.Float64bits(dst[i]) != math.Float64bits(want[i]) {
+						t.Fatalf("%s n=%d: element %d is %#x, want %#x", what, n, i, math.Float64bits(dst[i]),
+							math.Float64bits(want[i]))
+					}
+				}
 				unaryF64(isa, op, x, x)
 				checkSame(t, what+" in place", x, want, dst, nil)
 			}
@@ -484,12 +498,16 @@ func TestVecAPI(t *testing.T) {
 		name string
 		f    func(dst, x []float64)
 		want func(float64) float64
+		ulp  int64 // from math's result
 	}{
-		{"SqrtF64", SqrtF64, math.Sqrt},
-		{"RoundF64", RoundF64, math.RoundToEven},
-		{"FloorF64", FloorF64, math.Floor},
-		{"CeilF64", CeilF64, math.Ceil},
-		{"TruncF64", TruncF64, math.Trunc},
+		{"SqrtF64", SqrtF64, math.Sqrt, 0},
+		{"RoundF64", RoundF64, math.RoundToEven, 0},
+		{"FloorF64", FloorF64, math.Floor, 0},
+		{"CeilF64", CeilF64, math.Ceil, 0},
+		{"TruncF64", TruncF64, math.Trunc, 0},
+		{"ExpF64", ExpF64, math.Exp, 1},
+		{"LogF64", LogF64, math.Log, 1},
+		{"TanhF64", TanhF64, math.Tanh, 2},
 	} {
 		// 17 values: whole vectors at every level, and a tail.
 		x := make([]float64, 17)
@@ -499,7 +517,7 @@ func TestVecAPI(t *testing.T) {
 		d := make([]float64, len(x))
 		c.f(d, x)
 		for i := range d {
-			if want := c.want(x[i]); !sameFloat(d[i], want) {
+			if want := c.want(x[i]); ulpDist64(d[i], want) > c.ulp {
 				t.Errorf("%s: element %d = %v, want %v", c.name, i, d[i], want)
 			}
 		}

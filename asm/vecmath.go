@@ -412,6 +412,34 @@ const (
 	kPio2Lo
 	kTrigMax
 	kSinTiny
+	// float64's, in 64-bit lanes (vecmath64.go); an integer is a row of the number's bits.
+	kDAbsMask
+	kDSignMask
+	kDOne
+	kDTwo
+	kDMinusTwo
+	kDHalf
+	kDInf
+	kDNegInf
+	kDNaN
+	kDMinNormal
+	kDSubScale
+	kDMinus52
+	kDSqrtHalf
+	kDMantMask
+	kDTwo52
+	kDKInt
+	kDLog2e
+	kDExpShift
+	kDShift1023
+	kDInt2046
+	kDShiftBias
+	kDShiftUnbias
+	kDLn2Hi
+	kDLn2Lo
+	kDExpLo
+	kDExpHi
+	kDTanhMax
 	kExpP
 	kExp2P    = kExpP + len(expP)
 	kLogP     = kExp2P + len(exp2P)
@@ -420,7 +448,9 @@ const (
 	kErfcP    = kErfP + len(erfP)
 	kSinP     = kErfcP + len(erfcP)
 	kCosP     = kSinP + len(sinP)
-	nVecConst = kCosP + len(cosP)
+	kDExpP    = kCosP + len(cosP)
+	kDLogP    = kDExpP + len(expPD)
+	nVecConst = kDLogP + len(logPD)
 )
 
 // vecConst holds the constants of the assembly kernels, each as a 64-byte vector of 16 copies
@@ -453,6 +483,32 @@ var vecConst = func() (t [nVecConst][16]uint32) {
 		{kSinP, sinP[:]}, {kCosP, cosP[:]}} {
 		for i, c := range p.c {
 			set(p.k+i, f(c))
+		}
+	}
+	set64 := func(k int, bits uint64) {
+		for j := 0; j < len(t[k]); j += 2 {
+			t[k][j], t[k][j+1] = uint32(bits), uint32(bits>>32)
+		}
+	}
+	d := math.Float64bits
+	shift := d(expShiftD)
+	for k, v := range map[int]uint64{
+		kDAbsMask: 1<<63 - 1, kDSignMask: 1 << 63, kDOne: d(1), kDTwo: d(2), kDMinusTwo: d(-2),
+		kDHalf: d(0.5), kDInf: d(math.Inf(1)), kDNegInf: d(math.Inf(-1)), kDNaN: d(math.NaN()),
+		kDMinNormal: d(0x1p-1022), kDSubScale: d(subScaleD), kDMinus52: d(-52), kDSqrtHalf: d(sqrtHalfD),
+		kDMantMask: 1<<52 - 1, kDTwo52: d(0x1p52), kDKInt: d(kIntD), kDLog2e: d(log2eD),
+		kDExpShift: shift, kDShift1023: d(expShiftD + 1023), kDInt2046: 2046, kDShiftBias: shift + 1023,
+		kDShiftUnbias: shift - 1023, kDLn2Hi: d(ln2HiD), kDLn2Lo: d(ln2LoD), kDExpLo: d(expLoD),
+		kDExpHi: d(expHiD), kDTanhMax: d(tanhMaxD),
+	} {
+		set64(k, v)
+	}
+	for _, p := range []struct {
+		k int
+		c []float64
+	}{{kDExpP, expPD[:]}, {kDLogP, logPD[:]}} {
+		for i, c := range p.c {
+			set64(p.k+i, d(c))
 		}
 	}
 	return t

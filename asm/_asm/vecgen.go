@@ -390,7 +390,7 @@ func (t *target) horner(d, x int, p string, n int) {
 	t.mov(cur, coef(0))
 	for i := 1; i < n; i++ {
 		t.mov(other, coef(i))
-		t.emit("VFMLA %s.S4, %s.S4, %s.S4", t.vreg(x), t.vreg(cur), t.vreg(other))
+		t.emit("VFMLA %s.%s, %s.%s, %s.%s", t.vreg(x), t.arr(), t.vreg(cur), t.arr(), t.vreg(other), t.arr())
 		cur, other = other, cur
 	}
 }
@@ -436,26 +436,43 @@ func (t *target) bitwise(op string, d, a int, b operand) {
 	}
 }
 
-// iadd, isub: d = a ± b in int32 lanes.
+// iadd, isub: d = a ± b in integer lanes of the element size.
 func (t *target) iadd(d, a int, b operand) { t.integer("ADD", d, a, b) }
 func (t *target) isub(d, a int, b operand) { t.integer("SUB", d, a, b) }
 
+// iq is the lane suffix of amd64 integer instructions: D or Q.
+func (t *target) iq() string {
+	if t.size == 8 {
+		return "Q"
+	}
+	return "D"
+}
+
 func (t *target) integer(op string, d, a int, b operand) {
 	if t.isa != neon {
-		t.emit("VP%sD %s, %s, %s", op, t.x86(b), t.vreg(a), t.vreg(d))
+		t.emit("VP%s%s %s, %s, %s", op, t.iq(), t.x86(b), t.vreg(a), t.vreg(d))
 		return
 	}
 	br := t.nreg(b, scr0)
-	t.emit("V%s %s.S4, %s.S4, %s.S4", op, t.vreg(br), t.vreg(a), t.vreg(d))
+	t.emit("V%s %s.%s, %s.%s, %s.%s", op, t.vreg(br), t.arr(), t.vreg(a), t.arr(), t.vreg(d), t.arr())
 }
 
-// shl, sar: d = a << s, a >> s (arithmetic) in int32 lanes.
+// shl, shr: d = a << s, a >> s (logical) in integer lanes of the element size; sar: d = a >> s
+// (arithmetic) in int32 lanes.
 func (t *target) shl(d, a, s int) {
 	if t.isa != neon {
-		t.emit("VPSLLD $%d, %s, %s", s, t.vreg(a), t.vreg(d))
+		t.emit("VPSLL%s $%d, %s, %s", t.iq(), s, t.vreg(a), t.vreg(d))
 		return
 	}
-	t.emit("VSHL $%d, %s.S4, %s.S4", s, t.vreg(a), t.vreg(d))
+	t.emit("VSHL $%d, %s.%s, %s.%s", s, t.vreg(a), t.arr(), t.vreg(d), t.arr())
+}
+
+func (t *target) shr(d, a, s int) {
+	if t.isa != neon {
+		t.emit("VPSRL%s $%d, %s, %s", t.iq(), s, t.vreg(a), t.vreg(d))
+		return
+	}
+	t.emit("VUSHR $%d, %s.%s, %s.%s", s, t.vreg(a), t.arr(), t.vreg(d), t.arr())
 }
 
 func (t *target) sar(d, a, s int) {
@@ -509,24 +526,25 @@ func (t *target) sel(d, m int, x, y operand) {
 	switch t.isa {
 	case avx2:
 		if y.isConst() && y.cst == "kZero" {
-			t.emit("VANDPS %s, %s, %s", t.x86(x), t.mreg(m), t.vreg(d))
+			t.emit("VAND%s %s, %s, %s", t.ps(), t.x86(x), t.mreg(m), t.vreg(d))
 			return
 		}
 		if y.isConst() {
 			t.mov(scr1, y)
 			y = R(scr1)
 		}
-		t.emit("VBLENDVPS %s, %s, %s, %s", t.mreg(m), t.x86(x), t.vreg(y.reg), t.vreg(d))
+		t.emit("VBLENDV%s %s, %s, %s, %s", t.ps(), t.mreg(m), t.x86(x), t.vreg(y.reg), t.vreg(d))
 	case avx512:
+		// The masks are per element: the element size picks the instruction.
 		if y.isConst() && y.cst == "kZero" {
-			t.emit("VMOVUPS.Z %s, %s, %s", t.x86(x), t.mreg(m), t.vreg(d))
+			t.emit("VMOVUP%s.Z %s, %s, %s", t.ps()[1:], t.x86(x), t.mreg(m), t.vreg(d))
 			return
 		}
 		if y.isConst() {
 			t.mov(scr1, y)
 			y = R(scr1)
 		}
-		t.emit("VBLENDMPS %s, %s, %s, %s", t.x86(x), t.vreg(y.reg), t.mreg(m), t.vreg(d))
+		t.emit("VBLENDMP%s %s, %s, %s, %s", t.ps()[1:], t.x86(x), t.vreg(y.reg), t.mreg(m), t.vreg(d))
 	case neon:
 		mr := t.mreg(m)
 		switch {
@@ -1103,20 +1121,7 @@ func (t *target) unary() {
 	for _, k := range unaryKernels {
 		l := name + "_" + strings.ToLower(k.op)
 		t.label(l)
-		if t.isa == neon {
-			// Preload the first constants of the body into V16..V31.
-			t.collect, t.used, t.consts = true, nil, nil
-			k.body(t)
-			t.collect = false
-			t.consts = map[string]int{}
-			for i, c := range t.used {
-				if neonConst0+i > 31 {
-					break
-				}
-				t.emit("FMOVQ (%s*64)(R9), F%d", constExpr(c), neonConst0+i)
-				t.consts[c] = constReg0 + i
-			}
-		}
+		t.preload(k.body)
 		u := 1
 		if slices.Contains([]string{"Neg", "Abs", "Sqrt", "Round", "Floor", "Ceil", "Trunc"}, k.op) {
 			u = 4
@@ -1148,18 +1153,128 @@ func (t *target) unary() {
 	}
 }
 
+// ---- the math kernels (float64), as vecmath64.go computes them: x in register 0, result in 0 ----
+
+// expReduceD: t = expShiftD + n in register tt, n in nr, r in x (x = n·ln2 + r) and
+// p = (e^r - 1 - r)/r² in d (expReduceD in vecmath64.go).
+func (t *target) expReduceD(d, x, tt, nr int) {
+	t.fma(tt, x, C("kDLog2e"), C("kDExpShift"))
+	t.sub(nr, tt, C("kDExpShift"))
+	t.fnma(x, nr, C("kDLn2Hi"), R(x))
+	t.fnma(x, nr, C("kDLn2Lo"), R(x))
+	t.horner(d, x, "kDExpP", 12)
+}
+
+// scale2D: d = d·2ⁿ rounded once, where tt = expShiftD + n and nr = n (scale2D in
+// vecmath64.go); tt and nr are clobbered.
+func (t *target) scale2D(d, tt, nr int) {
+	if t.isa == avx512 {
+		t.emit("VSCALEFPD %s, %s, %s", t.vreg(nr), t.vreg(d), t.vreg(d))
+		return
+	}
+	t.fma(nr, nr, C("kDHalf"), C("kDShift1023")) // s
+	t.isub(tt, tt, R(nr))
+	t.iadd(tt, tt, C("kDInt2046"))
+	t.shl(tt, tt, 52) // 2^(n-n1)
+	t.shl(nr, nr, 52) // 2^n1
+	t.mul(d, d, R(nr))
+	t.mul(d, d, R(tt))
+}
+
+// nanThrough: register 0 = x (in register 0 on entry) where x is NaN, else register r: a
+// NaN comes out with its own bits, whatever the arithmetic made of its payload.
+func (t *target) nanThrough(r int) {
+	t.cmpeq(0, 0, R(0))
+	t.sel(0, 0, R(r), R(0))
+}
+
+func (t *target) mathExpD() {
+	t.maxp(4, 0, C("kDExpLo"))
+	t.minp(4, 4, C("kDExpHi"))
+	t.expReduceD(3, 4, 1, 2)
+	t.fma(3, 3, R(4), C("kDOne"))
+	t.fma(3, 3, R(4), C("kDOne"))
+	t.scale2D(3, 1, 2)
+	t.nanThrough(3)
+}
+
+func (t *target) mathTanhD() {
+	t.and(1, 0, C("kDAbsMask"))
+	t.minp(1, 1, C("kDTanhMax"))
+	t.mul(1, 1, C("kDMinusTwo")) // -2a
+	t.expReduceD(4, 1, 2, 3)
+	t.mul(5, 1, R(1))
+	t.fma(5, 5, R(4), R(1)) // e^r - 1 = r + r²·P(r)
+	t.mov(6, C("kDShiftBias"))
+	t.isub(6, 6, R(2))
+	t.shl(6, 6, 52) // 2⁻ⁿ
+	t.isub(7, 2, C("kDShiftUnbias"))
+	t.shl(7, 7, 52) // 2ⁿ
+	t.mov(8, C("kDOne"))
+	t.sub(8, 8, R(6))
+	t.add(5, 5, R(8))
+	t.mul(5, 5, R(7)) // m = e^-2a - 1
+	t.add(6, 5, C("kDTwo"))
+	t.div(5, 5, R(6))
+	t.and(5, 5, C("kDAbsMask"))
+	t.and(6, 0, C("kDSignMask"))
+	t.or(5, 5, R(6))
+	t.nanThrough(5)
+}
+
+func (t *target) mathLogD() {
+	t.cmplt(0, 0, C("kDMinNormal"))
+	t.mul(1, 0, C("kDSubScale"))
+	t.sel(1, 0, R(1), R(0))                 // x, subnormals scaled by 2^52
+	t.sel(2, 0, C("kDMinus52"), C("kZero")) // and their exponent adjustment
+	t.isub(3, 1, C("kDSqrtHalf"))           // u
+	t.and(4, 3, C("kDMantMask"))
+	t.iadd(4, 4, C("kDSqrtHalf")) // m
+	t.xor(3, 3, C("kDSignMask"))
+	t.shr(3, 3, 52)
+	t.or(3, 3, C("kDTwo52"))
+	t.sub(3, 3, C("kDKInt"))
+	t.add(3, 3, R(2))       // k
+	t.sub(4, 4, C("kDOne")) // f
+	t.add(5, 4, C("kDTwo"))
+	t.div(5, 4, R(5)) // s
+	t.mul(6, 5, R(5)) // z
+	t.horner(7, 6, "kDLogP", 10)
+	t.mul(7, 6, R(7)) // R
+	t.mul(8, 4, R(4))
+	t.mul(8, 8, C("kDHalf")) // h
+	t.add(7, 8, R(7))
+	t.mul(9, 3, C("kDLn2Lo"))
+	t.fma(7, 5, R(7), R(9)) // c
+	t.sub(8, 8, R(7))       // d
+	t.sub(8, 4, R(8))
+	t.fma(2, 3, C("kDLn2Hi"), R(8))
+	t.cmplt(0, 0, C("kDInf"))
+	t.sel(2, 0, R(2), R(0))
+	t.cmplt(0, 0, C("kZero"))
+	t.sel(2, 0, C("kDNaN"), R(2))
+	t.cmpeq(0, 0, C("kZero"))
+	t.sel(2, 0, C("kDNegInf"), R(2))
+	t.mov(0, R(2))
+}
+
 // unaryF64 writes unaryF64<ISA>(op int, dst, x []float64): the square root and the four
 // roundings, each an instruction on u vectors in place (Go's loops for them take one value
 // at a time, and its scalar roundings write a register whose other half they keep, a chain
-// from each element to the next). Negation and absolute value stay Go's: they run at the
-// memory's speed there.
+// from each element to the next), and the math kernels a vector at a time. Negation and
+// absolute value stay Go's: they run at the memory's speed there.
 func (t *target) unaryF64() {
 	t.size = 8
 	name := "unaryF64" + t.suffix
 	t.header(name, "(op int, dst, x []float64)", 56)
 	t.args("op+0(FP)", "dst_base+8(FP)", "dst_len+16(FP)", "x_base+32(FP)")
 	ops := []string{"Sqrt", "Round", "Floor", "Ceil", "Trunc"}
-	t.dispatch(name+"_", ops)
+	kernels := []mathKernel{{"Exp", (*target).mathExpD}, {"Log", (*target).mathLogD}, {"Tanh", (*target).mathTanhD}}
+	all := ops
+	for _, k := range kernels {
+		all = append(all, k.op)
+	}
+	t.dispatch(name+"_", all)
 	for _, op := range ops {
 		l := name + "_" + strings.ToLower(op)
 		t.label(l)
@@ -1174,6 +1289,36 @@ func (t *target) unaryF64() {
 			}
 			t.st(0, u, t.ptr(0))
 		}, nil)
+	}
+	for _, k := range kernels {
+		l := name + "_" + strings.ToLower(k.op)
+		t.label(l)
+		t.preload(k.body)
+		t.loop(l, 1, func(int) {
+			t.ld(0, 1, t.ptr(1))
+			k.body(t)
+			t.st(0, 1, t.ptr(0))
+		}, nil)
+		t.consts = nil
+	}
+}
+
+// preload loads, on NEON, the first constants that body uses into V16..V31, where the body
+// then finds them (t.consts); elsewhere it does nothing.
+func (t *target) preload(body func(t *target)) {
+	if t.isa != neon {
+		return
+	}
+	t.collect, t.used, t.consts = true, nil, nil
+	body(t)
+	t.collect = false
+	t.consts = map[string]int{}
+	for i, c := range t.used {
+		if neonConst0+i > 31 {
+			break
+		}
+		t.emit("FMOVQ (%s*64)(R9), F%d", constExpr(c), neonConst0+i)
+		t.consts[c] = constReg0 + i
 	}
 }
 

@@ -1,0 +1,200 @@
+package asm
+
+import "math"
+
+// Vector math in float64, built as the float32 kernels are (vecmath.go): range reduction and
+// a polynomial in fused steps that every implementation takes in the same order, so that the
+// assembly agrees with the Go references (the ...F64Go functions) bit for bit. A product
+// that a later addition takes is converted explicitly, float64(a*b), which keeps the
+// compiler from fusing the two (arm64 would). The polynomials are Taylor series cut where
+// the first term left out is below 2⁻⁶⁰ of the result over the reduced interval. The bounds
+// in the doc comments are the largest distance, in float64 values (ulp), from the correctly
+// rounded result seen by TestMathULPF64, which measures against 300-bit references.
+
+// ExpF64 sets dst[i] = e^x[i]; x must be at least as long as dst. The error is at most 1 ulp,
+// subnormal results (x < -708.3964) included; e^x is +Inf above 709.7827 and 0 below
+// -745.1332.
+//
+//	for i := range dst {
+//		dst[i] = math.Exp(x[i])
+//	}
+func ExpF64(dst, x []float64) { unaryF64(activeISA(), opExp, dst, x) }
+
+// LogF64 sets dst[i] to the natural logarithm of x[i]; x must be at least as long as dst. The
+// error is at most 1 ulp; subnormals are handled, log(±0) = -Inf, log(x < 0) = NaN.
+//
+//	for i := range dst {
+//		dst[i] = math.Log(x[i])
+//	}
+func LogF64(dst, x []float64) { unaryF64(activeISA(), opLog, dst, x) }
+
+// TanhF64 sets dst[i] to the hyperbolic tangent of x[i]; x must be at least as long as dst.
+// The error is at most 2 ulp.
+//
+//	for i := range dst {
+//		dst[i] = math.Tanh(x[i])
+//	}
+func TanhF64(dst, x []float64) { unaryF64(activeISA(), opTanh, dst, x) }
+
+const (
+	// e^x = 2ⁿ·e^r with n = round(x·log2(e)) and r = x - n·ln2, n·ln2 in two parts: ln2HiD
+	// has 32 significant bits, so n·ln2HiD is exact for the |n| ≤ 1076 of exp's range, and
+	// so is x - n·ln2HiD (Sterbenz); ln2HiD + ln2LoD is ln2 within 2⁻⁸⁷.
+	log2eD    = 0x1.71547652b82fep+0
+	expShiftD = 0x1.8p52 // t = x·log2e + expShiftD rounds x·log2e to an integer n, in t's low bits
+	ln2HiD    = 0x1.62e42feep-1
+	ln2LoD    = 0x1.a39ef35793c76p-33
+	expLoD    = -746 // e^x rounds to 0 below -745.1332
+	expHiD    = 710  // and overflows above 709.7827
+
+	// log x = k·ln2 + log(m) with m = x/2^k in [√½, √2); subnormal x are scaled up first.
+	sqrtHalfD = 0x1.6a09e667f3bcdp-1
+	subScaleD = 0x1p52
+	// k is read off the bits of x as an unsigned number, k + 2048 (see logCoreD), and turned
+	// into a float by setting it as the low bits of kIntD's significand.
+	kIntD = 0x1p52 + 2048
+
+	// tanh(a) = -m/(2+m) with m = e^-2a - 1, for a up to tanhMaxD: tanh rounds to 1 from
+	// a = 19.06.
+	tanhMaxD = 20
+)
+
+// The polynomials, highest coefficient first (Horner's order).
+var (
+	// (e^r - 1 - r)/r² on [-0.3466, 0.3466]: 1/13!, 1/12!, ..., 1/2!; the first term left out,
+	// r¹⁴/14!, is below 2⁻⁵⁷·⁷.
+	expPD = func() (p [12]float64) {
+		f := 1.0
+		for k := 2; k <= 13; k++ {
+			f *= float64(k) // exact: 13! < 2⁵³
+			p[13-k] = 1 / f
+		}
+		return p
+	}()
+	// (log(1+f) - 2s)/(s·z) with s = f/(2+f), z = s², on z ≤ 0.0295: the series of 2·atanh(s)
+	// beyond its first term, 2/21, 2/19, ..., 2/3; the first term left out, 2z¹¹/23 of 2s, is
+	// below 2⁻⁶⁰.
+	logPD = func() (p [10]float64) {
+		for j := range p {
+			p[len(p)-1-j] = 2 / float64(2*j+3)
+		}
+		return p
+	}()
+)
+
+// hornerD evaluates the polynomial p (highest coefficient first) at x with fused steps.
+func hornerD(p []float64, x float64) float64 {
+	y := p[0]
+	for _, c := range p[1:] {
+		y = math.FMA(y, x, c)
+	}
+	return y
+}
+
+// expF64Go is the reference of ExpF64. The kernels give a NaN back as it came, with its own
+// bits, as math.Exp does, rather than what the arithmetic would make of its payload.
+func expF64Go(x float64) float64 {
+	if x != x {
+		return x
+	}
+	return expCoreD(min(max(x, expLoD), expHiD))
+}
+
+// expReduceD returns t = expShiftD + n and r with x = n·ln2 + r, |r| ≤ ln2/2 (to within an
+// ulp of r), and p = (e^r - 1 - r)/r².
+func expReduceD(x float64) (t, r, p float64) {
+	t = math.FMA(x, log2eD, expShiftD)
+	n := t - expShiftD
+	r = math.FMA(-n, ln2HiD, x)
+	r = math.FMA(-n, ln2LoD, r)
+	return t, r, hornerD(expPD[:], r)
+}
+
+// expCoreD is e^x for x in [expLoD, expHiD].
+func expCoreD(x float64) float64 {
+	t, r, p := expReduceD(x)
+	p = math.FMA(p, r, 1)
+	p = math.FMA(p, r, 1) // 1 + r + r²·P(r)
+	return scale2D(p, t)
+}
+
+// scale2D returns p·2ⁿ rounded once, where t = expShiftD + n, for p in [½, 2) and n in
+// [-1076, 1024]. 2ⁿ is applied as two normal factors 2^n1 and 2^(n-n1), n1 = n/2 rounded,
+// the first exactly. Their exponent fields come from the bits of t (those of expShiftD plus
+// n) and of s = n/2 + expShiftD + 1023 (those of expShiftD plus n1 + 1023), with integer
+// additions on 64 bits and no shift of a signed value, which AVX2 does not have.
+func scale2D(p, t float64) float64 {
+	s := math.FMA(t-expShiftD, 0.5, expShiftD+1023)
+	s1 := math.Float64frombits(math.Float64bits(s) << 52)
+	s2 := math.Float64frombits((math.Float64bits(t) - math.Float64bits(s) + 2046) << 52)
+	return float64(p*s1) * s2
+}
+
+// expm1NegD is e^x - 1 for x in [-2·tanhMaxD, 0]: with x = n·ln2 + r, n ≤ 0,
+// e^x - 1 = 2ⁿ·((e^r - 1) + (1 - 2⁻ⁿ)), where e^r - 1 = r + r²·P(r) keeps r's accuracy
+// near 0, 1 - 2⁻ⁿ is exact for the n ≥ -53 that count, and the product by 2ⁿ is exact.
+func expm1NegD(x float64) float64 {
+	t, r, p := expReduceD(x)
+	m := math.FMA(float64(r*r), p, r)
+	tb := math.Float64bits(t)
+	c := math.Float64frombits((math.Float64bits(expShiftD) + 1023 - tb) << 52) // 2⁻ⁿ
+	s := math.Float64frombits((tb - math.Float64bits(expShiftD) + 1023) << 52) // 2ⁿ
+	return (m + (1 - c)) * s
+}
+
+// tanhF64Go is the reference of TanhF64: -m/(2+m) with m = e^-2|x| - 1, which neither
+// overflows nor cancels, with the sign of x.
+func tanhF64Go(x float64) float64 {
+	if x != x {
+		return x
+	}
+	a := min(math.Abs(x), tanhMaxD)
+	m := expm1NegD(-2 * a)
+	q := m / (m + 2)
+	return math.Float64frombits(math.Float64bits(q)&^(1<<63) | math.Float64bits(x)&(1<<63))
+}
+
+// logCoreD splits x > 0 into 2^k·m with m in [√½, √2) and returns k and log(m) - without
+// the last rounding - as f - d, f = m - 1 and d = f²/2 - s·(f²/2 + R) - k·ln2LoD: that is
+// log(1+f) = f - f²/2 + s·(f²/2 + R) with s = f/(2+f), R = z·P(z), z = s² (2·atanh(s) =
+// 2s + s·R, and 2s = f - s·f = f - f²/2 + s·f²/2). The k·ln2LoD term rides in d, whose
+// rounding is a fraction of f's ulp.
+func logCoreD(x float64) (k, f, d float64) {
+	adj := 0.0
+	if x < 0x1p-1022 {
+		x *= subScaleD
+		adj = -52
+	}
+	// u = bits(x) - bits(√½) as a 64-bit two's complement number: k is u >> 52 (arithmetic),
+	// which is (u ^ 1<<63) >> 52 (logical) - 2048, and the bits of m are u's low 52 plus √½'s.
+	u := math.Float64bits(x) - math.Float64bits(sqrtHalfD)
+	m := math.Float64frombits(u&(1<<52-1) + math.Float64bits(sqrtHalfD))
+	k = math.Float64frombits((u^1<<63)>>52|math.Float64bits(0x1p52)) - kIntD + adj
+	f = m - 1 // exact (Sterbenz)
+	s := f / (f + 2)
+	z := s * s
+	r := float64(z * hornerD(logPD[:], z))
+	h := float64(f*f) * 0.5
+	c := math.FMA(s, h+r, float64(k*ln2LoD))
+	return k, f, h - c
+}
+
+// logSpecialD returns the logarithm of the special values: x itself for +Inf and NaN, NaN
+// below 0, -Inf at ±0; r otherwise.
+func logSpecialD(x, r float64) float64 {
+	switch {
+	case !(x < math.Inf(1)):
+		return x
+	case x < 0:
+		return math.NaN()
+	case x == 0:
+		return math.Inf(-1)
+	}
+	return r
+}
+
+// logF64Go is the reference of LogF64.
+func logF64Go(x float64) float64 {
+	k, f, d := logCoreD(x)
+	return logSpecialD(x, math.FMA(k, ln2HiD, f-d))
+}

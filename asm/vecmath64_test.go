@@ -1,0 +1,235 @@
+package asm
+
+import (
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// refPrec is the precision of the references: far beyond float64's 53 bits, so that rounding
+// a reference to float64 gives the correctly rounded result.
+const refPrec = 300
+
+func newRef(x float64) *big.Float { return new(big.Float).SetPrec(refPrec).SetFloat64(x) }
+
+// expRef returns e^x to refPrec bits: the Taylor series at x/2¹², squared 12 times.
+func expRef(x *big.Float) *big.Float {
+	const halvings = 12
+	y := new(big.Float).SetPrec(refPrec).SetMantExp(x, -halvings)
+	sum := newRef(1)
+	term := newRef(1)
+	for k := 1; k < 200; k++ {
+		term.Mul(term, y)
+		term.Quo(term, newRef(float64(k)))
+		if term.Sign() == 0 || term.MantExp(nil)-sum.MantExp(nil) < -refPrec-8 {
+			break
+		}
+		sum.Add(sum, term)
+	}
+	for range halvings {
+		sum.Mul(sum, sum)
+	}
+	return sum
+}
+
+// expm1Ref returns e^x - 1 for |x| ≤ 1 to refPrec bits, from the series without its 1.
+func expm1Ref(x *big.Float) *big.Float {
+	sum := newRef(0)
+	term := newRef(1)
+	for k := 1; k < 400; k++ {
+		term.Mul(term, x)
+		term.Quo(term, newRef(float64(k)))
+		if term.Sign() == 0 || sum.Sign() != 0 && term.MantExp(nil)-sum.MantExp(nil) < -refPrec-8 {
+			break
+		}
+		sum.Add(sum, term)
+	}
+	return sum
+}
+
+// logRef returns log x for x > 0 to refPrec bits: Newton's steps y += 2·(x - e^y)/(x + e^y)
+// (cubically convergent) from a float64 estimate. The estimate splits x first: math.Log on
+// amd64 is off by up to 35 for subnormal x (log(2⁻¹⁰⁷⁴) = -744.44 comes out -709.09).
+func logRef(x float64) *big.Float {
+	bx := newRef(x)
+	frac, exp := math.Frexp(x)
+	y := newRef(math.Log(frac) + float64(exp)*math.Ln2)
+	for range 3 {
+		e := expRef(y)
+		num := new(big.Float).SetPrec(refPrec).Sub(bx, e)
+		den := new(big.Float).SetPrec(refPrec).Add(bx, e)
+		num.Quo(num, den)
+		y.Add(y, num.Add(num, num))
+	}
+	return y
+}
+
+// tanhRef returns tanh x to refPrec bits: -m/(2+m) with m = e^-2|x| - 1, from the series
+// where |2x| ≤ 1 (no cancellation near 0).
+func tanhRef(x float64) *big.Float {
+	a := newRef(-2 * math.Abs(x))
+	var m *big.Float
+	if math.Abs(x) <= 0.5 {
+		m = expm1Ref(a)
+	} else {
+		m = expRef(a)
+		m.Sub(m, newRef(1))
+	}
+	d := new(big.Float).SetPrec(refPrec).Add(m, newRef(2))
+	q := new(big.Float).SetPrec(refPrec).Quo(m, d)
+	if x > 0 {
+		q.Neg(q)
+	}
+	return q
+}
+
+// roundRef is r rounded to float64 (to nearest, subnormals and overflow included).
+func roundRef(r *big.Float) float64 {
+	v, _ := r.Float64()
+	return v
+}
+
+// ulpDist64 returns how many float64 values lie between got and want (0 when equal, and when
+// both are NaN); a NaN against a number is "infinitely" far.
+func ulpDist64(got, want float64) int64 {
+	if got != got || want != want {
+		if got != got && want != want {
+			return 0
+		}
+		return math.MaxInt64
+	}
+	return abs64(ordered64(got) - ordered64(want))
+}
+
+// ordered64 maps float64 values to integers in the same order, -0 and +0 to the same one.
+func ordered64(x float64) int64 {
+	b := int64(math.Float64bits(x) &^ (1 << 63))
+	if math.Signbit(x) {
+		return -b
+	}
+	return b
+}
+
+// mathFuncsF64 are the float64 math kernels with their references (nil where special
+// handles the input) and the bound of their doc comments.
+var mathFuncsF64 = []struct {
+	name    string
+	op      int
+	ref     func(float64) float64
+	bound   int64 // ulp
+	inputs  func(r *rand.Rand) float64
+	special []float64
+}{
+	{"Exp", opExp, func(x float64) float64 {
+		switch {
+		case x != x:
+			return x
+		case x > 710:
+			return math.Inf(1)
+		case x < -746:
+			return 0
+		}
+		return roundRef(expRef(newRef(x)))
+	}, 1, func(r *rand.Rand) float64 {
+		switch r.IntN(4) {
+		case 0:
+			return r.Float64()*1460 - 750 // the whole range, subnormal results and overflow too
+		case 1:
+			return r.Float64() - 0.5 // n = 0, 1 and -1
+		case 2:
+			return math.Ldexp(r.Float64()-0.5, -r.IntN(60)) // near 0
+		}
+		return r.Float64()*40 - 20
+	}, []float64{0, -0.0, 1, -1, 0.34657359027997264, 0.3465735902799727, 709.782712893384,
+		709.7827128933841, 710, -708.3964185322641, -708.4, -745.1332191019411, -745.1332191019412,
+		-745.13321910194122, -746, -750, 1e-300, -1e-300, 0x1p-1074, math.Inf(1), math.Inf(-1), math.NaN()}},
+	{"Log", opLog, func(x float64) float64 {
+		switch {
+		case x != x || x < 0:
+			return math.NaN()
+		case x == 0:
+			return math.Inf(-1)
+		case math.IsInf(x, 1):
+			return x
+		case x == 1:
+			return 0
+		}
+		return roundRef(logRef(x))
+	}, 1, func(r *rand.Rand) float64 {
+		switch r.IntN(4) {
+		case 0:
+			return math.Float64frombits(r.Uint64() >> 1) // every positive float64, subnormals too
+		case 1:
+			return 1 + math.Ldexp(r.Float64()-0.5, -r.IntN(52)) // near 1, where log cancels
+		case 2:
+			return 0.5 + r.Float64()*1.5 // the reduced interval [√½, √2) and around it
+		}
+		return math.Exp(r.Float64()*40 - 20)
+	}, []float64{0, -0.0, 1, -1, 2, 0.5, 1 - 0x1p-53, 1 + 0x1p-52, 0x1.6a09e667f3bcdp-1, 0x1.6a09e667f3bccp-1,
+		0x1.6a09e667f3bcep-1, math.Sqrt2, 0x1p-1074, 0x1p-1022, 0x1.fffffffffffffp-1023, math.MaxFloat64,
+		math.E, math.Inf(1), math.Inf(-1), math.NaN(), -0x1p-1074}},
+	{"Tanh", opTanh, func(x float64) float64 {
+		switch {
+		case x != x:
+			return x
+		case math.Abs(x) > 20:
+			return math.Copysign(1, x)
+		case x == 0:
+			return x
+		}
+		return roundRef(tanhRef(x))
+	}, 2, func(r *rand.Rand) float64 {
+		switch r.IntN(3) {
+		case 0:
+			return r.Float64()*44 - 22
+		case 1:
+			return math.Ldexp(r.Float64()-0.5, -r.IntN(60))
+		}
+		return r.Float64()*4 - 2
+	}, []float64{0, -0.0, 1, -1, 0.17328679513998632, 0.5, 0.55, 19.06, -19.06, 20, 21, 0x1p-1074, -0x1p-1074,
+		0x1p-1022, 1e-300, 0x1p-27, math.Inf(1), math.Inf(-1), math.NaN()}},
+}
+
+// TestMathULPF64 measures the float64 math kernels against 300-bit references on random
+// inputs across their ranges and on their special values, on the fastest implementation (all
+// agree bit for bit, which TestUnaryF64 checks). CROSSBAR_ULP_F64_INPUTS sets the number of
+// random inputs (4000 by default); the bounds in the doc comments come from 10⁶.
+func TestMathULPF64(t *testing.T) {
+	isa := slices.Max(testISAs())
+	n := 4000
+	if v, err := strconv.Atoi(os.Getenv("CROSSBAR_ULP_F64_INPUTS")); err == nil && v > 0 {
+		n = v
+	} else if raceEnabled || testing.Short() || (isa != isaAVX2 && isa != isaAVX512) {
+		n = 400
+	}
+	for _, f := range mathFuncsF64 {
+		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			r := rand.New(rand.NewPCG(7, uint64(f.op)))
+			x := slices.Clone(f.special)
+			for range n {
+				x = append(x, f.inputs(r))
+			}
+			y := make([]float64, len(x))
+			unaryF64(isa, f.op, y, x)
+			var worst int64
+			var at float64
+			for i, v := range x {
+				if d := ulpDist64(y[i], f.ref(v)); d > worst {
+					worst, at = d, v
+				}
+			}
+			if worst > f.bound {
+				var got [1]float64
+				unaryF64(isa, f.op, got[:], []float64{at})
+				t.Errorf("%s: %d ulp at x = %v (%#016x): got %v, want %v", f.name, worst, at, math.Float64bits(at),
+					got[0], f.ref(at))
+			}
+			t.Logf("%s: at most %d ulp over %d inputs", f.name, worst, len(x))
+		})
+	}
+}
