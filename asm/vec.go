@@ -529,8 +529,9 @@ func unaryF32(isa vecISA, op int, dst, x []float32) {
 	}
 }
 
-// unaryF64 runs the kernel of op (opSqrt, a rounding, opExp, opLog or opTanh) of isa over
-// whole vectors of dst, and the Go reference over the rest.
+// unaryF64 runs the kernel of op (opSqrt, a rounding, opExp, opLog, opTanh, opSin or opCos)
+// of isa over whole vectors of dst, and the Go reference over the rest; then, for sin and
+// cos, math's over the inputs the kernel left (trigLargeD).
 func unaryF64(isa vecISA, op int, dst, x []float64) {
 	x = x[:len(dst)]
 	n := 0
@@ -541,6 +542,9 @@ func unaryF64(isa vecISA, op int, dst, x []float64) {
 		}
 	}
 	unaryF64Go(op, dst[n:], x[n:])
+	if op == opSin || op == opCos {
+		trigLargeD(op == opCos, dst)
+	}
 }
 
 // unaryF64Go is the reference of the float64 unary kernels.
@@ -558,6 +562,10 @@ func unaryF64Go(op int, dst, x []float64) {
 	case opTanh:
 		for i := range dst {
 			dst[i] = tanhF64Go(x[i])
+		}
+	case opSin, opCos:
+		for i := range dst {
+			dst[i] = trigF64Go(x[i], op == opCos)
 		}
 	case opSqrt:
 		for i := range dst {

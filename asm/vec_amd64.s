@@ -1742,6 +1742,10 @@ TEXT ·unaryF64AVX2(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX2_log
 	CMPQ AX, $const_opTanh
 	JEQ unaryF64AVX2_tanh
+	CMPQ AX, $const_opSin
+	JEQ unaryF64AVX2_sin
+	CMPQ AX, $const_opCos
+	JEQ unaryF64AVX2_cos
 	VZEROUPPER
 	RET
 unaryF64AVX2_sqrt:
@@ -2074,6 +2078,165 @@ unaryF64AVX2_tanh_loop:
 	CMPQ BX, CX
 	JB unaryF64AVX2_tanh_loop
 unaryF64AVX2_tanh_done:
+	VZEROUPPER
+	RET
+unaryF64AVX2_sin:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX2_sin_done
+unaryF64AVX2_sin_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VMOVUPD ·vecConst+(const_kDExpShift*64)(SB), Y1
+	VFMADD231PD ·vecConst+(const_kDTwoOverPi*64)(SB), Y0, Y1
+	VSUBPD ·vecConst+(const_kDExpShift*64)(SB), Y1, Y2
+	VMOVAPD Y0, Y3
+	VFNMADD231PD ·vecConst+(const_kDPio2Hi*64)(SB), Y2, Y3
+	VMULPD ·vecConst+(const_kDPio2Mid*64)(SB), Y2, Y5
+	VMOVAPD Y5, Y6
+	VFNMADD231PD ·vecConst+(const_kDPio2Mid*64)(SB), Y2, Y6
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y6, Y6
+	VSUBPD Y5, Y3, Y4
+	VSUBPD Y3, Y4, Y7
+	VSUBPD Y7, Y4, Y8
+	VSUBPD Y8, Y3, Y8
+	VADDPD Y5, Y7, Y7
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y7, Y7
+	VADDPD Y7, Y8, Y8
+	VSUBPD Y6, Y8, Y8
+	VFNMADD231PD ·vecConst+(const_kDPio2Lo*64)(SB), Y2, Y8
+	VMULPD Y4, Y4, Y5
+	VMOVUPD ·vecConst+((const_kDSinP+0)*64)(SB), Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+1)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+2)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+3)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+4)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+5)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+6)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+7)*64)(SB), Y5, Y6
+	VMULPD Y5, Y6, Y6
+	VMULPD ·vecConst+(const_kDMinusHalf*64)(SB), Y5, Y7
+	VFMADD213PD Y8, Y8, Y7
+	VFMADD213PD Y7, Y4, Y6
+	VADDPD Y6, Y4, Y6
+	VMOVUPD ·vecConst+((const_kDCosP+0)*64)(SB), Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+1)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+2)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+3)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+4)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+5)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+6)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+7)*64)(SB), Y5, Y7
+	VMULPD Y5, Y5, Y9
+	VMULPD Y8, Y4, Y3
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y3, Y3
+	VFMADD213PD Y3, Y9, Y7
+	VMULPD ·vecConst+(const_kDHalf*64)(SB), Y5, Y9
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Y3
+	VSUBPD Y9, Y3, Y3
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Y2
+	VSUBPD Y3, Y2, Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y7, Y2, Y2
+	VADDPD Y2, Y3, Y7
+	VPSLLQ $63, Y1, Y8
+	VPXOR Y14, Y14, Y14
+	VPCMPGTQ Y8, Y14, Y8
+	VXORPD Y6, Y7, Y7
+	VANDPD Y8, Y7, Y7
+	VXORPD Y7, Y6, Y6
+	VPSLLQ $62, Y1, Y8
+	VANDPD ·vecConst+(const_kDSignMask*64)(SB), Y8, Y8
+	VXORPD Y8, Y6, Y6
+	VANDPD ·vecConst+(const_kDAbsMask*64)(SB), Y0, Y2
+	VCMPPD $0x11, ·vecConst+(const_kDSinTiny*64)(SB), Y2, Y11
+	VBLENDVPD Y11, Y0, Y6, Y6
+	VCMPPD $0x11, ·vecConst+(const_kDTrigMax*64)(SB), Y2, Y10
+	VBLENDVPD Y10, Y6, Y0, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF64AVX2_sin_loop
+unaryF64AVX2_sin_done:
+	VZEROUPPER
+	RET
+unaryF64AVX2_cos:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX2_cos_done
+unaryF64AVX2_cos_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VMOVUPD ·vecConst+(const_kDExpShift*64)(SB), Y1
+	VFMADD231PD ·vecConst+(const_kDTwoOverPi*64)(SB), Y0, Y1
+	VSUBPD ·vecConst+(const_kDExpShift*64)(SB), Y1, Y2
+	VADDPD ·vecConst+(const_kDOne*64)(SB), Y1, Y1
+	VMOVAPD Y0, Y3
+	VFNMADD231PD ·vecConst+(const_kDPio2Hi*64)(SB), Y2, Y3
+	VMULPD ·vecConst+(const_kDPio2Mid*64)(SB), Y2, Y5
+	VMOVAPD Y5, Y6
+	VFNMADD231PD ·vecConst+(const_kDPio2Mid*64)(SB), Y2, Y6
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y6, Y6
+	VSUBPD Y5, Y3, Y4
+	VSUBPD Y3, Y4, Y7
+	VSUBPD Y7, Y4, Y8
+	VSUBPD Y8, Y3, Y8
+	VADDPD Y5, Y7, Y7
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y7, Y7
+	VADDPD Y7, Y8, Y8
+	VSUBPD Y6, Y8, Y8
+	VFNMADD231PD ·vecConst+(const_kDPio2Lo*64)(SB), Y2, Y8
+	VMULPD Y4, Y4, Y5
+	VMOVUPD ·vecConst+((const_kDSinP+0)*64)(SB), Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+1)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+2)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+3)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+4)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+5)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+6)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDSinP+7)*64)(SB), Y5, Y6
+	VMULPD Y5, Y6, Y6
+	VMULPD ·vecConst+(const_kDMinusHalf*64)(SB), Y5, Y7
+	VFMADD213PD Y8, Y8, Y7
+	VFMADD213PD Y7, Y4, Y6
+	VADDPD Y6, Y4, Y6
+	VMOVUPD ·vecConst+((const_kDCosP+0)*64)(SB), Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+1)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+2)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+3)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+4)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+5)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+6)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDCosP+7)*64)(SB), Y5, Y7
+	VMULPD Y5, Y5, Y9
+	VMULPD Y8, Y4, Y3
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y3, Y3
+	VFMADD213PD Y3, Y9, Y7
+	VMULPD ·vecConst+(const_kDHalf*64)(SB), Y5, Y9
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Y3
+	VSUBPD Y9, Y3, Y3
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Y2
+	VSUBPD Y3, Y2, Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y7, Y2, Y2
+	VADDPD Y2, Y3, Y7
+	VPSLLQ $63, Y1, Y8
+	VPXOR Y14, Y14, Y14
+	VPCMPGTQ Y8, Y14, Y8
+	VXORPD Y6, Y7, Y7
+	VANDPD Y8, Y7, Y7
+	VXORPD Y7, Y6, Y6
+	VPSLLQ $62, Y1, Y8
+	VANDPD ·vecConst+(const_kDSignMask*64)(SB), Y8, Y8
+	VXORPD Y8, Y6, Y6
+	VANDPD ·vecConst+(const_kDAbsMask*64)(SB), Y0, Y2
+	VCMPPD $0x11, ·vecConst+(const_kDTrigMax*64)(SB), Y2, Y10
+	VBLENDVPD Y10, Y6, Y0, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF64AVX2_cos_loop
+unaryF64AVX2_cos_done:
 	VZEROUPPER
 	RET
 
@@ -6143,6 +6306,10 @@ TEXT ·unaryF64AVX512(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX512_log
 	CMPQ AX, $const_opTanh
 	JEQ unaryF64AVX512_tanh
+	CMPQ AX, $const_opSin
+	JEQ unaryF64AVX512_sin
+	CMPQ AX, $const_opCos
+	JEQ unaryF64AVX512_cos
 	VZEROUPPER
 	RET
 unaryF64AVX512_sqrt:
@@ -6468,6 +6635,163 @@ unaryF64AVX512_tanh_loop:
 	CMPQ BX, CX
 	JB unaryF64AVX512_tanh_loop
 unaryF64AVX512_tanh_done:
+	VZEROUPPER
+	RET
+unaryF64AVX512_sin:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX512_sin_done
+unaryF64AVX512_sin_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VMOVUPD ·vecConst+(const_kDExpShift*64)(SB), Z1
+	VFMADD231PD ·vecConst+(const_kDTwoOverPi*64)(SB), Z0, Z1
+	VSUBPD ·vecConst+(const_kDExpShift*64)(SB), Z1, Z2
+	VMOVAPD Z0, Z3
+	VFNMADD231PD ·vecConst+(const_kDPio2Hi*64)(SB), Z2, Z3
+	VMULPD ·vecConst+(const_kDPio2Mid*64)(SB), Z2, Z5
+	VMOVAPD Z5, Z6
+	VFNMADD231PD ·vecConst+(const_kDPio2Mid*64)(SB), Z2, Z6
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z6, Z6
+	VSUBPD Z5, Z3, Z4
+	VSUBPD Z3, Z4, Z7
+	VSUBPD Z7, Z4, Z8
+	VSUBPD Z8, Z3, Z8
+	VADDPD Z5, Z7, Z7
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z7, Z7
+	VADDPD Z7, Z8, Z8
+	VSUBPD Z6, Z8, Z8
+	VFNMADD231PD ·vecConst+(const_kDPio2Lo*64)(SB), Z2, Z8
+	VMULPD Z4, Z4, Z5
+	VMOVUPD ·vecConst+((const_kDSinP+0)*64)(SB), Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+1)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+2)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+3)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+4)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+5)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+6)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+7)*64)(SB), Z5, Z6
+	VMULPD Z5, Z6, Z6
+	VMULPD ·vecConst+(const_kDMinusHalf*64)(SB), Z5, Z7
+	VFMADD213PD Z8, Z8, Z7
+	VFMADD213PD Z7, Z4, Z6
+	VADDPD Z6, Z4, Z6
+	VMOVUPD ·vecConst+((const_kDCosP+0)*64)(SB), Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+1)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+2)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+3)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+4)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+5)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+6)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+7)*64)(SB), Z5, Z7
+	VMULPD Z5, Z5, Z9
+	VMULPD Z8, Z4, Z3
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z3, Z3
+	VFMADD213PD Z3, Z9, Z7
+	VMULPD ·vecConst+(const_kDHalf*64)(SB), Z5, Z9
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Z3
+	VSUBPD Z9, Z3, Z3
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Z2
+	VSUBPD Z3, Z2, Z2
+	VSUBPD Z9, Z2, Z2
+	VADDPD Z7, Z2, Z2
+	VADDPD Z2, Z3, Z7
+	VPSLLQ $63, Z1, Z8
+	VPSRAQ $63, Z8, Z8
+	VPXORQ Z6, Z7, Z7
+	VPANDQ Z8, Z7, Z7
+	VPXORQ Z7, Z6, Z6
+	VPSLLQ $62, Z1, Z8
+	VPANDQ ·vecConst+(const_kDSignMask*64)(SB), Z8, Z8
+	VPXORQ Z8, Z6, Z6
+	VPANDQ ·vecConst+(const_kDAbsMask*64)(SB), Z0, Z2
+	VCMPPD $0x11, ·vecConst+(const_kDSinTiny*64)(SB), Z2, K2
+	VBLENDMPD Z0, Z6, K2, Z6
+	VCMPPD $0x11, ·vecConst+(const_kDTrigMax*64)(SB), Z2, K1
+	VBLENDMPD Z6, Z0, K1, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF64AVX512_sin_loop
+unaryF64AVX512_sin_done:
+	VZEROUPPER
+	RET
+unaryF64AVX512_cos:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX512_cos_done
+unaryF64AVX512_cos_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VMOVUPD ·vecConst+(const_kDExpShift*64)(SB), Z1
+	VFMADD231PD ·vecConst+(const_kDTwoOverPi*64)(SB), Z0, Z1
+	VSUBPD ·vecConst+(const_kDExpShift*64)(SB), Z1, Z2
+	VADDPD ·vecConst+(const_kDOne*64)(SB), Z1, Z1
+	VMOVAPD Z0, Z3
+	VFNMADD231PD ·vecConst+(const_kDPio2Hi*64)(SB), Z2, Z3
+	VMULPD ·vecConst+(const_kDPio2Mid*64)(SB), Z2, Z5
+	VMOVAPD Z5, Z6
+	VFNMADD231PD ·vecConst+(const_kDPio2Mid*64)(SB), Z2, Z6
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z6, Z6
+	VSUBPD Z5, Z3, Z4
+	VSUBPD Z3, Z4, Z7
+	VSUBPD Z7, Z4, Z8
+	VSUBPD Z8, Z3, Z8
+	VADDPD Z5, Z7, Z7
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z7, Z7
+	VADDPD Z7, Z8, Z8
+	VSUBPD Z6, Z8, Z8
+	VFNMADD231PD ·vecConst+(const_kDPio2Lo*64)(SB), Z2, Z8
+	VMULPD Z4, Z4, Z5
+	VMOVUPD ·vecConst+((const_kDSinP+0)*64)(SB), Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+1)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+2)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+3)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+4)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+5)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+6)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDSinP+7)*64)(SB), Z5, Z6
+	VMULPD Z5, Z6, Z6
+	VMULPD ·vecConst+(const_kDMinusHalf*64)(SB), Z5, Z7
+	VFMADD213PD Z8, Z8, Z7
+	VFMADD213PD Z7, Z4, Z6
+	VADDPD Z6, Z4, Z6
+	VMOVUPD ·vecConst+((const_kDCosP+0)*64)(SB), Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+1)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+2)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+3)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+4)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+5)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+6)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDCosP+7)*64)(SB), Z5, Z7
+	VMULPD Z5, Z5, Z9
+	VMULPD Z8, Z4, Z3
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z3, Z3
+	VFMADD213PD Z3, Z9, Z7
+	VMULPD ·vecConst+(const_kDHalf*64)(SB), Z5, Z9
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Z3
+	VSUBPD Z9, Z3, Z3
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Z2
+	VSUBPD Z3, Z2, Z2
+	VSUBPD Z9, Z2, Z2
+	VADDPD Z7, Z2, Z2
+	VADDPD Z2, Z3, Z7
+	VPSLLQ $63, Z1, Z8
+	VPSRAQ $63, Z8, Z8
+	VPXORQ Z6, Z7, Z7
+	VPANDQ Z8, Z7, Z7
+	VPXORQ Z7, Z6, Z6
+	VPSLLQ $62, Z1, Z8
+	VPANDQ ·vecConst+(const_kDSignMask*64)(SB), Z8, Z8
+	VPXORQ Z8, Z6, Z6
+	VPANDQ ·vecConst+(const_kDAbsMask*64)(SB), Z0, Z2
+	VCMPPD $0x11, ·vecConst+(const_kDTrigMax*64)(SB), Z2, K1
+	VBLENDMPD Z6, Z0, K1, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF64AVX512_cos_loop
+unaryF64AVX512_cos_done:
 	VZEROUPPER
 	RET
 

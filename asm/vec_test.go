@@ -226,6 +226,8 @@ func TestUnaryF64(t *testing.T) {
 		// the edges of exp's range and of tanh's clamp, and log's near 1 and √½
 		709.782712893384, 709.7827128933841, -708.3964185322641, -745.1332191019411, -745.1332191019412,
 		-746, 710, 19.06, 20, 21, 1 - 0x1p-53, 1 + 0x1p-52, 0x1.6a09e667f3bcdp-1, 0x1.6a09e667f3bccp-1,
+		// and of sin and cos: quadrant edges, the vector pass's last inputs, tiny ones
+		math.Pi / 4, math.Pi / 2, math.Pi, 1e22, 0x1p28, 0x1.fffffffffffffp27, 0x1p-26, 0x1.fffffffffffffp-27,
 		math.Float64frombits(0x7ff0_0000_0000_0001), math.Float64frombits(0xffff_7000_0000_0001)}
 	forEachISA(t, func(t *testing.T, isa vecISA) {
 		r := rand.New(rand.NewPCG(6, uint64(isa)))
@@ -242,7 +244,7 @@ func TestUnaryF64(t *testing.T) {
 			}
 			return r.NormFloat64() * math.Exp2(float64(r.IntN(120)-60))
 		}
-		for _, op := range []int{opSqrt, opRound, opFloor, opCeil, opTrunc, opExp, opLog, opTanh} {
+		for _, op := range []int{opSqrt, opRound, opFloor, opCeil, opTrunc, opExp, opLog, opTanh, opSin, opCos} {
 			what := unaryOpNames[op] + " float64"
 			for _, n := range vecLengths {
 				off := n % 4
@@ -250,13 +252,16 @@ func TestUnaryF64(t *testing.T) {
 				full, dst := guardedVec(n, 3-off, func(int) float64 { return 7 })
 				want := make([]float64, n)
 				unaryF64Go(op, want, x)
+				if op == opSin || op == opCos {
+					trigLargeD(op == opCos, want)
+				}
 				unaryF64(isa, op, dst, x)
 				checkSame(t, what, dst, want, x, nil)
 				checkGuardBands(t, what, full, n, 3-off)
 				for i := range want {
 					// A NaN comes through with its bits, on every implementation: the CPU's
 					// fused and unfused kernels give the same bits.
-					if (op == opExp || op == opLog || op == opTanh) && math.Float64bits(dst[i]) != math.Float64bits(want[i]) {
+					if op >= opExp && op <= opCos && math.Float64bits(dst[i]) != math.Float64bits(want[i]) {
 						t.Fatalf("%s n=%d: element %d is %#x, want %#x", what, n, i, math.Float64bits(dst[i]),
 							math.Float64bits(want[i]))
 					}
@@ -508,6 +513,8 @@ func TestVecAPI(t *testing.T) {
 		{"ExpF64", ExpF64, math.Exp, 1},
 		{"LogF64", LogF64, math.Log, 1},
 		{"TanhF64", TanhF64, math.Tanh, 2},
+		{"SinF64", SinF64, math.Sin, 1},
+		{"CosF64", CosF64, math.Cos, 1},
 	} {
 		// 17 values: whole vectors at every level, and a tail.
 		x := make([]float64, 17)

@@ -440,6 +440,13 @@ const (
 	kDExpLo
 	kDExpHi
 	kDTanhMax
+	kDMinusHalf
+	kDTwoOverPi
+	kDPio2Hi
+	kDPio2Mid
+	kDPio2Lo
+	kDTrigMax
+	kDSinTiny
 	kExpP
 	kExp2P    = kExpP + len(expP)
 	kLogP     = kExp2P + len(exp2P)
@@ -450,7 +457,9 @@ const (
 	kCosP     = kSinP + len(sinP)
 	kDExpP    = kCosP + len(cosP)
 	kDLogP    = kDExpP + len(expPD)
-	nVecConst = kDLogP + len(logPD)
+	kDSinP    = kDLogP + len(logPD)
+	kDCosP    = kDSinP + len(sinPD)
+	nVecConst = kDCosP + len(cosPD)
 )
 
 // vecConst holds the constants of the assembly kernels, each as a 64-byte vector of 16 copies
@@ -499,14 +508,16 @@ var vecConst = func() (t [nVecConst][16]uint32) {
 		kDMantMask: 1<<52 - 1, kDTwo52: d(0x1p52), kDKInt: d(kIntD), kDLog2e: d(log2eD),
 		kDExpShift: shift, kDShift1023: d(expShiftD + 1023), kDInt2046: 2046, kDShiftBias: shift + 1023,
 		kDShiftUnbias: shift - 1023, kDLn2Hi: d(ln2HiD), kDLn2Lo: d(ln2LoD), kDExpLo: d(expLoD),
-		kDExpHi: d(expHiD), kDTanhMax: d(tanhMaxD),
+		kDExpHi: d(expHiD), kDTanhMax: d(tanhMaxD), kDMinusHalf: d(-0.5), kDTwoOverPi: d(twoOverPiD),
+		kDPio2Hi: d(pio2HiD), kDPio2Mid: d(pio2MidD), kDPio2Lo: d(pio2LoD), kDTrigMax: d(trigMaxD),
+		kDSinTiny: d(sinTinyD),
 	} {
 		set64(k, v)
 	}
 	for _, p := range []struct {
 		k int
 		c []float64
-	}{{kDExpP, expPD[:]}, {kDLogP, logPD[:]}} {
+	}{{kDExpP, expPD[:]}, {kDLogP, logPD[:]}, {kDSinP, sinPD[:]}, {kDCosP, cosPD[:]}} {
 		for i, c := range p.c {
 			set64(p.k+i, d(c))
 		}

@@ -28,6 +28,23 @@ func ExpF64(dst, x []float64) { unaryF64(activeISA(), opExp, dst, x) }
 //	}
 func LogF64(dst, x []float64) { unaryF64(activeISA(), opLog, dst, x) }
 
+// SinF64 sets dst[i] to the sine of x[i]; x must be at least as long as dst. The error is at
+// most 1 ulp for |x[i]| < 2⁴⁰; sin(±Inf) = NaN. Inputs of magnitude 2⁴⁰ and above are
+// computed by math.Sin after the vector pass (a few ulp off: math.Sin and math.Cos are 4 ulp
+// off and more from about 10⁸ on, the kernels are not).
+//
+//	for i := range dst {
+//		dst[i] = math.Sin(x[i])
+//	}
+func SinF64(dst, x []float64) { unaryF64(activeISA(), opSin, dst, x) }
+
+// CosF64 sets dst[i] to the cosine of x[i], as SinF64 does the sine.
+//
+//	for i := range dst {
+//		dst[i] = math.Cos(x[i])
+//	}
+func CosF64(dst, x []float64) { unaryF64(activeISA(), opCos, dst, x) }
+
 // TanhF64 sets dst[i] to the hyperbolic tangent of x[i]; x must be at least as long as dst.
 // The error is at most 2 ulp.
 //
@@ -54,6 +71,22 @@ const (
 	// into a float by setting it as the low bits of kIntD's significand.
 	kIntD = 0x1p52 + 2048
 
+	// sin and cos of x = n·π/2 + r, |r| ≤ π/4, with n = round(x·2/π) (in the low bits of
+	// t = x·2/π + expShiftD) and π/2 in three parts, each the rounding of what the ones before
+	// leave (their sum is π/2 within 2⁻¹⁶³): x - n·pio2HiD is exact (the difference is below 1
+	// and a multiple of 2⁻⁵², as x and n·pio2HiD are), n·pio2MidD is split exactly into a
+	// rounded product and its error, and r is carried as s + rl. For |x| < trigMaxD, where
+	// n < 2⁴⁰, what that leaves out is below 2⁻¹¹⁸, and no float64 lies closer than 2⁻⁶¹ to a
+	// multiple of π/2. The quadrant n mod 4 picks sin or cos of r and the sign.
+	twoOverPiD = 0x1.45f306dc9c883p-1
+	pio2HiD    = 0x1.921fb54442d18p+0
+	pio2MidD   = 0x1.1a62633145c07p-54
+	pio2LoD    = -0x1.f1976b7ed8fbcp-110
+	trigMaxD   = 0x1p40
+	// Below sinTinyD, sin x is x once rounded (x³/6 is below a quarter of x's ulp), and the
+	// kernels return x itself, -0 included.
+	sinTinyD = 0x1p-26
+
 	// tanh(a) = -m/(2+m) with m = e^-2a - 1, for a up to tanhMaxD: tanh rounds to 1 from
 	// a = 19.06.
 	tanhMaxD = 20
@@ -71,6 +104,12 @@ var (
 		}
 		return p
 	}()
+	// (sin(r) - r)/r³ in u = r² on |r| ≤ π/4: -1/3!, 1/5!, ..., 1/17!; the first term left
+	// out, r¹⁹/19!, is below 2⁻⁶³ of sin r.
+	sinPD = [8]float64(taylorD(3, 8))
+	// (cos(r) - 1 + r²/2)/r⁴ in u = r²: 1/4!, -1/6!, ..., -1/18!; the first term left out,
+	// r²⁰/20!, is below 2⁻⁶⁷.
+	cosPD = [8]float64(taylorD(4, 8))
 	// (log(1+f) - 2s)/(s·z) with s = f/(2+f), z = s², on z ≤ 0.0295: the series of 2·atanh(s)
 	// beyond its first term, 2/21, 2/19, ..., 2/3; the first term left out, 2z¹¹/23 of 2s, is
 	// below 2⁻⁶⁰.
@@ -81,6 +120,25 @@ var (
 		return p
 	}()
 )
+
+// taylorD returns the n coefficients ±1/k! for k = k0, k0+2, ..., highest first, with the
+// alternating signs of sin's and cos's series (positive for k ≡ 0, 1 mod 4).
+func taylorD(k0, n int) []float64 {
+	p := make([]float64, n)
+	for i := range n {
+		k := k0 + 2*i
+		f := 1.0
+		for j := 2; j <= k; j++ {
+			f *= float64(j) // exact: 18! < 2⁵³
+		}
+		c := 1 / f
+		if k%4 >= 2 {
+			c = -c
+		}
+		p[n-1-i] = c
+	}
+	return p
+}
 
 // hornerD evaluates the polynomial p (highest coefficient first) at x with fused steps.
 func hornerD(p []float64, x float64) float64 {
@@ -197,4 +255,75 @@ func logSpecialD(x, r float64) float64 {
 func logF64Go(x float64) float64 {
 	k, f, d := logCoreD(x)
 	return logSpecialD(x, math.FMA(k, ln2HiD, f-d))
+}
+
+// trigF64Go is the reference of the vector kernels of SinF64 (cos false) and CosF64 (cos
+// true). It returns x itself where |x| ≥ trigMaxD (and for NaN): never a sine or cosine, which
+// lie in [-1, 1], so that trigLargeD can find those inputs in the results alone, in place too.
+func trigF64Go(x float64, cos bool) float64 {
+	t := math.FMA(x, twoOverPiD, expShiftD)
+	n := t - expShiftD
+	if cos {
+		t++ // cos(x) = sin(x + π/2): the next quadrant
+	}
+	q := math.Float64bits(t)
+	// r = x - n·π/2 as s + rl: r1 is exact, n·pio2MidD = ph + pl exactly, and r1 - ph = s + e
+	// exactly (2Sum).
+	r1 := math.FMA(-n, pio2HiD, x)
+	ph := float64(n * pio2MidD)
+	pl := math.FMA(n, pio2MidD, -ph)
+	s := r1 - ph
+	bb := s - r1
+	e := (r1 - (s - bb)) + (-ph - bb)
+	rl := math.FMA(-n, pio2LoD, e-pl)
+	u := float64(s * s)
+	var y float64
+	if q&1 == 0 {
+		// sin(s + rl) ≈ s + (s·u·S(u) + rl·(1 - u/2))
+		c := math.FMA(float64(u*-0.5), rl, rl)
+		y = s + math.FMA(float64(hornerD(sinPD[:], u)*u), s, c)
+	} else {
+		// cos(s + rl) ≈ w + (((1 - w) - u/2) + (u²·C(u) - s·rl)) with w = 1 - u/2 rounded:
+		// (1 - w) - u/2 is what that rounding dropped.
+		c := math.FMA(float64(u*u), hornerD(cosPD[:], u), -float64(s*rl))
+		hz := float64(u * 0.5)
+		w := 1 - hz
+		y = w + (((1 - w) - hz) + c)
+	}
+	y = math.Float64frombits(math.Float64bits(y) ^ q<<62&(1<<63))
+	if a := math.Abs(x); !(a < trigMaxD) || !cos && a < sinTinyD {
+		return x
+	}
+	return y
+}
+
+// trigLargeD computes, after the vector pass, the sine or cosine of the inputs the pass left
+// as they were: those of magnitude trigMaxD and above, by math's functions, which reduce them
+// with all the bits of π they need; the infinities and NaN come out NaN.
+func trigLargeD(cos bool, dst []float64) {
+	// The kernel's sines and cosines lie in [-1, 1], so bit 62 is set only in what it left
+	// (|v| ≥ 2, NaN): a quick look for it first spares the usual block the slower test.
+	var a0, a1, a2, a3 uint64
+	d := dst
+	for ; len(d) >= 4; d = d[4:] {
+		a0 |= math.Float64bits(d[0])
+		a1 |= math.Float64bits(d[1])
+		a2 |= math.Float64bits(d[2])
+		a3 |= math.Float64bits(d[3])
+	}
+	for _, v := range d {
+		a0 |= math.Float64bits(v)
+	}
+	if (a0|a1|a2|a3)&(1<<62) == 0 {
+		return
+	}
+	for i, v := range dst {
+		if !(math.Abs(v) <= 1) {
+			if cos {
+				dst[i] = math.Cos(v)
+			} else {
+				dst[i] = math.Sin(v)
+			}
+		}
+	}
 }

@@ -87,6 +87,63 @@ func tanhRef(x float64) *big.Float {
 	return q
 }
 
+// piRef is π to 2·refPrec bits (Machin's formula), enough to reduce arguments up to 2²⁸ and
+// beyond to refPrec bits.
+var piRef = func() *big.Float {
+	const prec = 2 * refPrec
+	// atanInv returns atan(1/x) = 1/x - 1/(3x³) + ...
+	atanInv := func(x int64) *big.Float {
+		x2 := new(big.Float).SetPrec(prec).SetInt64(x * x)
+		pow := new(big.Float).SetPrec(prec).Quo(new(big.Float).SetPrec(prec).SetInt64(1),
+			new(big.Float).SetPrec(prec).SetInt64(x))
+		sum := new(big.Float).SetPrec(prec)
+		for k := int64(0); pow.MantExp(nil) > -prec-8; k++ {
+			term := new(big.Float).SetPrec(prec).Quo(pow, new(big.Float).SetPrec(prec).SetInt64(2*k+1))
+			if k%2 == 0 {
+				sum.Add(sum, term)
+			} else {
+				sum.Sub(sum, term)
+			}
+			pow.Quo(pow, x2)
+		}
+		return sum
+	}
+	a := atanInv(5)
+	a.Mul(a, new(big.Float).SetPrec(prec).SetInt64(16))
+	b := atanInv(239)
+	b.Mul(b, new(big.Float).SetPrec(prec).SetInt64(4))
+	return a.Sub(a, b)
+}()
+
+// trigRef returns sin x (cos false) or cos x to refPrec bits: x less the nearest multiple of
+// 2π, then the Taylor series.
+func trigRef(x float64, cos bool) *big.Float {
+	const prec = 2 * refPrec
+	bx := new(big.Float).SetPrec(prec).SetFloat64(x)
+	twoPi := new(big.Float).SetPrec(prec).Mul(piRef, new(big.Float).SetPrec(prec).SetInt64(2))
+	k := new(big.Float).SetPrec(prec).Quo(bx, twoPi)
+	ki, _ := k.Int(nil)
+	y := new(big.Float).SetPrec(prec).Sub(bx, new(big.Float).SetPrec(prec).Mul(new(big.Float).SetPrec(prec).SetInt(ki), twoPi))
+	y2 := new(big.Float).SetPrec(prec).Mul(y, y)
+	term := new(big.Float).SetPrec(prec).SetInt64(1)
+	first := int64(0)
+	if !cos {
+		term.Set(y)
+		first = 1
+	}
+	sum := new(big.Float).SetPrec(prec).Set(term)
+	for k := first + 2; k < 400; k += 2 {
+		term.Mul(term, y2)
+		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64((k-1)*k))
+		term.Neg(term)
+		if term.Sign() == 0 || sum.Sign() != 0 && term.MantExp(nil)-sum.MantExp(nil) < -prec {
+			break
+		}
+		sum.Add(sum, term)
+	}
+	return sum
+}
+
 // roundRef is r rounded to float64 (to nearest, subnormals and overflow included).
 func roundRef(r *big.Float) float64 {
 	v, _ := r.Float64()
@@ -192,6 +249,41 @@ var mathFuncsF64 = []struct {
 		return r.Float64()*4 - 2
 	}, []float64{0, -0.0, 1, -1, 0.17328679513998632, 0.5, 0.55, 19.06, -19.06, 20, 21, 0x1p-1074, -0x1p-1074,
 		0x1p-1022, 1e-300, 0x1p-27, math.Inf(1), math.Inf(-1), math.NaN()}},
+	{"Sin", opSin, func(x float64) float64 { return trigRefF64(x, false) }, 1, trigInputs,
+		[]float64{0, -0.0, 1, -1, math.Pi / 4, math.Pi / 2, math.Pi, 3 * math.Pi / 2, 0x1p28, -0x1.fffffffffffffp39,
+			0x1p-26, 0x1.fffffffffffffp-27, 0x1p-1074, 0x1p-1022, math.Inf(1), math.NaN()}},
+	{"Cos", opCos, func(x float64) float64 { return trigRefF64(x, true) }, 1, trigInputs,
+		[]float64{0, -0.0, 1, -1, math.Pi / 4, math.Pi / 2, math.Pi, 3 * math.Pi / 2, 0x1p28, -0x1.fffffffffffffp39,
+			0x1p-26, 0x1p-1074, math.Inf(1), math.NaN()}},
+}
+
+// trigRefF64 is sin x or cos x correctly rounded, NaN for ±Inf and NaN.
+func trigRefF64(x float64, cos bool) float64 {
+	if math.IsInf(x, 0) || x != x {
+		return math.NaN()
+	}
+	if x == 0 && !cos {
+		return x
+	}
+	return roundRef(trigRef(x, cos))
+}
+
+// trigInputs draws the inputs of the sine and cosine tests: a few periods, the whole range
+// of the vector pass (beyond it, math's functions are a few ulp off), numbers near multiples of π/2 (where x - n·π/2 cancels),
+// and small ones.
+func trigInputs(r *rand.Rand) float64 {
+	switch r.IntN(5) {
+	case 0:
+		return r.Float64()*20 - 10
+	case 1:
+		return math.Ldexp(r.Float64()-0.5, r.IntN(41)) // up to the vector pass's trigMaxD
+	case 2:
+		n := float64(r.Int64N(1 << 39)) // n·π/2 below trigMaxD
+		return math.Nextafter(n*math.Pi/2, math.Inf(r.IntN(2)*2-1))
+	case 3:
+		return math.Ldexp(r.Float64()-0.5, -r.IntN(40))
+	}
+	return r.NormFloat64() * 1e4
 }
 
 // TestMathULPF64 measures the float64 math kernels against 300-bit references on random

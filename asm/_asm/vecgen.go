@@ -484,6 +484,21 @@ func (t *target) sar(d, a, s int) {
 	t.neonWord(enc, fmt.Sprintf("SSHR %s.4S, %s.4S, #%d", t.vreg(d), t.vreg(a), s))
 }
 
+// signFill: d = all ones in the 64-bit lanes where a's sign bit is set, else 0. AVX2 has no
+// 64-bit arithmetic shift: there it is the signed comparison 0 > a.
+func (t *target) signFill(d, a int) {
+	switch t.isa {
+	case avx2:
+		t.emit("VPXOR %s, %s, %s", t.vreg(scr0), t.vreg(scr0), t.vreg(scr0))
+		t.emit("VPCMPGTQ %s, %s, %s", t.vreg(a), t.vreg(scr0), t.vreg(d))
+	case avx512:
+		t.emit("VPSRAQ $63, %s, %s", t.vreg(a), t.vreg(d))
+	case neon:
+		enc := 0x4f000400 | uint32(128-63)<<16 | uint32(t.phys(a))<<5 | uint32(t.phys(d))
+		t.neonWord(enc, fmt.Sprintf("SSHR %s.2D, %s.2D, #63", t.vreg(d), t.vreg(a)))
+	}
+}
+
 // cvt: d = float32(a) of int32 lanes.
 func (t *target) cvt(d, a int) {
 	if t.isa != neon {
@@ -1258,6 +1273,67 @@ func (t *target) mathLogD() {
 	t.mov(0, R(2))
 }
 
+// mathTrigD: sin (cos false) or cos of x (trigF64Go in vecmath64.go): x itself where
+// |x| ≥ trigMaxD or NaN, for the Go code after the kernel.
+func (t *target) mathTrigD(cos bool) {
+	t.fma(1, 0, C("kDTwoOverPi"), C("kDExpShift")) // t = x·2/π + shift
+	t.sub(2, 1, C("kDExpShift"))                   // n
+	if cos {
+		t.add(1, 1, C("kDOne")) // the next quadrant
+	}
+	// r = x - n·π/2 = s + rl: s in 4, rl in 8.
+	t.fnma(3, 2, C("kDPio2Hi"), R(0)) // r1, exact
+	t.mul(5, 2, C("kDPio2Mid"))       // ph
+	t.fnma(6, 2, C("kDPio2Mid"), R(5))
+	t.xor(6, 6, C("kDSignMask")) // pl = n·pio2Mid - ph
+	t.sub(4, 3, R(5))            // s = r1 - ph
+	t.sub(7, 4, R(3))            // bb = s - r1
+	t.sub(8, 4, R(7))            // s - bb
+	t.sub(8, 3, R(8))            // r1 - (s - bb)
+	t.add(7, 7, R(5))
+	t.xor(7, 7, C("kDSignMask")) // -ph - bb
+	t.add(8, 8, R(7))            // e
+	t.sub(8, 8, R(6))            // e - pl
+	t.fnma(8, 2, C("kDPio2Lo"), R(8))
+	t.mul(5, 4, R(4)) // u = s²
+	// sin: s + (s·u·S(u) + rl·(1 - u/2)), in 6
+	t.horner(6, 5, "kDSinP", 8)
+	t.mul(6, 6, R(5))
+	t.mul(7, 5, C("kDMinusHalf"))
+	t.fma(7, 7, R(8), R(8))
+	t.fma(6, 6, R(4), R(7))
+	t.add(6, 4, R(6))
+	// cos: w + (((1 - w) - u/2) + (u²·C(u) - s·rl)), w = 1 - u/2, in 7
+	t.horner(7, 5, "kDCosP", 8)
+	t.mul(9, 5, R(5))
+	t.mul(3, 4, R(8))
+	t.xor(3, 3, C("kDSignMask"))
+	t.fma(7, 9, R(7), R(3))
+	t.mul(9, 5, C("kDHalf")) // u/2
+	t.mov(3, C("kDOne"))
+	t.sub(3, 3, R(9)) // w
+	t.mov(2, C("kDOne"))
+	t.sub(2, 2, R(3))
+	t.sub(2, 2, R(9))
+	t.add(2, 2, R(7))
+	t.add(7, 3, R(2))
+	t.shl(8, 1, 63)
+	t.signFill(8, 8) // all ones in the odd quadrants
+	t.xor(7, 7, R(6))
+	t.and(7, 7, R(8))
+	t.xor(6, 6, R(7)) // cos there, sin elsewhere
+	t.shl(8, 1, 62)
+	t.and(8, 8, C("kDSignMask"))
+	t.xor(6, 6, R(8)) // negated in quadrants 2 and 3
+	t.and(2, 0, C("kDAbsMask"))
+	if !cos {
+		t.cmplt(1, 2, C("kDSinTiny"))
+		t.sel(6, 1, R(0), R(6)) // x itself below sinTinyD
+	}
+	t.cmplt(0, 2, C("kDTrigMax"))
+	t.sel(0, 0, R(6), R(0))
+}
+
 // unaryF64 writes unaryF64<ISA>(op int, dst, x []float64): the square root and the four
 // roundings, each an instruction on u vectors in place (Go's loops for them take one value
 // at a time, and its scalar roundings write a register whose other half they keep, a chain
@@ -1269,7 +1345,8 @@ func (t *target) unaryF64() {
 	t.header(name, "(op int, dst, x []float64)", 56)
 	t.args("op+0(FP)", "dst_base+8(FP)", "dst_len+16(FP)", "x_base+32(FP)")
 	ops := []string{"Sqrt", "Round", "Floor", "Ceil", "Trunc"}
-	kernels := []mathKernel{{"Exp", (*target).mathExpD}, {"Log", (*target).mathLogD}, {"Tanh", (*target).mathTanhD}}
+	kernels := []mathKernel{{"Exp", (*target).mathExpD}, {"Log", (*target).mathLogD}, {"Tanh", (*target).mathTanhD},
+		{"Sin", func(t *target) { t.mathTrigD(false) }}, {"Cos", func(t *target) { t.mathTrigD(true) }}}
 	all := ops
 	for _, k := range kernels {
 		all = append(all, k.op)

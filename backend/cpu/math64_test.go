@@ -9,10 +9,10 @@ import (
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
-// TestUnaryFMath checks the float64 exp, log and tanh (package asm's vector kernels) against
-// Go's math within 2 ulp (3 for tanh: the kernel's 2 and math's own error), and where math on
-// amd64 is off: exp just below overflow (math.Exp gives +Inf from about 709.4) and log at
-// subnormal inputs (off by up to 35), against e^(x/2)² and k·ln2 + log(m).
+// TestUnaryFMath checks the float64 exp, log, tanh, sin and cos (package asm's vector
+// kernels) against Go's math within 2 ulp (3 for tanh: the kernel's 2 and math's own error),
+// and where math on amd64 is off: exp just below overflow (math.Exp gives +Inf from about
+// 709.44) and log at subnormal inputs (off by up to 35), against e^(x/2)² and k·ln2 + log(m).
 func TestUnaryFMath(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var x []float64
@@ -43,7 +43,8 @@ func TestUnaryFMath(t *testing.T) {
 		op  graph.Op
 		ref func(float64) float64
 		ulp uint64
-	}{{graph.OpExp, math.Exp, 2}, {graph.OpLog, math.Log, 2}, {graph.OpTanh, math.Tanh, 3}} {
+	}{{graph.OpExp, math.Exp, 2}, {graph.OpLog, math.Log, 2}, {graph.OpTanh, math.Tanh, 3}, {graph.OpSin, math.Sin, 2},
+		{graph.OpCos, math.Cos, 2}} {
 		in := x
 		if c.op == graph.OpLog {
 			in = slices.Clone(x)

@@ -28,9 +28,10 @@ func unaryF(op graph.Op, x []float64) {
 			x[j] = 1 / v
 		}
 		return
-	// Exp, log and tanh run on the vector kernels of package asm, within 1, 1 and 2 ulp of
-	// the exact results, and 5 to 10 times faster than Go's math, whose Log on amd64 is
-	// also off for subnormal inputs.
+	// Exp, log, tanh, sin and cos run on the vector kernels of package asm, within 1 ulp of
+	// the exact results (tanh 2), 3 to 10 times faster than Go's math, whose Log on amd64 is
+	// off for subnormal inputs, Exp overflows from 709.44 on, and Sin and Cos are 4 ulp off
+	// and more from about 10⁸ on.
 	case graph.OpExp:
 		asm.ExpF64(x, x)
 		return
@@ -42,9 +43,11 @@ func unaryF(op graph.Op, x []float64) {
 	case graph.OpLog2:
 		f = math.Log2
 	case graph.OpSin:
-		f = math.Sin
+		asm.SinF64(x, x)
+		return
 	case graph.OpCos:
-		f = math.Cos
+		asm.CosF64(x, x)
+		return
 	case graph.OpTan:
 		f = math.Tan
 	case graph.OpAsin:
