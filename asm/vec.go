@@ -323,6 +323,18 @@ func AbsF32(dst, x []float32) { unaryF32(activeISA(), opAbs, dst, x) }
 //	}
 func SqrtF32(dst, x []float32) { unaryF32(activeISA(), opSqrt, dst, x) }
 
+// NegF64 sets dst[i] = -x[i] (the sign bit flipped, NaN's too); x must be at least as long
+// as dst.
+func NegF64(dst, x []float64) { unaryF64(activeISA(), opNeg, dst, x) }
+
+// AbsF64 sets dst[i] = |x[i]| (the sign bit cleared, NaN's too); x must be at least as long
+// as dst.
+//
+//	for i := range dst {
+//		dst[i] = math.Abs(x[i])
+//	}
+func AbsF64(dst, x []float64) { unaryF64(activeISA(), opAbs, dst, x) }
+
 // SqrtF64 sets dst[i] to the square root of x[i], correctly rounded; x must be at least as
 // long as dst.
 //
@@ -529,8 +541,8 @@ func unaryF32(isa vecISA, op int, dst, x []float32) {
 	}
 }
 
-// unaryF64 runs the kernel of op (opSqrt, a rounding, opExp, opLog, opTanh, opSin or opCos)
-// of isa over whole vectors of dst, and the Go reference over the rest; then, for sin and
+// unaryF64 runs the kernel of op (opNeg, opAbs, opSqrt, a rounding, opExp, opLog, opTanh,
+// opSin or opCos) of isa over whole vectors of dst, and the Go reference over the rest; then, for sin and
 // cos, math's over the inputs the kernel left (trigLargeD).
 func unaryF64(isa vecISA, op int, dst, x []float64) {
 	x = x[:len(dst)]
@@ -551,6 +563,14 @@ func unaryF64(isa vecISA, op int, dst, x []float64) {
 func unaryF64Go(op int, dst, x []float64) {
 	x = x[:len(dst)]
 	switch op {
+	case opNeg:
+		for i := range dst {
+			dst[i] = math.Float64frombits(math.Float64bits(x[i]) ^ 1<<63)
+		}
+	case opAbs:
+		for i := range dst {
+			dst[i] = math.Abs(x[i])
+		}
 	case opExp:
 		for i := range dst {
 			dst[i] = expF64Go(x[i])

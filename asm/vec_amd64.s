@@ -1726,6 +1726,10 @@ TEXT ·unaryF64AVX2(SB), NOSPLIT, $0-56
 	MOVQ dst_base+8(FP), DI
 	MOVQ dst_len+16(FP), CX
 	MOVQ x_base+32(FP), SI
+	CMPQ AX, $const_opNeg
+	JEQ unaryF64AVX2_neg
+	CMPQ AX, $const_opAbs
+	JEQ unaryF64AVX2_abs
 	CMPQ AX, $const_opSqrt
 	JEQ unaryF64AVX2_sqrt
 	CMPQ AX, $const_opRound
@@ -1746,6 +1750,76 @@ TEXT ·unaryF64AVX2(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX2_sin
 	CMPQ AX, $const_opCos
 	JEQ unaryF64AVX2_cos
+	VZEROUPPER
+	RET
+unaryF64AVX2_neg:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $128
+	JB unaryF64AVX2_neg_1
+	LEAQ -128(CX), R8
+unaryF64AVX2_neg_u:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VMOVUPD 32(SI)(BX*1), Y1
+	VMOVUPD 64(SI)(BX*1), Y2
+	VMOVUPD 96(SI)(BX*1), Y3
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y0, Y0
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y1, Y1
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y2, Y2
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y3, Y3
+	VMOVUPD Y0, 0(DI)(BX*1)
+	VMOVUPD Y1, 32(DI)(BX*1)
+	VMOVUPD Y2, 64(DI)(BX*1)
+	VMOVUPD Y3, 96(DI)(BX*1)
+	ADDQ $128, BX
+	CMPQ BX, R8
+	JBE unaryF64AVX2_neg_u
+unaryF64AVX2_neg_1:
+	CMPQ BX, CX
+	JAE unaryF64AVX2_neg_done
+unaryF64AVX2_neg_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y0, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF64AVX2_neg_loop
+unaryF64AVX2_neg_done:
+	VZEROUPPER
+	RET
+unaryF64AVX2_abs:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $128
+	JB unaryF64AVX2_abs_1
+	LEAQ -128(CX), R8
+unaryF64AVX2_abs_u:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VMOVUPD 32(SI)(BX*1), Y1
+	VMOVUPD 64(SI)(BX*1), Y2
+	VMOVUPD 96(SI)(BX*1), Y3
+	VANDPD ·vecConst+(const_kDAbsMask*64)(SB), Y0, Y0
+	VANDPD ·vecConst+(const_kDAbsMask*64)(SB), Y1, Y1
+	VANDPD ·vecConst+(const_kDAbsMask*64)(SB), Y2, Y2
+	VANDPD ·vecConst+(const_kDAbsMask*64)(SB), Y3, Y3
+	VMOVUPD Y0, 0(DI)(BX*1)
+	VMOVUPD Y1, 32(DI)(BX*1)
+	VMOVUPD Y2, 64(DI)(BX*1)
+	VMOVUPD Y3, 96(DI)(BX*1)
+	ADDQ $128, BX
+	CMPQ BX, R8
+	JBE unaryF64AVX2_abs_u
+unaryF64AVX2_abs_1:
+	CMPQ BX, CX
+	JAE unaryF64AVX2_abs_done
+unaryF64AVX2_abs_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VANDPD ·vecConst+(const_kDAbsMask*64)(SB), Y0, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF64AVX2_abs_loop
+unaryF64AVX2_abs_done:
 	VZEROUPPER
 	RET
 unaryF64AVX2_sqrt:
@@ -6290,6 +6364,10 @@ TEXT ·unaryF64AVX512(SB), NOSPLIT, $0-56
 	MOVQ dst_base+8(FP), DI
 	MOVQ dst_len+16(FP), CX
 	MOVQ x_base+32(FP), SI
+	CMPQ AX, $const_opNeg
+	JEQ unaryF64AVX512_neg
+	CMPQ AX, $const_opAbs
+	JEQ unaryF64AVX512_abs
 	CMPQ AX, $const_opSqrt
 	JEQ unaryF64AVX512_sqrt
 	CMPQ AX, $const_opRound
@@ -6310,6 +6388,76 @@ TEXT ·unaryF64AVX512(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX512_sin
 	CMPQ AX, $const_opCos
 	JEQ unaryF64AVX512_cos
+	VZEROUPPER
+	RET
+unaryF64AVX512_neg:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $256
+	JB unaryF64AVX512_neg_1
+	LEAQ -256(CX), R8
+unaryF64AVX512_neg_u:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VMOVUPD 64(SI)(BX*1), Z1
+	VMOVUPD 128(SI)(BX*1), Z2
+	VMOVUPD 192(SI)(BX*1), Z3
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z0, Z0
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z1, Z1
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z2, Z2
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z3, Z3
+	VMOVUPD Z0, 0(DI)(BX*1)
+	VMOVUPD Z1, 64(DI)(BX*1)
+	VMOVUPD Z2, 128(DI)(BX*1)
+	VMOVUPD Z3, 192(DI)(BX*1)
+	ADDQ $256, BX
+	CMPQ BX, R8
+	JBE unaryF64AVX512_neg_u
+unaryF64AVX512_neg_1:
+	CMPQ BX, CX
+	JAE unaryF64AVX512_neg_done
+unaryF64AVX512_neg_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z0, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF64AVX512_neg_loop
+unaryF64AVX512_neg_done:
+	VZEROUPPER
+	RET
+unaryF64AVX512_abs:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $256
+	JB unaryF64AVX512_abs_1
+	LEAQ -256(CX), R8
+unaryF64AVX512_abs_u:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VMOVUPD 64(SI)(BX*1), Z1
+	VMOVUPD 128(SI)(BX*1), Z2
+	VMOVUPD 192(SI)(BX*1), Z3
+	VPANDQ ·vecConst+(const_kDAbsMask*64)(SB), Z0, Z0
+	VPANDQ ·vecConst+(const_kDAbsMask*64)(SB), Z1, Z1
+	VPANDQ ·vecConst+(const_kDAbsMask*64)(SB), Z2, Z2
+	VPANDQ ·vecConst+(const_kDAbsMask*64)(SB), Z3, Z3
+	VMOVUPD Z0, 0(DI)(BX*1)
+	VMOVUPD Z1, 64(DI)(BX*1)
+	VMOVUPD Z2, 128(DI)(BX*1)
+	VMOVUPD Z3, 192(DI)(BX*1)
+	ADDQ $256, BX
+	CMPQ BX, R8
+	JBE unaryF64AVX512_abs_u
+unaryF64AVX512_abs_1:
+	CMPQ BX, CX
+	JAE unaryF64AVX512_abs_done
+unaryF64AVX512_abs_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VPANDQ ·vecConst+(const_kDAbsMask*64)(SB), Z0, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF64AVX512_abs_loop
+unaryF64AVX512_abs_done:
 	VZEROUPPER
 	RET
 unaryF64AVX512_sqrt:

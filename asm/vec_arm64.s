@@ -1457,6 +1457,10 @@ TEXT ·unaryF64NEON(SB), NOSPLIT, $0-56
 	MOVD dst_len+16(FP), R2
 	MOVD x_base+32(FP), R3
 	MOVD $·vecConst(SB), R9
+	CMP $const_opNeg, R0
+	BEQ unaryF64NEON_neg
+	CMP $const_opAbs, R0
+	BEQ unaryF64NEON_abs
 	CMP $const_opSqrt, R0
 	BEQ unaryF64NEON_sqrt
 	CMP $const_opRound, R0
@@ -1477,6 +1481,62 @@ TEXT ·unaryF64NEON(SB), NOSPLIT, $0-56
 	BEQ unaryF64NEON_sin
 	CMP $const_opCos, R0
 	BEQ unaryF64NEON_cos
+	RET
+unaryF64NEON_neg:
+	CMP $8, R2
+	BLO unaryF64NEON_neg_1
+unaryF64NEON_neg_u:
+	VLD1.P 64(R3), [V0.D2, V1.D2, V2.D2, V3.D2]
+	FMOVQ (const_kDSignMask*64)(R9), F14
+	VEOR V14.B16, V0.B16, V0.B16
+	FMOVQ (const_kDSignMask*64)(R9), F14
+	VEOR V14.B16, V1.B16, V1.B16
+	FMOVQ (const_kDSignMask*64)(R9), F14
+	VEOR V14.B16, V2.B16, V2.B16
+	FMOVQ (const_kDSignMask*64)(R9), F14
+	VEOR V14.B16, V3.B16, V3.B16
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R1)
+	SUB $8, R2, R2
+	CMP $8, R2
+	BHS unaryF64NEON_neg_u
+unaryF64NEON_neg_1:
+	CBZ R2, unaryF64NEON_neg_done
+unaryF64NEON_neg_loop:
+	VLD1.P 16(R3), [V0.D2]
+	FMOVQ (const_kDSignMask*64)(R9), F14
+	VEOR V14.B16, V0.B16, V0.B16
+	VST1.P [V0.D2], 16(R1)
+	SUBS $2, R2, R2
+	BNE unaryF64NEON_neg_loop
+unaryF64NEON_neg_done:
+	RET
+unaryF64NEON_abs:
+	CMP $8, R2
+	BLO unaryF64NEON_abs_1
+unaryF64NEON_abs_u:
+	VLD1.P 64(R3), [V0.D2, V1.D2, V2.D2, V3.D2]
+	FMOVQ (const_kDAbsMask*64)(R9), F14
+	VAND V14.B16, V0.B16, V0.B16
+	FMOVQ (const_kDAbsMask*64)(R9), F14
+	VAND V14.B16, V1.B16, V1.B16
+	FMOVQ (const_kDAbsMask*64)(R9), F14
+	VAND V14.B16, V2.B16, V2.B16
+	FMOVQ (const_kDAbsMask*64)(R9), F14
+	VAND V14.B16, V3.B16, V3.B16
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R1)
+	SUB $8, R2, R2
+	CMP $8, R2
+	BHS unaryF64NEON_abs_u
+unaryF64NEON_abs_1:
+	CBZ R2, unaryF64NEON_abs_done
+unaryF64NEON_abs_loop:
+	VLD1.P 16(R3), [V0.D2]
+	FMOVQ (const_kDAbsMask*64)(R9), F14
+	VAND V14.B16, V0.B16, V0.B16
+	VST1.P [V0.D2], 16(R1)
+	SUBS $2, R2, R2
+	BNE unaryF64NEON_abs_loop
+unaryF64NEON_abs_done:
 	RET
 unaryF64NEON_sqrt:
 	CMP $8, R2

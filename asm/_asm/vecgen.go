@@ -1334,17 +1334,16 @@ func (t *target) mathTrigD(cos bool) {
 	t.sel(0, 0, R(6), R(0))
 }
 
-// unaryF64 writes unaryF64<ISA>(op int, dst, x []float64): the square root and the four
-// roundings, each an instruction on u vectors in place (Go's loops for them take one value
-// at a time, and its scalar roundings write a register whose other half they keep, a chain
-// from each element to the next), and the math kernels a vector at a time. Negation and
-// absolute value stay Go's: they run at the memory's speed there.
+// unaryF64 writes unaryF64<ISA>(op int, dst, x []float64): negation, absolute value, the
+// square root and the four roundings, each an instruction on u vectors (Go's loops for them
+// take one value at a time, and its scalar roundings write a register whose other half they
+// keep, a chain from each element to the next), and the math kernels a vector at a time.
 func (t *target) unaryF64() {
 	t.size = 8
 	name := "unaryF64" + t.suffix
 	t.header(name, "(op int, dst, x []float64)", 56)
 	t.args("op+0(FP)", "dst_base+8(FP)", "dst_len+16(FP)", "x_base+32(FP)")
-	ops := []string{"Sqrt", "Round", "Floor", "Ceil", "Trunc"}
+	ops := []string{"Neg", "Abs", "Sqrt", "Round", "Floor", "Ceil", "Trunc"}
 	kernels := []mathKernel{{"Exp", (*target).mathExpD}, {"Log", (*target).mathLogD}, {"Tanh", (*target).mathTanhD},
 		{"Sin", func(t *target) { t.mathTrigD(false) }}, {"Cos", func(t *target) { t.mathTrigD(true) }}}
 	all := ops
@@ -1358,9 +1357,14 @@ func (t *target) unaryF64() {
 		t.loop(l, 4, func(u int) {
 			t.ld(0, u, t.ptr(1))
 			for j := range u {
-				if op == "Sqrt" {
+				switch op {
+				case "Neg":
+					t.xor(j, j, C("kDSignMask"))
+				case "Abs":
+					t.and(j, j, C("kDAbsMask"))
+				case "Sqrt":
 					t.sqrt(j, j)
-				} else {
+				default:
 					t.roundTo(map[string]int{"Round": 0, "Floor": 1, "Ceil": 2, "Trunc": 3}[op], j)
 				}
 			}

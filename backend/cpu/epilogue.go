@@ -441,12 +441,11 @@ func (t *tileEpilogue) compute64(e *tnode, x *ctx, bases []int, cv []float64, b 
 	o := u.v
 	if !u.owned {
 		o = x.fslot(e.slot)[:n]
-		copy(o, u.v)
 	}
 	if len(e.src) == 1 {
-		unaryF(e.op, o)
+		unaryFTo(e.op, o, u.v)
 	} else {
-		binaryF(e.op, o, t.eval64(e.src[1], x, bases, cv, b).vec(x, e.src[1].slot, n).v)
+		binaryFTo(e.op, o, u.v, t.eval64(e.src[1], x, bases, cv, b).vec(x, e.src[1].slot, n).v)
 	}
 	return value[float64]{v: o, owned: true}
 }

@@ -827,8 +827,7 @@ func (e *enode) computeF(c *ctx, start, n int, dst []float64) []float64 {
 	}
 	switch {
 	case e.op.IsUnary():
-		copyTo(out, e.src[0].evalF(c, start, n))
-		unaryF(e.op, out)
+		unaryFTo(e.op, out, e.src[0].evalF(c, start, n))
 	case e.op == graph.OpMulAdd:
 		a := e.src[0].evalF(c, start, n)
 		b := e.src[1].evalF(c, start, n)
@@ -837,8 +836,7 @@ func (e *enode) computeF(c *ctx, start, n int, dst []float64) []float64 {
 			out[j] = math.FMA(a[j], b[j], cc[j])
 		}
 	default:
-		copyTo(out, e.src[0].evalF(c, start, n))
-		binaryF(e.op, out, e.src[1].evalF(c, start, n))
+		binaryFTo(e.op, out, e.src[0].evalF(c, start, n), e.src[1].evalF(c, start, n))
 	}
 	roundSliceF(e.dt, out)
 	return out

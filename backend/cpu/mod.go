@@ -92,10 +92,10 @@ func floorRem(v, y float64) float64 {
 // math.Mod.
 const modMaxQuotient64 = 1 << 52
 
-// modF64 sets a[j] to a[j] mod b[j] for op OpMod (floored: the divisor's sign) or OpRem
+// modF64 sets dst[j] to a[j] mod b[j] for op OpMod (floored: the divisor's sign) or OpRem
 // (truncated: the dividend's sign, C's fmod).
-func modF64(op graph.Op, a, b []float64) {
-	b = b[:len(a)]
+func modF64(op graph.Op, dst, a, b []float64) {
+	a, b = a[:len(dst)], b[:len(dst)]
 	floored := op == graph.OpMod
 	for j, x := range a {
 		y := b[j]
@@ -118,6 +118,6 @@ func modF64(op graph.Op, a, b []float64) {
 		if floored {
 			v = floorRem(v, y)
 		}
-		a[j] = v
+		dst[j] = v
 	}
 }

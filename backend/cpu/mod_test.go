@@ -122,7 +122,7 @@ func TestModF64(t *testing.T) {
 	}
 	for _, op := range []graph.Op{graph.OpMod, graph.OpRem} {
 		got := slices.Clone(xs)
-		modF64(op, got, ys)
+		modF64(op, got, got, ys)
 		for j, g := range got {
 			want := modRef(op, xs[j], ys[j])
 			if math.Float64bits(g) != math.Float64bits(want) && !(g != g && want != want) {
