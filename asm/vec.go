@@ -209,7 +209,10 @@ func MinF64(dst, a, b []float64) { binaryF64(activeISA(), opMin, dst, a, b) }
 //			dst[i] = b[i]
 //		}
 //	}
-func SelectF32(dst []float32, cond []int64, a, b []float32) { selectF32(activeISA(), dst, cond, a, b) }
+func SelectF32(dst []float32, cond []int64, a, b []float32) { selectVec(activeISA(), dst, cond, a, b) }
+
+// SelectF64 sets dst[i] to a[i] where cond[i] != 0, else to b[i], as SelectF32 does.
+func SelectF64(dst []float64, cond []int64, a, b []float64) { selectVec(activeISA(), dst, cond, a, b) }
 
 // FillF32 sets every element of dst to v.
 //
@@ -286,18 +289,33 @@ func MinScalarF32(dst, x []float32, s float32) { scalarF32(activeISA(), opMin, d
 //			dst[i] = 1
 //		}
 //	}
-func LessF32(dst []int64, a, b []float32) { compareF32(activeISA(), opLess, dst, a, b) }
+func LessF32(dst []int64, a, b []float32) { compareVec(activeISA(), opLess, dst, a, b) }
 
 // LessEqualF32 sets dst[i] to 1 where a[i] <= b[i] and to 0 elsewhere, as LessF32 does.
-func LessEqualF32(dst []int64, a, b []float32) { compareF32(activeISA(), opLessEqual, dst, a, b) }
+func LessEqualF32(dst []int64, a, b []float32) { compareVec(activeISA(), opLessEqual, dst, a, b) }
 
 // EqualF32 sets dst[i] to 1 where a[i] == b[i] (-0 equals +0, NaN equals nothing) and to 0
 // elsewhere, as LessF32 does.
-func EqualF32(dst []int64, a, b []float32) { compareF32(activeISA(), opEqual, dst, a, b) }
+func EqualF32(dst []int64, a, b []float32) { compareVec(activeISA(), opEqual, dst, a, b) }
 
 // NotEqualF32 sets dst[i] to 1 where a[i] != b[i] (true where either is NaN) and to 0
 // elsewhere, as LessF32 does.
-func NotEqualF32(dst []int64, a, b []float32) { compareF32(activeISA(), opNotEqual, dst, a, b) }
+func NotEqualF32(dst []int64, a, b []float32) { compareVec(activeISA(), opNotEqual, dst, a, b) }
+
+// LessF64 sets dst[i] to 1 where a[i] < b[i] (false where either is NaN) and to 0 elsewhere;
+// a and b must be at least as long as dst.
+func LessF64(dst []int64, a, b []float64) { compareVec(activeISA(), opLess, dst, a, b) }
+
+// LessEqualF64 sets dst[i] to 1 where a[i] <= b[i] and to 0 elsewhere, as LessF64 does.
+func LessEqualF64(dst []int64, a, b []float64) { compareVec(activeISA(), opLessEqual, dst, a, b) }
+
+// EqualF64 sets dst[i] to 1 where a[i] == b[i] (-0 equals +0, NaN equals nothing) and to 0
+// elsewhere, as LessF64 does.
+func EqualF64(dst []int64, a, b []float64) { compareVec(activeISA(), opEqual, dst, a, b) }
+
+// NotEqualF64 sets dst[i] to 1 where a[i] != b[i] (true where either is NaN) and to 0
+// elsewhere, as LessF64 does.
+func NotEqualF64(dst []int64, a, b []float64) { compareVec(activeISA(), opNotEqual, dst, a, b) }
 
 // NegF32 sets dst[i] = -x[i] (the sign bit flipped, NaN too); x must be at least as long as
 // dst.
@@ -630,22 +648,27 @@ func unaryF32Kernel(isa vecISA, op int, dst, x []float32) {
 	}
 }
 
-// selectF32 runs the select kernel over whole vectors of dst, and the Go reference over the
+// selectVec runs the select kernel over whole vectors of dst, and the Go reference over the
 // rest.
-func selectF32(isa vecISA, dst []float32, cond []int64, a, b []float32) {
+func selectVec[T Float](isa vecISA, dst []T, cond []int64, a, b []T) {
 	cond, a, b = cond[:len(dst)], a[:len(dst)], b[:len(dst)]
 	n := 0
-	if w := isa.lanes(4); w > 0 {
+	if w := isa.lanes(sizeOf[T]()); w > 0 {
 		n = len(dst) &^ (w - 1)
 		if n > 0 {
-			selectF32Arch(isa, dst[:n], cond[:n], a[:n], b[:n])
+			switch d := any(dst).(type) {
+			case []float32:
+				selectF32Arch(isa, d[:n], cond[:n], any(a).([]float32)[:n], any(b).([]float32)[:n])
+			case []float64:
+				selectF64Arch(isa, d[:n], cond[:n], any(a).([]float64)[:n], any(b).([]float64)[:n])
+			}
 		}
 	}
-	selectF32Go(dst[n:], cond[n:], a[n:], b[n:])
+	selectGo(dst[n:], cond[n:], a[n:], b[n:])
 }
 
-// selectF32Go is the reference of the select kernels.
-func selectF32Go(dst []float32, cond []int64, a, b []float32) {
+// selectGo is the reference of the select kernels.
+func selectGo[T Float](dst []T, cond []int64, a, b []T) {
 	cond, a, b = cond[:len(dst)], a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		if cond[i] != 0 {
@@ -656,22 +679,36 @@ func selectF32Go(dst []float32, cond []int64, a, b []float32) {
 	}
 }
 
-// compareF32 runs the compare kernel of op over whole vectors of dst, and the Go reference
+// compareVec runs the compare kernel of op over whole vectors of dst, and the Go reference
 // over the rest.
-func compareF32(isa vecISA, op int, dst []int64, a, b []float32) {
+func compareVec[T Float](isa vecISA, op int, dst []int64, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	n := 0
-	if w := isa.lanes(4); w > 0 {
+	if w := isa.lanes(sizeOf[T]()); w > 0 {
 		n = len(dst) &^ (w - 1)
 		if n > 0 {
-			compareF32Arch(isa, op, dst[:n], a[:n], b[:n])
+			switch a := any(a).(type) {
+			case []float32:
+				compareF32Arch(isa, op, dst[:n], a[:n], any(b).([]float32)[:n])
+			case []float64:
+				compareF64Arch(isa, op, dst[:n], a[:n], any(b).([]float64)[:n])
+			}
 		}
 	}
-	compareF32Go(op, dst[n:], a[n:], b[n:])
+	compareGo(op, dst[n:], a[n:], b[n:])
 }
 
-// compareF32Go is the reference of the compare kernels (opLess ... opNotEqual).
-func compareF32Go(op int, dst []int64, a, b []float32) {
+// sizeOf is the size of a T in bytes.
+func sizeOf[T Float]() int {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return 4
+	}
+	return 8
+}
+
+// compareGo is the reference of the compare kernels (opLess ... opNotEqual).
+func compareGo[T Float](op int, dst []int64, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	b2i := func(c bool) int64 {
 		if c {

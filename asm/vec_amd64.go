@@ -109,6 +109,22 @@ func compareF32Arch(isa vecISA, op int, dst []int64, a, b []float32) {
 	}
 }
 
+func selectF64Arch(isa vecISA, dst []float64, cond []int64, a, b []float64) {
+	if isa == isaAVX512 {
+		selectF64AVX512(dst, cond, a, b)
+	} else {
+		selectF64AVX2(dst, cond, a, b)
+	}
+}
+
+func compareF64Arch(isa vecISA, op int, dst []int64, a, b []float64) {
+	if isa == isaAVX512 {
+		compareF64AVX512(op, dst, a, b)
+	} else {
+		compareF64AVX2(op, dst, a, b)
+	}
+}
+
 // archFoldsLanes: the reduce kernels leave the max or min over all their lanes in every
 // lane (vecgen's foldLanes). They start every lane from lane[0], which reduceF32 and
 // reduceF64 fill, like the others, with the identity.
@@ -200,6 +216,18 @@ func compareF32AVX2(op int, dst []int64, a, b []float32)
 
 //go:noescape
 func compareF32AVX512(op int, dst []int64, a, b []float32)
+
+//go:noescape
+func compareF64AVX2(op int, dst []int64, a, b []float64)
+
+//go:noescape
+func compareF64AVX512(op int, dst []int64, a, b []float64)
+
+//go:noescape
+func selectF64AVX2(dst []float64, cond []int64, a, b []float64)
+
+//go:noescape
+func selectF64AVX512(dst []float64, cond []int64, a, b []float64)
 
 //go:noescape
 func selectF32AVX2(dst []float32, cond []int64, a, b []float32)

@@ -2956,6 +2956,192 @@ selectF32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func compareF64AVX2(op int, dst []int64, a, b []float64)
+TEXT ·compareF64AVX2(SB), NOSPLIT, $0-80
+	MOVQ op+0(FP), AX
+	MOVQ dst_base+8(FP), DI
+	MOVQ dst_len+16(FP), CX
+	MOVQ a_base+32(FP), SI
+	MOVQ b_base+56(FP), DX
+	CMPQ AX, $const_opLess
+	JEQ compareF64AVX2_less
+	CMPQ AX, $const_opLessEqual
+	JEQ compareF64AVX2_lessequal
+	CMPQ AX, $const_opEqual
+	JEQ compareF64AVX2_equal
+	CMPQ AX, $const_opNotEqual
+	JEQ compareF64AVX2_notequal
+	VZEROUPPER
+	RET
+compareF64AVX2_less:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $64
+	JB compareF64AVX2_less_1
+	LEAQ -64(CX), R8
+compareF64AVX2_less_u:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VCMPPD $0x11, 0(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 0(DI)(BX*1)
+	VMOVUPD 32(SI)(BX*1), Y0
+	VCMPPD $0x11, 32(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 32(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, R8
+	JBE compareF64AVX2_less_u
+compareF64AVX2_less_1:
+	CMPQ BX, CX
+	JAE compareF64AVX2_less_done
+compareF64AVX2_less_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VCMPPD $0x11, 0(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB compareF64AVX2_less_loop
+compareF64AVX2_less_done:
+	VZEROUPPER
+	RET
+compareF64AVX2_lessequal:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $64
+	JB compareF64AVX2_lessequal_1
+	LEAQ -64(CX), R8
+compareF64AVX2_lessequal_u:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VCMPPD $0x12, 0(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 0(DI)(BX*1)
+	VMOVUPD 32(SI)(BX*1), Y0
+	VCMPPD $0x12, 32(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 32(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, R8
+	JBE compareF64AVX2_lessequal_u
+compareF64AVX2_lessequal_1:
+	CMPQ BX, CX
+	JAE compareF64AVX2_lessequal_done
+compareF64AVX2_lessequal_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VCMPPD $0x12, 0(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB compareF64AVX2_lessequal_loop
+compareF64AVX2_lessequal_done:
+	VZEROUPPER
+	RET
+compareF64AVX2_equal:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $64
+	JB compareF64AVX2_equal_1
+	LEAQ -64(CX), R8
+compareF64AVX2_equal_u:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VCMPPD $0x00, 0(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 0(DI)(BX*1)
+	VMOVUPD 32(SI)(BX*1), Y0
+	VCMPPD $0x00, 32(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 32(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, R8
+	JBE compareF64AVX2_equal_u
+compareF64AVX2_equal_1:
+	CMPQ BX, CX
+	JAE compareF64AVX2_equal_done
+compareF64AVX2_equal_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VCMPPD $0x00, 0(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB compareF64AVX2_equal_loop
+compareF64AVX2_equal_done:
+	VZEROUPPER
+	RET
+compareF64AVX2_notequal:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $64
+	JB compareF64AVX2_notequal_1
+	LEAQ -64(CX), R8
+compareF64AVX2_notequal_u:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VCMPPD $0x04, 0(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 0(DI)(BX*1)
+	VMOVUPD 32(SI)(BX*1), Y0
+	VCMPPD $0x04, 32(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 32(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, R8
+	JBE compareF64AVX2_notequal_u
+compareF64AVX2_notequal_1:
+	CMPQ BX, CX
+	JAE compareF64AVX2_notequal_done
+compareF64AVX2_notequal_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VCMPPD $0x04, 0(DX)(BX*1), Y0, Y0
+	VPSRLQ $63, Y0, Y0
+	VMOVDQU Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB compareF64AVX2_notequal_loop
+compareF64AVX2_notequal_done:
+	VZEROUPPER
+	RET
+
+// func selectF64AVX2(dst []float64, cond []int64, a, b []float64)
+TEXT ·selectF64AVX2(SB), NOSPLIT, $0-96
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ cond_base+24(FP), R9
+	MOVQ a_base+48(FP), SI
+	MOVQ b_base+72(FP), DX
+	VPXOR Y6, Y6, Y6
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $64
+	JB selectF64AVX2_1
+	LEAQ -64(CX), R8
+selectF64AVX2_u:
+	VPCMPEQQ 0(R9)(BX*1), Y6, Y4
+	VMOVUPD 0(SI)(BX*1), Y0
+	VBLENDVPD Y4, 0(DX)(BX*1), Y0, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	VPCMPEQQ 32(R9)(BX*1), Y6, Y4
+	VMOVUPD 32(SI)(BX*1), Y0
+	VBLENDVPD Y4, 32(DX)(BX*1), Y0, Y0
+	VMOVUPD Y0, 32(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, R8
+	JBE selectF64AVX2_u
+selectF64AVX2_1:
+	CMPQ BX, CX
+	JAE selectF64AVX2_done
+selectF64AVX2_loop:
+	VPCMPEQQ 0(R9)(BX*1), Y6, Y4
+	VMOVUPD 0(SI)(BX*1), Y0
+	VBLENDVPD Y4, 0(DX)(BX*1), Y0, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB selectF64AVX2_loop
+selectF64AVX2_done:
+	VZEROUPPER
+	RET
+
 // func chainF32AVX2(prog []uint32, src []unsafe.Pointer, scal []float32, dst []float32)
 TEXT ·chainF32AVX2(SB), NOSPLIT, $0-96
 	MOVQ prog_base+0(FP), R8
@@ -7527,6 +7713,196 @@ selectF32AVX512_loop:
 	CMPQ BX, CX
 	JB selectF32AVX512_loop
 selectF32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func compareF64AVX512(op int, dst []int64, a, b []float64)
+TEXT ·compareF64AVX512(SB), NOSPLIT, $0-80
+	MOVQ op+0(FP), AX
+	MOVQ dst_base+8(FP), DI
+	MOVQ dst_len+16(FP), CX
+	MOVQ a_base+32(FP), SI
+	MOVQ b_base+56(FP), DX
+	MOVQ $1, R9
+	VPBROADCASTQ R9, Z31
+	CMPQ AX, $const_opLess
+	JEQ compareF64AVX512_less
+	CMPQ AX, $const_opLessEqual
+	JEQ compareF64AVX512_lessequal
+	CMPQ AX, $const_opEqual
+	JEQ compareF64AVX512_equal
+	CMPQ AX, $const_opNotEqual
+	JEQ compareF64AVX512_notequal
+	VZEROUPPER
+	RET
+compareF64AVX512_less:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $128
+	JB compareF64AVX512_less_1
+	LEAQ -128(CX), R8
+compareF64AVX512_less_u:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VCMPPD $0x11, 0(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 0(DI)(BX*1)
+	VMOVUPD 64(SI)(BX*1), Z0
+	VCMPPD $0x11, 64(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 64(DI)(BX*1)
+	ADDQ $128, BX
+	CMPQ BX, R8
+	JBE compareF64AVX512_less_u
+compareF64AVX512_less_1:
+	CMPQ BX, CX
+	JAE compareF64AVX512_less_done
+compareF64AVX512_less_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VCMPPD $0x11, 0(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB compareF64AVX512_less_loop
+compareF64AVX512_less_done:
+	VZEROUPPER
+	RET
+compareF64AVX512_lessequal:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $128
+	JB compareF64AVX512_lessequal_1
+	LEAQ -128(CX), R8
+compareF64AVX512_lessequal_u:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VCMPPD $0x12, 0(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 0(DI)(BX*1)
+	VMOVUPD 64(SI)(BX*1), Z0
+	VCMPPD $0x12, 64(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 64(DI)(BX*1)
+	ADDQ $128, BX
+	CMPQ BX, R8
+	JBE compareF64AVX512_lessequal_u
+compareF64AVX512_lessequal_1:
+	CMPQ BX, CX
+	JAE compareF64AVX512_lessequal_done
+compareF64AVX512_lessequal_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VCMPPD $0x12, 0(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB compareF64AVX512_lessequal_loop
+compareF64AVX512_lessequal_done:
+	VZEROUPPER
+	RET
+compareF64AVX512_equal:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $128
+	JB compareF64AVX512_equal_1
+	LEAQ -128(CX), R8
+compareF64AVX512_equal_u:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VCMPPD $0x00, 0(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 0(DI)(BX*1)
+	VMOVUPD 64(SI)(BX*1), Z0
+	VCMPPD $0x00, 64(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 64(DI)(BX*1)
+	ADDQ $128, BX
+	CMPQ BX, R8
+	JBE compareF64AVX512_equal_u
+compareF64AVX512_equal_1:
+	CMPQ BX, CX
+	JAE compareF64AVX512_equal_done
+compareF64AVX512_equal_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VCMPPD $0x00, 0(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB compareF64AVX512_equal_loop
+compareF64AVX512_equal_done:
+	VZEROUPPER
+	RET
+compareF64AVX512_notequal:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $128
+	JB compareF64AVX512_notequal_1
+	LEAQ -128(CX), R8
+compareF64AVX512_notequal_u:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VCMPPD $0x04, 0(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 0(DI)(BX*1)
+	VMOVUPD 64(SI)(BX*1), Z0
+	VCMPPD $0x04, 64(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 64(DI)(BX*1)
+	ADDQ $128, BX
+	CMPQ BX, R8
+	JBE compareF64AVX512_notequal_u
+compareF64AVX512_notequal_1:
+	CMPQ BX, CX
+	JAE compareF64AVX512_notequal_done
+compareF64AVX512_notequal_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VCMPPD $0x04, 0(DX)(BX*1), Z0, K1
+	VMOVDQU64.Z Z31, K1, Z1
+	VMOVDQU64 Z1, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB compareF64AVX512_notequal_loop
+compareF64AVX512_notequal_done:
+	VZEROUPPER
+	RET
+
+// func selectF64AVX512(dst []float64, cond []int64, a, b []float64)
+TEXT ·selectF64AVX512(SB), NOSPLIT, $0-96
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ cond_base+24(FP), R9
+	MOVQ a_base+48(FP), SI
+	MOVQ b_base+72(FP), DX
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ CX, $128
+	JB selectF64AVX512_1
+	LEAQ -128(CX), R8
+selectF64AVX512_u:
+	VMOVDQU64 0(R9)(BX*1), Z4
+	VPTESTMQ Z4, Z4, K1
+	VMOVUPD 0(DX)(BX*1), Z0
+	VMOVUPD 0(SI)(BX*1), K1, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	VMOVDQU64 64(R9)(BX*1), Z4
+	VPTESTMQ Z4, Z4, K1
+	VMOVUPD 64(DX)(BX*1), Z0
+	VMOVUPD 64(SI)(BX*1), K1, Z0
+	VMOVUPD Z0, 64(DI)(BX*1)
+	ADDQ $128, BX
+	CMPQ BX, R8
+	JBE selectF64AVX512_u
+selectF64AVX512_1:
+	CMPQ BX, CX
+	JAE selectF64AVX512_done
+selectF64AVX512_loop:
+	VMOVDQU64 0(R9)(BX*1), Z4
+	VPTESTMQ Z4, Z4, K1
+	VMOVUPD 0(DX)(BX*1), Z0
+	VMOVUPD 0(SI)(BX*1), K1, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB selectF64AVX512_loop
+selectF64AVX512_done:
 	VZEROUPPER
 	RET
 

@@ -45,10 +45,14 @@ func sumF64Arch(_ vecISA, x []float64, tail *[sumBlock]float64) float64 {
 	return sumLanes(&lane)
 }
 
-// compareF32Arch and selectF32Arch: no NEON kernels; the Go references.
-func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareF32Go(op, dst, a, b) }
+// compareF32Arch, selectF32Arch and their float64 forms: no NEON kernels; the Go references.
+func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareGo(op, dst, a, b) }
 func selectF32Arch(_ vecISA, dst []float32, cond []int64, a, b []float32) {
-	selectF32Go(dst, cond, a, b)
+	selectGo(dst, cond, a, b)
+}
+func compareF64Arch(_ vecISA, op int, dst []int64, a, b []float64) { compareGo(op, dst, a, b) }
+func selectF64Arch(_ vecISA, dst []float64, cond []int64, a, b []float64) {
+	selectGo(dst, cond, a, b)
 }
 
 // archFoldsLanes: the NEON reduce kernels leave each lane's own max or min, which Go folds.

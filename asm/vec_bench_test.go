@@ -154,7 +154,7 @@ func BenchmarkCompareF32(b *testing.B) {
 			b.Run(fmt.Sprintf("Less/%s/%d", isa, n), func(b *testing.B) {
 				b.SetBytes(int64(16 * n))
 				for b.Loop() {
-					compareF32(isa, opLess, d, x, y)
+					compareVec(isa, opLess, d, x, y)
 				}
 			})
 		}

@@ -33,9 +33,13 @@ func sumF64Arch(_ vecISA, x []float64, tail *[sumBlock]float64) float64 {
 	return sumF64(isaGo, x)
 }
 
-func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareF32Go(op, dst, a, b) }
+func compareF32Arch(_ vecISA, op int, dst []int64, a, b []float32) { compareGo(op, dst, a, b) }
+func compareF64Arch(_ vecISA, op int, dst []int64, a, b []float64) { compareGo(op, dst, a, b) }
+func selectF64Arch(_ vecISA, dst []float64, cond []int64, a, b []float64) {
+	selectGo(dst, cond, a, b)
+}
 func selectF32Arch(_ vecISA, dst []float32, cond []int64, a, b []float32) {
-	selectF32Go(dst, cond, a, b)
+	selectGo(dst, cond, a, b)
 }
 
 // archFoldsLanes: never asked, as the dispatchers call no kernel here.

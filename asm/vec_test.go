@@ -498,6 +498,28 @@ func TestVecAPI(t *testing.T) {
 			}
 		}
 	}
+	for _, c := range []struct {
+		name string
+		f    func(dst []int64, a, b []float64)
+		want func(x, y float64) bool
+	}{
+		{"LessF64", LessF64, func(x, y float64) bool { return x < y }},
+		{"LessEqualF64", LessEqualF64, func(x, y float64) bool { return x <= y }},
+		{"EqualF64", EqualF64, func(x, y float64) bool { return x == y }},
+		{"NotEqualF64", NotEqualF64, func(x, y float64) bool { return x != y }},
+	} {
+		got := make([]int64, len(a))
+		c.f(got, a, b)
+		for i := range got {
+			if want := c.want(a[i], b[i]); got[i] != int64(b2i(want)) {
+				t.Errorf("%s: element %d = %d, want %v", c.name, i, got[i], want)
+			}
+		}
+	}
+	SelectF64(d64, []int64{1, 0, -1, 0, 1 << 40}, a, b)
+	if want := []float64{-2, 0.5, 0, 4, 1}; !slices.Equal(d64, want) {
+		t.Errorf("SelectF64: %v, want %v", d64, want)
+	}
 
 	for _, c := range []struct {
 		name string
@@ -570,70 +592,54 @@ func TestVecAPI(t *testing.T) {
 // in either half), inside guard bands.
 func TestSelect(t *testing.T) {
 	forEachISA(t, func(t *testing.T, isa vecISA) {
-		r := rand.New(rand.NewPCG(9, uint64(isa)))
-		for _, n := range vecLengths {
-			off := n % 4
-			_, a := guardedVec(n, off, func(int) float32 { return mixedValue[float32](r) })
-			_, b := guardedVec(n, (off+1)%4, func(int) float32 { return mixedValue[float32](r) })
-			full, dst := guardedVec(n, 3-off, func(int) float32 { return 7 })
-			cond := make([]int64, n)
-			for i := range cond {
-				switch r.IntN(4) {
-				case 0:
-					cond[i] = 1
-				case 1:
-					cond[i] = int64(r.Uint64()) | 1<<r.IntN(64) // never 0
-				}
-			}
-			want := make([]float32, n)
-			selectF32Go(want, cond, a, b)
-			selectF32(isa, dst, cond, a, b)
-			for i := range want {
-				if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("n=%d: element %d (condition %#x) = %v, want %v", n, i, cond[i], dst[i], want[i])
-				}
-			}
-			checkGuardBands(t, "select", full, n, 3-off)
-		}
+		testSelect[float32](t, isa)
+		testSelect[float64](t, isa)
 	})
 }
 
-func TestCompare(t *testing.T) {
-	names := map[int]string{opLess: "Less", opLessEqual: "LessEqual", opEqual: "Equal", opNotEqual: "NotEqual"}
-	forEachISA(t, func(t *testing.T, isa vecISA) {
-		r := rand.New(rand.NewPCG(7, uint64(isa)))
-		for op := opLess; op <= opNotEqual; op++ {
-			for _, n := range vecLengths {
-				a, b := make([]float32, n), make([]float32, n)
-				for i := range a {
-					a[i], b[i] = mixedValue[float32](r), mixedValue[float32](r)
-					switch r.IntN(4) {
-					case 0:
-						b[i] = a[i]
-					case 1:
-						b[i] = -a[i]
-					}
-				}
-				full := make([]int64, n+3)
-				for i := range full {
-					full[i] = 7
-				}
-				dst := full[:n]
-				want := make([]int64, n)
-				compareF32Go(op, want, a, b)
-				compareF32(isa, op, dst, a, b)
-				for i := range want {
-					if dst[i] != want[i] {
-						t.Fatalf("%s n=%d: element %d = %d, want %d (inputs %v, %v)", names[op], n, i, dst[i], want[i], a[i], b[i])
-					}
-				}
-				for i, v := range full[n:] {
-					if v != 7 {
-						t.Fatalf("%s n=%d: element %d past dst overwritten with %d", names[op], n, n+i, v)
-					}
-				}
+func testSelect[T Float](t *testing.T, isa vecISA) {
+	r := rand.New(rand.NewPCG(9, uint64(isa)))
+	what := fmt.Sprintf("select %T", T(0))
+	for _, n := range vecLengths {
+		off := n % 4
+		_, a := guardedVec(n, off, func(int) T { return mixedValue[T](r) })
+		_, b := guardedVec(n, (off+1)%4, func(int) T { return mixedValue[T](r) })
+		full, dst := guardedVec(n, 3-off, func(int) T { return 7 })
+		cond := make([]int64, n)
+		for i := range cond {
+			switch r.IntN(4) {
+			case 0:
+				cond[i] = 1
+			case 1:
+				cond[i] = int64(r.Uint64()) | 1<<r.IntN(64) // never 0
 			}
 		}
+		want := make([]T, n)
+		selectGo(want, cond, a, b)
+		selectVec(isa, dst, cond, a, b)
+		for i := range want {
+			if !identical(dst[i], want[i]) {
+				t.Fatalf("%s n=%d: element %d (condition %#x) = %v, want %v", what, n, i, cond[i], dst[i], want[i])
+			}
+		}
+		checkGuardBands(t, what, full, n, 3-off)
+	}
+}
+
+// identical reports whether x and y have the same bits, NaNs' included.
+func identical[T Float](x, y T) bool {
+	if v, ok := any(x).(float32); ok {
+		return math.Float32bits(v) == math.Float32bits(any(y).(float32))
+	}
+	return math.Float64bits(any(x).(float64)) == math.Float64bits(any(y).(float64))
+}
+
+var compareNames = map[int]string{opLess: "Less", opLessEqual: "LessEqual", opEqual: "Equal", opNotEqual: "NotEqual"}
+
+func TestCompare(t *testing.T) {
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		testCompare[float32](t, isa)
+		testCompare[float64](t, isa)
 	})
 	// The reference against Go's operators on the cases that matter.
 	nan := float32(math.NaN())
@@ -643,10 +649,47 @@ func TestCompare(t *testing.T) {
 	}{{1, 2, 1, 1, 0, 1}, {2, 1, 0, 0, 0, 1}, {0, float32(math.Copysign(0, -1)), 0, 1, 1, 0}, {nan, 1, 0, 0, 0, 1}, {nan, nan, 0, 0, 0, 1}} {
 		got := make([]int64, 4)
 		for i, op := range []int{opLess, opLessEqual, opEqual, opNotEqual} {
-			compareF32Go(op, got[i:i+1], []float32{c.a}, []float32{c.b})
+			compareGo(op, got[i:i+1], []float32{c.a}, []float32{c.b})
 		}
 		if want := []int64{c.less, c.lessEqual, c.equal, c.not}; !slices.Equal(got, want) {
 			t.Errorf("compare %v, %v: <, <=, ==, != give %v, want %v", c.a, c.b, got, want)
+		}
+	}
+}
+
+func testCompare[T Float](t *testing.T, isa vecISA) {
+	r := rand.New(rand.NewPCG(7, uint64(isa)))
+	for op := opLess; op <= opNotEqual; op++ {
+		what := fmt.Sprintf("%s %T", compareNames[op], T(0))
+		for _, n := range vecLengths {
+			a, b := make([]T, n), make([]T, n)
+			for i := range a {
+				a[i], b[i] = mixedValue[T](r), mixedValue[T](r)
+				switch r.IntN(4) {
+				case 0:
+					b[i] = a[i]
+				case 1:
+					b[i] = -a[i]
+				}
+			}
+			full := make([]int64, n+3)
+			for i := range full {
+				full[i] = 7
+			}
+			dst := full[:n]
+			want := make([]int64, n)
+			compareGo(op, want, a, b)
+			compareVec(isa, op, dst, a, b)
+			for i := range want {
+				if dst[i] != want[i] {
+					t.Fatalf("%s n=%d: element %d = %d, want %d (inputs %v, %v)", what, n, i, dst[i], want[i], a[i], b[i])
+				}
+			}
+			for i, v := range full[n:] {
+				if v != 7 {
+					t.Fatalf("%s n=%d: element %d past dst overwritten with %d", what, n, n+i, v)
+				}
+			}
 		}
 	}
 }

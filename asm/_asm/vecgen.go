@@ -47,6 +47,8 @@ func main() {
 			if t.isa != neon {
 				t.compareF32()
 				t.selectF32()
+				t.compareF64()
+				t.selectF64()
 				t.chain()
 			}
 			t.gemvRows(4, "")
@@ -1752,6 +1754,80 @@ func (t *target) compareF32() {
 			t.emit("VPSRLQ $63, Y2, Y2")
 			t.emit("VMOVDQU Y1, (DI)(BX*2)")
 			t.emit("VMOVDQU Y2, 32(DI)(BX*2)")
+		}, nil)
+	}
+}
+
+// selectF64 writes selectF64<ISA>(dst []float64, cond []int64, a, b []float64) on amd64:
+// dst[i] = a[i] where cond[i] != 0, else b[i], for len(dst) a multiple of the lanes. The
+// conditions are as wide as the elements: their test is the mask of the blend.
+func (t *target) selectF64() {
+	t.size = 8
+	name := "selectF64" + t.suffix
+	t.header(name, "(dst []float64, cond []int64, a, b []float64)", 96)
+	t.emit("MOVQ dst_base+0(FP), DI")
+	t.emit("MOVQ dst_len+8(FP), CX")
+	t.emit("MOVQ cond_base+24(FP), R9")
+	t.emit("MOVQ a_base+48(FP), SI")
+	t.emit("MOVQ b_base+72(FP), DX")
+	if t.isa == avx2 {
+		t.emit("VPXOR Y6, Y6, Y6")
+	}
+	t.loop(name, 2, func(u int) {
+		for k := range u {
+			o := k * t.vbytes
+			if t.isa == avx512 {
+				t.emit("VMOVDQU64 %d(R9)(BX*1), Z4", o)
+				t.emit("VPTESTMQ Z4, Z4, K1") // cond != 0
+				t.emit("VMOVUPD %d(DX)(BX*1), Z0", o)
+				t.emit("VMOVUPD %d(SI)(BX*1), K1, Z0", o)
+				t.emit("VMOVUPD Z0, %d(DI)(BX*1)", o)
+				continue
+			}
+			t.emit("VPCMPEQQ %d(R9)(BX*1), Y6, Y4", o) // cond == 0
+			t.emit("VMOVUPD %d(SI)(BX*1), Y0", o)
+			t.emit("VBLENDVPD Y4, %d(DX)(BX*1), Y0, Y0", o)
+			t.emit("VMOVUPD Y0, %d(DI)(BX*1)", o)
+		}
+	}, nil)
+}
+
+// compareF64 writes compareF64<ISA>(op int, dst []int64, a, b []float64) on amd64: dst[i] =
+// 1 where a[i] op b[i], else 0, for len(dst) a multiple of the lanes: on AVX-512 the
+// compare's mask selects ones from Z31, on AVX2 the compare's lanes of all ones are shifted
+// down to 1.
+func (t *target) compareF64() {
+	t.size = 8
+	name := "compareF64" + t.suffix
+	t.header(name, "(op int, dst []int64, a, b []float64)", 80)
+	t.args("op+0(FP)", "dst_base+8(FP)", "dst_len+16(FP)", "a_base+32(FP)", "b_base+56(FP)")
+	if t.isa == avx512 {
+		t.emit("MOVQ $1, R9")
+		t.emit("VPBROADCASTQ R9, Z31")
+	}
+	var ops []string
+	for _, c := range compareOps {
+		ops = append(ops, c.op)
+	}
+	t.dispatch(name+"_", ops)
+	for _, c := range compareOps {
+		l := name + "_" + strings.ToLower(c.op)
+		t.label(l)
+		t.loop(l, 2, func(u int) {
+			for k := range u {
+				o := k * t.vbytes
+				if t.isa == avx512 {
+					t.emit("VMOVUPD %d(SI)(BX*1), Z0", o)
+					t.emit("VCMPPD $0x%02x, %d(DX)(BX*1), Z0, K1", c.imm, o)
+					t.emit("VMOVDQU64.Z Z31, K1, Z1")
+					t.emit("VMOVDQU64 Z1, %d(DI)(BX*1)", o)
+					continue
+				}
+				t.emit("VMOVUPD %d(SI)(BX*1), Y0", o)
+				t.emit("VCMPPD $0x%02x, %d(DX)(BX*1), Y0, Y0", c.imm, o)
+				t.emit("VPSRLQ $63, Y0, Y0")
+				t.emit("VMOVDQU Y0, %d(DI)(BX*1)", o)
+			}
 		}, nil)
 	}
 }

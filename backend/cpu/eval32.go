@@ -535,11 +535,7 @@ func selectBits[T float32 | float64 | int64](out []T, cond []int64, a, b []T) {
 	case []float32:
 		asm.SelectF32(o, cond, any(a).([]float32), any(b).([]float32))
 	case []float64:
-		a, b := any(a).([]float64), any(b).([]float64)
-		for j := range o {
-			m := -uint64(b2i(cond[j] != 0))
-			o[j] = math.Float64frombits(math.Float64bits(a[j])&m | math.Float64bits(b[j])&^m)
-		}
+		asm.SelectF64(o, cond, any(a).([]float64), any(b).([]float64))
 	case []int64:
 		a, b := any(a).([]int64), any(b).([]int64)
 		for j := range o {

@@ -146,9 +146,24 @@ func compareF32(op graph.Op, out []int64, a, b []float32) {
 	}
 }
 
-// compare writes 1 where a[j] op b[j] holds, 0 elsewhere (NaN compares false but for !=).
+// compare writes 1 where a[j] op b[j] holds, 0 elsewhere (NaN compares false but for !=):
+// Float64 on the vector kernels of package asm.
 func compare[T float64 | int64](op graph.Op, out []int64, a, b []T) {
 	a, b = a[:len(out)], b[:len(out)]
+	if af, ok := any(a).([]float64); ok {
+		bf := any(b).([]float64)
+		switch op {
+		case graph.OpCmpLT:
+			asm.LessF64(out, af, bf)
+		case graph.OpCmpLE:
+			asm.LessEqualF64(out, af, bf)
+		case graph.OpCmpEQ:
+			asm.EqualF64(out, af, bf)
+		default:
+			asm.NotEqualF64(out, af, bf)
+		}
+		return
+	}
 	switch op {
 	case graph.OpCmpLT:
 		for j := range out {
