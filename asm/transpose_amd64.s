@@ -83,3 +83,58 @@ transpose_block:
 	JNZ  transpose_rows
 	VZEROUPPER
 	RET
+
+// func transposeF64AVX2(dst []float64, ldd int, src []float64, lds, rows, cols int)
+//
+// For each 4 × 4 block: its rows a..d in Y0-Y3; VUNPCKLPD/VUNPCKHPD interleave pairs of rows
+// (a0 b0 | a2 b2, a1 b1 | a3 b3), VPERM2F128 joins the halves of rows a-b and c-d into the
+// block's columns.
+TEXT ·transposeF64AVX2(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), DI
+	MOVQ ldd+24(FP), R8
+	MOVQ src_base+32(FP), SI
+	MOVQ lds+56(FP), R9
+	MOVQ rows+64(FP), R10
+	MOVQ cols+72(FP), R11
+	SHLQ $3, R8               // the strides in bytes
+	SHLQ $3, R9
+	LEAQ (R9)(R9*2), R12      // 3 source rows
+	LEAQ (R8)(R8*2), R13      // 3 destination rows
+
+transpose64_rows:
+	MOVQ SI, AX               // the block's first source row
+	MOVQ DI, BX               // its first destination row
+	MOVQ R11, CX
+
+transpose64_block:
+	VMOVUPD (AX), Y0
+	VMOVUPD (AX)(R9*1), Y1
+	VMOVUPD (AX)(R9*2), Y2
+	VMOVUPD (AX)(R12*1), Y3
+
+	VUNPCKLPD Y1, Y0, Y4
+	VUNPCKHPD Y1, Y0, Y5
+	VUNPCKLPD Y3, Y2, Y6
+	VUNPCKHPD Y3, Y2, Y7
+
+	VPERM2F128 $0x20, Y6, Y4, Y0
+	VPERM2F128 $0x20, Y7, Y5, Y1
+	VPERM2F128 $0x31, Y6, Y4, Y2
+	VPERM2F128 $0x31, Y7, Y5, Y3
+
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, (BX)(R8*1)
+	VMOVUPD Y2, (BX)(R8*2)
+	VMOVUPD Y3, (BX)(R13*1)
+
+	ADDQ $32, AX              // the next 4 source columns
+	LEAQ (BX)(R8*4), BX       // the next 4 destination rows
+	SUBQ $4, CX
+	JNZ  transpose64_block
+
+	LEAQ (SI)(R9*4), SI       // the next 4 source rows
+	ADDQ $32, DI              // the next 4 destination columns
+	SUBQ $4, R10
+	JNZ  transpose64_rows
+	VZEROUPPER
+	RET

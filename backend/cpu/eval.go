@@ -797,6 +797,15 @@ func (e *enode) computeF(c *ctx, start, n int, dst []float64) []float64 {
 			lo := e.view.offset + start
 			return view[float64](c.ins[e.input])[lo : lo+n]
 		}
+		if c.tile != nil {
+			if v := c.tile.row64(e, start, n); v != nil {
+				if dst == nil {
+					return v
+				}
+				copy(out, v)
+				return out
+			}
+		}
 		e.loadF(c, start, out)
 		return out
 	case graph.OpConst:

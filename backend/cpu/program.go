@@ -418,8 +418,8 @@ func stepAcross(e *enode, w int, loads []*enode) []*enode {
 	return loads
 }
 
-// tileLoads holds a worker's values of the float32 and 16-bit loads that step across memory
-// (see transposedLoads) over the tile it computes, widened to float32. Read a row of the tile after another, as the
+// tileLoads holds a worker's values of the float32, 16-bit and Float64 loads that step across
+// memory (see transposedLoads) over the tile it computes, the 16-bit ones widened to float32. Read a row of the tile after another, as the
 // evaluator asks for them, such a load comes back to each line of its input once a row, and
 // the lines of a tile, a row length apart in memory (a power of two, often), fall into a few
 // sets of the cache, which keep too few of them for that: each element cost a line read. So
@@ -429,21 +429,26 @@ type tileLoads struct {
 	w            int         // the output's row length
 	r0, c0, m, h int         // the tile's first row and column, its columns and rows
 	vals         [][]float32 // by slot: tileRows rows of tileWidth values; nil but for the loads read here
+	vals64       [][]float64 // the same of Float64 loads
 	raw          []uint16    // a tile of the bits of a Float16 or BFloat16 load
 	wide         []float32   // or its columns widened
 }
 
-// newTileLoads returns the space for p's loads that step across memory in float32, Float16
-// or BFloat16 buffers (only those are read here), or nil if there are none.
+// newTileLoads returns the space for p's loads that step across memory in float32, Float16,
+// BFloat16 or Float64 buffers (only those are read here), or nil if there are none.
 func (p *program) newTileLoads(ins []*Buffer) *tileLoads {
 	var t *tileLoads
 	for _, e := range p.tloads {
 		b := ins[e.input]
-		if !inF32(b.dt) || e.view.lo < 0 || e.view.hi >= b.n {
+		if !inF32(b.dt) && b.dt != graph.Float64 || e.view.lo < 0 || e.view.hi >= b.n {
 			continue
 		}
 		if t == nil {
-			t = &tileLoads{w: p.transposed, vals: make([][]float32, p.slots)}
+			t = &tileLoads{w: p.transposed, vals: make([][]float32, p.slots), vals64: make([][]float64, p.slots)}
+		}
+		if b.dt == graph.Float64 {
+			t.vals64[e.slot] = make([]float64, tileRows*tileWidth)
+			continue
 		}
 		t.vals[e.slot] = make([]float32, tileRows*tileWidth)
 		if b.dt != graph.Float32 && t.raw == nil {
@@ -458,8 +463,8 @@ func (t *tileLoads) read(ins []*Buffer, loads []*enode, r0, r1, c0, m int) {
 	t.r0, t.c0, t.m, t.h = r0, c0, m, r1-r0
 	var at [tileRows]int // the input offset of each row's element at column c0
 	for _, e := range loads {
-		vals := t.vals[e.slot]
-		if vals == nil {
+		vals, vals64 := t.vals[e.slot], t.vals64[e.slot]
+		if vals == nil && vals64 == nil {
 			continue
 		}
 		up := true // the rows' elements follow one another in memory
@@ -468,6 +473,10 @@ func (t *tileLoads) read(ins []*Buffer, loads []*enode, r0, r1, c0, m int) {
 			up = up && at[i] == at[0]+i
 		}
 		step := e.view.strides[len(e.view.strides)-1]
+		if vals64 != nil {
+			readTile(vals64, view[float64](ins[e.input]), at[:t.h], up, step, m)
+			continue
+		}
 		if b := ins[e.input]; b.dt != graph.Float32 {
 			s := view[uint16](b)
 			if up && step >= t.h {
@@ -493,16 +502,27 @@ func (t *tileLoads) read(ins []*Buffer, loads []*enode, r0, r1, c0, m int) {
 			}
 			continue
 		}
-		s := view[float32](ins[e.input])
-		if up && step >= t.h {
-			// The tile's columns are rows of the input, step apart: a transpose.
-			asm.TransposeF32(vals, tileWidth, s[at[0]:], step, m, t.h)
-			continue
+		readTile(vals, view[float32](ins[e.input]), at[:t.h], up, step, m)
+	}
+}
+
+// readTile reads into vals the m columns of a tile whose rows start at the offsets at of s,
+// their elements step apart (up: the rows' first elements follow one another).
+func readTile[T float32 | float64](vals, s []T, at []int, up bool, step, m int) {
+	h := len(at)
+	if up && step >= h {
+		// The tile's columns are rows of the input, step apart: a transpose.
+		switch v := any(vals).(type) {
+		case []float32:
+			asm.TransposeF32(v, tileWidth, any(s).([]float32)[at[0]:], step, m, h)
+		case []float64:
+			asm.TransposeF64(v, tileWidth, any(s).([]float64)[at[0]:], step, m, h)
 		}
-		for j := range m {
-			for i := range t.h {
-				vals[i*tileWidth+j] = s[at[i]+j*step]
-			}
+		return
+	}
+	for j := range m {
+		for i := range h {
+			vals[i*tileWidth+j] = s[at[i]+j*step]
 		}
 	}
 }
@@ -510,7 +530,15 @@ func (t *tileLoads) read(ins []*Buffer, loads []*enode, r0, r1, c0, m int) {
 // row returns load e's values over domain elements [start, start+n) when they lie in one
 // row of the tile, else nil.
 func (t *tileLoads) row(e *enode, start, n int) []float32 {
-	vals := t.vals[e.slot]
+	return tileRow(t, t.vals[e.slot], start, n)
+}
+
+// row64 is row for a Float64 load.
+func (t *tileLoads) row64(e *enode, start, n int) []float64 {
+	return tileRow(t, t.vals64[e.slot], start, n)
+}
+
+func tileRow[T float32 | float64](t *tileLoads, vals []T, start, n int) []T {
 	if vals == nil {
 		return nil
 	}

@@ -45,6 +45,9 @@ func TestTransposedTiles(t *testing.T) {
 		{"bf16 NCHW to NHWC", true, func() *graph.Node {
 			return must(graph.Unary(graph.OpNeg, perm(hostVals(graph.BFloat16, []int{2, 40, 9, 33}, uniform), 0, 2, 3, 1)))
 		}},
+		{"f64 transpose", true, func() *graph.Node {
+			return must(graph.Unary(graph.OpCopy, perm(hostVals(graph.Float64, []int{301, 517}, uniform), 1, 0)))
+		}},
 		{"f64 transpose times a matrix by rows", true, func() *graph.Node {
 			a := perm(hostVals(graph.Float64, []int{40, 1000}, uniform), 1, 0)
 			return must(graph.Binary(graph.OpMul, a, hostVals(graph.Float64, []int{1000, 40}, uniform)))
@@ -98,14 +101,15 @@ func TestTransposedTiles(t *testing.T) {
 
 // BenchmarkTranspose realizes the transpose of a 4096 × 4096 float32 matrix (in tiles) and
 // its pad by one on every side (masked loads) next to its negation (a row after another),
-// the reference, and the transpose and negation of a BFloat16 one: the bytes a second are
-// read and written (as float32).
+// the reference, and the transpose and negation of a BFloat16 and a Float64 one: the bytes a
+// second are read and written (as float32).
 func BenchmarkTranspose(b *testing.B) {
 	const side = 4096
 	x := hostVals(graph.Float32, []int{side, side}, func(i int) float64 { return float64(i % 1000) })
 	h := hostVals(graph.BFloat16, []int{side, side}, func(i int) float64 { return float64(i % 100) })
+	d := hostVals(graph.Float64, []int{side, side}, func(i int) float64 { return float64(i % 1000) })
 	dev := New()
-	for _, n := range []*graph.Node{x, h} {
+	for _, n := range []*graph.Node{x, h, d} {
 		if err := backend.Realize(dev, n); err != nil {
 			b.Fatal(err)
 		}
@@ -118,6 +122,8 @@ func BenchmarkTranspose(b *testing.B) {
 		{"negation", func() *graph.Node { return must(graph.Unary(graph.OpNeg, x)) }},
 		{"transpose bfloat16", func() *graph.Node { return must(graph.Unary(graph.OpCopy, must(graph.Permute(h, []int{1, 0})))) }},
 		{"negation bfloat16", func() *graph.Node { return must(graph.Unary(graph.OpNeg, h)) }},
+		{"transpose float64", func() *graph.Node { return must(graph.Unary(graph.OpCopy, must(graph.Permute(d, []int{1, 0})))) }},
+		{"negation float64", func() *graph.Node { return must(graph.Unary(graph.OpNeg, d)) }},
 		// A pad by one on every side (masked loads), as a reference for views with masks.
 		{"pad", func() *graph.Node {
 			return must(graph.Unary(graph.OpCopy, must(graph.Pad(x, [][2]int{{1, 1}, {1, 1}}))))
