@@ -559,8 +559,8 @@ func unaryF32(isa vecISA, op int, dst, x []float32) {
 	}
 }
 
-// unaryF64 runs the kernel of op (opNeg, opAbs, opSqrt, a rounding, opExp, opLog, opTanh,
-// opSin or opCos) of isa over whole vectors of dst, and the Go reference over the rest; then, for sin and
+// unaryF64 runs the kernel of op (opNeg, opAbs, opSqrt, a rounding, opExp, opExp2, opLog,
+// opLog2, opTanh, opSin or opCos) of isa over whole vectors of dst, and the Go reference over the rest; then, for sin and
 // cos, math's over the inputs the kernel left (trigLargeD).
 func unaryF64(isa vecISA, op int, dst, x []float64) {
 	x = x[:len(dst)]
@@ -596,6 +596,14 @@ func unaryF64Go(op int, dst, x []float64) {
 	case opLog:
 		for i := range dst {
 			dst[i] = logF64Go(x[i])
+		}
+	case opExp2:
+		for i := range dst {
+			dst[i] = exp2F64Go(x[i])
+		}
+	case opLog2:
+		for i := range dst {
+			dst[i] = log2F64Go(x[i])
 		}
 	case opTanh:
 		for i := range dst {

@@ -1742,8 +1742,12 @@ TEXT ·unaryF64AVX2(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX2_trunc
 	CMPQ AX, $const_opExp
 	JEQ unaryF64AVX2_exp
+	CMPQ AX, $const_opExp2
+	JEQ unaryF64AVX2_exp2
 	CMPQ AX, $const_opLog
 	JEQ unaryF64AVX2_log
+	CMPQ AX, $const_opLog2
+	JEQ unaryF64AVX2_log2
 	CMPQ AX, $const_opTanh
 	JEQ unaryF64AVX2_tanh
 	CMPQ AX, $const_opSin
@@ -2044,6 +2048,56 @@ unaryF64AVX2_exp_loop:
 unaryF64AVX2_exp_done:
 	VZEROUPPER
 	RET
+unaryF64AVX2_exp2:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX2_exp2_done
+unaryF64AVX2_exp2_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VMOVUPD ·vecConst+(const_kDExp2Lo*64)(SB), Y14
+	VMAXPD Y0, Y14, Y4
+	VMOVUPD ·vecConst+(const_kDExp2Hi*64)(SB), Y14
+	VMINPD Y4, Y14, Y4
+	VADDPD ·vecConst+(const_kDExpShift*64)(SB), Y4, Y1
+	VSUBPD ·vecConst+(const_kDExpShift*64)(SB), Y1, Y2
+	VSUBPD Y2, Y4, Y4
+	VMULPD ·vecConst+(const_kDLn2*64)(SB), Y4, Y5
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y5, Y6
+	VFMADD231PD ·vecConst+(const_kDLn2*64)(SB), Y4, Y6
+	VFMADD231PD ·vecConst+(const_kDLn2Tail*64)(SB), Y4, Y6
+	VMOVUPD ·vecConst+((const_kDExpP+0)*64)(SB), Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+1)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+2)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+3)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+4)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+5)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+6)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+7)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+8)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+9)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+10)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+((const_kDExpP+11)*64)(SB), Y5, Y3
+	VFMADD213PD ·vecConst+(const_kDOne*64)(SB), Y5, Y3
+	VFMADD213PD Y6, Y5, Y3
+	VADDPD ·vecConst+(const_kDOne*64)(SB), Y3, Y3
+	VMOVUPD ·vecConst+(const_kDShift1023*64)(SB), Y15
+	VFMADD132PD ·vecConst+(const_kDHalf*64)(SB), Y15, Y2
+	VPSUBQ Y2, Y1, Y1
+	VPADDQ ·vecConst+(const_kDInt2046*64)(SB), Y1, Y1
+	VPSLLQ $52, Y1, Y1
+	VPSLLQ $52, Y2, Y2
+	VMULPD Y2, Y3, Y3
+	VMULPD Y1, Y3, Y3
+	VCMPPD $0x00, Y0, Y0, Y10
+	VBLENDVPD Y10, Y3, Y0, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF64AVX2_exp2_loop
+unaryF64AVX2_exp2_done:
+	VZEROUPPER
+	RET
 unaryF64AVX2_log:
 	SHLQ $3, CX
 	XORQ BX, BX
@@ -2099,6 +2153,72 @@ unaryF64AVX2_log_loop:
 	CMPQ BX, CX
 	JB unaryF64AVX2_log_loop
 unaryF64AVX2_log_done:
+	VZEROUPPER
+	RET
+unaryF64AVX2_log2:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX2_log2_done
+unaryF64AVX2_log2_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VCMPPD $0x11, ·vecConst+(const_kDMinNormal*64)(SB), Y0, Y10
+	VMULPD ·vecConst+(const_kDSubScale*64)(SB), Y0, Y1
+	VBLENDVPD Y10, Y1, Y0, Y1
+	VANDPD ·vecConst+(const_kDMinus52*64)(SB), Y10, Y2
+	VPSUBQ ·vecConst+(const_kDSqrtHalf*64)(SB), Y1, Y3
+	VANDPD ·vecConst+(const_kDMantMask*64)(SB), Y3, Y4
+	VPADDQ ·vecConst+(const_kDSqrtHalf*64)(SB), Y4, Y4
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y3, Y3
+	VPSRLQ $52, Y3, Y3
+	VORPD ·vecConst+(const_kDTwo52*64)(SB), Y3, Y3
+	VSUBPD ·vecConst+(const_kDKInt*64)(SB), Y3, Y3
+	VADDPD Y2, Y3, Y3
+	VSUBPD ·vecConst+(const_kDOne*64)(SB), Y4, Y4
+	VADDPD ·vecConst+(const_kDTwo*64)(SB), Y4, Y5
+	VDIVPD Y5, Y4, Y5
+	VMULPD Y5, Y5, Y6
+	VMOVUPD ·vecConst+((const_kDLogP+0)*64)(SB), Y7
+	VFMADD213PD ·vecConst+((const_kDLogP+1)*64)(SB), Y6, Y7
+	VFMADD213PD ·vecConst+((const_kDLogP+2)*64)(SB), Y6, Y7
+	VFMADD213PD ·vecConst+((const_kDLogP+3)*64)(SB), Y6, Y7
+	VFMADD213PD ·vecConst+((const_kDLogP+4)*64)(SB), Y6, Y7
+	VFMADD213PD ·vecConst+((const_kDLogP+5)*64)(SB), Y6, Y7
+	VFMADD213PD ·vecConst+((const_kDLogP+6)*64)(SB), Y6, Y7
+	VFMADD213PD ·vecConst+((const_kDLogP+7)*64)(SB), Y6, Y7
+	VFMADD213PD ·vecConst+((const_kDLogP+8)*64)(SB), Y6, Y7
+	VFMADD213PD ·vecConst+((const_kDLogP+9)*64)(SB), Y6, Y7
+	VMULPD Y7, Y6, Y7
+	VMULPD Y4, Y4, Y8
+	VMULPD ·vecConst+(const_kDHalf*64)(SB), Y8, Y8
+	VADDPD Y7, Y8, Y7
+	VMULPD Y7, Y5, Y7
+	VSUBPD Y7, Y8, Y8
+	VSUBPD Y8, Y4, Y1
+	VSUBPD Y1, Y4, Y2
+	VSUBPD Y8, Y2, Y2
+	VMULPD ·vecConst+(const_kDLog2e*64)(SB), Y1, Y5
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y5, Y6
+	VFMADD231PD ·vecConst+(const_kDLog2e*64)(SB), Y1, Y6
+	VFMADD231PD ·vecConst+(const_kDLog2e*64)(SB), Y2, Y6
+	VFMADD231PD ·vecConst+(const_kDLog2eTail*64)(SB), Y1, Y6
+	VADDPD Y5, Y3, Y7
+	VSUBPD Y7, Y3, Y9
+	VADDPD Y5, Y9, Y9
+	VADDPD Y6, Y9, Y9
+	VADDPD Y9, Y7, Y2
+	VCMPPD $0x11, ·vecConst+(const_kDInf*64)(SB), Y0, Y10
+	VBLENDVPD Y10, Y2, Y0, Y2
+	VCMPPD $0x11, ·vecConst+(const_kZero*64)(SB), Y0, Y10
+	VBLENDVPD Y10, ·vecConst+(const_kDNaN*64)(SB), Y2, Y2
+	VCMPPD $0x00, ·vecConst+(const_kZero*64)(SB), Y0, Y10
+	VBLENDVPD Y10, ·vecConst+(const_kDNegInf*64)(SB), Y2, Y2
+	VMOVAPD Y2, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF64AVX2_log2_loop
+unaryF64AVX2_log2_done:
 	VZEROUPPER
 	RET
 unaryF64AVX2_tanh:
@@ -6566,8 +6686,12 @@ TEXT ·unaryF64AVX512(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX512_trunc
 	CMPQ AX, $const_opExp
 	JEQ unaryF64AVX512_exp
+	CMPQ AX, $const_opExp2
+	JEQ unaryF64AVX512_exp2
 	CMPQ AX, $const_opLog
 	JEQ unaryF64AVX512_log
+	CMPQ AX, $const_opLog2
+	JEQ unaryF64AVX512_log2
 	CMPQ AX, $const_opTanh
 	JEQ unaryF64AVX512_tanh
 	CMPQ AX, $const_opSin
@@ -6861,6 +6985,49 @@ unaryF64AVX512_exp_loop:
 unaryF64AVX512_exp_done:
 	VZEROUPPER
 	RET
+unaryF64AVX512_exp2:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX512_exp2_done
+unaryF64AVX512_exp2_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VMOVUPD ·vecConst+(const_kDExp2Lo*64)(SB), Z30
+	VMAXPD Z0, Z30, Z4
+	VMOVUPD ·vecConst+(const_kDExp2Hi*64)(SB), Z30
+	VMINPD Z4, Z30, Z4
+	VADDPD ·vecConst+(const_kDExpShift*64)(SB), Z4, Z1
+	VSUBPD ·vecConst+(const_kDExpShift*64)(SB), Z1, Z2
+	VSUBPD Z2, Z4, Z4
+	VMULPD ·vecConst+(const_kDLn2*64)(SB), Z4, Z5
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z5, Z6
+	VFMADD231PD ·vecConst+(const_kDLn2*64)(SB), Z4, Z6
+	VFMADD231PD ·vecConst+(const_kDLn2Tail*64)(SB), Z4, Z6
+	VMOVUPD ·vecConst+((const_kDExpP+0)*64)(SB), Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+1)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+2)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+3)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+4)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+5)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+6)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+7)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+8)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+9)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+10)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+((const_kDExpP+11)*64)(SB), Z5, Z3
+	VFMADD213PD ·vecConst+(const_kDOne*64)(SB), Z5, Z3
+	VFMADD213PD Z6, Z5, Z3
+	VADDPD ·vecConst+(const_kDOne*64)(SB), Z3, Z3
+	VSCALEFPD Z2, Z3, Z3
+	VCMPPD $0x00, Z0, Z0, K1
+	VBLENDMPD Z3, Z0, K1, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF64AVX512_exp2_loop
+unaryF64AVX512_exp2_done:
+	VZEROUPPER
+	RET
 unaryF64AVX512_log:
 	SHLQ $3, CX
 	XORQ BX, BX
@@ -6916,6 +7083,72 @@ unaryF64AVX512_log_loop:
 	CMPQ BX, CX
 	JB unaryF64AVX512_log_loop
 unaryF64AVX512_log_done:
+	VZEROUPPER
+	RET
+unaryF64AVX512_log2:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX512_log2_done
+unaryF64AVX512_log2_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VCMPPD $0x11, ·vecConst+(const_kDMinNormal*64)(SB), Z0, K1
+	VMULPD ·vecConst+(const_kDSubScale*64)(SB), Z0, Z1
+	VBLENDMPD Z1, Z0, K1, Z1
+	VMOVUPD.Z ·vecConst+(const_kDMinus52*64)(SB), K1, Z2
+	VPSUBQ ·vecConst+(const_kDSqrtHalf*64)(SB), Z1, Z3
+	VPANDQ ·vecConst+(const_kDMantMask*64)(SB), Z3, Z4
+	VPADDQ ·vecConst+(const_kDSqrtHalf*64)(SB), Z4, Z4
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z3, Z3
+	VPSRLQ $52, Z3, Z3
+	VPORQ ·vecConst+(const_kDTwo52*64)(SB), Z3, Z3
+	VSUBPD ·vecConst+(const_kDKInt*64)(SB), Z3, Z3
+	VADDPD Z2, Z3, Z3
+	VSUBPD ·vecConst+(const_kDOne*64)(SB), Z4, Z4
+	VADDPD ·vecConst+(const_kDTwo*64)(SB), Z4, Z5
+	VDIVPD Z5, Z4, Z5
+	VMULPD Z5, Z5, Z6
+	VMOVUPD ·vecConst+((const_kDLogP+0)*64)(SB), Z7
+	VFMADD213PD ·vecConst+((const_kDLogP+1)*64)(SB), Z6, Z7
+	VFMADD213PD ·vecConst+((const_kDLogP+2)*64)(SB), Z6, Z7
+	VFMADD213PD ·vecConst+((const_kDLogP+3)*64)(SB), Z6, Z7
+	VFMADD213PD ·vecConst+((const_kDLogP+4)*64)(SB), Z6, Z7
+	VFMADD213PD ·vecConst+((const_kDLogP+5)*64)(SB), Z6, Z7
+	VFMADD213PD ·vecConst+((const_kDLogP+6)*64)(SB), Z6, Z7
+	VFMADD213PD ·vecConst+((const_kDLogP+7)*64)(SB), Z6, Z7
+	VFMADD213PD ·vecConst+((const_kDLogP+8)*64)(SB), Z6, Z7
+	VFMADD213PD ·vecConst+((const_kDLogP+9)*64)(SB), Z6, Z7
+	VMULPD Z7, Z6, Z7
+	VMULPD Z4, Z4, Z8
+	VMULPD ·vecConst+(const_kDHalf*64)(SB), Z8, Z8
+	VADDPD Z7, Z8, Z7
+	VMULPD Z7, Z5, Z7
+	VSUBPD Z7, Z8, Z8
+	VSUBPD Z8, Z4, Z1
+	VSUBPD Z1, Z4, Z2
+	VSUBPD Z8, Z2, Z2
+	VMULPD ·vecConst+(const_kDLog2e*64)(SB), Z1, Z5
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z5, Z6
+	VFMADD231PD ·vecConst+(const_kDLog2e*64)(SB), Z1, Z6
+	VFMADD231PD ·vecConst+(const_kDLog2e*64)(SB), Z2, Z6
+	VFMADD231PD ·vecConst+(const_kDLog2eTail*64)(SB), Z1, Z6
+	VADDPD Z5, Z3, Z7
+	VSUBPD Z7, Z3, Z9
+	VADDPD Z5, Z9, Z9
+	VADDPD Z6, Z9, Z9
+	VADDPD Z9, Z7, Z2
+	VCMPPD $0x11, ·vecConst+(const_kDInf*64)(SB), Z0, K1
+	VBLENDMPD Z2, Z0, K1, Z2
+	VCMPPD $0x11, ·vecConst+(const_kZero*64)(SB), Z0, K1
+	VBLENDMPD ·vecConst+(const_kDNaN*64)(SB), Z2, K1, Z2
+	VCMPPD $0x00, ·vecConst+(const_kZero*64)(SB), Z0, K1
+	VBLENDMPD ·vecConst+(const_kDNegInf*64)(SB), Z2, K1, Z2
+	VMOVAPD Z2, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF64AVX512_log2_loop
+unaryF64AVX512_log2_done:
 	VZEROUPPER
 	RET
 unaryF64AVX512_tanh:

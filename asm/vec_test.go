@@ -244,7 +244,8 @@ func TestUnaryF64(t *testing.T) {
 			}
 			return r.NormFloat64() * math.Exp2(float64(r.IntN(120)-60))
 		}
-		for _, op := range []int{opNeg, opAbs, opSqrt, opRound, opFloor, opCeil, opTrunc, opExp, opLog, opTanh, opSin, opCos} {
+		for _, op := range []int{opNeg, opAbs, opSqrt, opRound, opFloor, opCeil, opTrunc, opExp, opExp2, opLog, opLog2, opTanh,
+			opSin, opCos} {
 			what := unaryOpNames[op] + " float64"
 			for _, n := range vecLengths {
 				off := n % 4
@@ -536,6 +537,8 @@ func TestVecAPI(t *testing.T) {
 		{"TruncF64", TruncF64, math.Trunc, 0},
 		{"ExpF64", ExpF64, math.Exp, 1},
 		{"LogF64", LogF64, math.Log, 1},
+		{"Exp2F64", Exp2F64, math.Exp2, 1},
+		{"Log2F64", Log2F64, math.Log2, 1},
 		{"TanhF64", TanhF64, math.Tanh, 2},
 		{"SinF64", SinF64, math.Sin, 1},
 		{"CosF64", CosF64, math.Cos, 1},

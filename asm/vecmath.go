@@ -447,6 +447,11 @@ const (
 	kDPio2Lo
 	kDTrigMax
 	kDSinTiny
+	kDExp2Lo
+	kDExp2Hi
+	kDLn2
+	kDLn2Tail
+	kDLog2eTail
 	kExpP
 	kExp2P    = kExpP + len(expP)
 	kLogP     = kExp2P + len(exp2P)
@@ -510,7 +515,8 @@ var vecConst = func() (t [nVecConst][16]uint32) {
 		kDShiftUnbias: shift - 1023, kDLn2Hi: d(ln2HiD), kDLn2Lo: d(ln2LoD), kDExpLo: d(expLoD),
 		kDExpHi: d(expHiD), kDTanhMax: d(tanhMaxD), kDMinusHalf: d(-0.5), kDTwoOverPi: d(twoOverPiD),
 		kDPio2Hi: d(pio2HiD), kDPio2Mid: d(pio2MidD), kDPio2Lo: d(pio2LoD), kDTrigMax: d(trigMaxD),
-		kDSinTiny: d(sinTinyD),
+		kDSinTiny: d(sinTinyD), kDExp2Lo: d(exp2LoD), kDExp2Hi: d(exp2HiD), kDLn2: d(ln2D),
+		kDLn2Tail: d(ln2TailD), kDLog2eTail: d(log2eTail),
 	} {
 		set64(k, v)
 	}

@@ -28,6 +28,22 @@ func ExpF64(dst, x []float64) { unaryF64(activeISA(), opExp, dst, x) }
 //	}
 func LogF64(dst, x []float64) { unaryF64(activeISA(), opLog, dst, x) }
 
+// Exp2F64 sets dst[i] = 2^x[i]; x must be at least as long as dst. The error is at most 1
+// ulp, and 2^n is exact for integers n.
+//
+//	for i := range dst {
+//		dst[i] = math.Exp2(x[i])
+//	}
+func Exp2F64(dst, x []float64) { unaryF64(activeISA(), opExp2, dst, x) }
+
+// Log2F64 sets dst[i] to the base-2 logarithm of x[i]; x must be at least as long as dst. The
+// error is at most 1 ulp, log2(2^n) = n exactly; log2(±0) = -Inf, log2(x < 0) = NaN.
+//
+//	for i := range dst {
+//		dst[i] = math.Log2(x[i])
+//	}
+func Log2F64(dst, x []float64) { unaryF64(activeISA(), opLog2, dst, x) }
+
 // SinF64 sets dst[i] to the sine of x[i]; x must be at least as long as dst. The error is at
 // most 1 ulp for |x[i]| < 2⁴⁰; sin(±Inf) = NaN. Inputs of magnitude 2⁴⁰ and above are
 // computed by math.Sin after the vector pass (a few ulp off: math.Sin and math.Cos are 4 ulp
@@ -63,6 +79,14 @@ const (
 	ln2LoD    = 0x1.a39ef35793c76p-33
 	expLoD    = -746 // e^x rounds to 0 below -745.1332
 	expHiD    = 710  // and overflows above 709.7827
+
+	// 2^x = 2ⁿ·e^(r·ln2) with n = round(x), r = x - n exact, r·ln2 = yh + yl to 2⁻¹⁰⁶ of it
+	// (ln2D + ln2TailD is ln2 within 2⁻¹⁰⁸).
+	exp2LoD   = -1076 // 2^x rounds to 0 below -1075
+	exp2HiD   = 1025  // and overflows from 1024
+	ln2D      = 0x1.62e42fefa39efp-1
+	ln2TailD  = 0x1.abc9e3b39803fp-56
+	log2eTail = 0x1.777d0ffda0d24p-56 // log2(e) - log2eD
 
 	// log x = k·ln2 + log(m) with m = x/2^k in [√½, √2); subnormal x are scaled up first.
 	sqrtHalfD = 0x1.6a09e667f3bcdp-1
@@ -213,11 +237,11 @@ func tanhF64Go(x float64) float64 {
 }
 
 // logCoreD splits x > 0 into 2^k·m with m in [√½, √2) and returns k and log(m) - without
-// the last rounding - as f - d, f = m - 1 and d = f²/2 - s·(f²/2 + R) - k·ln2LoD: that is
-// log(1+f) = f - f²/2 + s·(f²/2 + R) with s = f/(2+f), R = z·P(z), z = s² (2·atanh(s) =
-// 2s + s·R, and 2s = f - s·f = f - f²/2 + s·f²/2). The k·ln2LoD term rides in d, whose
-// rounding is a fraction of f's ulp.
-func logCoreD(x float64) (k, f, d float64) {
+// the last rounding - as f - d, f = m - 1 and d = f²/2 - s·(f²/2 + R) - k·lo (lo is ln2LoD
+// for log, 0 for log2): that is log(1+f) = f - f²/2 + s·(f²/2 + R) with s = f/(2+f),
+// R = z·P(z), z = s² (2·atanh(s) = 2s + s·R, and 2s = f - s·f = f - f²/2 + s·f²/2). The
+// k·lo term rides in d, whose rounding is a fraction of f's ulp.
+func logCoreD(x, lo float64) (k, f, d float64) {
 	adj := 0.0
 	if x < 0x1p-1022 {
 		x *= subScaleD
@@ -233,7 +257,7 @@ func logCoreD(x float64) (k, f, d float64) {
 	z := s * s
 	r := float64(z * hornerD(logPD[:], z))
 	h := float64(f*f) * 0.5
-	c := math.FMA(s, h+r, float64(k*ln2LoD))
+	c := math.FMA(s, h+r, float64(k*lo))
 	return k, f, h - c
 }
 
@@ -253,8 +277,42 @@ func logSpecialD(x, r float64) float64 {
 
 // logF64Go is the reference of LogF64.
 func logF64Go(x float64) float64 {
-	k, f, d := logCoreD(x)
+	k, f, d := logCoreD(x, ln2LoD)
 	return logSpecialD(x, math.FMA(k, ln2HiD, f-d))
+}
+
+// log2F64Go is the reference of Log2F64: k + (y + ey)·log2(e), where y = f - d rounded and
+// ey its rounding error (exact: f is larger than d), the product carried as hi + lo, and the
+// sum with k by Fast2Sum (|k| ≥ 1 > |hi|, or k = 0), so that neither the cancellation in
+// f - d nor that in k + hi costs accuracy.
+func log2F64Go(x float64) float64 {
+	k, f, d := logCoreD(x, 0)
+	y := f - d
+	ey := (f - y) - d
+	hi := float64(y * log2eD)
+	lo := math.FMA(y, log2eD, -hi)
+	lo = math.FMA(ey, log2eD, lo)
+	lo = math.FMA(y, log2eTail, lo)
+	s := k + hi
+	e := (k - s) + hi
+	return logSpecialD(x, s+(e+lo))
+}
+
+// exp2F64Go is the reference of Exp2F64.
+func exp2F64Go(x float64) float64 {
+	if x != x {
+		return x
+	}
+	x = min(max(x, exp2LoD), exp2HiD)
+	t := x + expShiftD
+	r := x - (t - expShiftD) // exact
+	yh := float64(r * ln2D)
+	yl := math.FMA(r, ln2D, -yh)
+	yl = math.FMA(r, ln2TailD, yl)
+	p := hornerD(expPD[:], yh)
+	p = math.FMA(p, yh, 1)   // (e^yh - 1)/yh
+	w := math.FMA(p, yh, yl) // e^(yh+yl) - 1
+	return scale2D(1+w, t)
 }
 
 // trigF64Go is the reference of the vector kernels of SinF64 (cos false) and CosF64 (cos

@@ -144,6 +144,9 @@ func trigRef(x float64, cos bool) *big.Float {
 	return sum
 }
 
+// ln2Ref is log 2 to refPrec bits.
+var ln2Ref = logRef(2)
+
 // roundRef is r rounded to float64 (to nearest, subnormals and overflow included).
 func roundRef(r *big.Float) float64 {
 	v, _ := r.Float64()
@@ -229,6 +232,52 @@ var mathFuncsF64 = []struct {
 	}, []float64{0, -0.0, 1, -1, 2, 0.5, 1 - 0x1p-53, 1 + 0x1p-52, 0x1.6a09e667f3bcdp-1, 0x1.6a09e667f3bccp-1,
 		0x1.6a09e667f3bcep-1, math.Sqrt2, 0x1p-1074, 0x1p-1022, 0x1.fffffffffffffp-1023, math.MaxFloat64,
 		math.E, math.Inf(1), math.Inf(-1), math.NaN(), -0x1p-1074}},
+	{"Exp2", opExp2, func(x float64) float64 {
+		switch {
+		case x != x:
+			return x
+		case x > 1025:
+			return math.Inf(1)
+		case x < -1076:
+			return 0
+		}
+		return roundRef(expRef(new(big.Float).SetPrec(refPrec).Mul(newRef(x), ln2Ref)))
+	}, 1, func(r *rand.Rand) float64 {
+		switch r.IntN(4) {
+		case 0:
+			return r.Float64()*2110 - 1080 // the whole range, subnormal results and overflow too
+		case 1:
+			return float64(r.IntN(2100) - 1075) // exact powers
+		case 2:
+			return math.Ldexp(r.Float64()-0.5, -r.IntN(60)) // near 0
+		}
+		return r.Float64()*40 - 20
+	}, []float64{0, -0.0, 1, -1, 0.5, -0.5, 1023, 1023.9999999999999, 1024, -1022, -1074, -1074.5, -1075,
+		-1075.0000000000002, -1076, -2000, 2000, math.Inf(1), math.Inf(-1), math.NaN()}},
+	{"Log2", opLog2, func(x float64) float64 {
+		switch {
+		case x != x || x < 0:
+			return math.NaN()
+		case x == 0:
+			return math.Inf(-1)
+		case math.IsInf(x, 1):
+			return x
+		case x == 1:
+			return 0
+		}
+		return roundRef(new(big.Float).SetPrec(refPrec).Quo(logRef(x), ln2Ref))
+	}, 1, func(r *rand.Rand) float64 {
+		switch r.IntN(4) {
+		case 0:
+			return math.Float64frombits(r.Uint64() >> 1)
+		case 1:
+			return 1 + math.Ldexp(r.Float64()-0.5, -r.IntN(52))
+		case 2:
+			return math.Ldexp(1, r.IntN(2098)-1074) // exact powers
+		}
+		return 0.5 + r.Float64()*1.5
+	}, []float64{0, -0.0, 1, -1, 2, 0.5, 1 - 0x1p-53, 1 + 0x1p-52, 0x1.6a09e667f3bcdp-1, 0x1.6a09e667f3bccp-1,
+		math.Sqrt2, 0x1p-1074, 0x1p-1022, 0x1.fffffffffffffp-1023, math.MaxFloat64, 3, 10, math.Inf(1), math.NaN()}},
 	{"Tanh", opTanh, func(x float64) float64 {
 		switch {
 		case x != x:
@@ -324,4 +373,28 @@ func TestMathULPF64(t *testing.T) {
 			t.Logf("%s: at most %d ulp over %d inputs", f.name, worst, len(x))
 		})
 	}
+}
+
+// TestExp2Log2Exact checks that 2^n and log2(2^n) are exact for every n of float64's range,
+// on every implementation.
+func TestExp2Log2Exact(t *testing.T) {
+	var n, p []float64
+	for e := -1074; e <= 1023; e++ {
+		n, p = append(n, float64(e)), append(p, math.Ldexp(1, e))
+	}
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		got := make([]float64, len(n))
+		unaryF64(isa, opExp2, got, n)
+		for i := range got {
+			if got[i] != p[i] {
+				t.Fatalf("2^%v = %v, want %v", n[i], got[i], p[i])
+			}
+		}
+		unaryF64(isa, opLog2, got, p)
+		for i := range got {
+			if got[i] != n[i] {
+				t.Fatalf("log2(%v) = %v, want %v", p[i], got[i], n[i])
+			}
+		}
+	})
 }

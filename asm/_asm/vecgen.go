@@ -1239,7 +1239,10 @@ func (t *target) mathTanhD() {
 	t.nanThrough(5)
 }
 
-func (t *target) mathLogD() {
+// logCoreD: k (register 3), f (4), and d (8) with log(m) = f - d (logCoreD in
+// vecmath64.go), for x in register 0; with lo, d takes the k·ln2LoD term. Registers 1, 2, 5,
+// 6, 7 and 9 are clobbered.
+func (t *target) logCoreD(lo bool) {
 	t.cmplt(0, 0, C("kDMinNormal"))
 	t.mul(1, 0, C("kDSubScale"))
 	t.sel(1, 0, R(1), R(0))                 // x, subnormals scaled by 2^52
@@ -1261,18 +1264,68 @@ func (t *target) mathLogD() {
 	t.mul(8, 4, R(4))
 	t.mul(8, 8, C("kDHalf")) // h
 	t.add(7, 8, R(7))
-	t.mul(9, 3, C("kDLn2Lo"))
-	t.fma(7, 5, R(7), R(9)) // c
-	t.sub(8, 8, R(7))       // d
+	if lo {
+		t.mul(9, 3, C("kDLn2Lo"))
+		t.fma(7, 5, R(7), R(9)) // c
+	} else {
+		t.mul(7, 5, R(7))
+	}
+	t.sub(8, 8, R(7)) // d
+}
+
+// logSpecialD: register 0 = the logarithm of the special values x (register 0), else
+// register r (logSpecialD in vecmath64.go); r is clobbered.
+func (t *target) logSpecialD(r int) {
+	t.cmplt(0, 0, C("kDInf"))
+	t.sel(r, 0, R(r), R(0))
+	t.cmplt(0, 0, C("kZero"))
+	t.sel(r, 0, C("kDNaN"), R(r))
+	t.cmpeq(0, 0, C("kZero"))
+	t.sel(r, 0, C("kDNegInf"), R(r))
+	t.mov(0, R(r))
+}
+
+func (t *target) mathLogD() {
+	t.logCoreD(true)
 	t.sub(8, 4, R(8))
 	t.fma(2, 3, C("kDLn2Hi"), R(8))
-	t.cmplt(0, 0, C("kDInf"))
-	t.sel(2, 0, R(2), R(0))
-	t.cmplt(0, 0, C("kZero"))
-	t.sel(2, 0, C("kDNaN"), R(2))
-	t.cmpeq(0, 0, C("kZero"))
-	t.sel(2, 0, C("kDNegInf"), R(2))
-	t.mov(0, R(2))
+	t.logSpecialD(2)
+}
+
+func (t *target) mathLog2D() {
+	t.logCoreD(false)
+	t.sub(1, 4, R(8)) // y
+	t.sub(2, 4, R(1))
+	t.sub(2, 2, R(8))         // ey
+	t.mul(5, 1, C("kDLog2e")) // hi
+	t.xor(6, 5, C("kDSignMask"))
+	t.fma(6, 1, C("kDLog2e"), R(6))
+	t.fma(6, 2, C("kDLog2e"), R(6))
+	t.fma(6, 1, C("kDLog2eTail"), R(6)) // lo
+	t.add(7, 3, R(5))                   // s = k + hi
+	t.sub(9, 3, R(7))
+	t.add(9, 9, R(5)) // e
+	t.add(9, 9, R(6))
+	t.add(2, 7, R(9))
+	t.logSpecialD(2)
+}
+
+func (t *target) mathExp2D() {
+	t.maxp(4, 0, C("kDExp2Lo"))
+	t.minp(4, 4, C("kDExp2Hi"))
+	t.add(1, 4, C("kDExpShift")) // t
+	t.sub(2, 1, C("kDExpShift")) // n
+	t.sub(4, 4, R(2))            // r, exact
+	t.mul(5, 4, C("kDLn2"))      // yh
+	t.xor(6, 5, C("kDSignMask"))
+	t.fma(6, 4, C("kDLn2"), R(6))
+	t.fma(6, 4, C("kDLn2Tail"), R(6)) // yl
+	t.horner(3, 5, "kDExpP", 12)
+	t.fma(3, 3, R(5), C("kDOne"))
+	t.fma(3, 3, R(5), R(6)) // w
+	t.add(3, 3, C("kDOne"))
+	t.scale2D(3, 1, 2)
+	t.nanThrough(3)
 }
 
 // mathTrigD: sin (cos false) or cos of x (trigF64Go in vecmath64.go): x itself where
@@ -1346,7 +1399,8 @@ func (t *target) unaryF64() {
 	t.header(name, "(op int, dst, x []float64)", 56)
 	t.args("op+0(FP)", "dst_base+8(FP)", "dst_len+16(FP)", "x_base+32(FP)")
 	ops := []string{"Neg", "Abs", "Sqrt", "Round", "Floor", "Ceil", "Trunc"}
-	kernels := []mathKernel{{"Exp", (*target).mathExpD}, {"Log", (*target).mathLogD}, {"Tanh", (*target).mathTanhD},
+	kernels := []mathKernel{{"Exp", (*target).mathExpD}, {"Exp2", (*target).mathExp2D}, {"Log", (*target).mathLogD},
+		{"Log2", (*target).mathLog2D}, {"Tanh", (*target).mathTanhD},
 		{"Sin", func(t *target) { t.mathTrigD(false) }}, {"Cos", func(t *target) { t.mathTrigD(true) }}}
 	all := ops
 	for _, k := range kernels {
