@@ -516,7 +516,7 @@ var vecConst = func() (t [nVecConst][16]uint32) {
 		kDExpHi: d(expHiD), kDTanhMax: d(tanhMaxD), kDMinusHalf: d(-0.5), kDTwoOverPi: d(twoOverPiD),
 		kDPio2Hi: d(pio2HiD), kDPio2Mid: d(pio2MidD), kDPio2Lo: d(pio2LoD), kDTrigMax: d(trigMaxD),
 		kDSinTiny: d(sinTinyD), kDExp2Lo: d(exp2LoD), kDExp2Hi: d(exp2HiD), kDLn2: d(ln2D),
-		kDLn2Tail: d(ln2TailD), kDLog2eTail: d(log2eTail),
+		kDLn2Tail: d(ln2TailD), kDLog2eTail: d(log2eTailD),
 	} {
 		set64(k, v)
 	}

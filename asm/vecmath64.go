@@ -7,7 +7,7 @@ import "math"
 // assembly agrees with the Go references (the ...F64Go functions) bit for bit. A product
 // that a later addition takes is converted explicitly, float64(a*b), which keeps the
 // compiler from fusing the two (arm64 would). The polynomials are Taylor series cut where
-// the first term left out is below 2⁻⁶⁰ of the result over the reduced interval. The bounds
+// the first term left out is below 2⁻⁵⁷ of the result over the reduced interval. The bounds
 // in the doc comments are the largest distance, in float64 values (ulp), from the correctly
 // rounded result seen by TestMathULPF64, which measures against 300-bit references.
 
@@ -46,8 +46,9 @@ func Log2F64(dst, x []float64) { unaryF64(activeISA(), opLog2, dst, x) }
 
 // SinF64 sets dst[i] to the sine of x[i]; x must be at least as long as dst. The error is at
 // most 1 ulp for |x[i]| < 2⁴⁰; sin(±Inf) = NaN. Inputs of magnitude 2⁴⁰ and above are
-// computed by math.Sin after the vector pass (a few ulp off: math.Sin and math.Cos are 4 ulp
-// off and more from about 10⁸ on, the kernels are not).
+// computed by math.Sin after the vector pass, as accurately as it does them (math.Sin and
+// math.Cos are 4 ulp off and more from about 10⁸ on, thousands of ulp near multiples of π/2
+// beyond 2⁴⁰).
 //
 //	for i := range dst {
 //		dst[i] = math.Sin(x[i])
@@ -82,11 +83,11 @@ const (
 
 	// 2^x = 2ⁿ·e^(r·ln2) with n = round(x), r = x - n exact, r·ln2 = yh + yl to 2⁻¹⁰⁶ of it
 	// (ln2D + ln2TailD is ln2 within 2⁻¹⁰⁸).
-	exp2LoD   = -1076 // 2^x rounds to 0 below -1075
-	exp2HiD   = 1025  // and overflows from 1024
-	ln2D      = 0x1.62e42fefa39efp-1
-	ln2TailD  = 0x1.abc9e3b39803fp-56
-	log2eTail = 0x1.777d0ffda0d24p-56 // log2(e) - log2eD
+	exp2LoD    = -1076 // 2^x rounds to 0 below -1075
+	exp2HiD    = 1025  // and overflows from 1024
+	ln2D       = 0x1.62e42fefa39efp-1
+	ln2TailD   = 0x1.abc9e3b39803fp-56
+	log2eTailD = 0x1.777d0ffda0d24p-56 // log2(e) - log2eD
 
 	// log x = k·ln2 + log(m) with m = x/2^k in [√½, √2); subnormal x are scaled up first.
 	sqrtHalfD = 0x1.6a09e667f3bcdp-1
@@ -107,7 +108,7 @@ const (
 	pio2MidD   = 0x1.1a62633145c07p-54
 	pio2LoD    = -0x1.f1976b7ed8fbcp-110
 	trigMaxD   = 0x1p40
-	// Below sinTinyD, sin x is x once rounded (x³/6 is below a quarter of x's ulp), and the
+	// Below sinTinyD, sin x is x once rounded (x³/6 is below half of x's ulp), and the
 	// kernels return x itself, -0 included.
 	sinTinyD = 0x1p-26
 
@@ -292,7 +293,7 @@ func log2F64Go(x float64) float64 {
 	hi := float64(y * log2eD)
 	lo := math.FMA(y, log2eD, -hi)
 	lo = math.FMA(ey, log2eD, lo)
-	lo = math.FMA(y, log2eTail, lo)
+	lo = math.FMA(y, log2eTailD, lo)
 	s := k + hi
 	e := (k - s) + hi
 	return logSpecialD(x, s+(e+lo))
@@ -356,8 +357,8 @@ func trigF64Go(x float64, cos bool) float64 {
 }
 
 // trigLargeD computes, after the vector pass, the sine or cosine of the inputs the pass left
-// as they were: those of magnitude trigMaxD and above, by math's functions, which reduce them
-// with all the bits of π they need; the infinities and NaN come out NaN.
+// as they were: those of magnitude trigMaxD and above, by math's functions; the infinities
+// and NaN come out NaN.
 func trigLargeD(cos bool, dst []float64) {
 	// The kernel's sines and cosines lie in [-1, 1], so bit 62 is set only in what it left
 	// (|v| ≥ 2, NaN): a quick look for it first spares the usual block the slower test.
