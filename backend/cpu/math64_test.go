@@ -83,3 +83,44 @@ func TestUnaryFMath(t *testing.T) {
 		}
 	}
 }
+
+// TestPowConstF64 checks Float64 powers with the exponents powConstOK takes against
+// math.Pow, bit for bit, on values of every scale, the special values, subnormals and values
+// whose powers leave the normal range, in place too; and that a power whose exponents differ
+// from one element to the next is math.Pow's.
+func TestPowConstF64(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var x []float64
+	for range 4000 {
+		x = append(x, r.NormFloat64()*math.Exp2(float64(r.IntN(2100)-1075)), r.NormFloat64()*10)
+	}
+	for _, v := range []float64{0, 1, 2, 0.5, 1e-300, 1e300, 0x1p-1074, 0x1p-1022, 0x1p-511, 0x1p-512, 0x1p511,
+		0x1p512, 1e154, 1e155, 0x1p-537, 0x1p-538, math.MaxFloat64, math.Inf(1), 3, 10} {
+		x = append(x, v, -v, math.Nextafter(v, 0), -math.Nextafter(v, math.Inf(1)))
+	}
+	x = append(x, math.NaN(), math.Float64frombits(0x7ff0_0000_0000_0001))
+	for _, s := range []float64{2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, -5, -6, -7, -8, 0.5, -0.5} {
+		b := make([]float64, len(x))
+		for i := range b {
+			b[i] = s
+		}
+		got := make([]float64, len(x))
+		binaryFTo(graph.OpPow, got, x, b)
+		inPlace := slices.Clone(x)
+		binaryFTo(graph.OpPow, inPlace, inPlace, b)
+		for i, v := range x {
+			want := math.Pow(v, s)
+			if math.Float64bits(got[i]) != math.Float64bits(want) || math.Float64bits(inPlace[i]) != math.Float64bits(want) {
+				t.Fatalf("%v**%v = %v (in place %v), want %v", v, s, got[i], inPlace[i], want)
+			}
+		}
+	}
+	b := []float64{2, 3, 0.5, 2.5}
+	got := make([]float64, len(b))
+	binaryFTo(graph.OpPow, got, []float64{3, 3, 3, 3}, b)
+	for i, s := range b {
+		if want := math.Pow(3, s); got[i] != want {
+			t.Errorf("3**%v = %v, want %v", s, got[i], want)
+		}
+	}
+}

@@ -126,12 +126,98 @@ func binaryFTo(op graph.Op, dst, a, b []float64) {
 	case graph.OpMin:
 		asm.MinF64(dst, a, b)
 	case graph.OpPow:
+		if len(b) > 0 && powConstOK(float32(b[0])) && float64(float32(b[0])) == b[0] && allEqual(b, b[0]) {
+			powConstF64(dst, a, b[0])
+			return
+		}
 		for j := range dst {
 			dst[j] = math.Pow(a[j], b[j])
 		}
 	default:
 		panic("cpu: binary op " + op.String()) // unreachable: compile rejects unknown ops
 	}
+}
+
+// allEqual reports whether every element of b is v: the exponent of a power, a constant
+// spread over the block, is seen so (a scan that stops at the first other value).
+func allEqual(b []float64, v float64) bool {
+	for _, w := range b {
+		if w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// powConstF64 sets dst[j] = x[j]**s for an exponent that powConstOK takes, bit for bit what
+// math.Pow gives, at the cost of a product or a few rather than math.Pow's call: x**±0.5 is
+// math.Pow's (inverse) square root, the integers its products in its order (powInt's). Its
+// scaling of the mantissas, which keeps them in float64's normal range, changes nothing where
+// the plain products stay there: elements whose x or result (for a negative power, the
+// positive power too) is not a normal number, the specials among them, go to math.Pow itself.
+// dst may be x.
+func powConstF64(dst, x []float64, s float64) {
+	switch s {
+	case 2:
+		powLoopF64(dst, x, s, func(b float64) float64 { return b * b })
+	case 3:
+		powLoopF64(dst, x, s, func(b float64) float64 { return b * (b * b) })
+	case 4:
+		powLoopF64(dst, x, s, func(b float64) float64 { b2 := b * b; return b2 * b2 })
+	case 5:
+		powLoopF64(dst, x, s, func(b float64) float64 { b2 := b * b; return b * (b2 * b2) })
+	case 6:
+		powLoopF64(dst, x, s, func(b float64) float64 { b2 := b * b; return b2 * (b2 * b2) })
+	case 7:
+		powLoopF64(dst, x, s, func(b float64) float64 { b2 := b * b; return (b * b2) * (b2 * b2) })
+	case 8:
+		powLoopF64(dst, x, s, func(b float64) float64 { b2 := b * b; b4 := b2 * b2; return b4 * b4 })
+	case 0.5, -0.5:
+		// math.Pow's is Sqrt(x) or 1/Sqrt(x) but at zeros, infinities and NaN (the root of
+		// a negative number is the same NaN either way).
+		for j, b := range x[:len(dst)] {
+			if b == 0 || b-b != 0 {
+				dst[j] = math.Pow(b, s)
+			} else if s > 0 {
+				dst[j] = math.Sqrt(b)
+			} else {
+				dst[j] = 1 / math.Sqrt(b)
+			}
+		}
+	default: // the negative integers
+		q := int(-s)
+		powLoopF64(dst, x, s, func(b float64) float64 {
+			a := 1.0
+			for i := q; i != 0; i >>= 1 {
+				if i&1 == 1 {
+					a *= b
+				}
+				b *= b
+			}
+			if !normalF64(a) {
+				return 0 // not normal either: to math.Pow
+			}
+			return 1 / a
+		})
+	}
+}
+
+// powLoopF64 sets dst[j] to pow(x[j]), or math.Pow(x[j], s) where x[j] or that is not a
+// normal number.
+func powLoopF64(dst, x []float64, s float64, pow func(b float64) float64) {
+	for j, b := range x[:len(dst)] {
+		r := pow(b)
+		if !normalF64(r) || !normalF64(b) {
+			r = math.Pow(b, s)
+		}
+		dst[j] = r
+	}
+}
+
+// normalF64 reports whether v is a normal number: not zero, subnormal, infinite or NaN.
+func normalF64(v float64) bool {
+	a := math.Abs(v)
+	return a >= 0x1p-1022 && a <= math.MaxFloat64
 }
 
 // compareF32 is compare on the vector kernels of package asm.
