@@ -734,28 +734,36 @@ func (t *target) mathErf() {
 	t.or(0, 3, R(4))
 }
 
+// trigReduce: t = x·2/π + shift in register 1 (the next quadrant's for cos), n in 2, and
+// r = x - n·π/2 = s + rl with s in 4 and rl in 8 (trigF32Go and trigF64Go), for x in
+// register 0; the constants are float32's (p "") or float64's (p "D").
+func (t *target) trigReduce(cos bool, p string) {
+	k := func(name string) operand { return C("k" + p + name) }
+	t.fma(1, 0, k("TwoOverPi"), k("ExpShift")) // t = x·2/π + shift
+	t.sub(2, 1, k("ExpShift"))                 // n
+	if cos {
+		t.add(1, 1, k("One")) // the next quadrant
+	}
+	t.fnma(3, 2, k("Pio2Hi"), R(0)) // r1, exact
+	t.mul(5, 2, k("Pio2Mid"))       // ph
+	t.fnma(6, 2, k("Pio2Mid"), R(5))
+	t.xor(6, 6, k("SignMask")) // pl = n·pio2Mid - ph
+	t.sub(4, 3, R(5))          // s = r1 - ph
+	t.sub(7, 4, R(3))          // bb = s - r1
+	t.sub(8, 4, R(7))          // s - bb
+	t.sub(8, 3, R(8))          // r1 - (s - bb)
+	t.add(7, 7, R(5))
+	t.xor(7, 7, k("SignMask")) // -ph - bb
+	t.add(8, 8, R(7))          // e
+	t.sub(8, 8, R(6))          // e - pl
+	t.fnma(8, 2, k("Pio2Lo"), R(8))
+}
+
 // mathTrig: sin (cos false) or cos of x (trigF32Go in vecmath.go): x itself where |x| ≥
 // trigMax or NaN, for the Go code after the kernel.
 func (t *target) mathTrig(cos bool) {
-	t.fma(1, 0, C("kTwoOverPi"), C("kExpShift")) // t = x·2/π + shift
-	t.sub(2, 1, C("kExpShift"))                  // n
-	if cos {
-		t.add(1, 1, C("kOne")) // the next quadrant
-	}
-	// r = x - n·π/2 = s + rl (trigF32Go): s in 3, rl in 4.
-	t.fnma(3, 2, C("kPio2Hi"), R(0)) // r1, exact
-	t.mul(5, 2, C("kPio2Mid"))       // ph
-	t.fnma(6, 2, C("kPio2Mid"), R(5))
-	t.xor(6, 6, C("kSignMask")) // pl = n·pio2Mid - ph
-	t.sub(4, 3, R(5))           // s = r1 - ph
-	t.sub(7, 4, R(3))           // bb = s - r1
-	t.sub(8, 4, R(7))           // s - bb
-	t.sub(8, 3, R(8))           // r1 - (s - bb)
-	t.add(7, 7, R(5))
-	t.xor(7, 7, C("kSignMask")) // -ph - bb
-	t.add(8, 8, R(7))           // e
-	t.sub(8, 8, R(6))           // e - pl
-	t.fnma(8, 2, C("kPio2Lo"), R(8))
+	t.trigReduce(cos, "")
+	// s in 3, rl in 4
 	t.mov(3, R(4))
 	t.mov(4, R(8))
 	t.mul(5, 3, R(3)) // u = s²
@@ -1331,26 +1339,8 @@ func (t *target) mathExp2D() {
 // mathTrigD: sin (cos false) or cos of x (trigF64Go in vecmath64.go): x itself where
 // |x| ≥ trigMaxD or NaN, for the Go code after the kernel.
 func (t *target) mathTrigD(cos bool) {
-	t.fma(1, 0, C("kDTwoOverPi"), C("kDExpShift")) // t = x·2/π + shift
-	t.sub(2, 1, C("kDExpShift"))                   // n
-	if cos {
-		t.add(1, 1, C("kDOne")) // the next quadrant
-	}
-	// r = x - n·π/2 = s + rl: s in 4, rl in 8.
-	t.fnma(3, 2, C("kDPio2Hi"), R(0)) // r1, exact
-	t.mul(5, 2, C("kDPio2Mid"))       // ph
-	t.fnma(6, 2, C("kDPio2Mid"), R(5))
-	t.xor(6, 6, C("kDSignMask")) // pl = n·pio2Mid - ph
-	t.sub(4, 3, R(5))            // s = r1 - ph
-	t.sub(7, 4, R(3))            // bb = s - r1
-	t.sub(8, 4, R(7))            // s - bb
-	t.sub(8, 3, R(8))            // r1 - (s - bb)
-	t.add(7, 7, R(5))
-	t.xor(7, 7, C("kDSignMask")) // -ph - bb
-	t.add(8, 8, R(7))            // e
-	t.sub(8, 8, R(6))            // e - pl
-	t.fnma(8, 2, C("kDPio2Lo"), R(8))
-	t.mul(5, 4, R(4)) // u = s²
+	t.trigReduce(cos, "D") // s in 4, rl in 8
+	t.mul(5, 4, R(4))      // u = s²
 	// sin: s + (s·u·S(u) + rl·(1 - u/2)), in 6
 	t.horner(6, 5, "kDSinP", 8)
 	t.mul(6, 6, R(5))
