@@ -540,6 +540,8 @@ func TestVecAPI(t *testing.T) {
 		{"Exp2F64", Exp2F64, math.Exp2, 1},
 		{"Log2F64", Log2F64, math.Log2, 1},
 		{"TanhF64", TanhF64, math.Tanh, 2},
+		{"SinhF64", SinhF64, math.Sinh, 2},
+		{"CoshF64", CoshF64, math.Cosh, 2},
 		{"SinF64", SinF64, math.Sin, 1},
 		{"CosF64", CosF64, math.Cos, 1},
 	} {
