@@ -418,8 +418,7 @@ const hyperBlock = 256
 // hyperbolicF64 sets dst to sinh x (cos false) or cosh x from e = e^|x| by the exp kernel of
 // isa: (e ± 1/e)/2, and for sinh below 1 a + a³·S(a²), where (e - 1/e)/2 would cancel. Above
 // 709, where e overflows and sinh and cosh do not (up to 710.4759), h·(h/2) with h = e^(|x|/2).
-// The common cases run in loops without branches on the data; the others, if a block has
-// any, in a pass of their own.
+// The halving above 709 is a pass of its own, only for a block that needs it.
 func hyperbolicF64(isa vecISA, cos bool, dst, x []float64) {
 	x = x[:len(dst)]
 	var e [hyperBlock]float64
@@ -440,28 +439,31 @@ func hyperbolicF64(isa vecISA, cos bool, dst, x []float64) {
 			}
 		}
 		unaryF64(isa, opExp, eb, eb)
+		// dst may be x: each v is read before its result is written.
 		if cos {
-			for j, ea := range eb {
-				d[j] = float64(ea+1/ea) * 0.5
-			}
-		} else {
 			for j, v := range xs {
 				ea := eb[j]
-				a := math.Abs(v)
-				u := a * a
-				r := float64(ea-1/ea) * 0.5
-				if a < 1 {
-					r = math.FMA(float64(u*a), hornerD(sinhPD[:], u), a)
-				}
-				d[j] = math.Copysign(r, v)
-			}
-		}
-		if rare {
-			for j, v := range xs {
+				r := float64(ea+1/ea) * 0.5
 				if !(math.Abs(v) <= 709) {
-					d[j] = hyperbolicRare(cos, v, eb[j])
+					r = hyperbolicRare(cos, v, ea)
 				}
+				d[j] = r
 			}
+			continue
+		}
+		for j, v := range xs {
+			ea := eb[j]
+			a := math.Abs(v)
+			u := a * a
+			r := float64(ea-1/ea) * 0.5
+			if a < 1 {
+				r = math.FMA(float64(u*a), hornerD(sinhPD[:], u), a)
+			}
+			r = math.Copysign(r, v)
+			if !(a <= 709) {
+				r = hyperbolicRare(cos, v, ea)
+			}
+			d[j] = r
 		}
 	}
 }

@@ -434,8 +434,13 @@ func TestHyperbolicF64(t *testing.T) {
 		for _, cos := range []bool{false, true} {
 			got := make([]float64, len(x))
 			hyperbolicF64(isa, cos, got, x)
+			inPlace := slices.Clone(x)
+			hyperbolicF64(isa, cos, inPlace, inPlace)
 			var worst int64
 			for i, v := range x {
+				if !identical(inPlace[i], got[i]) {
+					t.Fatalf("cosh %v (%v) in place: %v, want %v", cos, v, inPlace[i], got[i])
+				}
 				want := roundRef(hyperbolicRef(v, cos))
 				bound := int64(2)
 				if math.Abs(v) > 709 {
