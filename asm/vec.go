@@ -560,8 +560,8 @@ func unaryF32(isa vecISA, op int, dst, x []float32) {
 }
 
 // unaryF64 runs the kernel of op (opNeg, opAbs, opSqrt, a rounding, opExp, opExp2, opLog,
-// opLog2, opTanh, opSin or opCos) of isa over whole vectors of dst, and the Go reference over the rest; then, for sin and
-// cos, math's over the inputs the kernel left (trigLargeD).
+// opLog2, opTanh, opSin or opCos) of isa over whole vectors of dst, and the Go reference
+// over the rest; then, for sin and cos, math's over the inputs the kernel left (trigLargeD).
 func unaryF64(isa vecISA, op int, dst, x []float64) {
 	x = x[:len(dst)]
 	n := 0

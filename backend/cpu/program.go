@@ -419,12 +419,12 @@ func stepAcross(e *enode, w int, loads []*enode) []*enode {
 }
 
 // tileLoads holds a worker's values of the float32, 16-bit and Float64 loads that step across
-// memory (see transposedLoads) over the tile it computes, the 16-bit ones widened to float32. Read a row of the tile after another, as the
-// evaluator asks for them, such a load comes back to each line of its input once a row, and
-// the lines of a tile, a row length apart in memory (a power of two, often), fall into a few
-// sets of the cache, which keep too few of them for that: each element cost a line read. So
-// the tile's values are read first, a column of the tile at a time, which is a stretch of
-// the input, and kept by rows.
+// memory (see transposedLoads) over the tile it computes, the 16-bit ones widened to float32.
+// Read a row of the tile after another, as the evaluator asks for them, such a load comes
+// back to each line of its input once a row, and the lines of a tile, a row length apart in
+// memory (a power of two, often), fall into a few sets of the cache, which keep too few of
+// them for that: each element cost a line read. So the tile's values are read first, a
+// column of the tile at a time, which is a stretch of the input, and kept by rows.
 type tileLoads struct {
 	w            int         // the output's row length
 	r0, c0, m, h int         // the tile's first row and column, its columns and rows
