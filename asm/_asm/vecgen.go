@@ -45,9 +45,9 @@ func main() {
 			t.reduce(4)
 			t.reduce(8)
 			if t.isa != neon {
-				t.compareF32()
+				t.compareKernel(4)
 				t.selectF32()
-				t.compareF64()
+				t.compareKernel(8)
 				t.selectF64()
 				t.chain()
 			}
@@ -1756,15 +1756,15 @@ var compareOps = []struct {
 	imm int
 }{{"Less", 0x11}, {"LessEqual", 0x12}, {"Equal", 0x00}, {"NotEqual", 0x04}}
 
-// compareF32 writes compareF32<ISA>(op int, dst []int64, a, b []float32) on amd64: dst[i] =
-// 1 where a[i] op b[i], else 0, for len(dst) a multiple of the lanes. The int64 results are
-// twice as wide as the inputs: on AVX-512 the compare's mask selects ones from Z31 into two
-// vectors of eight, on AVX2 the compare's lanes of all ones are sign-extended to 64 bits
-// and shifted down to 1.
-func (t *target) compareF32() {
-	t.size = 4
-	name := "compareF32" + t.suffix
-	t.header(name, "(op int, dst []int64, a, b []float32)", 80)
+// compareKernel writes compareF32<ISA> or compareF64<ISA>(op int, dst []int64, a, b []T) on
+// amd64: dst[i] = 1 where a[i] op b[i], else 0, for len(dst) a multiple of the lanes. The
+// compare's mask selects ones from Z31 on AVX-512; on AVX2 its lanes of all ones are shifted
+// down to 1. Float32's int64 results are twice as wide as the inputs: two vectors of eight
+// from a mask of sixteen on AVX-512, the lanes sign-extended to 64 bits on AVX2.
+func (t *target) compareKernel(size int) {
+	t.size = size
+	name := "compare" + t.elem() + t.suffix
+	t.header(name, fmt.Sprintf("(op int, dst []int64, a, b []%s)", map[int]string{4: "float32", 8: "float64"}[size]), 80)
 	t.args("op+0(FP)", "dst_base+8(FP)", "dst_len+16(FP)", "a_base+32(FP)", "b_base+56(FP)")
 	if t.isa == avx512 {
 		t.emit("MOVQ $1, R9")
@@ -1778,28 +1778,54 @@ func (t *target) compareF32() {
 	for _, c := range compareOps {
 		l := name + "_" + strings.ToLower(c.op)
 		t.label(l)
-		t.loop(l, 1, func(int) {
-			if t.isa == avx512 {
-				t.emit("VMOVUPS (SI)(BX*1), Z0")
-				t.emit("VCMPPS $0x%02x, (DX)(BX*1), Z0, K1", c.imm)
-				t.emit("KSHIFTRW $8, K1, K2")
-				t.emit("VMOVDQU64.Z Z31, K1, Z1")
-				t.emit("VMOVDQU64.Z Z31, K2, Z2")
-				t.emit("VMOVDQU64 Z1, (DI)(BX*2)")
-				t.emit("VMOVDQU64 Z2, 64(DI)(BX*2)")
-				return
+		if size == 4 {
+			t.loop(l, 1, func(int) { t.compareF32Body(c.imm) }, nil)
+			continue
+		}
+		t.loop(l, 2, func(u int) {
+			for k := range u {
+				t.compareF64Body(c.imm, k*t.vbytes)
 			}
-			t.emit("VMOVUPS (SI)(BX*1), Y0")
-			t.emit("VCMPPS $0x%02x, (DX)(BX*1), Y0, Y0", c.imm)
-			t.emit("VEXTRACTI128 $1, Y0, X2")
-			t.emit("VPMOVSXDQ X0, Y1")
-			t.emit("VPMOVSXDQ X2, Y2")
-			t.emit("VPSRLQ $63, Y1, Y1")
-			t.emit("VPSRLQ $63, Y2, Y2")
-			t.emit("VMOVDQU Y1, (DI)(BX*2)")
-			t.emit("VMOVDQU Y2, 32(DI)(BX*2)")
 		}, nil)
 	}
+}
+
+// compareF32Body compares a vector of float32 and stores sixteen or eight int64 results.
+func (t *target) compareF32Body(imm int) {
+	if t.isa == avx512 {
+		t.emit("VMOVUPS (SI)(BX*1), Z0")
+		t.emit("VCMPPS $0x%02x, (DX)(BX*1), Z0, K1", imm)
+		t.emit("KSHIFTRW $8, K1, K2")
+		t.emit("VMOVDQU64.Z Z31, K1, Z1")
+		t.emit("VMOVDQU64.Z Z31, K2, Z2")
+		t.emit("VMOVDQU64 Z1, (DI)(BX*2)")
+		t.emit("VMOVDQU64 Z2, 64(DI)(BX*2)")
+		return
+	}
+	t.emit("VMOVUPS (SI)(BX*1), Y0")
+	t.emit("VCMPPS $0x%02x, (DX)(BX*1), Y0, Y0", imm)
+	t.emit("VEXTRACTI128 $1, Y0, X2")
+	t.emit("VPMOVSXDQ X0, Y1")
+	t.emit("VPMOVSXDQ X2, Y2")
+	t.emit("VPSRLQ $63, Y1, Y1")
+	t.emit("VPSRLQ $63, Y2, Y2")
+	t.emit("VMOVDQU Y1, (DI)(BX*2)")
+	t.emit("VMOVDQU Y2, 32(DI)(BX*2)")
+}
+
+// compareF64Body compares the vector of float64 at byte offset o and stores its results.
+func (t *target) compareF64Body(imm, o int) {
+	if t.isa == avx512 {
+		t.emit("VMOVUPD %d(SI)(BX*1), Z0", o)
+		t.emit("VCMPPD $0x%02x, %d(DX)(BX*1), Z0, K1", imm, o)
+		t.emit("VMOVDQU64.Z Z31, K1, Z1")
+		t.emit("VMOVDQU64 Z1, %d(DI)(BX*1)", o)
+		return
+	}
+	t.emit("VMOVUPD %d(SI)(BX*1), Y0", o)
+	t.emit("VCMPPD $0x%02x, %d(DX)(BX*1), Y0, Y0", imm, o)
+	t.emit("VPSRLQ $63, Y0, Y0")
+	t.emit("VMOVDQU Y0, %d(DI)(BX*1)", o)
 }
 
 // selectF64 writes selectF64<ISA>(dst []float64, cond []int64, a, b []float64) on amd64:
@@ -1834,46 +1860,6 @@ func (t *target) selectF64() {
 			t.emit("VMOVUPD Y0, %d(DI)(BX*1)", o)
 		}
 	}, nil)
-}
-
-// compareF64 writes compareF64<ISA>(op int, dst []int64, a, b []float64) on amd64: dst[i] =
-// 1 where a[i] op b[i], else 0, for len(dst) a multiple of the lanes: on AVX-512 the
-// compare's mask selects ones from Z31, on AVX2 the compare's lanes of all ones are shifted
-// down to 1.
-func (t *target) compareF64() {
-	t.size = 8
-	name := "compareF64" + t.suffix
-	t.header(name, "(op int, dst []int64, a, b []float64)", 80)
-	t.args("op+0(FP)", "dst_base+8(FP)", "dst_len+16(FP)", "a_base+32(FP)", "b_base+56(FP)")
-	if t.isa == avx512 {
-		t.emit("MOVQ $1, R9")
-		t.emit("VPBROADCASTQ R9, Z31")
-	}
-	var ops []string
-	for _, c := range compareOps {
-		ops = append(ops, c.op)
-	}
-	t.dispatch(name+"_", ops)
-	for _, c := range compareOps {
-		l := name + "_" + strings.ToLower(c.op)
-		t.label(l)
-		t.loop(l, 2, func(u int) {
-			for k := range u {
-				o := k * t.vbytes
-				if t.isa == avx512 {
-					t.emit("VMOVUPD %d(SI)(BX*1), Z0", o)
-					t.emit("VCMPPD $0x%02x, %d(DX)(BX*1), Z0, K1", c.imm, o)
-					t.emit("VMOVDQU64.Z Z31, K1, Z1")
-					t.emit("VMOVDQU64 Z1, %d(DI)(BX*1)", o)
-					continue
-				}
-				t.emit("VMOVUPD %d(SI)(BX*1), Y0", o)
-				t.emit("VCMPPD $0x%02x, %d(DX)(BX*1), Y0, Y0", c.imm, o)
-				t.emit("VPSRLQ $63, Y0, Y0")
-				t.emit("VMOVDQU Y0, %d(DI)(BX*1)", o)
-			}
-		}, nil)
-	}
 }
 
 // ---- matrix-vector products (gemv.go) ----
