@@ -1,6 +1,9 @@
 package asm
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // TransposeF32 writes the transpose of the rows × cols matrix src, whose rows lie lds
 // elements apart, to dst, whose rows lie ldd elements apart:
@@ -35,12 +38,12 @@ func transposeF[T Float](isa vecISA, dst []T, ldd int, src []T, lds, rows, cols 
 	}
 	if lds < cols || ldd < rows {
 		panic(fmt.Sprintf("asm: TransposeF%d of %d × %d with strides %d (source) and %d (destination)",
-			8*sizeOf[T](), rows, cols, lds, ldd))
+			8*unsafe.Sizeof(T(0)), rows, cols, lds, ldd))
 	}
 	src = src[:(rows-1)*lds+cols]
 	dst = dst[:(cols-1)*ldd+rows]
 	r, c := 0, 0
-	if b := transposeBlock(isa, sizeOf[T]()); b > 0 {
+	if b := transposeBlock(isa, int(unsafe.Sizeof(T(0)))); b > 0 {
 		r, c = rows&^(b-1), cols&^(b-1)
 		if r > 0 && c > 0 {
 			switch d := any(dst).(type) {

@@ -3,6 +3,7 @@ package asm
 import (
 	"math"
 	"sync/atomic"
+	"unsafe"
 )
 
 //go:generate go run ./_asm/vecgen.go
@@ -661,7 +662,7 @@ func unaryF32Kernel(isa vecISA, op int, dst, x []float32) {
 func selectVec[T Float](isa vecISA, dst []T, cond []int64, a, b []T) {
 	cond, a, b = cond[:len(dst)], a[:len(dst)], b[:len(dst)]
 	n := 0
-	if w := isa.lanes(sizeOf[T]()); w > 0 {
+	if w := isa.lanes(int(unsafe.Sizeof(T(0)))); w > 0 {
 		n = len(dst) &^ (w - 1)
 		if n > 0 {
 			switch d := any(dst).(type) {
@@ -692,7 +693,7 @@ func selectGo[T Float](dst []T, cond []int64, a, b []T) {
 func compareVec[T Float](isa vecISA, op int, dst []int64, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	n := 0
-	if w := isa.lanes(sizeOf[T]()); w > 0 {
+	if w := isa.lanes(int(unsafe.Sizeof(T(0)))); w > 0 {
 		n = len(dst) &^ (w - 1)
 		if n > 0 {
 			switch a := any(a).(type) {
@@ -704,15 +705,6 @@ func compareVec[T Float](isa vecISA, op int, dst []int64, a, b []T) {
 		}
 	}
 	compareGo(op, dst[n:], a[n:], b[n:])
-}
-
-// sizeOf is the size of a T in bytes.
-func sizeOf[T Float]() int {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return 4
-	}
-	return 8
 }
 
 // compareGo is the reference of the compare kernels (opLess ... opNotEqual).

@@ -775,21 +775,7 @@ func (t *target) mathTrig(cos bool) {
 	t.mul(7, 7, R(5))
 	t.fnma(7, 3, R(4), R(7))
 	t.add(7, 7, C("kOne")) // cos: 1 + (u·Q(u) - s·rl)
-	t.shl(8, 1, 31)
-	t.sar(8, 8, 31) // all ones in the odd quadrants
-	t.xor(7, 7, R(6))
-	t.and(7, 7, R(8))
-	t.xor(6, 6, R(7)) // cos there, sin elsewhere
-	t.shl(8, 1, 30)
-	t.and(8, 8, C("kSignMask"))
-	t.xor(6, 6, R(8)) // negated in quadrants 2 and 3
-	t.and(2, 0, C("kAbsMask"))
-	if !cos {
-		t.cmplt(1, 2, C("kSinTiny"))
-		t.sel(6, 1, R(0), R(6)) // x itself below sinTiny
-	}
-	t.cmplt(0, 2, C("kTrigMax"))
-	t.sel(0, 0, R(6), R(0))
+	t.trigQuadrant(cos, "")
 }
 
 // ---- binary operations of the elementwise kernels, any element size ----
@@ -1362,20 +1348,33 @@ func (t *target) mathTrigD(cos bool) {
 	t.sub(2, 2, R(9))
 	t.add(2, 2, R(7))
 	t.add(7, 3, R(2))
-	t.shl(8, 1, 63)
-	t.signFill(8, 8) // all ones in the odd quadrants
+	t.trigQuadrant(cos, "D")
+}
+
+// trigQuadrant: register 0 = sin (6) or cos (7) of r as the quadrant in t's bits (register 1)
+// picks them, with its sign; x itself where |x| is at least trigMax or NaN, and for sin below
+// sinTiny. The constants are float32's (p "") or float64's (p "D").
+func (t *target) trigQuadrant(cos bool, p string) {
+	k := func(name string) operand { return C("k" + p + name) }
+	bits := 8 * t.size
+	t.shl(8, 1, bits-1)
+	if t.size == 4 {
+		t.sar(8, 8, 31) // all ones in the odd quadrants
+	} else {
+		t.signFill(8, 8)
+	}
 	t.xor(7, 7, R(6))
 	t.and(7, 7, R(8))
 	t.xor(6, 6, R(7)) // cos there, sin elsewhere
-	t.shl(8, 1, 62)
-	t.and(8, 8, C("kDSignMask"))
+	t.shl(8, 1, bits-2)
+	t.and(8, 8, k("SignMask"))
 	t.xor(6, 6, R(8)) // negated in quadrants 2 and 3
-	t.and(2, 0, C("kDAbsMask"))
+	t.and(2, 0, k("AbsMask"))
 	if !cos {
-		t.cmplt(1, 2, C("kDSinTiny"))
-		t.sel(6, 1, R(0), R(6)) // x itself below sinTinyD
+		t.cmplt(1, 2, k("SinTiny"))
+		t.sel(6, 1, R(0), R(6)) // x itself below sinTiny
 	}
-	t.cmplt(0, 2, C("kDTrigMax"))
+	t.cmplt(0, 2, k("TrigMax"))
 	t.sel(0, 0, R(6), R(0))
 }
 
