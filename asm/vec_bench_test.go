@@ -110,6 +110,41 @@ func BenchmarkUnaryF32(b *testing.B) {
 	}
 }
 
+// BenchmarkUnaryF64 times the float64 unary kernels at each level next to Go's math a value
+// at a time (the reference it replaces on the CPU device).
+func BenchmarkUnaryF64(b *testing.B) {
+	ref := map[int]func(float64) float64{opExp: math.Exp, opExp2: math.Exp2, opLog: math.Log,
+		opLog2: math.Log2, opTanh: math.Tanh, opSin: math.Sin, opCos: math.Cos}
+	for _, op := range []int{opExp, opExp2, opLog, opLog2, opTanh, opSin, opCos} {
+		for _, n := range benchSizes {
+			x, d := make([]float64, n), make([]float64, n)
+			for i, v := range benchInput(n, 3) {
+				x[i] = float64(v)
+				if op == opLog || op == opLog2 {
+					x[i] = math.Abs(x[i])
+				}
+			}
+			for _, isa := range testISAs() {
+				b.Run(fmt.Sprintf("%s/%s/%d", unaryOpNames[op], isa, n), func(b *testing.B) {
+					b.SetBytes(int64(16 * n))
+					for b.Loop() {
+						unaryF64(isa, op, d, x)
+					}
+				})
+			}
+			f := ref[op]
+			b.Run(fmt.Sprintf("%s/math/%d", unaryOpNames[op], n), func(b *testing.B) {
+				b.SetBytes(int64(16 * n))
+				for b.Loop() {
+					for i, v := range x {
+						d[i] = f(v)
+					}
+				}
+			})
+		}
+	}
+}
+
 func BenchmarkReduce(b *testing.B) {
 	for _, isa := range testISAs() {
 		for _, n := range benchSizes {
