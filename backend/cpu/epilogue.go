@@ -444,8 +444,13 @@ func (t *tileEpilogue) compute64(e *tnode, x *ctx, bases []int, cv []float64, b 
 	}
 	if len(e.src) == 1 {
 		unaryFTo(e.op, o, u.v)
+		return value[float64]{v: o, owned: true}
+	}
+	v := t.eval64(e.src[1], x, bases, cv, b)
+	if v.scalar && e.op == graph.OpPow && powConstOKF64(v.s) {
+		powConstF64(o, u.v, v.s) // x**3 of a GELU, say, as the expression evaluator computes it
 	} else {
-		binaryFTo(e.op, o, u.v, t.eval64(e.src[1], x, bases, cv, b).vec(x, e.src[1].slot, n).v)
+		binaryFTo(e.op, o, u.v, v.vec(x, e.src[1].slot, n).v)
 	}
 	return value[float64]{v: o, owned: true}
 }

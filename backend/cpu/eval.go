@@ -834,6 +834,13 @@ func (e *enode) computeF(c *ctx, start, n int, dst []float64) []float64 {
 		selectBits(out, cond, e.src[1].evalF(c, start, n), e.src[2].evalF(c, start, n))
 		return out
 	}
+	if e.op == graph.OpPow {
+		if s, ok := e.src[1].constF(c); ok && powConstOKF64(s) {
+			powConstF64(out, e.src[0].evalF(c, start, n), s)
+			roundSliceF(e.dt, out)
+			return out
+		}
+	}
 	switch {
 	case e.op.IsUnary():
 		unaryFTo(e.op, out, e.src[0].evalF(c, start, n))

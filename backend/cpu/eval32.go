@@ -677,6 +677,19 @@ func scalarF32(op graph.Op, out, x []float32, s float32, left bool) {
 	}
 }
 
+// constF is constF32 for a Float64 node.
+func (e *enode) constF(c *ctx) (float64, bool) {
+	switch {
+	case e.op == graph.OpConst && e.view.mask == nil:
+		return e.cval.F, true
+	case e.op == graph.OpLoad && e.view.constant && c.ins[e.input].dt == graph.Float64:
+		if s := view[float64](c.ins[e.input]); uint(e.view.offset) < uint(len(s)) {
+			return s[e.view.offset], true
+		}
+	}
+	return 0, false
+}
+
 // constF32 returns the value of a node that is the same everywhere: a constant, or a load of
 // one element broadcast (a scalar tensor expanded).
 func (e *enode) constF32(c *ctx) (float32, bool) {

@@ -109,9 +109,9 @@ func TestPowConstF64(t *testing.T) {
 			b[i] = s
 		}
 		got := make([]float64, len(x))
-		binaryFTo(graph.OpPow, got, x, b)
+		powConstF64(got, x, s)
 		inPlace := slices.Clone(x)
-		binaryFTo(graph.OpPow, inPlace, inPlace, b)
+		powConstF64(inPlace, inPlace, s)
 		for i, v := range x {
 			want := math.Pow(v, s)
 			if math.Float64bits(got[i]) != math.Float64bits(want) || math.Float64bits(inPlace[i]) != math.Float64bits(want) {
@@ -125,6 +125,32 @@ func TestPowConstF64(t *testing.T) {
 	for i, s := range b {
 		if want := math.Pow(3, s); got[i] != want {
 			t.Errorf("3**%v = %v, want %v", s, got[i], want)
+		}
+	}
+}
+
+// TestPowConstF64Graph checks that a Float64 power by a constant, computed a row after
+// another and as a matmul's epilogue, gives math.Pow's values bit for bit.
+func TestPowConstF64Graph(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	vals := func(int) float64 { return r.NormFloat64() * math.Exp2(float64(r.IntN(80)-40)) }
+	for _, s := range []float64{2, 3, -2, 0.5} {
+		x := hostVals(graph.Float64, []int{37, 53}, vals)
+		rows := must(graph.Binary(graph.OpPow, x, scalar(s, graph.Float64, []int{37, 53})))
+		a, b := hostVals(graph.Float64, []int{37, 11}, vals), hostVals(graph.Float64, []int{11, 53}, vals)
+		mm := must(graph.Contract(a, b))
+		epi := must(graph.Binary(graph.OpPow, mm, scalar(s, graph.Float64, []int{37, 53})))
+		for _, c := range []struct {
+			name  string
+			n, in *graph.Node
+		}{{"rows", rows, x}, {"epilogue", epi, mm}} {
+			got := readBits(t, c.n)
+			in := readBits(t, c.in)
+			for i, v := range in {
+				if want := math.Float64bits(math.Pow(math.Float64frombits(v), s)); got[i] != want {
+					t.Fatalf("%s: %v**%v = %#x, want %#x", c.name, math.Float64frombits(v), s, got[i], want)
+				}
+			}
 		}
 	}
 }

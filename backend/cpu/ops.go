@@ -130,10 +130,6 @@ func binaryFTo(op graph.Op, dst, a, b []float64) {
 	case graph.OpMin:
 		asm.MinF64(dst, a, b)
 	case graph.OpPow:
-		if len(b) > 0 && powConstOK(float32(b[0])) && float64(float32(b[0])) == b[0] && allEqual(b, b[0]) {
-			powConstF64(dst, a, b[0])
-			return
-		}
 		for j := range dst {
 			dst[j] = math.Pow(a[j], b[j])
 		}
@@ -142,16 +138,8 @@ func binaryFTo(op graph.Op, dst, a, b []float64) {
 	}
 }
 
-// allEqual reports whether every element of b is v: the exponent of a power, a constant
-// spread over the block, is seen so (a scan that stops at the first other value).
-func allEqual(b []float64, v float64) bool {
-	for _, w := range b {
-		if w != v {
-			return false
-		}
-	}
-	return true
-}
+// powConstOKF64 reports whether powConstF64 takes the exponent s: those powConstOK takes.
+func powConstOKF64(s float64) bool { return float64(float32(s)) == s && powConstOK(float32(s)) }
 
 // powConstF64 sets dst[j] = x[j]**s for an exponent that powConstOK takes, bit for bit what
 // math.Pow gives, at the cost of a product or a few rather than math.Pow's call: x**±0.5 is
