@@ -68,7 +68,7 @@ type Buffer interface {
 // A Program is a kernel compiled for one device.
 type Program interface{}
 
-// Device is one compute device.
+// Device is one compute device. Its methods may be called from several goroutines at once.
 type Device interface {
 	// Name is the name Open accepts: "cpu", "cuda:0", ...
 	Name() string

@@ -13,6 +13,12 @@
 // implements SubgraphDevice gets each run of consecutive kernels it accepts as one program,
 // in which intermediate results never leave the device's compiler.
 //
+// Realize may be called from any number of goroutines at once, on graphs that share nodes
+// too: realizations schedule one at a time but compile, copy and launch side by side, a
+// node is computed by one of them while the others that need it wait for it, and a program
+// is compiled once however many ask for it at once. A Device must therefore accept calls
+// from several goroutines at once (the conformance suite's "concurrent" cases make them).
+//
 // Failures wrap the sentinels ErrUnavailable, ErrOutOfMemory, ErrCompile, ErrLaunch and
 // ErrUnsupported, so that callers can test them with errors.Is.
 package backend

@@ -94,9 +94,6 @@ type Stats struct {
 }
 
 var (
-	execMu                                 sync.Mutex
-	cache                                  = map[string]Program{}
-	verdicts                               = map[string]error{} // CheckKernel's, and subgraphs a device cannot compile
 	nKernels, nCompiles, nHits, nFallbacks atomic.Int64
 	nSubgraphs                             atomic.Int64
 )
@@ -109,29 +106,29 @@ func ReadStats() Stats {
 
 // Realize computes nodes on dev: it schedules the graph behind them, compiles each kernel once
 // per structure and device, and attaches the results to the nodes (see graph.Node.Realized).
+// Realizations run concurrently, also of graphs that share nodes (see begin).
 func Realize(dev Device, nodes ...*graph.Node) error {
 	if dev == nil {
 		return fmt.Errorf("backend: realize: no device: %w", ErrUnavailable)
 	}
-	execMu.Lock()
-	defer execMu.Unlock()
-	kernels, err := graph.Schedule(nodes)
+	r, kernels, err := begin(nodes)
 	if err != nil {
 		return err
 	}
+	defer r.end()
 	for _, n := range nodes {
 		if n.Op == graph.OpHost && n.Realized() == nil {
-			if err := upload(dev, n); err != nil {
+			if err := r.upload(dev, n); err != nil {
 				return err
 			}
 		}
 	}
 	if sd, ok := dev.(SubgraphDevice); ok && dev.Capabilities().GraphLevel {
-		return runSubgraphs(sd, kernels, nodes)
+		return r.runSubgraphs(sd, kernels, nodes)
 	}
 	last := lastReads(kernels, nodes)
 	for i, k := range kernels {
-		if err := run(dev, k); err != nil {
+		if err := r.run(dev, k); err != nil {
 			return err
 		}
 		// Dropping the finished kernel lets the collector free an intermediate result (and
@@ -144,9 +141,7 @@ func Realize(dev Device, nodes ...*graph.Node) error {
 		// the collector, which by then may have returned the pages to the system.
 		for _, in := range k.Inputs {
 			if j, ok := last[in]; ok && j == i {
-				if st, ok := in.Release().(*Storage); ok {
-					_ = st.Free()
-				}
+				r.release(in)
 			}
 		}
 	}
@@ -170,7 +165,7 @@ func lastReads(kernels []*graph.Kernel, nodes []*graph.Node) map[*graph.Node]int
 	return last
 }
 
-func upload(dev Device, n *graph.Node) error {
+func (r *realization) upload(dev Device, n *graph.Node) error {
 	buf, err := alloc(dev, n.DType, n.Numel())
 	if err != nil {
 		return fmt.Errorf("backend: upload %v%v to %s: %w", n.DType, n.Shape, dev.Name(), err)
@@ -179,7 +174,7 @@ func upload(dev Device, n *graph.Node) error {
 		_ = dev.Free(buf)
 		return fmt.Errorf("backend: upload %v%v to %s: %w", n.DType, n.Shape, dev.Name(), err)
 	}
-	n.SetRealized(newStorage(dev, buf))
+	r.attach(n, newStorage(dev, buf))
 	return nil
 }
 
@@ -187,9 +182,9 @@ func upload(dev Device, n *graph.Node) error {
 // when it lives on another device.
 // inputBuffers returns the buffers on dev of nodes, and those of them made for this call
 // (copies from other devices), which the caller frees, also after an error.
-func inputBuffers(dev Device, nodes []*graph.Node) (ins, temps []Buffer, err error) {
+func (r *realization) inputBuffers(dev Device, nodes []*graph.Node) (ins, temps []Buffer, err error) {
 	for _, in := range nodes {
-		b, temp, err := inputBuffer(dev, in)
+		b, temp, err := r.inputBuffer(dev, in)
 		if err != nil {
 			return nil, temps, err
 		}
@@ -207,12 +202,12 @@ func freeAll(dev Device, bufs []Buffer) {
 	}
 }
 
-func inputBuffer(dev Device, n *graph.Node) (buf Buffer, temp bool, err error) {
+func (r *realization) inputBuffer(dev Device, n *graph.Node) (buf Buffer, temp bool, err error) {
 	if n.Realized() == nil {
 		if n.Op != graph.OpHost {
 			return nil, false, fmt.Errorf("backend: input %v%v was not computed", n.Op, n.Shape)
 		}
-		if err := upload(dev, n); err != nil {
+		if err := r.upload(dev, n); err != nil {
 			return nil, false, err
 		}
 	}
@@ -260,34 +255,23 @@ func programKey(dev Device, k *graph.Kernel) string {
 }
 
 func program(dev Device, k *graph.Kernel) (Program, error) {
-	key := programKey(dev, k)
-	if p, ok := cache[key]; ok {
-		nHits.Add(1)
-		return p, nil
-	}
-	p, err := dev.Compile(k)
-	if err != nil {
-		return nil, err
-	}
-	nCompiles.Add(1)
-	cache[key] = p
-	return p, nil
+	return programs.get(programKey(dev, k), func() (Program, error) { return dev.Compile(k) })
 }
 
 // run executes one kernel on dev, or on the CPU when dev cannot compile it.
-func run(dev Device, k *graph.Kernel) error {
+func (r *realization) run(dev Device, k *graph.Kernel) error {
 	p, err := program(dev, k)
 	if errors.Is(err, ErrUnsupported) && dev.Name() != "cpu" {
-		return runOnCPU(dev, k, err)
+		return r.runOnCPU(dev, k, err)
 	}
 	if err != nil {
 		return fmt.Errorf("backend: %s: compile kernel for %v%v: %w", dev.Name(), k.Out.DType, k.Out.Shape, err)
 	}
-	return launch(dev, p, k)
+	return r.launch(dev, p, k)
 }
 
 // runOnCPU executes k on the CPU because dev cannot (why wraps ErrUnsupported).
-func runOnCPU(dev Device, k *graph.Kernel, why error) error {
+func (r *realization) runOnCPU(dev Device, k *graph.Kernel, why error) error {
 	cpu, err := Open("cpu")
 	if err != nil {
 		return fmt.Errorf("backend: %s: compile kernel for %v%v: %w", dev.Name(), k.Out.DType, k.Out.Shape, why)
@@ -297,13 +281,13 @@ func runOnCPU(dev Device, k *graph.Kernel, why error) error {
 	if err != nil {
 		return fmt.Errorf("backend: %s: compile kernel for %v%v: %w", cpu.Name(), k.Out.DType, k.Out.Shape, err)
 	}
-	return launch(cpu, p, k)
+	return r.launch(cpu, p, k)
 }
 
 // launch runs p, the program of k on dev, into a new buffer for k's output.
-func launch(dev Device, p Program, k *graph.Kernel) error {
+func (r *realization) launch(dev Device, p Program, k *graph.Kernel) error {
 	out := k.Out
-	ins, temps, err := inputBuffers(dev, k.Inputs)
+	ins, temps, err := r.inputBuffers(dev, k.Inputs)
 	defer freeAll(dev, temps)
 	if err != nil {
 		return err
@@ -319,7 +303,7 @@ func launch(dev Device, p Program, k *graph.Kernel) error {
 			return fmt.Errorf("backend: %s: kernel for %v%v: %w", dev.Name(), out.DType, out.Shape, err)
 		}
 	}
-	out.SetRealized(newStorage(dev, buf))
+	r.attach(out, newStorage(dev, buf))
 	return nil
 }
 

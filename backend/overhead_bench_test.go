@@ -1,6 +1,8 @@
 package backend_test
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"unsafe"
 
@@ -25,4 +27,69 @@ func BenchmarkSmallGraph(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSmallGraphParallel is BenchmarkSmallGraph from GOMAXPROCS goroutines at once,
+// each on graphs of its own: realizations of unrelated graphs share only the scheduling
+// lock and the program cache.
+func BenchmarkSmallGraphParallel(b *testing.B) {
+	dev := cpu.New()
+	b.RunParallel(func(pb *testing.PB) {
+		vals := make([]float32, 1024)
+		x := must(graph.Host(graph.Float32, []int{1024}, unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4096)))
+		if err := backend.Realize(dev, x); err != nil {
+			b.Error(err)
+			return
+		}
+		for pb.Next() {
+			y := must(graph.Binary(graph.OpMax, must(graph.Binary(graph.OpAdd, must(graph.Binary(graph.OpMul, x, x)), x)), x))
+			if err := backend.Realize(dev, y); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkSmallGraphBeside is BenchmarkSmallGraph while another goroutine realizes 256 ×
+// 256 × 256 float32 products without pause: a realization does not wait for another's
+// kernels, only shares the cores with them.
+func BenchmarkSmallGraphBeside(b *testing.B) {
+	dev := cpu.New()
+	const n = 256
+	m := must(graph.Host(graph.Float32, []int{n, n}, make([]byte, 4*n*n)))
+	if err := backend.Realize(dev, m); err != nil {
+		b.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var products atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := backend.Realize(dev, must(graph.Contract(m, m))); err != nil {
+				b.Error(err)
+				return
+			}
+			products.Add(1)
+		}
+	})
+	vals := make([]float32, 1024)
+	x := must(graph.Host(graph.Float32, []int{1024}, unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4096)))
+	if err := backend.Realize(dev, x); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		y := must(graph.Binary(graph.OpMax, must(graph.Binary(graph.OpAdd, must(graph.Binary(graph.OpMul, x, x)), x)), x))
+		if err := backend.Realize(dev, y); err != nil {
+			b.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	b.ReportMetric(float64(products.Load())/b.Elapsed().Seconds(), "products/s")
 }

@@ -94,11 +94,11 @@ func subgraphKey(dev Device, kernels []*graph.Kernel, outs []*graph.Node) string
 // checkKernel asks dev whether k can join a subgraph, once per kernel structure.
 func checkKernel(dev SubgraphDevice, k *graph.Kernel) error {
 	key := "check\x00" + programKey(dev, k)
-	if err, ok := verdicts[key]; ok {
+	if err, ok := programs.verdict(key); ok {
 		return err
 	}
 	err := dev.CheckKernel(k)
-	verdicts[key] = err
+	programs.judge(key, err)
 	return err
 }
 
@@ -106,29 +106,19 @@ func checkKernel(dev SubgraphDevice, k *graph.Kernel) error {
 // A subgraph the device cannot compile is remembered, so that it is not tried again.
 func subgraphProgram(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node) (Program, error) {
 	key := subgraphKey(dev, kernels, outs)
-	if p, ok := cache[key]; ok {
-		nHits.Add(1)
-		return p, nil
-	}
-	if err, ok := verdicts[key]; ok {
-		return nil, err
-	}
-	p, err := dev.CompileSubgraph(kernels, outs)
-	if errors.Is(err, ErrUnsupported) {
-		verdicts[key] = err
-	}
-	if err != nil {
-		return nil, err
-	}
-	nCompiles.Add(1)
-	cache[key] = p
-	return p, nil
+	return programs.get(key, func() (Program, error) {
+		p, err := dev.CompileSubgraph(kernels, outs)
+		if errors.Is(err, ErrUnsupported) {
+			programs.judge(key, err)
+		}
+		return p, err
+	})
 }
 
 // runSubgraphs runs a schedule on a graph-level device: each longest run of consecutive
 // kernels the device accepts is one launch; the kernels it rejects run on the CPU. roots are
 // the nodes the caller asked for.
-func runSubgraphs(dev SubgraphDevice, kernels []*graph.Kernel, roots []*graph.Node) error {
+func (r *realization) runSubgraphs(dev SubgraphDevice, kernels []*graph.Kernel, roots []*graph.Node) error {
 	// lastRead is the index of the last kernel reading a node: a result read at or after
 	// the end of its run must leave the run in a buffer.
 	lastRead := map[*graph.Node]int{}
@@ -146,7 +136,7 @@ func runSubgraphs(dev SubgraphDevice, kernels []*graph.Kernel, roots []*graph.No
 			if !errors.Is(err, ErrUnsupported) {
 				return fmt.Errorf("backend: %s: %s: %w", dev.Name(), describeKernel(kernels[i]), err)
 			}
-			if err := runOnCPU(dev, kernels[i], err); err != nil {
+			if err := r.runOnCPU(dev, kernels[i], err); err != nil {
 				return err
 			}
 			i++
@@ -162,7 +152,7 @@ func runSubgraphs(dev SubgraphDevice, kernels []*graph.Kernel, roots []*graph.No
 				outs = append(outs, k.Out)
 			}
 		}
-		if err := runSubgraph(dev, kernels[i:end], outs); err != nil {
+		if err := r.runSubgraph(dev, kernels[i:end], outs); err != nil {
 			return err
 		}
 		i = end
@@ -172,7 +162,7 @@ func runSubgraphs(dev SubgraphDevice, kernels []*graph.Kernel, roots []*graph.No
 
 // runSubgraph compiles (or finds) the program of one run and launches it once, allocating
 // buffers for outs only.
-func runSubgraph(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node) error {
+func (r *realization) runSubgraph(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node) error {
 	if len(outs) == 0 {
 		return nil // nothing of the run is read: the scheduler does not produce this
 	}
@@ -181,7 +171,7 @@ func runSubgraph(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node
 		// Every kernel passed CheckKernel, but the device cannot compile them together:
 		// run them one at a time, as on a kernel-level device.
 		for _, k := range kernels {
-			if err := run(dev, k); err != nil {
+			if err := r.run(dev, k); err != nil {
 				return err
 			}
 		}
@@ -190,7 +180,7 @@ func runSubgraph(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node
 	if err != nil {
 		return fmt.Errorf("backend: %s: compile %s: %w", dev.Name(), describeSubgraph(kernels), err)
 	}
-	ins, temps, err := inputBuffers(dev, SubgraphInputs(kernels))
+	ins, temps, err := r.inputBuffers(dev, SubgraphInputs(kernels))
 	defer freeAll(dev, temps)
 	if err != nil {
 		return err
@@ -220,7 +210,7 @@ func runSubgraph(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node
 		}
 	}
 	for i, o := range outs {
-		o.SetRealized(newStorage(dev, bufs[i]))
+		r.attach(o, newStorage(dev, bufs[i]))
 	}
 	return nil
 }

@@ -307,18 +307,7 @@ func fusedCases() []fusedCase {
 func (s *suite) fused(t *testing.T) {
 	for _, fc := range fusedCases() {
 		for _, dt := range s.only(refFloat32, refFloat64, refFloat16) {
-			if dt == refFloat16 && fc.name != "matmul-bias-relu" && fc.name != "views-add-mul-sum" && fc.name != "cast-chain" &&
-				fc.name != "shared-softplus-of-sum" && fc.name != "shared-in-select" && fc.name != "shared-cast-to-float64" {
-				continue
-			}
-			if (fc.name == "cast-chain" || fc.name == "shared-integers") && !s.has(refInt32) {
-				continue
-			}
-			if fc.name == "shared-cast-to-float64" && (dt == refFloat64 || !s.has(refFloat64)) ||
-				fc.name == "shared-row-values-mixed" && (dt != refFloat32 || !s.has(refFloat64) || !s.has(refInt64)) {
-				continue
-			}
-			if fc.name == "gather-mul-sum" && !s.has(refInt64) {
+			if !s.fusedApplies(fc, dt) {
 				continue
 			}
 			s.run(t, fmt.Sprintf("%s/%v", fc.name, dt), func(c *tc) {
@@ -327,4 +316,21 @@ func (s *suite) fused(t *testing.T) {
 			})
 		}
 	}
+}
+
+// fusedApplies reports whether the suite runs fc in dtype dt: the device has the dtypes it
+// uses, and its ops are exact enough in dt for the tolerance.
+func (s *suite) fusedApplies(fc fusedCase, dt refDType) bool {
+	if dt == refFloat16 && fc.name != "matmul-bias-relu" && fc.name != "views-add-mul-sum" && fc.name != "cast-chain" &&
+		fc.name != "shared-softplus-of-sum" && fc.name != "shared-in-select" && fc.name != "shared-cast-to-float64" {
+		return false
+	}
+	if (fc.name == "cast-chain" || fc.name == "shared-integers") && !s.has(refInt32) {
+		return false
+	}
+	if fc.name == "shared-cast-to-float64" && (dt == refFloat64 || !s.has(refFloat64)) ||
+		fc.name == "shared-row-values-mixed" && (dt != refFloat32 || !s.has(refFloat64) || !s.has(refInt64)) {
+		return false
+	}
+	return fc.name != "gather-mul-sum" || s.has(refInt64)
 }

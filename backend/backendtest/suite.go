@@ -40,6 +40,7 @@ func Run(t *testing.T, dev backend.Device) {
 	t.Run("movement", s.movement)
 	t.Run("nn", s.nn)
 	t.Run("fused", s.fused)
+	t.Run("concurrent", s.concurrent)
 	t.Run("errors", s.errorCases)
 }
 
