@@ -31,7 +31,7 @@ var flight = struct {
 
 // A realization is one call of Realize in flight.
 type realization struct {
-	done    chan struct{} // closed when it ends
+	done    chan struct{} // made by the first to wait for it (under flight's lock), closed when it ends
 	claimed []*graph.Node // the nodes it computes, claimed in flight.computing
 	reads   []*graph.Node // the transient nodes it counts among their readers
 }
@@ -54,11 +54,15 @@ func begin(nodes []*graph.Node) (*realization, []*graph.Kernel, error) {
 			}
 		}
 		if other != nil {
+			if other.done == nil {
+				other.done = make(chan struct{})
+			}
+			done := other.done
 			flight.Unlock()
-			<-other.done
+			<-done
 			continue
 		}
-		r := &realization{done: make(chan struct{}), claimed: computes, reads: reads}
+		r := &realization{claimed: computes, reads: reads}
 		for _, n := range computes {
 			flight.computing[n] = r
 		}
@@ -76,15 +80,12 @@ func footprint(kernels []*graph.Kernel, nodes []*graph.Node) (computes, reads []
 	// A kernel's result is neither a host leaf nor realized: only leaves can be either, and
 	// a schedule has few, so lists serve where a set would cost more than it saves.
 	leaf := func(n *graph.Node) {
-		switch {
-		case n.Op == graph.OpHost && n.Realized() == nil:
-			if !slices.Contains(computes, n) {
+		if n.Realized() == nil {
+			if n.Op == graph.OpHost && !slices.Contains(computes, n) {
 				computes = append(computes, n)
 			}
-		case n.Transient() && n.Realized() != nil:
-			if !slices.Contains(reads, n) {
-				reads = append(reads, n)
-			}
+		} else if n.Transient() && !slices.Contains(reads, n) {
+			reads = append(reads, n)
 		}
 	}
 	for _, n := range nodes {
@@ -111,8 +112,10 @@ func (r *realization) end() {
 	for _, n := range r.reads {
 		unread(n)
 	}
+	if r.done != nil {
+		close(r.done)
+	}
 	flight.Unlock()
-	close(r.done)
 }
 
 // unread counts a reader of n out. The caller holds flight's lock.

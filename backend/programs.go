@@ -1,16 +1,19 @@
 package backend
 
-import "sync"
+import (
+	"errors"
+	"sync"
+)
 
 // programs is the program cache: one program per key (programKey, subgraphKey), compiled
-// once however many realizations ask for it at once, and the verdicts of devices on what
-// they cannot do (CheckKernel's, and subgraphs a device could not compile).
-var programs = &programCache{m: map[string]*compilation{}, verdicts: map[string]error{}}
+// once however many realizations ask for it at once, and the verdicts of devices on the
+// kernels they cannot do.
+var programs = &programCache{m: map[string]*compilation{}, checks: map[string]error{}}
 
 type programCache struct {
-	mu       sync.Mutex
-	m        map[string]*compilation
-	verdicts map[string]error
+	mu     sync.Mutex
+	m      map[string]*compilation
+	checks map[string]error // CheckKernel's verdicts
 }
 
 // A compilation is a cache entry: done is closed once compile has returned p and err
@@ -22,18 +25,20 @@ type compilation struct {
 	returned bool
 }
 
-// get returns the program under key, calling compile on a miss (or the verdict kept under
-// key). A caller that asks while another compiles the key waits for that compilation and
-// shares its result; a failed compilation is not kept, so that a later realization tries
-// again (a device short of memory may have room by then).
+// get returns the program under key, calling compile on a miss. A caller that asks while
+// another compiles the key waits for that compilation and shares its result. A failure that
+// wraps ErrUnsupported is kept, as the device's verdict on the kernel (or subgraph), which
+// is not asked again; other failures are not, so that a later realization tries again (a
+// device short of memory may have room by then).
 func (c *programCache) get(key string, compile func() (Program, error)) (Program, error) {
 	c.mu.Lock()
-	if err, ok := c.verdicts[key]; ok {
-		c.mu.Unlock()
-		return nil, err
+	e, found := c.m[key]
+	if !found {
+		e = &compilation{done: make(chan struct{})}
+		c.m[key] = e
 	}
-	if e, ok := c.m[key]; ok {
-		c.mu.Unlock()
+	c.mu.Unlock()
+	if found {
 		<-e.done
 		if !e.returned {
 			return c.get(key, compile) // it panicked, and is out of the cache: compile anew
@@ -44,12 +49,9 @@ func (c *programCache) get(key string, compile func() (Program, error)) (Program
 		nHits.Add(1)
 		return e.p, nil
 	}
-	e := &compilation{done: make(chan struct{})}
-	c.m[key] = e
-	c.mu.Unlock()
 	defer func() {
 		// Also when compile panics: the waiters must not wait for ever.
-		if !e.returned || e.err != nil {
+		if !e.returned || e.err != nil && !errors.Is(e.err, ErrUnsupported) {
 			c.mu.Lock()
 			delete(c.m, key)
 			c.mu.Unlock()
@@ -64,17 +66,17 @@ func (c *programCache) get(key string, compile func() (Program, error)) (Program
 	return e.p, e.err
 }
 
-// verdict returns the verdict kept under key, if any.
-func (c *programCache) verdict(key string) (err error, ok bool) {
+// check returns the verdict of CheckKernel (ask) kept under key, asking on a miss.
+func (c *programCache) check(key string, ask func() error) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	err, ok = c.verdicts[key]
-	return err, ok
-}
-
-// judge keeps err as the verdict under key.
-func (c *programCache) judge(key string, err error) {
+	err, ok := c.checks[key]
+	c.mu.Unlock()
+	if ok {
+		return err
+	}
+	err = ask()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.verdicts[key] = err
+	c.checks[key] = err
+	c.mu.Unlock()
+	return err
 }

@@ -93,26 +93,13 @@ func subgraphKey(dev Device, kernels []*graph.Kernel, outs []*graph.Node) string
 
 // checkKernel asks dev whether k can join a subgraph, once per kernel structure.
 func checkKernel(dev SubgraphDevice, k *graph.Kernel) error {
-	key := "check\x00" + programKey(dev, k)
-	if err, ok := programs.verdict(key); ok {
-		return err
-	}
-	err := dev.CheckKernel(k)
-	programs.judge(key, err)
-	return err
+	return programs.check("check\x00"+programKey(dev, k), func() error { return dev.CheckKernel(k) })
 }
 
 // subgraphProgram returns the program of a subgraph from the cache, compiling it on a miss.
 // A subgraph the device cannot compile is remembered, so that it is not tried again.
 func subgraphProgram(dev SubgraphDevice, kernels []*graph.Kernel, outs []*graph.Node) (Program, error) {
-	key := subgraphKey(dev, kernels, outs)
-	return programs.get(key, func() (Program, error) {
-		p, err := dev.CompileSubgraph(kernels, outs)
-		if errors.Is(err, ErrUnsupported) {
-			programs.judge(key, err)
-		}
-		return p, err
-	})
+	return programs.get(subgraphKey(dev, kernels, outs), func() (Program, error) { return dev.CompileSubgraph(kernels, outs) })
 }
 
 // runSubgraphs runs a schedule on a graph-level device: each longest run of consecutive
