@@ -62,6 +62,14 @@ func SinF64(dst, x []float64) { unaryF64(activeISA(), opSin, dst, x) }
 //	}
 func CosF64(dst, x []float64) { unaryF64(activeISA(), opCos, dst, x) }
 
+// TanF64 sets dst[i] to the tangent of x[i], sin x / cos x by the sine and cosine kernels; x
+// must be at least as long as dst. The error is at most 2 ulp.
+//
+//	for i := range dst {
+//		dst[i] = math.Tan(x[i])
+//	}
+func TanF64(dst, x []float64) { tanF64(activeISA(), dst, x) }
+
 // SinhF64 sets dst[i] to the hyperbolic sine of x[i]; x must be at least as long as dst. The
 // error is at most 2 ulp below 709 in magnitude, 3 above (sinh overflows above 710.4759).
 //
@@ -414,6 +422,20 @@ var sinhPD = func() (p [8]float64) {
 // hyperBlock is the number of elements hyperbolicF64 takes at a time: e^|x| for a block goes
 // to the exp kernel, then the sums to a Go loop.
 const hyperBlock = 256
+
+// tanF64 sets dst to tan x = sin x / cos x by the kernels of isa, a block at a time, the
+// cosines first into a block of their own, so that dst may be x.
+func tanF64(isa vecISA, dst, x []float64) {
+	x = x[:len(dst)]
+	var c [hyperBlock]float64
+	for i := 0; i < len(dst); i += hyperBlock {
+		xs, d := x[i:min(i+hyperBlock, len(x))], dst[i:min(i+hyperBlock, len(dst))]
+		cb := c[:len(xs)]
+		unaryF64(isa, opCos, cb, xs)
+		unaryF64(isa, opSin, d, xs)
+		binaryF64(isa, opDiv, d, d, cb)
+	}
+}
 
 // hyperbolicF64 sets dst to sinh x (cos false) or cosh x from e = e^|x| by the exp kernel of
 // isa: (e ± 1/e)/2, and for sinh below 1 a + a³·S(a²), where (e - 1/e)/2 would cancel. Above

@@ -56,7 +56,8 @@ func unaryFTo(op graph.Op, dst, x []float64) {
 		asm.CosF64(dst, x)
 		return
 	case graph.OpTan:
-		f = math.Tan
+		asm.TanF64(dst, x)
+		return
 	case graph.OpAsin:
 		f = math.Asin
 	case graph.OpAcos:
