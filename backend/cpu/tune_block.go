@@ -20,8 +20,9 @@ import (
 // evaluates at a time (blockPrior's by default). Smaller blocks keep a long chain's scratch in
 // L1; larger ones call each vector kernel fewer times. A kernel is known by a hash of its
 // structure (graph.Kernel.Key), its bucketed size and dtype. Compilation looks a tuned block
-// up in the cache (CROSSBAR_TUNE=cached or on) and never measures, since it runs under the
-// executor's lock; go run ./bench -tune, or BlockTuning.Tune, measures.
+// up in the cache (CROSSBAR_TUNE=cached or on) and never measures: a search would hold up
+// its realization, and every other waiting for the same program, for seconds; go run ./bench
+// -tune, or BlockTuning.Tune, measures.
 
 // blockFamily is the kernel signature's prefix; its version changes with the knob's values.
 const blockFamily = "cpu.block/v1/"

@@ -13,7 +13,8 @@
 //
 // CROSSBAR_TUNE=off compiles every kernel with its base options; cached and on take a
 // cached entry. Searching is done ahead of time (go run ./bench -tune, KernelTuning.Tune,
-// MatMulTuning.Tune), never inside Compile, which runs under the executor's lock.
+// MatMulTuning.Tune), never inside Compile: a search there would hold up its realization,
+// and every other waiting for the same program, for seconds.
 package kerneltune
 
 import (
