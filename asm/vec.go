@@ -52,6 +52,8 @@ const (
 	opLessEqual
 	opEqual
 	opNotEqual
+
+	opAtan
 )
 
 // A vecISA is one implementation of the kernels of vec.go and vecmath.go: the Go references
@@ -561,7 +563,7 @@ func unaryF32(isa vecISA, op int, dst, x []float32) {
 }
 
 // unaryF64 runs the kernel of op (opNeg, opAbs, opSqrt, a rounding, opExp, opExp2, opLog,
-// opLog2, opTanh, opSin or opCos) of isa over whole vectors of dst, and the Go reference
+// opLog2, opTanh, opSin, opCos or opAtan) of isa over whole vectors of dst, and the Go reference
 // over the rest; then, for sin and cos, math's over the inputs the kernel left (trigLargeD).
 func unaryF64(isa vecISA, op int, dst, x []float64) {
 	x = x[:len(dst)]
@@ -613,6 +615,10 @@ func unaryF64Go(op int, dst, x []float64) {
 	case opSin, opCos:
 		for i := range dst {
 			dst[i] = trigF64Go(x[i], op == opCos)
+		}
+	case opAtan:
+		for i := range dst {
+			dst[i] = atanF64Go(x[i])
 		}
 	case opSqrt:
 		for i := range dst {

@@ -1754,6 +1754,8 @@ TEXT ·unaryF64AVX2(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX2_sin
 	CMPQ AX, $const_opCos
 	JEQ unaryF64AVX2_cos
+	CMPQ AX, $const_opAtan
+	JEQ unaryF64AVX2_atan
 	VZEROUPPER
 	RET
 unaryF64AVX2_neg:
@@ -2431,6 +2433,59 @@ unaryF64AVX2_cos_loop:
 	CMPQ BX, CX
 	JB unaryF64AVX2_cos_loop
 unaryF64AVX2_cos_done:
+	VZEROUPPER
+	RET
+unaryF64AVX2_atan:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX2_atan_done
+unaryF64AVX2_atan_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VANDPD ·vecConst+(const_kDAbsMask*64)(SB), Y0, Y1
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Y2
+	VCMPPD $0x11, Y1, Y2, Y10
+	VDIVPD Y1, Y2, Y3
+	VBLENDVPD Y10, Y3, Y1, Y1
+	VMOVUPD ·vecConst+(const_kDHalf*64)(SB), Y2
+	VCMPPD $0x11, Y1, Y2, Y11
+	VSUBPD ·vecConst+(const_kDOne*64)(SB), Y1, Y3
+	VADDPD ·vecConst+(const_kDOne*64)(SB), Y1, Y4
+	VDIVPD Y4, Y3, Y3
+	VBLENDVPD Y11, Y3, Y1, Y1
+	VMULPD Y1, Y1, Y2
+	VMOVUPD ·vecConst+((const_kDAtanP+0)*64)(SB), Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+1)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+2)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+3)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+4)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+5)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+6)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+7)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+8)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+9)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+10)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+11)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+12)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDAtanP+13)*64)(SB), Y2, Y3
+	VMULPD Y1, Y2, Y2
+	VFMADD213PD Y1, Y3, Y2
+	VADDPD ·vecConst+(const_kDPio4LoAtan*64)(SB), Y2, Y3
+	VADDPD ·vecConst+(const_kDPio4HiAtan*64)(SB), Y3, Y3
+	VBLENDVPD Y11, Y3, Y2, Y2
+	VMOVUPD ·vecConst+(const_kDPio2LoAtan*64)(SB), Y3
+	VSUBPD Y2, Y3, Y3
+	VADDPD ·vecConst+(const_kDPio2HiAtan*64)(SB), Y3, Y3
+	VBLENDVPD Y10, Y3, Y2, Y2
+	VANDPD ·vecConst+(const_kDSignMask*64)(SB), Y0, Y3
+	VORPD Y3, Y2, Y2
+	VCMPPD $0x00, Y0, Y0, Y10
+	VBLENDVPD Y10, Y2, Y0, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF64AVX2_atan_loop
+unaryF64AVX2_atan_done:
 	VZEROUPPER
 	RET
 
@@ -6698,6 +6753,8 @@ TEXT ·unaryF64AVX512(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX512_sin
 	CMPQ AX, $const_opCos
 	JEQ unaryF64AVX512_cos
+	CMPQ AX, $const_opAtan
+	JEQ unaryF64AVX512_atan
 	VZEROUPPER
 	RET
 unaryF64AVX512_neg:
@@ -7359,6 +7416,59 @@ unaryF64AVX512_cos_loop:
 	CMPQ BX, CX
 	JB unaryF64AVX512_cos_loop
 unaryF64AVX512_cos_done:
+	VZEROUPPER
+	RET
+unaryF64AVX512_atan:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX512_atan_done
+unaryF64AVX512_atan_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VPANDQ ·vecConst+(const_kDAbsMask*64)(SB), Z0, Z1
+	VMOVUPD ·vecConst+(const_kDOne*64)(SB), Z2
+	VCMPPD $0x11, Z1, Z2, K1
+	VDIVPD Z1, Z2, Z3
+	VBLENDMPD Z3, Z1, K1, Z1
+	VMOVUPD ·vecConst+(const_kDHalf*64)(SB), Z2
+	VCMPPD $0x11, Z1, Z2, K2
+	VSUBPD ·vecConst+(const_kDOne*64)(SB), Z1, Z3
+	VADDPD ·vecConst+(const_kDOne*64)(SB), Z1, Z4
+	VDIVPD Z4, Z3, Z3
+	VBLENDMPD Z3, Z1, K2, Z1
+	VMULPD Z1, Z1, Z2
+	VMOVUPD ·vecConst+((const_kDAtanP+0)*64)(SB), Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+1)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+2)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+3)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+4)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+5)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+6)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+7)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+8)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+9)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+10)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+11)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+12)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDAtanP+13)*64)(SB), Z2, Z3
+	VMULPD Z1, Z2, Z2
+	VFMADD213PD Z1, Z3, Z2
+	VADDPD ·vecConst+(const_kDPio4LoAtan*64)(SB), Z2, Z3
+	VADDPD ·vecConst+(const_kDPio4HiAtan*64)(SB), Z3, Z3
+	VBLENDMPD Z3, Z2, K2, Z2
+	VMOVUPD ·vecConst+(const_kDPio2LoAtan*64)(SB), Z3
+	VSUBPD Z2, Z3, Z3
+	VADDPD ·vecConst+(const_kDPio2HiAtan*64)(SB), Z3, Z3
+	VBLENDMPD Z3, Z2, K1, Z2
+	VPANDQ ·vecConst+(const_kDSignMask*64)(SB), Z0, Z3
+	VPORQ Z3, Z2, Z2
+	VCMPPD $0x00, Z0, Z0, K1
+	VBLENDMPD Z2, Z0, K1, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF64AVX512_atan_loop
+unaryF64AVX512_atan_done:
 	VZEROUPPER
 	RET
 

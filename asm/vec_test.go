@@ -179,7 +179,7 @@ func TestFill(t *testing.T) {
 
 var unaryOpNames = map[int]string{opNeg: "Neg", opAbs: "Abs", opSqrt: "Sqrt", opExp: "Exp", opExp2: "Exp2",
 	opLog: "Log", opLog2: "Log2", opTanh: "Tanh", opSigmoid: "Sigmoid", opErf: "Erf",
-	opSin: "Sin", opCos: "Cos", opRound: "Round", opFloor: "Floor", opCeil: "Ceil", opTrunc: "Trunc"}
+	opSin: "Sin", opCos: "Cos", opRound: "Round", opFloor: "Floor", opCeil: "Ceil", opTrunc: "Trunc", opAtan: "Atan"}
 
 // TestUnary checks every unary kernel against its Go reference, bit for bit, for every length,
 // alignment and tail, on values from the whole float32 range and the special ones.
@@ -245,7 +245,7 @@ func TestUnaryF64(t *testing.T) {
 			return r.NormFloat64() * math.Exp2(float64(r.IntN(120)-60))
 		}
 		for _, op := range []int{opNeg, opAbs, opSqrt, opRound, opFloor, opCeil, opTrunc, opExp, opExp2, opLog, opLog2, opTanh,
-			opSin, opCos} {
+			opSin, opCos, opAtan} {
 			what := unaryOpNames[op] + " float64"
 			for _, n := range vecLengths {
 				off := n % 4

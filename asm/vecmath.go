@@ -452,6 +452,10 @@ const (
 	kDLn2
 	kDLn2Tail
 	kDLog2eTail
+	kDPio2HiAtan
+	kDPio2LoAtan
+	kDPio4HiAtan
+	kDPio4LoAtan
 	kExpP
 	kExp2P    = kExpP + len(expP)
 	kLogP     = kExp2P + len(exp2P)
@@ -464,7 +468,8 @@ const (
 	kDLogP    = kDExpP + len(expPD)
 	kDSinP    = kDLogP + len(logPD)
 	kDCosP    = kDSinP + len(sinPD)
-	nVecConst = kDCosP + len(cosPD)
+	kDAtanP   = kDCosP + len(cosPD)
+	nVecConst = kDAtanP + len(atanPD)
 )
 
 // vecConst holds the constants of the assembly kernels, each as a 64-byte vector of 16 copies
@@ -516,14 +521,15 @@ var vecConst = func() (t [nVecConst][16]uint32) {
 		kDExpHi: d(expHiD), kDTanhMax: d(tanhMaxD), kDMinusHalf: d(-0.5), kDTwoOverPi: d(twoOverPiD),
 		kDPio2Hi: d(pio2HiD), kDPio2Mid: d(pio2MidD), kDPio2Lo: d(pio2LoD), kDTrigMax: d(trigMaxD),
 		kDSinTiny: d(sinTinyD), kDExp2Lo: d(exp2LoD), kDExp2Hi: d(exp2HiD), kDLn2: d(ln2D),
-		kDLn2Tail: d(ln2TailD), kDLog2eTail: d(log2eTailD),
+		kDLn2Tail: d(ln2TailD), kDLog2eTail: d(log2eTailD), kDPio2HiAtan: d(pio2HiAtanD),
+		kDPio2LoAtan: d(pio2LoAtanD), kDPio4HiAtan: d(pio4HiAtanD), kDPio4LoAtan: d(pio4LoAtanD),
 	} {
 		set64(k, v)
 	}
 	for _, p := range []struct {
 		k int
 		c []float64
-	}{{kDExpP, expPD[:]}, {kDLogP, logPD[:]}, {kDSinP, sinPD[:]}, {kDCosP, cosPD[:]}} {
+	}{{kDExpP, expPD[:]}, {kDLogP, logPD[:]}, {kDSinP, sinPD[:]}, {kDCosP, cosPD[:]}, {kDAtanP, atanPD[:]}} {
 		for i, c := range p.c {
 			set64(p.k+i, d(c))
 		}

@@ -62,6 +62,30 @@ func SinF64(dst, x []float64) { unaryF64(activeISA(), opSin, dst, x) }
 //	}
 func CosF64(dst, x []float64) { unaryF64(activeISA(), opCos, dst, x) }
 
+// AtanF64 sets dst[i] to the arctangent of x[i]; x must be at least as long as dst. The error
+// is at most 2 ulp.
+//
+//	for i := range dst {
+//		dst[i] = math.Atan(x[i])
+//	}
+func AtanF64(dst, x []float64) { unaryF64(activeISA(), opAtan, dst, x) }
+
+// AsinF64 sets dst[i] to the arcsine of x[i], atan(x / √((1-x)(1+x))) by the vector
+// kernels; x must be at least as long as dst. The error is at most 2 ulp.
+//
+//	for i := range dst {
+//		dst[i] = math.Asin(x[i])
+//	}
+func AsinF64(dst, x []float64) { arcF64(activeISA(), false, dst, x) }
+
+// AcosF64 sets dst[i] to the arccosine of x[i], 2·atan √((1-x)/(1+x)) by the vector kernels;
+// x must be at least as long as dst. The error is at most 2 ulp.
+//
+//	for i := range dst {
+//		dst[i] = math.Acos(x[i])
+//	}
+func AcosF64(dst, x []float64) { arcF64(activeISA(), true, dst, x) }
+
 // TanF64 sets dst[i] to the tangent of x[i], sin x / cos x by the sine and cosine kernels; x
 // must be at least as long as dst. The error is at most 2 ulp.
 //
@@ -154,6 +178,14 @@ var (
 	}()
 	// (sin(r) - r)/r³ in u = r² on |r| ≤ π/4: -1/3!, 1/5!, ..., 1/17!; the first term left
 	// out, r¹⁹/19!, is below 2⁻⁶³ of sin r.
+	// atan t = t + t·z·q(z), z = t², for |t| ≤ ½: q's Chebyshev interpolant on [0, ¼], degree
+	// 13, computed in 400-bit arithmetic and rounded (highest power first); it is within
+	// 1.9e-17 of q, whose values lie in [-⅓, -0.29].
+	atanPD = [14]float64{0x1.f5c3523066abp-08, -0x1.633de283fb773p-06, 0x1.166a8732cc738p-05, -0x1.56b2f82e012ddp-05,
+		0x1.837a52499d8b8p-05, -0x1.aecb542412942p-05, 0x1.e1d8a9bad86p-05, -0x1.1110befb7253cp-04,
+		0x1.3b13ad5571f07p-04, -0x1.745d172701e87p-04, 0x1.c71c71c68a0c5p-04, -0x1.2492492491932p-03,
+		0x1.999999999998ep-03, -0x1.5555555555555p-02}
+
 	sinPD = [8]float64(taylorD(3, 8))
 	// (cos(r) - 1 + r²/2)/r⁴ in u = r²: 1/4!, -1/6!, ..., -1/18!; the first term left out,
 	// r²⁰/20!, is below 2⁻⁶⁷.
@@ -423,6 +455,43 @@ var sinhPD = func() (p [8]float64) {
 // to the exp kernel, then the sums to a Go loop.
 const hyperBlock = 256
 
+// π/2 and π/4 in two parts each, the high one the nearest float64.
+const (
+	pio2HiAtanD = 0x1.921fb54442d18p+00
+	pio2LoAtanD = 0x1.1a62633145c07p-54
+	pio4HiAtanD = 0x1.921fb54442d18p-01
+	pio4LoAtanD = 0x1.1a62633145c07p-55
+)
+
+// atanF64Go is the reference of AtanF64. With a = |x|, t is a, or 1/a above 1 (atan a = π/2 -
+// atan(1/a)); above ½, t is further (t-1)/(t+1) (atan t = π/4 + atan((t-1)/(t+1)); t - 1 is
+// exact there), which leaves |t| ≤ ½ for atan t = t + t·z·q(z). The kernels compute every
+// branch and select; x's sign goes on last, and a NaN comes back as it came.
+func atanF64Go(x float64) float64 {
+	if x != x {
+		return x
+	}
+	a := math.Abs(x)
+	inv := 1 < a
+	t := a
+	if inv {
+		t = 1 / a
+	}
+	mid := 0.5 < t
+	if mid {
+		t = (t - 1) / (t + 1)
+	}
+	z := t * t
+	r := math.FMA(float64(z*t), hornerD(atanPD[:], z), t)
+	if mid {
+		r = float64(r+pio4LoAtanD) + pio4HiAtanD
+	}
+	if inv {
+		r = float64(pio2LoAtanD-r) + pio2HiAtanD
+	}
+	return math.Float64frombits(math.Float64bits(r) | math.Float64bits(x)&(1<<63))
+}
+
 // tanF64 sets dst to tan x = sin x / cos x by the kernels of isa, a block at a time, the
 // cosines first into a block of their own, so that dst may be x.
 func tanF64(isa vecISA, dst, x []float64) {
@@ -434,6 +503,35 @@ func tanF64(isa vecISA, dst, x []float64) {
 		unaryF64(isa, opCos, cb, xs)
 		unaryF64(isa, opSin, d, xs)
 		binaryF64(isa, opDiv, d, d, cb)
+	}
+}
+
+// arcF64 sets dst to asin x (cos false) or acos x by the kernels of isa, a block at a time:
+// 1-x and 1+x are exact where they cancel (x near ±1), and neither result subtracts from π/2
+// near its zeros. Out of [-1, 1] the square root's argument is negative: NaN, as math's.
+func arcF64(isa vecISA, cos bool, dst, x []float64) {
+	x = x[:len(dst)]
+	var one, m, p [hyperBlock]float64
+	for j := range one {
+		one[j] = 1
+	}
+	for i := 0; i < len(dst); i += hyperBlock {
+		xs, d := x[i:min(i+hyperBlock, len(x))], dst[i:min(i+hyperBlock, len(dst))]
+		n := len(xs)
+		mb, pb := m[:n], p[:n]
+		binaryF64(isa, opSub, mb, one[:n], xs)
+		binaryF64(isa, opAdd, pb, one[:n], xs)
+		if cos {
+			binaryF64(isa, opDiv, mb, mb, pb)
+			unaryF64(isa, opSqrt, mb, mb)
+			unaryF64(isa, opAtan, mb, mb)
+			binaryF64(isa, opAdd, d, mb, mb)
+			continue
+		}
+		binaryF64(isa, opMul, mb, mb, pb)
+		unaryF64(isa, opSqrt, mb, mb)
+		binaryF64(isa, opDiv, d, xs, mb)
+		unaryF64(isa, opAtan, d, d)
 	}
 }
 

@@ -304,6 +304,150 @@ var mathFuncsF64 = []struct {
 	{"Cos", opCos, func(x float64) float64 { return trigRefF64(x, true) }, 1, trigInputs,
 		[]float64{0, -0.0, 1, -1, math.Pi / 4, math.Pi / 2, math.Pi, 3 * math.Pi / 2, 0x1p28, -0x1.fffffffffffffp39,
 			0x1p-26, 0x1p-1074, math.Inf(1), math.NaN()}},
+	{"Atan", opAtan, atanRefF64, 2, func(r *rand.Rand) float64 {
+		switch r.IntN(4) {
+		case 0:
+			return r.Float64()*4 - 2 // both reductions and their edges
+		case 1:
+			return math.Ldexp(r.Float64()-0.5, r.IntN(120)-60)
+		case 2:
+			return 1 / (r.Float64() - 0.5)
+		}
+		return r.NormFloat64()
+	}, []float64{0, -0.0, 1, -1, 0.5, -0.5, 0.5000000000000001, 0.4999999999999999, 2, 1.9999999999999998, 0x1p-1074,
+		0x1p-1022, 0x1p-27, 1e300, -1e300, math.Inf(1), math.Inf(-1), math.NaN()}},
+}
+
+// atanRefF64 is atan x correctly rounded.
+func atanRefF64(x float64) float64 {
+	if x != x {
+		return x
+	}
+	if math.IsInf(x, 0) {
+		return math.Copysign(math.Pi/2, x)
+	}
+	if x == 0 {
+		return x
+	}
+	return roundRef(atanRef(new(big.Float).SetPrec(2 * refPrec).SetFloat64(x)))
+}
+
+// atanRef returns atan y: for |y| ≤ 1 the Taylor series after halving the argument (atan y =
+// 2·atan(y / (1 + √(1+y²)))) until it is below 2⁻²⁰; above, ±π/2 - atan(1/y).
+func atanRef(y *big.Float) *big.Float {
+	const prec = 2 * refPrec
+	bf := func() *big.Float { return new(big.Float).SetPrec(prec) }
+	if new(big.Float).Abs(y).Cmp(big.NewFloat(1)) > 0 {
+		r := atanRef(bf().Quo(bf().SetInt64(1), y))
+		h := bf().Quo(piRef, bf().SetInt64(2))
+		if y.Sign() < 0 {
+			h.Neg(h)
+		}
+		return r.Sub(h, r)
+	}
+	k := 0
+	for new(big.Float).Abs(y).Cmp(big.NewFloat(0x1p-20)) > 0 {
+		s := bf().Sqrt(bf().Add(bf().SetInt64(1), bf().Mul(y, y)))
+		y = bf().Quo(y, s.Add(s, bf().SetInt64(1)))
+		k++
+	}
+	y2 := bf().Mul(y, y)
+	sum, term := bf().Set(y), bf().Set(y)
+	for i := int64(1); i < 40; i++ {
+		term.Mul(term, y2)
+		q := bf().Quo(term, bf().SetInt64(2*i+1))
+		if i%2 == 1 {
+			sum.Sub(sum, q)
+		} else {
+			sum.Add(sum, q)
+		}
+	}
+	return sum.SetMantExp(sum, k)
+}
+
+// arcRefF64 is asin x (cos false) or acos x correctly rounded, NaN out of [-1, 1].
+func arcRefF64(x float64, cos bool) float64 {
+	if !(math.Abs(x) <= 1) {
+		return math.NaN()
+	}
+	const prec = 2 * refPrec
+	bf := func() *big.Float { return new(big.Float).SetPrec(prec) }
+	bx := bf().SetFloat64(x)
+	m, p := bf().Sub(bf().SetInt64(1), bx), bf().Add(bf().SetInt64(1), bx)
+	if cos {
+		if p.Sign() == 0 {
+			return roundRef(piRef)
+		}
+		r := atanRef(bf().Sqrt(bf().Quo(m, p)))
+		return roundRef(r.Add(r, r))
+	}
+	if x == 0 {
+		return x
+	}
+	if m.Sign() == 0 || p.Sign() == 0 {
+		h := bf().Quo(piRef, bf().SetInt64(2))
+		if x < 0 {
+			h.Neg(h)
+		}
+		return roundRef(h)
+	}
+	return roundRef(atanRef(bf().Quo(bx, bf().Sqrt(bf().Mul(m, p)))))
+}
+
+// TestArcF64 measures AsinF64 and AcosF64 against 300-bit references on [-1, 1], in place
+// too, and checks the values out of their domain and the special ones against math's.
+func TestArcF64(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 13))
+	x := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, -0.5, 0x1p-1074, 0x1p-30, 0.9999999999999999, -0.9999999999999999,
+		1e-300, 0.7071067811865476}
+	n := 8000
+	if raceEnabled || testing.Short() {
+		n = 2000
+	}
+	for range n {
+		switch r.IntN(3) {
+		case 0:
+			x = append(x, r.Float64()*2-1)
+		case 1:
+			x = append(x, math.Copysign(1-math.Ldexp(r.Float64(), -r.IntN(50)), r.Float64()-0.5)) // near ±1
+		default:
+			x = append(x, math.Ldexp(r.Float64()-0.5, -r.IntN(60)))
+		}
+	}
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		for _, cos := range []bool{false, true} {
+			name := map[bool]string{false: "asin", true: "acos"}[cos]
+			got := make([]float64, len(x))
+			arcF64(isa, cos, got, x)
+			inPlace := slices.Clone(x)
+			arcF64(isa, cos, inPlace, inPlace)
+			var worst int64
+			for i, v := range x {
+				if !identical(inPlace[i], got[i]) {
+					t.Fatalf("%s %v in place: %v, want %v", name, v, inPlace[i], got[i])
+				}
+				want := arcRefF64(v, cos)
+				d := ulpDist64(got[i], want)
+				worst = max(worst, d)
+				if d > 2 {
+					t.Fatalf("%s %v: %v, want %v (%d ulp)", name, v, got[i], want, d)
+				}
+			}
+			t.Logf("%s: at most %d ulp over %d inputs", name, worst, len(x))
+			in := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1.0000000000000002, -1.0000000000000002, 2, -3}
+			out := make([]float64, len(in))
+			arcF64(isa, cos, out, in)
+			for i, v := range in {
+				want := math.Asin(v)
+				if cos {
+					want = math.Acos(v)
+				}
+				if !sameFloat(out[i], want) {
+					t.Errorf("%s %v = %v, want %v", name, v, out[i], want)
+				}
+			}
+		}
+	})
 }
 
 // trigRefF64 is sin x or cos x correctly rounded, NaN for ±Inf and NaN.

@@ -1199,6 +1199,36 @@ func (t *target) nanThrough(r int) {
 	t.sel(0, 0, R(r), R(0))
 }
 
+// mathAtanD: the arctangent of x (atanF64Go in vecmath64.go), every branch computed and
+// selected.
+func (t *target) mathAtanD() {
+	t.and(1, 0, C("kDAbsMask")) // a
+	t.mov(2, C("kDOne"))
+	t.cmplt(0, 2, R(1)) // inv: 1 < a
+	t.div(3, 2, R(1))
+	t.sel(1, 0, R(3), R(1)) // t: 1/a or a
+	t.mov(2, C("kDHalf"))
+	t.cmplt(1, 2, R(1)) // mid: ½ < t
+	t.sub(3, 1, C("kDOne"))
+	t.add(4, 1, C("kDOne"))
+	t.div(3, 3, R(4))
+	t.sel(1, 1, R(3), R(1)) // t: (t-1)/(t+1) or t
+	t.mul(2, 1, R(1))       // z
+	t.horner(3, 2, "kDAtanP", 14)
+	t.mul(2, 2, R(1))
+	t.fma(2, 2, R(3), R(1)) // r = z·t·q(z) + t
+	t.add(3, 2, C("kDPio4LoAtan"))
+	t.add(3, 3, C("kDPio4HiAtan"))
+	t.sel(2, 1, R(3), R(2)) // mid: π/4 + r
+	t.mov(3, C("kDPio2LoAtan"))
+	t.sub(3, 3, R(2))
+	t.add(3, 3, C("kDPio2HiAtan"))
+	t.sel(2, 0, R(3), R(2)) // inv: π/2 - r
+	t.and(3, 0, C("kDSignMask"))
+	t.or(2, 2, R(3))
+	t.nanThrough(2)
+}
+
 func (t *target) mathExpD() {
 	t.maxp(4, 0, C("kDExpLo"))
 	t.minp(4, 4, C("kDExpHi"))
@@ -1390,7 +1420,8 @@ func (t *target) unaryF64() {
 	ops := []string{"Neg", "Abs", "Sqrt", "Round", "Floor", "Ceil", "Trunc"}
 	kernels := []mathKernel{{"Exp", (*target).mathExpD}, {"Exp2", (*target).mathExp2D}, {"Log", (*target).mathLogD},
 		{"Log2", (*target).mathLog2D}, {"Tanh", (*target).mathTanhD},
-		{"Sin", func(t *target) { t.mathTrigD(false) }}, {"Cos", func(t *target) { t.mathTrigD(true) }}}
+		{"Sin", func(t *target) { t.mathTrigD(false) }}, {"Cos", func(t *target) { t.mathTrigD(true) }},
+		{"Atan", (*target).mathAtanD}}
 	all := ops
 	for _, k := range kernels {
 		all = append(all, k.op)
