@@ -563,7 +563,7 @@ func unaryF32(isa vecISA, op int, dst, x []float32) {
 }
 
 // unaryF64 runs the kernel of op (opNeg, opAbs, opSqrt, a rounding, opExp, opExp2, opLog,
-// opLog2, opTanh, opSin, opCos or opAtan) of isa over whole vectors of dst, and the Go reference
+// opLog2, opTanh, opErf, opSin, opCos or opAtan) of isa over whole vectors of dst, and the Go reference
 // over the rest; then, for sin and cos, math's over the inputs the kernel left (trigLargeD).
 func unaryF64(isa vecISA, op int, dst, x []float64) {
 	x = x[:len(dst)]
@@ -619,6 +619,10 @@ func unaryF64Go(op int, dst, x []float64) {
 	case opAtan:
 		for i := range dst {
 			dst[i] = atanF64Go(x[i])
+		}
+	case opErf:
+		for i := range dst {
+			dst[i] = erfF64Go(x[i])
 		}
 	case opSqrt:
 		for i := range dst {

@@ -1756,6 +1756,8 @@ TEXT ·unaryF64AVX2(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX2_cos
 	CMPQ AX, $const_opAtan
 	JEQ unaryF64AVX2_atan
+	CMPQ AX, $const_opErf
+	JEQ unaryF64AVX2_erf
 	VZEROUPPER
 	RET
 unaryF64AVX2_neg:
@@ -2486,6 +2488,120 @@ unaryF64AVX2_atan_loop:
 	CMPQ BX, CX
 	JB unaryF64AVX2_atan_loop
 unaryF64AVX2_atan_done:
+	VZEROUPPER
+	RET
+unaryF64AVX2_erf:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX2_erf_done
+unaryF64AVX2_erf_loop:
+	VMOVUPD 0(SI)(BX*1), Y0
+	VANDPD ·vecConst+(const_kDAbsMask*64)(SB), Y0, Y1
+	VMOVUPD ·vecConst+(const_kDErfMax*64)(SB), Y14
+	VMINPD Y1, Y14, Y1
+	VMULPD Y1, Y1, Y2
+	VMOVUPD ·vecConst+((const_kDErfP+0)*64)(SB), Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+1)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+2)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+3)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+4)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+5)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+6)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+7)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+8)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+9)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+10)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+11)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+((const_kDErfP+12)*64)(SB), Y2, Y3
+	VFMADD213PD ·vecConst+(const_kDErfC0Lo*64)(SB), Y2, Y3
+	VMULPD Y3, Y1, Y3
+	VFMADD231PD ·vecConst+(const_kDErfC0Hi*64)(SB), Y1, Y3
+	VMOVAPD Y2, Y4
+	VFNMADD231PD Y1, Y1, Y4
+	VXORPD ·vecConst+(const_kDSignMask*64)(SB), Y2, Y5
+	VMOVUPD ·vecConst+(const_kDExpShift*64)(SB), Y7
+	VFMADD231PD ·vecConst+(const_kDLog2e*64)(SB), Y5, Y7
+	VSUBPD ·vecConst+(const_kDExpShift*64)(SB), Y7, Y8
+	VFNMADD231PD ·vecConst+(const_kDLn2Hi*64)(SB), Y8, Y5
+	VFNMADD231PD ·vecConst+(const_kDLn2Lo*64)(SB), Y8, Y5
+	VMOVUPD ·vecConst+((const_kDExpP+0)*64)(SB), Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+1)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+2)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+3)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+4)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+5)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+6)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+7)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+8)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+9)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+10)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+((const_kDExpP+11)*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+(const_kDOne*64)(SB), Y5, Y6
+	VFMADD213PD ·vecConst+(const_kDOne*64)(SB), Y5, Y6
+	VMOVUPD ·vecConst+(const_kDShift1023*64)(SB), Y15
+	VFMADD132PD ·vecConst+(const_kDHalf*64)(SB), Y15, Y8
+	VPSUBQ Y8, Y7, Y7
+	VPADDQ ·vecConst+(const_kDInt2046*64)(SB), Y7, Y7
+	VPSLLQ $52, Y7, Y7
+	VPSLLQ $52, Y8, Y8
+	VMULPD Y8, Y6, Y6
+	VMULPD Y7, Y6, Y6
+	VFMADD213PD Y6, Y4, Y6
+	VSUBPD ·vecConst+(const_kDErfCenter1*64)(SB), Y1, Y5
+	VMOVUPD ·vecConst+((const_kDErfcP1+0)*64)(SB), Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+1)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+2)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+3)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+4)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+5)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+6)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+7)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+8)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+9)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+10)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+11)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+12)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+13)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+14)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+15)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+16)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+17)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+18)*64)(SB), Y5, Y7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+19)*64)(SB), Y5, Y7
+	VSUBPD ·vecConst+(const_kDErfCenter2*64)(SB), Y1, Y5
+	VMOVUPD ·vecConst+((const_kDErfcP2+0)*64)(SB), Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+1)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+2)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+3)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+4)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+5)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+6)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+7)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+8)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+9)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+10)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+11)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+12)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+13)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+14)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+15)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+16)*64)(SB), Y5, Y8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+17)*64)(SB), Y5, Y8
+	VCMPPD $0x11, ·vecConst+(const_kDErfSplit*64)(SB), Y1, Y10
+	VBLENDVPD Y10, Y7, Y8, Y7
+	VFNMADD213PD ·vecConst+(const_kDOne*64)(SB), Y6, Y7
+	VCMPPD $0x11, ·vecConst+(const_kDOne*64)(SB), Y1, Y11
+	VBLENDVPD Y11, Y3, Y7, Y3
+	VANDPD ·vecConst+(const_kDSignMask*64)(SB), Y0, Y4
+	VORPD Y4, Y3, Y3
+	VCMPPD $0x00, Y0, Y0, Y10
+	VBLENDVPD Y10, Y3, Y0, Y0
+	VMOVUPD Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JB unaryF64AVX2_erf_loop
+unaryF64AVX2_erf_done:
 	VZEROUPPER
 	RET
 
@@ -6755,6 +6871,8 @@ TEXT ·unaryF64AVX512(SB), NOSPLIT, $0-56
 	JEQ unaryF64AVX512_cos
 	CMPQ AX, $const_opAtan
 	JEQ unaryF64AVX512_atan
+	CMPQ AX, $const_opErf
+	JEQ unaryF64AVX512_erf
 	VZEROUPPER
 	RET
 unaryF64AVX512_neg:
@@ -7469,6 +7587,113 @@ unaryF64AVX512_atan_loop:
 	CMPQ BX, CX
 	JB unaryF64AVX512_atan_loop
 unaryF64AVX512_atan_done:
+	VZEROUPPER
+	RET
+unaryF64AVX512_erf:
+	SHLQ $3, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JAE unaryF64AVX512_erf_done
+unaryF64AVX512_erf_loop:
+	VMOVUPD 0(SI)(BX*1), Z0
+	VPANDQ ·vecConst+(const_kDAbsMask*64)(SB), Z0, Z1
+	VMOVUPD ·vecConst+(const_kDErfMax*64)(SB), Z30
+	VMINPD Z1, Z30, Z1
+	VMULPD Z1, Z1, Z2
+	VMOVUPD ·vecConst+((const_kDErfP+0)*64)(SB), Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+1)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+2)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+3)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+4)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+5)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+6)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+7)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+8)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+9)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+10)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+11)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+((const_kDErfP+12)*64)(SB), Z2, Z3
+	VFMADD213PD ·vecConst+(const_kDErfC0Lo*64)(SB), Z2, Z3
+	VMULPD Z3, Z1, Z3
+	VFMADD231PD ·vecConst+(const_kDErfC0Hi*64)(SB), Z1, Z3
+	VMOVAPD Z2, Z4
+	VFNMADD231PD Z1, Z1, Z4
+	VPXORQ ·vecConst+(const_kDSignMask*64)(SB), Z2, Z5
+	VMOVUPD ·vecConst+(const_kDExpShift*64)(SB), Z7
+	VFMADD231PD ·vecConst+(const_kDLog2e*64)(SB), Z5, Z7
+	VSUBPD ·vecConst+(const_kDExpShift*64)(SB), Z7, Z8
+	VFNMADD231PD ·vecConst+(const_kDLn2Hi*64)(SB), Z8, Z5
+	VFNMADD231PD ·vecConst+(const_kDLn2Lo*64)(SB), Z8, Z5
+	VMOVUPD ·vecConst+((const_kDExpP+0)*64)(SB), Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+1)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+2)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+3)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+4)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+5)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+6)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+7)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+8)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+9)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+10)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+((const_kDExpP+11)*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+(const_kDOne*64)(SB), Z5, Z6
+	VFMADD213PD ·vecConst+(const_kDOne*64)(SB), Z5, Z6
+	VSCALEFPD Z8, Z6, Z6
+	VFMADD213PD Z6, Z4, Z6
+	VSUBPD ·vecConst+(const_kDErfCenter1*64)(SB), Z1, Z5
+	VMOVUPD ·vecConst+((const_kDErfcP1+0)*64)(SB), Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+1)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+2)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+3)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+4)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+5)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+6)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+7)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+8)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+9)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+10)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+11)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+12)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+13)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+14)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+15)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+16)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+17)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+18)*64)(SB), Z5, Z7
+	VFMADD213PD ·vecConst+((const_kDErfcP1+19)*64)(SB), Z5, Z7
+	VSUBPD ·vecConst+(const_kDErfCenter2*64)(SB), Z1, Z5
+	VMOVUPD ·vecConst+((const_kDErfcP2+0)*64)(SB), Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+1)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+2)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+3)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+4)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+5)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+6)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+7)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+8)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+9)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+10)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+11)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+12)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+13)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+14)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+15)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+16)*64)(SB), Z5, Z8
+	VFMADD213PD ·vecConst+((const_kDErfcP2+17)*64)(SB), Z5, Z8
+	VCMPPD $0x11, ·vecConst+(const_kDErfSplit*64)(SB), Z1, K1
+	VBLENDMPD Z7, Z8, K1, Z7
+	VFNMADD213PD ·vecConst+(const_kDOne*64)(SB), Z6, Z7
+	VCMPPD $0x11, ·vecConst+(const_kDOne*64)(SB), Z1, K2
+	VBLENDMPD Z3, Z7, K2, Z3
+	VPANDQ ·vecConst+(const_kDSignMask*64)(SB), Z0, Z4
+	VPORQ Z4, Z3, Z3
+	VCMPPD $0x00, Z0, Z0, K1
+	VBLENDMPD Z3, Z0, K1, Z0
+	VMOVUPD Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, CX
+	JB unaryF64AVX512_erf_loop
+unaryF64AVX512_erf_done:
 	VZEROUPPER
 	RET
 

@@ -114,8 +114,9 @@ func BenchmarkUnaryF32(b *testing.B) {
 // at a time (the reference it replaces on the CPU device).
 func BenchmarkUnaryF64(b *testing.B) {
 	ref := map[int]func(float64) float64{opExp: math.Exp, opExp2: math.Exp2, opLog: math.Log,
-		opLog2: math.Log2, opTanh: math.Tanh, opSin: math.Sin, opCos: math.Cos, opAtan: math.Atan}
-	for _, op := range []int{opExp, opExp2, opLog, opLog2, opTanh, opSin, opCos, opAtan} {
+		opLog2: math.Log2, opTanh: math.Tanh, opSin: math.Sin, opCos: math.Cos, opAtan: math.Atan,
+		opErf: math.Erf}
+	for _, op := range []int{opExp, opExp2, opLog, opLog2, opTanh, opSin, opCos, opAtan, opErf} {
 		for _, n := range benchSizes {
 			x, d := make([]float64, n), make([]float64, n)
 			for i, v := range benchInput(n, 3) {

@@ -245,7 +245,7 @@ func TestUnaryF64(t *testing.T) {
 			return r.NormFloat64() * math.Exp2(float64(r.IntN(120)-60))
 		}
 		for _, op := range []int{opNeg, opAbs, opSqrt, opRound, opFloor, opCeil, opTrunc, opExp, opExp2, opLog, opLog2, opTanh,
-			opSin, opCos, opAtan} {
+			opSin, opCos, opAtan, opErf} {
 			what := unaryOpNames[op] + " float64"
 			for _, n := range vecLengths {
 				off := n % 4

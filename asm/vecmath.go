@@ -456,6 +456,12 @@ const (
 	kDPio2LoAtan
 	kDPio4HiAtan
 	kDPio4LoAtan
+	kDErfC0Hi
+	kDErfC0Lo
+	kDErfMax
+	kDErfSplit
+	kDErfCenter1
+	kDErfCenter2
 	kExpP
 	kExp2P    = kExpP + len(expP)
 	kLogP     = kExp2P + len(exp2P)
@@ -469,7 +475,10 @@ const (
 	kDSinP    = kDLogP + len(logPD)
 	kDCosP    = kDSinP + len(sinPD)
 	kDAtanP   = kDCosP + len(cosPD)
-	nVecConst = kDAtanP + len(atanPD)
+	kDErfP    = kDAtanP + len(atanPD)
+	kDErfcP1  = kDErfP + len(erfPD)
+	kDErfcP2  = kDErfcP1 + len(erfcP1D)
+	nVecConst = kDErfcP2 + len(erfcP2D)
 )
 
 // vecConst holds the constants of the assembly kernels, each as a 64-byte vector of 16 copies
@@ -523,13 +532,16 @@ var vecConst = func() (t [nVecConst][16]uint32) {
 		kDSinTiny: d(sinTinyD), kDExp2Lo: d(exp2LoD), kDExp2Hi: d(exp2HiD), kDLn2: d(ln2D),
 		kDLn2Tail: d(ln2TailD), kDLog2eTail: d(log2eTailD), kDPio2HiAtan: d(pio2HiAtanD),
 		kDPio2LoAtan: d(pio2LoAtanD), kDPio4HiAtan: d(pio4HiAtanD), kDPio4LoAtan: d(pio4LoAtanD),
+		kDErfC0Hi: d(erfC0HiD), kDErfC0Lo: d(erfC0LoD), kDErfMax: d(erfMaxD), kDErfSplit: d(erfSplitD),
+		kDErfCenter1: d(erfCenter1D), kDErfCenter2: d(erfCenter2D),
 	} {
 		set64(k, v)
 	}
 	for _, p := range []struct {
 		k int
 		c []float64
-	}{{kDExpP, expPD[:]}, {kDLogP, logPD[:]}, {kDSinP, sinPD[:]}, {kDCosP, cosPD[:]}, {kDAtanP, atanPD[:]}} {
+	}{{kDExpP, expPD[:]}, {kDLogP, logPD[:]}, {kDSinP, sinPD[:]}, {kDCosP, cosPD[:]}, {kDAtanP, atanPD[:]},
+		{kDErfP, erfPD[:]}, {kDErfcP1, erfcP1D[:]}, {kDErfcP2, erfcP2D[:]}} {
 		for i, c := range p.c {
 			set64(p.k+i, d(c))
 		}

@@ -1199,6 +1199,37 @@ func (t *target) nanThrough(r int) {
 	t.sel(0, 0, R(r), R(0))
 }
 
+// mathErfD: the error function of x (erfF64Go in vecmath64.go), both branches computed and
+// selected, and both polynomials of the large one.
+func (t *target) mathErfD() {
+	t.and(1, 0, C("kDAbsMask"))
+	t.minp(1, 1, C("kDErfMax")) // a
+	t.mul(2, 1, R(1))           // z
+	t.horner(3, 2, "kDErfP", 13)
+	t.fma(3, 3, R(2), C("kDErfC0Lo"))
+	t.mul(3, 1, R(3))
+	t.fma(3, 1, C("kDErfC0Hi"), R(3)) // small
+	t.fnma(4, 1, R(1), R(2))          // z - a·a, exactly
+	t.xor(5, 2, C("kDSignMask"))
+	t.expReduceD(6, 5, 7, 8)
+	t.fma(6, 6, R(5), C("kDOne"))
+	t.fma(6, 6, R(5), C("kDOne"))
+	t.scale2D(6, 7, 8)      // e^-z
+	t.fma(6, 6, R(4), R(6)) // e^-a²
+	t.sub(5, 1, C("kDErfCenter1"))
+	t.horner(7, 5, "kDErfcP1", 20)
+	t.sub(5, 1, C("kDErfCenter2"))
+	t.horner(8, 5, "kDErfcP2", 18)
+	t.cmplt(0, 1, C("kDErfSplit"))
+	t.sel(7, 0, R(7), R(8))
+	t.fnma(7, 6, R(7), C("kDOne")) // large: 1 - e^-a²·g(a)
+	t.cmplt(1, 1, C("kDOne"))
+	t.sel(3, 1, R(3), R(7))
+	t.and(4, 0, C("kDSignMask"))
+	t.or(3, 3, R(4))
+	t.nanThrough(3)
+}
+
 // mathAtanD: the arctangent of x (atanF64Go in vecmath64.go), every branch computed and
 // selected.
 func (t *target) mathAtanD() {
@@ -1421,7 +1452,7 @@ func (t *target) unaryF64() {
 	kernels := []mathKernel{{"Exp", (*target).mathExpD}, {"Exp2", (*target).mathExp2D}, {"Log", (*target).mathLogD},
 		{"Log2", (*target).mathLog2D}, {"Tanh", (*target).mathTanhD},
 		{"Sin", func(t *target) { t.mathTrigD(false) }}, {"Cos", func(t *target) { t.mathTrigD(true) }},
-		{"Atan", (*target).mathAtanD}}
+		{"Atan", (*target).mathAtanD}, {"Erf", (*target).mathErfD}}
 	all := ops
 	for _, k := range kernels {
 		all = append(all, k.op)

@@ -51,7 +51,7 @@ func TestUnaryFMath(t *testing.T) {
 		// math.Tan is up to 4 ulp off for small x (tan(4.307206051207379e-08) is 4 ulp above
 		// x, math.Tan gives x); math's sine and cosine are not.
 		{graph.OpTan, func(v float64) float64 { return math.Sin(v) / math.Cos(v) }, 4},
-		{graph.OpSinh, math.Sinh, 3}, {graph.OpCosh, math.Cosh, 3}, {graph.OpAtan, math.Atan, 3},
+		{graph.OpSinh, math.Sinh, 3}, {graph.OpCosh, math.Cosh, 3}, {graph.OpAtan, math.Atan, 3}, {graph.OpErf, math.Erf, 2},
 		// math.Asin and math.Acos are 9 ulp off at -0.9999572046398395, 36 at 0.999999 (they
 		// take √(1-x²), which cancels); the same identities through math.Atan are not.
 		{graph.OpAsin, func(v float64) float64 { return math.Atan(v / math.Sqrt((1-v)*(1+v))) }, 4},
