@@ -128,6 +128,17 @@ func within(t *testing.T, done chan error, what string) {
 	}
 }
 
+// notYet fails the test if the realization ends within 100 ms, while it should be waiting for
+// what the gate holds. (Where it would not wait, it ends in microseconds.)
+func notYet(t *testing.T, done chan error, what, while string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		t.Fatalf("%s ended (%v) while %s", what, err, while)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
 // scaled is x * c + 0 on a float32 vector: an elementwise kernel of its own key for each c.
 func scaled(x *graph.Node, c float64) *graph.Node {
 	ones := make([]int, len(x.Shape))
@@ -156,11 +167,7 @@ func TestRealizeConcurrently(t *testing.T) {
 
 	b := scaled(s, 3)
 	doneB := realizeAsync(dev, s, b)
-	select {
-	case err := <-doneB:
-		t.Fatalf("the realization of the sum and its multiple ended (%v) while the sum was being computed", err)
-	case <-time.After(100 * time.Millisecond):
-	}
+	notYet(t, doneB, "the realization of the sum and its multiple", "the sum was being computed")
 	dev.release()
 	within(t, doneA, "the realization computing the sum")
 	within(t, doneB, "the realization waiting for the sum")
@@ -187,11 +194,7 @@ func TestCompileOnce(t *testing.T) {
 	doneA := realizeAsync(dev, a)
 	dev.waitEntered(t)
 	doneB := realizeAsync(dev, b)
-	select {
-	case err := <-doneB:
-		t.Fatalf("the second realization ended (%v) while its program was being compiled", err)
-	case <-time.After(100 * time.Millisecond):
-	}
+	notYet(t, doneB, "the second realization", "its program was being compiled")
 	dev.release()
 	within(t, doneA, "the realization compiling the sum")
 	within(t, doneB, "the realization waiting for the compilation")

@@ -11,19 +11,29 @@ import (
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
+// smallGraph is max(x*x + x, x).
+func smallGraph(x *graph.Node) *graph.Node {
+	return must(graph.Binary(graph.OpMax, must(graph.Binary(graph.OpAdd, must(graph.Binary(graph.OpMul, x, x)), x)), x))
+}
+
+// smallInput is a realized vector of 1,024 float32 zeros.
+func smallInput(dev backend.Device) (*graph.Node, error) {
+	vals := make([]float32, 1024)
+	x := must(graph.Host(graph.Float32, []int{1024}, unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4096)))
+	return x, backend.Realize(dev, x)
+}
+
 // BenchmarkSmallGraph measures the fixed cost of building and realizing a small graph
 // (1K elements, 3 ops: x*x + x, then max with x) with the program cache warm: scheduling, the cache lookup, allocation
 // and the launch.
 func BenchmarkSmallGraph(b *testing.B) {
 	dev := cpu.New()
-	vals := make([]float32, 1024)
-	x := must(graph.Host(graph.Float32, []int{1024}, unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4096)))
-	if err := backend.Realize(dev, x); err != nil {
+	x, err := smallInput(dev)
+	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		y := must(graph.Binary(graph.OpMax, must(graph.Binary(graph.OpAdd, must(graph.Binary(graph.OpMul, x, x)), x)), x))
-		if err := backend.Realize(dev, y); err != nil {
+		if err := backend.Realize(dev, smallGraph(x)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -35,15 +45,13 @@ func BenchmarkSmallGraph(b *testing.B) {
 func BenchmarkSmallGraphParallel(b *testing.B) {
 	dev := cpu.New()
 	b.RunParallel(func(pb *testing.PB) {
-		vals := make([]float32, 1024)
-		x := must(graph.Host(graph.Float32, []int{1024}, unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4096)))
-		if err := backend.Realize(dev, x); err != nil {
+		x, err := smallInput(dev)
+		if err != nil {
 			b.Error(err)
 			return
 		}
 		for pb.Next() {
-			y := must(graph.Binary(graph.OpMax, must(graph.Binary(graph.OpAdd, must(graph.Binary(graph.OpMul, x, x)), x)), x))
-			if err := backend.Realize(dev, y); err != nil {
+			if err := backend.Realize(dev, smallGraph(x)); err != nil {
 				b.Error(err)
 				return
 			}
@@ -78,14 +86,12 @@ func BenchmarkSmallGraphBeside(b *testing.B) {
 			products.Add(1)
 		}
 	})
-	vals := make([]float32, 1024)
-	x := must(graph.Host(graph.Float32, []int{1024}, unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4096)))
-	if err := backend.Realize(dev, x); err != nil {
+	x, err := smallInput(dev)
+	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		y := must(graph.Binary(graph.OpMax, must(graph.Binary(graph.OpAdd, must(graph.Binary(graph.OpMul, x, x)), x)), x))
-		if err := backend.Realize(dev, y); err != nil {
+		if err := backend.Realize(dev, smallGraph(x)); err != nil {
 			b.Fatal(err)
 		}
 	}
