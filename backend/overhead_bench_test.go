@@ -26,8 +26,10 @@ func smallInput(dev backend.Device) (*graph.Node, error) {
 // BenchmarkSmallGraph measures the fixed cost of building and realizing a small graph
 // (1K elements, 3 ops: x*x + x, then max with x) with the program cache warm: scheduling, the cache lookup, allocation
 // and the launch.
-func BenchmarkSmallGraph(b *testing.B) {
-	dev := cpu.New()
+func BenchmarkSmallGraph(b *testing.B) { loopSmallGraph(b, cpu.New()) }
+
+// loopSmallGraph is the loop of BenchmarkSmallGraph on dev.
+func loopSmallGraph(b *testing.B, dev backend.Device) {
 	x, err := smallInput(dev)
 	if err != nil {
 		b.Fatal(err)
@@ -86,15 +88,7 @@ func BenchmarkSmallGraphBeside(b *testing.B) {
 			products.Add(1)
 		}
 	})
-	x, err := smallInput(dev)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if err := backend.Realize(dev, smallGraph(x)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	loopSmallGraph(b, dev)
 	close(stop)
 	wg.Wait()
 	b.ReportMetric(float64(products.Load())/b.Elapsed().Seconds(), "products/s")
