@@ -74,6 +74,8 @@ func BenchmarkSmallGraphBeside(b *testing.B) {
 	stop := make(chan struct{})
 	var products atomic.Int64
 	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(stop) // also when the loop fails
 	wg.Go(func() {
 		for {
 			select {
@@ -89,7 +91,5 @@ func BenchmarkSmallGraphBeside(b *testing.B) {
 		}
 	})
 	loopSmallGraph(b, dev)
-	close(stop)
-	wg.Wait()
 	b.ReportMetric(float64(products.Load())/b.Elapsed().Seconds(), "products/s")
 }
