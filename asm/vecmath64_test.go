@@ -473,18 +473,12 @@ func TestArcF64(t *testing.T) {
 				}
 			}
 			t.Logf("%s: at most %d ulp over %d inputs", name, worst, len(x))
-			in := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1.0000000000000002, -1.0000000000000002, 2, -3}
-			out := make([]float64, len(in))
-			arcF64(isa, cos, out, in)
-			for i, v := range in {
-				want := math.Asin(v)
-				if cos {
-					want = math.Acos(v)
-				}
-				if !sameFloat(out[i], want) {
-					t.Errorf("%s %v = %v, want %v", name, v, out[i], want)
-				}
+			ref := math.Asin
+			if cos {
+				ref = math.Acos
 			}
+			checkSpecialsF64(t, name, func(d, x []float64) { arcF64(isa, cos, d, x) }, ref,
+				math.NaN(), math.Inf(1), math.Inf(-1), 1.0000000000000002, -1.0000000000000002, 2, -3)
 		}
 	})
 }
@@ -636,18 +630,12 @@ func TestHyperbolicF64(t *testing.T) {
 				}
 			}
 			t.Logf("cosh %v: at most %d ulp", cos, worst)
-			in := []float64{math.NaN(), math.Inf(1), math.Inf(-1)}
-			out := make([]float64, len(in))
-			hyperbolicF64(isa, cos, out, in)
-			for i, v := range in {
-				want := math.Sinh(v)
-				if cos {
-					want = math.Cosh(v)
-				}
-				if !sameFloat(out[i], want) {
-					t.Errorf("cosh %v (%v) = %v, want %v", cos, v, out[i], want)
-				}
+			ref := math.Sinh
+			if cos {
+				ref = math.Cosh
 			}
+			checkSpecialsF64(t, map[bool]string{false: "sinh", true: "cosh"}[cos], func(d, x []float64) { hyperbolicF64(isa, cos, d, x) }, ref,
+				math.NaN(), math.Inf(1), math.Inf(-1))
 		}
 	})
 }
@@ -686,13 +674,19 @@ func TestTanF64(t *testing.T) {
 			}
 		}
 		t.Logf("tan: at most %d ulp over %d inputs", worst, len(x))
-		in := []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1)}
-		out := make([]float64, len(in))
-		tanF64(isa, out, in)
-		for i, v := range in {
-			if want := math.Tan(v); !sameFloat(out[i], want) {
-				t.Errorf("tan %v = %v, want %v", v, out[i], want)
-			}
-		}
+		checkSpecialsF64(t, "tan", func(d, x []float64) { tanF64(isa, d, x) }, math.Tan,
+			math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1))
 	})
+}
+
+// checkSpecialsF64 checks that f gives what ref gives for the special values in.
+func checkSpecialsF64(t *testing.T, name string, f func(dst, x []float64), ref func(float64) float64, in ...float64) {
+	t.Helper()
+	out := make([]float64, len(in))
+	f(out, in)
+	for i, v := range in {
+		if want := ref(v); !sameFloat(out[i], want) {
+			t.Errorf("%s %v = %v, want %v", name, v, out[i], want)
+		}
+	}
 }
