@@ -37,7 +37,13 @@
 // machine can run, SetLevel changes the level in use, and GemmParams.Level picks one for a
 // single call.
 //
-// The assembly is generated: go generate runs _asm/gen.go, which writes gemm_amd64.s,
-// _asm/neongen.go, which writes gemm_arm64.s, and _asm/vecgen.go, which writes vec_amd64.s
-// and vec_arm64.s.
+// # Random numbers
+//
+// Philox4x32 computes blocks of Philox4x32-10, the counter-based generator of the random
+// tensors, a block a vector lane.
+//
+// The assembly of the GEMM and vector kernels is generated: go generate runs _asm/gen.go,
+// which writes gemm_amd64.s, _asm/neongen.go, which writes gemm_arm64.s, and _asm/vecgen.go,
+// which writes vec_amd64.s and vec_arm64.s. The transposes and Philox4x32 are written by hand
+// (transpose_*.s, philox_*.s).
 package asm

@@ -53,6 +53,8 @@ func BenchmarkOps(b *testing.B) {
 		{"mod 0.75", func() *Tensor { return x.Mod(Scalar[float32](0.75)) }},
 		{"fmod 0.75", func() *Tensor { return x.FMod(Scalar[float32](0.75)) }},
 		{"softplus", x.Softplus},
+		{"randnormal", func() *Tensor { return RandNormal(5, Float32, n, n) }},
+		{"randuniform", func() *Tensor { return RandUniform(5, Float32, n, n) }},
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {

@@ -3,7 +3,11 @@
 // the seed and i, so every device produces the same values, in any order or split.
 package philox
 
-import "math"
+import (
+	"math"
+
+	"github.com/crossbar-compute/crossbar/asm"
+)
 
 const (
 	m0 = 0xD2511F53
@@ -57,11 +61,59 @@ func Uniform32(seed uint64, i uint64) float32 {
 	return float32(o0>>8) * (1.0 / (1 << 24))
 }
 
-// Normal returns element i of the standard normal stream of seed (Box-Muller on the four
-// outputs of block i, so consecutive elements are independent).
+// Normal returns element i of the standard normal stream of seed: Normals for one element.
 func Normal(seed uint64, i uint64) float64 {
-	o0, o1, o2, o3 := block(uint32(i), uint32(i>>32), 1, 0, uint32(seed), uint32(seed>>32))
-	u1 := (float64((uint64(o0)<<32|uint64(o1))>>11) + 1) * (1.0 / (1 << 53)) // (0, 1]
-	u2 := float64((uint64(o2)<<32|uint64(o3))>>11) * (1.0 / (1 << 53))
-	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+	var z [1]float64
+	Normals(z[:], seed, i)
+	return z[0]
+}
+
+// batch is the number of values Normals and Uniforms make at a time, in scratch on the stack:
+// a multiple of the blocks a step of each Philox kernel makes (8 or 12), which leaves the
+// kernels no blocks for Go to finish.
+const batch = 240
+
+// Normals sets dst[j] to element first+j of the standard normal stream of seed: Box-Muller on
+// the four outputs of block first+j of the key seed (counter words first+j and 1), so that
+// consecutive elements are independent. The generator, the logarithm and the cosine are the
+// vector kernels of package asm, which give the same bits on every machine.
+func Normals(dst []float64, seed, first uint64) {
+	var o [4][batch]uint32
+	var r, a [batch]float64
+	for s := 0; s < len(dst); s += batch {
+		d := dst[s:min(s+batch, len(dst))]
+		n := len(d)
+		o0, o1, o2, o3 := o[0][:n], o[1][:n], o[2][:n], o[3][:n]
+		asm.Philox4x32(o0, o1, o2, o3, first+uint64(s), 1, seed)
+		r, a := r[:n], a[:n]
+		for j := range r {
+			// 53 bits each, converted as int64s: one instruction, where a uint64 takes a
+			// test for the top bit.
+			r[j] = (float64(int64((uint64(o0[j])<<32|uint64(o1[j]))>>11)) + 1) * (1.0 / (1 << 53)) // (0, 1]
+			a[j] = 2 * math.Pi * (float64(int64((uint64(o2[j])<<32|uint64(o3[j]))>>11)) * (1.0 / (1 << 53)))
+		}
+		asm.LogF64(r, r)
+		for j, v := range r {
+			r[j] = -2 * v
+		}
+		asm.SqrtF64(r, r)
+		asm.CosF64(a, a)
+		asm.MulF64(d, r, a)
+	}
+}
+
+// Uniforms sets dst[j] to Uniform(seed, first+j) cut to its first bits bits (1 to 53):
+// floor(u·2^bits)/2^bits, a multiple of 2^-bits in [0, 1).
+func Uniforms(dst []float64, seed, first uint64, bits uint) {
+	var o [4][batch]uint32
+	scale := math.Ldexp(1, -int(bits))
+	for s := 0; s < len(dst); s += batch {
+		d := dst[s:min(s+batch, len(dst))]
+		n := len(d)
+		o0, o1 := o[0][:n], o[1][:n]
+		asm.Philox4x32(o0, o1, o[2][:n], o[3][:n], first+uint64(s), 0, seed)
+		for j := range d {
+			d[j] = float64(int64((uint64(o0[j])<<32|uint64(o1[j]))>>(64-bits))) * scale
+		}
+	}
 }
