@@ -169,7 +169,9 @@ func Arange(start, stop, step float64, dt DType) *Tensor {
 	}
 	return hostValues("Arange", dt, []int{n}, func(dst []float64, first int) {
 		for j := range dst {
-			dst[j] = start + float64(first+j)*step
+			// The product rounded before the sum (the conversion keeps arm64 from fusing
+			// them): numpy's values, on every host.
+			dst[j] = start + float64(float64(first+j)*step)
 		}
 	})
 }

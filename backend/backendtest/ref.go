@@ -438,7 +438,7 @@ func refArange(start, stop, step float64, dt refDType) (*refArray, error) {
 	n := int(math.Max(0, math.Ceil((stop-start)/step)))
 	data := make([]float64, n)
 	for i := range data {
-		data[i] = start + float64(i)*step
+		data[i] = start + float64(float64(i)*step) // rounded, then added: not fused on arm64
 	}
 	return newRef(dt, data, n), nil
 }
