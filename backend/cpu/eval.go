@@ -578,6 +578,9 @@ type ctx struct {
 	memo      []memo
 	gen       uint64
 	top, topN int
+	// stored is an Int32 or Uint8 root whose values go to a store of its dtype, which keeps
+	// their low bits as wrapping them would: computeI leaves them unwrapped (a pass less).
+	stored *enode
 }
 
 // memo holds a shared node's values over its entry's range, in the forms asked for: float32
@@ -926,7 +929,9 @@ func (e *enode) computeI(c *ctx, start, n int, dst []int64) []int64 {
 		} else {
 			copy(out, s.evalI(c, start, n))
 		}
-		wrapSliceI(e.dt, out)
+		if e != c.stored {
+			wrapSliceI(e.dt, out)
+		}
 		return out
 	case graph.OpWhere:
 		cond, u, ok := e.whereCond(c, start, n)
@@ -971,7 +976,9 @@ func (e *enode) computeI(c *ctx, start, n int, dst []int64) []int64 {
 			return out // 0s and 1s already
 		}
 	}
-	wrapSliceI(e.dt, out)
+	if e != c.stored {
+		wrapSliceI(e.dt, out)
+	}
 	return out
 }
 

@@ -260,10 +260,10 @@ func unaryI(op graph.Op, dt graph.DType, x []int64) {
 			x[j] = ^v
 		}
 	case graph.OpAbs:
+		// Without a branch, which mixed signs mispredict: m is all ones for a negative v.
 		for j, v := range x {
-			if v < 0 {
-				x[j] = -v
-			}
+			m := v >> 63
+			x[j] = v ^ m - m
 		}
 	case graph.OpReciprocal:
 		for j, v := range x {

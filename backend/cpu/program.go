@@ -326,7 +326,11 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			dst := view[int64](out)[s : s+m]
 			copyTo(dst, p.expr.evalIInto(c, s, m, dst))
 		} else {
+			if p.expr.dt == out.dt && out.dt != graph.Bool {
+				c.stored = p.expr
+			}
 			storeI(out, s, p.expr.evalI(c, s, m))
+			c.stored = nil
 		}
 	}
 	if w := p.transposed; w > 0 && n >= 4*w {
