@@ -1113,6 +1113,25 @@ func gatherI[T uint8 | int32 | int64](s []T, off []int, out []int64) {
 func (e *enode) loadI(c *ctx, start int, out []int64) {
 	b := c.ins[e.input]
 	n := len(out)
+	if c.tile != nil {
+		// A tile read ahead (see tileLoads), which holds the values' bits.
+		switch b.dt {
+		case graph.Int32:
+			if v := c.tile.row(e, start, n); v != nil {
+				for j, x := range v {
+					out[j] = int64(int32(math.Float32bits(x)))
+				}
+				return
+			}
+		case graph.Int64:
+			if v := c.tile.row64(e, start, n); v != nil {
+				for j, x := range v {
+					out[j] = int64(math.Float64bits(x))
+				}
+				return
+			}
+		}
+	}
 	if e.view.contiguous {
 		lo := e.view.offset + start
 		switch b.dt {

@@ -422,8 +422,9 @@ func stepAcross(e *enode, w int, loads []*enode) []*enode {
 	return loads
 }
 
-// tileLoads holds a worker's values of the float32, 16-bit and Float64 loads that step across
-// memory (see transposedLoads) over the tile it computes, the 16-bit ones widened to float32.
+// tileLoads holds a worker's values of the float32, 16-bit, Float64, Int32 and Int64 loads
+// that step across memory (see transposedLoads) over the tile it computes, the 16-bit ones
+// widened to float32.
 // Read a row of the tile after another, as the evaluator asks for them, such a load comes
 // back to each line of its input once a row, and the lines of a tile, a row length apart in
 // memory (a power of two, often), fall into a few sets of the cache, which keep too few of
@@ -439,23 +440,26 @@ type tileLoads struct {
 }
 
 // newTileLoads returns the space for p's loads that step across memory in float32, Float16,
-// BFloat16 or Float64 buffers (only those are read here), or nil if there are none.
+// BFloat16, Float64, Int32 or Int64 buffers (only those are read here), or nil if there are
+// none. An Int32 or Int64 tile holds the values' bits as float32 or float64 values, which the
+// transposes and copies move unchanged.
 func (p *program) newTileLoads(ins []*Buffer) *tileLoads {
 	var t *tileLoads
 	for _, e := range p.tloads {
 		b := ins[e.input]
-		if !inF32(b.dt) && b.dt != graph.Float64 || e.view.lo < 0 || e.view.hi >= b.n {
+		wide := b.dt == graph.Float64 || b.dt == graph.Int64
+		if !inF32(b.dt) && !wide && b.dt != graph.Int32 || e.view.lo < 0 || e.view.hi >= b.n {
 			continue
 		}
 		if t == nil {
 			t = &tileLoads{w: p.transposed, vals: make([][]float32, p.slots), vals64: make([][]float64, p.slots)}
 		}
-		if b.dt == graph.Float64 {
+		if wide {
 			t.vals64[e.slot] = make([]float64, tileRows*tileWidth)
 			continue
 		}
 		t.vals[e.slot] = make([]float32, tileRows*tileWidth)
-		if b.dt != graph.Float32 && t.raw == nil {
+		if (b.dt == graph.Float16 || b.dt == graph.BFloat16) && t.raw == nil {
 			t.raw, t.wide = make([]uint16, tileRows*tileWidth), make([]float32, tileRows*tileWidth)
 		}
 	}
@@ -481,7 +485,7 @@ func (t *tileLoads) read(ins []*Buffer, loads []*enode, r0, r1, c0, m int) {
 			readTile(vals64, view[float64](ins[e.input]), at[:t.h], up, step, m)
 			continue
 		}
-		if b := ins[e.input]; b.dt != graph.Float32 {
+		if b := ins[e.input]; b.dt == graph.Float16 || b.dt == graph.BFloat16 {
 			s := view[uint16](b)
 			if up && step >= t.h {
 				// Each column of the tile, h bits in a row of the input, widened, then the

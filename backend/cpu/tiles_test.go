@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 
@@ -10,8 +11,8 @@ import (
 )
 
 // TestTransposedTiles checks that outputs computed in tiles (transposes, and permutations
-// that move the contiguous axis off the last; their float32 and 16-bit loads read a tile at a
-// time, by TransposeF32 or, stepping backwards or across images, element by element) are, bit for
+// that move the contiguous axis off the last; their float32, 16-bit, Float64, Int32 and Int64
+// loads read a tile at a time, by TransposeF32 or, stepping backwards or across images, element by element) are, bit for
 // bit, what computing them a row after another gives, for edges of tiles that rows and
 // columns do not fill, on 1, 2 and 3 workers; and that the kernels meant to take tiles do.
 func TestTransposedTiles(t *testing.T) {
@@ -66,6 +67,19 @@ func TestTransposedTiles(t *testing.T) {
 			one := must(graph.Expand(must(graph.Reshape(must(graph.Const(graph.ScalarOf(1, graph.Int32), graph.Int32)), []int{1, 1})), []int{260, 70}))
 			return must(graph.Binary(graph.OpAdd, perm(x, 1, 0), one))
 		}},
+		// Integer tiles hold the values' bits as floats: these include the bits of NaNs,
+		// signaling ones too, which the tiles must move unchanged.
+		{"i32 transpose plus a matrix by rows", true, func() *graph.Node {
+			bits := []uint32{0x7f800001, 0xffc00001, 0x80000000, 0x7fffffff, 0xffffffff, 0x7fa00000, 0, 12345}
+			x := hostBits(graph.Int32, []int{70, 260}, func(i int) uint64 { return uint64(bits[(i*7)%len(bits)]) + uint64(i%3) })
+			y := hostBits(graph.Int32, []int{260, 70}, func(i int) uint64 { return uint64(i) })
+			return must(graph.Binary(graph.OpAdd, perm(x, 1, 0), y))
+		}},
+		{"i64 transpose", true, func() *graph.Node {
+			bits := []uint64{0x7ff0000000000001, 0xfff8000000000001, 1 << 63, 1<<63 - 1, 1<<64 - 1, 0x7ff4000000000000, 0, 12345}
+			x := hostBits(graph.Int64, []int{301, 517}, func(i int) uint64 { return bits[(i*7)%len(bits)] + uint64(i%3) })
+			return must(graph.Unary(graph.OpCopy, perm(x, 1, 0)))
+		}},
 		{"f32 rows (no tiles)", false, func() *graph.Node {
 			return must(graph.Unary(graph.OpNeg, hostVals(graph.Float32, []int{300, 517}, uniform)))
 		}},
@@ -97,6 +111,20 @@ func TestTransposedTiles(t *testing.T) {
 			}
 		}
 	}
+}
+
+// hostBits is a host node of the Int32 or Int64 values whose bits bits gives.
+func hostBits(dt graph.DType, shape []int, bits func(i int) uint64) *graph.Node {
+	n := graph.NumElements(shape)
+	b := make([]byte, n*dt.Size())
+	for i := range n {
+		if dt == graph.Int32 {
+			binary.LittleEndian.PutUint32(b[4*i:], uint32(bits(i)))
+		} else {
+			binary.LittleEndian.PutUint64(b[8*i:], bits(i))
+		}
+	}
+	return must(graph.Host(dt, shape, b))
 }
 
 // BenchmarkTranspose realizes the transpose of a 4096 × 4096 float32 matrix (in tiles) and
