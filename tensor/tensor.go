@@ -203,9 +203,9 @@ const hostBlock = 480
 // the tensor, would fail.
 const maxHostElements = 1 << 34
 
-// hostChunk is the number of elements a worker of hostValues fills at a time: about 0.15 ms
-// of normal values, long enough to pay for the hand-over, and a tensor of one chunk or less
-// is filled where it is asked for.
+// hostChunk is the number of elements a worker of hostValues fills at a time: about half a
+// millisecond of normal values, long enough to pay for the hand-over, and a tensor of one
+// chunk or less is filled where it is asked for.
 const hostChunk = 1 << 15
 
 // forChunks calls f on [lo, hi) chunks of [0, n), from GOMAXPROCS goroutines when there is
