@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/crossbar-compute/crossbar/asm"
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
@@ -1139,9 +1140,7 @@ func (e *enode) loadI(c *ctx, start int, out []int64) {
 			copy(out, view[int64](b)[lo:lo+n])
 			return
 		case graph.Int32:
-			for j, v := range view[int32](b)[lo : lo+n] {
-				out[j] = int64(v)
-			}
+			asm.WidenI32(out, view[int32](b)[lo:lo+n])
 			return
 		}
 	}
@@ -1184,10 +1183,7 @@ func storeI(b *Buffer, start int, vals []int64) {
 			s[j] = uint8(v)
 		}
 	case graph.Int32:
-		s := view[int32](b)[start:]
-		for j, v := range vals {
-			s[j] = int32(v)
-		}
+		asm.NarrowI32(view[int32](b)[start:start+len(vals)], vals)
 	case graph.Int64:
 		copy(view[int64](b)[start:], vals)
 	}
