@@ -37,13 +37,14 @@
 // machine can run, SetLevel changes the level in use, and GemmParams.Level picks one for a
 // single call.
 //
-// # Random numbers
+// # Random numbers and integers
 //
 // Philox4x32 computes blocks of Philox4x32-10, the counter-based generator of the random
-// tensors, a block a vector lane.
+// tensors, a block a vector lane. WidenI32 and NarrowI32 convert between int32 and int64,
+// the width in which the cpu device computes integers.
 //
 // The assembly of the GEMM and vector kernels is generated: go generate runs _asm/gen.go,
 // which writes gemm_amd64.s, _asm/neongen.go, which writes gemm_arm64.s, and _asm/vecgen.go,
-// which writes vec_amd64.s and vec_arm64.s. The transposes and Philox4x32 are written by hand
-// (transpose_*.s, philox_*.s).
+// which writes vec_amd64.s and vec_arm64.s. The transposes, Philox4x32 and the integer
+// conversions are written by hand (transpose_*.s, philox_*.s, widen_*.s).
 package asm
