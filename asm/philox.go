@@ -23,17 +23,6 @@ func Philox4x32(o0, o1, o2, o3 []uint32, ctr uint64, c2 uint32, key uint64) {
 	philox4x32(activeISA(), o0, o1, o2, o3, ctr, c2, key)
 }
 
-// philoxBlocks is the number of blocks one step of isa's kernel makes, or 0 for Go.
-func philoxBlocks(isa vecISA) int {
-	switch {
-	case !philoxArchOK(isa):
-		return 0
-	case isa == isaNEON:
-		return 8 // two registers of four
-	}
-	return 12 // three registers of four 64-bit lanes
-}
-
 func philox4x32(isa vecISA, o0, o1, o2, o3 []uint32, ctr uint64, c2 uint32, key uint64) {
 	n := len(o0)
 	o1, o2, o3 = o1[:n], o2[:n], o3[:n]
@@ -44,7 +33,6 @@ func philox4x32(isa vecISA, o0, o1, o2, o3 []uint32, ctr uint64, c2 uint32, key 
 		k0 += philoxW0
 		k1 += philoxW1
 	}
-	w := philoxBlocks(isa)
 	for j := 0; j < n; {
 		// A run over which the counter's high word stays: the kernels add j to the low word
 		// alone.
@@ -53,13 +41,7 @@ func philox4x32(isa vecISA, o0, o1, o2, o3 []uint32, ctr uint64, c2 uint32, key 
 		if left := 1<<32 - c&(1<<32-1); uint64(run) > left {
 			run = int(left)
 		}
-		m := 0
-		if w > 0 {
-			m = run / w * w
-		}
-		if m > 0 {
-			philoxArch(isa, o0[j:j+m], o1[j:j+m], o2[j:j+m], o3[j:j+m], uint32(c), uint32(c>>32), c2, &keys)
-		}
+		m := philoxArch(isa, o0[j:j+run], o1[j:j+run], o2[j:j+run], o3[j:j+run], uint32(c), uint32(c>>32), c2, &keys)
 		c += uint64(m)
 		philoxGo(o0[j+m:j+run], o1[j+m:j+run], o2[j+m:j+run], o3[j+m:j+run], uint32(c), uint32(c>>32), c2, &keys)
 		j += run

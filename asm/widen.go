@@ -15,39 +15,15 @@ func WidenI32(dst []int64, src []int32) { widenI32(activeISA(), dst, src) }
 //	}
 func NarrowI32(dst []int32, src []int64) { narrowI32(activeISA(), dst, src) }
 
-// convBlock is the number of elements a step of the conversion kernels takes (16 for AVX2,
-// four registers of four; 8 for NEON, four registers of two), or 0 for Go.
-func convBlock(isa vecISA) int {
-	switch {
-	case !convArchOK(isa):
-		return 0
-	case isa == isaNEON:
-		return 8
-	}
-	return 16
-}
-
 func widenI32(isa vecISA, dst []int64, src []int32) {
 	src = src[:len(dst)]
-	n := 0
-	if w := convBlock(isa); w > 0 {
-		n = len(dst) / w * w
-		if n > 0 {
-			widenI32Arch(isa, dst[:n], src[:n])
-		}
-	}
+	n := widenI32Arch(isa, dst, src)
 	widenI32Go(dst[n:], src[n:])
 }
 
 func narrowI32(isa vecISA, dst []int32, src []int64) {
 	src = src[:len(dst)]
-	n := 0
-	if w := convBlock(isa); w > 0 {
-		n = len(dst) / w * w
-		if n > 0 {
-			narrowI32Arch(isa, dst[:n], src[:n])
-		}
-	}
+	n := narrowI32Arch(isa, dst, src)
 	narrowI32Go(dst[n:], src[n:])
 }
 

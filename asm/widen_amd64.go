@@ -2,11 +2,25 @@
 
 package asm
 
-// The AVX2 kernels serve the AVX-512 level too: they move memory at its speed already.
-func convArchOK(isa vecISA) bool { return isa == isaAVX2 || isa == isaAVX512 }
+// widenI32Arch and narrowI32Arch convert the whole steps of 16 elements in dst at the avx2
+// and avx512 levels (the AVX2 kernels serve both) and report how many they converted.
+func widenI32Arch(isa vecISA, dst []int64, src []int32) int {
+	n := len(dst) &^ 15
+	if n == 0 || isa != isaAVX2 && isa != isaAVX512 {
+		return 0
+	}
+	widenI32AVX2(&dst[0], &src[0], n)
+	return n
+}
 
-func widenI32Arch(_ vecISA, dst []int64, src []int32)  { widenI32AVX2(&dst[0], &src[0], len(dst)) }
-func narrowI32Arch(_ vecISA, dst []int32, src []int64) { narrowI32AVX2(&dst[0], &src[0], len(dst)) }
+func narrowI32Arch(isa vecISA, dst []int32, src []int64) int {
+	n := len(dst) &^ 15
+	if n == 0 || isa != isaAVX2 && isa != isaAVX512 {
+		return 0
+	}
+	narrowI32AVX2(&dst[0], &src[0], n)
+	return n
+}
 
 // widenI32AVX2 and narrowI32AVX2 convert n elements, a multiple of 16.
 //

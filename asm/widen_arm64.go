@@ -2,10 +2,25 @@
 
 package asm
 
-func convArchOK(isa vecISA) bool { return isa == isaNEON }
+// widenI32Arch and narrowI32Arch convert the whole steps of 8 elements in dst at the neon
+// level and report how many they converted.
+func widenI32Arch(isa vecISA, dst []int64, src []int32) int {
+	n := len(dst) &^ 7
+	if n == 0 || isa != isaNEON {
+		return 0
+	}
+	widenI32NEON(&dst[0], &src[0], n)
+	return n
+}
 
-func widenI32Arch(_ vecISA, dst []int64, src []int32)  { widenI32NEON(&dst[0], &src[0], len(dst)) }
-func narrowI32Arch(_ vecISA, dst []int32, src []int64) { narrowI32NEON(&dst[0], &src[0], len(dst)) }
+func narrowI32Arch(isa vecISA, dst []int32, src []int64) int {
+	n := len(dst) &^ 7
+	if n == 0 || isa != isaNEON {
+		return 0
+	}
+	narrowI32NEON(&dst[0], &src[0], n)
+	return n
+}
 
 // widenI32NEON and narrowI32NEON convert n elements, a multiple of 8.
 //
