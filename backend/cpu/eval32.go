@@ -636,7 +636,7 @@ func binaryF32(op graph.Op, out, a, b []float32) {
 	case graph.OpPow:
 		powF32(out, a, b) // math.Pow's, rounded to float32
 	default:
-		modF32(op, out, a, b) // Mod, Rem: binaryF's, rounded to float32
+		asm.ModF32(out, a, b, op == graph.OpMod) // Mod, Rem: binaryF's, rounded to float32
 	}
 }
 

@@ -101,7 +101,7 @@ func binaryFTo(op graph.Op, dst, a, b []float64) {
 	case graph.OpDiv:
 		asm.DivF64(dst, a, b)
 	case graph.OpMod, graph.OpRem:
-		modF64(op, dst, a, b)
+		asm.ModF64(dst, a, b, op == graph.OpMod)
 	case graph.OpMax:
 		// The built-in max propagates NaN (math.Max lets an infinity win over it) and orders
 		// -0 below +0, as NumPy's maximum does, without branching on the data.
