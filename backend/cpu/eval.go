@@ -374,11 +374,19 @@ func readRuns[T, U uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIt
 		}
 	}
 	if v.rowBroadcast && v.lo >= 0 && v.hi < len(s) {
-		// A fill a row, each row's offset a multiple of the row stride from the first's.
+		// A fill a row, each row's offset a multiple of the row stride from the first's; the
+		// whole rows of float32 and float64 values in one call (asm.FillRowsF32), where a
+		// call a row cost more than its row: a softmax over rows of 64 spreads two values
+		// along every row.
 		r := len(v.shape)
 		w, rs := v.shape[r-1], v.strides[r-2]
 		row, j := start/w, start%w
 		for at := 0; at < len(out); row++ {
+			if k := (len(out) - at) / w; j == 0 && k > 1 && rs >= 0 && fillRows(out[at:at+k*w], w, s[v.offset+row*rs:], rs) {
+				at += k * w
+				row += k - 1
+				continue
+			}
 			ln := min(len(out)-at, w-j)
 			fill(out[at:at+ln], U(s[v.offset+row*rs]))
 			at += ln
@@ -410,6 +418,24 @@ func readRuns[T, U uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIt
 			}
 		}
 	}, func(at, ln int) { clear(out[at : at+ln]) })
+}
+
+// fillRows fills dst, rows of w values, row i with src[i*stride], on the vector kernels
+// where the values are float32 or float64 and need no conversion; it reports whether it did.
+func fillRows[T, U uint8 | uint16 | int32 | int64 | float32 | float64](dst []U, w int, src []T, stride int) bool {
+	switch d := any(dst).(type) {
+	case []float32:
+		if s, ok := any(src).([]float32); ok {
+			asm.FillRowsF32(d, w, s, stride)
+			return true
+		}
+	case []float64:
+		if s, ok := any(src).([]float64); ok {
+			asm.FillRowsF64(d, w, s, stride)
+			return true
+		}
+	}
+	return false
 }
 
 // planesIn reports whether the view is of rows (see viewIter.rows) whose valid elements all

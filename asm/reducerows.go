@@ -1,0 +1,41 @@
+package asm
+
+import "math"
+
+// ReduceMaxRowsF32 sets dst[i] to the largest element of row i of x, rows of w > 0
+// elements, as ReduceMaxF32 of the row: NaN if any is NaN, +0 over -0. x must hold
+// len(dst) rows.
+//
+//	for i := range dst {
+//		dst[i] = ReduceMaxF32(x[i*w : i*w+w])
+//	}
+//
+// It is one call for many short rows (a softmax's row maxima over rows of 64), where
+// ReduceMaxF32 would be a call a row.
+func ReduceMaxRowsF32(dst, x []float32, w int) { reduceRowsF32(activeISA(), opMax, dst, x, w) }
+
+// ReduceMinRowsF32 is ReduceMaxRowsF32 for the smallest elements: NaN if any is NaN, -0
+// under +0.
+func ReduceMinRowsF32(dst, x []float32, w int) { reduceRowsF32(activeISA(), opMin, dst, x, w) }
+
+func reduceRowsF32(isa vecISA, op int, dst, x []float32, w int) {
+	if len(dst) == 0 {
+		return
+	}
+	x = x[:len(dst)*w]
+	n := reduceRowsF32Arch(isa, op, dst, x, w)
+	for i := n; i < len(dst); i++ {
+		dst[i] = reduceF32(isa, op, x[i*w:i*w+w])
+	}
+}
+
+// reduceRowsGo is the reference of ReduceMaxRowsF32's and ReduceMinRowsF32's kernels.
+func reduceRowsGo(op int, dst, x []float32, w int) {
+	id := float32(math.Inf(-1))
+	if op == opMin {
+		id = float32(math.Inf(1))
+	}
+	for i := range dst {
+		dst[i] = reduceGo(op, id, x[i*w:i*w+w])
+	}
+}

@@ -1,0 +1,26 @@
+//go:build !noasm
+
+package asm
+
+// reduceRowsF32Arch reduces the rows of x into dst at the avx2 and avx512 levels (the AVX2
+// kernel serves both) when a row holds at least a vector, and reports how many rows it did.
+func reduceRowsF32Arch(isa vecISA, op int, dst, x []float32, w int) int {
+	if w < 8 || isa != isaAVX2 && isa != isaAVX512 {
+		return 0
+	}
+	if op == opMax {
+		reduceMaxRowsF32AVX2(&dst[0], &x[0], len(dst), w)
+	} else {
+		reduceMinRowsF32AVX2(&dst[0], &x[0], len(dst), w)
+	}
+	return len(dst)
+}
+
+// reduceMaxRowsF32AVX2 and reduceMinRowsF32AVX2 reduce rows > 0 rows of w elements, w at
+// least 8.
+//
+//go:noescape
+func reduceMaxRowsF32AVX2(dst, x *float32, rows, w int)
+
+//go:noescape
+func reduceMinRowsF32AVX2(dst, x *float32, rows, w int)

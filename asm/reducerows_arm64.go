@@ -1,0 +1,26 @@
+//go:build !noasm
+
+package asm
+
+// reduceRowsF32Arch reduces the rows of x into dst at the neon level when a row holds at
+// least a vector, and reports how many rows it did.
+func reduceRowsF32Arch(isa vecISA, op int, dst, x []float32, w int) int {
+	if w < 4 || isa != isaNEON {
+		return 0
+	}
+	if op == opMax {
+		reduceMaxRowsF32NEON(&dst[0], &x[0], len(dst), w)
+	} else {
+		reduceMinRowsF32NEON(&dst[0], &x[0], len(dst), w)
+	}
+	return len(dst)
+}
+
+// reduceMaxRowsF32NEON and reduceMinRowsF32NEON reduce rows > 0 rows of w elements, w at
+// least 4.
+//
+//go:noescape
+func reduceMaxRowsF32NEON(dst, x *float32, rows, w int)
+
+//go:noescape
+func reduceMinRowsF32NEON(dst, x *float32, rows, w int)

@@ -1,0 +1,93 @@
+package asm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestReduceRows compares every implementation of ReduceMaxRowsF32 and ReduceMinRowsF32
+// with the Go twin bit for bit, over row lengths around the vector widths and their
+// multiples, rows holding a NaN, zeros of both signs or infinities at every position, and
+// checks that nothing past dst is written.
+func TestReduceRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	negZero := float32(math.Copysign(0, -1))
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		for _, w := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 63, 64, 65, 100, 128, 129} {
+			const rows, pad = 40, 3
+			x := make([]float32, rows*w)
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			for i := range rows {
+				row := x[i*w : i*w+w]
+				at := (i * 7) % w
+				switch i % 8 {
+				case 1:
+					row[at] = nan
+				case 2: // only zeros, one of them -0 or +0 among the others
+					for j := range row {
+						row[j] = negZero
+					}
+					row[at] = 0
+				case 3:
+					for j := range row {
+						row[j] = 0
+					}
+					row[at] = negZero
+				case 4:
+					row[at] = inf
+				case 5:
+					row[at] = -inf
+				case 6:
+					for j := range row {
+						row[j] = -inf
+					}
+				}
+			}
+			for _, op := range []int{opMax, opMin} {
+				want := make([]float32, rows)
+				reduceRowsGo(op, want, x, w)
+				got := make([]float32, rows+pad)
+				for i := range got {
+					got[i] = 7
+				}
+				reduceRowsF32(isa, op, got[:rows], x, w)
+				for i := range rows {
+					if g := got[i]; math.Float32bits(g) != math.Float32bits(want[i]) && !(g != g && want[i] != want[i]) {
+						t.Fatalf("op %d, w %d, row %d: %g (%#08x), want %g (%#08x)", op, w, i, g, math.Float32bits(g), want[i], math.Float32bits(want[i]))
+					}
+				}
+				for i := rows; i < len(got); i++ {
+					if got[i] != 7 {
+						t.Fatalf("op %d, w %d: written past the end at %d", op, w, i)
+					}
+				}
+			}
+		}
+	})
+}
+
+func BenchmarkReduceRows(b *testing.B) {
+	const n, w = 4096, 64
+	x := make([]float32, n)
+	dst := make([]float32, n/w)
+	for _, isa := range testISAs() {
+		b.Run("rows/"+isa.String(), func(b *testing.B) {
+			b.SetBytes(4 * n)
+			for b.Loop() {
+				reduceRowsF32(isa, opMax, dst, x, w)
+			}
+		})
+		b.Run("calls/"+isa.String(), func(b *testing.B) {
+			b.SetBytes(4 * n)
+			for b.Loop() {
+				for i := range dst {
+					dst[i] = reduceF32(isa, opMax, x[i*w:i*w+w])
+				}
+			}
+		})
+	}
+}
