@@ -39,3 +39,40 @@ func reduceRowsGo(op int, dst, x []float32, w int) {
 		dst[i] = reduceGo(op, id, x[i*w:i*w+w])
 	}
 }
+
+// SumRowsF32 sets dst[i] to the sum of row i of x, rows of w > 0 elements, as SumF32 of the
+// row (the same bits). x must hold len(dst) rows.
+//
+//	for i := range dst {
+//		dst[i] = SumF32(x[i*w : i*w+w])
+//	}
+//
+// It is one call for many short rows (a softmax's sums over rows of 64), where SumF32 would
+// be a call a row; rows whose length is not a multiple of 32 (SumF32's block) are summed a
+// call a row.
+func SumRowsF32(dst []float64, x []float32, w int) { sumRowsF32(activeISA(), dst, x, w) }
+
+func sumRowsF32(isa vecISA, dst []float64, x []float32, w int) {
+	if len(dst) == 0 {
+		return
+	}
+	x = x[:len(dst)*w]
+	n := 0
+	if w%sumBlock == 0 {
+		n = sumRowsF32Arch(isa, dst, x, w)
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i] = sumF32(isa, x[i*w:i*w+w])
+	}
+}
+
+// sumRowsGo is the reference of SumRowsF32's kernels: SumF32's definition, a row at a time.
+func sumRowsGo(dst []float64, x []float32, w int) {
+	for i := range dst {
+		var lane [32]float64
+		for j, v := range x[i*w : i*w+w] {
+			lane[j%32] += float64(v)
+		}
+		dst[i] = sumLanes(&lane)
+	}
+}

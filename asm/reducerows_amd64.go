@@ -24,3 +24,18 @@ func reduceMaxRowsF32AVX2(dst, x *float32, rows, w int)
 
 //go:noescape
 func reduceMinRowsF32AVX2(dst, x *float32, rows, w int)
+
+// sumRowsF32Arch sums the rows of x, of a multiple of 32 elements, into dst at the avx2 and
+// avx512 levels (the AVX2 kernel serves both) and reports how many rows it did.
+func sumRowsF32Arch(isa vecISA, dst []float64, x []float32, w int) int {
+	if w == 0 || isa != isaAVX2 && isa != isaAVX512 {
+		return 0
+	}
+	sumRowsF32AVX2(&dst[0], &x[0], len(dst), w)
+	return len(dst)
+}
+
+// sumRowsF32AVX2 sums rows > 0 rows of w elements, w a multiple of 32.
+//
+//go:noescape
+func sumRowsF32AVX2(dst *float64, x *float32, rows, w int)

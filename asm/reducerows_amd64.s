@@ -74,3 +74,63 @@ TEXT ·reduceMaxRowsF32AVX2(SB), NOSPLIT, $0-32
 TEXT ·reduceMinRowsF32AVX2(SB), NOSPLIT, $0-32
 	ROWSARGS
 	ROWS(MININTO)
+
+// func sumRowsF32AVX2(dst *float64, x *float32, rows, w int)
+//
+// SumF32 a row at a time: value i of a row into float64 lane i%32 (Y0-Y7, four lanes each),
+// then lane j+h added into lane j for h = 16, 8, 4, 2, 1.
+TEXT ·sumRowsF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ w+24(FP), DX
+	SHLQ $2, DX
+
+sum_row:
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	MOVQ   DX, BX
+
+sum_block:
+	VCVTPS2PD (SI), Y8
+	VADDPD    Y8, Y0, Y0
+	VCVTPS2PD 16(SI), Y8
+	VADDPD    Y8, Y1, Y1
+	VCVTPS2PD 32(SI), Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD 48(SI), Y8
+	VADDPD    Y8, Y3, Y3
+	VCVTPS2PD 64(SI), Y8
+	VADDPD    Y8, Y4, Y4
+	VCVTPS2PD 80(SI), Y8
+	VADDPD    Y8, Y5, Y5
+	VCVTPS2PD 96(SI), Y8
+	VADDPD    Y8, Y6, Y6
+	VCVTPS2PD 112(SI), Y8
+	VADDPD    Y8, Y7, Y7
+	ADDQ      $128, SI
+	SUBQ      $128, BX
+	JNE       sum_block
+	VADDPD     Y4, Y0, Y0
+	VADDPD     Y5, Y1, Y1
+	VADDPD     Y6, Y2, Y2
+	VADDPD     Y7, Y3, Y3
+	VADDPD     Y2, Y0, Y0
+	VADDPD     Y3, Y1, Y1
+	VADDPD     Y1, Y0, Y0
+	VPERM2F128 $0x01, Y0, Y0, Y8
+	VADDPD     Y8, Y0, Y0
+	VPERMILPD  $0x5, Y0, Y8
+	VADDPD     Y8, Y0, Y0
+	VMOVSD     X0, (DI)
+	ADDQ       $8, DI
+	DECQ       CX
+	JNE        sum_row
+	VZEROUPPER
+	RET

@@ -24,3 +24,18 @@ func reduceMaxRowsF32NEON(dst, x *float32, rows, w int)
 
 //go:noescape
 func reduceMinRowsF32NEON(dst, x *float32, rows, w int)
+
+// sumRowsF32Arch sums the rows of x, of a multiple of 32 elements, into dst at the neon level
+// and reports how many rows it did.
+func sumRowsF32Arch(isa vecISA, dst []float64, x []float32, w int) int {
+	if w == 0 || isa != isaNEON {
+		return 0
+	}
+	sumRowsF32NEON(&dst[0], &x[0], len(dst), w)
+	return len(dst)
+}
+
+// sumRowsF32NEON sums rows > 0 rows of w elements, w a multiple of 32.
+//
+//go:noescape
+func sumRowsF32NEON(dst *float64, x *float32, rows, w int)

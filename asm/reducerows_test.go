@@ -70,10 +70,48 @@ func TestReduceRows(t *testing.T) {
 	})
 }
 
+// TestSumRows compares every implementation of SumRowsF32 with the Go twin (SumF32's
+// definition) bit for bit, over row lengths of whole blocks and others, values of mixed
+// scales whose sums depend on the order of the additions, and checks that nothing past dst
+// is written.
+func TestSumRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	forEachISA(t, func(t *testing.T, isa vecISA) {
+		for _, w := range []int{1, 5, 31, 32, 33, 64, 96, 100, 128, 256, 1024} {
+			const rows, pad = 17, 3
+			x := make([]float32, rows*w)
+			for i := range x {
+				x[i] = float32(r.NormFloat64() * math.Exp(r.NormFloat64()*10))
+			}
+			if w > 40 {
+				x[3], x[w+7] = float32(math.Inf(1)), float32(math.NaN())
+			}
+			want := make([]float64, rows)
+			sumRowsGo(want, x, w)
+			got := make([]float64, rows+pad)
+			for i := range got {
+				got[i] = 7
+			}
+			sumRowsF32(isa, got[:rows], x, w)
+			for i := range rows {
+				if g := got[i]; math.Float64bits(g) != math.Float64bits(want[i]) && !(g != g && want[i] != want[i]) {
+					t.Fatalf("w %d, row %d: %g (%#016x), want %g (%#016x)", w, i, g, math.Float64bits(g), want[i], math.Float64bits(want[i]))
+				}
+			}
+			for i := rows; i < len(got); i++ {
+				if got[i] != 7 {
+					t.Fatalf("w %d: written past the end at %d", w, i)
+				}
+			}
+		}
+	})
+}
+
 func BenchmarkReduceRows(b *testing.B) {
 	const n, w = 4096, 64
 	x := make([]float32, n)
 	dst := make([]float32, n/w)
+	sums := make([]float64, n/w)
 	for _, isa := range testISAs() {
 		b.Run("rows/"+isa.String(), func(b *testing.B) {
 			b.SetBytes(4 * n)
@@ -86,6 +124,20 @@ func BenchmarkReduceRows(b *testing.B) {
 			for b.Loop() {
 				for i := range dst {
 					dst[i] = reduceF32(isa, opMax, x[i*w:i*w+w])
+				}
+			}
+		})
+		b.Run("sumrows/"+isa.String(), func(b *testing.B) {
+			b.SetBytes(4 * n)
+			for b.Loop() {
+				sumRowsF32(isa, sums, x, w)
+			}
+		})
+		b.Run("sumcalls/"+isa.String(), func(b *testing.B) {
+			b.SetBytes(4 * n)
+			for b.Loop() {
+				for i := range sums {
+					sums[i] = sumF32(isa, x[i*w:i*w+w])
 				}
 			}
 		})

@@ -56,11 +56,17 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 	reduceRange := func(cx *ctx, lo, hi int, accF []float64, accI []int64, base int) {
 		var t []float32 // foldRowsF32's scratch, for as many values as it takes at a time
 		var lanes []float64
-		var red []float32 // foldExtremaF32's, a value a row of a chunk
+		var red []float32  // foldExtremaF32's, a value a row of a chunk
+		var sums []float64 // the sums of rows of whole SumF32 blocks, likewise
 		if short {
 			t, lanes = make([]float32, min(shortFold, hi-lo)), make([]float64, min(shortFold, hi-lo))
-		} else if inF32(e.dt) && (c.Op == graph.OpReduceMax || c.Op == graph.OpReduceMin) && min(chunk, hi-lo)/r >= 2 {
-			red = make([]float32, min(chunk, hi-lo)/r)
+		} else if g := min(chunk, hi-lo) / r; inF32(e.dt) && g >= 2 {
+			switch {
+			case c.Op == graph.OpReduceMax || c.Op == graph.OpReduceMin:
+				red = make([]float32, g)
+			case c.Op == graph.OpSum && r%32 == 0:
+				sums = make([]float64, g)
+			}
 		}
 		for s := lo; s < hi; s += chunk {
 			m := min(chunk, hi-s)
@@ -78,6 +84,16 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 					}
 					if g := min((m-j)/r, len(red)); run == r && g >= 2 {
 						foldExtremaF32(c.Op, accF[o-base:o-base+g], vals[j:j+g*r], r, red)
+						j += g * r
+						o += g
+						continue
+					}
+					if g := min((m-j)/r, len(sums)); run == r && g >= 2 {
+						// SumF32 of each row, in one call: foldF32's sums bit for bit.
+						asm.SumRowsF32(sums[:g], vals[j:j+g*r], r)
+						for i, v := range sums[:g] {
+							accF[o-base+i] += v
+						}
 						j += g * r
 						o += g
 						continue
