@@ -31,31 +31,25 @@ func ModF64(dst, x, y []float64, floored bool) { modF64(activeISA(), dst, x, y, 
 // math.Mod, takes that step and the kernel goes on after it.
 
 func modF32(isa vecISA, dst, x, y []float32, floored bool) {
-	x, y = x[:len(dst)], y[:len(dst)]
-	step := modStep32(isa)
-	if step == 0 {
-		modF32Go(dst, x, y, floored)
-		return
-	}
-	for len(dst) > 0 {
-		n := modF32Arch(isa, dst, x, y, floored)
-		m := min(len(dst), n+step)
-		modF32Go(dst[n:m], x[n:m], y[n:m], floored)
-		dst, x, y = dst[m:], x[m:], y[m:]
-	}
+	modSteps(modStep32(isa), dst, x, y, floored, func(d, a, b []float32) int { return modF32Arch(isa, d, a, b, floored) }, modF32Go)
 }
 
 func modF64(isa vecISA, dst, x, y []float64, floored bool) {
+	modSteps(modStep64(isa), dst, x, y, floored, func(d, a, b []float64) int { return modF64Arch(isa, d, a, b, floored) }, modF64Go)
+}
+
+// modSteps computes dst by the kernel arch, whose steps are step elements wide (0: there is
+// none), and by the Go twin for each step the kernel stops before and for the tail.
+func modSteps[T float32 | float64](step int, dst, x, y []T, floored bool, arch func(dst, x, y []T) int, twin func(dst, x, y []T, floored bool)) {
 	x, y = x[:len(dst)], y[:len(dst)]
-	step := modStep64(isa)
 	if step == 0 {
-		modF64Go(dst, x, y, floored)
+		twin(dst, x, y, floored)
 		return
 	}
 	for len(dst) > 0 {
-		n := modF64Arch(isa, dst, x, y, floored)
+		n := arch(dst, x, y)
 		m := min(len(dst), n+step)
-		modF64Go(dst[n:m], x[n:m], y[n:m], floored)
+		twin(dst[n:m], x[n:m], y[n:m], floored)
 		dst, x, y = dst[m:], x[m:], y[m:]
 	}
 }
