@@ -408,6 +408,9 @@ func readRuns[T, U uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIt
 				copy(same, s[o:o+ln]) // a memmove, as before runs took conversions
 				return
 			}
+			if widenRun(dst, s[o:o+ln]) {
+				return
+			}
 			for q, x := range s[o : o+ln] {
 				dst[q] = U(x)
 			}
@@ -418,6 +421,25 @@ func readRuns[T, U uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIt
 			}
 		}
 	}, func(at, ln int) { clear(out[at : at+ln]) })
+}
+
+// widenRun sets dst to src's uint8 or int32 values widened to int64 on the vector kernels
+// (asm.WidenU8, asm.WidenI32); it reports whether it did (other types are converted by the
+// caller).
+func widenRun[T, U uint8 | uint16 | int32 | int64 | float32 | float64](dst []U, src []T) bool {
+	d, ok := any(dst).([]int64)
+	if !ok {
+		return false
+	}
+	switch s := any(src).(type) {
+	case []uint8:
+		asm.WidenU8(d, s)
+		return true
+	case []int32:
+		asm.WidenI32(d, s)
+		return true
+	}
+	return false
 }
 
 // fillRows fills dst, rows of w values, row i with src[i*stride], on the vector kernels
@@ -999,21 +1021,19 @@ func (e *enode) computeI(c *ctx, start, n int, dst []int64) []int64 {
 	default:
 		copyTo(out, e.src[0].evalI(c, start, n))
 		binaryI(e.op, e.dt, out, e.src[1].evalI(c, start, n))
-		if e.dt == graph.Bool && boolClosed(e.op) {
-			return out // 0s and 1s already
-		}
 	}
-	if e != c.stored {
+	if e != c.stored && !(e.dt == graph.Bool && boolClosed(e.op)) {
 		wrapSliceI(e.dt, out)
 	}
 	return out
 }
 
-// boolClosed reports whether binaryI's op on Bool values (0 or 1) gives 0 or 1: the logical
-// ones, and those that Bool reads as them (see binaryI).
+// boolClosed reports whether binaryI's or unaryI's op on Bool values (0 or 1) gives 0 or 1:
+// the logical ones, and those that Bool reads as them (see binaryI); their results need no
+// wrapping.
 func boolClosed(op graph.Op) bool {
 	switch op {
-	case graph.OpAnd, graph.OpOr, graph.OpXor, graph.OpAdd, graph.OpMax, graph.OpMul, graph.OpMin:
+	case graph.OpAnd, graph.OpOr, graph.OpXor, graph.OpNot, graph.OpAdd, graph.OpMax, graph.OpMul, graph.OpMin:
 		return true
 	}
 	return false
@@ -1168,6 +1188,9 @@ func (e *enode) loadI(c *ctx, start int, out []int64) {
 		case graph.Int32:
 			asm.WidenI32(out, view[int32](b)[lo:lo+n])
 			return
+		case graph.Bool, graph.Uint8:
+			asm.WidenU8(out, view[uint8](b)[lo:lo+n])
+			return
 		}
 	}
 	var ok bool
@@ -1204,10 +1227,7 @@ func (e *enode) loadI(c *ctx, start int, out []int64) {
 func storeI(b *Buffer, start int, vals []int64) {
 	switch b.dt {
 	case graph.Bool, graph.Uint8:
-		s := view[uint8](b)[start:]
-		for j, v := range vals {
-			s[j] = uint8(v)
-		}
+		asm.NarrowU8(view[uint8](b)[start:start+len(vals)], vals)
 	case graph.Int32:
 		asm.NarrowI32(view[int32](b)[start:start+len(vals)], vals)
 	case graph.Int64:
