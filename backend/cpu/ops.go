@@ -205,8 +205,8 @@ func compareF32(op graph.Op, out []int64, a, b []float32) {
 	}
 }
 
-// compare writes 1 where a[j] op b[j] holds, 0 elsewhere (NaN compares false but for !=):
-// Float64 on the vector kernels of package asm.
+// compare writes 1 where a[j] op b[j] holds, 0 elsewhere (NaN compares false but for !=),
+// on the vector kernels of package asm.
 func compare[T float64 | int64](op graph.Op, out []int64, a, b []T) {
 	a, b = a[:len(out)], b[:len(out)]
 	if af, ok := any(a).([]float64); ok {
@@ -223,23 +223,16 @@ func compare[T float64 | int64](op graph.Op, out []int64, a, b []T) {
 		}
 		return
 	}
+	ai, bi := any(a).([]int64), any(b).([]int64)
 	switch op {
 	case graph.OpCmpLT:
-		for j := range out {
-			out[j] = b2i(a[j] < b[j])
-		}
+		asm.LessI64(out, ai, bi)
 	case graph.OpCmpLE:
-		for j := range out {
-			out[j] = b2i(a[j] <= b[j])
-		}
+		asm.LessEqualI64(out, ai, bi)
 	case graph.OpCmpEQ:
-		for j := range out {
-			out[j] = b2i(a[j] == b[j])
-		}
+		asm.EqualI64(out, ai, bi)
 	default:
-		for j := range out {
-			out[j] = b2i(a[j] != b[j])
-		}
+		asm.NotEqualI64(out, ai, bi)
 	}
 }
 
@@ -292,13 +285,9 @@ func binaryI(op graph.Op, dt graph.DType, a, b []int64) {
 	}
 	switch op {
 	case graph.OpAdd:
-		for j := range a {
-			a[j] += b[j]
-		}
+		asm.AddI64(a, a, b)
 	case graph.OpSub:
-		for j := range a {
-			a[j] -= b[j]
-		}
+		asm.SubI64(a, a, b)
 	case graph.OpMul:
 		for j := range a {
 			a[j] *= b[j]
@@ -334,29 +323,19 @@ func binaryI(op graph.Op, dt graph.DType, a, b []int64) {
 			}
 		}
 	case graph.OpMax:
-		for j := range a {
-			a[j] = max(a[j], b[j])
-		}
+		asm.MaxI64(a, a, b)
 	case graph.OpMin:
-		for j := range a {
-			a[j] = min(a[j], b[j])
-		}
+		asm.MinI64(a, a, b)
 	case graph.OpPow:
 		for j := range a {
 			a[j] = ipow(dt, a[j], b[j])
 		}
 	case graph.OpAnd:
-		for j := range a {
-			a[j] &= b[j]
-		}
+		asm.AndI64(a, a, b)
 	case graph.OpOr:
-		for j := range a {
-			a[j] |= b[j]
-		}
+		asm.OrI64(a, a, b)
 	case graph.OpXor:
-		for j := range a {
-			a[j] ^= b[j]
-		}
+		asm.XorI64(a, a, b)
 	default:
 		panic("cpu: integer binary op " + op.String()) // unreachable: compile rejects it
 	}
