@@ -37,14 +37,19 @@
 // machine can run, SetLevel changes the level in use, and GemmParams.Level picks one for a
 // single call.
 //
-// # Random numbers and integers
+// # Random numbers, integers, remainders and rows
 //
 // Philox4x32 computes blocks of Philox4x32-10, the counter-based generator of the random
-// tensors, a block a vector lane. WidenI32 and NarrowI32 convert between int32 and int64,
-// the width in which the cpu device computes integers.
+// tensors, a block a vector lane. WidenI32, NarrowI32, WidenU8 and NarrowU8 convert between
+// int32 or uint8 and int64, the width in which the cpu device computes integers and Bool,
+// and AddI64, MaxI64, LessI64 and their kin compute in it. ModF32 and ModF64 are the
+// remainders of division, bit for bit math.Mod's. FillRowsF32, ReduceMaxRowsF32,
+// SumRowsF32 and their kin take many short rows in one call: a value spread along each
+// row, each row's maximum, minimum or sum.
 //
 // The assembly of the GEMM and vector kernels is generated: go generate runs _asm/gen.go,
 // which writes gemm_amd64.s, _asm/neongen.go, which writes gemm_arm64.s, and _asm/vecgen.go,
-// which writes vec_amd64.s and vec_arm64.s. The transposes, Philox4x32 and the integer
-// conversions are written by hand (transpose_*.s, philox_*.s, widen_*.s).
+// which writes vec_amd64.s and vec_arm64.s. The transposes, Philox4x32, the integer
+// conversions and kernels, the remainders and the row kernels are written by hand
+// (transpose_*.s, philox_*.s, widen_*.s, veci64_*.s, mod_*.s, fillrows_*.s, reducerows_*.s).
 package asm

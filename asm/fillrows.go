@@ -1,8 +1,8 @@
 package asm
 
 // FillRowsF32 fills dst, rows of w elements (len(dst) a multiple of w), row i with
-// src[i*stride]: a value a row spread along it, as a row's maximum is spread over the row's
-// elements in a softmax.
+// src[i*stride] (stride >= 0): a value a row spread along it, as a row's maximum is spread
+// over the row's elements in a softmax.
 //
 //	for i := 0; i*w < len(dst); i++ {
 //		for j := range w {
