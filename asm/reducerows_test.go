@@ -15,7 +15,7 @@ func TestReduceRows(t *testing.T) {
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	negZero := float32(math.Copysign(0, -1))
 	forEachISA(t, func(t *testing.T, isa vecISA) {
-		for _, w := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 63, 64, 65, 100, 128, 129} {
+		for _, w := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 39, 40, 41, 47, 48, 63, 64, 65, 100, 128, 129, 300, 1031} {
 			const rows, pad = 40, 3
 			x := make([]float32, rows*w)
 			for i := range x {
