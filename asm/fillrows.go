@@ -21,23 +21,22 @@ func FillRowsF64(dst []float64, w int, src []float64, stride int) {
 }
 
 func fillRowsF32(isa vecISA, dst []float32, w int, src []float32, stride int) {
+	fillRows(isa, dst, w, src, stride, fillRowsF32Arch)
+}
+
+func fillRowsF64(isa vecISA, dst []float64, w int, src []float64, stride int) {
+	fillRows(isa, dst, w, src, stride, fillRowsF64Arch)
+}
+
+// fillRows fills the rows of dst by the kernel arch, which reports how many rows it did,
+// and the rest by fillRowsGo.
+func fillRows[T float32 | float64](isa vecISA, dst []T, w int, src []T, stride int, arch func(vecISA, []T, int, []T, int) int) {
 	if w <= 0 || len(dst) == 0 {
 		return
 	}
 	rows := len(dst) / w
 	_ = src[(rows-1)*stride] // the last row's value, before a kernel reads up to it
-	if n := fillRowsF32Arch(isa, dst[:rows*w], w, src, stride); n < rows {
-		fillRowsGo(dst[n*w:rows*w], w, src[n*stride:], stride)
-	}
-}
-
-func fillRowsF64(isa vecISA, dst []float64, w int, src []float64, stride int) {
-	if w <= 0 || len(dst) == 0 {
-		return
-	}
-	rows := len(dst) / w
-	_ = src[(rows-1)*stride]
-	if n := fillRowsF64Arch(isa, dst[:rows*w], w, src, stride); n < rows {
+	if n := arch(isa, dst[:rows*w], w, src, stride); n < rows {
 		fillRowsGo(dst[n*w:rows*w], w, src[n*stride:], stride)
 	}
 }

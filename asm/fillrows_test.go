@@ -50,11 +50,18 @@ func BenchmarkFillRows(b *testing.B) {
 	const n, w = 4096, 64
 	src := make([]float32, n/w)
 	dst := make([]float32, n)
+	src64, dst64 := make([]float64, n/w), make([]float64, n)
 	for _, isa := range testISAs() {
 		b.Run("rows/"+isa.String(), func(b *testing.B) {
 			b.SetBytes(4 * n)
 			for b.Loop() {
 				fillRowsF32(isa, dst, w, src, 1)
+			}
+		})
+		b.Run("rows64/"+isa.String(), func(b *testing.B) {
+			b.SetBytes(8 * n)
+			for b.Loop() {
+				fillRowsF64(isa, dst64, w, src64, 1)
 			}
 		})
 		b.Run("fills/"+isa.String(), func(b *testing.B) {

@@ -30,58 +30,24 @@ func WidenU8(dst []int64, src []uint8) { widenU8(activeISA(), dst, src) }
 //	}
 func NarrowU8(dst []uint8, src []int64) { narrowU8(activeISA(), dst, src) }
 
-func widenI32(isa vecISA, dst []int64, src []int32) {
+func widenI32(isa vecISA, dst []int64, src []int32)  { convert(isa, dst, src, widenI32Arch) }
+func narrowI32(isa vecISA, dst []int32, src []int64) { convert(isa, dst, src, narrowI32Arch) }
+func widenU8(isa vecISA, dst []int64, src []uint8)   { convert(isa, dst, src, widenU8Arch) }
+func narrowU8(isa vecISA, dst []uint8, src []int64)  { convert(isa, dst, src, narrowU8Arch) }
+
+// convert converts src into dst: the kernel arch the whole steps it takes (it reports how
+// many elements it did), convertGo the rest.
+func convert[D, S int64 | int32 | uint8](isa vecISA, dst []D, src []S, arch func(vecISA, []D, []S) int) {
 	src = src[:len(dst)]
-	n := widenI32Arch(isa, dst, src)
-	widenI32Go(dst[n:], src[n:])
+	n := arch(isa, dst, src)
+	convertGo(dst[n:], src[n:])
 }
 
-func narrowI32(isa vecISA, dst []int32, src []int64) {
-	src = src[:len(dst)]
-	n := narrowI32Arch(isa, dst, src)
-	narrowI32Go(dst[n:], src[n:])
-}
-
-// widenI32Go is the reference of WidenI32's kernels.
-func widenI32Go(dst []int64, src []int32) {
+// convertGo is the reference of the conversion kernels: Go's conversion of each element
+// (keeping the low bits when it narrows).
+func convertGo[D, S int64 | int32 | uint8](dst []D, src []S) {
 	src = src[:len(dst)]
 	for i, v := range src {
-		dst[i] = int64(v)
-	}
-}
-
-// narrowI32Go is the reference of NarrowI32's kernels.
-func narrowI32Go(dst []int32, src []int64) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] = int32(v)
-	}
-}
-
-func widenU8(isa vecISA, dst []int64, src []uint8) {
-	src = src[:len(dst)]
-	n := widenU8Arch(isa, dst, src)
-	widenU8Go(dst[n:], src[n:])
-}
-
-func narrowU8(isa vecISA, dst []uint8, src []int64) {
-	src = src[:len(dst)]
-	n := narrowU8Arch(isa, dst, src)
-	narrowU8Go(dst[n:], src[n:])
-}
-
-// widenU8Go is the reference of WidenU8's kernels.
-func widenU8Go(dst []int64, src []uint8) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] = int64(v)
-	}
-}
-
-// narrowU8Go is the reference of NarrowU8's kernels.
-func narrowU8Go(dst []uint8, src []int64) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] = uint8(v)
+		dst[i] = D(v)
 	}
 }

@@ -381,11 +381,14 @@ func readRuns[T, U uint8 | uint16 | int32 | int64 | float32 | float64](v *viewIt
 		r := len(v.shape)
 		w, rs := v.shape[r-1], v.strides[r-2]
 		row, j := start/w, start%w
+		rows := rs >= 0 // whole rows may go to fillRows, until it declines the types
 		for at := 0; at < len(out); row++ {
-			if k := (len(out) - at) / w; j == 0 && k > 1 && rs >= 0 && fillRows(out[at:at+k*w], w, s[v.offset+row*rs:], rs) {
-				at += k * w
-				row += k - 1
-				continue
+			if k := (len(out) - at) / w; j == 0 && k > 1 && rows {
+				if rows = fillRows(out[at:at+k*w], w, s[v.offset+row*rs:], rs); rows {
+					at += k * w
+					row += k - 1
+					continue
+				}
 			}
 			ln := min(len(out)-at, w-j)
 			fill(out[at:at+ln], U(s[v.offset+row*rs]))
