@@ -47,6 +47,10 @@ type Capabilities struct {
 	// CumSum is set where the device computes graph.OpCumSum natively: tensor's CumSum is
 	// then one kernel, elsewhere passes of additions of shifted views.
 	CumSum bool
+	// Softmax is set where the device computes graph.OpSoftmax and graph.OpLogSoftmax
+	// natively: tensor's Softmax and LogSoftmax are then one kernel, elsewhere a maximum, a
+	// sum of exponentials and an elementwise quotient or difference.
+	Softmax bool
 }
 
 // Supports reports whether dt is in c.DTypes.

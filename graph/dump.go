@@ -48,6 +48,8 @@ func (n *Node) args() string {
 		return fmt.Sprint("axis=", n.Axes[0])
 	case OpCumSum:
 		return fmt.Sprint("axis=", n.Axes[0], " exclusive=", n.Exclusive, " reverse=", n.Reverse)
+	case OpSoftmax, OpLogSoftmax:
+		return fmt.Sprint("axis=", n.Axes[0])
 	}
 	if n.Op.IsReduce() {
 		return fmt.Sprint("axes=", n.Axes)
@@ -192,6 +194,11 @@ func (n *Node) verify() error {
 			return fmt.Errorf("%w: cumsum needs one axis", ErrShape)
 		}
 		m, err = CumSum(src[0], n.Axes[0], n.Exclusive, n.Reverse)
+	case n.Op == OpSoftmax || n.Op == OpLogSoftmax:
+		if len(n.Axes) != 1 {
+			return fmt.Errorf("%w: %v needs one axis", ErrShape, n.Op)
+		}
+		m, err = Softmax(src[0], n.Axes[0], n.Op == OpLogSoftmax)
 	}
 	if err != nil {
 		return err

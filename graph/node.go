@@ -27,7 +27,7 @@ type Node struct {
 	Src   []*Node
 
 	// Arguments, by op.
-	Axes  []int    // Sum..ReduceMin: reduced axes; Permute: the permutation; Gather, CumSum: [axis]
+	Axes  []int    // Sum..ReduceMin: reduced axes; Permute: the permutation; Gather, CumSum, Softmax: [axis]
 	Start []int    // Slice: first index per axis
 	Step  []int    // Slice: step per axis (> 0)
 	Flips []bool   // Flip: reversed axes
@@ -538,6 +538,27 @@ func CumSum(x *Node, axis int, exclusive, reverse bool) (*Node, error) {
 	n := newNode(OpCumSum, x.DType, x.Shape, x)
 	n.Axes = []int{axis}
 	n.Exclusive, n.Reverse = exclusive, reverse
+	return n, nil
+}
+
+// Softmax is the softmax of x along axis, or its logarithm when log is set (see OpSoftmax),
+// in x's dtype, which must be a float dtype.
+func Softmax(x *Node, axis int, log bool) (*Node, error) {
+	op, name := OpSoftmax, "softmax"
+	if log {
+		op, name = OpLogSoftmax, "log_softmax"
+	}
+	if err := nonNil(name, x); err != nil {
+		return nil, err
+	}
+	if axis < 0 || axis >= len(x.Shape) {
+		return nil, errf(name, "axis %d for shape %v", axis, x.Shape)
+	}
+	if !x.DType.IsFloat() {
+		return nil, errf(name, "not defined for %v %v", x.DType, x.Shape)
+	}
+	n := newNode(op, x.DType, x.Shape, x)
+	n.Axes = []int{axis}
 	return n, nil
 }
 

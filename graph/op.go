@@ -3,8 +3,8 @@ package graph
 import "fmt"
 
 // Op is a primitive operation. Every device implements every primitive op (or reports
-// ErrUnsupported for a dtype it cannot do), OpCumSum aside; everything in the tensor API
-// decomposes into these.
+// ErrUnsupported for a dtype it cannot do), OpCumSum, OpSoftmax and OpLogSoftmax aside;
+// everything in the tensor API decomposes into these.
 //
 // Besides the arithmetic core, the unary set holds the math functions that every vendor
 // language has natively (exp, log, tan, atan, tanh, erf, ...): decomposing them, say exp(x) as
@@ -95,6 +95,13 @@ const (
 	// (a tensor moved to it by To) reports ErrUnsupported, and the executor runs that kernel
 	// on the CPU.
 	OpCumSum
+	// Softmax is exp(x - m) / sum(exp(x - m)) of x = Src[0] along Axes[0], m the maximum along
+	// it (0 where that is ±Inf), for float dtypes; LogSoftmax is (x - m) - log(sum(exp(x -
+	// m))). Like OpCumSum, they are named patterns that devices need not implement: package
+	// tensor builds them only for a device whose Capabilities.Softmax is set, and their
+	// decomposition into maxima, sums and elementwise ops elsewhere.
+	OpSoftmax
+	OpLogSoftmax
 
 	// Kernel expressions only (see Expr): a read of a kernel input through a view, and the
 	// value of the kernel's core at the output position.
@@ -115,7 +122,7 @@ var opNames = [...]string{
 	OpMin: "min", OpPow: "pow", OpCmpLT: "cmplt", OpCmpLE: "cmple", OpCmpEQ: "cmpeq", OpCmpNE: "cmpne",
 	OpAnd: "and", OpOr: "or", OpXor: "xor", OpWhere: "where", OpMulAdd: "muladd",
 	OpSum: "sum", OpProd: "prod", OpReduceMax: "reduce_max", OpReduceMin: "reduce_min",
-	OpContract: "contract", OpGather: "gather", OpCumSum: "cumsum", OpLoad: "load", OpCoreValue: "core",
+	OpContract: "contract", OpGather: "gather", OpCumSum: "cumsum", OpSoftmax: "softmax", OpLogSoftmax: "log_softmax", OpLoad: "load", OpCoreValue: "core",
 }
 
 func (o Op) String() string {
@@ -150,8 +157,12 @@ func (o Op) IsReduce() bool { return o >= OpSum && o <= OpReduceMin }
 func (o Op) IsCompare() bool { return o >= OpCmpLT && o <= OpCmpNE }
 
 // IsCore reports whether o is the core of a kernel: the one non-elementwise computation
-// (reduction, contraction, gather or running sum) that a kernel may hold.
-func (o Op) IsCore() bool { return o.IsReduce() || o == OpContract || o == OpGather || o == OpCumSum }
+// (reduction, contraction, gather, running sum or softmax) that a kernel may hold.
+func (o Op) IsCore() bool { return o.IsReduce() || o == OpContract || o == OpGather || o.IsScan() }
+
+// IsScan reports whether o is a core whose result has its source's shape and whose every
+// element depends on its line along Axes[0]: a running sum or a softmax.
+func (o Op) IsScan() bool { return o == OpCumSum || o == OpSoftmax || o == OpLogSoftmax }
 
 // FloatOnly reports whether o is defined only on floating-point operands.
 func (o Op) FloatOnly() bool {

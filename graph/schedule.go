@@ -21,12 +21,12 @@ type Kernel struct {
 
 // Core is the one non-elementwise computation of a kernel.
 type Core struct {
-	Op      Op    // a reduction, OpContract, OpGather or OpCumSum
+	Op      Op    // a reduction, OpContract, OpGather, OpCumSum, OpSoftmax or OpLogSoftmax
 	DType   DType // dtype of the core's result
 	Shape   []int // shape of the core's result, equal to the kernel's output shape
-	Axes    []int // reductions: the reduced axes of InShape; gather, cumsum: [axis]
-	InShape []int // reductions: the shape reduced over; cumsum: Shape
-	// Reductions and cumsum: [prologue over InShape]. Contract: [a, b], loads of
+	Axes    []int // reductions: the reduced axes of InShape; gather, cumsum, softmax: [axis]
+	InShape []int // reductions: the shape reduced over; cumsum, softmax: Shape
+	// Reductions, cumsum and softmax: [prologue over InShape]. Contract: [a, b], loads of
 	// [..., M, K] and [..., K, N]. Gather: [source load, indices load].
 	Src []*Expr
 	// CumSum: the node's Exclusive and Reverse.
@@ -367,7 +367,7 @@ func (b *kernelBuilder) buildLoad(n *Node, mv []move) (*Expr, error) {
 func (b *kernelBuilder) buildCore(n *Node) error {
 	c := &Core{Op: n.Op, DType: n.DType, Shape: clone(n.Shape), Axes: clone(n.Axes), Exclusive: n.Exclusive, Reverse: n.Reverse}
 	b.k.Core = c
-	if n.Op.IsReduce() || n.Op == OpCumSum {
+	if n.Op.IsReduce() || n.Op.IsScan() {
 		c.InShape = clone(n.Src[0].Shape)
 		e, err := b.build(n.Src[0], nil)
 		if err != nil {

@@ -195,6 +195,14 @@ func TestScheduleFusion(t *testing.T) {
 			cs := must(CumSum(a, 0, true, false))
 			return []*Node{must(CumSum(cs, 1, false, true))}
 		}, []string{"cumsum [core] in=1", "cumsum [core] in=1"}},
+		{"a softmax takes a prologue and an epilogue", func() []*Node {
+			sm := must(Softmax(must(Binary(OpMul, a, b)), 1, false))
+			return []*Node{must(Unary(OpExp, sm))}
+		}, []string{"softmax(mul) [core,exp] in=2"}},
+		{"a log-softmax of a softmax is two kernels", func() []*Node {
+			sm := must(Softmax(a, 0, false))
+			return []*Node{must(Softmax(sm, 1, true))}
+		}, []string{"softmax [core] in=1", "log_softmax [core] in=1"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -275,6 +283,18 @@ func TestScheduleKeyIsStructural(t *testing.T) {
 	if len(keys) != 4 {
 		t.Errorf("four running sums, %d keys: %v", len(keys), keys)
 	}
+	// A softmax and a log-softmax of one input.
+	sm, err := Schedule([]*Node{must(Softmax(host(Float32, 3, 5), 1, false))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lsm, err := Schedule([]*Node{must(Softmax(host(Float32, 3, 5), 1, true))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm[0].Key() == lsm[0].Key() {
+		t.Errorf("a softmax and a log-softmax share the key %s", sm[0].Key())
+	}
 }
 
 func TestConstructorErrors(t *testing.T) {
@@ -308,6 +328,8 @@ func TestConstructorErrors(t *testing.T) {
 		{"slice step", second(Slice(a, []int{0, 1}, []int{1, 2}, []int{1, math.MaxInt})), "out of range"},
 		{"cumsum axis", second(CumSum(a, 2, false, false)), "axis 2 for shape [2 3]"},
 		{"cumsum bool", second(CumSum(host(Bool, 2), 0, false, false)), "not defined for bool"},
+		{"softmax axis", second(Softmax(a, -1, false)), "axis -1 for shape [2 3]"},
+		{"log-softmax integer", second(Softmax(i, 0, true)), "not defined for int32 [2 3]"},
 	} {
 		if c.err == nil || !errors.Is(c.err, ErrShape) || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q wrapping ErrShape", c.name, c.err, c.want)
@@ -345,6 +367,7 @@ func TestNilNodes(t *testing.T) {
 		{"gather", second(Gather(a, 0, nil))},
 		{"gather", second(Gather(nil, 0, idx))},
 		{"cumsum", second(CumSum(nil, 0, false, false))},
+		{"softmax", second(Softmax(nil, 0, false))},
 		{"schedule", schedErr},
 		{"verify", Verify([]*Node{nil})},
 	} {

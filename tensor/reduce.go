@@ -152,7 +152,15 @@ func (t *Tensor) LogSumExp(axes ...int) *Tensor {
 	return s.dropAxes("LogSumExp", ax)
 }
 
-// Softmax is exp(t) / sum(exp(t)) along axis, computed stably.
+// Softmax is exp(t) / sum(exp(t)) along axis, computed stably: exp(t - m) / sum(exp(t - m)),
+// m the maximum along axis (0 where that is ±Inf).
+//
+// On a device that computes softmaxes (backend.Capabilities.Softmax: the CPU), Softmax and
+// LogSoftmax are one kernel: a line's maximum, its exponentials and their sum, and the
+// quotients computed one after another, a line along the last axis read from memory once
+// and kept in cache; Float16 and BFloat16 are computed in Float32 and rounded once. Elsewhere they are three: the maximum,
+// the sum of the exponentials, and the quotients (or differences), each exponential
+// computed in the two kernels that read it rather than written out and read back.
 func (t *Tensor) Softmax(axis int) *Tensor {
 	if err := t.needFloat("Softmax"); err != nil {
 		return fail(err)
@@ -164,6 +172,10 @@ func (t *Tensor) Softmax(axis int) *Tensor {
 	if t.node.Shape[a] == 0 {
 		return t
 	}
+	if t.dev.Capabilities().Softmax {
+		n, err := graph.Softmax(t.node, a, false)
+		return wrap("Softmax", t.dev, n, err)
+	}
 	// exp(t - max) is built twice, for the sum and for the quotient, so that each kernel
 	// computes it from t: three passes over t (max, sum, quotient) rather than the exponentials
 	// written out and read twice.
@@ -171,7 +183,8 @@ func (t *Tensor) Softmax(axis int) *Tensor {
 	return t.Sub(m).Exp().Div(t.Sub(m).Exp().reduceKeep("Softmax", graph.OpSum, []int{a}))
 }
 
-// LogSoftmax is log(softmax(t)) along axis, computed stably.
+// LogSoftmax is log(softmax(t)) along axis, computed stably: (t - m) - log(sum(exp(t -
+// m))), m as in Softmax, one kernel where Softmax is.
 func (t *Tensor) LogSoftmax(axis int) *Tensor {
 	if err := t.needFloat("LogSoftmax"); err != nil {
 		return fail(err)
@@ -182,6 +195,10 @@ func (t *Tensor) LogSoftmax(axis int) *Tensor {
 	}
 	if t.node.Shape[a] == 0 {
 		return t
+	}
+	if t.dev.Capabilities().Softmax {
+		n, err := graph.Softmax(t.node, a, true)
+		return wrap("LogSoftmax", t.dev, n, err)
 	}
 	// t - max is built twice so that the sum and the result each compute it from t (see
 	// Softmax).

@@ -1,8 +1,12 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"testing"
+
+	"github.com/crossbar-compute/crossbar/backend"
+	"github.com/crossbar-compute/crossbar/backend/cpu"
 )
 
 // TestIntegerReductions checks NumPy's promotion of small integer sums and products to
@@ -58,4 +62,75 @@ func TestSoftplusHalf(t *testing.T) {
 		{name: "bfloat16", got: New([]float32{12, 15.5}).Cast(BFloat16).Softplus(), shape: []int{2},
 			want: []float64{12, 15.5}, dtype: BFloat16, tol: 1e-2},
 	})
+}
+
+// decomposed is the CPU device without its native softmax: Softmax and LogSoftmax built for
+// it are the decomposition that other devices run.
+type decomposed struct{ *cpu.Device }
+
+func (d decomposed) Name() string { return "cpu (decomposed softmax)" }
+
+func (d decomposed) Capabilities() backend.Capabilities {
+	c := d.Device.Capabilities()
+	c.Softmax = false
+	return c
+}
+
+// TestSoftmaxNative checks the CPU's one-kernel Softmax and LogSoftmax against their
+// decomposition (a maximum, a sum of exponentials, a quotient or difference) run on the same
+// device: Float32 lines of up to a sum's segment bit for bit, along rows and columns, of
+// loads and of a prologue, with -Inf entries; Float64, 16-bit dtypes and long rows within a
+// few units of the last place (their sums or roundings differ).
+func TestSoftmaxNative(t *testing.T) {
+	plain := decomposed{cpu.New()}
+	cases := []struct {
+		dt    DType
+		shape []int
+		axis  int
+		exact bool
+	}{
+		{Float32, []int{64, 33}, -1, true},
+		{Float32, []int{3, 4096}, 1, true},
+		{Float32, []int{2, 7, 5}, 1, false}, // columns: float64 accumulators, another order
+		{Float32, []int{1, 40000}, 1, false},
+		{Float64, []int{9, 100}, 1, false},
+		{BFloat16, []int{9, 100}, 1, false},
+		{Float16, []int{100, 9}, 0, false},
+	}
+	for _, c := range cases {
+		for _, log := range []bool{false, true} {
+			name := fmt.Sprintf("%v %v axis %d log=%v", c.dt, c.shape, c.axis, log)
+			x := RandNormal(3, Float32, c.shape...).Mul(Scalar[float32](4))
+			// -Inf entries, as a causal mask leaves them, and a prologue (the scale).
+			x = Where(RandUniform(4, Float32, c.shape...).Less(Scalar[float32](0.1)), Full(math.Inf(-1), Float32), x).Cast(c.dt)
+			if err := x.Realize(); err != nil {
+				t.Fatal(err)
+			}
+			f := (*Tensor).Softmax
+			if log {
+				f = (*Tensor).LogSoftmax
+			}
+			for _, pro := range []func(*Tensor) *Tensor{func(t *Tensor) *Tensor { return t }, func(t *Tensor) *Tensor { return t.Mul(Scalar[float32](0.125).Cast(c.dt)) }} {
+				got, err := Data[float64](f(pro(x), c.axis).Cast(Float64))
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				want, err := Data[float64](f(pro(x.To(plain)), c.axis).Cast(Float64))
+				if err != nil {
+					t.Fatalf("%s, decomposed: %v", name, err)
+				}
+				eps := map[DType]float64{Float32: 0x1p-23, Float64: 0x1p-50, Float16: 0x1p-10, BFloat16: 0x1p-7}[c.dt]
+				for i := range want {
+					g, w := got[i], want[i]
+					same := math.Float64bits(g) == math.Float64bits(w) || math.IsNaN(g) && math.IsNaN(w)
+					if c.exact && !same {
+						t.Fatalf("%s: element %d is %v, the decomposition's %v", name, i, g, w)
+					}
+					if !same && !(math.Abs(g-w) <= 16*eps*math.Max(math.Abs(w), 1)) {
+						t.Fatalf("%s: element %d is %v, the decomposition's %v", name, i, g, w)
+					}
+				}
+			}
+		}
+	}
 }

@@ -165,6 +165,8 @@ func roundTo(dt graph.DType, v float64) float64 {
 		return float64(float32(v))
 	case graph.Float16:
 		return float64(half.Float16To(half.Float16From(float32(v))))
+	case graph.BFloat16:
+		return float64(half.BFloat16To(half.BFloat16From(float32(v))))
 	case graph.Int32:
 		return float64(int32(int64(v)))
 	case graph.Uint8:

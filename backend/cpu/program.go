@@ -290,6 +290,11 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			if core, done = p.cumSum(out, ins); done {
 				return nil // the running sums went straight to the output
 			}
+		case c.Op == graph.OpSoftmax || c.Op == graph.OpLogSoftmax:
+			var done bool
+			if core, done = p.softmax(out, ins); done {
+				return nil
+			}
 		case c.Op.IsReduce():
 			core.f, core.i = p.reduce(ins, n)
 		case c.Op == graph.OpContract:
