@@ -51,6 +51,9 @@ type Capabilities struct {
 	// natively: tensor's Softmax and LogSoftmax are then one kernel, elsewhere a maximum, a
 	// sum of exponentials and an elementwise quotient or difference.
 	Softmax bool
+	// LayerNorm is set where the device computes graph.OpLayerNorm natively: tensor's
+	// LayerNorm is then one kernel, elsewhere a mean, a variance and the normalization.
+	LayerNorm bool
 }
 
 // Supports reports whether dt is in c.DTypes.

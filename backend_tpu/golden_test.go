@@ -196,16 +196,23 @@ func TestUnsupportedWraps(t *testing.T) {
 	if _, err := EmitKernel(ks[0]); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("EmitKernel(cumsum) = %v, want ErrUnsupported", err)
 	}
-	// Nor is a softmax, which tensor decomposes for devices that do not compute one.
+	// Nor is a softmax or a layer norm, which tensor decomposes for devices that do not
+	// compute one.
 	sm, err := graph.Softmax(x, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ks, err = graph.Schedule([]*graph.Node{sm}); err != nil {
+	ln, err := graph.LayerNorm(x, 0, 1e-5)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := EmitKernel(ks[0]); !errors.Is(err, backend.ErrUnsupported) {
-		t.Errorf("EmitKernel(softmax) = %v, want ErrUnsupported", err)
+	for _, n := range []*graph.Node{sm, ln} {
+		if ks, err = graph.Schedule([]*graph.Node{n}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := EmitKernel(ks[0]); !errors.Is(err, backend.ErrUnsupported) {
+			t.Errorf("EmitKernel(%v) = %v, want ErrUnsupported", n.Op, err)
+		}
 	}
 	// A malformed kernel is an error, not a panic.
 	k = &graph.Kernel{Out: x, Shape: []int{3}, Expr: &graph.Expr{Op: graph.OpLoad, DType: graph.Float32, Input: 2}}

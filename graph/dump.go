@@ -50,6 +50,8 @@ func (n *Node) args() string {
 		return fmt.Sprint("axis=", n.Axes[0], " exclusive=", n.Exclusive, " reverse=", n.Reverse)
 	case OpSoftmax, OpLogSoftmax:
 		return fmt.Sprint("axis=", n.Axes[0])
+	case OpLayerNorm:
+		return fmt.Sprint("axis=", n.Axes[0], " eps=", n.Eps)
 	}
 	if n.Op.IsReduce() {
 		return fmt.Sprint("axes=", n.Axes)
@@ -199,6 +201,11 @@ func (n *Node) verify() error {
 			return fmt.Errorf("%w: %v needs one axis", ErrShape, n.Op)
 		}
 		m, err = Softmax(src[0], n.Axes[0], n.Op == OpLogSoftmax)
+	case n.Op == OpLayerNorm:
+		if len(n.Axes) != 1 {
+			return fmt.Errorf("%w: layer_norm needs one axis", ErrShape)
+		}
+		m, err = LayerNorm(src[0], n.Axes[0], n.Eps)
 	}
 	if err != nil {
 		return err

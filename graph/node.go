@@ -27,7 +27,7 @@ type Node struct {
 	Src   []*Node
 
 	// Arguments, by op.
-	Axes  []int    // Sum..ReduceMin: reduced axes; Permute: the permutation; Gather, CumSum, Softmax: [axis]
+	Axes  []int    // Sum..ReduceMin: reduced axes; Permute: the permutation; Gather, CumSum, Softmax, LayerNorm: [axis]
 	Start []int    // Slice: first index per axis
 	Step  []int    // Slice: step per axis (> 0)
 	Flips []bool   // Flip: reversed axes
@@ -36,6 +36,8 @@ type Node struct {
 	Host  []byte   // Host: the elements, little-endian, DType.Size() bytes each
 	// CumSum: a sum of the elements before each (not including it), and from the end.
 	Exclusive, Reverse bool
+	// LayerNorm: the epsilon added to the variance.
+	Eps float64
 
 	mu        sync.Mutex
 	realized  any
@@ -559,6 +561,24 @@ func Softmax(x *Node, axis int, log bool) (*Node, error) {
 	}
 	n := newNode(op, x.DType, x.Shape, x)
 	n.Axes = []int{axis}
+	return n, nil
+}
+
+// LayerNorm normalizes x over its axes [axis, rank) (see OpLayerNorm), in x's dtype, which
+// must be a float dtype.
+func LayerNorm(x *Node, axis int, eps float64) (*Node, error) {
+	if err := nonNil("layer_norm", x); err != nil {
+		return nil, err
+	}
+	if axis < 0 || axis >= len(x.Shape) {
+		return nil, errf("layer_norm", "axis %d for shape %v", axis, x.Shape)
+	}
+	if !x.DType.IsFloat() {
+		return nil, errf("layer_norm", "not defined for %v %v", x.DType, x.Shape)
+	}
+	n := newNode(OpLayerNorm, x.DType, x.Shape, x)
+	n.Axes = []int{axis}
+	n.Eps = eps
 	return n, nil
 }
 

@@ -3,8 +3,8 @@ package graph
 import "fmt"
 
 // Op is a primitive operation. Every device implements every primitive op (or reports
-// ErrUnsupported for a dtype it cannot do), OpCumSum, OpSoftmax and OpLogSoftmax aside;
-// everything in the tensor API decomposes into these.
+// ErrUnsupported for a dtype it cannot do), OpCumSum, OpSoftmax, OpLogSoftmax and
+// OpLayerNorm aside; everything in the tensor API decomposes into these.
 //
 // Besides the arithmetic core, the unary set holds the math functions that every vendor
 // language has natively (exp, log, tan, atan, tanh, erf, ...): decomposing them, say exp(x) as
@@ -102,6 +102,11 @@ const (
 	// decomposition into maxima, sums and elementwise ops elsewhere.
 	OpSoftmax
 	OpLogSoftmax
+	// LayerNorm is (x - mean) / sqrt(var + Eps) of x = Src[0] over its axes [Axes[0], rank),
+	// with the mean and the population variance of those axes, for float dtypes (the scale
+	// and bias of a layer normalization are elementwise ops after it). A named pattern like
+	// OpSoftmax, built only for a device whose Capabilities.LayerNorm is set.
+	OpLayerNorm
 
 	// Kernel expressions only (see Expr): a read of a kernel input through a view, and the
 	// value of the kernel's core at the output position.
@@ -122,7 +127,7 @@ var opNames = [...]string{
 	OpMin: "min", OpPow: "pow", OpCmpLT: "cmplt", OpCmpLE: "cmple", OpCmpEQ: "cmpeq", OpCmpNE: "cmpne",
 	OpAnd: "and", OpOr: "or", OpXor: "xor", OpWhere: "where", OpMulAdd: "muladd",
 	OpSum: "sum", OpProd: "prod", OpReduceMax: "reduce_max", OpReduceMin: "reduce_min",
-	OpContract: "contract", OpGather: "gather", OpCumSum: "cumsum", OpSoftmax: "softmax", OpLogSoftmax: "log_softmax", OpLoad: "load", OpCoreValue: "core",
+	OpContract: "contract", OpGather: "gather", OpCumSum: "cumsum", OpSoftmax: "softmax", OpLogSoftmax: "log_softmax", OpLayerNorm: "layer_norm", OpLoad: "load", OpCoreValue: "core",
 }
 
 func (o Op) String() string {
@@ -157,12 +162,16 @@ func (o Op) IsReduce() bool { return o >= OpSum && o <= OpReduceMin }
 func (o Op) IsCompare() bool { return o >= OpCmpLT && o <= OpCmpNE }
 
 // IsCore reports whether o is the core of a kernel: the one non-elementwise computation
-// (reduction, contraction, gather, running sum or softmax) that a kernel may hold.
+// (reduction, contraction, gather, running sum, softmax or layer normalization) that a
+// kernel may hold.
 func (o Op) IsCore() bool { return o.IsReduce() || o == OpContract || o == OpGather || o.IsScan() }
 
 // IsScan reports whether o is a core whose result has its source's shape and whose every
-// element depends on its line along Axes[0]: a running sum or a softmax.
-func (o Op) IsScan() bool { return o == OpCumSum || o == OpSoftmax || o == OpLogSoftmax }
+// element depends on its line along Axes[0]: a running sum or a softmax; or on the block of
+// the axes from Axes[0] on: a layer normalization.
+func (o Op) IsScan() bool {
+	return o == OpCumSum || o == OpSoftmax || o == OpLogSoftmax || o == OpLayerNorm
+}
 
 // FloatOnly reports whether o is defined only on floating-point operands.
 func (o Op) FloatOnly() bool {

@@ -21,16 +21,18 @@ type Kernel struct {
 
 // Core is the one non-elementwise computation of a kernel.
 type Core struct {
-	Op      Op    // a reduction, OpContract, OpGather, OpCumSum, OpSoftmax or OpLogSoftmax
+	Op      Op    // a reduction, OpContract, OpGather, or a scan (OpCumSum, OpSoftmax, ...)
 	DType   DType // dtype of the core's result
 	Shape   []int // shape of the core's result, equal to the kernel's output shape
-	Axes    []int // reductions: the reduced axes of InShape; gather, cumsum, softmax: [axis]
-	InShape []int // reductions: the shape reduced over; cumsum, softmax: Shape
-	// Reductions, cumsum and softmax: [prologue over InShape]. Contract: [a, b], loads of
+	Axes    []int // reductions: the reduced axes of InShape; gather, cumsum, softmax, layer norm: [axis]
+	InShape []int // reductions: the shape reduced over; cumsum, softmax, layer norm: Shape
+	// Reductions, cumsum, softmax and layer norm: [prologue over InShape]. Contract: [a, b], loads of
 	// [..., M, K] and [..., K, N]. Gather: [source load, indices load].
 	Src []*Expr
 	// CumSum: the node's Exclusive and Reverse.
 	Exclusive, Reverse bool
+	// LayerNorm: the node's Eps.
+	Eps float64
 }
 
 // Expr is a node of a kernel's expression. Leaves are loads (Input, View), constants
@@ -365,7 +367,7 @@ func (b *kernelBuilder) buildLoad(n *Node, mv []move) (*Expr, error) {
 }
 
 func (b *kernelBuilder) buildCore(n *Node) error {
-	c := &Core{Op: n.Op, DType: n.DType, Shape: clone(n.Shape), Axes: clone(n.Axes), Exclusive: n.Exclusive, Reverse: n.Reverse}
+	c := &Core{Op: n.Op, DType: n.DType, Shape: clone(n.Shape), Axes: clone(n.Axes), Exclusive: n.Exclusive, Reverse: n.Reverse, Eps: n.Eps}
 	b.k.Core = c
 	if n.Op.IsReduce() || n.Op.IsScan() {
 		c.InShape = clone(n.Src[0].Shape)
@@ -453,6 +455,9 @@ func (k *Kernel) Key() string {
 		}
 		if c.Reverse {
 			b = append(b, " reverse"...)
+		}
+		if c.Op == OpLayerNorm {
+			b = strconv.AppendFloat(append(b, " eps "...), c.Eps, 'g', -1, 64)
 		}
 		for _, e := range c.Src {
 			b = e.appendKey(append(b, ' '), map[*Expr]int{})

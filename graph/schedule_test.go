@@ -199,6 +199,10 @@ func TestScheduleFusion(t *testing.T) {
 			sm := must(Softmax(must(Binary(OpMul, a, b)), 1, false))
 			return []*Node{must(Unary(OpExp, sm))}
 		}, []string{"softmax(mul) [core,exp] in=2"}},
+		{"a layer norm takes a prologue and its scale and bias as an epilogue", func() []*Node {
+			ln := must(LayerNorm(must(Binary(OpMul, a, b)), 1, 1e-5))
+			return []*Node{must(Binary(OpAdd, must(Binary(OpMul, ln, b)), a))}
+		}, []string{"layer_norm(mul) [core,mul,add] in=2"}},
 		{"a log-softmax of a softmax is two kernels", func() []*Node {
 			sm := must(Softmax(a, 0, false))
 			return []*Node{must(Softmax(sm, 1, true))}
@@ -295,6 +299,18 @@ func TestScheduleKeyIsStructural(t *testing.T) {
 	if sm[0].Key() == lsm[0].Key() {
 		t.Errorf("a softmax and a log-softmax share the key %s", sm[0].Key())
 	}
+	// Layer norms differing only in their epsilon.
+	ln1, err := Schedule([]*Node{must(LayerNorm(host(Float32, 3, 5), 1, 1e-5))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln2, err := Schedule([]*Node{must(LayerNorm(host(Float32, 3, 5), 1, 1e-6))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ln1[0].Key() == ln2[0].Key() {
+		t.Errorf("layer norms of two epsilons share the key %s", ln1[0].Key())
+	}
 }
 
 func TestConstructorErrors(t *testing.T) {
@@ -330,6 +346,8 @@ func TestConstructorErrors(t *testing.T) {
 		{"cumsum bool", second(CumSum(host(Bool, 2), 0, false, false)), "not defined for bool"},
 		{"softmax axis", second(Softmax(a, -1, false)), "axis -1 for shape [2 3]"},
 		{"log-softmax integer", second(Softmax(i, 0, true)), "not defined for int32 [2 3]"},
+		{"layer norm axis", second(LayerNorm(a, 2, 1e-5)), "axis 2 for shape [2 3]"},
+		{"layer norm integer", second(LayerNorm(i, 1, 1e-5)), "not defined for int32 [2 3]"},
 	} {
 		if c.err == nil || !errors.Is(c.err, ErrShape) || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q wrapping ErrShape", c.name, c.err, c.want)
@@ -368,6 +386,7 @@ func TestNilNodes(t *testing.T) {
 		{"gather", second(Gather(nil, 0, idx))},
 		{"cumsum", second(CumSum(nil, 0, false, false))},
 		{"softmax", second(Softmax(nil, 0, false))},
+		{"layer_norm", second(LayerNorm(nil, 0, 1e-5))},
 		{"schedule", schedErr},
 		{"verify", Verify([]*Node{nil})},
 	} {

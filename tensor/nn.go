@@ -25,6 +25,11 @@ type PoolOptions struct {
 // and the population variance of those axes it computes (t-mean)/sqrt(var+eps)*scale + bias.
 // scale and bias (bias may be nil) must share t's float dtype and broadcast to
 // t.shape[axis:]. Float16 and BFloat16 inputs are normalized in float32 and rounded once.
+//
+// On a device that computes layer normalizations (backend.Capabilities.LayerNorm: the CPU),
+// it is one kernel: each block of the normalized axes read from memory once, its mean,
+// variance, normalization, scale and bias computed while it is in cache. Elsewhere it is
+// three: the mean, the variance, and the result, each computing t - mean from t.
 func (t *Tensor) LayerNorm(axis int, scale, bias *Tensor, eps float64) *Tensor {
 	const op = "LayerNorm"
 	if err := t.needFloat(op); err != nil {
@@ -60,6 +65,14 @@ func (t *Tensor) LayerNorm(axis int, scale, bias *Tensor, eps float64) *Tensor {
 	axes := make([]int, 0, r-ax)
 	for a := ax; a < r; a++ {
 		axes = append(axes, a)
+	}
+	if t.dev.Capabilities().LayerNorm {
+		n, err := graph.LayerNorm(t.Cast(wide).node, ax, eps)
+		y := wrap(op, t.dev, n, err).Mul(scale.Cast(wide))
+		if bias != nil {
+			y = y.Add(bias.Cast(wide))
+		}
+		return y.Cast(dt)
 	}
 	count := float64(graph.NumElements(norm))
 	// The widened input and t - mean are built once for each kernel that reads them, so

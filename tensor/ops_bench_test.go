@@ -15,7 +15,7 @@ func BenchmarkOps(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer x.Free()
-	scale := Ones(Float32, n)
+	scale, scale64 := Ones(Float32, n), Ones(Float32, 64)
 	rev := Arange(n-1, -1, -1, Int64) // every row (or column) gathered, in reverse
 	if err := rev.Realize(); err != nil {
 		b.Fatal(err)
@@ -38,6 +38,7 @@ func BenchmarkOps(b *testing.B) {
 		{"max rows of 16", func() *Tensor { return x.Reshape(-1, 16).Max(-1) }},
 		{"logsoftmax", func() *Tensor { return x.LogSoftmax(-1) }},
 		{"layernorm", func() *Tensor { return x.LayerNorm(-1, scale, nil, 1e-5) }},
+		{"layernorm rows of 64", func() *Tensor { return x.Reshape(-1, 64).LayerNorm(-1, scale64, nil, 1e-5) }},
 		{"concat", func() *Tensor { return Concat(0, x.Slice(0, 0, n/2, 1), x.Slice(0, n/2, n, 1)) }},
 		{"tril", func() *Tensor { return x.Tril(0) }},
 		{"where", func() *Tensor { return Where(x.Greater(zero), x, x.Neg()) }},

@@ -64,16 +64,77 @@ func TestSoftplusHalf(t *testing.T) {
 	})
 }
 
-// decomposed is the CPU device without its native softmax: Softmax and LogSoftmax built for
-// it are the decomposition that other devices run.
+// decomposed is the CPU device without its native softmax and layer normalization: Softmax,
+// LogSoftmax and LayerNorm built for it are the decompositions that other devices run.
 type decomposed struct{ *cpu.Device }
 
-func (d decomposed) Name() string { return "cpu (decomposed softmax)" }
+func (d decomposed) Name() string { return "cpu (decomposed)" }
 
 func (d decomposed) Capabilities() backend.Capabilities {
 	c := d.Device.Capabilities()
-	c.Softmax = false
+	c.Softmax, c.LayerNorm = false, false
 	return c
+}
+
+// TestLayerNormNative checks the CPU's one-kernel LayerNorm against its decomposition run on
+// the same device: Float32 bit for bit (rows of 33, 64 and 4096, over one axis and over two,
+// with a scale and a bias or a scale alone, of a load and of a prologue); Float64 and the
+// 16-bit dtypes within a few units of the last place.
+func TestLayerNormNative(t *testing.T) {
+	plain := decomposed{cpu.New()}
+	cases := []struct {
+		dt    DType
+		shape []int
+		axis  int
+		bias  bool
+	}{
+		{Float32, []int{64, 33}, -1, true},
+		{Float32, []int{5, 4096}, 1, false},
+		{Float32, []int{3, 8, 8}, 1, true},
+		{Float64, []int{9, 100}, 1, true},
+		{BFloat16, []int{9, 100}, 1, true},
+		{Float16, []int{7, 64}, 1, true},
+	}
+	for _, c := range cases {
+		name := fmt.Sprintf("%v %v axis %d bias=%v", c.dt, c.shape, c.axis, c.bias)
+		x := RandNormal(3, Float32, c.shape...).Mul(Scalar[float32](3)).Add(Scalar[float32](1)).Cast(c.dt)
+		ax := c.axis
+		if ax < 0 {
+			ax += len(c.shape)
+		}
+		scale := RandNormal(4, Float32, c.shape[ax:]...).Cast(c.dt)
+		var bias *Tensor
+		if c.bias {
+			bias = RandNormal(5, Float32, c.shape[ax:]...).Cast(c.dt)
+		}
+		for _, tt := range []*Tensor{x, scale, bias} {
+			if tt != nil {
+				if err := tt.Realize(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for i, pro := range []func(*Tensor) *Tensor{func(t *Tensor) *Tensor { return t }, func(t *Tensor) *Tensor { return t.Mul(t) }} {
+			got, err := Data[float64](pro(x).LayerNorm(c.axis, scale, bias, 1e-5).Cast(Float64))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			var pb *Tensor
+			if bias != nil {
+				pb = bias.To(plain)
+			}
+			want, err := Data[float64](pro(x.To(plain)).LayerNorm(c.axis, scale.To(plain), pb, 1e-5).Cast(Float64))
+			if err != nil {
+				t.Fatalf("%s, decomposed: %v", name, err)
+			}
+			eps := map[DType]float64{Float32: 0, Float64: 0x1p-48, Float16: 0x1p-9, BFloat16: 0x1p-6}[c.dt]
+			for j := range want {
+				if g, w := got[j], want[j]; g != w && !(math.Abs(g-w) <= eps*math.Max(math.Abs(w), 1)) {
+					t.Fatalf("%s, prologue %d: element %d is %v, the decomposition's %v", name, i, j, g, w)
+				}
+			}
+		}
+	}
 }
 
 // TestSoftmaxNative checks the CPU's one-kernel Softmax and LogSoftmax against their

@@ -59,8 +59,8 @@ func TestUnsupported(t *testing.T) {
 	if _, _, err := lowerGLSL(t, add64, Options{}, GLSL{Fp64: true}); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("int64 without GL_ARB_gpu_shader_int64: %v, want ErrUnsupported", err)
 	}
-	// A running sum or a softmax is not generated (a device that computes one says so in its
-	// capabilities); one that reaches a GPU anyway runs on the CPU.
+	// A running sum, a softmax or a layer norm is not generated (a device that computes one
+	// says so in its capabilities); one that reaches a GPU anyway runs on the CPU.
 	cs := g.kernel(g.must(graph.CumSum(g.host(graph.Float32, 3, 4), 1, false, false)))
 	if _, _, err := lowerGLSL(t, cs, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("cumsum: %v, want ErrUnsupported", err)
@@ -68,6 +68,10 @@ func TestUnsupported(t *testing.T) {
 	sm := g.kernel(g.must(graph.Softmax(g.host(graph.Float32, 3, 4), 1, false)))
 	if _, _, err := lowerGLSL(t, sm, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("softmax: %v, want ErrUnsupported", err)
+	}
+	ln := g.kernel(g.must(graph.LayerNorm(g.host(graph.Float32, 3, 4), 1, 1e-5)))
+	if _, _, err := lowerGLSL(t, ln, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("layer norm: %v, want ErrUnsupported", err)
 	}
 }
 

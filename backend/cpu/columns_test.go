@@ -86,7 +86,7 @@ func values(b *Buffer) []float64 {
 			out[i] = float64(int32(binary.LittleEndian.Uint32(raw[4*i:])))
 		case graph.Int64:
 			out[i] = float64(int64(binary.LittleEndian.Uint64(raw[8*i:])))
-		case graph.Uint8:
+		case graph.Uint8, graph.Bool:
 			out[i] = float64(raw[i])
 		}
 	}

@@ -670,6 +670,9 @@ type coreVals struct {
 	f   []float64
 	f32 []float32
 	i   []int64
+	// base is the element of the core whose value is at index 0: a core computed a group of
+	// lines at a time holds only the group's values.
+	base int
 }
 
 // ctxPool keeps workers' scratch space between launches, so that a small kernel allocates
@@ -867,7 +870,7 @@ func (e *enode) computeF(c *ctx, start, n int, dst []float64) []float64 {
 		fillConst(e, c, start, out, e.cval.F)
 		return out
 	case graph.OpCoreValue:
-		copy(out, c.core.f[start:start+n]) // a Float64 core's (evalF computes Float64 nodes only)
+		copy(out, c.core.f[start-c.core.base:][:n]) // a Float64 core's (evalF computes Float64 nodes only)
 		return out
 	case graph.OpCast:
 		s := e.src[0]
@@ -961,7 +964,7 @@ func (e *enode) computeI(c *ctx, start, n int, dst []int64) []int64 {
 		fillConst(e, c, start, out, e.cval.I)
 		return out
 	case graph.OpCoreValue:
-		copy(out, c.core.i[start:start+n])
+		copy(out, c.core.i[start-c.core.base:][:n])
 		return out
 	case graph.OpCast:
 		s := e.src[0]

@@ -280,10 +280,11 @@ func (e *enode) computeF32(c *ctx, start, n int, dst []float32) []float32 {
 		fillConst(e, c, start, out, float32(e.cval.F))
 		return out
 	case graph.OpCoreValue:
+		at := start - c.core.base
 		if f := c.core.f32; f != nil {
-			copy(out, f[start:start+n])
+			copy(out, f[at:at+n])
 		} else {
-			for j, v := range c.core.f[start : start+n] {
+			for j, v := range c.core.f[at : at+n] {
 				out[j] = float32(v)
 			}
 		}

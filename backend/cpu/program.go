@@ -273,39 +273,6 @@ func parallelFor(n, grain int, fn func(w, lo, hi int)) {
 func (p *program) run(out *Buffer, ins []*Buffer) error {
 	k := p.k
 	n := out.n
-	var core coreVals
-	if c := k.Core; c != nil {
-		if c.Op == graph.OpContract && p.gemmDirect(out, ins) {
-			return nil // the GEMM wrote the output in place
-		}
-		if c.Op == graph.OpGather {
-			if done, err := p.gatherDirect(out, ins); done {
-				return err
-			}
-		}
-		var err error
-		switch {
-		case c.Op == graph.OpCumSum:
-			var done bool
-			if core, done = p.cumSum(out, ins); done {
-				return nil // the running sums went straight to the output
-			}
-		case c.Op == graph.OpSoftmax || c.Op == graph.OpLogSoftmax:
-			var done bool
-			if core, done = p.softmax(out, ins); done {
-				return nil
-			}
-		case c.Op.IsReduce():
-			core.f, core.i = p.reduce(ins, n)
-		case c.Op == graph.OpContract:
-			core = p.contract(ins)
-		case c.Op == graph.OpGather:
-			core.f, core.i, err = p.gather(ins)
-		}
-		if err != nil {
-			return err
-		}
-	}
 	// eval computes output elements [s, s+m).
 	// A float32 expression narrowed to 16 bits is converted once, by the vector kernels,
 	// rather than through float64 and back.
@@ -336,6 +303,44 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			}
 			storeI(out, s, p.expr.evalI(c, s, m))
 			c.stored = nil
+		}
+	}
+	var core coreVals
+	if c := k.Core; c != nil {
+		if c.Op == graph.OpContract && p.gemmDirect(out, ins) {
+			return nil // the GEMM wrote the output in place
+		}
+		if c.Op == graph.OpGather {
+			if done, err := p.gatherDirect(out, ins); done {
+				return err
+			}
+		}
+		var err error
+		switch {
+		case c.Op == graph.OpCumSum:
+			var done bool
+			if core, done = p.cumSum(out, ins); done {
+				return nil // the running sums went straight to the output
+			}
+		case c.Op == graph.OpSoftmax || c.Op == graph.OpLogSoftmax:
+			var done bool
+			if core, done = p.softmax(out, ins, eval); done {
+				return nil // the softmax, or its epilogue, went straight to the output
+			}
+		case c.Op == graph.OpLayerNorm:
+			var done bool
+			if core, done = p.layerNorm(out, ins, eval); done {
+				return nil
+			}
+		case c.Op.IsReduce():
+			core.f, core.i = p.reduce(ins, n)
+		case c.Op == graph.OpContract:
+			core = p.contract(ins)
+		case c.Op == graph.OpGather:
+			core.f, core.i, err = p.gather(ins)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	if w := p.transposed; w > 0 && n >= 4*w {

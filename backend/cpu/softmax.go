@@ -8,10 +8,6 @@ import (
 	"github.com/crossbar-compute/crossbar/graph"
 )
 
-// softmaxGroup is the most elements of rows whose prologue a worker evaluates at a time
-// before it takes their softmax: 32 KiB of float32, read back from L1 or L2.
-const softmaxGroup = 8 << 10
-
 // softmaxSegment is the length of the pieces whose exponentials a row's sum adds one after
 // another (see sumRowF32): a row's sum depends on its length alone, not on how many workers
 // share a long row.
@@ -20,22 +16,22 @@ const softmaxSegment = 16 << 10
 // softmax computes the kernel's softmax or log-softmax (graph.OpSoftmax, OpLogSoftmax) of its
 // prologue along the core's axis, a line at a time: the maximum, the exponentials of the
 // differences (kept in the output), their sum, and the quotients (or the differences less the
-// sum's logarithm), each step on the vector kernels over a line that stays in cache. The
-// prologue is evaluated a group of rows at a time right before their softmax, or read straight
-// from the input where it is one contiguous load. Float32 values are those of the
-// decomposition that devices without the op run (the same kernels: SubScalarF32, ExpF32, a
-// sum of float32 in float64 rounded once, DivScalarF32); 16-bit dtypes are computed in
-// float32 and rounded once. Where the kernel's output is the softmax itself it goes straight
-// to out (done is then true).
-func (p *program) softmax(out *Buffer, ins []*Buffer) (cv coreVals, done bool) {
+// sum's logarithm), each step on the vector kernels over a line that stays in cache. Rows
+// (lines along the last axis) go through rowsCore, with the kernel's epilogue; a few rows too
+// long for a row a worker have each step shared out among the workers, and lines across rows
+// are taken a block of columns at a time, their values computed into a buffer first. Float32
+// rows of up to softmaxSegment values are the decomposition's values that devices without
+// the op compute (the same kernels: SubScalarF32, ExpF32, a sum of float32 in float64 rounded
+// once, DivScalarF32); 16-bit dtypes are computed in float32 and rounded once.
+func (p *program) softmax(out *Buffer, ins []*Buffer, epilogue func(c *ctx, s, m int)) (cv coreVals, done bool) {
 	c, e := p.k.Core, p.core[0]
 	ax := c.Axes[0]
 	g := scanShape{pre: graph.NumElements(c.Shape[:ax]), n: c.Shape[ax], post: graph.NumElements(c.Shape[ax+1:])}
 	total := g.pre * g.n * g.post
 	log := c.Op == graph.OpLogSoftmax
 	direct := p.k.Expr.Op == graph.OpCoreValue && out.dt == c.DType && out.n == total
-	plain := e.op == graph.OpLoad && e.view.contiguous && ins[e.input].dt == c.DType
 	if c.DType == graph.Float64 {
+		plain := e.op == graph.OpLoad && e.view.contiguous && ins[e.input].dt == c.DType
 		var dst, src []float64
 		if direct {
 			dst = view[float64](out)
@@ -51,28 +47,27 @@ func (p *program) softmax(out *Buffer, ins []*Buffer) (cv coreVals, done bool) {
 		softmaxLinesF64(g, dst, src, log)
 		return coreVals{f: dst}, direct
 	}
-	var dst, src []float32
-	if plain && c.DType == graph.Float32 {
-		src = view[float32](ins[e.input])[e.view.offset:][:total]
+	worker := func() rowKernel { return newSoftmaxRows(g.n, log) }
+	if g.post == 1 && !g.long() {
+		return p.rowsCore(out, ins, g, worker, epilogue)
 	}
-	if c.DType != graph.Float32 && direct && g.post == 1 && !g.long() {
-		// 16-bit rows: each group computed in float32 scratch and narrowed straight into
-		// the output while in cache.
-		p.softmaxRowsF32(g, e, ins, nil, src, log, c.DType, view[uint16](out))
-		return coreVals{}, true
-	}
+	var dst []float32
 	if direct && c.DType == graph.Float32 {
 		dst = view[float32](out)
 	} else {
 		dst = make([]float32, total)
 	}
+	src := p.plainF32(ins, total)
+	if src == nil {
+		p.evalIntoF32(e, ins, dst)
+		src = dst
+	}
 	if g.post == 1 {
-		p.softmaxRowsF32(g, e, ins, dst, src, log, c.DType, nil)
-	} else {
-		if src == nil {
-			p.evalIntoF32(e, ins, dst)
-			src = dst
+		// Few long rows (a vocabulary's logits): each row's steps shared out among the workers.
+		for r := range g.pre {
+			softmaxLongRowF32(dst[r*g.n:(r+1)*g.n], src[r*g.n:(r+1)*g.n], log)
 		}
+	} else {
 		softmaxColumnsF32(g, dst, src, log)
 	}
 	if c.DType != graph.Float32 {
@@ -81,75 +76,38 @@ func (p *program) softmax(out *Buffer, ins []*Buffer) (cv coreVals, done bool) {
 	return coreVals{f32: dst}, direct && c.DType == graph.Float32
 }
 
+// softmaxRows is a worker's rowKernel of a softmax (log: a log-softmax) of rows of n values.
+type softmaxRows struct {
+	n     int
+	log   bool
+	tmp   []float32 // a log-softmax's exponentials, a segment at a time
+	short *shortRows
+}
+
+func newSoftmaxRows(n int, log bool) *softmaxRows {
+	k := &softmaxRows{n: n, log: log}
+	if n <= softmaxShortRow {
+		k.short = newShortRows(max(1, rowsGroup/n), n)
+	} else if log {
+		k.tmp = make([]float32, min(n, softmaxSegment))
+	}
+	return k
+}
+
+func (k *softmaxRows) rows(vals, from []float32) {
+	if k.short != nil {
+		k.short.softmax(vals, from, k.log)
+		return
+	}
+	for r := 0; r < len(vals); r += k.n {
+		softmaxRowF32(vals[r:r+k.n], from[r:r+k.n], k.tmp, k.log)
+	}
+}
+
 // long reports whether g's lines are rows (post == 1) too long and too few for a row a
 // worker: each row's steps are then shared out among the workers (see softmaxLongRowF32).
 func (g scanShape) long() bool {
 	return g.post == 1 && g.pre < runtime.GOMAXPROCS(0) && g.n > softmaxSegment
-}
-
-// softmaxRowsF32 takes the softmax of each row of g (post == 1) from src into dst, or from the
-// prologue e, evaluated into dst a group of rows at a time, where src is nil. Where out16 is
-// not nil (and g is not long), dst is nil: each group is computed in the worker's scratch
-// and narrowed to the 16-bit dtype half into out16.
-func (p *program) softmaxRowsF32(g scanShape, e *enode, ins []*Buffer, dst, src []float32, log bool, half graph.DType, out16 []uint16) {
-	if g.pre == 0 || g.n == 0 {
-		return
-	}
-	if g.long() {
-		// Few long rows (a vocabulary's logits): each row's steps shared out among the workers.
-		if src == nil {
-			p.evalIntoF32(e, ins, dst)
-			src = dst
-		}
-		for r := range g.pre {
-			softmaxLongRowF32(dst[r*g.n:(r+1)*g.n], src[r*g.n:(r+1)*g.n], log)
-		}
-		return
-	}
-	group := max(1, softmaxGroup/g.n)
-	parallelFor(g.pre, max(group, scanGrain/g.n), func(_, lo, hi int) {
-		var c *ctx
-		if src == nil {
-			c = newCtx(p.slots, ins)
-			defer putCtx(c)
-		}
-		dst, base := dst, 0 // base: the first element of dst, scratch of a group
-		if out16 != nil {
-			dst = make([]float32, group*g.n)
-		}
-		var tmp []float32
-		var short *shortRows
-		if g.n <= softmaxShortRow {
-			short = newShortRows(group, g.n)
-		} else if log {
-			tmp = make([]float32, min(g.n, softmaxSegment))
-		}
-		for r0 := lo; r0 < hi; r0 += group {
-			r1 := min(r0+group, hi)
-			if out16 != nil {
-				base = r0 * g.n
-			}
-			lo, hi := r0*g.n, r1*g.n
-			to := dst[lo-base : hi-base]
-			var from []float32
-			if src == nil {
-				evalRangeF32(c, e, to, lo, hi)
-				from = to
-			} else {
-				from = src[lo:hi]
-			}
-			if short != nil {
-				short.softmax(to, from, log)
-			} else {
-				for r := range r1 - r0 {
-					softmaxRowF32(to[r*g.n:(r+1)*g.n], from[r*g.n:(r+1)*g.n], tmp, log)
-				}
-			}
-			if out16 != nil {
-				narrowHalf(half, out16[lo:hi], to)
-			}
-		}
-	})
 }
 
 // softmaxShortRow is the longest row whose softmax is taken a group of rows at a time (see
@@ -199,19 +157,6 @@ func (s *shortRows) softmax(out, x []float32, log bool) {
 		asm.SubF32(out, out, spread)
 	} else {
 		asm.DivF32(out, out, spread)
-	}
-}
-
-// evalRangeF32 evaluates e, of a dtype computed in float32, over the elements [lo, hi) of its
-// domain into out (hi-lo values), with the worker's scratch c.
-func evalRangeF32(c *ctx, e *enode, out []float32, lo, hi int) {
-	for s := lo; s < hi; s += blockSize {
-		m := min(blockSize, hi-s)
-		c.enter(s, m)
-		o := out[s-lo : s-lo+m]
-		if v := e.evalF32(c, s, m, o); &v[0] != &o[0] {
-			copy(o, v)
-		}
 	}
 }
 

@@ -233,3 +233,77 @@ func TestSoftmaxSpecials(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxEpilogue checks softmaxes whose kernel goes on (a bias along the rows, a cast to
+// Float16; a comparison giving Bool) against the softmax read alone and finished here: the
+// epilogue, computed a group of rows at a time from the rows in cache, gives the bits it
+// gives computed from the whole softmax.
+func TestSoftmaxEpilogue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	for _, shape := range [][]int{{300, 37}, {3, 5000}, {2, 3, 64}} {
+		for _, log := range []bool{false, true} {
+			r := len(shape)
+			n, rows := shape[r-1], graph.NumElements(shape)/shape[r-1]
+			vals := make([]float64, rows*n)
+			for i := range vals {
+				vals[i] = float64(float32(rng.Float64()*8 - 4))
+			}
+			bias := make([]float64, n)
+			for i := range bias {
+				bias[i] = float64(float32(rng.Float64()))
+			}
+			x := hostVals(graph.Float32, shape, func(i int) float64 { return vals[i] })
+			b := hostVals(graph.Float32, []int{n}, func(i int) float64 { return bias[i] })
+			raw, err := backend.Read(New(), must(graph.Softmax(x, r-1, log)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sm := rawValues(graph.Float32, raw)
+			ones := make([]int, r)
+			for i := range ones {
+				ones[i] = 1
+			}
+			ones[r-1] = n
+			spread := must(graph.Expand(must(graph.Reshape(b, ones)), shape))
+			half := must(graph.Cast(must(graph.Binary(graph.OpAdd, must(graph.Softmax(x, r-1, log)), spread)), graph.Float16))
+			threshold := 0.02
+			if log {
+				threshold = -4
+			}
+			for i := range ones {
+				ones[i] = 1
+			}
+			cut := must(graph.Expand(must(graph.Reshape(must(graph.Const(graph.ScalarOf(threshold, graph.Float32), graph.Float32)), ones)), shape))
+			small := must(graph.Binary(graph.OpCmpLT, must(graph.Softmax(x, r-1, log)), cut))
+			for _, procs := range []int{1, 3} {
+				prev := runtime.GOMAXPROCS(procs)
+				rawHalf, err := backend.Read(New(), half)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rawBool, err := backend.Read(New(), small)
+				runtime.GOMAXPROCS(prev)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bools := rawValues(graph.Bool, rawBool)
+				for i, v := range rawValues(graph.Float16, rawHalf) {
+					want := roundTo(graph.Float16, float64(float32(sm[i])+float32(bias[i%n])))
+					if v != want {
+						t.Fatalf("%v log=%v, %d workers: element %d is %v, want %v", shape, log, procs, i, v, want)
+					}
+					if w := sm[i] < float64(float32(threshold)); bools[i] != b2f(w) {
+						t.Fatalf("%v log=%v, %d workers: element %d (%v) < %v is %v", shape, log, procs, i, sm[i], threshold, bools[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
