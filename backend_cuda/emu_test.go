@@ -1208,9 +1208,9 @@ func TestEmuConformance(t *testing.T) {
 		}
 		return n
 	}
-	t.Logf("%d on tensor cores, %d of them in dynamic shared memory; %d with warp shuffles; %d on the SIMT tiles in pieces",
-		count("xb_mma_"), count("extern __shared__"), count("__shfl_xor_sync"), count("in pieces of 4x4"))
-	for _, s := range []string{"xb_mma_", "extern __shared__", "__shfl_xor_sync", "in pieces of 4x4"} {
+	t.Logf("%d on tensor cores, %d of them in dynamic shared memory; %d with warp shuffles; %d on the SIMT tiles in pieces; %d softmaxes or layer norms of a workgroup a row",
+		count("xb_mma_"), count("extern __shared__"), count("__shfl_xor_sync"), count("in pieces of 4x4"), count("linestat"))
+	for _, s := range []string{"xb_mma_", "extern __shared__", "__shfl_xor_sync", "in pieces of 4x4", "linestat"} {
 		if count(s) == 0 {
 			t.Errorf("the suite emulated no kernel with %q", s)
 		}

@@ -159,7 +159,7 @@ func (d *Device) query() {
 		dts = append(dts, graph.Int64)
 	}
 	d.caps = backend.Capabilities{DTypes: dts, MaxWorkgroup: d.target.MaxWorkgroup, SharedMemory: d.target.SharedMemory,
-		WarpWidth: d.target.WarpWidth}
+		WarpWidth: d.target.WarpWidth, Softmax: true, LayerNorm: true}
 }
 
 // Name implements backend.Device.

@@ -3,6 +3,7 @@ package backend_gl
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -195,4 +196,55 @@ func TestRandomPrograms(t *testing.T) {
 	d := device(t)
 	progs := randprog.First(250)
 	randprog.Check(t, d, progs)
+}
+
+// TestLineCores checks that gl:0 computes softmaxes and layer norms itself (one kernel each,
+// no fallback to the CPU), along the last axis and a leading one, with a prologue and an
+// epilogue, in Float32 and Float16, against the CPU's values.
+func TestLineCores(t *testing.T) {
+	d := device(t)
+	if c := d.Capabilities(); !c.Softmax || !c.LayerNorm {
+		t.Fatal("gl:0 does not claim softmaxes and layer norms")
+	}
+	x := tensor.RandNormal(7, tensor.Float32, 37, 300).Mul(tensor.Scalar[float32](3))
+	w := tensor.RandNormal(8, tensor.Float32, 300)
+	cases := []struct {
+		name string
+		f    func(x, w *tensor.Tensor) *tensor.Tensor
+		tol  float64
+	}{
+		{"softmax rows", func(x, _ *tensor.Tensor) *tensor.Tensor { return x.Softmax(-1) }, 1e-6},
+		{"softmax columns of a prologue", func(x, _ *tensor.Tensor) *tensor.Tensor { return x.Mul(x).Softmax(0) }, 1e-6},
+		{"log-softmax with an epilogue", func(x, w *tensor.Tensor) *tensor.Tensor { return x.LogSoftmax(1).Mul(w) }, 1e-5},
+		{"layer norm", func(x, w *tensor.Tensor) *tensor.Tensor { return x.LayerNorm(1, w, w, 1e-5) }, 1e-5},
+		{"float16 softmax", func(x, _ *tensor.Tensor) *tensor.Tensor {
+			return x.Cast(tensor.Float16).Softmax(1).Cast(tensor.Float32)
+		}, 1e-3},
+	}
+	for _, c := range cases {
+		want, err := tensor.Data[float32](c.f(x, w))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gx, gw := x.To(d), w.To(d)
+		if err := gx.Realize(); err != nil {
+			t.Fatal(err)
+		}
+		if err := gw.Realize(); err != nil {
+			t.Fatal(err)
+		}
+		before := backend.ReadStats().Fallbacks
+		got, err := tensor.Data[float32](c.f(gx, gw))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if n := backend.ReadStats().Fallbacks - before; n != 0 {
+			t.Errorf("%s: %d kernels fell back to the CPU", c.name, n)
+		}
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); !(d <= c.tol*math.Max(1, math.Abs(float64(want[i])))) {
+				t.Fatalf("%s: element %d is %v on gl:0, %v on the CPU", c.name, i, got[i], want[i])
+			}
+		}
+	}
 }

@@ -97,9 +97,10 @@ const (
 	OpCumSum
 	// Softmax is exp(x - m) / sum(exp(x - m)) of x = Src[0] along Axes[0], m the maximum along
 	// it (0 where that is ±Inf), for float dtypes; LogSoftmax is (x - m) - log(sum(exp(x -
-	// m))). Like OpCumSum, they are named patterns that devices need not implement: package
-	// tensor builds them only for a device whose Capabilities.Softmax is set, and their
-	// decomposition into maxima, sums and elementwise ops elsewhere.
+	// m))). They are named patterns that devices need not implement (the CPU and the
+	// kernel-generating GPU backends do): package tensor builds them only for a device whose
+	// Capabilities.Softmax is set, and their decomposition into maxima, sums and elementwise
+	// ops elsewhere.
 	OpSoftmax
 	OpLogSoftmax
 	// LayerNorm is (x - mean) / sqrt(var + Eps) of x = Src[0] over its axes [Axes[0], rank),

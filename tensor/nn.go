@@ -26,10 +26,11 @@ type PoolOptions struct {
 // scale and bias (bias may be nil) must share t's float dtype and broadcast to
 // t.shape[axis:]. Float16 and BFloat16 inputs are normalized in float32 and rounded once.
 //
-// On a device that computes layer normalizations (backend.Capabilities.LayerNorm: the CPU),
-// it is one kernel: each block of the normalized axes read from memory once, its mean,
-// variance, normalization, scale and bias computed while it is in cache. Elsewhere it is
-// three: the mean, the variance, and the result, each computing t - mean from t.
+// On a device that computes layer normalizations (backend.Capabilities.LayerNorm: the CPU,
+// CUDA and GL devices), it is one kernel: each block of the normalized axes read from memory
+// once, its mean, variance, normalization, scale and bias computed while it is in cache (on
+// a GPU, by one workgroup per block). Elsewhere it is three: the mean, the variance, and the
+// result, each computing t - mean from t.
 func (t *Tensor) LayerNorm(axis int, scale, bias *Tensor, eps float64) *Tensor {
 	const op = "LayerNorm"
 	if err := t.needFloat(op); err != nil {

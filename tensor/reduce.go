@@ -155,12 +155,13 @@ func (t *Tensor) LogSumExp(axes ...int) *Tensor {
 // Softmax is exp(t) / sum(exp(t)) along axis, computed stably: exp(t - m) / sum(exp(t - m)),
 // m the maximum along axis (0 where that is ±Inf).
 //
-// On a device that computes softmaxes (backend.Capabilities.Softmax: the CPU), Softmax and
-// LogSoftmax are one kernel: a line's maximum, its exponentials and their sum, and the
-// quotients computed one after another, a line along the last axis read from memory once
-// and kept in cache; Float16 and BFloat16 are computed in Float32 and rounded once. Elsewhere they are three: the maximum,
-// the sum of the exponentials, and the quotients (or differences), each exponential
-// computed in the two kernels that read it rather than written out and read back.
+// On a device that computes softmaxes (backend.Capabilities.Softmax: the CPU, CUDA and GL
+// devices), Softmax and LogSoftmax are one kernel: a line's maximum, its exponentials and
+// their sum, and the quotients computed one after another while the line is in cache (on a
+// GPU, by one workgroup per line); Float16 and BFloat16 are computed in Float32 and rounded
+// once. Elsewhere (PJRT, whose compiler fuses on its own) they are three: the maximum, the
+// sum of the exponentials, and the quotients (or differences), each exponential computed in
+// the two kernels that read it rather than written out and read back.
 func (t *Tensor) Softmax(axis int) *Tensor {
 	if err := t.needFloat("Softmax"); err != nil {
 		return fail(err)

@@ -38,6 +38,8 @@ func Lower(k *graph.Kernel, t Target, o Options) (*Program, error) {
 		err = b.contract()
 	case c.Op == graph.OpGather:
 		err = b.gather()
+	case c.Op == graph.OpSoftmax || c.Op == graph.OpLogSoftmax || c.Op == graph.OpLayerNorm:
+		err = b.lineCore()
 	default:
 		err = b.unsupported("core %v", c.Op)
 	}

@@ -59,19 +59,53 @@ func TestUnsupported(t *testing.T) {
 	if _, _, err := lowerGLSL(t, add64, Options{}, GLSL{Fp64: true}); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("int64 without GL_ARB_gpu_shader_int64: %v, want ErrUnsupported", err)
 	}
-	// A running sum, a softmax or a layer norm is not generated (a device that computes one
-	// says so in its capabilities); one that reaches a GPU anyway runs on the CPU.
+	// A running sum is not generated (a device that computes one says so in its
+	// capabilities); one that reaches a GPU anyway runs on the CPU.
 	cs := g.kernel(g.must(graph.CumSum(g.host(graph.Float32, 3, 4), 1, false, false)))
 	if _, _, err := lowerGLSL(t, cs, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("cumsum: %v, want ErrUnsupported", err)
 	}
-	sm := g.kernel(g.must(graph.Softmax(g.host(graph.Float32, 3, 4), 1, false)))
-	if _, _, err := lowerGLSL(t, sm, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
-		t.Errorf("softmax: %v, want ErrUnsupported", err)
+	// Nor is a softmax of Float64 where GLSL has no float64 exponential.
+	sm64 := g.kernel(g.must(graph.Softmax(g.host(graph.Float64, 3, 4), 1, false)))
+	if _, _, err := lowerGLSL(t, sm64, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("float64 softmax: %v, want ErrUnsupported", err)
 	}
-	ln := g.kernel(g.must(graph.LayerNorm(g.host(graph.Float32, 3, 4), 1, 1e-5)))
-	if _, _, err := lowerGLSL(t, ln, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
-		t.Errorf("layer norm: %v, want ErrUnsupported", err)
+}
+
+// TestLineCores checks the launch of softmaxes and layer norms: one workgroup per row, of a
+// power of two of threads from a warp up to ReduceLocal, as wide as the row allows, with the
+// row's statistics shared through shared memory between barriers; one thread per line across
+// rows, without barriers.
+func TestLineCores(t *testing.T) {
+	g := gb{t}
+	x := g.host(graph.Float32, 6, 5, 300)
+	for _, c := range []struct {
+		name          string
+		n             *graph.Node
+		groups, local int
+	}{
+		{"softmax rows", g.must(graph.Softmax(x, 2, false)), 30, 128},
+		{"log-softmax of a middle axis", g.must(graph.Softmax(x, 1, true)), 8, 256},
+		{"softmax of short rows", g.must(graph.Softmax(g.host(graph.Float32, 4, 7), 1, false)), 4, 32},
+		{"layer norm of the last two axes", g.must(graph.LayerNorm(x, 1, 1e-5)), 6, 128},
+	} {
+		p, err := Lower(g.kernel(c.n), glTarget, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if p.Groups[0]*p.Groups[1] != c.groups || p.Local[0] != c.local {
+			t.Errorf("%s: %v workgroups of %v, want %d of %d", c.name, p.Groups, p.Local, c.groups, c.local)
+		}
+		for _, d := range []Dialect{glsl, CUDA{}} {
+			src, err := Render(p, d)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			barriers := strings.Count(src, "barrier()") + strings.Count(src, "__syncthreads()")
+			if shared := c.local != 256; shared != strings.Contains(src, "linestat") || shared != (barriers >= 4) {
+				t.Errorf("%s: statistics shared between %d barriers, want them shared: %v\n%s", c.name, barriers, shared, src)
+			}
+		}
 	}
 }
 
