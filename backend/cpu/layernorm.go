@@ -33,8 +33,7 @@ func (p *program) layerNorm(out *Buffer, ins []*Buffer, epilogue func(c *ctx, s,
 	if e.op == graph.OpLoad && e.view.contiguous && ins[e.input].dt == c.DType {
 		src = view[float64](ins[e.input])[e.view.offset:][:total]
 	} else {
-		p.evalIntoF64(e, ins, dst)
-		src = dst
+		src, _ = p.evalAll(e, ins, total)
 	}
 	if g.n > 0 {
 		parallelFor(g.pre, max(1, scanGrain/g.n), func(_, lo, hi int) {

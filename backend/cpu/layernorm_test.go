@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -40,36 +39,10 @@ func TestLayerNorm(t *testing.T) {
 				for i := range vals {
 					vals[i] = roundTo(dt, rng.Float64()*6-2)
 				}
-				x := hostVals(dt, sh.shape, func(i int) float64 { return vals[i] })
-				in, want := x, vals
-				before := bytes.Clone(x.Host)
-				switch form {
-				case "view":
-					r := len(sh.shape)
-					perm, rshape := make([]int, r), make([]int, r)
-					for k := range perm {
-						perm[k], rshape[k] = r-1-k, sh.shape[r-1-k]
-					}
-					x = hostVals(dt, rshape, func(i int) float64 { return vals[permuted(i, sh.shape, perm)] })
-					in, before = must(graph.Permute(x, perm)), bytes.Clone(x.Host)
-				case "prologue":
-					in = must(graph.Binary(graph.OpMul, x, x))
-					want = make([]float64, n)
-					for i, v := range vals {
-						want[i] = roundTo(dt, v*v)
-					}
-				}
-				ref, tol := refLayerNorm(dt, want, sh.shape, sh.axis, 1e-5)
-				if form == "epilogue" {
-					for i := range ref {
-						ref[i], tol[i] = roundTo(dt, 2*ref[i]), 2*tol[i]
-					}
-				}
+				f := newLineForm(dt, sh.shape, vals, form, graph.OpMul)
+				ref, tol := f.finish(refLayerNorm(dt, f.want, sh.shape, sh.axis, 1e-5))
 				for _, procs := range []int{1, 3} {
-					out := must(graph.LayerNorm(in, sh.axis, 1e-5))
-					if form == "epilogue" {
-						out = must(graph.Binary(graph.OpAdd, out, out))
-					}
+					out := f.output(must(graph.LayerNorm(f.in, sh.axis, 1e-5)))
 					prev := runtime.GOMAXPROCS(procs)
 					raw, err := backend.Read(New(), out)
 					runtime.GOMAXPROCS(prev)
@@ -81,9 +54,7 @@ func TestLayerNorm(t *testing.T) {
 							t.Fatalf("%s, %d workers: element %d is %v, want %v (within %g)", name, procs, i, v, ref[i], tol[i])
 						}
 					}
-					if after, err := backend.Read(New(), x); err != nil || !bytes.Equal(after, before) {
-						t.Fatalf("%s: the input changed (%v)", name, err)
-					}
+					f.checkInput(t, name)
 				}
 			}
 		}

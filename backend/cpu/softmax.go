@@ -41,8 +41,7 @@ func (p *program) softmax(out *Buffer, ins []*Buffer, epilogue func(c *ctx, s, m
 		if plain {
 			src = view[float64](ins[e.input])[e.view.offset:][:total]
 		} else {
-			p.evalIntoF64(e, ins, dst)
-			src = dst
+			src, _ = p.evalAll(e, ins, total)
 		}
 		softmaxLinesF64(g, dst, src, log)
 		return coreVals{f: dst}, direct
@@ -310,21 +309,6 @@ func softmaxColumnsF32(g scanShape, dst, src []float32, log bool) {
 				}
 			}
 		}
-	})
-}
-
-// evalIntoF64 evaluates e, of a dtype computed in float64, over its whole domain of len(out)
-// elements into out, in parallel.
-func (p *program) evalIntoF64(e *enode, ins []*Buffer, out []float64) {
-	n := len(out)
-	parallelFor(n, max(4*blockSize, parallelWork/e.cost()), func(_, lo, hi int) {
-		c := newCtx(p.slots, ins)
-		for s := lo; s < hi; s += blockSize {
-			m := min(blockSize, hi-s)
-			c.enter(s, m)
-			copy(out[s:s+m], e.evalF(c, s, m))
-		}
-		putCtx(c)
 	})
 }
 

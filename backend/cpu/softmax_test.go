@@ -48,36 +48,10 @@ func TestSoftmax(t *testing.T) {
 					if n > 40 {
 						vals[3] = math.Inf(-1)
 					}
-					x := hostVals(dt, sh.shape, func(i int) float64 { return vals[i] })
-					in, want := x, vals
-					before := bytes.Clone(x.Host)
-					switch form {
-					case "view":
-						r := len(sh.shape)
-						perm, rshape := make([]int, r), make([]int, r)
-						for k := range perm {
-							perm[k], rshape[k] = r-1-k, sh.shape[r-1-k]
-						}
-						x = hostVals(dt, rshape, func(i int) float64 { return vals[permuted(i, sh.shape, perm)] })
-						in, before = must(graph.Permute(x, perm)), bytes.Clone(x.Host)
-					case "prologue":
-						in = must(graph.Binary(graph.OpAdd, x, x))
-						want = make([]float64, n)
-						for i, v := range vals {
-							want[i] = roundTo(dt, v+v)
-						}
-					}
-					ref, tol := refSoftmax(dt, want, sh.shape, sh.axis, log)
-					if form == "epilogue" {
-						for i := range ref {
-							ref[i], tol[i] = roundTo(dt, 2*ref[i]), 2*tol[i]
-						}
-					}
+					f := newLineForm(dt, sh.shape, vals, form, graph.OpAdd)
+					ref, tol := f.finish(refSoftmax(dt, f.want, sh.shape, sh.axis, log))
 					for _, procs := range []int{1, 3} {
-						out := must(graph.Softmax(in, sh.axis, log))
-						if form == "epilogue" {
-							out = must(graph.Binary(graph.OpAdd, out, out))
-						}
+						out := f.output(must(graph.Softmax(f.in, sh.axis, log)))
 						prev := runtime.GOMAXPROCS(procs)
 						raw, err := backend.Read(New(), out)
 						runtime.GOMAXPROCS(prev)
@@ -90,9 +64,7 @@ func TestSoftmax(t *testing.T) {
 								t.Fatalf("%s, %d workers: element %d is %v, want %v (within %g)", name, procs, i, got[i], ref[i], tol[i])
 							}
 						}
-						if after, err := backend.Read(New(), x); err != nil || !bytes.Equal(after, before) {
-							t.Fatalf("%s: the input changed (%v)", name, err)
-						}
+						f.checkInput(t, name)
 					}
 				}
 			}
@@ -306,4 +278,69 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// lineForm is the input of a core computed along lines (a softmax, a layer norm) in one of
+// the forms the tests take it: "load" (a host node, read where it lies), "view" (a
+// transposed host node, transposed back), "prologue" (op of the node with itself) and
+// "epilogue" (a load, the core's result added to itself).
+type lineForm struct {
+	dt     graph.DType
+	form   string
+	x, in  *graph.Node // the host node, and the core's input
+	want   []float64   // the core's input values
+	before []byte      // x's bytes
+}
+
+func newLineForm(dt graph.DType, shape []int, vals []float64, form string, op graph.Op) *lineForm {
+	x := hostVals(dt, shape, func(i int) float64 { return vals[i] })
+	f := &lineForm{dt: dt, form: form, x: x, in: x, want: vals}
+	switch form {
+	case "view":
+		r := len(shape)
+		perm, rshape := make([]int, r), make([]int, r)
+		for k := range perm {
+			perm[k], rshape[k] = r-1-k, shape[r-1-k]
+		}
+		f.x = hostVals(dt, rshape, func(i int) float64 { return vals[permuted(i, shape, perm)] })
+		f.in = must(graph.Permute(f.x, perm))
+	case "prologue":
+		f.in = must(graph.Binary(op, x, x))
+		f.want = make([]float64, len(vals))
+		for i, v := range vals {
+			w := v + v
+			if op == graph.OpMul {
+				w = v * v
+			}
+			f.want[i] = roundTo(dt, w)
+		}
+	}
+	f.before = bytes.Clone(f.x.Host)
+	return f
+}
+
+// finish turns the reference values and tolerances of the core into those of the output.
+func (f *lineForm) finish(ref, tol []float64) ([]float64, []float64) {
+	if f.form == "epilogue" {
+		for i := range ref {
+			ref[i], tol[i] = roundTo(f.dt, 2*ref[i]), 2*tol[i]
+		}
+	}
+	return ref, tol
+}
+
+// output is the node the test reads: the core's, or its epilogue.
+func (f *lineForm) output(core *graph.Node) *graph.Node {
+	if f.form == "epilogue" {
+		return must(graph.Binary(graph.OpAdd, core, core))
+	}
+	return core
+}
+
+// checkInput fails the test where the host node's bytes changed.
+func (f *lineForm) checkInput(t *testing.T, name string) {
+	t.Helper()
+	if after, err := backend.Read(New(), f.x); err != nil || !bytes.Equal(after, f.before) {
+		t.Fatalf("%s: the input changed (%v)", name, err)
+	}
 }
