@@ -54,6 +54,10 @@ type Capabilities struct {
 	// LayerNorm is set where the device computes graph.OpLayerNorm natively: tensor's
 	// LayerNorm is then one kernel, elsewhere a mean, a variance and the normalization.
 	LayerNorm bool
+	// ArgMax is set where the device computes graph.OpArgMax and graph.OpArgMin natively:
+	// tensor's ArgMax and ArgMin are then one kernel, elsewhere an extreme and a search for
+	// its first place.
+	ArgMax bool
 }
 
 // Supports reports whether dt is in c.DTypes.

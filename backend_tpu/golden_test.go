@@ -196,8 +196,8 @@ func TestUnsupportedWraps(t *testing.T) {
 	if _, err := EmitKernel(ks[0]); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("EmitKernel(cumsum) = %v, want ErrUnsupported", err)
 	}
-	// Nor is a softmax or a layer norm, which tensor decomposes for devices that do not
-	// compute one.
+	// Nor is a softmax, a layer norm or an argmax, which tensor decomposes for devices that
+	// do not compute one.
 	sm, err := graph.Softmax(x, 0, false)
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +206,11 @@ func TestUnsupportedWraps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []*graph.Node{sm, ln} {
+	am, err := graph.ArgExtreme(x, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []*graph.Node{sm, ln, am} {
 		if ks, err = graph.Schedule([]*graph.Node{n}); err != nil {
 			t.Fatal(err)
 		}

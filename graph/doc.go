@@ -13,9 +13,9 @@
 // it, and backends compute it once; else it is computed into a buffer of its own.
 //
 // A kernel holds at most one core, the computation that is not elementwise: a reduction, a
-// Contract, a Gather, a running sum, a softmax or a layer normalization (CumSum, Softmax,
-// LogSoftmax and LayerNorm, the ops a device may leave out: see OpCumSum, OpSoftmax and
-// OpLayerNorm). Shapes hold at most MaxElements elements.
+// Contract, a Gather, or one of the named patterns that a device may leave out (a running
+// sum, a softmax, a layer normalization, the index of an extreme: see OpCumSum, OpSoftmax,
+// OpLayerNorm and OpArgMax). Shapes hold at most MaxElements elements.
 //
 //	a := graph.Host(graph.Float32, []int{2, 3}, data)
 //	b := graph.Unary(graph.OpExp, a)

@@ -52,6 +52,8 @@ func (n *Node) args() string {
 		return fmt.Sprint("axis=", n.Axes[0])
 	case OpLayerNorm:
 		return fmt.Sprint("axis=", n.Axes[0], " eps=", n.Eps)
+	case OpArgMax, OpArgMin:
+		return fmt.Sprint("axis=", n.Axes[0])
 	}
 	if n.Op.IsReduce() {
 		return fmt.Sprint("axes=", n.Axes)
@@ -206,6 +208,11 @@ func (n *Node) verify() error {
 			return fmt.Errorf("%w: layer_norm needs one axis", ErrShape)
 		}
 		m, err = LayerNorm(src[0], n.Axes[0], n.Eps)
+	case n.Op == OpArgMax || n.Op == OpArgMin:
+		if len(n.Axes) != 1 {
+			return fmt.Errorf("%w: %v needs one axis", ErrShape, n.Op)
+		}
+		m, err = ArgExtreme(src[0], n.Axes[0], n.Op == OpArgMin)
 	}
 	if err != nil {
 		return err

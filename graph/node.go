@@ -27,7 +27,7 @@ type Node struct {
 	Src   []*Node
 
 	// Arguments, by op.
-	Axes  []int    // Sum..ReduceMin: reduced axes; Permute: the permutation; Gather, CumSum, Softmax, LayerNorm: [axis]
+	Axes  []int    // Sum..ReduceMin: reduced axes; Permute: the permutation; Gather, CumSum, Softmax, LayerNorm, ArgMax: [axis]
 	Start []int    // Slice: first index per axis
 	Step  []int    // Slice: step per axis (> 0)
 	Flips []bool   // Flip: reversed axes
@@ -579,6 +579,30 @@ func LayerNorm(x *Node, axis int, eps float64) (*Node, error) {
 	n := newNode(OpLayerNorm, x.DType, x.Shape, x)
 	n.Axes = []int{axis}
 	n.Eps = eps
+	return n, nil
+}
+
+// ArgExtreme is the Int64 index of the first maximum of x along axis (see OpArgMax), or of
+// the first minimum where min is set, the axis kept with size 1. The axis must not be
+// empty.
+func ArgExtreme(x *Node, axis int, min bool) (*Node, error) {
+	op, name := OpArgMax, "argmax"
+	if min {
+		op, name = OpArgMin, "argmin"
+	}
+	if err := nonNil(name, x); err != nil {
+		return nil, err
+	}
+	if axis < 0 || axis >= len(x.Shape) {
+		return nil, errf(name, "axis %d for shape %v", axis, x.Shape)
+	}
+	if x.Shape[axis] == 0 {
+		return nil, errf(name, "axis %d of shape %v is empty", axis, x.Shape)
+	}
+	shape := clone(x.Shape)
+	shape[axis] = 1
+	n := newNode(op, Int64, shape, x)
+	n.Axes = []int{axis}
 	return n, nil
 }
 

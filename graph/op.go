@@ -3,8 +3,9 @@ package graph
 import "fmt"
 
 // Op is a primitive operation. Every device implements every primitive op (or reports
-// ErrUnsupported for a dtype it cannot do), OpCumSum, OpSoftmax, OpLogSoftmax and
-// OpLayerNorm aside; everything in the tensor API decomposes into these.
+// ErrUnsupported for a dtype it cannot do), the named patterns (OpCumSum, OpSoftmax,
+// OpLogSoftmax, OpLayerNorm, OpArgMax, OpArgMin) aside; everything in the tensor API
+// decomposes into these.
 //
 // Besides the arithmetic core, the unary set holds the math functions that every vendor
 // language has natively (exp, log, tan, atan, tanh, erf, ...): decomposing them, say exp(x) as
@@ -108,6 +109,12 @@ const (
 	// and bias of a layer normalization are elementwise ops after it). A named pattern like
 	// OpSoftmax, built only for a device whose Capabilities.LayerNorm is set.
 	OpLayerNorm
+	// ArgMax and ArgMin are the Int64 index of the first maximum (minimum) of Src[0] along
+	// Axes[0], kept with size 1; a NaN counts as the extreme, so the first NaN's index wins
+	// (numpy.argmax). Named patterns like OpSoftmax, built only for a device whose
+	// Capabilities.ArgMax is set.
+	OpArgMax
+	OpArgMin
 
 	// Kernel expressions only (see Expr): a read of a kernel input through a view, and the
 	// value of the kernel's core at the output position.
@@ -128,7 +135,7 @@ var opNames = [...]string{
 	OpMin: "min", OpPow: "pow", OpCmpLT: "cmplt", OpCmpLE: "cmple", OpCmpEQ: "cmpeq", OpCmpNE: "cmpne",
 	OpAnd: "and", OpOr: "or", OpXor: "xor", OpWhere: "where", OpMulAdd: "muladd",
 	OpSum: "sum", OpProd: "prod", OpReduceMax: "reduce_max", OpReduceMin: "reduce_min",
-	OpContract: "contract", OpGather: "gather", OpCumSum: "cumsum", OpSoftmax: "softmax", OpLogSoftmax: "log_softmax", OpLayerNorm: "layer_norm", OpLoad: "load", OpCoreValue: "core",
+	OpContract: "contract", OpGather: "gather", OpCumSum: "cumsum", OpSoftmax: "softmax", OpLogSoftmax: "log_softmax", OpLayerNorm: "layer_norm", OpArgMax: "argmax", OpArgMin: "argmin", OpLoad: "load", OpCoreValue: "core",
 }
 
 func (o Op) String() string {
@@ -163,9 +170,11 @@ func (o Op) IsReduce() bool { return o >= OpSum && o <= OpReduceMin }
 func (o Op) IsCompare() bool { return o >= OpCmpLT && o <= OpCmpNE }
 
 // IsCore reports whether o is the core of a kernel: the one non-elementwise computation
-// (reduction, contraction, gather, running sum, softmax or layer normalization) that a
-// kernel may hold.
-func (o Op) IsCore() bool { return o.IsReduce() || o == OpContract || o == OpGather || o.IsScan() }
+// (reduction, contraction, gather, running sum, softmax, layer normalization, or index of
+// an extreme) that a kernel may hold.
+func (o Op) IsCore() bool {
+	return o.IsReduce() || o == OpContract || o == OpGather || o.IsScan() || o == OpArgMax || o == OpArgMin
+}
 
 // IsScan reports whether o is a core whose result has its source's shape and whose every
 // element depends on its line along Axes[0]: a running sum or a softmax; or on the block of

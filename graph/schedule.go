@@ -24,9 +24,9 @@ type Core struct {
 	Op      Op    // a reduction, OpContract, OpGather, or a scan (OpCumSum, OpSoftmax, ...)
 	DType   DType // dtype of the core's result
 	Shape   []int // shape of the core's result, equal to the kernel's output shape
-	Axes    []int // reductions: the reduced axes of InShape; gather, cumsum, softmax, layer norm: [axis]
-	InShape []int // reductions: the shape reduced over; cumsum, softmax, layer norm: Shape
-	// Reductions, cumsum, softmax and layer norm: [prologue over InShape]. Contract: [a, b], loads of
+	Axes    []int // reductions: the reduced axes of InShape; gather, scans, argmax: [axis]
+	InShape []int // reductions, argmax: the shape reduced over; scans: Shape
+	// Reductions, scans and argmax: [prologue over InShape]. Contract: [a, b], loads of
 	// [..., M, K] and [..., K, N]. Gather: [source load, indices load].
 	Src []*Expr
 	// CumSum: the node's Exclusive and Reverse.
@@ -369,7 +369,7 @@ func (b *kernelBuilder) buildLoad(n *Node, mv []move) (*Expr, error) {
 func (b *kernelBuilder) buildCore(n *Node) error {
 	c := &Core{Op: n.Op, DType: n.DType, Shape: clone(n.Shape), Axes: clone(n.Axes), Exclusive: n.Exclusive, Reverse: n.Reverse, Eps: n.Eps}
 	b.k.Core = c
-	if n.Op.IsReduce() || n.Op.IsScan() {
+	if n.Op.IsReduce() || n.Op.IsScan() || n.Op == OpArgMax || n.Op == OpArgMin {
 		c.InShape = clone(n.Src[0].Shape)
 		e, err := b.build(n.Src[0], nil)
 		if err != nil {

@@ -203,6 +203,10 @@ func TestScheduleFusion(t *testing.T) {
 			ln := must(LayerNorm(must(Binary(OpMul, a, b)), 1, 1e-5))
 			return []*Node{must(Binary(OpAdd, must(Binary(OpMul, ln, b)), a))}
 		}, []string{"layer_norm(mul) [core,mul,add] in=2"}},
+		{"an argmax takes a prologue and an epilogue", func() []*Node {
+			am := must(ArgExtreme(must(Binary(OpMul, a, b)), 1, false))
+			return []*Node{must(Cast(am, Int32))}
+		}, []string{"argmax(mul) [core,cast] in=2"}},
 		{"a log-softmax of a softmax is two kernels", func() []*Node {
 			sm := must(Softmax(a, 0, false))
 			return []*Node{must(Softmax(sm, 1, true))}
@@ -348,6 +352,8 @@ func TestConstructorErrors(t *testing.T) {
 		{"log-softmax integer", second(Softmax(i, 0, true)), "not defined for int32 [2 3]"},
 		{"layer norm axis", second(LayerNorm(a, 2, 1e-5)), "axis 2 for shape [2 3]"},
 		{"layer norm integer", second(LayerNorm(i, 1, 1e-5)), "not defined for int32 [2 3]"},
+		{"argmax axis", second(ArgExtreme(a, 2, false)), "axis 2 for shape [2 3]"},
+		{"argmin empty", second(ArgExtreme(host(Float32, 2, 0), 1, true)), "axis 1 of shape [2 0] is empty"},
 	} {
 		if c.err == nil || !errors.Is(c.err, ErrShape) || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q wrapping ErrShape", c.name, c.err, c.want)
@@ -387,6 +393,7 @@ func TestNilNodes(t *testing.T) {
 		{"cumsum", second(CumSum(nil, 0, false, false))},
 		{"softmax", second(Softmax(nil, 0, false))},
 		{"layer_norm", second(LayerNorm(nil, 0, 1e-5))},
+		{"argmax", second(ArgExtreme(nil, 0, false))},
 		{"schedule", schedErr},
 		{"verify", Verify([]*Node{nil})},
 	} {

@@ -35,9 +35,10 @@ func (t *Tensor) ArgMax(axis int) *Tensor { return t.argExtreme("ArgMax", graph.
 // ArgMin is the Int64 index of the first minimum along axis, like ArgMax.
 func (t *Tensor) ArgMin(axis int) *Tensor { return t.argExtreme("ArgMin", graph.OpReduceMin, axis) }
 
-// argExtreme finds the extreme m along the axis, marks the positions equal to m (or NaN:
-// where m is NaN those are the only candidates, and otherwise there are none), and takes
-// the smallest marked index.
+// argExtreme is one kernel on a device that computes the index of an extreme
+// (backend.Capabilities.ArgMax: the CPU, which reads each line once). Elsewhere it finds the
+// extreme m along the axis, marks the positions equal to m (or NaN: where m is NaN those are
+// the only candidates, and otherwise there are none), and takes the smallest marked index.
 func (t *Tensor) argExtreme(op string, red graph.Op, axis int) *Tensor {
 	if err := check(op, t); err != nil {
 		return fail(err)
@@ -51,6 +52,10 @@ func (t *Tensor) argExtreme(op string, red graph.Op, axis int) *Tensor {
 	n := shape[ax]
 	if n == 0 {
 		return failf(op, "axis %d of shape %v is empty", axis, shape)
+	}
+	if t.dev.Capabilities().ArgMax {
+		node, err := graph.ArgExtreme(t.node, ax, red == graph.OpReduceMin)
+		return wrap(op, t.dev, node, err).dropAxes(op, []int{ax})
 	}
 	m := t.reduceKeep(op, red, []int{ax})
 	hit := t.Equal(m)

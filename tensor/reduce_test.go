@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/crossbar-compute/crossbar/backend"
@@ -72,8 +73,77 @@ func (d decomposed) Name() string { return "cpu (decomposed)" }
 
 func (d decomposed) Capabilities() backend.Capabilities {
 	c := d.Device.Capabilities()
-	c.Softmax, c.LayerNorm = false, false
+	c.Softmax, c.LayerNorm, c.ArgMax = false, false, false
 	return c
+}
+
+// TestArgExtremeNative checks the CPU's one-kernel ArgMax and ArgMin against their
+// decomposition run on the same device, index for index: rows, columns (wider than a
+// worker's block) and a middle axis; floats with ties, signed zeros, infinities and NaN,
+// integers and Bool; of a load and of a prologue; on 1 and 3 workers.
+func TestArgExtremeNative(t *testing.T) {
+	plain := decomposed{cpu.New()}
+	specials := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 3, 3}
+	shapes := []struct {
+		shape []int
+		axis  int
+	}{{[]int{37, 300}, 1}, {[]int{5, 4100}, 0}, {[]int{4, 9, 6}, 1}, {[]int{1, 1}, 0}}
+	for _, dt := range []DType{Float32, Float64, BFloat16, Int32, Int64, Uint8, Bool} {
+		for _, sh := range shapes {
+			n := 1
+			for _, d := range sh.shape {
+				n *= d
+			}
+			vals := make([]float32, n)
+			for i := range vals {
+				vals[i] = float32((i*7919)%23) - 11
+				if dt.IsFloat() && i%13 == 5 {
+					vals[i] = float32(specials[(i/13)%len(specials)])
+				}
+			}
+			// Rows without NaN, too: most of a NaN-free line's place is the first extreme's.
+			if dt.IsFloat() {
+				for i := 0; i < n/2; i++ {
+					if vals[i] != vals[i] {
+						vals[i] = 1
+					}
+				}
+			}
+			x := New(vals, sh.shape...).Cast(dt)
+			if err := x.Realize(); err != nil {
+				t.Fatal(err)
+			}
+			flip := (*Tensor).Neg // a prologue
+			if dt == Bool {
+				flip = (*Tensor).Not
+			}
+			for _, pro := range []func(*Tensor) *Tensor{func(t *Tensor) *Tensor { return t }, flip} {
+				for _, min := range []bool{false, true} {
+					f := (*Tensor).ArgMax
+					if min {
+						f = (*Tensor).ArgMin
+					}
+					want, err := Data[int64](f(pro(x.To(plain)), sh.axis))
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, procs := range []int{1, 3} {
+						prev := runtime.GOMAXPROCS(procs)
+						got, err := Data[int64](f(pro(x), sh.axis))
+						runtime.GOMAXPROCS(prev)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for i := range want {
+							if got[i] != want[i] {
+								t.Fatalf("%v %v axis %d min=%v, %d workers: index %d is %d, the decomposition's %d", dt, sh.shape, sh.axis, min, procs, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // TestLayerNormNative checks the CPU's one-kernel LayerNorm against its decomposition run on

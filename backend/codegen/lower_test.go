@@ -59,11 +59,15 @@ func TestUnsupported(t *testing.T) {
 	if _, _, err := lowerGLSL(t, add64, Options{}, GLSL{Fp64: true}); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("int64 without GL_ARB_gpu_shader_int64: %v, want ErrUnsupported", err)
 	}
-	// A running sum is not generated (a device that computes one says so in its
-	// capabilities); one that reaches a GPU anyway runs on the CPU.
+	// A running sum or an argmax is not generated (a device that computes one says so in
+	// its capabilities); one that reaches a GPU anyway runs on the CPU.
 	cs := g.kernel(g.must(graph.CumSum(g.host(graph.Float32, 3, 4), 1, false, false)))
 	if _, _, err := lowerGLSL(t, cs, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("cumsum: %v, want ErrUnsupported", err)
+	}
+	am := g.kernel(g.must(graph.ArgExtreme(g.host(graph.Float32, 3, 4), 1, false)))
+	if _, _, err := lowerGLSL(t, am, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("argmax: %v, want ErrUnsupported", err)
 	}
 	// Nor is a softmax of Float64 where GLSL has no float64 exponential.
 	sm64 := g.kernel(g.must(graph.Softmax(g.host(graph.Float64, 3, 4), 1, false)))

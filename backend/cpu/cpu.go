@@ -47,7 +47,7 @@ func (*Device) Name() string { return "cpu" }
 // Capabilities implements backend.Device.
 func (*Device) Capabilities() backend.Capabilities {
 	return backend.Capabilities{DTypes: graph.DTypes, UnifiedMemory: true, Cores: runtime.GOMAXPROCS(0), WarpWidth: 1,
-		CumSum: true, Softmax: true, LayerNorm: true}
+		CumSum: true, Softmax: true, LayerNorm: true, ArgMax: true}
 }
 
 // Buffer is host memory, 8-byte aligned so that any element type can be viewed in place.

@@ -327,6 +327,11 @@ func (p *program) run(out *Buffer, ins []*Buffer) error {
 			if core, done = p.softmax(out, ins, eval); done {
 				return nil // the softmax, or its epilogue, went straight to the output
 			}
+		case c.Op == graph.OpArgMax || c.Op == graph.OpArgMin:
+			var done bool
+			if core, done = p.argExtreme(out, ins); done {
+				return nil // the indices went straight to the output
+			}
 		case c.Op == graph.OpLayerNorm:
 			var done bool
 			if core, done = p.layerNorm(out, ins, eval); done {
