@@ -65,8 +65,14 @@ func (b *builder) lineCore() error {
 		out = b.decode(gid, kept, "c")
 		share = func(_ reduction, acc *Expr, name string) (*Expr, error) { return b.named(name, acc), nil }
 	} else {
+		// Few long rows (a vocabulary's logits for one token) take workgroups of up to
+		// maxLineLocal threads: the row is all the work there is, on one multiprocessor.
+		widest := b.o.ReduceLocal
+		if r.outs < fewLines {
+			widest = max(widest, maxLineLocal)
+		}
 		local := 32
-		for local < r.group && local < b.o.ReduceLocal {
+		for local < r.group && local < widest {
 			local *= 2
 		}
 		if b.t.MaxWorkgroup > 0 {
@@ -188,6 +194,13 @@ func (b *builder) lineCore() error {
 	})
 	return firstErr(err, bad)
 }
+
+// fewLines is the number of rows below which lineCore gives each row a workgroup of up to
+// maxLineLocal threads rather than ReduceLocal.
+const (
+	fewLines     = 64
+	maxLineLocal = 1024
+)
 
 // linearOf is the row-major position of coords in shape, in index type idx.
 func linearOf(coords []*Expr, shape []int, idx Scalar) *Expr {
