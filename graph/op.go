@@ -90,11 +90,11 @@ const (
 	// src[:axis] + indices.shape + src[axis+1:].
 	OpGather
 	// CumSum is the running sum of Src[0] along Axes[0] (Exclusive: of the elements before
-	// each; Reverse: from the end). It is the one primitive that devices need not implement:
-	// package tensor builds it only for a device whose Capabilities.CumSum is set, and builds
-	// a cumulative sum of additions of shifted views elsewhere. A device that meets one anyway
-	// (a tensor moved to it by To) reports ErrUnsupported, and the executor runs that kernel
-	// on the CPU.
+	// each; Reverse: from the end). It is the first of the named patterns that devices need
+	// not implement: package tensor builds it only for a device whose Capabilities.CumSum is
+	// set, and a cumulative sum of additions of shifted views elsewhere. A device that meets
+	// one anyway (a tensor moved to it by To) reports ErrUnsupported, and the executor runs
+	// that kernel on the CPU.
 	OpCumSum
 	// Softmax is exp(x - m) / sum(exp(x - m)) of x = Src[0] along Axes[0], m the maximum along
 	// it (0 where that is ±Inf), for float dtypes; LogSoftmax is (x - m) - log(sum(exp(x -
