@@ -106,9 +106,19 @@ func argLines[T float32 | float64 | int64](g scanShape, idx []int64, src []T, mi
 			clear(at)
 			for i := 1; i < g.n; i++ {
 				row := src[(p*g.n+i)*g.post+c0:][:w]
-				for j, v := range row {
-					if better(v, best[j]) {
-						best[j], at[j] = v, int64(i)
+				// The comparison written out for each direction, not called: this loop is
+				// the whole cost of an argmax across rows.
+				if min {
+					for j, v := range row {
+						if b := best[j]; v < b || v != v && b == b {
+							best[j], at[j] = v, int64(i)
+						}
+					}
+				} else {
+					for j, v := range row {
+						if b := best[j]; v > b || v != v && b == b {
+							best[j], at[j] = v, int64(i)
+						}
 					}
 				}
 			}

@@ -37,19 +37,18 @@ func (p *program) layerNorm(out *Buffer, ins []*Buffer, epilogue func(c *ctx, s,
 	}
 	if g.n > 0 {
 		parallelFor(g.pre, max(1, scanGrain/g.n), func(_, lo, hi int) {
-			sq := make([]float64, g.n)
+			// spread holds a row's mean, then its divisor, along the row, for the vector
+			// kernels.
+			sq, spread := make([]float64, g.n), make([]float64, g.n)
 			for r := lo; r < hi; r++ {
 				x, y := src[r*g.n:(r+1)*g.n], dst[r*g.n:(r+1)*g.n]
 				count := float64(g.n)
 				mean := asm.SumF64(x) / count
-				for i, v := range x {
-					y[i] = v - mean
-				}
+				asm.FillRowsF64(spread, g.n, []float64{mean}, 0)
+				asm.SubF64(y, x, spread)
 				asm.MulF64(sq, y, y)
-				s := math.Sqrt(asm.SumF64(sq)/count + c.Eps)
-				for i, v := range y {
-					y[i] = v / s
-				}
+				asm.FillRowsF64(spread, g.n, []float64{math.Sqrt(asm.SumF64(sq)/count + c.Eps)}, 0)
+				asm.DivF64(y, y, spread)
 			}
 		})
 	}
