@@ -173,7 +173,7 @@ func openDevice(drv *driverAPI, nv *nvrtcAPI, index int) (*Device, error) {
 	d.target = d.arch.Target()
 	d.tuning = d.newSite()
 	d.caps = backend.Capabilities{DTypes: dtypes, MaxWorkgroup: d.target.MaxWorkgroup, SharedMemory: d.target.SharedMemory,
-		WarpWidth: d.target.WarpWidth, UnifiedMemory: d.arch.Integrated, Cores: d.arch.SMs, Softmax: true, LayerNorm: true}
+		WarpWidth: d.target.WarpWidth, UnifiedMemory: d.arch.Integrated, Cores: d.arch.SMs, Softmax: true, LayerNorm: true, ArgMax: true}
 	if err := drv.check("cuDevicePrimaryCtxRetain", drv.primaryCtxRetain(&d.ctx, d.dev)); err != nil {
 		return nil, err
 	}

@@ -375,9 +375,9 @@ func (d *emuDevice) Name() string { return d.name }
 func (d *emuDevice) Capabilities() backend.Capabilities {
 	c := d.Device.Capabilities()
 	c.DTypes = append([]graph.DType(nil), dtypes...)
-	// The named patterns a CUDA device computes, and no others: running sums and argmaxes
-	// are then built of the kernels a CUDA device gets.
-	c.CumSum, c.ArgMax = false, false
+	// The named patterns a CUDA device computes, and no others: running sums are then
+	// built of the kernels a CUDA device gets.
+	c.CumSum = false
 	return c
 }
 
@@ -1211,9 +1211,9 @@ func TestEmuConformance(t *testing.T) {
 		}
 		return n
 	}
-	t.Logf("%d on tensor cores, %d of them in dynamic shared memory; %d with warp shuffles; %d on the SIMT tiles in pieces; %d softmaxes or layer norms of a workgroup a row",
-		count("xb_mma_"), count("extern __shared__"), count("__shfl_xor_sync"), count("in pieces of 4x4"), count("linestat"))
-	for _, s := range []string{"xb_mma_", "extern __shared__", "__shfl_xor_sync", "in pieces of 4x4", "linestat"} {
+	t.Logf("%d on tensor cores, %d of them in dynamic shared memory; %d with warp shuffles; %d on the SIMT tiles in pieces; %d softmaxes or layer norms and %d argmaxes of a workgroup a row",
+		count("xb_mma_"), count("extern __shared__"), count("__shfl_xor_sync"), count("in pieces of 4x4"), count("linestat"), count("argplace"))
+	for _, s := range []string{"xb_mma_", "extern __shared__", "__shfl_xor_sync", "in pieces of 4x4", "linestat", "argplace"} {
 		if count(s) == 0 {
 			t.Errorf("the suite emulated no kernel with %q", s)
 		}

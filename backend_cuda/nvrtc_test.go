@@ -71,9 +71,9 @@ func (d *compileDevice) Name() string {
 func (d *compileDevice) Capabilities() backend.Capabilities {
 	c := d.Device.Capabilities()
 	c.DTypes = append([]graph.DType(nil), dtypes...)
-	// The named patterns a CUDA device computes, and no others: running sums and argmaxes
-	// are then built of the kernels a CUDA device gets.
-	c.CumSum, c.ArgMax = false, false
+	// The named patterns a CUDA device computes, and no others: running sums are then
+	// built of the kernels a CUDA device gets.
+	c.CumSum = false
 	return c
 }
 

@@ -159,7 +159,8 @@ func (d *Device) query() {
 		dts = append(dts, graph.Int64)
 	}
 	d.caps = backend.Capabilities{DTypes: dts, MaxWorkgroup: d.target.MaxWorkgroup, SharedMemory: d.target.SharedMemory,
-		WarpWidth: d.target.WarpWidth, Softmax: true, LayerNorm: true}
+		WarpWidth: d.target.WarpWidth, Softmax: true, LayerNorm: true,
+		ArgMax: d.dialect.Int64} // an argmax's indices are Int64
 }
 
 // Name implements backend.Device.

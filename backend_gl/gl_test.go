@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -245,6 +246,59 @@ func TestLineCores(t *testing.T) {
 			if d := math.Abs(float64(got[i] - want[i])); !(d <= c.tol*math.Max(1, math.Abs(float64(want[i])))) {
 				t.Fatalf("%s: element %d is %v on gl:0, %v on the CPU", c.name, i, got[i], want[i])
 			}
+		}
+	}
+}
+
+// TestArgCores checks gl:0's generated argmaxes (no CPU fallback) against the CPU's, index
+// for index: rows with many ties (the first place must win across the workgroup's threads),
+// NaN (the first NaN wins), lines across rows, one long row, and 16-bit, Bool and Int32
+// inputs, with a prologue and an epilogue.
+func TestArgCores(t *testing.T) {
+	d := device(t)
+	if !d.Capabilities().ArgMax {
+		t.Skip("gl:0 without GL_ARB_gpu_shader_int64 computes no Int64 indices")
+	}
+	x := tensor.RandNormal(9, tensor.Float32, 37, 300).Mul(tensor.Scalar[float32](2)).Floor()
+	long := tensor.RandNormal(10, tensor.Float32, 1, 50000).Mul(tensor.Scalar[float32](4)).Floor()
+	nan := func(x *tensor.Tensor) *tensor.Tensor { return x.Mul(x).Div(x) } // 0/0 where x is 0
+	cases := []struct {
+		name string
+		f    func(x, long *tensor.Tensor) *tensor.Tensor
+	}{
+		{"argmax of rows", func(x, _ *tensor.Tensor) *tensor.Tensor { return x.ArgMax(1) }},
+		{"argmin of rows with NaN", func(x, _ *tensor.Tensor) *tensor.Tensor { return nan(x).ArgMin(1) }},
+		{"argmin across rows with NaN", func(x, _ *tensor.Tensor) *tensor.Tensor { return nan(x).ArgMin(0) }},
+		{"argmax of one long row", func(_, l *tensor.Tensor) *tensor.Tensor { return l.ArgMax(1) }},
+		{"argmin of one long row", func(_, l *tensor.Tensor) *tensor.Tensor { return l.ArgMin(-1) }},
+		{"float16 argmax", func(x, _ *tensor.Tensor) *tensor.Tensor { return x.Cast(tensor.Float16).ArgMax(1) }},
+		{"bool argmax", func(x, _ *tensor.Tensor) *tensor.Tensor { return x.Greater(tensor.Scalar[float32](1)).ArgMax(1) }},
+		{"int32 argmin", func(x, _ *tensor.Tensor) *tensor.Tensor { return x.Cast(tensor.Int32).ArgMin(0) }},
+		{"argmax of a prologue with an epilogue", func(x, _ *tensor.Tensor) *tensor.Tensor {
+			return x.Mul(x).ArgMax(1).Mul(tensor.Scalar[int64](3))
+		}},
+	}
+	gx, gl := x.To(d), long.To(d)
+	for _, g := range []*tensor.Tensor{gx, gl} {
+		if err := g.Realize(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range cases {
+		want, err := tensor.Data[int64](c.f(x, long))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		before := backend.ReadStats().Fallbacks
+		got, err := tensor.Data[int64](c.f(gx, gl))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if n := backend.ReadStats().Fallbacks - before; n != 0 {
+			t.Errorf("%s: %d kernels fell back to the CPU", c.name, n)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: gl:0 gives %v, the CPU %v", c.name, got, want)
 		}
 	}
 }

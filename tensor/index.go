@@ -36,7 +36,7 @@ func (t *Tensor) ArgMax(axis int) *Tensor { return t.argExtreme("ArgMax", graph.
 func (t *Tensor) ArgMin(axis int) *Tensor { return t.argExtreme("ArgMin", graph.OpReduceMin, axis) }
 
 // argExtreme is one kernel on a device that computes the index of an extreme
-// (backend.Capabilities.ArgMax: the CPU, which reads each line once). Elsewhere it finds the
+// (backend.Capabilities.ArgMax), which reads each line once. Elsewhere it finds the
 // extreme m along the axis, marks the positions equal to m (or NaN: where m is NaN those are
 // the only candidates, and otherwise there are none), and takes the smallest marked index.
 func (t *Tensor) argExtreme(op string, red graph.Op, axis int) *Tensor {

@@ -40,6 +40,8 @@ func Lower(k *graph.Kernel, t Target, o Options) (*Program, error) {
 		err = b.gather()
 	case c.Op == graph.OpSoftmax || c.Op == graph.OpLogSoftmax || c.Op == graph.OpLayerNorm:
 		err = b.lineCore()
+	case c.Op == graph.OpArgMax || c.Op == graph.OpArgMin:
+		err = b.argCore()
 	default:
 		err = b.unsupported("core %v", c.Op)
 	}

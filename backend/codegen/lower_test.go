@@ -59,15 +59,16 @@ func TestUnsupported(t *testing.T) {
 	if _, _, err := lowerGLSL(t, add64, Options{}, GLSL{Fp64: true}); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("int64 without GL_ARB_gpu_shader_int64: %v, want ErrUnsupported", err)
 	}
-	// A running sum or an argmax is not generated (a device that computes one says so in
-	// its capabilities); one that reaches a GPU anyway runs on the CPU.
+	// A running sum is not generated (a device that computes one says so in its
+	// capabilities); one that reaches a GPU anyway runs on the CPU.
 	cs := g.kernel(g.must(graph.CumSum(g.host(graph.Float32, 3, 4), 1, false, false)))
 	if _, _, err := lowerGLSL(t, cs, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
 		t.Errorf("cumsum: %v, want ErrUnsupported", err)
 	}
 	am := g.kernel(g.must(graph.ArgExtreme(g.host(graph.Float32, 3, 4), 1, false)))
-	if _, _, err := lowerGLSL(t, am, Options{}, glsl); !errors.Is(err, backend.ErrUnsupported) {
-		t.Errorf("argmax: %v, want ErrUnsupported", err)
+	// Nor an argmax where the dialect has no Int64 for its indices.
+	if _, _, err := lowerGLSL(t, am, Options{}, GLSL{Fp64: true}); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("argmax without int64: %v, want ErrUnsupported", err)
 	}
 	// Nor is a softmax of Float64 where GLSL has no float64 exponential.
 	sm64 := g.kernel(g.must(graph.Softmax(g.host(graph.Float64, 3, 4), 1, false)))
@@ -111,6 +112,50 @@ func TestLineCores(t *testing.T) {
 			barriers := strings.Count(src, "barrier()") + strings.Count(src, "__syncthreads()")
 			if c.shared != strings.Contains(src, "linestat") || c.shared != (barriers >= 4) {
 				t.Errorf("%s: statistics shared between %d barriers, want them shared: %v\n%s", c.name, barriers, c.shared, src)
+			}
+		}
+	}
+}
+
+// TestArgCores checks the launch of argmaxes, laid out like the line cores: a workgroup per
+// row whose threads combine their best values and places through a tree in shared memory
+// or, where the target has them, through warp shuffles; a thread per line across rows.
+func TestArgCores(t *testing.T) {
+	g := gb{t}
+	x := g.host(graph.Float32, 6, 5, 300)
+	for _, c := range []struct {
+		name          string
+		n             *graph.Node
+		target        Target
+		groups, local int
+		want          []string // in the CUDA source
+	}{
+		{"argmax of rows", g.must(graph.ArgExtreme(x, 2, false)), glTarget, 30, 512, []string{"argplace[512]", "__syncthreads"}},
+		{"argmin of a middle axis", g.must(graph.ArgExtreme(x, 1, true)), glTarget, 8, 256, []string{"v0 < best"}},
+		{"argmax of one long row", g.must(graph.ArgExtreme(g.host(graph.Float32, 1, 50000), 1, false)), glTarget, 1, 1024, []string{"argplace[1024]"}},
+		{"argmax of rows through shuffles", g.must(graph.ArgExtreme(x, 2, false)), tcTarget, 30, 512, []string{"argplace[16]", "__shfl_xor_sync"}},
+		{"argmax of booleans", g.must(graph.ArgExtreme(g.host(graph.Bool, 7, 40), 1, false)), tcTarget, 7, 64, []string{"? 1 : 0", "argplace[2]"}},
+		{"argmin of int64 in a warp", g.must(graph.ArgExtreme(g.host(graph.Int64, 3, 20), 1, true)), tcTarget, 3, 32, []string{"__shfl_xor_sync"}},
+	} {
+		p, err := Lower(g.kernel(c.n), c.target, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if p.Groups[0]*p.Groups[1] != c.groups || p.Local[0] != c.local {
+			t.Errorf("%s: %v workgroups of %v, want %d of %d", c.name, p.Groups, p.Local, c.groups, c.local)
+		}
+		if !c.target.Shuffle {
+			if _, err := Render(p, glsl); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+		}
+		src, err := Render(p, CUDA{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(src, w) {
+				t.Errorf("%s: no %q in\n%s", c.name, w, src)
 			}
 		}
 	}
