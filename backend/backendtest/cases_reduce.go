@@ -158,12 +158,19 @@ func (s *suite) argReduce(t *testing.T) {
 	type argCase struct {
 		sc   shapeCase
 		axis int
+		gen  gen
 	}
 	c := func(dims ...int) shapeCase { return shapeCase{sh(dims...), contiguous} }
 	cases := []argCase{
-		{c(3, 4, 5), 0}, {c(3, 4, 5), 1}, {c(3, 4, 5), 2}, {c(3, 4, 5), -1}, {c(3, 4, 5), -3},
-		{c(1), 0}, {c(129), 0}, {c(33, 65), 1}, {c(0, 3), 1}, {c(3, 0), 0}, {c(3, 0), 1}, {c(), 0}, {c(3, 4), 2},
-		{shapeCase{sh(17, 33), viewT}, 0}, {shapeCase{sh(5, 9), viewNegSlice}, -1}, {shapeCase{sh(4, 6), viewExpand}, 0},
+		{c(3, 4, 5), 0, genSmall}, {c(3, 4, 5), 1, genSmall}, {c(3, 4, 5), 2, genSmall}, {c(3, 4, 5), -1, genSmall},
+		{c(3, 4, 5), -3, genSmall}, {c(1), 0, genSmall}, {c(129), 0, genSmall}, {c(33, 65), 1, genSmall},
+		{c(0, 3), 1, genSmall}, {c(3, 0), 0, genSmall}, {c(3, 0), 1, genSmall}, {c(), 0, genSmall}, {c(3, 4), 2, genSmall},
+		{shapeCase{sh(17, 33), viewT}, 0, genSmall}, {shapeCase{sh(5, 9), viewNegSlice}, -1, genSmall},
+		{shapeCase{sh(4, 6), viewExpand}, 0, genSmall},
+		// Long lines of values from a wide set, whose extreme may lie anywhere along them
+		// (of genSmall's, one of the first few): a device that shares a line among many
+		// threads must pass the first extreme on from any of them.
+		{c(37, 300), 1, genNonzero}, {c(3, 3000), -1, genNonzero}, {c(300, 37), 0, genNonzero},
 	}
 	for _, name := range []string{"ArgMax", "ArgMin"} {
 		f := map[string]func(*tensor.Tensor, int) *tensor.Tensor{"ArgMax": (*tensor.Tensor).ArgMax, "ArgMin": (*tensor.Tensor).ArgMin}[name]
@@ -174,7 +181,7 @@ func (s *suite) argReduce(t *testing.T) {
 					continue
 				}
 				s.run(t, fmt.Sprintf("%s/%v/%v/axis%d", name, dt, ac.sc, ac.axis), func(c *tc) {
-					a := c.input(dt, ac.sc.shape, genSmall, ac.sc.v)
+					a := c.input(dt, ac.sc.shape, ac.gen, ac.sc.v)
 					want, err := rf(a.ref, ac.axis)
 					c.checkRef(name, fmt.Sprintf("%s(%d)", name, ac.axis), []operand{a}, f(a.t, ac.axis), want, err, exact)
 				})
@@ -189,6 +196,22 @@ func (s *suite) argReduce(t *testing.T) {
 					-inf, -inf, -inf, -inf,
 					0, math.Copysign(0, -1), -1, 1,
 				}, sh(4, 4)))
+				for _, axis := range []int{0, 1} {
+					want, err := rf(a.ref, axis)
+					c.checkRef(name, fmt.Sprintf("%s(%d)", name, axis), []operand{a}, f(a.t, axis), want, err, exact)
+				}
+			})
+			// A NaN and ties far along long lines: the first of them wins, whichever of the
+			// threads that share a line met it.
+			s.run(t, fmt.Sprintf("%s/%v/specials-long", name, dt), func(c *tc) {
+				n := 2000
+				data := make([]float64, 3*n)
+				for i := range data {
+					data[i] = float64(i%97)/8 - 6 // the maximum of row 0 first at 96, again every 97
+				}
+				data[n+1234], data[n+1500] = math.NaN(), math.NaN()
+				data[2*n+700], data[2*n+1900], data[2*n+1300], data[2*n+1950] = 50, 50, -50, -50
+				a := c.opnd(refFrom(dt, data, sh(3, n)))
 				for _, axis := range []int{0, 1} {
 					want, err := rf(a.ref, axis)
 					c.checkRef(name, fmt.Sprintf("%s(%d)", name, axis), []operand{a}, f(a.t, axis), want, err, exact)
