@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -304,5 +305,60 @@ func TestElementwiseSuite(t *testing.T) {
 	}
 	if !strings.HasSuffix(rows[1].Note, "x memcpy") {
 		t.Errorf("the fused chain's note %q lacks the ratio to memcpy", rows[1].Note)
+	}
+}
+
+func TestLinesSuite(t *testing.T) {
+	opts, err := tinyOptions().withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := backend.Open("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := linesSuite{}.Run(context.Background(), dev, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []string
+	for _, r := range rows {
+		if !r.OK() || !(r.Rate > 0) {
+			t.Errorf("row %+v", r)
+		}
+		cases = append(cases, r.Size+" "+r.Case)
+		if strings.Contains(r.Case, "(decomposed)") != strings.Contains(r.Note, "x the one kernel's") {
+			t.Errorf("row %q: note %q", r.Case, r.Note)
+		}
+	}
+	// The CPU computes each in one kernel: every operation is measured twice.
+	want := []string{}
+	for _, sh := range []string{"1x4096 rows of 4096", "32x128 rows of 128", "1x4099 one row"} {
+		want = append(want, sh+": negation")
+		for _, op := range []string{"softmax", "layer norm", "argmax"} {
+			want = append(want, sh+": "+op, sh+": "+op+" (decomposed)")
+		}
+	}
+	if got := strings.Join(cases, ","); got != strings.Join(want, ",") {
+		t.Errorf("cases\n%s\nwant\n%s", got, strings.Join(want, ","))
+	}
+}
+
+// TestLinesChecks checks that the lines suite's checks reject the results of an input with
+// one element changed.
+func TestLinesChecks(t *testing.T) {
+	const rows, cols = 3, 50
+	x, s, b := randomVector(1, rows*cols), randomVector(2, cols), randomVector(3, cols)
+	y := slices.Clone(x)
+	y[cols+7] = 5
+	for _, lc := range lineCases {
+		out := lc.build(tensor.New(y, rows, cols), tensor.New(s), tensor.New(b))
+		if err := lc.check(out, x, s, b, rows, cols); err == nil {
+			t.Errorf("%s: the check passes a wrong result", lc.name)
+		}
+		out = lc.build(tensor.New(x, rows, cols), tensor.New(s), tensor.New(b))
+		if err := lc.check(out, x, s, b, rows, cols); err != nil {
+			t.Errorf("%s: %v", lc.name, err)
+		}
 	}
 }

@@ -13,6 +13,7 @@
 //	                                            # SGEMM/DGEMM and DeepBench shapes vs OpenBLAS
 //	go run ./bench -device cuda:0 -suite stream,cublas -n 134217728
 //	                                            # a GPU against cuBLAS and its memcpy bandwidth
+//	go run ./bench -device cuda:0 -suite lines  # softmax, layer norm, argmax vs their decomposition
 //	go run ./bench -list                        # the suites and devices, and nothing else
 //	go run ./bench -tune -device cpu -suite deepbench -tune-budget 15m
 //	                                            # tune the DeepBench GEMMs into the tuning cache
@@ -21,7 +22,8 @@
 //
 //	-device  names    devices to run on, comma-separated (default: every device found)
 //	-suite   names    suites to run, comma-separated (default "stream,matmul")
-//	-n       int      stream: vector length in elements (default 16Mi; 1Mi with -quick)
+//	-n       int      stream: vector length in elements (default 16Mi; 1Mi with -quick); lines:
+//	                  the elements of each shape
 //	-sizes   list     matmul, gemm: square sizes, comma-separated (matmul: default 256,512,1024;
 //	                  64,128,256 with -quick; gemm: default 1024,2048; 128,256 with -quick)
 //	-deepbench file   deepbench: the problem list (default: ../shared/data/deepbench_gemm.txt
@@ -46,6 +48,13 @@
 //   - elementwise: the fused chain relu(a*b+c) over -n float32 and a sum over 4n float32,
 //     each with its ratio to the bandwidth of a host memory copy measured in the same run,
 //     and the fixed cost of realizing a 3-op graph over 1K elements (µs).
+//   - lines: Softmax(-1), LayerNorm(-1) with scale and bias, and ArgMax(-1) of float32 rows
+//     of 4096 (-n/4096 of them), of 128 (-n/128) and one row of min(-n, 128Ki), in GB/s of
+//     what each reads and writes, next to a negation of the same input (its note gives the
+//     ratio of the times). On a device that computes them in one kernel (Capabilities
+//     Softmax, LayerNorm, ArgMax) each is measured again in its decomposition into
+//     reductions and elementwise kernels on the same device ("(decomposed)", its note the
+//     ratio to the one kernel's time). Results are checked against float64 on the host.
 //   - gemm: square SGEMM and DGEMM (float32 and float64 MatMul of realized inputs) for each
 //     size, each followed by the same product with OpenBLAS on the host on all cores
 //     (openblas_set_num_threads(GOMAXPROCS)), wall time, from the same inputs. The crossbar
@@ -182,7 +191,7 @@ func parseFlags(args []string, stderr io.Writer) (Options, error) {
 	fs.SetOutput(stderr)
 	devices := fs.String("device", "", "devices to run on, comma-separated (default: every device found)")
 	suites := fs.String("suite", strings.Join(defaultSuites, ","), "suites to run, comma-separated; valid: "+strings.Join(suiteNames(), ", "))
-	fs.IntVar(&o.N, "n", 0, "stream: vector length in elements (default 16777216; 1048576 with -quick)")
+	fs.IntVar(&o.N, "n", 0, "stream: vector length in elements; lines: the elements of each shape (default 16777216; 1048576 with -quick)")
 	sizes := fs.String("sizes", "", "matmul, gemm: square sizes, comma-separated (matmul default 256,512,1024, 64,128,256 with -quick; gemm 1024,2048, 128,256 with -quick)")
 	fs.IntVar(&o.Reps, "reps", 0, "timed repetitions of each case (default 5; 2 with -quick)")
 	fs.BoolVar(&o.Quick, "quick", false, "small sizes and few repetitions")

@@ -14,7 +14,8 @@
 #                          matmul, reduce, fused and nn families), the
 #                          go test benchmarks (crossbar vs cuBLAS, copy/triad vs memcpy, host
 #                          copies through the pinned halves vs the DMA alone) and
-#                          the bench suites stream and cublas (JSON lines, written as measured),
+#                          the bench suites stream, cublas and lines (JSON lines, written as
+#                          measured),
 #                          then in what time is left random programs on cuda:0, the
 #                          conformance suite's matmul family under compute-sanitizer's
 #                          memcheck, and random programs on the PJRT plugin. Logs go to $OUT
@@ -27,6 +28,7 @@
 # copies that pip's nvidia-* wheels (JAX's CUDA dependencies) put in python3's site-packages
 # are used. The step timeouts (seconds) can be changed through the environment:
 # T_CUDA_TESTS (50), T_CONFORMANCE (120), T_PJRT (80), T_GOBENCH (100), T_BENCH (110),
+# T_LINES (30: the lines suite, softmax, layer norm and argmax against their decomposition),
 # T_MMA_SYNC (45: the cubes again with CROSSBAR_CUDA_WGMMA=off), T_NO_TMA (40: the cubes
 # again with CROSSBAR_CUDA_TMA=off), T_RANDOM (45: 150 random programs on cuda:0),
 # T_SANITIZER (60: the matmul family of the conformance suite under compute-sanitizer's
@@ -190,6 +192,9 @@ run() {
   local tb=${T_BENCH:-110}
   step bench-suite "$tb" . "$root/.dev/bench" -device cuda:0 -suite stream,cublas -n 134217728 -reps 3 \
     -json -timeout "$((tb - 15))s" -v "${list[@]}"
+  # Softmax, layer norm and argmax in one kernel a line against their decomposition.
+  t=${T_LINES:-30}
+  step bench-lines "$t" . "$root/.dev/bench" -device cuda:0 -suite lines -reps 5 -json -timeout "$((t - 10))s" -v
   # The cubes again on sm_80's mma.sync (on an sm_90 device the products above take the
   # warpgroup MMAs): the gain of wgmma, and a fallback's figures should it fail.
   t=${T_MMA_SYNC:-45}
