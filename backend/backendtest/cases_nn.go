@@ -34,6 +34,9 @@ func (s *suite) layerNorm(t *testing.T) {
 		{c(4, 65), 1, sh(), nil, 1e-6, false},
 		{shapeCase{sh(6, 17), viewT}, -1, sh(17), sh(17), 1e-5, false},
 		{shapeCase{sh(3, 4, 9), viewSlice}, 2, sh(9), nil, 1e-5, false},
+		{c(5, 300), -1, sh(300), sh(300), 1e-5, false},
+		{c(2, 4, 300), 1, sh(4, 300), nil, 1e-5, false},
+		{c(2, 3, 1100), -1, sh(1100), sh(1100), 1e-5, false},
 		{c(2, 3, 4), 3, sh(4), nil, 1e-5, false},     // error: axis
 		{c(2, 3, 4), -1, sh(5), sh(4), 1e-5, false},  // error: scale shape
 		{c(2, 3, 4), -1, sh(2, 4), nil, 1e-5, false}, // error: scale does not broadcast to [4]

@@ -232,6 +232,9 @@ func (s *suite) softmax(t *testing.T) {
 		{c(1), 0}, {c(0, 3), 0}, {c(7, 129), -1}, {c(129, 7), 0}, {c(5), 1}, {c(), 0},
 		{shapeCase{sh(17, 33), viewT}, 0}, {shapeCase{sh(17, 33), viewT}, 1},
 		{shapeCase{sh(4, 9), viewSlice}, -1}, {shapeCase{sh(6, 5), viewExpand}, 0},
+		// Rows long enough that a device may share each among many threads, one of them
+		// longer than a workgroup.
+		{c(5, 300), -1}, {c(2, 3, 1100), 2},
 	}
 	for _, name := range []string{"Softmax", "LogSoftmax"} {
 		f := map[string]func(*tensor.Tensor, int) *tensor.Tensor{"Softmax": (*tensor.Tensor).Softmax, "LogSoftmax": (*tensor.Tensor).LogSoftmax}[name]

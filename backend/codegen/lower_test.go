@@ -80,7 +80,7 @@ func TestUnsupported(t *testing.T) {
 // TestLineCores checks the launch of softmaxes and layer norms: one workgroup per row, of a
 // power of two of threads from a warp up to ReduceLocal (up to 1024 for fewer than 64 rows),
 // as wide as the row allows, with the row's statistics shared through shared memory between
-// barriers; one thread per line across rows, without barriers.
+// barriers; one thread per line across rows or shorter than GroupMin, without barriers.
 func TestLineCores(t *testing.T) {
 	g := gb{t}
 	x := g.host(graph.Float32, 6, 5, 300)
@@ -92,7 +92,9 @@ func TestLineCores(t *testing.T) {
 	}{
 		{"softmax rows", g.must(graph.Softmax(x, 2, false)), 30, 512, true},
 		{"log-softmax of a middle axis", g.must(graph.Softmax(x, 1, true)), 8, 256, false},
-		{"softmax of short rows", g.must(graph.Softmax(g.host(graph.Float32, 4, 7), 1, false)), 4, 32, true},
+		{"softmax of short rows", g.must(graph.Softmax(g.host(graph.Float32, 4, 7), 1, false)), 1, 256, false},
+		{"softmax of rows of 255", g.must(graph.Softmax(g.host(graph.Float32, 1000, 255), 1, false)), 4, 256, false},
+		{"softmax of rows of 256", g.must(graph.Softmax(g.host(graph.Float32, 1000, 256), 1, false)), 1000, 128, true},
 		{"softmax of one long row", g.must(graph.Softmax(g.host(graph.Float32, 1, 50000), 1, false)), 1, 1024, true},
 		{"softmax of many long rows", g.must(graph.Softmax(g.host(graph.Float32, 64, 5000), 1, false)), 64, 128, true},
 		{"layer norm of the last two axes", g.must(graph.LayerNorm(x, 1, 1e-5)), 6, 1024, true},
@@ -119,7 +121,8 @@ func TestLineCores(t *testing.T) {
 
 // TestArgCores checks the launch of argmaxes, laid out like the line cores: a workgroup per
 // row whose threads combine their best values and places through a tree in shared memory
-// or, where the target has them, through warp shuffles; a thread per line across rows.
+// or, where the target has them, through warp shuffles; a thread per line across rows, or
+// along rows shorter than GroupMin where the target has no shuffles.
 func TestArgCores(t *testing.T) {
 	g := gb{t}
 	x := g.host(graph.Float32, 6, 5, 300)
@@ -127,17 +130,21 @@ func TestArgCores(t *testing.T) {
 		name          string
 		n             *graph.Node
 		target        Target
+		o             Options
 		groups, local int
 		want          []string // in the CUDA source
 	}{
-		{"argmax of rows", g.must(graph.ArgExtreme(x, 2, false)), glTarget, 30, 512, []string{"argplace[512]", "__syncthreads"}},
-		{"argmin of a middle axis", g.must(graph.ArgExtreme(x, 1, true)), glTarget, 8, 256, []string{"v0 < best"}},
-		{"argmax of one long row", g.must(graph.ArgExtreme(g.host(graph.Float32, 1, 50000), 1, false)), glTarget, 1, 1024, []string{"argplace[1024]"}},
-		{"argmax of rows through shuffles", g.must(graph.ArgExtreme(x, 2, false)), tcTarget, 30, 512, []string{"argplace[16]", "__shfl_xor_sync"}},
-		{"argmax of booleans", g.must(graph.ArgExtreme(g.host(graph.Bool, 7, 40), 1, false)), tcTarget, 7, 64, []string{"? 1 : 0", "argplace[2]"}},
-		{"argmin of int64 in a warp", g.must(graph.ArgExtreme(g.host(graph.Int64, 3, 20), 1, true)), tcTarget, 3, 32, []string{"__shfl_xor_sync"}},
+		{"argmax of rows", g.must(graph.ArgExtreme(x, 2, false)), glTarget, Options{}, 30, 512, []string{"argplace[512]", "__syncthreads"}},
+		{"argmin of a middle axis", g.must(graph.ArgExtreme(x, 1, true)), glTarget, Options{}, 8, 256, []string{"v0 < best"}},
+		{"argmax of short rows", g.must(graph.ArgExtreme(g.host(graph.Float32, 1000, 100), 1, false)), glTarget, Options{}, 4, 256, []string{"src0[gid * 100 + r]"}},
+		{"argmax of short rows through shuffles", g.must(graph.ArgExtreme(g.host(graph.Float32, 1000, 100), 1, false)), tcTarget, Options{}, 1000, 128, []string{"__shfl_xor_sync", "argplace[4]"}},
+		{"argmax of rows, serial", g.must(graph.ArgExtreme(x, 2, false)), glTarget, Options{Reduce: ReduceSerial}, 1, 256, []string{"src0[c0 * 1500 + c1 * 300 + r]"}},
+		{"argmax of one long row", g.must(graph.ArgExtreme(g.host(graph.Float32, 1, 50000), 1, false)), glTarget, Options{}, 1, 1024, []string{"argplace[1024]"}},
+		{"argmax of rows through shuffles", g.must(graph.ArgExtreme(x, 2, false)), tcTarget, Options{}, 30, 512, []string{"argplace[16]", "__shfl_xor_sync"}},
+		{"argmax of booleans", g.must(graph.ArgExtreme(g.host(graph.Bool, 7, 400), 1, false)), tcTarget, Options{}, 7, 512, []string{"? 1 : 0", "argplace[16]"}},
+		{"argmin of int64 in a warp", g.must(graph.ArgExtreme(g.host(graph.Int64, 3, 20), 1, true)), tcTarget, Options{GroupMin: 1}, 3, 32, []string{"__shfl_xor_sync"}},
 	} {
-		p, err := Lower(g.kernel(c.n), c.target, Options{})
+		p, err := Lower(g.kernel(c.n), c.target, c.o)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
