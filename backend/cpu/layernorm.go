@@ -11,7 +11,8 @@ import (
 // over the core's axes from Axes[0] on, a row of those axes at a time (see rowsCore): the
 // mean, the differences, their squares' mean, and the quotients by the square root of the
 // variance plus epsilon, each step on the vector kernels over a row that stays in cache,
-// then the kernel's epilogue (a layer norm's scale and bias) over the same rows. Float32
+// then the kernel's epilogue (a layer norm's scale and bias) over the same rows; a few rows
+// too long for a row a worker have each step shared out among the workers. Float32
 // values are those of the decomposition that devices without the op run (the same kernels
 // and roundings: sums of float32 in float64 rounded once, divisions by the count);
 // Float64 rows are normalized the same way in float64.
@@ -19,11 +20,19 @@ func (p *program) layerNorm(out *Buffer, ins []*Buffer, epilogue func(c *ctx, s,
 	c, e := p.k.Core, p.core[0]
 	ax := c.Axes[0]
 	g := scanShape{pre: graph.NumElements(c.Shape[:ax]), n: graph.NumElements(c.Shape[ax:]), post: 1}
+	total := g.pre * g.n
+	direct := p.k.Expr.Op == graph.OpCoreValue && out.dt == c.DType && out.n == total
+	if c.DType != graph.Float64 && g.long() {
+		// Few long rows: each row's steps shared out among the workers.
+		return p.linesF32(out, ins, total, direct, func(dst, src []float32) {
+			for r := range g.pre {
+				normLongRowF32(dst[r*g.n:(r+1)*g.n], src[r*g.n:(r+1)*g.n], float32(c.Eps))
+			}
+		})
+	}
 	if c.DType != graph.Float64 {
 		return p.rowsCore(out, ins, g, func() rowKernel { return newNormRows(g.n, c.Eps) }, epilogue)
 	}
-	total := g.pre * g.n
-	direct := p.k.Expr.Op == graph.OpCoreValue && out.dt == c.DType && out.n == total
 	var dst, src []float64
 	if direct {
 		dst = view[float64](out)
@@ -113,4 +122,45 @@ func (k *normRows) shortRows(vals, from []float32) {
 	}
 	asm.FillRowsF32(spread, k.n, v, 1)
 	asm.DivF32(vals, vals, spread)
+}
+
+// normLongRowF32 is normRows' normalization of one row, out from x (out may be x), with
+// each step shared out among the workers a segment of softmaxSegment values at a time, the
+// segments' sums added in order: the row's statistics depend on its length alone, not on
+// the workers.
+func normLongRowF32(out, x []float32, eps float32) {
+	n := len(x)
+	segs := (n + softmaxSegment - 1) / softmaxSegment
+	bounds := func(u int) (int, int) { return u * softmaxSegment, min((u+1)*softmaxSegment, n) }
+	sums := make([]float64, segs)
+	total := func() float32 {
+		var s float64
+		for _, v := range sums {
+			s += v
+		}
+		return float32(s)
+	}
+	count := float32(n)
+	parallelFor(segs, 1, func(_, lo, hi int) {
+		for u := lo; u < hi; u++ {
+			a, b := bounds(u)
+			sums[u] = asm.SumF32(x[a:b])
+		}
+	})
+	mean := total() / count
+	parallelFor(segs, 1, func(_, lo, hi int) {
+		square := make([]float32, softmaxSegment)
+		for u := lo; u < hi; u++ {
+			a, b := bounds(u)
+			asm.SubScalarF32(out[a:b], x[a:b], mean)
+			asm.MulF32(square[:b-a], out[a:b], out[a:b])
+			sums[u] = asm.SumF32(square[:b-a])
+		}
+	})
+	div := float32(math.Sqrt(float64(total()/count + eps)))
+	parallelFor(segs, 1, func(_, lo, hi int) {
+		a, _ := bounds(lo)
+		_, b := bounds(hi - 1)
+		asm.DivScalarF32(out[a:b], out[a:b], div)
+	})
 }

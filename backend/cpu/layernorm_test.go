@@ -13,7 +13,8 @@ import (
 
 // TestLayerNorm checks the CPU's layer normalization (graph.OpLayerNorm) against a float64
 // reference, within a few units of the dtype's last place: over the last axis and over the
-// last two, rows of 1, of a few values and of several groups' worth; of plain loads, of
+// last two, rows of 1, of a few values, of several groups' worth and longer than a worker
+// takes (shared among the workers); of plain loads, of
 // views and of a prologue, with and without an epilogue; empty shapes; on 1 and 3 workers.
 // The input is never written.
 func TestLayerNorm(t *testing.T) {
@@ -25,6 +26,8 @@ func TestLayerNorm(t *testing.T) {
 		{[]int{7, 37}, 1},
 		{[]int{3, 5, 64}, 1},
 		{[]int{2, 9000}, 1},
+		{[]int{1, 2*softmaxSegment + 5}, 1}, // one long row, on every worker
+		{[]int{2, softmaxSegment + 1}, 1},   // rows of two segments: on 3 workers, shared
 		{[]int{300, 4}, 1},
 		{[]int{4, 1}, 1},
 		{[]int{0, 4}, 1},

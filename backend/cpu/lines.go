@@ -117,3 +117,27 @@ func evalRangeF32(c *ctx, e *enode, out []float32, lo, hi int) {
 		}
 	}
 }
+
+// linesF32 runs compute, a core's lines outside rowsCore, from the kernel's prologue (read
+// where it lies when it is one contiguous Float32 load, else computed into the output
+// first) to the output: the kernel's own where it is the core's Float32 values (direct),
+// else a buffer. Float16 and BFloat16 results are rounded to their dtype after.
+func (p *program) linesF32(out *Buffer, ins []*Buffer, total int, direct bool, compute func(dst, src []float32)) (cv coreVals, done bool) {
+	dt := p.k.Core.DType
+	var dst []float32
+	if direct && dt == graph.Float32 {
+		dst = view[float32](out)
+	} else {
+		dst = make([]float32, total)
+	}
+	src := p.plainF32(ins, total)
+	if src == nil {
+		p.evalIntoF32(p.core[0], ins, dst)
+		src = dst
+	}
+	compute(dst, src)
+	if dt != graph.Float32 {
+		roundHalf(dt, dst)
+	}
+	return coreVals{f32: dst}, direct && dt == graph.Float32
+}

@@ -50,29 +50,17 @@ func (p *program) softmax(out *Buffer, ins []*Buffer, epilogue func(c *ctx, s, m
 	if g.post == 1 && !g.long() {
 		return p.rowsCore(out, ins, g, worker, epilogue)
 	}
-	var dst []float32
-	if direct && c.DType == graph.Float32 {
-		dst = view[float32](out)
-	} else {
-		dst = make([]float32, total)
-	}
-	src := p.plainF32(ins, total)
-	if src == nil {
-		p.evalIntoF32(e, ins, dst)
-		src = dst
-	}
-	if g.post == 1 {
-		// Few long rows (a vocabulary's logits): each row's steps shared out among the workers.
-		for r := range g.pre {
-			softmaxLongRowF32(dst[r*g.n:(r+1)*g.n], src[r*g.n:(r+1)*g.n], log)
+	return p.linesF32(out, ins, total, direct, func(dst, src []float32) {
+		if g.post == 1 {
+			// Few long rows (a vocabulary's logits): each row's steps shared out among the
+			// workers.
+			for r := range g.pre {
+				softmaxLongRowF32(dst[r*g.n:(r+1)*g.n], src[r*g.n:(r+1)*g.n], log)
+			}
+		} else {
+			softmaxColumnsF32(g, dst, src, log)
 		}
-	} else {
-		softmaxColumnsF32(g, dst, src, log)
-	}
-	if c.DType != graph.Float32 {
-		roundHalf(c.DType, dst)
-	}
-	return coreVals{f32: dst}, direct && c.DType == graph.Float32
+	})
 }
 
 // softmaxRows is a worker's rowKernel of a softmax (log: a log-softmax) of rows of n values.
