@@ -12,7 +12,7 @@ import (
 // mean, the differences, their squares' mean, and the quotients by the square root of the
 // variance plus epsilon, each step on the vector kernels over a row that stays in cache,
 // then the kernel's epilogue (a layer norm's scale and bias) over the same rows; a few rows
-// too long for a row a worker have each step shared out among the workers. Float32
+// of at least normLongRow values have each step shared out among the workers. Float32
 // values are those of the decomposition that devices without the op run (the same kernels
 // and roundings: sums of float32 in float64 rounded once, divisions by the count);
 // Float64 rows are normalized the same way in float64.
@@ -22,7 +22,7 @@ func (p *program) layerNorm(out *Buffer, ins []*Buffer, epilogue func(c *ctx, s,
 	g := scanShape{pre: graph.NumElements(c.Shape[:ax]), n: graph.NumElements(c.Shape[ax:]), post: 1}
 	total := g.pre * g.n
 	direct := p.k.Expr.Op == graph.OpCoreValue && out.dt == c.DType && out.n == total
-	if c.DType != graph.Float64 && g.long() {
+	if c.DType != graph.Float64 && g.long() && g.n >= normLongRow {
 		// Few long rows: each row's steps shared out among the workers.
 		return p.linesF32(out, ins, total, direct, func(dst, src []float32) {
 			for r := range g.pre {
@@ -123,6 +123,12 @@ func (k *normRows) shortRows(vals, from []float32) {
 	asm.FillRowsF32(spread, k.n, v, 1)
 	asm.DivF32(vals, vals, spread)
 }
+
+// normLongRow is the shortest row of a layer norm whose steps the workers share when the
+// rows are too few for a row a worker: a layer norm's steps are light (no exponentials),
+// and on shorter rows starting the workers three times costs what they save (131072
+// values: 72-74 µs on one worker, 73-92 shared by two; 1M: 674-751 against 430-456).
+const normLongRow = 1 << 18
 
 // normLongRowF32 is normRows' normalization of one row, out from x (out may be x), with
 // each step shared out among the workers a segment of softmaxSegment values at a time, the
