@@ -49,8 +49,12 @@ func reduceRowsGo(op int, dst, x []float32, w int) {
 //
 // It is one call for many short rows (a softmax's sums over rows of 64), where SumF32 would
 // be a call a row; rows whose length is not a multiple of 32 (SumF32's block) are summed a
-// call a row.
+// call a row, but for rows of 4, 8 and 16 where SumRowsNarrow says so.
 func SumRowsF32(dst []float64, x []float32, w int) { sumRowsF32(activeISA(), dst, x, w) }
+
+// SumRowsNarrow reports whether SumRowsF32 sums rows of w (fewer than 32) values in one
+// call of a vector kernel on this CPU, rather than a call a row.
+func SumRowsNarrow(w int) bool { return sumNarrowRows(activeISA(), w) }
 
 func sumRowsF32(isa vecISA, dst []float64, x []float32, w int) {
 	if len(dst) == 0 {
@@ -60,6 +64,8 @@ func sumRowsF32(isa vecISA, dst []float64, x []float32, w int) {
 	n := 0
 	if w%sumBlock == 0 {
 		n = sumRowsF32Arch(isa, dst, x, w)
+	} else if sumNarrowRows(isa, w) {
+		n = sumNarrowRowsF32Arch(isa, dst, x, w)
 	}
 	for i := n; i < len(dst); i++ {
 		dst[i] = sumF32(isa, x[i*w:i*w+w])

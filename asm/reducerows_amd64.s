@@ -134,3 +134,73 @@ sum_block:
 	JNE        sum_row
 	VZEROUPPER
 	RET
+
+// func sumNarrowRowsF32AVX2(dst *float64, x *float32, rows, w int)
+//
+// SumF32 of rows of w = 4, 8 or 16 values: lane i holds value i, the lanes from w on are +0
+// (the halvings past w add nothing), then lane j+h is added into lane j for h = w/2, ...,
+// 1. A lane of SumF32 starts at +0, so none holds -0; here a lane may, which changes only a
+// sum of nothing but -0: adding +0 to the result makes that +0 as well.
+TEXT ·sumNarrowRowsF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ   dst+0(FP), DI
+	MOVQ   x+8(FP), SI
+	MOVQ   rows+16(FP), CX
+	MOVQ   w+24(FP), DX
+	VXORPD Y15, Y15, Y15
+	CMPQ   DX, $16
+	JEQ    narrow16
+	CMPQ   DX, $8
+	JEQ    narrow8
+
+narrow4:
+	VCVTPS2PD  (SI), Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD     X1, X0, X0
+	VPERMILPD  $0x1, X0, X1
+	VADDSD     X1, X0, X0
+	VADDSD     X15, X0, X0
+	VMOVSD     X0, (DI)
+	ADDQ       $16, SI
+	ADDQ       $8, DI
+	DECQ       CX
+	JNE        narrow4
+	VZEROUPPER
+	RET
+
+narrow8:
+	VCVTPS2PD  (SI), Y0
+	VCVTPS2PD  16(SI), Y1
+	VADDPD     Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD     X1, X0, X0
+	VPERMILPD  $0x1, X0, X1
+	VADDSD     X1, X0, X0
+	VADDSD     X15, X0, X0
+	VMOVSD     X0, (DI)
+	ADDQ       $32, SI
+	ADDQ       $8, DI
+	DECQ       CX
+	JNE        narrow8
+	VZEROUPPER
+	RET
+
+narrow16:
+	VCVTPS2PD  (SI), Y0
+	VCVTPS2PD  16(SI), Y1
+	VCVTPS2PD  32(SI), Y2
+	VCVTPS2PD  48(SI), Y3
+	VADDPD     Y2, Y0, Y0
+	VADDPD     Y3, Y1, Y1
+	VADDPD     Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD     X1, X0, X0
+	VPERMILPD  $0x1, X0, X1
+	VADDSD     X1, X0, X0
+	VADDSD     X15, X0, X0
+	VMOVSD     X0, (DI)
+	ADDQ       $64, SI
+	ADDQ       $8, DI
+	DECQ       CX
+	JNE        narrow16
+	VZEROUPPER
+	RET

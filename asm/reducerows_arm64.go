@@ -39,3 +39,9 @@ func sumRowsF32Arch(isa vecISA, dst []float64, x []float32, w int) int {
 //
 //go:noescape
 func sumRowsF32NEON(dst *float64, x *float32, rows, w int)
+
+// sumNarrowRowsF32Arch: rows shorter than SumF32's block are summed a row at a time on
+// arm64.
+func sumNarrowRowsF32Arch(vecISA, []float64, []float32, int) int { return 0 }
+
+func sumNarrowRows(vecISA, int) bool { return false }

@@ -77,7 +77,7 @@ func TestReduceRows(t *testing.T) {
 func TestSumRows(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	forEachISA(t, func(t *testing.T, isa vecISA) {
-		for _, w := range []int{1, 5, 31, 32, 33, 64, 96, 100, 128, 256, 1024} {
+		for _, w := range []int{1, 4, 5, 8, 16, 31, 32, 33, 64, 96, 100, 128, 256, 1024} {
 			const rows, pad = 17, 3
 			x := make([]float32, rows*w)
 			for i := range x {
@@ -85,6 +85,21 @@ func TestSumRows(t *testing.T) {
 			}
 			if w > 40 {
 				x[3], x[w+7] = float32(math.Inf(1)), float32(math.NaN())
+			}
+			if w <= 16 {
+				// Rows of -0 (a sum of +0), of -0 and +0, with infinities and NaN.
+				negz := float32(math.Copysign(0, -1))
+				for i := range w {
+					x[i], x[w+i] = negz, negz
+				}
+				x[w+w/2] = 0
+				x[2*w+1], x[3*w], x[3*w+w-1] = float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Inf(1))
+				x[4*w+w-1] = float32(math.NaN())
+				if w >= 4 {
+					// Lanes 0 and w/2 cancel only when added first, as SumF32's halvings do.
+					clear(x[5*w : 6*w])
+					x[5*w], x[5*w+w/2], x[5*w+w/4] = 1e20, -1e20, 1
+				}
 			}
 			want := make([]float64, rows)
 			sumRowsGo(want, x, w)

@@ -50,22 +50,24 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 	if e.op == graph.OpLoad && e.view.contiguous && e.dt == graph.Float32 {
 		chunk = 1 << 16
 	}
-	// Short rows of a sum, maximum or minimum are folded many at a time (foldRowsF32).
+	// Short rows of a sum, maximum or minimum are folded many at a time (foldRowsF32), but
+	// for the sums of rows that a vector kernel takes many at a call (SumRowsF32).
+	narrow := c.Op == graph.OpSum && asm.SumRowsNarrow(r)
 	short := inF32(e.dt) && (r <= shortRow && (c.Op == graph.OpReduceMax || c.Op == graph.OpReduceMin) ||
-		r <= shortSum && c.Op == graph.OpSum)
+		r <= shortSum && c.Op == graph.OpSum && !narrow)
 	reduceRange := func(cx *ctx, lo, hi int, accF []float64, accI []int64, base int) {
 		var t []float32 // foldRowsF32's scratch, for as many values as it takes at a time
 		var lanes []float64
-		var red []float32  // foldExtremaF32's, a value a row of a chunk
-		var sums []float64 // the sums of rows of whole SumF32 blocks, likewise
+		var red []float32 // foldExtremaF32's, a value a row of a chunk
+		rowSums := 0      // the most rows of whole SumF32 blocks (or narrow) summed at a call
 		if short {
 			t, lanes = make([]float32, min(shortFold, hi-lo)), make([]float64, min(shortFold, hi-lo))
 		} else if g := min(chunk, hi-lo) / r; inF32(e.dt) && g >= 2 {
 			switch {
 			case (c.Op == graph.OpReduceMax || c.Op == graph.OpReduceMin) && r <= extremaRows:
 				red = make([]float32, g)
-			case c.Op == graph.OpSum && r%32 == 0:
-				sums = make([]float64, g)
+			case c.Op == graph.OpSum && (r%32 == 0 || narrow):
+				rowSums = g
 			}
 		}
 		for s := lo; s < hi; s += chunk {
@@ -88,12 +90,10 @@ func (p *program) reduce(ins []*Buffer, n int) ([]float64, []int64) {
 						o += g
 						continue
 					}
-					if g := min((m-j)/r, len(sums)); run == r && g >= 2 {
-						// SumF32 of each row, in one call: foldF32's sums bit for bit.
-						asm.SumRowsF32(sums[:g], vals[j:j+g*r], r)
-						for i, v := range sums[:g] {
-							accF[o-base+i] += v
-						}
+					if g := min((m-j)/r, rowSums); run == r && g >= 2 {
+						// SumF32 of each row, in one call: foldF32's sums bit for bit. The
+						// rows are whole, their sums still +0.
+						asm.SumRowsF32(accF[o-base:o-base+g], vals[j:j+g*r], r)
 						j += g * r
 						o += g
 						continue
@@ -355,7 +355,9 @@ func foldF(op graph.Op, acc float64, vals []float64) float64 {
 // 4.0-4.2, 3.8 ms so; in rows of 64, 2.8-3.0 ms a row at a time, 4.0-4.1 ms so. The sums of
 // 4096×12288 in rows of 4, 8, 16, 24 took 152-155, 75-76, 41-44, 26-27 ms a row at a time,
 // 42, 22-25, 21, 19-21 ms so; but in rows of 32, which SumF32 takes in whole vectors with
-// no tail, 9.4-10.5 ms a row at a time, 17-19 ms so.
+// no tail, 9.4-10.5 ms a row at a time, 17-19 ms so. Rows of 4, 8 and 16 have a vector
+// kernel of their own (asm.SumRowsNarrow): 4096×4096 in rows of 16 took 11.5-11.9 ms
+// folded, 7.4-8.3 ms so.
 const (
 	shortRow  = 32
 	shortSum  = 31
