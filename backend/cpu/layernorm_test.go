@@ -13,9 +13,9 @@ import (
 
 // TestLayerNorm checks the CPU's layer normalization (graph.OpLayerNorm) against a float64
 // reference, within a few units of the dtype's last place: over the last axis and over the
-// last two, rows of 1, of a few values, of several groups' worth and longer than a worker
-// takes (shared among the workers); of plain loads, of
-// views and of a prologue, with and without an epilogue; empty shapes; on 1 and 3 workers.
+// last two, rows of 1, of a few values, of several groups' worth and long enough to be
+// shared among the workers; of plain loads, of views and of a prologue, with and without an
+// epilogue; empty shapes; on 1 and 3 workers.
 // The input is never written.
 func TestLayerNorm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 17))
