@@ -135,6 +135,16 @@ sum_block:
 	VZEROUPPER
 	RET
 
+// HALVE4STORE adds the float64 lanes 2 and 3 of Y0 into lanes 0 and 1, then lane 1 into
+// lane 0, adds +0 (X15) to that and stores it at (DI).
+#define HALVE4STORE \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPD       X1, X0, X0; \
+	VPERMILPD    $0x1, X0, X1; \
+	VADDSD       X1, X0, X0; \
+	VADDSD       X15, X0, X0; \
+	VMOVSD       X0, (DI)
+
 // func sumNarrowRowsF32AVX2(dst *float64, x *float32, rows, w int)
 //
 // SumF32 of rows of w = 4, 8 or 16 values: lane i holds value i, the lanes from w on are +0
@@ -154,12 +164,7 @@ TEXT ·sumNarrowRowsF32AVX2(SB), NOSPLIT, $0-32
 
 narrow4:
 	VCVTPS2PD  (SI), Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPD     X1, X0, X0
-	VPERMILPD  $0x1, X0, X1
-	VADDSD     X1, X0, X0
-	VADDSD     X15, X0, X0
-	VMOVSD     X0, (DI)
+	HALVE4STORE
 	ADDQ       $16, SI
 	ADDQ       $8, DI
 	DECQ       CX
@@ -171,12 +176,7 @@ narrow8:
 	VCVTPS2PD  (SI), Y0
 	VCVTPS2PD  16(SI), Y1
 	VADDPD     Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPD     X1, X0, X0
-	VPERMILPD  $0x1, X0, X1
-	VADDSD     X1, X0, X0
-	VADDSD     X15, X0, X0
-	VMOVSD     X0, (DI)
+	HALVE4STORE
 	ADDQ       $32, SI
 	ADDQ       $8, DI
 	DECQ       CX
@@ -192,12 +192,7 @@ narrow16:
 	VADDPD     Y2, Y0, Y0
 	VADDPD     Y3, Y1, Y1
 	VADDPD     Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPD     X1, X0, X0
-	VPERMILPD  $0x1, X0, X1
-	VADDSD     X1, X0, X0
-	VADDSD     X15, X0, X0
-	VMOVSD     X0, (DI)
+	HALVE4STORE
 	ADDQ       $64, SI
 	ADDQ       $8, DI
 	DECQ       CX

@@ -280,7 +280,9 @@ func abs(v float64) float64 {
 	return v
 }
 
-func TestElementwiseSuite(t *testing.T) {
+// runOnCPU runs suite s on the CPU with tinyOptions.
+func runOnCPU(t *testing.T, s Suite) []Row {
+	t.Helper()
 	opts, err := tinyOptions().withDefaults()
 	if err != nil {
 		t.Fatal(err)
@@ -289,10 +291,15 @@ func TestElementwiseSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := elementwiseSuite{}.Run(context.Background(), dev, opts)
+	rows, err := s.Run(context.Background(), dev, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rows
+}
+
+func TestElementwiseSuite(t *testing.T) {
+	rows := runOnCPU(t, elementwiseSuite{})
 	var cases []string
 	for _, r := range rows {
 		if !r.OK() || !(r.Rate > 0) {
@@ -309,18 +316,7 @@ func TestElementwiseSuite(t *testing.T) {
 }
 
 func TestLinesSuite(t *testing.T) {
-	opts, err := tinyOptions().withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := backend.Open("cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := linesSuite{}.Run(context.Background(), dev, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := runOnCPU(t, linesSuite{})
 	var cases []string
 	for _, r := range rows {
 		if !r.OK() || !(r.Rate > 0) {
