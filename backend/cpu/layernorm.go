@@ -135,9 +135,7 @@ const normLongRow = 1 << 18
 // segments' sums added in order: the row's statistics depend on its length alone, not on
 // the workers.
 func normLongRowF32(out, x []float32, eps float32) {
-	n := len(x)
-	segs := (n + softmaxSegment - 1) / softmaxSegment
-	bounds := func(u int) (int, int) { return u * softmaxSegment, min((u+1)*softmaxSegment, n) }
+	segs, bounds := segments(len(x))
 	sums := make([]float64, segs)
 	total := func() float32 {
 		var s float64
@@ -146,7 +144,7 @@ func normLongRowF32(out, x []float32, eps float32) {
 		}
 		return float32(s)
 	}
-	count := float32(n)
+	count := float32(len(x))
 	parallelFor(segs, 1, func(_, lo, hi int) {
 		for u := lo; u < hi; u++ {
 			a, b := bounds(u)

@@ -192,12 +192,18 @@ func logF32(v float32) float32 {
 	return a[0]
 }
 
+// segments cuts a row of n values into segs pieces of softmaxSegment values (the last one
+// shorter), whose bounds are bounds(0), ..., bounds(segs-1).
+func segments(n int) (segs int, bounds func(u int) (lo, hi int)) {
+	return (n + softmaxSegment - 1) / softmaxSegment, func(u int) (int, int) {
+		return u * softmaxSegment, min((u+1)*softmaxSegment, n)
+	}
+}
+
 // softmaxLongRowF32 is softmaxRowF32 with each step shared out among the workers a segment
 // at a time, the same values.
 func softmaxLongRowF32(out, x []float32, log bool) {
-	n := len(x)
-	segs := (n + softmaxSegment - 1) / softmaxSegment
-	bounds := func(u int) (int, int) { return u * softmaxSegment, min((u+1)*softmaxSegment, n) }
+	segs, bounds := segments(len(x))
 	maxes := make([]float32, segs)
 	sums := make([]float64, segs)
 	parallelFor(segs, 1, func(_, lo, hi int) {
