@@ -266,8 +266,9 @@ func firstErr(errs ...error) error {
 // OpArgMin: named patterns that tensor builds for a device whose capabilities say it
 // computes them) in one pass over each line, laid out like lineCore's: each thread keeps
 // the best value it has seen and its place, then a workgroup's threads combine theirs
-// through shuffles or a tree in shared memory. Where the decomposition reads the line
-// twice in two kernels and compares in a third, this reads it once.
+// through shuffles or a tree in shared memory. Where the decomposition reads the line in
+// two kernels (the extreme; the first place holding it) of the three it launches, this
+// reads it once.
 func (b *builder) argCore() error {
 	c := b.k.Core
 	op := graph.OpReduceMax
